@@ -1,0 +1,174 @@
+/**
+ * The payload of a log entry: what a write asks the state machine to do.
+ *
+ * Every write is one entry: a single command, or an atomic batch (MULTI/EXEC, the
+ * embedded batch()) with optional version conditions. The entry carries the proposer's
+ * clock (`nowMs`) so that apply() judges expiry and turns relative TTLs into absolute
+ * instants without reading a clock: every replica computes the same result.
+ *
+ * Layout (little-endian; a "str" is u32 byte length + bytes, byte strings as latin1):
+ *
+ *   u8  type         1 = command, 2 = batch, 3 = no-op (a new leader's first entry)
+ *   f64 nowMs
+ *   str clientId     "" when the writer asked for no at-most-once session
+ *   f64 requestId    0 when none
+ *   type 1: str collection, u32 argc, argc × str
+ *   type 2: u32 conditionCount, conditionCount × (str collection, str key, f64 version)
+ *           u32 commandCount, commandCount × (str collection, u32 argc, argc × str)
+ *
+ * Example: SET k v on "default" at nowMs 1.7e12, no session:
+ *   01 | <8 bytes f64> | 00000000 | <8 bytes 0.0> | 07000000 "default" | 03000000 |
+ *   03000000 "SET" | 01000000 "k" | 01000000 "v"
+ */
+import { WalnutError } from "../lib/errors.js";
+import { limits } from "../lib/limits.js";
+import type { ByteString } from "../engine/bytes.js";
+
+export interface CommandCall {
+  collection: string;
+  /** Command name and arguments as byte strings, e.g. ["SET", "k", "v"]. */
+  argv: ByteString[];
+}
+
+export interface VersionCondition {
+  collection: string;
+  key: ByteString;
+  /** The version the key must have; 0 means "must not exist". */
+  version: number;
+}
+
+interface EntryHeader {
+  nowMs: number;
+  /** At-most-once sessions: a retried request with the same id is applied once. */
+  clientId: string;
+  requestId: number;
+}
+
+export type EntryPayload =
+  | (EntryHeader & { type: "command"; call: CommandCall })
+  | (EntryHeader & { type: "batch"; conditions: VersionCondition[]; calls: CommandCall[] })
+  | (EntryHeader & { type: "noop" });
+
+const TYPE_CODES = { command: 1, batch: 2, noop: 3 } as const;
+
+function strLength(text: string): number {
+  return 4 + text.length;
+}
+
+function callLength(call: CommandCall): number {
+  let total = strLength(call.collection) + 4;
+  for (const arg of call.argv) total += strLength(arg);
+  return total;
+}
+
+export function encodeEntry(payload: EntryPayload): Buffer {
+  const headerLength = 1 + 8 + strLength(payload.clientId) + 8;
+  let bodyLength = 0;
+  if (payload.type === "command") bodyLength = callLength(payload.call);
+  else if (payload.type === "batch") {
+    bodyLength = 8;
+    for (const c of payload.conditions) bodyLength += strLength(c.collection) + strLength(c.key) + 8;
+    for (const call of payload.calls) bodyLength += callLength(call);
+  }
+  const total = headerLength + bodyLength;
+  if (total > limits.entryBytesMax) {
+    throw new WalnutError("LIMIT", `Cannot log write: entry of ${total} bytes exceeds ${limits.entryBytesMax}`);
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  const putStr = (text: string): void => {
+    out.writeUInt32LE(text.length, at);
+    out.latin1Write(text, at + 4);
+    at += 4 + text.length;
+  };
+  const putCall = (call: CommandCall): void => {
+    putStr(call.collection);
+    out.writeUInt32LE(call.argv.length, at);
+    at += 4;
+    for (const arg of call.argv) putStr(arg);
+  };
+  out[at++] = TYPE_CODES[payload.type];
+  out.writeDoubleLE(payload.nowMs, at);
+  at += 8;
+  putStr(payload.clientId);
+  out.writeDoubleLE(payload.requestId, at);
+  at += 8;
+  if (payload.type === "command") putCall(payload.call);
+  else if (payload.type === "batch") {
+    out.writeUInt32LE(payload.conditions.length, at);
+    at += 4;
+    for (const c of payload.conditions) {
+      putStr(c.collection);
+      putStr(c.key);
+      out.writeDoubleLE(c.version, at);
+      at += 8;
+    }
+    out.writeUInt32LE(payload.calls.length, at);
+    at += 4;
+    for (const call of payload.calls) putCall(call);
+  }
+  return out;
+}
+
+export function decodeEntry(data: Uint8Array): EntryPayload {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  const fail = (why: string): never => {
+    throw new WalnutError("WAL_CORRUPT", `Cannot decode log entry: ${why} at byte ${at} of ${buf.length}`);
+  };
+  const need = (bytes: number): void => {
+    if (at + bytes > buf.length) fail(`truncated (needs ${bytes} more bytes)`);
+  };
+  const u32 = (): number => {
+    need(4);
+    const value = buf.readUInt32LE(at);
+    at += 4;
+    return value;
+  };
+  const f64 = (): number => {
+    need(8);
+    const value = buf.readDoubleLE(at);
+    at += 8;
+    return value;
+  };
+  const str = (): string => {
+    const length = u32();
+    need(length);
+    const text = buf.latin1Slice(at, at + length);
+    at += length;
+    return text;
+  };
+  const call = (): CommandCall => {
+    const collection = str();
+    const argc = u32();
+    if (argc > limits.commandArgumentsMax) fail(`argument count ${argc} too large`);
+    const argv: string[] = new Array(argc);
+    for (let i = 0; i < argc; i++) argv[i] = str();
+    return { collection, argv };
+  };
+  need(1);
+  const code = buf[at++];
+  const nowMs = f64();
+  const clientId = str();
+  const requestId = f64();
+  const header = { nowMs, clientId, requestId };
+  switch (code) {
+    case TYPE_CODES.command:
+      return { ...header, type: "command", call: call() };
+    case TYPE_CODES.batch: {
+      const conditionCount = u32();
+      if (conditionCount > limits.batchCommandsMax) fail(`condition count ${conditionCount} too large`);
+      const conditions: VersionCondition[] = [];
+      for (let i = 0; i < conditionCount; i++) conditions.push({ collection: str(), key: str(), version: f64() });
+      const callCount = u32();
+      if (callCount > limits.batchCommandsMax) fail(`command count ${callCount} too large`);
+      const calls: CommandCall[] = [];
+      for (let i = 0; i < callCount; i++) calls.push(call());
+      return { ...header, type: "batch", conditions, calls };
+    }
+    case TYPE_CODES.noop:
+      return { ...header, type: "noop" };
+    default:
+      return fail(`unknown entry type ${code}`);
+  }
+}

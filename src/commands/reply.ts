@@ -1,0 +1,50 @@
+/**
+ * What a command answers, independent of the wire: the RESP writer turns a Reply into
+ * RESP2 or RESP3 bytes, the HTTP layer into JSON, the embedded API into JS values.
+ * Byte strings are latin1 (see engine/bytes.ts).
+ */
+import type { ByteString } from "../engine/bytes.js";
+
+export type Reply =
+  | { type: "status"; text: string } // +OK
+  | { type: "error"; text: string } // -ERR ..., -WRONGTYPE ... (text includes the prefix word)
+  | { type: "integer"; value: number | bigint } // :1
+  | { type: "bulk"; value: ByteString } // $3\r\nabc
+  | { type: "nil" } // $-1 (RESP3: _)
+  | { type: "array"; items: Reply[] } // *2 ...
+  | { type: "double"; value: number } // RESP3 ,1.5 (RESP2: bulk string)
+  | { type: "boolean"; value: boolean } // RESP3 #t (RESP2: integer 1/0)
+  | { type: "map"; entries: Array<[Reply, Reply]> }; // RESP3 %, RESP2 flat array
+
+export const OK: Reply = Object.freeze({ type: "status", text: "OK" });
+export const NIL: Reply = Object.freeze({ type: "nil" });
+export const QUEUED: Reply = Object.freeze({ type: "status", text: "QUEUED" });
+
+export function status(text: string): Reply {
+  return { type: "status", text };
+}
+
+export function integer(value: number | bigint): Reply {
+  return { type: "integer", value };
+}
+
+export function bulk(value: ByteString): Reply {
+  return { type: "bulk", value };
+}
+
+export function array(items: Reply[]): Reply {
+  return { type: "array", items };
+}
+
+/** An error reply: `error("ERR", "value is not an integer or out of range")`. */
+export function error(prefix: string, message: string): Reply {
+  return { type: "error", text: `${prefix} ${message}` };
+}
+
+export const WRONGTYPE: Reply = Object.freeze(
+  error("WRONGTYPE", "Operation against a key holding the wrong kind of value"),
+);
+
+export function isError(reply: Reply): reply is { type: "error"; text: string } {
+  return reply.type === "error";
+}

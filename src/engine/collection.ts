@@ -1,0 +1,236 @@
+/**
+ * Collections: named keyspaces, each either `hash` (a Map: O(1) point access, no order)
+ * or `ordered` (a B+tree from sorted-btree: range scans in bytewise key order).
+ *
+ * Both support a cheap consistent view for checkpoints (`openView`), so a checkpoint can
+ * serialize the collection as of one applied index while writes continue:
+ * - ordered: sorted-btree's clone() is O(1) and copies nodes on write;
+ * - hash: copy-on-write of touched keys. While a view is open, the first write to a key
+ *   records the key's previous Item (or its absence) in `frozen`. The view then reads the
+ *   live Map for keys whose version is at or below the view's index (untouched since),
+ *   and `frozen` for the rest.
+ * In both, an Item shared with an open view is never mutated in place: writers get a
+ * private copy from `itemForUpdate`.
+ */
+import BTree from "sorted-btree";
+import type { ByteString } from "./bytes.js";
+import { Item } from "./values.js";
+import { assert } from "../lib/assert.js";
+
+export type CollectionType = "hash" | "ordered";
+
+/** A key and its item, as a view yields them. */
+export type ViewEntry = readonly [ByteString, Item];
+
+/** A frozen picture of a collection, read in slices by the checkpoint writer. */
+export interface CollectionView {
+  readonly name: string;
+  readonly type: CollectionType;
+  /** Up to `maxEntries` entries; an empty array means the view is exhausted. */
+  next(maxEntries: number): ViewEntry[];
+}
+
+export interface Collection {
+  readonly name: string;
+  readonly type: CollectionType;
+  readonly size: number;
+  /** The item for `key`, expired or not; callers decide what expiry means. */
+  get(key: ByteString): Item | undefined;
+  /** Stores `item` under `key`. */
+  put(key: ByteString, item: Item): void;
+  /** Removes `key`; returns whether it was present. */
+  delete(key: ByteString): boolean;
+  /** Removes every key. */
+  clear(): void;
+  /**
+   * The item for `key`, safe to mutate in place (lists, registers): a private copy
+   * when an open view might still read the current one. The caller must `put` it back.
+   */
+  itemForUpdate(key: ByteString): Item | undefined;
+  /** All entries in the collection's natural order (insertion for hash, key for ordered). */
+  entries(): IterableIterator<ViewEntry>;
+  /** Entries with start <= key <= end in key order (ordered collections only). */
+  range?(start: ByteString, end: ByteString, limit: number): ViewEntry[];
+  /** Keys that carry an expiry, for the expiry sweep. */
+  readonly volatileKeys: Set<ByteString>;
+  /** Opens a consistent view as of `index`. At most one view is open at a time. */
+  openView(index: number): CollectionView;
+  /** Closes the open view; writes stop paying for copy-on-write. */
+  closeView(): void;
+}
+
+export function createCollection(name: string, type: CollectionType): Collection {
+  return type === "hash" ? new HashCollection(name) : new OrderedCollection(name);
+}
+
+function trackExpiry(volatileKeys: Set<ByteString>, key: ByteString, item: Item | undefined): void {
+  if (item !== undefined && item.expiresAtMs !== 0) volatileKeys.add(key);
+  else volatileKeys.delete(key);
+}
+
+export class HashCollection implements Collection {
+  readonly type = "hash" as const;
+  readonly volatileKeys = new Set<ByteString>();
+  private map = new Map<ByteString, Item>();
+  /** Previous items of keys written while a view is open; null = absent when the view opened. */
+  private frozen: Map<ByteString, Item | null> | null = null;
+  private viewIndex = -1;
+
+  constructor(readonly name: string) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: ByteString): Item | undefined {
+    return this.map.get(key);
+  }
+
+  put(key: ByteString, item: Item): void {
+    this.freeze(key);
+    this.map.set(key, item);
+    trackExpiry(this.volatileKeys, key, item);
+  }
+
+  delete(key: ByteString): boolean {
+    this.freeze(key);
+    this.volatileKeys.delete(key);
+    return this.map.delete(key);
+  }
+
+  clear(): void {
+    // A fresh Map, not clear(): an open view keeps reading the old one untouched.
+    this.map = new Map();
+    this.frozen = null;
+    this.volatileKeys.clear();
+  }
+
+  itemForUpdate(key: ByteString): Item | undefined {
+    const item = this.map.get(key);
+    if (item === undefined || this.frozen === null || item.version > this.viewIndex) return item;
+    return item.clone();
+  }
+
+  entries(): IterableIterator<ViewEntry> {
+    return this.map.entries();
+  }
+
+  openView(index: number): CollectionView {
+    assert(this.frozen === null, `a view of collection ${this.name} is already open`);
+    const frozen = new Map<ByteString, Item | null>();
+    this.frozen = frozen;
+    this.viewIndex = index;
+    const live = this.map.entries();
+    let frozenEntries: IterableIterator<[ByteString, Item | null]> | null = null;
+    return {
+      name: this.name,
+      type: this.type,
+      next(maxEntries: number): ViewEntry[] {
+        const out: ViewEntry[] = [];
+        // Pass 1: live keys untouched since the view opened. Pass 2: the previous items
+        // of touched keys. A key touched after pass 1 yielded it appears twice with the
+        // same item; readers keep the last, which is identical.
+        while (out.length < maxEntries && frozenEntries === null) {
+          const step = live.next();
+          if (step.done) frozenEntries = frozen.entries();
+          else if (step.value[1].version <= index) out.push(step.value);
+        }
+        while (out.length < maxEntries && frozenEntries !== null) {
+          const step = frozenEntries.next();
+          if (step.done) break;
+          const [key, item] = step.value;
+          if (item !== null) out.push([key, item]);
+        }
+        return out;
+      },
+    };
+  }
+
+  closeView(): void {
+    this.frozen = null;
+    this.viewIndex = -1;
+  }
+
+  private freeze(key: ByteString): void {
+    const frozen = this.frozen;
+    if (frozen === null || frozen.has(key)) return;
+    const current = this.map.get(key);
+    if (current !== undefined && current.version > this.viewIndex) return; // written after the view opened
+    frozen.set(key, current ?? null);
+  }
+}
+
+export class OrderedCollection implements Collection {
+  readonly type = "ordered" as const;
+  readonly volatileKeys = new Set<ByteString>();
+  private tree = new BTree<ByteString, Item>();
+  private viewIndex = -1;
+
+  constructor(readonly name: string) {}
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  get(key: ByteString): Item | undefined {
+    return this.tree.get(key);
+  }
+
+  put(key: ByteString, item: Item): void {
+    this.tree.set(key, item, true);
+    trackExpiry(this.volatileKeys, key, item);
+  }
+
+  delete(key: ByteString): boolean {
+    this.volatileKeys.delete(key);
+    return this.tree.delete(key);
+  }
+
+  clear(): void {
+    this.tree = new BTree<ByteString, Item>();
+    this.volatileKeys.clear();
+  }
+
+  itemForUpdate(key: ByteString): Item | undefined {
+    const item = this.tree.get(key);
+    if (item === undefined || this.viewIndex < 0 || item.version > this.viewIndex) return item;
+    return item.clone();
+  }
+
+  entries(): IterableIterator<ViewEntry> {
+    return this.tree.entries() as IterableIterator<ViewEntry>;
+  }
+
+  range(start: ByteString, end: ByteString, limit: number): ViewEntry[] {
+    const out: ViewEntry[] = [];
+    if (start > end || limit <= 0) return out;
+    this.tree.forRange(start, end, true, (key, item) => {
+      out.push([key, item]);
+      return out.length >= limit ? { break: true } : undefined;
+    });
+    return out;
+  }
+
+  openView(index: number): CollectionView {
+    assert(this.viewIndex < 0, `a view of collection ${this.name} is already open`);
+    this.viewIndex = index;
+    const entries = this.tree.clone().entries();
+    return {
+      name: this.name,
+      type: this.type,
+      next(maxEntries: number): ViewEntry[] {
+        const out: ViewEntry[] = [];
+        while (out.length < maxEntries) {
+          const step = entries.next();
+          if (step.done) break;
+          out.push(step.value as ViewEntry);
+        }
+        return out;
+      },
+    };
+  }
+
+  closeView(): void {
+    this.viewIndex = -1;
+  }
+}

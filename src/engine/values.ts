@@ -1,0 +1,75 @@
+/**
+ * The values walnut stores, and the record kept for every key.
+ *
+ * Types follow LokiKV's typed values, spelled the way Redis users expect where Redis has
+ * the type: a `string` holds bytes (text or binary), a `blob` holds bytes that were given
+ * as binary (the embedded API returns them as Buffers), `integer` is a signed 64-bit
+ * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
+ * `boolean`, `list` a list of byte strings, and `hyperloglog` 16384 6-bit registers.
+ *
+ * An Item is never mutated while a checkpoint may be reading it: see
+ * Collection.itemForUpdate.
+ */
+import type { ByteString } from "./bytes.js";
+
+export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hyperloglog"] as const;
+export type ValueKind = (typeof valueKinds)[number];
+
+export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
+  ? ByteString
+  : K extends "integer"
+    ? bigint
+    : K extends "float"
+      ? number
+      : K extends "boolean"
+        ? boolean
+        : K extends "list"
+          ? ByteString[]
+          : Uint8Array;
+
+export type StoredValue =
+  | { kind: "string"; value: ByteString }
+  | { kind: "blob"; value: ByteString }
+  | { kind: "integer"; value: bigint }
+  | { kind: "float"; value: number }
+  | { kind: "boolean"; value: boolean }
+  | { kind: "list"; value: ByteString[] }
+  | { kind: "hyperloglog"; value: Uint8Array };
+
+/** No expiry. Expiry instants are absolute milliseconds since the Unix epoch. */
+export const NO_EXPIRY = 0;
+
+/**
+ * What a collection keeps per key: the value, its version (the log index of the key's
+ * last write, like etcd's mod revision) and its absolute expiry instant (0 = none).
+ */
+export class Item {
+  kind: ValueKind;
+  value: ByteString | bigint | number | boolean | ByteString[] | Uint8Array;
+  version: number;
+  expiresAtMs: number;
+
+  constructor(value: StoredValue, version: number, expiresAtMs: number) {
+    this.kind = value.kind;
+    this.value = value.value;
+    this.version = version;
+    this.expiresAtMs = expiresAtMs;
+  }
+
+  /** The item's value with its kind, for exhaustive switches. */
+  stored(): StoredValue {
+    return { kind: this.kind, value: this.value } as StoredValue;
+  }
+
+  isExpiredAt(nowMs: number): boolean {
+    return this.expiresAtMs !== NO_EXPIRY && this.expiresAtMs <= nowMs;
+  }
+
+  /** A deep copy: lists and registers are copied so the original stays untouched. */
+  clone(): Item {
+    const copy = new Item(this.stored(), this.version, this.expiresAtMs);
+    if (Array.isArray(this.value)) copy.value = this.value.slice();
+    else if (this.value instanceof Uint8Array) copy.value = this.value.slice();
+    return copy;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Every bound walnut enforces, in one place. Inputs beyond a bound are refused with a
+ * LIMIT error; queues and loops are bounded by these numbers so that no client can make
+ * the process grow without limit.
+ */
+export const limits = {
+  /** Largest key, in bytes (Redis allows 512 MiB; a key that large is always a mistake). */
+  keyBytesMax: 64 * 1024,
+  /** Largest single value, in bytes (Redis' proto-max-bulk-len default). */
+  valueBytesMax: 512 * 1024 * 1024,
+  /** Largest log entry payload, in bytes: one command or one atomic batch. */
+  entryBytesMax: 512 * 1024 * 1024 + 1024 * 1024,
+  /** Largest WAL frame we will believe when reading a length prefix. */
+  walFrameBytesMax: 513 * 1024 * 1024,
+  /** Commands in one atomic batch (MULTI/EXEC). */
+  batchCommandsMax: 100_000,
+  /** Arguments in one command. */
+  commandArgumentsMax: 1024 * 1024,
+  /** Collections in one engine. */
+  collectionsMax: 10_000,
+  /** Longest collection name, in bytes. */
+  collectionNameBytesMax: 256,
+  /** Elements in one list. */
+  listElementsMax: 2 ** 32 - 1,
+  /** Writes waiting for the WAL before new writes are refused. */
+  pendingWritesMax: 1_000_000,
+  /** Bytes buffered for the WAL before new writes are refused. */
+  pendingWalBytesMax: 1024 * 1024 * 1024,
+  /** Keys a checkpoint writer serializes before yielding to the event loop. */
+  checkpointSliceKeys: 4096,
+  /** Expired keys removed by one sweep entry. */
+  expirySweepKeysMax: 1000,
+  /** Replies a SCAN call returns per COUNT unit upper bound. */
+  scanCountMax: 100_000,
+} as const;
