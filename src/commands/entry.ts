@@ -78,7 +78,7 @@ export function encodeEntry(payload: EntryPayload): Buffer {
   let at = 0;
   const putStr = (text: string): void => {
     out.writeUInt32LE(text.length, at);
-    out.latin1Write(text, at + 4);
+    out.write(text, at + 4, "latin1");
     at += 4 + text.length;
   };
   const putCall = (call: CommandCall): void => {
@@ -134,7 +134,7 @@ export function decodeEntry(data: Uint8Array): EntryPayload {
   const str = (): string => {
     const length = u32();
     need(length);
-    const text = buf.latin1Slice(at, at + length);
+    const text = buf.toString("latin1", at, at + length);
     at += length;
     return text;
   };

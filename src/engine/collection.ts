@@ -12,10 +12,14 @@
  * In both, an Item shared with an open view is never mutated in place: writers get a
  * private copy from `itemForUpdate`.
  */
-import BTree from "sorted-btree";
+import sortedBtree from "sorted-btree";
 import type { ByteString } from "./bytes.js";
 import { Item } from "./values.js";
 import { assert } from "../lib/assert.js";
+
+// sorted-btree is CommonJS with `exports.default`; under Node ESM the class is `.default`.
+const BTree = sortedBtree.default;
+type BTree<K, V> = InstanceType<typeof sortedBtree.default<K, V>>;
 
 export type CollectionType = "hash" | "ordered";
 
