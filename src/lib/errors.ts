@@ -17,7 +17,8 @@ export type WalnutErrorCode =
   | "NOT_OPEN" // the database is closed or closing
   | "VERSION_CONFLICT" // a conditional write found a different version
   | "LIMIT" // a request exceeds a bound in lib/limits.ts
-  | "IMPORT_FORMAT"; // an exported collection file is not in walnut's format
+  | "IMPORT_FORMAT" // an exported collection file is not in walnut's format
+  | "COMMAND_ERROR"; // a command answered an error reply (WRONGTYPE, ERR ...)
 
 export class WalnutError extends Error {
   readonly code: WalnutErrorCode;

@@ -1,0 +1,100 @@
+/**
+ * Running a command, whoever asks (RESP connection, HTTP route, embedded API): look it
+ * up in the one command table, check its arity, and route it. A write becomes a log entry
+ * and answers once committed; a read runs against the current state and answers at once.
+ */
+import type { ByteString } from "../engine/bytes.js";
+import { describeError, isWalnutError } from "../lib/errors.js";
+import type { Node } from "../node/node.js";
+import { isReadOnlyCall } from "./collections.js";
+import type { CommandCall, VersionCondition } from "./entry.js";
+import { error, type Reply } from "./reply.js";
+import type { CommandSpec } from "./spec.js";
+import { checkArity, lookupCommand } from "./table.js";
+
+export interface Session {
+  clientId: string;
+  requestId: number;
+}
+
+const NO_SESSION: Session = { clientId: "", requestId: 0 };
+
+function unknownCommand(argv: ByteString[]): Reply {
+  const shown = argv.slice(1, 8).map((arg) => `'${arg.slice(0, 128)}'`).join(" ");
+  return error("ERR", `unknown command '${argv[0] ?? ""}', with args beginning with: ${shown}`);
+}
+
+function failedWrite(cause: unknown): Reply {
+  if (isWalnutError(cause)) return error(cause.code === "WAL_IO" ? "IOERR" : "ERR", cause.message);
+  return error("ERR", describeError(cause));
+}
+
+export function isWriteCall(spec: CommandSpec, argv: ByteString[]): boolean {
+  return spec.flags.includes("write") && !(spec.name === "COLLECTION" && isReadOnlyCall(argv));
+}
+
+/** The table entry for a call, or the error reply a client gets for it. */
+export function resolveCommand(argv: ByteString[]): CommandSpec | Reply {
+  const name = argv[0];
+  const spec = name === undefined ? undefined : lookupCommand(name);
+  if (spec === undefined) return unknownCommand(argv);
+  return checkArity(spec, argv.length) ?? spec;
+}
+
+export class CommandExecutor {
+  constructor(readonly node: Node) {}
+
+  /** Runs one command in `collection`. Reads answer synchronously; writes once committed. */
+  execute(collection: string, argv: ByteString[], session: Session = NO_SESSION): Reply | Promise<Reply> {
+    const spec = resolveCommand(argv);
+    if (!("run" in spec)) return spec;
+    if (isWriteCall(spec, argv)) return this.write({ collection, argv }, session);
+    return this.read(collection, spec, argv);
+  }
+
+  /** Runs a read-only command against the current state. */
+  read(collection: string, spec: CommandSpec, argv: ByteString[]): Reply {
+    return this.node.read((engine) => {
+      const target = engine.collection(collection);
+      if (target === undefined) return error("ERR", `no such collection '${collection}'`);
+      return spec.run({ engine, collection: target, nowMs: this.node.now(), index: engine.appliedIndex }, argv.slice(1));
+    });
+  }
+
+  /** Logs one write and answers with its reply once committed. */
+  write(call: CommandCall, session: Session = NO_SESSION): Promise<Reply> {
+    return this.writeIndexed(call, session).then((result) => result.reply);
+  }
+
+  /** Like write(), also giving the entry's log index: the version of every key it wrote. */
+  writeIndexed(call: CommandCall, session: Session = NO_SESSION): Promise<{ index: number; reply: Reply }> {
+    return this.node
+      .propose({ type: "command", nowMs: this.node.now(), ...session, call })
+      .catch((cause: unknown) => ({ index: 0, reply: failedWrite(cause) }));
+  }
+
+  /**
+   * Logs an atomic batch: nil when a condition failed (nothing applied), EXECABORT when a
+   * command failed (everything undone), else one reply per call.
+   */
+  batch(calls: CommandCall[], conditions: VersionCondition[], session: Session = NO_SESSION): Promise<Reply> {
+    return this.batchIndexed(calls, conditions, session).then((result) => result.reply);
+  }
+
+  batchIndexed(
+    calls: CommandCall[],
+    conditions: VersionCondition[],
+    session: Session = NO_SESSION,
+  ): Promise<{ index: number; reply: Reply }> {
+    for (const call of calls) {
+      const spec = resolveCommand(call.argv);
+      if (!("run" in spec)) {
+        const why = spec.type === "error" ? spec.text : "bad command";
+        return Promise.resolve({ index: 0, reply: error("EXECABORT", `Transaction discarded because of: ${why}`) });
+      }
+    }
+    return this.node
+      .propose({ type: "batch", nowMs: this.node.now(), ...session, conditions, calls })
+      .catch((cause: unknown) => ({ index: 0, reply: failedWrite(cause) }));
+  }
+}

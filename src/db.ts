@@ -1,0 +1,364 @@
+/**
+ * The embedded API: walnut as a library in your own process.
+ *
+ * ```ts
+ * import { open } from "walnut";
+ * const db = await open({ dir: "./data", fsync: "always" });
+ * await db.set("k", "v");            // resolved = durable under fsync "always"
+ * await db.get("k");                 // "v"
+ * const users = await db.createCollection("users", "ordered");
+ * await users.set("u:1", { name: "ann" } as never); // values: string, Buffer, number, bigint, boolean, array
+ * await users.range("u:", "u:~", { limit: 10 });
+ * await db.close();
+ * ```
+ *
+ * Every write goes through the same log and command table as the RESP and HTTP servers,
+ * so a value written here reads the same from redis-cli.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { fromInput, toText, type ByteString } from "./engine/bytes.js";
+import type { CollectionType } from "./engine/collection.js";
+import { DEFAULT_COLLECTION, type Engine } from "./engine/engine.js";
+import type { Item } from "./engine/values.js";
+import { CommandExecutor } from "./commands/executor.js";
+import type { CommandCall, VersionCondition } from "./commands/entry.js";
+import type { Reply } from "./commands/reply.js";
+import { walnutStateMachine } from "./commands/state_machine.js";
+import { WalnutError } from "./lib/errors.js";
+import { Node } from "./node/node.js";
+import { decodeCollectionImage, encodeCollectionImage } from "./snapshot/collection_image.js";
+import type { CheckpointInfo } from "./snapshot/writer.js";
+import type { FsyncMode, SegmentInfo } from "./wal/wal.js";
+
+export type { FsyncMode } from "./wal/wal.js";
+export type { CollectionType } from "./engine/collection.js";
+
+/** What walnut stores and returns: text, binary, numbers, booleans, lists of text. */
+export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number>;
+export type Key = string | Buffer;
+
+export interface OpenOptions {
+  /** Data directory; created if missing. */
+  dir: string;
+  /** Default "always": a resolved write has been fsynced. */
+  fsync?: FsyncMode;
+  /** WAL segment size in bytes (default 64 MiB). */
+  segmentSize?: number;
+  /** Checkpoint every this many ms (default 60 000; 0: never by time). */
+  checkpointInterval?: number;
+  /** Checkpoint after this many WAL bytes (default 64 MiB; 0: never by size). */
+  checkpointWalBytes?: number;
+  /** Keep WAL segments a checkpoint made redundant, gzipped, in wal/archive. */
+  archiveWal?: boolean;
+  /** Receives what the node reports (recovery, checkpoints, failures). */
+  log?: (message: string) => void;
+}
+
+export interface SetOptions {
+  /** Time to live in milliseconds. */
+  ttlMs?: number;
+  /** Absolute expiry, ms since the Unix epoch. */
+  expireAtMs?: number;
+  /** Only set when the key does not exist. */
+  ifNotExists?: boolean;
+  /** Only set when the key exists. */
+  ifExists?: boolean;
+  /** Keep the key's current expiry. */
+  keepTtl?: boolean;
+  /** Compare-and-set: only when the key's version is this (0: absent); else VERSION_CONFLICT. */
+  ifVersion?: number;
+}
+
+export interface Entry {
+  value: Value;
+  /** The log index of the key's last write. */
+  version: number;
+  /** Absolute expiry in ms since the epoch, or null. */
+  expiresAtMs: number | null;
+}
+
+export type BatchOperation =
+  | { op: "set"; key: Key; value: Value; collection?: string; options?: Omit<SetOptions, "ifVersion"> }
+  | { op: "delete"; key: Key; collection?: string }
+  | { op: "incr"; key: Key; by?: number | bigint; collection?: string }
+  | { op: "command"; args: Array<string | Buffer | number>; collection?: string };
+
+export interface BatchCondition {
+  key: Key;
+  /** The version the key must still have (0: must not exist). */
+  version: number;
+  collection?: string;
+}
+
+export const defaults = {
+  fsync: "always" as FsyncMode,
+  segmentSizeBytes: 64 * 1024 * 1024,
+  checkpointIntervalMs: 60_000,
+  checkpointWalBytes: 64 * 1024 * 1024,
+};
+
+/** A reply that is an error, raised as an exception by the embedded API. */
+function raiseIfError(reply: Reply): Reply {
+  if (reply.type === "error") throw new WalnutError("COMMAND_ERROR", reply.text);
+  return reply;
+}
+
+function argument(value: string | Buffer | number | bigint): ByteString {
+  return typeof value === "number" || typeof value === "bigint" ? String(value) : fromInput(value);
+}
+
+function itemValue(item: Item): Value {
+  switch (item.kind) {
+    case "string":
+      return toText(item.value as ByteString);
+    case "blob":
+      return Buffer.from(item.value as ByteString, "latin1");
+    case "integer": {
+      const value = item.value as bigint;
+      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    }
+    case "float":
+    case "boolean":
+      return item.value as number | boolean;
+    case "list":
+      return (item.value as ByteString[]).map(toText);
+    case "hyperloglog":
+      return Buffer.from(item.value as Uint8Array);
+  }
+}
+
+/** The SET call (or DEL + RPUSH for lists) that stores `value` under `key`. */
+function setCalls(collection: string, key: ByteString, value: Value, options: SetOptions): CommandCall[] {
+  const expiry: ByteString[] = [];
+  if (options.ttlMs !== undefined) expiry.push("PX", String(options.ttlMs));
+  if (options.expireAtMs !== undefined) expiry.push("PXAT", String(options.expireAtMs));
+  if (options.keepTtl) expiry.push("KEEPTTL");
+  if (Array.isArray(value)) {
+    if (options.ifNotExists || options.ifExists) {
+      throw new WalnutError("BAD_ARGUMENT", "Cannot set a list with ifExists/ifNotExists: use a batch with a version condition");
+    }
+    const calls: CommandCall[] = [{ collection, argv: ["DEL", key] }];
+    if (value.length > 0) calls.push({ collection, argv: ["RPUSH", key, ...value.map(argument)] });
+    if (expiry.length > 0 && value.length > 0) calls.push({ collection, argv: ["PEXPIREAT", key, String(options.expireAtMs ?? 0)] });
+    return calls;
+  }
+  const argv: ByteString[] = ["SET", key];
+  if (typeof value === "string") argv.push(fromInput(value));
+  else if (Buffer.isBuffer(value)) argv.push(fromInput(value), "AS", "blob");
+  else if (typeof value === "bigint") argv.push(String(value), "AS", "integer");
+  else if (typeof value === "boolean") argv.push(String(value), "AS", "boolean");
+  else if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new WalnutError("BAD_ARGUMENT", `Cannot store ${value}: only finite numbers`);
+    argv.push(String(value), "AS", Number.isInteger(value) ? "integer" : "float");
+  } else throw new WalnutError("BAD_ARGUMENT", `Cannot store a value of type ${typeof value}`);
+  argv.push(...expiry);
+  if (options.ifNotExists) argv.push("NX");
+  if (options.ifExists) argv.push("XX");
+  return [{ collection, argv }];
+}
+
+/** The methods of one collection; `db` itself is the default collection. */
+export class CollectionHandle {
+  constructor(
+    protected readonly executor: CommandExecutor,
+    readonly name: string,
+  ) {}
+
+  /** Stores `value`; resolves to its version, or null when ifExists/ifNotExists prevented it. */
+  async set(key: Key, value: Value, options: SetOptions = {}): Promise<number | null> {
+    if (options.ttlMs !== undefined && Array.isArray(value)) {
+      options = { ...options, expireAtMs: this.executor.node.now() + options.ttlMs, ttlMs: undefined };
+    }
+    const calls = setCalls(this.name, fromInput(key), value, options);
+    const conditions: VersionCondition[] =
+      options.ifVersion === undefined ? [] : [{ collection: this.name, key: fromInput(key), version: options.ifVersion }];
+    if (calls.length === 1 && conditions.length === 0) {
+      const { index, reply } = await this.executor.writeIndexed(calls[0] as CommandCall);
+      return raiseIfError(reply).type === "nil" ? null : index;
+    }
+    const { index, reply } = await this.executor.batchIndexed(calls, conditions);
+    if (raiseIfError(reply).type === "nil") throw this.conflict(key, options.ifVersion ?? 0);
+    const first = reply.type === "array" ? reply.items[0] : undefined;
+    return first?.type === "nil" && !Array.isArray(value) ? null : index;
+  }
+
+  /** The stored value, or null when the key is absent or expired. */
+  async get(key: Key): Promise<Value | null> {
+    return (await this.getEntry(key))?.value ?? null;
+  }
+
+  /** The value with its version and expiry, or null. */
+  async getEntry(key: Key): Promise<Entry | null> {
+    const item = this.lookup(key);
+    if (item === undefined) return null;
+    return { value: itemValue(item), version: item.version, expiresAtMs: item.expiresAtMs === 0 ? null : item.expiresAtMs };
+  }
+
+  /** Deletes the key; resolves to whether it existed. */
+  async delete(key: Key): Promise<boolean> {
+    const reply = raiseIfError(await this.executor.write({ collection: this.name, argv: ["DEL", fromInput(key)] }));
+    return reply.type === "integer" && Number(reply.value) === 1;
+  }
+
+  /** Adds `by` (default 1) to an integer value; resolves to the new value. */
+  async incr(key: Key, by: number | bigint = 1): Promise<number | bigint> {
+    const argv = ["INCRBY", fromInput(key), String(by)];
+    const reply = raiseIfError(await this.executor.write({ collection: this.name, argv }));
+    if (reply.type !== "integer") throw new WalnutError("COMMAND_ERROR", "INCRBY did not answer an integer");
+    const value = BigInt(reply.value);
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  }
+
+  /** Sets a time to live; resolves to whether the key exists. */
+  async expire(key: Key, ttl: number | { ms: number }): Promise<boolean> {
+    const argv = typeof ttl === "number" ? ["EXPIRE", fromInput(key), String(ttl)] : ["PEXPIRE", fromInput(key), String(ttl.ms)];
+    const reply = raiseIfError(await this.executor.write({ collection: this.name, argv }));
+    return reply.type === "integer" && Number(reply.value) === 1;
+  }
+
+  /** Keys with start <= key <= end in key order (ordered collections). */
+  async range(start: Key, end: Key, options: { limit?: number } = {}): Promise<Array<{ key: string; value: Value; version: number }>> {
+    return this.executor.node.read((engine) => {
+      const collection = engine.requireCollection(this.name);
+      if (collection.range === undefined) {
+        throw new WalnutError("BAD_ARGUMENT", `Cannot range over collection "${this.name}": it is a hash collection`);
+      }
+      const nowMs = this.executor.node.now();
+      return collection
+        .range(fromInput(start), fromInput(end), options.limit ?? Number.MAX_SAFE_INTEGER)
+        .filter(([, item]) => !item.isExpiredAt(nowMs))
+        .map(([key, item]) => ({ key: toText(key), value: itemValue(item), version: item.version }));
+    });
+  }
+
+  /** Runs any walnut command in this collection, e.g. command("LPUSH", "l", "a"); errors reject. */
+  async command(...args: Array<string | Buffer | number>): Promise<Reply> {
+    return raiseIfError(await this.executor.execute(this.name, args.map(argument)));
+  }
+
+  protected lookup(key: Key): Item | undefined {
+    return this.executor.node.read((engine: Engine) => {
+      const item = engine.requireCollection(this.name).get(fromInput(key));
+      return item === undefined || item.isExpiredAt(this.executor.node.now()) ? undefined : item;
+    });
+  }
+
+  private versionOf(key: Key): number {
+    return this.lookup(key)?.version ?? 0;
+  }
+
+  private conflict(key: Key, expected: number): WalnutError {
+    const actual = this.versionOf(key);
+    return new WalnutError("VERSION_CONFLICT", `Cannot write "${String(key)}": expected version ${expected}, found ${actual}`);
+  }
+}
+
+export class Db extends CollectionHandle {
+  private constructor(executor: CommandExecutor) {
+    super(executor, DEFAULT_COLLECTION);
+  }
+
+  /** @internal use open() */
+  static async start(options: OpenOptions): Promise<Db> {
+    const node = await Node.open({
+      dataDir: options.dir,
+      fsync: options.fsync ?? defaults.fsync,
+      segmentSizeBytes: options.segmentSize ?? defaults.segmentSizeBytes,
+      checkpointIntervalMs: options.checkpointInterval ?? defaults.checkpointIntervalMs,
+      checkpointWalBytes: options.checkpointWalBytes ?? defaults.checkpointWalBytes,
+      archiveWal: options.archiveWal ?? false,
+      stateMachine: walnutStateMachine,
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
+    return new Db(new CommandExecutor(node));
+  }
+
+  /** The node underneath, for servers built on an embedded db. */
+  get node(): Node {
+    return this.executor.node;
+  }
+
+  /** A handle on an existing collection. */
+  collection(name: string): CollectionHandle {
+    this.executor.node.read((engine) => engine.requireCollection(name));
+    return new CollectionHandle(this.executor, name);
+  }
+
+  /** Creates a collection (hash: a Map; ordered: a B+tree with range scans). */
+  async createCollection(name: string, type: CollectionType = "hash"): Promise<CollectionHandle> {
+    raiseIfError(await this.executor.write({ collection: DEFAULT_COLLECTION, argv: ["COLLECTION", "CREATE", name, type] }));
+    return new CollectionHandle(this.executor, name);
+  }
+
+  async dropCollection(name: string): Promise<boolean> {
+    const reply = raiseIfError(await this.executor.write({ collection: DEFAULT_COLLECTION, argv: ["COLLECTION", "DROP", name] }));
+    return !(reply.type === "integer" && Number(reply.value) === 0);
+  }
+
+  listCollections(): Array<{ name: string; type: CollectionType; size: number }> {
+    return this.executor.node.read((engine) => engine.listCollections());
+  }
+
+  /** Writes a collection to a file (LokiKV's persist). */
+  async exportCollection(name: string, path: string): Promise<void> {
+    const image = this.executor.node.read((engine) => encodeCollectionImage(engine.requireCollection(name)));
+    await writeFile(path, image);
+  }
+
+  /** Loads a file written by exportCollection as a new collection, of either type, under any name. */
+  async importCollection(path: string, options: { name: string; type: CollectionType }): Promise<CollectionHandle> {
+    const image = await readFile(path);
+    decodeCollectionImage(image, options); // validate before it enters the log
+    const argv = ["COLLECTION", "LOAD", options.name, options.type, image.toString("latin1")];
+    raiseIfError(await this.executor.write({ collection: DEFAULT_COLLECTION, argv }));
+    return new CollectionHandle(this.executor, options.name);
+  }
+
+  /**
+   * Applies operations atomically as one log entry: all or nothing. Rejects with
+   * VERSION_CONFLICT when a condition fails, COMMAND_ERROR when an operation fails.
+   */
+  async batch(operations: BatchOperation[], options: { conditions?: BatchCondition[] } = {}): Promise<Reply[]> {
+    const calls: CommandCall[] = [];
+    for (const operation of operations) {
+      const collection = operation.collection ?? DEFAULT_COLLECTION;
+      const key = "key" in operation ? fromInput(operation.key) : "";
+      if (operation.op === "set") calls.push(...setCalls(collection, key, operation.value, operation.options ?? {}));
+      else if (operation.op === "delete") calls.push({ collection, argv: ["DEL", key] });
+      else if (operation.op === "incr") calls.push({ collection, argv: ["INCRBY", key, String(operation.by ?? 1)] });
+      else calls.push({ collection, argv: operation.args.map(argument) });
+    }
+    const conditions = (options.conditions ?? []).map((c) => ({
+      collection: c.collection ?? DEFAULT_COLLECTION,
+      key: fromInput(c.key),
+      version: c.version,
+    }));
+    const reply = raiseIfError(await this.executor.batch(calls, conditions));
+    if (reply.type === "nil") {
+      throw new WalnutError("VERSION_CONFLICT", "Cannot apply batch: a condition's key has a different version");
+    }
+    return reply.type === "array" ? reply.items : [reply];
+  }
+
+  /** Takes a checkpoint now. */
+  checkpoint(): Promise<CheckpointInfo> {
+    return this.executor.node.checkpoint();
+  }
+
+  segments(): SegmentInfo[] {
+    return this.executor.node.segments();
+  }
+
+  /** Writes what is pending and closes; the db cannot be used afterwards. */
+  close(): Promise<void> {
+    return this.executor.node.close();
+  }
+}
+
+/** Opens (creating if needed) a walnut database in `options.dir`. */
+export function open(options: OpenOptions): Promise<Db> {
+  if (typeof options?.dir !== "string" || options.dir === "") {
+    return Promise.reject(new WalnutError("BAD_ARGUMENT", "Cannot open walnut: options.dir must name a directory"));
+  }
+  return Db.start(options);
+}

@@ -1,0 +1,63 @@
+/**
+ * Taking a checkpoint of a running node, and everything that follows from one: the
+ * checkpoint marker in the WAL, control.toml, pruning to the last two checkpoints, and
+ * removing (or archiving) WAL segments that no kept checkpoint needs.
+ *
+ * The WAL is trimmed only through the *older* of the two kept checkpoints: if the newest
+ * one turns out corrupt at the next start, recovery falls back to the previous one and
+ * still finds every entry after it.
+ */
+import { join } from "node:path";
+import type { Engine } from "../engine/engine.js";
+import { listCheckpoints, pruneCheckpoints } from "../snapshot/store.js";
+import { writeCheckpoint, type CheckpointInfo } from "../snapshot/writer.js";
+import type { Wal } from "../wal/wal.js";
+import { writeControlFile, type ControlFile } from "./control_file.js";
+
+export const CHECKPOINTS_KEPT = 2;
+
+export interface CheckpointJob {
+  dataDir: string;
+  engine: Engine;
+  wal: Wal;
+  control: ControlFile;
+  /** Resolves once every entry up to `index` is durable in the WAL. */
+  waitDurable(index: number): Promise<void>;
+  archiveWal: boolean;
+  log: (message: string) => void;
+}
+
+export async function takeCheckpoint(job: CheckpointJob): Promise<CheckpointInfo> {
+  const view = job.engine.openView();
+  let info: CheckpointInfo;
+  try {
+    // A checkpoint must never be ahead of the log it replaces.
+    await job.waitDurable(view.index);
+  } catch (error) {
+    view.close();
+    throw error;
+  }
+  info = await writeCheckpoint(view, {
+    dir: job.control.checkpointDirectory,
+    metadata: { clusterId: job.control.clusterId, nodeId: job.control.nodeId },
+  });
+  await job.wal.markCheckpoint(info.index, info.term);
+  job.control.lastCheckpointId += 1;
+  job.control.lastCheckpointIndex = info.index;
+  job.control.lastCheckpointTerm = info.term;
+  await writeControlFile(job.dataDir, job.control);
+  await pruneCheckpoints(job.control.checkpointDirectory, CHECKPOINTS_KEPT);
+  const kept = await listCheckpoints(job.control.checkpointDirectory);
+  const oldestKept = kept[kept.length - 1];
+  if (kept.length >= CHECKPOINTS_KEPT && oldestKept !== undefined) {
+    const archiveDir = job.archiveWal ? join(job.control.walDirectory, "archive") : undefined;
+    const removed = await job.wal.compact(oldestKept.index, archiveDir === undefined ? {} : { archiveDir });
+    const count = removed.deleted.length + removed.archived.length;
+    if (count > 0) job.log(`WAL: ${job.archiveWal ? "archived" : "removed"} ${count} segment(s) through index ${oldestKept.index}`);
+  }
+  job.log(
+    `checkpoint at index ${info.index}: ${info.keys} keys, ${info.sizeBytes} bytes in ${info.durationMs.toFixed(0)} ms ` +
+      `(longest slice ${info.longestSliceMs.toFixed(1)} ms)`,
+  );
+  return info;
+}

@@ -1,0 +1,15 @@
+/**
+ * What the node drives: the node decides when an entry is committed; the state machine
+ * decides what it means. Keeping this an interface keeps node/ free of command semantics
+ * (commands/state_machine.ts implements it) and lets tests drive the node with a toy one.
+ */
+import type { EntryPayload } from "../commands/entry.js";
+import type { Reply } from "../commands/reply.js";
+import type { Engine } from "../engine/engine.js";
+
+export interface StateMachine {
+  /** Applies one committed entry to the engine; deterministic. */
+  apply(engine: Engine, index: number, term: number, payload: EntryPayload): Reply;
+  /** Writes that remove keys expired at `nowMs` (bounded), to propose through the log. */
+  expiredKeySweeps(engine: Engine, nowMs: number): EntryPayload[];
+}
