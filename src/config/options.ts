@@ -1,0 +1,86 @@
+/**
+ * Every setting walnut accepts, defined once. The flag parser, the WALNUT_* environment
+ * variables, the config file and the configuration reference (docs/configuration.md,
+ * printed by `walnut serve --help`) are all derived from this table.
+ */
+export type OptionKind = "string" | "path" | "integer" | "port" | "duration" | "size" | "choice" | "boolean";
+
+export interface OptionSpec {
+  /** The flag without dashes; also the config-file key and, upper-cased, the env name. */
+  name: string;
+  kind: OptionKind;
+  choices?: readonly string[];
+  /** Default as a user would type it; undefined = unset. */
+  default?: string;
+  description: string;
+  /** One-letter alias, e.g. "p" for -p. */
+  alias?: string;
+}
+
+export const serveOptions: readonly OptionSpec[] = [
+  { name: "config", kind: "path", description: "TOML config file (keys are the flag names)" },
+  { name: "data-dir", kind: "path", default: "./walnut-data", description: "Data directory: control.toml, wal/, checkpoints/" },
+  { name: "host", kind: "string", default: "127.0.0.1", description: "Address the RESP and HTTP servers listen on" },
+  { name: "port", kind: "port", default: "6380", alias: "p", description: "RESP (Redis protocol) port; 0 disables" },
+  { name: "http-port", kind: "port", default: "8380", description: "HTTP API port; 0 disables" },
+  {
+    name: "fsync",
+    kind: "choice",
+    choices: ["always", "everysec", "no"],
+    default: "always",
+    description: "When a write is acknowledged: after its fsync (always), its write() with fsync each second (everysec), or at once (no)",
+  },
+  { name: "checkpoint-interval", kind: "duration", default: "60s", description: "Checkpoint this often (0: never by time)" },
+  { name: "checkpoint-wal-bytes", kind: "size", default: "64MiB", description: "Checkpoint after this much WAL (0: never by size)" },
+  { name: "segment-size", kind: "size", default: "64MiB", description: "WAL segment size" },
+  { name: "archive-wal", kind: "boolean", default: "false", description: "gzip WAL segments into wal/archive instead of deleting them after a checkpoint" },
+  { name: "id", kind: "integer", default: "1", description: "This node's id (recorded in control.toml)" },
+];
+
+/** Options of the offline tools (wal, checkpoint). */
+export const dataDirOptions: readonly OptionSpec[] = [
+  { name: "data-dir", kind: "path", default: "./walnut-data", description: "Data directory" },
+];
+
+export function environmentName(option: OptionSpec): string {
+  return `WALNUT_${option.name.toUpperCase().replace(/-/g, "_")}`;
+}
+
+/** What a value of this option looks like, for errors and help. */
+export function describeAccepted(option: OptionSpec): string {
+  switch (option.kind) {
+    case "choice":
+      return (option.choices ?? []).join(", ").replace(/, ([^,]*)$/, " or $1");
+    case "duration":
+      return "a duration such as 500ms, 5s, 1m or 2h";
+    case "size":
+      return "a size such as 4096, 512KiB, 64MiB or 1GiB";
+    case "port":
+      return "a port number from 0 to 65535";
+    case "integer":
+      return "a whole number";
+    case "boolean":
+      return "true or false";
+    case "path":
+      return "a path";
+    case "string":
+      return "a string";
+  }
+}
+
+/** The options as a Markdown table (docs/configuration.md) or plain text (--help). */
+export function formatOptions(options: readonly OptionSpec[], style: "text" | "markdown"): string {
+  if (style === "markdown") {
+    const rows = options.map(
+      (o) => `| \`--${o.name}\` | \`${environmentName(o)}\` | ${o.default === undefined ? "" : `\`${o.default}\``} | ${o.description}; ${describeAccepted(o)} |`,
+    );
+    return ["| flag | environment | default | meaning |", "| --- | --- | --- | --- |", ...rows].join("\n");
+  }
+  return options
+    .map((o) => {
+      const flag = `${o.alias === undefined ? "    " : `-${o.alias}, `}--${o.name}`;
+      const suffix = o.default === undefined ? "" : ` (default ${o.default})`;
+      return `  ${flag.padEnd(26)} ${o.description}${suffix}`;
+    })
+    .join("\n");
+}
