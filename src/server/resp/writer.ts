@@ -1,0 +1,235 @@
+/**
+ * The reply side of RESP: serializes Reply values (commands/reply.ts) for protocol 2 or 3
+ * into one growing output buffer, which the connection takes whole once per flush.
+ * Also `encodeCommand`, the client side of the request format (walnut cli and tests).
+ *
+ * Every frame is a type byte, a line ending in \r\n, and for bulk strings the bytes:
+ *
+ *     Reply               RESP2                     RESP3
+ *     status OK           +OK\r\n                   (same)
+ *     error               -ERR no such key\r\n      (same)
+ *     integer 42          :42\r\n                   (same)
+ *     bulk "hi"           $2\r\nhi\r\n              (same)
+ *     nil                 $-1\r\n                   _\r\n
+ *     nil array (EXEC)    *-1\r\n                   _\r\n
+ *     array [1, "a"]      *2\r\n:1\r\n$1\r\na\r\n   (same)
+ *     double 1.5          $3\r\n1.5\r\n             ,1.5\r\n     (inf, -inf, nan spelled so)
+ *     boolean true        :1\r\n                    #t\r\n
+ *     map {a: 1}          *2\r\n$1\r\na\r\n:1\r\n   %1\r\n$1\r\na\r\n:1\r\n
+ *
+ * Status and error texts cannot contain line breaks; like Redis, the writer turns any
+ * \r or \n in them into a space. All texts are byte strings (one char per byte).
+ */
+import type { ByteString } from "../../engine/bytes.js";
+import type { Reply } from "../../commands/reply.js";
+import { assert, unreachable } from "../../lib/assert.js";
+import { WalnutError } from "../../lib/errors.js";
+import { formatDouble } from "./double.js";
+
+export type ProtocolVersion = 2 | 3;
+
+/** Size of a fresh output buffer, and what the writer keeps after a flush. */
+const INITIAL_CAPACITY_BYTES = 16 * 1024;
+/**
+ * Strings up to this length are copied with a loop, which beats the native call of
+ * Buffer.write for short values; longer ones go through Buffer.write.
+ */
+const SHORT_STRING_LENGTH_MAX = 64;
+/** Room for a frame's type byte, a 64-bit length or integer and two \r\n. */
+const FRAME_OVERHEAD_BYTES_MAX = 32;
+
+const CRLF = "\r\n";
+const OK_FRAME = Buffer.from("+OK\r\n", "latin1");
+
+export class ReplyWriter {
+  private buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
+  private length = 0;
+
+  /** Bytes written and not yet taken. */
+  get pendingBytes(): number {
+    return this.length;
+  }
+
+  /** Appends `reply` in the given protocol version. */
+  write(reply: Reply, protocol: ProtocolVersion): void {
+    switch (reply.type) {
+      case "status":
+        if (reply.text === "OK") this.writeRaw(OK_FRAME);
+        else this.writeLine("+", reply.text);
+        return;
+      case "error":
+        return this.writeLine("-", reply.text);
+      case "integer":
+        return this.writeInteger(reply.value);
+      case "bulk":
+        return this.writeBulk(reply.value);
+      case "nil":
+        return this.writeAscii(protocol === 3 ? "_\r\n" : "$-1\r\n");
+      case "array":
+        this.writeHeader("*", reply.items.length);
+        for (const item of reply.items) this.write(item, protocol);
+        return;
+      case "double":
+        if (protocol === 3) return this.writeAscii("," + formatDouble(reply.value) + CRLF);
+        return this.writeBulk(formatDouble(reply.value));
+      case "boolean":
+        if (protocol === 3) return this.writeAscii(reply.value ? "#t\r\n" : "#f\r\n");
+        return this.writeAscii(reply.value ? ":1\r\n" : ":0\r\n");
+      case "map":
+        return this.writeMap(reply.entries, protocol);
+      default:
+        unreachable(reply, "reply type");
+    }
+  }
+
+  /** Appends a nil array: what EXEC answers when a WATCHed key changed. */
+  writeNilArray(protocol: ProtocolVersion): void {
+    this.writeAscii(protocol === 3 ? "_\r\n" : "*-1\r\n");
+  }
+
+  /** Appends bytes that are already RESP. */
+  writeRaw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /** Everything written since the last take, as one Buffer; the writer starts empty again. */
+  take(): Buffer {
+    const length = this.length;
+    this.length = 0;
+    if (length > this.buffer.length / 2) {
+      // Mostly full: hand the buffer over rather than copy it.
+      const output = this.buffer.subarray(0, length);
+      this.buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
+      return output;
+    }
+    const output = Buffer.allocUnsafe(length);
+    this.buffer.copy(output, 0, 0, length);
+    if (this.buffer.length > INITIAL_CAPACITY_BYTES) this.buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
+    return output;
+  }
+
+  private writeMap(entries: ReadonlyArray<readonly [Reply, Reply]>, protocol: ProtocolVersion): void {
+    if (protocol === 3) this.writeHeader("%", entries.length);
+    else this.writeHeader("*", entries.length * 2);
+    for (const [key, value] of entries) {
+      this.write(key, protocol);
+      this.write(value, protocol);
+    }
+  }
+
+  private writeBulk(value: ByteString): void {
+    this.reserve(value.length + FRAME_OVERHEAD_BYTES_MAX);
+    const buffer = this.buffer;
+    buffer[this.length++] = 0x24; // '$'
+    this.length = writeDecimal(buffer, this.length, value.length);
+    buffer[this.length++] = 0x0d;
+    buffer[this.length++] = 0x0a;
+    this.length = copyString(buffer, this.length, value);
+    buffer[this.length++] = 0x0d;
+    buffer[this.length++] = 0x0a;
+  }
+
+  private writeInteger(value: number | bigint): void {
+    if (typeof value === "bigint") return this.writeAscii(`:${value}\r\n`);
+    assert(Number.isSafeInteger(value), `an integer reply is a safe integer or a bigint, not ${value}`);
+    this.reserve(FRAME_OVERHEAD_BYTES_MAX);
+    this.buffer[this.length++] = 0x3a; // ':'
+    this.length = writeDecimal(this.buffer, this.length, value);
+    this.buffer[this.length++] = 0x0d;
+    this.buffer[this.length++] = 0x0a;
+  }
+
+  private writeHeader(typeByte: string, count: number): void {
+    this.reserve(FRAME_OVERHEAD_BYTES_MAX);
+    this.buffer[this.length++] = typeByte.charCodeAt(0);
+    this.length = writeDecimal(this.buffer, this.length, count);
+    this.buffer[this.length++] = 0x0d;
+    this.buffer[this.length++] = 0x0a;
+  }
+
+  /** A status or error line; \r and \n inside the text become spaces, as Redis does. */
+  private writeLine(typeByte: string, text: string): void {
+    this.reserve(text.length + FRAME_OVERHEAD_BYTES_MAX);
+    const buffer = this.buffer;
+    let position = this.length;
+    buffer[position++] = typeByte.charCodeAt(0);
+    for (let index = 0; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      buffer[position++] = code === 0x0d || code === 0x0a ? 0x20 : code;
+    }
+    buffer[position++] = 0x0d;
+    buffer[position++] = 0x0a;
+    this.length = position;
+  }
+
+  private writeAscii(text: string): void {
+    this.reserve(text.length);
+    this.length = copyString(this.buffer, this.length, text);
+  }
+
+  /** Makes room for `bytes` more bytes. */
+  private reserve(bytes: number): void {
+    const needed = this.length + bytes;
+    if (needed <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}
+
+/** Writes a byte string at `position`; returns the position after it. */
+function copyString(buffer: Buffer, position: number, text: string): number {
+  if (text.length > SHORT_STRING_LENGTH_MAX) return position + buffer.write(text, position, "latin1");
+  for (let index = 0; index < text.length; index++) buffer[position++] = text.charCodeAt(index);
+  return position;
+}
+
+/** Writes a safe integer in decimal at `position`; returns the position after it. */
+function writeDecimal(buffer: Buffer, position: number, value: number): number {
+  if (value < 0) {
+    buffer[position++] = 0x2d; // '-'
+    value = -value;
+  }
+  let digitCount = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digitCount++;
+  let rest = value;
+  for (let index = position + digitCount - 1; index >= position; index--) {
+    buffer[index] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return position + digitCount;
+}
+
+/**
+ * A command as a client sends it: a multibulk of its arguments.
+ * Strings are byte strings (one char per byte, see engine/bytes.ts); encode user text
+ * with `fromText` first. Example: `encodeCommand(["GET", "k"])` is "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".
+ */
+export function encodeCommand(argv: ReadonlyArray<string | Buffer>): Buffer {
+  let sizeBytes = FRAME_OVERHEAD_BYTES_MAX;
+  for (const [index, argument] of argv.entries()) {
+    if (typeof argument === "string" && /[^\x00-\xff]/.test(argument)) {
+      throw new WalnutError(
+        "BAD_ARGUMENT",
+        `Cannot encode command: argument ${index} has a character above \\xff (encode text with fromText)`,
+      );
+    }
+    sizeBytes += argument.length + FRAME_OVERHEAD_BYTES_MAX;
+  }
+  const buffer = Buffer.allocUnsafe(sizeBytes);
+  let position = 0;
+  buffer[position++] = 0x2a; // '*'
+  position = writeDecimal(buffer, position, argv.length);
+  position += buffer.write(CRLF, position, "latin1");
+  for (const argument of argv) {
+    buffer[position++] = 0x24; // '$'
+    position = writeDecimal(buffer, position, argument.length);
+    position += buffer.write(CRLF, position, "latin1");
+    if (typeof argument === "string") position = copyString(buffer, position, argument);
+    else position += argument.copy(buffer, position);
+    position += buffer.write(CRLF, position, "latin1");
+  }
+  return buffer.subarray(0, position);
+}
