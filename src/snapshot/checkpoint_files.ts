@@ -1,0 +1,70 @@
+/**
+ * Checkpoint file names and the file-system steps around them: `<index>-<term>.ckpt`
+ * with both numbers zero-padded to 20 digits (so names sort like the numbers), the
+ * temporary name a checkpoint is written under before its rename, the set of temporary
+ * files this process is writing right now (so that cleaning up stale ones never removes
+ * a live one), and fsync of a directory.
+ */
+import { randomBytes } from "node:crypto";
+import { open, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { assert } from "../lib/assert.js";
+
+const NUMBER_DIGITS = 20;
+const CHECKPOINT_NAME = /^(\d{20})-(\d{20})\.ckpt$/;
+export const TEMPORARY_SUFFIX = ".tmp";
+
+/** Temporary files being written by this process, by full path. */
+const temporaryFilesInProgress = new Set<string>();
+
+export function checkpointFileName(index: number, term: number): string {
+  assert(Number.isSafeInteger(index) && index >= 0, `checkpoint index ${index}`);
+  assert(Number.isSafeInteger(term) && term >= 0, `checkpoint term ${term}`);
+  return `${String(index).padStart(NUMBER_DIGITS, "0")}-${String(term).padStart(NUMBER_DIGITS, "0")}.ckpt`;
+}
+
+/** Index and term from a checkpoint file name, or null for any other name. */
+export function parseCheckpointFileName(name: string): { index: number; term: number } | null {
+  const match = CHECKPOINT_NAME.exec(name);
+  if (match === null) return null;
+  const index = Number(match[1]);
+  const term = Number(match[2]);
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(term)) return null;
+  return { index, term };
+}
+
+/** How messages name a checkpoint file: its directory's name and its own, "checkpoints/<name>". */
+export function displayName(path: string): string {
+  return join(basename(dirname(path)), basename(path));
+}
+
+/** A fresh temporary path beside `path`, registered as in progress until `forgetTemporaryPath`. */
+export function claimTemporaryPath(path: string): string {
+  const temporaryPath = `${path}.${randomBytes(4).toString("hex")}${TEMPORARY_SUFFIX}`;
+  temporaryFilesInProgress.add(temporaryPath);
+  return temporaryPath;
+}
+
+export function forgetTemporaryPath(temporaryPath: string): void {
+  temporaryFilesInProgress.delete(temporaryPath);
+}
+
+/** A temporary file left behind by a crash or a failed write, not one being written now. */
+export function isStaleTemporaryFile(path: string): boolean {
+  return path.endsWith(TEMPORARY_SUFFIX) && !temporaryFilesInProgress.has(path);
+}
+
+/** Makes a directory's entries (a rename, a new or removed file) durable. */
+export async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes a file if it exists; failing to remove is not worth a second error. */
+export async function removeQuietly(path: string): Promise<void> {
+  await rm(path, { force: true }).catch(() => undefined);
+}

@@ -1,0 +1,162 @@
+/**
+ * The byte layout of one stored key and its Item, shared by checkpoints (format.ts) and
+ * collection images (collection_image.ts), so that both carry exactly the same data:
+ * value kind, version, expiry instant and value.
+ *
+ * Layout (little-endian):
+ *
+ *   entry = u32 keyLength | key (latin1 bytes) | item
+ *   item  = u8 kind | u64 version | u64 expiresAtMs (0 = no expiry) | value
+ *   value by kind:
+ *     1 string, 2 blob   u32 length | bytes
+ *     3 integer          i64 (two's complement)
+ *     4 float            f64 (IEEE 754)
+ *     5 boolean          u8 0 | 1
+ *     6 list             u32 count | count × (u32 length | bytes)
+ *     7 hyperloglog      16384 bytes, one register per byte
+ *
+ * Example: key "k" holding the integer -2, written at log index 7, expiring at
+ * 1700000000000 ms (0x018bcfe56800):
+ *
+ *   01000000 6b                         keyLength 1, "k"
+ *   03                                  kind integer
+ *   07000000 00000000                   version 7
+ *   0068e5cf 8b010000                   expiresAtMs 1700000000000
+ *   feffffff ffffffff                   -2
+ *
+ * Decoding checks every length against the bytes left and against lib/limits.ts, so a
+ * damaged length is reported instead of allocating or reading past the end.
+ */
+import type { ByteString } from "../engine/bytes.js";
+import { Item, type StoredValue, type ValueKind } from "../engine/values.js";
+import { assert, unreachable } from "../lib/assert.js";
+import { limits } from "../lib/limits.js";
+import type { ByteReader, ByteWriter } from "./binary.js";
+
+/** Registers in a HyperLogLog value (Redis' dense representation: 2^14). */
+export const HYPERLOGLOG_REGISTERS = 16384;
+
+const KIND_CODES: Record<ValueKind, number> = {
+  string: 1,
+  blob: 2,
+  integer: 3,
+  float: 4,
+  boolean: 5,
+  list: 6,
+  hyperloglog: 7,
+};
+
+const KINDS_BY_CODE: ReadonlyMap<number, ValueKind> = new Map(
+  Object.entries(KIND_CODES).map(([kind, code]) => [code, kind as ValueKind]),
+);
+
+export function writeEntry(writer: ByteWriter, key: ByteString, item: Item): void {
+  assert(key.length <= limits.keyBytesMax, `key of ${key.length} bytes exceeds the key limit`);
+  writer.u32(key.length);
+  writer.latin1(key);
+  writeItem(writer, item);
+}
+
+export function readEntry(reader: ByteReader): [ByteString, Item] {
+  const keyOffset = reader.offset;
+  const keyLength = reader.u32("key length");
+  if (keyLength > limits.keyBytesMax) reader.fail(`key length ${keyLength} beyond ${limits.keyBytesMax}`, keyOffset);
+  const key = reader.latin1(keyLength, "key");
+  return [key, readItem(reader)];
+}
+
+export function writeItem(writer: ByteWriter, item: Item): void {
+  writer.u8(KIND_CODES[item.kind]);
+  writer.u64(item.version);
+  writer.u64(item.expiresAtMs);
+  writeValue(writer, item.stored());
+}
+
+export function readItem(reader: ByteReader): Item {
+  const kindOffset = reader.offset;
+  const kindCode = reader.u8("value kind");
+  const kind = KINDS_BY_CODE.get(kindCode);
+  if (kind === undefined) reader.fail(`unknown value kind ${kindCode}`, kindOffset);
+  const version = reader.u64("version");
+  const expiresAtMs = reader.u64("expiry instant");
+  return new Item(readValue(reader, kind), version, expiresAtMs);
+}
+
+function writeValue(writer: ByteWriter, stored: StoredValue): void {
+  switch (stored.kind) {
+    case "string":
+    case "blob":
+      writer.u32(stored.value.length);
+      writer.latin1(stored.value);
+      return;
+    case "integer":
+      writer.i64(stored.value);
+      return;
+    case "float":
+      writer.f64(stored.value);
+      return;
+    case "boolean":
+      writer.u8(stored.value ? 1 : 0);
+      return;
+    case "list":
+      writer.u32(stored.value.length);
+      for (const element of stored.value) {
+        writer.u32(element.length);
+        writer.latin1(element);
+      }
+      return;
+    case "hyperloglog":
+      assert(stored.value.length === HYPERLOGLOG_REGISTERS, `hyperloglog of ${stored.value.length} registers`);
+      writer.bytes(stored.value);
+      return;
+    default:
+      unreachable(stored, "value kind");
+  }
+}
+
+function readValue(reader: ByteReader, kind: ValueKind): StoredValue {
+  switch (kind) {
+    case "string":
+    case "blob":
+      return { kind, value: readByteString(reader, "string value") };
+    case "integer":
+      return { kind, value: reader.i64("integer value") };
+    case "float":
+      return { kind, value: reader.f64("float value") };
+    case "boolean":
+      return { kind, value: readBoolean(reader) };
+    case "list":
+      return { kind, value: readList(reader) };
+    case "hyperloglog":
+      return { kind, value: reader.bytes(HYPERLOGLOG_REGISTERS, "hyperloglog registers") };
+    default:
+      return unreachable(kind, "value kind");
+  }
+}
+
+function readByteString(reader: ByteReader, what: string): ByteString {
+  const lengthOffset = reader.offset;
+  const length = reader.u32(`${what} length`);
+  if (length > limits.valueBytesMax) reader.fail(`${what} length ${length} beyond ${limits.valueBytesMax}`, lengthOffset);
+  return reader.latin1(length, what);
+}
+
+function readBoolean(reader: ByteReader): boolean {
+  const offset = reader.offset;
+  const byte = reader.u8("boolean value");
+  if (byte > 1) reader.fail(`boolean value ${byte} is neither 0 nor 1`, offset);
+  return byte === 1;
+}
+
+function readList(reader: ByteReader): ByteString[] {
+  const countOffset = reader.offset;
+  const count = reader.u32("list length");
+  // Every element takes at least its 4-byte length: a larger count cannot be real, and
+  // checking it first keeps a damaged count from allocating a huge array.
+  if (count > reader.remaining / 4 || count > limits.listElementsMax) {
+    reader.fail(`list length ${count} beyond the ${reader.remaining} bytes left`, countOffset);
+  }
+  const elements = new Array<ByteString>(count);
+  for (let i = 0; i < count; i++) elements[i] = readByteString(reader, "list element");
+  return elements;
+}

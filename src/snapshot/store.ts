@@ -1,0 +1,83 @@
+/**
+ * The checkpoint directory as a whole: which checkpoints exist, which one to load at
+ * start (the newest that verifies), and which to delete once newer ones are safely down.
+ *
+ * Only names matching `<index 20 digits>-<term 20 digits>.ckpt` are checkpoints. Temporary
+ * files (`*.tmp`) are never checkpoints; those not being written by this process right
+ * now are leftovers of a crash or a failed write and are removed when the directory is
+ * listed.
+ */
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { assert } from "../lib/assert.js";
+import { WalnutError, describeError, isWalnutError, systemErrorCode } from "../lib/errors.js";
+import { isStaleTemporaryFile, parseCheckpointFileName, removeQuietly, syncDirectory } from "./checkpoint_files.js";
+import { readCheckpoint, type LoadedCheckpoint } from "./reader.js";
+
+/** How many checkpoints pruning keeps by default: the newest, and one to fall back to. */
+export const CHECKPOINTS_KEPT_DEFAULT = 2;
+
+export interface CheckpointFile {
+  path: string;
+  index: number;
+  term: number;
+}
+
+/** Checkpoints in `dir`, newest (highest index) first; an absent directory holds none. */
+export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (systemErrorCode(error) === "ENOENT") return [];
+    throw error;
+  }
+  const checkpoints: CheckpointFile[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    const parsed = parseCheckpointFileName(name);
+    if (parsed !== null) checkpoints.push({ path, ...parsed });
+    else if (isStaleTemporaryFile(path)) await removeQuietly(path);
+  }
+  return checkpoints.sort((a, b) => b.index - a.index || b.term - a.term);
+}
+
+/**
+ * The newest checkpoint in `dir` that verifies, or null when there is none. A corrupt one
+ * is reported through `log` and the next older one tried. If checkpoints exist and every
+ * one is corrupt, that is an error, not null: starting empty would silently drop the
+ * state they held (the WAL before them may be gone).
+ */
+export async function loadNewestCheckpoint(
+  dir: string,
+  log: (message: string) => void,
+): Promise<LoadedCheckpoint | null> {
+  const checkpoints = await listCheckpoints(dir);
+  for (const [position, checkpoint] of checkpoints.entries()) {
+    try {
+      return await readCheckpoint(checkpoint.path);
+    } catch (error) {
+      if (!isWalnutError(error, "CHECKPOINT_CORRUPT")) throw error;
+      const older = checkpoints[position + 1];
+      log(older === undefined ? error.message : `${error.message}; falling back to the checkpoint at index ${older.index}`);
+    }
+  }
+  if (checkpoints.length === 0) return null;
+  throw new WalnutError(
+    "CHECKPOINT_CORRUPT",
+    `Cannot load a checkpoint from ${dir}: all ${checkpoints.length} checkpoints are corrupt`,
+  );
+}
+
+/** Deletes all but the newest `keep` checkpoints; returns the deleted paths. */
+export async function pruneCheckpoints(dir: string, keep: number = CHECKPOINTS_KEPT_DEFAULT): Promise<string[]> {
+  assert(Number.isInteger(keep) && keep >= 1, `pruning must keep at least one checkpoint, not ${keep}`);
+  const doomed = (await listCheckpoints(dir)).slice(keep).map((checkpoint) => checkpoint.path);
+  try {
+    for (const path of doomed) await rm(path, { force: true });
+    if (doomed.length > 0) await syncDirectory(dir);
+  } catch (error) {
+    throw new WalnutError("CHECKPOINT_IO", `Cannot prune checkpoints in ${dir}: ${describeError(error)}`, { cause: error });
+  }
+  return doomed;
+}

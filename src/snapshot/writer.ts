@@ -1,0 +1,296 @@
+/**
+ * Writes a checkpoint (format.ts) from an EngineView while the node keeps serving.
+ *
+ * The view is serialized in slices: each slice encodes up to `sliceKeys` entries
+ * synchronously, hands the bytes to zlib (which deflates on libuv's thread pool, a few
+ * blocks at a time), and yields to the event loop with setImmediate before the next one.
+ * So the event loop is never held for longer than one slice takes to encode, whatever the
+ * number of keys. Blocks are written to the file in order as their compression finishes.
+ *
+ * Durability: the file is written under a temporary name, fsynced, renamed to
+ * `<index>-<term>.ckpt`, and its directory fsynced. On any failure the temporary file is
+ * removed and a CHECKPOINT_IO error names the checkpoint. The view is always closed.
+ */
+import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
+import { deflateRaw } from "node:zlib";
+import type { EngineView } from "../engine/engine.js";
+import { assert } from "../lib/assert.js";
+import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
+import { limits } from "../lib/limits.js";
+import { ByteWriter } from "./binary.js";
+import {
+  checkpointFileName,
+  claimTemporaryPath,
+  forgetTemporaryPath,
+  removeQuietly,
+  syncDirectory,
+} from "./checkpoint_files.js";
+import {
+  BLOCK_BYTES_MAX,
+  Compression,
+  FrameType,
+  METADATA_BYTES_MAX,
+  encodeBlockPrefix,
+  encodeEndPayload,
+  encodeFrameHeader,
+  encodeHeaderPayload,
+  encodePreamble,
+  writeCollectionRecord,
+} from "./format.js";
+import { writeEntry } from "./item_codec.js";
+
+/** zlib level for checkpoint blocks: 1 (fastest); see docs/checkpoint-format.md for the measurements. */
+export const CHECKPOINT_COMPRESSION_LEVEL = 1;
+/** A slice also ends once its records reach this size, so that large values keep slices short. */
+const SLICE_BYTES_TARGET = 1024 * 1024;
+/** Entries taken from the view at a time while filling a slice, to check the size target. */
+const VIEW_BATCH_KEYS = 256;
+/** Blocks being compressed at once; more only queue behind libuv's 4 threads. */
+const BLOCKS_IN_FLIGHT_MAX = 4;
+
+const deflateRawAsync = promisify(deflateRaw);
+
+export interface CheckpointInfo {
+  path: string;
+  index: number;
+  term: number;
+  sizeBytes: number;
+  /** Entries written; a hash collection's key rewritten during the checkpoint may count twice. */
+  keys: number;
+  durationMs: number;
+  /** The longest time one slice held the event loop. */
+  longestSliceMs: number;
+}
+
+export interface WriteCheckpointOptions {
+  /** Directory of checkpoints, created if missing. */
+  dir: string;
+  /** JSON-serializable facts stored in the header (cluster id, membership, ...). */
+  metadata?: Record<string, unknown>;
+  /** Entries serialized per slice, between yields to the event loop (default 4096). */
+  sliceKeys?: number;
+  /** zlib level 0-9 (default CHECKPOINT_COMPRESSION_LEVEL); for measurements. */
+  compressionLevel?: number;
+}
+
+/**
+ * Writes `view` to `<dir>/<index>-<term>.ckpt` and closes the view, on success or failure.
+ *
+ * @example
+ * const info = await writeCheckpoint(engine.openView(), { dir: "walnut-data/checkpoints" });
+ */
+export async function writeCheckpoint(view: EngineView, options: WriteCheckpointOptions): Promise<CheckpointInfo> {
+  const startedMs = performance.now();
+  const path = join(options.dir, checkpointFileName(view.index, view.term));
+  const temporaryPath = claimTemporaryPath(path);
+  let viewOpen = true;
+  const closeView = (): void => {
+    // Exactly once: a second close() could close a view opened after this one.
+    if (viewOpen) view.close();
+    viewOpen = false;
+  };
+  try {
+    const metadataJson = encodeMetadata(options.metadata ?? {}, path);
+    const sliceKeys = options.sliceKeys ?? limits.checkpointSliceKeys;
+    const compressionLevel = options.compressionLevel ?? CHECKPOINT_COMPRESSION_LEVEL;
+    assert(Number.isInteger(sliceKeys) && sliceKeys > 0, `sliceKeys must be a positive integer, not ${sliceKeys}`);
+    assert(Number.isInteger(compressionLevel) && compressionLevel >= 0 && compressionLevel <= 9, "zlib level 0-9");
+    await mkdir(options.dir, { recursive: true });
+    const written = await writeFile({ path, temporaryPath }, {
+      view,
+      metadataJson,
+      sliceKeys,
+      compressionLevel,
+      afterLastSlice: closeView,
+    });
+    await rename(temporaryPath, path);
+    await syncDirectory(options.dir);
+    const durationMs = performance.now() - startedMs;
+    return { path, index: view.index, term: view.term, ...written, durationMs };
+  } catch (error) {
+    await removeQuietly(temporaryPath);
+    throw asCheckpointError(error, path);
+  } finally {
+    closeView();
+    forgetTemporaryPath(temporaryPath);
+  }
+}
+
+function encodeMetadata(metadata: Record<string, unknown>, path: string): string {
+  let json: string;
+  try {
+    json = JSON.stringify(metadata);
+  } catch (error) {
+    throw new WalnutError("BAD_ARGUMENT", `Cannot write checkpoint ${path}: metadata is not JSON (${describeError(error)})`);
+  }
+  if (Buffer.byteLength(json, "utf8") > METADATA_BYTES_MAX) {
+    throw new WalnutError("BAD_ARGUMENT", `Cannot write checkpoint ${path}: metadata beyond ${METADATA_BYTES_MAX} bytes`);
+  }
+  return json;
+}
+
+/** System errors (ENOSPC, EIO, ...) become CHECKPOINT_IO; walnut's own errors and bugs pass through. */
+function asCheckpointError(error: unknown, path: string): unknown {
+  if (systemErrorCode(error) === undefined) return error;
+  return new WalnutError("CHECKPOINT_IO", `Cannot write checkpoint ${path}: ${describeError(error)}`, { cause: error });
+}
+
+interface FileContent {
+  view: EngineView;
+  metadataJson: string;
+  sliceKeys: number;
+  compressionLevel: number;
+  /** Called once the view has been read to the end, before the file is synced. */
+  afterLastSlice: () => void;
+}
+
+async function writeFile(
+  paths: { path: string; temporaryPath: string },
+  content: FileContent,
+): Promise<{ sizeBytes: number; keys: number; longestSliceMs: number }> {
+  const handle = await open(paths.temporaryPath, "wx");
+  try {
+    const file = new BlockFile(handle, { path: paths.path, compressionLevel: content.compressionLevel });
+    await file.writeFrame(FrameType.header, [
+      encodeHeaderPayload({
+        index: content.view.index,
+        term: content.view.term,
+        compression: Compression.deflateRaw,
+        metadataJson: content.metadataJson,
+      }),
+    ]);
+    const serialized = await serializeView(content.view, content.sliceKeys, file);
+    content.afterLastSlice();
+    await file.drain();
+    await file.writeFrame(FrameType.end, [encodeEndPayload({ blockCount: file.blockCount, ...serialized.counts })]);
+    await handle.sync();
+    return { sizeBytes: file.sizeBytes, keys: serialized.counts.entryCount, longestSliceMs: serialized.longestSliceMs };
+  } finally {
+    await handle.close();
+  }
+}
+
+interface SerializedCounts {
+  collectionCount: number;
+  entryCount: number;
+}
+
+/** Runs the slices, yielding to the event loop between them. */
+async function serializeView(
+  view: EngineView,
+  sliceKeys: number,
+  file: BlockFile,
+): Promise<{ counts: SerializedCounts; longestSliceMs: number }> {
+  const counts: SerializedCounts = { collectionCount: 0, entryCount: 0 };
+  const slices = encodeSlices(view, sliceKeys, counts);
+  let longestSliceMs = 0;
+  for (;;) {
+    const sliceStartedMs = performance.now();
+    const slice = slices.next();
+    longestSliceMs = Math.max(longestSliceMs, performance.now() - sliceStartedMs);
+    if (slice.done) break;
+    await file.writeBlock(slice.value);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { counts, longestSliceMs };
+}
+
+/** Each step encodes one slice of records (the view's next entries) and yields its bytes. */
+function* encodeSlices(view: EngineView, sliceKeys: number, counts: SerializedCounts): Generator<Buffer, void, void> {
+  let slice = new ByteWriter(SLICE_BYTES_TARGET);
+  let keysInSlice = 0;
+  for (const collection of view.collections) {
+    writeCollectionRecord(slice, collection.name, collection.type);
+    counts.collectionCount += 1;
+    for (;;) {
+      const entries = collection.next(Math.min(VIEW_BATCH_KEYS, sliceKeys - keysInSlice));
+      if (entries.length === 0) break;
+      for (const [key, item] of entries) {
+        assert(item.version <= view.index, `version ${item.version} of a key is beyond the view's index ${view.index}`);
+        writeEntry(slice, key, item);
+      }
+      keysInSlice += entries.length;
+      counts.entryCount += entries.length;
+      if (keysInSlice >= sliceKeys || slice.length >= SLICE_BYTES_TARGET) {
+        yield slice.finish();
+        slice = new ByteWriter(SLICE_BYTES_TARGET);
+        keysInSlice = 0;
+      }
+    }
+  }
+  if (slice.length > 0) yield slice.finish();
+}
+
+/**
+ * The temporary file, appended to frame by frame. Blocks are compressed concurrently
+ * and written in the order they were given.
+ */
+class BlockFile {
+  sizeBytes = 0;
+  blockCount = 0;
+  private readonly compressing: Array<{ sequence: number; rawLength: number; compressed: Promise<Buffer> }> = [];
+  private started = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly options: { path: string; compressionLevel: number },
+  ) {}
+
+  private get path(): string {
+    return this.options.path;
+  }
+
+  async writeFrame(type: number, payload: Buffer[]): Promise<void> {
+    const chunks = [encodeFrameHeader(type, payload), ...payload];
+    if (!this.started) chunks.unshift(encodePreamble());
+    this.started = true;
+    await this.append(chunks);
+  }
+
+  async writeBlock(raw: Buffer): Promise<void> {
+    if (raw.length > BLOCK_BYTES_MAX) {
+      throw new WalnutError(
+        "LIMIT",
+        `Cannot write checkpoint ${this.path}: a block of ${raw.length} bytes is beyond ${BLOCK_BYTES_MAX} (one huge value?)`,
+      );
+    }
+    const compressed = deflateRawAsync(raw, { level: this.options.compressionLevel });
+    compressed.catch(() => undefined); // awaited in order by writeOldest; this only silences an early abort
+    this.compressing.push({ sequence: this.blockCount, rawLength: raw.length, compressed });
+    this.blockCount += 1;
+    while (this.compressing.length >= BLOCKS_IN_FLIGHT_MAX) await this.writeOldest();
+  }
+
+  /** Writes every block still being compressed. */
+  async drain(): Promise<void> {
+    while (this.compressing.length > 0) await this.writeOldest();
+  }
+
+  private async writeOldest(): Promise<void> {
+    const oldest = this.compressing.shift();
+    assert(oldest !== undefined, "no block to write");
+    const compressed = await oldest.compressed;
+    assert(compressed.length <= BLOCK_BYTES_MAX, `block ${oldest.sequence} grew beyond the block limit`);
+    await this.writeFrame(FrameType.block, [encodeBlockPrefix(oldest.sequence, oldest.rawLength), compressed]);
+  }
+
+  /** Writes all of `chunks`, continuing after a short write (a filling disk shows up as one). */
+  private async append(chunks: Buffer[]): Promise<void> {
+    const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    let done = (await this.handle.writev(chunks, this.sizeBytes)).bytesWritten;
+    if (done < total) {
+      const whole = Buffer.concat(chunks, total);
+      while (done < total) {
+        const { bytesWritten } = await this.handle.write(whole, done, total - done, this.sizeBytes + done);
+        if (bytesWritten === 0) {
+          throw new WalnutError("CHECKPOINT_IO", `Cannot write checkpoint ${this.path}: a write made no progress`);
+        }
+        done += bytesWritten;
+      }
+    }
+    this.sizeBytes += total;
+  }
+}
