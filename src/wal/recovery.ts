@@ -1,0 +1,295 @@
+/**
+ * Reading a WAL back: the scan that validates every frame and finds the first damage,
+ * and the replay that hands surviving entries to the caller in index order.
+ *
+ * The scan reads segments in seq order and checks each frame (length sane and within
+ * the file, checksum, known type, well-formed payload) and the structure around it:
+ * each segment begins with a header that agrees with its file name, seqs have no gaps,
+ * each header carries the checksum of the previous segment's last frame (unchecked for
+ * the oldest segment, whose predecessor compaction removed), and entry indexes never
+ * skip ahead. The first problem found is the damage. It is a *torn tail* when it lies
+ * in the last segment and no well-formed frame follows it anywhere in that file (a
+ * crash cut the last write short); anything else is corruption.
+ *
+ * Replay is a second pass because a frame read later may supersede entries read
+ * earlier (a Raft leader overwrote a follower's suffix): only once the whole log has
+ * been read is it known which entries survive. The scan records each overwrite; the
+ * replay re-reads only the segments holding entries past `replayAfterIndex`.
+ */
+import { assert } from "../lib/assert.js";
+import { readWholeFile, fileSize, openFile, closeFile, type WalFileSystem } from "./file_system.js";
+import type { CheckpointMarker, DecodedFrame, HardState, LogEntry, SegmentHeader } from "./record.js";
+import { displayPath, findNextValidFrame, listSegmentFiles, walkFrames, type SegmentName } from "./segment.js";
+import { SegmentTable } from "./segment_table.js";
+
+export interface ScannedSegment {
+  name: string;
+  seq: number;
+  header: SegmentHeader;
+  /** Bytes up to the end of the last valid frame. */
+  validBytes: number;
+  lastFrameCrc: number;
+}
+
+export interface WalDamage {
+  name: string;
+  /** Relative to the data dir, e.g. "wal/0000000000000003-0000000000000120.wal". */
+  path: string;
+  offset: number;
+  reason: string;
+  /** In the last segment with no valid frame after it: a crash cut the last write short. */
+  tornTail: boolean;
+  fileBytes: number;
+}
+
+interface OverwritePosition {
+  segment: number;
+  offset: number;
+  index: number;
+}
+
+export interface WalScan {
+  /** Every segment file listed, in seq order, damaged or not. */
+  names: SegmentName[];
+  temporaryNames: string[];
+  /** The segments read up to the damage; a damaged segment's validBytes end at it. */
+  segments: ScannedSegment[];
+  table: SegmentTable;
+  frames: number;
+  firstIndex: number;
+  lastIndex: number;
+  lastTerm: number;
+  hardState: HardState | null;
+  checkpoint: CheckpointMarker | null;
+  overwrites: OverwritePosition[];
+  /** The last checkpoint marker past the log's end: entries before it are not replayed. */
+  restartPosition: OverwritePosition | null;
+  damage: WalDamage | null;
+}
+
+export interface ScanOptions {
+  fileSystem: WalFileSystem;
+  directory: string;
+  /** Called after each segment file is read with its size in bytes. */
+  onSegmentRead?(sizeBytes: number): void;
+}
+
+/** Reads and validates the whole WAL; never throws for damage, returns it. */
+export async function scanWal(options: ScanOptions): Promise<WalScan> {
+  const { segments: names, temporaryNames } = await listSegmentFiles(options.fileSystem, options.directory);
+  const scan: WalScan = {
+    names,
+    temporaryNames,
+    segments: [],
+    table: new SegmentTable(),
+    frames: 0,
+    firstIndex: 1,
+    lastIndex: 0,
+    lastTerm: 0,
+    hardState: null,
+    checkpoint: null,
+    overwrites: [],
+    restartPosition: null,
+    damage: null,
+  };
+  for (const [position, name] of names.entries()) {
+    const buffer = await readWholeFile(options.fileSystem, `${options.directory}/${name.name}`);
+    options.onSegmentRead?.(buffer.length);
+    const isLast = position === names.length - 1;
+    scan.damage = scanSegment(scan, { directory: options.directory, name, buffer, isLast });
+    if (scan.damage) break;
+  }
+  return scan;
+}
+
+function scanSegment(
+  scan: WalScan,
+  file: { directory: string; name: SegmentName; buffer: Buffer; isLast: boolean },
+): WalDamage | null {
+  const { buffer, name } = file;
+  let segment: ScannedSegment | null = null;
+  const walk = walkFrames(buffer, 0, ({ offset, frame }) => {
+    if (segment === null) {
+      const rejection = checkHeader(scan, name, frame);
+      if (rejection) return rejection;
+      segment = startSegment(scan, name, frame);
+      return;
+    }
+    const rejection = applyFrame(scan, frame, { segment: scan.segments.length - 1, offset });
+    if (rejection) return rejection;
+    segment.validBytes = offset + frame.frameBytes;
+    segment.lastFrameCrc = frame.crc;
+    scan.table.recordBytes(segment.validBytes);
+  });
+  if (walk.damage === null) return null;
+  const { offset, reason, intact } = walk.damage;
+  const tornTail = file.isLast && !intact && findNextValidFrame(buffer, offset) === null;
+  return {
+    name: name.name,
+    path: displayPath(file.directory, name.name),
+    offset,
+    reason,
+    tornTail,
+    fileBytes: buffer.length,
+  };
+}
+
+function checkHeader(scan: WalScan, name: SegmentName, frame: DecodedFrame): string | undefined {
+  if (frame.record.type !== "header") return `segment does not begin with a header frame`;
+  const header = frame.record.header;
+  if (header.segmentSeq !== name.seq || header.firstIndex !== name.firstIndex) {
+    return `header says seq ${header.segmentSeq} first index ${header.firstIndex}, unlike the file name`;
+  }
+  const previous = scan.segments[scan.segments.length - 1];
+  if (previous === undefined) return undefined;
+  if (name.seq !== previous.seq + 1) {
+    return `segment seq ${previous.seq + 1} is missing before it`;
+  }
+  if (header.previousSegmentCrc !== previous.lastFrameCrc) {
+    return `header's previous-segment checksum ${hex(header.previousSegmentCrc)} does not match the last frame of ${previous.name} (${hex(previous.lastFrameCrc)})`;
+  }
+  if (header.firstIndex !== scan.lastIndex + 1 || header.previousTerm !== scan.lastTerm) {
+    return `header starts at index ${header.firstIndex} term ${header.previousTerm}, but the log before it ends at index ${scan.lastIndex} term ${scan.lastTerm}`;
+  }
+  return undefined;
+}
+
+function startSegment(scan: WalScan, name: SegmentName, frame: DecodedFrame): ScannedSegment {
+  assert(frame.record.type === "header", "a segment starts with its header");
+  const header = frame.record.header;
+  if (scan.segments.length === 0) {
+    scan.firstIndex = header.firstIndex;
+    scan.lastIndex = header.firstIndex - 1;
+    scan.lastTerm = header.previousTerm;
+  }
+  const segment = { name: name.name, seq: name.seq, header, validBytes: frame.frameBytes, lastFrameCrc: frame.crc };
+  scan.segments.push(segment);
+  scan.table.add({ name: name.name, seq: name.seq, firstIndex: header.firstIndex, sizeBytes: frame.frameBytes });
+  scan.frames += 1;
+  return segment;
+}
+
+function applyFrame(scan: WalScan, frame: DecodedFrame, position: { segment: number; offset: number }): string | undefined {
+  const record = frame.record;
+  switch (record.type) {
+    case "header":
+      return `a segment header in the middle of a segment`;
+    case "entry": {
+      const { index, term } = record.entry;
+      if (!Number.isSafeInteger(index) || index < 1 || index > scan.lastIndex + 1) {
+        return `entry index ${index} does not follow last index ${scan.lastIndex}`;
+      }
+      if (index <= scan.lastIndex) scan.overwrites.push({ ...position, index });
+      scan.firstIndex = Math.min(scan.firstIndex, index);
+      scan.table.recordEntries(index, index);
+      scan.lastIndex = index;
+      scan.lastTerm = term;
+      break;
+    }
+    case "hard-state":
+      scan.hardState = record.hardState;
+      break;
+    case "checkpoint":
+      scan.checkpoint = record.checkpoint;
+      if (record.checkpoint.index > scan.lastIndex) {
+        // A checkpoint installed from elsewhere: the log continues after it.
+        scan.restartPosition = { ...position, index: record.checkpoint.index };
+        scan.lastIndex = record.checkpoint.index;
+        scan.lastTerm = record.checkpoint.term;
+        scan.firstIndex = scan.lastIndex + 1;
+      }
+      break;
+  }
+  scan.frames += 1;
+  return undefined;
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16).padStart(8, "0")}`;
+}
+
+// ---------------------------------------------------------------------------------
+// Replay
+
+export interface ReplayOptions {
+  fileSystem: WalFileSystem;
+  directory: string;
+  scan: WalScan;
+  replayAfterIndex: number;
+  onEntry(entry: LogEntry): void;
+  onSegmentRead?(sizeBytes: number): void;
+}
+
+/** Calls onEntry for every surviving entry with index > replayAfterIndex, in index order. */
+export async function replayEntries(options: ReplayOptions): Promise<number> {
+  const { scan } = options;
+  const superseded = new SupersededEntries(scan.overwrites);
+  const restart = scan.restartPosition;
+  let replayed = 0;
+  let previousIndex = options.replayAfterIndex;
+  for (const [position, segment] of scan.segments.entries()) {
+    if (!segmentNeedsReplay(scan, position, options.replayAfterIndex)) continue;
+    const buffer = await readWholeFile(options.fileSystem, `${options.directory}/${segment.name}`);
+    options.onSegmentRead?.(buffer.length);
+    walkFrames(buffer.subarray(0, segment.validBytes), 0, ({ offset, frame }) => {
+      if (frame.record.type !== "entry") return;
+      const entry = frame.record.entry;
+      if (entry.index <= options.replayAfterIndex) return;
+      if (restart && !isAfter({ segment: position, offset, index: 0 }, restart)) return;
+      if (superseded.includes({ segment: position, offset, index: entry.index })) return;
+      assert(entry.index === previousIndex + 1 || replayed === 0, "replayed entries are contiguous");
+      previousIndex = entry.index;
+      replayed += 1;
+      options.onEntry(entry);
+    });
+  }
+  return replayed;
+}
+
+/** True when the segment may hold a surviving entry with index > replayAfterIndex. */
+export function segmentNeedsReplay(scan: WalScan, position: number, replayAfterIndex: number): boolean {
+  const range = scan.table.list()[position];
+  assert(range !== undefined && range.name === scan.segments[position]!.name, "scan and table agree");
+  return range.lastIndex > replayAfterIndex;
+}
+
+/**
+ * Answers "did a later frame supersede this entry?" for frames visited in file order:
+ * an entry is superseded when an overwrite at a later position has index <= its own.
+ */
+class SupersededEntries {
+  private readonly lowestIndexFrom: number[];
+  private next = 0;
+
+  constructor(private readonly overwrites: OverwritePosition[]) {
+    this.lowestIndexFrom = new Array<number>(overwrites.length);
+    let lowest = Infinity;
+    for (let at = overwrites.length - 1; at >= 0; at -= 1) {
+      lowest = Math.min(lowest, overwrites[at]!.index);
+      this.lowestIndexFrom[at] = lowest;
+    }
+  }
+
+  includes(frame: OverwritePosition): boolean {
+    while (this.next < this.overwrites.length && !isAfter(this.overwrites[this.next]!, frame)) this.next += 1;
+    return this.next < this.overwrites.length && this.lowestIndexFrom[this.next]! <= frame.index;
+  }
+}
+
+function isAfter(a: OverwritePosition, b: OverwritePosition): boolean {
+  return a.segment > b.segment || (a.segment === b.segment && a.offset > b.offset);
+}
+
+/** The byte sizes of the listed segment files (for progress reports). */
+export async function segmentFileSizes(fileSystem: WalFileSystem, directory: string, names: SegmentName[]): Promise<number[]> {
+  const sizes: number[] = [];
+  for (const name of names) {
+    const fd = await openFile(fileSystem, `${directory}/${name.name}`, "r");
+    try {
+      sizes.push(await fileSize(fileSystem, fd));
+    } finally {
+      await closeFile(fileSystem, fd);
+    }
+  }
+  return sizes;
+}

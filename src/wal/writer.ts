@@ -1,0 +1,385 @@
+/**
+ * Group commit: how appended frames reach the disk, and when an append counts as done.
+ *
+ * Appends encode their frames straight into the *pending* batch buffer and wait. One
+ * batch at a time is in flight: one positional write of the whole batch, then, under
+ * fsync "always", one fdatasync; only then do its appends resolve. Appends that arrive
+ * meanwhile fill the next pending batch, which goes out as soon as the current one is
+ * done: the busier the log, the larger the batches and the fewer fsyncs per append.
+ * Under "everysec" and "no" an append resolves once its write reached the OS; an
+ * unref'd timer fdatasyncs once a second under "everysec".
+ *
+ * Failures:
+ * - a write fails (ENOSPC, EIO, EROFS...): the segment is truncated back to the last
+ *   good offset and every append of the batch rejects with WAL_IO, as do appends
+ *   already queued behind it (they were encoded to follow entries that are not
+ *   there). Later appends try again: space may come back.
+ * - an fdatasync fails: after a failed fsync the kernel may have dropped the dirty
+ *   pages, so what the file holds is unknown (PostgreSQL's "fsyncgate"). The writer
+ *   enters the failed state: this batch and every later append reject with WAL_IO
+ *   asking for a restart, which recovers from what is really on disk.
+ * - a truncation after a failed write fails: the same failed state, since garbage
+ *   past the last good offset could later read as frames.
+ *
+ * Segments roll between batches: when the active one has reached segmentSizeBytes,
+ * the next batch first fdatasyncs and closes it and goes to a new segment. A frame is
+ * never split, so a segment may overshoot the size by one batch (as etcd's do).
+ */
+import { assert } from "../lib/assert.js";
+import { describeError, WalnutError } from "../lib/errors.js";
+import { limits } from "../lib/limits.js";
+import { closeFile, dataSync, truncateFile, writeAll, type WalFileSystem } from "./file_system.js";
+import {
+  CHECKPOINT_FRAME_BYTES,
+  HARD_STATE_FRAME_BYTES,
+  entryFrameBytes,
+  frameCrcAt,
+  writeCheckpointFrame,
+  writeEntryFrame,
+  writeHardStateFrame,
+  type CheckpointMarker,
+  type HardState,
+  type LogEntry,
+} from "./record.js";
+import { createSegmentFile, displayPath, type OpenSegment } from "./segment.js";
+import type { SegmentTable } from "./segment_table.js";
+
+export type FsyncMode = "always" | "everysec" | "no";
+
+/** A batch buffer starts this large and doubles when an append needs more. */
+const BATCH_BUFFER_INITIAL_BYTES = 64 * 1024;
+/** A batch buffer that grew past this is dropped after use instead of reused. */
+const BATCH_BUFFER_REUSE_BYTES_MAX = 4 * 1024 * 1024;
+/** "everysec": the longest the log's fdatasync lags behind its writes. */
+const EVERYSEC_INTERVAL_MS = 1000;
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** Where the log ends: the last entry, and the latest hard state and checkpoint marker. */
+export interface LogTail {
+  lastIndex: number;
+  lastTerm: number;
+  hardState: HardState | null;
+  checkpoint: CheckpointMarker | null;
+}
+
+/** The frames of appends that go to disk together. */
+class Batch {
+  buffer: Buffer;
+  lengthBytes = 0;
+  lastFrameOffset = 0;
+  appendWaiters: Waiter[] = [];
+  syncWaiters: Waiter[] = [];
+  entryCount = 0;
+  /** The smallest entry index in the batch: older entries from here on are superseded. */
+  lowestIndex = Infinity;
+  /** The log's tail once this batch is written. */
+  tail: LogTail;
+
+  constructor(buffer: Buffer, tail: LogTail) {
+    this.buffer = buffer;
+    this.tail = { ...tail };
+  }
+
+  get isEmpty(): boolean {
+    return this.lengthBytes === 0 && this.syncWaiters.length === 0;
+  }
+
+  reserve(frameBytes: number): number {
+    const needed = this.lengthBytes + frameBytes;
+    if (needed > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      this.buffer.copy(grown, 0, 0, this.lengthBytes);
+      this.buffer = grown;
+    }
+    this.lastFrameOffset = this.lengthBytes;
+    return this.lengthBytes;
+  }
+}
+
+export interface WriterOptions {
+  fileSystem: WalFileSystem;
+  directory: string;
+  fsync: FsyncMode;
+  segmentSizeBytes: number;
+  clusterId: string;
+  nodeId: number;
+  active: OpenSegment;
+  activeSeq: number;
+  table: SegmentTable;
+  tail: LogTail;
+}
+
+export interface WriterStats {
+  appends: number;
+  entries: number;
+  bytesWritten: number;
+  fsyncs: number;
+  fsyncMsTotal: number;
+  batchesMeanSize: number;
+  lastFsyncMs: number;
+}
+
+export class GroupCommitWriter {
+  private readonly options: WriterOptions;
+  private active: OpenSegment;
+  private activeSeq: number;
+  /** The tail of what has been written (the in-flight batch's once it succeeds). */
+  private written: LogTail;
+  private pending: Batch;
+  private spareBuffer: Buffer | null = null;
+  private draining = false;
+  private unsyncedBytes = false;
+  private failure: WalnutError | null = null;
+  private closed = false;
+  private readonly everysecTimer: NodeJS.Timeout | null = null;
+  private readonly counters = { appends: 0, entries: 0, bytesWritten: 0, fsyncs: 0, fsyncMsTotal: 0, batches: 0, lastFsyncMs: 0 };
+
+  constructor(options: WriterOptions) {
+    this.options = options;
+    this.active = options.active;
+    this.activeSeq = options.activeSeq;
+    this.written = { ...options.tail };
+    this.pending = new Batch(Buffer.allocUnsafe(BATCH_BUFFER_INITIAL_BYTES), this.written);
+    if (options.fsync === "everysec") {
+      this.everysecTimer = setInterval(() => this.syncInBackground(), EVERYSEC_INTERVAL_MS).unref();
+    }
+  }
+
+  /** The tail appends must follow: that of every accepted append, written or not. */
+  get acceptedTail(): Readonly<LogTail> {
+    return this.pending.tail;
+  }
+
+  get writtenTail(): Readonly<LogTail> {
+    return this.written;
+  }
+
+  append(entries: readonly LogEntry[], hardState: HardState | undefined): Promise<void> {
+    const refusal = this.refusal();
+    if (refusal) return Promise.reject(refusal);
+    const batch = this.pending;
+    assertFollows(entries, batch.tail.lastIndex);
+    const bytes = entries.reduce((total, entry) => total + entryFrameBytes(entry), 0) + (hardState ? HARD_STATE_FRAME_BYTES : 0);
+    if (batch.lengthBytes + bytes > limits.pendingWalBytesMax) {
+      return Promise.reject(new WalnutError("LIMIT", `Cannot append to WAL: ${batch.lengthBytes + bytes} bytes would be waiting to be written, more than ${limits.pendingWalBytesMax}`));
+    }
+    for (const entry of entries) {
+      batch.lengthBytes = writeEntryFrame(batch.buffer, batch.reserve(entryFrameBytes(entry)), entry);
+    }
+    if (entries.length > 0) {
+      const last = entries[entries.length - 1]!;
+      batch.lowestIndex = Math.min(batch.lowestIndex, entries[0]!.index);
+      batch.tail.lastIndex = last.index;
+      batch.tail.lastTerm = last.term;
+      batch.entryCount += entries.length;
+    }
+    if (hardState) {
+      batch.lengthBytes = writeHardStateFrame(batch.buffer, batch.reserve(HARD_STATE_FRAME_BYTES), hardState);
+      batch.tail.hardState = { ...hardState };
+    }
+    this.counters.appends += 1;
+    return this.enqueue(batch.appendWaiters);
+  }
+
+  markCheckpoint(marker: CheckpointMarker): Promise<void> {
+    const refusal = this.refusal();
+    if (refusal) return Promise.reject(refusal);
+    const batch = this.pending;
+    batch.lengthBytes = writeCheckpointFrame(batch.buffer, batch.reserve(CHECKPOINT_FRAME_BYTES), marker);
+    batch.tail.checkpoint = { ...marker };
+    if (marker.index > batch.tail.lastIndex) {
+      // A checkpoint installed from elsewhere (a leader's snapshot): the log continues after it.
+      batch.tail.lastIndex = marker.index;
+      batch.tail.lastTerm = marker.term;
+    }
+    return this.enqueue(batch.appendWaiters);
+  }
+
+  /** Resolves once everything accepted so far is written and fdatasynced. */
+  sync(): Promise<void> {
+    const refusal = this.refusal();
+    if (refusal) return Promise.reject(refusal);
+    return this.enqueue(this.pending.syncWaiters);
+  }
+
+  /** Writes and syncs what is pending, then closes the active segment. Later calls refuse. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const flushed = this.failure ? Promise.resolve() : this.enqueue(this.pending.syncWaiters);
+    this.closed = true;
+    if (this.everysecTimer) clearInterval(this.everysecTimer);
+    try {
+      await flushed;
+    } finally {
+      await closeFile(this.options.fileSystem, this.active.fd);
+    }
+  }
+
+  stats(): WriterStats {
+    const { batches, ...counters } = this.counters;
+    return { ...counters, batchesMeanSize: batches === 0 ? 0 : counters.appends / batches };
+  }
+
+  private refusal(): WalnutError | null {
+    if (this.closed) return new WalnutError("NOT_OPEN", "Cannot use WAL: it is closed");
+    return this.failure;
+  }
+
+  private enqueue(waiters: Waiter[]): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+    if (!this.draining) {
+      this.draining = true;
+      // Let every append made in this tick join the batch before it goes out.
+      process.nextTick(() => void this.drain());
+    }
+    return done;
+  }
+
+  private syncInBackground(): void {
+    if (this.unsyncedBytes && !this.failure && !this.closed) this.sync().catch(() => undefined);
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.pending.isEmpty && !this.failure) {
+      const batch = this.pending;
+      this.pending = new Batch(this.takeSpareBuffer(), batch.tail);
+      await this.commit(batch);
+      if (batch.buffer.length <= BATCH_BUFFER_REUSE_BYTES_MAX) this.spareBuffer = batch.buffer;
+    }
+    this.draining = false;
+  }
+
+  private takeSpareBuffer(): Buffer {
+    const buffer = this.spareBuffer ?? Buffer.allocUnsafe(BATCH_BUFFER_INITIAL_BYTES);
+    this.spareBuffer = null;
+    return buffer;
+  }
+
+  /** Writes one batch (rolling first if the active segment is full), syncs, resolves. */
+  private async commit(batch: Batch): Promise<void> {
+    if (batch.lengthBytes > 0) {
+      try {
+        if (this.active.sizeBytes >= this.options.segmentSizeBytes) await this.roll();
+      } catch (error) {
+        return this.failBatch(batch, error);
+      }
+      try {
+        await writeAll(this.options.fileSystem, this.active.fd, batch.buffer, batch.lengthBytes, this.active.sizeBytes);
+      } catch (error) {
+        return this.failBatch(batch, error);
+      }
+      this.recordWritten(batch);
+    }
+    const mustSync = batch.syncWaiters.length > 0 || (this.options.fsync === "always" && batch.lengthBytes > 0);
+    if (!mustSync) return settle(batch.appendWaiters, null);
+    if (this.options.fsync !== "always") settle(batch.appendWaiters, null);
+    try {
+      await this.syncActive();
+    } catch (error) {
+      return this.rejectAll(batch, this.enterFailedState("an fsync", error));
+    }
+    settle(batch.appendWaiters, null);
+    settle(batch.syncWaiters, null);
+  }
+
+  private recordWritten(batch: Batch): void {
+    this.active.sizeBytes += batch.lengthBytes;
+    this.active.lastFrameCrc = frameCrcAt(batch.buffer, batch.lastFrameOffset);
+    if (batch.entryCount > 0) this.options.table.recordEntries(batch.lowestIndex, batch.tail.lastIndex);
+    this.options.table.recordBytes(this.active.sizeBytes);
+    this.written = { ...batch.tail };
+    this.unsyncedBytes = true;
+    this.counters.batches += 1;
+    this.counters.entries += batch.entryCount;
+    this.counters.bytesWritten += batch.lengthBytes;
+  }
+
+  private async syncActive(): Promise<void> {
+    if (!this.unsyncedBytes) return;
+    const startedMs = performance.now();
+    await dataSync(this.options.fileSystem, this.active.fd);
+    this.unsyncedBytes = false;
+    this.counters.lastFsyncMs = performance.now() - startedMs;
+    this.counters.fsyncMsTotal += this.counters.lastFsyncMs;
+    this.counters.fsyncs += 1;
+  }
+
+  /** A write (or the creation of a segment) failed: undo it, reject, stay usable. */
+  private async failBatch(batch: Batch, error: unknown): Promise<void> {
+    if (this.failure) return this.rejectAll(batch, this.failure);
+    try {
+      await truncateFile(this.options.fileSystem, this.active.fd, this.active.sizeBytes);
+    } catch (truncateError) {
+      return this.rejectAll(batch, this.enterFailedState("a truncation after a failed write", truncateError));
+    }
+    const where = displayPath(this.options.directory, this.active.name);
+    this.rejectAll(batch, new WalnutError("WAL_IO", `Cannot append to WAL: ${describeError(error)} (${where})`, { cause: error }));
+  }
+
+  /** Rejects the batch and everything queued behind it, which was encoded to follow it. */
+  private rejectAll(batch: Batch, error: WalnutError): void {
+    const queued = this.pending;
+    this.pending = new Batch(queued.buffer, this.written);
+    for (const waiters of [batch.appendWaiters, batch.syncWaiters, queued.appendWaiters, queued.syncWaiters]) {
+      settle(waiters, error);
+    }
+  }
+
+  private enterFailedState(what: string, error: unknown): WalnutError {
+    const where = displayPath(this.options.directory, this.active.name);
+    this.failure ??= new WalnutError(
+      "WAL_IO",
+      `Cannot append to WAL: ${what} of ${where} failed (${describeError(error)}), so what reached the disk is unknown; restart walnut to recover from the log on disk`,
+      { cause: error },
+    );
+    return this.failure;
+  }
+
+  /** Closes the full active segment durably and starts the next one. */
+  private async roll(): Promise<void> {
+    const { fileSystem, directory } = this.options;
+    try {
+      await this.syncActive();
+    } catch (error) {
+      throw this.enterFailedState("an fsync", error);
+    }
+    const next = await createSegmentFile(fileSystem, {
+      directory,
+      clusterId: this.options.clusterId,
+      nodeId: this.options.nodeId,
+      seq: this.activeSeq + 1,
+      firstIndex: this.written.lastIndex + 1,
+      previousTerm: this.written.lastTerm,
+      previousSegmentCrc: this.active.lastFrameCrc,
+      hardState: this.written.hardState,
+      checkpoint: this.written.checkpoint,
+    });
+    const previous = this.active;
+    this.active = next;
+    this.activeSeq += 1;
+    this.options.table.add({ name: next.name, seq: this.activeSeq, firstIndex: this.written.lastIndex + 1, sizeBytes: next.sizeBytes });
+    await closeFile(fileSystem, previous.fd).catch(() => undefined);
+  }
+}
+
+function settle(waiters: Waiter[], error: Error | null): void {
+  for (const waiter of waiters) {
+    if (error) waiter.reject(error);
+    else waiter.resolve();
+  }
+  waiters.length = 0;
+}
+
+/** Raft's rule: a batch starts at most one past the log's end and is contiguous. */
+function assertFollows(entries: readonly LogEntry[], lastIndex: number): void {
+  let expected = entries[0]?.index ?? 0;
+  assert(entries.length === 0 || (expected >= 1 && expected <= lastIndex + 1), `appended entries must start at an index in [1, ${lastIndex + 1}], got ${expected}`);
+  for (const entry of entries) {
+    assert(entry.index === expected, `appended entries must be contiguous: expected index ${expected}, got ${entry.index}`);
+    expected += 1;
+  }
+}
