@@ -10,20 +10,22 @@
  * invalid UTF-8 would hurt.
  *
  * RANGE start end [LIMIT n] walks an ordered collection in bytewise key order and answers
- * a flat array key, value, key, value... It reports values that have a text form: strings
- * and blobs as their bytes, integers in decimal, floats as JavaScript prints them ("inf",
- * "-inf" for infinities), booleans as "true"/"false". It skips lists and HyperLogLogs (a
- * scan should not fail halfway because one key holds an aggregate) and expired keys.
+ * a flat array key, value, key, value... Values read as GET reads them (access.ts
+ * textOf: integers in decimal, floats as INCRBYFLOAT writes them, booleans "true"/"false").
+ * It skips lists and HyperLogLogs (a scan should not fail halfway because one key holds
+ * an aggregate) and expired keys.
  * Without LIMIT it answers at most RANGE_PAIRS_MAX pairs; a client pages on by calling
  * again with start = last key + "\x00".
  */
 import type { ByteString } from "../engine/bytes.js";
 import type { Collection, CollectionType } from "../engine/collection.js";
 import { DEFAULT_COLLECTION } from "../engine/engine.js";
-import type { Item } from "../engine/values.js";
-import { describeError, isWalnutError } from "../lib/errors.js";
+import { isWalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import { decodeCollectionImage } from "../snapshot/collection_image.js";
+import { isWord, NOT_AN_INTEGER, SYNTAX_ERROR, textOf } from "./access.js";
+import { defineCommand } from "./define.js";
+import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, OK, status, type Reply } from "./reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
@@ -32,8 +34,6 @@ export const RANGE_PAIRS_MAX = 100_000;
 
 /** COLLECTION subcommands that only read. */
 const READ_SUBCOMMANDS = new Set(["LIST", "HELP"]);
-
-const SYNTAX_ERROR = error("ERR", "syntax error");
 
 /**
  * Whether a COLLECTION call only reads (LIST, HELP), so that the dispatcher can route it
@@ -106,12 +106,11 @@ function load(ctx: CommandContext, args: ByteString[]): Reply {
   }
   let loaded: Collection;
   try {
-    loaded = decodeCollectionImage(Buffer.from(image, "latin1"), { name, type });
+    loaded = decodeCollectionImage(Buffer.from(image, "latin1"), { name, type, version: ctx.index });
   } catch (cause) {
-    if (isWalnutError(cause)) return error("ERR", `cannot load collection '${name}': ${describeError(cause)}`);
+    if (isWalnutError(cause)) return error("ERR", cause.message);
     throw cause;
   }
-  for (const [, item] of loaded.entries()) item.version = ctx.index;
   ctx.engine.installCollection(loaded);
   return OK;
 }
@@ -155,33 +154,14 @@ function collectionCommand(ctx: CommandContext, args: ByteString[]): Reply {
 
 // ---- RANGE ----
 
-/** The text form of a scalar item, or undefined for lists and HyperLogLogs. */
-function textOf(item: Item): ByteString | undefined {
-  const stored = item.stored();
-  switch (stored.kind) {
-    case "string":
-    case "blob":
-      return stored.value;
-    case "integer":
-      return stored.value.toString();
-    case "float":
-      return Number.isFinite(stored.value) ? String(stored.value) : stored.value > 0 ? "inf" : "-inf";
-    case "boolean":
-      return stored.value ? "true" : "false";
-    case "list":
-    case "hyperloglog":
-      return undefined;
-  }
-}
-
 /** Parses [LIMIT n] into a pair count, or returns the error reply. */
 function parseLimit(args: ByteString[]): number | Reply {
   if (args.length === 0) return RANGE_PAIRS_MAX;
-  if (args.length !== 2 || args[0]!.toUpperCase() !== "LIMIT") return SYNTAX_ERROR;
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(args[1]!)) {
-    return /^-[1-9][0-9]*$/.test(args[1]!) ? error("ERR", "LIMIT can't be negative") : error("ERR", "value is not an integer or out of range");
-  }
-  const pairs = Number(args[1]);
+  if (args.length !== 2 || !isWord(args[0]!, "LIMIT")) return SYNTAX_ERROR;
+  const parsed = parseInteger(args[1]!);
+  if (parsed === null) return NOT_AN_INTEGER;
+  if (parsed < 0n) return error("ERR", "LIMIT can't be negative");
+  const pairs = Number(parsed);
   if (pairs > RANGE_PAIRS_MAX) return error("ERR", `LIMIT must be at most ${RANGE_PAIRS_MAX}`);
   return pairs;
 }
@@ -200,8 +180,8 @@ function range(ctx: CommandContext, args: ByteString[]): Reply {
     const wanted = pairsMax - pairs;
     const batch = target.range(from, end, wanted);
     for (const [key, item] of batch) {
-      const text = item.isExpiredAt(ctx.nowMs) ? undefined : textOf(item);
-      if (text === undefined) continue;
+      const text = item.isExpiredAt(ctx.nowMs) ? null : textOf(item);
+      if (text === null) continue;
       out.push(bulk(key), bulk(text));
       pairs += 1;
     }
@@ -212,24 +192,20 @@ function range(ctx: CommandContext, args: ByteString[]): Reply {
 }
 
 export const collectionCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: "COLLECTION",
     arity: -2,
     flags: ["write"],
     firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
     summary: "Creates, drops, lists and loads collections (LIST and HELP only read).",
     run: collectionCommand,
-  },
-  {
+  }),
+  defineCommand({
     name: "RANGE",
     arity: -3,
     flags: ["readonly"],
     firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
     summary: "Returns key/value pairs with start <= key <= end of an ordered collection.",
     run: range,
-  },
+  }),
 ];

@@ -11,6 +11,8 @@ import { assert } from "../lib/assert.js";
 import type { ByteString } from "../engine/bytes.js";
 import { addElement, createRegisters, estimateCardinality, mergeInto, wouldChange } from "../engine/hll.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
+import { liveItem, putItem } from "./access.js";
+import { defineCommand } from "./define.js";
 import { error, integer, OK, WRONGTYPE, type Reply } from "./reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
@@ -18,8 +20,8 @@ export const NOT_A_HYPERLOGLOG: Reply = Object.freeze(error("WRONGTYPE", "Key is
 
 /** The registers at `key`, undefined when absent or expired, or the error reply for another kind. */
 function readRegisters(ctx: CommandContext, key: ByteString): Uint8Array | undefined | Reply {
-  const item = ctx.collection.get(key);
-  if (item === undefined || item.isExpiredAt(ctx.nowMs)) return undefined;
+  const item = liveItem(ctx, key);
+  if (item === undefined) return undefined;
   const stored = item.stored();
   if (stored.kind === "hyperloglog") return stored.value;
   return stored.kind === "list" ? WRONGTYPE : NOT_A_HYPERLOGLOG;
@@ -31,7 +33,7 @@ function isReply(value: Uint8Array | undefined | Reply): value is Reply {
 
 /** Stores fresh registers at `key` as a new item without expiry. */
 function putNewSketch(ctx: CommandContext, key: ByteString, registers: Uint8Array): void {
-  ctx.collection.put(key, new Item({ kind: "hyperloglog", value: registers }, ctx.index, NO_EXPIRY));
+  putItem(ctx, key, new Item({ kind: "hyperloglog", value: registers }, ctx.index, NO_EXPIRY));
 }
 
 /** The live sketch at `key`, as a private copy safe to change; the caller puts it back. */
@@ -58,7 +60,7 @@ function pfadd(ctx: CommandContext, args: ByteString[]): Reply {
   const { item, registers } = sketchForUpdate(ctx, key);
   for (const element of elements) addElement(registers, element);
   item.version = ctx.index;
-  ctx.collection.put(key, item);
+  putItem(ctx, key, item);
   return integer(1);
 }
 
@@ -98,39 +100,32 @@ function pfmerge(ctx: CommandContext, args: ByteString[]): Reply {
   const { item, registers } = sketchForUpdate(ctx, destination);
   registers.set(union);
   item.version = ctx.index;
-  ctx.collection.put(destination, item);
+  putItem(ctx, destination, item);
   return OK;
 }
 
 export const hyperLogLogCommands: CommandSpec[] = [
-  {
+  defineCommand({
     name: "PFADD",
     arity: -2,
     flags: ["write", "fast"],
-    firstKey: 1,
-    lastKey: 1,
-    keyStep: 1,
     summary: "Adds elements to a HyperLogLog; 1 if its estimate may have changed.",
     run: pfadd,
-  },
-  {
+  }),
+  defineCommand({
     name: "PFCOUNT",
     arity: -2,
     flags: ["readonly"],
-    firstKey: 1,
     lastKey: -1,
-    keyStep: 1,
     summary: "Estimates the number of distinct elements in the union of HyperLogLogs.",
     run: pfcount,
-  },
-  {
+  }),
+  defineCommand({
     name: "PFMERGE",
     arity: -2,
     flags: ["write"],
-    firstKey: 1,
     lastKey: -1,
-    keyStep: 1,
     summary: "Merges HyperLogLogs into the destination key.",
     run: pfmerge,
-  },
+  }),
 ];

@@ -15,27 +15,18 @@ import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
 import { limits } from "../lib/limits.js";
+import { liveItem, NOT_AN_INTEGER, putItem, SYNTAX_ERROR } from "./access.js";
+import { defineCommand } from "./define.js";
+import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, NIL, OK, WRONGTYPE, type Reply } from "./reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
-const NOT_AN_INTEGER = error("ERR", "value is not an integer or out of range");
-const SYNTAX_ERROR = error("ERR", "syntax error");
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
-
 type End = "head" | "tail";
 
-/** A Redis integer argument (no sign but '-', no leading zeros, within int64), else undefined. */
-export function parseInteger(text: ByteString): number | undefined {
-  if (!/^(0|-?[1-9][0-9]{0,18})$/.test(text)) return undefined;
-  const value = BigInt(text);
-  return value > INT64_MAX || value < INT64_MIN ? undefined : Number(value);
-}
-
-/** The live item at `key`: undefined when absent or expired. */
-function liveItem(ctx: CommandContext, key: ByteString): Item | undefined {
-  const item = ctx.collection.get(key);
-  return item === undefined || item.isExpiredAt(ctx.nowMs) ? undefined : item;
+/** A list index or count: a Redis integer argument, as a number (lists are far shorter than 2^53). */
+function parseIndex(text: ByteString): number | undefined {
+  const value = parseInteger(text);
+  return value === null ? undefined : Number(value);
 }
 
 /** The elements of the list at `key` (read only), undefined when absent, or WRONGTYPE. */
@@ -65,7 +56,7 @@ function storeList(ctx: CommandContext, key: ByteString, item: Item): void {
     return;
   }
   item.version = ctx.index;
-  ctx.collection.put(key, item);
+  putItem(ctx, key, item);
 }
 
 /** Resolves a Redis index (negative counts from the tail); may fall outside 0..length-1. */
@@ -95,7 +86,7 @@ function push(ctx: CommandContext, args: ByteString[], options: { end: End; only
   // LPUSH a b c leaves c at the head: the head receives the arguments in reverse.
   const ordered = options.end === "head" ? pushed.reverse() : pushed;
   if (current === undefined) {
-    ctx.collection.put(key, new Item({ kind: "list", value: ordered }, ctx.index, NO_EXPIRY));
+    putItem(ctx, key, new Item({ kind: "list", value: ordered }, ctx.index, NO_EXPIRY));
     return integer(length);
   }
   const { item, elements } = listForUpdate(ctx, key);
@@ -119,7 +110,7 @@ function pop(ctx: CommandContext, args: ByteString[], end: End): Reply {
   if (args.length > 2) return error("ERR", `wrong number of arguments for '${end === "head" ? "lpop" : "rpop"}' command`);
   let count: number | undefined;
   if (args.length === 2) {
-    count = parseInteger(args[1]!);
+    count = parseIndex(args[1]!);
     if (count === undefined) return NOT_AN_INTEGER;
     if (count < 0) return error("ERR", "value is out of range, must be positive");
   }
@@ -136,8 +127,8 @@ function pop(ctx: CommandContext, args: ByteString[], end: End): Reply {
 // ---- reads ----
 
 function lrange(ctx: CommandContext, args: ByteString[]): Reply {
-  const start = parseInteger(args[1]!);
-  const stop = parseInteger(args[2]!);
+  const start = parseIndex(args[1]!);
+  const stop = parseIndex(args[2]!);
   if (start === undefined || stop === undefined) return NOT_AN_INTEGER;
   const elements = readList(ctx, args[0]!);
   if (isReply(elements)) return elements;
@@ -153,7 +144,7 @@ function llen(ctx: CommandContext, args: ByteString[]): Reply {
 }
 
 function lindex(ctx: CommandContext, args: ByteString[]): Reply {
-  const index = parseInteger(args[1]!);
+  const index = parseIndex(args[1]!);
   if (index === undefined) return NOT_AN_INTEGER;
   const elements = readList(ctx, args[0]!);
   if (isReply(elements)) return elements;
@@ -166,7 +157,7 @@ function lindex(ctx: CommandContext, args: ByteString[]): Reply {
 
 function lset(ctx: CommandContext, args: ByteString[]): Reply {
   const [key, indexText, element] = args as [ByteString, ByteString, ByteString];
-  const index = parseInteger(indexText);
+  const index = parseIndex(indexText);
   if (index === undefined) return NOT_AN_INTEGER;
   const current = readList(ctx, key);
   if (isReply(current)) return current;
@@ -195,7 +186,7 @@ function withoutOccurrences(elements: ByteString[], removed: ByteString, count: 
 
 function lrem(ctx: CommandContext, args: ByteString[]): Reply {
   const [key, countText, removed] = args as [ByteString, ByteString, ByteString];
-  const count = parseInteger(countText);
+  const count = parseIndex(countText);
   if (count === undefined) return NOT_AN_INTEGER;
   const current = readList(ctx, key);
   if (isReply(current)) return current;
@@ -211,8 +202,8 @@ function lrem(ctx: CommandContext, args: ByteString[]): Reply {
 
 function ltrim(ctx: CommandContext, args: ByteString[]): Reply {
   const key = args[0]!;
-  const start = parseInteger(args[1]!);
-  const stop = parseInteger(args[2]!);
+  const start = parseIndex(args[1]!);
+  const stop = parseIndex(args[2]!);
   if (start === undefined || stop === undefined) return NOT_AN_INTEGER;
   const current = readList(ctx, key);
   if (isReply(current)) return current;
@@ -260,7 +251,7 @@ function parsePositionOptions(args: ByteString[]): PositionOptions | Reply {
   for (let at = 0; at < args.length; at += 2) {
     const name = args[at]!.toUpperCase();
     if (at + 1 >= args.length) return SYNTAX_ERROR;
-    const value = parseInteger(args[at + 1]!);
+    const value = parseIndex(args[at + 1]!);
     if (name !== "RANK" && name !== "COUNT" && name !== "MAXLEN") return SYNTAX_ERROR;
     if (value === undefined) return NOT_AN_INTEGER;
     if (name === "RANK") {
@@ -311,41 +302,61 @@ function lpos(ctx: CommandContext, args: ByteString[]): Reply {
 
 // ---- the table ----
 
-function listCommand(
-  name: string,
-  arity: number,
-  flags: CommandSpec["flags"],
-  summary: string,
-  run: CommandSpec["run"],
-): CommandSpec {
-  return { name, arity, flags, firstKey: 1, lastKey: 1, keyStep: 1, summary, run };
-}
-
 export const listCommands: CommandSpec[] = [
-  listCommand("LPUSH", -3, ["write", "fast"], "Prepends elements to a list; the new length.", (ctx, args) =>
-    push(ctx, args, { end: "head", onlyIfExists: false }),
-  ),
-  listCommand("RPUSH", -3, ["write", "fast"], "Appends elements to a list; the new length.", (ctx, args) =>
-    push(ctx, args, { end: "tail", onlyIfExists: false }),
-  ),
-  listCommand("LPUSHX", -3, ["write", "fast"], "Prepends elements only if the list exists.", (ctx, args) =>
-    push(ctx, args, { end: "head", onlyIfExists: true }),
-  ),
-  listCommand("RPUSHX", -3, ["write", "fast"], "Appends elements only if the list exists.", (ctx, args) =>
-    push(ctx, args, { end: "tail", onlyIfExists: true }),
-  ),
-  listCommand("LPOP", -2, ["write", "fast"], "Removes and returns the first elements of a list.", (ctx, args) =>
-    pop(ctx, args, "head"),
-  ),
-  listCommand("RPOP", -2, ["write", "fast"], "Removes and returns the last elements of a list.", (ctx, args) =>
-    pop(ctx, args, "tail"),
-  ),
-  listCommand("LRANGE", 4, ["readonly"], "Returns a range of elements of a list.", lrange),
-  listCommand("LLEN", 2, ["readonly", "fast"], "Returns the length of a list.", llen),
-  listCommand("LINDEX", 3, ["readonly"], "Returns the element at an index of a list.", lindex),
-  listCommand("LSET", 4, ["write"], "Sets the element at an index of a list.", lset),
-  listCommand("LREM", 4, ["write"], "Removes occurrences of an element from a list.", lrem),
-  listCommand("LTRIM", 4, ["write"], "Trims a list to a range of indexes.", ltrim),
-  listCommand("LINSERT", 5, ["write"], "Inserts an element before or after a pivot element.", linsert),
-  listCommand("LPOS", -3, ["readonly"], "Returns the positions of an element in a list.", lpos),
+  defineCommand({
+    name: "LPUSH",
+    arity: -3,
+    flags: ["write", "fast"],
+    summary: "Prepends elements to a list; the new length.",
+    run: (ctx, args) => push(ctx, args, { end: "head", onlyIfExists: false }),
+  }),
+  defineCommand({
+    name: "RPUSH",
+    arity: -3,
+    flags: ["write", "fast"],
+    summary: "Appends elements to a list; the new length.",
+    run: (ctx, args) => push(ctx, args, { end: "tail", onlyIfExists: false }),
+  }),
+  defineCommand({
+    name: "LPUSHX",
+    arity: -3,
+    flags: ["write", "fast"],
+    summary: "Prepends elements only if the list exists.",
+    run: (ctx, args) => push(ctx, args, { end: "head", onlyIfExists: true }),
+  }),
+  defineCommand({
+    name: "RPUSHX",
+    arity: -3,
+    flags: ["write", "fast"],
+    summary: "Appends elements only if the list exists.",
+    run: (ctx, args) => push(ctx, args, { end: "tail", onlyIfExists: true }),
+  }),
+  defineCommand({
+    name: "LPOP",
+    arity: -2,
+    flags: ["write", "fast"],
+    summary: "Removes and returns the first elements of a list.",
+    run: (ctx, args) => pop(ctx, args, "head"),
+  }),
+  defineCommand({
+    name: "RPOP",
+    arity: -2,
+    flags: ["write", "fast"],
+    summary: "Removes and returns the last elements of a list.",
+    run: (ctx, args) => pop(ctx, args, "tail"),
+  }),
+  defineCommand({ name: "LRANGE", arity: 4, flags: ["readonly"], summary: "Returns a range of elements of a list.", run: lrange }),
+  defineCommand({ name: "LLEN", arity: 2, flags: ["readonly", "fast"], summary: "Returns the length of a list.", run: llen }),
+  defineCommand({ name: "LINDEX", arity: 3, flags: ["readonly"], summary: "Returns the element at an index of a list.", run: lindex }),
+  defineCommand({ name: "LSET", arity: 4, flags: ["write"], summary: "Sets the element at an index of a list.", run: lset }),
+  defineCommand({ name: "LREM", arity: 4, flags: ["write"], summary: "Removes occurrences of an element from a list.", run: lrem }),
+  defineCommand({ name: "LTRIM", arity: 4, flags: ["write"], summary: "Trims a list to a range of indexes.", run: ltrim }),
+  defineCommand({
+    name: "LINSERT",
+    arity: 5,
+    flags: ["write"],
+    summary: "Inserts an element before or after a pivot element.",
+    run: linsert,
+  }),
+  defineCommand({ name: "LPOS", arity: -3, flags: ["readonly"], summary: "Returns the positions of an element in a list.", run: lpos }),
 ];
