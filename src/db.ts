@@ -107,7 +107,7 @@ function argument(value: string | Buffer | number | bigint): ByteString {
   return typeof value === "number" || typeof value === "bigint" ? String(value) : fromInput(value);
 }
 
-function itemValue(item: Item): Value {
+export function itemValue(item: Item): Value {
   switch (item.kind) {
     case "string":
       return toText(item.value as ByteString);
@@ -128,7 +128,7 @@ function itemValue(item: Item): Value {
 }
 
 /** The SET call (or DEL + RPUSH for lists) that stores `value` under `key`. */
-function setCalls(collection: string, key: ByteString, value: Value, options: SetOptions): CommandCall[] {
+export function setCalls(collection: string, key: ByteString, value: Value, options: SetOptions): CommandCall[] {
   const expiry: ByteString[] = [];
   if (options.ttlMs !== undefined) expiry.push("PX", String(options.ttlMs));
   if (options.expireAtMs !== undefined) expiry.push("PXAT", String(options.expireAtMs));

@@ -6,6 +6,8 @@ import { open } from "../db.js";
 import { serveOptions, formatOptions } from "../config/options.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString } from "../config/resolve.js";
 import { stderrLog } from "../lib/log.js";
+import { WalnutError, describeError } from "../lib/errors.js";
+import { startServers, type RunningServers } from "../server/servers.js";
 import type { FsyncMode } from "../wal/wal.js";
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -30,7 +32,43 @@ export async function runServe(argv: string[]): Promise<number> {
     archiveWal: settingBoolean(settings, "archive-wal"),
     log,
   });
-  log(`walnut node ${db.node.id} ready: data in ${dataDir}, fsync ${db.node.fsyncMode}`);
+  const host = settingString(settings, "host") ?? "127.0.0.1";
+  const requirePass = settingString(settings, "requirepass") ?? null;
+  const certPath = settingString(settings, "tls-cert");
+  const keyPath = settingString(settings, "tls-key");
+  const caPath = settingString(settings, "tls-ca");
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    await db.close();
+    throw new WalnutError("BAD_CONFIG", "--tls-cert and --tls-key go together: give both or neither");
+  }
+  let servers: RunningServers;
+  try {
+    servers = await startServers(db, {
+      host,
+      respPort: settingNumber(settings, "port"),
+      httpPort: settingNumber(settings, "http-port"),
+      requirePass,
+      maxRequestBytes: settingNumber(settings, "max-request-bytes"),
+      maxClients: settingNumber(settings, "maxclients"),
+      idleTimeoutMs: settingNumber(settings, "timeout"),
+      outputBufferLimitBytes: settingNumber(settings, "output-buffer-limit"),
+      ...(certPath !== undefined && keyPath !== undefined ? { tls: { certPath, keyPath, ...(caPath === undefined ? {} : { caPath }) } } : {}),
+    });
+  } catch (error) {
+    await db.close();
+    throw new WalnutError("BAD_CONFIG", `Cannot start servers: ${describeError(error)}`, { cause: error });
+  }
+  if (requirePass === null) {
+    log(host === "127.0.0.1" || host === "localhost" || host === "::1"
+      ? "no password set (--requirepass): listening on loopback only"
+      : `WARNING: no password set (--requirepass) and listening on ${host}: anyone who can reach it can read and write`);
+  }
+  const scheme = certPath !== undefined ? "tls" : "tcp";
+  log(
+    `walnut node ${db.node.id} ready: data in ${dataDir}, fsync ${db.node.fsyncMode}` +
+      (servers.resp ? `, RESP on ${scheme}://${host}:${servers.resp.port}` : "") +
+      (servers.http ? `, HTTP on ${scheme === "tls" ? "https" : "http"}://${host}:${servers.http.port}` : ""),
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log(`${signal}: closing`);
@@ -39,6 +77,7 @@ export async function runServe(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
+  await servers.close();
   await db.close();
   log("closed cleanly");
   return 0;

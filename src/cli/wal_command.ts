@@ -26,7 +26,7 @@ export async function runWal(argv: string[]): Promise<number> {
   const dir = await walDirectory(settingString(settings, "data-dir") ?? "./walnut-data");
   switch (action) {
     case "inspect": {
-      for (const frame of await inspectWal(dir)) process.stdout.write(`${formatFrameReport(frame)}\n`);
+      for await (const frame of inspectWal(dir)) process.stdout.write(`${formatFrameReport(frame)}\n`);
       return 0;
     }
     case "verify": {

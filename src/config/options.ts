@@ -35,6 +35,14 @@ export const serveOptions: readonly OptionSpec[] = [
   { name: "segment-size", kind: "size", default: "64MiB", description: "WAL segment size" },
   { name: "archive-wal", kind: "boolean", default: "false", description: "gzip WAL segments into wal/archive instead of deleting them after a checkpoint" },
   { name: "id", kind: "integer", default: "1", description: "This node's id (recorded in control.toml)" },
+  { name: "requirepass", kind: "string", description: "Password of the default user, for RESP AUTH and HTTP Basic/Bearer auth" },
+  { name: "tls-cert", kind: "path", description: "TLS certificate (PEM): serve RESP and HTTP over TLS" },
+  { name: "tls-key", kind: "path", description: "TLS private key (PEM), with --tls-cert" },
+  { name: "tls-ca", kind: "path", description: "CA (PEM) that client certificates must chain to; requires client certificates" },
+  { name: "maxclients", kind: "integer", default: "10000", description: "Most connected RESP clients" },
+  { name: "timeout", kind: "duration", default: "0", description: "Close RESP clients idle this long (0: never)" },
+  { name: "max-request-bytes", kind: "size", default: "64MiB", description: "Largest single request (a bulk string, an HTTP body)" },
+  { name: "output-buffer-limit", kind: "size", default: "256MiB", description: "Disconnect a client whose unread replies exceed this" },
 ];
 
 /** Options of the offline tools (wal, checkpoint). */

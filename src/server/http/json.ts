@@ -1,0 +1,83 @@
+/**
+ * JSON at the HTTP edge: request bodies read with a size limit, walnut values mapped to
+ * and from JSON (numbers, booleans, strings, arrays; binary as base64), error bodies in
+ * the seeds' shape {"detail": "..."}.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Value } from "../../db.js";
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+export function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const declared = Number(request.headers["content-length"] ?? 0);
+  if (declared > limitBytes) return Promise.reject(new HttpError(413, `Request body of ${declared} bytes exceeds ${limitBytes}`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    request.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limitBytes) {
+        reject(new HttpError(413, `Request body exceeds ${limitBytes} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
+export async function readJsonObject(request: IncomingMessage, limitBytes: number): Promise<Record<string, unknown>> {
+  const body = await readBody(request, limitBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    throw new HttpError(400, `Invalid JSON body: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new HttpError(400, "The body must be a JSON object such as {\"value\": ...}");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** A JSON value as walnut stores it: number → integer or float, array → list. */
+export function valueFromJson(value: unknown): Value {
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new HttpError(400, "value must be a finite number");
+    return value;
+  }
+  if (Array.isArray(value)) {
+    return value.map((element) => {
+      if (typeof element === "string" || typeof element === "number") return element;
+      if (typeof element === "boolean") return String(element);
+      throw new HttpError(400, "list elements must be strings, numbers or booleans");
+    });
+  }
+  throw new HttpError(400, "value must be a string, number, boolean or array");
+}
+
+/** A walnut value as JSON; binary values become base64 with an `encoding` marker. */
+export function valueToJson(value: Value): { value: unknown; encoding?: "base64" } {
+  if (Buffer.isBuffer(value)) return { value: value.toString("base64"), encoding: "base64" };
+  if (typeof value === "bigint") {
+    return { value: value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString() };
+  }
+  return { value };
+}

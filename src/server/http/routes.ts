@@ -1,0 +1,189 @@
+/**
+ * The HTTP API's routes, in the shapes the seeds' distributed KV used:
+ *
+ *   PUT    /key/:key  {"value": ..., "version"?: n, "ttl_ms"?: n, "client_id"?: s, "request_id"?: n}
+ *                     → {"status":"ok","id":<log index>}; 409 on a stale version
+ *   GET    /key/:key  → {"key":..,"value":..,"version":n} or 404 {"detail":"Key not found"}
+ *   DELETE /key/:key  → {"status":"ok","id":<log index>,"deleted":bool}
+ *   GET    /keys?prefix=&start=&end=&limit=   → {"keys":[{"key","value","version"}...]}
+ *   GET    /segments  → the WAL segments
+ *   GET    /status    → role, id, term, leader, commitIndex, appliedIndex, peers
+ *   GET    /metrics   → Prometheus text
+ *   GET    /          → a status page
+ * Every key route takes ?collection=name (default "default").
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setCalls, itemValue } from "../../db.js";
+import { fromInput, toText } from "../../engine/bytes.js";
+import { DEFAULT_COLLECTION } from "../../engine/engine.js";
+import type { Reply } from "../../commands/reply.js";
+import type { Session } from "../../commands/executor.js";
+import type { ServerContext } from "../server_context.js";
+import { HttpError, readJsonObject, sendJson, valueFromJson, valueToJson } from "./json.js";
+import { metricsText } from "./metrics.js";
+import { statusPage } from "./status_page.js";
+
+const KEYS_LIMIT_DEFAULT = 100;
+const KEYS_LIMIT_MAX = 10_000;
+
+function session(body: Record<string, unknown>): Session | undefined {
+  const clientId = body.client_id;
+  const requestId = body.request_id;
+  if (clientId === undefined && requestId === undefined) return undefined;
+  if (typeof clientId !== "string" || clientId === "" || clientId.length > 256) {
+    throw new HttpError(400, "client_id must be a non-empty string of at most 256 characters");
+  }
+  if (typeof requestId !== "number" || !Number.isSafeInteger(requestId) || requestId <= 0) {
+    throw new HttpError(400, "request_id must be a positive integer");
+  }
+  return { clientId, requestId };
+}
+
+function failureStatus(reply: Reply): number {
+  if (reply.type !== "error") return 200;
+  if (reply.text.startsWith("IOERR")) return 503;
+  return reply.text.startsWith("WRONGTYPE") ? 409 : 400;
+}
+
+function collectionOf(url: URL, context: ServerContext): string {
+  const name = url.searchParams.get("collection") ?? DEFAULT_COLLECTION;
+  const exists = context.executor.node.read((engine) => engine.collection(name) !== undefined);
+  if (!exists) throw new HttpError(404, `Collection not found: ${name}`);
+  return name;
+}
+
+async function putKey(context: ServerContext, request: IncomingMessage, response: ServerResponse, url: URL, key: string): Promise<void> {
+  const body = await readJsonObject(request, context.settings.maxRequestBytes);
+  if (!("value" in body)) throw new HttpError(400, "The body must have a \"value\"");
+  const value = valueFromJson(body.value);
+  const collection = collectionOf(url, context);
+  const ttlMs = body.ttl_ms;
+  if (ttlMs !== undefined && (typeof ttlMs !== "number" || !Number.isSafeInteger(ttlMs) || ttlMs <= 0)) {
+    throw new HttpError(400, "ttl_ms must be a positive integer");
+  }
+  const version = body.version;
+  if (version !== undefined && (typeof version !== "number" || !Number.isSafeInteger(version) || version < 0)) {
+    throw new HttpError(400, "version must be a non-negative integer");
+  }
+  const expireAtMs = ttlMs === undefined ? undefined : context.executor.node.now() + ttlMs;
+  const calls = setCalls(collection, fromInput(key), value, expireAtMs === undefined ? {} : { expireAtMs });
+  const conditions = version === undefined ? [] : [{ collection, key: fromInput(key), version }];
+  const asked = session(body);
+  const result =
+    calls.length === 1 && conditions.length === 0
+      ? await context.executor.writeIndexed(calls[0] as (typeof calls)[0], asked)
+      : await context.executor.batchIndexed(calls, conditions, asked);
+  if (result.reply.type === "nil" && conditions.length > 0) {
+    const current = context.executor.node.read((engine) => engine.collection(collection)?.get(fromInput(key))?.version ?? 0);
+    throw new HttpError(409, `Version conflict: expected version ${version}, found ${current}`);
+  }
+  if (result.reply.type === "error") throw new HttpError(failureStatus(result.reply), result.reply.text);
+  sendJson(response, 200, { status: "ok", id: result.index });
+}
+
+function getKey(context: ServerContext, response: ServerResponse, url: URL, key: string): void {
+  const collection = collectionOf(url, context);
+  const nowMs = context.executor.node.now();
+  const item = context.executor.node.read((engine) => engine.collection(collection)?.get(fromInput(key)));
+  if (item === undefined || item.isExpiredAt(nowMs)) throw new HttpError(404, "Key not found");
+  sendJson(response, 200, { key, ...valueToJson(itemValue(item)), version: item.version });
+}
+
+async function deleteKey(context: ServerContext, request: IncomingMessage, response: ServerResponse, url: URL, key: string): Promise<void> {
+  const collection = collectionOf(url, context);
+  const hasBody = Number(request.headers["content-length"] ?? 0) > 0;
+  const asked = hasBody ? session(await readJsonObject(request, context.settings.maxRequestBytes)) : undefined;
+  const result = await context.executor.writeIndexed({ collection, argv: ["DEL", fromInput(key)] }, asked);
+  if (result.reply.type === "error") throw new HttpError(failureStatus(result.reply), result.reply.text);
+  sendJson(response, 200, { status: "ok", id: result.index, deleted: result.reply.type === "integer" && Number(result.reply.value) > 0 });
+}
+
+function listKeys(context: ServerContext, response: ServerResponse, url: URL): void {
+  const collectionName = collectionOf(url, context);
+  const prefix = fromInput(url.searchParams.get("prefix") ?? "");
+  const start = fromInput(url.searchParams.get("start") ?? "");
+  const endParam = url.searchParams.get("end");
+  const end = endParam === null ? null : fromInput(endParam);
+  const limitParam = url.searchParams.get("limit");
+  const limit = limitParam === null ? KEYS_LIMIT_DEFAULT : Number(limitParam);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > KEYS_LIMIT_MAX) {
+    throw new HttpError(400, `limit must be an integer from 1 to ${KEYS_LIMIT_MAX}`);
+  }
+  const nowMs = context.executor.node.now();
+  const keys = context.executor.node.read((engine) => {
+    const collection = engine.requireCollection(collectionName);
+    const low = start > prefix ? start : prefix;
+    const matches = (key: string): boolean => key.startsWith(prefix) && key >= low && (end === null || key <= end);
+    const found =
+      collection.range !== undefined
+        ? collection.range(low, end ?? `${prefix}\xff\xff\xff\xff`, Number.MAX_SAFE_INTEGER).filter(([key]) => matches(key))
+        : [...collection.entries()].filter(([key]) => matches(key)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return found
+      .filter(([, item]) => !item.isExpiredAt(nowMs))
+      .slice(0, limit)
+      .map(([key, item]) => ({ key: toText(key), ...valueToJson(itemValue(item)), version: item.version }));
+  });
+  sendJson(response, 200, { keys, count: keys.length });
+}
+
+function segments(context: ServerContext, response: ServerResponse): void {
+  const list = context.executor.node.segments();
+  sendJson(response, 200, {
+    segments: list.map((s) => ({ path: s.path, size: s.sizeBytes, first_index: s.firstIndex, last_index: s.lastIndex, is_active: s.active })),
+    total_segments: list.length,
+  });
+}
+
+function status(context: ServerContext, response: ServerResponse): void {
+  const s = context.executor.node.status();
+  sendJson(response, 200, {
+    role: s.role,
+    id: s.id,
+    term: s.term,
+    leader: s.leader,
+    commitIndex: s.commitIndex,
+    appliedIndex: s.appliedIndex,
+    lastIndex: s.lastIndex,
+    peers: [],
+    fsync: s.fsync,
+    writeError: s.writeError,
+    lastCheckpoint: s.lastCheckpoint,
+  });
+}
+
+export async function route(context: ServerContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://walnut");
+  const method = request.method ?? "GET";
+  const keyMatch = /^\/key\/(.+)$/.exec(url.pathname);
+  if (keyMatch !== null) {
+    let key: string;
+    try {
+      key = decodeURIComponent(keyMatch[1] as string);
+    } catch {
+      throw new HttpError(400, "The key is not valid percent-encoding");
+    }
+    if (method === "PUT" || method === "POST") return putKey(context, request, response, url, key);
+    if (method === "GET") return getKey(context, response, url, key);
+    if (method === "DELETE") return deleteKey(context, request, response, url, key);
+    throw new HttpError(405, `Method ${method} not allowed on /key/:key`, { allow: "GET, PUT, POST, DELETE" });
+  }
+  const readOnly: Record<string, () => void> = {
+    "/keys": () => listKeys(context, response, url),
+    "/segments": () => segments(context, response),
+    "/status": () => status(context, response),
+    "/metrics": () => {
+      const text = metricsText(context);
+      response.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": Buffer.byteLength(text) });
+      response.end(text);
+    },
+    "/": () => {
+      const html = statusPage(context);
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(html) });
+      response.end(html);
+    },
+  };
+  const handler = readOnly[url.pathname];
+  if (handler === undefined) throw new HttpError(404, `Not found: ${url.pathname}`);
+  if (method !== "GET" && method !== "HEAD") throw new HttpError(405, `Method ${method} not allowed on ${url.pathname}`, { allow: "GET" });
+  handler();
+}

@@ -1,0 +1,191 @@
+/**
+ * One RESP client connection: bytes in, commands through the parser, replies out in
+ * request order.
+ *
+ * Pipelining: a read answers at once, a write once its log entry is committed. Replies
+ * queue in request order; a read that follows one of this connection's own unfinished
+ * writes waits for it (a client always reads its own writes). Writes are proposed as soon
+ * as they are parsed, so a pipeline of writes lands in one group commit.
+ *
+ * Backpressure: when the socket holds more than OUTPUT_HIGH_WATER_BYTES of unsent replies
+ * we stop reading from the client until it drains; a client whose unsent replies still
+ * pass the output buffer limit is disconnected. Memory per client stays bounded.
+ */
+import type { Socket } from "node:net";
+import type { ByteString } from "../../engine/bytes.js";
+import { DEFAULT_COLLECTION } from "../../engine/engine.js";
+import type { Reply } from "../../commands/reply.js";
+import type { ClientHandle, ServerContext } from "../server_context.js";
+import { runConnectionCommand, type ConnectionState } from "./connection_commands.js";
+import { ProtocolError, RequestParser } from "./parser.js";
+import { ReplyWriter } from "./writer.js";
+
+const OUTPUT_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+const MAX_ARGUMENTS = 1024 * 1024;
+const MAX_INLINE_BYTES = 64 * 1024;
+
+/** A reply slot: filled now (reads) or later (writes). */
+interface Slot {
+  reply: Reply | null;
+  /** EXEC aborted by WATCH answers a nil array, not a nil bulk string. */
+  nilArray: boolean;
+}
+
+export class Connection implements ClientHandle {
+  readonly id: number;
+  readonly address: string;
+  readonly connectedAtMs = Date.now();
+  name = "";
+  lastCommandAtMs = Date.now();
+  lastCommand = "";
+  collection = DEFAULT_COLLECTION;
+  protocol: 2 | 3 = 2;
+  readonly state: ConnectionState;
+  private readonly parser: RequestParser;
+  private readonly writer = new ReplyWriter();
+  private readonly slots: Slot[] = [];
+  /** Resolves when this connection's latest write has been applied. */
+  private lastWrite: Promise<unknown> | null = null;
+  private unfinishedWrites = 0;
+  private closing = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly context: ServerContext,
+  ) {
+    this.id = context.allocateClientId();
+    this.address = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+    this.parser = new RequestParser({
+      maxBulkBytes: context.settings.maxRequestBytes,
+      maxArguments: MAX_ARGUMENTS,
+      maxInlineBytes: MAX_INLINE_BYTES,
+    });
+    this.state = {
+      authenticated: context.settings.requirePass === null,
+      multi: null,
+      watched: [],
+      connection: this,
+    };
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => this.socket.resume());
+    socket.on("error", () => this.close("socket error"));
+    socket.on("close", () => this.onClosed());
+    this.armIdleTimer();
+  }
+
+  close(reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.flush();
+    this.socket.end();
+    this.socket.destroySoon?.();
+    void reason;
+  }
+
+  private onClosed(): void {
+    this.closing = true;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.context.clients.delete(this.id);
+  }
+
+  private armIdleTimer(): void {
+    const timeoutMs = this.context.settings.idleTimeoutMs;
+    if (timeoutMs <= 0) return;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.close("idle timeout"), timeoutMs);
+    this.idleTimer.unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.parser.feed(chunk);
+    try {
+      for (let argv = this.parser.next(); argv !== null; argv = this.parser.next()) {
+        this.dispatch(argv);
+        if (this.closing) break;
+      }
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.context.stats.protocolErrors += 1;
+      this.enqueue({ type: "error", text: `ERR ${error.message}` });
+      this.close("protocol error");
+    }
+    this.armIdleTimer();
+    this.flush();
+  }
+
+  private dispatch(argv: ByteString[]): void {
+    this.context.stats.commandsProcessed += 1;
+    this.lastCommandAtMs = Date.now();
+    this.lastCommand = argv[0] ?? "";
+    const outcome = runConnectionCommand(this.context, this.state, argv, {
+      afterOwnWrites: (run) => this.afterOwnWrites(run),
+    });
+    if (outcome.kind === "reply") this.enqueue(outcome.reply, outcome.nilArray === true);
+    else if (outcome.kind === "write") this.enqueueWrite(outcome.pending, outcome.nilArray === true);
+    else this.enqueueRead(outcome.read);
+    if (outcome.kind === "reply" && outcome.closeAfter === true) this.close("quit");
+  }
+
+  /** Runs `run` now if no write of ours is unfinished, else once the last one is applied. */
+  private afterOwnWrites<T>(run: () => T | Promise<T>): T | Promise<T> {
+    if (this.unfinishedWrites === 0 || this.lastWrite === null) return run();
+    return this.lastWrite.then(run);
+  }
+
+  private enqueueRead(read: () => Reply): void {
+    if (this.unfinishedWrites === 0) this.enqueue(read());
+    else this.enqueueWrite(this.afterOwnWrites(read) as Promise<Reply>, false);
+  }
+
+  private enqueueWrite(pending: Promise<Reply>, nilArray: boolean): void {
+    const slot: Slot = { reply: null, nilArray };
+    this.slots.push(slot);
+    this.unfinishedWrites += 1;
+    const done = pending.then(
+      (reply) => reply,
+      (error: unknown) => ({ type: "error", text: `ERR ${error instanceof Error ? error.message : String(error)}` }) as Reply,
+    );
+    this.lastWrite = done;
+    void done.then((reply) => {
+      slot.reply = reply;
+      this.unfinishedWrites -= 1;
+      this.drainSlots();
+      this.flush();
+    });
+  }
+
+  private enqueue(reply: Reply, nilArray = false): void {
+    if (reply.type === "error") this.context.stats.commandErrors += 1;
+    if (this.slots.length === 0) this.writeReply(reply, nilArray);
+    else this.slots.push({ reply, nilArray });
+  }
+
+  private drainSlots(): void {
+    while (this.slots.length > 0) {
+      const slot = this.slots[0] as Slot;
+      if (slot.reply === null) return;
+      this.slots.shift();
+      if (slot.reply.type === "error") this.context.stats.commandErrors += 1;
+      this.writeReply(slot.reply, slot.nilArray);
+    }
+  }
+
+  private writeReply(reply: Reply, nilArray: boolean): void {
+    if (nilArray && reply.type === "nil") this.writer.writeNilArray(this.protocol);
+    else this.writer.write(reply, this.protocol);
+  }
+
+  private flush(): void {
+    if (this.writer.pendingBytes === 0 || this.socket.destroyed) return;
+    this.socket.write(this.writer.take());
+    const unsent = this.socket.writableLength;
+    if (unsent > this.context.settings.outputBufferLimitBytes) {
+      this.socket.destroy();
+      return;
+    }
+    if (unsent > OUTPUT_HIGH_WATER_BYTES) this.socket.pause();
+  }
+}

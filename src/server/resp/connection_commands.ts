@@ -1,0 +1,284 @@
+/**
+ * Commands that belong to a connection rather than to the data: authentication, protocol
+ * negotiation (HELLO), MULTI/EXEC/WATCH, USE, CLIENT, COMMAND, INFO, CONFIG, SAVE.
+ * Everything else goes to the shared command table through the executor.
+ *
+ * runConnectionCommand decides what a command is (a reply now, a write to wait for, or a
+ * read to run once the connection's own earlier writes are applied); the connection
+ * (connection.ts) keeps the replies in order.
+ */
+import type { ByteString } from "../../engine/bytes.js";
+import type { CommandCall, VersionCondition } from "../../commands/entry.js";
+import { isWriteCall, resolveCommand } from "../../commands/executor.js";
+import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../commands/reply.js";
+import { describeError } from "../../lib/errors.js";
+import type { ClientHandle, ServerContext } from "../server_context.js";
+import { clientCommand } from "./client_command.js";
+import { commandCommand } from "./command_command.js";
+import { configCommand } from "./config_command.js";
+import { infoReply } from "./info.js";
+
+export interface ConnectionState {
+  authenticated: boolean;
+  /** Calls queued since MULTI, or null outside a transaction. */
+  multi: { calls: CommandCall[]; failed: boolean } | null;
+  /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
+  watched: VersionCondition[];
+  connection: ClientHandle;
+}
+
+export type Outcome =
+  | { kind: "reply"; reply: Reply; nilArray?: boolean; closeAfter?: boolean }
+  | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean }
+  | { kind: "read"; read: () => Reply };
+
+export interface ConnectionHooks {
+  afterOwnWrites<T>(run: () => T | Promise<T>): T | Promise<T>;
+}
+
+const now = (reply: Reply): Outcome => ({ kind: "reply", reply });
+
+/** Commands a client may send before AUTH. */
+const BEFORE_AUTH = new Set(["AUTH", "HELLO", "QUIT", "RESET"]);
+/** Commands that act on the transaction itself rather than being queued. */
+const TRANSACTION_CONTROL = new Set(["EXEC", "DISCARD", "MULTI", "WATCH", "QUIT", "RESET"]);
+
+function checkPassword(context: ServerContext, username: string, password: string): Reply | null {
+  const required = context.settings.requirePass;
+  if (required === null) {
+    return error(
+      "ERR",
+      "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+    );
+  }
+  if (username !== "default" || password !== required) {
+    return error("WRONGPASS", "invalid username-password pair or user is disabled.");
+  }
+  return null;
+}
+
+function auth(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply {
+  if (args.length < 1 || args.length > 2) return error("ERR", "wrong number of arguments for 'auth' command");
+  const [username, password] = args.length === 2 ? [args[0] as string, args[1] as string] : ["default", args[0] as string];
+  const failure = checkPassword(context, username, password);
+  if (failure !== null) return failure;
+  state.authenticated = true;
+  return OK;
+}
+
+function hello(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply {
+  let protocol = state.connection.protocol;
+  let index = 0;
+  if (args.length > 0) {
+    const asked = Number(args[0]);
+    if (!Number.isInteger(asked)) return error("ERR", "Protocol version is not an integer or out of range");
+    if (asked !== 2 && asked !== 3) return error("NOPROTO", "sorry, this protocol version is not supported.");
+    protocol = asked;
+    index = 1;
+  }
+  let name: string | null = null;
+  for (; index < args.length; index++) {
+    const option = (args[index] as string).toUpperCase();
+    if (option === "AUTH" && index + 2 < args.length + 0 && args[index + 2] !== undefined) {
+      const failure = checkPassword(context, args[index + 1] as string, args[index + 2] as string);
+      if (failure !== null) return failure;
+      state.authenticated = true;
+      index += 2;
+    } else if (option === "SETNAME" && args[index + 1] !== undefined) {
+      name = args[++index] as string;
+    } else {
+      return error("ERR", `Syntax error in HELLO option '${args[index]}'`);
+    }
+  }
+  if (!state.authenticated) return error("NOAUTH", "HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+  state.connection.protocol = protocol;
+  if (name !== null) state.connection.name = name;
+  return {
+    type: "map",
+    entries: [
+      [bulk("server"), bulk("walnut")],
+      [bulk("version"), bulk("7.0.0")],
+      [bulk("proto"), integer(protocol)],
+      [bulk("id"), integer(state.connection.id)],
+      [bulk("mode"), bulk("standalone")],
+      [bulk("role"), bulk("master")],
+      [bulk("modules"), array([])],
+    ],
+  };
+}
+
+/** WATCH: remember each key's current version (0 when absent or expired). */
+function watch(context: ServerContext, state: ConnectionState, keys: ByteString[]): Reply {
+  const collectionName = state.connection.collection;
+  const nowMs = context.executor.node.now();
+  context.executor.node.read((engine) => {
+    const collection = engine.collection(collectionName);
+    for (const key of keys) {
+      const item = collection?.get(key);
+      const version = item === undefined || item.isExpiredAt(nowMs) ? 0 : item.version;
+      state.watched.push({ collection: collectionName, key, version });
+    }
+  });
+  return OK;
+}
+
+function exec(context: ServerContext, state: ConnectionState): Outcome {
+  const multi = state.multi;
+  const watched = state.watched;
+  state.multi = null;
+  state.watched = [];
+  if (multi === null) return now(error("ERR", "EXEC without MULTI"));
+  if (multi.failed) return now(error("EXECABORT", "Transaction discarded because of previous errors."));
+  if (multi.calls.length === 0 && watched.length === 0) return now(array([]));
+  return { kind: "write", pending: context.executor.batch(multi.calls, watched), nilArray: true };
+}
+
+/** Queues a command inside MULTI after checking it exists and has the right arity. */
+function queue(state: ConnectionState, argv: ByteString[]): Reply {
+  const multi = state.multi;
+  if (multi === null) return error("ERR", "not in a transaction");
+  const spec = resolveCommand(argv);
+  if (!("run" in spec)) {
+    multi.failed = true;
+    return spec;
+  }
+  multi.calls.push({ collection: state.connection.collection, argv });
+  return QUEUED;
+}
+
+function save(context: ServerContext, background: boolean): Outcome {
+  const running = context.db.checkpoint().then(() => {
+    context.stats.lastSaveUnixSeconds = Math.floor(Date.now() / 1000);
+  });
+  if (background) {
+    running.catch(() => undefined);
+    return now(status("Background saving started"));
+  }
+  return { kind: "write", pending: running.then(() => OK, (cause: unknown) => error("ERR", describeError(cause))) };
+}
+
+function collectionFile(context: ServerContext, state: ConnectionState, argv: ByteString[]): Outcome | null {
+  const sub = argv[1]?.toUpperCase();
+  if (sub === "EXPORT") {
+    if (argv.length !== 4) return now(error("ERR", "wrong number of arguments: COLLECTION EXPORT name path"));
+    const pending = context.db.exportCollection(argv[2] as string, argv[3] as string);
+    return { kind: "write", pending: pending.then(() => OK, (cause: unknown) => error("ERR", describeError(cause))) };
+  }
+  if (sub === "IMPORT") {
+    if (argv.length !== 5) return now(error("ERR", "wrong number of arguments: COLLECTION IMPORT path name hash|ordered"));
+    const type = (argv[4] as string).toLowerCase();
+    if (type !== "hash" && type !== "ordered") return now(error("ERR", "collection type must be hash or ordered"));
+    const pending = context.db.importCollection(argv[2] as string, { name: argv[3] as string, type });
+    return { kind: "write", pending: pending.then(() => OK, (cause: unknown) => error("ERR", describeError(cause))) };
+  }
+  void state;
+  return null;
+}
+
+function flushAll(context: ServerContext): Outcome {
+  const names = context.executor.node.read((engine) => engine.collectionNames());
+  const calls = names.map((collection) => ({ collection, argv: ["FLUSHDB"] }));
+  return { kind: "write", pending: context.executor.batch(calls, []).then((reply) => (reply.type === "error" ? reply : OK)) };
+}
+
+function use(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply {
+  if (args.length !== 1) return error("ERR", "wrong number of arguments for 'use' command");
+  const name = args[0] as string;
+  const exists = context.executor.node.read((engine) => engine.collection(name) !== undefined);
+  if (!exists) return error("ERR", `no such collection '${name}'`);
+  state.connection.collection = name;
+  return OK;
+}
+
+/** Connection-level commands; null when `name` is not one of them. */
+function connectionCommand(context: ServerContext, state: ConnectionState, name: string, argv: ByteString[]): Outcome | null {
+  const args = argv.slice(1);
+  switch (name) {
+    case "PING":
+      if (args.length > 1) return now(error("ERR", "wrong number of arguments for 'ping' command"));
+      return now(args.length === 1 ? bulk(args[0] as string) : status("PONG"));
+    case "ECHO":
+      return now(args.length === 1 ? bulk(args[0] as string) : error("ERR", "wrong number of arguments for 'echo' command"));
+    case "QUIT":
+      return { kind: "reply", reply: OK, closeAfter: true };
+    case "AUTH":
+      return now(auth(context, state, args));
+    case "HELLO":
+      return now(hello(context, state, args));
+    case "RESET":
+      state.multi = null;
+      state.watched = [];
+      state.connection.collection = "default";
+      state.connection.protocol = 2;
+      state.authenticated = context.settings.requirePass === null;
+      return now(status("RESET"));
+    case "SELECT":
+      if (args.length !== 1) return now(error("ERR", "wrong number of arguments for 'select' command"));
+      return now(args[0] === "0" ? OK : error("ERR", "DB index is out of range"));
+    case "USE":
+      return now(use(context, state, args));
+    case "MULTI":
+      if (state.multi !== null) return now(error("ERR", "MULTI calls can not be nested"));
+      state.multi = { calls: [], failed: false };
+      return now(OK);
+    case "EXEC":
+      return exec(context, state);
+    case "DISCARD":
+      if (state.multi === null) return now(error("ERR", "DISCARD without MULTI"));
+      state.multi = null;
+      state.watched = [];
+      return now(OK);
+    case "WATCH":
+      if (state.multi !== null) return now(error("ERR", "WATCH inside MULTI is not allowed"));
+      if (args.length === 0) return now(error("ERR", "wrong number of arguments for 'watch' command"));
+      return { kind: "read", read: () => watch(context, state, args) };
+    case "UNWATCH":
+      state.watched = [];
+      return now(OK);
+    case "TIME": {
+      const micros = BigInt(Math.round(performance.timeOrigin * 1000 + performance.now() * 1000));
+      return now(array([bulk(String(micros / 1_000_000n)), bulk(String(micros % 1_000_000n))]));
+    }
+    case "SAVE":
+      return save(context, false);
+    case "BGSAVE":
+      return save(context, true);
+    case "LASTSAVE":
+      return now(integer(context.stats.lastSaveUnixSeconds));
+    case "FLUSHALL":
+      return flushAll(context);
+    case "INFO":
+      return { kind: "read", read: () => infoReply(context, state.connection, args) };
+    case "CLIENT":
+      return now(clientCommand(context, state.connection, args));
+    case "COMMAND":
+      return now(commandCommand(args));
+    case "CONFIG":
+      return now(configCommand(context, args));
+    case "COLLECTION":
+      return collectionFile(context, state, argv);
+    default:
+      return null;
+  }
+}
+
+export function runConnectionCommand(
+  context: ServerContext,
+  state: ConnectionState,
+  argv: ByteString[],
+  hooks: ConnectionHooks,
+): Outcome {
+  void hooks;
+  const name = (argv[0] ?? "").toUpperCase();
+  if (!state.authenticated && !BEFORE_AUTH.has(name)) return now(error("NOAUTH", "Authentication required."));
+  if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) return now(queue(state, argv));
+  const own = connectionCommand(context, state, name, argv);
+  if (own !== null) return own;
+  const spec = resolveCommand(argv);
+  if (!("run" in spec)) return now(spec);
+  const collection = state.connection.collection;
+  if (isWriteCall(spec, argv)) {
+    return { kind: "write", pending: context.executor.write({ collection, argv }) };
+  }
+  return { kind: "read", read: () => context.executor.read(collection, spec, argv) };
+}

@@ -1,0 +1,52 @@
+/**
+ * The RESP listener: accepts TCP (or TLS) connections, enforces maxclients, and hands
+ * each socket to a Connection. close() stops accepting and ends every client.
+ */
+import { createServer as createTcpServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type TlsOptions } from "node:tls";
+import type { ServerContext } from "../server_context.js";
+import { Connection } from "./connection.js";
+
+export interface RespServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startRespServer(
+  context: ServerContext,
+  options: { host: string; port: number; tls?: TlsOptions },
+): Promise<RespServer> {
+  const accept = (socket: Socket): void => {
+    context.stats.connectionsReceived += 1;
+    if (context.clients.size >= context.settings.maxClients) {
+      context.stats.connectionsRejected += 1;
+      socket.end("-ERR max number of clients reached\r\n");
+      return;
+    }
+    const connection = new Connection(socket, context);
+    context.clients.set(connection.id, connection);
+  };
+  const server: Server = options.tls === undefined ? createTcpServer(accept) : createTlsServer(options.tls, accept);
+  if (options.tls !== undefined) {
+    server.on("tlsClientError", () => {
+      context.stats.connectionsRejected += 1;
+    });
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const client of context.clients.values()) client.close("server shutting down");
+      }),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * What every server (RESP, HTTP) shares: the embedded db it serves, the command
+ * executor, settings that change behaviour at run time (CONFIG SET), the registry of
+ * connected clients, and the counters INFO and /metrics report.
+ */
+import type { Db } from "../db.js";
+import type { CommandExecutor } from "../commands/executor.js";
+
+export interface ServerSettings {
+  /** The default user's password; null when no password is required. */
+  requirePass: string | null;
+  /** Largest request (one command), in bytes. */
+  maxRequestBytes: number;
+  /** Most connected clients. */
+  maxClients: number;
+  /** Close a client idle this long (0: never). */
+  idleTimeoutMs: number;
+  /** Close a client whose unsent replies exceed this many bytes. */
+  outputBufferLimitBytes: number;
+}
+
+export interface ServerStats {
+  startedAtMs: number;
+  connectionsReceived: number;
+  connectionsRejected: number;
+  commandsProcessed: number;
+  commandErrors: number;
+  protocolErrors: number;
+  /** Unix seconds of the last successful checkpoint (LASTSAVE). */
+  lastSaveUnixSeconds: number;
+}
+
+/** What the CLIENT command needs to know about a connection. */
+export interface ClientHandle {
+  readonly id: number;
+  name: string;
+  readonly address: string;
+  readonly connectedAtMs: number;
+  lastCommandAtMs: number;
+  lastCommand: string;
+  collection: string;
+  protocol: 2 | 3;
+  close(reason: string): void;
+}
+
+export class ServerContext {
+  readonly stats: ServerStats;
+  readonly clients = new Map<number, ClientHandle>();
+  private nextClientId = 1;
+
+  constructor(
+    readonly db: Db,
+    readonly executor: CommandExecutor,
+    readonly settings: ServerSettings,
+  ) {
+    const nowMs = Date.now();
+    this.stats = {
+      startedAtMs: nowMs,
+      connectionsReceived: 0,
+      connectionsRejected: 0,
+      commandsProcessed: 0,
+      commandErrors: 0,
+      protocolErrors: 0,
+      lastSaveUnixSeconds: Math.floor(nowMs / 1000),
+    };
+  }
+
+  allocateClientId(): number {
+    return this.nextClientId++;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Starting and stopping walnut's network servers (RESP and HTTP) around an open db.
+ */
+import { readFileSync } from "node:fs";
+import type { TlsOptions } from "node:tls";
+import type { Db } from "../db.js";
+import { CommandExecutor } from "../commands/executor.js";
+import { WalnutError, describeError } from "../lib/errors.js";
+import { startHttpServer, type HttpServer } from "./http/server.js";
+import { startRespServer, type RespServer } from "./resp/server.js";
+import { ServerContext, type ServerSettings } from "./server_context.js";
+
+export interface ServersOptions extends ServerSettings {
+  host: string;
+  /** 0 disables the server. */
+  respPort: number;
+  httpPort: number;
+  tls?: { certPath: string; keyPath: string; caPath?: string };
+}
+
+export interface RunningServers {
+  context: ServerContext;
+  resp: RespServer | null;
+  http: HttpServer | null;
+  close(): Promise<void>;
+}
+
+function loadTls(tls: NonNullable<ServersOptions["tls"]>): TlsOptions {
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new WalnutError("BAD_CONFIG", `Cannot read ${what} ${path}: ${describeError(error)}`);
+    }
+  };
+  const options: TlsOptions = { cert: read(tls.certPath, "--tls-cert"), key: read(tls.keyPath, "--tls-key") };
+  if (tls.caPath !== undefined) {
+    options.ca = read(tls.caPath, "--tls-ca");
+    options.requestCert = true;
+    options.rejectUnauthorized = true;
+  }
+  return options;
+}
+
+export async function startServers(db: Db, options: ServersOptions): Promise<RunningServers> {
+  const context = new ServerContext(db, new CommandExecutor(db.node), {
+    requirePass: options.requirePass,
+    maxRequestBytes: options.maxRequestBytes,
+    maxClients: options.maxClients,
+    idleTimeoutMs: options.idleTimeoutMs,
+    outputBufferLimitBytes: options.outputBufferLimitBytes,
+  });
+  const tls = options.tls === undefined ? undefined : loadTls(options.tls);
+  const listen = { host: options.host, ...(tls === undefined ? {} : { tls }) };
+  const resp = options.respPort === 0 ? null : await startRespServer(context, { ...listen, port: options.respPort });
+  let http: HttpServer | null = null;
+  try {
+    http = options.httpPort === 0 ? null : await startHttpServer(context, { ...listen, port: options.httpPort });
+  } catch (error) {
+    await resp?.close();
+    throw error;
+  }
+  return {
+    context,
+    resp,
+    http,
+    async close() {
+      await Promise.all([resp?.close(), http?.close()]);
+    },
+  };
+}
