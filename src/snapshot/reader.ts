@@ -71,7 +71,7 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
     if (error instanceof Damage) {
       throw new WalnutError("CHECKPOINT_CORRUPT", `Cannot read checkpoint ${displayName(path)}: ${error.message}`);
     }
-    if (systemErrorCode(error) !== undefined) {
+    if (!(error instanceof WalnutError) && systemErrorCode(error) !== undefined) {
       throw new WalnutError("CHECKPOINT_IO", `Cannot read checkpoint ${displayName(path)}: ${describeError(error)}`, {
         cause: error,
       });

@@ -39,8 +39,8 @@ import {
   encodeHeaderPayload,
   encodePreamble,
   writeCollectionRecord,
+  writeEntryRecord,
 } from "./format.js";
-import { writeEntry } from "./item_codec.js";
 
 /** zlib level for checkpoint blocks: 1 (fastest); see docs/checkpoint-format.md for the measurements. */
 export const CHECKPOINT_COMPRESSION_LEVEL = 1;
@@ -134,7 +134,7 @@ function encodeMetadata(metadata: Record<string, unknown>, path: string): string
 
 /** System errors (ENOSPC, EIO, ...) become CHECKPOINT_IO; walnut's own errors and bugs pass through. */
 function asCheckpointError(error: unknown, path: string): unknown {
-  if (systemErrorCode(error) === undefined) return error;
+  if (error instanceof WalnutError || systemErrorCode(error) === undefined) return error;
   return new WalnutError("CHECKPOINT_IO", `Cannot write checkpoint ${path}: ${describeError(error)}`, { cause: error });
 }
 
@@ -210,7 +210,7 @@ function* encodeSlices(view: EngineView, sliceKeys: number, counts: SerializedCo
       if (entries.length === 0) break;
       for (const [key, item] of entries) {
         assert(item.version <= view.index, `version ${item.version} of a key is beyond the view's index ${view.index}`);
-        writeEntry(slice, key, item);
+        writeEntryRecord(slice, key, item);
       }
       keysInSlice += entries.length;
       counts.entryCount += entries.length;

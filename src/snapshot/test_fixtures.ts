@@ -1,0 +1,94 @@
+/**
+ * Shared pieces of the snapshot tests: temporary directories, one item of every value
+ * kind, a seeded random source, and a plain-data picture of collections that
+ * assert.deepStrictEqual can compare. Not part of walnut's API.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Collection, CollectionType } from "../engine/collection.js";
+import type { Engine } from "../engine/engine.js";
+import { Item, NO_EXPIRY, type StoredValue } from "../engine/values.js";
+
+/** A fresh directory under the OS temp dir, removed when the test ends. */
+export async function temporaryDirectory(context: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "walnut-snapshot-"));
+  context.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Every byte value once, as a byte string. */
+export const ALL_BYTES = String.fromCharCode(...Array.from({ length: 256 }, (_, byte) => byte));
+
+/** One value of every kind, with edge cases (extremes, empties, every byte). */
+export function valuesOfEveryKind(): Array<[string, StoredValue]> {
+  const registers = new Uint8Array(16384);
+  for (let i = 0; i < registers.length; i++) registers[i] = (i * 7) % 64;
+  return [
+    ["string", { kind: "string", value: "hello" }],
+    ["string-empty", { kind: "string", value: "" }],
+    ["string-binary", { kind: "string", value: ALL_BYTES }],
+    ["blob", { kind: "blob", value: "\x00\xff\x80binary" }],
+    ["integer-min", { kind: "integer", value: -(2n ** 63n) }],
+    ["integer-max", { kind: "integer", value: 2n ** 63n - 1n }],
+    ["integer-zero", { kind: "integer", value: 0n }],
+    ["float", { kind: "float", value: 3.141592653589793 }],
+    ["float-negative-zero", { kind: "float", value: -0 }],
+    ["float-infinity", { kind: "float", value: -Infinity }],
+    ["float-nan", { kind: "float", value: NaN }],
+    ["boolean-true", { kind: "boolean", value: true }],
+    ["boolean-false", { kind: "boolean", value: false }],
+    ["list", { kind: "list", value: ["a", "", ALL_BYTES, "z"] }],
+    ["list-empty", { kind: "list", value: [] }],
+    ["hyperloglog", { kind: "hyperloglog", value: registers }],
+  ];
+}
+
+/** Puts one item of every kind into `collection`, with varied versions and expiry. */
+export function fillWithEveryKind(collection: Collection, options: { version: number }): void {
+  for (const [position, [name, value]] of valuesOfEveryKind().entries()) {
+    const expiresAtMs = position % 3 === 0 ? 1_700_000_000_000 + position : NO_EXPIRY;
+    collection.put(`key:${name}`, new Item(value, Math.max(1, options.version - position), expiresAtMs));
+  }
+}
+
+/** A deterministic pseudo-random source (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface ItemPicture {
+  kind: string;
+  value: unknown;
+  version: number;
+  expiresAtMs: number;
+}
+
+export interface CollectionPicture {
+  name: string;
+  type: CollectionType;
+  entries: Array<[string, ItemPicture]>;
+}
+
+/** Plain data for a collection: entries sorted by key, values deep-copied. */
+export function pictureOf(collection: Collection): CollectionPicture {
+  const entries: Array<[string, ItemPicture]> = [];
+  for (const [key, item] of collection.entries()) {
+    const value = Array.isArray(item.value) ? [...item.value] : item.value instanceof Uint8Array ? item.value.slice() : item.value;
+    entries.push([key, { kind: item.kind, value, version: item.version, expiresAtMs: item.expiresAtMs }]);
+  }
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { name: collection.name, type: collection.type, entries };
+}
+
+/** Plain data for every collection of an engine, in the engine's order. */
+export function pictureOfEngine(engine: Engine): CollectionPicture[] {
+  return engine.collectionNames().map((name) => pictureOf(engine.collection(name)!));
+}
