@@ -11,10 +11,14 @@
  *   and `frozen` for the rest.
  * In both, an Item shared with an open view is never mutated in place: writers get a
  * private copy from `itemForUpdate`.
+ *
+ * While an atomic batch runs, the engine attaches a Journal (journal.ts) and every change
+ * first records how to undo it, so that a failing batch can be rolled back exactly.
  */
 import sortedBtree from "sorted-btree";
 import type { ByteString } from "./bytes.js";
 import { Item } from "./values.js";
+import type { Journal, Journaled } from "./journal.js";
 import { assert } from "../lib/assert.js";
 
 // sorted-btree is CommonJS with `exports.default`; under Node ESM the class is `.default`.
@@ -34,7 +38,7 @@ export interface CollectionView {
   next(maxEntries: number): ViewEntry[];
 }
 
-export interface Collection {
+export interface Collection extends Journaled {
   readonly name: string;
   readonly type: CollectionType;
   readonly size: number;
@@ -61,10 +65,25 @@ export interface Collection {
   openView(index: number): CollectionView;
   /** Closes the open view; writes stop paying for copy-on-write. */
   closeView(): void;
+  /** While an atomic batch runs, where changes record their undo steps; null otherwise. */
+  journal: Journal | null;
 }
 
 export function createCollection(name: string, type: CollectionType): Collection {
   return type === "hash" ? new HashCollection(name) : new OrderedCollection(name);
+}
+
+/**
+ * Records, on the first touch of `key` in a batch, how to bring back `current` (the item
+ * before the change, or its absence). `mutatedInPlace`: the writer is about to change
+ * `current` itself, so the record keeps a clone.
+ */
+function journalKey(collection: Collection, key: ByteString, current: Item | undefined, mutatedInPlace: boolean): void {
+  const journal = collection.journal;
+  if (journal === null || !journal.firstTouch(collection, key)) return;
+  const previous = current !== undefined && mutatedInPlace ? current.clone() : current;
+  if (previous === undefined) journal.record(() => void collection.delete(key));
+  else journal.record(() => collection.put(key, previous));
 }
 
 function trackExpiry(volatileKeys: Set<ByteString>, key: ByteString, item: Item | undefined): void {
@@ -75,6 +94,7 @@ function trackExpiry(volatileKeys: Set<ByteString>, key: ByteString, item: Item 
 export class HashCollection implements Collection {
   readonly type = "hash" as const;
   readonly volatileKeys = new Set<ByteString>();
+  journal: Journal | null = null;
   private map = new Map<ByteString, Item>();
   /** Previous items of keys written while a view is open; null = absent when the view opened. */
   private frozen: Map<ByteString, Item | null> | null = null;
@@ -91,18 +111,21 @@ export class HashCollection implements Collection {
   }
 
   put(key: ByteString, item: Item): void {
+    if (this.journal !== null) journalKey(this, key, this.map.get(key), false);
     this.freeze(key);
     this.map.set(key, item);
     trackExpiry(this.volatileKeys, key, item);
   }
 
   delete(key: ByteString): boolean {
+    if (this.journal !== null) journalKey(this, key, this.map.get(key), false);
     this.freeze(key);
     this.volatileKeys.delete(key);
     return this.map.delete(key);
   }
 
   clear(): void {
+    if (this.journal !== null) this.journalContents(this.journal);
     // A fresh Map, not clear(): an open view keeps reading the old one untouched.
     this.map = new Map();
     this.frozen = null;
@@ -111,8 +134,10 @@ export class HashCollection implements Collection {
 
   itemForUpdate(key: ByteString): Item | undefined {
     const item = this.map.get(key);
-    if (item === undefined || this.frozen === null || item.version > this.viewIndex) return item;
-    return item.clone();
+    if (item === undefined) return undefined;
+    const shared = this.frozen !== null && item.version <= this.viewIndex;
+    if (this.journal !== null) journalKey(this, key, item, !shared);
+    return shared ? item.clone() : item;
   }
 
   entries(): IterableIterator<ViewEntry> {
@@ -155,6 +180,21 @@ export class HashCollection implements Collection {
     this.viewIndex = -1;
   }
 
+  /** Records how to bring back the whole collection as it is now (before clear()). */
+  private journalContents(journal: Journal): void {
+    const map = this.map;
+    const frozen = this.frozen;
+    const volatileKeys = [...this.volatileKeys];
+    journal.record(() => {
+      // The old Map was not touched since clear() replaced it; an open view may still
+      // be reading it, and copy-on-write resumes with its `frozen` record.
+      this.map = map;
+      this.frozen = frozen;
+      this.volatileKeys.clear();
+      for (const key of volatileKeys) this.volatileKeys.add(key);
+    });
+  }
+
   private freeze(key: ByteString): void {
     const frozen = this.frozen;
     if (frozen === null || frozen.has(key)) return;
@@ -167,6 +207,7 @@ export class HashCollection implements Collection {
 export class OrderedCollection implements Collection {
   readonly type = "ordered" as const;
   readonly volatileKeys = new Set<ByteString>();
+  journal: Journal | null = null;
   private tree = new BTree<ByteString, Item>();
   private viewIndex = -1;
 
@@ -181,24 +222,29 @@ export class OrderedCollection implements Collection {
   }
 
   put(key: ByteString, item: Item): void {
+    if (this.journal !== null) journalKey(this, key, this.tree.get(key), false);
     this.tree.set(key, item, true);
     trackExpiry(this.volatileKeys, key, item);
   }
 
   delete(key: ByteString): boolean {
+    if (this.journal !== null) journalKey(this, key, this.tree.get(key), false);
     this.volatileKeys.delete(key);
     return this.tree.delete(key);
   }
 
   clear(): void {
+    if (this.journal !== null) this.journalContents(this.journal);
     this.tree = new BTree<ByteString, Item>();
     this.volatileKeys.clear();
   }
 
   itemForUpdate(key: ByteString): Item | undefined {
     const item = this.tree.get(key);
-    if (item === undefined || this.viewIndex < 0 || item.version > this.viewIndex) return item;
-    return item.clone();
+    if (item === undefined) return undefined;
+    const shared = this.viewIndex >= 0 && item.version <= this.viewIndex;
+    if (this.journal !== null) journalKey(this, key, item, !shared);
+    return shared ? item.clone() : item;
   }
 
   entries(): IterableIterator<ViewEntry> {
@@ -236,5 +282,16 @@ export class OrderedCollection implements Collection {
 
   closeView(): void {
     this.viewIndex = -1;
+  }
+
+  /** Records how to bring back the whole collection as it is now (before clear()). */
+  private journalContents(journal: Journal): void {
+    const tree = this.tree;
+    const volatileKeys = [...this.volatileKeys];
+    journal.record(() => {
+      this.tree = tree;
+      this.volatileKeys.clear();
+      for (const key of volatileKeys) this.volatileKeys.add(key);
+    });
   }
 }

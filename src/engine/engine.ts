@@ -3,12 +3,70 @@
  * the last applied log entry. Only committed log entries change it (through the command
  * handlers in commands/, driven by node/), and applying never reads a clock or a random
  * source, so every replica that applies the same log holds the same data.
+ *
+ * Two more pieces of replicated state live here: the undo journal of the atomic batch
+ * being applied (beginBatch/commitBatch/rollbackBatch, see journal.ts), and the
+ * at-most-once session table (what each client's last request answered), which is part
+ * of the state machine so that a retried write is applied once on every replica.
  */
+import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
+// A type-only import: a session remembers the reply a request got, whatever the wire.
+import type { Reply } from "../commands/reply.js";
 import { createCollection, type Collection, type CollectionType, type CollectionView } from "./collection.js";
+import { Journal, type Journaled } from "./journal.js";
 
 export const DEFAULT_COLLECTION = "default";
+
+/** Clients whose last request the session table remembers; the least recent is forgotten. */
+export const SESSION_CLIENTS_MAX = 10_000;
+
+/** What an at-most-once session remembers: the highest request applied and its reply. */
+export interface SessionRecord {
+  readonly requestId: number;
+  readonly reply: Reply;
+}
+
+/**
+ * Per client id, the last request applied and what it answered, bounded by
+ * `clientsMax` with least-recently-applied eviction. Only apply() changes it, in log
+ * order, so every replica holds the same table.
+ */
+export class SessionTable {
+  private readonly records = new Map<string, SessionRecord>();
+
+  constructor(readonly clientsMax: number = SESSION_CLIENTS_MAX) {
+    assert(clientsMax > 0, "a session table must hold at least one client");
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  get(clientId: string): SessionRecord | undefined {
+    return this.records.get(clientId);
+  }
+
+  /** Remembers `record` as the client's latest, making it the most recently used. */
+  remember(clientId: string, record: SessionRecord): void {
+    this.records.delete(clientId);
+    this.records.set(clientId, record);
+    if (this.records.size > this.clientsMax) {
+      const leastRecent = this.records.keys().next().value as string;
+      this.records.delete(leastRecent);
+    }
+  }
+
+  /** Every record, least recently used first (the order to restore them in). */
+  entries(): IterableIterator<[string, SessionRecord]> {
+    return this.records.entries();
+  }
+
+  clear(): void {
+    this.records.clear();
+  }
+}
 
 /** A consistent picture of the whole engine as of `index`, for a checkpoint. */
 export interface EngineView {
@@ -18,10 +76,14 @@ export interface EngineView {
   close(): void;
 }
 
-export class Engine {
+export class Engine implements Journaled {
   /** Index and term of the last applied log entry. */
   appliedIndex = 0;
   appliedTerm = 0;
+  /** At-most-once sessions (replicated state: checkpoints must include it). */
+  readonly sessions = new SessionTable();
+  /** The undo log of the atomic batch being applied; null between batches. */
+  journal: Journal | null = null;
   private readonly collections = new Map<string, Collection>();
   private view: EngineView | null = null;
 
@@ -56,13 +118,21 @@ export class Engine {
     if (this.collections.size >= limits.collectionsMax) {
       throw new WalnutError("LIMIT", `Cannot create collection "${name}": limit of ${limits.collectionsMax} reached`);
     }
-    this.collections.set(name, createCollection(name, type));
+    const collection = createCollection(name, type);
+    this.journalCollections();
+    this.journal?.attach(collection);
+    this.collections.set(name, collection);
     return true;
   }
 
-  /** Adds a fully built collection (loading a checkpoint or an import), replacing any of that name. */
+  /**
+   * Adds a fully built collection (loading a checkpoint or an import), replacing any of
+   * that name. A replaced collection's open view stays open: nothing writes to the
+   * replaced collection any more, and EngineView.close() closes it.
+   */
   installCollection(collection: Collection): void {
-    this.collections.get(collection.name)?.closeView();
+    this.journalCollections();
+    this.journal?.attach(collection);
     this.collections.set(collection.name, collection);
   }
 
@@ -71,8 +141,34 @@ export class Engine {
     const collection = this.collections.get(name);
     if (collection === undefined) return false;
     if (name === DEFAULT_COLLECTION) collection.clear();
-    else this.collections.delete(name);
+    else {
+      this.journalCollections();
+      this.collections.delete(name);
+    }
     return true;
+  }
+
+  /**
+   * Starts an atomic batch: until commitBatch() or rollbackBatch(), every change to the
+   * collections and to the set of collections records how to undo it.
+   */
+  beginBatch(): void {
+    assert(this.journal === null, "an atomic batch is already running");
+    const journal = new Journal();
+    journal.attach(this);
+    for (const collection of this.collections.values()) journal.attach(collection);
+  }
+
+  /** Ends the atomic batch, keeping its changes. */
+  commitBatch(): void {
+    assert(this.journal !== null, "no atomic batch is running");
+    this.journal.commit();
+  }
+
+  /** Ends the atomic batch, undoing every change it made: the engine is as before beginBatch(). */
+  rollbackBatch(): void {
+    assert(this.journal !== null, "no atomic batch is running");
+    this.journal.rollback();
   }
 
   /** Total keys across collections (expired keys not yet swept included). */
@@ -80,6 +176,17 @@ export class Engine {
     let total = 0;
     for (const collection of this.collections.values()) total += collection.size;
     return total;
+  }
+
+  /** Records, once per batch, the set of collections (in order) before it changes. */
+  private journalCollections(): void {
+    const journal = this.journal;
+    if (journal === null || !journal.firstTouch(this, "collections")) return;
+    const before = [...this.collections.entries()];
+    journal.record(() => {
+      this.collections.clear();
+      for (const [name, collection] of before) this.collections.set(name, collection);
+    });
   }
 
   /** Opens a consistent view for a checkpoint. One at a time. */

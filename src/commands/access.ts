@@ -1,0 +1,118 @@
+/**
+ * How command handlers read and write items, so that every handler treats expiry,
+ * versions and typed values alike:
+ * - an item whose expiry instant is at or before ctx.nowMs does not exist;
+ * - every write stamps the item with ctx.index (its version) and may carry an expiry;
+ *   an expiry instant already past deletes the key instead;
+ * - the string-like kinds (string, blob, integer, float, boolean) read as their bytes
+ *   (integer 42 reads "42", float 1.5 reads "1.5", boolean true reads "true"); list and
+ *   hyperloglog items are not strings (string commands answer WRONGTYPE for them).
+ */
+import type { ByteString } from "../engine/bytes.js";
+import { Item, NO_EXPIRY, type StoredValue, type ValueKind } from "../engine/values.js";
+import { assert } from "../lib/assert.js";
+import { WalnutError } from "../lib/errors.js";
+import { limits } from "../lib/limits.js";
+import { formatFloat, INT64_MAX, INT64_MIN } from "./numbers.js";
+import { error, integer, type Reply } from "./reply.js";
+import type { CommandContext } from "./spec.js";
+
+export const SYNTAX_ERROR: Reply = Object.freeze(error("ERR", "syntax error"));
+export const NOT_AN_INTEGER: Reply = Object.freeze(error("ERR", "value is not an integer or out of range"));
+export const NOT_A_FLOAT: Reply = Object.freeze(error("ERR", "value is not a valid float"));
+export const STRING_TOO_LONG: Reply = Object.freeze(
+  error("ERR", "string exceeds maximum allowed size (proto-max-bulk-len)"),
+);
+
+/** True when a parser or lookup answered an error reply instead of its result. */
+export function isErrorReply(value: unknown): value is Reply {
+  return typeof value === "object" && value !== null && (value as { type?: unknown }).type === "error";
+}
+
+/** The item at `key`, or undefined when it is absent or expired at ctx.nowMs. */
+export function liveItem(ctx: CommandContext, key: ByteString): Item | undefined {
+  const item = ctx.collection.get(key);
+  return item === undefined || item.isExpiredAt(ctx.nowMs) ? undefined : item;
+}
+
+const STRING_LIKE: ReadonlySet<ValueKind> = new Set(["string", "blob", "integer", "float", "boolean"]);
+
+export function isStringLike(kind: ValueKind): boolean {
+  return STRING_LIKE.has(kind);
+}
+
+/** The bytes a string-like item reads as; null for lists and hyperloglogs. */
+export function textOf(item: Item): ByteString | null {
+  const stored = item.stored();
+  switch (stored.kind) {
+    case "string":
+    case "blob":
+      return stored.value;
+    case "integer":
+      return stored.value.toString();
+    case "float":
+      return formatFloat(stored.value);
+    case "boolean":
+      return stored.value ? "true" : "false";
+    default:
+      return null;
+  }
+}
+
+/**
+ * Stores `value` at `key` as of this write: version ctx.index, expiry `expiresAtMs`
+ * (NO_EXPIRY for none). An expiry at or before ctx.nowMs deletes the key instead.
+ */
+export function writeValue(ctx: CommandContext, key: ByteString, value: StoredValue, expiresAtMs: number): void {
+  if (expiresAtMs !== NO_EXPIRY && expiresAtMs <= ctx.nowMs) {
+    ctx.collection.delete(key);
+    return;
+  }
+  putItem(ctx, key, new Item(value, ctx.index, expiresAtMs));
+}
+
+/** Puts an item this write built or got from itemForUpdate, refusing oversized keys. */
+export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
+  assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
+  if (key.length > limits.keyBytesMax) {
+    throw new WalnutError("LIMIT", `Cannot write key: ${key.length} bytes exceeds the limit of ${limits.keyBytesMax}`);
+  }
+  ctx.collection.put(key, item);
+}
+
+/**
+ * Gives the live item at `key` a new expiry (NO_EXPIRY to persist it) and this write's
+ * version, without copying its value unless a checkpoint view shares it. An instant at
+ * or before ctx.nowMs deletes the key.
+ */
+export function changeExpiry(ctx: CommandContext, key: ByteString, expiresAtMs: number): void {
+  if (expiresAtMs !== NO_EXPIRY && expiresAtMs <= ctx.nowMs) {
+    ctx.collection.delete(key);
+    return;
+  }
+  const item = ctx.collection.itemForUpdate(key);
+  assert(item !== undefined, `changing the expiry of absent key ${key}`);
+  item.expiresAtMs = expiresAtMs;
+  item.version = ctx.index;
+  ctx.collection.put(key, item);
+}
+
+/** Deletes `key`, expired or not; true when it was live (a deletion a client can see). */
+export function deleteKey(ctx: CommandContext, key: ByteString): boolean {
+  const item = ctx.collection.get(key);
+  if (item === undefined) return false;
+  ctx.collection.delete(key);
+  return !item.isExpiredAt(ctx.nowMs);
+}
+
+/** An integer reply: a JS number when exact, a bigint beyond 2^53. */
+export function integerReply(value: bigint): Reply {
+  const exact = value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER);
+  assert(value <= INT64_MAX && value >= INT64_MIN, `integer reply ${value} outside int64`);
+  return integer(exact ? Number(value) : value);
+}
+
+/** Redis' upper-case comparison of an option word. */
+export function isWord(arg: ByteString, word: string): boolean {
+  return arg.length === word.length && arg.toUpperCase() === word;
+}

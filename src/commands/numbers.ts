@@ -1,0 +1,70 @@
+/**
+ * Numbers as Redis reads and writes them in arguments and string values: signed 64-bit
+ * integers (exact, as bigint), floats (IEEE doubles), and booleans for walnut's typed
+ * values.
+ *
+ * Integers follow Redis' strict rule: optional '-', no '+', no leading zeros, no spaces,
+ * within int64 ("007", " 7", "+7" and "-0" are not integers). Floats accept decimal and
+ * exponent forms and "inf"/"infinity" (as strtold does), never NaN, never surrounding
+ * spaces. Floats are written like INCRBYFLOAT writes them: no exponent, no trailing
+ * zeros, "3" rather than "3.0", never "-0"; the digits are the shortest that read back
+ * as the same double (Redis computes in 80-bit long doubles; walnut's float is a double).
+ */
+import type { ByteString } from "../engine/bytes.js";
+
+export const INT64_MAX = 2n ** 63n - 1n;
+export const INT64_MIN = -(2n ** 63n);
+
+const INTEGER_SYNTAX = /^(0|-?[1-9][0-9]{0,18})$/;
+const FLOAT_SYNTAX = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+const INFINITY_SYNTAX = /^([+-]?)(inf|infinity)$/i;
+/** Redis refuses longer float arguments (MAX_LONG_DOUBLE_CHARS). */
+const FLOAT_TEXT_BYTES_MAX = 5 * 1024;
+
+/** A signed 64-bit integer in Redis' strict syntax, or null. */
+export function parseInteger(text: ByteString): bigint | null {
+  if (!INTEGER_SYNTAX.test(text)) return null;
+  const value = BigInt(text);
+  return value > INT64_MAX || value < INT64_MIN ? null : value;
+}
+
+/** A float (not NaN; infinities allowed, as strtold reads them), or null. */
+export function parseFloatStrict(text: ByteString): number | null {
+  if (text.length > FLOAT_TEXT_BYTES_MAX) return null;
+  const infinity = INFINITY_SYNTAX.exec(text);
+  if (infinity !== null) return infinity[1] === "-" ? -Infinity : Infinity;
+  return FLOAT_SYNTAX.test(text) ? Number(text) : null;
+}
+
+/** "true" or "false" in any case, or null. */
+export function parseBoolean(text: ByteString): boolean | null {
+  const lower = text.toLowerCase();
+  if (lower === "true") return true;
+  if (lower === "false") return false;
+  return null;
+}
+
+/** A finite double as INCRBYFLOAT writes it: 1.5 → "1.5", 3 → "3", 1e21 → "1000000000000000000000". */
+export function formatFloat(value: number): ByteString {
+  if (value === 0) return "0"; // also -0
+  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
+  const shortest = String(value);
+  const exponentAt = shortest.indexOf("e");
+  if (exponentAt < 0) return shortest;
+  return expandExponent(shortest.slice(0, exponentAt), Number(shortest.slice(exponentAt + 1)));
+}
+
+/** Writes mantissa × 10^exponent ("-1.25", 22) without an exponent. */
+function expandExponent(mantissa: string, exponent: number): string {
+  const negative = mantissa.startsWith("-");
+  const unsigned = negative ? mantissa.slice(1) : mantissa;
+  const pointAt = unsigned.indexOf(".");
+  const digits = unsigned.replace(".", "");
+  // Position of the decimal point within `digits` once the exponent is applied.
+  const point = (pointAt < 0 ? unsigned.length : pointAt) + exponent;
+  let text: string;
+  if (point <= 0) text = `0.${"0".repeat(-point)}${digits}`;
+  else if (point >= digits.length) text = digits + "0".repeat(point - digits.length);
+  else text = `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return negative ? `-${text}` : text;
+}
