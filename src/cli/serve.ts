@@ -45,8 +45,8 @@ export async function runServe(argv: string[]): Promise<number> {
   try {
     servers = await startServers(db, {
       host,
-      respPort: settingNumber(settings, "port"),
-      httpPort: settingNumber(settings, "http-port"),
+      respPort: settingNumber(settings, "port") || null, // 0 disables, as in Redis
+      httpPort: settingNumber(settings, "http-port") || null,
       requirePass,
       maxRequestBytes: settingNumber(settings, "max-request-bytes"),
       maxClients: settingNumber(settings, "maxclients"),

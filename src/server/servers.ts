@@ -12,9 +12,9 @@ import { ServerContext, type ServerSettings } from "./server_context.js";
 
 export interface ServersOptions extends ServerSettings {
   host: string;
-  /** 0 disables the server. */
-  respPort: number;
-  httpPort: number;
+  /** null disables the server; 0 picks a free port. */
+  respPort: number | null;
+  httpPort: number | null;
   tls?: { certPath: string; keyPath: string; caPath?: string };
 }
 
@@ -52,10 +52,10 @@ export async function startServers(db: Db, options: ServersOptions): Promise<Run
   });
   const tls = options.tls === undefined ? undefined : loadTls(options.tls);
   const listen = { host: options.host, ...(tls === undefined ? {} : { tls }) };
-  const resp = options.respPort === 0 ? null : await startRespServer(context, { ...listen, port: options.respPort });
+  const resp = options.respPort === null ? null : await startRespServer(context, { ...listen, port: options.respPort });
   let http: HttpServer | null = null;
   try {
-    http = options.httpPort === 0 ? null : await startHttpServer(context, { ...listen, port: options.httpPort });
+    http = options.httpPort === null ? null : await startHttpServer(context, { ...listen, port: options.httpPort });
   } catch (error) {
     await resp?.close();
     throw error;
