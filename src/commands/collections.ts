@@ -135,17 +135,17 @@ interface Subcommand {
   run(ctx: CommandContext, args: ByteString[]): Reply;
 }
 
-const SUBCOMMANDS: Record<string, Subcommand> = {
-  CREATE: { argumentCount: 2, run: create },
-  DROP: { argumentCount: 1, run: drop },
-  LIST: { argumentCount: 0, run: list },
-  LOAD: { argumentCount: 3, run: load },
-  HELP: { argumentCount: 0, run: () => array(HELP_LINES.map((line) => status(line))) },
-};
+const SUBCOMMANDS = new Map<string, Subcommand>([
+  ["CREATE", { argumentCount: 2, run: create }],
+  ["DROP", { argumentCount: 1, run: drop }],
+  ["LIST", { argumentCount: 0, run: list }],
+  ["LOAD", { argumentCount: 3, run: load }],
+  ["HELP", { argumentCount: 0, run: () => array(HELP_LINES.map((line) => status(line))) }],
+]);
 
 function collectionCommand(ctx: CommandContext, args: ByteString[]): Reply {
   const name = args[0]!;
-  const subcommand = Object.hasOwn(SUBCOMMANDS, name.toUpperCase()) ? SUBCOMMANDS[name.toUpperCase()] : undefined;
+  const subcommand = SUBCOMMANDS.get(name.toUpperCase());
   if (subcommand === undefined) return error("ERR", `unknown subcommand '${name.slice(0, 128)}'. Try COLLECTION HELP.`);
   const rest = args.slice(1);
   if (rest.length !== subcommand.argumentCount) return wrongArity(name);
