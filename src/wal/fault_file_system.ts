@@ -1,0 +1,117 @@
+/**
+ * A WalFileSystem that passes calls to a real one and injects the faults disks have:
+ * writes that run out of space part way (a short write, then ENOSPC), fdatasyncs that
+ * fail with EIO, truncations that fail. It can also hold fdatasyncs until released, so
+ * that tests decide exactly which appends arrive while one is in flight. It counts the
+ * calls that matter for group commit. For tests and simulations; walnut never uses it.
+ */
+import { nodeFileSystem, type ErrorCallback, type ValueCallback, type WalFileSystem } from "./file_system.js";
+
+const ERROR_TEXT: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EIO: "i/o error",
+  EROFS: "read-only file system",
+};
+
+/** An error shaped like the ones node:fs reports. */
+export function systemError(code: string, syscall: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`${code}: ${ERROR_TEXT[code] ?? "failed"}, ${syscall}`);
+  error.code = code;
+  error.syscall = syscall;
+  return error;
+}
+
+export class FaultFileSystem implements WalFileSystem {
+  /** Bytes that writes may still store before failing with `writeErrorCode`; null for no limit. */
+  writeBytesLeft: number | null = null;
+  writeErrorCode = "ENOSPC";
+  /** When set, every fdatasync fails with this code. */
+  fdatasyncErrorCode: string | null = null;
+  /** When set, every ftruncate fails with this code. */
+  ftruncateErrorCode: string | null = null;
+  readonly calls = { write: 0, fdatasync: 0, ftruncate: 0 };
+  private heldSyncs: Array<() => void> | null = null;
+
+  constructor(private readonly inner: WalFileSystem = nodeFileSystem) {}
+
+  /** From now on fdatasyncs wait until releaseSyncs(). */
+  holdSyncs(): void {
+    this.heldSyncs ??= [];
+  }
+
+  /** Lets held fdatasyncs run, and later ones run at once. */
+  releaseSyncs(): void {
+    const held = this.heldSyncs ?? [];
+    this.heldSyncs = null;
+    for (const run of held) run();
+  }
+
+  get heldSyncCount(): number {
+    return this.heldSyncs?.length ?? 0;
+  }
+
+  open(path: string, flags: string, callback: ValueCallback<number>): void {
+    this.inner.open(path, flags, callback);
+  }
+
+  close(fd: number, callback: ErrorCallback): void {
+    this.inner.close(fd, callback);
+  }
+
+  read(fd: number, buffer: Buffer, offset: number, length: number, position: number, callback: ValueCallback<number>): void {
+    this.inner.read(fd, buffer, offset, length, position, callback);
+  }
+
+  write(fd: number, buffer: Buffer, offset: number, length: number, position: number, callback: ValueCallback<number>): void {
+    this.calls.write += 1;
+    if (this.writeBytesLeft === null) return this.inner.write(fd, buffer, offset, length, position, callback);
+    if (this.writeBytesLeft === 0) {
+      return process.nextTick(() => callback(systemError(this.writeErrorCode, "write"), 0));
+    }
+    const allowed = Math.min(length, this.writeBytesLeft);
+    this.writeBytesLeft -= allowed;
+    this.inner.write(fd, buffer, offset, allowed, position, callback);
+  }
+
+  fdatasync(fd: number, callback: ErrorCallback): void {
+    const run = (): void => {
+      this.calls.fdatasync += 1;
+      const code = this.fdatasyncErrorCode;
+      if (code !== null) return process.nextTick(() => callback(systemError(code, "fdatasync")));
+      this.inner.fdatasync(fd, callback);
+    };
+    if (this.heldSyncs) this.heldSyncs.push(run);
+    else run();
+  }
+
+  fsync(fd: number, callback: ErrorCallback): void {
+    this.inner.fsync(fd, callback);
+  }
+
+  ftruncate(fd: number, length: number, callback: ErrorCallback): void {
+    this.calls.ftruncate += 1;
+    const code = this.ftruncateErrorCode;
+    if (code !== null) return process.nextTick(() => callback(systemError(code, "ftruncate")));
+    this.inner.ftruncate(fd, length, callback);
+  }
+
+  fstatSize(fd: number, callback: ValueCallback<number>): void {
+    this.inner.fstatSize(fd, callback);
+  }
+
+  readdir(path: string, callback: ValueCallback<string[]>): void {
+    this.inner.readdir(path, callback);
+  }
+
+  mkdirp(path: string, callback: ErrorCallback): void {
+    this.inner.mkdirp(path, callback);
+  }
+
+  rename(from: string, to: string, callback: ErrorCallback): void {
+    this.inner.rename(from, to, callback);
+  }
+
+  unlink(path: string, callback: ErrorCallback): void {
+    this.inner.unlink(path, callback);
+  }
+}
