@@ -108,3 +108,10 @@ test("isRegisterArray accepts sketches and refuses wrong sizes and register valu
   assert.equal(isRegisterArray(bad), false);
   assert.equal(isRegisterArray("registers"), false);
 });
+
+test("the estimate stays finite for registers beyond the largest rank", () => {
+  const registers = sketchOf(1000);
+  registers[7] = 255;
+  const estimate = estimateCardinality(registers);
+  assert.ok(Number.isFinite(estimate) && Math.abs(estimate - 1000) < 50, `estimate ${estimate}`);
+});

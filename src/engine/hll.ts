@@ -199,7 +199,8 @@ function tau(x: number): number {
 export function estimateCardinality(registers: Uint8Array): number {
   assert(registers.length === HLL_REGISTER_COUNT, "HLL register arrays have 16384 registers");
   const histogram = new Array<number>(HLL_RANK_MAX + 1).fill(0);
-  for (let i = 0; i < HLL_REGISTER_COUNT; i++) histogram[registers[i]!]! += 1;
+  // Registers above the largest rank cannot come from addElement; count them as the largest.
+  for (let i = 0; i < HLL_REGISTER_COUNT; i++) histogram[Math.min(registers[i]!, HLL_RANK_MAX)]! += 1;
   const m = HLL_REGISTER_COUNT;
   // Denominator m·σ(C0/m) + Σ_{k=1}^{q} C_k·2^-k + m·τ(1 - C_{q+1}/m)·2^-q, Horner-style.
   let denominator = m * tau(1 - histogram[HLL_RANK_MAX]! / m);
