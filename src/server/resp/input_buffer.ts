@@ -83,3 +83,32 @@ export class InputBuffer {
     this.start = 0;
   }
 }
+
+/** Strings up to this many bytes are built in JavaScript rather than by Buffer.toString. */
+const SHORT_STRING_BYTES_MAX = 16;
+
+/**
+ * The byte string in `bytes[start, end)`. Short ones (command names, typical keys) are
+ * built with String.fromCharCode, which costs less than a call into C++ for a few bytes;
+ * measured on a pipeline of SET/GET commands it parses about a third faster.
+ */
+export function byteStringAt(bytes: Buffer, start: number, end: number): string {
+  switch (end - start) {
+    case 0:
+      return "";
+    case 1:
+      return String.fromCharCode(bytes[start]!);
+    case 2:
+      return String.fromCharCode(bytes[start]!, bytes[start + 1]!);
+    case 3:
+      return String.fromCharCode(bytes[start]!, bytes[start + 1]!, bytes[start + 2]!);
+    case 4:
+      return String.fromCharCode(bytes[start]!, bytes[start + 1]!, bytes[start + 2]!, bytes[start + 3]!);
+  }
+  if (end - start > SHORT_STRING_BYTES_MAX) {
+    return bytes.toString("latin1", start, end);
+  }
+  let text = "";
+  for (let position = start; position < end; position++) text += String.fromCharCode(bytes[position]!);
+  return text;
+}

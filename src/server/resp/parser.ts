@@ -33,7 +33,7 @@
  */
 import type { ByteString } from "../../engine/bytes.js";
 import { assert } from "../../lib/assert.js";
-import { InputBuffer } from "./input_buffer.js";
+import { InputBuffer, byteStringAt } from "./input_buffer.js";
 import { splitInlineArguments } from "./inline.js";
 import { ProtocolError } from "./protocol_error.js";
 
@@ -149,7 +149,7 @@ export class RequestParser {
       const start = input.start;
       const end = start + this.bulkLength;
       if (input.end - end < 2) return false;
-      this.argv.push(input.bytes.toString("latin1", start, end));
+      this.argv.push(byteStringAt(input.bytes, start, end));
       this.consumeTo(end + 2);
       this.bulkLength = -1;
       this.argumentsExpected--;

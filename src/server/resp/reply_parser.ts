@@ -24,7 +24,7 @@
 import type { Reply } from "../../commands/reply.js";
 import { assert } from "../../lib/assert.js";
 import { limits } from "../../lib/limits.js";
-import { InputBuffer } from "./input_buffer.js";
+import { InputBuffer, byteStringAt } from "./input_buffer.js";
 import { parseInteger } from "./parser.js";
 import { ProtocolError } from "./protocol_error.js";
 
@@ -182,7 +182,7 @@ export class ReplyParser {
       throw this.fail("Protocol error: expected CRLF after a bulk string");
     }
     const textStart = pending.typeByte === "=" ? start + VERBATIM_PREFIX_BYTES : start;
-    const value = bytes.toString("latin1", textStart, bodyEnd);
+    const value = byteStringAt(bytes, textStart, bodyEnd);
     this.input.consumeTo(bodyEnd + 2);
     this.pendingBulk = null;
     return pending.typeByte === "!" ? { type: "error", text: value } : { type: "bulk", value };

@@ -28,8 +28,10 @@ import { formatDouble } from "./double.js";
 
 export type ProtocolVersion = 2 | 3;
 
-/** Size of a fresh output buffer, and what the writer keeps after a flush. */
+/** Size of a fresh output buffer, and the most the writer keeps while idle. */
 const INITIAL_CAPACITY_BYTES = 16 * 1024;
+/** The largest buffer a writer allocates up front after a large flush. */
+const RETAINED_CAPACITY_BYTES_MAX = 256 * 1024;
 /**
  * Strings up to this length are copied with a loop, which beats the native call of
  * Buffer.write for short values; longer ones go through Buffer.write.
@@ -39,11 +41,14 @@ const SHORT_STRING_LENGTH_MAX = 64;
 const FRAME_OVERHEAD_BYTES_MAX = 32;
 
 const CRLF = "\r\n";
-const OK_FRAME = Buffer.from("+OK\r\n", "latin1");
+const EMPTY = Buffer.alloc(0);
 
 export class ReplyWriter {
-  private buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
+  /** Holds the bytes written since the last take in [0, length); EMPTY until the first write. */
+  private buffer = EMPTY;
   private length = 0;
+  /** Size of the buffer allocated on the next write into an EMPTY one. */
+  private nextCapacityBytes = INITIAL_CAPACITY_BYTES;
 
   /** Bytes written and not yet taken. */
   get pendingBytes(): number {
@@ -54,9 +59,8 @@ export class ReplyWriter {
   write(reply: Reply, protocol: ProtocolVersion): void {
     switch (reply.type) {
       case "status":
-        if (reply.text === "OK") this.writeRaw(OK_FRAME);
-        else this.writeLine("+", reply.text);
-        return;
+        if (reply.text === "OK") return this.writeAscii("+OK\r\n");
+        return this.writeLine("+", reply.text);
       case "error":
         return this.writeLine("-", reply.text);
       case "integer":
@@ -94,19 +98,29 @@ export class ReplyWriter {
     this.length += bytes.length;
   }
 
-  /** Everything written since the last take, as one Buffer; the writer starts empty again. */
+  /**
+   * Everything written since the last take, as one Buffer; the writer starts empty again.
+   * A mostly full buffer is handed over as is (no copy), and the next one is allocated
+   * on the next write, as large as this one up to RETAINED_CAPACITY_BYTES_MAX; a mostly
+   * empty one is copied out, and kept only if it is small. So an idle connection holds
+   * at most INITIAL_CAPACITY_BYTES, and a busy one does not regrow its buffer per flush.
+   */
   take(): Buffer {
     const length = this.length;
+    const capacity = this.buffer.length;
     this.length = 0;
-    if (length > this.buffer.length / 2) {
-      // Mostly full: hand the buffer over rather than copy it.
+    if (length > capacity / 2) {
       const output = this.buffer.subarray(0, length);
-      this.buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
+      this.buffer = EMPTY;
+      this.nextCapacityBytes = Math.min(capacity, RETAINED_CAPACITY_BYTES_MAX);
       return output;
     }
     const output = Buffer.allocUnsafe(length);
     this.buffer.copy(output, 0, 0, length);
-    if (this.buffer.length > INITIAL_CAPACITY_BYTES) this.buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
+    if (capacity > INITIAL_CAPACITY_BYTES) {
+      this.buffer = EMPTY;
+      this.nextCapacityBytes = Math.max(INITIAL_CAPACITY_BYTES, capacity / 2);
+    }
     return output;
   }
 
@@ -173,7 +187,7 @@ export class ReplyWriter {
   private reserve(bytes: number): void {
     const needed = this.length + bytes;
     if (needed <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+    const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2, this.nextCapacityBytes));
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
   }
