@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createCollection, type CollectionType } from "../engine/collection.js";
+import { Item } from "../engine/values.js";
+import { isWalnutError } from "../lib/errors.js";
+import { decodeCollectionImage, encodeCollectionImage } from "./collection_image.js";
+import { fillWithEveryKind, pictureOf } from "./test_fixtures.js";
+
+const otherType = (type: CollectionType): CollectionType => (type === "hash" ? "ordered" : "hash");
+
+test("an exported collection imports as the other type under a new name, every item intact", () => {
+  for (const type of ["hash", "ordered"] as const) {
+    const source = createCollection("users", type);
+    fillWithEveryKind(source, { version: 30 });
+    const imported = decodeCollectionImage(encodeCollectionImage(source), { name: "users-copy", type: otherType(type) });
+    assert.equal(imported.name, "users-copy");
+    assert.equal(imported.type, otherType(type));
+    assert.deepEqual(pictureOf(imported).entries, pictureOf(source).entries);
+    assert.deepEqual([...imported.volatileKeys].sort(), [...source.volatileKeys].sort());
+  }
+});
+
+test("an import can stamp every item with the importing entry's index", () => {
+  const source = createCollection("c", "hash");
+  source.put("k", new Item({ kind: "string", value: "v" }, 900, 5));
+  const imported = decodeCollectionImage(encodeCollectionImage(source), { name: "c", type: "hash", version: 12 });
+  assert.deepEqual(pictureOf(imported).entries, [["k", { kind: "string", value: "v", version: 12, expiresAtMs: 5 }]]);
+});
+
+test("an empty collection round trips", () => {
+  const imported = decodeCollectionImage(encodeCollectionImage(createCollection("e", "ordered")), { name: "e", type: "hash" });
+  assert.equal(imported.size, 0);
+});
+
+function assertImportFormat(image: Buffer, expected: RegExp, label: string): void {
+  assert.throws(
+    () => decodeCollectionImage(image, { name: "x", type: "hash" }),
+    (error: unknown) => {
+      assert.ok(isWalnutError(error, "IMPORT_FORMAT"), `${label}: ${String(error)}`);
+      assert.match(error.message, expected, label);
+      return true;
+    },
+  );
+}
+
+test("a damaged or foreign image is refused with IMPORT_FORMAT, never half imported", () => {
+  const source = createCollection("users", "hash");
+  fillWithEveryKind(source, { version: 30 });
+  const image = encodeCollectionImage(source);
+  for (let length = 0; length < image.length; length += 7) {
+    assertImportFormat(image.subarray(0, length), /^Cannot import collection: .+ at offset \d+$/, `cut at ${length}`);
+  }
+  for (let offset = 0; offset < image.length; offset += 3) {
+    const damaged = Buffer.from(image);
+    damaged[offset]! ^= 1 << offset % 8;
+    assertImportFormat(damaged, /^Cannot import collection: .+ at offset \d+$/, `byte ${offset} flipped`);
+  }
+  assertImportFormat(Buffer.from("{\"json\": true}"), /not a walnut collection image \(bad magic\) at offset 0/, "JSON");
+});
