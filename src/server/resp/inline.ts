@@ -17,6 +17,7 @@
  * NUL as an ordinary byte of an unquoted argument.
  */
 import type { ByteString } from "../../engine/bytes.js";
+import { byteStringAt } from "./input_buffer.js";
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -70,25 +71,27 @@ export function splitInlineArguments(line: Buffer, start: number, end: number): 
 
 /** Reads one argument starting at a non-blank byte. */
 function readArgument(line: Buffer, start: number, end: number): { value: ByteString; next: number } | null {
-  const bytes: number[] = [];
   let position = start;
   while (position < end) {
     const byte = line[position]!;
     if (endsUnquoted(byte)) break;
-    if (byte === DOUBLE_QUOTE || byte === SINGLE_QUOTE) {
-      const closing =
-        byte === DOUBLE_QUOTE
-          ? readDoubleQuoted(line, position + 1, end, bytes)
-          : readSingleQuoted(line, position + 1, end, bytes);
-      if (closing < 0) return null;
-      // The closing quote must be followed by a blank or the end of the line.
-      if (closing + 1 < end && !isBlank(line[closing + 1]!)) return null;
-      return { value: Buffer.from(bytes).toString("latin1"), next: closing + 1 };
-    }
-    bytes.push(byte);
+    if (byte === DOUBLE_QUOTE || byte === SINGLE_QUOTE) return readQuotedArgument(line, start, position, end);
     position++;
   }
-  return { value: Buffer.from(bytes).toString("latin1"), next: position };
+  return { value: byteStringAt(line, start, position), next: position };
+}
+
+/** Reads an argument whose quote opens at `quote` (after `start` if it opens mid-argument). */
+function readQuotedArgument(line: Buffer, start: number, quote: number, end: number): { value: ByteString; next: number } | null {
+  const bytes = Array.from(line.subarray(start, quote));
+  const closing =
+    line[quote] === DOUBLE_QUOTE
+      ? readDoubleQuoted(line, quote + 1, end, bytes)
+      : readSingleQuoted(line, quote + 1, end, bytes);
+  if (closing < 0) return null;
+  // The closing quote must be followed by a blank or the end of the line.
+  if (closing + 1 < end && !isBlank(line[closing + 1]!)) return null;
+  return { value: Buffer.from(bytes).toString("latin1"), next: closing + 1 };
 }
 
 /** Appends the content of a "double quoted" part to `bytes`; returns the closing quote's position, or -1. */

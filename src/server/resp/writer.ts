@@ -41,6 +41,16 @@ const SHORT_STRING_LENGTH_MAX = 64;
 const FRAME_OVERHEAD_BYTES_MAX = 32;
 
 const CRLF = "\r\n";
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const COLON = 0x3a;
+const DOLLAR = 0x24;
+const ASTERISK = 0x2a;
+const PERCENT = 0x25;
+const CARRIAGE_RETURN = 0x0d;
+const LINE_FEED = 0x0a;
+const SPACE = 0x20;
+const ZERO = 0x30;
 const EMPTY = Buffer.alloc(0);
 
 export class ReplyWriter {
@@ -60,9 +70,9 @@ export class ReplyWriter {
     switch (reply.type) {
       case "status":
         if (reply.text === "OK") return this.writeAscii("+OK\r\n");
-        return this.writeLine("+", reply.text);
+        return this.writeLine(PLUS, reply.text);
       case "error":
-        return this.writeLine("-", reply.text);
+        return this.writeLine(MINUS, reply.text);
       case "integer":
         return this.writeInteger(reply.value);
       case "bulk":
@@ -70,7 +80,7 @@ export class ReplyWriter {
       case "nil":
         return this.writeAscii(protocol === 3 ? "_\r\n" : "$-1\r\n");
       case "array":
-        this.writeHeader("*", reply.items.length);
+        this.writeHeader(ASTERISK, reply.items.length);
         for (const item of reply.items) this.write(item, protocol);
         return;
       case "double":
@@ -125,8 +135,8 @@ export class ReplyWriter {
   }
 
   private writeMap(entries: ReadonlyArray<readonly [Reply, Reply]>, protocol: ProtocolVersion): void {
-    if (protocol === 3) this.writeHeader("%", entries.length);
-    else this.writeHeader("*", entries.length * 2);
+    if (protocol === 3) this.writeHeader(PERCENT, entries.length);
+    else this.writeHeader(ASTERISK, entries.length * 2);
     for (const [key, value] of entries) {
       this.write(key, protocol);
       this.write(value, protocol);
@@ -136,45 +146,37 @@ export class ReplyWriter {
   private writeBulk(value: ByteString): void {
     this.reserve(value.length + FRAME_OVERHEAD_BYTES_MAX);
     const buffer = this.buffer;
-    buffer[this.length++] = 0x24; // '$'
-    this.length = writeDecimal(buffer, this.length, value.length);
-    buffer[this.length++] = 0x0d;
-    buffer[this.length++] = 0x0a;
-    this.length = copyString(buffer, this.length, value);
-    buffer[this.length++] = 0x0d;
-    buffer[this.length++] = 0x0a;
+    let position = writeCountLine(buffer, this.length, DOLLAR, value.length);
+    position = copyString(buffer, position, value);
+    buffer[position++] = CARRIAGE_RETURN;
+    buffer[position++] = LINE_FEED;
+    this.length = position;
   }
 
   private writeInteger(value: number | bigint): void {
     if (typeof value === "bigint") return this.writeAscii(`:${value}\r\n`);
     assert(Number.isSafeInteger(value), `an integer reply is a safe integer or a bigint, not ${value}`);
-    this.reserve(FRAME_OVERHEAD_BYTES_MAX);
-    this.buffer[this.length++] = 0x3a; // ':'
-    this.length = writeDecimal(this.buffer, this.length, value);
-    this.buffer[this.length++] = 0x0d;
-    this.buffer[this.length++] = 0x0a;
+    this.writeHeader(COLON, value);
   }
 
-  private writeHeader(typeByte: string, count: number): void {
+  /** Writes `<typeByte><count>\r\n`: an aggregate header or an integer. */
+  private writeHeader(typeByte: number, count: number): void {
     this.reserve(FRAME_OVERHEAD_BYTES_MAX);
-    this.buffer[this.length++] = typeByte.charCodeAt(0);
-    this.length = writeDecimal(this.buffer, this.length, count);
-    this.buffer[this.length++] = 0x0d;
-    this.buffer[this.length++] = 0x0a;
+    this.length = writeCountLine(this.buffer, this.length, typeByte, count);
   }
 
   /** A status or error line; \r and \n inside the text become spaces, as Redis does. */
-  private writeLine(typeByte: string, text: string): void {
+  private writeLine(typeByte: number, text: string): void {
     this.reserve(text.length + FRAME_OVERHEAD_BYTES_MAX);
     const buffer = this.buffer;
     let position = this.length;
-    buffer[position++] = typeByte.charCodeAt(0);
+    buffer[position++] = typeByte;
     for (let index = 0; index < text.length; index++) {
       const code = text.charCodeAt(index);
-      buffer[position++] = code === 0x0d || code === 0x0a ? 0x20 : code;
+      buffer[position++] = code === CARRIAGE_RETURN || code === LINE_FEED ? SPACE : code;
     }
-    buffer[position++] = 0x0d;
-    buffer[position++] = 0x0a;
+    buffer[position++] = CARRIAGE_RETURN;
+    buffer[position++] = LINE_FEED;
     this.length = position;
   }
 
@@ -203,14 +205,14 @@ function copyString(buffer: Buffer, position: number, text: string): number {
 /** Writes a safe integer in decimal at `position`; returns the position after it. */
 function writeDecimal(buffer: Buffer, position: number, value: number): number {
   if (value < 0) {
-    buffer[position++] = 0x2d; // '-'
+    buffer[position++] = MINUS;
     value = -value;
   }
   let digitCount = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digitCount++;
   let rest = value;
   for (let index = position + digitCount - 1; index >= position; index--) {
-    buffer[index] = 0x30 + (rest % 10);
+    buffer[index] = ZERO + (rest % 10);
     rest = Math.floor(rest / 10);
   }
   return position + digitCount;
@@ -223,8 +225,9 @@ function writeDecimal(buffer: Buffer, position: number, value: number): number {
  */
 export function encodeCommand(argv: ReadonlyArray<string | Buffer>): Buffer {
   let sizeBytes = FRAME_OVERHEAD_BYTES_MAX;
-  for (const [index, argument] of argv.entries()) {
-    if (typeof argument === "string" && /[^\x00-\xff]/.test(argument)) {
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index]!;
+    if (typeof argument === "string" && !isByteString(argument)) {
       throw new WalnutError(
         "BAD_ARGUMENT",
         `Cannot encode command: argument ${index} has a character above \\xff (encode text with fromText)`,
@@ -233,17 +236,28 @@ export function encodeCommand(argv: ReadonlyArray<string | Buffer>): Buffer {
     sizeBytes += argument.length + FRAME_OVERHEAD_BYTES_MAX;
   }
   const buffer = Buffer.allocUnsafe(sizeBytes);
-  let position = 0;
-  buffer[position++] = 0x2a; // '*'
-  position = writeDecimal(buffer, position, argv.length);
-  position += buffer.write(CRLF, position, "latin1");
+  let position = writeCountLine(buffer, 0, ASTERISK, argv.length);
   for (const argument of argv) {
-    buffer[position++] = 0x24; // '$'
-    position = writeDecimal(buffer, position, argument.length);
-    position += buffer.write(CRLF, position, "latin1");
+    position = writeCountLine(buffer, position, DOLLAR, argument.length);
     if (typeof argument === "string") position = copyString(buffer, position, argument);
     else position += argument.copy(buffer, position);
-    position += buffer.write(CRLF, position, "latin1");
+    buffer[position++] = CARRIAGE_RETURN;
+    buffer[position++] = LINE_FEED;
   }
   return buffer.subarray(0, position);
+}
+
+/** Writes `<typeByte><count>\r\n` at `position`; returns the position after it. */
+function writeCountLine(buffer: Buffer, position: number, typeByte: number, count: number): number {
+  buffer[position++] = typeByte;
+  position = writeDecimal(buffer, position, count);
+  buffer[position++] = CARRIAGE_RETURN;
+  buffer[position++] = LINE_FEED;
+  return position;
+}
+
+function isByteString(text: string): boolean {
+  if (text.length > SHORT_STRING_LENGTH_MAX) return !/[^\x00-\xff]/.test(text);
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0xff) return false;
+  return true;
 }
