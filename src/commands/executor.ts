@@ -4,6 +4,7 @@
  * and answers once committed; a read runs against the current state and answers at once.
  */
 import type { ByteString } from "../engine/bytes.js";
+import { DEFAULT_COLLECTION } from "../engine/engine.js";
 import { describeError, isWalnutError } from "../lib/errors.js";
 import type { Node } from "../node/node.js";
 import { isReadOnlyCall } from "./collections.js";
@@ -55,7 +56,8 @@ export class CommandExecutor {
   /** Runs a read-only command against the current state. */
   read(collection: string, spec: CommandSpec, argv: ByteString[]): Reply {
     return this.node.read((engine) => {
-      const target = engine.collection(collection);
+      // COLLECTION LIST works whatever collection the client was using (it may be gone).
+      const target = engine.collection(spec.name === "COLLECTION" ? DEFAULT_COLLECTION : collection);
       if (target === undefined) return error("ERR", `no such collection '${collection}'`);
       return spec.run({ engine, collection: target, nowMs: this.node.now(), index: engine.appliedIndex }, argv.slice(1));
     });

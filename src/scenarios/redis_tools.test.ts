@@ -1,0 +1,31 @@
+/**
+ * Compatibility with Redis' own tools from Debian's redis-tools (installed by .ci/run):
+ * redis-cli one-shot commands and redis-benchmark against a live walnut.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startTestNode } from "./harness.js";
+
+const run = promisify(execFile);
+
+test("redis-cli and redis-benchmark work against walnut", async () => {
+  const node = await startTestNode();
+  try {
+    const cli = (...args: string[]): Promise<string> =>
+      run("redis-cli", ["-p", String(node.respPort), ...args]).then((out) => out.stdout.trim());
+    assert.equal(await cli("PING"), "PONG");
+    assert.equal(await cli("SET", "greeting", "hello world"), "OK");
+    assert.equal(await cli("GET", "greeting"), "hello world");
+    assert.equal(await cli("INCRBY", "n", "5"), "5");
+    assert.equal(await cli("PFADD", "visitors", "a", "b", "c"), "1");
+    assert.equal(await cli("PFCOUNT", "visitors"), "3");
+    assert.match(await cli("INFO", "server"), /redis_version/);
+    const bench = await run("redis-benchmark", ["-p", String(node.respPort), "-t", "set,get,incr,lpush", "-n", "2000", "-c", "10", "-q"]);
+    for (const name of ["SET", "GET", "INCR", "LPUSH"]) assert.match(bench.stdout, new RegExp(`${name}: [\\d.]+ requests per second`));
+    assert.equal(await cli("GET", "greeting"), "hello world");
+  } finally {
+    await node.stop();
+  }
+});
