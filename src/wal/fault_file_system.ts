@@ -1,9 +1,10 @@
 /**
  * A WalFileSystem that passes calls to a real one and injects the faults disks have:
  * writes that run out of space part way (a short write, then ENOSPC), fdatasyncs that
- * fail with EIO, truncations that fail. It can also hold fdatasyncs until released, so
- * that tests decide exactly which appends arrive while one is in flight. It counts the
- * calls that matter for group commit. For tests and simulations; walnut never uses it.
+ * fail with EIO, truncations that fail. It can also hold writes or fdatasyncs until
+ * released, so that tests decide exactly which appends arrive while a batch is in
+ * flight. It counts the calls that matter for group commit. For tests and simulations;
+ * walnut itself never uses it.
  */
 import { nodeFileSystem, type ErrorCallback, type ValueCallback, type WalFileSystem } from "./file_system.js";
 
@@ -21,6 +22,8 @@ export function systemError(code: string, syscall: string): NodeJS.ErrnoExceptio
   return error;
 }
 
+export type HeldCall = "write" | "fdatasync";
+
 export class FaultFileSystem implements WalFileSystem {
   /** Bytes that writes may still store before failing with `writeErrorCode`; null for no limit. */
   writeBytesLeft: number | null = null;
@@ -30,24 +33,30 @@ export class FaultFileSystem implements WalFileSystem {
   /** When set, every ftruncate fails with this code. */
   ftruncateErrorCode: string | null = null;
   readonly calls = { write: 0, fdatasync: 0, ftruncate: 0 };
-  private heldSyncs: Array<() => void> | null = null;
+  private readonly held = new Map<HeldCall, Array<() => void>>();
 
   constructor(private readonly inner: WalFileSystem = nodeFileSystem) {}
 
-  /** From now on fdatasyncs wait until releaseSyncs(). */
-  holdSyncs(): void {
-    this.heldSyncs ??= [];
+  /** From now on calls of this kind wait until release(). */
+  hold(call: HeldCall): void {
+    if (!this.held.has(call)) this.held.set(call, []);
   }
 
-  /** Lets held fdatasyncs run, and later ones run at once. */
-  releaseSyncs(): void {
-    const held = this.heldSyncs ?? [];
-    this.heldSyncs = null;
-    for (const run of held) run();
+  /** Lets held calls of this kind run, and later ones run at once. */
+  release(call: HeldCall): void {
+    const waiting = this.held.get(call) ?? [];
+    this.held.delete(call);
+    for (const run of waiting) run();
   }
 
-  get heldSyncCount(): number {
-    return this.heldSyncs?.length ?? 0;
+  heldCount(call: HeldCall): number {
+    return this.held.get(call)?.length ?? 0;
+  }
+
+  private runOrHold(call: HeldCall, run: () => void): void {
+    const waiting = this.held.get(call);
+    if (waiting) waiting.push(run);
+    else run();
   }
 
   open(path: string, flags: string, callback: ValueCallback<number>): void {
@@ -63,25 +72,25 @@ export class FaultFileSystem implements WalFileSystem {
   }
 
   write(fd: number, buffer: Buffer, offset: number, length: number, position: number, callback: ValueCallback<number>): void {
-    this.calls.write += 1;
-    if (this.writeBytesLeft === null) return this.inner.write(fd, buffer, offset, length, position, callback);
-    if (this.writeBytesLeft === 0) {
-      return process.nextTick(() => callback(systemError(this.writeErrorCode, "write"), 0));
-    }
-    const allowed = Math.min(length, this.writeBytesLeft);
-    this.writeBytesLeft -= allowed;
-    this.inner.write(fd, buffer, offset, allowed, position, callback);
+    this.runOrHold("write", () => {
+      this.calls.write += 1;
+      if (this.writeBytesLeft === null) return this.inner.write(fd, buffer, offset, length, position, callback);
+      if (this.writeBytesLeft === 0) {
+        return process.nextTick(() => callback(systemError(this.writeErrorCode, "write"), 0));
+      }
+      const allowed = Math.min(length, this.writeBytesLeft);
+      this.writeBytesLeft -= allowed;
+      this.inner.write(fd, buffer, offset, allowed, position, callback);
+    });
   }
 
   fdatasync(fd: number, callback: ErrorCallback): void {
-    const run = (): void => {
+    this.runOrHold("fdatasync", () => {
       this.calls.fdatasync += 1;
       const code = this.fdatasyncErrorCode;
       if (code !== null) return process.nextTick(() => callback(systemError(code, "fdatasync")));
       this.inner.fdatasync(fd, callback);
-    };
-    if (this.heldSyncs) this.heldSyncs.push(run);
-    else run();
+    });
   }
 
   fsync(fd: number, callback: ErrorCallback): void {
