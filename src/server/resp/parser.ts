@@ -25,7 +25,8 @@
  *
  * Bounds: a line (header or inline command) longer than maxInlineBytes, a bulk length
  * over maxBulkBytes and an argument count over maxArguments are errors as soon as they
- * are seen. Nothing is allocated for a claimed length: memory holds what was received,
+ * are seen (an inline command's arguments are bounded by its line length alone).
+ * Nothing is allocated for a claimed length: memory holds what was received,
  * so when `next()` returns null at most one partial line or one partial bulk string is
  * pending. Where Redis' answer depends on how bytes were split into reads (a line longer
  * than the limit that arrives whole), walnut applies the limit to the line itself, so
@@ -91,7 +92,11 @@ export class RequestParser {
     return this.input.capacityBytes;
   }
 
-  /** Adds bytes received from the client. Ignored once the parser has failed. */
+  /**
+   * Adds bytes received from the client. Ignored once the parser has failed.
+   * The parser may keep `chunk` itself until its bytes are consumed, so the caller must
+   * not reuse it (Node's 'data' chunks are fresh; a socket's `onread` buffer is not).
+   */
   feed(chunk: Buffer): void {
     if (this.failure === null) this.input.append(chunk);
   }

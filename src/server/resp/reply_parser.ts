@@ -96,7 +96,11 @@ export class ReplyParser {
     return this.input.capacityBytes;
   }
 
-  /** Adds bytes received from the server. Ignored once the parser has failed. */
+  /**
+   * Adds bytes received from the server. Ignored once the parser has failed.
+   * The parser may keep `chunk` itself until its bytes are consumed, so the caller must
+   * not reuse it (Node's 'data' chunks are fresh; a socket's `onread` buffer is not).
+   */
   feed(chunk: Buffer): void {
     if (this.failure === null) this.input.append(chunk);
   }
@@ -131,11 +135,19 @@ export class ReplyParser {
     if (this.pendingBulk !== null) return this.readBulkBody(this.pendingBulk);
     const lineEnd = this.findLineEnd();
     if (lineEnd === -1) return NEED_MORE;
+    // `bytes` stays readable after the line is consumed: only feed() writes into it.
     const { bytes, start } = this.input;
     const typeByte = String.fromCharCode(bytes[start]!);
-    const text = bytes.toString("latin1", start + 1, lineEnd);
+    const contentStart = start + 1;
     this.input.consumeTo(lineEnd + 2);
     this.searchedBytes = 0;
+    if (typeByte === "$" || typeByte === "!" || typeByte === "=") {
+      return this.readBulkHeader(typeByte, this.parseLength(bytes, contentStart, lineEnd, "bulk"));
+    }
+    if (typeByte === "*" || typeByte === "~" || typeByte === "%") {
+      return this.openAggregate(typeByte, this.parseLength(bytes, contentStart, lineEnd, "multibulk"));
+    }
+    const text = byteStringAt(bytes, contentStart, lineEnd);
     switch (typeByte) {
       case "+":
         return { type: "status", text };
@@ -152,21 +164,12 @@ export class ReplyParser {
       case "#":
         if (text !== "t" && text !== "f") throw this.fail("Protocol error: invalid boolean");
         return { type: "boolean", value: text === "t" };
-      case "$":
-      case "!":
-      case "=":
-        return this.readBulkHeader(typeByte, text);
-      case "*":
-      case "~":
-      case "%":
-        return this.openAggregate(typeByte, text);
       default:
         throw this.fail(`Protocol error: unexpected reply type byte ${JSON.stringify(typeByte)}`);
     }
   }
 
-  private readBulkHeader(typeByte: string, text: string): Reply | typeof OPENED | typeof NEED_MORE {
-    const length = this.parseLength(text, "bulk");
+  private readBulkHeader(typeByte: string, length: number): Reply | typeof NEED_MORE {
     if (length === -1 && typeByte === "$") return { type: "nil" };
     if (length < 0 || length > this.options.maxBulkBytes) throw this.fail("Protocol error: invalid bulk length");
     if (typeByte === "=" && length < VERBATIM_PREFIX_BYTES) throw this.fail("Protocol error: invalid verbatim string");
@@ -188,8 +191,7 @@ export class ReplyParser {
     return pending.typeByte === "!" ? { type: "error", text: value } : { type: "bulk", value };
   }
 
-  private openAggregate(typeByte: string, text: string): Reply | typeof OPENED {
-    const count = this.parseLength(text, "multibulk");
+  private openAggregate(typeByte: string, count: number): Reply | typeof OPENED {
     if (count === -1 && typeByte === "*") return { type: "nil" };
     if (count < 0 || count > this.options.maxElements) throw this.fail("Protocol error: invalid multibulk length");
     const kind: AggregateKind = typeByte === "%" ? "map" : "array";
@@ -220,9 +222,8 @@ export class ReplyParser {
     return -1;
   }
 
-  private parseLength(text: string, what: "bulk" | "multibulk"): number {
-    const bytes = Buffer.from(text, "latin1");
-    const length = parseInteger(bytes, 0, bytes.length);
+  private parseLength(bytes: Buffer, start: number, end: number, what: "bulk" | "multibulk"): number {
+    const length = parseInteger(bytes, start, end);
     if (length === null) throw this.fail(`Protocol error: invalid ${what} length`);
     return length;
   }

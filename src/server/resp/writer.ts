@@ -19,6 +19,9 @@
  *
  * Status and error texts cannot contain line breaks; like Redis, the writer turns any
  * \r or \n in them into a space. All texts are byte strings (one char per byte).
+ *
+ * The hottest replies, +OK, integers and short bulk strings, are written straight into
+ * the buffer byte by byte, with no intermediate string or Buffer.
  */
 import type { ByteString } from "../../engine/bytes.js";
 import type { Reply } from "../../commands/reply.js";
@@ -129,7 +132,7 @@ export class ReplyWriter {
     this.buffer.copy(output, 0, 0, length);
     if (capacity > INITIAL_CAPACITY_BYTES) {
       this.buffer = EMPTY;
-      this.nextCapacityBytes = Math.max(INITIAL_CAPACITY_BYTES, capacity / 2);
+      this.nextCapacityBytes = Math.min(RETAINED_CAPACITY_BYTES_MAX, Math.max(INITIAL_CAPACITY_BYTES, capacity / 2));
     }
     return output;
   }
