@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { isWalnutError } from "../lib/errors.js";
 import { runCheckpoint } from "./checkpoint_command.js";
+import { runCli } from "./repl.js";
 import { runServe } from "./serve.js";
 import { runWal } from "./wal_command.js";
 
@@ -12,6 +13,7 @@ const USAGE = `walnut: a durable, replicated key-value store
 
 usage:
   walnut serve      [--data-dir ./walnut-data] [--fsync always|everysec|no] ...   run a node
+  walnut cli        [-h host] [-p port] [-a secret] [--tls] [COMMAND ...]           REPL, or one command
   walnut wal        inspect|verify|repair --data-dir D                          offline WAL tools
   walnut checkpoint --data-dir D                                                offline checkpoint
   walnut version
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "serve":
         return await runServe(rest);
+      case "cli":
+        return await runCli(rest);
       case "wal":
         return await runWal(rest);
       case "checkpoint":

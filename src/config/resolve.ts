@@ -56,6 +56,7 @@ function parseFlags(
   options: readonly OptionSpec[],
   argv: readonly string[],
   command: string,
+  flagsEndAtFirstPositional: boolean,
 ): { flags: Map<string, string>; positionals: string[] } {
   const byName = new Map(options.map((o) => [o.name, o]));
   const byAlias = new Map(options.filter((o) => o.alias !== undefined).map((o) => [o.alias as string, o]));
@@ -70,6 +71,10 @@ function parseFlags(
     const long = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
     const short = /^-([a-zA-Z])$/.exec(arg);
     if (long === null && short === null) {
+      if (flagsEndAtFirstPositional) {
+        positionals.push(...argv.slice(i));
+        break;
+      }
       positionals.push(arg);
       continue;
     }
@@ -104,9 +109,9 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 export function resolveSettings(
   options: readonly OptionSpec[],
-  input: { argv: readonly string[]; env: NodeJS.ProcessEnv; command: string },
+  input: { argv: readonly string[]; env: NodeJS.ProcessEnv; command: string; flagsEndAtFirstPositional?: boolean },
 ): ResolvedSettings {
-  const { flags, positionals } = parseFlags(options, input.argv, input.command);
+  const { flags, positionals } = parseFlags(options, input.argv, input.command, input.flagsEndAtFirstPositional ?? false);
   const configOption = options.find((o) => o.name === "config");
   const configPath = flags.get("config") ?? (configOption ? input.env[environmentName(configOption)] : undefined);
   const file = configPath === undefined ? {} : readConfigFile(configPath);
