@@ -71,12 +71,17 @@ export function writeValue(ctx: CommandContext, key: ByteString, value: StoredVa
   putItem(ctx, key, new Item(value, ctx.index, expiresAtMs));
 }
 
-/** Puts an item this write built or got from itemForUpdate, refusing oversized keys. */
-export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
-  assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
+/** Refuses a key longer than limits.keyBytesMax (apply() answers it as an ERR reply). */
+export function checkKeyLength(key: ByteString): void {
   if (key.length > limits.keyBytesMax) {
     throw new WalnutError("LIMIT", `Cannot write key: ${key.length} bytes exceeds the limit of ${limits.keyBytesMax}`);
   }
+}
+
+/** Puts an item this write built or got from itemForUpdate, refusing oversized keys. */
+export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
+  assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
+  checkKeyLength(key);
   ctx.collection.put(key, item);
 }
 

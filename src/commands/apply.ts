@@ -24,7 +24,6 @@
 import type { Engine } from "../engine/engine.js";
 import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
-import { liveItem } from "./access.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import type { CommandCall, EntryPayload, VersionCondition } from "./entry.js";
 import { array, error, isError, NIL, OK, type Reply } from "./reply.js";
@@ -108,10 +107,8 @@ function runBatch(engine: Engine, batch: Batch): Reply {
 
 /** The version a condition compares with: 0 when the key or its collection is absent. */
 function currentVersion(engine: Engine, condition: VersionCondition, nowMs: number): number {
-  const collection = engine.collection(condition.collection);
-  if (collection === undefined) return 0;
-  const item = liveItem({ engine, collection, nowMs, index: engine.appliedIndex }, condition.key);
-  return item?.version ?? 0;
+  const item = engine.collection(condition.collection)?.get(condition.key);
+  return item === undefined || item.isExpiredAt(nowMs) ? 0 : item.version;
 }
 
 function executionAborted(position: number, call: CommandCall, failure: string): Reply {

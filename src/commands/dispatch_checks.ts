@@ -23,5 +23,6 @@ export function unknownCommand(argv: readonly ByteString[]): Reply {
     .slice(1, 1 + SHOWN_ARGUMENTS_MAX)
     .map((arg) => `'${arg.slice(0, SHOWN_ARGUMENT_BYTES_MAX)}' `)
     .join("");
-  return error("ERR", `unknown command '${(argv[0] ?? "").slice(0, SHOWN_ARGUMENT_BYTES_MAX)}', with args beginning with: ${shown}`);
+  const name = (argv[0] ?? "").slice(0, SHOWN_ARGUMENT_BYTES_MAX);
+  return error("ERR", `unknown command '${name}', with args beginning with: ${shown}`);
 }

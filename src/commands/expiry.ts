@@ -146,7 +146,9 @@ export function findExpiredKeys(
         break;
       }
       examined++;
-      if (collection.get(step.value)?.isExpiredAt(nowMs) === true) found.push({ collection: collection.name, key: step.value });
+      if (collection.get(step.value)?.isExpiredAt(nowMs) === true) {
+        found.push({ collection: collection.name, key: step.value });
+      }
     }
     if (found.length >= maxKeys || examined >= SWEEP_KEYS_EXAMINED_MAX) break;
     state.collectionPosition = (state.collectionPosition + 1) % names.length;
@@ -158,7 +160,11 @@ const expireForms: Array<[string, ExpiryForm, string]> = [
   ["EXPIRE", { unit: "seconds", relative: true }, "Expire a key in seconds [NX|XX|GT|LT]"],
   ["PEXPIRE", { unit: "milliseconds", relative: true }, "Expire a key in milliseconds [NX|XX|GT|LT]"],
   ["EXPIREAT", { unit: "seconds", relative: false }, "Expire a key at a Unix time in seconds [NX|XX|GT|LT]"],
-  ["PEXPIREAT", { unit: "milliseconds", relative: false }, "Expire a key at a Unix time in milliseconds [NX|XX|GT|LT]"],
+  [
+    "PEXPIREAT",
+    { unit: "milliseconds", relative: false },
+    "Expire a key at a Unix time in milliseconds [NX|XX|GT|LT]",
+  ],
 ];
 
 const timeAnswers: Array<[TimeAnswer, string]> = [
@@ -173,7 +179,13 @@ export const expiryCommands: CommandSpec[] = [
     defineCommand({ name, arity: -3, flags: ["write", "fast"], summary, run: expireCommand(name, form) }),
   ),
   ...timeAnswers.map(([answer, summary]) =>
-    defineCommand({ name: answer.toUpperCase(), arity: 2, flags: ["readonly", "fast"], summary, run: timeCommand(answer) }),
+    defineCommand({
+      name: answer.toUpperCase(),
+      arity: 2,
+      flags: ["readonly", "fast"],
+      summary,
+      run: timeCommand(answer),
+    }),
   ),
   defineCommand({ name: "PERSIST", arity: 2, flags: ["write", "fast"], summary: "Remove a key's expiry", run: persist }),
   defineCommand({

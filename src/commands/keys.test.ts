@@ -53,6 +53,9 @@ test("RENAME moves the value with its expiry and replaces the target", () => {
   assert.deepEqual(read(engine, "VERSION target"), integer(engine.appliedIndex));
   assert.deepEqual(run(engine, "RENAME target target"), OK);
   assert.deepEqual(run(engine, "RENAME missing x"), error("ERR", "no such key"));
+  const tooLong = "t".repeat(64 * 1024 + 1);
+  assert.equal(run(engine, `RENAME target ${tooLong}`).type, "error");
+  assert.deepEqual(read(engine, "GET target"), bulk("1"), "a refused rename changes nothing");
 });
 
 test("RENAMENX renames only when the target does not exist", () => {

@@ -9,7 +9,7 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { assert } from "../lib/assert.js";
-import { deleteKey, liveItem, putItem, SYNTAX_ERROR } from "./access.js";
+import { checkKeyLength, deleteKey, liveItem, putItem, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { compileGlob } from "./glob.js";
 import { array, bulk, error, integer, NIL, OK, status, type Reply } from "./reply.js";
@@ -37,6 +37,7 @@ function version(ctx: CommandContext, [key]: ByteString[]): Reply {
 
 /** Moves the live item at `source` to `target` (replacing it), keeping its expiry. */
 function moveItem(ctx: CommandContext, source: ByteString, target: ByteString): void {
+  checkKeyLength(target); // before any change: a single command that fails changes nothing
   // itemForUpdate: the item changes version, so it must not be one a checkpoint view reads.
   const item = ctx.collection.itemForUpdate(source);
   assert(item !== undefined, `renaming absent key ${source}`);
@@ -123,7 +124,13 @@ export const keyCommands: CommandSpec[] = [
     summary: "Count how many of the given keys exist",
     run: exists,
   }),
-  defineCommand({ name: "TYPE", arity: 2, flags: ["readonly", "fast"], summary: "The kind of value at a key", run: type }),
+  defineCommand({
+    name: "TYPE",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    summary: "The kind of value at a key",
+    run: type,
+  }),
   defineCommand({
     name: "VERSION",
     arity: 2,

@@ -23,11 +23,11 @@ import {
   textOf,
   writeValue,
 } from "./access.js";
-import { positiveExpiryInstantMs, EXPIRY_OPTIONS } from "./expire_time.js";
+import { defineCommand } from "./define.js";
+import { EXPIRY_OPTIONS, positiveExpiryInstantMs } from "./expire_time.js";
 import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, NIL, OK, WRONGTYPE, type Reply } from "./reply.js";
 import { parseGetExOptions, parseSetOptions, typedValue, type ExpiryChange } from "./set_options.js";
-import { defineCommand } from "./define.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
 const EMPTY: Reply = Object.freeze(bulk(""));
@@ -66,7 +66,8 @@ function set(ctx: CommandContext, [key, text, ...optionArgs]: ByteString[]): Rep
     if (previousText === null) return WRONGTYPE;
     previous = bulk(previousText);
   }
-  const blocked = (options.condition === "NX" && current !== undefined) || (options.condition === "XX" && current === undefined);
+  const blocked =
+    (options.condition === "NX" && current !== undefined) || (options.condition === "XX" && current === undefined);
   if (!blocked) writeValue(ctx, key, value, expiryAfter(options.expiry, current));
   if (options.answerPrevious) return previous;
   return blocked ? NIL : OK;
@@ -134,7 +135,9 @@ function wrongArgumentCount(command: string): Reply {
 
 function mset(ctx: CommandContext, args: ByteString[]): Reply {
   if (args.length % 2 !== 0) return wrongArgumentCount("mset");
-  for (let at = 0; at < args.length; at += 2) writeValue(ctx, args[at], { kind: "string", value: args[at + 1] }, NO_EXPIRY);
+  for (let at = 0; at < args.length; at += 2) {
+    writeValue(ctx, args[at], { kind: "string", value: args[at + 1] }, NO_EXPIRY);
+  }
   return OK;
 }
 
@@ -202,7 +205,13 @@ function setrange(ctx: CommandContext, [key, offsetText, patch]: ByteString[]): 
 }
 
 export const stringCommands: CommandSpec[] = [
-  defineCommand({ name: "GET", arity: 2, flags: ["readonly", "fast"], summary: "Get the value of a key", run: get }),
+  defineCommand({
+    name: "GET",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    summary: "Get the value of a key",
+    run: get,
+  }),
   defineCommand({
     name: "SET",
     arity: -3,
@@ -210,17 +219,100 @@ export const stringCommands: CommandSpec[] = [
     summary: "Set a key's value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL] [AS string|blob|integer|float|boolean]",
     run: set,
   }),
-  defineCommand({ name: "SETNX", arity: 3, flags: ["write", "fast"], summary: "Set a key's value only when the key does not exist", run: setnx }),
-  defineCommand({ name: "SETEX", arity: 4, flags: ["write"], summary: "Set a key's value and its expiry in seconds", run: setWithExpiry("SETEX") }),
-  defineCommand({ name: "PSETEX", arity: 4, flags: ["write"], summary: "Set a key's value and its expiry in milliseconds", run: setWithExpiry("PSETEX") }),
-  defineCommand({ name: "GETSET", arity: 3, flags: ["write", "fast"], summary: "Set a key's value and return its previous value", run: getset }),
-  defineCommand({ name: "GETDEL", arity: 2, flags: ["write", "fast"], summary: "Return a key's value and delete the key", run: getdel }),
-  defineCommand({ name: "GETEX", arity: -2, flags: ["write", "fast"], summary: "Return a key's value and change its expiry [EX|PX|EXAT|PXAT|PERSIST]", run: getex }),
-  defineCommand({ name: "MGET", arity: -2, flags: ["readonly", "fast"], lastKey: -1, summary: "Get the values of several keys", run: mget }),
-  defineCommand({ name: "MSET", arity: -3, flags: ["write"], lastKey: -1, keyStep: 2, summary: "Set several keys to several values", run: mset }),
-  defineCommand({ name: "MSETNX", arity: -3, flags: ["write"], lastKey: -1, keyStep: 2, summary: "Set several keys only when none of them exists", run: msetnx }),
-  defineCommand({ name: "APPEND", arity: 3, flags: ["write", "fast"], summary: "Append to a key's value; returns the new length", run: append }),
-  defineCommand({ name: "STRLEN", arity: 2, flags: ["readonly", "fast"], summary: "The length of a key's value", run: strlen }),
-  defineCommand({ name: "GETRANGE", arity: 4, flags: ["readonly"], summary: "A substring of a key's value (inclusive offsets)", run: getrange }),
-  defineCommand({ name: "SETRANGE", arity: 4, flags: ["write"], summary: "Overwrite part of a key's value at an offset", run: setrange }),
+  defineCommand({
+    name: "SETNX",
+    arity: 3,
+    flags: ["write", "fast"],
+    summary: "Set a key's value only when the key does not exist",
+    run: setnx,
+  }),
+  defineCommand({
+    name: "SETEX",
+    arity: 4,
+    flags: ["write"],
+    summary: "Set a key's value and its expiry in seconds",
+    run: setWithExpiry("SETEX"),
+  }),
+  defineCommand({
+    name: "PSETEX",
+    arity: 4,
+    flags: ["write"],
+    summary: "Set a key's value and its expiry in milliseconds",
+    run: setWithExpiry("PSETEX"),
+  }),
+  defineCommand({
+    name: "GETSET",
+    arity: 3,
+    flags: ["write", "fast"],
+    summary: "Set a key's value and return its previous value",
+    run: getset,
+  }),
+  defineCommand({
+    name: "GETDEL",
+    arity: 2,
+    flags: ["write", "fast"],
+    summary: "Return a key's value and delete the key",
+    run: getdel,
+  }),
+  defineCommand({
+    name: "GETEX",
+    arity: -2,
+    flags: ["write", "fast"],
+    summary: "Return a key's value and change its expiry [EX|PX|EXAT|PXAT|PERSIST]",
+    run: getex,
+  }),
+  defineCommand({
+    name: "MGET",
+    arity: -2,
+    flags: ["readonly", "fast"],
+    lastKey: -1,
+    summary: "Get the values of several keys",
+    run: mget,
+  }),
+  defineCommand({
+    name: "MSET",
+    arity: -3,
+    flags: ["write"],
+    lastKey: -1,
+    keyStep: 2,
+    summary: "Set several keys to several values",
+    run: mset,
+  }),
+  defineCommand({
+    name: "MSETNX",
+    arity: -3,
+    flags: ["write"],
+    lastKey: -1,
+    keyStep: 2,
+    summary: "Set several keys only when none of them exists",
+    run: msetnx,
+  }),
+  defineCommand({
+    name: "APPEND",
+    arity: 3,
+    flags: ["write", "fast"],
+    summary: "Append to a key's value; returns the new length",
+    run: append,
+  }),
+  defineCommand({
+    name: "STRLEN",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    summary: "The length of a key's value",
+    run: strlen,
+  }),
+  defineCommand({
+    name: "GETRANGE",
+    arity: 4,
+    flags: ["readonly"],
+    summary: "A substring of a key's value (inclusive offsets)",
+    run: getrange,
+  }),
+  defineCommand({
+    name: "SETRANGE",
+    arity: 4,
+    flags: ["write"],
+    summary: "Overwrite part of a key's value at an offset",
+    run: setrange,
+  }),
 ];

@@ -22,7 +22,8 @@ function buildTable(families: CommandSpec[][]): ReadonlyMap<string, CommandSpec>
   for (const spec of families.flat()) {
     assert(spec.name === spec.name.toUpperCase(), `command name ${spec.name} must be upper case`);
     assert(!table.has(spec.name), `command ${spec.name} is defined twice`);
-    assert(spec.flags.includes("write") !== spec.flags.includes("readonly"), `command ${spec.name} must be write or readonly`);
+    const writes = spec.flags.includes("write");
+    assert(writes !== spec.flags.includes("readonly"), `command ${spec.name} must be either write or readonly`);
     table.set(spec.name, spec);
   }
   return table;

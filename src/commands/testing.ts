@@ -36,7 +36,8 @@ export function words(line: string): ByteString[] {
 
 /** Encodes, decodes and applies `payload` at the engine's next index (term 1). */
 export function applyNext(engine: Engine, payload: EntryPayload): Reply {
-  return applyEntry(engine, engine.appliedIndex + 1, Math.max(1, engine.appliedTerm), decodeEntry(encodeEntry(payload)));
+  const term = Math.max(1, engine.appliedTerm);
+  return applyEntry(engine, engine.appliedIndex + 1, term, decodeEntry(encodeEntry(payload)));
 }
 
 /** Applies one command line as a log entry. */

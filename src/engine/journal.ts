@@ -58,10 +58,6 @@ export class Journal {
     this.undoSteps.push(undo);
   }
 
-  get recordCount(): number {
-    return this.undoSteps.length;
-  }
-
   /** Ends the batch keeping its changes. */
   commit(): void {
     this.finish();
