@@ -6,7 +6,13 @@
  * flight. It counts the calls that matter for group commit. For tests and simulations;
  * walnut itself never uses it.
  */
-import { nodeFileSystem, type ErrorCallback, type ValueCallback, type WalFileSystem } from "./file_system.js";
+import {
+  nodeFileSystem,
+  type ByteCountCallback,
+  type ErrorCallback,
+  type ValueCallback,
+  type WalFileSystem,
+} from "./file_system.js";
 
 const ERROR_TEXT: Record<string, string> = {
   ENOSPC: "no space left on device",
@@ -67,11 +73,25 @@ export class FaultFileSystem implements WalFileSystem {
     this.inner.close(fd, callback);
   }
 
-  read(fd: number, buffer: Buffer, offset: number, length: number, position: number, callback: ValueCallback<number>): void {
+  read(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: ByteCountCallback,
+  ): void {
     this.inner.read(fd, buffer, offset, length, position, callback);
   }
 
-  write(fd: number, buffer: Buffer, offset: number, length: number, position: number, callback: ValueCallback<number>): void {
+  write(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: ByteCountCallback,
+  ): void {
     this.runOrHold("write", () => {
       this.calls.write += 1;
       if (this.writeBytesLeft === null) return this.inner.write(fd, buffer, offset, length, position, callback);

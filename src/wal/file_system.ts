@@ -12,15 +12,30 @@ import * as fs from "node:fs";
 
 export type ErrorCallback = (error: NodeJS.ErrnoException | null) => void;
 export type ValueCallback<T> = (error: NodeJS.ErrnoException | null, value: T) => void;
+export type ByteCountCallback = ValueCallback<number>;
 
 export interface WalFileSystem {
   /** `flags` as node:fs takes them: "r", "r+", "w", "wx". */
   open(path: string, flags: string, callback: ValueCallback<number>): void;
   close(fd: number, callback: ErrorCallback): void;
   /** Reads at `position`; the callback gets the byte count read (0 at end of file). */
-  read(fd: number, buffer: Buffer, offset: number, length: number, position: number, callback: ValueCallback<number>): void;
+  read(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: ByteCountCallback,
+  ): void;
   /** Writes at `position`; the callback gets the byte count written (possibly short). */
-  write(fd: number, buffer: Buffer, offset: number, length: number, position: number, callback: ValueCallback<number>): void;
+  write(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: ByteCountCallback,
+  ): void;
   fdatasync(fd: number, callback: ErrorCallback): void;
   /** Used for directories, whose entries are metadata that fdatasync may skip. */
   fsync(fd: number, callback: ErrorCallback): void;

@@ -186,20 +186,20 @@ function assertLogInteger(value: number, what: string): void {
  */
 export function readFrameAt(buffer: Buffer, offset: number, end: number): DecodedFrame | FrameDamage {
   if (end - offset < FRAME_HEADER_BYTES) {
-    return { reason: `incomplete frame header (${end - offset} of ${FRAME_HEADER_BYTES} bytes)`, checksumMatched: false };
+    return damage(`incomplete frame header (${end - offset} of ${FRAME_HEADER_BYTES} bytes)`);
   }
   const payloadBytes = buffer.readUInt32LE(offset);
   if (payloadBytes > limits.walFrameBytesMax) {
-    return { reason: `length ${payloadBytes} exceeds the ${limits.walFrameBytesMax}-byte frame maximum`, checksumMatched: false };
+    return damage(`length ${payloadBytes} exceeds the ${limits.walFrameBytesMax}-byte frame maximum`);
   }
   const frameEnd = offset + FRAME_HEADER_BYTES + payloadBytes;
   if (frameEnd > end) {
     const remaining = end - offset - FRAME_HEADER_BYTES;
-    return { reason: `length past end of file (${payloadBytes} payload bytes, ${remaining} remain)`, checksumMatched: false };
+    return damage(`length past end of file (${payloadBytes} payload bytes, ${remaining} remain)`);
   }
   const crc = buffer.readUInt32LE(offset + 4);
   if (zlib.crc32(buffer.subarray(offset + 8, frameEnd)) !== crc) {
-    return { reason: "bad checksum", checksumMatched: false };
+    return damage("bad checksum");
   }
   const payload = buffer.subarray(offset + FRAME_HEADER_BYTES, frameEnd);
   const record = decodePayload(buffer[offset + 8]!, payload);
@@ -219,7 +219,11 @@ function decodePayload(type: number, payload: Buffer): WalRecord | FrameDamage {
       if (payload.length < ENTRY_FIXED_BYTES) return badPayload("entry", payload.length);
       return {
         type: "entry",
-        entry: { index: payload.readDoubleLE(0), term: payload.readDoubleLE(8), data: payload.subarray(ENTRY_FIXED_BYTES) },
+        entry: {
+          index: payload.readDoubleLE(0),
+          term: payload.readDoubleLE(8),
+          data: payload.subarray(ENTRY_FIXED_BYTES),
+        },
       };
     case RECORD_TYPE.hardState:
       if (payload.length !== HARD_STATE_BYTES) return badPayload("hard state", payload.length);
@@ -231,7 +235,7 @@ function decodePayload(type: number, payload: Buffer): WalRecord | FrameDamage {
       if (payload.length !== CHECKPOINT_BYTES) return badPayload("checkpoint", payload.length);
       return { type: "checkpoint", checkpoint: { index: payload.readDoubleLE(0), term: payload.readDoubleLE(8) } };
     default:
-      return { reason: `unknown type ${type}`, checksumMatched: true };
+      return damage(`unknown type ${type}`, { checksumMatched: true });
   }
 }
 
@@ -239,7 +243,8 @@ function decodeHeader(payload: Buffer): WalRecord | FrameDamage {
   if (payload.length < HEADER_FIXED_BYTES) return badPayload("header", payload.length);
   const formatVersion = payload.readUInt32LE(0);
   if (formatVersion !== FORMAT_VERSION) {
-    return { reason: `unsupported format version ${formatVersion} (this walnut reads ${FORMAT_VERSION})`, checksumMatched: true };
+    const reason = `unsupported format version ${formatVersion} (this walnut reads ${FORMAT_VERSION})`;
+    return damage(reason, { checksumMatched: true });
   }
   const clusterIdBytes = payload.readUInt32LE(4);
   if (payload.length !== HEADER_FIXED_BYTES + clusterIdBytes) return badPayload("header", payload.length);
@@ -257,5 +262,9 @@ function decodeHeader(payload: Buffer): WalRecord | FrameDamage {
 }
 
 function badPayload(what: string, payloadBytes: number): FrameDamage {
-  return { reason: `malformed ${what} payload (${payloadBytes} bytes)`, checksumMatched: true };
+  return damage(`malformed ${what} payload (${payloadBytes} bytes)`, { checksumMatched: true });
+}
+
+function damage(reason: string, options = { checksumMatched: false }): FrameDamage {
+  return { reason, checksumMatched: options.checksumMatched };
 }

@@ -42,9 +42,14 @@ export interface WalDamage {
   fileBytes: number;
 }
 
-interface OverwritePosition {
+interface FramePosition {
+  /** The segment's position in WalScan.segments. */
   segment: number;
   offset: number;
+}
+
+/** Where an entry overwrote (or a checkpoint marker restarted) the log, and at which index. */
+interface OverwritePosition extends FramePosition {
   index: number;
 }
 
@@ -146,10 +151,16 @@ function checkHeader(scan: WalScan, name: SegmentName, frame: DecodedFrame): str
     return `segment seq ${previous.seq + 1} is missing before it`;
   }
   if (header.previousSegmentCrc !== previous.lastFrameCrc) {
-    return `header's previous-segment checksum ${hex(header.previousSegmentCrc)} does not match the last frame of ${previous.name} (${hex(previous.lastFrameCrc)})`;
+    return (
+      `header's previous-segment checksum ${hex(header.previousSegmentCrc)} does not match ` +
+      `the last frame of ${previous.name} (${hex(previous.lastFrameCrc)})`
+    );
   }
   if (header.firstIndex !== scan.lastIndex + 1 || header.previousTerm !== scan.lastTerm) {
-    return `header starts at index ${header.firstIndex} term ${header.previousTerm}, but the log before it ends at index ${scan.lastIndex} term ${scan.lastTerm}`;
+    return (
+      `header starts after index ${header.firstIndex - 1} term ${header.previousTerm}, ` +
+      `but the log before it ends at index ${scan.lastIndex} term ${scan.lastTerm}`
+    );
   }
   return undefined;
 }
@@ -169,7 +180,7 @@ function startSegment(scan: WalScan, name: SegmentName, frame: DecodedFrame): Sc
   return segment;
 }
 
-function applyFrame(scan: WalScan, frame: DecodedFrame, position: { segment: number; offset: number }): string | undefined {
+function applyFrame(scan: WalScan, frame: DecodedFrame, position: FramePosition): string | undefined {
   const record = frame.record;
   switch (record.type) {
     case "header":
@@ -235,7 +246,7 @@ export async function replayEntries(options: ReplayOptions): Promise<number> {
       if (frame.record.type !== "entry") return;
       const entry = frame.record.entry;
       if (entry.index <= options.replayAfterIndex) return;
-      if (restart && !isAfter({ segment: position, offset, index: 0 }, restart)) return;
+      if (restart && !isAfter({ segment: position, offset }, restart)) return;
       if (superseded.includes({ segment: position, offset, index: entry.index })) return;
       assert(entry.index === previousIndex + 1 || replayed === 0, "replayed entries are contiguous");
       previousIndex = entry.index;
@@ -276,12 +287,16 @@ class SupersededEntries {
   }
 }
 
-function isAfter(a: OverwritePosition, b: OverwritePosition): boolean {
+function isAfter(a: FramePosition, b: FramePosition): boolean {
   return a.segment > b.segment || (a.segment === b.segment && a.offset > b.offset);
 }
 
 /** The byte sizes of the listed segment files (for progress reports). */
-export async function segmentFileSizes(fileSystem: WalFileSystem, directory: string, names: SegmentName[]): Promise<number[]> {
+export async function segmentFileSizes(
+  fileSystem: WalFileSystem,
+  directory: string,
+  names: SegmentName[],
+): Promise<number[]> {
   const sizes: number[] = [];
   for (const name of names) {
     const fd = await openFile(fileSystem, `${directory}/${name.name}`, "r");

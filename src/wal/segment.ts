@@ -177,7 +177,9 @@ export function walkFrames(
       return { endOffset: offset, damage: { offset, reason: result.reason, intact: result.checksumMatched } };
     }
     const rejection = visit({ offset, frame: result });
-    if (typeof rejection === "string") return { endOffset: offset, damage: { offset, reason: rejection, intact: true } };
+    if (typeof rejection === "string") {
+      return { endOffset: offset, damage: { offset, reason: rejection, intact: true } };
+    }
     offset += result.frameBytes;
   }
   return { endOffset: offset, damage: null };

@@ -21,7 +21,7 @@ import {
   truncateFile,
   type WalFileSystem,
 } from "./file_system.js";
-import { isFrameDamage, readFrameAt } from "./record.js";
+import { isFrameDamage, readFrameAt, type WalRecord } from "./record.js";
 import { scanWal, type WalDamage } from "./recovery.js";
 import { displayPath, findNextValidFrame, listSegmentFiles } from "./segment.js";
 
@@ -67,14 +67,23 @@ function* inspectSegment(buffer: Buffer, segment: string): Iterable<FrameReport>
       offset = next;
       continue;
     }
-    const report: FrameReport = { segment, offset, type: result.record.type, sizeBytes: result.frameBytes, crcOk: true };
-    const record = result.record;
-    if (record.type === "header") Object.assign(report, { index: record.header.firstIndex, term: record.header.previousTerm });
-    if (record.type === "entry") Object.assign(report, { index: record.entry.index, term: record.entry.term });
-    if (record.type === "hard-state") Object.assign(report, record.hardState);
-    if (record.type === "checkpoint") Object.assign(report, record.checkpoint);
-    yield report;
+    const { record, frameBytes } = result;
+    yield { segment, offset, type: record.type, ...recordFields(record), sizeBytes: frameBytes, crcOk: true };
     offset += result.frameBytes;
+  }
+}
+
+/** A header reports its first index and the term before it. */
+function recordFields(record: WalRecord): Pick<FrameReport, "index" | "term" | "vote" | "commit"> {
+  switch (record.type) {
+    case "header":
+      return { index: record.header.firstIndex, term: record.header.previousTerm };
+    case "entry":
+      return { index: record.entry.index, term: record.entry.term };
+    case "hard-state":
+      return { ...record.hardState };
+    case "checkpoint":
+      return { ...record.checkpoint };
   }
 }
 
@@ -89,7 +98,8 @@ export function formatFrameReport(report: FrameReport): string {
   else if (report.index !== undefined) fields.push(`index=${report.index} term=${report.term}`);
   if (report.reason) fields.push(report.reason);
   const crc = report.crcOk ? "crc ok" : "crc BAD";
-  return `${report.segment}  offset ${report.offset}  ${report.type}  ${fields.join(" ")}  ${report.sizeBytes} B  ${crc}`;
+  const where = `${report.segment}  offset ${report.offset}`;
+  return `${where}  ${report.type}  ${fields.join(" ")}  ${report.sizeBytes} B  ${crc}`;
 }
 
 export interface VerifyResult {
@@ -105,7 +115,8 @@ export async function verifyWal(dir: string, options: ToolOptions = {}): Promise
   const damage = scan.damage;
   if (damage === null) return { ok: true, frames: scan.frames, firstDamage: null };
   const reason = damage.tornTail ? `${damage.reason} (a torn tail: opening the WAL truncates it)` : damage.reason;
-  return { ok: false, frames: scan.frames, firstDamage: { path: damage.path, offset: damage.offset, reason, tornTail: damage.tornTail } };
+  const firstDamage = { path: damage.path, offset: damage.offset, reason, tornTail: damage.tornTail };
+  return { ok: false, frames: scan.frames, firstDamage };
 }
 
 export interface RepairResult {
@@ -128,7 +139,8 @@ export async function repairWal(dir: string, options: ToolOptions & { dryRun: bo
   const damage = scan.damage;
   if (damage === null) return null;
   const damagedPosition = scan.names.findIndex((name) => name.name === damage.name);
-  const removed = scan.names.slice(damage.offset === 0 ? damagedPosition : damagedPosition + 1).map((name) => name.name);
+  const firstRemoved = damage.offset === 0 ? damagedPosition : damagedPosition + 1;
+  const removed = scan.names.slice(firstRemoved).map((name) => name.name);
   const dropped = await measureDropped(fileSystem, dir, damage, removed);
   if (!options.dryRun) await truncateAndRemove(fileSystem, dir, damage, removed);
   return {
@@ -175,7 +187,12 @@ function countFrames(buffer: Buffer, offset: number): number {
   return frames;
 }
 
-async function truncateAndRemove(fileSystem: WalFileSystem, dir: string, damage: WalDamage, removed: string[]): Promise<void> {
+async function truncateAndRemove(
+  fileSystem: WalFileSystem,
+  dir: string,
+  damage: WalDamage,
+  removed: string[],
+): Promise<void> {
   // Newest first: a crash part way leaves a shorter log, never one with a hole.
   for (const name of [...removed].reverse()) await removeFile(fileSystem, path.join(dir, name));
   if (!removed.includes(damage.name)) {

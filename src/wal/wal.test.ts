@@ -143,6 +143,16 @@ test("an overwrite inside one batch keeps only the newest entries", async () => 
   });
 });
 
+test("an append of nothing resolves", async () => {
+  await withDataDir(async ({ walDir }) => {
+    const { wal } = await openWal(walDir);
+    await wal.append([]);
+    await wal.append([], { term: 1, vote: 0, commit: 0 });
+    assert.equal(wal.lastIndex, 0);
+    await wal.close();
+  });
+});
+
 test("appending entries that skip ahead is an invariant violation", async () => {
   await withDataDir(async ({ walDir }) => {
     const { wal } = await openWal(walDir);

@@ -82,6 +82,13 @@ export interface WalRecovery {
   checkpointMarker: { index: number; term: number } | null;
 }
 
+export interface CompactResult {
+  /** Paths of the segment files removed. */
+  deleted: string[];
+  /** Paths of the gzipped copies written to archiveDir. */
+  archived: string[];
+}
+
 export class Wal {
   private readonly options: WalOptions;
   private readonly fileSystem: WalFileSystem;
@@ -117,8 +124,10 @@ export class Wal {
     });
     progress.finish();
     const { active, activeSeq } = await openActiveSegment(fileSystem, options, scan);
-    const tail = { lastIndex: scan.lastIndex, lastTerm: scan.lastTerm, hardState: scan.hardState, checkpoint: scan.checkpoint };
-    const writer = new GroupCommitWriter({ ...options, fileSystem, directory: options.dir, active, activeSeq, table: scan.table, tail });
+    const { lastIndex, lastTerm, hardState, checkpoint, table } = scan;
+    const tail = { lastIndex, lastTerm, hardState, checkpoint };
+    const directory = options.dir;
+    const writer = new GroupCommitWriter({ ...options, fileSystem, directory, active, activeSeq, table, tail });
     const recovery: WalRecovery = {
       hardState: scan.hardState,
       firstIndex: Math.min(scan.firstIndex, scan.lastIndex + 1),
@@ -172,7 +181,7 @@ export class Wal {
    * Removes the oldest segments whose entries all have index <= throughIndex (never the
    * active one), gzipping each into archiveDir first when given.
    */
-  compact(throughIndex: number, options: { archiveDir?: string } = {}): Promise<{ deleted: string[]; archived: string[] }> {
+  compact(throughIndex: number, options: { archiveDir?: string } = {}): Promise<CompactResult> {
     if (this.closed) return Promise.reject(notOpen());
     const run = this.maintenance.then(() => this.compactNow(throughIndex, options.archiveDir));
     this.maintenance = run.catch(() => undefined);
@@ -196,7 +205,7 @@ export class Wal {
     await this.writer.close();
   }
 
-  private async compactNow(throughIndex: number, archiveDir: string | undefined): Promise<{ deleted: string[]; archived: string[] }> {
+  private async compactNow(throughIndex: number, archiveDir: string | undefined): Promise<CompactResult> {
     const deleted: string[] = [];
     const archived: string[] = [];
     const removable = this.scan.table.compactable(throughIndex);
@@ -212,7 +221,8 @@ export class Wal {
       }
       await syncDirectory(this.fileSystem, this.options.dir);
     } catch (error) {
-      throw new WalnutError("WAL_IO", `Cannot compact WAL through index ${throughIndex}: ${describeError(error)}`, { cause: error });
+      const message = `Cannot compact WAL through index ${throughIndex}: ${describeError(error)}`;
+      throw new WalnutError("WAL_IO", message, { cause: error });
     }
     this.options.log?.(`compacted WAL through index ${throughIndex}: removed ${deleted.length} segment(s)`);
     return { deleted, archived };
@@ -232,14 +242,18 @@ function checkOptions(options: WalOptions): void {
   const bad = (what: string): never => {
     throw new WalnutError("BAD_ARGUMENT", `Cannot open WAL: ${what}`);
   };
-  if (!["always", "everysec", "no"].includes(options.fsync)) bad(`fsync must be always, everysec or no, got ${String(options.fsync)}`);
+  if (!["always", "everysec", "no"].includes(options.fsync)) {
+    bad(`fsync must be always, everysec or no, got ${String(options.fsync)}`);
+  }
   if (!Number.isSafeInteger(options.segmentSizeBytes) || options.segmentSizeBytes < 1) {
     bad(`segmentSizeBytes must be a positive integer, got ${options.segmentSizeBytes}`);
   }
   if (!Number.isSafeInteger(options.replayAfterIndex) || options.replayAfterIndex < 0) {
     bad(`replayAfterIndex must be a non-negative integer, got ${options.replayAfterIndex}`);
   }
-  if (!Number.isSafeInteger(options.nodeId) || options.nodeId < 0) bad(`nodeId must be a non-negative integer, got ${options.nodeId}`);
+  if (!Number.isSafeInteger(options.nodeId) || options.nodeId < 0) {
+    bad(`nodeId must be a non-negative integer, got ${options.nodeId}`);
+  }
 }
 
 /** Segments written by another cluster or node mean the wrong data dir. */
@@ -249,7 +263,8 @@ function checkIdentity(scan: WalScan, options: WalOptions): void {
     if (clusterId !== options.clusterId || nodeId !== options.nodeId) {
       throw new WalnutError(
         "DATA_DIR",
-        `Cannot open WAL: ${segment.name} in ${options.dir} belongs to cluster "${clusterId}" node ${nodeId}, not cluster "${options.clusterId}" node ${options.nodeId}`,
+        `Cannot open WAL: ${segment.name} in ${options.dir} belongs to cluster "${clusterId}" node ${nodeId}, ` +
+          `not cluster "${options.clusterId}" node ${options.nodeId}`,
       );
     }
   }
@@ -279,7 +294,8 @@ async function truncateTornTail(
     }
   }
   assert(scan.damage === damage, "the damage truncated is the scan's");
-  options.log?.(`truncated torn tail of ${damage.path} at offset ${damage.offset} (${droppedBytes} bytes: ${damage.reason})`);
+  const what = `${droppedBytes} bytes: ${damage.reason}`;
+  options.log?.(`truncated torn tail of ${damage.path} at offset ${damage.offset} (${what})`);
   return { path: damage.path, offset: damage.offset, droppedBytes };
 }
 
@@ -310,7 +326,8 @@ async function openActiveSegment(
   const last = scan.segments[scan.segments.length - 1];
   if (last) {
     const fd = await openFile(fileSystem, path.join(options.dir, last.name), "r+");
-    return { active: { fd, name: last.name, sizeBytes: last.validBytes, lastFrameCrc: last.lastFrameCrc }, activeSeq: last.seq };
+    const active = { fd, name: last.name, sizeBytes: last.validBytes, lastFrameCrc: last.lastFrameCrc };
+    return { active, activeSeq: last.seq };
   }
   const seq = 0;
   const active = await createSegmentFile(fileSystem, {

@@ -85,7 +85,7 @@ class Batch {
   }
 
   get isEmpty(): boolean {
-    return this.lengthBytes === 0 && this.syncWaiters.length === 0;
+    return this.lengthBytes === 0 && this.appendWaiters.length === 0 && this.syncWaiters.length === 0;
   }
 
   reserve(frameBytes: number): number {
@@ -136,7 +136,15 @@ export class GroupCommitWriter {
   private failure: WalnutError | null = null;
   private closed = false;
   private readonly everysecTimer: NodeJS.Timeout | null = null;
-  private readonly counters = { appends: 0, entries: 0, bytesWritten: 0, fsyncs: 0, fsyncMsTotal: 0, batches: 0, lastFsyncMs: 0 };
+  private readonly counters = {
+    appends: 0,
+    entries: 0,
+    bytesWritten: 0,
+    fsyncs: 0,
+    fsyncMsTotal: 0,
+    batches: 0,
+    lastFsyncMs: 0,
+  };
 
   constructor(options: WriterOptions) {
     this.options = options;
@@ -163,9 +171,12 @@ export class GroupCommitWriter {
     if (refusal) return Promise.reject(refusal);
     const batch = this.pending;
     assertFollows(entries, batch.tail.lastIndex);
-    const bytes = entries.reduce((total, entry) => total + entryFrameBytes(entry), 0) + (hardState ? HARD_STATE_FRAME_BYTES : 0);
+    let bytes = hardState ? HARD_STATE_FRAME_BYTES : 0;
+    for (const entry of entries) bytes += entryFrameBytes(entry);
     if (batch.lengthBytes + bytes > limits.pendingWalBytesMax) {
-      return Promise.reject(new WalnutError("LIMIT", `Cannot append to WAL: ${batch.lengthBytes + bytes} bytes would be waiting to be written, more than ${limits.pendingWalBytesMax}`));
+      const waiting = `${batch.lengthBytes + bytes} bytes would be waiting to be written`;
+      const message = `Cannot append to WAL: ${waiting}, more than ${limits.pendingWalBytesMax}`;
+      return Promise.reject(new WalnutError("LIMIT", message));
     }
     for (const entry of entries) {
       batch.lengthBytes = writeEntryFrame(batch.buffer, batch.reserve(entryFrameBytes(entry)), entry);
@@ -317,7 +328,8 @@ export class GroupCommitWriter {
       return this.rejectAll(batch, this.enterFailedState("a truncation after a failed write", truncateError));
     }
     const where = displayPath(this.options.directory, this.active.name);
-    this.rejectAll(batch, new WalnutError("WAL_IO", `Cannot append to WAL: ${describeError(error)} (${where})`, { cause: error }));
+    const message = `Cannot append to WAL: ${describeError(error)} (${where})`;
+    this.rejectAll(batch, new WalnutError("WAL_IO", message, { cause: error }));
   }
 
   /** Rejects the batch and everything queued behind it, which was encoded to follow it. */
@@ -333,7 +345,8 @@ export class GroupCommitWriter {
     const where = displayPath(this.options.directory, this.active.name);
     this.failure ??= new WalnutError(
       "WAL_IO",
-      `Cannot append to WAL: ${what} of ${where} failed (${describeError(error)}), so what reached the disk is unknown; restart walnut to recover from the log on disk`,
+      `Cannot append to WAL: ${what} of ${where} failed (${describeError(error)}), ` +
+        "so what reached the disk is unknown; restart walnut to recover from the log on disk",
       { cause: error },
     );
     return this.failure;
@@ -347,12 +360,14 @@ export class GroupCommitWriter {
     } catch (error) {
       throw this.enterFailedState("an fsync", error);
     }
+    const seq = this.activeSeq + 1;
+    const firstIndex = this.written.lastIndex + 1;
     const next = await createSegmentFile(fileSystem, {
       directory,
       clusterId: this.options.clusterId,
       nodeId: this.options.nodeId,
-      seq: this.activeSeq + 1,
-      firstIndex: this.written.lastIndex + 1,
+      seq,
+      firstIndex,
       previousTerm: this.written.lastTerm,
       previousSegmentCrc: this.active.lastFrameCrc,
       hardState: this.written.hardState,
@@ -360,8 +375,8 @@ export class GroupCommitWriter {
     });
     const previous = this.active;
     this.active = next;
-    this.activeSeq += 1;
-    this.options.table.add({ name: next.name, seq: this.activeSeq, firstIndex: this.written.lastIndex + 1, sizeBytes: next.sizeBytes });
+    this.activeSeq = seq;
+    this.options.table.add({ name: next.name, seq, firstIndex, sizeBytes: next.sizeBytes });
     await closeFile(fileSystem, previous.fd).catch(() => undefined);
   }
 }
@@ -377,9 +392,10 @@ function settle(waiters: Waiter[], error: Error | null): void {
 /** Raft's rule: a batch starts at most one past the log's end and is contiguous. */
 function assertFollows(entries: readonly LogEntry[], lastIndex: number): void {
   let expected = entries[0]?.index ?? 0;
-  assert(entries.length === 0 || (expected >= 1 && expected <= lastIndex + 1), `appended entries must start at an index in [1, ${lastIndex + 1}], got ${expected}`);
+  const startsWell = entries.length === 0 || (expected >= 1 && expected <= lastIndex + 1);
+  assert(startsWell, `appended entries must start at an index in [1, ${lastIndex + 1}], got ${expected}`);
   for (const entry of entries) {
-    assert(entry.index === expected, `appended entries must be contiguous: expected index ${expected}, got ${entry.index}`);
+    assert(entry.index === expected, `appended entries must be contiguous: expected ${expected}, got ${entry.index}`);
     expected += 1;
   }
 }
