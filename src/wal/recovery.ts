@@ -140,7 +140,7 @@ function scanSegment(
 }
 
 function checkHeader(scan: WalScan, name: SegmentName, frame: DecodedFrame): string | undefined {
-  if (frame.record.type !== "header") return `segment does not begin with a header frame`;
+  if (frame.record.type !== "header") return "segment does not begin with a header frame";
   const header = frame.record.header;
   if (header.segmentSeq !== name.seq || header.firstIndex !== name.firstIndex) {
     return `header says seq ${header.segmentSeq} first index ${header.firstIndex}, unlike the file name`;
@@ -184,7 +184,7 @@ function applyFrame(scan: WalScan, frame: DecodedFrame, position: FramePosition)
   const record = frame.record;
   switch (record.type) {
     case "header":
-      return `a segment header in the middle of a segment`;
+      return "a segment header in the middle of a segment";
     case "entry": {
       const { index, term } = record.entry;
       if (!Number.isSafeInteger(index) || index < 1 || index > scan.lastIndex + 1) {

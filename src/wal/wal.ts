@@ -32,6 +32,7 @@ import {
 import type { HardState, LogEntry } from "./record.js";
 import { replayEntries, scanWal, segmentFileSizes, type WalDamage, type WalScan } from "./recovery.js";
 import { createSegmentFile, listSegmentFiles, type OpenSegment } from "./segment.js";
+import type { SegmentTable } from "./segment_table.js";
 import { GroupCommitWriter, type FsyncMode, type WriterStats } from "./writer.js";
 
 export type { FsyncMode } from "./writer.js";
@@ -93,14 +94,14 @@ export class Wal {
   private readonly options: WalOptions;
   private readonly fileSystem: WalFileSystem;
   private readonly writer: GroupCommitWriter;
-  private readonly scan: WalScan;
+  private readonly table: SegmentTable;
   private maintenance: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(options: WalOptions, scan: WalScan, writer: GroupCommitWriter) {
+  private constructor(options: WalOptions, table: SegmentTable, writer: GroupCommitWriter) {
     this.options = options;
     this.fileSystem = options.fileSystem ?? nodeFileSystem;
-    this.scan = scan;
+    this.table = table;
     this.writer = writer;
   }
 
@@ -125,19 +126,28 @@ export class Wal {
     progress.finish();
     const { active, activeSeq } = await openActiveSegment(fileSystem, options, scan);
     const { lastIndex, lastTerm, hardState, checkpoint, table } = scan;
-    const tail = { lastIndex, lastTerm, hardState, checkpoint };
-    const directory = options.dir;
-    const writer = new GroupCommitWriter({ ...options, fileSystem, directory, active, activeSeq, table, tail });
+    const writer = new GroupCommitWriter({
+      fileSystem,
+      directory: options.dir,
+      fsync: options.fsync,
+      segmentSizeBytes: options.segmentSizeBytes,
+      clusterId: options.clusterId,
+      nodeId: options.nodeId,
+      active,
+      activeSeq,
+      table,
+      tail: { lastIndex, lastTerm, hardState, checkpoint },
+    });
     const recovery: WalRecovery = {
-      hardState: scan.hardState,
-      firstIndex: Math.min(scan.firstIndex, scan.lastIndex + 1),
-      lastIndex: scan.lastIndex,
-      lastTerm: scan.lastTerm,
+      hardState,
+      firstIndex: Math.min(scan.firstIndex, lastIndex + 1),
+      lastIndex,
+      lastTerm,
       entriesReplayed,
       truncatedTail,
-      checkpointMarker: scan.checkpoint,
+      checkpointMarker: checkpoint,
     };
-    return { wal: new Wal(options, scan, writer), recovery };
+    return { wal: new Wal(options, table, writer), recovery };
   }
 
   /**
@@ -167,7 +177,7 @@ export class Wal {
   }
 
   segments(): SegmentInfo[] {
-    const ranges = this.scan.table.list();
+    const ranges = this.table.list();
     return ranges.map((range, position) => ({
       path: path.join(this.options.dir, range.name),
       sizeBytes: range.sizeBytes,
@@ -208,7 +218,7 @@ export class Wal {
   private async compactNow(throughIndex: number, archiveDir: string | undefined): Promise<CompactResult> {
     const deleted: string[] = [];
     const archived: string[] = [];
-    const removable = this.scan.table.compactable(throughIndex);
+    const removable = this.table.compactable(throughIndex);
     if (removable.length === 0) return { deleted, archived };
     try {
       if (archiveDir) await makeDirectory(this.fileSystem, archiveDir);
@@ -216,7 +226,7 @@ export class Wal {
         const segmentPath = path.join(this.options.dir, range.name);
         if (archiveDir) archived.push(await this.archive(segmentPath, archiveDir, range.name));
         await removeFile(this.fileSystem, segmentPath);
-        this.scan.table.removeOldest(range.name);
+        this.table.removeOldest(range.name);
         deleted.push(segmentPath);
       }
       await syncDirectory(this.fileSystem, this.options.dir);

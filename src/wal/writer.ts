@@ -162,10 +162,6 @@ export class GroupCommitWriter {
     return this.pending.tail;
   }
 
-  get writtenTail(): Readonly<LogTail> {
-    return this.written;
-  }
-
   append(entries: readonly LogEntry[], hardState: HardState | undefined): Promise<void> {
     const refusal = this.refusal();
     if (refusal) return Promise.reject(refusal);
