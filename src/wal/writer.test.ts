@@ -54,6 +54,22 @@ test("appends that arrive during an fsync go out together in the next write and 
   });
 });
 
+test("a batch larger than its starting buffer grows and is written intact", async () => {
+  await withDataDir(async ({ walDir }) => {
+    const { wal } = await openWal(walDir);
+    const big = { index: 1, term: 1, data: Buffer.alloc(200 * 1024, 7) };
+    const writes = [wal.append([big])];
+    for (let index = 2; index <= 3000; index += 1) writes.push(wal.append([entry(index, 1)]));
+    await Promise.all(writes);
+    assert.equal(wal.stats().batchesMeanSize, 3000, "one batch");
+    await wal.close();
+    const reopened = await openWal(walDir);
+    assert.deepEqual(reopened.replayed[0]!.data, big.data);
+    assert.deepEqual(summary(reopened.replayed.slice(1)), summary(entries(2, 3000, 1)));
+    await reopened.wal.close();
+  });
+});
+
 test("many concurrent appenders resolve with fewer fsyncs than appends and keep their order", async () => {
   await withDataDir(async ({ walDir }) => {
     const { wal } = await openWal(walDir);

@@ -88,7 +88,38 @@ class Batch {
     return this.lengthBytes === 0 && this.appendWaiters.length === 0 && this.syncWaiters.length === 0;
   }
 
-  reserve(frameBytes: number): number {
+  addEntries(entries: readonly LogEntry[]): void {
+    if (entries.length === 0) return;
+    for (const entry of entries) {
+      const offset = this.reserve(entryFrameBytes(entry));
+      this.lengthBytes = writeEntryFrame(this.buffer, offset, entry);
+    }
+    const last = entries[entries.length - 1]!;
+    this.lowestIndex = Math.min(this.lowestIndex, entries[0]!.index);
+    this.tail.lastIndex = last.index;
+    this.tail.lastTerm = last.term;
+    this.entryCount += entries.length;
+  }
+
+  addHardState(hardState: HardState): void {
+    const offset = this.reserve(HARD_STATE_FRAME_BYTES);
+    this.lengthBytes = writeHardStateFrame(this.buffer, offset, hardState);
+    this.tail.hardState = { ...hardState };
+  }
+
+  addCheckpoint(marker: CheckpointMarker): void {
+    const offset = this.reserve(CHECKPOINT_FRAME_BYTES);
+    this.lengthBytes = writeCheckpointFrame(this.buffer, offset, marker);
+    this.tail.checkpoint = { ...marker };
+    if (marker.index > this.tail.lastIndex) {
+      // A checkpoint installed from elsewhere (a leader's snapshot): the log continues after it.
+      this.tail.lastIndex = marker.index;
+      this.tail.lastTerm = marker.term;
+    }
+  }
+
+  /** Makes room for a frame at the end (growing the buffer) and returns its offset. */
+  private reserve(frameBytes: number): number {
     const needed = this.lengthBytes + frameBytes;
     if (needed > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
@@ -174,20 +205,8 @@ export class GroupCommitWriter {
       const message = `Cannot append to WAL: ${waiting}, more than ${limits.pendingWalBytesMax}`;
       return Promise.reject(new WalnutError("LIMIT", message));
     }
-    for (const entry of entries) {
-      batch.lengthBytes = writeEntryFrame(batch.buffer, batch.reserve(entryFrameBytes(entry)), entry);
-    }
-    if (entries.length > 0) {
-      const last = entries[entries.length - 1]!;
-      batch.lowestIndex = Math.min(batch.lowestIndex, entries[0]!.index);
-      batch.tail.lastIndex = last.index;
-      batch.tail.lastTerm = last.term;
-      batch.entryCount += entries.length;
-    }
-    if (hardState) {
-      batch.lengthBytes = writeHardStateFrame(batch.buffer, batch.reserve(HARD_STATE_FRAME_BYTES), hardState);
-      batch.tail.hardState = { ...hardState };
-    }
+    batch.addEntries(entries);
+    if (hardState) batch.addHardState(hardState);
     this.counters.appends += 1;
     return this.enqueue(batch.appendWaiters);
   }
@@ -195,15 +214,8 @@ export class GroupCommitWriter {
   markCheckpoint(marker: CheckpointMarker): Promise<void> {
     const refusal = this.refusal();
     if (refusal) return Promise.reject(refusal);
-    const batch = this.pending;
-    batch.lengthBytes = writeCheckpointFrame(batch.buffer, batch.reserve(CHECKPOINT_FRAME_BYTES), marker);
-    batch.tail.checkpoint = { ...marker };
-    if (marker.index > batch.tail.lastIndex) {
-      // A checkpoint installed from elsewhere (a leader's snapshot): the log continues after it.
-      batch.tail.lastIndex = marker.index;
-      batch.tail.lastTerm = marker.term;
-    }
-    return this.enqueue(batch.appendWaiters);
+    this.pending.addCheckpoint(marker);
+    return this.enqueue(this.pending.appendWaiters);
   }
 
   /** Resolves once everything accepted so far is written and fdatasynced. */
