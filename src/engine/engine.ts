@@ -73,6 +73,8 @@ export interface EngineView {
   readonly index: number;
   readonly term: number;
   readonly collections: CollectionView[];
+  /** The at-most-once session table as of `index` (least recently used first). */
+  readonly sessions: Array<[string, SessionRecord]>;
   close(): void;
 }
 
@@ -199,6 +201,7 @@ export class Engine implements Journaled {
       index,
       term: this.appliedTerm,
       collections,
+      sessions: [...this.sessions.entries()],
       close: () => {
         for (const collection of opened) collection.closeView();
         if (this.view === view) this.view = null;

@@ -13,6 +13,7 @@ import { listCheckpoints, pruneCheckpoints } from "../snapshot/store.js";
 import { writeCheckpoint, type CheckpointInfo } from "../snapshot/writer.js";
 import type { Wal } from "../wal/wal.js";
 import { writeControlFile, type ControlFile } from "./control_file.js";
+import { encodeSessions } from "./sessions_metadata.js";
 
 export const CHECKPOINTS_KEPT = 2;
 
@@ -39,7 +40,7 @@ export async function takeCheckpoint(job: CheckpointJob): Promise<CheckpointInfo
   }
   info = await writeCheckpoint(view, {
     dir: job.control.checkpointDirectory,
-    metadata: { clusterId: job.control.clusterId, nodeId: job.control.nodeId },
+    metadata: { clusterId: job.control.clusterId, nodeId: job.control.nodeId, sessions: encodeSessions(view.sessions) },
   });
   await job.wal.markCheckpoint(info.index, info.term);
   job.control.lastCheckpointId += 1;

@@ -10,6 +10,7 @@ import { loadNewestCheckpoint } from "../snapshot/store.js";
 import { Wal, type FsyncMode, type WalRecovery } from "../wal/wal.js";
 import { newControlFile, readControlFile, writeControlFile, type ControlFile } from "./control_file.js";
 import { createReplayProgress } from "./replay_progress.js";
+import { restoreSessions } from "./sessions_metadata.js";
 import type { StateMachine } from "./state_machine.js";
 
 export interface RecoveryOptions {
@@ -58,6 +59,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     for (const collection of checkpoint.collections) engine.installCollection(collection);
     engine.appliedIndex = checkpoint.index;
     engine.appliedTerm = checkpoint.term;
+    restoreSessions(engine.sessions, checkpoint.metadata.sessions, checkpoint.path);
     options.log(`loaded checkpoint ${checkpoint.path} at index ${checkpoint.index} (${checkpoint.keys} keys)`);
   }
   const checkpointIndex = checkpoint?.index ?? 0;

@@ -113,3 +113,27 @@ test("a password protects the HTTP API (Basic or Bearer)", () =>
     const basic = `Basic ${Buffer.from("default:pw").toString("base64")}`;
     assert.equal((await fetch(`${base}/key/a`, { headers: { authorization: basic } })).status, 200);
   }, "pw"));
+
+test("a retried request is still recognised after a checkpoint and a restart", async () => {
+  const { mkdtemp, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = await mkdtemp(join(tmpdir(), "walnut-session-"));
+  try {
+    let node = await startTestNode({ dir });
+    const request = { value: 1, client_id: "client-b", request_id: 7 };
+    await put(`http://127.0.0.1:${node.httpPort}/key/c`, request);
+    await node.db.incr("c");
+    await node.db.checkpoint();
+    await node.stop();
+    node = await startTestNode({ dir });
+    try {
+      await put(`http://127.0.0.1:${node.httpPort}/key/c`, request);
+      assert.equal(await node.db.get("c"), 2, "the retry after restart was not applied again");
+    } finally {
+      await node.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
