@@ -37,6 +37,15 @@ export class ByteWriter {
     return this.end;
   }
 
+  get capacityBytes(): number {
+    return this.buffer.length;
+  }
+
+  /** Starts over, keeping the buffer (for reuse once the previous bytes are consumed). */
+  reset(): void {
+    this.end = 0;
+  }
+
   u8(value: number): void {
     this.ensure(1);
     this.end = this.buffer.writeUInt8(value, this.end);

@@ -69,7 +69,7 @@ export function writeItem(writer: ByteWriter, item: Item): void {
   writer.u8(KIND_CODES[item.kind]);
   writer.u64(item.version);
   writer.u64(item.expiresAtMs);
-  writeValue(writer, item.stored());
+  writeValue(writer, item);
 }
 
 export function readItem(reader: ByteReader): Item {
@@ -82,35 +82,43 @@ export function readItem(reader: ByteReader): Item {
   return new Item(readValue(reader, kind), version, expiresAtMs);
 }
 
-function writeValue(writer: ByteWriter, stored: StoredValue): void {
-  switch (stored.kind) {
+/** Switches on the item's own fields: item.stored() would allocate once per key. */
+function writeValue(writer: ByteWriter, item: Item): void {
+  const kind = item.kind;
+  switch (kind) {
     case "string":
-    case "blob":
-      writer.u32(stored.value.length);
-      writer.latin1(stored.value);
+    case "blob": {
+      const value = item.value as ByteString;
+      writer.u32(value.length);
+      writer.latin1(value);
       return;
+    }
     case "integer":
-      writer.i64(stored.value);
+      writer.i64(item.value as bigint);
       return;
     case "float":
-      writer.f64(stored.value);
+      writer.f64(item.value as number);
       return;
     case "boolean":
-      writer.u8(stored.value ? 1 : 0);
+      writer.u8(item.value === true ? 1 : 0);
       return;
-    case "list":
-      writer.u32(stored.value.length);
-      for (const element of stored.value) {
+    case "list": {
+      const elements = item.value as ByteString[];
+      writer.u32(elements.length);
+      for (const element of elements) {
         writer.u32(element.length);
         writer.latin1(element);
       }
       return;
-    case "hyperloglog":
-      assert(stored.value.length === HYPERLOGLOG_REGISTERS, `hyperloglog of ${stored.value.length} registers`);
-      writer.bytes(stored.value);
+    }
+    case "hyperloglog": {
+      const registers = item.value as Uint8Array;
+      assert(registers.length === HYPERLOGLOG_REGISTERS, `hyperloglog of ${registers.length} registers`);
+      writer.bytes(registers);
       return;
+    }
     default:
-      unreachable(stored, "value kind");
+      unreachable(kind, "value kind");
   }
 }
 

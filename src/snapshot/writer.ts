@@ -48,8 +48,10 @@ export const CHECKPOINT_COMPRESSION_LEVEL = 1;
 const SLICE_BYTES_TARGET = 1024 * 1024;
 /** Entries taken from the view at a time while filling a slice, to check the size target. */
 const VIEW_BATCH_KEYS = 256;
-/** Blocks being compressed at once; more only queue behind libuv's 4 threads. */
-const BLOCKS_IN_FLIGHT_MAX = 4;
+/** Blocks being compressed at once. More would compete for cores with the event loop. */
+const BLOCKS_IN_FLIGHT_MAX = 2;
+/** A slice buffer grown past this (a huge value) is dropped after use rather than reused. */
+const SLICE_BUFFER_REUSE_BYTES_MAX = 4 * SLICE_BYTES_TARGET;
 
 const deflateRawAsync = promisify(deflateRaw);
 
@@ -185,7 +187,7 @@ async function serializeView(
   file: BlockFile,
 ): Promise<{ counts: SerializedCounts; longestSliceMs: number }> {
   const counts: SerializedCounts = { collectionCount: 0, entryCount: 0 };
-  const slices = encodeSlices(view, sliceKeys, counts);
+  const slices = encodeSlices({ view, sliceKeys, counts, buffers: file.sliceBuffers });
   let longestSliceMs = 0;
   for (;;) {
     const sliceStartedMs = performance.now();
@@ -198,9 +200,37 @@ async function serializeView(
   return { counts, longestSliceMs };
 }
 
-/** Each step encodes one slice of records (the view's next entries) and yields its bytes. */
-function* encodeSlices(view: EngineView, sliceKeys: number, counts: SerializedCounts): Generator<Buffer, void, void> {
-  let slice = new ByteWriter(SLICE_BYTES_TARGET);
+/**
+ * Slice buffers in use and spare. Reusing them matters: a fresh 1 MiB Buffer per slice is
+ * memory outside V8's heap, and allocating it quickly makes V8 run extra collections.
+ */
+class SliceBuffers {
+  private readonly spare: ByteWriter[] = [];
+
+  take(): ByteWriter {
+    const writer = this.spare.pop();
+    if (writer === undefined) return new ByteWriter(SLICE_BYTES_TARGET + SLICE_BYTES_TARGET / 4);
+    writer.reset();
+    return writer;
+  }
+
+  /** Takes back a slice whose bytes have been consumed. */
+  give(writer: ByteWriter): void {
+    if (writer.capacityBytes <= SLICE_BUFFER_REUSE_BYTES_MAX) this.spare.push(writer);
+  }
+}
+
+interface SliceSource {
+  view: EngineView;
+  sliceKeys: number;
+  counts: SerializedCounts;
+  buffers: SliceBuffers;
+}
+
+/** Each step encodes one slice of records (the view's next entries) and yields it. */
+function* encodeSlices(source: SliceSource): Generator<ByteWriter, void, void> {
+  const { view, sliceKeys, counts, buffers } = source;
+  let slice = buffers.take();
   let keysInSlice = 0;
   for (const collection of view.collections) {
     writeCollectionRecord(slice, collection.name, collection.type);
@@ -215,13 +245,13 @@ function* encodeSlices(view: EngineView, sliceKeys: number, counts: SerializedCo
       keysInSlice += entries.length;
       counts.entryCount += entries.length;
       if (keysInSlice >= sliceKeys || slice.length >= SLICE_BYTES_TARGET) {
-        yield slice.finish();
-        slice = new ByteWriter(SLICE_BYTES_TARGET);
+        yield slice;
+        slice = buffers.take();
         keysInSlice = 0;
       }
     }
   }
-  if (slice.length > 0) yield slice.finish();
+  if (slice.length > 0) yield slice;
 }
 
 /**
@@ -231,7 +261,8 @@ function* encodeSlices(view: EngineView, sliceKeys: number, counts: SerializedCo
 class BlockFile {
   sizeBytes = 0;
   blockCount = 0;
-  private readonly compressing: Array<{ sequence: number; rawLength: number; compressed: Promise<Buffer> }> = [];
+  readonly sliceBuffers = new SliceBuffers();
+  private readonly compressing: Array<{ sequence: number; slice: ByteWriter; compressed: Promise<Buffer> }> = [];
   private started = false;
 
   constructor(
@@ -250,16 +281,17 @@ class BlockFile {
     await this.append(chunks);
   }
 
-  async writeBlock(raw: Buffer): Promise<void> {
-    if (raw.length > BLOCK_BYTES_MAX) {
+  /** Queues a slice for compression; the slice goes back to sliceBuffers once compressed. */
+  async writeBlock(slice: ByteWriter): Promise<void> {
+    if (slice.length > BLOCK_BYTES_MAX) {
       throw new WalnutError(
         "LIMIT",
-        `Cannot write checkpoint ${this.path}: a block of ${raw.length} bytes is beyond ${BLOCK_BYTES_MAX} (one huge value?)`,
+        `Cannot write checkpoint ${this.path}: a block of ${slice.length} bytes is beyond ${BLOCK_BYTES_MAX} (one huge value?)`,
       );
     }
-    const compressed = deflateRawAsync(raw, { level: this.options.compressionLevel });
+    const compressed = deflateRawAsync(slice.finish(), { level: this.options.compressionLevel });
     compressed.catch(() => undefined); // awaited in order by writeOldest; this only silences an early abort
-    this.compressing.push({ sequence: this.blockCount, rawLength: raw.length, compressed });
+    this.compressing.push({ sequence: this.blockCount, slice, compressed });
     this.blockCount += 1;
     while (this.compressing.length >= BLOCKS_IN_FLIGHT_MAX) await this.writeOldest();
   }
@@ -273,8 +305,10 @@ class BlockFile {
     const oldest = this.compressing.shift();
     assert(oldest !== undefined, "no block to write");
     const compressed = await oldest.compressed;
+    const rawLength = oldest.slice.length;
+    this.sliceBuffers.give(oldest.slice);
     assert(compressed.length <= BLOCK_BYTES_MAX, `block ${oldest.sequence} grew beyond the block limit`);
-    await this.writeFrame(FrameType.block, [encodeBlockPrefix(oldest.sequence, oldest.rawLength), compressed]);
+    await this.writeFrame(FrameType.block, [encodeBlockPrefix(oldest.sequence, rawLength), compressed]);
   }
 
   /** Writes all of `chunks`, continuing after a short write (a filling disk shows up as one). */
