@@ -29,7 +29,7 @@ import {
   writeFileDurably,
   type WalFileSystem,
 } from "./file_system.js";
-import type { HardState, LogEntry } from "./record.js";
+import { CLUSTER_ID_BYTES_MAX, type HardState, type LogEntry } from "./record.js";
 import { replayEntries, scanWal, segmentFileSizes, type WalDamage, type WalScan } from "./recovery.js";
 import { createSegmentFile, listSegmentFiles, type OpenSegment } from "./segment.js";
 import type { SegmentTable } from "./segment_table.js";
@@ -260,6 +260,9 @@ function checkOptions(options: WalOptions): void {
   }
   if (!Number.isSafeInteger(options.replayAfterIndex) || options.replayAfterIndex < 0) {
     bad(`replayAfterIndex must be a non-negative integer, got ${options.replayAfterIndex}`);
+  }
+  if (Buffer.byteLength(options.clusterId, "utf8") > CLUSTER_ID_BYTES_MAX) {
+    bad(`clusterId must be at most ${CLUSTER_ID_BYTES_MAX} bytes`);
   }
   if (!Number.isSafeInteger(options.nodeId) || options.nodeId < 0) {
     bad(`nodeId must be a non-negative integer, got ${options.nodeId}`);

@@ -31,6 +31,7 @@ import { limits } from "../lib/limits.js";
 import { closeFile, dataSync, truncateFile, writeAll, type WalFileSystem } from "./file_system.js";
 import {
   CHECKPOINT_FRAME_BYTES,
+  FRAME_HEADER_BYTES,
   HARD_STATE_FRAME_BYTES,
   entryFrameBytes,
   frameCrcAt,
@@ -145,11 +146,14 @@ export interface WriterOptions {
 }
 
 export interface WriterStats {
+  /** append() calls accepted. */
   appends: number;
   entries: number;
   bytesWritten: number;
+  /** fdatasyncs of the active segment. */
   fsyncs: number;
   fsyncMsTotal: number;
+  /** Appends per batch written: how well group commit is batching. */
   batchesMeanSize: number;
   lastFsyncMs: number;
 }
@@ -198,13 +202,8 @@ export class GroupCommitWriter {
     if (refusal) return Promise.reject(refusal);
     const batch = this.pending;
     assertFollows(entries, batch.tail.lastIndex);
-    let bytes = hardState ? HARD_STATE_FRAME_BYTES : 0;
-    for (const entry of entries) bytes += entryFrameBytes(entry);
-    if (batch.lengthBytes + bytes > limits.pendingWalBytesMax) {
-      const waiting = `${batch.lengthBytes + bytes} bytes would be waiting to be written`;
-      const message = `Cannot append to WAL: ${waiting}, more than ${limits.pendingWalBytesMax}`;
-      return Promise.reject(new WalnutError("LIMIT", message));
-    }
+    const refusedForSize = checkSize(entries, hardState, batch.lengthBytes);
+    if (refusedForSize) return Promise.reject(refusedForSize);
     batch.addEntries(entries);
     if (hardState) batch.addHardState(hardState);
     this.counters.appends += 1;
@@ -387,6 +386,27 @@ export class GroupCommitWriter {
     this.options.table.add({ name: next.name, seq, firstIndex, sizeBytes: next.sizeBytes });
     await closeFile(fileSystem, previous.fd).catch(() => undefined);
   }
+}
+
+/** A LIMIT error when an append's frames are too big to write or to wait for, else null. */
+function checkSize(
+  entries: readonly LogEntry[],
+  hardState: HardState | undefined,
+  pendingBytes: number,
+): WalnutError | null {
+  let bytes = pendingBytes + (hardState ? HARD_STATE_FRAME_BYTES : 0);
+  for (const entry of entries) {
+    const frameBytes = entryFrameBytes(entry);
+    // A frame longer than readers accept would read back as corruption: refuse it now.
+    if (frameBytes - FRAME_HEADER_BYTES > limits.walFrameBytesMax) {
+      const size = `entry ${entry.index} holds ${entry.data.length} bytes`;
+      return new WalnutError("LIMIT", `Cannot append to WAL: ${size}, too many for one frame`);
+    }
+    bytes += frameBytes;
+  }
+  if (bytes <= limits.pendingWalBytesMax) return null;
+  const waiting = `${bytes} bytes would be waiting to be written`;
+  return new WalnutError("LIMIT", `Cannot append to WAL: ${waiting}, more than ${limits.pendingWalBytesMax}`);
 }
 
 function settle(waiters: Waiter[], error: Error | null): void {
