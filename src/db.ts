@@ -97,6 +97,11 @@ export const defaults = {
   checkpointWalBytes: 64 * 1024 * 1024,
 };
 
+/** A write's version (its log index), or null when the write was a no-op (NX/XX unmet). */
+function versionOrNull(result: { index: number; reply: Reply }): number | null {
+  return raiseIfError(result.reply).type === "nil" ? null : result.index;
+}
+
 /** A reply that is an error, raised as an exception by the embedded API. */
 function raiseIfError(reply: Reply): Reply {
   if (reply.type === "error") throw new WalnutError("COMMAND_ERROR", reply.text);
@@ -165,7 +170,16 @@ export class CollectionHandle {
   ) {}
 
   /** Stores `value`; resolves to its version, or null when ifExists/ifNotExists prevented it. */
-  async set(key: Key, value: Value, options: SetOptions = {}): Promise<number | null> {
+  set(key: Key, value: Value, options?: SetOptions): Promise<number | null> {
+    if (options === undefined && typeof value === "string") {
+      // The common case, kept short: one SET, no options.
+      const call = { collection: this.name, argv: ["SET", fromInput(key), fromInput(value)] };
+      return this.executor.writeIndexed(call).then(versionOrNull);
+    }
+    return this.setWithOptions(key, value, options ?? {});
+  }
+
+  private async setWithOptions(key: Key, value: Value, options: SetOptions): Promise<number | null> {
     if (options.ttlMs !== undefined && Array.isArray(value)) {
       options = { ...options, expireAtMs: this.executor.node.now() + options.ttlMs, ttlMs: undefined };
     }
@@ -173,8 +187,7 @@ export class CollectionHandle {
     const conditions: VersionCondition[] =
       options.ifVersion === undefined ? [] : [{ collection: this.name, key: fromInput(key), version: options.ifVersion }];
     if (calls.length === 1 && conditions.length === 0) {
-      const { index, reply } = await this.executor.writeIndexed(calls[0] as CommandCall);
-      return raiseIfError(reply).type === "nil" ? null : index;
+      return versionOrNull(await this.executor.writeIndexed(calls[0] as CommandCall));
     }
     const { index, reply } = await this.executor.batchIndexed(calls, conditions);
     if (raiseIfError(reply).type === "nil") throw this.conflict(key, options.ifVersion ?? 0);
@@ -183,8 +196,9 @@ export class CollectionHandle {
   }
 
   /** The stored value, or null when the key is absent or expired. */
-  async get(key: Key): Promise<Value | null> {
-    return (await this.getEntry(key))?.value ?? null;
+  get(key: Key): Promise<Value | null> {
+    const item = this.lookup(key);
+    return Promise.resolve(item === undefined ? null : itemValue(item));
   }
 
   /** The value with its version and expiry, or null. */

@@ -61,51 +61,62 @@ function callLength(call: CommandCall): number {
   return total;
 }
 
-export function encodeEntry(payload: EntryPayload): Buffer {
-  const headerLength = 1 + 8 + strLength(payload.clientId) + 8;
-  let bodyLength = 0;
-  if (payload.type === "command") bodyLength = callLength(payload.call);
-  else if (payload.type === "batch") {
-    bodyLength = 8;
-    for (const c of payload.conditions) bodyLength += strLength(c.collection) + strLength(c.key) + 8;
-    for (const call of payload.calls) bodyLength += callLength(call);
+/** Strings up to this length are copied byte by byte: cheaper than a native Buffer.write call. */
+const SHORT_STRING_LENGTH_MAX = 32;
+
+function putString(out: Buffer, at: number, text: string): number {
+  const length = text.length;
+  out.writeUInt32LE(length, at);
+  at += 4;
+  if (length <= SHORT_STRING_LENGTH_MAX) {
+    for (let i = 0; i < length; i++) out[at + i] = text.charCodeAt(i);
+  } else {
+    out.write(text, at, length, "latin1");
   }
-  const total = headerLength + bodyLength;
+  return at + length;
+}
+
+function putCall(out: Buffer, at: number, call: CommandCall): number {
+  at = putString(out, at, call.collection);
+  out.writeUInt32LE(call.argv.length, at);
+  at += 4;
+  for (const arg of call.argv) at = putString(out, at, arg);
+  return at;
+}
+
+function bodyLength(payload: EntryPayload): number {
+  if (payload.type === "command") return callLength(payload.call);
+  if (payload.type === "noop") return 0;
+  let total = 8;
+  for (const c of payload.conditions) total += strLength(c.collection) + strLength(c.key) + 8;
+  for (const call of payload.calls) total += callLength(call);
+  return total;
+}
+
+export function encodeEntry(payload: EntryPayload): Buffer {
+  const total = 1 + 8 + strLength(payload.clientId) + 8 + bodyLength(payload);
   if (total > limits.entryBytesMax) {
     throw new WalnutError("LIMIT", `Cannot log write: entry of ${total} bytes exceeds ${limits.entryBytesMax}`);
   }
   const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  const putStr = (text: string): void => {
-    out.writeUInt32LE(text.length, at);
-    out.write(text, at + 4, "latin1");
-    at += 4 + text.length;
-  };
-  const putCall = (call: CommandCall): void => {
-    putStr(call.collection);
-    out.writeUInt32LE(call.argv.length, at);
-    at += 4;
-    for (const arg of call.argv) putStr(arg);
-  };
-  out[at++] = TYPE_CODES[payload.type];
-  out.writeDoubleLE(payload.nowMs, at);
-  at += 8;
-  putStr(payload.clientId);
+  out[0] = TYPE_CODES[payload.type];
+  out.writeDoubleLE(payload.nowMs, 1);
+  let at = putString(out, 9, payload.clientId);
   out.writeDoubleLE(payload.requestId, at);
   at += 8;
-  if (payload.type === "command") putCall(payload.call);
+  if (payload.type === "command") at = putCall(out, at, payload.call);
   else if (payload.type === "batch") {
     out.writeUInt32LE(payload.conditions.length, at);
     at += 4;
     for (const c of payload.conditions) {
-      putStr(c.collection);
-      putStr(c.key);
+      at = putString(out, at, c.collection);
+      at = putString(out, at, c.key);
       out.writeDoubleLE(c.version, at);
       at += 8;
     }
     out.writeUInt32LE(payload.calls.length, at);
     at += 4;
-    for (const call of payload.calls) putCall(call);
+    for (const call of payload.calls) at = putCall(out, at, call);
   }
   return out;
 }

@@ -34,6 +34,8 @@ import { prepareDataDir, recoverNode } from "./recovery.js";
 import type { StateMachine } from "./state_machine.js";
 
 const EXPIRY_SWEEP_INTERVAL_MS = 100;
+/** Under fsync "no", hand queued entries to the WAL once this many wait, even mid-turn. */
+const UNWRITTEN_ENTRIES_MAX = 4096;
 const FAILED_WRITE_RETRY_MS = 1000;
 
 export interface NodeOptions {
@@ -264,6 +266,12 @@ export class Node {
   // The write pipeline.
 
   private scheduleFlush(): void {
+    // A program that awaits write after write never yields to the event loop: do not let
+    // its acknowledged-but-unwritten entries pile up until it does.
+    if (this.options.fsync === "no" && this.queued.length >= UNWRITTEN_ENTRIES_MAX && this.inFlight === null) {
+      this.flush();
+      return;
+    }
     if (this.flushScheduled || this.inFlight !== null) return;
     this.flushScheduled = true;
     // Under `no`, gather the whole event-loop turn; otherwise the current burst of
