@@ -10,9 +10,9 @@
  * and its directory fsynced: a crash never leaves a half-made segment under a real name.
  */
 import * as path from "node:path";
-import { FORMAT_VERSION, type CheckpointMarker, type HardState, type SegmentHeader } from "./record.js";
 import {
   CHECKPOINT_FRAME_BYTES,
+  FORMAT_VERSION,
   HARD_STATE_FRAME_BYTES,
   frameCrcAt,
   headerFrameBytes,
@@ -21,7 +21,10 @@ import {
   writeCheckpointFrame,
   writeHardStateFrame,
   writeHeaderFrame,
+  type CheckpointMarker,
   type DecodedFrame,
+  type HardState,
+  type SegmentHeader,
 } from "./record.js";
 import {
   closeFile,

@@ -35,7 +35,7 @@ import { createSegmentFile, listSegmentFiles, type OpenSegment } from "./segment
 import type { SegmentTable } from "./segment_table.js";
 import { GroupCommitWriter, type FsyncMode, type WriterStats } from "./writer.js";
 
-export type { FsyncMode } from "./writer.js";
+export type { FsyncMode, WriterStats as WalStats } from "./writer.js";
 export type { HardState, LogEntry } from "./record.js";
 export type { WalFileSystem } from "./file_system.js";
 export { nodeFileSystem } from "./file_system.js";
