@@ -258,7 +258,9 @@ export class GroupCommitWriter {
   }
 
   private syncInBackground(): void {
-    if (this.unsyncedBytes && !this.failure && !this.closed) this.sync().catch(() => undefined);
+    const behind = this.unsyncedBytes || this.draining;
+    // A failure here enters the failed state, which the next append reports.
+    if (behind && !this.failure && !this.closed) this.sync().catch(() => undefined);
   }
 
   private async drain(): Promise<void> {
