@@ -26,7 +26,7 @@ import { assert } from "../lib/assert.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import type { CheckpointInfo } from "../snapshot/writer.js";
-import type { FsyncMode, LogEntry, SegmentInfo, Wal } from "../wal/wal.js";
+import type { FsyncMode, LogEntry, SegmentInfo, Wal, WalFileSystem } from "../wal/wal.js";
 import { takeCheckpoint } from "./checkpointer.js";
 import type { ControlFile } from "./control_file.js";
 import { lockDataDir, type DataDirLock } from "./data_dir_lock.js";
@@ -55,6 +55,8 @@ export interface NodeOptions {
   terminal?: NodeJS.WriteStream | null;
   /** The proposer's clock, stamped into entries; injectable for tests. */
   clock?: () => number;
+  /** The WAL's file system; injectable so tests can make the disk fail. */
+  walFileSystem?: WalFileSystem;
 }
 
 export interface WriteResult {
@@ -140,6 +142,7 @@ export class Node {
         stateMachine: options.stateMachine,
         log: options.log ?? (() => {}),
         terminal: options.terminal ?? null,
+        ...(options.walFileSystem === undefined ? {} : { walFileSystem: options.walFileSystem }),
       });
       node = new Node(options, lock, recovered);
       // A group of one elects itself: record the new term before accepting writes.

@@ -7,7 +7,7 @@ import { decodeEntry } from "../commands/entry.js";
 import { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { loadNewestCheckpoint } from "../snapshot/store.js";
-import { Wal, type FsyncMode, type WalRecovery } from "../wal/wal.js";
+import { Wal, type FsyncMode, type WalFileSystem, type WalRecovery } from "../wal/wal.js";
 import { newControlFile, readControlFile, writeControlFile, type ControlFile } from "./control_file.js";
 import { createReplayProgress } from "./replay_progress.js";
 import { restoreSessions } from "./sessions_metadata.js";
@@ -22,6 +22,7 @@ export interface RecoveryOptions {
   log: (message: string) => void;
   /** Where to draw the replay progress bar; null logs lines instead. */
   terminal: NodeJS.WriteStream | null;
+  walFileSystem?: WalFileSystem;
 }
 
 export interface RecoveredNode {
@@ -87,6 +88,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     },
     onProgress: (bytes) => progress.update(bytes),
     log: options.log,
+    ...(options.walFileSystem === undefined ? {} : { fileSystem: options.walFileSystem }),
   });
   if (recovery.truncatedTail !== null) {
     const tail = recovery.truncatedTail;
