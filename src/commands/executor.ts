@@ -25,6 +25,10 @@ function unknownCommand(argv: ByteString[]): Reply {
   return error("ERR", `unknown command '${argv[0] ?? ""}', with args beginning with: ${shown}`);
 }
 
+function replyOf(result: { reply: Reply }): Reply {
+  return result.reply;
+}
+
 function failedWrite(cause: unknown): Reply {
   if (isWalnutError(cause)) return error(cause.code === "WAL_IO" ? "IOERR" : "ERR", cause.message);
   return error("ERR", describeError(cause));
@@ -65,14 +69,14 @@ export class CommandExecutor {
 
   /** Logs one write and answers with its reply once committed. */
   write(call: CommandCall, session: Session = NO_SESSION): Promise<Reply> {
-    return this.writeIndexed(call, session).then((result) => result.reply);
+    return this.node.propose({ type: "command", nowMs: this.node.now(), ...session, call }).then(replyOf, failedWrite);
   }
 
   /** Like write(), also giving the entry's log index: the version of every key it wrote. */
   writeIndexed(call: CommandCall, session: Session = NO_SESSION): Promise<{ index: number; reply: Reply }> {
     return this.node
       .propose({ type: "command", nowMs: this.node.now(), ...session, call })
-      .catch((cause: unknown) => ({ index: 0, reply: failedWrite(cause) }));
+      .then(undefined, (cause: unknown) => ({ index: 0, reply: failedWrite(cause) }));
   }
 
   /**

@@ -7,9 +7,13 @@
  * writes waits for it (a client always reads its own writes). Writes are proposed as soon
  * as they are parsed, so a pipeline of writes lands in one group commit.
  *
- * Backpressure: when the socket holds more than OUTPUT_HIGH_WATER_BYTES of unsent replies
- * we stop reading from the client until it drains; a client whose unsent replies still
- * pass the output buffer limit is disconnected. Memory per client stays bounded.
+ * Backpressure: replies go to the socket every FLUSH_THRESHOLD_BYTES, even in the middle
+ * of one chunk of pipelined requests. When the socket holds more than
+ * OUTPUT_HIGH_WATER_BYTES of unsent replies we stop reading from the client, running its
+ * parsed commands and writing its finished replies until it drains; a client whose
+ * unsent replies still pass the output buffer limit is disconnected. Memory per client
+ * stays bounded: one chunk of requests, the high-water mark, and the replies of writes
+ * in flight.
  */
 import type { Socket } from "node:net";
 import type { ByteString } from "../../engine/bytes.js";
@@ -21,6 +25,7 @@ import { ProtocolError, RequestParser } from "./parser.js";
 import { ReplyWriter } from "./writer.js";
 
 const OUTPUT_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+const FLUSH_THRESHOLD_BYTES = 64 * 1024;
 const MAX_ARGUMENTS = 1024 * 1024;
 const MAX_INLINE_BYTES = 64 * 1024;
 
@@ -48,6 +53,10 @@ export class Connection implements ClientHandle {
   private lastWrite: Promise<unknown> | null = null;
   private unfinishedWrites = 0;
   private closing = false;
+  /** True while the socket holds more unsent replies than OUTPUT_HIGH_WATER_BYTES. */
+  private outputBlocked = false;
+  /** Set by closeAfterReplies: end the socket once every owed reply is written. */
+  private endWhenAnswered = false;
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -69,19 +78,36 @@ export class Connection implements ClientHandle {
     };
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("drain", () => this.socket.resume());
+    socket.on("drain", () => this.onDrain());
     socket.on("error", () => this.close("socket error"));
     socket.on("close", () => this.onClosed());
     this.armIdleTimer();
   }
 
+  /**
+   * Closes at once, dropping unsent replies (CLIENT KILL, idle timeout, shutdown): a
+   * client that does not read would otherwise keep the connection open forever.
+   */
   close(reason: string): void {
+    this.closing = true;
+    this.socket.destroy();
+    void reason;
+  }
+
+  /** Reads no more commands, sends every reply owed, then closes (QUIT, protocol errors). */
+  private closeAfterReplies(): void {
     if (this.closing) return;
     this.closing = true;
+    this.endWhenAnswered = true;
+    this.endIfAnswered();
+  }
+
+  private endIfAnswered(): void {
+    if (!this.endWhenAnswered || this.slots.length > 0) return;
+    this.endWhenAnswered = false;
     this.flush();
     this.socket.end();
     this.socket.destroySoon?.();
-    void reason;
   }
 
   private onClosed(): void {
@@ -101,18 +127,32 @@ export class Connection implements ClientHandle {
   private onData(chunk: Buffer): void {
     if (this.closing) return;
     this.parser.feed(chunk);
+    this.runParsedCommands();
+    this.armIdleTimer();
+  }
+
+  private onDrain(): void {
+    this.outputBlocked = false;
+    this.drainSlots();
+    this.runParsedCommands();
+    this.endIfAnswered();
+    if (!this.outputBlocked && !this.closing) this.socket.resume();
+  }
+
+  /** Runs the commands received so far, until the bytes run out or the output blocks. */
+  private runParsedCommands(): void {
     try {
-      for (let argv = this.parser.next(); argv !== null; argv = this.parser.next()) {
+      while (!this.closing && !this.outputBlocked) {
+        const argv = this.parser.next();
+        if (argv === null) break;
         this.dispatch(argv);
-        if (this.closing) break;
       }
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.context.stats.protocolErrors += 1;
       this.enqueue({ type: "error", text: `ERR ${error.message}` });
-      this.close("protocol error");
+      this.closeAfterReplies();
     }
-    this.armIdleTimer();
     this.flush();
   }
 
@@ -126,7 +166,7 @@ export class Connection implements ClientHandle {
     if (outcome.kind === "reply") this.enqueue(outcome.reply, outcome.nilArray === true);
     else if (outcome.kind === "write") this.enqueueWrite(outcome.pending, outcome.nilArray === true);
     else this.enqueueRead(outcome.read);
-    if (outcome.kind === "reply" && outcome.closeAfter === true) this.close("quit");
+    if (outcome.kind === "reply" && outcome.closeAfter === true) this.closeAfterReplies();
   }
 
   /** Runs `run` now if no write of ours is unfinished, else once the last one is applied. */
@@ -144,17 +184,15 @@ export class Connection implements ClientHandle {
     const slot: Slot = { reply: null, nilArray };
     this.slots.push(slot);
     this.unfinishedWrites += 1;
-    const done = pending.then(
-      (reply) => reply,
-      (error: unknown) => ({ type: "error", text: `ERR ${error instanceof Error ? error.message : String(error)}` }) as Reply,
-    );
-    this.lastWrite = done;
-    void done.then((reply) => {
+    const fill = (reply: Reply): void => {
       slot.reply = reply;
       this.unfinishedWrites -= 1;
       this.drainSlots();
       this.flush();
-    });
+    };
+    this.lastWrite = pending.then(fill, (error: unknown) =>
+      fill({ type: "error", text: `ERR ${error instanceof Error ? error.message : String(error)}` }),
+    );
   }
 
   private enqueue(reply: Reply, nilArray = false): void {
@@ -164,7 +202,7 @@ export class Connection implements ClientHandle {
   }
 
   private drainSlots(): void {
-    while (this.slots.length > 0) {
+    while (this.slots.length > 0 && !this.outputBlocked && !this.socket.destroyed) {
       const slot = this.slots[0] as Slot;
       if (slot.reply === null) return;
       this.slots.shift();
@@ -176,6 +214,7 @@ export class Connection implements ClientHandle {
   private writeReply(reply: Reply, nilArray: boolean): void {
     if (nilArray && reply.type === "nil") this.writer.writeNilArray(this.protocol);
     else this.writer.write(reply, this.protocol);
+    if (this.writer.pendingBytes >= FLUSH_THRESHOLD_BYTES) this.flush();
   }
 
   private flush(): void {
@@ -183,9 +222,12 @@ export class Connection implements ClientHandle {
     this.socket.write(this.writer.take());
     const unsent = this.socket.writableLength;
     if (unsent > this.context.settings.outputBufferLimitBytes) {
-      this.socket.destroy();
+      this.close("output buffer limit");
       return;
     }
-    if (unsent > OUTPUT_HIGH_WATER_BYTES) this.socket.pause();
+    if (unsent > OUTPUT_HIGH_WATER_BYTES) {
+      this.outputBlocked = true;
+      this.socket.pause();
+    }
   }
 }
