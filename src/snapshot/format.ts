@@ -71,8 +71,11 @@ export const BLOCK_PREFIX_BYTES = 8;
 export const BLOCK_BYTES_MAX = 1024 * 1024 * 1024;
 /** Largest frame payload a reader believes before allocating for it. */
 export const FRAME_PAYLOAD_BYTES_MAX = BLOCK_PREFIX_BYTES + BLOCK_BYTES_MAX;
-/** Largest metadata JSON. Metadata is for a few identifiers, not data. */
-export const METADATA_BYTES_MAX = 1024 * 1024;
+/**
+ * Largest metadata JSON. The node keeps its at-most-once session table there (up to
+ * 10,000 clients with their last replies), so this is generous; it is read in one piece.
+ */
+export const METADATA_BYTES_MAX = 256 * 1024 * 1024;
 
 export const FrameType = { header: 1, block: 2, end: 3 } as const;
 export const RecordTag = { collection: 1, entry: 2 } as const;

@@ -101,7 +101,7 @@ export async function writeCheckpoint(view: EngineView, options: WriteCheckpoint
     assert(Number.isInteger(sliceKeys) && sliceKeys > 0, `sliceKeys must be a positive integer, not ${sliceKeys}`);
     assert(Number.isInteger(compressionLevel) && compressionLevel >= 0 && compressionLevel <= 9, "zlib level 0-9");
     await mkdir(options.dir, { recursive: true });
-    const written = await writeFile({ path, temporaryPath }, {
+    const written = await writeTemporaryFile({ path, temporaryPath }, {
       view,
       metadataJson,
       sliceKeys,
@@ -149,7 +149,7 @@ interface FileContent {
   afterLastSlice: () => void;
 }
 
-async function writeFile(
+async function writeTemporaryFile(
   paths: { path: string; temporaryPath: string },
   content: FileContent,
 ): Promise<{ sizeBytes: number; keys: number; longestSliceMs: number }> {
