@@ -188,3 +188,20 @@ for (const fsync of ["everysec", "no"] as const) {
     }
   });
 }
+
+test("a data directory that cannot be created is refused with a clear error", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "walnut-baddir-"));
+  try {
+    const { writeFile } = await import("node:fs/promises");
+    const file = join(dir, "not-a-directory");
+    await writeFile(file, "x");
+    await assert.rejects(open({ dir: join(file, "data") }), (error) => {
+      assert.ok(isWalnutError(error, "DATA_DIR"));
+      assert.match(error.message, /Cannot create data directory .*not-a-directory\/data: ENOTDIR/);
+      return true;
+    });
+    await assert.rejects(open({ dir: "" }), (error) => isWalnutError(error, "BAD_ARGUMENT"));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
