@@ -10,8 +10,8 @@ export const limits = {
   valueBytesMax: 512 * 1024 * 1024,
   /** Largest log entry payload, in bytes: one command or one atomic batch. */
   entryBytesMax: 512 * 1024 * 1024 + 1024 * 1024,
-  /** Largest WAL frame we will believe when reading a length prefix. */
-  walFrameBytesMax: 513 * 1024 * 1024,
+  /** Largest WAL frame we will believe when reading a length prefix: an entry plus its header. */
+  walFrameBytesMax: 512 * 1024 * 1024 + 1024 * 1024 + 64,
   /** Commands in one atomic batch (MULTI/EXEC). */
   batchCommandsMax: 100_000,
   /** Arguments in one command. */
