@@ -11,7 +11,8 @@ import { isReadOnlyCall } from "./collections.js";
 import type { CommandCall, VersionCondition } from "./entry.js";
 import { error, type Reply } from "./reply.js";
 import type { CommandSpec } from "./spec.js";
-import { checkArity, lookupCommand } from "./table.js";
+import { checkArity, unknownCommand } from "./dispatch_checks.js";
+import { lookupCommand } from "./table.js";
 
 export interface Session {
   clientId: string;
@@ -19,11 +20,6 @@ export interface Session {
 }
 
 const NO_SESSION: Session = { clientId: "", requestId: 0 };
-
-function unknownCommand(argv: ByteString[]): Reply {
-  const shown = argv.slice(1, 8).map((arg) => `'${arg.slice(0, 128)}'`).join(" ");
-  return error("ERR", `unknown command '${argv[0] ?? ""}', with args beginning with: ${shown}`);
-}
 
 function replyOf(result: { reply: Reply }): Reply {
   return result.reply;
