@@ -1,8 +1,8 @@
 /**
  * Writes a checkpoint (format.ts) from an EngineView while the node keeps serving.
  *
- * The view is serialized in slices: each slice encodes up to `sliceKeys` entries
- * synchronously, hands the bytes to zlib (which deflates on libuv's thread pool, a few
+ * The view is serialized in slices: each slice encodes up to `sliceKeys` entries (fewer
+ * if they reach 1 MiB or take 10 ms) synchronously, hands the bytes to zlib (which deflates on libuv's thread pool, a few
  * blocks at a time), and yields to the event loop with setImmediate before the next one.
  * So the event loop is never held for longer than one slice takes to encode, whatever the
  * number of keys. Blocks are written to the file in order as their compression finishes.
@@ -46,6 +46,8 @@ import {
 export const CHECKPOINT_COMPRESSION_LEVEL = 1;
 /** A slice also ends once its records reach this size, so that large values keep slices short. */
 const SLICE_BYTES_TARGET = 1024 * 1024;
+/** A slice also ends after this long, so that a slow or busy machine keeps slices short too. */
+const SLICE_TIME_BUDGET_MS = 10;
 /** Entries taken from the view at a time while filling a slice, to check the size target. */
 const VIEW_BATCH_KEYS = 256;
 /** Blocks being compressed at once. More would compete for cores with the event loop. */
@@ -232,6 +234,7 @@ function* encodeSlices(source: SliceSource): Generator<ByteWriter, void, void> {
   const { view, sliceKeys, counts, buffers } = source;
   let slice = buffers.take();
   let keysInSlice = 0;
+  let sliceStartedMs = performance.now();
   for (const collection of view.collections) {
     writeCollectionRecord(slice, collection.name, collection.type);
     counts.collectionCount += 1;
@@ -244,10 +247,12 @@ function* encodeSlices(source: SliceSource): Generator<ByteWriter, void, void> {
       }
       keysInSlice += entries.length;
       counts.entryCount += entries.length;
-      if (keysInSlice >= sliceKeys || slice.length >= SLICE_BYTES_TARGET) {
+      const full = keysInSlice >= sliceKeys || slice.length >= SLICE_BYTES_TARGET;
+      if (full || performance.now() - sliceStartedMs >= SLICE_TIME_BUDGET_MS) {
         yield slice;
         slice = buffers.take();
         keysInSlice = 0;
+        sliceStartedMs = performance.now();
       }
     }
   }
