@@ -1,0 +1,804 @@
+/**
+ * RaftNode: walnut's Raft core, a pure state machine after etcd-io/raft and the extended
+ * Raft paper. It owns terms, votes, roles, the leader's replication bookkeeping and the
+ * decisions of the protocol; the log, progress, quorum, read-index, membership and Ready
+ * bookkeeping live in their own files beside this one.
+ *
+ * Roles are not classes: becomeFollower / becomePreCandidate / becomeCandidate /
+ * becomeLeader install a step function (how messages are handled) and a tick function
+ * (what time does) for the role, as etcd-io/raft does.
+ *
+ * Design choices:
+ * - Membership changes take effect when their entry is appended to a log, not when it
+ *   commits (Raft thesis §4.1): every node uses the newest configuration in its log, and
+ *   falls back if that entry is overwritten. A leader accepts a new change only once the
+ *   previous one has committed, and only after it committed an entry of its own term.
+ *   A leader that removed itself keeps leading until the change commits, then steps down.
+ * - `initial.confState` is the membership as of the snapshot (or the bootstrap one); the
+ *   core folds the confChange entries of `initial.entries` into it itself. Folding is
+ *   idempotent, so a driver that already folded them gets the same answer.
+ * - Linearizable reads use ReadIndex with a heartbeat round; lease reads are left out
+ *   (they trade safety for clock assumptions the simulator would have to model).
+ * - Messages forwarded on a client's behalf ("propose", "readIndex") carry term 0: they
+ *   say nothing about the sender's term and must not disturb the receiver's.
+ */
+import { WalnutError } from "../lib/errors.js";
+import { assert } from "../lib/assert.js";
+import { decodeConfChange, encodeConfChange, applyConfChange, copyConfState, foldConfChanges, isLearner, isVoter, members } from "./conf_change.js";
+import { RaftLog } from "./log.js";
+import { EMPTY_BYTES, createMessage, isLocalMessage, sameBytes, type MessageFields } from "./message.js";
+import { Progress } from "./progress.js";
+import { hasActiveQuorum, quorumMatchIndex, tallyVotes } from "./quorum.js";
+import { MAX_PENDING_READS, ReadIndexQueue, type PendingRead } from "./read_index.js";
+import { ReadyTracker } from "./ready.js";
+import {
+  NONE,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Message,
+  type NodeId,
+  type PeerProgress,
+  type ProposeResult,
+  type RaftConfig,
+  type RaftCore,
+  type RaftInitialState,
+  type RaftStatus,
+  type ReadState,
+  type Ready,
+  type Role,
+  type SnapshotMetadata,
+  type SoftState,
+} from "./types.js";
+
+/** Context of the vote requests of a campaign started by timeoutNow: they bypass leases. */
+export const TRANSFER_CONTEXT: Uint8Array = new Uint8Array([116, 114, 97, 110, 115, 102, 101, 114]); // "transfer"
+
+type CoreRole = Exclude<Role, "learner">;
+type StepFunction = (message: Message) => void;
+type TickFunction = () => void;
+type Proposal = Pick<Entry, "type" | "data">;
+
+export class RaftNode implements RaftCore {
+  readonly id: NodeId;
+  private readonly config: RaftConfig;
+  private term: number;
+  private vote: NodeId;
+  private leader: NodeId = NONE;
+  private role: CoreRole = "follower";
+  private readonly log: RaftLog;
+  /** Membership as of the log's snapshot; `confState` folds the log's changes into it. */
+  private baseConfState: ConfState;
+  private confState: ConfState;
+  private progress = new Map<NodeId, Progress>();
+  private readonly votes = new Map<NodeId, boolean>();
+  private messages: Message[] = [];
+  private readStates: ReadState[] = [];
+  private readonly reads = new ReadIndexQueue();
+  /** Reads that arrived before this leader committed an entry of its term. */
+  private deferredReads: Message[] = [];
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private transferee: NodeId = NONE;
+  /** The index of the newest confChange entry in the log (leader: or its first index). */
+  private pendingConfIndex = 0;
+  private snapshotToInstall: SnapshotMetadata | null = null;
+  private readonly readyTracker: ReadyTracker;
+  // Installed by the become* functions; the constructor calls becomeFollower.
+  private stepRole!: StepFunction;
+  private tickRole!: TickFunction;
+
+  constructor(config: RaftConfig, initial: RaftInitialState) {
+    validateConfig(config);
+    this.id = config.id;
+    this.config = config;
+    this.term = initial.hardState.term;
+    this.vote = initial.hardState.vote;
+    this.log = new RaftLog({ snapshot: initial.snapshot, entries: initial.entries, committed: initial.hardState.commit });
+    this.baseConfState = copyConfState(initial.confState);
+    this.confState = foldConfChanges(this.baseConfState, initial.entries);
+    this.pendingConfIndex = lastConfChangeIndex(initial.entries);
+    this.becomeFollower(this.term, NONE);
+    this.readyTracker = new ReadyTracker({ softState: this.softState(), hardState: this.hardState(), log: this.log });
+  }
+
+  // ——— The driver's surface ———
+
+  tick(): void {
+    this.tickRole();
+  }
+
+  step(message: Message): void {
+    if (message.term === 0) {
+      this.stepRole(message); // local or forwarded: no term to compare
+      return;
+    }
+    if (message.term > this.term && !this.acceptHigherTerm(message)) return;
+    if (message.term < this.term) {
+      this.answerStaleTerm(message);
+      return;
+    }
+    if (message.type === "vote" || message.type === "prevote") {
+      this.handleVoteRequest(message);
+      return;
+    }
+    this.stepRole(message);
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    return this.proposeEntry({ type: "normal", data });
+  }
+
+  proposeConfChange(change: ConfChange): ProposeResult {
+    const data = encodeConfChange(change);
+    if (applyConfChange(this.confState, change).voters.length === 0) {
+      throw new WalnutError("BAD_ARGUMENT", `Cannot change membership: ${change.type} ${change.node} would leave no voters`);
+    }
+    return this.proposeEntry({ type: "confChange", data });
+  }
+
+  readIndex(context: Uint8Array): void {
+    this.stepRole(createMessage({ type: "readIndex", from: this.id, to: this.id, context }));
+  }
+
+  transferLeadership(to: NodeId): void {
+    if (this.role !== "leader" || to === this.id || !isVoter(this.confState, to)) return;
+    if (this.transferee === to) return;
+    this.transferee = to;
+    this.electionElapsed = 0; // the transfer is aborted after one election timeout
+    const target = this.progressOf(to);
+    if (target.match === this.log.lastIndex()) this.send({ type: "timeoutNow", to });
+    else this.sendAppend(to, { sendIfEmpty: true });
+  }
+
+  campaign(): void {
+    if (this.role !== "leader") this.startElection({ transfer: false });
+  }
+
+  hasReady(): boolean {
+    return this.readyTracker.hasReady(this.readyInputs());
+  }
+
+  ready(): Ready {
+    const ready = this.readyTracker.build(this.readyInputs());
+    this.messages = [];
+    this.readStates = [];
+    this.snapshotToInstall = null;
+    return ready;
+  }
+
+  advance(ready: Ready): void {
+    this.readyTracker.advance(ready, this.log);
+    if (this.role !== "leader") return;
+    // The leader's own entries count toward a quorum only once they are durable.
+    if (this.progressOf(this.id).maybeUpdate(this.log.stableIndex)) this.commitAndPropagate();
+  }
+
+  compact(metadata: SnapshotMetadata): void {
+    if (metadata.index <= this.log.snapshot.index) return;
+    assert(metadata.index <= this.log.applied, `compacting to ${metadata.index} beyond applied ${this.log.applied}`);
+    // The membership at the snapshot is the log's, whatever the driver believes.
+    const confState = foldConfChanges(this.baseConfState, this.log.slice(this.log.firstIndex(), metadata.index + 1));
+    this.log.compact({ index: metadata.index, term: metadata.term, confState });
+    this.baseConfState = confState;
+  }
+
+  status(): RaftStatus {
+    const progress = new Map<NodeId, PeerProgress>();
+    if (this.role === "leader") for (const [id, each] of this.progress) progress.set(id, each.view());
+    return {
+      id: this.id,
+      term: this.term,
+      vote: this.vote,
+      role: this.displayedRole(),
+      leader: this.leader,
+      commit: this.log.committed,
+      applied: this.log.applied,
+      lastIndex: this.log.lastIndex(),
+      confState: copyConfState(this.confState),
+      progress,
+    };
+  }
+
+  // ——— Roles ———
+
+  private becomeFollower(term: number, leader: NodeId): void {
+    this.reset(term);
+    this.leader = leader;
+    this.role = "follower";
+    this.stepRole = (message) => this.stepFollower(message);
+    this.tickRole = () => this.tickElection();
+  }
+
+  /** Pre-vote (§9.6): ask whether we could win before disturbing anyone's term. */
+  private becomePreCandidate(): void {
+    assert(this.role !== "leader", "a leader cannot become a pre-candidate");
+    this.votes.clear();
+    this.leader = NONE;
+    this.role = "precandidate";
+    this.stepRole = (message) => this.stepCandidate(message);
+    this.tickRole = () => this.tickElection();
+  }
+
+  private becomeCandidate(): void {
+    assert(this.role !== "leader", "a leader cannot become a candidate");
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = "candidate";
+    this.stepRole = (message) => this.stepCandidate(message);
+    this.tickRole = () => this.tickElection();
+  }
+
+  private becomeLeader(): void {
+    assert(this.role === "candidate", `only a candidate becomes leader, not a ${this.role}`);
+    this.reset(this.term);
+    this.leader = this.id;
+    this.role = "leader";
+    this.stepRole = (message) => this.stepLeader(message);
+    this.tickRole = () => this.tickHeartbeat();
+    // No membership change until this term's first entry commits (thesis §4.1, the
+    // single-server change bug): treat everything up to it as possibly pending.
+    this.appendAsLeader([{ type: "normal", data: EMPTY_BYTES }]);
+    this.pendingConfIndex = this.log.lastIndex();
+  }
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = NONE;
+    }
+    this.leader = NONE;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.config.electionTicks + Math.floor(this.config.random() * this.config.electionTicks);
+    assert(this.randomizedElectionTimeout < 2 * this.config.electionTicks, "random() must return a number in [0, 1)");
+    this.transferee = NONE;
+    this.votes.clear();
+    this.reads.clear();
+    this.deferredReads = [];
+    this.progress = new Map(members(this.confState).map((id) => [id, this.newProgress(id)]));
+    if (!this.progress.has(this.id)) this.progress.set(this.id, this.newProgress(this.id));
+  }
+
+  // ——— Time ———
+
+  private tickElection(): void {
+    this.electionElapsed += 1;
+    if (this.isPromotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.startElection({ transfer: false });
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.heartbeatElapsed += 1;
+    this.electionElapsed += 1;
+    if (this.electionElapsed >= this.config.electionTicks) {
+      this.electionElapsed = 0;
+      if (this.config.checkQuorum && !this.quorumWasActive()) {
+        this.becomeFollower(this.term, NONE); // check-quorum: we may be the minority side
+        return;
+      }
+      this.transferee = NONE; // a transfer that has not finished in an election timeout failed
+    }
+    if (this.heartbeatElapsed >= this.config.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat(this.reads.lastContext() ?? EMPTY_BYTES);
+    }
+  }
+
+  /** Whether a quorum of voters was heard from since the last check; starts a new round. */
+  private quorumWasActive(): boolean {
+    const active = hasActiveQuorum(this.confState.voters, (id) => id === this.id || this.progressOf(id).recentActive);
+    for (const [id, each] of this.progress) each.recentActive = id === this.id;
+    return active;
+  }
+
+  // ——— Elections ———
+
+  private startElection(options: { transfer: boolean }): void {
+    if (!this.isPromotable()) return;
+    if (this.config.preVote && !options.transfer) this.runElection({ kind: "prevote", transfer: false });
+    else this.runElection({ kind: "vote", transfer: options.transfer });
+  }
+
+  private runElection(options: { kind: "prevote" | "vote"; transfer: boolean }): void {
+    if (options.kind === "prevote") this.becomePreCandidate();
+    else this.becomeCandidate();
+    this.votes.set(this.id, true);
+    if (tallyVotes(this.confState.voters, this.votes) === "won") {
+      this.onElectionWon();
+      return;
+    }
+    const electionTerm = options.kind === "prevote" ? this.term + 1 : this.term;
+    for (const voter of this.confState.voters) {
+      if (voter === this.id) continue;
+      this.send({
+        type: options.kind,
+        to: voter,
+        term: electionTerm,
+        logIndex: this.log.lastIndex(),
+        logTerm: this.log.lastTerm(),
+        context: options.transfer ? TRANSFER_CONTEXT : EMPTY_BYTES,
+      });
+    }
+  }
+
+  private onElectionWon(): void {
+    if (this.role === "precandidate") {
+      this.runElection({ kind: "vote", transfer: false });
+      return;
+    }
+    this.becomeLeader();
+    this.broadcastAppend();
+  }
+
+  /** A message from a higher term: false when it must be ignored altogether. */
+  private acceptHigherTerm(message: Message): boolean {
+    const isVoteRequest = message.type === "vote" || message.type === "prevote";
+    if (isVoteRequest && this.inLease() && !sameBytes(message.context, TRANSFER_CONTEXT)) {
+      // We heard from a leader within an election timeout: a disruptive candidate (a
+      // removed or partitioned node) gets no hearing (thesis §4.2.3).
+      return false;
+    }
+    // Pre-votes and their grants speak of a term nobody has entered yet.
+    if (message.type === "prevote" || (message.type === "prevoteResponse" && !message.reject)) return true;
+    const fromLeader = message.type === "append" || message.type === "heartbeat" || message.type === "snapshot";
+    this.becomeFollower(message.term, fromLeader ? message.from : NONE);
+    return true;
+  }
+
+  private inLease(): boolean {
+    return this.config.checkQuorum && this.leader !== NONE && this.electionElapsed < this.config.electionTicks;
+  }
+
+  private answerStaleTerm(message: Message): void {
+    if ((this.config.checkQuorum || this.config.preVote) && (message.type === "append" || message.type === "heartbeat")) {
+      // A leader cut off from a newer term learns of it here and steps down; without this a
+      // node whose term was bumped while partitioned could never rejoin under pre-vote.
+      this.send({ type: "appendResponse", to: message.from });
+    } else if (message.type === "prevote") {
+      this.send({ type: "prevoteResponse", to: message.from, reject: true });
+    }
+  }
+
+  /** RequestVote receiver (Figure 2) and its pre-vote twin. */
+  private handleVoteRequest(request: Message): void {
+    const isPreVote = request.type === "prevote";
+    const canVote = this.vote === request.from || (this.vote === NONE && this.leader === NONE) || (isPreVote && request.term > this.term);
+    const responseType = isPreVote ? "prevoteResponse" : "voteResponse";
+    if (canVote && this.log.isUpToDate(request.logIndex, request.logTerm)) {
+      this.send({ type: responseType, to: request.from, term: request.term });
+      if (!isPreVote) {
+        this.electionElapsed = 0;
+        this.vote = request.from;
+      }
+    } else {
+      this.send({ type: responseType, to: request.from, reject: true });
+    }
+  }
+
+  // ——— Step functions ———
+
+  private stepFollower(message: Message): void {
+    switch (message.type) {
+      case "propose":
+        if (this.leader !== NONE) this.send({ type: "propose", to: this.leader, term: 0, entries: message.entries });
+        return;
+      case "append":
+      case "heartbeat":
+      case "snapshot":
+        this.electionElapsed = 0;
+        this.leader = message.from;
+        this.handleFromLeader(message);
+        return;
+      case "timeoutNow":
+        this.startElection({ transfer: true });
+        return;
+      case "readIndex":
+        if (this.leader !== NONE && message.from === this.id) {
+          this.send({ type: "readIndex", to: this.leader, term: 0, context: message.context });
+        }
+        return;
+      case "readIndexResponse":
+        this.readStates.push({ index: message.index, context: message.context });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private stepCandidate(message: Message): void {
+    switch (message.type) {
+      case "append":
+      case "heartbeat":
+      case "snapshot":
+        this.becomeFollower(message.term, message.from); // a leader of our term exists
+        this.handleFromLeader(message);
+        return;
+      case "prevoteResponse":
+      case "voteResponse": {
+        const expected = this.role === "precandidate" ? "prevoteResponse" : "voteResponse";
+        if (message.type !== expected) return;
+        this.votes.set(message.from, !message.reject);
+        const result = tallyVotes(this.confState.voters, this.votes);
+        if (result === "won") this.onElectionWon();
+        if (result === "lost") this.becomeFollower(this.term, NONE);
+        return;
+      }
+      default:
+        return; // proposals and reads are dropped: there is no leader to serve them
+    }
+  }
+
+  private stepLeader(message: Message): void {
+    if (message.type === "propose") return this.handleForwardedProposal(message);
+    if (message.type === "readIndex") return this.handleReadIndexRequest(message);
+    const peer = this.progress.get(message.from);
+    if (peer === undefined || message.from === this.id) return; // not (or no longer) a member
+    if (!isLocalMessage(message.type)) peer.recentActive = true;
+    switch (message.type) {
+      case "appendResponse":
+        return this.handleAppendResponse(message, peer);
+      case "heartbeatResponse":
+        return this.handleHeartbeatResponse(message, peer);
+      case "snapshotStatus":
+        return this.handleSnapshotStatus(message, peer);
+      case "unreachable":
+        if (peer.state === "replicate") peer.becomeProbe();
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ——— Follower: receiving from the leader ———
+
+  private handleFromLeader(message: Message): void {
+    if (message.type === "append") this.handleAppend(message);
+    else if (message.type === "heartbeat") this.handleHeartbeat(message);
+    else this.handleSnapshot(message);
+  }
+
+  /** AppendEntries receiver (Figure 2), answering a mismatch with a backtracking hint. */
+  private handleAppend(message: Message): void {
+    if (message.logIndex < this.log.committed) {
+      this.send({ type: "appendResponse", to: message.from, index: this.log.committed });
+      return;
+    }
+    const outcome = this.log.maybeAppend({
+      previousIndex: message.logIndex,
+      previousTerm: message.logTerm,
+      leaderCommit: message.commit,
+      entries: message.entries,
+    });
+    if (outcome !== undefined) {
+      this.afterLogChanged(outcome.truncatedFrom, message.entries);
+      this.send({ type: "appendResponse", to: message.from, index: outcome.lastIndex });
+      return;
+    }
+    // Skip every entry that cannot match: the leader then probes at our best guess.
+    const hintIndex = this.log.findConflictByTerm(Math.min(message.logIndex, this.log.lastIndex()), message.logTerm);
+    this.send({
+      type: "appendResponse",
+      to: message.from,
+      index: message.logIndex,
+      reject: true,
+      rejectHint: hintIndex,
+      logTerm: this.log.term(hintIndex) ?? 0,
+    });
+  }
+
+  private handleHeartbeat(message: Message): void {
+    // The leader sends min(our match, its commit), so this never passes our matching prefix.
+    this.log.commitTo(Math.min(message.commit, this.log.lastIndex()));
+    this.send({ type: "heartbeatResponse", to: message.from, context: message.context });
+  }
+
+  private handleSnapshot(message: Message): void {
+    const snapshot = message.snapshot;
+    if (snapshot === null) return;
+    if (this.restore(snapshot)) {
+      this.send({ type: "appendResponse", to: message.from, index: this.log.lastIndex() });
+    } else {
+      this.send({ type: "appendResponse", to: message.from, index: this.log.committed });
+    }
+  }
+
+  /** Installs a snapshot from the leader; false when our log already covers it. */
+  private restore(snapshot: SnapshotMetadata): boolean {
+    if (snapshot.index <= this.log.committed) return false;
+    if (this.log.matchTerm(snapshot.index, snapshot.term)) {
+      this.log.commitTo(snapshot.index); // we hold that entry: just learn it committed
+      return false;
+    }
+    this.log.restore(snapshot);
+    this.readyTracker.onRestore(snapshot);
+    this.baseConfState = copyConfState(snapshot.confState);
+    this.setConfState(copyConfState(snapshot.confState));
+    this.pendingConfIndex = 0;
+    this.snapshotToInstall = snapshot;
+    return true;
+  }
+
+  // ——— Leader: proposals ———
+
+  private proposeEntry(proposal: Proposal): ProposeResult {
+    if (this.role !== "leader") {
+      if (this.leader !== NONE) this.forwardProposal(proposal);
+      return { ok: false, reason: "not-leader", leader: this.leader };
+    }
+    const refusal = this.refuseProposal(proposal);
+    if (refusal !== undefined) return { ok: false, reason: refusal, leader: this.id };
+    const index = this.appendAsLeader([proposal]);
+    this.broadcastAppend();
+    return { ok: true, index };
+  }
+
+  private forwardProposal(proposal: Proposal): void {
+    const entry: Entry = { index: 0, term: 0, type: proposal.type, data: proposal.data };
+    this.send({ type: "propose", to: this.leader, term: 0, entries: [entry] });
+  }
+
+  private refuseProposal(proposal: Proposal): "transfer-in-progress" | "conf-change-pending" | undefined {
+    if (this.transferee !== NONE) return "transfer-in-progress";
+    if (proposal.type === "confChange" && this.pendingConfIndex > this.log.committed) return "conf-change-pending";
+    return undefined;
+  }
+
+  /** Proposals forwarded by followers: no one to answer, so a refused one is dropped. */
+  private handleForwardedProposal(message: Message): void {
+    const proposals = message.entries.map((entry) => ({ type: entry.type, data: entry.data }));
+    for (const proposal of proposals) {
+      if (this.refuseProposal(proposal) !== undefined || !this.isAcceptableConfChange(proposal)) return;
+      this.appendAsLeader([proposal]);
+    }
+    if (proposals.length > 0) this.broadcastAppend();
+  }
+
+  private isAcceptableConfChange(proposal: Proposal): boolean {
+    if (proposal.type !== "confChange") return true;
+    try {
+      return applyConfChange(this.confState, decodeConfChange(proposal.data)).voters.length > 0;
+    } catch {
+      return false; // a malformed change from the network is dropped, not applied
+    }
+  }
+
+  /** Appends to the leader's own log; returns the last new index. */
+  private appendAsLeader(proposals: readonly Proposal[]): number {
+    const first = this.log.lastIndex() + 1;
+    const entries = proposals.map((proposal, offset): Entry => ({ index: first + offset, term: this.term, type: proposal.type, data: proposal.data }));
+    this.log.append(entries);
+    this.afterLogChanged(0, entries);
+    return this.log.lastIndex();
+  }
+
+  /** Keeps membership in step with the log after entries were added or overwritten. */
+  private afterLogChanged(truncatedFrom: number, added: readonly Entry[]): void {
+    if (truncatedFrom !== 0) this.readyTracker.onTruncate(truncatedFrom);
+    const lastConfChange = lastConfChangeIndex(added);
+    if (truncatedFrom === 0 && lastConfChange === 0) return;
+    const logEntries = this.log.entriesAfter(this.log.snapshot.index);
+    this.pendingConfIndex = Math.max(lastConfChangeIndex(logEntries), this.role === "leader" ? this.pendingConfIndex : 0);
+    this.setConfState(foldConfChanges(this.baseConfState, logEntries));
+  }
+
+  private setConfState(next: ConfState): void {
+    this.confState = next;
+    const everyone = new Set(members(next));
+    for (const id of everyone) {
+      const existing = this.progress.get(id);
+      if (existing === undefined) this.progress.set(id, this.newProgress(id));
+      else existing.isLearner = isLearner(next, id);
+    }
+    for (const id of [...this.progress.keys()]) if (!everyone.has(id) && id !== this.id) this.progress.delete(id);
+    if (this.transferee !== NONE && !isVoter(next, this.transferee)) this.transferee = NONE;
+    if (this.role === "leader") this.commitAndPropagate(); // the quorum itself may have changed
+  }
+
+  // ——— Leader: replication ———
+
+  private handleAppendResponse(response: Message, peer: Progress): void {
+    if (response.reject) {
+      const hint = response.logTerm > 0 ? this.log.findConflictByTerm(response.rejectHint, response.logTerm) : response.rejectHint;
+      if (peer.maybeDecreaseTo(response.index, hint)) {
+        if (peer.state === "replicate") peer.becomeProbe();
+        this.sendAppend(response.from, { sendIfEmpty: true });
+      }
+      return;
+    }
+    const wasPaused = peer.isPaused();
+    if (!peer.maybeUpdate(response.index)) return;
+    if (peer.state === "probe") peer.becomeReplicate();
+    else if (peer.state === "snapshot" && peer.match >= peer.pendingSnapshot) peer.becomeReplicate();
+    else if (peer.state === "replicate") peer.inflight.freeThrough(response.index);
+    if (!this.commitAndPropagate() && wasPaused) this.sendAppend(response.from, { sendIfEmpty: true });
+    if (this.role !== "leader") return;
+    while (this.sendAppend(response.from, { sendIfEmpty: false })) {
+      // Pipelining: fill the inflight window; each send consumes a slot or the last entries.
+    }
+    if (response.from === this.transferee && peer.match === this.log.lastIndex()) {
+      this.send({ type: "timeoutNow", to: response.from });
+    }
+  }
+
+  private handleHeartbeatResponse(response: Message, peer: Progress): void {
+    peer.probeSent = false;
+    if (peer.match < this.log.lastIndex()) this.sendAppend(response.from, { sendIfEmpty: true });
+    if (response.context.length === 0) return;
+    const acknowledgedBy = this.reads.acknowledge(response.from, response.context);
+    if (acknowledgedBy === undefined) return;
+    if (!hasActiveQuorum(this.confState.voters, (id) => acknowledgedBy.has(id))) return;
+    for (const read of this.reads.confirmThrough(response.context)) this.answerRead(read);
+  }
+
+  private handleSnapshotStatus(report: Message, peer: Progress): void {
+    if (peer.state !== "snapshot") return;
+    if (report.reject) peer.pendingSnapshot = 0; // failed: probe from match again
+    peer.becomeProbe();
+    peer.probeSent = true; // wait for the follower's answer (or a heartbeat) before probing
+  }
+
+  /** Sends the next append to `to` if its progress allows; true when a message was sent. */
+  private sendAppend(to: NodeId, options: { sendIfEmpty: boolean }): boolean {
+    const peer = this.progress.get(to);
+    if (peer === undefined || to === this.id || peer.isPaused()) return false;
+    assert(peer.next <= this.log.lastIndex() + 1, `next ${peer.next} for ${to} beyond last index ${this.log.lastIndex()}`);
+    const previousIndex = peer.next - 1;
+    const previousTerm = this.log.term(previousIndex);
+    const entries = this.log.entriesFrom(peer.next, this.config.maxEntriesPerAppend);
+    if (previousTerm === undefined || entries === undefined) return this.sendSnapshot(to, peer);
+    if (entries.length === 0 && !options.sendIfEmpty) return false;
+    this.send({ type: "append", to, logIndex: previousIndex, logTerm: previousTerm, entries, commit: this.log.committed });
+    const last = entries[entries.length - 1];
+    if (last !== undefined && peer.state === "replicate") peer.sentOptimistically(last.index);
+    if (peer.state === "probe") peer.probeSent = true;
+    return true;
+  }
+
+  /** The entries `peer` needs are compacted: it gets the snapshot (metadata; the driver streams it). */
+  private sendSnapshot(to: NodeId, peer: Progress): boolean {
+    const snapshot = this.log.snapshot;
+    this.send({ type: "snapshot", to, snapshot: { index: snapshot.index, term: snapshot.term, confState: copyConfState(snapshot.confState) } });
+    peer.becomeSnapshot(snapshot.index);
+    return true;
+  }
+
+  private broadcastAppend(): void {
+    if (this.role !== "leader") return;
+    for (const id of this.progress.keys()) if (id !== this.id) this.sendAppend(id, { sendIfEmpty: true });
+  }
+
+  private broadcastHeartbeat(context: Uint8Array): void {
+    for (const [id, peer] of this.progress) {
+      if (id === this.id) continue;
+      // Never tell a follower to commit past what it is known to hold.
+      this.send({ type: "heartbeat", to: id, commit: Math.min(peer.match, this.log.committed), context });
+    }
+  }
+
+  /**
+   * Moves the commit index to what a quorum of voters holds, if that entry is of this term
+   * (Figure 8: older entries commit only indirectly); then tells the followers and reacts.
+   * Returns whether the commit index moved.
+   */
+  private commitAndPropagate(): boolean {
+    const quorumIndex = quorumMatchIndex(this.confState.voters, (id) => this.progress.get(id)?.match ?? 0);
+    if (!this.log.maybeCommit(quorumIndex, this.term)) return false;
+    this.broadcastAppend();
+    this.releaseDeferredReads();
+    if (!isVoter(this.confState, this.id) && this.log.committed >= this.pendingConfIndex) {
+      this.becomeFollower(this.term, NONE); // our own removal committed: step aside (thesis §4.2.2)
+    }
+    return true;
+  }
+
+  // ——— Leader: reads ———
+
+  private handleReadIndexRequest(request: Message): void {
+    if (!this.committedInCurrentTerm()) {
+      // Until an entry of this term commits, our commit index may lag the real one (§6.4).
+      if (this.deferredReads.length < MAX_PENDING_READS) this.deferredReads.push(request);
+      return;
+    }
+    const index = this.log.committed;
+    if (this.confState.voters.length === 1 && isVoter(this.confState, this.id)) {
+      this.answerRead({ index, request, acknowledgedBy: new Set([this.id]) });
+      return;
+    }
+    if (!this.reads.add(index, request)) return;
+    this.reads.acknowledge(this.id, request.context);
+    this.broadcastHeartbeat(request.context);
+  }
+
+  private releaseDeferredReads(): void {
+    if (!this.committedInCurrentTerm() || this.deferredReads.length === 0) return;
+    const released = this.deferredReads;
+    this.deferredReads = [];
+    for (const request of released) this.handleReadIndexRequest(request);
+  }
+
+  private answerRead(read: PendingRead): void {
+    if (read.request.from === this.id) this.readStates.push({ index: read.index, context: read.request.context });
+    else this.send({ type: "readIndexResponse", to: read.request.from, index: read.index, context: read.request.context });
+  }
+
+  private committedInCurrentTerm(): boolean {
+    return this.log.term(this.log.committed) === this.term;
+  }
+
+  // ——— Helpers ———
+
+  /** Queues a message from this node, in this term unless the fields say otherwise. */
+  private send(fields: Omit<MessageFields, "from">): void {
+    this.messages.push(createMessage({ term: this.term, ...fields, from: this.id }));
+  }
+
+  private isPromotable(): boolean {
+    return isVoter(this.confState, this.id);
+  }
+
+  private progressOf(id: NodeId): Progress {
+    const found = this.progress.get(id);
+    assert(found !== undefined, `no progress for node ${id}`);
+    return found;
+  }
+
+  private newProgress(id: NodeId): Progress {
+    const progress = new Progress({
+      next: this.log.lastIndex() + 1,
+      isLearner: isLearner(this.confState, id),
+      maxInflightAppends: this.config.maxInflightAppends,
+    });
+    if (id === this.id) {
+      progress.match = this.log.stableIndex;
+      progress.recentActive = true;
+    }
+    return progress;
+  }
+
+  private displayedRole(): Role {
+    if (this.role === "follower" && isLearner(this.confState, this.id)) return "learner";
+    return this.role;
+  }
+
+  private softState(): SoftState {
+    return { leader: this.leader, role: this.displayedRole() };
+  }
+
+  private hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  private readyInputs(): Parameters<ReadyTracker["build"]>[0] {
+    return {
+      log: this.log,
+      softState: this.softState(),
+      hardState: this.hardState(),
+      messages: this.messages,
+      readStates: this.readStates,
+      snapshot: this.snapshotToInstall,
+    };
+  }
+}
+
+function lastConfChangeIndex(entries: readonly Entry[]): number {
+  for (let position = entries.length - 1; position >= 0; position -= 1) {
+    const entry = entries[position] as Entry;
+    if (entry.type === "confChange") return entry.index;
+  }
+  return 0;
+}
+
+function validateConfig(config: RaftConfig): void {
+  const problems: string[] = [];
+  if (!Number.isSafeInteger(config.id) || config.id <= 0) problems.push(`id ${config.id} must be a positive integer`);
+  if (!Number.isInteger(config.heartbeatTicks) || config.heartbeatTicks < 1) problems.push(`heartbeatTicks ${config.heartbeatTicks} must be at least 1`);
+  if (!(config.electionTicks > config.heartbeatTicks)) problems.push(`electionTicks ${config.electionTicks} must exceed heartbeatTicks ${config.heartbeatTicks}`);
+  if (!Number.isInteger(config.maxEntriesPerAppend) || config.maxEntriesPerAppend < 1) problems.push(`maxEntriesPerAppend ${config.maxEntriesPerAppend} must be at least 1`);
+  if (!Number.isInteger(config.maxInflightAppends) || config.maxInflightAppends < 1) problems.push(`maxInflightAppends ${config.maxInflightAppends} must be at least 1`);
+  if (problems.length > 0) throw new WalnutError("BAD_CONFIG", `Cannot start raft node: ${problems.join("; ")}`);
+}
