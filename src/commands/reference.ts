@@ -1,0 +1,76 @@
+/**
+ * docs/commands.md, generated from the command table so the reference cannot drift from
+ * the code: `node dist/commands/reference.js > docs/commands.md`. A test fails when the
+ * committed file is stale. Connection-level commands (AUTH, HELLO, MULTI, ...) are listed
+ * by hand at the end because they live in the server, not in the table.
+ */
+import { fileURLToPath } from "node:url";
+import { commandTable } from "./table.js";
+
+const connectionCommands: Array<[string, string]> = [
+  ["PING [message]", "Answers PONG, or the message"],
+  ["ECHO message", "Answers the message"],
+  ["AUTH [username] password", "Authenticates the connection"],
+  ["HELLO [2|3] [AUTH username password] [SETNAME name]", "Chooses RESP2 or RESP3, optionally authenticating"],
+  ["QUIT / RESET", "Closes the connection / resets its state"],
+  ["SELECT 0", "Database 0 is the only one; use collections instead"],
+  ["USE collection", "Runs later commands of this connection in a collection"],
+  ["MULTI / EXEC / DISCARD", "An atomic, all-or-nothing transaction logged as one entry"],
+  ["WATCH key [key ...] / UNWATCH", "EXEC answers nil when a watched key's version changed"],
+  ["COLLECTION EXPORT name path / COLLECTION IMPORT path name hash|ordered", "LokiKV's persist and load-as-other-type"],
+  ["SAVE / BGSAVE / LASTSAVE", "Takes a checkpoint now (in the background) / when the last one finished"],
+  ["FLUSHALL", "Empties every collection"],
+  ["INFO [section ...]", "server, clients, memory, persistence, stats, replication, wal, collections, keyspace"],
+  ["CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL", "Connection introspection"],
+  ["COMMAND [COUNT|LIST|INFO|DOCS]", "This table, for clients"],
+  ["CONFIG GET pattern / CONFIG SET name value", "Run-time settings (requirepass, maxclients, timeout)"],
+  ["TIME", "Server time"],
+];
+
+export function commandsReference(): string {
+  const rows = [...commandTable.values()]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((spec) => {
+      const arity = spec.arity >= 0 ? `${spec.arity - 1}` : `${-spec.arity - 1}+`;
+      return `| \`${spec.name}\` | ${arity} | ${spec.flags.join(", ")} | ${spec.summary} |`;
+    });
+  return `# Commands
+
+Generated from the command table (\`src/commands/table.ts\`) by
+\`node dist/commands/reference.js > docs/commands.md\`; do not edit by hand. The same table
+serves RESP, HTTP and the embedded API (\`db.command(...)\`).
+
+Arguments counts exclude the command name ("2+" = at least two). \`write\` commands become
+log entries and answer once committed; \`readonly\` ones run on the read path.
+
+| command | arguments | flags | what it does |
+| --- | --- | --- | --- |
+${rows.join("\n")}
+
+## Connection commands (RESP server)
+
+| command | what it does |
+| --- | --- |
+${connectionCommands.map(([usage, what]) => `| \`${usage}\` | ${what} |`).join("\n")}
+
+## Where walnut differs from Redis, on purpose
+
+- **Typed values.** \`SET k v AS integer|float|boolean|blob\` stores a typed value (LokiKV's
+  types); \`TYPE\` names them: string, blob, integer, float, boolean, list, hyperloglog.
+  \`INCR\` on a string that holds an integer stores an integer. \`GET\` of an integer, float or
+  boolean answers its text; \`GET\` of a HyperLogLog answers WRONGTYPE.
+- **Transactions are all or nothing.** Redis' EXEC runs the remaining commands when one
+  fails at run time; walnut undoes the whole transaction and answers
+  \`EXECABORT Transaction discarded: command <n> (<NAME>) failed: <error>\`.
+- **Versions.** Every key carries the log index of its last write (\`VERSION key\`);
+  WATCH compares versions, so a write by the same client also aborts its EXEC (as in Redis).
+- **Collections** replace numbered databases: \`COLLECTION CREATE name hash|ordered\`,
+  \`USE name\`, \`RANGE start end [LIMIT n]\` on ordered collections.
+- **Floats** are IEEE doubles (Redis uses long doubles): \`INCRBYFLOAT\` of 0.1 and 0.2 gives
+  0.30000000000000004.
+- **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
+  cursor starts a new full iteration rather than failing.
+`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(commandsReference());
