@@ -12,6 +12,16 @@ export interface RespServer {
   close(): Promise<void>;
 }
 
+/**
+ * Answers a connection over --maxclients with Redis' error and closes it. The socket is
+ * never read, so it is destroyed once the reply is sent rather than left waiting for the
+ * peer's FIN; and a reset from the peer must not become an uncaught 'error'.
+ */
+function refuse(socket: Socket): void {
+  socket.on("error", () => socket.destroy());
+  socket.end("-ERR max number of clients reached\r\n", () => socket.destroy());
+}
+
 export async function startRespServer(
   context: ServerContext,
   options: { host: string; port: number; tls?: TlsOptions },
@@ -19,8 +29,8 @@ export async function startRespServer(
   const accept = (socket: Socket): void => {
     context.stats.connectionsReceived += 1;
     if (context.clients.size >= context.settings.maxClients) {
+      refuse(socket);
       context.stats.connectionsRejected += 1;
-      socket.end("-ERR max number of clients reached\r\n");
       return;
     }
     const connection = new Connection(socket, context);
