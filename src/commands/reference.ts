@@ -32,7 +32,7 @@ export function commandsReference(): string {
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((spec) => {
       const arity = spec.arity >= 0 ? `${spec.arity - 1}` : `${-spec.arity - 1}+`;
-      return `| \`${spec.name}\` | ${arity} | ${spec.flags.join(", ")} | ${spec.summary} |`;
+      return `| \`${spec.name}\` | ${arity} | ${spec.flags.join(", ")} | ${spec.summary.replace(/\|/g, "\\|")} |`;
     });
   return `# Commands
 
