@@ -189,6 +189,7 @@ export class Connection implements ClientHandle {
       this.unfinishedWrites -= 1;
       this.drainSlots();
       this.flush();
+      this.endIfAnswered();
     };
     this.lastWrite = pending.then(fill, (error: unknown) =>
       fill({ type: "error", text: `ERR ${error instanceof Error ? error.message : String(error)}` }),
