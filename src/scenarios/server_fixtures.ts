@@ -1,0 +1,166 @@
+/**
+ * Helpers shared by the server fault tests (server_fuzz, server_limits, server_crash):
+ * a seeded PRNG, raw sockets that talk bytes and report how the server ended the
+ * conversation, polling for a condition instead of sleeping, and free loopback ports.
+ *
+ * Nothing here asserts on timing: every wait is "until a condition holds", with a
+ * generous guard that only turns a hang into a clear failure.
+ */
+import { createServer, connect, type Socket } from "node:net";
+import { ReplyParser } from "../server/resp/reply_parser.js";
+import type { Reply } from "../commands/reply.js";
+
+/** How long a wait may last before it is reported as a hang. */
+export const WAIT_GUARD_MS = 60_000;
+/** How often a wait checks its condition. */
+const POLL_INTERVAL_MS = 10;
+
+/** True when WALNUT_DEEP asks for the long runs. */
+export const DEEP = (process.env.WALNUT_DEEP ?? "") !== "" && process.env.WALNUT_DEEP !== "0";
+
+/** mulberry32: a small seeded PRNG, so that a failing run replays from its seed. */
+export class Random {
+  private state: number;
+
+  constructor(readonly seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let mixed = this.state;
+    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** An integer in [0, bound). */
+  below(bound: number): number {
+    return Math.floor(this.next() * bound);
+  }
+
+  pick<T>(choices: readonly T[]): T {
+    return choices[this.below(choices.length)] as T;
+  }
+
+  bytes(length: number): Buffer {
+    const bytes = Buffer.allocUnsafe(length);
+    for (let index = 0; index < length; index++) bytes[index] = this.below(256);
+    return bytes;
+  }
+}
+
+/** The seed of this run: WALNUT_FUZZ_SEED replays one, otherwise a fresh one. */
+export function runSeed(): number {
+  const asked = process.env.WALNUT_FUZZ_SEED;
+  if (asked !== undefined && asked !== "") return Number(asked) >>> 0;
+  return Math.floor(Math.random() * 2 ** 32) >>> 0;
+}
+
+/** Polls `condition` until it holds; throws naming `what` if the guard runs out. */
+export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, guardMs = WAIT_GUARD_MS): Promise<void> {
+  const deadline = Date.now() + guardMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Gave up waiting (${guardMs} ms) until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+/** A free loopback port: bind a temporary server to port 0, note its port, close it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A raw client socket that records every byte the server sends and whether (and when)
+ * the server closed the connection.
+ */
+export class RawClient {
+  readonly socket: Socket;
+  private received: Buffer[] = [];
+  receivedBytes = 0;
+  closed = false;
+  readonly connected: Promise<void>;
+  readonly closedPromise: Promise<void>;
+
+  constructor(port: number, options: { read?: boolean } = {}) {
+    this.socket = connect(port, "127.0.0.1");
+    this.socket.on("error", () => undefined);
+    this.connected = new Promise((resolve) => this.socket.once("connect", () => resolve()));
+    this.closedPromise = new Promise((resolve) =>
+      this.socket.once("close", () => {
+        this.closed = true;
+        resolve();
+      }),
+    );
+    if (options.read === false) this.socket.pause();
+    else {
+      this.socket.on("data", (chunk: Buffer) => {
+        this.received.push(chunk);
+        this.receivedBytes += chunk.length;
+      });
+    }
+  }
+
+  /** Everything received so far, as a byte string. */
+  text(): string {
+    return Buffer.concat(this.received).toString("latin1");
+  }
+
+  /** The replies received so far, and the protocol error the bytes contain, if any. */
+  replies(): { replies: Reply[]; malformed: string | null } {
+    const parser = new ReplyParser();
+    parser.feed(Buffer.concat(this.received));
+    const replies: Reply[] = [];
+    try {
+      for (let reply = parser.next(); reply !== null; reply = parser.next()) replies.push(reply);
+    } catch (error) {
+      return { replies, malformed: error instanceof Error ? error.message : String(error) };
+    }
+    return { replies, malformed: parser.pendingBytes === 0 ? null : `${parser.pendingBytes} trailing bytes` };
+  }
+
+  /** Writes `bytes`, resolving once they are handed to the kernel (or the socket died). */
+  write(bytes: string | Buffer): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed) return resolve();
+      this.socket.write(bytes, () => resolve());
+    });
+  }
+
+  /** Resolves once the server has sent at least `bytes` bytes or closed the connection. */
+  async receivedAtLeast(bytes: number, guardMs = WAIT_GUARD_MS): Promise<void> {
+    await waitUntil(`${bytes} bytes arrived (have ${this.receivedBytes})`, () => this.closed || this.receivedBytes >= bytes, guardMs);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Sends `bytes` on a fresh connection and returns what came back once the server closed it. */
+export async function exchangeUntilClosed(port: number, bytes: string | Buffer): Promise<RawClient> {
+  const client = new RawClient(port);
+  await client.connected;
+  await client.write(bytes);
+  await waitUntil("the server closed the connection", () => client.closed);
+  return client;
+}
+
+/** Sends `bytes` on a fresh connection and waits for exactly `expected` bytes of reply. */
+export async function exchange(port: number, bytes: string | Buffer, expected: string): Promise<RawClient> {
+  const client = new RawClient(port);
+  await client.connected;
+  await client.write(bytes);
+  await client.receivedAtLeast(Buffer.byteLength(expected, "latin1"));
+  return client;
+}
