@@ -1,0 +1,207 @@
+/**
+ * A tiny in-memory cluster for the core's tests: a Map of RaftNode, a "disk" per node
+ * (what its Readys persisted), and a network that delivers every Ready's messages after
+ * the Ready was persisted, until the cluster is quiet. Links can be cut and messages
+ * filtered; nothing is random except the nodes' injected PRNGs, so every test replays.
+ *
+ * This is test support, not a simulator (src/sim/ is): no delays, no reordering.
+ */
+import { assert } from "../lib/assert.js";
+import { createMessage } from "./message.js";
+import { RaftNode } from "./raft.js";
+import type { ConfState, Entry, HardState, Message, NodeId, RaftConfig, RaftInitialState, ReadState, SnapshotMetadata } from "./types.js";
+
+/** A seeded PRNG (mulberry32): the nodes' `random`. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
+    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const ELECTION_TICKS = 10;
+export const HEARTBEAT_TICKS = 1;
+
+export function testConfig(id: NodeId, overrides: Partial<RaftConfig> = {}): RaftConfig {
+  return {
+    id,
+    electionTicks: ELECTION_TICKS,
+    heartbeatTicks: HEARTBEAT_TICKS,
+    random: seededRandom(id * 7919),
+    preVote: false,
+    checkQuorum: false,
+    maxEntriesPerAppend: 64,
+    maxInflightAppends: 8,
+    ...overrides,
+  };
+}
+
+/** What a node's driver made durable, and what it applied. */
+export interface Disk {
+  hardState: HardState;
+  snapshot: SnapshotMetadata;
+  entries: Entry[];
+  applied: Entry[];
+  readStates: ReadState[];
+  installedSnapshots: SnapshotMetadata[];
+}
+
+export function entry(index: number, term: number, data = ""): Entry {
+  return { index, term, type: "normal", data: new TextEncoder().encode(data) };
+}
+
+export function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+export function text(data: Uint8Array): string {
+  return new TextDecoder().decode(data);
+}
+
+export interface ClusterOptions {
+  voters: NodeId[];
+  learners?: NodeId[];
+  config?: Partial<RaftConfig>;
+  /** Per-node starting log and term (default: empty log, term 0). */
+  initial?: Map<NodeId, { entries: Entry[]; term: number; commit?: number }>;
+}
+
+export class Cluster {
+  readonly nodes = new Map<NodeId, RaftNode>();
+  readonly disks = new Map<NodeId, Disk>();
+  /** Every message delivered (or dropped), in order: tests count round trips with it. */
+  readonly sent: Message[] = [];
+  /** Return false to drop a message. */
+  filter: (message: Message) => boolean = () => true;
+  private readonly cut = new Set<string>();
+  private queue: Message[] = [];
+
+  constructor(private readonly options: ClusterOptions) {
+    const learners = options.learners ?? [];
+    for (const id of [...options.voters, ...learners]) {
+      this.add(id, { voters: options.voters, learners });
+    }
+  }
+
+  /** Starts node `id` with membership `confState` (a joining node passes an empty one). */
+  add(id: NodeId, confState: ConfState): RaftNode {
+    const start = this.options.initial?.get(id);
+    const entries = start?.entries ?? [];
+    const initial: RaftInitialState = {
+      hardState: { term: start?.term ?? 0, vote: 0, commit: start?.commit ?? 0 },
+      confState,
+      snapshot: { index: 0, term: 0, confState },
+      entries,
+    };
+    const node = new RaftNode(testConfig(id, this.options.config), initial);
+    this.nodes.set(id, node);
+    this.disks.set(id, { hardState: initial.hardState, snapshot: initial.snapshot, entries: [...entries], applied: [], readStates: [], installedSnapshots: [] });
+    return node;
+  }
+
+  node(id: NodeId): RaftNode {
+    const found = this.nodes.get(id);
+    assert(found !== undefined, `no node ${id}`);
+    return found;
+  }
+
+  disk(id: NodeId): Disk {
+    const found = this.disks.get(id);
+    assert(found !== undefined, `no disk ${id}`);
+    return found;
+  }
+
+  /** Cuts every link to and from `id`. */
+  isolate(id: NodeId): void {
+    for (const other of this.nodes.keys()) {
+      if (other === id) continue;
+      this.cut.add(`${id}->${other}`);
+      this.cut.add(`${other}->${id}`);
+    }
+  }
+
+  heal(): void {
+    this.cut.clear();
+  }
+
+  /** Handles every node's Ready once (persist, install, queue messages, apply, advance). */
+  handleReadies(): void {
+    for (const [id, node] of this.nodes) {
+      while (node.hasReady()) {
+        const ready = node.ready();
+        const disk = this.disk(id);
+        if (ready.hardState !== null) disk.hardState = ready.hardState;
+        if (ready.snapshot !== null) {
+          disk.snapshot = ready.snapshot;
+          disk.entries = [];
+          disk.installedSnapshots.push(ready.snapshot);
+        }
+        for (const each of ready.entries) {
+          disk.entries = disk.entries.filter((kept) => kept.index < each.index);
+          disk.entries.push(each);
+        }
+        this.queue.push(...ready.messages);
+        disk.applied.push(...ready.committedEntries);
+        disk.readStates.push(...ready.readStates);
+        node.advance(ready);
+      }
+    }
+  }
+
+  /** Delivers the queued messages once; returns how many were queued. */
+  deliverQueued(): number {
+    const batch = this.queue;
+    this.queue = [];
+    for (const message of batch) this.deliver(message);
+    return batch.length;
+  }
+
+  /** Handles Readys and delivers messages until nothing moves. */
+  stabilize(maxRounds = 1000): void {
+    for (let round = 0; round < maxRounds; round += 1) {
+      this.handleReadies();
+      if (this.deliverQueued() === 0) return;
+    }
+    assert(false, `cluster did not settle in ${maxRounds} rounds`);
+  }
+
+  tick(id: NodeId, times = 1): void {
+    for (let count = 0; count < times; count += 1) {
+      this.node(id).tick();
+      this.stabilize();
+    }
+  }
+
+  tickAll(times = 1): void {
+    for (let count = 0; count < times; count += 1) {
+      for (const node of this.nodes.values()) node.tick();
+      this.stabilize();
+    }
+  }
+
+  /** Ids of the nodes that believe they lead. */
+  leaders(): NodeId[] {
+    return [...this.nodes].filter(([, node]) => node.status().role === "leader").map(([id]) => id);
+  }
+
+  elect(id: NodeId): void {
+    this.node(id).campaign();
+    this.stabilize();
+    assert(this.node(id).status().role === "leader", `node ${id} did not win its election`);
+  }
+
+  private deliver(message: Message): void {
+    this.sent.push(message);
+    if (this.cut.has(`${message.from}->${message.to}`) || !this.filter(message)) return;
+    const target = this.nodes.get(message.to);
+    if (target === undefined) return;
+    target.step(message);
+    if (message.type === "snapshot") {
+      // The leader's driver streamed the snapshot; it reports the outcome to its node.
+      this.node(message.from).step(createMessage({ type: "snapshotStatus", from: message.to, to: message.from }));
+    }
+  }
+}
