@@ -3,12 +3,13 @@
  * with both numbers zero-padded to 20 digits (so names sort like the numbers), the
  * temporary name a checkpoint is written under before its rename, the set of temporary
  * files this process is writing right now (so that cleaning up stale ones never removes
- * a live one), and fsync of a directory.
+ * a live one), fsync of a directory, and which errors are the file system's.
  */
 import { randomBytes } from "node:crypto";
 import { open, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { assert } from "../lib/assert.js";
+import { WalnutError, systemErrorCode } from "../lib/errors.js";
 
 const NUMBER_DIGITS = 20;
 const CHECKPOINT_NAME = /^(\d{20})-(\d{20})\.ckpt$/;
@@ -62,6 +63,15 @@ export async function syncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * True for an error from the operating system (ENOSPC, EIO, EACCES, ...): those are what
+ * CHECKPOINT_IO reports. Node's own argument errors (ERR_*) and walnut's are not.
+ */
+export function isSystemError(error: unknown): boolean {
+  const code = systemErrorCode(error);
+  return code !== undefined && !(error instanceof WalnutError) && !code.startsWith("ERR_");
 }
 
 /** Removes a file if it exists; failing to remove is not worth a second error. */

@@ -33,6 +33,9 @@ import { assert, unreachable } from "../lib/assert.js";
 import { limits } from "../lib/limits.js";
 import type { ByteReader, ByteWriter } from "./binary.js";
 
+const INTEGER_MIN = -(2n ** 63n);
+const INTEGER_MAX = 2n ** 63n - 1n;
+
 /** Registers in a HyperLogLog value (Redis' dense representation: 2^14). */
 export const HYPERLOGLOG_REGISTERS = 16384;
 
@@ -93,9 +96,12 @@ function writeValue(writer: ByteWriter, item: Item): void {
       writer.latin1(value);
       return;
     }
-    case "integer":
-      writer.i64(item.value as bigint);
+    case "integer": {
+      const value = item.value as bigint;
+      assert(value >= INTEGER_MIN && value <= INTEGER_MAX, `integer ${value} beyond signed 64 bits`);
+      writer.i64(value);
       return;
+    }
     case "float":
       writer.f64(item.value as number);
       return;

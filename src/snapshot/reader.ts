@@ -11,10 +11,10 @@ import { open, type FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
 import { inflateRaw } from "node:zlib";
 import { createCollection, type Collection } from "../engine/collection.js";
-import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
+import { WalnutError, describeError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import { ByteReader, MalformedInput } from "./binary.js";
-import { displayName } from "./checkpoint_files.js";
+import { displayName, isSystemError } from "./checkpoint_files.js";
 import {
   BLOCK_BYTES_MAX,
   BLOCK_PREFIX_BYTES,
@@ -71,7 +71,7 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
     if (error instanceof Damage) {
       throw new WalnutError("CHECKPOINT_CORRUPT", `Cannot read checkpoint ${displayName(path)}: ${error.message}`);
     }
-    if (!(error instanceof WalnutError) && systemErrorCode(error) !== undefined) {
+    if (isSystemError(error)) {
       throw new WalnutError("CHECKPOINT_IO", `Cannot read checkpoint ${displayName(path)}: ${describeError(error)}`, {
         cause: error,
       });

@@ -30,7 +30,7 @@ export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
     names = await readdir(dir);
   } catch (error) {
     if (systemErrorCode(error) === "ENOENT") return [];
-    throw error;
+    throw new WalnutError("CHECKPOINT_IO", `Cannot list checkpoints in ${dir}: ${describeError(error)}`, { cause: error });
   }
   const checkpoints: CheckpointFile[] = [];
   for (const name of names) {

@@ -1,11 +1,12 @@
 /**
  * Writes a checkpoint (format.ts) from an EngineView while the node keeps serving.
  *
- * The view is serialized in slices: each slice encodes up to `sliceKeys` entries (fewer
- * if they reach 1 MiB or take 10 ms) synchronously, hands the bytes to zlib (which deflates on libuv's thread pool, a few
- * blocks at a time), and yields to the event loop with setImmediate before the next one.
- * So the event loop is never held for longer than one slice takes to encode, whatever the
- * number of keys. Blocks are written to the file in order as their compression finishes.
+ * The view is serialized in slices: each slice synchronously encodes up to `sliceKeys`
+ * entries (fewer if they reach 1 MiB or take 10 ms), hands the bytes to zlib (which
+ * deflates on libuv's thread pool, two blocks at a time at most), and yields to the event
+ * loop with setImmediate before the next one. So the event loop is never held for longer
+ * than one slice, whatever the number of keys. Blocks are written to the file in order as
+ * their compression finishes.
  *
  * Durability: the file is written under a temporary name, fsynced, renamed to
  * `<index>-<term>.ckpt`, and its directory fsynced. On any failure the temporary file is
@@ -18,13 +19,14 @@ import { promisify } from "node:util";
 import { deflateRaw } from "node:zlib";
 import type { EngineView } from "../engine/engine.js";
 import { assert } from "../lib/assert.js";
-import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
+import { WalnutError, describeError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import { ByteWriter } from "./binary.js";
 import {
   checkpointFileName,
   claimTemporaryPath,
   forgetTemporaryPath,
+  isSystemError,
   removeQuietly,
   syncDirectory,
 } from "./checkpoint_files.js";
@@ -138,7 +140,7 @@ function encodeMetadata(metadata: Record<string, unknown>, path: string): string
 
 /** System errors (ENOSPC, EIO, ...) become CHECKPOINT_IO; walnut's own errors and bugs pass through. */
 function asCheckpointError(error: unknown, path: string): unknown {
-  if (error instanceof WalnutError || systemErrorCode(error) === undefined) return error;
+  if (!isSystemError(error)) return error;
   return new WalnutError("CHECKPOINT_IO", `Cannot write checkpoint ${path}: ${describeError(error)}`, { cause: error });
 }
 
