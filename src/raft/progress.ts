@@ -43,6 +43,11 @@ export class InflightAppends {
     this.lastIndexes.splice(0, freed);
   }
 
+  /** Forgets the oldest append: lets a peer whose acknowledgements were lost make progress. */
+  freeOldest(): void {
+    this.lastIndexes.shift();
+  }
+
   reset(): void {
     this.lastIndexes.length = 0;
   }

@@ -627,6 +627,9 @@ export class RaftNode implements RaftCore {
 
   private handleHeartbeatResponse(response: Message, peer: Progress): void {
     peer.probeSent = false;
+    // A full window whose appends were lost would never reopen: the peer is alive, so
+    // free a slot; if appends were lost, the next one is rejected and we probe again.
+    if (peer.state === "replicate" && peer.inflight.isFull()) peer.inflight.freeOldest();
     if (peer.match < this.log.lastIndex()) this.sendAppend(response.from, { sendIfEmpty: true });
     if (response.context.length === 0) return;
     const acknowledgedBy = this.reads.acknowledge(response.from, response.context);

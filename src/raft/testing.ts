@@ -76,6 +76,8 @@ export class Cluster {
   readonly sent: Message[] = [];
   /** Return false to drop a message. */
   filter: (message: Message) => boolean = () => true;
+  /** Changes a message in flight (a test shortening an append, say). */
+  rewrite: (message: Message) => Message = (message) => message;
   private readonly cut = new Set<string>();
   private queue: Message[] = [];
 
@@ -151,6 +153,11 @@ export class Cluster {
     }
   }
 
+  /** Messages handed out by Readys and not yet delivered. */
+  pending(): readonly Message[] {
+    return this.queue;
+  }
+
   /** Delivers the queued messages once; returns how many were queued. */
   deliverQueued(): number {
     const batch = this.queue;
@@ -193,7 +200,8 @@ export class Cluster {
     assert(this.node(id).status().role === "leader", `node ${id} did not win its election`);
   }
 
-  private deliver(message: Message): void {
+  private deliver(original: Message): void {
+    const message = this.rewrite(original);
     this.sent.push(message);
     if (this.cut.has(`${message.from}->${message.to}`) || !this.filter(message)) return;
     const target = this.nodes.get(message.to);

@@ -1,0 +1,162 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { Cluster, bytes, entry, text } from "./testing.js";
+import type { Entry, Message } from "./types.js";
+
+function terms(entries: readonly Entry[]): number[] {
+  return entries.map((each) => each.term);
+}
+
+function payloads(entries: readonly Entry[]): string[] {
+  return entries.filter((each) => each.data.length > 0).map((each) => text(each.data));
+}
+
+test("a new leader appends an empty normal entry of its term", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3] });
+  cluster.elect(1);
+  const [first] = cluster.disk(1).entries;
+  assert.deepEqual(first, { index: 1, term: 1, type: "normal", data: new Uint8Array(0) });
+  for (const id of [1, 2, 3]) assert.equal(cluster.node(id).status().commit, 1);
+});
+
+test("a proposal is replicated, committed by a majority and applied everywhere", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3] });
+  cluster.elect(1);
+  const result = cluster.node(1).propose(bytes("set a 1"));
+  assert.deepEqual(result, { ok: true, index: 2 });
+  cluster.stabilize();
+  for (const id of [1, 2, 3]) assert.deepEqual(payloads(cluster.disk(id).applied), ["set a 1"]);
+});
+
+test("a single-voter group commits an entry when the Ready that carried it is advanced", () => {
+  const cluster = new Cluster({ voters: [1] });
+  const node = cluster.node(1);
+  node.campaign();
+  node.propose(bytes("x"));
+  const first = node.ready();
+  assert.deepEqual(first.entries.map((each) => each.index), [1, 2]);
+  assert.equal(first.committedEntries.length, 0, "nothing commits before it is durable");
+  node.advance(first);
+  const second = node.ready();
+  assert.equal(second.hardState?.commit, 2);
+  assert.deepEqual(payloads(second.committedEntries), ["x"]);
+  node.advance(second);
+  assert.equal(node.status().applied, 2);
+  assert.equal(node.hasReady(), false);
+});
+
+test("entries and the hard state come in the same Ready as the messages that depend on them", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3] });
+  cluster.node(2).campaign();
+  const ready = cluster.node(2).ready();
+  assert.deepEqual(ready.hardState, { term: 1, vote: 2, commit: 0 }, "the self-vote is persisted before vote requests leave");
+  assert.deepEqual(ready.messages.map((each) => each.type), ["vote", "vote"]);
+});
+
+test("a follower forwards a proposal to the leader it knows", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3] });
+  cluster.elect(1);
+  const result = cluster.node(3).propose(bytes("from 3"));
+  assert.deepEqual(result, { ok: false, reason: "not-leader", leader: 1 });
+  cluster.stabilize();
+  for (const id of [1, 2, 3]) assert.deepEqual(payloads(cluster.disk(id).applied), ["from 3"]);
+});
+
+test("a node that knows no leader refuses a proposal without forwarding it", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3] });
+  assert.deepEqual(cluster.node(2).propose(bytes("lost")), { ok: false, reason: "not-leader", leader: 0 });
+  assert.equal(cluster.node(2).hasReady(), false);
+});
+
+test("the leader overwrites a follower's conflicting suffix until all logs match (log matching)", () => {
+  const initial = new Map([
+    [1, { entries: [entry(1, 1), entry(2, 3), entry(3, 3)], term: 3, commit: 1 }],
+    [2, { entries: [entry(1, 1), entry(2, 2), entry(3, 2), entry(4, 2), entry(5, 2)], term: 2, commit: 1 }],
+    [3, { entries: [entry(1, 1), entry(2, 3)], term: 3, commit: 1 }],
+  ]);
+  const cluster = new Cluster({ voters: [1, 2, 3], initial });
+  cluster.elect(1);
+  const expected = [1, 3, 3, 4];
+  for (const id of [1, 2, 3]) assert.deepEqual(terms(cluster.disk(id).entries), expected, `node ${id}`);
+  for (const id of [1, 2, 3]) assert.equal(cluster.node(id).status().commit, 4);
+});
+
+test("an entry of an earlier term is not committed by counting replicas (Figure 8)", () => {
+  // S1 led term 2 and got entry 2 onto S2; S5 led term 3 with its own entry 2. Now S1
+  // leads term 4 and gets its term-2 entry onto S3: a majority holds it, yet it must not
+  // commit, because S5 could still be elected and overwrite it.
+  const initial = new Map([
+    [1, { entries: [entry(1, 1), entry(2, 2)], term: 3, commit: 1 }],
+    [2, { entries: [entry(1, 1), entry(2, 2)], term: 2, commit: 1 }],
+    [3, { entries: [entry(1, 1)], term: 3, commit: 1 }],
+    [4, { entries: [entry(1, 1)], term: 3, commit: 1 }],
+    [5, { entries: [entry(1, 1), entry(2, 3)], term: 3, commit: 1 }],
+  ]);
+  const cluster = new Cluster({ voters: [1, 2, 3, 4, 5], initial, config: { maxEntriesPerAppend: 1 } });
+  cluster.isolate(5);
+  // The no-op of term 4 never arrives: appends reach the followers without it.
+  cluster.rewrite = (message) => ({ ...message, entries: message.entries.filter((each) => each.term !== 4) });
+  cluster.elect(1);
+  assert.equal(cluster.node(1).status().term, 4);
+  assert.deepEqual(terms(cluster.disk(3).entries), [1, 2], "a majority (S1, S2, S3) holds entry 2");
+  assert.equal(cluster.node(1).status().commit, 1, "entry 2 is from term 2: not committed by counting");
+  cluster.rewrite = (message) => message;
+  cluster.heal();
+  cluster.tickAll(2);
+  for (const id of [1, 2, 3, 4, 5]) {
+    assert.deepEqual(terms(cluster.disk(id).entries), [1, 2, 4], `node ${id}`);
+    assert.equal(cluster.node(id).status().commit, 3, "the term-4 entry commits, and entry 2 with it");
+  }
+});
+
+test("fast backtracking finds the match point in a few round trips, not one per entry", () => {
+  const stale = Array.from({ length: 50 }, (_, offset) => entry(offset + 2, 2));
+  const initial = new Map([
+    [1, { entries: [entry(1, 1), entry(2, 3)], term: 3, commit: 1 }],
+    [2, { entries: [entry(1, 1), entry(2, 3)], term: 3, commit: 1 }],
+    [3, { entries: [entry(1, 1), ...stale], term: 2, commit: 1 }],
+  ]);
+  const cluster = new Cluster({ voters: [1, 2, 3], initial });
+  cluster.elect(1);
+  const rejections = cluster.sent.filter((message) => message.type === "appendResponse" && message.from === 3 && message.reject);
+  assert.ok(rejections.length <= 2, `${rejections.length} rejections`);
+  assert.deepEqual(terms(cluster.disk(3).entries), [1, 3, 4]);
+});
+
+test("an append message carries at most maxEntriesPerAppend entries", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3], config: { maxEntriesPerAppend: 2 } });
+  cluster.elect(1);
+  cluster.isolate(3);
+  for (let count = 0; count < 9; count += 1) cluster.node(1).propose(bytes(`p${count}`));
+  cluster.stabilize();
+  cluster.heal();
+  cluster.tickAll(1);
+  const appendsToThree = cluster.sent.filter((message: Message) => message.type === "append" && message.to === 3);
+  assert.ok(appendsToThree.every((message) => message.entries.length <= 2));
+  assert.equal(payloads(cluster.disk(3).applied).length, 9);
+});
+
+test("a follower in replicate state gets at most maxInflightAppends unacknowledged appends", () => {
+  const cluster = new Cluster({ voters: [1, 2], config: { maxEntriesPerAppend: 1, maxInflightAppends: 3 } });
+  cluster.elect(1);
+  const leader = cluster.node(1);
+  for (let count = 0; count < 10; count += 1) leader.propose(bytes(`p${count}`));
+  cluster.handleReadies();
+  const appends = cluster.pending().filter((message) => message.type === "append" && message.to === 2);
+  assert.equal(appends.length, 3, "pipelined up to the window, then paused");
+  assert.deepEqual(leader.status().progress.get(2)?.state, "replicate");
+  cluster.stabilize(); // acknowledgements reopen the window
+  assert.equal(cluster.node(2).status().lastIndex, 11);
+});
+
+test("committed entries reach every follower, including through heartbeats after a partition", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3] });
+  cluster.elect(1);
+  cluster.isolate(2);
+  cluster.node(1).propose(bytes("while 2 was away"));
+  cluster.stabilize();
+  assert.deepEqual(payloads(cluster.disk(2).applied), []);
+  cluster.heal();
+  cluster.tick(1);
+  assert.deepEqual(payloads(cluster.disk(2).applied), ["while 2 was away"]);
+});
