@@ -4,9 +4,11 @@
  */
 import { runWalBench } from "./wal.js";
 import { runCheckpointStallBench } from "./checkpoint_stall.js";
+import { runRespBench } from "./resp.js";
 
 const benches: Record<string, () => Promise<void>> = {
   wal: runWalBench,
+  resp: runRespBench,
   checkpoint: async () => {
     const keys = Number(process.env.WALNUT_BENCH_KEYS ?? 1_000_000);
     const result = await runCheckpointStallBench({ keys });

@@ -1,0 +1,320 @@
+/**
+ * `npm run bench -- resp`: walnut's RESP server beside redis-server, same machine, same run,
+ * same redis-benchmark commands.
+ *
+ * (a) Speed: SET and GET, `redis-benchmark -c 50 -n 200000` at -P 1 and -P 16, walnut
+ *     --fsync no against redis with no persistence (`--save '' --appendonly no`).
+ *     Goals: walnut/redis >= 0.7 at -P 1, >= 0.5 at -P 16.
+ * (b) Durable SET at -c 50 -P 1: walnut --fsync always against redis `--appendonly yes
+ *     --appendfsync always`. Goal >= 1.0 (group commit should beat one fsync per loop turn).
+ * (c) Memory per key: 1,000,000 `SET key:<i> <16 bytes>` streamed with `redis-cli --pipe`
+ *     into a fresh server, resident memory (VmRSS) before and after. Goal: walnut within
+ *     1.5x redis.
+ * (d) Where walnut's time goes: a CPU profile (`node --cpu-prof`) of walnut under
+ *     `redis-benchmark -t get,set -P 16 -c 50`, top functions by self time.
+ *
+ * Environment: WALNUT_BENCH_REQUESTS (200000), WALNUT_BENCH_DURABLE_REQUESTS (50000),
+ * WALNUT_BENCH_KEYS (1000000), WALNUT_BENCH_ROUNDS (1; the median of the rounds is shown).
+ * redis-benchmark and redis-cli are required; without redis-server only walnut's figures
+ * are printed.
+ */
+import { spawn } from "node:child_process";
+import { open as openFile, mkdtemp, rm } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readOnlyCpuProfile, summarizeCpuProfile } from "./resp_profile.js";
+import { isInstalled, startRedis, startWalnut, type BenchServer } from "./resp_servers.js";
+
+const CLIENTS = 50;
+const REQUESTS = Number(process.env.WALNUT_BENCH_REQUESTS ?? 200_000);
+const DURABLE_REQUESTS = Number(process.env.WALNUT_BENCH_DURABLE_REQUESTS ?? 50_000);
+const MEMORY_KEYS = Number(process.env.WALNUT_BENCH_KEYS ?? 1_000_000);
+const ROUNDS = Number(process.env.WALNUT_BENCH_ROUNDS ?? 1);
+const MEMORY_VALUE_BYTES = 16;
+/** Commands per chunk when writing the --pipe stream to its file. */
+const PIPE_CHUNK_COMMANDS = 10_000;
+/** Time for the server to settle (walnut: finish applying, let the GC run) before reading RSS. */
+const MEMORY_SETTLE_MS = 2000;
+const PROFILE_TOP_FUNCTIONS = 20;
+const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const INSTALL_HINT = "sudo apt-get install redis-server redis-tools";
+
+type Line = (text: string) => void;
+const line: Line = (text) => void process.stdout.write(`${text}\n`);
+
+interface SpeedRow {
+  test: string;
+  redisRps: number | null;
+  walnutRps: number;
+  goal: number;
+}
+
+export async function runRespBench(): Promise<void> {
+  line("walnut RESP benchmark (npm run bench -- resp)");
+  if (!isInstalled("redis-benchmark") || !isInstalled("redis-cli")) {
+    line(`redis-benchmark and redis-cli are not installed; they drive this benchmark: ${INSTALL_HINT}`);
+    return;
+  }
+  const withRedis = isInstalled("redis-server");
+  describeMachine();
+  if (!withRedis) line(`redis-server is not installed: walnut's figures only (${INSTALL_HINT})`);
+  const rows = [...(await speedRows(withRedis)), await durableRow(withRedis)];
+  printSpeedTable(rows);
+  await memoryPerKey(withRedis);
+  await profileWalnut();
+}
+
+function describeMachine(): void {
+  const cores = cpus();
+  const load = loadavg().map((value) => value.toFixed(2)).join(" ");
+  line(`machine: ${cores.length} x ${cores[0]?.model ?? "unknown CPU"}; load average ${load} (1/5/15 min)`);
+  if ((loadavg()[0] ?? 0) > cores.length / 2) line("  (the machine is busy with other work: expect noisy figures)");
+}
+
+/** (a): one server pair per run, SET and GET at each pipeline depth, redis first then walnut. */
+async function speedRows(withRedis: boolean): Promise<SpeedRow[]> {
+  line("");
+  line(`(a) speed: walnut --fsync no vs redis with no persistence (--save '' --appendonly no)`);
+  const walnut = await startWalnut({ fsync: "no" });
+  const redis = withRedis ? await startRedis({ appendFsyncAlways: false }) : null;
+  try {
+    const rows: SpeedRow[] = [];
+    for (const pipeline of [1, 16]) {
+      const args = { tests: "set,get", clients: CLIENTS, requests: REQUESTS, pipeline };
+      const walnutRps = await medianRates(walnut, args);
+      const redisRps = redis === null ? null : await medianRates(redis, args);
+      for (const test of ["SET", "GET"]) {
+        rows.push({
+          test: `${test} -c ${CLIENTS} -P ${pipeline} -n ${REQUESTS}`,
+          redisRps: redisRps?.get(test) ?? null,
+          walnutRps: walnutRps.get(test) ?? 0,
+          goal: pipeline === 1 ? 0.7 : 0.5,
+        });
+      }
+    }
+    return rows;
+  } finally {
+    await walnut.stop();
+    await redis?.stop();
+  }
+}
+
+/** (b): durable SET, each server fresh in its own directory. */
+async function durableRow(withRedis: boolean): Promise<SpeedRow> {
+  line(`(b) durable SET: walnut --fsync always vs redis --appendonly yes --appendfsync always`);
+  const args = { tests: "set", clients: CLIENTS, requests: DURABLE_REQUESTS, pipeline: 1 };
+  const walnutRps = await withServer(() => startWalnut({ fsync: "always" }), (server) => medianRates(server, args));
+  const redisRps = withRedis
+    ? await withServer(() => startRedis({ appendFsyncAlways: true }), (server) => medianRates(server, args))
+    : null;
+  return {
+    test: `durable SET -c ${CLIENTS} -P 1 -n ${DURABLE_REQUESTS}`,
+    redisRps: redisRps?.get("SET") ?? null,
+    walnutRps: walnutRps.get("SET") ?? 0,
+    goal: 1.0,
+  };
+}
+
+function printSpeedTable(rows: SpeedRow[]): void {
+  const table = [["test", "redis rps", "walnut rps", "walnut/redis", "goal", ""]];
+  for (const row of rows) {
+    const ratio = row.redisRps === null ? null : row.walnutRps / row.redisRps;
+    table.push([
+      row.test,
+      row.redisRps === null ? "-" : row.redisRps.toFixed(0),
+      row.walnutRps.toFixed(0),
+      ratio === null ? "-" : ratio.toFixed(2),
+      `>= ${row.goal.toFixed(1)}`,
+      ratio === null ? "" : ratio >= row.goal ? "met" : "MISSED",
+    ]);
+  }
+  line("");
+  printTable(table);
+}
+
+/** Text columns (by default the first) are aligned left, figures right. */
+function printTable(table: string[][], options: { textColumns: number[] } = { textColumns: [0] }): void {
+  const widths = (table[0] ?? []).map((_, column) => Math.max(...table.map((row) => (row[column] ?? "").length)));
+  const align = (cell: string, column: number): string =>
+    options.textColumns.includes(column) ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0);
+  for (const row of table) line(`  ${row.map(align).join("  ")}`.trimEnd());
+}
+
+async function withServer<T>(start: () => Promise<BenchServer>, run: (server: BenchServer) => Promise<T>): Promise<T> {
+  const server = await start();
+  try {
+    return await run(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+interface BenchmarkArgs {
+  tests: string;
+  clients: number;
+  requests: number;
+  pipeline: number;
+}
+
+/** Requests per second by test name ("SET", "GET"), the median over ROUNDS runs. */
+async function medianRates(server: BenchServer, args: BenchmarkArgs): Promise<Map<string, number>> {
+  const rounds: Array<Map<string, number>> = [];
+  for (let round = 0; round < ROUNDS; round++) rounds.push(await redisBenchmark(server, args));
+  const medians = new Map<string, number>();
+  for (const test of rounds[0]?.keys() ?? []) {
+    const rates = rounds.map((rates) => rates.get(test) ?? 0).sort((a, b) => a - b);
+    medians.set(test, rates[Math.floor(rates.length / 2)] as number);
+  }
+  return medians;
+}
+
+async function redisBenchmark(server: BenchServer, args: BenchmarkArgs): Promise<Map<string, number>> {
+  const output = await runTool("redis-benchmark", [
+    "-h", "127.0.0.1", "-p", String(server.port),
+    "-t", args.tests, "-c", String(args.clients), "-n", String(args.requests), "-P", String(args.pipeline),
+    "--csv",
+  ]);
+  const rates = parseBenchmarkCsv(output);
+  for (const test of args.tests.toUpperCase().split(",")) {
+    if (!rates.has(test)) throw new Error(`Cannot read redis-benchmark's output: no ${test} row for ${server.label}:\n${output}`);
+  }
+  return rates;
+}
+
+/**
+ * `redis-benchmark --csv` prints a header and one row per test:
+ *   "test","rps","avg_latency_ms",...
+ *   "SET","16583.75","2.931",...
+ */
+export function parseBenchmarkCsv(output: string): Map<string, number> {
+  const rates = new Map<string, number>();
+  for (const text of output.split("\n")) {
+    const match = /^"([^"]+)","([\d.]+)"/.exec(text.trim());
+    if (match !== null) rates.set(match[1] as string, Number(match[2]));
+  }
+  return rates;
+}
+
+/** (c) */
+async function memoryPerKey(withRedis: boolean): Promise<void> {
+  line("");
+  line(`(c) memory: ${MEMORY_KEYS} x SET key:<i> <${MEMORY_VALUE_BYTES} bytes> with redis-cli --pipe, VmRSS before and after`);
+  const dir = await mkdtemp(join(tmpdir(), "walnut-bench-pipe-"));
+  try {
+    const stream = join(dir, "set.resp");
+    await writeSetStream(stream, MEMORY_KEYS);
+    const walnut = await withServer(() => startWalnut({ fsync: "no" }), (server) => loadAndMeasure(server, stream));
+    const redis = withRedis
+      ? await withServer(() => startRedis({ appendFsyncAlways: false }), (server) => loadAndMeasure(server, stream))
+      : null;
+    const table = [["server", "RSS before", "RSS after", "bytes/key", "load keys/s"]];
+    for (const result of [redis, walnut]) {
+      if (result === null) continue;
+      table.push([
+        result.label,
+        `${(result.beforeBytes / 2 ** 20).toFixed(1)} MiB`,
+        `${(result.afterBytes / 2 ** 20).toFixed(1)} MiB`,
+        result.bytesPerKey.toFixed(0),
+        result.keysPerSecond.toFixed(0),
+      ]);
+    }
+    printTable(table);
+    if (redis !== null) {
+      const ratio = walnut.bytesPerKey / redis.bytesPerKey;
+      line(`  walnut/redis bytes per key: ${ratio.toFixed(2)} (goal <= 1.5: ${ratio <= 1.5 ? "met" : "MISSED"})`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The RESP stream `redis-cli --pipe` sends: `SET key:<i> <16 bytes>` for i in [0, keys). */
+async function writeSetStream(path: string, keys: number): Promise<void> {
+  const file = await openFile(path, "w");
+  try {
+    for (let first = 0; first < keys; first += PIPE_CHUNK_COMMANDS) {
+      let chunk = "";
+      for (let i = first; i < Math.min(keys, first + PIPE_CHUNK_COMMANDS); i++) {
+        const key = `key:${i}`;
+        const value = String(i).padStart(MEMORY_VALUE_BYTES, "v");
+        chunk += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`;
+      }
+      await file.write(chunk, null, "latin1");
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+interface MemoryResult {
+  label: string;
+  beforeBytes: number;
+  afterBytes: number;
+  bytesPerKey: number;
+  keysPerSecond: number;
+}
+
+async function loadAndMeasure(server: BenchServer, streamPath: string): Promise<MemoryResult> {
+  const beforeBytes = await server.rssBytes();
+  const started = performance.now();
+  const output = await runTool("redis-cli", ["-h", "127.0.0.1", "-p", String(server.port), "--pipe"], { stdinPath: streamPath });
+  const seconds = (performance.now() - started) / 1000;
+  const summary = /errors: (\d+), replies: (\d+)/.exec(output);
+  if (summary === null || Number(summary[1]) !== 0 || Number(summary[2]) !== MEMORY_KEYS) {
+    throw new Error(`Cannot load keys into ${server.label} with redis-cli --pipe: ${output.trim()}`);
+  }
+  const size = Number((await runTool("redis-cli", ["-h", "127.0.0.1", "-p", String(server.port), "DBSIZE"])).trim());
+  if (size !== MEMORY_KEYS) throw new Error(`Cannot measure memory of ${server.label}: DBSIZE is ${size}, expected ${MEMORY_KEYS}`);
+  await new Promise((resolve) => setTimeout(resolve, MEMORY_SETTLE_MS));
+  const afterBytes = await server.rssBytes();
+  return {
+    label: server.label,
+    beforeBytes,
+    afterBytes,
+    bytesPerKey: (afterBytes - beforeBytes) / MEMORY_KEYS,
+    keysPerSecond: MEMORY_KEYS / seconds,
+  };
+}
+
+/** (d) */
+async function profileWalnut(): Promise<void> {
+  line("");
+  line(`(d) walnut --fsync no under redis-benchmark -t get,set -P 16 -c ${CLIENTS} -n ${REQUESTS}, node --cpu-prof`);
+  const profileDir = await mkdtemp(join(tmpdir(), "walnut-bench-profile-"));
+  try {
+    const args = { tests: "get,set", clients: CLIENTS, requests: REQUESTS, pipeline: 16 };
+    const rates = await withServer(() => startWalnut({ fsync: "no", cpuProfileDir: profileDir }), (server) => redisBenchmark(server, args));
+    line(`  while profiled: SET ${rates.get("SET")?.toFixed(0)} rps, GET ${rates.get("GET")?.toFixed(0)} rps`);
+    const summary = summarizeCpuProfile(await readOnlyCpuProfile(profileDir), { top: PROFILE_TOP_FUNCTIONS, projectRoot: PROJECT_ROOT });
+    line(`  busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms; top ${PROFILE_TOP_FUNCTIONS} by self time:`);
+    const table = [["self ms", "% busy", "function", "where"]];
+    for (const entry of summary.top) {
+      table.push([entry.selfMs.toFixed(0), entry.busyPercent.toFixed(1), entry.functionName, entry.location]);
+    }
+    printTable(table, { textColumns: [2, 3] });
+  } finally {
+    await rm(profileDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a tool to completion; its stdout, or an error with its stderr. */
+async function runTool(program: string, args: string[], options: { stdinPath?: string } = {}): Promise<string> {
+  const stdin = options.stdinPath === undefined ? null : await openFile(options.stdinPath, "r");
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const child = spawn(program, args, { stdio: [stdin === null ? "ignore" : stdin.fd, "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+      child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+      child.once("error", reject);
+      child.once("close", (code) => {
+        if (code === 0) resolve(stdout);
+        else reject(new Error(`Cannot run ${program} ${args.join(" ")}: exit ${code}\n${stderr.trim()}${stdout.trim()}`));
+      });
+    });
+  } finally {
+    await stdin?.close();
+  }
+}

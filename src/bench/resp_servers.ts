@@ -1,0 +1,190 @@
+/**
+ * The servers the RESP benchmark compares: walnut (the built CLI, `bin/walnut.js serve`)
+ * and redis-server, each a child process on a free loopback port in a fresh temporary
+ * directory, ready once it answers PING, with its resident memory read from /proc.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HOST = "127.0.0.1";
+const READY_TIMEOUT_MS = 30_000;
+const READY_POLL_MS = 50;
+/** Long enough for walnut to close its WAL and write a CPU profile on SIGTERM. */
+const STOP_TIMEOUT_MS = 30_000;
+/** How much of a child's output is kept to explain a failed start. */
+const OUTPUT_TAIL_CHARS = 2000;
+const WALNUT_CLI = fileURLToPath(new URL("../../bin/walnut.js", import.meta.url));
+
+export interface BenchServer {
+  /** What runs, as the tables print it: "walnut --fsync no", "redis appendfsync always". */
+  readonly label: string;
+  readonly port: number;
+  readonly pid: number;
+  /** VmRSS from /proc/<pid>/status. */
+  rssBytes(): Promise<number>;
+  /** SIGTERM, wait for a clean exit (SIGKILL after STOP_TIMEOUT_MS), remove the directory. */
+  stop(): Promise<void>;
+}
+
+export interface WalnutServerOptions {
+  fsync: "always" | "everysec" | "no";
+  /** Run node with --cpu-prof, writing the profile here when the server exits. */
+  cpuProfileDir?: string;
+}
+
+export interface RedisServerOptions {
+  /** true: `--appendonly yes --appendfsync always`; false: no persistence at all. */
+  appendFsyncAlways: boolean;
+}
+
+/** Whether `program` can be run (it answers `--version`). */
+export function isInstalled(program: string): boolean {
+  const probe = spawnSync(program, ["--version"], { stdio: "ignore" });
+  return probe.error === undefined && probe.status === 0;
+}
+
+/**
+ * walnut with checkpoints off (neither by time nor by WAL size), as redis runs with
+ * `--save ''`: the figures are the request path and the WAL, not a checkpoint that
+ * happens to fall inside a run.
+ */
+export async function startWalnut(options: WalnutServerOptions): Promise<BenchServer> {
+  const profiling = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
+  return startChild({
+    label: `walnut --fsync ${options.fsync}`,
+    command: process.execPath,
+    args: (dir, port) => [
+      ...profiling,
+      WALNUT_CLI,
+      "serve",
+      "--data-dir", dir,
+      "--port", String(port),
+      "--http-port", "0",
+      "--fsync", options.fsync,
+      "--checkpoint-interval", "0",
+      "--checkpoint-wal-bytes", "0",
+    ],
+  });
+}
+
+export async function startRedis(options: RedisServerOptions): Promise<BenchServer> {
+  const persistence = options.appendFsyncAlways
+    ? ["--appendonly", "yes", "--appendfsync", "always"]
+    : ["--appendonly", "no"];
+  return startChild({
+    label: options.appendFsyncAlways ? "redis appendfsync always" : "redis no persistence",
+    command: "redis-server",
+    args: (dir, port) => ["--port", String(port), "--bind", HOST, "--save", "", ...persistence, "--dir", dir],
+  });
+}
+
+interface ChildSpec {
+  label: string;
+  command: string;
+  args: (dir: string, port: number) => string[];
+}
+
+async function startChild(spec: ChildSpec): Promise<BenchServer> {
+  const dir = await mkdtemp(join(tmpdir(), "walnut-bench-resp-"));
+  const port = await freePort();
+  const child = spawn(spec.command, spec.args(dir, port), { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const keepTail = (chunk: Buffer): void => {
+    output = (output + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout?.on("data", keepTail);
+  child.stderr?.on("data", keepTail);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once("spawn", () => resolve());
+    child.once("error", reject);
+  });
+  try {
+    await spawned;
+    await waitForPing(port, exited, () => output);
+  } catch (error) {
+    await stopChild(child, exited);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    label: spec.label,
+    port,
+    pid: child.pid as number,
+    rssBytes: () => residentBytes(child.pid as number),
+    async stop() {
+      await stopChild(child, exited);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS);
+  });
+  const late = await Promise.race([exited.then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (late) {
+    child.kill("SIGKILL");
+    await exited;
+  }
+}
+
+/** A port that was free a moment ago: listen on port 0, note the port, close. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPing(port: number, exited: Promise<void>, output: () => string): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`Cannot start the server on port ${port}: it exited. Its output:\n${output()}`);
+    if (await answersPing(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
+  throw new Error(`Cannot start the server on port ${port}: no PONG within ${READY_TIMEOUT_MS} ms. Its output:\n${output()}`);
+}
+
+async function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: HOST, port });
+    let reply = "";
+    const finish = (ready: boolean): void => {
+      socket.destroy();
+      resolve(ready);
+    };
+    socket.setTimeout(READY_TIMEOUT_MS, () => finish(false));
+    socket.once("error", () => finish(false));
+    socket.once("connect", () => socket.write("*1\r\n$4\r\nPING\r\n"));
+    socket.on("data", (chunk) => {
+      reply += chunk.toString("latin1");
+      if (reply.includes("\r\n")) finish(reply.startsWith("+PONG"));
+    });
+    socket.once("end", () => finish(false));
+  });
+}
+
+async function residentBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (match === null) throw new Error(`Cannot read resident memory: no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
