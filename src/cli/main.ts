@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isWalnutError } from "../lib/errors.js";
+import { runAcl } from "./acl_command.js";
 import { runCheckpoint } from "./checkpoint_command.js";
 import { runCli } from "./repl.js";
 import { runServe } from "./serve.js";
@@ -16,6 +17,7 @@ usage:
   walnut cli        [-h host] [-p port] [-a secret] [--tls] [COMMAND ...]           REPL, or one command
   walnut wal        inspect|verify|repair --data-dir D                          offline WAL tools
   walnut checkpoint --data-dir D                                                offline checkpoint
+  walnut acl        hash-password < password                                    a password hash for --aclfile
   walnut version
 
 Run "walnut <command> --help" for a command's flags.`;
@@ -38,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runWal(rest);
       case "checkpoint":
         return await runCheckpoint(rest);
+      case "acl":
+        return await runAcl(rest);
       case "version":
       case "--version":
       case "-v":

@@ -6,7 +6,7 @@ import { open } from "../db.js";
 import { serveOptions, formatOptions } from "../config/options.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString } from "../config/resolve.js";
 import { stderrLog } from "../lib/log.js";
-import { WalnutError, describeError } from "../lib/errors.js";
+import { WalnutError, describeError, isWalnutError } from "../lib/errors.js";
 import { startServers, type RunningServers } from "../server/servers.js";
 import type { FsyncMode } from "../wal/wal.js";
 
@@ -37,6 +37,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const certPath = settingString(settings, "tls-cert");
   const keyPath = settingString(settings, "tls-key");
   const caPath = settingString(settings, "tls-ca");
+  const aclFile = settingString(settings, "aclfile");
   if ((certPath === undefined) !== (keyPath === undefined)) {
     await db.close();
     throw new WalnutError("BAD_CONFIG", "--tls-cert and --tls-key go together: give both or neither");
@@ -52,16 +53,20 @@ export async function runServe(argv: string[]): Promise<number> {
       maxClients: settingNumber(settings, "maxclients"),
       idleTimeoutMs: settingNumber(settings, "timeout"),
       outputBufferLimitBytes: settingNumber(settings, "output-buffer-limit"),
+      ...(aclFile === undefined ? {} : { aclFile }),
       ...(certPath !== undefined && keyPath !== undefined ? { tls: { certPath, keyPath, ...(caPath === undefined ? {} : { caPath }) } } : {}),
     });
   } catch (error) {
     await db.close();
+    if (isWalnutError(error)) throw error; // already one clear line: a bad TLS or ACL file
     throw new WalnutError("BAD_CONFIG", `Cannot start servers: ${describeError(error)}`, { cause: error });
   }
-  if (requirePass === null) {
+  const openUser = servers.context.access.initialUser();
+  if (openUser !== null) {
+    const may = [...openUser.categories].join(", ");
     log(host === "127.0.0.1" || host === "localhost" || host === "::1"
-      ? "no password set (--requirepass): listening on loopback only"
-      : `WARNING: no password set (--requirepass) and listening on ${host}: anyone who can reach it can read and write`);
+      ? `no password for the default user (--requirepass, --aclfile): listening on loopback only`
+      : `WARNING: no password for the default user (--requirepass, --aclfile) and listening on ${host}: anyone who can reach it may ${may}`);
   }
   const scheme = certPath !== undefined ? "tls" : "tcp";
   log(

@@ -36,6 +36,7 @@ export const serveOptions: readonly OptionSpec[] = [
   { name: "archive-wal", kind: "boolean", default: "false", description: "gzip WAL segments into wal/archive instead of deleting them after a checkpoint" },
   { name: "id", kind: "integer", default: "1", description: "This node's id (recorded in control.toml)" },
   { name: "requirepass", kind: "string", description: "Password of the default user, for RESP AUTH and HTTP Basic/Bearer auth" },
+  { name: "aclfile", kind: "path", description: "TOML file of users, scrypt password hashes and allowed categories (docs/security.md)" },
   { name: "tls-cert", kind: "path", description: "TLS certificate (PEM): serve RESP and HTTP over TLS" },
   { name: "tls-key", kind: "path", description: "TLS private key (PEM), with --tls-cert" },
   { name: "tls-ca", kind: "path", description: "CA (PEM) that client certificates must chain to; requires client certificates" },

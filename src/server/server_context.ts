@@ -1,13 +1,14 @@
 /**
  * What every server (RESP, HTTP) shares: the embedded db it serves, the command
- * executor, settings that change behaviour at run time (CONFIG SET), the registry of
- * connected clients, and the counters INFO and /metrics report.
+ * executor, settings that change behaviour at run time (CONFIG SET), the users and what
+ * they may do, the registry of connected clients, and the counters INFO and /metrics report.
  */
 import type { Db } from "../db.js";
 import type { CommandExecutor } from "../commands/executor.js";
+import { AccessControl, type AclUser } from "./acl.js";
 
 export interface ServerSettings {
-  /** The default user's password; null when no password is required. */
+  /** The default user's password (unless the ACL file defines one); null: none required. */
   requirePass: string | null;
   /** Largest request (one command), in bytes. */
   maxRequestBytes: number;
@@ -46,13 +47,17 @@ export interface ClientHandle {
 export class ServerContext {
   readonly stats: ServerStats;
   readonly clients = new Map<number, ClientHandle>();
+  readonly access: AccessControl;
   private nextClientId = 1;
 
+  /** @param users the ACL file's users by name (acl_file.ts); none without --aclfile */
   constructor(
     readonly db: Db,
     readonly executor: CommandExecutor,
     readonly settings: ServerSettings,
+    users: ReadonlyMap<string, AclUser> = new Map(),
   ) {
+    this.access = new AccessControl(users, () => this.settings.requirePass);
     const nowMs = Date.now();
     this.stats = {
       startedAtMs: nowMs,

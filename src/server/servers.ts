@@ -6,6 +6,7 @@ import type { TlsOptions } from "node:tls";
 import type { Db } from "../db.js";
 import { CommandExecutor } from "../commands/executor.js";
 import { WalnutError, describeError } from "../lib/errors.js";
+import { loadAclFile } from "./acl_file.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { startRespServer, type RespServer } from "./resp/server.js";
 import { ServerContext, type ServerSettings } from "./server_context.js";
@@ -16,6 +17,8 @@ export interface ServersOptions extends ServerSettings {
   respPort: number | null;
   httpPort: number | null;
   tls?: { certPath: string; keyPath: string; caPath?: string };
+  /** The ACL file (acl_file.ts); without one the default user is the only user. */
+  aclFile?: string;
 }
 
 export interface RunningServers {
@@ -42,14 +45,24 @@ function loadTls(tls: NonNullable<ServersOptions["tls"]>): TlsOptions {
   return options;
 }
 
+function loadUsers(options: ServersOptions): ReturnType<typeof loadAclFile> {
+  if (options.aclFile === undefined) return new Map();
+  const users = loadAclFile(options.aclFile);
+  if (users.has("default") && options.requirePass !== null) {
+    throw new WalnutError("BAD_CONFIG", `Cannot use --requirepass with ACL file ${options.aclFile}: the file defines user default; keep one of them`);
+  }
+  return users;
+}
+
 export async function startServers(db: Db, options: ServersOptions): Promise<RunningServers> {
-  const context = new ServerContext(db, new CommandExecutor(db.node), {
+  const settings = {
     requirePass: options.requirePass,
     maxRequestBytes: options.maxRequestBytes,
     maxClients: options.maxClients,
     idleTimeoutMs: options.idleTimeoutMs,
     outputBufferLimitBytes: options.outputBufferLimitBytes,
-  });
+  };
+  const context = new ServerContext(db, new CommandExecutor(db.node), settings, loadUsers(options));
   const tls = options.tls === undefined ? undefined : loadTls(options.tls);
   const listen = { host: options.host, ...(tls === undefined ? {} : { tls }) };
   const resp = options.respPort === null ? null : await startRespServer(context, { ...listen, port: options.respPort });

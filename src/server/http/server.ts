@@ -1,10 +1,17 @@
 /**
- * The HTTP listener: authentication (Basic with user "default", or Bearer, against
- * --requirepass), routing, and JSON errors with proper status codes.
+ * The HTTP listener: authentication and permissions, routing, and JSON errors with
+ * proper status codes.
+ *
+ * Users are those of the RESP server (server/acl.ts): Basic user:password, or Bearer with
+ * the default user's password. Without credentials a request acts as the default user
+ * when it needs no password, else gets 401 with WWW-Authenticate; a wrong pair or a
+ * category the user lacks (GET and HEAD read, other methods write) gets 403.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { TlsOptions } from "node:tls";
+import type { ByteString } from "../../engine/bytes.js";
+import { permits, requiredCategory, type AclUser } from "../acl.js";
 import type { ServerContext } from "../server_context.js";
 import { HttpError, sendJson } from "./json.js";
 import { route } from "./routes.js";
@@ -14,26 +21,48 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-function authorize(context: ServerContext, request: IncomingMessage): void {
-  const required = context.settings.requirePass;
-  if (required === null) return;
+const SIGN_IN_REQUIRED = { "www-authenticate": 'Basic realm="walnut", charset="UTF-8"' };
+
+/** The name/password pair of an Authorization header: Basic user:password, or Bearer <default user's password>. */
+function credentials(header: string): { username: ByteString; password: ByteString } | null {
+  const [scheme = "", value = ""] = header.trim().split(/\s+/, 2);
+  // Node hands header values over as latin1: already a byte string.
+  if (scheme.toLowerCase() === "bearer") return { username: "default", password: value };
+  if (scheme.toLowerCase() !== "basic") return null;
+  const decoded = Buffer.from(value, "base64").toString("latin1");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? null : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The user a request acts as: 401 without credentials when one is needed, 403 for a wrong pair. */
+async function signIn(context: ServerContext, request: IncomingMessage): Promise<AclUser> {
   const header = request.headers.authorization;
   if (header === undefined) {
-    throw new HttpError(401, "Authentication required", { "www-authenticate": 'Basic realm="walnut"' });
+    const user = context.access.initialUser();
+    if (user === null) throw new HttpError(401, "Authentication required", SIGN_IN_REQUIRED);
+    return user;
   }
-  let password: string | null = null;
-  if (header.startsWith("Bearer ")) password = header.slice(7);
-  else if (header.startsWith("Basic ")) {
-    const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    if (colon >= 0 && decoded.slice(0, colon) === "default") password = decoded.slice(colon + 1);
+  const pair = credentials(header);
+  if (pair === null) throw new HttpError(401, "The Authorization header must be Basic or Bearer", SIGN_IN_REQUIRED);
+  const user = await context.access.authenticate(pair.username, pair.password);
+  if (user === null) throw new HttpError(403, "invalid username-password pair or user is disabled");
+  return user;
+}
+
+/** Checks the request's user may make it (server/acl.ts decides the category). */
+async function authorize(context: ServerContext, request: IncomingMessage): Promise<void> {
+  const user = await signIn(context, request);
+  const method = request.method ?? "GET";
+  const path = new URL(request.url ?? "/", "http://walnut").pathname;
+  const category = requiredCategory({ protocol: "http", method, path });
+  if (!permits(user, category)) {
+    throw new HttpError(403, `User ${user.name} has no permissions to ${category} (${method} ${path})`);
   }
-  if (password !== required) throw new HttpError(403, "invalid username-password pair or user is disabled");
 }
 
 async function handle(context: ServerContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   try {
-    authorize(context, request);
+    await authorize(context, request);
     await route(context, request, response);
   } catch (error) {
     if (response.headersSent) {

@@ -1,7 +1,9 @@
 /**
- * Commands that belong to a connection rather than to the data: authentication, protocol
- * negotiation (HELLO), MULTI/EXEC/WATCH, USE, CLIENT, COMMAND, INFO, CONFIG, SAVE.
- * Everything else goes to the shared command table through the executor.
+ * Commands that belong to a connection rather than to the data: authentication (AUTH,
+ * ACL WHOAMI|LIST), protocol negotiation (HELLO), MULTI/EXEC/WATCH, USE, CLIENT, COMMAND,
+ * INFO, CONFIG, SAVE. Everything else goes to the shared command table through the
+ * executor. Every command is first checked against the connection's user (server/acl.ts):
+ * NOAUTH before sign-in, NOPERM outside the user's categories.
  *
  * runConnectionCommand decides what a command is (a reply now, a write to wait for, or a
  * read to run once the connection's own earlier writes are applied); the connection
@@ -12,6 +14,7 @@ import type { CommandCall, VersionCondition } from "../../commands/entry.js";
 import { isWriteCall, resolveCommand } from "../../commands/executor.js";
 import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../commands/reply.js";
 import { describeError } from "../../lib/errors.js";
+import { noPermissionText, permits, requiredCategory, type AclUser } from "../acl.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
 import { clientCommand } from "./client_command.js";
 import { commandCommand } from "./command_command.js";
@@ -19,7 +22,18 @@ import { configCommand } from "./config_command.js";
 import { infoReply } from "./info.js";
 
 export interface ConnectionState {
+  /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
   authenticated: boolean;
+  /**
+   * Who the connection acts as: undefined until its first command, then the default user
+   * if it needs no password, else null until AUTH or HELLO ... AUTH succeeds.
+   */
+  user?: AclUser | null;
+  /**
+   * While an AUTH's scrypt check runs, the reply of the last command sent since: later
+   * commands wait for it, so they run in order and as the user the AUTH signs in.
+   */
+  signingIn?: Promise<Reply> | null;
   /** Calls queued since MULTI, or null outside a transaction. */
   multi: { calls: CommandCall[]; failed: boolean } | null;
   /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
@@ -37,36 +51,57 @@ export interface ConnectionHooks {
 }
 
 const now = (reply: Reply): Outcome => ({ kind: "reply", reply });
+/** A reply that may have to wait for scrypt. */
+const later = (reply: Reply | Promise<Reply>): Outcome => (reply instanceof Promise ? { kind: "write", pending: reply } : now(reply));
 
 /** Commands a client may send before AUTH. */
 const BEFORE_AUTH = new Set(["AUTH", "HELLO", "QUIT", "RESET"]);
 /** Commands that act on the transaction itself rather than being queued. */
 const TRANSACTION_CONTROL = new Set(["EXEC", "DISCARD", "MULTI", "WATCH", "QUIT", "RESET"]);
 
-function checkPassword(context: ServerContext, username: string, password: string): Reply | null {
-  const required = context.settings.requirePass;
-  if (required === null) {
+function currentUser(context: ServerContext, state: ConnectionState): AclUser | null {
+  if (state.user === undefined) state.user = context.access.initialUser();
+  return state.user;
+}
+
+function becomeUser(state: ConnectionState, user: AclUser | null): void {
+  state.user = user;
+  state.authenticated = user !== null;
+}
+
+/**
+ * Signs the connection in as `username` and answers `onSuccess()`; on a wrong pair the
+ * connection keeps its user. The reply comes now, or once scrypt has answered.
+ */
+function signIn(
+  context: ServerContext,
+  state: ConnectionState,
+  credentials: { username: ByteString; password: ByteString },
+  onSuccess: () => Reply,
+): Reply | Promise<Reply> {
+  if (credentials.username === "default" && context.access.defaultHasNoPassword()) {
     return error(
       "ERR",
       "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
     );
   }
-  if (username !== "default" || password !== required) {
-    return error("WRONGPASS", "invalid username-password pair or user is disabled.");
-  }
-  return null;
+  const finish = (user: AclUser | null): Reply => {
+    if (user === null) return error("WRONGPASS", "invalid username-password pair or user is disabled.");
+    becomeUser(state, user);
+    return onSuccess();
+  };
+  const checked = context.access.authenticate(credentials.username, credentials.password);
+  if (!(checked instanceof Promise)) return finish(checked);
+  return checked.then(finish, (cause: unknown) => error("ERR", describeError(cause)));
 }
 
-function auth(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply {
+function auth(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply | Promise<Reply> {
   if (args.length < 1 || args.length > 2) return error("ERR", "wrong number of arguments for 'auth' command");
   const [username, password] = args.length === 2 ? [args[0] as string, args[1] as string] : ["default", args[0] as string];
-  const failure = checkPassword(context, username, password);
-  if (failure !== null) return failure;
-  state.authenticated = true;
-  return OK;
+  return signIn(context, state, { username, password }, () => OK);
 }
 
-function hello(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply {
+function hello(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply | Promise<Reply> {
   let protocol = state.connection.protocol;
   let index = 0;
   if (args.length > 0) {
@@ -77,12 +112,11 @@ function hello(context: ServerContext, state: ConnectionState, args: ByteString[
     index = 1;
   }
   let name: string | null = null;
+  let credentials: { username: ByteString; password: ByteString } | null = null;
   for (; index < args.length; index++) {
     const option = (args[index] as string).toUpperCase();
-    if (option === "AUTH" && index + 2 < args.length + 0 && args[index + 2] !== undefined) {
-      const failure = checkPassword(context, args[index + 1] as string, args[index + 2] as string);
-      if (failure !== null) return failure;
-      state.authenticated = true;
+    if (option === "AUTH" && args[index + 2] !== undefined) {
+      credentials = { username: args[index + 1] as string, password: args[index + 2] as string };
       index += 2;
     } else if (option === "SETNAME" && args[index + 1] !== undefined) {
       name = args[++index] as string;
@@ -90,9 +124,18 @@ function hello(context: ServerContext, state: ConnectionState, args: ByteString[
       return error("ERR", `Syntax error in HELLO option '${args[index]}'`);
     }
   }
-  if (!state.authenticated) return error("NOAUTH", "HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
-  state.connection.protocol = protocol;
-  if (name !== null) state.connection.name = name;
+  const answer = (): Reply => {
+    if (currentUser(context, state) === null) {
+      return error("NOAUTH", "HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+    }
+    state.connection.protocol = protocol;
+    if (name !== null) state.connection.name = name;
+    return helloReply(state, protocol);
+  };
+  return credentials === null ? answer() : signIn(context, state, credentials, answer);
+}
+
+function helloReply(state: ConnectionState, protocol: 2 | 3): Reply {
   return {
     type: "map",
     entries: [
@@ -105,6 +148,14 @@ function hello(context: ServerContext, state: ConnectionState, args: ByteString[
       [bulk("modules"), array([])],
     ],
   };
+}
+
+/** ACL WHOAMI | LIST. */
+function acl(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply {
+  const sub = (args[0] ?? "").toUpperCase();
+  if (sub === "WHOAMI" && args.length === 1) return bulk(currentUser(context, state)?.name ?? "default");
+  if (sub === "LIST" && args.length === 1) return array(context.access.describeUsers().map((line) => bulk(line)));
+  return error("ERR", `unknown subcommand or wrong number of arguments for '${args[0] ?? ""}'. Try ACL WHOAMI or ACL LIST.`);
 }
 
 /** WATCH: remember each key's current version (0 when absent or expired). */
@@ -202,15 +253,17 @@ function connectionCommand(context: ServerContext, state: ConnectionState, name:
     case "QUIT":
       return { kind: "reply", reply: OK, closeAfter: true };
     case "AUTH":
-      return now(auth(context, state, args));
+      return later(auth(context, state, args));
     case "HELLO":
-      return now(hello(context, state, args));
+      return later(hello(context, state, args));
+    case "ACL":
+      return now(acl(context, state, args));
     case "RESET":
       state.multi = null;
       state.watched = [];
       state.connection.collection = "default";
       state.connection.protocol = 2;
-      state.authenticated = context.settings.requirePass === null;
+      becomeUser(state, context.access.initialUser());
       return now(status("RESET"));
     case "SELECT":
       if (args.length !== 1) return now(error("ERR", "wrong number of arguments for 'select' command"));
@@ -262,15 +315,15 @@ function connectionCommand(context: ServerContext, state: ConnectionState, name:
   }
 }
 
-export function runConnectionCommand(
-  context: ServerContext,
-  state: ConnectionState,
-  argv: ByteString[],
-  hooks: ConnectionHooks,
-): Outcome {
-  void hooks;
+/** What a command is, for a connection not waiting on a sign-in. */
+function decide(context: ServerContext, state: ConnectionState, argv: ByteString[]): Outcome {
   const name = (argv[0] ?? "").toUpperCase();
-  if (!state.authenticated && !BEFORE_AUTH.has(name)) return now(error("NOAUTH", "Authentication required."));
+  const user = currentUser(context, state);
+  if (user === null && !BEFORE_AUTH.has(name)) return now(error("NOAUTH", "Authentication required."));
+  if (user !== null && !permits(user, requiredCategory({ protocol: "resp", argv }))) {
+    if (state.multi !== null) state.multi.failed = true;
+    return now(error("NOPERM", noPermissionText(user, argv)));
+  }
   if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) return now(queue(state, argv));
   const own = connectionCommand(context, state, name, argv);
   if (own !== null) return own;
@@ -281,4 +334,42 @@ export function runConnectionCommand(
     return { kind: "write", pending: context.executor.write({ collection, argv }) };
   }
   return { kind: "read", read: () => context.executor.read(collection, spec, argv) };
+}
+
+/** An outcome's reply, once it has one. QUIT closes once its OK is written. */
+function settle(state: ConnectionState, outcome: Outcome): Promise<Reply> {
+  if (outcome.kind === "read") return Promise.resolve(outcome.read());
+  if (outcome.kind === "write") return outcome.pending;
+  if (outcome.closeAfter === true) setImmediate(() => state.connection.close("quit"));
+  return Promise.resolve(outcome.reply);
+}
+
+/** Runs the command once every command sent since the pending sign-in has answered. */
+function afterSigningIn(context: ServerContext, state: ConnectionState, argv: ByteString[], previous: Promise<Reply>): Outcome {
+  const run = (): Promise<Reply> => settle(state, decide(context, state, argv));
+  const pending = previous.then(run, run).catch((cause: unknown) => error("ERR", describeError(cause)));
+  waitFor(state, pending);
+  return { kind: "write", pending, nilArray: (argv[0] ?? "").toUpperCase() === "EXEC" };
+}
+
+/** Makes later commands wait for `pending`, until it answers. */
+function waitFor(state: ConnectionState, pending: Promise<Reply>): void {
+  state.signingIn = pending;
+  void pending.then(() => {
+    if (state.signingIn === pending) state.signingIn = null;
+  });
+}
+
+export function runConnectionCommand(
+  context: ServerContext,
+  state: ConnectionState,
+  argv: ByteString[],
+  hooks: ConnectionHooks,
+): Outcome {
+  void hooks;
+  const previous = state.signingIn;
+  if (previous !== undefined && previous !== null) return afterSigningIn(context, state, argv, previous);
+  const outcome = decide(context, state, argv);
+  if (outcome.kind === "write" && /^(AUTH|HELLO)$/i.test(argv[0] ?? "")) waitFor(state, outcome.pending);
+  return outcome;
 }
