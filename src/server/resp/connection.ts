@@ -26,6 +26,12 @@ import { ReplyWriter } from "./writer.js";
 
 const OUTPUT_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const FLUSH_THRESHOLD_BYTES = 64 * 1024;
+/**
+ * After QUIT or a protocol error the server half-closes and keeps reading, dropping what
+ * the client still sends, for at most this long: closing a socket with unread input
+ * resets the connection, and the client would lose the reply that explains why.
+ */
+const CLOSE_LINGER_MS = 5_000;
 const MAX_ARGUMENTS = 1024 * 1024;
 const MAX_INLINE_BYTES = 64 * 1024;
 
@@ -58,6 +64,7 @@ export class Connection implements ClientHandle {
   /** Set by closeAfterReplies: end the socket once every owed reply is written. */
   private endWhenAnswered = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -107,12 +114,15 @@ export class Connection implements ClientHandle {
     this.endWhenAnswered = false;
     this.flush();
     this.socket.end();
-    this.socket.destroySoon?.();
+    this.socket.resume();
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS);
+    this.lingerTimer.unref();
   }
 
   private onClosed(): void {
     this.closing = true;
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     this.context.clients.delete(this.id);
   }
 
