@@ -118,17 +118,24 @@ export class Network<Payload> {
 
   /** Removes and returns every envelope due by now that its link lets through. */
   takeDue(): Envelope<Payload>[] {
-    const due: Envelope<Payload>[] = [];
+    return this.takeDueAndLost().delivered;
+  }
+
+  /** Removes every envelope due by now: those delivered, and those a partition swallowed. */
+  takeDueAndLost(): { delivered: Envelope<Payload>[]; lost: Envelope<Payload>[] } {
+    const delivered: Envelope<Payload>[] = [];
+    const lost: Envelope<Payload>[] = [];
     for (let next = this.queue.peek(); next !== undefined && next.deliverAt <= this.time; next = this.queue.peek()) {
       this.queue.pop();
       if (!next.local && !this.canReach(next.from, next.to)) {
         this.stats.partitioned++;
+        lost.push(next);
         continue;
       }
       if (!next.local) this.stats.delivered++;
-      due.push(next);
+      delivered.push(next);
     }
-    return due;
+    return { delivered, lost };
   }
 
   /** The earliest time something is due, or undefined when nothing is in flight. */

@@ -1,0 +1,269 @@
+/**
+ * A simulated Raft cluster: N SimNodes on one simulated Network and one virtual clock, the
+ * safety checkers watching every step, and the clients' history for the linearizability
+ * checker.
+ *
+ * step() advances the clock one unit: nodes whose tick is due tick (each node ticks every
+ * `tickUnits`, from a random phase, so they are not in lockstep), then every envelope due
+ * is delivered. A snapshot message carries the leader's snapshot bytes through the network;
+ * when it arrives (or is lost) the leader hears so as a local "snapshotStatus" report.
+ *
+ * Faults are methods: crash, restart, partitions (through `network`), membership changes.
+ * Everything random comes from the seed, so a run replays exactly.
+ */
+import { assert } from "../lib/assert.js";
+import { createMessage } from "../raft/message.js";
+import { RaftNode } from "../raft/raft.js";
+import type { ConfChange, NodeId, ProposeResult, RaftConfig } from "../raft/types.js";
+import { SafetyCheckers } from "./checkers.js";
+import { ClientHistory } from "./history.js";
+import { encodeRequest, type KvCommand, type KvRequest, type KvResult } from "./kv.js";
+import { Network, RELIABLE_NETWORK, type Envelope, type NetworkFaults } from "./network.js";
+import { Random } from "./random.js";
+import { SimNode, type CoreFactory, type CrashPoint, type Packet, type ReadRequest } from "./sim_node.js";
+
+export type RaftSettings = Omit<RaftConfig, "id" | "random">;
+
+export const DEFAULT_RAFT_SETTINGS: RaftSettings = {
+  electionTicks: 10,
+  heartbeatTicks: 1,
+  preVote: false,
+  checkQuorum: false,
+  maxEntriesPerAppend: 16,
+  maxInflightAppends: 4,
+};
+
+/** Time units per tick: with one-unit messages, a round trip is half a tick. */
+export const DEFAULT_TICK_UNITS = 4;
+/** How long a client waits for an answer before its operation's outcome is unknown. */
+export const DEFAULT_CLIENT_TIMEOUT_UNITS = 400;
+/** Delay of the local report that a snapshot send finished. */
+const SNAPSHOT_STATUS_DELAY_UNITS = 1;
+
+export interface ClusterOptions {
+  seed: number;
+  nodes: number;
+  createNode?: CoreFactory;
+  raft?: Partial<RaftSettings>;
+  network?: NetworkFaults;
+  tickUnits?: number;
+  compactEvery?: number;
+  clientTimeoutUnits?: number;
+}
+
+export class Cluster {
+  readonly random: Random;
+  readonly network: Network<Packet>;
+  readonly checkers = new SafetyCheckers();
+  readonly history = new ClientHistory();
+  readonly nodes = new Map<NodeId, SimNode>();
+  /** Nodes removed from the cluster for good: never restarted. */
+  readonly retired = new Set<NodeId>();
+  private readonly raftSettings: RaftSettings;
+  private readonly tickUnits: number;
+  private readonly createNode: CoreFactory;
+  private readonly clientTimeoutUnits: number;
+  private readonly compactEvery: number;
+
+  constructor(options: ClusterOptions) {
+    assert(options.nodes >= 1, "a cluster has at least one node");
+    this.random = new Random(options.seed);
+    this.network = new Network(this.random.fork(), options.network ?? RELIABLE_NETWORK);
+    this.raftSettings = { ...DEFAULT_RAFT_SETTINGS, ...options.raft };
+    this.tickUnits = options.tickUnits ?? DEFAULT_TICK_UNITS;
+    this.createNode = options.createNode ?? ((config, initial) => new RaftNode(config, initial));
+    this.clientTimeoutUnits = options.clientTimeoutUnits ?? DEFAULT_CLIENT_TIMEOUT_UNITS;
+    this.compactEvery = options.compactEvery ?? 0;
+    const voters = Array.from({ length: options.nodes }, (_, index) => index + 1);
+    for (const id of voters) this.createSimNode(id, { voters, learners: [] });
+  }
+
+  get now(): number {
+    return this.network.now;
+  }
+
+  node(id: NodeId): SimNode {
+    const node = this.nodes.get(id);
+    assert(node !== undefined, `no node ${id}`);
+    return node;
+  }
+
+  get ids(): NodeId[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** Advances the clock one unit: ticks, then deliveries, then client timeouts. */
+  step(): void {
+    const now = this.now + 1;
+    this.network.advanceTo(now);
+    for (const node of this.nodes.values()) {
+      if (!node.isUp || node.nextTickAt > now) continue;
+      node.nextTickAt = now + this.tickUnits;
+      node.tick();
+    }
+    const { delivered, lost } = this.network.takeDueAndLost();
+    for (const envelope of delivered) this.deliver(envelope);
+    for (const envelope of lost) this.reportSnapshotLost(envelope);
+    this.history.expire(now);
+  }
+
+  runFor(units: number): void {
+    for (let i = 0; i < units; i++) this.step();
+  }
+
+  /** Steps until `predicate` holds (true) or `maxUnits` pass (false). */
+  runUntil(predicate: () => boolean, maxUnits: number): boolean {
+    for (let i = 0; i < maxUnits; i++) {
+      if (predicate()) return true;
+      this.step();
+    }
+    return predicate();
+  }
+
+  runTicks(ticks: number): void {
+    this.runFor(ticks * this.tickUnits);
+  }
+
+  /** Units in `ticks` ticks. */
+  ticks(ticks: number): number {
+    return ticks * this.tickUnits;
+  }
+
+  // ——— Faults ———
+
+  /** Crashes `id` now, or at `point` of its next Ready. */
+  crash(id: NodeId, point?: CrashPoint): void {
+    const node = this.node(id);
+    if (point === undefined) node.crash();
+    else node.armCrash(point);
+  }
+
+  restart(id: NodeId): void {
+    assert(!this.retired.has(id), `node ${id} was retired`);
+    const node = this.node(id);
+    if (node.isUp) return;
+    node.nextTickAt = this.now + 1 + this.random.int(this.tickUnits);
+    node.start();
+  }
+
+  /** Stops `id` for good (after its removal from the membership). */
+  retire(id: NodeId): void {
+    this.node(id).crash();
+    this.retired.add(id);
+    this.network.isolate(id);
+  }
+
+  /** Adds a blank node (not yet in any configuration) and starts it; returns its id. */
+  addBlankNode(): NodeId {
+    const id = Math.max(...this.nodes.keys()) + 1;
+    this.createSimNode(id, { voters: [], learners: [] });
+    return id;
+  }
+
+  /** Proposes a membership change at the current leader; null when there is none. */
+  changeMembership(change: ConfChange): ProposeResult | null {
+    const leader = this.leader();
+    if (leader === undefined) return null;
+    return this.node(leader).act((core) => core.proposeConfChange(change));
+  }
+
+  // ——— Observing ———
+
+  /** Up nodes that believe they lead. */
+  leaders(): SimNode[] {
+    return [...this.nodes.values()].filter((node) => node.isUp && node.role === "leader");
+  }
+
+  /** The up leader of the highest term, if any. */
+  leader(): NodeId | undefined {
+    let best: SimNode | undefined;
+    for (const node of this.leaders()) if (best === undefined || node.term > best.term) best = node;
+    return best?.id;
+  }
+
+  // ——— Clients ———
+
+  /**
+   * A client writes (or reads through the log) at `node`. Returns false when the operation
+   * could not even start (the client is busy, the node is down or refused it at once).
+   */
+  submit(options: { client: number; node: NodeId; command: KvCommand }): boolean {
+    if (this.history.isBusy(options.client)) return false;
+    const node = this.node(options.node);
+    if (!node.isUp) return false;
+    const request = this.history.invoke({ client: options.client, command: options.command, deadline: this.now + this.clientTimeoutUnits });
+    const result = node.propose(encodeRequest(request));
+    // Refused without forwarding: no log will ever hold it.
+    if (result !== null && !result.ok && (result.reason !== "not-leader" || result.leader === 0)) {
+      this.history.discard(options.client);
+      return false;
+    }
+    return true;
+  }
+
+  /** A client reads `key` through ReadIndex at `node`. */
+  submitRead(options: { client: number; node: NodeId; key: string }): boolean {
+    if (this.history.isBusy(options.client)) return false;
+    const node = this.node(options.node);
+    if (!node.isUp) return false;
+    const request = this.history.invoke({ client: options.client, command: { kind: "get", key: options.key }, deadline: this.now + this.clientTimeoutUnits });
+    node.read({ client: request.client, sequence: request.sequence, key: options.key });
+    return true;
+  }
+
+  /** Full log comparison and linearizability are for the end of a run: see runChecks.ts. */
+  private createSimNode(id: NodeId, bootstrap: { voters: NodeId[]; learners: NodeId[] }): SimNode {
+    const node = new SimNode({
+      id,
+      createNode: this.createNode,
+      raftSettings: this.raftSettings,
+      random: this.random.fork(),
+      bootstrap,
+      checkers: this.checkers,
+      compactEvery: this.compactEvery,
+      hooks: {
+        send: (packet) => this.send(packet),
+        applied: (_node: NodeId, request: KvRequest, result: KvResult) => this.history.complete(request.client, request.sequence, result),
+        read: (_node: NodeId, request: ReadRequest, value: string | null) => this.history.complete(request.client, request.sequence, value),
+      },
+    });
+    this.nodes.set(id, node);
+    node.nextTickAt = this.now + 1 + this.random.int(this.tickUnits);
+    node.start();
+    return node;
+  }
+
+  private send(packet: Packet): void {
+    const { from, to } = packet.message;
+    const sent = this.network.send(from, to, packet);
+    if (!sent && packet.message.type === "snapshot") this.reportSnapshotStatus(packet, { failed: true });
+  }
+
+  private deliver(envelope: Envelope<Packet>): void {
+    const target = this.nodes.get(envelope.to);
+    const packet = envelope.payload;
+    const isSnapshot = packet.message.type === "snapshot" && !envelope.local;
+    if (target === undefined || !target.isUp) {
+      if (isSnapshot) this.reportSnapshotStatus(packet, { failed: true });
+      return;
+    }
+    target.receive(envelope.local ? packet : copyPacket(packet));
+    if (isSnapshot) this.reportSnapshotStatus(packet, { failed: false });
+  }
+
+  private reportSnapshotLost(envelope: Envelope<Packet>): void {
+    if (envelope.payload.message.type === "snapshot") this.reportSnapshotStatus(envelope.payload, { failed: true });
+  }
+
+  /** Tells the snapshot's sender how its send ended, as a local report. */
+  private reportSnapshotStatus(packet: Packet, options: { failed: boolean }): void {
+    const { from, to } = packet.message;
+    const report = createMessage({ type: "snapshotStatus", from: to, to: from, reject: options.failed });
+    this.network.sendLocal(to, from, { message: report, snapshotData: null }, SNAPSHOT_STATUS_DELAY_UNITS);
+  }
+}
+
+/** Every delivery gets its own copy: nodes never share mutable message objects. */
+function copyPacket(packet: Packet): Packet {
+  return structuredClone(packet);
+}
