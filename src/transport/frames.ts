@@ -91,8 +91,14 @@ export class FrameReader {
   private header: { length: number; kind: FrameKind } | null = null;
   private failed = false;
 
-  constructor(private readonly maxFrameBytes: number) {
-    assert(Number.isSafeInteger(maxFrameBytes) && maxFrameBytes > 0, `maxFrameBytes ${maxFrameBytes}`);
+  constructor(private maxFrameBytes: number) {
+    this.setMaxFrameBytes(maxFrameBytes);
+  }
+
+  /** Changes the bound for frames whose header has not arrived yet (raised after a handshake). */
+  setMaxFrameBytes(maxFrameBytes: number): void {
+    assert(Number.isSafeInteger(maxFrameBytes) && maxFrameBytes > 0 && maxFrameBytes <= 0xffff_ffff, `maxFrameBytes ${maxFrameBytes}`);
+    this.maxFrameBytes = maxFrameBytes;
   }
 
   /** Bytes received but not yet returned as part of a frame. */

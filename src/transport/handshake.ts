@@ -29,7 +29,7 @@
  * covers the other side's fresh nonce, so a recorded proof cannot be replayed.
  *
  * Worked example: node 1 dialing node 2 of cluster "c" for messages with the nonce
- * 00 01 .. 1f sends the 39-byte hello payload
+ * 00 01 .. 1f sends the 38-byte hello payload
  *
  *   01  01 63  01  02  01  00 01 02 .. 1f
  *   version 1, clusterId "c", dialer 1, listener 2, purpose messages, nonce
@@ -47,6 +47,8 @@ export const NONCE_BYTES = 32;
 export const PROOF_BYTES = 32;
 /** Longest cluster id a hello may carry, in bytes. */
 export const CLUSTER_ID_BYTES_MAX = 1024;
+/** Largest frame accepted before the handshake succeeds: a stranger cannot make a node buffer more. */
+export const HANDSHAKE_FRAME_BYTES_MAX = 4096;
 /** Longest reason an error frame carries, in characters. */
 export const ERROR_REASON_CHARS_MAX = 512;
 

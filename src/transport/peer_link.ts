@@ -1,0 +1,144 @@
+/**
+ * The outbound side of one peer: a bounded queue of encoded message frames and one
+ * persistent connection, opened lazily on the first send. Sending never blocks and never
+ * fails: when the queue is full, the peer is backing off after failed dials, or the
+ * connection dies with frames still queued, those messages are dropped and the peer is
+ * reported unreachable (Raft retries on its own schedule).
+ *
+ * States: idle (no connection; dial on the next send unless backing off) → connecting
+ * (frames queue up) → open (frames flow, paced by the socket's drain) → idle again when
+ * the connection closes. Failed dials back off exponentially with jitter:
+ * min(maxMs, initialMs · 2^(failures-1)) · (0.5 + random/2).
+ */
+import { assert } from "../lib/assert.js";
+import type { Log } from "../lib/log.js";
+import type { NodeId } from "../raft/types.js";
+import type { FramedConnection } from "./connection.js";
+
+export interface ReconnectBackoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface PeerLinkCounters {
+  messagesSent: number;
+  messagesDropped: number;
+  reconnects: number;
+}
+
+export interface PeerLinkOptions {
+  peerId: NodeId;
+  maxQueuedMessages: number;
+  backoff: ReconnectBackoff;
+  /** Opens a connection that has passed the handshake (rejects when it cannot). */
+  dial: () => Promise<FramedConnection>;
+  now: () => number;
+  random: () => number;
+  counters: PeerLinkCounters;
+  onUnreachable: (peerId: NodeId) => void;
+  log: Log;
+}
+
+export class PeerLink {
+  private readonly queue: Buffer[] = [];
+  private state: "idle" | "connecting" | "open" | "closed" = "idle";
+  private connection: FramedConnection | null = null;
+  private failedDials = 0;
+  private retryAtMs = 0;
+  private hasDialed = false;
+  private flushing = false;
+
+  constructor(private readonly options: PeerLinkOptions) {
+    assert(options.maxQueuedMessages >= 1, `maxQueuedMessages ${options.maxQueuedMessages}`);
+  }
+
+  /** Queues one encoded message frame for the peer, or drops it. */
+  send(frame: Buffer): void {
+    if (this.state === "closed") return this.drop(1);
+    if (this.state === "idle" && this.options.now() < this.retryAtMs) return this.drop(1);
+    if (this.queue.length >= this.options.maxQueuedMessages) return this.drop(1);
+    this.queue.push(frame);
+    if (this.state === "idle") this.connect();
+    else if (this.state === "open") this.flush();
+  }
+
+  /** Messages waiting for the connection or for the socket to drain. */
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
+  close(): void {
+    this.state = "closed";
+    this.queue.length = 0;
+    this.connection?.close();
+    this.connection = null;
+  }
+
+  private connect(): void {
+    this.state = "connecting";
+    if (this.hasDialed) this.options.counters.reconnects += 1;
+    this.hasDialed = true;
+    this.options.dial().then(
+      (connection) => this.opened(connection),
+      (error: unknown) => this.dialFailed(error),
+    );
+  }
+
+  private opened(connection: FramedConnection): void {
+    if (this.state === "closed" || connection.isClosed) {
+      connection.close();
+      if (this.state !== "closed") this.disconnected(connection.reason);
+      return;
+    }
+    this.state = "open";
+    this.connection = connection;
+    this.failedDials = 0;
+    connection.onClose((reason) => this.disconnected(reason));
+    this.flush();
+  }
+
+  private dialFailed(error: unknown): void {
+    if (this.state === "closed") return;
+    this.failedDials += 1;
+    const { initialMs, maxMs } = this.options.backoff;
+    const delayMs = Math.min(maxMs, initialMs * 2 ** Math.min(this.failedDials - 1, 30)) * (0.5 + this.options.random() / 2);
+    this.retryAtMs = this.options.now() + delayMs;
+    this.state = "idle";
+    this.options.log(`${error instanceof Error ? error.message : String(error)}; retrying after ${Math.round(delayMs)} ms`);
+    this.drop(this.queue.splice(0).length);
+  }
+
+  /** The open connection ended: what is queued is lost; the next send dials again at once. */
+  private disconnected(reason: string | null): void {
+    if (this.state === "closed") return;
+    this.state = "idle";
+    this.connection = null;
+    this.retryAtMs = 0;
+    this.options.log(`Connection to node ${this.options.peerId} closed: ${reason ?? "closed locally"}`);
+    this.drop(this.queue.splice(0).length);
+  }
+
+  /** Writes queued frames until the socket asks to wait, then resumes on drain. */
+  private flush(): void {
+    const connection = this.connection;
+    if (this.flushing || connection === null) return;
+    while (this.queue.length > 0 && this.state === "open") {
+      const frame = this.queue.shift()!;
+      this.options.counters.messagesSent += 1;
+      if (!connection.writeFrame(frame)) {
+        this.flushing = true;
+        void connection.drained().then(() => {
+          this.flushing = false;
+          if (this.connection === connection) this.flush();
+        });
+        return;
+      }
+    }
+  }
+
+  private drop(messageCount: number): void {
+    if (messageCount === 0) return;
+    this.options.counters.messagesDropped += messageCount;
+    this.options.onUnreachable(this.options.peerId);
+  }
+}
