@@ -15,8 +15,14 @@
  *   previous one has committed, and only after it committed an entry of its own term.
  *   A leader that removed itself keeps leading until the change commits, then steps down.
  * - `initial.confState` is the membership as of the snapshot (or the bootstrap one); the
- *   core folds the confChange entries of `initial.entries` into it itself. Folding is
- *   idempotent, so a driver that already folded them gets the same answer.
+ *   core folds the confChange entries of `initial.entries` into it itself. Each change sets
+ *   one node's membership, so folding is idempotent: a driver that already folded them gets
+ *   the same answer. A node joining a running cluster starts with the cluster's current
+ *   membership (as etcd's "existing" cluster state), not an empty one: the bootstrap
+ *   membership is not in the log, so it could not learn it from there.
+ * - The leader stops replicating to a node as soon as its removal is appended, so a removed
+ *   node may never see its removal and may campaign: check-quorum's lease (followers that
+ *   heard from a leader ignore vote requests) keeps it from disrupting the cluster.
  * - Linearizable reads use ReadIndex with a heartbeat round; lease reads are left out
  *   (they trade safety for clock assumptions the simulator would have to model).
  * - Messages forwarded on a client's behalf ("propose", "readIndex") carry term 0: they
