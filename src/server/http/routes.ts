@@ -151,8 +151,17 @@ function status(context: ServerContext, response: ServerResponse): void {
   });
 }
 
+/** The request's URL; a 400 when its target is not a valid path (such as "//" or "http://["). */
+export function requestUrl(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? "/", "http://walnut");
+  } catch {
+    throw new HttpError(400, `The request target is not a valid path: ${JSON.stringify(request.url)}`);
+  }
+}
+
 export async function route(context: ServerContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? "/", "http://walnut");
+  const url = requestUrl(request);
   const method = request.method ?? "GET";
   const keyMatch = /^\/key\/(.+)$/.exec(url.pathname);
   if (keyMatch !== null) {

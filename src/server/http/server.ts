@@ -14,7 +14,7 @@ import type { ByteString } from "../../engine/bytes.js";
 import { permits, requiredCategory, type AclUser } from "../acl.js";
 import type { ServerContext } from "../server_context.js";
 import { HttpError, sendJson } from "./json.js";
-import { route } from "./routes.js";
+import { requestUrl, route } from "./routes.js";
 
 export interface HttpServer {
   readonly port: number;
@@ -53,7 +53,7 @@ async function signIn(context: ServerContext, request: IncomingMessage): Promise
 async function authorize(context: ServerContext, request: IncomingMessage): Promise<void> {
   const user = await signIn(context, request);
   const method = request.method ?? "GET";
-  const path = new URL(request.url ?? "/", "http://walnut").pathname;
+  const path = requestUrl(request).pathname;
   const category = requiredCategory({ protocol: "http", method, path });
   if (!permits(user, category)) {
     throw new HttpError(403, `User ${user.name} has no permissions to ${category} (${method} ${path})`);
