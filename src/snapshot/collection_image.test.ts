@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { crc32, deflateRawSync } from "node:zlib";
 import { createCollection, type CollectionType } from "../engine/collection.js";
 import { Item } from "../engine/values.js";
 import { isWalnutError } from "../lib/errors.js";
-import { decodeCollectionImage, encodeCollectionImage } from "./collection_image.js";
+import { ByteWriter } from "./binary.js";
+import { decodeCollectionImage, encodeCollectionImage, IMAGE_MAGIC } from "./collection_image.js";
+import { writeCollectionDescriptor } from "./format.js";
+import { writeEntry } from "./item_codec.js";
 import { fillWithEveryKind, pictureOf } from "./test_fixtures.js";
 
 const otherType = (type: CollectionType): CollectionType => (type === "hash" ? "ordered" : "hash");
@@ -56,4 +60,23 @@ test("a damaged or foreign image is refused with IMPORT_FORMAT, never half impor
     assertImportFormat(damaged, /^Cannot import collection: .+ at offset \d+$/, `byte ${offset} flipped`);
   }
   assertImportFormat(Buffer.from("{\"json\": true}"), /not a walnut collection image \(bad magic\) at offset 0/, "JSON");
+});
+
+test("an image holding a key twice is refused, even with a good checksum", () => {
+  const entries = new ByteWriter(64);
+  writeEntry(entries, "k", new Item({ kind: "boolean", value: true }, 1, 0));
+  writeEntry(entries, "k", new Item({ kind: "boolean", value: false }, 2, 0));
+  const raw = entries.finish();
+  const body = new ByteWriter(64);
+  body.u8(1);
+  writeCollectionDescriptor(body, "c", "hash");
+  body.u64(2);
+  body.u32(raw.length);
+  body.bytes(deflateRawSync(raw));
+  const checksummed = body.finish();
+  const preamble = Buffer.alloc(16);
+  IMAGE_MAGIC.copy(preamble);
+  preamble.writeUInt32LE(1, 8);
+  preamble.writeUInt32LE(crc32(checksummed), 12);
+  assertImportFormat(Buffer.concat([preamble, checksummed]), /duplicate key at byte 23 of the inflated entries/, "duplicate");
 });
