@@ -3,7 +3,7 @@
  *
  * The view is serialized in slices: each slice synchronously encodes up to `sliceKeys`
  * entries (fewer if they reach 1 MiB or take 10 ms), hands the bytes to zlib (which
- * deflates on libuv's thread pool, two blocks at a time at most), and yields to the event
+ * deflates on libuv's thread pool, at most two blocks at a time), and yields to the event
  * loop with setImmediate before the next one. So the event loop is never held for longer
  * than one slice, whatever the number of keys. Blocks are written to the file in order as
  * their compression finishes.
@@ -13,6 +13,7 @@
  * removed and a CHECKPOINT_IO error names the checkpoint. The view is always closed.
  */
 import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
@@ -52,8 +53,11 @@ const SLICE_BYTES_TARGET = 1024 * 1024;
 const SLICE_TIME_BUDGET_MS = 10;
 /** Entries taken from the view at a time while filling a slice, to check the size target. */
 const VIEW_BATCH_KEYS = 256;
-/** Blocks being compressed at once. More would compete for cores with the event loop. */
-const BLOCKS_IN_FLIGHT_MAX = 2;
+/**
+ * Blocks being compressed at once: two, but never so many that the compressing threads
+ * leave no core to the event loop (on two cores, one).
+ */
+const BLOCKS_IN_FLIGHT_MAX = Math.max(1, Math.min(2, availableParallelism() - 1));
 /** A slice buffer grown past this (a huge value) is dropped after use rather than reused. */
 const SLICE_BUFFER_REUSE_BYTES_MAX = 4 * SLICE_BYTES_TARGET;
 
