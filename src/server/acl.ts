@@ -11,7 +11,8 @@
  * none at all. Users from the file have scrypt hashes (password_hash.ts). A successful
  * scrypt check is remembered as an HMAC of name and password under a key made at start,
  * so reconnecting clients and HTTP requests (which send their credentials every time) do
- * not pay for scrypt again.
+ * not pay for scrypt again. scrypt checks run one at a time: they use libuv's thread pool,
+ * which the WAL's fsyncs share, so a flood of wrong passwords can hold one thread, not all.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { isWriteCall } from "../commands/executor.js";
@@ -100,6 +101,8 @@ function sameSecret(given: ByteString, expected: ByteString): boolean {
 export class AccessControl {
   private readonly verified = new Set<string>();
   private readonly verifiedKey = randomBytes(32);
+  /** The last scrypt check queued: the next one starts after it. */
+  private verifications: Promise<unknown> = Promise.resolve();
   private readonly builtInDefault: AclUser = {
     name: "default",
     enabled: true,
@@ -156,7 +159,9 @@ export class AccessControl {
     if (hash === null) return user;
     const memo = createHmac("sha256", this.verifiedKey).update(toBuffer(`${name}\0${password}`)).digest("base64");
     if (this.verified.has(memo)) return user;
-    return verifyPassword(password, hash).then((matches) => {
+    const verification = this.verifications.then(() => verifyPassword(password, hash));
+    this.verifications = verification.catch(() => undefined);
+    return verification.then((matches) => {
       if (!matches) return null;
       if (this.verified.size >= MAX_VERIFIED_CREDENTIALS) this.verified.clear();
       this.verified.add(memo);

@@ -60,8 +60,8 @@ const BEFORE_AUTH = new Set(["AUTH", "HELLO", "QUIT", "RESET"]);
 const TRANSACTION_CONTROL = new Set(["EXEC", "DISCARD", "MULTI", "WATCH", "QUIT", "RESET"]);
 
 function currentUser(context: ServerContext, state: ConnectionState): AclUser | null {
-  if (state.user === undefined) state.user = context.access.initialUser();
-  return state.user;
+  if (state.user === undefined) becomeUser(state, context.access.initialUser());
+  return state.user ?? null;
 }
 
 function becomeUser(state: ConnectionState, user: AclUser | null): void {
