@@ -54,6 +54,7 @@ export class SafetyCheckers {
   private readonly lastApplied = new Map<NodeId, number>();
   private readonly logs = new Map<NodeId, LogView>();
   checks = 0;
+  leadersElected = 0;
 
   /** Registers a node's durable log, read at every check (also after a restart). */
   attach(node: NodeId, log: LogView, appliedIndex: number): void {
@@ -77,6 +78,7 @@ export class SafetyCheckers {
     if (holder !== undefined && holder !== node) {
       throw new InvariantViolation("election safety", `nodes ${holder} and ${node} both led term ${options.term}`);
     }
+    if (holder === undefined) this.leadersElected++;
     this.leaderOfTerm.set(options.term, node);
     this.currentLeaders.set(node, options.term);
     for (const [index, entry] of this.committed) {

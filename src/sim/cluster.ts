@@ -14,7 +14,7 @@
 import { assert } from "../lib/assert.js";
 import { createMessage } from "../raft/message.js";
 import { RaftNode } from "../raft/raft.js";
-import type { ConfChange, NodeId, ProposeResult, RaftConfig } from "../raft/types.js";
+import type { ConfChange, ConfState, NodeId, ProposeResult, RaftConfig } from "../raft/types.js";
 import { SafetyCheckers } from "./checkers.js";
 import { ClientHistory } from "./history.js";
 import { encodeRequest, type KvCommand, type KvRequest, type KvResult } from "./kv.js";
@@ -156,7 +156,7 @@ export class Cluster {
   /** Adds a blank node (not yet in any configuration) and starts it; returns its id. */
   addBlankNode(): NodeId {
     const id = Math.max(...this.nodes.keys()) + 1;
-    this.createSimNode(id, { voters: [], learners: [] });
+    this.createSimNode(id, null);
     return id;
   }
 
@@ -211,14 +211,13 @@ export class Cluster {
     return true;
   }
 
-  /** Full log comparison and linearizability are for the end of a run: see runChecks.ts. */
-  private createSimNode(id: NodeId, bootstrap: { voters: NodeId[]; learners: NodeId[] }): SimNode {
+  private createSimNode(id: NodeId, founders: ConfState | null): SimNode {
     const node = new SimNode({
       id,
       createNode: this.createNode,
       raftSettings: this.raftSettings,
       random: this.random.fork(),
-      bootstrap,
+      founders,
       checkers: this.checkers,
       compactEvery: this.compactEvery,
       hooks: {

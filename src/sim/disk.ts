@@ -35,15 +35,16 @@ export interface DiskStats {
 }
 
 export class SimulatedDisk {
-  private hardState: HardState = { term: 0, vote: 0, commit: 0 };
+  private hardState: HardState;
   private snapshot: StoredSnapshot;
   private entries: Entry[] = [];
   private buffered: Write[] = [];
   readonly stats: DiskStats = { syncs: 0, entriesWritten: 0, writesLost: 0 };
 
-  /** A blank disk; `confState` is the membership a node is bootstrapped with. */
-  constructor(confState: ConfState, stateMachineImage: Uint8Array) {
-    this.snapshot = { metadata: { index: 0, term: 0, confState: copyConfState(confState) }, data: stateMachineImage };
+  /** A disk holding `initial` durably (see foundingState and blankState). */
+  constructor(initial: { hardState: HardState; snapshot: StoredSnapshot }) {
+    this.hardState = { ...initial.hardState };
+    this.snapshot = copySnapshot(initial.snapshot);
   }
 
   writeHardState(hardState: HardState): void {
@@ -149,6 +150,28 @@ export class SimulatedDisk {
     this.entries.push(entry);
     this.stats.entriesWritten++;
   }
+}
+
+/**
+ * What a founding member starts with: the initial membership as a snapshot at index 1 of
+ * term 1, committed. A node that joins later has an empty log and learns the membership
+ * only from the leader; if the founders' membership were not in any snapshot or entry,
+ * nothing could ever tell it (it would believe itself the only voter). etcd bootstraps
+ * the same way, with the founding ConfChanges as the first committed entries.
+ */
+export function foundingState(confState: ConfState, stateMachineImage: Uint8Array): { hardState: HardState; snapshot: StoredSnapshot } {
+  return {
+    hardState: { term: 1, vote: 0, commit: 1 },
+    snapshot: { metadata: { index: 1, term: 1, confState: copyConfState(confState) }, data: stateMachineImage },
+  };
+}
+
+/** What a node added by a membership change starts with: nothing. */
+export function blankState(stateMachineImage: Uint8Array): { hardState: HardState; snapshot: StoredSnapshot } {
+  return {
+    hardState: { term: 0, vote: 0, commit: 0 },
+    snapshot: { metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } }, data: stateMachineImage },
+  };
 }
 
 export function copyEntry(entry: Entry): Entry {

@@ -28,6 +28,7 @@ export class ClientHistory {
   private readonly operations: Operation[] = [];
   private readonly outstanding = new Map<number, Outstanding>();
   private readonly nextSequence = new Map<number, number>();
+  private readonly completedByClient = new Map<number, number>();
   readonly stats: HistoryStats = { invoked: 0, completed: 0, unknown: 0, discarded: 0 };
 
   isBusy(client: number): boolean {
@@ -54,7 +55,13 @@ export class ClientHistory {
     this.operations.push(waiting.operation);
     this.outstanding.delete(client);
     this.stats.completed++;
+    this.completedByClient.set(client, (this.completedByClient.get(client) ?? 0) + 1);
     return true;
+  }
+
+  /** Operations of `client` that completed with a known result. */
+  completedCount(client: number): number {
+    return this.completedByClient.get(client) ?? 0;
   }
 
   /** The operation certainly never took effect (refused before reaching any log): forget it. */

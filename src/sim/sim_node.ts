@@ -16,7 +16,7 @@ import { assert } from "../lib/assert.js";
 import { applyConfChange, decodeConfChange, foldConfChanges } from "../raft/conf_change.js";
 import type { ConfState, Entry, Message, NodeId, ProposeResult, RaftConfig, RaftCore, RaftInitialState, Ready, ReadState, Role } from "../raft/types.js";
 import { InvariantViolation, type SafetyCheckers } from "./checkers.js";
-import { SimulatedDisk } from "./disk.js";
+import { blankState, foundingState, SimulatedDisk } from "./disk.js";
 import { decodeRequest, KvStore, type KvRequest, type KvResult } from "./kv.js";
 import type { Random } from "./random.js";
 
@@ -51,7 +51,8 @@ export interface SimNodeOptions {
   createNode: CoreFactory;
   raftSettings: Omit<RaftConfig, "id" | "random">;
   random: Random;
-  bootstrap: ConfState;
+  /** The founding membership, or null for a node that joins later with an empty disk. */
+  founders: ConfState | null;
   checkers: SafetyCheckers;
   hooks: SimNodeHooks;
   /** Take a state machine snapshot once this many entries were applied since the last (0: never). */
@@ -78,8 +79,9 @@ export class SimNode {
 
   constructor(private readonly options: SimNodeOptions) {
     this.id = options.id;
-    this.disk = new SimulatedDisk(options.bootstrap, new KvStore().snapshot());
-    this.appliedConfState = options.bootstrap;
+    const image = new KvStore().snapshot();
+    this.disk = new SimulatedDisk(options.founders === null ? blankState(image) : foundingState(options.founders, image));
+    this.appliedConfState = this.disk.snapshotMetadata.confState;
   }
 
   get isUp(): boolean {

@@ -1,0 +1,265 @@
+/**
+ * One random simulation from a seed: a cluster with a random Raft configuration, network
+ * faults, crashes (also in the middle of a Ready), partitions, membership changes,
+ * leadership transfers and clients doing put / get / append / compare-and-set over a few
+ * keys. Every safety checker runs after every step; at the end the network heals, every
+ * node restarts, the cluster must elect a leader and commit again (liveness), the logs are
+ * compared entry by entry and the clients' history must be linearizable.
+ *
+ * The same seed (with the same node count and steps) replays the same run exactly; a
+ * failure's `replay` is the command that does it.
+ */
+import { assert } from "../lib/assert.js";
+import type { NodeId } from "../raft/types.js";
+import { InvariantViolation } from "./checkers.js";
+import { Cluster } from "./cluster.js";
+import type { KvCommand } from "./kv.js";
+import { checkLinearizability } from "./linearizability.js";
+import { RELIABLE_NETWORK, type NetworkFaults } from "./network.js";
+import { Random } from "./random.js";
+import { CRASH_POINTS, type CoreFactory } from "./sim_node.js";
+
+export const DEFAULT_STEPS = 3000;
+const KEYS = ["a", "b", "c"];
+const CLIENTS = 3;
+/** Chance per time unit that some fault happens. */
+const FAULT_PROBABILITY = 0.012;
+/** Chance per time unit that an idle client starts an operation. */
+const CLIENT_PROBABILITY = 0.08;
+/** Nodes in the cluster at most, counting the ones added by membership changes. */
+const MAX_NODES = 7;
+/** Ticks the healed cluster gets to elect a leader and commit a write. */
+const LIVENESS_TICKS = 400;
+
+export interface RunOptions {
+  seed: number;
+  /** Initial voters; random (3 or 5) when absent. */
+  nodes?: number;
+  /** Time units of faulty running before the healing phase. */
+  steps?: number;
+  createNode?: CoreFactory;
+}
+
+export interface RunReport {
+  seed: number;
+  nodes: number;
+  steps: number;
+  /** The command that replays this run. */
+  replay: string;
+  failure: { kind: string; message: string; at: number } | null;
+  /** The history was too hard to decide within the search budget (not a failure). */
+  linearizabilityUndecided: boolean;
+  operations: { completed: number; unknown: number };
+  faults: number;
+  elections: number;
+  messages: number;
+}
+
+export function replayCommand(options: { seed: number; nodes: number | undefined; steps: number }): string {
+  let command = `node dist/sim/run.js --seed ${options.seed}`;
+  if (options.nodes !== undefined) command += ` --nodes ${options.nodes}`;
+  if (options.steps !== DEFAULT_STEPS) command += ` --steps ${options.steps}`;
+  return command;
+}
+
+export function runRandomSimulation(options: RunOptions): RunReport {
+  const setup = new Random(options.seed).fork(); // the run's shape and schedule; the cluster has its own streams
+  const drawnNodes = setup.chance(0.5) ? 3 : 5; // drawn even when given, so --nodes changes nothing else
+  const nodes = options.nodes ?? drawnNodes;
+  const steps = options.steps ?? DEFAULT_STEPS;
+  const cluster = new Cluster({
+    seed: options.seed,
+    nodes,
+    ...(options.createNode === undefined ? {} : { createNode: options.createNode }),
+    raft: { preVote: setup.chance(0.5), checkQuorum: setup.chance(0.5), maxEntriesPerAppend: setup.pick([1, 4, 16]), maxInflightAppends: setup.pick([1, 4]) },
+    network: randomFaults(setup),
+    compactEvery: setup.pick([0, 5, 20, 50]),
+    tickUnits: 4,
+  });
+  const run = new RandomRun(cluster, setup);
+  const report: RunReport = {
+    seed: options.seed,
+    nodes,
+    steps,
+    replay: replayCommand({ seed: options.seed, nodes: options.nodes, steps }),
+    failure: null,
+    linearizabilityUndecided: false,
+    operations: { completed: 0, unknown: 0 },
+    faults: 0,
+    elections: 0,
+    messages: 0,
+  };
+  try {
+    for (let unit = 0; unit < steps; unit++) run.step();
+    run.healAndCheckLiveness();
+    cluster.checkers.checkAllLogsMatch();
+    const verdict = checkLinearizability(cluster.history.all());
+    if (verdict.linearizable === false) {
+      report.failure = { kind: "linearizability", message: `the history of key ${verdict.key} is not linearizable (${verdict.operations.length} operations)`, at: cluster.now };
+    }
+    report.linearizabilityUndecided = verdict.linearizable === "unknown";
+  } catch (error) {
+    const kind = error instanceof InvariantViolation ? error.invariant : "crash";
+    const message = error instanceof Error ? (kind === "crash" ? (error.stack ?? error.message) : error.message) : String(error);
+    report.failure = { kind, message, at: cluster.now };
+  }
+  report.operations = { completed: cluster.history.stats.completed, unknown: cluster.history.stats.unknown };
+  report.faults = run.faults;
+  report.elections = run.countElections();
+  report.messages = cluster.network.stats.sent;
+  return report;
+}
+
+function randomFaults(random: Random): NetworkFaults {
+  if (random.chance(0.3)) return RELIABLE_NETWORK;
+  return {
+    minDelay: 1,
+    maxDelay: random.between(1, 6),
+    dropProbability: random.pick([0, 0.01, 0.05, 0.15]),
+    duplicateProbability: random.pick([0, 0.02, 0.1]),
+    reorderProbability: random.pick([0, 0.05, 0.2]),
+    reorderExtraDelay: random.between(1, 40),
+  };
+}
+
+/** The fault and client schedule of one run, drawn as it goes. */
+class RandomRun {
+  faults = 0;
+  private readonly removed = new Set<NodeId>();
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly random: Random,
+  ) {}
+
+  step(): void {
+    if (this.random.chance(FAULT_PROBABILITY)) {
+      this.faults++;
+      this.injectFault();
+    }
+    for (let client = 1; client <= CLIENTS; client++) {
+      if (!this.cluster.history.isBusy(client) && this.random.chance(CLIENT_PROBABILITY)) this.startOperation(client);
+    }
+    this.cluster.step();
+  }
+
+  /** Heals everything, restarts every node, and requires a leader that commits a write. */
+  healAndCheckLiveness(): void {
+    const cluster = this.cluster;
+    cluster.network.heal();
+    cluster.network.faults = RELIABLE_NETWORK;
+    for (const id of this.removed) if (!cluster.retired.has(id)) cluster.retire(id);
+    for (const id of cluster.ids) if (!cluster.retired.has(id)) cluster.restart(id);
+    const client = CLIENTS + 1;
+    const committed = cluster.runUntil(() => {
+      if (cluster.history.completedCount(client) > 0) return true;
+      const leader = cluster.leader();
+      if (leader !== undefined && !cluster.history.isBusy(client)) cluster.submit({ client, node: leader, command: { kind: "put", key: "a", value: "final" } });
+      return false;
+    }, cluster.ticks(LIVENESS_TICKS));
+    if (!committed) {
+      const states = cluster.ids.map((id) => `${id}:${cluster.node(id).isUp ? `${cluster.node(id).role}@${cluster.node(id).term}` : "down"}`).join(" ");
+      throw new InvariantViolation("liveness", `no write committed within ${LIVENESS_TICKS} ticks of healing (${states})`);
+    }
+    cluster.runTicks(20); // let followers catch up before the full log comparison
+  }
+
+  countElections(): number {
+    return this.cluster.checkers.leadersElected;
+  }
+
+  private startOperation(client: number): void {
+    const cluster = this.cluster;
+    const up = cluster.ids.filter((id) => cluster.node(id).isUp);
+    if (up.length === 0) return;
+    const leader = cluster.leader();
+    const node = leader !== undefined && this.random.chance(0.7) ? leader : this.random.pick(up);
+    const key = this.random.pick(KEYS);
+    if (this.random.chance(0.25)) {
+      cluster.submitRead({ client, node, key });
+      return;
+    }
+    cluster.submit({ client, node, command: this.randomCommand(client, key) });
+  }
+
+  private randomCommand(client: number, key: string): KvCommand {
+    const value = `${client}.${this.cluster.now}`;
+    const kind = this.random.pick(["put", "put", "get", "append", "cas", "cas"] as const);
+    if (kind === "get") return { kind, key };
+    if (kind === "cas") {
+      const expected = this.random.chance(0.2) ? null : this.cluster.node(this.random.pick(this.cluster.ids)).store.read(key);
+      return { kind, key, expected, value };
+    }
+    return { kind, key, value };
+  }
+
+  private injectFault(): void {
+    const cluster = this.cluster;
+    const random = this.random;
+    const live = cluster.ids.filter((id) => !cluster.retired.has(id));
+    const up = live.filter((id) => cluster.node(id).isUp);
+    const down = live.filter((id) => !cluster.node(id).isUp);
+    switch (random.int(12)) {
+      case 0:
+      case 1:
+        if (up.length > 0) cluster.crash(random.pick(up), random.chance(0.5) ? random.pick(CRASH_POINTS) : undefined);
+        return;
+      case 2:
+      case 3:
+        if (down.length > 0) cluster.restart(random.pick(down));
+        return;
+      case 4:
+        return this.partitionRandomly(live);
+      case 5:
+      case 6:
+        return cluster.network.heal();
+      case 7:
+        if (live.length > 1) cluster.network.blockLink(random.pick(live), random.pick(live));
+        return;
+      case 8:
+        return cluster.network.isolate(random.pick(live));
+      case 9:
+        return this.changeMembership();
+      case 10:
+        return this.transferLeadership(up);
+      default:
+        cluster.network.faults = randomFaults(random);
+        return;
+    }
+  }
+
+  private partitionRandomly(live: NodeId[]): void {
+    const groups: NodeId[][] = [[], []];
+    for (const id of this.random.shuffle(live)) groups[this.random.int(2)]!.push(id);
+    this.cluster.network.partition(groups);
+  }
+
+  private transferLeadership(up: NodeId[]): void {
+    const leader = this.cluster.leader();
+    if (leader === undefined || up.length < 2) return;
+    const target = this.random.pick(up);
+    this.cluster.node(leader).act((core) => core.transferLeadership(target));
+  }
+
+  private changeMembership(): void {
+    const cluster = this.cluster;
+    const leader = cluster.leader();
+    if (leader === undefined) return;
+    const confState = cluster.node(leader).raft.status().confState;
+    const members = new Set([...confState.voters, ...confState.learners]);
+    for (const id of this.removed) if (!members.has(id) && !cluster.retired.has(id)) cluster.retire(id);
+    const choice = this.random.int(3);
+    if (choice === 0 && cluster.ids.length < MAX_NODES) {
+      const id = cluster.addBlankNode();
+      cluster.changeMembership({ type: "addLearner", node: id });
+    } else if (choice === 1 && confState.learners.length > 0) {
+      cluster.changeMembership({ type: "addVoter", node: this.random.pick(confState.learners) });
+    } else if (choice === 2 && confState.voters.length > 3) {
+      const victim = this.random.pick(confState.voters);
+      const result = cluster.changeMembership({ type: "remove", node: victim });
+      if (result !== null && result.ok) this.removed.add(victim);
+    }
+  }
+}
+
+assert(KEYS.length > 0 && CLIENTS > 0, "a workload needs keys and clients");

@@ -1,0 +1,81 @@
+/**
+ * The simulator's command line: runs random simulations and prints a summary.
+ *
+ *   node dist/sim/run.js --seeds 1000            seeds 1..1000
+ *   node dist/sim/run.js --seed 4242 [--verbose] one seed, replayed exactly
+ *   options: --nodes K (initial voters; random 3 or 5 by default), --steps M (time units),
+ *            --first S (with --seeds: start at seed S)
+ *
+ * Exits 1 when any seed fails, printing each failure with the command that replays it.
+ */
+import { parseArgs } from "node:util";
+import { DEFAULT_STEPS, runRandomSimulation, type RunReport } from "./random_run.js";
+
+interface CliOptions {
+  seeds: number[];
+  nodes: number | undefined;
+  steps: number;
+  verbose: boolean;
+}
+
+function parseOptions(argv: string[]): CliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seed: { type: "string" },
+      seeds: { type: "string" },
+      first: { type: "string" },
+      nodes: { type: "string" },
+      steps: { type: "string" },
+      verbose: { type: "boolean", default: false },
+    },
+  });
+  const count = positiveInteger("--seeds", values.seeds ?? "100");
+  const first = positiveInteger("--first", values.first ?? "1");
+  const seeds = values.seed !== undefined ? [positiveInteger("--seed", values.seed)] : Array.from({ length: count }, (_, index) => first + index);
+  return {
+    seeds,
+    nodes: values.nodes === undefined ? undefined : positiveInteger("--nodes", values.nodes),
+    steps: positiveInteger("--steps", values.steps ?? String(DEFAULT_STEPS)),
+    verbose: values.verbose === true || values.seed !== undefined,
+  };
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    process.stderr.write(`${flag} takes a non-negative integer, got "${text}"\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function describe(report: RunReport): string {
+  const outcome = report.failure === null ? "ok" : `FAILED (${report.failure.kind} at time ${report.failure.at})`;
+  return (
+    `seed ${report.seed}: ${outcome}; ${report.nodes} nodes, ${report.faults} faults, ${report.elections} leaders elected, ` +
+    `${report.operations.completed} operations completed, ${report.operations.unknown} unknown, ${report.messages} messages` +
+    (report.linearizabilityUndecided ? ", linearizability undecided (search budget)" : "")
+  );
+}
+
+function main(): void {
+  const options = parseOptions(process.argv.slice(2));
+  const started = performance.now();
+  const failures: RunReport[] = [];
+  let undecided = 0;
+  for (const seed of options.seeds) {
+    const report = runRandomSimulation({ seed, steps: options.steps, ...(options.nodes === undefined ? {} : { nodes: options.nodes }) });
+    if (report.linearizabilityUndecided) undecided++;
+    if (options.verbose) process.stdout.write(`${describe(report)}\n`);
+    if (report.failure !== null) {
+      failures.push(report);
+      process.stdout.write(`seed ${seed} FAILED: ${report.failure.message}\n  replay: ${report.replay}\n`);
+    }
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stdout.write(`${options.seeds.length} seeds, ${failures.length} failed, ${undecided} undecided, ${seconds} s\n`);
+  process.exitCode = failures.length === 0 ? 0 : 1;
+}
+
+main();
