@@ -199,34 +199,44 @@ export function parseBenchmarkCsv(output: string): Map<string, number> {
 /** (c) */
 async function memoryPerKey(withRedis: boolean): Promise<void> {
   line("");
-  line(`(c) memory: ${MEMORY_KEYS} x SET key:<i> <${MEMORY_VALUE_BYTES} bytes> with redis-cli --pipe, VmRSS before and after`);
+  line(`(c) memory: ${MEMORY_KEYS} x SET key:<i> <${MEMORY_VALUE_BYTES} bytes> with redis-cli --pipe into a fresh server`);
   const dir = await mkdtemp(join(tmpdir(), "walnut-bench-pipe-"));
   try {
     const stream = join(dir, "set.resp");
     await writeSetStream(stream, MEMORY_KEYS);
-    const walnut = await withServer(() => startWalnut({ fsync: "no" }), (server) => loadAndMeasure(server, stream));
+    const walnut = await withServer(() => startWalnut({ fsync: "no", gcReport: true }), (server) => loadAndMeasure(server, stream));
     const redis = withRedis
       ? await withServer(() => startRedis({ appendFsyncAlways: false }), (server) => loadAndMeasure(server, stream))
       : null;
-    const table = [["server", "RSS before", "RSS after", "bytes/key", "load keys/s"]];
-    for (const result of [redis, walnut]) {
-      if (result === null) continue;
-      table.push([
-        result.label,
-        `${(result.beforeBytes / 2 ** 20).toFixed(1)} MiB`,
-        `${(result.afterBytes / 2 ** 20).toFixed(1)} MiB`,
-        result.bytesPerKey.toFixed(0),
-        result.keysPerSecond.toFixed(0),
-      ]);
-    }
-    printTable(table);
+    printMemoryTable([redis, walnut]);
     if (redis !== null) {
-      const ratio = walnut.bytesPerKey / redis.bytesPerKey;
-      line(`  walnut/redis bytes per key: ${ratio.toFixed(2)} (goal <= 1.5: ${ratio <= 1.5 ? "met" : "MISSED"})`);
+      const ratio = walnut.rssBytesPerKey / redis.rssBytesPerKey;
+      line(`  walnut/redis RSS bytes per key: ${ratio.toFixed(2)} (goal <= 1.5: ${ratio <= 1.5 ? "met" : "MISSED"})`);
     }
+    line("  RSS: VmRSS growth over the load, read 2 s after it; live: redis used_memory growth,");
+    line("  walnut heap used + external growth after two full GCs (node --expose-gc, SIGUSR2 hook);");
+    line("  walnut RSS after GC: VmRSS growth once those GCs ran.");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function printMemoryTable(results: Array<MemoryResult | null>): void {
+  const perKey = (bytes: number | null): string => (bytes === null ? "-" : (bytes / MEMORY_KEYS).toFixed(0));
+  const table = [["server", "RSS before", "RSS after", "RSS B/key", "live B/key", "RSS after GC B/key", "load keys/s"]];
+  for (const result of results) {
+    if (result === null) continue;
+    table.push([
+      result.label,
+      `${(result.rssBeforeBytes / 2 ** 20).toFixed(1)} MiB`,
+      `${(result.rssAfterBytes / 2 ** 20).toFixed(1)} MiB`,
+      result.rssBytesPerKey.toFixed(0),
+      perKey(result.liveGrowthBytes),
+      perKey(result.rssGrowthAfterGcBytes),
+      result.keysPerSecond.toFixed(0),
+    ]);
+  }
+  printTable(table);
 }
 
 /** The RESP stream `redis-cli --pipe` sends: `SET key:<i> <16 bytes>` for i in [0, keys). */
@@ -249,14 +259,19 @@ async function writeSetStream(path: string, keys: number): Promise<void> {
 
 interface MemoryResult {
   label: string;
-  beforeBytes: number;
-  afterBytes: number;
-  bytesPerKey: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  rssBytesPerKey: number;
+  /** What the server itself counts as in use: redis used_memory, walnut's heap after GC. */
+  liveGrowthBytes: number | null;
+  /** walnut only: RSS growth once full GCs ran. */
+  rssGrowthAfterGcBytes: number | null;
   keysPerSecond: number;
 }
 
 async function loadAndMeasure(server: BenchServer, streamPath: string): Promise<MemoryResult> {
-  const beforeBytes = await server.rssBytes();
+  const liveBefore = await liveBytes(server);
+  const rssBeforeBytes = await server.rssBytes();
   const started = performance.now();
   const output = await runTool("redis-cli", ["-h", "127.0.0.1", "-p", String(server.port), "--pipe"], { stdinPath: streamPath });
   const seconds = (performance.now() - started) / 1000;
@@ -264,38 +279,76 @@ async function loadAndMeasure(server: BenchServer, streamPath: string): Promise<
   if (summary === null || Number(summary[1]) !== 0 || Number(summary[2]) !== MEMORY_KEYS) {
     throw new Error(`Cannot load keys into ${server.label} with redis-cli --pipe: ${output.trim()}`);
   }
-  const size = Number((await runTool("redis-cli", ["-h", "127.0.0.1", "-p", String(server.port), "DBSIZE"])).trim());
+  const size = Number((await redisCli(server, ["DBSIZE"])).trim());
   if (size !== MEMORY_KEYS) throw new Error(`Cannot measure memory of ${server.label}: DBSIZE is ${size}, expected ${MEMORY_KEYS}`);
   await new Promise((resolve) => setTimeout(resolve, MEMORY_SETTLE_MS));
-  const afterBytes = await server.rssBytes();
+  const rssAfterBytes = await server.rssBytes();
+  const liveAfter = await liveBytes(server);
+  const rssAfterGcBytes = server.collectGarbage === undefined ? null : await server.rssBytes();
   return {
     label: server.label,
-    beforeBytes,
-    afterBytes,
-    bytesPerKey: (afterBytes - beforeBytes) / MEMORY_KEYS,
+    rssBeforeBytes,
+    rssAfterBytes,
+    rssBytesPerKey: (rssAfterBytes - rssBeforeBytes) / MEMORY_KEYS,
+    liveGrowthBytes: liveAfter - liveBefore,
+    rssGrowthAfterGcBytes: rssAfterGcBytes === null ? null : rssAfterGcBytes - rssBeforeBytes,
     keysPerSecond: MEMORY_KEYS / seconds,
   };
 }
 
-/** (d) */
+/** redis: INFO used_memory; walnut: heap used + external after full GCs. */
+async function liveBytes(server: BenchServer): Promise<number> {
+  if (server.collectGarbage !== undefined) {
+    const usage = await server.collectGarbage();
+    return usage.heapUsed + usage.external;
+  }
+  const match = /^used_memory:(\d+)/m.exec(await redisCli(server, ["INFO", "memory"]));
+  if (match === null) throw new Error(`Cannot read used_memory from ${server.label}'s INFO memory`);
+  return Number(match[1]);
+}
+
+async function redisCli(server: BenchServer, args: string[]): Promise<string> {
+  return runTool("redis-cli", ["-h", "127.0.0.1", "-p", String(server.port), ...args]);
+}
+
+/** (d): samples are kept only while redis-benchmark ran, so that startup does not count. */
 async function profileWalnut(): Promise<void> {
   line("");
   line(`(d) walnut --fsync no under redis-benchmark -t get,set -P 16 -c ${CLIENTS} -n ${REQUESTS}, node --cpu-prof`);
   const profileDir = await mkdtemp(join(tmpdir(), "walnut-bench-profile-"));
   try {
     const args = { tests: "get,set", clients: CLIENTS, requests: REQUESTS, pipeline: 16 };
-    const rates = await withServer(() => startWalnut({ fsync: "no", cpuProfileDir: profileDir }), (server) => redisBenchmark(server, args));
+    let window = { startMicros: 0, endMicros: 0 };
+    const rates = await withServer(
+      () => startWalnut({ fsync: "no", cpuProfileDir: profileDir }),
+      async (server) => {
+        const startMicros = monotonicMicros();
+        const measured = await redisBenchmark(server, args);
+        window = { startMicros, endMicros: monotonicMicros() };
+        return measured;
+      },
+    );
     line(`  while profiled: SET ${rates.get("SET")?.toFixed(0)} rps, GET ${rates.get("GET")?.toFixed(0)} rps`);
-    const summary = summarizeCpuProfile(await readOnlyCpuProfile(profileDir), { top: PROFILE_TOP_FUNCTIONS, projectRoot: PROJECT_ROOT });
-    line(`  busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms; top ${PROFILE_TOP_FUNCTIONS} by self time:`);
-    const table = [["self ms", "% busy", "function", "where"]];
+    const profile = await readOnlyCpuProfile(profileDir);
+    const summary = summarizeCpuProfile(profile, { top: PROFILE_TOP_FUNCTIONS, projectRoot: PROJECT_ROOT, window });
+    line(`  busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms; top ${PROFILE_TOP_FUNCTIONS} functions by self time:`);
+    const functions = [["self ms", "% busy", "function", "where"]];
     for (const entry of summary.top) {
-      table.push([entry.selfMs.toFixed(0), entry.busyPercent.toFixed(1), entry.functionName, entry.location]);
+      functions.push([entry.selfMs.toFixed(0), entry.busyPercent.toFixed(1), entry.functionName, entry.location]);
     }
-    printTable(table, { textColumns: [2, 3] });
+    printTable(functions, { textColumns: [2, 3] });
+    line("  self time by script:");
+    const scripts = [["self ms", "% busy", "script"]];
+    for (const entry of summary.byScript) scripts.push([entry.selfMs.toFixed(0), entry.busyPercent.toFixed(1), entry.script]);
+    printTable(scripts, { textColumns: [2] });
   } finally {
     await rm(profileDir, { recursive: true, force: true });
   }
+}
+
+/** The clock V8's CPU profiles use (CLOCK_MONOTONIC on Linux), in microseconds. */
+function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 /** Runs a tool to completion; its stdout, or an error with its stderr. */

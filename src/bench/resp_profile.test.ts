@@ -16,6 +16,7 @@ const profile: CpuProfile = {
     { id: 4, callFrame: frame("encode", "file:///project/dist/server/resp/writer.js", 41) },
     { id: 5, callFrame: frame("", "node:net", 10) },
   ],
+  startTime: 1000,
   samples: [2, 3, 4, 5, 2],
   timeDeltas: [0, 100, 400, 300, 200],
 };
@@ -29,6 +30,26 @@ test("self time goes to the sampled function, summed over its call paths, idle a
     ["(anonymous)", "node:net:11", 0.2],
   ]);
   assert.equal(Math.round(summary.top[0]?.busyPercent ?? 0), 67);
+});
+
+test("self time adds up per script, native code apart", () => {
+  const withNative: CpuProfile = { ...profile, nodes: [...profile.nodes, { id: 6, callFrame: frame("writeBuffer") }], samples: [2, 6, 5, 6, 2] };
+  const summary = summarizeCpuProfile(withNative, { top: 10, projectRoot: "/project" });
+  assert.deepEqual(summary.byScript.map((entry) => [entry.script, entry.selfMs]), [
+    ["(native)", 0.6],
+    ["node:net", 0.3],
+    ["dist/server/resp/writer.js", 0.1],
+  ]);
+});
+
+test("a window keeps only the samples taken inside it", () => {
+  // Samples are taken at 1000, 1100, 1500, 1800 and 2000 microseconds.
+  const summary = summarizeCpuProfile(profile, { top: 10, projectRoot: "/project", window: { startMicros: 1400, endMicros: 1900 } });
+  assert.equal(summary.idleMs, 0);
+  assert.deepEqual(summary.top.map((entry) => [entry.functionName, entry.selfMs]), [
+    ["encode", 0.3],
+    ["(anonymous)", 0.2],
+  ]);
 });
 
 test("the summary keeps only the requested number of functions", () => {

@@ -4,7 +4,7 @@
  * directory, ready once it answers PING, with its resident memory read from /proc.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, unlink } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,10 @@ const READY_POLL_MS = 50;
 const STOP_TIMEOUT_MS = 30_000;
 /** How much of a child's output is kept to explain a failed start. */
 const OUTPUT_TAIL_CHARS = 2000;
+/** How long a full garbage collection of a large heap may take on a busy machine. */
+const GC_REPORT_TIMEOUT_MS = 60_000;
 const WALNUT_CLI = fileURLToPath(new URL("../../bin/walnut.js", import.meta.url));
+const GC_HOOK = fileURLToPath(new URL("./resp_gc_hook.js", import.meta.url));
 
 export interface BenchServer {
   /** What runs, as the tables print it: "walnut --fsync no", "redis appendfsync always". */
@@ -28,12 +31,16 @@ export interface BenchServer {
   rssBytes(): Promise<number>;
   /** SIGTERM, wait for a clean exit (SIGKILL after STOP_TIMEOUT_MS), remove the directory. */
   stop(): Promise<void>;
+  /** walnut started with `gcReport`: full garbage collections, then its memory usage. */
+  collectGarbage?(): Promise<NodeJS.MemoryUsage>;
 }
 
 export interface WalnutServerOptions {
   fsync: "always" | "everysec" | "no";
   /** Run node with --cpu-prof, writing the profile here when the server exits. */
   cpuProfileDir?: string;
+  /** Preload resp_gc_hook.js so that collectGarbage() works (node --expose-gc). */
+  gcReport?: boolean;
 }
 
 export interface RedisServerOptions {
@@ -54,11 +61,14 @@ export function isInstalled(program: string): boolean {
  */
 export async function startWalnut(options: WalnutServerOptions): Promise<BenchServer> {
   const profiling = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
+  const gcHook = options.gcReport === true ? ["--expose-gc", "--import", GC_HOOK] : [];
   return startChild({
     label: `walnut --fsync ${options.fsync}`,
     command: process.execPath,
+    gcReport: options.gcReport === true,
     args: (dir, port) => [
       ...profiling,
+      ...gcHook,
       WALNUT_CLI,
       "serve",
       "--data-dir", dir,
@@ -85,13 +95,19 @@ export async function startRedis(options: RedisServerOptions): Promise<BenchServ
 interface ChildSpec {
   label: string;
   command: string;
+  gcReport?: boolean;
   args: (dir: string, port: number) => string[];
 }
 
 async function startChild(spec: ChildSpec): Promise<BenchServer> {
   const dir = await mkdtemp(join(tmpdir(), "walnut-bench-resp-"));
   const port = await freePort();
-  const child = spawn(spec.command, spec.args(dir, port), { stdio: ["ignore", "pipe", "pipe"] });
+  const dataDir = join(dir, "data");
+  await mkdir(dataDir);
+  const gcReportPath = join(dir, "gc-report.json");
+  const env = spec.gcReport === true ? { ...process.env, WALNUT_BENCH_GC_REPORT: gcReportPath } : process.env;
+  // The data directory is a subdirectory, so that the report file is not walnut's.
+  const child = spawn(spec.command, spec.args(dataDir, port), { stdio: ["ignore", "pipe", "pipe"], env });
   let output = "";
   const keepTail = (chunk: Buffer): void => {
     output = (output + chunk.toString("utf8")).slice(-OUTPUT_TAIL_CHARS);
@@ -120,7 +136,20 @@ async function startChild(spec: ChildSpec): Promise<BenchServer> {
       await stopChild(child, exited);
       await rm(dir, { recursive: true, force: true });
     },
+    ...(spec.gcReport === true ? { collectGarbage: () => requestGcReport(child, gcReportPath) } : {}),
   };
+}
+
+async function requestGcReport(child: ChildProcess, reportPath: string): Promise<NodeJS.MemoryUsage> {
+  await unlink(reportPath).catch(() => undefined);
+  child.kill("SIGUSR2");
+  const deadline = Date.now() + GC_REPORT_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const text = await readFile(reportPath, "utf8").catch(() => null);
+    if (text !== null && text.endsWith("}")) return JSON.parse(text) as NodeJS.MemoryUsage;
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
+  throw new Error(`Cannot collect garbage in walnut: no report in ${reportPath} within ${GC_REPORT_TIMEOUT_MS} ms`);
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
