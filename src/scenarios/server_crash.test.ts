@@ -172,3 +172,42 @@ test(`every write walnut serve acknowledged survives kill -9 and restart (${ROUN
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test(
+  "a SETRANGE past the longest string V8 can hold is refused, and neither crashes the server nor its WAL replay",
+  {
+    timeout: 120_000,
+    todo: "commands/strings.ts builds the padded string before any V8 bound check: limits.valueBytesMax (512 MiB) is above V8's 2^29-24 characters",
+  },
+  async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "walnut-server-poison-"));
+    let server: ServerProcess | null = null;
+    try {
+      server = await startServer(dataDir);
+      const answer = await exchangeOnce(server.port, "SETRANGE k 536870900 x\r\nPING\r\n");
+      assert.match(answer, /^-ERR .*\r\n\+PONG\r\n$/, `the server answered ${JSON.stringify(answer)}: ${server.stderr()}`);
+      server.child.kill("SIGKILL");
+      await server.exited;
+      server = await startServer(dataDir);
+    } finally {
+      if (server !== null && server.child.exitCode === null && server.child.signalCode === null) {
+        server.child.kill("SIGKILL");
+        await server.exited;
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  },
+);
+
+/** Sends `bytes` and returns what arrived once the server closed or sent two replies' worth. */
+async function exchangeOnce(port: number, bytes: string): Promise<string> {
+  const client = new RawClient(port);
+  try {
+    await client.connected;
+    await client.write(bytes);
+    await waitUntil("two replies or a close", () => client.closed || client.replies().replies.length >= 2);
+    return client.text();
+  } finally {
+    client.destroy();
+  }
+}
