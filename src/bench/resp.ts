@@ -72,48 +72,89 @@ function describeMachine(): void {
   if ((loadavg()[0] ?? 0) > cores.length / 2) line("  (the machine is busy with other work: expect noisy figures)");
 }
 
-/** (a): one server pair per run, SET and GET at each pipeline depth, redis first then walnut. */
+/** (a): one server pair for all of it, SET and GET at each pipeline depth. */
 async function speedRows(withRedis: boolean): Promise<SpeedRow[]> {
   line("");
   line(`(a) speed: walnut --fsync no vs redis with no persistence (--save '' --appendonly no)`);
-  const walnut = await startWalnut({ fsync: "no" });
-  const redis = withRedis ? await startRedis({ appendFsyncAlways: false }) : null;
+  const pair = await startPair(() => startWalnut({ fsync: "no" }), withRedis ? () => startRedis({ appendFsyncAlways: false }) : null);
   try {
     const rows: SpeedRow[] = [];
     for (const pipeline of [1, 16]) {
-      const args = { tests: "set,get", clients: CLIENTS, requests: REQUESTS, pipeline };
-      const walnutRps = await medianRates(walnut, args);
-      const redisRps = redis === null ? null : await medianRates(redis, args);
+      const rates = await compareRates(pair, { tests: "set,get", clients: CLIENTS, requests: REQUESTS, pipeline });
       for (const test of ["SET", "GET"]) {
         rows.push({
           test: `${test} -c ${CLIENTS} -P ${pipeline} -n ${REQUESTS}`,
-          redisRps: redisRps?.get(test) ?? null,
-          walnutRps: walnutRps.get(test) ?? 0,
+          redisRps: rates.redis?.get(test) ?? null,
+          walnutRps: rates.walnut.get(test) ?? 0,
           goal: pipeline === 1 ? 0.7 : 0.5,
         });
       }
     }
     return rows;
   } finally {
-    await walnut.stop();
-    await redis?.stop();
+    await stopPair(pair);
   }
 }
 
-/** (b): durable SET, each server fresh in its own directory. */
+/** (b): durable SET, on a fresh pair of servers. */
 async function durableRow(withRedis: boolean): Promise<SpeedRow> {
   line(`(b) durable SET: walnut --fsync always vs redis --appendonly yes --appendfsync always`);
-  const args = { tests: "set", clients: CLIENTS, requests: DURABLE_REQUESTS, pipeline: 1 };
-  const walnutRps = await withServer(() => startWalnut({ fsync: "always" }), (server) => medianRates(server, args));
-  const redisRps = withRedis
-    ? await withServer(() => startRedis({ appendFsyncAlways: true }), (server) => medianRates(server, args))
-    : null;
-  return {
-    test: `durable SET -c ${CLIENTS} -P 1 -n ${DURABLE_REQUESTS}`,
-    redisRps: redisRps?.get("SET") ?? null,
-    walnutRps: walnutRps.get("SET") ?? 0,
-    goal: 1.0,
-  };
+  const pair = await startPair(() => startWalnut({ fsync: "always" }), withRedis ? () => startRedis({ appendFsyncAlways: true }) : null);
+  try {
+    const rates = await compareRates(pair, { tests: "set", clients: CLIENTS, requests: DURABLE_REQUESTS, pipeline: 1 });
+    return {
+      test: `durable SET -c ${CLIENTS} -P 1 -n ${DURABLE_REQUESTS}`,
+      redisRps: rates.redis?.get("SET") ?? null,
+      walnutRps: rates.walnut.get("SET") ?? 0,
+      goal: 1.0,
+    };
+  } finally {
+    await stopPair(pair);
+  }
+}
+
+interface ServerPair {
+  walnut: BenchServer;
+  redis: BenchServer | null;
+}
+
+async function startPair(startWalnutServer: () => Promise<BenchServer>, startRedisServer: (() => Promise<BenchServer>) | null): Promise<ServerPair> {
+  const walnut = await startWalnutServer();
+  try {
+    return { walnut, redis: startRedisServer === null ? null : await startRedisServer() };
+  } catch (error) {
+    await walnut.stop();
+    throw error;
+  }
+}
+
+async function stopPair(pair: ServerPair): Promise<void> {
+  await pair.walnut.stop();
+  await pair.redis?.stop();
+}
+
+/**
+ * Requests per second by test name ("SET", "GET") for each server: the median of ROUNDS
+ * runs, taken in turns (walnut, redis, walnut, ...) so that a burst of load from other
+ * work on the machine falls on both.
+ */
+async function compareRates(pair: ServerPair, args: BenchmarkArgs): Promise<{ walnut: Map<string, number>; redis: Map<string, number> | null }> {
+  const walnutRounds: Array<Map<string, number>> = [];
+  const redisRounds: Array<Map<string, number>> = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    walnutRounds.push(await redisBenchmark(pair.walnut, args));
+    if (pair.redis !== null) redisRounds.push(await redisBenchmark(pair.redis, args));
+  }
+  return { walnut: medians(walnutRounds), redis: pair.redis === null ? null : medians(redisRounds) };
+}
+
+function medians(rounds: Array<Map<string, number>>): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const test of rounds[0]?.keys() ?? []) {
+    const rates = rounds.map((rates) => rates.get(test) ?? 0).sort((a, b) => a - b);
+    result.set(test, rates[Math.floor(rates.length / 2)] as number);
+  }
+  return result;
 }
 
 function printSpeedTable(rows: SpeedRow[]): void {
@@ -155,18 +196,6 @@ interface BenchmarkArgs {
   clients: number;
   requests: number;
   pipeline: number;
-}
-
-/** Requests per second by test name ("SET", "GET"), the median over ROUNDS runs. */
-async function medianRates(server: BenchServer, args: BenchmarkArgs): Promise<Map<string, number>> {
-  const rounds: Array<Map<string, number>> = [];
-  for (let round = 0; round < ROUNDS; round++) rounds.push(await redisBenchmark(server, args));
-  const medians = new Map<string, number>();
-  for (const test of rounds[0]?.keys() ?? []) {
-    const rates = rounds.map((rates) => rates.get(test) ?? 0).sort((a, b) => a - b);
-    medians.set(test, rates[Math.floor(rates.length / 2)] as number);
-  }
-  return medians;
 }
 
 async function redisBenchmark(server: BenchServer, args: BenchmarkArgs): Promise<Map<string, number>> {
