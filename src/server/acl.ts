@@ -37,7 +37,7 @@ export interface AclUser {
 
 /** What asks for access: a RESP command, or an HTTP request. */
 export type AccessRequest =
-  | { protocol: "resp"; argv: readonly ByteString[] }
+  | { protocol: "resp"; argv: ByteString[] }
   | { protocol: "http"; method: string; path: string };
 
 /** Commands any connection may run, signed in or not, whatever its user's categories. */
@@ -56,7 +56,7 @@ const ADMIN_SUBCOMMANDS: Readonly<Record<string, ReadonlySet<string>>> = {
   COLLECTION: new Set(["EXPORT", "IMPORT"]),
 };
 
-function commandCategory(argv: readonly ByteString[]): Category | null {
+function commandCategory(argv: ByteString[]): Category | null {
   const name = (argv[0] ?? "").toUpperCase();
   const subcommand = (argv[1] ?? "").toUpperCase();
   if (ADMIN_SUBCOMMANDS[name]?.has(subcommand) === true) return "admin";
@@ -66,7 +66,7 @@ function commandCategory(argv: readonly ByteString[]): Category | null {
   const spec = lookupCommand(name);
   if (spec === undefined) return null; // unknown: the client gets "unknown command", not NOPERM
   if (spec.flags.includes("admin")) return "admin";
-  return isWriteCall(spec, argv as ByteString[]) ? "write" : "read";
+  return isWriteCall(spec, argv) ? "write" : "read";
 }
 
 /**
