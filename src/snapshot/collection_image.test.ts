@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { crc32, deflateRawSync } from "node:zlib";
+import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
 import { createCollection, type CollectionType } from "../engine/collection.js";
 import { Item } from "../engine/values.js";
 import { isWalnutError } from "../lib/errors.js";
@@ -79,4 +79,16 @@ test("an image holding a key twice is refused, even with a good checksum", () =>
   preamble.writeUInt32LE(1, 8);
   preamble.writeUInt32LE(crc32(checksummed), 12);
   assertImportFormat(Buffer.concat([preamble, checksummed]), /duplicate key at byte 23 of the inflated entries/, "duplicate");
+});
+
+test("the example in collection_image.ts is what an export writes", () => {
+  const users = createCollection("users", "hash");
+  users.put("k", new Item({ kind: "string", value: "v" }, 3, 0));
+  const image = encodeCollectionImage(users);
+  const hex = (text: string): string => text.replace(/\s/g, "");
+  assert.equal(image.subarray(0, 12).toString("hex"), hex("57414c4e55544349 01000000"));
+  assert.equal(image.readUInt32LE(12), crc32(image.subarray(16)));
+  assert.equal(image.subarray(16, 37).toString("hex"), hex("01 01 0500 7573657273 01000000 00000000 1b000000"));
+  const entries = hex("01000000 6b 01 03000000 00000000 00000000 00000000 01000000 76");
+  assert.equal(inflateRawSync(image.subarray(37)).toString("hex"), entries);
 });

@@ -19,9 +19,9 @@
  *
  *   57414c4e55544349 01000000 <crc32>   magic "WALNUTCI", version 1, checksum
  *   01 01 0500 7573657273               deflate-raw; source hash "users"
- *   01000000 00000000 1f000000          1 entry, 31 bytes inflated:
+ *   01000000 00000000 1b000000          1 entry, 27 bytes inflated:
  *     | 01000000 6b 01 03000000 00000000 00000000 00000000 01000000 76
- *   <deflate-raw of those 31 bytes>
+ *   <deflate-raw of those 27 bytes>
  *
  * Encoding runs synchronously over a live collection (no writes can interleave), and
  * decoding verifies the checksum before inflating and every length while parsing.
