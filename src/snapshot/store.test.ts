@@ -64,8 +64,11 @@ test("a corrupt newest checkpoint falls back to the previous one and says so", a
   const loaded = await loadNewestCheckpoint(dir, (message) => messages.push(message));
   assert.equal(loaded?.path, middle);
   assert.equal(loaded?.collections[0]?.get("at")?.value, 20n);
-  assert.equal(messages.length, 1);
+  assert.equal(messages.length, 2);
   assert.match(messages[0]!, /^Cannot read checkpoint .*0030-0+2\.ckpt: bad checksum .*; falling back to the checkpoint at index 20$/);
+  assert.match(messages[1]!, /^moved the corrupt checkpoint .*0030-0+2\.ckpt aside to 0+30-0+2\.ckpt\.corrupt$/);
+  assert.deepEqual((await listCheckpoints(dir)).map((checkpoint) => checkpoint.index), [20, 10]);
+  assert.ok((await readdir(dir)).includes(`${basename(newest!)}.corrupt`));
 });
 
 test("loading from an empty directory finds nothing, and from only corrupt checkpoints fails", async (t) => {
@@ -80,6 +83,7 @@ test("loading from an empty directory finds nothing, and from only corrupt check
     return true;
   });
   assert.equal(messages.length, 2);
+  assert.equal((await listCheckpoints(dir)).length, 2, "with nothing to fall back to, corrupt checkpoints stay in place");
 });
 
 test("pruning keeps the newest two and returns what it deleted", async (t) => {

@@ -5,14 +5,23 @@
  * Only names matching `<index 20 digits>-<term 20 digits>.ckpt` are checkpoints. Temporary
  * files (`*.tmp`) are never checkpoints; those not being written by this process right
  * now are leftovers of a crash or a failed write and are removed when the directory is
- * listed.
+ * listed. Corrupt checkpoints are renamed `*.ckpt.corrupt` once an older one has loaded.
  */
-import { readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, rename, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { assert } from "../lib/assert.js";
 import { WalnutError, describeError, isWalnutError, systemErrorCode } from "../lib/errors.js";
-import { isStaleTemporaryFile, parseCheckpointFileName, removeQuietly, syncDirectory } from "./checkpoint_files.js";
+import {
+  displayName,
+  isStaleTemporaryFile,
+  parseCheckpointFileName,
+  removeQuietly,
+  syncDirectory,
+} from "./checkpoint_files.js";
 import { readCheckpoint, type LoadedCheckpoint } from "./reader.js";
+
+/** Appended to the name of a corrupt checkpoint once an older one has loaded instead. */
+export const CORRUPT_SUFFIX = ".corrupt";
 
 /** How many checkpoints pruning keeps by default: the newest, and one to fall back to. */
 export const CHECKPOINTS_KEPT_DEFAULT = 2;
@@ -44,20 +53,26 @@ export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
 
 /**
  * The newest checkpoint in `dir` that verifies, or null when there is none. A corrupt one
- * is reported through `log` and the next older one tried. If checkpoints exist and every
- * one is corrupt, that is an error, not null: starting empty would silently drop the
- * state they held (the WAL before them may be gone).
+ * is reported through `log` and the next older one tried; once one loads, the corrupt
+ * newer ones are renamed to `<name>.corrupt` (kept for inspection, no longer counted as
+ * checkpoints, so pruning cannot keep them in place of good ones). If checkpoints exist
+ * and every one is corrupt, that is an error, not null: starting empty would silently
+ * drop the state they held (the WAL before them may be gone).
  */
 export async function loadNewestCheckpoint(
   dir: string,
   log: (message: string) => void,
 ): Promise<LoadedCheckpoint | null> {
   const checkpoints = await listCheckpoints(dir);
+  const corrupt: string[] = [];
   for (const [position, checkpoint] of checkpoints.entries()) {
     try {
-      return await readCheckpoint(checkpoint.path);
+      const loaded = await readCheckpoint(checkpoint.path);
+      await moveAside(corrupt, log);
+      return loaded;
     } catch (error) {
       if (!isWalnutError(error, "CHECKPOINT_CORRUPT")) throw error;
+      corrupt.push(checkpoint.path);
       const older = checkpoints[position + 1];
       log(older === undefined ? error.message : `${error.message}; falling back to the checkpoint at index ${older.index}`);
     }
@@ -67,6 +82,17 @@ export async function loadNewestCheckpoint(
     "CHECKPOINT_CORRUPT",
     `Cannot load a checkpoint from ${dir}: all ${checkpoints.length} checkpoints are corrupt`,
   );
+}
+
+async function moveAside(corruptPaths: string[], log: (message: string) => void): Promise<void> {
+  for (const path of corruptPaths) {
+    try {
+      await rename(path, `${path}${CORRUPT_SUFFIX}`);
+      log(`moved the corrupt checkpoint ${displayName(path)} aside to ${basename(path)}${CORRUPT_SUFFIX}`);
+    } catch (error) {
+      log(`Cannot move the corrupt checkpoint ${displayName(path)} aside: ${describeError(error)}`);
+    }
+  }
 }
 
 /** Deletes all but the newest `keep` checkpoints; returns the deleted paths. */
