@@ -32,6 +32,8 @@ const FLUSH_THRESHOLD_BYTES = 64 * 1024;
  * resets the connection, and the client would lose the reply that explains why.
  */
 const CLOSE_LINGER_MS = 5_000;
+/** Room for one frame's type byte, length or number, and \r\n: a bound, not an exact size. */
+const FRAME_OVERHEAD_BYTES = 32;
 const MAX_ARGUMENTS = 1024 * 1024;
 const MAX_INLINE_BYTES = 64 * 1024;
 
@@ -223,9 +225,24 @@ export class Connection implements ClientHandle {
   }
 
   private writeReply(reply: Reply, nilArray: boolean): void {
+    if (this.exceedsOutputLimit(reply)) {
+      this.close("output buffer limit");
+      return;
+    }
     if (nilArray && reply.type === "nil") this.writer.writeNilArray(this.protocol);
     else this.writer.write(reply, this.protocol);
     if (this.writer.pendingBytes >= FLUSH_THRESHOLD_BYTES) this.flush();
+  }
+
+  /**
+   * True when writing `reply` would take this client's unsent replies past the output
+   * buffer limit. Checked before encoding, so that one huge reply (MGET of one large
+   * value many times) disconnects the client rather than exhausting memory.
+   */
+  private exceedsOutputLimit(reply: Reply): boolean {
+    if (reply.type !== "bulk" && reply.type !== "array" && reply.type !== "map") return false;
+    const unsentBytes = this.socket.writableLength + this.writer.pendingBytes;
+    return unsentBytes + encodedSizeBound(reply) > this.context.settings.outputBufferLimitBytes;
   }
 
   private flush(): void {
@@ -240,5 +257,22 @@ export class Connection implements ClientHandle {
       this.outputBlocked = true;
       this.socket.pause();
     }
+  }
+}
+
+/** An upper bound of `reply`'s size once encoded (near enough for scalars), without encoding it. */
+function encodedSizeBound(reply: Reply): number {
+  switch (reply.type) {
+    case "bulk":
+      return reply.value.length + FRAME_OVERHEAD_BYTES;
+    case "status":
+    case "error":
+      return reply.text.length + FRAME_OVERHEAD_BYTES;
+    case "array":
+      return reply.items.reduce((sum, item) => sum + encodedSizeBound(item), FRAME_OVERHEAD_BYTES);
+    case "map":
+      return reply.entries.reduce((sum, [key, value]) => sum + encodedSizeBound(key) + encodedSizeBound(value), FRAME_OVERHEAD_BYTES);
+    default:
+      return FRAME_OVERHEAD_BYTES;
   }
 }
