@@ -128,6 +128,23 @@ test("a client that never reads its large replies is disconnected at the output 
     }
   }));
 
+test("one reply larger than the output buffer limit disconnects the client instead of being built", () =>
+  withNode({ outputBufferLimitBytes: 1024 * 1024 }, async (node) => {
+    const redis = redisClient(node);
+    try {
+      await redis.set("big", "v".repeat(256 * 1024));
+      const fits = await exchange(node.respPort, encodeCommand(["MGET", "big", "big"]), "*2\r\n");
+      await fits.receivedAtLeast(2 * 256 * 1024);
+      assert.equal(fits.replies().replies.length, 1, "an MGET under the limit is answered");
+      fits.destroy();
+      const tooBig = await exchangeUntilClosed(node.respPort, encodeCommand(["MGET", ...Array<string>(8).fill("big")]));
+      assert.equal(tooBig.text(), "", "an MGET over the limit is not answered");
+      assert.equal(await redis.ping(), "PONG");
+    } finally {
+      redis.disconnect();
+    }
+  }));
+
 test("a client that never reads is paused, not buffered without bound, and others are still served", () =>
   withNode({}, async (node) => {
     const redis = redisClient(node);
