@@ -39,7 +39,7 @@ function problem(path: string, where: string, what: string): WalnutError {
 /** "line 7, user alice: " where the user's table header is, else "user alice: ". */
 function userLocation(text: string, name: string): string {
   const lines = text.split("\n");
-  const escaped = name.replace(/[.+]/g, "\\$&");
+  const escaped = name.replace(/[.*+?^${}()|[\]\\"']/g, "\\$&");
   const header = new RegExp(`^\\s*\\[\\s*users\\s*\\.\\s*("${escaped}"|'${escaped}'|${escaped})\\s*\\]`);
   const index = lines.findIndex((line) => header.test(line));
   return index < 0 ? `user ${name}: ` : `line ${index + 1}, user ${name}: `;

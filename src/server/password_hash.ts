@@ -57,25 +57,27 @@ function positiveInteger(text: string | undefined): number | null {
   return text !== undefined && /^[1-9]\d{0,9}$/.test(text) ? Number(text) : null;
 }
 
+function invalid(problem: string): WalnutError {
+  const expected = 'expected scrypt$N$r$p$<salt base64>$<key base64>, as printed by "walnut acl hash-password"';
+  return new WalnutError("BAD_CONFIG", `Cannot read password hash: ${problem} (${expected})`);
+}
+
 /** Parses the string form; throws BAD_CONFIG saying what is wrong (never echoing the hash). */
 export function parsePasswordHash(text: string): PasswordHash {
   const fields = text.split("$");
-  const fail = (problem: string): never => {
-    throw new WalnutError("BAD_CONFIG", `Cannot read password hash: ${problem} (expected scrypt$N$r$p$<salt base64>$<key base64>, as printed by "walnut acl hash-password")`);
-  };
-  if (fields.length !== 6 || fields[0] !== "scrypt") fail(`it has ${fields.length} fields starting with "${fields[0] ?? ""}"`);
+  if (fields.length !== 6 || fields[0] !== "scrypt") throw invalid(`it has ${fields.length} fields starting with "${fields[0] ?? ""}"`);
   const [N, r, p] = [positiveInteger(fields[1]), positiveInteger(fields[2]), positiveInteger(fields[3])];
-  if (N === null || N < 2 || N > MAX_COST_N || (N & (N - 1)) !== 0) fail(`N must be a power of two from 2 to ${MAX_COST_N}`);
-  if (r === null || r > MAX_BLOCK_SIZE_R) fail(`r must be from 1 to ${MAX_BLOCK_SIZE_R}`);
-  if (p === null || p > MAX_PARALLELISM_P) fail(`p must be from 1 to ${MAX_PARALLELISM_P}`);
+  if (N === null || N < 2 || N > MAX_COST_N || (N & (N - 1)) !== 0) throw invalid(`N must be a power of two from 2 to ${MAX_COST_N}`);
+  if (r === null || r > MAX_BLOCK_SIZE_R) throw invalid(`r must be from 1 to ${MAX_BLOCK_SIZE_R}`);
+  if (p === null || p > MAX_PARALLELISM_P) throw invalid(`p must be from 1 to ${MAX_PARALLELISM_P}`);
+  if (128 * N * r > MAX_SCRYPT_MEMORY_BYTES) throw invalid(`128 * N * r must be at most ${MAX_SCRYPT_MEMORY_BYTES} bytes`);
   const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
-  if (!base64.test(fields[4] ?? "") || !base64.test(fields[5] ?? "")) fail("the salt and key must be base64");
+  if (!base64.test(fields[4] as string) || !base64.test(fields[5] as string)) throw invalid("the salt and key must be base64");
   const salt = Buffer.from(fields[4] as string, "base64");
   const key = Buffer.from(fields[5] as string, "base64");
-  if (salt.length < 8) fail("the salt must be at least 8 bytes");
-  if (key.length < 16) fail("the key must be at least 16 bytes");
-  if (128 * (N as number) * (r as number) > MAX_SCRYPT_MEMORY_BYTES) fail(`128 * N * r must be at most ${MAX_SCRYPT_MEMORY_BYTES} bytes`);
-  return { cost: { N: N as number, r: r as number, p: p as number }, salt, key };
+  if (salt.length < 8) throw invalid("the salt must be at least 8 bytes");
+  if (key.length < 16) throw invalid("the key must be at least 16 bytes");
+  return { cost: { N, r, p }, salt, key };
 }
 
 /** True when `password` derives `hash`'s key; the comparison takes the same time either way. */
