@@ -57,6 +57,8 @@ export class Cluster {
   readonly checkers = new SafetyCheckers();
   readonly history = new ClientHistory();
   readonly nodes = new Map<NodeId, SimNode>();
+  /** Per node: the KV request it applied at each index (not those covered by a snapshot). */
+  readonly appliedRequests = new Map<NodeId, Map<number, KvRequest>>();
   /** Nodes removed from the cluster for good: never restarted. */
   readonly retired = new Set<NodeId>();
   private readonly raftSettings: RaftSettings;
@@ -222,11 +224,15 @@ export class Cluster {
       compactEvery: this.compactEvery,
       hooks: {
         send: (packet) => this.send(packet),
-        applied: (_node: NodeId, request: KvRequest, result: KvResult) => this.history.complete(request.client, request.sequence, result),
+        applied: (node: NodeId, index: number, request: KvRequest, result: KvResult) => {
+          this.appliedRequests.get(node)?.set(index, request);
+          this.history.complete(request.client, request.sequence, result);
+        },
         read: (_node: NodeId, request: ReadRequest, value: string | null) => this.history.complete(request.client, request.sequence, value),
       },
     });
     this.nodes.set(id, node);
+    this.appliedRequests.set(id, new Map());
     node.nextTickAt = this.now + 1 + this.random.int(this.tickUnits);
     node.start();
     return node;

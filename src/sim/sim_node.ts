@@ -40,8 +40,8 @@ export interface ReadRequest {
 
 export interface SimNodeHooks {
   send(packet: Packet): void;
-  /** A KV request was applied here, with this result. */
-  applied(node: NodeId, request: KvRequest, result: KvResult): void;
+  /** A KV request was applied here at `index`, with this result. */
+  applied(node: NodeId, index: number, request: KvRequest, result: KvResult): void;
   /** A linearizable read was served here. */
   read(node: NodeId, request: ReadRequest, value: string | null): void;
 }
@@ -76,6 +76,8 @@ export class SimNode {
   nextTickAt = 0;
   /** Incarnations so far: 1 after the first start. */
   starts = 0;
+  /** Snapshots received from a leader and installed. */
+  snapshotsInstalled = 0;
 
   constructor(private readonly options: SimNodeOptions) {
     this.id = options.id;
@@ -241,6 +243,7 @@ export class SimNode {
     this.appliedTerm = metadata.term;
     this.appliedConfState = metadata.confState;
     this.incomingSnapshots.clear();
+    this.snapshotsInstalled++;
     this.options.checkers.onSnapshotInstalled(this.id, metadata);
   }
 
@@ -257,7 +260,7 @@ export class SimNode {
       this.appliedConfState = applyConfChange(this.appliedConfState, decodeConfChange(entry.data));
     } else {
       const request = decodeRequest(entry.data);
-      if (request !== null) this.options.hooks.applied(this.id, request, this.kv.apply(request));
+      if (request !== null) this.options.hooks.applied(this.id, entry.index, request, this.kv.apply(request));
     }
     this.appliedIndex = entry.index;
     this.appliedTerm = entry.term;
