@@ -50,12 +50,33 @@ test("a failed snapshot send is retried after the next heartbeat", () => {
   let dropped = 0;
   cluster.filter = (message) => !(message.type === "snapshot" && dropped++ === 0);
   cluster.tickAll(1);
-  assert.equal(cluster.node(1).status().progress.get(3)?.state, "snapshot", "waiting for the driver's report");
-  cluster.node(1).step(createMessage({ type: "snapshotStatus", from: 3, to: 1, reject: true }));
-  assert.equal(cluster.node(1).status().progress.get(3)?.state, "probe");
+  assert.equal(cluster.node(1).status().progress.get(3)?.state, "probe", "the failure report moved it back to probing");
+  assert.equal(cluster.disk(3).installedSnapshots.length, 0);
   cluster.tickAll(1);
+  assert.equal(cluster.sent.filter((message) => message.type === "snapshot").length, 2);
   assert.equal(cluster.disk(3).installedSnapshots.length, 1);
   assert.equal(cluster.node(3).status().commit, cluster.node(1).status().commit);
+});
+
+test("a leader sends nothing more to a peer in snapshot state until the driver reports on it", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3] });
+  cluster.elect(1);
+  cluster.isolate(3);
+  proposeMany(cluster, 1, 3);
+  compactLeader(cluster, 1);
+  cluster.heal();
+  const leader = cluster.node(1);
+  leader.tick();
+  while (leader.status().progress.get(3)?.state !== "snapshot") {
+    cluster.handleReadies();
+    cluster.deliverQueued();
+  }
+  assert.ok(leader.ready().messages.some((message) => message.type === "snapshot" && message.to === 3));
+  leader.step(createMessage({ type: "heartbeatResponse", from: 3, to: 1, term: 1 }));
+  leader.propose(bytes("more"));
+  assert.equal(leader.ready().messages.filter((message) => message.to === 3).length, 0);
+  leader.step(createMessage({ type: "snapshotStatus", from: 3, to: 1 }));
+  assert.equal(leader.status().progress.get(3)?.state, "probe");
 });
 
 test("a node joining after compaction starts from a snapshot that carries the membership", () => {

@@ -45,6 +45,8 @@ export interface Disk {
   snapshot: SnapshotMetadata;
   entries: Entry[];
   applied: Entry[];
+  /** The state machine's position: the last applied entry or installed snapshot. */
+  appliedIndex: number;
   readStates: ReadState[];
   installedSnapshots: SnapshotMetadata[];
 }
@@ -76,6 +78,8 @@ export class Cluster {
   readonly sent: Message[] = [];
   /** Return false to drop a message. */
   filter: (message: Message) => boolean = () => true;
+  /** Orders (or drops, or duplicates) each batch of messages before delivery. */
+  arrange: (batch: Message[]) => Message[] = (batch) => batch;
   /** Changes a message in flight (a test shortening an append, say). */
   rewrite: (message: Message) => Message = (message) => message;
   private readonly cut = new Set<string>();
@@ -100,7 +104,7 @@ export class Cluster {
     };
     const node = new RaftNode(testConfig(id, this.options.config), initial);
     this.nodes.set(id, node);
-    this.disks.set(id, { hardState: initial.hardState, snapshot: initial.snapshot, entries: [...entries], applied: [], readStates: [], installedSnapshots: [] });
+    this.disks.set(id, { hardState: initial.hardState, snapshot: initial.snapshot, entries: [...entries], applied: [], appliedIndex: 0, readStates: [], installedSnapshots: [] });
     return node;
   }
 
@@ -140,13 +144,18 @@ export class Cluster {
           disk.snapshot = ready.snapshot;
           disk.entries = [];
           disk.installedSnapshots.push(ready.snapshot);
+          disk.appliedIndex = ready.snapshot.index;
         }
         for (const each of ready.entries) {
           disk.entries = disk.entries.filter((kept) => kept.index < each.index);
           disk.entries.push(each);
         }
         this.queue.push(...ready.messages);
-        disk.applied.push(...ready.committedEntries);
+        for (const each of ready.committedEntries) {
+          assert(each.index === disk.appliedIndex + 1, `node ${id} applies ${each.index} after ${disk.appliedIndex}`);
+          disk.appliedIndex = each.index;
+          disk.applied.push(each);
+        }
         disk.readStates.push(...ready.readStates);
         node.advance(ready);
       }
@@ -162,7 +171,16 @@ export class Cluster {
   deliverQueued(): number {
     const batch = this.queue;
     this.queue = [];
-    for (const message of batch) this.deliver(message);
+    const delivered = new Set<Message>();
+    for (const message of this.arrange(batch)) {
+      if (this.deliver(message)) delivered.add(message);
+    }
+    // The leader's driver streams each snapshot and always reports how it went.
+    for (const message of batch) {
+      if (message.type !== "snapshot") continue;
+      const report = createMessage({ type: "snapshotStatus", from: message.to, to: message.from, reject: !delivered.has(message) });
+      this.node(message.from).step(report);
+    }
     return batch.length;
   }
 
@@ -200,16 +218,14 @@ export class Cluster {
     assert(this.node(id).status().role === "leader", `node ${id} did not win its election`);
   }
 
-  private deliver(original: Message): void {
+  /** Steps `original` into its target unless the link is cut or the filter drops it. */
+  private deliver(original: Message): boolean {
     const message = this.rewrite(original);
     this.sent.push(message);
-    if (this.cut.has(`${message.from}->${message.to}`) || !this.filter(message)) return;
+    if (this.cut.has(`${message.from}->${message.to}`) || !this.filter(message)) return false;
     const target = this.nodes.get(message.to);
-    if (target === undefined) return;
+    if (target === undefined) return false;
     target.step(message);
-    if (message.type === "snapshot") {
-      // The leader's driver streamed the snapshot; it reports the outcome to its node.
-      this.node(message.from).step(createMessage({ type: "snapshotStatus", from: message.to, to: message.from }));
-    }
+    return true;
   }
 }
