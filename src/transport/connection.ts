@@ -29,27 +29,29 @@ export class FramedConnection {
   private closeReason: string | null = null;
   private refusal: string | null = null;
 
+  private readonly counters: ByteCounters;
+
   constructor(
     readonly socket: net.Socket,
     options: { maxFrameBytes: number; counters: ByteCounters },
   ) {
     this.reader = new FrameReader(options.maxFrameBytes);
+    this.counters = options.counters;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
-      options.counters.bytesReceived += chunk.length;
+      this.counters.bytesReceived += chunk.length;
       this.receive(chunk);
     });
     socket.on("error", (error) => this.finish(describeError(error)));
     socket.on("close", () => this.finish("the peer closed the connection"));
-    const write = socket.write.bind(socket);
-    this.writeFrame = (frame) => {
-      options.counters.bytesSent += frame.length;
-      return write(frame);
-    };
   }
 
-  /** Writes one encoded frame; false means the socket buffer is full: wait for drained(). */
-  readonly writeFrame: (frame: Buffer) => boolean;
+  /** Writes one encoded frame; false means the socket buffer is full (wait for drained()) or closed. */
+  writeFrame(frame: Buffer): boolean {
+    if (this.closed) return false;
+    this.counters.bytesSent += frame.length;
+    return this.socket.write(frame);
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -108,7 +110,7 @@ export class FramedConnection {
     this.writeFrame(lastFrame);
     this.socket.end();
     this.finish(reason);
-    this.socket.resume();
+    this.socket.resume(); // a snapshot receiver may have paused it; read the peer's close
     setTimeout(() => this.socket.destroy(), ERROR_FRAME_LINGER_MS).unref();
   }
 
@@ -137,7 +139,6 @@ export class FramedConnection {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;
-    this.socket.pause();
     this.closeHandler(reason);
   }
 }
