@@ -27,7 +27,8 @@ export interface AcceptOptions {
 export function acceptPeer(socket: net.Socket, options: AcceptOptions): FramedConnection {
   const connection = new FramedConnection(socket, { maxFrameBytes: HANDSHAKE_FRAME_BYTES_MAX, counters: options.counters });
   const handshake = new ListenerHandshake(options.identity, options.isMember);
-  const timer = setTimeout(() => connection.refuse(`Cannot accept peer connection: no handshake within ${ACCEPT_TIMEOUT_MS} ms`), ACCEPT_TIMEOUT_MS);
+  const refuseSlow = (): void => connection.refuse(`Cannot accept peer connection: no handshake within ${ACCEPT_TIMEOUT_MS} ms`);
+  const timer = setTimeout(refuseSlow, ACCEPT_TIMEOUT_MS);
   timer.unref();
   connection.onClose((reason) => {
     clearTimeout(timer);

@@ -42,7 +42,8 @@ export interface DialOptions {
 /** A connection to `peerId` that has passed the handshake; rejects with PEER_UNREACHABLE. */
 export function dialPeer(options: DialOptions): Promise<FramedConnection> {
   const { address, peerId } = options;
-  const socket = options.tls === null ? net.connect({ host: address.host, port: address.port }) : tls.connect({ host: address.host, port: address.port, ...options.tls });
+  const endpoint = { host: address.host, port: address.port };
+  const socket = options.tls === null ? net.connect(endpoint) : tls.connect({ ...endpoint, ...options.tls });
   socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
   const connection = new FramedConnection(socket, { maxFrameBytes: HANDSHAKE_FRAME_BYTES_MAX, counters: options.counters });
   const handshake = new DialerHandshake(options.identity, { peerId, purpose: options.purpose });

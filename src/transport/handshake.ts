@@ -36,7 +36,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { assert } from "../lib/assert.js";
-import { describeError, isWalnutError } from "../lib/errors.js";
+import { describeError, isWalnutError, WalnutError } from "../lib/errors.js";
 import type { NodeId } from "../raft/types.js";
 import { encodeFrame, FRAME_KIND, frameKindName, type Frame } from "./frames.js";
 import { ByteReader, ByteWriter } from "./wire_bytes.js";
@@ -104,7 +104,14 @@ export class ListenerHandshake {
     if (hello.clusterId !== clusterId) return refuse(`cluster id ${JSON.stringify(hello.clusterId)} is not this cluster's`);
     if (hello.listenerId !== nodeId) return refuse(`hello is addressed to node ${hello.listenerId}, this is node ${nodeId}`);
     if (!this.isMember(hello.dialerId)) return refuse(`node ${hello.dialerId} is not a member of the cluster`);
-    this.transcript = { clusterId, dialerId: hello.dialerId, listenerId: nodeId, purpose: hello.purpose, dialerNonce: hello.nonce, listenerNonce: randomBytes(NONCE_BYTES) };
+    this.transcript = {
+      clusterId,
+      dialerId: hello.dialerId,
+      listenerId: nodeId,
+      purpose: hello.purpose,
+      dialerNonce: hello.nonce,
+      listenerNonce: randomBytes(NONCE_BYTES),
+    };
     this.stage = "proof";
     const challenge = new ByteWriter().u8(PROTOCOL_VERSION).varint(nodeId).raw(this.transcript.listenerNonce);
     challenge.bytes(prove(this.identity.secret, "listener", this.transcript));
@@ -136,7 +143,14 @@ export class DialerHandshake {
   ) {
     const { clusterId, nodeId } = identity;
     assert(Buffer.byteLength(clusterId) <= CLUSTER_ID_BYTES_MAX, "cluster id too long");
-    this.transcript = { clusterId, dialerId: nodeId, listenerId: options.peerId, purpose: options.purpose, dialerNonce: randomBytes(NONCE_BYTES), listenerNonce: Buffer.alloc(0) };
+    this.transcript = {
+      clusterId,
+      dialerId: nodeId,
+      listenerId: options.peerId,
+      purpose: options.purpose,
+      dialerNonce: randomBytes(NONCE_BYTES),
+      listenerNonce: Buffer.alloc(0), // known once the challenge arrives
+    };
   }
 
   /** The hello frame that opens the connection. */
@@ -179,7 +193,8 @@ export class DialerHandshake {
     reader.end();
     const refused = (reason: string): HandshakeStep => ({ send: [], outcome: { state: "refused", reason } });
     if (version !== PROTOCOL_VERSION) return refused(`peer speaks protocol version ${version}, not ${PROTOCOL_VERSION}`);
-    if (listenerId !== this.transcript.listenerId) return refused(`expected node ${this.transcript.listenerId} but node ${listenerId} answered`);
+    const expectedId = this.transcript.listenerId;
+    if (listenerId !== expectedId) return refused(`expected node ${expectedId} but node ${listenerId} answered`);
     this.transcript.listenerNonce = listenerNonce;
     const mismatch = checkProof(this.identity.secret, "listener", this.transcript, proof);
     if (mismatch !== null) return refused(mismatch);
@@ -233,7 +248,8 @@ function decodeHello(payload: Buffer): Hello {
 
 function expectKind(frame: Frame, expected: "hello" | "challenge" | "proof" | "welcome"): void {
   if (frame.kind !== FRAME_KIND[expected]) {
-    new ByteReader(frame.payload, "handshake").fail(`expected a ${expected} frame, got a ${frameKindName(frame.kind)} frame`);
+    const state = `expected a ${expected} frame, got a ${frameKindName(frame.kind)} frame`;
+    throw new WalnutError("BAD_ARGUMENT", `Cannot decode handshake: ${state}`);
   }
 }
 

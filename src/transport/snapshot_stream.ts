@@ -59,7 +59,8 @@ export async function sendSnapshot(options: SendSnapshotOptions): Promise<number
     if (answered === null && !connection.isClosed) connection.writeFrame(encodeFrame(FRAME_KIND.snapshotEnd));
     const { installed, reason } = await answer;
     if (!installed) {
-      throw new PeerTransportError("SNAPSHOT_FAILED", `Cannot send snapshot at index ${options.metadata.index} to node ${peerId}: ${reason}`);
+      const action = `send snapshot at index ${options.metadata.index} to node ${peerId}`;
+      throw new PeerTransportError("SNAPSHOT_FAILED", `Cannot ${action}: ${reason}`);
     }
     return sentBytes;
   } finally {
@@ -97,7 +98,8 @@ export function receiveSnapshot(connection: FramedConnection, options: ReceiveSn
     connection.endWith(encodeFrame(FRAME_KIND.snapshotDone, payload));
   };
   connection.onClose((reason) => {
-    channel?.fail(new PeerTransportError("PEER_UNREACHABLE", `Cannot receive snapshot from node ${peerId}: ${reason ?? "closed locally"} after ${receivedBytes} bytes`));
+    const state = `${reason ?? "closed locally"} after ${receivedBytes} bytes`;
+    channel?.fail(new PeerTransportError("PEER_UNREACHABLE", `Cannot receive snapshot from node ${peerId}: ${state}`));
   });
   connection.onFrame((frame) => {
     if (channel === null && frame.kind === FRAME_KIND.snapshotBegin) {

@@ -122,7 +122,10 @@ export class PeerTransport {
     this.server = server;
     const { host, port } = this.options.listen;
     await new Promise<void>((resolve, reject) => {
-      server.once("error", (error) => reject(new WalnutError("BAD_CONFIG", `Cannot listen for peers on ${host}:${port}: ${describeError(error)}`, { cause: error })));
+      server.once("error", (error) => {
+        const message = `Cannot listen for peers on ${host}:${port}: ${describeError(error)}`;
+        reject(new WalnutError("BAD_CONFIG", message, { cause: error }));
+      });
       server.listen({ host, port }, () => resolve());
     });
     server.on("error", (error) => this.log(`Peer listener error: ${describeError(error)}`));
@@ -304,10 +307,11 @@ export class PeerTransport {
   private receiveMessage(connection: FramedConnection, peerId: NodeId, frame: Frame): void {
     let message: Message;
     try {
-      if (frame.kind !== FRAME_KIND.message) throw new WalnutError("BAD_ARGUMENT", `Cannot receive from node ${peerId}: unexpected ${frameKindName(frame.kind)} frame`);
+      const refused = (state: string): WalnutError => new WalnutError("BAD_ARGUMENT", `Cannot receive from node ${peerId}: ${state}`);
+      if (frame.kind !== FRAME_KIND.message) throw refused(`unexpected ${frameKindName(frame.kind)} frame`);
       message = decodeMessage(frame.payload);
       if (isLocalMessage(message.type) || message.from !== peerId || message.to !== this.options.nodeId) {
-        throw new WalnutError("BAD_ARGUMENT", `Cannot receive from node ${peerId}: a ${message.type} message from ${message.from} to ${message.to}`);
+        throw refused(`a ${message.type} message from ${message.from} to ${message.to}`);
       }
     } catch (error) {
       connection.refuse(describeError(error));
