@@ -148,7 +148,7 @@ interface Expectation {
   forbidden: boolean;
 }
 
-function expect(payload: Buffer): Expectation {
+function expectedOutcome(payload: Buffer): Expectation {
   const parser = new RequestParser({ maxBulkBytes: MAX_REQUEST_BYTES, maxArguments: MAX_ARGUMENTS, maxInlineBytes: MAX_INLINE_BYTES });
   parser.feed(payload);
   const expectation: Expectation = { replies: 0, protocolError: null, quits: false, forbidden: false };
@@ -186,10 +186,10 @@ function isRedisStyleError(reply: Reply): boolean {
 /** Sends one bad payload and checks the server's answer against the model. */
 async function respCase(port: number, random: Random, label: string): Promise<void> {
   let payload = respPayload(random);
-  let expectation = expect(payload);
+  let expectation = expectedOutcome(payload);
   while (expectation.forbidden) {
     payload = respPayload(random);
-    expectation = expect(payload);
+    expectation = expectedOutcome(payload);
   }
   const client = new RawClient(port);
   try {

@@ -85,6 +85,8 @@ test("--timeout closes an idle client, and only that one", () =>
     fresh.destroy();
   }));
 
+/** GETs a non-reading client may send at most: 4 TiB of replies, so a server that never stops reading fails. */
+const GETS_MAX = 16 * 1024 * 1024;
 /** How much the non-reading client queues on its side before it waits for the server. */
 const UNSENT_REQUESTS_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -115,10 +117,9 @@ test("a client that never reads its large replies is disconnected at the output 
       const before = memoryInUseBytes();
       const hog = new RawClient(node.respPort, { read: false });
       await hog.connected;
-      // Each GET asks for 256 KiB: 1M of them would be 256 GiB of replies.
-      const sent = await pipelineUnreadGets(hog, () => hog.closed, 1024 * 1024);
+      const sent = await pipelineUnreadGets(hog, () => hog.closed, GETS_MAX);
       await waitUntil("the server disconnects the client that does not read", () => hog.closed);
-      assert.ok(sent < 1024 * 1024, "the server closed the client before every GET was sent");
+      assert.ok(sent < GETS_MAX, "the server closed the client before every GET was sent");
       assert.ok(memoryInUseBytes() - before < BOUNDED_MEMORY_BYTES, "the server's memory stayed bounded");
       assert.equal(await redis.ping(), "PONG");
       assert.equal((await redis.get("big"))?.length, 256 * 1024);
@@ -155,8 +156,8 @@ test("a client that never reads is paused, not buffered without bound, and other
       await hog.connected;
       // The server stops reading from the hog: its own unsent requests pile up here.
       const backlogBytes = 4 * 1024 * 1024;
-      const sent = await pipelineUnreadGets(hog, () => hog.socket.writableLength >= backlogBytes, 1024 * 1024);
-      assert.ok(sent < 1024 * 1024, "the server stopped reading before every GET was sent");
+      const sent = await pipelineUnreadGets(hog, () => hog.socket.writableLength >= backlogBytes, GETS_MAX);
+      assert.ok(sent < GETS_MAX, "the server stopped reading before every GET was sent");
       assert.equal(hog.closed, false, "under the default limit the client stays connected");
       assert.ok(memoryInUseBytes() - before < BOUNDED_MEMORY_BYTES, "the server's memory stayed bounded");
       for (let round = 0; round < 20; round++) {
@@ -183,7 +184,7 @@ test("CLIENT KILL closes another client, also one that is not reading its replie
       await redis.set("big", "v".repeat(256 * 1024));
       const hog = new RawClient(node.respPort, { read: false });
       await hog.connected;
-      await pipelineUnreadGets(hog, () => hog.socket.writableLength >= 4 * 1024 * 1024, 1024 * 1024);
+      await pipelineUnreadGets(hog, () => hog.socket.writableLength >= 4 * 1024 * 1024, GETS_MAX);
       const hogEntry = [...node.servers.context.clients.values()].find((client) => client.lastCommand === "GET");
       assert.ok(hogEntry !== undefined, "the hog is registered");
       assert.equal(await redis.client("KILL", "ADDR", hogEntry.address), 1);
