@@ -16,6 +16,7 @@ import { createMessage } from "../raft/message.js";
 import { RaftNode } from "../raft/raft.js";
 import type { ConfChange, ConfState, NodeId, ProposeResult, RaftConfig } from "../raft/types.js";
 import { SafetyCheckers } from "./checkers.js";
+import { copyConfState, copyEntry } from "./disk.js";
 import { ClientHistory } from "./history.js";
 import { encodeRequest, type KvCommand, type KvRequest, type KvResult } from "./kv.js";
 import { Network, RELIABLE_NETWORK, type Envelope, type NetworkFaults } from "./network.js";
@@ -268,7 +269,20 @@ export class Cluster {
   }
 }
 
-/** Every delivery gets its own copy: nodes never share mutable message objects. */
+/**
+ * Every delivery gets its own copy: nodes never share mutable message objects (a duplicated
+ * message is two objects). The snapshot bytes are shared: nobody writes into them.
+ */
 function copyPacket(packet: Packet): Packet {
-  return structuredClone(packet);
+  const message = packet.message;
+  const snapshot = message.snapshot;
+  return {
+    message: {
+      ...message,
+      entries: message.entries.map(copyEntry),
+      context: message.context.slice(),
+      snapshot: snapshot === null ? null : { index: snapshot.index, term: snapshot.term, confState: copyConfState(snapshot.confState) },
+    },
+    snapshotData: packet.snapshotData,
+  };
 }
