@@ -7,7 +7,7 @@ import { serveOptions, formatOptions } from "../config/options.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString } from "../config/resolve.js";
 import { stderrLog } from "../lib/log.js";
 import { WalnutError, describeError, isWalnutError } from "../lib/errors.js";
-import { startServers, type RunningServers } from "../server/servers.js";
+import { prepareServers, startServers, type RunningServers, type ServersOptions } from "../server/servers.js";
 import type { FsyncMode } from "../wal/wal.js";
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -23,6 +23,27 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   const log = stderrLog();
   const dataDir = settingString(settings, "data-dir") ?? "./walnut-data";
+  const host = settingString(settings, "host") ?? "127.0.0.1";
+  const certPath = settingString(settings, "tls-cert");
+  const keyPath = settingString(settings, "tls-key");
+  const caPath = settingString(settings, "tls-ca");
+  const aclFile = settingString(settings, "aclfile");
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new WalnutError("BAD_CONFIG", "--tls-cert and --tls-key go together: give both or neither");
+  }
+  const serversOptions: ServersOptions = {
+    host,
+    respPort: settingNumber(settings, "port") || null, // 0 disables, as in Redis
+    httpPort: settingNumber(settings, "http-port") || null,
+    requirePass: settingString(settings, "requirepass") ?? null,
+    maxRequestBytes: settingNumber(settings, "max-request-bytes"),
+    maxClients: settingNumber(settings, "maxclients"),
+    idleTimeoutMs: settingNumber(settings, "timeout"),
+    outputBufferLimitBytes: settingNumber(settings, "output-buffer-limit"),
+    ...(aclFile === undefined ? {} : { aclFile }),
+    ...(certPath !== undefined && keyPath !== undefined ? { tls: { certPath, keyPath, ...(caPath === undefined ? {} : { caPath }) } } : {}),
+  };
+  const prepared = prepareServers(serversOptions); // a bad ACL or TLS file stops us before the data dir is touched
   const db = await open({
     dir: dataDir,
     fsync: settingString(settings, "fsync") as FsyncMode,
@@ -32,33 +53,12 @@ export async function runServe(argv: string[]): Promise<number> {
     archiveWal: settingBoolean(settings, "archive-wal"),
     log,
   });
-  const host = settingString(settings, "host") ?? "127.0.0.1";
-  const requirePass = settingString(settings, "requirepass") ?? null;
-  const certPath = settingString(settings, "tls-cert");
-  const keyPath = settingString(settings, "tls-key");
-  const caPath = settingString(settings, "tls-ca");
-  const aclFile = settingString(settings, "aclfile");
-  if ((certPath === undefined) !== (keyPath === undefined)) {
-    await db.close();
-    throw new WalnutError("BAD_CONFIG", "--tls-cert and --tls-key go together: give both or neither");
-  }
   let servers: RunningServers;
   try {
-    servers = await startServers(db, {
-      host,
-      respPort: settingNumber(settings, "port") || null, // 0 disables, as in Redis
-      httpPort: settingNumber(settings, "http-port") || null,
-      requirePass,
-      maxRequestBytes: settingNumber(settings, "max-request-bytes"),
-      maxClients: settingNumber(settings, "maxclients"),
-      idleTimeoutMs: settingNumber(settings, "timeout"),
-      outputBufferLimitBytes: settingNumber(settings, "output-buffer-limit"),
-      ...(aclFile === undefined ? {} : { aclFile }),
-      ...(certPath !== undefined && keyPath !== undefined ? { tls: { certPath, keyPath, ...(caPath === undefined ? {} : { caPath }) } } : {}),
-    });
+    servers = await startServers(db, serversOptions, prepared);
   } catch (error) {
     await db.close();
-    if (isWalnutError(error)) throw error; // already one clear line: a bad TLS or ACL file
+    if (isWalnutError(error)) throw error;
     throw new WalnutError("BAD_CONFIG", `Cannot start servers: ${describeError(error)}`, { cause: error });
   }
   const openUser = servers.context.access.initialUser();

@@ -54,7 +54,22 @@ function loadUsers(options: ServersOptions): ReturnType<typeof loadAclFile> {
   return users;
 }
 
-export async function startServers(db: Db, options: ServersOptions): Promise<RunningServers> {
+/** What the servers read from files (users, certificates): loaded before anything starts. */
+export interface PreparedServers {
+  users: ReturnType<typeof loadAclFile>;
+  tls: TlsOptions | undefined;
+}
+
+/** Loads and checks the ACL and TLS files, so that a bad one stops the start at once. */
+export function prepareServers(options: ServersOptions): PreparedServers {
+  return { users: loadUsers(options), tls: options.tls === undefined ? undefined : loadTls(options.tls) };
+}
+
+export async function startServers(
+  db: Db,
+  options: ServersOptions,
+  prepared: PreparedServers = prepareServers(options),
+): Promise<RunningServers> {
   const settings = {
     requirePass: options.requirePass,
     maxRequestBytes: options.maxRequestBytes,
@@ -62,8 +77,8 @@ export async function startServers(db: Db, options: ServersOptions): Promise<Run
     idleTimeoutMs: options.idleTimeoutMs,
     outputBufferLimitBytes: options.outputBufferLimitBytes,
   };
-  const context = new ServerContext(db, new CommandExecutor(db.node), settings, loadUsers(options));
-  const tls = options.tls === undefined ? undefined : loadTls(options.tls);
+  const context = new ServerContext(db, new CommandExecutor(db.node), settings, prepared.users);
+  const tls = prepared.tls;
   const listen = { host: options.host, ...(tls === undefined ? {} : { tls }) };
   const resp = options.respPort === null ? null : await startRespServer(context, { ...listen, port: options.respPort });
   let http: HttpServer | null = null;
