@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- checkpoint`, or `node dist/bench/checkpoint_stall.js [--keys N]
- * [--slice-keys N] [--level 0-9]`: how long a checkpoint holds the event loop.
+ * [--type hash|ordered] [--slice-keys N] [--level 0-9]`: how long a checkpoint holds the
+ * event loop.
  *
  * Builds an engine with N keys (default 1,000,000) of 100-byte values, once in the default
  * hash collection and once in an ordered collection, and takes a checkpoint while a
@@ -178,11 +179,21 @@ function flag(name: string): number | undefined {
   return value;
 }
 
+function collectionTypeFlag(): CollectionType | undefined {
+  const position = process.argv.indexOf("--type");
+  if (position < 0) return undefined;
+  const type = process.argv[position + 1];
+  if (type !== "hash" && type !== "ordered") throw new Error("Cannot run the benchmark: --type takes hash or ordered");
+  return type;
+}
+
 async function main(): Promise<void> {
   const sliceKeys = flag("--slice-keys");
   const compressionLevel = flag("--level");
+  const collectionType = collectionTypeFlag();
   const result = await runCheckpointStallBench({
     keys: flag("--keys") ?? DEFAULT_KEYS,
+    ...(collectionType === undefined ? {} : { collectionType }),
     ...(sliceKeys === undefined ? {} : { sliceKeys }),
     ...(compressionLevel === undefined ? {} : { compressionLevel }),
   });
