@@ -148,3 +148,19 @@ test("removing the last voter is refused", () => {
   cluster.elect(1);
   assert.throws(() => cluster.node(1).proposeConfChange({ type: "remove", node: 1 }), { code: "BAD_ARGUMENT" });
 });
+
+test("a node whose own removal is not yet committed still campaigns, so that the removal can commit (thesis §4.1)", () => {
+  const cluster = new Cluster({ voters: [1, 2] });
+  cluster.elect(1);
+  cluster.isolate(2);
+  assert.equal(cluster.node(1).proposeConfChange({ type: "remove", node: 1 }).ok, true);
+  cluster.stabilize();
+  assert.deepEqual(cluster.node(1).status().confState.voters, [2], "in effect on 1, unknown to 2");
+  for (let count = 0; count < 3 * ELECTION_TICKS; count += 1) cluster.tick(2);
+  cluster.heal();
+  // 2 cannot win: 1 holds a longer log. Only 1 can get the removal committed.
+  cluster.tickAll(10 * ELECTION_TICKS);
+  assert.deepEqual(cluster.leaders(), [2]);
+  assert.deepEqual(cluster.node(2).status().confState, { voters: [2], learners: [] });
+  assert.equal(cluster.node(1).status().role, "follower");
+});

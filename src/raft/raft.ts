@@ -13,7 +13,9 @@
  *   commits (Raft thesis §4.1): every node uses the newest configuration in its log, and
  *   falls back if that entry is overwritten. A leader accepts a new change only once the
  *   previous one has committed, and only after it committed an entry of its own term.
- *   A leader that removed itself keeps leading until the change commits, then steps down.
+ *   A leader that removed itself keeps leading until the change commits, then steps down;
+ *   a node removed by a change that has not committed still campaigns (without counting
+ *   its own vote), since it may be the only one able to get that change committed.
  * - `initial.confState` is the membership as of the snapshot (or the bootstrap one); the
  *   core folds the confChange entries of `initial.entries` into it itself. Each change sets
  *   one node's membership, so folding is idempotent: a driver that already folded them gets
@@ -746,8 +748,14 @@ export class RaftNode implements RaftCore {
     this.messages.push(createMessage({ term: this.term, ...fields, from: this.id }));
   }
 
+  /** Whether this node may start an election. */
   private isPromotable(): boolean {
-    return isVoter(this.confState, this.id);
+    if (isVoter(this.confState, this.id)) return true;
+    // Thesis §4.1: a node removed by a change that has not committed yet may be the only
+    // one able to win (it may hold that change); it campaigns, without voting for itself.
+    if (this.pendingConfIndex <= this.log.committed) return false;
+    const committedEntries = this.log.slice(this.log.firstIndex(), this.log.committed + 1);
+    return isVoter(foldConfChanges(this.baseConfState, committedEntries), this.id);
   }
 
   private progressOf(id: NodeId): Progress {
