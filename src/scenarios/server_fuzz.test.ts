@@ -44,8 +44,11 @@ const SEED_COMMANDS: readonly (readonly string[])[] = [
   ["PFCOUNT", "fuzz:h"], ["EXPIRE", "fuzz:a", "100"], ["TYPE", "fuzz:l"], ["SETRANGE", "fuzz:c", "5", "ab"],
   ["GETRANGE", "fuzz:b", "0", "-1"], ["INCRBYFLOAT", "fuzz:f", "1.5"], ["SCAN", "0"], ["MULTI"], ["EXEC"],
   ["DISCARD"], ["WATCH", "fuzz:a"], ["HELLO", "3"], ["HELLO", "2"], ["INFO", "server"], ["COMMAND", "COUNT"],
-  ["DBSIZE"], ["TIME"], ["SELECT", "0"], ["LPOP", "fuzz:l"],
+  ["DBSIZE"], ["TIME"], ["SELECT", "0"], ["LPOP", "fuzz:l"], ["AUTH", "s3cret"], ["AUTH", "default", "wrong"],
+  ["HELLO", "3", "AUTH", "default", "s3cret"], ["HELLO", "2", "SETNAME", "fuzzer"], ["RESET"],
 ];
+/** The password of the node fuzzed with authentication on (AUTH frames above carry it). */
+const FUZZ_PASSWORD = "s3cret";
 /** Commands a mutation might produce that would disturb the other clients or the disk. */
 const FORBIDDEN = new Set([
   "FLUSHALL", "FLUSHDB", "CONFIG", "CLIENT", "COLLECTION", "SHUTDOWN", "DEBUG", "SAVE", "BGSAVE", "USE",
@@ -214,8 +217,14 @@ async function respCase(port: number, random: Random, label: string): Promise<vo
 }
 
 /** A client that keeps checking that the server answers, until stopped. */
-function healthyRespClient(node: TestNode): { stop(): Promise<number> } {
-  const redis = new Redis({ port: node.respPort, host: "127.0.0.1", maxRetriesPerRequest: 0, retryStrategy: () => null });
+function healthyRespClient(node: TestNode, password: string | null): { stop(): Promise<number> } {
+  const redis = new Redis({
+    port: node.respPort,
+    host: "127.0.0.1",
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...(password === null ? {} : { password }),
+  });
   let running = true;
   let failure: unknown = null;
   let reconnected = false;
@@ -261,13 +270,14 @@ async function runConcurrently(cases: number, run: (index: number) => Promise<vo
   await Promise.all(Array.from({ length: CONCURRENT_CONNECTIONS }, worker));
 }
 
-test(`the RESP server survives ${RESP_CASES} connections of bad input and keeps serving a healthy client`, { timeout: DEEP ? 3_600_000 : 300_000 }, async () => {
+/** Fuzzes a node's RESP port, with or without a password, while a healthy client works. */
+async function fuzzResp(options: { password: string | null; cases: number }): Promise<void> {
   const seed = runSeed();
-  const node = await startTestNode({ servers: { maxRequestBytes: MAX_REQUEST_BYTES } });
+  const node = await startTestNode({ servers: { maxRequestBytes: MAX_REQUEST_BYTES, requirePass: options.password } });
   try {
     const before = memoryInUseBytes();
-    const healthy = healthyRespClient(node);
-    const fuzzFailure = await runConcurrently(RESP_CASES, (index) =>
+    const healthy = healthyRespClient(node, options.password);
+    const fuzzFailure = await runConcurrently(options.cases, (index) =>
       respCase(node.respPort, new Random(seed + index), `case seed ${seed + index} (WALNUT_FUZZ_SEED=${seed})`),
     ).then(() => null, (error: unknown) => error);
     const rounds = await healthy.stop();
@@ -283,7 +293,13 @@ test(`the RESP server survives ${RESP_CASES} connections of bad input and keeps 
   } finally {
     await node.stop();
   }
-});
+}
+
+test(`the RESP server survives ${RESP_CASES} connections of bad input and keeps serving a healthy client`, { timeout: DEEP ? 3_600_000 : 300_000 }, () =>
+  fuzzResp({ password: null, cases: RESP_CASES }));
+
+test(`with a password, the RESP server survives ${RESP_CASES / 4} connections of bad input, AUTH and HELLO included`, { timeout: DEEP ? 3_600_000 : 300_000 }, () =>
+  fuzzResp({ password: FUZZ_PASSWORD, cases: RESP_CASES / 4 }));
 
 const HTTP_METHODS = ["GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "FOO", "G\tET", "", "PUT PUT"];
 const HTTP_PATHS = [
