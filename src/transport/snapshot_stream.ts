@@ -19,8 +19,9 @@ const DONE_FAILED = 0;
 
 export type SnapshotHandler = (from: NodeId, metadata: SnapshotMetadata, chunks: AsyncIterable<Buffer>) => Promise<void>;
 
+/** How a send ended: the receiver's answer, or "lost" when the connection ended first. */
 interface SnapshotAnswer {
-  installed: boolean;
+  outcome: "installed" | "failed" | "lost";
   reason: string;
 }
 
@@ -43,7 +44,7 @@ export async function sendSnapshot(options: SendSnapshotOptions): Promise<number
     answered = decodeAnswer(frame);
     settle(answered);
   });
-  connection.onClose((reason) => settle({ installed: false, reason: `the connection closed: ${reason ?? "closed locally"}` }));
+  connection.onClose((reason) => settle({ outcome: "lost", reason: `the connection closed: ${reason ?? "closed locally"}` }));
   let sentBytes = 0;
   try {
     connection.writeFrame(encodeFrame(FRAME_KIND.snapshotBegin, encodeSnapshotMetadata(options.metadata)));
@@ -57,10 +58,10 @@ export async function sendSnapshot(options: SendSnapshotOptions): Promise<number
       if (answered !== null || connection.isClosed) break;
     }
     if (answered === null && !connection.isClosed) connection.writeFrame(encodeFrame(FRAME_KIND.snapshotEnd));
-    const { installed, reason } = await answer;
-    if (!installed) {
+    const { outcome, reason } = await answer;
+    if (outcome !== "installed") {
       const action = `send snapshot at index ${options.metadata.index} to node ${peerId}`;
-      throw new PeerTransportError("SNAPSHOT_FAILED", `Cannot ${action}: ${reason}`);
+      throw new PeerTransportError(outcome === "lost" ? "PEER_UNREACHABLE" : "SNAPSHOT_FAILED", `Cannot ${action}: ${reason}`);
     }
     return sentBytes;
   } finally {
@@ -70,10 +71,10 @@ export async function sendSnapshot(options: SendSnapshotOptions): Promise<number
 
 function decodeAnswer(frame: Frame): SnapshotAnswer {
   if (frame.kind !== FRAME_KIND.snapshotDone || frame.payload.length < 1) {
-    return { installed: false, reason: `the receiver sent a ${frameKindName(frame.kind)} frame instead of snapshotDone` };
+    return { outcome: "failed", reason: `the receiver sent a ${frameKindName(frame.kind)} frame instead of snapshotDone` };
   }
-  const installed = frame.payload[0] === DONE_INSTALLED;
-  return { installed, reason: frame.payload.toString("utf8", 1, Math.min(frame.payload.length, 1024)) };
+  const outcome = frame.payload[0] === DONE_INSTALLED ? "installed" : "failed";
+  return { outcome, reason: frame.payload.toString("utf8", 1, Math.min(frame.payload.length, 1024)) };
 }
 
 export interface ReceiveSnapshotOptions {

@@ -239,3 +239,36 @@ test("a slow snapshot consumer pauses the stream without losing or reordering by
     await closeAll(nodes);
   }
 });
+
+test("removing a peer mid-snapshot rejects the send as unreachable and fails the receiver's stream", async () => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let firstChunkSeen = false;
+  let receiverError = "";
+  const nodes = await startCluster(2, {
+    onSnapshot: async (_from, _metadata, chunks) => {
+      try {
+        for await (const _chunk of chunks) {
+          firstChunkSeen = true;
+          await gate;
+        }
+      } catch (error) {
+        receiverError = String(error);
+      }
+    },
+  });
+  try {
+    const metadata = { index: 9, term: 2, confState: { voters: [1, 2], learners: [] } };
+    const sending = nodes[0]!.transport.sendSnapshot(2, metadata, asAsync(snapshotPieces(32 * 1024 * 1024)));
+    const outcome = assert.rejects(sending, (error: unknown) => isPeerTransportError(error, "PEER_UNREACHABLE"));
+    await waitFor("the first chunk", () => firstChunkSeen);
+    nodes[0]!.transport.removePeer(2);
+    await outcome;
+    release();
+    await waitFor("the receiver's stream to fail", () => receiverError !== "");
+    assert.match(receiverError, /Cannot receive snapshot from node 1/);
+  } finally {
+    release();
+    await closeAll(nodes);
+  }
+});

@@ -88,7 +88,8 @@ export class PeerTransport {
   private readonly links = new Map<NodeId, PeerLink>();
   /** Inbound connections, with the peer once authenticated. */
   private readonly inbound = new Map<FramedConnection, NodeId | null>();
-  private readonly outboundSnapshots = new Set<FramedConnection>();
+  /** Snapshot connections this node opened, with the peer they go to. */
+  private readonly outboundSnapshots = new Map<FramedConnection, NodeId>();
   private readonly counters: PeerTransportStats = {
     messagesSent: 0,
     messagesReceived: 0,
@@ -162,7 +163,7 @@ export class PeerTransport {
       chunkBytes: Math.min(SNAPSHOT_CHUNK_BYTES, this.maxFrameBytes),
       dial: async (onFrame) => {
         const connection = await this.dial(to, "snapshot", onFrame);
-        this.outboundSnapshots.add(connection);
+        this.outboundSnapshots.set(connection, to);
         connection.socket.once("close", () => this.outboundSnapshots.delete(connection));
         return connection;
       },
@@ -177,11 +178,12 @@ export class PeerTransport {
     if (previous !== undefined && (previous.host !== address.host || previous.port !== address.port)) this.closeLink(id);
   }
 
-  /** Forgets a member: its outbound connection and every inbound connection from it close. */
+  /** Forgets a member: every connection to or from it closes, snapshot streams included. */
   removePeer(id: NodeId): void {
     this.peers.delete(id);
     this.closeLink(id);
     for (const [connection, peerId] of this.inbound) if (peerId === id) connection.close();
+    for (const [connection, peerId] of this.outboundSnapshots) if (peerId === id) connection.close();
   }
 
   stats(): PeerTransportStats {
@@ -194,7 +196,7 @@ export class PeerTransport {
     this.closed = true;
     for (const id of [...this.links.keys()]) this.closeLink(id);
     for (const connection of this.inbound.keys()) connection.close();
-    for (const connection of this.outboundSnapshots) connection.close();
+    for (const connection of this.outboundSnapshots.keys()) connection.close();
     const server = this.server;
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
