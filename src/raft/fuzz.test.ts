@@ -95,6 +95,7 @@ function runOneStep(cluster: Cluster, random: () => number, step: number): void 
   else if (roll < 0.37 && leader !== undefined) proposeChangeSafely(cluster, leader, randomChange(random));
   else if (roll < 0.4) compact(cluster, someone);
   else if (roll < 0.42) cluster.node(someone).readIndex(bytes(`read ${step}`));
+  else if (roll < 0.44) cluster.restart(someone);
   for (const node of cluster.nodes.values()) node.tick();
   cluster.stabilize(5000);
 }
@@ -113,7 +114,7 @@ function compact(cluster: Cluster, id: NodeId): void {
   cluster.node(id).compact({ index: last.index, term: last.term, confState: cluster.node(id).status().confState });
 }
 
-test("random runs with drops, duplicates, reordering, partitions, transfers, membership changes and compaction stay safe", () => {
+test("random runs with drops, duplicates, reordering, partitions, restarts, transfers, membership changes and compaction stay safe", () => {
   for (let seed = 1; seed <= SEEDS; seed += 1) {
     const random = seededRandom(seed);
     const config = { preVote: seed % 2 === 0, checkQuorum: seed % 3 === 0, random: seededRandom(seed + 1000), maxEntriesPerAppend: 3, maxInflightAppends: 2 };

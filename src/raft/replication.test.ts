@@ -160,3 +160,16 @@ test("committed entries reach every follower, including through heartbeats after
   cluster.tick(1);
   assert.deepEqual(payloads(cluster.disk(2).applied), ["while 2 was away"]);
 });
+
+test("a restarted node keeps its term, vote and log, and re-applies its committed entries", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3] });
+  cluster.elect(1);
+  cluster.node(1).propose(bytes("durable"));
+  cluster.stabilize();
+  const before = cluster.node(2).status();
+  const restarted = cluster.restart(2);
+  const after = restarted.status();
+  assert.deepEqual([after.term, after.vote, after.lastIndex, after.commit], [before.term, before.vote, before.lastIndex, before.commit]);
+  assert.equal(after.role, "follower");
+  assert.deepEqual(payloads(restarted.ready().committedEntries), ["durable"]);
+});

@@ -49,6 +49,8 @@ export interface Disk {
   appliedIndex: number;
   readStates: ReadState[];
   installedSnapshots: SnapshotMetadata[];
+  /** The membership the node was first started with (the base when it has no snapshot). */
+  startingConfState: ConfState;
 }
 
 export function entry(index: number, term: number, data = ""): Entry {
@@ -104,7 +106,17 @@ export class Cluster {
     };
     const node = new RaftNode(testConfig(id, this.options.config), initial);
     this.nodes.set(id, node);
-    this.disks.set(id, { hardState: initial.hardState, snapshot: initial.snapshot, entries: [...entries], applied: [], appliedIndex: 0, readStates: [], installedSnapshots: [] });
+    this.disks.set(id, { hardState: initial.hardState, snapshot: initial.snapshot, entries: [...entries], applied: [], appliedIndex: 0, readStates: [], installedSnapshots: [], startingConfState: confState });
+    return node;
+  }
+
+  /** Crashes node `id` and starts it again from what its disk holds. */
+  restart(id: NodeId): RaftNode {
+    const disk = this.disk(id);
+    const confState = disk.snapshot.index > 0 ? disk.snapshot.confState : disk.startingConfState;
+    const node = new RaftNode(testConfig(id, this.options.config), { hardState: disk.hardState, confState, snapshot: disk.snapshot, entries: [...disk.entries] });
+    this.nodes.set(id, node);
+    disk.appliedIndex = disk.snapshot.index; // the state machine is rebuilt from the snapshot
     return node;
   }
 
