@@ -163,6 +163,11 @@ export class PeerTransport {
       chunkBytes: Math.min(SNAPSHOT_CHUNK_BYTES, this.maxFrameBytes),
       dial: async (onFrame) => {
         const connection = await this.dial(to, "snapshot", onFrame);
+        if (this.closed || !this.isPeer(to)) {
+          connection.close();
+          const [code, state] = this.closed ? (["TRANSPORT_CLOSED", "the transport closed"] as const) : (["PEER_UNREACHABLE", "it was removed"] as const);
+          throw new PeerTransportError(code, `Cannot send snapshot to node ${to}: ${state} while connecting`);
+        }
         this.outboundSnapshots.set(connection, to);
         connection.socket.once("close", () => this.outboundSnapshots.delete(connection));
         return connection;
