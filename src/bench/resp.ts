@@ -9,9 +9,11 @@
  *     --appendfsync always`. Goal >= 1.0 (group commit should beat one fsync per loop turn).
  * (c) Memory per key: 1,000,000 `SET key:<i> <16 bytes>` streamed with `redis-cli --pipe`
  *     into a fresh server, resident memory (VmRSS) before and after. Goal: walnut within
- *     1.5x redis.
+ *     1.5x redis. Beside it, what each server counts as live (redis used_memory; walnut's
+ *     heap after full GCs, through resp_gc_hook.ts) and walnut's RSS after those GCs.
  * (d) Where walnut's time goes: a CPU profile (`node --cpu-prof`) of walnut under
- *     `redis-benchmark -t get,set -P 16 -c 50`, top functions by self time.
+ *     `redis-benchmark -t get,set -P 16 -c 50`, top functions and scripts by self time,
+ *     counting only the samples taken while redis-benchmark ran.
  *
  * Environment: WALNUT_BENCH_REQUESTS (200000), WALNUT_BENCH_DURABLE_REQUESTS (50000),
  * WALNUT_BENCH_KEYS (1000000), WALNUT_BENCH_ROUNDS (1; the median of the rounds is shown).
@@ -27,10 +29,6 @@ import { readOnlyCpuProfile, summarizeCpuProfile } from "./resp_profile.js";
 import { isInstalled, startRedis, startWalnut, type BenchServer } from "./resp_servers.js";
 
 const CLIENTS = 50;
-const REQUESTS = Number(process.env.WALNUT_BENCH_REQUESTS ?? 200_000);
-const DURABLE_REQUESTS = Number(process.env.WALNUT_BENCH_DURABLE_REQUESTS ?? 50_000);
-const MEMORY_KEYS = Number(process.env.WALNUT_BENCH_KEYS ?? 1_000_000);
-const ROUNDS = Number(process.env.WALNUT_BENCH_ROUNDS ?? 1);
 const MEMORY_VALUE_BYTES = 16;
 /** Commands per chunk when writing the --pipe stream to its file. */
 const PIPE_CHUNK_COMMANDS = 10_000;
@@ -38,10 +36,29 @@ const PIPE_CHUNK_COMMANDS = 10_000;
 const MEMORY_SETTLE_MS = 2000;
 const PROFILE_TOP_FUNCTIONS = 20;
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const INSTALL_HINT = "sudo apt-get install redis-server redis-tools";
 
-type Line = (text: string) => void;
-const line: Line = (text) => void process.stdout.write(`${text}\n`);
+const line = (text: string): void => void process.stdout.write(`${text}\n`);
+
+function countFromEnvironment(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  const count = Number(text);
+  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`Cannot run the RESP benchmark: ${name} must be a whole number >= 1, not "${text}"`);
+  return count;
+}
+
+export interface RespBenchOptions {
+  /** redis-benchmark -n for the speed rows and the profile. */
+  requests: number;
+  /** redis-benchmark -n for the durable SET row. */
+  durableRequests: number;
+  /** Keys loaded for the memory figures. */
+  memoryKeys: number;
+  /** Runs of each redis-benchmark command per server; the median is shown. */
+  rounds: number;
+  /** Whether redis-server runs beside walnut (false: walnut's figures only). */
+  withRedis: boolean;
+}
 
 interface SpeedRow {
   test: string;
@@ -50,19 +67,30 @@ interface SpeedRow {
   goal: number;
 }
 
+/** `npm run bench -- resp`: sizes from the environment, redis-server if installed. */
 export async function runRespBench(): Promise<void> {
   line("walnut RESP benchmark (npm run bench -- resp)");
   if (!isInstalled("redis-benchmark") || !isInstalled("redis-cli")) {
-    line(`redis-benchmark and redis-cli are not installed; they drive this benchmark: ${INSTALL_HINT}`);
+    line("redis-benchmark and redis-cli are not installed; they drive this benchmark: sudo apt-get install redis-tools");
     return;
   }
   const withRedis = isInstalled("redis-server");
+  if (!withRedis) line("redis-server is not installed: walnut's figures only (sudo apt-get install redis-server)");
+  await runRespBenchWith({
+    requests: countFromEnvironment("WALNUT_BENCH_REQUESTS", 200_000),
+    durableRequests: countFromEnvironment("WALNUT_BENCH_DURABLE_REQUESTS", 50_000),
+    memoryKeys: countFromEnvironment("WALNUT_BENCH_KEYS", 1_000_000),
+    rounds: countFromEnvironment("WALNUT_BENCH_ROUNDS", 1),
+    withRedis,
+  });
+}
+
+export async function runRespBenchWith(options: RespBenchOptions): Promise<void> {
   describeMachine();
-  if (!withRedis) line(`redis-server is not installed: walnut's figures only (${INSTALL_HINT})`);
-  const rows = [...(await speedRows(withRedis)), await durableRow(withRedis)];
+  const rows = [...(await speedRows(options)), await durableRow(options)];
   printSpeedTable(rows);
-  await memoryPerKey(withRedis);
-  await profileWalnut();
+  await memoryPerKey(options);
+  await profileWalnut(options);
 }
 
 function describeMachine(): void {
@@ -73,17 +101,18 @@ function describeMachine(): void {
 }
 
 /** (a): one server pair for all of it, SET and GET at each pipeline depth. */
-async function speedRows(withRedis: boolean): Promise<SpeedRow[]> {
+async function speedRows(options: RespBenchOptions): Promise<SpeedRow[]> {
   line("");
   line(`(a) speed: walnut --fsync no vs redis with no persistence (--save '' --appendonly no)`);
-  const pair = await startPair(() => startWalnut({ fsync: "no" }), withRedis ? () => startRedis({ appendFsyncAlways: false }) : null);
+  const pair = await startPair(() => startWalnut({ fsync: "no" }), options.withRedis ? () => startRedis({ appendFsyncAlways: false }) : null);
   try {
     const rows: SpeedRow[] = [];
     for (const pipeline of [1, 16]) {
-      const rates = await compareRates(pair, { tests: "set,get", clients: CLIENTS, requests: REQUESTS, pipeline });
+      const args = { tests: "set,get", clients: CLIENTS, requests: options.requests, pipeline };
+      const rates = await compareRates(pair, args, options.rounds);
       for (const test of ["SET", "GET"]) {
         rows.push({
-          test: `${test} -c ${CLIENTS} -P ${pipeline} -n ${REQUESTS}`,
+          test: `${test} -c ${CLIENTS} -P ${pipeline} -n ${options.requests}`,
           redisRps: rates.redis?.get(test) ?? null,
           walnutRps: rates.walnut.get(test) ?? 0,
           goal: pipeline === 1 ? 0.7 : 0.5,
@@ -97,13 +126,14 @@ async function speedRows(withRedis: boolean): Promise<SpeedRow[]> {
 }
 
 /** (b): durable SET, on a fresh pair of servers. */
-async function durableRow(withRedis: boolean): Promise<SpeedRow> {
+async function durableRow(options: RespBenchOptions): Promise<SpeedRow> {
   line(`(b) durable SET: walnut --fsync always vs redis --appendonly yes --appendfsync always`);
-  const pair = await startPair(() => startWalnut({ fsync: "always" }), withRedis ? () => startRedis({ appendFsyncAlways: true }) : null);
+  const pair = await startPair(() => startWalnut({ fsync: "always" }), options.withRedis ? () => startRedis({ appendFsyncAlways: true }) : null);
   try {
-    const rates = await compareRates(pair, { tests: "set", clients: CLIENTS, requests: DURABLE_REQUESTS, pipeline: 1 });
+    const args = { tests: "set", clients: CLIENTS, requests: options.durableRequests, pipeline: 1 };
+    const rates = await compareRates(pair, args, options.rounds);
     return {
-      test: `durable SET -c ${CLIENTS} -P 1 -n ${DURABLE_REQUESTS}`,
+      test: `durable SET -c ${CLIENTS} -P 1 -n ${options.durableRequests}`,
       redisRps: rates.redis?.get("SET") ?? null,
       walnutRps: rates.walnut.get("SET") ?? 0,
       goal: 1.0,
@@ -134,14 +164,14 @@ async function stopPair(pair: ServerPair): Promise<void> {
 }
 
 /**
- * Requests per second by test name ("SET", "GET") for each server: the median of ROUNDS
+ * Requests per second by test name ("SET", "GET") for each server: the median of `rounds`
  * runs, taken in turns (walnut, redis, walnut, ...) so that a burst of load from other
  * work on the machine falls on both.
  */
-async function compareRates(pair: ServerPair, args: BenchmarkArgs): Promise<{ walnut: Map<string, number>; redis: Map<string, number> | null }> {
+async function compareRates(pair: ServerPair, args: BenchmarkArgs, rounds: number): Promise<{ walnut: Map<string, number>; redis: Map<string, number> | null }> {
   const walnutRounds: Array<Map<string, number>> = [];
   const redisRounds: Array<Map<string, number>> = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     walnutRounds.push(await redisBenchmark(pair.walnut, args));
     if (pair.redis !== null) redisRounds.push(await redisBenchmark(pair.redis, args));
   }
@@ -226,18 +256,20 @@ export function parseBenchmarkCsv(output: string): Map<string, number> {
 }
 
 /** (c) */
-async function memoryPerKey(withRedis: boolean): Promise<void> {
+async function memoryPerKey(options: RespBenchOptions): Promise<void> {
+  const keys = options.memoryKeys;
   line("");
-  line(`(c) memory: ${MEMORY_KEYS} x SET key:<i> <${MEMORY_VALUE_BYTES} bytes> with redis-cli --pipe into a fresh server`);
+  line(`(c) memory: ${keys} x SET key:<i> <${MEMORY_VALUE_BYTES} bytes> with redis-cli --pipe into a fresh server`);
   const dir = await mkdtemp(join(tmpdir(), "walnut-bench-pipe-"));
   try {
     const stream = join(dir, "set.resp");
-    await writeSetStream(stream, MEMORY_KEYS);
-    const walnut = await withServer(() => startWalnut({ fsync: "no", gcReport: true }), (server) => loadAndMeasure(server, stream));
-    const redis = withRedis
-      ? await withServer(() => startRedis({ appendFsyncAlways: false }), (server) => loadAndMeasure(server, stream))
+    await writeSetStream(stream, keys);
+    const load = { streamPath: stream, keys };
+    const walnut = await withServer(() => startWalnut({ fsync: "no", gcReport: true }), (server) => loadAndMeasure(server, load));
+    const redis = options.withRedis
+      ? await withServer(() => startRedis({ appendFsyncAlways: false }), (server) => loadAndMeasure(server, load))
       : null;
-    printMemoryTable([redis, walnut]);
+    printMemoryTable([redis, walnut], keys);
     if (redis !== null) {
       const ratio = walnut.rssBytesPerKey / redis.rssBytesPerKey;
       line(`  walnut/redis RSS bytes per key: ${ratio.toFixed(2)} (goal <= 1.5: ${ratio <= 1.5 ? "met" : "MISSED"})`);
@@ -250,8 +282,8 @@ async function memoryPerKey(withRedis: boolean): Promise<void> {
   }
 }
 
-function printMemoryTable(results: Array<MemoryResult | null>): void {
-  const perKey = (bytes: number | null): string => (bytes === null ? "-" : (bytes / MEMORY_KEYS).toFixed(0));
+function printMemoryTable(results: Array<MemoryResult | null>, keys: number): void {
+  const perKey = (bytes: number | null): string => (bytes === null ? "-" : (bytes / keys).toFixed(0));
   const table = [["server", "RSS before", "RSS after", "RSS B/key", "live B/key", "RSS after GC B/key", "load keys/s"]];
   for (const result of results) {
     if (result === null) continue;
@@ -298,18 +330,18 @@ interface MemoryResult {
   keysPerSecond: number;
 }
 
-async function loadAndMeasure(server: BenchServer, streamPath: string): Promise<MemoryResult> {
+async function loadAndMeasure(server: BenchServer, load: { streamPath: string; keys: number }): Promise<MemoryResult> {
   const liveBefore = await liveBytes(server);
   const rssBeforeBytes = await server.rssBytes();
   const started = performance.now();
-  const output = await runTool("redis-cli", ["-h", "127.0.0.1", "-p", String(server.port), "--pipe"], { stdinPath: streamPath });
+  const output = await runTool("redis-cli", ["-h", "127.0.0.1", "-p", String(server.port), "--pipe"], { stdinPath: load.streamPath });
   const seconds = (performance.now() - started) / 1000;
   const summary = /errors: (\d+), replies: (\d+)/.exec(output);
-  if (summary === null || Number(summary[1]) !== 0 || Number(summary[2]) !== MEMORY_KEYS) {
+  if (summary === null || Number(summary[1]) !== 0 || Number(summary[2]) !== load.keys) {
     throw new Error(`Cannot load keys into ${server.label} with redis-cli --pipe: ${output.trim()}`);
   }
   const size = Number((await redisCli(server, ["DBSIZE"])).trim());
-  if (size !== MEMORY_KEYS) throw new Error(`Cannot measure memory of ${server.label}: DBSIZE is ${size}, expected ${MEMORY_KEYS}`);
+  if (size !== load.keys) throw new Error(`Cannot measure memory of ${server.label}: DBSIZE is ${size}, expected ${load.keys}`);
   await new Promise((resolve) => setTimeout(resolve, MEMORY_SETTLE_MS));
   const rssAfterBytes = await server.rssBytes();
   const liveAfter = await liveBytes(server);
@@ -318,10 +350,10 @@ async function loadAndMeasure(server: BenchServer, streamPath: string): Promise<
     label: server.label,
     rssBeforeBytes,
     rssAfterBytes,
-    rssBytesPerKey: (rssAfterBytes - rssBeforeBytes) / MEMORY_KEYS,
+    rssBytesPerKey: (rssAfterBytes - rssBeforeBytes) / load.keys,
     liveGrowthBytes: liveAfter - liveBefore,
     rssGrowthAfterGcBytes: rssAfterGcBytes === null ? null : rssAfterGcBytes - rssBeforeBytes,
-    keysPerSecond: MEMORY_KEYS / seconds,
+    keysPerSecond: load.keys / seconds,
   };
 }
 
@@ -341,12 +373,12 @@ async function redisCli(server: BenchServer, args: string[]): Promise<string> {
 }
 
 /** (d): samples are kept only while redis-benchmark ran, so that startup does not count. */
-async function profileWalnut(): Promise<void> {
+async function profileWalnut(options: RespBenchOptions): Promise<void> {
   line("");
-  line(`(d) walnut --fsync no under redis-benchmark -t get,set -P 16 -c ${CLIENTS} -n ${REQUESTS}, node --cpu-prof`);
+  line(`(d) walnut --fsync no under redis-benchmark -t get,set -P 16 -c ${CLIENTS} -n ${options.requests}, node --cpu-prof`);
   const profileDir = await mkdtemp(join(tmpdir(), "walnut-bench-profile-"));
   try {
-    const args = { tests: "get,set", clients: CLIENTS, requests: REQUESTS, pipeline: 16 };
+    const args = { tests: "get,set", clients: CLIENTS, requests: options.requests, pipeline: 16 };
     let window = { startMicros: 0, endMicros: 0 };
     const rates = await withServer(
       () => startWalnut({ fsync: "no", cpuProfileDir: profileDir }),
