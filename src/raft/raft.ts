@@ -32,17 +32,18 @@
  */
 import { WalnutError } from "../lib/errors.js";
 import { assert } from "../lib/assert.js";
-import { decodeConfChange, encodeConfChange, applyConfChange, copyConfState, foldConfChanges, isLearner, isVoter, members } from "./conf_change.js";
+import { applyConfChange, copyConfState, decodeConfChange, encodeConfChange } from "./conf_change.js";
 import { RaftLog } from "./log.js";
+import { Membership } from "./membership.js";
 import { EMPTY_BYTES, createMessage, isLocalMessage, sameBytes, type MessageFields } from "./message.js";
-import { Progress } from "./progress.js";
-import { hasActiveQuorum, quorumMatchIndex, tallyVotes } from "./quorum.js";
+import type { Progress } from "./progress.js";
+import { hasActiveQuorum, tallyVotes } from "./quorum.js";
 import { MAX_PENDING_READS, ReadIndexQueue, type PendingRead } from "./read_index.js";
 import { ReadyTracker } from "./ready.js";
+import { Replication } from "./replication.js";
 import {
   NONE,
   type ConfChange,
-  type ConfState,
   type Entry,
   type HardState,
   type Message,
@@ -76,10 +77,9 @@ export class RaftNode implements RaftCore {
   private leader: NodeId = NONE;
   private role: CoreRole = "follower";
   private readonly log: RaftLog;
-  /** Membership as of the log's snapshot; `confState` folds the log's changes into it. */
-  private baseConfState: ConfState;
-  private confState: ConfState;
-  private progress = new Map<NodeId, Progress>();
+  private readonly membership: Membership;
+  /** The leader's view of its followers (kept, but unused, in other roles). */
+  private readonly replication: Replication;
   private readonly votes = new Map<NodeId, boolean>();
   private messages: Message[] = [];
   private readStates: ReadState[] = [];
@@ -90,8 +90,6 @@ export class RaftNode implements RaftCore {
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   private transferee: NodeId = NONE;
-  /** The index of the newest confChange entry in the log (leader: or its first index). */
-  private pendingConfIndex = 0;
   private snapshotToInstall: SnapshotMetadata | null = null;
   private readonly readyTracker: ReadyTracker;
   // Installed by the become* functions; the constructor calls becomeFollower.
@@ -105,9 +103,14 @@ export class RaftNode implements RaftCore {
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
     this.log = new RaftLog({ snapshot: initial.snapshot, entries: initial.entries, committed: initial.hardState.commit });
-    this.baseConfState = copyConfState(initial.confState);
-    this.confState = foldConfChanges(this.baseConfState, initial.entries);
-    this.pendingConfIndex = lastConfChangeIndex(initial.entries);
+    this.membership = new Membership(initial.confState, initial.entries);
+    this.replication = new Replication({
+      selfId: this.id,
+      log: this.log,
+      maxEntriesPerAppend: config.maxEntriesPerAppend,
+      maxInflightAppends: config.maxInflightAppends,
+      send: (fields) => this.send(fields),
+    });
     this.becomeFollower(this.term, NONE);
     this.readyTracker = new ReadyTracker({ softState: this.softState(), hardState: this.hardState(), log: this.log });
   }
@@ -141,7 +144,7 @@ export class RaftNode implements RaftCore {
 
   proposeConfChange(change: ConfChange): ProposeResult {
     const data = encodeConfChange(change);
-    if (applyConfChange(this.confState, change).voters.length === 0) {
+    if (applyConfChange(this.membership.current, change).voters.length === 0) {
       throw new WalnutError("BAD_ARGUMENT", `Cannot change membership: ${change.type} ${change.node} would leave no voters`);
     }
     return this.proposeEntry({ type: "confChange", data });
@@ -152,13 +155,12 @@ export class RaftNode implements RaftCore {
   }
 
   transferLeadership(to: NodeId): void {
-    if (this.role !== "leader" || to === this.id || !isVoter(this.confState, to)) return;
+    if (this.role !== "leader" || to === this.id || !this.membership.isVoter(to)) return;
     if (this.transferee === to) return;
     this.transferee = to;
     this.electionElapsed = 0; // the transfer is aborted after one election timeout
-    const target = this.progressOf(to);
-    if (target.match === this.log.lastIndex()) this.send({ type: "timeoutNow", to });
-    else this.sendAppend(to, { sendIfEmpty: true });
+    if (this.replication.matchOf(to) === this.log.lastIndex()) this.send({ type: "timeoutNow", to });
+    else this.replication.sendAppend(to, { sendIfEmpty: true });
   }
 
   campaign(): void {
@@ -181,21 +183,19 @@ export class RaftNode implements RaftCore {
     this.readyTracker.advance(ready, this.log);
     if (this.role !== "leader") return;
     // The leader's own entries count toward a quorum only once they are durable.
-    if (this.progressOf(this.id).maybeUpdate(this.log.stableIndex)) this.commitAndPropagate();
+    if (this.replication.selfPersisted(this.log.stableIndex)) this.commitAndPropagate();
   }
 
   compact(metadata: SnapshotMetadata): void {
     if (metadata.index <= this.log.snapshot.index) return;
     assert(metadata.index <= this.log.applied, `compacting to ${metadata.index} beyond applied ${this.log.applied}`);
     // The membership at the snapshot is the log's, whatever the driver believes.
-    const confState = foldConfChanges(this.baseConfState, this.log.slice(this.log.firstIndex(), metadata.index + 1));
+    const confState = this.membership.compactTo(this.log, metadata.index);
     this.log.compact({ index: metadata.index, term: metadata.term, confState });
-    this.baseConfState = confState;
   }
 
   status(): RaftStatus {
-    const progress = new Map<NodeId, PeerProgress>();
-    if (this.role === "leader") for (const [id, each] of this.progress) progress.set(id, each.view());
+    const progress = this.role === "leader" ? this.replication.views() : new Map<NodeId, PeerProgress>();
     return {
       id: this.id,
       term: this.term,
@@ -205,7 +205,7 @@ export class RaftNode implements RaftCore {
       commit: this.log.committed,
       applied: this.log.applied,
       lastIndex: this.log.lastIndex(),
-      confState: copyConfState(this.confState),
+      confState: copyConfState(this.membership.current),
       progress,
     };
   }
@@ -246,10 +246,8 @@ export class RaftNode implements RaftCore {
     this.role = "leader";
     this.stepRole = (message) => this.stepLeader(message);
     this.tickRole = () => this.tickHeartbeat();
-    // No membership change until this term's first entry commits (thesis §4.1, the
-    // single-server change bug): treat everything up to it as possibly pending.
+    // Committing this entry also commits whatever earlier terms left uncommitted.
     this.appendAsLeader([{ type: "normal", data: EMPTY_BYTES }]);
-    this.pendingConfIndex = this.log.lastIndex();
   }
 
   private reset(term: number): void {
@@ -266,8 +264,7 @@ export class RaftNode implements RaftCore {
     this.votes.clear();
     this.reads.clear();
     this.deferredReads = [];
-    this.progress = new Map(members(this.confState).map((id) => [id, this.newProgress(id)]));
-    if (!this.progress.has(this.id)) this.progress.set(this.id, this.newProgress(this.id));
+    this.replication.reset(this.membership.current);
   }
 
   // ——— Time ———
@@ -285,7 +282,7 @@ export class RaftNode implements RaftCore {
     this.electionElapsed += 1;
     if (this.electionElapsed >= this.config.electionTicks) {
       this.electionElapsed = 0;
-      if (this.config.checkQuorum && !this.quorumWasActive()) {
+      if (this.config.checkQuorum && !this.replication.quorumWasActive(this.membership.current.voters)) {
         this.becomeFollower(this.term, NONE); // check-quorum: we may be the minority side
         return;
       }
@@ -293,15 +290,8 @@ export class RaftNode implements RaftCore {
     }
     if (this.heartbeatElapsed >= this.config.heartbeatTicks) {
       this.heartbeatElapsed = 0;
-      this.broadcastHeartbeat(this.reads.lastContext() ?? EMPTY_BYTES);
+      this.replication.broadcastHeartbeat(this.reads.lastContext() ?? EMPTY_BYTES);
     }
-  }
-
-  /** Whether a quorum of voters was heard from since the last check; starts a new round. */
-  private quorumWasActive(): boolean {
-    const active = hasActiveQuorum(this.confState.voters, (id) => id === this.id || this.progressOf(id).recentActive);
-    for (const [id, each] of this.progress) each.recentActive = id === this.id;
-    return active;
   }
 
   // ——— Elections ———
@@ -316,12 +306,12 @@ export class RaftNode implements RaftCore {
     if (options.kind === "prevote") this.becomePreCandidate();
     else this.becomeCandidate();
     this.votes.set(this.id, true);
-    if (tallyVotes(this.confState.voters, this.votes) === "won") {
+    if (tallyVotes(this.membership.current.voters, this.votes) === "won") {
       this.onElectionWon();
       return;
     }
     const electionTerm = options.kind === "prevote" ? this.term + 1 : this.term;
-    for (const voter of this.confState.voters) {
+    for (const voter of this.membership.current.voters) {
       if (voter === this.id) continue;
       this.send({
         type: options.kind,
@@ -340,7 +330,7 @@ export class RaftNode implements RaftCore {
       return;
     }
     this.becomeLeader();
-    this.broadcastAppend();
+    this.replication.broadcastAppend();
   }
 
   /** A message from a higher term: false when it must be ignored altogether. */
@@ -431,7 +421,7 @@ export class RaftNode implements RaftCore {
         const expected = this.role === "precandidate" ? "prevoteResponse" : "voteResponse";
         if (message.type !== expected) return;
         this.votes.set(message.from, !message.reject);
-        const result = tallyVotes(this.confState.voters, this.votes);
+        const result = tallyVotes(this.membership.current.voters, this.votes);
         if (result === "won") this.onElectionWon();
         if (result === "lost") this.becomeFollower(this.term, NONE);
         return;
@@ -444,7 +434,7 @@ export class RaftNode implements RaftCore {
   private stepLeader(message: Message): void {
     if (message.type === "propose") return this.handleForwardedProposal(message);
     if (message.type === "readIndex") return this.handleReadIndexRequest(message);
-    const peer = this.progress.get(message.from);
+    const peer = this.replication.get(message.from);
     if (peer === undefined || message.from === this.id) return; // not (or no longer) a member
     if (!isLocalMessage(message.type)) peer.recentActive = true;
     switch (message.type) {
@@ -455,8 +445,7 @@ export class RaftNode implements RaftCore {
       case "snapshotStatus":
         return this.handleSnapshotStatus(message, peer);
       case "unreachable":
-        if (peer.state === "replicate") peer.becomeProbe();
-        return;
+        return this.replication.onUnreachable(peer);
       default:
         return;
     }
@@ -483,7 +472,7 @@ export class RaftNode implements RaftCore {
       entries: message.entries,
     });
     if (outcome !== undefined) {
-      this.afterLogChanged(outcome.truncatedFrom, message.entries);
+      this.afterLogChanged({ truncatedFrom: outcome.truncatedFrom, added: message.entries });
       this.send({ type: "appendResponse", to: message.from, index: outcome.lastIndex });
       return;
     }
@@ -524,9 +513,8 @@ export class RaftNode implements RaftCore {
     }
     this.log.restore(snapshot);
     this.readyTracker.onRestore(snapshot);
-    this.baseConfState = copyConfState(snapshot.confState);
-    this.setConfState(copyConfState(snapshot.confState));
-    this.pendingConfIndex = 0;
+    this.membership.restore(snapshot);
+    this.replication.syncMembers(this.membership.current);
     this.snapshotToInstall = snapshot;
     return true;
   }
@@ -552,7 +540,10 @@ export class RaftNode implements RaftCore {
 
   private refuseProposal(proposal: Proposal): "transfer-in-progress" | "conf-change-pending" | undefined {
     if (this.transferee !== NONE) return "transfer-in-progress";
-    if (proposal.type === "confChange" && this.pendingConfIndex > this.log.committed) return "conf-change-pending";
+    // One change at a time, and none before this term's first entry commits: until then
+    // an uncommitted change of an earlier term may still be in effect (thesis §4.1).
+    const changePending = this.membership.lastChangeIndex > this.log.committed || !this.committedInCurrentTerm();
+    if (proposal.type === "confChange" && changePending) return "conf-change-pending";
     return undefined;
   }
 
@@ -569,7 +560,7 @@ export class RaftNode implements RaftCore {
   private isAcceptableConfChange(proposal: Proposal): boolean {
     if (proposal.type !== "confChange") return true;
     try {
-      return applyConfChange(this.confState, decodeConfChange(proposal.data)).voters.length > 0;
+      return applyConfChange(this.membership.current, decodeConfChange(proposal.data)).voters.length > 0;
     } catch {
       return false; // a malformed change from the network is dropped, not applied
     }
@@ -580,30 +571,16 @@ export class RaftNode implements RaftCore {
     const first = this.log.lastIndex() + 1;
     const entries = proposals.map((proposal, offset): Entry => ({ index: first + offset, term: this.term, type: proposal.type, data: proposal.data }));
     this.log.append(entries);
-    this.afterLogChanged(0, entries);
+    this.afterLogChanged({ truncatedFrom: 0, added: entries });
     return this.log.lastIndex();
   }
 
-  /** Keeps membership in step with the log after entries were added or overwritten. */
-  private afterLogChanged(truncatedFrom: number, added: readonly Entry[]): void {
-    if (truncatedFrom !== 0) this.readyTracker.onTruncate(truncatedFrom);
-    const lastConfChange = lastConfChangeIndex(added);
-    if (truncatedFrom === 0 && lastConfChange === 0) return;
-    const logEntries = this.log.entriesAfter(this.log.snapshot.index);
-    this.pendingConfIndex = Math.max(lastConfChangeIndex(logEntries), this.role === "leader" ? this.pendingConfIndex : 0);
-    this.setConfState(foldConfChanges(this.baseConfState, logEntries));
-  }
-
-  private setConfState(next: ConfState): void {
-    this.confState = next;
-    const everyone = new Set(members(next));
-    for (const id of everyone) {
-      const existing = this.progress.get(id);
-      if (existing === undefined) this.progress.set(id, this.newProgress(id));
-      else existing.isLearner = isLearner(next, id);
-    }
-    for (const id of [...this.progress.keys()]) if (!everyone.has(id) && id !== this.id) this.progress.delete(id);
-    if (this.transferee !== NONE && !isVoter(next, this.transferee)) this.transferee = NONE;
+  /** Keeps the Ready bookkeeping and the membership in step with a changed log. */
+  private afterLogChanged(change: { truncatedFrom: number; added: readonly Entry[] }): void {
+    if (change.truncatedFrom !== 0) this.readyTracker.onTruncate(change.truncatedFrom);
+    if (!this.membership.onLogChanged(this.log, change)) return;
+    this.replication.syncMembers(this.membership.current);
+    if (this.transferee !== NONE && !this.membership.isVoter(this.transferee)) this.transferee = NONE;
     if (this.role === "leader") this.commitAndPropagate(); // the quorum itself may have changed
   }
 
@@ -611,84 +588,34 @@ export class RaftNode implements RaftCore {
 
   private handleAppendResponse(response: Message, peer: Progress): void {
     if (response.reject) {
-      const hint = response.logTerm > 0 ? this.log.findConflictByTerm(response.rejectHint, response.logTerm) : response.rejectHint;
-      if (peer.maybeDecreaseTo(response.index, hint)) {
-        if (peer.state === "replicate") peer.becomeProbe();
-        this.sendAppend(response.from, { sendIfEmpty: true });
-      }
+      this.replication.onAppendRejected(response, peer);
       return;
     }
     const wasPaused = peer.isPaused();
-    if (!peer.maybeUpdate(response.index)) return;
-    if (peer.state === "probe") peer.becomeReplicate();
-    else if (peer.state === "snapshot" && peer.match >= peer.pendingSnapshot) peer.becomeReplicate();
-    else if (peer.state === "replicate") peer.inflight.freeThrough(response.index);
-    if (!this.commitAndPropagate() && wasPaused) this.sendAppend(response.from, { sendIfEmpty: true });
+    if (!this.replication.onAppendAccepted(response, peer)) return;
+    if (!this.commitAndPropagate() && wasPaused) this.replication.sendAppend(response.from, { sendIfEmpty: true });
     if (this.role !== "leader") return;
-    while (this.sendAppend(response.from, { sendIfEmpty: false })) {
-      // Pipelining: fill the inflight window; each send consumes a slot or the last entries.
-    }
+    this.replication.fillWindow(response.from);
     if (response.from === this.transferee && peer.match === this.log.lastIndex()) {
       this.send({ type: "timeoutNow", to: response.from });
     }
   }
 
   private handleHeartbeatResponse(response: Message, peer: Progress): void {
-    peer.probeSent = false;
-    // A full window whose appends were lost would never reopen: the peer is alive, so
-    // free a slot; if appends were lost, the next one is rejected and we probe again.
-    if (peer.state === "replicate" && peer.inflight.isFull()) peer.inflight.freeOldest();
-    if (peer.match < this.log.lastIndex()) this.sendAppend(response.from, { sendIfEmpty: true });
+    this.replication.onHeartbeatResponse(response.from, peer);
     if (response.context.length === 0) return;
     const acknowledgedBy = this.reads.acknowledge(response.from, response.context);
     if (acknowledgedBy === undefined) return;
-    if (!hasActiveQuorum(this.confState.voters, (id) => acknowledgedBy.has(id))) return;
+    if (!hasActiveQuorum(this.membership.current.voters, (id) => acknowledgedBy.has(id))) return;
     for (const read of this.reads.confirmThrough(response.context)) this.answerRead(read);
   }
 
   private handleSnapshotStatus(report: Message, peer: Progress): void {
-    if (peer.state !== "snapshot") return;
-    if (report.reject) peer.pendingSnapshot = 0; // failed: probe from match again
-    peer.becomeProbe();
-    peer.probeSent = true; // wait for the follower's answer (or a heartbeat) before probing
-  }
-
-  /** Sends the next append to `to` if its progress allows; true when a message was sent. */
-  private sendAppend(to: NodeId, options: { sendIfEmpty: boolean }): boolean {
-    const peer = this.progress.get(to);
-    if (peer === undefined || to === this.id || peer.isPaused()) return false;
-    assert(peer.next <= this.log.lastIndex() + 1, `next ${peer.next} for ${to} beyond last index ${this.log.lastIndex()}`);
-    const previousIndex = peer.next - 1;
-    const previousTerm = this.log.term(previousIndex);
-    const entries = this.log.entriesFrom(peer.next, this.config.maxEntriesPerAppend);
-    if (previousTerm === undefined || entries === undefined) return this.sendSnapshot(to, peer);
-    if (entries.length === 0 && !options.sendIfEmpty) return false;
-    this.send({ type: "append", to, logIndex: previousIndex, logTerm: previousTerm, entries, commit: this.log.committed });
-    const last = entries[entries.length - 1];
-    if (last !== undefined && peer.state === "replicate") peer.sentOptimistically(last.index);
-    if (peer.state === "probe") peer.probeSent = true;
-    return true;
-  }
-
-  /** The entries `peer` needs are compacted: it gets the snapshot (metadata; the driver streams it). */
-  private sendSnapshot(to: NodeId, peer: Progress): boolean {
-    const snapshot = this.log.snapshot;
-    this.send({ type: "snapshot", to, snapshot: { index: snapshot.index, term: snapshot.term, confState: copyConfState(snapshot.confState) } });
-    peer.becomeSnapshot(snapshot.index);
-    return true;
+    this.replication.onSnapshotStatus(report.reject, peer);
   }
 
   private broadcastAppend(): void {
-    if (this.role !== "leader") return;
-    for (const id of this.progress.keys()) if (id !== this.id) this.sendAppend(id, { sendIfEmpty: true });
-  }
-
-  private broadcastHeartbeat(context: Uint8Array): void {
-    for (const [id, peer] of this.progress) {
-      if (id === this.id) continue;
-      // Never tell a follower to commit past what it is known to hold.
-      this.send({ type: "heartbeat", to: id, commit: Math.min(peer.match, this.log.committed), context });
-    }
+    if (this.role === "leader") this.replication.broadcastAppend();
   }
 
   /**
@@ -697,11 +624,11 @@ export class RaftNode implements RaftCore {
    * Returns whether the commit index moved.
    */
   private commitAndPropagate(): boolean {
-    const quorumIndex = quorumMatchIndex(this.confState.voters, (id) => this.progress.get(id)?.match ?? 0);
+    const quorumIndex = this.replication.quorumMatchIndex(this.membership.current.voters);
     if (!this.log.maybeCommit(quorumIndex, this.term)) return false;
     this.broadcastAppend();
     this.releaseDeferredReads();
-    if (!isVoter(this.confState, this.id) && this.log.committed >= this.pendingConfIndex) {
+    if (!this.membership.isVoter(this.id) && this.log.committed >= this.membership.lastChangeIndex) {
       this.becomeFollower(this.term, NONE); // our own removal committed: step aside (thesis §4.2.2)
     }
     return true;
@@ -716,13 +643,13 @@ export class RaftNode implements RaftCore {
       return;
     }
     const index = this.log.committed;
-    if (this.confState.voters.length === 1 && isVoter(this.confState, this.id)) {
+    if (this.membership.current.voters.length === 1 && this.membership.isVoter(this.id)) {
       this.answerRead({ index, request, acknowledgedBy: new Set([this.id]) });
       return;
     }
     if (!this.reads.add(index, request)) return;
     this.reads.acknowledge(this.id, request.context);
-    this.broadcastHeartbeat(request.context);
+    this.replication.broadcastHeartbeat(request.context);
   }
 
   private releaseDeferredReads(): void {
@@ -750,35 +677,15 @@ export class RaftNode implements RaftCore {
 
   /** Whether this node may start an election. */
   private isPromotable(): boolean {
-    if (isVoter(this.confState, this.id)) return true;
+    if (this.membership.isVoter(this.id)) return true;
     // Thesis §4.1: a node removed by a change that has not committed yet may be the only
     // one able to win (it may hold that change); it campaigns, without voting for itself.
-    if (this.pendingConfIndex <= this.log.committed) return false;
-    const committedEntries = this.log.slice(this.log.firstIndex(), this.log.committed + 1);
-    return isVoter(foldConfChanges(this.baseConfState, committedEntries), this.id);
-  }
-
-  private progressOf(id: NodeId): Progress {
-    const found = this.progress.get(id);
-    assert(found !== undefined, `no progress for node ${id}`);
-    return found;
-  }
-
-  private newProgress(id: NodeId): Progress {
-    const progress = new Progress({
-      next: this.log.lastIndex() + 1,
-      isLearner: isLearner(this.confState, id),
-      maxInflightAppends: this.config.maxInflightAppends,
-    });
-    if (id === this.id) {
-      progress.match = this.log.stableIndex;
-      progress.recentActive = true;
-    }
-    return progress;
+    if (this.membership.lastChangeIndex <= this.log.committed) return false;
+    return this.membership.at(this.log, this.log.committed).voters.includes(this.id);
   }
 
   private displayedRole(): Role {
-    if (this.role === "follower" && isLearner(this.confState, this.id)) return "learner";
+    if (this.role === "follower" && this.membership.isLearner(this.id)) return "learner";
     return this.role;
   }
 
@@ -800,14 +707,6 @@ export class RaftNode implements RaftCore {
       snapshot: this.snapshotToInstall,
     };
   }
-}
-
-function lastConfChangeIndex(entries: readonly Entry[]): number {
-  for (let position = entries.length - 1; position >= 0; position -= 1) {
-    const entry = entries[position] as Entry;
-    if (entry.type === "confChange") return entry.index;
-  }
-  return 0;
 }
 
 function validateConfig(config: RaftConfig): void {
