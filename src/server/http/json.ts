@@ -22,17 +22,28 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
+/**
+ * The request's body, at most `limitBytes`. A larger body is a 413 that closes the
+ * connection once sent; the rest of the body is read and dropped meanwhile, because
+ * destroying the request (or closing with the body unread) resets the connection and
+ * the client never sees the 413.
+ */
 export function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const tooLarge = (message: string): HttpError => new HttpError(413, message, { connection: "close" });
   const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > limitBytes) return Promise.reject(new HttpError(413, `Request body of ${declared} bytes exceeds ${limitBytes}`));
+  if (declared > limitBytes) {
+    request.resume();
+    return Promise.reject(tooLarge(`Request body of ${declared} bytes exceeds ${limitBytes}`));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
     request.on("data", (chunk: Buffer) => {
+      if (received > limitBytes) return;
       received += chunk.length;
       if (received > limitBytes) {
-        reject(new HttpError(413, `Request body exceeds ${limitBytes} bytes`));
-        request.destroy();
+        chunks.length = 0;
+        reject(tooLarge(`Request body exceeds ${limitBytes} bytes`));
         return;
       }
       chunks.push(chunk);
