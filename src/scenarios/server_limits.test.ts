@@ -52,6 +52,25 @@ test("a bulk string larger than --max-request-bytes is refused with an error and
     }
   }));
 
+test("an HTTP body larger than --max-request-bytes gets a 413 and the connection is closed", () =>
+  withNode({ maxRequestBytes: 1024 }, async (node) => {
+    const body = JSON.stringify({ value: "x".repeat(64 * 1024) });
+    const framings = [
+      `Content-Length: ${body.length}\r\n\r\n${body}`,
+      `Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    ];
+    for (const framing of framings) {
+      const refused = await exchangeUntilClosed(node.httpPort, `PUT /key/k HTTP/1.1\r\nHost: walnut\r\n${framing}`);
+      assert.match(refused.text(), /^HTTP\/1\.1 413 [^]*"detail":"Request body (of \d+ bytes )?exceeds 1024/, framing.slice(0, 30));
+    }
+    const redis = redisClient(node);
+    try {
+      assert.equal(await redis.exists("k"), 0, "the refused PUTs changed nothing");
+    } finally {
+      redis.disconnect();
+    }
+  }));
+
 test("an inline request longer than 64 KiB is refused and the connection closed", () =>
   withNode({}, async (node) => {
     const refused = await exchangeUntilClosed(node.respPort, `SET k ${"z".repeat(70 * 1024)}`);
