@@ -37,8 +37,8 @@ import { RaftLog } from "./log.js";
 import { Membership } from "./membership.js";
 import { EMPTY_BYTES, createMessage, isLocalMessage, sameBytes, type MessageFields } from "./message.js";
 import type { Progress } from "./progress.js";
-import { hasActiveQuorum, tallyVotes } from "./quorum.js";
-import { MAX_PENDING_READS, ReadIndexQueue, type PendingRead } from "./read_index.js";
+import { tallyVotes } from "./quorum.js";
+import { LeaderReads, type LeaderReadState, type PendingRead } from "./read_index.js";
 import { ReadyTracker } from "./ready.js";
 import { Replication } from "./replication.js";
 import {
@@ -83,9 +83,7 @@ export class RaftNode implements RaftCore {
   private readonly votes = new Map<NodeId, boolean>();
   private messages: Message[] = [];
   private readStates: ReadState[] = [];
-  private readonly reads = new ReadIndexQueue();
-  /** Reads that arrived before this leader committed an entry of its term. */
-  private deferredReads: Message[] = [];
+  private readonly reads: LeaderReads;
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
@@ -110,6 +108,11 @@ export class RaftNode implements RaftCore {
       maxEntriesPerAppend: config.maxEntriesPerAppend,
       maxInflightAppends: config.maxInflightAppends,
       send: (fields) => this.send(fields),
+    });
+    this.reads = new LeaderReads({
+      selfId: this.id,
+      answer: (read) => this.answerRead(read),
+      broadcastHeartbeat: (context) => this.replication.broadcastHeartbeat(context),
     });
     this.becomeFollower(this.term, NONE);
     this.readyTracker = new ReadyTracker({ softState: this.softState(), hardState: this.hardState(), log: this.log });
@@ -263,7 +266,6 @@ export class RaftNode implements RaftCore {
     this.transferee = NONE;
     this.votes.clear();
     this.reads.clear();
-    this.deferredReads = [];
     this.replication.reset(this.membership.current);
   }
 
@@ -382,9 +384,6 @@ export class RaftNode implements RaftCore {
 
   private stepFollower(message: Message): void {
     switch (message.type) {
-      case "propose":
-        if (this.leader !== NONE) this.send({ type: "propose", to: this.leader, term: 0, entries: message.entries });
-        return;
       case "append":
       case "heartbeat":
       case "snapshot":
@@ -404,6 +403,8 @@ export class RaftNode implements RaftCore {
         this.readStates.push({ index: message.index, context: message.context });
         return;
       default:
+        // A proposal forwarded to us is dropped, not forwarded again: two nodes that each
+        // believe the other leads must not bounce it between them.
         return;
     }
   }
@@ -433,7 +434,7 @@ export class RaftNode implements RaftCore {
 
   private stepLeader(message: Message): void {
     if (message.type === "propose") return this.handleForwardedProposal(message);
-    if (message.type === "readIndex") return this.handleReadIndexRequest(message);
+    if (message.type === "readIndex") return this.reads.request(message, this.leaderReadState());
     const peer = this.replication.get(message.from);
     if (peer === undefined || message.from === this.id) return; // not (or no longer) a member
     if (!isLocalMessage(message.type)) peer.recentActive = true;
@@ -603,11 +604,7 @@ export class RaftNode implements RaftCore {
 
   private handleHeartbeatResponse(response: Message, peer: Progress): void {
     this.replication.onHeartbeatResponse(response.from, peer);
-    if (response.context.length === 0) return;
-    const acknowledgedBy = this.reads.acknowledge(response.from, response.context);
-    if (acknowledgedBy === undefined) return;
-    if (!hasActiveQuorum(this.membership.current.voters, (id) => acknowledgedBy.has(id))) return;
-    for (const read of this.reads.confirmThrough(response.context)) this.answerRead(read);
+    this.reads.onHeartbeatResponse(response.from, response.context, this.membership.current.voters);
   }
 
   private handleSnapshotStatus(report: Message, peer: Progress): void {
@@ -627,7 +624,7 @@ export class RaftNode implements RaftCore {
     const quorumIndex = this.replication.quorumMatchIndex(this.membership.current.voters);
     if (!this.log.maybeCommit(quorumIndex, this.term)) return false;
     this.broadcastAppend();
-    this.releaseDeferredReads();
+    this.reads.releaseDeferred(this.leaderReadState());
     if (!this.membership.isVoter(this.id) && this.log.committed >= this.membership.lastChangeIndex) {
       this.becomeFollower(this.term, NONE); // our own removal committed: step aside (thesis §4.2.2)
     }
@@ -636,27 +633,8 @@ export class RaftNode implements RaftCore {
 
   // ——— Leader: reads ———
 
-  private handleReadIndexRequest(request: Message): void {
-    if (!this.committedInCurrentTerm()) {
-      // Until an entry of this term commits, our commit index may lag the real one (§6.4).
-      if (this.deferredReads.length < MAX_PENDING_READS) this.deferredReads.push(request);
-      return;
-    }
-    const index = this.log.committed;
-    if (this.membership.current.voters.length === 1 && this.membership.isVoter(this.id)) {
-      this.answerRead({ index, request, acknowledgedBy: new Set([this.id]) });
-      return;
-    }
-    if (!this.reads.add(index, request)) return;
-    this.reads.acknowledge(this.id, request.context);
-    this.replication.broadcastHeartbeat(request.context);
-  }
-
-  private releaseDeferredReads(): void {
-    if (!this.committedInCurrentTerm() || this.deferredReads.length === 0) return;
-    const released = this.deferredReads;
-    this.deferredReads = [];
-    for (const request of released) this.handleReadIndexRequest(request);
+  private leaderReadState(): LeaderReadState {
+    return { committed: this.log.committed, committedInCurrentTerm: this.committedInCurrentTerm(), voters: this.membership.current.voters };
   }
 
   private answerRead(read: PendingRead): void {

@@ -9,6 +9,7 @@
  * every earlier request, because the heartbeat carrying it was sent after they arrived.
  */
 import { assert } from "../lib/assert.js";
+import { hasActiveQuorum } from "./quorum.js";
 import type { Message, NodeId } from "./types.js";
 
 /** Reads a leader holds awaiting confirmation; more are dropped (the client retries). */
@@ -77,4 +78,71 @@ function contextKey(context: Uint8Array): string {
   let key = "";
   for (const byte of context) key += String.fromCharCode(byte);
   return key;
+}
+
+/** What the leader knows about itself when a read arrives or its commit index moves. */
+export interface LeaderReadState {
+  committed: number;
+  /** An entry of the leader's own term has committed, so its commit index is current. */
+  committedInCurrentTerm: boolean;
+  voters: readonly NodeId[];
+}
+
+/**
+ * The leader's read path: requests wait until this term's first entry commits (before
+ * that, the leader's commit index may lag the cluster's, §6.4), then until a heartbeat
+ * round confirms leadership, and are answered through `answer`.
+ */
+export class LeaderReads {
+  private readonly queue = new ReadIndexQueue();
+  private deferred: Message[] = [];
+
+  constructor(
+    private readonly options: {
+      selfId: NodeId;
+      answer: (read: PendingRead) => void;
+      broadcastHeartbeat: (context: Uint8Array) => void;
+    },
+  ) {}
+
+  request(request: Message, leader: LeaderReadState): void {
+    if (!leader.committedInCurrentTerm) {
+      if (this.deferred.length < MAX_PENDING_READS) this.deferred.push(request);
+      return;
+    }
+    const { selfId } = this.options;
+    if (leader.voters.length === 1 && leader.voters[0] === selfId) {
+      // Nobody else could have been elected: the commit index is already safe to read at.
+      this.options.answer({ index: leader.committed, request, acknowledgedBy: new Set([selfId]) });
+      return;
+    }
+    if (!this.queue.add(leader.committed, request)) return;
+    this.queue.acknowledge(selfId, request.context);
+    this.options.broadcastHeartbeat(request.context);
+  }
+
+  /** The commit index moved: reads deferred for want of a commit in this term may proceed. */
+  releaseDeferred(leader: LeaderReadState): void {
+    if (!leader.committedInCurrentTerm || this.deferred.length === 0) return;
+    const released = this.deferred;
+    this.deferred = [];
+    for (const request of released) this.request(request, leader);
+  }
+
+  onHeartbeatResponse(from: NodeId, context: Uint8Array, voters: readonly NodeId[]): void {
+    if (context.length === 0) return;
+    const acknowledgedBy = this.queue.acknowledge(from, context);
+    if (acknowledgedBy === undefined || !hasActiveQuorum(voters, (id) => acknowledgedBy.has(id))) return;
+    for (const read of this.queue.confirmThrough(context)) this.options.answer(read);
+  }
+
+  /** The context the next heartbeat round carries (the newest read's), if any. */
+  lastContext(): Uint8Array | undefined {
+    return this.queue.lastContext();
+  }
+
+  clear(): void {
+    this.queue.clear();
+    this.deferred = [];
+  }
 }
