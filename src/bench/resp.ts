@@ -29,6 +29,8 @@ import { readOnlyCpuProfile, summarizeCpuProfile } from "./resp_profile.js";
 import { isInstalled, startRedis, startWalnut, type BenchServer } from "./resp_servers.js";
 
 const CLIENTS = 50;
+/** Unmeasured requests sent to each server first, so that walnut's JIT is warm when measured. */
+const WARM_UP_REQUESTS = 20_000;
 const MEMORY_VALUE_BYTES = 16;
 /** Commands per chunk when writing the --pipe stream to its file. */
 const PIPE_CHUNK_COMMANDS = 10_000;
@@ -148,14 +150,23 @@ interface ServerPair {
   redis: BenchServer | null;
 }
 
+/** Starts both servers and warms each up. */
 async function startPair(startWalnutServer: () => Promise<BenchServer>, startRedisServer: (() => Promise<BenchServer>) | null): Promise<ServerPair> {
   const walnut = await startWalnutServer();
+  let redis: BenchServer | null = null;
   try {
-    return { walnut, redis: startRedisServer === null ? null : await startRedisServer() };
+    redis = startRedisServer === null ? null : await startRedisServer();
+    await warmUp(walnut);
+    if (redis !== null) await warmUp(redis);
+    return { walnut, redis };
   } catch (error) {
-    await walnut.stop();
+    await stopPair({ walnut, redis });
     throw error;
   }
+}
+
+async function warmUp(server: BenchServer): Promise<void> {
+  await redisBenchmark(server, { tests: "set,get", clients: CLIENTS, requests: WARM_UP_REQUESTS, pipeline: 16 });
 }
 
 async function stopPair(pair: ServerPair): Promise<void> {
@@ -383,6 +394,7 @@ async function profileWalnut(options: RespBenchOptions): Promise<void> {
     const rates = await withServer(
       () => startWalnut({ fsync: "no", cpuProfileDir: profileDir }),
       async (server) => {
+        await warmUp(server);
         const startMicros = monotonicMicros();
         const measured = await redisBenchmark(server, args);
         window = { startMicros, endMicros: monotonicMicros() };
