@@ -84,8 +84,7 @@ export function encodeMessage(message: Message): Buffer {
   writer.bytes(message.context);
   writer.varint(message.entries.length);
   for (const entry of message.entries) {
-    assert(ENTRY_TYPES.includes(entry.type), `unknown entry type ${entry.type}`);
-    writer.varint(entry.index).varint(entry.term).u8(ENTRY_TYPES.indexOf(entry.type)).bytes(entry.data);
+    writer.varint(entry.index).varint(entry.term).u8(entry.type === "normal" ? 0 : 1).bytes(entry.data);
   }
   if (message.snapshot !== null) writeSnapshotMetadata(writer, message.snapshot);
   return writer.finish();
@@ -140,12 +139,13 @@ function readEntries(reader: ByteReader): Entry[] {
   const count = reader.count("entry count", ENTRY_BYTES_MIN);
   const entries: Entry[] = [];
   for (let position = 0; position < count; position += 1) {
-    const index = reader.varint(`entry ${position} index`);
-    const term = reader.varint(`entry ${position} term`);
-    const typeCode = reader.u8(`entry ${position} type`);
+    // Field names are constants: building "entry 7 index" per read would dominate decoding.
+    const index = reader.varint("entry index");
+    const term = reader.varint("entry term");
+    const typeCode = reader.u8("entry type");
     const type = ENTRY_TYPES[typeCode];
     if (type === undefined) reader.fail(`entry ${position} type ${typeCode} is unknown`);
-    const data = reader.bytes(`entry ${position} data`, limits.entryBytesMax);
+    const data = reader.bytes("entry data", limits.entryBytesMax);
     entries.push({ index, term, type, data });
   }
   return entries;
@@ -173,6 +173,6 @@ function readNodeIds(reader: ByteReader, role: string): NodeId[] {
   const count = reader.count(`${role} count`, 1);
   if (count > MEMBERS_MAX) reader.fail(`${role} count ${count} exceeds ${MEMBERS_MAX}`);
   const ids: NodeId[] = [];
-  for (let position = 0; position < count; position += 1) ids.push(reader.varint(`${role} ${position}`));
+  for (let position = 0; position < count; position += 1) ids.push(reader.varint(role));
   return ids;
 }

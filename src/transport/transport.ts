@@ -42,6 +42,7 @@ export const DEFAULT_RECONNECT_BACKOFF: ReconnectBackoff = { initialMs: 100, max
 export type { MutualTlsOptions, PeerAddress } from "./dial.js";
 export type { ReconnectBackoff } from "./peer_link.js";
 export type { SnapshotHandler } from "./snapshot_stream.js";
+export { isPeerTransportError, PeerTransportError, type PeerTransportErrorCode } from "./errors.js";
 
 export interface PeerTransportOptions {
   nodeId: NodeId;
