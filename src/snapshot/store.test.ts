@@ -45,14 +45,16 @@ test("listing during a checkpoint leaves the temporary file being written alone"
   const engine = new Engine();
   engine.appliedIndex = 10_000;
   for (let i = 0; i < 2000; i++) engine.collection(DEFAULT_COLLECTION)!.put(`k${i}`, new Item({ kind: "string", value: "v" }, i + 1, 0));
-  const writing = writeCheckpoint(engine.openView(), { dir, sliceKeys: 10 });
+  let finished = false;
+  const writing = writeCheckpoint(engine.openView(), { dir, sliceKeys: 10 }).finally(() => (finished = true));
   let sawTemporaryFile = false;
-  while (!sawTemporaryFile) {
+  while (!sawTemporaryFile && !finished) {
     await new Promise((resolve) => setImmediate(resolve));
     await listCheckpoints(dir);
     sawTemporaryFile = (await readdir(dir)).some((name) => name.endsWith(".tmp"));
   }
   const info = await writing;
+  assert.ok(sawTemporaryFile, "the temporary file was there while the checkpoint was written");
   assert.deepEqual(await readdir(dir), [basename(info.path)]);
 });
 
