@@ -179,3 +179,10 @@ test("random bytes never decode into anything but a clear refusal", () => {
     }
   }
 });
+
+test("decoded byte strings do not share memory with the input buffer", () => {
+  const encoded = encodeMessage(fullMessage("append"));
+  const decoded = decodeMessage(encoded);
+  encoded.fill(0);
+  assert.deepEqual(decoded, fullMessage("append"));
+});

@@ -39,14 +39,48 @@ export interface PeerLinkOptions {
   log: Log;
 }
 
+/** First-in first-out frames; Array.shift is O(n) on long arrays, this is O(1) amortized. */
+class FrameQueue {
+  private frames: Buffer[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.frames.length - this.head;
+  }
+
+  push(frame: Buffer): void {
+    this.frames.push(frame);
+  }
+
+  shift(): Buffer | undefined {
+    if (this.head >= this.frames.length) return undefined;
+    const frame = this.frames[this.head]!;
+    this.head += 1;
+    if (this.head >= 1024 && this.head * 2 >= this.frames.length) {
+      this.frames = this.frames.slice(this.head);
+      this.head = 0;
+    }
+    return frame;
+  }
+
+  /** Empties the queue; returns how many frames it held. */
+  clear(): number {
+    const count = this.length;
+    this.frames = [];
+    this.head = 0;
+    return count;
+  }
+}
+
 export class PeerLink {
-  private readonly queue: Buffer[] = [];
+  private readonly queue = new FrameQueue();
   private state: "idle" | "connecting" | "open" | "closed" = "idle";
   private connection: FramedConnection | null = null;
   private failedDials = 0;
   private retryAtMs = 0;
   private hasDialed = false;
   private flushing = false;
+  private flushScheduled = false;
 
   constructor(private readonly options: PeerLinkOptions) {
     assert(options.maxQueuedMessages >= 1, `maxQueuedMessages ${options.maxQueuedMessages}`);
@@ -59,7 +93,7 @@ export class PeerLink {
     if (this.queue.length >= this.options.maxQueuedMessages) return this.drop(1);
     this.queue.push(frame);
     if (this.state === "idle") this.connect();
-    else if (this.state === "open") this.flush();
+    else if (this.state === "open") this.scheduleFlush();
   }
 
   /** Messages waiting for the connection or for the socket to drain. */
@@ -69,7 +103,7 @@ export class PeerLink {
 
   close(): void {
     this.state = "closed";
-    this.queue.length = 0;
+    this.queue.clear();
     this.connection?.close();
     this.connection = null;
   }
@@ -105,7 +139,7 @@ export class PeerLink {
     this.retryAtMs = this.options.now() + delayMs;
     this.state = "idle";
     this.options.log(`${error instanceof Error ? error.message : String(error)}; retrying after ${Math.round(delayMs)} ms`);
-    this.drop(this.queue.splice(0).length);
+    this.drop(this.queue.clear());
   }
 
   /** The open connection ended: what is queued is lost; the next send dials again at once. */
@@ -115,7 +149,17 @@ export class PeerLink {
     this.connection = null;
     this.retryAtMs = 0;
     this.options.log(`Connection to node ${this.options.peerId} closed: ${reason ?? "closed locally"}`);
-    this.drop(this.queue.splice(0).length);
+    this.drop(this.queue.clear());
+  }
+
+  /** Flushes once after the caller's synchronous batch, so the batch leaves in one writev. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   /** Writes queued frames until the socket asks to wait, then resumes on drain. */

@@ -19,6 +19,9 @@
 import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 
+/** The empty byte string, shared (it cannot be changed). */
+const EMPTY_BYTES = new Uint8Array(0);
+
 /** A varint of a value below 2^53 needs at most ceil(53 / 7) = 8 bytes. */
 export const VARINT_BYTES_MAX = 8;
 
@@ -81,20 +84,18 @@ export class ByteWriter {
 export class ByteReader {
   private position = 0;
   /**
-   * A private copy of the input, made once: byte strings read from it are views into the
-   * copy (one allocation per message instead of one per entry, ~10x faster to decode),
-   * and none of them pins the caller's buffer, such as a 64 KiB socket chunk.
+   * A private copy of the input, made on the first non-empty byte string: byte strings
+   * are views into it (one allocation per message instead of one per entry, ~10x faster
+   * to decode), and none of them pins the caller's buffer, such as a 64 KiB socket chunk.
+   * Messages without byte strings (most heartbeats) copy nothing.
    */
-  private readonly buffer: Uint8Array;
+  private copy: Uint8Array | null = null;
 
   /** `what` names the thing being decoded in error messages ("peer message"). */
   constructor(
-    buffer: Uint8Array,
+    private readonly buffer: Uint8Array,
     private readonly what: string,
-  ) {
-    this.buffer = new Uint8Array(buffer.length);
-    this.buffer.set(buffer);
-  }
+  ) {}
 
   get remainingBytes(): number {
     return this.buffer.length - this.position;
@@ -135,7 +136,12 @@ export class ByteReader {
     if (length > this.remainingBytes) {
       this.fail(`${field} needs ${length} bytes but ${this.remainingBytes} remain at byte ${this.position}`);
     }
-    const view = this.buffer.subarray(this.position, this.position + length);
+    if (length === 0) return EMPTY_BYTES;
+    if (this.copy === null) {
+      this.copy = new Uint8Array(this.buffer.length);
+      this.copy.set(this.buffer);
+    }
+    const view = this.copy.subarray(this.position, this.position + length);
     this.position += length;
     return view;
   }
