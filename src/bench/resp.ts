@@ -34,8 +34,11 @@ const WARM_UP_REQUESTS = 20_000;
 const MEMORY_VALUE_BYTES = 16;
 /** Commands per chunk when writing the --pipe stream to its file. */
 const PIPE_CHUNK_COMMANDS = 10_000;
-/** Time for the server to settle (walnut: finish applying, let the GC run) before reading RSS. */
+/** Time for the server to settle (let the GC run) before reading RSS. */
 const MEMORY_SETTLE_MS = 2000;
+/** How long walnut may take to write the WAL entries it acknowledged during the load. */
+const WAL_CATCH_UP_TIMEOUT_MS = 120_000;
+const WAL_CATCH_UP_POLL_MS = 100;
 const PROFILE_TOP_FUNCTIONS = 20;
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -285,6 +288,8 @@ async function memoryPerKey(options: RespBenchOptions): Promise<void> {
       const ratio = walnut.rssBytesPerKey / redis.rssBytesPerKey;
       line(`  walnut/redis RSS bytes per key: ${ratio.toFixed(2)} (goal <= 1.5: ${ratio <= 1.5 ? "met" : "MISSED"})`);
     }
+    line("  WAL backlog: entries walnut had acknowledged but not yet written when the load ended;");
+    line("  every figure after it is read once walnut's WAL has caught up.");
     line("  RSS: VmRSS growth over the load, read 2 s after it; live: redis used_memory growth,");
     line("  walnut heap used + external growth after two full GCs (node --expose-gc, SIGUSR2 hook);");
     line("  walnut RSS after GC: VmRSS growth once those GCs ran.");
@@ -295,7 +300,7 @@ async function memoryPerKey(options: RespBenchOptions): Promise<void> {
 
 function printMemoryTable(results: Array<MemoryResult | null>, keys: number): void {
   const perKey = (bytes: number | null): string => (bytes === null ? "-" : (bytes / keys).toFixed(0));
-  const table = [["server", "RSS before", "RSS after", "RSS B/key", "live B/key", "RSS after GC B/key", "load keys/s"]];
+  const table = [["server", "RSS before", "RSS after", "RSS B/key", "live B/key", "RSS after GC B/key", "load keys/s", "WAL backlog"]];
   for (const result of results) {
     if (result === null) continue;
     table.push([
@@ -306,6 +311,7 @@ function printMemoryTable(results: Array<MemoryResult | null>, keys: number): vo
       perKey(result.liveGrowthBytes),
       perKey(result.rssGrowthAfterGcBytes),
       result.keysPerSecond.toFixed(0),
+      result.walBacklogEntries === null ? "-" : String(result.walBacklogEntries),
     ]);
   }
   printTable(table);
@@ -338,6 +344,8 @@ interface MemoryResult {
   liveGrowthBytes: number | null;
   /** walnut only: RSS growth once full GCs ran. */
   rssGrowthAfterGcBytes: number | null;
+  /** walnut only: entries applied and acknowledged but not yet written to the WAL when the load ended. */
+  walBacklogEntries: number | null;
   keysPerSecond: number;
 }
 
@@ -353,6 +361,8 @@ async function loadAndMeasure(server: BenchServer, load: { streamPath: string; k
   }
   const size = Number((await redisCli(server, ["DBSIZE"])).trim());
   if (size !== load.keys) throw new Error(`Cannot measure memory of ${server.label}: DBSIZE is ${size}, expected ${load.keys}`);
+  const walBacklogEntries = await unwrittenEntries(server);
+  await waitForWalCatchUp(server);
   await new Promise((resolve) => setTimeout(resolve, MEMORY_SETTLE_MS));
   const rssAfterBytes = await server.rssBytes();
   const liveAfter = await liveBytes(server);
@@ -364,8 +374,32 @@ async function loadAndMeasure(server: BenchServer, load: { streamPath: string; k
     rssBytesPerKey: (rssAfterBytes - rssBeforeBytes) / load.keys,
     liveGrowthBytes: liveAfter - liveBefore,
     rssGrowthAfterGcBytes: rssAfterGcBytes === null ? null : rssAfterGcBytes - rssBeforeBytes,
+    walBacklogEntries,
     keysPerSecond: load.keys / seconds,
   };
+}
+
+/**
+ * walnut: applied entries not yet written to the WAL (INFO raft_applied_index minus
+ * raft_commit_index; under --fsync no walnut applies and acknowledges first). null for
+ * servers without those fields (redis).
+ */
+async function unwrittenEntries(server: BenchServer): Promise<number | null> {
+  const info = await redisCli(server, ["INFO", "replication"]);
+  const commit = /^raft_commit_index:(\d+)/m.exec(info);
+  const applied = /^raft_applied_index:(\d+)/m.exec(info);
+  if (commit === null || applied === null) return null;
+  return Number(applied[1]) - Number(commit[1]);
+}
+
+async function waitForWalCatchUp(server: BenchServer): Promise<void> {
+  const deadline = Date.now() + WAL_CATCH_UP_TIMEOUT_MS;
+  for (;;) {
+    const unwritten = await unwrittenEntries(server);
+    if (unwritten === null || unwritten <= 0) return;
+    if (Date.now() > deadline) throw new Error(`Cannot measure memory of ${server.label}: ${unwritten} entries still unwritten after ${WAL_CATCH_UP_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, WAL_CATCH_UP_POLL_MS));
+  }
 }
 
 /** redis: INFO used_memory; walnut: heap used + external after full GCs. */
