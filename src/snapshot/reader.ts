@@ -92,10 +92,14 @@ async function readFrames(path: string, frames: FrameSource): Promise<LoadedChec
   const metadata = parseMetadata(header, headerFrame);
   const loader = new CollectionLoader(header.index);
   let blockCount = 0;
+  let upcoming = readAndInflate(frames, blockCount);
   for (;;) {
-    const frame = await frames.next();
+    const frame = await upcoming;
     if (frame.type === FrameType.block) {
-      await loadBlock(frame, blockCount, loader);
+      // The next frame is read and inflated (on the thread pool) while this one is parsed.
+      upcoming = readAndInflate(frames, blockCount + 1);
+      upcoming.catch(() => undefined); // awaited next round; this only silences it if parsing fails first
+      loadRecords(frame, blockCount, loader);
       blockCount += 1;
     } else if (frame.type === FrameType.end) {
       checkEnd(parsePayload(frame, decodeEndPayload), { blockCount, loader, frame });
@@ -140,25 +144,37 @@ function parseMetadata(header: CheckpointHeader, frame: Frame): Record<string, u
   return metadata as Record<string, unknown>;
 }
 
-async function loadBlock(frame: Frame, expectedSequence: number, loader: CollectionLoader): Promise<void> {
+interface InflatedFrame extends Frame {
+  /** A block's records, inflated; empty for other frame types. */
+  records: Buffer;
+}
+
+/** Reads the next frame; a block is checked against its expected sequence and inflated. */
+async function readAndInflate(frames: FrameSource, expectedSequence: number): Promise<InflatedFrame> {
+  const frame = await frames.next();
+  if (frame.type !== FrameType.block) return { ...frame, records: Buffer.alloc(0) };
   const where = `offset ${frame.offset} (block ${expectedSequence})`;
   if (frame.payload.length < BLOCK_PREFIX_BYTES) throw new Damage("block frame shorter than its prefix", where);
   const sequence = frame.payload.readUInt32LE(0);
   const rawLength = frame.payload.readUInt32LE(4);
   if (sequence !== expectedSequence) throw new Damage(`block numbered ${sequence}`, where);
   if (rawLength === 0 || rawLength > BLOCK_BYTES_MAX) throw new Damage(`inflated block length ${rawLength}`, where);
-  let raw: Buffer;
+  let records: Buffer;
   try {
-    raw = await inflateRawAsync(frame.payload.subarray(BLOCK_PREFIX_BYTES), { maxOutputLength: rawLength });
+    records = await inflateRawAsync(frame.payload.subarray(BLOCK_PREFIX_BYTES), { maxOutputLength: rawLength });
   } catch (error) {
     throw new Damage(`block does not inflate to ${rawLength} bytes (${describeError(error)})`, where);
   }
-  if (raw.length !== rawLength) throw new Damage(`block inflates to ${raw.length} bytes, not ${rawLength}`, where);
+  if (records.length !== rawLength) throw new Damage(`block inflates to ${records.length} bytes, not ${rawLength}`, where);
+  return { ...frame, records };
+}
+
+function loadRecords(block: InflatedFrame, sequence: number, loader: CollectionLoader): void {
   try {
-    loader.loadRecords(raw);
+    loader.loadRecords(block.records);
   } catch (error) {
     if (!(error instanceof MalformedInput)) throw error;
-    throw new Damage(error.what, `byte ${error.offset} of block ${expectedSequence} inflated (frame at offset ${frame.offset})`);
+    throw new Damage(error.what, `byte ${error.offset} of block ${sequence} inflated (frame at offset ${block.offset})`);
   }
 }
 
