@@ -59,3 +59,11 @@ test("the inflight window refuses to overflow", () => {
   window.freeOldest();
   assert.equal(window.count, 0);
 });
+
+test("a rejection at the index the peer already confirmed is ignored, not probed again", () => {
+  const peer = progress();
+  peer.maybeUpdate(4);
+  assert.equal(peer.next, 5);
+  assert.equal(peer.maybeDecreaseTo(4, 0), false);
+  assert.equal(peer.next, 5);
+});

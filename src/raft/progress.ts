@@ -118,7 +118,10 @@ export class Progress {
       this.next = this.match + 1;
       return true;
     }
-    if (this.next - 1 !== rejected) return false;
+    // Stale (not about the append we sent last), or at `match`, which the peer confirmed
+    // holding: only a peer that lost acknowledged entries says that, and probing it again
+    // at once would only repeat the exchange as fast as the network allows.
+    if (this.next - 1 !== rejected || rejected <= this.match) return false;
     this.next = Math.max(Math.min(rejected, hint + 1), this.match + 1, 1);
     this.probeSent = false;
     return true;
