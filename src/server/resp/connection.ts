@@ -19,6 +19,7 @@ import type { Socket } from "node:net";
 import type { ByteString } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
 import type { Reply } from "../../commands/reply.js";
+import { limits } from "../../lib/limits.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
 import { runConnectionCommand, type ConnectionState } from "./connection_commands.js";
 import { ProtocolError, RequestParser } from "./parser.js";
@@ -67,6 +68,14 @@ export class Connection implements ClientHandle {
   private endWhenAnswered = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private lingerTimer: NodeJS.Timeout | null = null;
+  /**
+   * Bytes received since the last complete command: the request being assembled, whose
+   * arguments the parser holds until the last one arrives. Each argument is bounded by
+   * --max-request-bytes, the whole command by the largest log entry (or that flag, if
+   * larger), so that "*1000000" followed by large arguments cannot fill memory.
+   */
+  private requestBytes = 0;
+  private readonly requestBytesMax: number;
 
   constructor(
     private readonly socket: Socket,
@@ -79,6 +88,7 @@ export class Connection implements ClientHandle {
       maxArguments: MAX_ARGUMENTS,
       maxInlineBytes: MAX_INLINE_BYTES,
     });
+    this.requestBytesMax = Math.max(context.settings.maxRequestBytes, limits.entryBytesMax);
     this.state = {
       authenticated: context.settings.requirePass === null,
       multi: null,
@@ -138,6 +148,7 @@ export class Connection implements ClientHandle {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    this.requestBytes += chunk.length;
     this.parser.feed(chunk);
     this.runParsedCommands();
     this.armIdleTimer();
@@ -156,7 +167,13 @@ export class Connection implements ClientHandle {
     try {
       while (!this.closing && !this.outputBlocked) {
         const argv = this.parser.next();
-        if (argv === null) break;
+        if (argv === null) {
+          if (this.requestBytes > this.requestBytesMax) {
+            throw new ProtocolError(`Protocol error: request larger than ${this.requestBytesMax} bytes`);
+          }
+          break;
+        }
+        this.requestBytes = this.parser.pendingBytes;
         this.dispatch(argv);
       }
     } catch (error) {
