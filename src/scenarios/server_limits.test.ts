@@ -4,17 +4,23 @@
  * --timeout closes an idle one, a client that pipelines large replies and never reads
  * them is held to bounded memory (the server stops reading from it, or disconnects it at
  * --output-buffer-limit) while other clients are served, CLIENT KILL and QUIT close.
+ * HTTP bodies over --max-request-bytes get a 413. WALNUT_DEEP=1 also sends one command
+ * whose arguments add up past the largest log entry (over 512 MiB).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { encodeCommand } from "../server/resp/writer.js";
 import { startTestNode, type TestNode } from "./harness.js";
-import { RawClient, exchange, exchangeUntilClosed, waitUntil } from "./server_fixtures.js";
+import { DEEP, RawClient, exchange, exchangeUntilClosed, waitUntil } from "./server_fixtures.js";
 import type { ServersOptions } from "../server/servers.js";
 
 /** Bytes the server may hold for one misbehaving client before we call it unbounded. */
 const BOUNDED_MEMORY_BYTES = 200 * 1024 * 1024;
+/** GETs a non-reading client may send at most: 4 TiB of replies, so a server that never stops reading fails. */
+const GETS_MAX = 16 * 1024 * 1024;
+/** How much the non-reading client queues on its side before it waits for the server. */
+const UNSENT_REQUESTS_MAX_BYTES = 8 * 1024 * 1024;
 
 async function withNode(servers: Partial<ServersOptions>, run: (node: TestNode) => Promise<void>): Promise<void> {
   const node = await startTestNode({ servers });
@@ -51,6 +57,24 @@ test("a bulk string larger than --max-request-bytes is refused with an error and
       redis.disconnect();
     }
   }));
+
+test(
+  "a command whose arguments add up past the largest log entry is refused and the connection closed",
+  { skip: DEEP ? false : "sends over 512 MiB; WALNUT_DEEP=1 runs it", timeout: 600_000 },
+  () =>
+    withNode({ maxRequestBytes: 1024 * 1024 }, async (node) => {
+      const argument = Buffer.from(`$${1024 * 1024}\r\n${"a".repeat(1024 * 1024)}\r\n`, "latin1");
+      const client = new RawClient(node.respPort);
+      await client.connected;
+      await client.write(`*${1024 * 1024}\r\n`);
+      while (!client.closed && client.receivedBytes === 0) {
+        if (client.socket.writableLength > UNSENT_REQUESTS_MAX_BYTES) await new Promise((resolve) => setTimeout(resolve, 5));
+        else client.socket.write(argument);
+      }
+      await waitUntil("the server closes the connection", () => client.closed);
+      assert.match(client.text(), /^-ERR Protocol error: request larger than \d+ bytes\r\n$/);
+    }),
+);
 
 test("an HTTP body larger than --max-request-bytes gets a 413 and the connection is closed", () =>
   withNode({ maxRequestBytes: 1024 }, async (node) => {
@@ -104,11 +128,6 @@ test("--timeout closes idle clients, silent ones and ones that were answered", (
     assert.ok(answered.text() === "+PONG\r\n" || answered.text() === "", "a reply, if any, is whole");
     await waitUntil("the idle clients are forgotten", () => node.servers.context.clients.size === 0);
   }));
-
-/** GETs a non-reading client may send at most: 4 TiB of replies, so a server that never stops reading fails. */
-const GETS_MAX = 16 * 1024 * 1024;
-/** How much the non-reading client queues on its side before it waits for the server. */
-const UNSENT_REQUESTS_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * Pipelines `GET big` on a client that never reads until `stop()` says so, writing a batch
