@@ -38,11 +38,6 @@ export function isLocalMessage(type: MessageType): boolean {
   return type === "snapshotStatus" || type === "unreachable";
 }
 
-/** The answer type for each request that has one. */
-export function responseTypeFor(type: "vote" | "prevote"): MessageType {
-  return type === "vote" ? "voteResponse" : "prevoteResponse";
-}
-
 /** True when two byte strings hold the same bytes (read-index contexts are compared so). */
 export function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
   if (left.length !== right.length) return false;

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import { createMessage } from "./message.js";
 import { Cluster, bytes, entry, text } from "./testing.js";
 import type { Entry, Message } from "./types.js";
 
@@ -172,4 +173,24 @@ test("a restarted node keeps its term, vote and log, and re-applies its committe
   assert.deepEqual([after.term, after.vote, after.lastIndex, after.commit], [before.term, before.vote, before.lastIndex, before.commit]);
   assert.equal(after.role, "follower");
   assert.deepEqual(payloads(restarted.ready().committedEntries), ["durable"]);
+});
+
+test("a follower may apply entries in the same Ready that carries them, once the leader says they committed", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3] });
+  cluster.elect(1);
+  const follower = cluster.node(2);
+  follower.step(createMessage({ type: "append", from: 1, to: 2, term: 1, logIndex: 1, logTerm: 1, entries: [entry(2, 1, "x")], commit: 2 }));
+  const ready = follower.ready();
+  assert.deepEqual(ready.entries.map((each) => each.index), [2]);
+  assert.deepEqual(ready.committedEntries.map((each) => each.index), [2], "a quorum holds it durably: applying after persisting is safe");
+  assert.equal(ready.hardState?.commit, 2);
+});
+
+test("a leader told a follower is unreachable stops streaming to it and probes instead", () => {
+  const cluster = new Cluster({ voters: [1, 2] });
+  cluster.elect(1);
+  const leader = cluster.node(1);
+  assert.equal(leader.status().progress.get(2)?.state, "replicate");
+  leader.step(createMessage({ type: "unreachable", from: 2, to: 1 }));
+  assert.equal(leader.status().progress.get(2)?.state, "probe");
 });
