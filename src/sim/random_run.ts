@@ -110,6 +110,12 @@ export function runRandomSimulation(options: RunOptions): RunReport {
   return report;
 }
 
+function describeNode(cluster: Cluster, id: NodeId): string {
+  const node = cluster.node(id);
+  if (cluster.retired.has(id)) return "retired";
+  return node.isUp ? `${node.role}@${node.term}` : "down";
+}
+
 function randomFaults(random: Random): NetworkFaults {
   if (random.chance(0.3)) return RELIABLE_NETWORK;
   return {
@@ -126,6 +132,10 @@ function randomFaults(random: Random): NetworkFaults {
 class RandomRun {
   faults = 0;
   private readonly removed = new Set<NodeId>();
+  /** Quick restarts scheduled by crashes: node → the time it comes back. */
+  private readonly restarts = new Map<NodeId, number>();
+  /** Nodes armed to crash right after granting a vote, and to come back at once. */
+  private readonly bouncing = new Set<NodeId>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -133,6 +143,16 @@ class RandomRun {
   ) {}
 
   step(): void {
+    for (const [id, at] of this.restarts) {
+      if (at > this.cluster.now) continue;
+      this.restarts.delete(id);
+      if (!this.cluster.retired.has(id)) this.cluster.restart(id);
+    }
+    for (const id of this.bouncing) {
+      if (this.cluster.node(id).isUp) continue;
+      this.bouncing.delete(id);
+      if (!this.cluster.retired.has(id)) this.cluster.restart(id);
+    }
     if (this.random.chance(FAULT_PROBABILITY)) {
       this.faults++;
       this.injectFault();
@@ -149,7 +169,11 @@ class RandomRun {
     cluster.network.heal();
     cluster.network.faults = RELIABLE_NETWORK;
     for (const id of this.removed) if (!cluster.retired.has(id)) cluster.retire(id);
-    for (const id of cluster.ids) if (!cluster.retired.has(id)) cluster.restart(id);
+    for (const id of cluster.ids) {
+      if (cluster.retired.has(id)) continue;
+      cluster.node(id).armCrash(null);
+      cluster.restart(id);
+    }
     const client = CLIENTS + 1;
     const committed = cluster.runUntil(() => {
       if (cluster.history.completedCount(client) > 0) return true;
@@ -158,7 +182,7 @@ class RandomRun {
       return false;
     }, cluster.ticks(LIVENESS_TICKS));
     if (!committed) {
-      const states = cluster.ids.map((id) => `${id}:${cluster.node(id).isUp ? `${cluster.node(id).role}@${cluster.node(id).term}` : "down"}`).join(" ");
+      const states = cluster.ids.map((id) => `${id}:${describeNode(cluster, id)}`).join(" ");
       throw new InvariantViolation("liveness", `no write committed within ${LIVENESS_TICKS} ticks of healing (${states})`);
     }
     cluster.runTicks(20); // let followers catch up before the full log comparison
@@ -202,8 +226,7 @@ class RandomRun {
     switch (random.int(12)) {
       case 0:
       case 1:
-        if (up.length > 0) cluster.crash(random.pick(up), random.chance(0.5) ? random.pick(CRASH_POINTS) : undefined);
-        return;
+        return this.crash(up);
       case 2:
       case 3:
         if (down.length > 0) cluster.restart(random.pick(down));
@@ -226,6 +249,16 @@ class RandomRun {
         cluster.network.faults = randomFaults(random);
         return;
     }
+  }
+
+  /** Crashes a node now or at a point of a later Ready; half the time it comes back soon. */
+  private crash(up: NodeId[]): void {
+    if (up.length === 0) return;
+    const id = this.random.pick(up);
+    const point = this.random.chance(0.5) ? this.random.pick(CRASH_POINTS) : undefined;
+    this.cluster.crash(id, point);
+    if (point === "afterVote") this.bouncing.add(id);
+    else if (this.random.chance(0.5)) this.restarts.set(id, this.cluster.now + this.random.between(1, this.cluster.ticks(20)));
   }
 
   private partitionRandomly(live: NodeId[]): void {

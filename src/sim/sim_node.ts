@@ -28,7 +28,11 @@ export interface Packet {
   snapshotData: Uint8Array | null;
 }
 
-export const CRASH_POINTS = ["beforePersist", "duringPersist", "afterPersist", "afterSend", "afterApply"] as const;
+/**
+ * Where an armed crash strikes in the Ready loop. "afterVote" is "afterSend" of the first
+ * Ready that grants a vote: the moment a node that forgot its vote would do harm.
+ */
+export const CRASH_POINTS = ["beforePersist", "duringPersist", "afterPersist", "afterSend", "afterApply", "afterVote"] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** A linearizable read waiting for its read state, then for the state machine to catch up. */
@@ -141,8 +145,8 @@ export class SimNode {
     this.options.checkers.detach(this.id);
   }
 
-  /** Crashes the node when its Ready loop next reaches `point`. */
-  armCrash(point: CrashPoint): void {
+  /** Crashes the node when its Ready loop next reaches `point`; null disarms. */
+  armCrash(point: CrashPoint | null): void {
     this.armedCrash = point;
   }
 
@@ -196,6 +200,7 @@ export class SimNode {
       if (ready.snapshot !== null) this.installSnapshot(ready);
       for (const message of ready.messages) this.options.hooks.send(this.packetFor(message));
       if (this.crashesAt("afterSend")) return;
+      if (this.armedCrash === "afterVote" && ready.messages.some(isGrantedVote) && this.crashesAt("afterVote")) return;
       for (const entry of ready.committedEntries) this.apply(entry);
       for (const state of ready.readStates) this.queueRead(state);
       this.serveReads();
@@ -290,6 +295,10 @@ export class SimNode {
     this.crash(0);
     return true;
   }
+}
+
+function isGrantedVote(message: Message): boolean {
+  return message.type === "voteResponse" && !message.reject;
 }
 
 export function encodeReadContext(request: ReadRequest): Uint8Array {
