@@ -550,12 +550,14 @@ export class RaftNode implements RaftCore {
 
   /** Proposals forwarded by followers: no one to answer, so a refused one is dropped. */
   private handleForwardedProposal(message: Message): void {
-    const proposals = message.entries.map((entry) => ({ type: entry.type, data: entry.data }));
-    for (const proposal of proposals) {
-      if (this.refuseProposal(proposal) !== undefined || !this.isAcceptableConfChange(proposal)) return;
+    let appended = 0;
+    for (const entry of message.entries) {
+      const proposal = { type: entry.type, data: entry.data };
+      if (this.refuseProposal(proposal) !== undefined || !this.isAcceptableConfChange(proposal)) break;
       this.appendAsLeader([proposal]);
+      appended += 1;
     }
-    if (proposals.length > 0) this.broadcastAppend();
+    if (appended > 0) this.broadcastAppend();
   }
 
   private isAcceptableConfChange(proposal: Proposal): boolean {
