@@ -50,6 +50,8 @@ export interface ClusterOptions {
   tickUnits?: number;
   compactEvery?: number;
   clientTimeoutUnits?: number;
+  /** Receives one line per notable event (role changes, crashes, faults): a replay's trace. */
+  trace?: (line: string) => void;
 }
 
 export class Cluster {
@@ -67,6 +69,7 @@ export class Cluster {
   private readonly createNode: CoreFactory;
   private readonly clientTimeoutUnits: number;
   private readonly compactEvery: number;
+  private readonly traceSink: ((line: string) => void) | null;
 
   constructor(options: ClusterOptions) {
     assert(options.nodes >= 1, "a cluster has at least one node");
@@ -77,6 +80,7 @@ export class Cluster {
     this.createNode = options.createNode ?? ((config, initial) => new RaftNode(config, initial));
     this.clientTimeoutUnits = options.clientTimeoutUnits ?? DEFAULT_CLIENT_TIMEOUT_UNITS;
     this.compactEvery = options.compactEvery ?? 0;
+    this.traceSink = options.trace ?? null;
     const voters = Array.from({ length: options.nodes }, (_, index) => index + 1);
     for (const id of voters) this.createSimNode(id, { voters, learners: [] });
   }
@@ -151,6 +155,7 @@ export class Cluster {
 
   /** Stops `id` for good (after its removal from the membership). */
   retire(id: NodeId): void {
+    this.trace(`node ${id} retires`);
     this.node(id).crash();
     this.retired.add(id);
     this.network.isolate(id);
@@ -167,7 +172,14 @@ export class Cluster {
   changeMembership(change: ConfChange): ProposeResult | null {
     const leader = this.leader();
     if (leader === undefined) return null;
-    return this.node(leader).act((core) => core.proposeConfChange(change));
+    const result = this.node(leader).act((core) => core.proposeConfChange(change));
+    this.trace(`leader ${leader} proposes ${change.type} ${change.node}: ${result === null ? "down" : result.ok ? `index ${result.index}` : result.reason}`);
+    return result;
+  }
+
+  /** Adds a line to the trace, stamped with the time. */
+  trace(line: string): void {
+    if (this.traceSink !== null) this.traceSink(`${String(this.now).padStart(6)}  ${line}`);
   }
 
   // ——— Observing ———
@@ -230,6 +242,7 @@ export class Cluster {
           this.history.complete(request.client, request.sequence, result);
         },
         read: (_node: NodeId, request: ReadRequest, value: string | null) => this.history.complete(request.client, request.sequence, value),
+        trace: (node: NodeId, event: string) => this.trace(`node ${node} ${event}`),
       },
     });
     this.nodes.set(id, node);

@@ -38,6 +38,8 @@ export interface RunOptions {
   /** Time units of faulty running before the healing phase. */
   steps?: number;
   createNode?: CoreFactory;
+  /** Receives the run's event trace, one line per event. */
+  trace?: (line: string) => void;
 }
 
 export interface RunReport {
@@ -75,6 +77,7 @@ export function runRandomSimulation(options: RunOptions): RunReport {
     network: randomFaults(setup),
     compactEvery: setup.pick([0, 5, 20, 50]),
     tickUnits: 4,
+    ...(options.trace === undefined ? {} : { trace: options.trace }),
   });
   const run = new RandomRun(cluster, setup);
   const report: RunReport = {
@@ -166,6 +169,7 @@ class RandomRun {
   /** Heals everything, restarts every node, and requires a leader that commits a write. */
   healAndCheckLiveness(): void {
     const cluster = this.cluster;
+    cluster.trace("healing: network reliable, every node restarted");
     cluster.network.heal();
     cluster.network.faults = RELIABLE_NETWORK;
     for (const id of this.removed) if (!cluster.retired.has(id)) cluster.retire(id);
@@ -235,20 +239,32 @@ class RandomRun {
         return this.partitionRandomly(live);
       case 5:
       case 6:
+        cluster.trace("network heals");
         return cluster.network.heal();
       case 7:
-        if (live.length > 1) cluster.network.blockLink(random.pick(live), random.pick(live));
-        return;
-      case 8:
-        return cluster.network.isolate(random.pick(live));
+        return this.blockLink(live);
+      case 8: {
+        const id = random.pick(live);
+        cluster.trace(`network isolates node ${id}`);
+        return cluster.network.isolate(id);
+      }
       case 9:
         return this.changeMembership();
       case 10:
         return this.transferLeadership(up);
       default:
         cluster.network.faults = randomFaults(random);
+        cluster.trace(`network faults now ${JSON.stringify(cluster.network.faults)}`);
         return;
     }
+  }
+
+  private blockLink(live: NodeId[]): void {
+    if (live.length < 2) return;
+    const from = this.random.pick(live);
+    const to = this.random.pick(live);
+    this.cluster.trace(`network blocks the link ${from} -> ${to}`);
+    this.cluster.network.blockLink(from, to);
   }
 
   /** Crashes a node now or at a point of a later Ready; half the time it comes back soon. */
@@ -256,6 +272,7 @@ class RandomRun {
     if (up.length === 0) return;
     const id = this.random.pick(up);
     const point = this.random.chance(0.5) ? this.random.pick(CRASH_POINTS) : undefined;
+    if (point !== undefined) this.cluster.trace(`node ${id} will crash at ${point}`);
     this.cluster.crash(id, point);
     if (point === "afterVote") this.bouncing.add(id);
     else if (this.random.chance(0.5)) this.restarts.set(id, this.cluster.now + this.random.between(1, this.cluster.ticks(20)));
@@ -264,6 +281,7 @@ class RandomRun {
   private partitionRandomly(live: NodeId[]): void {
     const groups: NodeId[][] = [[], []];
     for (const id of this.random.shuffle(live)) groups[this.random.int(2)]!.push(id);
+    this.cluster.trace(`network partitions into ${groups.map((group) => `{${group.join(",")}}`).join(" ")}`);
     this.cluster.network.partition(groups);
   }
 
@@ -271,6 +289,7 @@ class RandomRun {
     const leader = this.cluster.leader();
     if (leader === undefined || up.length < 2) return;
     const target = this.random.pick(up);
+    this.cluster.trace(`leader ${leader} transfers leadership to ${target}`);
     this.cluster.node(leader).act((core) => core.transferLeadership(target));
   }
 

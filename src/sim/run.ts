@@ -2,7 +2,7 @@
  * The simulator's command line: runs random simulations and prints a summary.
  *
  *   node dist/sim/run.js --seeds 1000            seeds 1..1000
- *   node dist/sim/run.js --seed 4242 [--verbose] one seed, replayed exactly
+ *   node dist/sim/run.js --seed 4242 [--trace]   one seed, replayed exactly (with its event trace)
  *   options: --nodes K (initial voters; random 3 or 5 by default), --steps M (time units),
  *            --first S (with --seeds: start at seed S)
  *
@@ -16,6 +16,7 @@ interface CliOptions {
   nodes: number | undefined;
   steps: number;
   verbose: boolean;
+  trace: boolean;
 }
 
 function parseOptions(argv: string[]): CliOptions {
@@ -28,6 +29,7 @@ function parseOptions(argv: string[]): CliOptions {
       nodes: { type: "string" },
       steps: { type: "string" },
       verbose: { type: "boolean", default: false },
+      trace: { type: "boolean", default: false },
     },
   });
   const count = positiveInteger("--seeds", values.seeds ?? "100");
@@ -38,6 +40,7 @@ function parseOptions(argv: string[]): CliOptions {
     nodes: values.nodes === undefined ? undefined : positiveInteger("--nodes", values.nodes),
     steps: positiveInteger("--steps", values.steps ?? String(DEFAULT_STEPS)),
     verbose: values.verbose === true || values.seed !== undefined,
+    trace: values.trace === true,
   };
 }
 
@@ -60,12 +63,18 @@ function describe(report: RunReport): string {
 }
 
 function main(): void {
+  process.stdout.on("error", () => process.exit(0)); // a closed pipe (| head) ends the run quietly
   const options = parseOptions(process.argv.slice(2));
   const started = performance.now();
   const failures: RunReport[] = [];
   let undecided = 0;
   for (const seed of options.seeds) {
-    const report = runRandomSimulation({ seed, steps: options.steps, ...(options.nodes === undefined ? {} : { nodes: options.nodes }) });
+    const report = runRandomSimulation({
+      seed,
+      steps: options.steps,
+      ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+      ...(options.trace ? { trace: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+    });
     if (report.linearizabilityUndecided) undecided++;
     if (options.verbose) process.stdout.write(`${describe(report)}\n`);
     if (report.failure !== null) {

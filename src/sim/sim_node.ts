@@ -48,6 +48,8 @@ export interface SimNodeHooks {
   applied(node: NodeId, index: number, request: KvRequest, result: KvResult): void;
   /** A linearizable read was served here. */
   read(node: NodeId, request: ReadRequest, value: string | null): void;
+  /** Something worth a line in a replay's trace happened here. */
+  trace(node: NodeId, event: string): void;
 }
 
 export interface SimNodeOptions {
@@ -128,6 +130,7 @@ export class SimNode {
     this.starts++;
     const random = this.options.random.fork();
     this.options.checkers.attach(this.id, this.disk, this.appliedIndex);
+    this.options.hooks.trace(this.id, `starts: term ${initial.hardState.term}, vote ${initial.hardState.vote}, commit ${initial.hardState.commit}, snapshot ${initial.snapshot.index}, last index ${this.disk.lastIndex}`);
     this.core = this.options.createNode({ ...this.options.raftSettings, id: this.id, random: () => random.next() }, initial);
     this.handleReady();
   }
@@ -135,6 +138,7 @@ export class SimNode {
   /** Stops the node now: unsynced writes are lost (a prefix of them may survive). */
   crash(survivingWrites = 0): void {
     if (this.core === null) return;
+    this.options.hooks.trace(this.id, `crashes${this.armedCrash === null ? "" : ` ${this.armedCrash}`}, ${survivingWrites} of ${this.disk.bufferedWrites} unsynced writes survive`);
     this.disk.crash(survivingWrites);
     this.core = null;
     this.armedCrash = null;
@@ -234,6 +238,7 @@ export class SimNode {
       this.role = ready.softState.role;
       this.leader = ready.softState.leader;
       this.term = this.core?.status().term ?? this.term;
+      this.options.hooks.trace(this.id, `is ${this.role} in term ${this.term} (leader ${this.leader}), last index ${disk.lastIndex}`);
       checkers.onRoleChange(this.id, { isLeader: this.role === "leader", term: this.term });
     }
   }
@@ -249,6 +254,7 @@ export class SimNode {
     this.appliedConfState = metadata.confState;
     this.incomingSnapshots.clear();
     this.snapshotsInstalled++;
+    this.options.hooks.trace(this.id, `installs snapshot ${metadata.index} of term ${metadata.term}`);
     this.options.checkers.onSnapshotInstalled(this.id, metadata);
   }
 
