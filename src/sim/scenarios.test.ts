@@ -398,3 +398,17 @@ test("membership: a learner joins from a snapshot, is promoted, and a voter is r
   harness.one("survived-without-the-old-leader", 2);
   finish(harness);
 });
+
+test("snapshot init: servers restart from their snapshots and keep serving", () => {
+  const harness = lab(3, 20, { compactEvery: 5 });
+  for (let i = 0; i < 20; i++) harness.one(`before-${i}`, 3);
+  for (const id of harness.ids) assert.ok(harness.cluster.node(id).disk.snapshotMetadata.index > 1, `server ${id} compacted`);
+  for (const id of harness.ids) harness.crash(id);
+  for (const id of harness.ids) harness.restart(id);
+  for (const id of harness.ids) assert.equal(harness.cluster.node(id).store.read("x"), "before-19", `server ${id} restored its snapshot`);
+  harness.one("after-restart", 3);
+  for (const id of harness.ids) harness.crash(id);
+  for (const id of harness.ids) harness.restart(id);
+  harness.one("after-second-restart", 3);
+  finish(harness);
+});
