@@ -8,7 +8,9 @@
  *
  * Layout (little-endian; a "str" is u32 byte length + bytes, byte strings as latin1):
  *
- *   u8  type         1 = command, 2 = batch, 3 = no-op (a new leader's first entry)
+ *   u8  type         1 = command, 2 = batch, 3 = no-op
+ *   u32 originNode   the node that proposed it (0: none), and its sequence number there:
+ *   f64 originSeq    the proposer answers its client when it applies this entry
  *   f64 nowMs
  *   str clientId     "" when the writer asked for no at-most-once session
  *   f64 requestId    0 when none
@@ -16,9 +18,10 @@
  *   type 2: u32 conditionCount, conditionCount × (str collection, str key, f64 version)
  *           u32 commandCount, commandCount × (str collection, u32 argc, argc × str)
  *
- * Example: SET k v on "default" at nowMs 1.7e12, no session:
- *   01 | <8 bytes f64> | 00000000 | <8 bytes 0.0> | 07000000 "default" | 03000000 |
- *   03000000 "SET" | 01000000 "k" | 01000000 "v"
+ * Example: SET k v on "default" proposed by node 1 as its 5th proposal, at nowMs 1.7e12,
+ * no session:
+ *   01 | 01000000 | <f64 5.0> | <f64 1.7e12> | 00000000 | <f64 0.0> | 07000000 "default" |
+ *   03000000 | 03000000 "SET" | 01000000 "k" | 01000000 "v"
  */
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
@@ -37,7 +40,17 @@ export interface VersionCondition {
   version: number;
 }
 
+/** Who proposed an entry: the node, and the proposal's sequence number on that node. */
+export interface EntryOrigin {
+  node: number;
+  sequence: number;
+}
+
+export const NO_ORIGIN: EntryOrigin = Object.freeze({ node: 0, sequence: 0 });
+
 interface EntryHeader {
+  /** Filled in by the node when it proposes the entry; NO_ORIGIN otherwise. */
+  origin?: EntryOrigin;
   nowMs: number;
   /** At-most-once sessions: a retried request with the same id is applied once. */
   clientId: string;
@@ -50,6 +63,15 @@ export type EntryPayload =
   | (EntryHeader & { type: "noop" });
 
 const TYPE_CODES = { command: 1, batch: 2, noop: 3 } as const;
+/** The origin sits at a fixed offset so that a node can find its own entries without decoding. */
+const ORIGIN_END = 1 + 4 + 8;
+
+/** The origin of an encoded entry, read without decoding the rest; NO_ORIGIN when too short. */
+export function peekOrigin(data: Uint8Array): EntryOrigin {
+  if (data.length < ORIGIN_END) return NO_ORIGIN;
+  const view = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return { node: view.readUInt32LE(1), sequence: view.readDoubleLE(5) };
+}
 
 function strLength(text: string): number {
   return 4 + text.length;
@@ -94,14 +116,17 @@ function bodyLength(payload: EntryPayload): number {
 }
 
 export function encodeEntry(payload: EntryPayload): Buffer {
-  const total = 1 + 8 + strLength(payload.clientId) + 8 + bodyLength(payload);
+  const total = ORIGIN_END + 8 + strLength(payload.clientId) + 8 + bodyLength(payload);
   if (total > limits.entryBytesMax) {
     throw new WalnutError("LIMIT", `Cannot log write: entry of ${total} bytes exceeds ${limits.entryBytesMax}`);
   }
   const out = Buffer.allocUnsafe(total);
+  const origin = payload.origin ?? NO_ORIGIN;
   out[0] = TYPE_CODES[payload.type];
-  out.writeDoubleLE(payload.nowMs, 1);
-  let at = putString(out, 9, payload.clientId);
+  out.writeUInt32LE(origin.node, 1);
+  out.writeDoubleLE(origin.sequence, 5);
+  out.writeDoubleLE(payload.nowMs, ORIGIN_END);
+  let at = putString(out, ORIGIN_END + 8, payload.clientId);
   out.writeDoubleLE(payload.requestId, at);
   at += 8;
   if (payload.type === "command") at = putCall(out, at, payload.call);
@@ -157,12 +182,15 @@ export function decodeEntry(data: Uint8Array): EntryPayload {
     for (let i = 0; i < argc; i++) argv[i] = str();
     return { collection, argv };
   };
-  need(1);
+  need(ORIGIN_END);
   const code = buf[at++];
+  const originNode = buf.readUInt32LE(at);
+  at += 4;
+  const origin = { node: originNode, sequence: f64() };
   const nowMs = f64();
   const clientId = str();
   const requestId = f64();
-  const header = { nowMs, clientId, requestId };
+  const header = { origin, nowMs, clientId, requestId };
   switch (code) {
     case TYPE_CODES.command:
       return { ...header, type: "command", call: call() };

@@ -18,7 +18,9 @@ export type WalnutErrorCode =
   | "VERSION_CONFLICT" // a conditional write found a different version
   | "LIMIT" // a request exceeds a bound in lib/limits.ts
   | "IMPORT_FORMAT" // an exported collection file is not in walnut's format
-  | "COMMAND_ERROR"; // a command answered an error reply (WRONGTYPE, ERR ...)
+  | "COMMAND_ERROR" // a command answered an error reply (WRONGTYPE, ERR ...)
+  | "TIMEOUT" // a write was not confirmed in time: its outcome is unknown
+  | "NO_LEADER"; // the cluster has no leader this node knows of
 
 export class WalnutError extends Error {
   readonly code: WalnutErrorCode;

@@ -3,11 +3,19 @@
  * LIMIT error; queues and loops are bounded by these numbers so that no client can make
  * the process grow without limit.
  */
+import { constants } from "node:buffer";
+
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
+
 export const limits = {
   /** Largest key, in bytes (Redis allows 512 MiB; a key that large is always a mistake). */
   keyBytesMax: 64 * 1024,
-  /** Largest single value, in bytes (Redis' proto-max-bulk-len default). */
-  valueBytesMax: 512 * 1024 * 1024,
+  /**
+   * Largest single value, in bytes: Redis' proto-max-bulk-len (512 MiB), or the longest
+   * string V8 can hold (2^29 - 24 characters on 64-bit), whichever is smaller, since values
+   * are kept as byte strings.
+   */
+  valueBytesMax: Math.min(512 * 1024 * 1024, MAX_STRING_LENGTH),
   /** Largest log entry payload, in bytes: one command or one atomic batch. */
   entryBytesMax: 512 * 1024 * 1024 + 1024 * 1024,
   /** Largest WAL frame we will believe when reading a length prefix: an entry plus its header. */

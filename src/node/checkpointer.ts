@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import type { Engine } from "../engine/engine.js";
+import type { ConfState } from "../raft/types.js";
 import { listCheckpoints, pruneCheckpoints } from "../snapshot/store.js";
 import { writeCheckpoint, type CheckpointInfo } from "../snapshot/writer.js";
 import type { Wal } from "../wal/wal.js";
@@ -22,8 +23,10 @@ export interface CheckpointJob {
   engine: Engine;
   wal: Wal;
   control: ControlFile;
-  /** Resolves once every entry up to `index` is durable in the WAL. */
-  waitDurable(index: number): Promise<void>;
+  /** Membership as of the engine's applied index, recorded in the checkpoint. */
+  confState: ConfState;
+  /** Resolves once every applied entry is durable in the WAL. */
+  waitDurable(): Promise<void>;
   archiveWal: boolean;
   log: (message: string) => void;
 }
@@ -33,14 +36,19 @@ export async function takeCheckpoint(job: CheckpointJob): Promise<CheckpointInfo
   let info: CheckpointInfo;
   try {
     // A checkpoint must never be ahead of the log it replaces.
-    await job.waitDurable(view.index);
+    await job.waitDurable();
   } catch (error) {
     view.close();
     throw error;
   }
   info = await writeCheckpoint(view, {
     dir: job.control.checkpointDirectory,
-    metadata: { clusterId: job.control.clusterId, nodeId: job.control.nodeId, sessions: encodeSessions(view.sessions) },
+    metadata: {
+      clusterId: job.control.clusterId,
+      nodeId: job.control.nodeId,
+      confState: job.confState,
+      sessions: encodeSessions(view.sessions),
+    },
   });
   await job.wal.markCheckpoint(info.index, info.term);
   job.control.lastCheckpointId += 1;

@@ -1,42 +1,60 @@
 /**
- * The node: the only place that orchestrates I/O. It turns proposals into log entries,
- * makes them durable through the WAL, applies committed entries to the engine in index
- * order, answers the proposers, and runs checkpoints and the expiry sweep.
+ * The node: the only place that orchestrates I/O. It drives the pure Raft core
+ * (src/raft/) through its Ready loop, following the order the core's contract gives:
  *
- * A single node is a Raft group of one: an entry is committed once its own WAL has it
- * as durably as the fsync mode promises. The write path is a pipeline with one batch in
- * flight: proposals that arrive while the WAL writes (and fsyncs) the current batch wait
- * together and go out as the next batch: group commit.
+ *   1. persist the Ready's hard state and entries in the WAL (group commit: proposals
+ *      that arrive while a persist is in flight form the next Ready)
+ *   2. install a snapshot received from a leader
+ *   3. send the Ready's messages to peers
+ *   4. apply committed entries to the engine, answer the proposals among them and the
+ *      reads waiting for them
+ *   5. advance the core
  *
- *   fsync always    acknowledged after the fsync covering the entry; applied then
- *   fsync everysec  acknowledged after write(); fsync at most a second behind
- *   fsync no        applied and acknowledged at once; written to the OS at the end of
- *                   the current event-loop turn, fsynced whenever the OS decides
+ * A single node is a Raft group of one that elects itself at open: an entry commits as
+ * soon as its own WAL holds it as durably as the fsync mode promises. There is no other
+ * write path.
  *
- * A failed WAL write never loses an acknowledged entry: under `always`/`everysec` the
- * failed batch was not acknowledged, so it is rejected and later proposals are renumbered;
- * under `no` the batch was acknowledged, so it is kept and retried, and new writes are
- * refused until the retry succeeds. Reads keep working throughout.
+ *   fsync always    a Ready's entries count as persisted after the fsync covering them
+ *   fsync everysec  ... after write() reached the OS; fsync at most a second behind
+ *   fsync no        ... at once; the WAL writes them at its own pace
+ *
+ * Failed WAL writes never lose an acknowledged write. Under always/everysec the failed
+ * Ready was not persisted: its proposals are answered with the error and the core is
+ * rebuilt from what the WAL really holds (as a restart would), after a pause during which
+ * writes are refused. Under "no" the entries were already counted as persisted, so they
+ * are written again until the disk takes them, and new writes are refused meanwhile.
+ * A failed fsync is final until restart. Reads keep working throughout.
  */
-import type { EntryPayload } from "../commands/entry.js";
-import { encodeEntry } from "../commands/entry.js";
-import type { Reply } from "../commands/reply.js";
+import { randomInt } from "node:crypto";
+import { decodeEntry, encodeEntry, peekOrigin, type EntryPayload } from "../commands/entry.js";
 import type { Engine } from "../engine/engine.js";
-import { assert } from "../lib/assert.js";
 import { WalnutError, describeError } from "../lib/errors.js";
-import { limits } from "../lib/limits.js";
+import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
+import { RaftNode } from "../raft/raft.js";
+import type { ConfState, Entry, Message, Ready, Role } from "../raft/types.js";
 import type { CheckpointInfo } from "../snapshot/writer.js";
-import type { FsyncMode, LogEntry, SegmentInfo, Wal, WalFileSystem } from "../wal/wal.js";
+import type { FsyncMode, SegmentInfo, Wal, WalFileSystem } from "../wal/wal.js";
 import { takeCheckpoint } from "./checkpointer.js";
 import type { ControlFile } from "./control_file.js";
 import { lockDataDir, type DataDirLock } from "./data_dir_lock.js";
+import { DurableLog } from "./durable_log.js";
+import { ProposalTable, type WriteResult } from "./proposals.js";
+import { toLogEntry } from "./raft_log_codec.js";
 import { prepareDataDir, recoverNode } from "./recovery.js";
+import { createReplayProgress } from "./replay_progress.js";
 import type { StateMachine } from "./state_machine.js";
 
+export type { WriteResult } from "./proposals.js";
+
+const TICK_MS = 100;
+const ELECTION_TICKS = 10;
+const HEARTBEAT_TICKS = 1;
+const MAX_ENTRIES_PER_APPEND = 4096;
+const MAX_INFLIGHT_APPENDS = 256;
 const EXPIRY_SWEEP_INTERVAL_MS = 100;
-/** Under fsync "no", hand queued entries to the WAL once this many wait, even mid-turn. */
-const UNWRITTEN_ENTRIES_MAX = 4096;
 const FAILED_WRITE_RETRY_MS = 1000;
+const PROPOSAL_TIMEOUT_MS = 10_000;
+const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
 
 export interface NodeOptions {
   dataDir: string;
@@ -59,24 +77,8 @@ export interface NodeOptions {
   walFileSystem?: WalFileSystem;
 }
 
-export interface WriteResult {
-  index: number;
-  reply: Reply;
-}
-
-interface Proposal {
-  index: number;
-  term: number;
-  payload: EntryPayload;
-  data: Buffer;
-  /** Set once the proposer was answered (at once under fsync no). */
-  answered: boolean;
-  resolve(result: WriteResult): void;
-  reject(error: Error): void;
-}
-
 export interface NodeStatus {
-  role: "leader";
+  role: Role;
   id: number;
   term: number;
   leader: number;
@@ -87,7 +89,12 @@ export interface NodeStatus {
   pendingWrites: number;
   writeError: string | null;
   lastCheckpoint: { index: number; term: number; id: number };
+  voters: number[];
+  learners: number[];
+  peers: Array<{ id: number; match: number; next: number; state: string; active: boolean; learner: boolean }>;
 }
+
+type Recovered = Awaited<ReturnType<typeof recoverNode>>;
 
 export class Node {
   readonly engine: Engine;
@@ -97,15 +104,13 @@ export class Node {
   private readonly options: NodeOptions;
   private readonly log: (message: string) => void;
   private readonly clock: () => number;
-  private term: number;
-  /** Highest index handed out to a proposal. */
-  private lastIndex: number;
-  /** Highest index the WAL holds as durably as the mode promises. */
-  private durableIndex: number;
-  private queued: Proposal[] = [];
-  private inFlight: Proposal[] | null = null;
-  private flushScheduled = false;
-  private durableWaiters: Array<{ index: number; resolve(): void; reject(error: Error): void }> = [];
+  private readonly durable: DurableLog;
+  private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20);
+  private raft!: RaftNode;
+  /** Membership as of the applied index (what a checkpoint records). */
+  private appliedConfState: ConfState;
+  private readyRunning = false;
+  private readyScheduled = false;
   private walBytesSinceCheckpoint = 0;
   private checkpointInProgress: Promise<CheckpointInfo> | null = null;
   private sweepInProgress = false;
@@ -114,7 +119,7 @@ export class Node {
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
 
-  private constructor(options: NodeOptions, lock: DataDirLock, recovered: Awaited<ReturnType<typeof recoverNode>>) {
+  private constructor(options: NodeOptions, lock: DataDirLock, recovered: Recovered) {
     this.options = options;
     this.log = options.log ?? (() => {});
     this.clock = options.clock ?? Date.now;
@@ -122,31 +127,35 @@ export class Node {
     this.engine = recovered.engine;
     this.wal = recovered.wal;
     this.control = recovered.control;
-    this.lastIndex = Math.max(recovered.walRecovery.lastIndex, recovered.checkpointIndex);
-    this.durableIndex = this.lastIndex;
-    const lastTerm = Math.max(recovered.walRecovery.lastTerm, recovered.walRecovery.hardState?.term ?? 0, this.engine.appliedTerm);
-    this.term = lastTerm + 1;
+    this.durable = new DurableLog(recovered.snapshot, recovered.entries, recovered.hardState);
+    this.appliedConfState = recovered.snapshot.confState;
+    this.raft = this.createCore();
   }
 
   /** Opens (or creates) the data directory, recovers its state and starts serving. */
   static async open(options: NodeOptions): Promise<Node> {
     await prepareDataDir(options.dataDir);
     const lock = await lockDataDir(options.dataDir);
+    const startedMs = performance.now();
+    const log = options.log ?? (() => {});
+    const progress = createReplayProgress({ log, terminal: options.terminal ?? null });
     let node: Node;
     try {
+      const nodeId = options.nodeId ?? 1;
       const recovered = await recoverNode({
         dataDir: options.dataDir,
-        nodeId: options.nodeId ?? 1,
+        nodeId,
         fsync: options.fsync,
         segmentSizeBytes: options.segmentSizeBytes,
-        stateMachine: options.stateMachine,
-        log: options.log ?? (() => {}),
-        terminal: options.terminal ?? null,
+        bootstrapConfState: { voters: [nodeId], learners: [] },
+        log,
+        onProgress: (bytes) => progress.update(bytes),
         ...(options.walFileSystem === undefined ? {} : { walFileSystem: options.walFileSystem }),
       });
       node = new Node(options, lock, recovered);
-      // A group of one elects itself: record the new term before accepting writes.
-      await node.wal.append([], { term: node.term, vote: node.control.nodeId, commit: node.durableIndex });
+      const replayed = recovered.entries.length;
+      await node.becomeReady();
+      progress.finish({ entries: replayed, keys: node.engine.size, elapsedMs: performance.now() - startedMs });
     } catch (error) {
       await lock.release();
       throw error;
@@ -171,21 +180,21 @@ export class Node {
   propose(payload: EntryPayload): Promise<WriteResult> {
     if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
     if (this.writeError !== null) return Promise.reject(this.writeError);
-    if (this.queued.length >= limits.pendingWritesMax) {
-      return Promise.reject(new WalnutError("LIMIT", `Cannot write: ${limits.pendingWritesMax} writes already wait for the WAL`));
-    }
-    let data: Buffer;
+    const { sequence, result } = this.proposals.add(payload, this.clock());
+    let outcome;
     try {
-      data = encodeEntry(payload);
+      outcome = this.raft.propose(encodeProposal(payload, this.id, sequence));
     } catch (error) {
-      return Promise.reject(error);
+      this.proposals.reject(sequence, error instanceof Error ? error : new Error(String(error)));
+      return result;
     }
-    return new Promise<WriteResult>((resolve, reject) => {
-      const proposal: Proposal = { index: ++this.lastIndex, term: this.term, payload, data, answered: false, resolve, reject };
-      this.queued.push(proposal);
-      if (this.options.fsync === "no") this.applyAndAnswer(proposal);
-      this.scheduleFlush();
-    });
+    if (!outcome.ok && outcome.leader === 0) {
+      this.proposals.reject(sequence, new WalnutError("NO_LEADER", "Cannot write: no leader is known yet; retry shortly"));
+    } else if (!outcome.ok && outcome.reason !== "not-leader") {
+      this.proposals.reject(sequence, new WalnutError("NO_LEADER", `Cannot write: ${outcome.reason}; retry shortly`));
+    }
+    this.scheduleReady();
+    return result;
   }
 
   /** Runs a read against the current state (every acknowledged write is visible). */
@@ -209,33 +218,52 @@ export class Node {
       engine: this.engine,
       wal: this.wal,
       control: this.control,
-      waitDurable: (index) => this.waitDurable(index),
+      confState: this.appliedConfState,
+      waitDurable: () => (this.options.fsync === "always" ? Promise.resolve() : this.wal.sync()),
       archiveWal: this.options.archiveWal,
       log: this.log,
-    }).finally(() => {
-      this.checkpointInProgress = null;
-    });
+    })
+      .then((info) => {
+        const snapshot = { index: info.index, term: info.term, confState: this.appliedConfState };
+        this.raft.compact(snapshot);
+        this.durable.compact(snapshot);
+        return info;
+      })
+      .finally(() => {
+        this.checkpointInProgress = null;
+      });
     this.checkpointInProgress = running;
     return running;
   }
 
   status(): NodeStatus {
+    const raft = this.raft.status();
     return {
-      role: "leader",
+      role: raft.role,
       id: this.control.nodeId,
-      term: this.term,
-      leader: this.control.nodeId,
-      commitIndex: this.durableIndex,
+      term: raft.term,
+      leader: raft.leader,
+      commitIndex: raft.commit,
       appliedIndex: this.engine.appliedIndex,
-      lastIndex: this.lastIndex,
+      lastIndex: raft.lastIndex,
       fsync: this.options.fsync,
-      pendingWrites: this.queued.length + (this.inFlight?.length ?? 0),
+      pendingWrites: this.proposals.size,
       writeError: this.writeError?.message ?? null,
       lastCheckpoint: {
         index: this.control.lastCheckpointIndex,
         term: this.control.lastCheckpointTerm,
         id: this.control.lastCheckpointId,
       },
+      voters: raft.confState.voters,
+      learners: raft.confState.learners,
+      peers: [...raft.progress].map(([id, p]) => ({
+        id,
+        match: p.match,
+        next: p.next,
+        state: p.state,
+        active: p.recentActive,
+        learner: p.isLearner,
+      })),
     };
   }
 
@@ -247,18 +275,15 @@ export class Node {
     return this.wal.stats();
   }
 
-  /** Stops timers, writes what is queued, waits for a running checkpoint, closes the WAL. */
+  /** Stops timers, finishes the Ready loop, waits for a running checkpoint, closes the WAL. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     await this.checkpointInProgress?.catch(() => undefined);
-    if (this.writeError === null) await this.waitDurable(this.lastIndex).catch(() => undefined);
-    for (const proposal of [...(this.inFlight ?? []), ...this.queued]) {
-      if (!proposal.answered) proposal.reject(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
-    }
-    this.queued = [];
+    while (this.readyRunning) await new Promise((resolve) => setImmediate(resolve));
+    this.proposals.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
     try {
       await this.wal.close();
     } finally {
@@ -266,113 +291,41 @@ export class Node {
     }
   }
 
-  // The write pipeline.
+  // ——— Start ———
 
-  private scheduleFlush(): void {
-    // A program that awaits write after write never yields to the event loop: do not let
-    // its acknowledged-but-unwritten entries pile up until it does.
-    if (this.options.fsync === "no" && this.queued.length >= UNWRITTEN_ENTRIES_MAX && this.inFlight === null) {
-      this.flush();
-      return;
-    }
-    if (this.flushScheduled || this.inFlight !== null) return;
-    this.flushScheduled = true;
-    // Under `no`, gather the whole event-loop turn; otherwise the current burst of
-    // synchronous proposals (one socket read, one batch() call).
-    if (this.options.fsync === "no") setImmediate(() => this.flush());
-    else queueMicrotask(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.inFlight !== null || this.queued.length === 0) return;
-    const batch = this.queued;
-    this.queued = [];
-    this.inFlight = batch;
-    const entries: LogEntry[] = batch.map((p) => ({ index: p.index, term: p.term, data: p.data }));
-    this.wal.append(entries).then(
-      () => this.onBatchDurable(batch),
-      (error: unknown) => this.onBatchFailed(batch, error),
+  private createCore(): RaftNode {
+    return new RaftNode(
+      {
+        id: this.control.nodeId,
+        electionTicks: ELECTION_TICKS,
+        heartbeatTicks: HEARTBEAT_TICKS,
+        random: Math.random,
+        preVote: true,
+        checkQuorum: true,
+        maxEntriesPerAppend: MAX_ENTRIES_PER_APPEND,
+        maxInflightAppends: MAX_INFLIGHT_APPENDS,
+      },
+      this.durable.initialState(this.appliedConfState),
     );
   }
 
-  private onBatchDurable(batch: Proposal[]): void {
-    this.inFlight = null;
-    const last = batch[batch.length - 1];
-    assert(last !== undefined && last.index > this.durableIndex, "WAL batches become durable in index order");
-    this.durableIndex = last.index;
-    for (const proposal of batch) {
-      this.walBytesSinceCheckpoint += proposal.data.length;
-      if (!proposal.answered) this.applyAndAnswer(proposal);
-    }
-    this.wakeDurableWaiters();
-    this.maybeCheckpointBySize();
-    if (this.queued.length > 0) this.scheduleFlush();
+  /** A group of one elects itself and applies everything it holds before serving. */
+  private async becomeReady(): Promise<void> {
+    const voters = this.raft.status().confState.voters;
+    if (voters.length !== 1 || voters[0] !== this.id) return;
+    this.raft.campaign();
+    await this.runReadyLoop();
+    if (this.writeError !== null) throw this.writeError;
   }
-
-  private onBatchFailed(batch: Proposal[], cause: unknown): void {
-    this.inFlight = null;
-    const error = new WalnutError("WAL_IO", `Cannot write: ${describeError(cause)}`, { cause });
-    this.log(`write failed: ${error.message}`);
-    if (this.options.fsync === "no") {
-      // Acknowledged already: keep these entries first in line and retry until the disk takes them.
-      this.writeError = error;
-      this.queued = batch.concat(this.queued);
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
-        this.writeError = null;
-        this.flush();
-      }, FAILED_WRITE_RETRY_MS);
-      this.retryTimer.unref();
-      return;
-    }
-    // Not acknowledged: reject them, give their indexes to the proposals behind them.
-    for (const proposal of batch) proposal.reject(error);
-    this.lastIndex = this.durableIndex;
-    for (const proposal of this.queued) proposal.index = ++this.lastIndex;
-    this.rejectDurableWaitersAbove(this.lastIndex, error);
-    if (this.queued.length > 0) this.scheduleFlush();
-  }
-
-  private applyAndAnswer(proposal: Proposal): void {
-    assert(proposal.index === this.engine.appliedIndex + 1, `apply in index order (${proposal.index} after ${this.engine.appliedIndex})`);
-    const reply = this.options.stateMachine.apply(this.engine, proposal.index, proposal.term, proposal.payload);
-    proposal.answered = true;
-    proposal.resolve({ index: proposal.index, reply });
-  }
-
-  private waitDurable(index: number): Promise<void> {
-    if (index <= this.durableIndex) {
-      return this.options.fsync === "always" ? Promise.resolve() : this.wal.sync();
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.durableWaiters.push({ index, resolve, reject });
-      this.scheduleFlush();
-    }).then(() => (this.options.fsync === "always" ? undefined : this.wal.sync()));
-  }
-
-  private wakeDurableWaiters(): void {
-    if (this.durableWaiters.length === 0) return;
-    const waiting = this.durableWaiters;
-    this.durableWaiters = [];
-    for (const waiter of waiting) {
-      if (waiter.index <= this.durableIndex) waiter.resolve();
-      else this.durableWaiters.push(waiter);
-    }
-  }
-
-  private rejectDurableWaitersAbove(index: number, error: Error): void {
-    const waiting = this.durableWaiters;
-    this.durableWaiters = [];
-    for (const waiter of waiting) {
-      if (waiter.index > index) waiter.reject(error);
-      else this.durableWaiters.push(waiter);
-    }
-  }
-
-  // Background work: checkpoints and the expiry sweep.
 
   private startTimers(): void {
+    const tick = setInterval(() => {
+      this.raft.tick();
+      this.proposals.expire(this.clock());
+      this.scheduleReady();
+    }, TICK_MS);
+    tick.unref();
+    this.timers.push(tick);
     if (this.options.checkpointIntervalMs > 0) {
       const timer = setInterval(() => this.backgroundCheckpoint("interval"), this.options.checkpointIntervalMs);
       timer.unref();
@@ -382,6 +335,129 @@ export class Node {
     sweep.unref();
     this.timers.push(sweep);
   }
+
+  // ——— The Ready loop ———
+
+  private scheduleReady(): void {
+    if (this.readyScheduled || this.readyRunning) return;
+    this.readyScheduled = true;
+    // Gather the current burst of synchronous proposals (one socket read, one batch()).
+    queueMicrotask(() => {
+      this.readyScheduled = false;
+      void this.runReadyLoop();
+    });
+  }
+
+  private async runReadyLoop(): Promise<void> {
+    if (this.readyRunning) return;
+    this.readyRunning = true;
+    try {
+      while (!this.closed && this.writeError === null && this.raft.hasReady()) {
+        const ready = this.raft.ready();
+        if (!(await this.persist(ready))) return;
+        this.send(ready.messages);
+        this.applyCommitted(ready.committedEntries);
+        this.raft.advance(ready);
+      }
+    } finally {
+      this.readyRunning = false;
+    }
+  }
+
+  /** Step 1: make the Ready's entries and hard state durable; false when that failed. */
+  private async persist(ready: Ready): Promise<boolean> {
+    if (ready.entries.length === 0 && ready.hardState === null) return true;
+    const entries = ready.entries.map(toLogEntry);
+    for (const entry of entries) this.walBytesSinceCheckpoint += entry.data.length;
+    const append = this.wal.append(entries, ready.hardState ?? undefined);
+    if (this.options.fsync === "no") {
+      // Counted as persisted now; a failure is repaired by writing them again.
+      this.durable.append(ready.entries, ready.hardState);
+      append.catch((error: unknown) => this.onUnwrittenEntries(error));
+      return true;
+    }
+    try {
+      await append;
+    } catch (error) {
+      this.onPersistFailed(ready, error);
+      return false;
+    }
+    this.durable.append(ready.entries, ready.hardState);
+    this.maybeCheckpointBySize();
+    return true;
+  }
+
+  /** Step 3. A group of one has no one to talk to. */
+  private send(messages: Message[]): void {
+    void messages;
+  }
+
+  /** Step 4: apply in index order, answering this node's own proposals. */
+  private applyCommitted(entries: Entry[]): void {
+    for (const entry of entries) {
+      if (entry.index <= this.engine.appliedIndex) continue; // applied before the core was rebuilt
+      if (entry.type === "confChange") {
+        this.appliedConfState = applyConfChange(this.appliedConfState, decodeConfChange(entry.data));
+        this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
+        continue;
+      }
+      if (entry.data.length === 0) {
+        this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
+        continue;
+      }
+      const origin = peekOrigin(entry.data);
+      const own = origin.node === this.id ? this.proposals.payloadOf(origin.sequence) : undefined;
+      const reply = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
+      if (own !== undefined) this.proposals.resolve(origin.sequence, { index: entry.index, reply });
+    }
+  }
+
+  // ——— Failed writes ———
+
+  private onPersistFailed(ready: Ready, cause: unknown): void {
+    const error = new WalnutError("WAL_IO", `Cannot write: ${describeError(cause)}`, { cause });
+    this.log(`write failed: ${error.message}`);
+    for (const entry of ready.entries) {
+      const origin = entry.type === "normal" ? peekOrigin(entry.data) : null;
+      if (origin !== null && origin.node === this.id) this.proposals.reject(origin.sequence, error);
+    }
+    this.writeError = error;
+    if (this.wal.failure !== null) return; // final: what reached the disk is unknown until a restart
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      // Start over from what the WAL really holds, as a restart would.
+      this.raft = this.createCore();
+      this.writeError = null;
+      void this.becomeReady().catch(() => undefined);
+    }, FAILED_WRITE_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  private onUnwrittenEntries(cause: unknown): void {
+    if (this.writeError !== null) return;
+    this.writeError = new WalnutError("WAL_IO", `Cannot write: ${describeError(cause)}`, { cause });
+    this.log(`write failed: ${this.writeError.message}; acknowledged writes will be written again`);
+    if (this.wal.failure !== null) return;
+    const retry = (): void => {
+      this.retryTimer = null;
+      const unwritten = this.durable.entriesAfter(this.wal.lastIndex).map(toLogEntry);
+      this.wal.append(unwritten, this.durable.currentHardState()).then(
+        () => {
+          this.writeError = null;
+          this.scheduleReady();
+        },
+        () => {
+          if (this.wal.failure !== null || this.closed) return;
+          this.retryTimer = setTimeout(retry, FAILED_WRITE_RETRY_MS);
+          this.retryTimer.unref();
+        },
+      );
+    };
+    this.retryTimer = setTimeout(retry, FAILED_WRITE_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  // ——— Background work: checkpoints and the expiry sweep ———
 
   private maybeCheckpointBySize(): void {
     const threshold = this.options.checkpointWalBytes;
@@ -396,6 +472,7 @@ export class Node {
 
   private sweepExpiredKeys(): void {
     if (this.closed || this.sweepInProgress || this.writeError !== null) return;
+    if (this.raft.status().role !== "leader") return; // the leader's sweep reaches every replica
     const sweeps = this.options.stateMachine.expiredKeySweeps(this.engine, this.clock());
     if (sweeps.length === 0) return;
     this.sweepInProgress = true;
@@ -403,4 +480,9 @@ export class Node {
       this.sweepInProgress = false;
     });
   }
+}
+
+/** The entry bytes of a proposal, tagged with its origin so the proposer finds it again. */
+function encodeProposal(payload: EntryPayload, node: number, sequence: number): Buffer {
+  return encodeEntry({ ...payload, origin: { node, sequence } });
 }

@@ -1,27 +1,28 @@
 /**
  * Bringing a node back from its data directory: control file, newest valid checkpoint,
- * then the WAL entries after it, applied in order. Runs once, at open.
+ * then every durable WAL entry after it and the last hard state. Recovery applies
+ * nothing itself: the entries go to the Raft core, which hands the committed ones back
+ * through the one apply path (and commits the rest once a leader confirms them).
  */
 import { mkdir } from "node:fs/promises";
-import { decodeEntry } from "../commands/entry.js";
 import { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
+import type { ConfState, Entry, HardState, SnapshotMetadata } from "../raft/types.js";
 import { loadNewestCheckpoint } from "../snapshot/store.js";
 import { Wal, type FsyncMode, type WalFileSystem, type WalRecovery } from "../wal/wal.js";
 import { newControlFile, readControlFile, writeControlFile, type ControlFile } from "./control_file.js";
-import { createReplayProgress } from "./replay_progress.js";
+import { fromLogEntry } from "./raft_log_codec.js";
 import { restoreSessions } from "./sessions_metadata.js";
-import type { StateMachine } from "./state_machine.js";
 
 export interface RecoveryOptions {
   dataDir: string;
   nodeId: number;
   fsync: FsyncMode;
   segmentSizeBytes: number;
-  stateMachine: StateMachine;
+  /** Membership for a node with no checkpoint yet (the bootstrap configuration). */
+  bootstrapConfState: ConfState;
   log: (message: string) => void;
-  /** Where to draw the replay progress bar; null logs lines instead. */
-  terminal: NodeJS.WriteStream | null;
+  onProgress?: (progress: { bytesRead: number; bytesTotal: number }) => void;
   walFileSystem?: WalFileSystem;
 }
 
@@ -30,7 +31,10 @@ export interface RecoveredNode {
   wal: Wal;
   control: ControlFile;
   walRecovery: WalRecovery;
-  checkpointIndex: number;
+  snapshot: SnapshotMetadata;
+  hardState: HardState;
+  /** Every durable entry after the snapshot, in order. */
+  entries: Entry[];
 }
 
 export async function prepareDataDir(dataDir: string): Promise<void> {
@@ -45,48 +49,61 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
 
 async function loadControlFile(options: RecoveryOptions): Promise<ControlFile> {
   const existing = await readControlFile(options.dataDir);
-  if (existing !== null) return existing;
+  if (existing !== null) {
+    if (existing.nodeId !== options.nodeId) {
+      throw new WalnutError(
+        "DATA_DIR",
+        `Cannot open ${options.dataDir} as node ${options.nodeId}: it belongs to node ${existing.nodeId}`,
+      );
+    }
+    return existing;
+  }
   const control = newControlFile({ dataDir: options.dataDir, nodeId: options.nodeId });
   await mkdir(control.checkpointDirectory, { recursive: true });
   await writeControlFile(options.dataDir, control);
   return control;
 }
 
+function confStateOf(metadata: Record<string, unknown>, fallback: ConfState): ConfState {
+  const stored = metadata.confState as Partial<ConfState> | undefined;
+  if (stored === undefined) return fallback;
+  const ids = (value: unknown): number[] => (Array.isArray(value) ? value.filter((id): id is number => Number.isSafeInteger(id)) : []);
+  return { voters: ids(stored.voters), learners: ids(stored.learners) };
+}
+
 export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNode> {
   const control = await loadControlFile(options);
   const engine = new Engine();
   const checkpoint = await loadNewestCheckpoint(control.checkpointDirectory, options.log);
+  let snapshot: SnapshotMetadata = { index: 0, term: 0, confState: options.bootstrapConfState };
   if (checkpoint !== null) {
     for (const collection of checkpoint.collections) engine.installCollection(collection);
     engine.appliedIndex = checkpoint.index;
     engine.appliedTerm = checkpoint.term;
     restoreSessions(engine.sessions, checkpoint.metadata.sessions, checkpoint.path);
+    snapshot = { index: checkpoint.index, term: checkpoint.term, confState: confStateOf(checkpoint.metadata, options.bootstrapConfState) };
     options.log(`loaded checkpoint ${checkpoint.path} at index ${checkpoint.index} (${checkpoint.keys} keys)`);
   }
-  const checkpointIndex = checkpoint?.index ?? 0;
-
-  const startedMs = performance.now();
-  const progress = createReplayProgress({ log: options.log, terminal: options.terminal });
-  let replayed = 0;
+  const entries: Entry[] = [];
   const { wal, recovery } = await Wal.open({
     dir: control.walDirectory,
     fsync: options.fsync,
     segmentSizeBytes: options.segmentSizeBytes,
     clusterId: control.clusterId,
     nodeId: control.nodeId,
-    replayAfterIndex: checkpointIndex,
-    onEntry(entry) {
-      if (entry.index !== engine.appliedIndex + 1) {
+    replayAfterIndex: snapshot.index,
+    onEntry(logEntry) {
+      const expected = snapshot.index + entries.length + 1;
+      if (logEntry.index !== expected) {
         throw new WalnutError(
           "WAL_CORRUPT",
-          `Cannot recover: the WAL continues at index ${entry.index} but the state is at index ${engine.appliedIndex}` +
-            ` (entries ${engine.appliedIndex + 1}..${entry.index - 1} are missing)`,
+          `Cannot recover: the WAL continues at index ${logEntry.index} after index ${expected - 1}` +
+            ` (entries ${expected}..${logEntry.index - 1} are missing)`,
         );
       }
-      options.stateMachine.apply(engine, entry.index, entry.term, decodeEntry(entry.data));
-      replayed += 1;
+      entries.push(fromLogEntry(logEntry));
     },
-    onProgress: (bytes) => progress.update(bytes),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     log: options.log,
     ...(options.walFileSystem === undefined ? {} : { fileSystem: options.walFileSystem }),
   });
@@ -94,13 +111,20 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     const tail = recovery.truncatedTail;
     options.log(`WAL: truncated a torn tail of ${tail.droppedBytes} bytes at ${tail.path} offset ${tail.offset}`);
   }
-  if (recovery.lastIndex < checkpointIndex && recovery.lastIndex > 0) {
+  if (recovery.lastIndex < snapshot.index && recovery.lastIndex > 0) {
     await wal.close();
     throw new WalnutError(
       "WAL_CORRUPT",
-      `Cannot recover: the WAL ends at index ${recovery.lastIndex}, before the checkpoint at index ${checkpointIndex}`,
+      `Cannot recover: the WAL ends at index ${recovery.lastIndex}, before the checkpoint at index ${snapshot.index}`,
     );
   }
-  progress.finish({ entries: replayed, keys: engine.size, elapsedMs: performance.now() - startedMs });
-  return { engine, wal, control, walRecovery: recovery, checkpointIndex };
+  const lastTerm = entries.length > 0 ? (entries[entries.length - 1] as Entry).term : snapshot.term;
+  const stored = recovery.hardState;
+  const term = Math.max(stored?.term ?? 0, lastTerm);
+  const hardState: HardState = {
+    term,
+    vote: stored !== null && stored.term === term ? stored.vote : 0, // a vote belongs to its term
+    commit: Math.min(Math.max(stored?.commit ?? 0, snapshot.index), snapshot.index + entries.length),
+  };
+  return { engine, wal, control, walRecovery: recovery, snapshot, hardState, entries };
 }

@@ -32,6 +32,16 @@ async function startNode(dir: string, fsync: FsyncMode, fileSystem: FaultFileSys
 const set = (executor: CommandExecutor, key: string, value: string) =>
   executor.write({ collection: "default", argv: ["SET", key, value] });
 
+/** Retries a write refused while the node recovers from a failed write, for up to ten seconds. */
+async function setWhenAccepted(executor: CommandExecutor, key: string, value: string) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const reply = await set(executor, key, value);
+    if (reply.type !== "error" || Date.now() > deadline) return reply;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 for (const fsync of ["always", "everysec"] as const) {
   test(`a full disk refuses writes with ENOSPC and keeps serving (fsync ${fsync})`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "walnut-full-"));
@@ -47,8 +57,8 @@ for (const fsync of ["always", "everysec"] as const) {
       assert.equal(stillFull.type, "error");
       const read = executor.execute("default", ["GET", "before49"]);
       assert.deepEqual(read, { type: "bulk", value: "v" }, "reads keep working on a full disk");
-      disk.writeBytesLeft = null; // space is back
-      assert.deepEqual(await set(executor, "after", "v"), { type: "status", text: "OK" });
+      disk.writeBytesLeft = null; // space is back: writes resume once the node has recovered (about a second)
+      assert.deepEqual(await setWhenAccepted(executor, "after", "v"), { type: "status", text: "OK" });
       await executor.node.close();
       const db = await open({ dir, checkpointInterval: 0 });
       try {

@@ -168,6 +168,14 @@ export class Wal {
   }
 
   /** The index of the last accepted entry (written or still in a pending batch). */
+  /**
+   * The error that put the WAL in its failed state (a failed fsync: what reached the disk
+   * is unknown until a restart reads it back), or null. A failed write is not this state.
+   */
+  get failure(): WalnutError | null {
+    return this.writer.failedState;
+  }
+
   get lastIndex(): number {
     return this.writer.acceptedTail.lastIndex;
   }

@@ -242,6 +242,11 @@ export class GroupCommitWriter {
     return { ...counters, batchesMeanSize: batches === 0 ? 0 : counters.appends / batches };
   }
 
+  /** Set once the writer is in the failed state (after a failed fsync or truncation): final. */
+  get failedState(): WalnutError | null {
+    return this.failure;
+  }
+
   private refusal(): WalnutError | null {
     if (this.closed) return new WalnutError("NOT_OPEN", "Cannot use WAL: it is closed");
     return this.failure;

@@ -1,0 +1,85 @@
+/**
+ * Proposals waiting for their entries to be applied. Each proposal gets a sequence number
+ * that travels inside its entry (EntryOrigin), so the node that proposed it, leader or
+ * follower, recognises the entry when it applies it and answers its client with the
+ * reply its own apply computed: every replica computes the same reply.
+ *
+ * A proposal whose entry never commits (lost with a leader, dropped by a full queue)
+ * is answered after `timeoutMs` with an error that says the outcome is unknown: the entry
+ * might still commit later, so a client that must know retries with a session id.
+ */
+import type { EntryPayload } from "../commands/entry.js";
+import type { Reply } from "../commands/reply.js";
+import { WalnutError } from "../lib/errors.js";
+
+export interface WriteResult {
+  index: number;
+  reply: Reply;
+}
+
+interface Waiter {
+  payload: EntryPayload;
+  deadlineMs: number;
+  resolve(result: WriteResult): void;
+  reject(error: Error): void;
+}
+
+export class ProposalTable {
+  private nextSequence: number;
+  private readonly waiting = new Map<number, Waiter>();
+
+  /**
+   * `firstSequence` should differ between runs of the process (a random base), so that an
+   * entry proposed before a restart is never mistaken for a proposal of this run.
+   */
+  constructor(
+    private readonly timeoutMs: number,
+    firstSequence: number,
+  ) {
+    this.nextSequence = firstSequence;
+  }
+
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /** Registers a proposal; its sequence goes into the entry's origin. */
+  add(payload: EntryPayload, nowMs: number): { sequence: number; result: Promise<WriteResult> } {
+    const sequence = this.nextSequence++;
+    const result = new Promise<WriteResult>((resolve, reject) => {
+      this.waiting.set(sequence, { payload, deadlineMs: nowMs + this.timeoutMs, resolve, reject });
+    });
+    return { sequence, result };
+  }
+
+  /** The payload of a waiting proposal (so the proposer need not decode its own entry). */
+  payloadOf(sequence: number): EntryPayload | undefined {
+    return this.waiting.get(sequence)?.payload;
+  }
+
+  resolve(sequence: number, result: WriteResult): void {
+    const waiter = this.waiting.get(sequence);
+    if (waiter === undefined) return;
+    this.waiting.delete(sequence);
+    waiter.resolve(result);
+  }
+
+  reject(sequence: number, error: Error): void {
+    const waiter = this.waiting.get(sequence);
+    if (waiter === undefined) return;
+    this.waiting.delete(sequence);
+    waiter.reject(error);
+  }
+
+  /** Answers proposals older than their deadline: their outcome is unknown. */
+  expire(nowMs: number): void {
+    for (const [sequence, waiter] of this.waiting) {
+      if (waiter.deadlineMs > nowMs) continue;
+      this.reject(sequence, new WalnutError("TIMEOUT", "Cannot confirm the write: it was not committed in time; its outcome is unknown"));
+    }
+  }
+
+  rejectAll(error: Error): void {
+    for (const sequence of [...this.waiting.keys()]) this.reject(sequence, error);
+  }
+}
