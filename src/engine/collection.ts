@@ -27,6 +27,9 @@ type BTree<K, V> = InstanceType<typeof sortedBtree.default<K, V>>;
 
 export type CollectionType = "hash" | "ordered";
 
+/** A view's next(n) looks at no more than this many keys per entry asked for. */
+const VIEW_STEPS_PER_ENTRY = 4;
+
 /** A key and its item, as a view yields them. */
 export type ViewEntry = readonly [ByteString, Item];
 
@@ -34,8 +37,14 @@ export type ViewEntry = readonly [ByteString, Item];
 export interface CollectionView {
   readonly name: string;
   readonly type: CollectionType;
-  /** Up to `maxEntries` entries; an empty array means the view is exhausted. */
+  /**
+   * Up to `maxEntries` entries, looking at a bounded number of keys (so one call never
+   * stalls the event loop, however many keys were written since the view opened). It
+   * may return fewer entries, or none, before the view is exhausted: check `exhausted`.
+   */
   next(maxEntries: number): ViewEntry[];
+  /** True once every entry has been returned. */
+  readonly exhausted: boolean;
 }
 
 export interface Collection extends Journaled {
@@ -151,22 +160,31 @@ export class HashCollection implements Collection {
     this.viewIndex = index;
     const live = this.map.entries();
     let frozenEntries: IterableIterator<[ByteString, Item | null]> | null = null;
+    let exhausted = false;
     return {
       name: this.name,
       type: this.type,
+      get exhausted() {
+        return exhausted;
+      },
       next(maxEntries: number): ViewEntry[] {
         const out: ViewEntry[] = [];
+        // Keys written after the view opened are skipped but still cost a step: bound the steps.
+        let stepsLeft = maxEntries * VIEW_STEPS_PER_ENTRY;
         // Pass 1: live keys untouched since the view opened. Pass 2: the previous items
         // of touched keys. A key touched after pass 1 yielded it appears twice with the
         // same item; readers keep the last, which is identical.
-        while (out.length < maxEntries && frozenEntries === null) {
+        while (out.length < maxEntries && frozenEntries === null && stepsLeft-- > 0) {
           const step = live.next();
           if (step.done) frozenEntries = frozen.entries();
           else if (step.value[1].version <= index) out.push(step.value);
         }
-        while (out.length < maxEntries && frozenEntries !== null) {
+        while (out.length < maxEntries && frozenEntries !== null && stepsLeft-- > 0) {
           const step = frozenEntries.next();
-          if (step.done) break;
+          if (step.done) {
+            exhausted = true;
+            break;
+          }
           const [key, item] = step.value;
           if (item !== null) out.push([key, item]);
         }
@@ -265,14 +283,21 @@ export class OrderedCollection implements Collection {
     assert(this.viewIndex < 0, `a view of collection ${this.name} is already open`);
     this.viewIndex = index;
     const entries = this.tree.clone().entries();
+    let exhausted = false;
     return {
       name: this.name,
       type: this.type,
+      get exhausted() {
+        return exhausted;
+      },
       next(maxEntries: number): ViewEntry[] {
         const out: ViewEntry[] = [];
         while (out.length < maxEntries) {
           const step = entries.next();
-          if (step.done) break;
+          if (step.done) {
+            exhausted = true;
+            break;
+          }
           out.push(step.value as ViewEntry);
         }
         return out;

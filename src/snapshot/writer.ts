@@ -244,9 +244,8 @@ function* encodeSlices(source: SliceSource): Generator<ByteWriter, void, void> {
   for (const collection of view.collections) {
     writeCollectionRecord(slice, collection.name, collection.type);
     counts.collectionCount += 1;
-    for (;;) {
+    while (!collection.exhausted) {
       const entries = collection.next(Math.min(VIEW_BATCH_KEYS, sliceKeys - keysInSlice));
-      if (entries.length === 0) break;
       for (const [key, item] of entries) {
         assert(item.version <= view.index, `version ${item.version} of a key is beyond the view's index ${view.index}`);
         writeEntryRecord(slice, key, item);
