@@ -50,6 +50,8 @@ export interface ClusterOptions {
   tickUnits?: number;
   compactEvery?: number;
   clientTimeoutUnits?: number;
+  /** Each tick interval varies by a unit either way: the nodes' clocks drift apart. */
+  tickJitter?: boolean;
   /** Receives one line per notable event (role changes, crashes, faults): a replay's trace. */
   trace?: (line: string) => void;
 }
@@ -70,6 +72,9 @@ export class Cluster {
   private readonly clientTimeoutUnits: number;
   private readonly compactEvery: number;
   private readonly traceSink: ((line: string) => void) | null;
+  private readonly tickJitter: boolean;
+  /** Paused nodes (a stop-the-world pause): until when, and what arrived meanwhile. */
+  private readonly paused = new Map<NodeId, { until: number; backlog: Envelope<Packet>[] }>();
 
   constructor(options: ClusterOptions) {
     assert(options.nodes >= 1, "a cluster has at least one node");
@@ -81,6 +86,7 @@ export class Cluster {
     this.clientTimeoutUnits = options.clientTimeoutUnits ?? DEFAULT_CLIENT_TIMEOUT_UNITS;
     this.compactEvery = options.compactEvery ?? 0;
     this.traceSink = options.trace ?? null;
+    this.tickJitter = options.tickJitter ?? false;
     const voters = Array.from({ length: options.nodes }, (_, index) => index + 1);
     for (const id of voters) this.createSimNode(id, { voters, learners: [] });
   }
@@ -103,9 +109,10 @@ export class Cluster {
   step(): void {
     const now = this.now + 1;
     this.network.advanceTo(now);
+    this.resumePausedNodes();
     for (const node of this.nodes.values()) {
-      if (!node.isUp || node.nextTickAt > now) continue;
-      node.nextTickAt = now + this.tickUnits;
+      if (!node.isUp || node.nextTickAt > now || this.paused.has(node.id)) continue;
+      node.nextTickAt = now + this.tickUnits + (this.tickJitter ? this.random.between(-1, 1) : 0);
       node.tick();
     }
     const { delivered, lost } = this.network.takeDueAndLost();
@@ -141,8 +148,22 @@ export class Cluster {
   /** Crashes `id` now, or at `point` of its next Ready. */
   crash(id: NodeId, point?: CrashPoint): void {
     const node = this.node(id);
-    if (point === undefined) node.crash();
-    else node.armCrash(point);
+    if (point === undefined) {
+      node.crash();
+      this.paused.delete(id);
+    } else {
+      node.armCrash(point);
+    }
+  }
+
+  /**
+   * Freezes `id` for `units` (a long GC pause, a stopped VM): it neither ticks nor handles
+   * messages, which queue up and are all handled when it resumes, stale or not.
+   */
+  pause(id: NodeId, units: number): void {
+    if (!this.node(id).isUp || this.paused.has(id)) return;
+    this.trace(`node ${id} pauses for ${units} units`);
+    this.paused.set(id, { until: this.now + units, backlog: [] });
   }
 
   restart(id: NodeId): void {
@@ -258,7 +279,21 @@ export class Cluster {
     if (!sent && packet.message.type === "snapshot") this.reportSnapshotStatus(packet, { failed: true });
   }
 
+  private resumePausedNodes(): void {
+    for (const [id, pause] of this.paused) {
+      if (pause.until > this.now) continue;
+      this.paused.delete(id);
+      this.trace(`node ${id} resumes with ${pause.backlog.length} messages waiting`);
+      for (const envelope of pause.backlog) this.deliver(envelope);
+    }
+  }
+
   private deliver(envelope: Envelope<Packet>): void {
+    const pause = this.paused.get(envelope.to);
+    if (pause !== undefined) {
+      pause.backlog.push(envelope);
+      return;
+    }
     const target = this.nodes.get(envelope.to);
     const packet = envelope.payload;
     const isSnapshot = packet.message.type === "snapshot" && !envelope.local;

@@ -77,6 +77,7 @@ export function runRandomSimulation(options: RunOptions): RunReport {
     network: randomFaults(setup),
     compactEvery: setup.pick([0, 5, 20, 50]),
     tickUnits: 4,
+    tickJitter: setup.chance(0.5),
     ...(options.trace === undefined ? {} : { trace: options.trace }),
   });
   const run = new RandomRun(cluster, setup);
@@ -227,7 +228,7 @@ class RandomRun {
     const live = cluster.ids.filter((id) => !cluster.retired.has(id));
     const up = live.filter((id) => cluster.node(id).isUp);
     const down = live.filter((id) => !cluster.node(id).isUp);
-    switch (random.int(12)) {
+    switch (random.int(13)) {
       case 0:
       case 1:
         return this.crash(up);
@@ -252,6 +253,9 @@ class RandomRun {
         return this.changeMembership();
       case 10:
         return this.transferLeadership(up);
+      case 11:
+        if (up.length > 0) cluster.pause(random.pick(up), random.between(1, cluster.ticks(40)));
+        return;
       default:
         cluster.network.faults = randomFaults(random);
         cluster.trace(`network faults now ${JSON.stringify(cluster.network.faults)}`);
