@@ -9,6 +9,7 @@
  * Exits 1 when any seed fails, printing each failure with the command that replays it.
  */
 import { parseArgs } from "node:util";
+import type { Operation } from "./linearizability.js";
 import { DEFAULT_STEPS, runRandomSimulation, type RunReport } from "./random_run.js";
 
 interface CliOptions {
@@ -62,6 +63,12 @@ function describe(report: RunReport): string {
   );
 }
 
+function describeOperation(operation: Operation): string {
+  const completed = operation.completedAt === Infinity ? "never" : String(operation.completedAt);
+  const result = operation.result === undefined ? "unknown" : JSON.stringify(operation.result);
+  return `  client ${operation.client} ${JSON.stringify(operation.command)} invoked ${operation.invokedAt} completed ${completed} -> ${result}`;
+}
+
 function main(): void {
   process.stdout.on("error", () => process.exit(0)); // a closed pipe (| head) ends the run quietly
   const options = parseOptions(process.argv.slice(2));
@@ -79,6 +86,7 @@ function main(): void {
     if (options.verbose) process.stdout.write(`${describe(report)}\n`);
     if (report.failure !== null) {
       failures.push(report);
+      if (options.trace) for (const operation of report.failingHistory) process.stdout.write(`${describeOperation(operation)}\n`);
       process.stdout.write(`seed ${seed} FAILED: ${report.failure.message}\n  replay: ${report.replay}\n`);
     }
   }
