@@ -25,7 +25,7 @@ import type { CommandCall, VersionCondition } from "./commands/entry.js";
 import type { Reply } from "./commands/reply.js";
 import { walnutStateMachine } from "./commands/state_machine.js";
 import { WalnutError } from "./lib/errors.js";
-import { Node } from "./node/node.js";
+import { Node, type ClusterOptions } from "./node/node.js";
 import { decodeCollectionImage, encodeCollectionImage } from "./snapshot/collection_image.js";
 import type { CheckpointInfo } from "./snapshot/writer.js";
 import type { FsyncMode, SegmentInfo } from "./wal/wal.js";
@@ -52,6 +52,10 @@ export interface OpenOptions {
   archiveWal?: boolean;
   /** Receives what the node reports (recovery, checkpoints, failures). */
   log?: (message: string) => void;
+  /** This node's id (default 1). */
+  nodeId?: number;
+  /** Replicate with these peers (what `walnut serve --peers` sets up); absent for a single node. */
+  cluster?: ClusterOptions;
 }
 
 export interface SetOptions {
@@ -283,6 +287,8 @@ export class Db extends CollectionHandle {
       archiveWal: options.archiveWal ?? false,
       stateMachine: walnutStateMachine,
       ...(options.log === undefined ? {} : { log: options.log }),
+      ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     });
     return new Db(new CommandExecutor(node));
   }

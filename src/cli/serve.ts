@@ -4,11 +4,42 @@
  */
 import { open } from "../db.js";
 import { serveOptions, formatOptions } from "../config/options.js";
-import { resolveSettings, settingBoolean, settingNumber, settingString } from "../config/resolve.js";
+import { readFileSync } from "node:fs";
+import { parsePeers } from "../config/peers.js";
+import { resolveSettings, settingBoolean, settingNumber, settingString, type ResolvedSettings } from "../config/resolve.js";
+import type { ClusterOptions } from "../node/node.js";
 import { stderrLog } from "../lib/log.js";
 import { WalnutError, describeError, isWalnutError } from "../lib/errors.js";
 import { prepareServers, startServers, type RunningServers, type ServersOptions } from "../server/servers.js";
 import type { FsyncMode } from "../wal/wal.js";
+
+/** The cluster this node joins, from --peers and friends; undefined for a single node. */
+function clusterOptions(settings: ResolvedSettings, nodeId: number): ClusterOptions | undefined {
+  const peersText = settingString(settings, "peers");
+  if (peersText === undefined) return undefined;
+  const peers = parsePeers(peersText);
+  const self = peers.get(nodeId);
+  if (self === undefined) throw new WalnutError("BAD_CONFIG", `--peers must include this node (--id ${nodeId})`);
+  const peerPort = settings.values.get("peer-port");
+  const listen = { host: self.host, port: typeof peerPort === "number" ? peerPort : self.port };
+  const cert = settingString(settings, "peer-tls-cert");
+  const key = settingString(settings, "peer-tls-key");
+  const ca = settingString(settings, "peer-tls-ca");
+  const given = [cert, key, ca].filter((value) => value !== undefined).length;
+  if (given !== 0 && given !== 3) throw new WalnutError("BAD_CONFIG", "--peer-tls-cert, --peer-tls-key and --peer-tls-ca go together");
+  const read = (path: string, flag: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new WalnutError("BAD_CONFIG", `Cannot read ${flag} ${path}: ${describeError(error)}`);
+    }
+  };
+  const tls =
+    cert !== undefined && key !== undefined && ca !== undefined
+      ? { cert: read(cert, "--peer-tls-cert"), key: read(key, "--peer-tls-key"), ca: read(ca, "--peer-tls-ca") }
+      : undefined;
+  return { listen, peers, secret: settingString(settings, "cluster-secret") ?? null, ...(tls === undefined ? {} : { tls }) };
+}
 
 export async function runServe(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -44,6 +75,8 @@ export async function runServe(argv: string[]): Promise<number> {
     ...(certPath !== undefined && keyPath !== undefined ? { tls: { certPath, keyPath, ...(caPath === undefined ? {} : { caPath }) } } : {}),
   };
   const prepared = prepareServers(serversOptions); // a bad ACL or TLS file stops us before the data dir is touched
+  const nodeId = settingNumber(settings, "id");
+  const cluster = clusterOptions(settings, nodeId);
   const db = await open({
     dir: dataDir,
     fsync: settingString(settings, "fsync") as FsyncMode,
@@ -52,6 +85,8 @@ export async function runServe(argv: string[]): Promise<number> {
     checkpointWalBytes: settingNumber(settings, "checkpoint-wal-bytes"),
     archiveWal: settingBoolean(settings, "archive-wal"),
     log,
+    nodeId,
+    ...(cluster === undefined ? {} : { cluster }),
   });
   let servers: RunningServers;
   try {

@@ -25,6 +25,7 @@ function replyOf(result: { reply: Reply }): Reply {
   return result.reply;
 }
 
+/** The error reply for a write (or a read barrier) that failed. */
 function failedWrite(cause: unknown): Reply {
   if (isWalnutError(cause)) return error(cause.code === "WAL_IO" ? "IOERR" : "ERR", cause.message);
   return error("ERR", describeError(cause));
@@ -54,7 +55,14 @@ export class CommandExecutor {
   }
 
   /** Runs a read-only command against the current state. */
-  read(collection: string, spec: CommandSpec, argv: ByteString[]): Reply {
+  read(collection: string, spec: CommandSpec, argv: ByteString[]): Reply | Promise<Reply> {
+    const barrier = this.node.readBarrier();
+    if (barrier === null) return this.readNow(collection, spec, argv);
+    return barrier.then(() => this.readNow(collection, spec, argv), failedWrite);
+  }
+
+  /** Runs a read-only command against this node's state as it is now (a stale read in a cluster). */
+  readNow(collection: string, spec: CommandSpec, argv: ByteString[]): Reply {
     return this.node.read((engine) => {
       // COLLECTION LIST works whatever collection the client was using (it may be gone).
       const target = engine.collection(spec.name === "COLLECTION" ? DEFAULT_COLLECTION : collection);

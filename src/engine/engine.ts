@@ -138,6 +138,21 @@ export class Engine implements Journaled {
     this.collections.set(collection.name, collection);
   }
 
+  /**
+   * Replaces the whole state with a checkpoint's: a follower installing a snapshot its
+   * leader sent. Not allowed inside a batch or while a view is open.
+   */
+  replaceContents(collections: Collection[], index: number, term: number): void {
+    assert(this.view === null, "cannot replace the engine's contents while a checkpoint reads it");
+    assert(this.journal === null, "cannot replace the engine's contents inside a batch");
+    this.collections.clear();
+    this.collections.set(DEFAULT_COLLECTION, createCollection(DEFAULT_COLLECTION, "hash"));
+    for (const collection of collections) this.collections.set(collection.name, collection);
+    this.sessions.clear();
+    this.appliedIndex = index;
+    this.appliedTerm = term;
+  }
+
   /** Drops a collection; the default collection is emptied instead of removed. */
   dropCollection(name: string): boolean {
     const collection = this.collections.get(name);

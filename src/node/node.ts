@@ -25,26 +25,33 @@
  * are written again until the disk takes them, and new writes are refused meanwhile.
  * A failed fsync is final until restart. Reads keep working throughout.
  */
-import { randomInt } from "node:crypto";
+import { createHash, randomInt } from "node:crypto";
+import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, type EntryPayload } from "../commands/entry.js";
 import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
 import { RaftNode } from "../raft/raft.js";
-import type { ConfState, Entry, Message, Ready, Role } from "../raft/types.js";
+import type { ConfState, Entry, Message, Ready, Role, SnapshotMetadata } from "../raft/types.js";
+import { checkpointFileName } from "../snapshot/checkpoint_files.js";
+import { readCheckpoint } from "../snapshot/reader.js";
 import type { CheckpointInfo } from "../snapshot/writer.js";
 import type { FsyncMode, SegmentInfo, Wal, WalFileSystem } from "../wal/wal.js";
 import { takeCheckpoint } from "./checkpointer.js";
-import type { ControlFile } from "./control_file.js";
+import { ClusterLink, type ClusterOptions } from "./cluster.js";
+import { writeControlFile, type ControlFile } from "./control_file.js";
 import { lockDataDir, type DataDirLock } from "./data_dir_lock.js";
 import { DurableLog } from "./durable_log.js";
 import { ProposalTable, type WriteResult } from "./proposals.js";
+import { ReadBarriers } from "./read_barrier.js";
 import { toLogEntry } from "./raft_log_codec.js";
 import { prepareDataDir, recoverNode } from "./recovery.js";
 import { createReplayProgress } from "./replay_progress.js";
+import { restoreSessions } from "./sessions_metadata.js";
 import type { StateMachine } from "./state_machine.js";
 
 export type { WriteResult } from "./proposals.js";
+export type { ClusterOptions } from "./cluster.js";
 
 const TICK_MS = 100;
 const ELECTION_TICKS = 10;
@@ -54,6 +61,7 @@ const MAX_INFLIGHT_APPENDS = 256;
 const EXPIRY_SWEEP_INTERVAL_MS = 100;
 const FAILED_WRITE_RETRY_MS = 1000;
 const PROPOSAL_TIMEOUT_MS = 10_000;
+const READ_TIMEOUT_MS = 5_000;
 const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
 
 export interface NodeOptions {
@@ -75,6 +83,14 @@ export interface NodeOptions {
   clock?: () => number;
   /** The WAL's file system; injectable so tests can make the disk fail. */
   walFileSystem?: WalFileSystem;
+  /** Peers to replicate with; absent for a single node. */
+  cluster?: ClusterOptions;
+}
+
+/** Every member derives the same cluster id from the same peer list. */
+export function clusterIdOf(cluster: ClusterOptions): string {
+  const members = [...cluster.peers].sort(([a], [b]) => a - b).map(([id, at]) => `${id}=${at.host}:${at.port}`);
+  return createHash("sha256").update(members.join(",")).digest("hex").slice(0, 16);
 }
 
 export interface NodeStatus {
@@ -106,6 +122,8 @@ export class Node {
   private readonly clock: () => number;
   private readonly durable: DurableLog;
   private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20);
+  private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
+  private cluster: ClusterLink | null = null;
   private raft!: RaftNode;
   /** Membership as of the applied index (what a checkpoint records). */
   private appliedConfState: ConfState;
@@ -142,18 +160,21 @@ export class Node {
     let node: Node;
     try {
       const nodeId = options.nodeId ?? 1;
+      const voters = options.cluster === undefined ? [nodeId] : [...options.cluster.peers.keys()].sort((a, b) => a - b);
       const recovered = await recoverNode({
         dataDir: options.dataDir,
         nodeId,
         fsync: options.fsync,
         segmentSizeBytes: options.segmentSizeBytes,
-        bootstrapConfState: { voters: [nodeId], learners: [] },
+        bootstrapConfState: { voters, learners: [] },
+        ...(options.cluster === undefined ? {} : { clusterId: clusterIdOf(options.cluster) }),
         log,
         onProgress: (bytes) => progress.update(bytes),
         ...(options.walFileSystem === undefined ? {} : { walFileSystem: options.walFileSystem }),
       });
       node = new Node(options, lock, recovered);
       const replayed = recovered.entries.length;
+      if (options.cluster !== undefined) await node.joinCluster(options.cluster);
       await node.becomeReady();
       progress.finish({ entries: replayed, keys: node.engine.size, elapsedMs: performance.now() - startedMs });
     } catch (error) {
@@ -180,7 +201,7 @@ export class Node {
   propose(payload: EntryPayload): Promise<WriteResult> {
     if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
     if (this.writeError !== null) return Promise.reject(this.writeError);
-    const { sequence, result } = this.proposals.add(payload, this.clock());
+    const { sequence, result } = this.proposals.add(payload, { nowMs: this.clock(), leader: this.raft.status().leader });
     let outcome;
     try {
       outcome = this.raft.propose(encodeProposal(payload, this.id, sequence));
@@ -195,6 +216,33 @@ export class Node {
     }
     this.scheduleReady();
     return result;
+  }
+
+  /**
+   * What a linearizable read must wait for: null when this node may read its own state at
+   * once (the leader of a group of one), else a promise that resolves once this node has
+   * applied everything the leader had committed when the read arrived (ReadIndex).
+   */
+  readBarrier(): Promise<void> | null {
+    if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot read: the node is closed"));
+    const raft = this.raft.status();
+    if (raft.role === "leader" && raft.confState.voters.length === 1) return null;
+    const barrier = this.reads.request(this.clock());
+    this.scheduleReady();
+    return barrier;
+  }
+
+  /** Hands a message from a peer (or about one) to the Raft core. */
+  step(message: Message): void {
+    if (this.closed) return;
+    this.raft.step(message);
+    this.scheduleReady();
+  }
+
+  /** Asks the leader to hand leadership to `to` (RAFT TRANSFER). */
+  transferLeadership(to: number): void {
+    this.raft.transferLeadership(to);
+    this.scheduleReady();
   }
 
   /** Runs a read against the current state (every acknowledged write is visible). */
@@ -284,6 +332,8 @@ export class Node {
     await this.checkpointInProgress?.catch(() => undefined);
     while (this.readyRunning) await new Promise((resolve) => setImmediate(resolve));
     this.proposals.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
+    this.reads.rejectAll(new WalnutError("NOT_OPEN", "Cannot read: the node closed first"));
+    await this.cluster?.close();
     try {
       await this.wal.close();
     } finally {
@@ -309,6 +359,21 @@ export class Node {
     );
   }
 
+  private async joinCluster(options: ClusterOptions): Promise<void> {
+    const node = this;
+    this.cluster = new ClusterLink(
+      {
+        id: this.id,
+        clusterId: this.control.clusterId,
+        checkpointDirectory: this.control.checkpointDirectory,
+        step: (message) => node.step(message),
+        log: (message) => node.log(message),
+      },
+      options,
+    );
+    await this.cluster.start();
+  }
+
   /** A group of one elects itself and applies everything it holds before serving. */
   private async becomeReady(): Promise<void> {
     const voters = this.raft.status().confState.voters;
@@ -322,6 +387,7 @@ export class Node {
     const tick = setInterval(() => {
       this.raft.tick();
       this.proposals.expire(this.clock());
+      this.reads.expire(this.clock());
       this.scheduleReady();
     }, TICK_MS);
     tick.unref();
@@ -352,11 +418,17 @@ export class Node {
     if (this.readyRunning) return;
     this.readyRunning = true;
     try {
-      while (!this.closed && this.writeError === null && this.raft.hasReady()) {
+      for (;;) {
+        this.reads.issue((context) => this.raft.readIndex(context), this.clock());
+        if (this.closed || this.writeError !== null || !this.raft.hasReady()) break;
         const ready = this.raft.ready();
+        if (ready.softState !== null) this.proposals.leaderChanged(ready.softState.leader);
+        if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
         if (!(await this.persist(ready))) return;
         this.send(ready.messages);
         this.applyCommitted(ready.committedEntries);
+        for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
+        this.reads.applied(this.engine.appliedIndex);
         this.raft.advance(ready);
       }
     } finally {
@@ -387,9 +459,26 @@ export class Node {
     return true;
   }
 
-  /** Step 3. A group of one has no one to talk to. */
+  /** Step 2: replace our state with a checkpoint the leader sent (already on disk, checked). */
+  private async installSnapshot(snapshot: SnapshotMetadata): Promise<void> {
+    await this.checkpointInProgress?.catch(() => undefined);
+    const path = join(this.control.checkpointDirectory, checkpointFileName(snapshot.index, snapshot.term));
+    const loaded = await readCheckpoint(path);
+    this.engine.replaceContents(loaded.collections, snapshot.index, snapshot.term);
+    restoreSessions(this.engine.sessions, loaded.metadata.sessions, path);
+    this.appliedConfState = snapshot.confState;
+    await this.wal.markCheckpoint(snapshot.index, snapshot.term); // the log continues after it
+    this.durable.restore(snapshot);
+    this.control.lastCheckpointId += 1;
+    this.control.lastCheckpointIndex = snapshot.index;
+    this.control.lastCheckpointTerm = snapshot.term;
+    await writeControlFile(this.options.dataDir, this.control);
+    this.log(`installed checkpoint ${snapshot.index} (term ${snapshot.term}) from the leader: ${loaded.keys} keys`);
+  }
+
+  /** Step 3: messages go to peers (a group of one has none). */
   private send(messages: Message[]): void {
-    void messages;
+    if (messages.length > 0) this.cluster?.send(messages);
   }
 
   /** Step 4: apply in index order, answering this node's own proposals. */

@@ -20,6 +20,8 @@ export interface WriteResult {
 interface Waiter {
   payload: EntryPayload;
   deadlineMs: number;
+  /** The leader when it was proposed: if leadership moves on, the outcome is unknown. */
+  leader: number;
   resolve(result: WriteResult): void;
   reject(error: Error): void;
 }
@@ -44,10 +46,10 @@ export class ProposalTable {
   }
 
   /** Registers a proposal; its sequence goes into the entry's origin. */
-  add(payload: EntryPayload, nowMs: number): { sequence: number; result: Promise<WriteResult> } {
+  add(payload: EntryPayload, options: { nowMs: number; leader: number }): { sequence: number; result: Promise<WriteResult> } {
     const sequence = this.nextSequence++;
     const result = new Promise<WriteResult>((resolve, reject) => {
-      this.waiting.set(sequence, { payload, deadlineMs: nowMs + this.timeoutMs, resolve, reject });
+      this.waiting.set(sequence, { payload, deadlineMs: options.nowMs + this.timeoutMs, leader: options.leader, resolve, reject });
     });
     return { sequence, result };
   }
@@ -76,6 +78,21 @@ export class ProposalTable {
     for (const [sequence, waiter] of this.waiting) {
       if (waiter.deadlineMs > nowMs) continue;
       this.reject(sequence, new WalnutError("TIMEOUT", "Cannot confirm the write: it was not committed in time; its outcome is unknown"));
+    }
+  }
+
+  /**
+   * Leadership moved to `leader`: proposals made under another leader may or may not
+   * commit (the new leader may hold them, or not). Answer them now, so clients retry at
+   * once instead of waiting for the timeout.
+   */
+  leaderChanged(leader: number): void {
+    for (const [sequence, waiter] of this.waiting) {
+      if (waiter.leader === leader) continue;
+      this.reject(
+        sequence,
+        new WalnutError("NO_LEADER", "Cannot confirm the write: the leader changed before it committed; its outcome is unknown, retry"),
+      );
     }
   }
 

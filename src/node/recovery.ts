@@ -21,6 +21,8 @@ export interface RecoveryOptions {
   segmentSizeBytes: number;
   /** Membership for a node with no checkpoint yet (the bootstrap configuration). */
   bootstrapConfState: ConfState;
+  /** The cluster this node belongs to; a single node makes up its own. */
+  clusterId?: string;
   log: (message: string) => void;
   onProgress?: (progress: { bytesRead: number; bytesTotal: number }) => void;
   walFileSystem?: WalFileSystem;
@@ -50,6 +52,12 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
 async function loadControlFile(options: RecoveryOptions): Promise<ControlFile> {
   const existing = await readControlFile(options.dataDir);
   if (existing !== null) {
+    if (options.clusterId !== undefined && existing.clusterId !== options.clusterId) {
+      throw new WalnutError(
+        "DATA_DIR",
+        `Cannot open ${options.dataDir} in cluster ${options.clusterId}: it belongs to cluster ${existing.clusterId}`,
+      );
+    }
     if (existing.nodeId !== options.nodeId) {
       throw new WalnutError(
         "DATA_DIR",
@@ -59,6 +67,7 @@ async function loadControlFile(options: RecoveryOptions): Promise<ControlFile> {
     return existing;
   }
   const control = newControlFile({ dataDir: options.dataDir, nodeId: options.nodeId });
+  if (options.clusterId !== undefined) control.clusterId = options.clusterId;
   await mkdir(control.checkpointDirectory, { recursive: true });
   await writeControlFile(options.dataDir, control);
   return control;

@@ -81,7 +81,22 @@ async function putKey(context: ServerContext, request: IncomingMessage, response
   sendJson(response, 200, { status: "ok", id: result.index });
 }
 
-function getKey(context: ServerContext, response: ServerResponse, url: URL, key: string): void {
+/** Waits until a read may be served here (ReadIndex), unless the client asked for ?consistency=stale. */
+async function readBarrier(context: ServerContext, url: URL): Promise<void> {
+  const consistency = url.searchParams.get("consistency") ?? "linearizable";
+  if (consistency === "stale") return;
+  if (consistency !== "linearizable") throw new HttpError(400, "consistency must be linearizable or stale");
+  const barrier = context.executor.node.readBarrier();
+  if (barrier === null) return;
+  try {
+    await barrier;
+  } catch (error) {
+    throw new HttpError(503, error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function getKey(context: ServerContext, response: ServerResponse, url: URL, key: string): Promise<void> {
+  await readBarrier(context, url);
   const collection = collectionOf(url, context);
   const nowMs = context.executor.node.now();
   const item = context.executor.node.read((engine) => engine.collection(collection)?.get(fromInput(key)));
@@ -98,7 +113,8 @@ async function deleteKey(context: ServerContext, request: IncomingMessage, respo
   sendJson(response, 200, { status: "ok", id: result.index, deleted: result.reply.type === "integer" && Number(result.reply.value) > 0 });
 }
 
-function listKeys(context: ServerContext, response: ServerResponse, url: URL): void {
+async function listKeys(context: ServerContext, response: ServerResponse, url: URL): Promise<void> {
+  await readBarrier(context, url);
   const collectionName = collectionOf(url, context);
   const prefix = fromInput(url.searchParams.get("prefix") ?? "");
   const start = fromInput(url.searchParams.get("start") ?? "");
@@ -144,7 +160,9 @@ function status(context: ServerContext, response: ServerResponse): void {
     commitIndex: s.commitIndex,
     appliedIndex: s.appliedIndex,
     lastIndex: s.lastIndex,
-    peers: [],
+    peers: s.peers,
+    voters: s.voters,
+    learners: s.learners,
     fsync: s.fsync,
     writeError: s.writeError,
     lastCheckpoint: s.lastCheckpoint,
@@ -176,7 +194,7 @@ export async function route(context: ServerContext, request: IncomingMessage, re
     if (method === "DELETE") return deleteKey(context, request, response, url, key);
     throw new HttpError(405, `Method ${method} not allowed on /key/:key`, { allow: "GET, PUT, POST, DELETE" });
   }
-  const readOnly: Record<string, () => void> = {
+  const readOnly: Record<string, () => void | Promise<void>> = {
     "/keys": () => listKeys(context, response, url),
     "/segments": () => segments(context, response),
     "/status": () => status(context, response),
@@ -194,5 +212,5 @@ export async function route(context: ServerContext, request: IncomingMessage, re
   const handler = readOnly[url.pathname];
   if (handler === undefined) throw new HttpError(404, `Not found: ${url.pathname}`);
   if (method !== "GET" && method !== "HEAD") throw new HttpError(405, `Method ${method} not allowed on ${url.pathname}`, { allow: "GET" });
-  handler();
+  await handler();
 }

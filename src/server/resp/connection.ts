@@ -204,9 +204,14 @@ export class Connection implements ClientHandle {
     return this.lastWrite.then(run);
   }
 
-  private enqueueRead(read: () => Reply): void {
-    if (this.unfinishedWrites === 0) this.enqueue(read());
-    else this.enqueueWrite(this.afterOwnWrites(read) as Promise<Reply>, false);
+  private enqueueRead(read: () => Reply | Promise<Reply>): void {
+    if (this.unfinishedWrites > 0) {
+      this.enqueueWrite(this.afterOwnWrites(read) as Promise<Reply>, false);
+      return;
+    }
+    const reply = read();
+    if (reply instanceof Promise) this.enqueueWrite(reply, false); // a cluster read waits for its read barrier
+    else this.enqueue(reply);
   }
 
   private enqueueWrite(pending: Promise<Reply>, nilArray: boolean): void {

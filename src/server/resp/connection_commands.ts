@@ -44,7 +44,7 @@ export interface ConnectionState {
 export type Outcome =
   | { kind: "reply"; reply: Reply; nilArray?: boolean; closeAfter?: boolean }
   | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean }
-  | { kind: "read"; read: () => Reply };
+  | { kind: "read"; read: () => Reply | Promise<Reply> };
 
 export interface ConnectionHooks {
   afterOwnWrites<T>(run: () => T | Promise<T>): T | Promise<T>;

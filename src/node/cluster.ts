@@ -1,0 +1,149 @@
+/**
+ * A node's link to the other members: the peer transport for Raft messages, and the
+ * streaming of checkpoints to followers too far behind for the log (InstallSnapshot).
+ *
+ * Sending a snapshot: the core asks for it with a "snapshot" message. We stream the
+ * checkpoint file it names to the follower, then deliver the message itself and tell
+ * the core how the send went ("snapshotStatus"). One stream per follower at a time.
+ *
+ * Receiving a snapshot: the chunks are written to a temporary file in the checkpoint
+ * directory, fsynced, checked (CRC) and renamed to the checkpoint's name. The follower's
+ * core then receives the "snapshot" message and the node installs that file.
+ */
+import { createReadStream } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { describeError } from "../lib/errors.js";
+import type { Message, NodeId, SnapshotMetadata } from "../raft/types.js";
+import { checkpointFileName, claimTemporaryPath, forgetTemporaryPath, syncDirectory } from "../snapshot/checkpoint_files.js";
+import { readCheckpoint } from "../snapshot/reader.js";
+import { PeerTransport, type MutualTlsOptions, type PeerAddress, type PeerTransportStats } from "../transport/transport.js";
+
+const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
+
+export interface ClusterOptions {
+  /** Where this node listens for peers. */
+  listen: PeerAddress;
+  /** Every member (this node included) and where it listens for peers. */
+  peers: Map<NodeId, PeerAddress>;
+  /** Shared secret every member proves it knows; null: none. */
+  secret: string | null;
+  tls?: MutualTlsOptions;
+}
+
+export interface ClusterHost {
+  readonly id: NodeId;
+  readonly clusterId: string;
+  readonly checkpointDirectory: string;
+  /** Hands a message to the Raft core (and runs the Ready loop). */
+  step(message: Message): void;
+  log(message: string): void;
+}
+
+export class ClusterLink {
+  private readonly transport: PeerTransport;
+  private readonly streaming = new Set<NodeId>();
+
+  constructor(
+    private readonly host: ClusterHost,
+    options: ClusterOptions,
+  ) {
+    this.transport = new PeerTransport({
+      nodeId: host.id,
+      clusterId: host.clusterId,
+      secret: options.secret,
+      listen: options.listen,
+      peers: options.peers,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      onMessage: (message) => host.step(message),
+      onSnapshot: (from, metadata, chunks) => this.receiveSnapshot(from, metadata, chunks),
+      onUnreachable: (peer) => host.step(localMessage("unreachable", peer, host.id)),
+      log: (message) => host.log(message),
+    });
+  }
+
+  start(): Promise<{ port: number }> {
+    return this.transport.start();
+  }
+
+  send(messages: Message[]): void {
+    const plain: Message[] = [];
+    for (const message of messages) {
+      if (message.type === "snapshot") this.streamSnapshot(message);
+      else plain.push(message);
+    }
+    if (plain.length > 0) this.transport.send(plain);
+  }
+
+  stats(): PeerTransportStats {
+    return this.transport.stats();
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  private streamSnapshot(message: Message): void {
+    const metadata = message.snapshot;
+    if (metadata === null || this.streaming.has(message.to)) return;
+    this.streaming.add(message.to);
+    const path = join(this.host.checkpointDirectory, checkpointFileName(metadata.index, metadata.term));
+    const chunks = createReadStream(path, { highWaterMark: SNAPSHOT_CHUNK_BYTES });
+    this.host.log(`sending checkpoint ${metadata.index} to node ${message.to}`);
+    this.transport.sendSnapshot(message.to, metadata, chunks).then(
+      () => {
+        this.streaming.delete(message.to);
+        this.transport.send([message]);
+        this.host.step({ ...localMessage("snapshotStatus", message.to, this.host.id), reject: false });
+      },
+      (error: unknown) => {
+        this.streaming.delete(message.to);
+        chunks.destroy();
+        this.host.log(`sending checkpoint ${metadata.index} to node ${message.to} failed: ${describeError(error)}`);
+        this.host.step({ ...localMessage("snapshotStatus", message.to, this.host.id), reject: true });
+      },
+    );
+  }
+
+  private async receiveSnapshot(from: NodeId, metadata: SnapshotMetadata, chunks: AsyncIterable<Buffer>): Promise<void> {
+    const directory = this.host.checkpointDirectory;
+    const name = checkpointFileName(metadata.index, metadata.term);
+    const temporary = claimTemporaryPath(join(directory, name));
+    try {
+      const handle = await open(temporary, "w", 0o644);
+      try {
+        for await (const chunk of chunks) await handle.write(chunk);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await readCheckpoint(temporary); // every CRC checked before it may replace our state
+      await rename(temporary, join(directory, name));
+      await syncDirectory(directory);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    } finally {
+      forgetTemporaryPath(temporary);
+    }
+    this.host.log(`received checkpoint ${metadata.index} from node ${from}`);
+  }
+}
+
+function localMessage(type: "unreachable" | "snapshotStatus", from: NodeId, to: NodeId): Message {
+  return {
+    type,
+    from,
+    to,
+    term: 0,
+    logIndex: 0,
+    logTerm: 0,
+    entries: [],
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+    index: 0,
+    snapshot: null,
+    context: new Uint8Array(0),
+  };
+}
