@@ -1,0 +1,146 @@
+/**
+ * A three-node cluster in one process (three embedded nodes talking over loopback TCP):
+ * election, writes and linearizable reads through every node, failover, catch-up by log
+ * after a restart, and catch-up by snapshot for a follower behind the compacted log.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { open, type Db } from "../db.js";
+import { freePort, waitUntil } from "./server_fixtures.js";
+
+interface Cluster {
+  dbs: Map<number, Db>;
+  dirs: Map<number, string>;
+  peers: Map<number, { host: string; port: number }>;
+  logs: Map<number, string[]>;
+  start(id: number): Promise<Db>;
+  leader(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function startCluster(size: number): Promise<Cluster> {
+  const peers = new Map<number, { host: string; port: number }>();
+  const dirs = new Map<number, string>();
+  for (let id = 1; id <= size; id++) {
+    peers.set(id, { host: "127.0.0.1", port: await freePort() });
+    dirs.set(id, await mkdtemp(join(tmpdir(), `walnut-cluster-${id}-`)));
+  }
+  const dbs = new Map<number, Db>();
+  const logs = new Map<number, string[]>();
+  const cluster: Cluster = {
+    dbs,
+    dirs,
+    peers,
+    logs,
+    async start(id) {
+      const messages = logs.get(id) ?? [];
+      logs.set(id, messages);
+      const db = await open({
+        dir: dirs.get(id) as string,
+        nodeId: id,
+        cluster: { listen: peers.get(id) as { host: string; port: number }, peers, secret: "test-secret" },
+        checkpointInterval: 0,
+        checkpointWalBytes: 0,
+        log: (message) => messages.push(message),
+      });
+      dbs.set(id, db);
+      return db;
+    },
+    async leader() {
+      let found = 0;
+      await waitUntil("one leader that every node knows", () => {
+        const views = [...dbs.values()].map((db) => db.node.status());
+        const leaders = views.filter((s) => s.role === "leader");
+        found = leaders.length === 1 && views.every((s) => s.leader === leaders[0]?.id) ? (leaders[0]?.id ?? 0) : 0;
+        return found !== 0;
+      });
+      return found;
+    },
+    async close() {
+      await Promise.all([...dbs.values()].map((db) => db.close()));
+      dbs.clear();
+      await Promise.all([...dirs.values()].map((dir) => rm(dir, { recursive: true, force: true })));
+    },
+  };
+  for (let id = 1; id <= size; id++) await cluster.start(id);
+  return cluster;
+}
+
+/** Retries a write refused during an election ("no leader", "outcome unknown"). */
+async function setEventually(db: Db, key: string, value: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.set(key, value);
+      return;
+    } catch (error) {
+      if (attempt > 100 || !/leader|unknown/.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+test("a three-node cluster elects one leader and every node takes writes and linearizable reads", async () => {
+  const cluster = await startCluster(3);
+  try {
+    await cluster.leader();
+    for (const [id, db] of cluster.dbs) await setEventually(db, `from-${id}`, `value-${id}`);
+    for (const db of cluster.dbs.values()) {
+      for (const id of cluster.dbs.keys()) assert.equal(await db.command("GET", `from-${id}`).then((r) => (r.type === "bulk" ? r.value : null)), `value-${id}`);
+    }
+    const statuses = [...cluster.dbs.values()].map((db) => db.node.status());
+    assert.equal(statuses.filter((s) => s.role === "leader").length, 1);
+    assert.deepEqual(statuses[0]?.voters, [1, 2, 3]);
+  } finally {
+    await cluster.close();
+  }
+});
+
+test("after the leader stops, a new leader takes over and the old one catches up by log", async () => {
+  const cluster = await startCluster(3);
+  try {
+    const first = await cluster.leader();
+    const survivor = [...cluster.dbs.keys()].find((id) => id !== first) as number;
+    await setEventually(cluster.dbs.get(survivor) as Db, "before", "1");
+    await cluster.dbs.get(first)?.close();
+    cluster.dbs.delete(first);
+    const second = await cluster.leader();
+    assert.notEqual(second, first);
+    for (let i = 0; i < 50; i++) await setEventually(cluster.dbs.get(survivor) as Db, `during-${i}`, String(i));
+    const restarted = await cluster.start(first);
+    await waitUntil(
+      "the restarted node to catch up",
+      () => restarted.node.status().appliedIndex >= (cluster.dbs.get(second) as Db).node.status().commitIndex,
+    );
+    const read = await restarted.command("GET", "during-49");
+    assert.deepEqual(read, { type: "bulk", value: "49" });
+  } finally {
+    await cluster.close();
+  }
+});
+
+test("a follower behind the compacted log catches up from the leader's checkpoint", async () => {
+  const cluster = await startCluster(3);
+  try {
+    const leaderId = await cluster.leader();
+    const followerId = [...cluster.dbs.keys()].find((id) => id !== leaderId) as number;
+    await cluster.dbs.get(followerId)?.close();
+    cluster.dbs.delete(followerId);
+    const leader = cluster.dbs.get(leaderId) as Db;
+    for (let i = 0; i < 300; i++) await setEventually(leader, `key-${i}`, `value-${i}`);
+    await leader.checkpoint(); // compacts the leader's log past everything the follower has
+    const follower = await cluster.start(followerId);
+    await waitUntil(
+      "the follower to install the snapshot",
+      () => follower.node.status().appliedIndex >= leader.node.status().commitIndex,
+    );
+    assert.ok(cluster.logs.get(followerId)?.some((line) => /installed checkpoint/.test(line)), cluster.logs.get(followerId)?.join("\n"));
+    assert.deepEqual(await follower.command("GET", "key-299"), { type: "bulk", value: "value-299" });
+    await setEventually(follower, "after-snapshot", "yes");
+    assert.deepEqual(await leader.command("GET", "after-snapshot"), { type: "bulk", value: "yes" });
+  } finally {
+    await cluster.close();
+  }
+});
