@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { isWalnutError } from "../lib/errors.js";
 import { runAcl } from "./acl_command.js";
 import { runCheckpoint } from "./checkpoint_command.js";
+import { runCluster } from "./cluster_command.js";
 import { runCli } from "./repl.js";
 import { runServe } from "./serve.js";
 import { runWal } from "./wal_command.js";
@@ -14,6 +15,7 @@ const USAGE = `walnut: a durable, replicated key-value store
 
 usage:
   walnut serve      [--data-dir ./walnut-data] [--fsync always|everysec|no] ...   run a node
+  walnut cluster up [--nodes 3] [--data-dir ./walnut-cluster]                    local cluster on loopback
   walnut cli        [-h host] [-p port] [-a secret] [--tls] [COMMAND ...]           REPL, or one command
   walnut wal        inspect|verify|repair --data-dir D                          offline WAL tools
   walnut checkpoint --data-dir D                                                offline checkpoint
@@ -36,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runServe(rest);
       case "cli":
         return await runCli(rest);
+      case "cluster":
+        return await runCluster(rest);
       case "wal":
         return await runWal(rest);
       case "checkpoint":
