@@ -5,10 +5,12 @@
 import { runWalBench } from "./wal.js";
 import { runCheckpointStallBench } from "./checkpoint_stall.js";
 import { runRespBench } from "./resp.js";
+import { runClusterBench } from "./cluster.js";
 
 const benches: Record<string, () => Promise<void>> = {
   wal: runWalBench,
   resp: runRespBench,
+  cluster: runClusterBench,
   checkpoint: async () => {
     const keys = Number(process.env.WALNUT_BENCH_KEYS ?? 1_000_000);
     const result = await runCheckpointStallBench({ keys });
