@@ -6,6 +6,7 @@ import { open } from "../db.js";
 import { serveOptions, formatOptions } from "../config/options.js";
 import { readFileSync } from "node:fs";
 import { parsePeers } from "../config/peers.js";
+import { prepareJoin, promoteWhenCaughtUp } from "./join.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString, type ResolvedSettings } from "../config/resolve.js";
 import type { ClusterOptions } from "../node/node.js";
 import { stderrLog } from "../lib/log.js";
@@ -39,6 +40,15 @@ function clusterOptions(settings: ResolvedSettings, nodeId: number): ClusterOpti
       ? { cert: read(cert, "--peer-tls-cert"), key: read(key, "--peer-tls-key"), ca: read(ca, "--peer-tls-ca") }
       : undefined;
   return { listen, peers, secret: settingString(settings, "cluster-secret") ?? null, ...(tls === undefined ? {} : { tls }) };
+}
+
+/** --join: the membership comes from the cluster; this node listens on --host:--peer-port. */
+async function joinOptions(settings: ResolvedSettings, nodeId: number, target: string): Promise<ClusterOptions> {
+  if (settingString(settings, "peers") !== undefined) throw new WalnutError("BAD_CONFIG", "--join and --peers exclude each other");
+  const peerPort = settings.values.get("peer-port");
+  if (typeof peerPort !== "number") throw new WalnutError("BAD_CONFIG", "--join needs --peer-port: where this node listens for peers");
+  const listen = { host: settingString(settings, "host") ?? "127.0.0.1", port: peerPort };
+  return prepareJoin({ target, nodeId, listen, secret: settingString(settings, "cluster-secret") ?? null });
 }
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -76,7 +86,8 @@ export async function runServe(argv: string[]): Promise<number> {
   };
   const prepared = prepareServers(serversOptions); // a bad ACL or TLS file stops us before the data dir is touched
   const nodeId = settingNumber(settings, "id");
-  const cluster = clusterOptions(settings, nodeId);
+  const joinTarget = settingString(settings, "join");
+  const cluster = joinTarget === undefined ? clusterOptions(settings, nodeId) : await joinOptions(settings, nodeId, joinTarget);
   const db = await open({
     dir: dataDir,
     fsync: settingString(settings, "fsync") as FsyncMode,
@@ -102,6 +113,11 @@ export async function runServe(argv: string[]): Promise<number> {
     log(host === "127.0.0.1" || host === "localhost" || host === "::1"
       ? `no password for the default user (--requirepass, --aclfile): listening on loopback only`
       : `WARNING: no password for the default user (--requirepass, --aclfile) and listening on ${host}: anyone who can reach it may ${may}`);
+  }
+  if (joinTarget !== undefined && cluster !== undefined) {
+    promoteWhenCaughtUp({ target: joinTarget, node: db.node, listen: cluster.listen, log }).catch((error: unknown) =>
+      log(`joining as a voter failed: ${describeError(error)}`),
+    );
   }
   const scheme = certPath !== undefined ? "tls" : "tcp";
   log(

@@ -25,6 +25,7 @@ const connectionCommands: Array<[string, string]> = [
   ["COMMAND [COUNT|LIST|INFO|DOCS]", "This table, for clients"],
   ["CONFIG GET pattern / CONFIG SET name value", "Run-time settings (requirepass, maxclients, timeout)"],
   ["TIME", "Server time"],
+  ["RAFT STATUS / RAFT ADD id host:port [LEARNER] / RAFT REMOVE id / RAFT TRANSFER id", "Cluster membership and leadership"],
 ];
 
 export function commandsReference(): string {

@@ -41,6 +41,7 @@ export const serveOptions: readonly OptionSpec[] = [
     description: "Cluster members and their peer addresses, this node included: 1=127.0.0.1:7380,2=127.0.0.1:7381,3=127.0.0.1:7382",
   },
   { name: "peer-port", kind: "port", description: "Port for Raft traffic (default: this node's port in --peers)" },
+  { name: "join", kind: "string", description: "Join a running cluster through a member's RESP address host:port (with --id and --peer-port)" },
   { name: "cluster-secret", kind: "string", description: "Secret every member proves it knows before it may speak for a member" },
   { name: "peer-tls-cert", kind: "path", description: "Certificate (PEM) for mutual TLS between peers" },
   { name: "peer-tls-key", kind: "path", description: "Private key (PEM) for mutual TLS between peers" },

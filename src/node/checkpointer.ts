@@ -25,6 +25,8 @@ export interface CheckpointJob {
   control: ControlFile;
   /** Membership as of the engine's applied index, recorded in the checkpoint. */
   confState: ConfState;
+  /** Peer addresses of the members ("id" → "host:port"). */
+  members: Record<string, string>;
   /** Resolves once every applied entry is durable in the WAL. */
   waitDurable(): Promise<void>;
   archiveWal: boolean;
@@ -47,6 +49,7 @@ export async function takeCheckpoint(job: CheckpointJob): Promise<CheckpointInfo
       clusterId: job.control.clusterId,
       nodeId: job.control.nodeId,
       confState: job.confState,
+      members: job.members,
       sessions: encodeSessions(view.sessions),
     },
   });

@@ -14,7 +14,7 @@ import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError } from "../lib/errors.js";
-import type { Message, NodeId, SnapshotMetadata } from "../raft/types.js";
+import type { ConfState, Message, NodeId, SnapshotMetadata } from "../raft/types.js";
 import { checkpointFileName, claimTemporaryPath, forgetTemporaryPath, syncDirectory } from "../snapshot/checkpoint_files.js";
 import { readCheckpoint } from "../snapshot/reader.js";
 import { PeerTransport, type MutualTlsOptions, type PeerAddress, type PeerTransportStats } from "../transport/transport.js";
@@ -29,6 +29,10 @@ export interface ClusterOptions {
   /** Shared secret every member proves it knows; null: none. */
   secret: string | null;
   tls?: MutualTlsOptions;
+  /** The cluster's id; by default derived from the initial `peers` (every founding member agrees). */
+  clusterId?: string;
+  /** The membership a node starts with when its data directory is new (default: every peer a voter). */
+  initialConfState?: ConfState;
 }
 
 export interface ClusterHost {
@@ -73,6 +77,15 @@ export class ClusterLink {
       else plain.push(message);
     }
     if (plain.length > 0) this.transport.send(plain);
+  }
+
+  /** A member joined (or moved): messages to it go to `address`. */
+  addPeer(id: NodeId, address: PeerAddress): void {
+    if (id !== this.host.id) this.transport.addPeer(id, address);
+  }
+
+  removePeer(id: NodeId): void {
+    if (id !== this.host.id) this.transport.removePeer(id);
   }
 
   stats(): PeerTransportStats {

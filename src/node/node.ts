@@ -32,13 +32,14 @@ import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
 import { RaftNode } from "../raft/raft.js";
-import type { ConfState, Entry, Message, Ready, Role, SnapshotMetadata } from "../raft/types.js";
+import type { ConfChange, ConfState, Entry, Message, Ready, Role, SnapshotMetadata } from "../raft/types.js";
 import { checkpointFileName } from "../snapshot/checkpoint_files.js";
 import { readCheckpoint } from "../snapshot/reader.js";
 import type { CheckpointInfo } from "../snapshot/writer.js";
 import type { FsyncMode, SegmentInfo, Wal, WalFileSystem } from "../wal/wal.js";
 import { takeCheckpoint } from "./checkpointer.js";
 import { ClusterLink, type ClusterOptions } from "./cluster.js";
+import { parsePeers, type PeerAddress } from "../config/peers.js";
 import { writeControlFile, type ControlFile } from "./control_file.js";
 import { lockDataDir, type DataDirLock } from "./data_dir_lock.js";
 import { DurableLog } from "./durable_log.js";
@@ -89,6 +90,7 @@ export interface NodeOptions {
 
 /** Every member derives the same cluster id from the same peer list. */
 export function clusterIdOf(cluster: ClusterOptions): string {
+  if (cluster.clusterId !== undefined) return cluster.clusterId;
   const members = [...cluster.peers].sort(([a], [b]) => a - b).map(([id, at]) => `${id}=${at.host}:${at.port}`);
   return createHash("sha256").update(members.join(",")).digest("hex").slice(0, 16);
 }
@@ -124,6 +126,9 @@ export class Node {
   private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20);
   private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
   private cluster: ClusterLink | null = null;
+  /** Where each member listens for peers; kept in step with the log's membership changes. */
+  private readonly members = new Map<number, PeerAddress>();
+  private membershipWaiters: Array<{ done: (conf: ConfState) => boolean; deadlineMs: number; resolve(): void; reject(e: Error): void }> = [];
   private raft!: RaftNode;
   /** Membership as of the applied index (what a checkpoint records). */
   private appliedConfState: ConfState;
@@ -147,6 +152,12 @@ export class Node {
     this.control = recovered.control;
     this.durable = new DurableLog(recovered.snapshot, recovered.entries, recovered.hardState);
     this.appliedConfState = recovered.snapshot.confState;
+    for (const [id, address] of options.cluster?.peers ?? []) this.members.set(id, address);
+    for (const [id, text] of Object.entries(recovered.members)) {
+      const parsed = parsePeers(`${id}=${text}`, "the checkpoint's member list").get(Number(id));
+      if (parsed !== undefined) this.members.set(Number(id), parsed);
+    }
+    for (const entry of recovered.entries) if (entry.type === "confChange") this.noteMembershipChange(decodeConfChange(entry.data));
     this.raft = this.createCore();
   }
 
@@ -161,12 +172,13 @@ export class Node {
     try {
       const nodeId = options.nodeId ?? 1;
       const voters = options.cluster === undefined ? [nodeId] : [...options.cluster.peers.keys()].sort((a, b) => a - b);
+      const bootstrap = options.cluster?.initialConfState ?? { voters, learners: [] };
       const recovered = await recoverNode({
         dataDir: options.dataDir,
         nodeId,
         fsync: options.fsync,
         segmentSizeBytes: options.segmentSizeBytes,
-        bootstrapConfState: { voters, learners: [] },
+        bootstrapConfState: bootstrap,
         ...(options.cluster === undefined ? {} : { clusterId: clusterIdOf(options.cluster) }),
         log,
         onProgress: (bytes) => progress.update(bytes),
@@ -267,6 +279,7 @@ export class Node {
       wal: this.wal,
       control: this.control,
       confState: this.appliedConfState,
+      members: this.memberAddresses(),
       waitDurable: () => (this.options.fsync === "always" ? Promise.resolve() : this.wal.sync()),
       archiveWal: this.options.archiveWal,
       log: this.log,
@@ -369,9 +382,60 @@ export class Node {
         step: (message) => node.step(message),
         log: (message) => node.log(message),
       },
-      options,
+      { ...options, peers: new Map(this.members) },
     );
     await this.cluster.start();
+  }
+
+  /**
+   * Changes membership one server at a time (RAFT ADD / REMOVE); resolves once the change
+   * has been applied here. A new member's address travels in the change's log entry.
+   */
+  changeMembership(change: ConfChange): Promise<void> {
+    if (this.cluster === null) return Promise.reject(new WalnutError("BAD_ARGUMENT", "Cannot change membership: this node runs alone (start it with --peers)"));
+    const outcome = this.raft.proposeConfChange(change);
+    this.scheduleReady();
+    if (!outcome.ok && outcome.leader === 0) return Promise.reject(new WalnutError("NO_LEADER", "Cannot change membership: no leader is known yet; retry shortly"));
+    if (!outcome.ok && outcome.reason === "conf-change-pending") {
+      return Promise.reject(new WalnutError("BAD_ARGUMENT", "Cannot change membership: another change is not committed yet; retry shortly"));
+    }
+    if (!outcome.ok && outcome.reason === "transfer-in-progress") {
+      return Promise.reject(new WalnutError("NO_LEADER", "Cannot change membership: a leadership transfer is in progress; retry shortly"));
+    }
+    const done = (conf: ConfState): boolean =>
+      change.type === "addVoter" ? conf.voters.includes(change.node)
+      : change.type === "addLearner" ? conf.learners.includes(change.node)
+      : !conf.voters.includes(change.node) && !conf.learners.includes(change.node);
+    if (done(this.appliedConfState)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.membershipWaiters.push({ done, deadlineMs: this.clock() + PROPOSAL_TIMEOUT_MS, resolve, reject });
+    });
+  }
+
+  /** Members and where they listen for peers ("host:port"), for RAFT STATUS and checkpoints. */
+  memberAddresses(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [id, address] of [...this.members].sort(([a], [b]) => a - b)) out[String(id)] = `${address.host}:${address.port}`;
+    return out;
+  }
+
+  /** The cluster's id (shared by every member). */
+  get clusterId(): string {
+    return this.control.clusterId;
+  }
+
+  /** A membership change reached our log: keep the address book and the transport in step. */
+  private noteMembershipChange(change: ConfChange): void {
+    if (change.type === "remove") {
+      this.members.delete(change.node);
+      this.cluster?.removePeer(change.node);
+      return;
+    }
+    if (change.address === undefined) return;
+    const address = parsePeers(`${change.node}=${change.address}`, "a membership change's address").get(change.node);
+    if (address === undefined) return;
+    this.members.set(change.node, address);
+    this.cluster?.addPeer(change.node, address);
   }
 
   /** A group of one elects itself and applies everything it holds before serving. */
@@ -388,6 +452,7 @@ export class Node {
       this.raft.tick();
       this.proposals.expire(this.clock());
       this.reads.expire(this.clock());
+      this.settleMembershipWaiters();
       this.scheduleReady();
     }, TICK_MS);
     tick.unref();
@@ -439,6 +504,7 @@ export class Node {
   /** Step 1: make the Ready's entries and hard state durable; false when that failed. */
   private async persist(ready: Ready): Promise<boolean> {
     if (ready.entries.length === 0 && ready.hardState === null) return true;
+    for (const entry of ready.entries) if (entry.type === "confChange") this.noteMembershipChange(decodeConfChange(entry.data));
     const entries = ready.entries.map(toLogEntry);
     for (const entry of entries) this.walBytesSinceCheckpoint += entry.data.length;
     const append = this.wal.append(entries, ready.hardState ?? undefined);
@@ -488,6 +554,7 @@ export class Node {
       if (entry.type === "confChange") {
         this.appliedConfState = applyConfChange(this.appliedConfState, decodeConfChange(entry.data));
         this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
+        this.settleMembershipWaiters();
         continue;
       }
       if (entry.data.length === 0) {
@@ -499,6 +566,16 @@ export class Node {
       const reply = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
       if (own !== undefined) this.proposals.resolve(origin.sequence, { index: entry.index, reply });
     }
+  }
+
+  private settleMembershipWaiters(): void {
+    const nowMs = this.clock();
+    this.membershipWaiters = this.membershipWaiters.filter((waiter) => {
+      if (waiter.done(this.appliedConfState)) waiter.resolve();
+      else if (waiter.deadlineMs <= nowMs) waiter.reject(new WalnutError("TIMEOUT", "Cannot confirm the membership change in time; check RAFT STATUS"));
+      else return true;
+      return false;
+    });
   }
 
   // ——— Failed writes ———

@@ -37,6 +37,8 @@ export interface RecoveredNode {
   hardState: HardState;
   /** Every durable entry after the snapshot, in order. */
   entries: Entry[];
+  /** Peer addresses recorded in the checkpoint ("id" → "host:port"). */
+  members: Record<string, string>;
 }
 
 export async function prepareDataDir(dataDir: string): Promise<void> {
@@ -85,12 +87,15 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
   const engine = new Engine();
   const checkpoint = await loadNewestCheckpoint(control.checkpointDirectory, options.log);
   let snapshot: SnapshotMetadata = { index: 0, term: 0, confState: options.bootstrapConfState };
+  let members: Record<string, string> = {};
   if (checkpoint !== null) {
     for (const collection of checkpoint.collections) engine.installCollection(collection);
     engine.appliedIndex = checkpoint.index;
     engine.appliedTerm = checkpoint.term;
     restoreSessions(engine.sessions, checkpoint.metadata.sessions, checkpoint.path);
     snapshot = { index: checkpoint.index, term: checkpoint.term, confState: confStateOf(checkpoint.metadata, options.bootstrapConfState) };
+    const stored = checkpoint.metadata.members;
+    if (typeof stored === "object" && stored !== null) members = stored as Record<string, string>;
     options.log(`loaded checkpoint ${checkpoint.path} at index ${checkpoint.index} (${checkpoint.keys} keys)`);
   }
   const entries: Entry[] = [];
@@ -135,5 +140,5 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     vote: stored !== null && stored.term === term ? stored.vote : 0, // a vote belongs to its term
     commit: Math.min(Math.max(stored?.commit ?? 0, snapshot.index), snapshot.index + entries.length),
   };
-  return { engine, wal, control, walRecovery: recovery, snapshot, hardState, entries };
+  return { engine, wal, control, walRecovery: recovery, snapshot, hardState, entries, members };
 }

@@ -47,6 +47,8 @@ export interface ConfState {
 export interface ConfChange {
   type: "addVoter" | "addLearner" | "remove";
   node: NodeId;
+  /** Where the node listens for peers ("host:port"): opaque to the core, used by the driver. */
+  address?: string;
 }
 
 /** A snapshot as the core knows it: what it covers. The bytes travel outside the core. */

@@ -46,7 +46,7 @@ const CONNECTION_ONLY = new Set([
   "MULTI", "EXEC", "DISCARD", "UNWATCH", "TIME", "COMMAND",
 ]);
 /** Connection-level commands (resp/connection_commands.ts) that read the data or the server. */
-const CONNECTION_READS = new Set(["WATCH", "INFO", "LASTSAVE"]);
+const CONNECTION_READS = new Set(["WATCH", "INFO", "LASTSAVE", "RAFT"]);
 /** Connection-level commands for operators: they touch files, settings or other clients. */
 const CONNECTION_ADMIN = new Set(["CONFIG", "SAVE", "BGSAVE", "FLUSHALL"]);
 /** For commands with subcommands: the subcommands that are admin; the others keep the command's category. */
@@ -54,6 +54,7 @@ const ADMIN_SUBCOMMANDS: Readonly<Record<string, ReadonlySet<string>>> = {
   CLIENT: new Set(["KILL", "LIST"]),
   ACL: new Set(["LIST"]),
   COLLECTION: new Set(["EXPORT", "IMPORT"]),
+  RAFT: new Set(["ADD", "REMOVE", "TRANSFER"]),
 };
 
 function commandCategory(argv: ByteString[]): Category | null {
@@ -84,7 +85,7 @@ export function permits(user: AclUser, category: Category | null): boolean {
 }
 
 /** Commands named with their subcommand in NOPERM errors, as Redis does ('client|kill'). */
-const CONTAINER_COMMANDS = new Set(["CLIENT", "ACL", "COLLECTION", "CONFIG"]);
+const CONTAINER_COMMANDS = new Set(["CLIENT", "ACL", "COLLECTION", "CONFIG", "RAFT"]);
 
 /** The NOPERM text in Redis 7's words: "User alice has no permissions to run the 'set' command". */
 export function noPermissionText(user: AclUser, argv: readonly ByteString[]): string {

@@ -198,6 +198,11 @@ export async function route(context: ServerContext, request: IncomingMessage, re
     "/keys": () => listKeys(context, response, url),
     "/segments": () => segments(context, response),
     "/status": () => status(context, response),
+    "/cluster": () => {
+      const node = context.executor.node;
+      const s = node.status();
+      sendJson(response, 200, { clusterId: node.clusterId, leader: s.leader, term: s.term, voters: s.voters, learners: s.learners, members: node.memberAddresses(), peers: s.peers });
+    },
     "/metrics": () => {
       const text = metricsText(context);
       response.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": Buffer.byteLength(text) });

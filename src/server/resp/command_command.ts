@@ -14,7 +14,7 @@ const connectionCommands: Array<[string, number, string[]]> = [
   ["use", 2, ["fast"]], ["multi", 1, ["fast"]], ["exec", 1, ["noscript"]], ["discard", 1, ["fast"]],
   ["watch", -2, ["fast"]], ["unwatch", 1, ["fast"]], ["time", 1, ["fast"]], ["save", 1, ["admin"]],
   ["bgsave", -1, ["admin"]], ["lastsave", 1, ["fast"]], ["flushall", -1, ["write"]], ["info", -1, []],
-  ["client", -2, []], ["command", -1, []], ["config", -2, ["admin"]],
+  ["client", -2, []], ["command", -1, []], ["config", -2, ["admin"]], ["raft", -2, ["admin"]],
 ];
 
 function describe(spec: CommandSpec): Reply {

@@ -20,6 +20,7 @@ import { clientCommand } from "./client_command.js";
 import { commandCommand } from "./command_command.js";
 import { configCommand } from "./config_command.js";
 import { infoReply } from "./info.js";
+import { raftCommand } from "./raft_command.js";
 
 export interface ConnectionState {
   /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
@@ -310,6 +311,10 @@ function connectionCommand(context: ServerContext, state: ConnectionState, name:
       return now(configCommand(context, args));
     case "COLLECTION":
       return collectionFile(context, state, argv);
+    case "RAFT": {
+      const reply = raftCommand(context, args);
+      return reply instanceof Promise ? { kind: "write", pending: reply } : now(reply);
+    }
     default:
       return null;
   }

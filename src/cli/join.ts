@@ -1,0 +1,121 @@
+/**
+ * `walnut serve --join host:port --id N --peer-port P`: a new node joins a running cluster
+ * through any member's RESP port. It asks for the cluster's membership, adds itself as a
+ * learner (it receives the log but does not vote), starts with that membership, and once
+ * it has caught up with the commit index, promotes itself to voter. A node that is
+ * already a member (a restart with the same flags) just starts.
+ */
+import { RespClient } from "../client/resp_client.js";
+import type { Reply } from "../commands/reply.js";
+import { parsePeers, type PeerAddress } from "../config/peers.js";
+import { toText } from "../engine/bytes.js";
+import { WalnutError } from "../lib/errors.js";
+import type { ClusterOptions } from "../node/node.js";
+import type { Node } from "../node/node.js";
+
+const PROMOTE_POLL_MS = 200;
+const PROMOTE_GIVE_UP_MS = 10 * 60_000;
+
+interface ClusterView {
+  clusterId: string;
+  commitIndex: number;
+  voters: number[];
+  learners: number[];
+  members: Map<number, PeerAddress>;
+}
+
+function field(reply: Reply, name: string): Reply | undefined {
+  if (reply.type !== "map") return undefined;
+  return reply.entries.find(([key]) => key.type === "bulk" && key.value === name)?.[1];
+}
+
+function numbers(reply: Reply | undefined): number[] {
+  return reply?.type === "array" ? reply.items.map((item) => (item.type === "integer" ? Number(item.value) : 0)) : [];
+}
+
+async function clusterView(client: RespClient): Promise<ClusterView> {
+  const reply = await client.command(["RAFT", "STATUS"]);
+  if (reply.type === "error") throw new WalnutError("BAD_CONFIG", `Cannot join: RAFT STATUS answered ${reply.text}`);
+  const members = new Map<number, PeerAddress>();
+  const memberReply = field(reply, "members");
+  if (memberReply?.type === "map") {
+    for (const [id, address] of memberReply.entries) {
+      if (id.type !== "integer" || address.type !== "bulk") continue;
+      for (const [peerId, at] of parsePeers(`${id.value}=${toText(address.value)}`, "the cluster's member list")) members.set(peerId, at);
+    }
+  }
+  const idReply = field(reply, "cluster_id");
+  const commitReply = field(reply, "commit_index");
+  return {
+    clusterId: idReply?.type === "bulk" ? toText(idReply.value) : "",
+    commitIndex: commitReply?.type === "integer" ? Number(commitReply.value) : 0,
+    voters: numbers(field(reply, "voters")),
+    learners: numbers(field(reply, "learners")),
+    members,
+  };
+}
+
+async function connect(target: string): Promise<RespClient> {
+  const match = /^(.+):(\d+)$/.exec(target);
+  if (match === null) throw new WalnutError("BAD_CONFIG", `--join must be host:port of a member's RESP port (got "${target}")`);
+  const client = await RespClient.connect({ host: match[1] as string, port: Number(match[2]) });
+  const hello = await client.command(["HELLO", "3"]);
+  if (hello.type === "error") throw new WalnutError("BAD_CONFIG", `Cannot join through ${target}: ${hello.text}`);
+  return client;
+}
+
+/** Adds this node as a learner if needed; the cluster options it must start with. */
+export async function prepareJoin(options: {
+  target: string;
+  nodeId: number;
+  listen: PeerAddress;
+  secret: string | null;
+}): Promise<ClusterOptions> {
+  const client = await connect(options.target);
+  try {
+    let view = await clusterView(client);
+    const known = view.voters.includes(options.nodeId) || view.learners.includes(options.nodeId);
+    if (!known) {
+      const address = `${options.listen.host}:${options.listen.port}`;
+      const added = await client.command(["RAFT", "ADD", String(options.nodeId), address, "LEARNER"]);
+      if (added.type === "error") throw new WalnutError("BAD_CONFIG", `Cannot join: RAFT ADD answered ${added.text}`);
+      view = await clusterView(client);
+    }
+    view.members.set(options.nodeId, options.listen);
+    return {
+      listen: options.listen,
+      peers: view.members,
+      secret: options.secret,
+      clusterId: view.clusterId,
+      initialConfState: { voters: view.voters, learners: view.learners },
+    };
+  } finally {
+    client.close();
+  }
+}
+
+/** Once this learner has caught up, asks the cluster to make it a voter. */
+export async function promoteWhenCaughtUp(options: { target: string; node: Node; listen: PeerAddress; log: (m: string) => void }): Promise<void> {
+  const deadline = Date.now() + PROMOTE_GIVE_UP_MS;
+  const client = await connect(options.target);
+  try {
+    for (;;) {
+      const status = options.node.status();
+      if (status.voters.includes(options.node.id)) return;
+      const view = await clusterView(client);
+      if (status.appliedIndex >= view.commitIndex && status.leader !== 0) {
+        const address = `${options.listen.host}:${options.listen.port}`;
+        const promoted = await client.command(["RAFT", "ADD", String(options.node.id), address]);
+        if (promoted.type !== "error") {
+          options.log(`caught up at index ${status.appliedIndex}: now a voter`);
+          return;
+        }
+        options.log(`promotion to voter refused (${promoted.text}); retrying`);
+      }
+      if (Date.now() > deadline) throw new WalnutError("TIMEOUT", "Cannot promote this node to voter: it did not catch up in time");
+      await new Promise((resolve) => setTimeout(resolve, PROMOTE_POLL_MS));
+    }
+  } finally {
+    client.close();
+  }
+}
