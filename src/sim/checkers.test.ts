@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Entry } from "../raft/types.js";
 import { InvariantViolation, SafetyCheckers } from "./checkers.js";
-import { SimulatedDisk, blankState } from "./disk.js";
+import { SimulatedDisk, bootstrapState } from "./disk.js";
 
 function entry(index: number, term: number, text = `${index}/${term}`): Entry {
   return { index, term, type: "normal", data: new TextEncoder().encode(text) };
@@ -11,7 +11,7 @@ function entry(index: number, term: number, text = `${index}/${term}`): Entry {
 /** A checker over blank disks for nodes 1..count; `write` persists entries on one of them. */
 function setup(count: number): { checkers: SafetyCheckers; write: (node: number, entries: Entry[]) => void; disks: SimulatedDisk[] } {
   const checkers = new SafetyCheckers();
-  const disks = Array.from({ length: count }, () => new SimulatedDisk(blankState(new Uint8Array())));
+  const disks = Array.from({ length: count }, () => new SimulatedDisk(bootstrapState({ voters: [], learners: [] }, new Uint8Array())));
   disks.forEach((disk, index) => checkers.attach(index + 1, disk, 0));
   const write = (node: number, entries: Entry[]): void => {
     const disk = disks[node - 1] as SimulatedDisk;
@@ -49,7 +49,7 @@ test("the same index and term after different previous terms breaks log matching
 
 test("the full comparison finds logs that share an entry but differ below it", () => {
   const checkers = new SafetyCheckers();
-  const disks = [1, 2].map(() => new SimulatedDisk(blankState(new Uint8Array())));
+  const disks = [1, 2].map(() => new SimulatedDisk(bootstrapState({ voters: [], learners: [] }, new Uint8Array())));
   disks[0]?.writeEntries([entry(1, 1, "a"), entry(2, 2, "b")]);
   disks[1]?.writeEntries([entry(1, 1, "z"), entry(2, 2, "b")]);
   disks.forEach((disk, index) => {

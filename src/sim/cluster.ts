@@ -16,9 +16,9 @@ import { createMessage } from "../raft/message.js";
 import { RaftNode } from "../raft/raft.js";
 import type { ConfChange, ConfState, NodeId, ProposeResult, RaftConfig } from "../raft/types.js";
 import { SafetyCheckers } from "./checkers.js";
-import { copyConfState, copyEntry } from "./disk.js";
+import { bootstrapState, copyConfState, copyEntry, foundingSnapshotState, type InitialDisk } from "./disk.js";
 import { ClientHistory } from "./history.js";
-import { encodeRequest, type KvCommand, type KvRequest, type KvResult } from "./kv.js";
+import { encodeRequest, KvStore, type KvCommand, type KvRequest, type KvResult } from "./kv.js";
 import { Network, RELIABLE_NETWORK, type Envelope, type NetworkFaults } from "./network.js";
 import { Random } from "./random.js";
 import { SimNode, type CoreFactory, type CrashPoint, type Packet, type ReadRequest } from "./sim_node.js";
@@ -50,6 +50,8 @@ export interface ClusterOptions {
   tickUnits?: number;
   compactEvery?: number;
   clientTimeoutUnits?: number;
+  /** Found the cluster with its membership as a snapshot at index 1 (else at index 0, as src/node/ does). */
+  foundingSnapshot?: boolean;
   /** Each tick interval varies by a unit either way: the nodes' clocks drift apart. */
   tickJitter?: boolean;
   /** Receives one line per notable event (role changes, crashes, faults): a replay's trace. */
@@ -88,7 +90,11 @@ export class Cluster {
     this.traceSink = options.trace ?? null;
     this.tickJitter = options.tickJitter ?? false;
     const voters = Array.from({ length: options.nodes }, (_, index) => index + 1);
-    for (const id of voters) this.createSimNode(id, { voters, learners: [] });
+    const founders = { voters, learners: [] };
+    const image = new KvStore().snapshot();
+    for (const id of voters) {
+      this.createSimNode(id, options.foundingSnapshot === true ? foundingSnapshotState(founders, image) : bootstrapState(founders, image));
+    }
   }
 
   get now(): number {
@@ -182,10 +188,14 @@ export class Cluster {
     this.network.isolate(id);
   }
 
-  /** Adds a blank node (not yet in any configuration) and starts it; returns its id. */
-  addBlankNode(): NodeId {
+  /**
+   * Adds a new node with an empty log, knowing `membership` (the cluster's current one, as
+   * an operator would pass it; itself absent), and starts it; returns its id.
+   */
+  addNode(membership: ConfState): NodeId {
     const id = Math.max(...this.nodes.keys()) + 1;
-    this.createSimNode(id, null);
+    this.trace(`node ${id} joins, knowing voters ${membership.voters.join(",")} learners ${membership.learners.join(",")}`);
+    this.createSimNode(id, bootstrapState(membership, new KvStore().snapshot()));
     return id;
   }
 
@@ -247,13 +257,13 @@ export class Cluster {
     return true;
   }
 
-  private createSimNode(id: NodeId, founders: ConfState | null): SimNode {
+  private createSimNode(id: NodeId, initialDisk: InitialDisk): SimNode {
     const node = new SimNode({
       id,
       createNode: this.createNode,
       raftSettings: this.raftSettings,
       random: this.random.fork(),
-      founders,
+      initialDisk,
       checkers: this.checkers,
       compactEvery: this.compactEvery,
       hooks: {

@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Entry } from "../raft/types.js";
-import { blankState, foundingState, SimulatedDisk } from "./disk.js";
+import { bootstrapState, foundingSnapshotState, SimulatedDisk } from "./disk.js";
 
 function entry(index: number, term: number): Entry {
   return { index, term, type: "normal", data: new Uint8Array([index]) };
 }
 
 test("writes become durable only when synced", () => {
-  const disk = new SimulatedDisk(blankState(new Uint8Array()));
+  const disk = new SimulatedDisk(bootstrapState({ voters: [], learners: [] }, new Uint8Array()));
   disk.writeEntries([entry(1, 1), entry(2, 1)]);
   disk.writeHardState({ term: 1, vote: 2, commit: 0 });
   disk.crash(0);
@@ -20,7 +20,7 @@ test("writes become durable only when synced", () => {
 });
 
 test("a crash keeps a prefix of the unsynced writes, in the order they were made", () => {
-  const disk = new SimulatedDisk(blankState(new Uint8Array()));
+  const disk = new SimulatedDisk(bootstrapState({ voters: [], learners: [] }, new Uint8Array()));
   disk.writeEntries([entry(1, 1), entry(2, 1), entry(3, 1)]);
   disk.writeHardState({ term: 1, vote: 1, commit: 0 });
   disk.crash(2);
@@ -30,7 +30,7 @@ test("a crash keeps a prefix of the unsynced writes, in the order they were made
 });
 
 test("appending over a conflicting suffix truncates it", () => {
-  const disk = new SimulatedDisk(blankState(new Uint8Array()));
+  const disk = new SimulatedDisk(bootstrapState({ voters: [], learners: [] }, new Uint8Array()));
   disk.writeEntries([entry(1, 1), entry(2, 1), entry(3, 1)]);
   disk.writeEntries([entry(2, 2)]);
   disk.sync();
@@ -38,7 +38,7 @@ test("appending over a conflicting suffix truncates it", () => {
 });
 
 test("a received snapshot replaces the log; a compaction keeps what follows it", () => {
-  const disk = new SimulatedDisk(foundingState({ voters: [1, 2, 3], learners: [] }, new Uint8Array()));
+  const disk = new SimulatedDisk(foundingSnapshotState({ voters: [1, 2, 3], learners: [] }, new Uint8Array()));
   disk.writeEntries([entry(2, 1), entry(3, 1), entry(4, 2)]);
   disk.sync();
   disk.compact({ metadata: { index: 3, term: 1, confState: { voters: [1, 2, 3], learners: [] } }, data: new Uint8Array([9]) });
@@ -53,7 +53,7 @@ test("a received snapshot replaces the log; a compaction keeps what follows it",
 });
 
 test("a founding member starts from its membership as a committed snapshot at index 1", () => {
-  const disk = new SimulatedDisk(foundingState({ voters: [1, 2], learners: [] }, new Uint8Array()));
+  const disk = new SimulatedDisk(foundingSnapshotState({ voters: [1, 2], learners: [] }, new Uint8Array()));
   const recovered = disk.recover();
   assert.deepEqual(recovered.snapshot.metadata, { index: 1, term: 1, confState: { voters: [1, 2], learners: [] } });
   assert.equal(recovered.hardState.commit, 1);

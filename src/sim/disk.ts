@@ -41,8 +41,8 @@ export class SimulatedDisk {
   private buffered: Write[] = [];
   readonly stats: DiskStats = { syncs: 0, entriesWritten: 0, writesLost: 0 };
 
-  /** A disk holding `initial` durably (see foundingState and blankState). */
-  constructor(initial: { hardState: HardState; snapshot: StoredSnapshot }) {
+  /** A disk holding `initial` durably (see bootstrapState and foundingSnapshotState). */
+  constructor(initial: InitialDisk) {
     this.hardState = { ...initial.hardState };
     this.snapshot = copySnapshot(initial.snapshot);
   }
@@ -152,25 +152,35 @@ export class SimulatedDisk {
   }
 }
 
+/** Where a node's disk starts: hard state and snapshot (with no entries after it). */
+export interface InitialDisk {
+  hardState: HardState;
+  snapshot: StoredSnapshot;
+}
+
 /**
- * What a founding member starts with: the initial membership as a snapshot at index 1 of
- * term 1, committed. A node that joins later has an empty log and learns the membership
- * only from the leader; if the founders' membership were not in any snapshot or entry,
- * nothing could ever tell it (it would believe itself the only voter). etcd bootstraps
- * the same way, with the founding ConfChanges as the first committed entries.
+ * A node's first start, as src/node/ does it: an empty log and `confState` as the membership
+ * "as of snapshot 0". Founders get the founding membership; a node joining later gets the
+ * cluster's current membership (itself absent), as etcd's "existing" cluster state. A joiner
+ * given an empty membership instead would learn only the changes in the log it replicates —
+ * "addVoter <itself>" among them — and could believe itself the only voter, and elect itself.
  */
-export function foundingState(confState: ConfState, stateMachineImage: Uint8Array): { hardState: HardState; snapshot: StoredSnapshot } {
+export function bootstrapState(confState: ConfState, stateMachineImage: Uint8Array): InitialDisk {
   return {
-    hardState: { term: 1, vote: 0, commit: 1 },
-    snapshot: { metadata: { index: 1, term: 1, confState: copyConfState(confState) }, data: stateMachineImage },
+    hardState: { term: 0, vote: 0, commit: 0 },
+    snapshot: { metadata: { index: 0, term: 0, confState: copyConfState(confState) }, data: stateMachineImage },
   };
 }
 
-/** What a node added by a membership change starts with: nothing. */
-export function blankState(stateMachineImage: Uint8Array): { hardState: HardState; snapshot: StoredSnapshot } {
+/**
+ * The other way to found a cluster: the founding membership as a committed snapshot at
+ * index 1 of term 1 (etcd commits the founding ConfChanges as the first entries). A joiner
+ * then learns the founders from the leader's snapshot even when it starts knowing nobody.
+ */
+export function foundingSnapshotState(confState: ConfState, stateMachineImage: Uint8Array): InitialDisk {
   return {
-    hardState: { term: 0, vote: 0, commit: 0 },
-    snapshot: { metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } }, data: stateMachineImage },
+    hardState: { term: 1, vote: 0, commit: 1 },
+    snapshot: { metadata: { index: 1, term: 1, confState: copyConfState(confState) }, data: stateMachineImage },
   };
 }
 

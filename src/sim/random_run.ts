@@ -83,6 +83,7 @@ export function runRandomSimulation(options: RunOptions): RunReport {
     compactEvery: setup.pick([0, 5, 20, 50]),
     tickUnits: 4,
     tickJitter: setup.chance(0.5),
+    foundingSnapshot: setup.chance(0.3),
     ...(options.trace === undefined ? {} : { trace: options.trace }),
   });
   const run = new RandomRun(cluster, setup);
@@ -313,7 +314,7 @@ class RandomRun {
     for (const id of this.removed) if (!members.has(id) && !cluster.retired.has(id)) cluster.retire(id);
     const choice = this.random.int(3);
     if (choice === 0 && cluster.ids.length < MAX_NODES) {
-      const id = cluster.addBlankNode();
+      const id = cluster.addNode(confState);
       cluster.changeMembership({ type: "addLearner", node: id });
     } else if (choice === 1 && confState.learners.length > 0) {
       cluster.changeMembership({ type: "addVoter", node: this.random.pick(confState.learners) });

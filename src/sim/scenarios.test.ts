@@ -379,7 +379,8 @@ test("membership: a learner joins from a snapshot, is promoted, and a voter is r
   const harness = lab(3, 19, { compactEvery: 5 });
   for (let i = 0; i < 12; i++) harness.one(`before-${i}`, 3);
   const cluster = harness.cluster;
-  const learner = cluster.addBlankNode();
+  const leaderBefore = harness.checkOneLeader();
+  const learner = cluster.addNode(cluster.node(leaderBefore).raft.status().confState);
   assert.ok(cluster.changeMembership({ type: "addLearner", node: learner })?.ok);
   harness.one("learner-added", 3);
   cluster.runUntil(() => cluster.node(learner).store.read("x") === "learner-added", 10 * harness.electionTimeout);

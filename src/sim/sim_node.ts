@@ -16,7 +16,7 @@ import { assert } from "../lib/assert.js";
 import { applyConfChange, decodeConfChange, foldConfChanges } from "../raft/conf_change.js";
 import type { ConfState, Entry, Message, NodeId, ProposeResult, RaftConfig, RaftCore, RaftInitialState, Ready, ReadState, Role } from "../raft/types.js";
 import { InvariantViolation, type SafetyCheckers } from "./checkers.js";
-import { blankState, foundingState, SimulatedDisk } from "./disk.js";
+import { SimulatedDisk, type InitialDisk } from "./disk.js";
 import { decodeRequest, KvStore, type KvRequest, type KvResult } from "./kv.js";
 import type { Random } from "./random.js";
 
@@ -57,8 +57,8 @@ export interface SimNodeOptions {
   createNode: CoreFactory;
   raftSettings: Omit<RaftConfig, "id" | "random">;
   random: Random;
-  /** The founding membership, or null for a node that joins later with an empty disk. */
-  founders: ConfState | null;
+  /** What the disk holds at the first start (see bootstrapState). */
+  initialDisk: InitialDisk;
   checkers: SafetyCheckers;
   hooks: SimNodeHooks;
   /** Take a state machine snapshot once this many entries were applied since the last (0: never). */
@@ -87,8 +87,7 @@ export class SimNode {
 
   constructor(private readonly options: SimNodeOptions) {
     this.id = options.id;
-    const image = new KvStore().snapshot();
-    this.disk = new SimulatedDisk(options.founders === null ? blankState(image) : foundingState(options.founders, image));
+    this.disk = new SimulatedDisk(options.initialDisk);
     this.appliedConfState = this.disk.snapshotMetadata.confState;
   }
 
