@@ -1,0 +1,159 @@
+/**
+ * A test-controlled network between walnut peers: one TCP proxy in front of each node's
+ * peer port, and a partition map saying which nodes can reach which.
+ *
+ * Every member's --peers entry names its proxy, and the node itself listens on its real
+ * port (--peer-port), so all members share one --peers string (the cluster id is derived
+ * from it). A proxy knows which node it fronts; it learns which node is dialing from
+ * the first frame of the peer handshake (hello: u8 version, bytes clusterId, varint
+ * dialer id; see src/transport/handshake.ts).
+ *
+ * A link between two nodes on different sides of the partition is cut both ways:
+ * connections already open across it are destroyed, and new ones are accepted and then
+ * black-holed (bytes read and dropped, nothing answered), so the dialer sees what a real
+ * partition looks like: a handshake that never completes. Healing destroys the
+ * black-holed connections, so the dialers reconnect.
+ */
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { FRAME_HEADER_BYTES, FRAME_KIND } from "../transport/frames.js";
+import { HANDSHAKE_FRAME_BYTES_MAX } from "../transport/handshake.js";
+import { ByteReader } from "../transport/wire_bytes.js";
+
+interface ProxiedConnection {
+  dialer: number;
+  client: Socket;
+  /** Null while black-holed. */
+  upstream: Socket | null;
+}
+
+/** The dialer's node id from a complete hello frame at the start of `bytes`; null if not there yet. */
+export function helloDialer(bytes: Buffer): number | null {
+  if (bytes.length < FRAME_HEADER_BYTES) return null;
+  const length = bytes.readUInt32LE(0);
+  if (bytes[4] !== FRAME_KIND.hello || length > HANDSHAKE_FRAME_BYTES_MAX) throw new Error(`Not a peer hello: kind ${bytes[4]}, length ${length}`);
+  if (bytes.length < FRAME_HEADER_BYTES + length) return null;
+  const reader = new ByteReader(bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length), "hello");
+  reader.u8("version");
+  reader.bytes("clusterId", HANDSHAKE_FRAME_BYTES_MAX);
+  return reader.varint("dialer id");
+}
+
+/** The proxy in front of one node's peer port. */
+class PeerProxy {
+  private readonly server: Server;
+  private readonly connections = new Set<ProxiedConnection>();
+
+  constructor(
+    readonly nodeId: number,
+    private readonly targetPort: number,
+    private readonly linkIsCut: (from: number, to: number) => boolean,
+  ) {
+    this.server = createServer((client) => this.accept(client));
+  }
+
+  listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => resolve());
+    });
+  }
+
+  /** Destroys connections across cut links, and black-holed ones whose link is whole again. */
+  enforce(): void {
+    for (const connection of this.connections) {
+      const cut = this.linkIsCut(connection.dialer, this.nodeId);
+      if (cut === (connection.upstream === null)) continue;
+      this.drop(connection);
+    }
+  }
+
+  close(): Promise<void> {
+    for (const connection of this.connections) this.drop(connection);
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: Socket): void {
+    client.on("error", () => undefined);
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      buffered = Buffer.concat([buffered, chunk]);
+      let dialer: number | null;
+      try {
+        dialer = helloDialer(buffered);
+      } catch {
+        client.destroy();
+        return;
+      }
+      if (dialer === null) return;
+      client.off("data", onData);
+      this.route(client, dialer, buffered);
+    };
+    client.on("data", onData);
+  }
+
+  private route(client: Socket, dialer: number, firstBytes: Buffer): void {
+    const connection: ProxiedConnection = { dialer, client, upstream: null };
+    this.connections.add(connection);
+    client.once("close", () => this.drop(connection));
+    if (this.linkIsCut(dialer, this.nodeId)) {
+      client.on("data", () => undefined); // black hole: read and drop
+      return;
+    }
+    const upstream = connect(this.targetPort, "127.0.0.1");
+    connection.upstream = upstream;
+    upstream.on("error", () => undefined);
+    upstream.once("close", () => this.drop(connection));
+    upstream.write(firstBytes);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  private drop(connection: ProxiedConnection): void {
+    if (!this.connections.delete(connection)) return;
+    connection.client.destroy();
+    connection.upstream?.destroy();
+  }
+}
+
+/** Proxies for every member and the partition between them. */
+export class PeerNetwork {
+  private readonly proxies = new Map<number, PeerProxy>();
+  /** Which side of the partition each node is on; nodes absent are on side 0. */
+  private readonly sides = new Map<number, number>();
+
+  /** Starts a proxy on `proxyPort` for each node, forwarding to its `realPort`. */
+  static async start(members: Array<{ id: number; proxyPort: number; realPort: number }>): Promise<PeerNetwork> {
+    const network = new PeerNetwork();
+    for (const member of members) {
+      const proxy = new PeerProxy(member.id, member.realPort, (from, to) => network.isCut(from, to));
+      await proxy.listen(member.proxyPort);
+      network.proxies.set(member.id, proxy);
+    }
+    return network;
+  }
+
+  isCut(from: number, to: number): boolean {
+    return (this.sides.get(from) ?? 0) !== (this.sides.get(to) ?? 0);
+  }
+
+  /** Cuts every link of `nodeId`, both ways. */
+  isolate(nodeId: number): void {
+    this.sides.clear();
+    this.sides.set(nodeId, 1);
+    this.enforce();
+  }
+
+  /** Every link whole again. */
+  heal(): void {
+    this.sides.clear();
+    this.enforce();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
+  }
+
+  private enforce(): void {
+    for (const proxy of this.proxies.values()) proxy.enforce();
+  }
+}
