@@ -17,7 +17,7 @@ const HOST = "127.0.0.1";
 export const VALUE_BYTES = 100;
 /** Distinct keys per worker; keys are reused so that walnut's keyspace stays small. */
 const KEYS_PER_WORKER = 1000;
-/** A write not answered in this time counts as failed; its connection is dropped. */
+/** Under steady load, a write not answered in this time counts as failed. */
 const WRITE_TIMEOUT_MS = 5000;
 const CONNECT_TIMEOUT_MS = 1000;
 /** Pause after a failed write or connection, so that a dead target is not hammered. */
@@ -135,6 +135,8 @@ export interface FailoverLoadOptions {
   inFlight: number;
   /** Where a worker (re)connects: asked again after every failure. */
   nextClientPort: () => number;
+  /** A write not answered in this time counts as failed; the worker reconnects and retries. */
+  writeTimeoutMs: number;
 }
 
 /** An acknowledged write: when it was sent and when its answer came, performance.now() ms. */
@@ -161,7 +163,7 @@ export function runFailoverLoad(options: FailoverLoadOptions): FailoverLoad {
       const sentMs = performance.now();
       try {
         writer ??= await withTimeout(options.openWriter(options.nextClientPort()), CONNECT_TIMEOUT_MS);
-        await withTimeout(writer.put(keyOf(worker, sequence), VALUE), WRITE_TIMEOUT_MS);
+        await withTimeout(writer.put(keyOf(worker, sequence), VALUE), options.writeTimeoutMs);
         acknowledgements.push({ sentMs, answeredMs: performance.now() });
       } catch {
         failedWrites++;
