@@ -288,6 +288,7 @@ async function memoryPerKey(options: RespBenchOptions): Promise<void> {
       const ratio = walnut.rssBytesPerKey / redis.rssBytesPerKey;
       line(`  walnut/redis RSS bytes per key: ${ratio.toFixed(2)} (goal <= 1.5: ${ratio <= 1.5 ? "met" : "MISSED"})`);
     }
+    line("  walnut runs without checkpoints here, so its figures include the log entries it keeps in memory until one.");
     line("  WAL backlog: entries walnut had acknowledged but not yet written when the load ended;");
     line("  every figure after it is read once walnut's WAL has caught up.");
     line("  RSS: VmRSS growth over the load, read 2 s after it; live: redis used_memory growth,");
