@@ -38,8 +38,8 @@ export const DEFAULT_RAFT_SETTINGS: RaftSettings = {
 export const DEFAULT_TICK_UNITS = 4;
 /** How long a client waits for an answer before its operation's outcome is unknown. */
 export const DEFAULT_CLIENT_TIMEOUT_UNITS = 400;
-/** Delay of the local report that a snapshot send finished. */
-const SNAPSHOT_STATUS_DELAY_UNITS = 1;
+/** Delay of the local reports a transport makes (a snapshot send finished, a peer is unreachable). */
+const LOCAL_REPORT_DELAY_UNITS = 1;
 
 export interface ClusterOptions {
   seed: number;
@@ -123,7 +123,7 @@ export class Cluster {
     }
     const { delivered, lost } = this.network.takeDueAndLost();
     for (const envelope of delivered) this.deliver(envelope);
-    for (const envelope of lost) this.reportSnapshotLost(envelope);
+    for (const envelope of lost) this.reportLost(envelope);
     this.history.expire(now);
   }
 
@@ -315,15 +315,24 @@ export class Cluster {
     if (isSnapshot) this.reportSnapshotStatus(packet, { failed: false });
   }
 
-  private reportSnapshotLost(envelope: Envelope<Packet>): void {
-    if (envelope.payload.message.type === "snapshot") this.reportSnapshotStatus(envelope.payload, { failed: true });
+  /**
+   * A partition swallowed `envelope`: its sender's transport notices (a broken connection),
+   * so the leader hears "unreachable" for an append, and a failed snapshotStatus for a snapshot.
+   * Plain losses (the network's drop probability) go unnoticed, like lost datagrams.
+   */
+  private reportLost(envelope: Envelope<Packet>): void {
+    const { type, from, to } = envelope.payload.message;
+    if (type === "snapshot") this.reportSnapshotStatus(envelope.payload, { failed: true });
+    if (type !== "append") return;
+    const report = createMessage({ type: "unreachable", from: to, to: from });
+    this.network.sendLocal(to, from, { message: report, snapshotData: null }, LOCAL_REPORT_DELAY_UNITS);
   }
 
   /** Tells the snapshot's sender how its send ended, as a local report. */
   private reportSnapshotStatus(packet: Packet, options: { failed: boolean }): void {
     const { from, to } = packet.message;
     const report = createMessage({ type: "snapshotStatus", from: to, to: from, reject: options.failed });
-    this.network.sendLocal(to, from, { message: report, snapshotData: null }, SNAPSHOT_STATUS_DELAY_UNITS);
+    this.network.sendLocal(to, from, { message: report, snapshotData: null }, LOCAL_REPORT_DELAY_UNITS);
   }
 }
 
