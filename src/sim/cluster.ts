@@ -6,10 +6,12 @@
  * step() advances the clock one unit: nodes whose tick is due tick (each node ticks every
  * `tickUnits`, from a random phase, so they are not in lockstep), then every envelope due
  * is delivered. A snapshot message carries the leader's snapshot bytes through the network;
- * when it arrives (or is lost) the leader hears so as a local "snapshotStatus" report.
+ * when it arrives (or is lost) the leader hears so as a local "snapshotStatus" report; an
+ * append swallowed by a partition comes back as a local "unreachable" report.
  *
- * Faults are methods: crash, restart, partitions (through `network`), membership changes.
- * Everything random comes from the seed, so a run replays exactly.
+ * Faults are methods: crash (now, or at a point of a later Ready), restart, pause,
+ * partitions (through `network`), membership changes. Everything random comes from the
+ * seed, so a run replays exactly.
  */
 import { assert } from "../lib/assert.js";
 import { createMessage } from "../raft/message.js";
@@ -47,8 +49,11 @@ export interface ClusterOptions {
   createNode?: CoreFactory;
   raft?: Partial<RaftSettings>;
   network?: NetworkFaults;
+  /** Time units per tick (DEFAULT_TICK_UNITS). */
   tickUnits?: number;
+  /** Snapshot a node's state machine every this many applied entries; 0 (default) never. */
   compactEvery?: number;
+  /** DEFAULT_CLIENT_TIMEOUT_UNITS unless given. */
   clientTimeoutUnits?: number;
   /** Found the cluster with its membership as a snapshot at index 1 (else at index 0, as src/node/ does). */
   foundingSnapshot?: boolean;
