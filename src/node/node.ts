@@ -63,6 +63,8 @@ const EXPIRY_SWEEP_INTERVAL_MS = 100;
 const FAILED_WRITE_RETRY_MS = 1000;
 const PROPOSAL_TIMEOUT_MS = 10_000;
 const READ_TIMEOUT_MS = 5_000;
+/** Under fsync "no": WAL appends queued but not yet written before the Ready loop waits for one. */
+const UNWRITTEN_APPENDS_MAX = 2;
 const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
 
 export interface NodeOptions {
@@ -138,6 +140,7 @@ export class Node {
   private checkpointInProgress: Promise<CheckpointInfo> | null = null;
   private sweepInProgress = false;
   private writeError: WalnutError | null = null;
+  private unwrittenAppends = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -509,9 +512,18 @@ export class Node {
     for (const entry of entries) this.walBytesSinceCheckpoint += entry.data.length;
     const append = this.wal.append(entries, ready.hardState ?? undefined);
     if (this.options.fsync === "no") {
-      // Counted as persisted now; a failure is repaired by writing them again.
+      // Counted as persisted now; a failure is repaired by writing them again. Keep at most
+      // a few batches in the WAL's queue, so the OS is never far behind what was acknowledged.
       this.durable.append(ready.entries, ready.hardState);
-      append.catch((error: unknown) => this.onUnwrittenEntries(error));
+      this.unwrittenAppends += 1;
+      const settled = append.then(
+        () => void (this.unwrittenAppends -= 1),
+        (error: unknown) => {
+          this.unwrittenAppends -= 1;
+          this.onUnwrittenEntries(error);
+        },
+      );
+      if (this.unwrittenAppends > UNWRITTEN_APPENDS_MAX) await settled;
       return true;
     }
     try {

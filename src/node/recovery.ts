@@ -125,12 +125,12 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     const tail = recovery.truncatedTail;
     options.log(`WAL: truncated a torn tail of ${tail.droppedBytes} bytes at ${tail.path} offset ${tail.offset}`);
   }
-  if (recovery.lastIndex < snapshot.index && recovery.lastIndex > 0) {
-    await wal.close();
-    throw new WalnutError(
-      "WAL_CORRUPT",
-      `Cannot recover: the WAL ends at index ${recovery.lastIndex}, before the checkpoint at index ${snapshot.index}`,
-    );
+  if (recovery.lastIndex < snapshot.index) {
+    // A checkpoint newer than the log's end: one received from the leader (the process
+    // stopped before recording it in the WAL), or a log lost after its checkpoint. A
+    // checkpoint only ever covers committed entries, so the log simply continues after it.
+    await wal.markCheckpoint(snapshot.index, snapshot.term);
+    if (recovery.lastIndex > 0) options.log(`WAL ends at index ${recovery.lastIndex}; continuing after the checkpoint at ${snapshot.index}`);
   }
   const lastTerm = entries.length > 0 ? (entries[entries.length - 1] as Entry).term : snapshot.term;
   const stored = recovery.hardState;
@@ -140,5 +140,8 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     vote: stored !== null && stored.term === term ? stored.vote : 0, // a vote belongs to its term
     commit: Math.min(Math.max(stored?.commit ?? 0, snapshot.index), snapshot.index + entries.length),
   };
-  return { engine, wal, control, walRecovery: recovery, snapshot, hardState, entries, members };
+  // The WAL keeps its options (and so the onEntry closure) for its lifetime: hand the
+  // entries over in a new array and leave the closure's one empty, or they would stay in
+  // memory long after a checkpoint has made them redundant.
+  return { engine, wal, control, walRecovery: recovery, snapshot, hardState, entries: entries.splice(0), members };
 }

@@ -134,12 +134,47 @@ test("a follower behind the compacted log catches up from the leader's checkpoin
     const follower = await cluster.start(followerId);
     await waitUntil(
       "the follower to install the snapshot",
-      () => follower.node.status().appliedIndex >= leader.node.status().commitIndex,
+      () =>
+        follower.node.status().appliedIndex >= leader.node.status().commitIndex &&
+        (cluster.logs.get(followerId)?.some((line) => /installed checkpoint/.test(line)) ?? false),
     );
-    assert.ok(cluster.logs.get(followerId)?.some((line) => /installed checkpoint/.test(line)), cluster.logs.get(followerId)?.join("\n"));
     assert.deepEqual(await follower.command("GET", "key-299"), { type: "bulk", value: "value-299" });
     await setEventually(follower, "after-snapshot", "yes");
     assert.deepEqual(await leader.command("GET", "after-snapshot"), { type: "bulk", value: "yes" });
+  } finally {
+    await cluster.close();
+  }
+});
+
+test("membership changes one server at a time: a learner joins, catches up, is promoted; a voter leaves; leadership moves", async () => {
+  const cluster = await startCluster(3);
+  try {
+    const leaderId = await cluster.leader();
+    const leader = cluster.dbs.get(leaderId) as Db;
+    for (let i = 0; i < 20; i++) await setEventually(leader, `k${i}`, String(i));
+    const address = { host: "127.0.0.1", port: await freePort() };
+    const dir = await mkdtemp(join(tmpdir(), "walnut-cluster-4-"));
+    cluster.dirs.set(4, dir);
+    await leader.node.changeMembership({ type: "addLearner", node: 4, address: `${address.host}:${address.port}` });
+    assert.deepEqual(leader.node.status().learners, [4]);
+    const peers = new Map(cluster.peers).set(4, address);
+    const newcomer = await open({
+      dir,
+      nodeId: 4,
+      cluster: { listen: address, peers, secret: "test-secret", clusterId: leader.node.clusterId, initialConfState: { voters: [1, 2, 3], learners: [4] } },
+      checkpointInterval: 0,
+    });
+    cluster.dbs.set(4, newcomer);
+    await waitUntil("the learner to catch up", () => newcomer.node.status().appliedIndex >= leader.node.status().commitIndex);
+    assert.deepEqual(await newcomer.command("GET", "k19"), { type: "bulk", value: "19" });
+    await leader.node.changeMembership({ type: "addVoter", node: 4, address: `${address.host}:${address.port}` });
+    const removed = [1, 2, 3].find((id) => id !== leaderId) as number;
+    await leader.node.changeMembership({ type: "remove", node: removed });
+    assert.deepEqual(leader.node.status().voters, [1, 2, 3, 4].filter((id) => id !== removed));
+    leader.node.transferLeadership(4);
+    await waitUntil("node 4 to lead", () => newcomer.node.status().role === "leader");
+    await setEventually(newcomer, "after", "changes");
+    assert.deepEqual(await leader.command("GET", "after"), { type: "bulk", value: "changes" });
   } finally {
     await cluster.close();
   }

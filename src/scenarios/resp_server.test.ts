@@ -180,3 +180,15 @@ test("INFO, COMMAND COUNT, CONFIG GET, CLIENT and SAVE answer", () =>
     assert.equal(await redis.call("SAVE"), "OK");
     assert.ok(Number(await redis.call("LASTSAVE")) > 0);
   }));
+
+test("a read in a pipeline sees the writes before it and none after it", async () => {
+  const node = await startTestNode();
+  try {
+    const overwrite = await rawExchange(node.respPort, "SET k v1\r\nGET k\r\nSET k v2\r\nGET k\r\n");
+    assert.equal(overwrite.text, "+OK\r\n$2\r\nv1\r\n+OK\r\n$2\r\nv2\r\n");
+    const deleted = await rawExchange(node.respPort, "SET d v1\r\nGET d\r\nDEL d\r\nGET d\r\n");
+    assert.equal(deleted.text, "+OK\r\n$2\r\nv1\r\n:1\r\n$-1\r\n");
+  } finally {
+    await node.stop();
+  }
+});

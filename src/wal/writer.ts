@@ -153,7 +153,7 @@ export interface WriterStats {
   /** fdatasyncs of the active segment. */
   fsyncs: number;
   fsyncMsTotal: number;
-  /** Appends per batch written: how well group commit is batching. */
+  /** Entries per batch written: how well group commit is batching. */
   batchesMeanSize: number;
   lastFsyncMs: number;
 }
@@ -239,7 +239,7 @@ export class GroupCommitWriter {
 
   stats(): WriterStats {
     const { batches, ...counters } = this.counters;
-    return { ...counters, batchesMeanSize: batches === 0 ? 0 : counters.appends / batches };
+    return { ...counters, batchesMeanSize: batches === 0 ? 0 : counters.entries / batches };
   }
 
   /** Set once the writer is in the failed state (after a failed fsync or truncation): final. */

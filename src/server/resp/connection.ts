@@ -62,6 +62,9 @@ export class Connection implements ClientHandle {
   private lastWrite: Promise<unknown> | null = null;
   private unfinishedWrites = 0;
   private closing = false;
+  /** A read is waiting to run: later commands wait in the parser (see enqueueWaitingRead). */
+  private waitingRead = false;
+  private flushScheduled = false;
   /** True while the socket holds more unsent replies than OUTPUT_HIGH_WATER_BYTES. */
   private outputBlocked = false;
   /** Set by closeAfterReplies: end the socket once every owed reply is written. */
@@ -165,7 +168,7 @@ export class Connection implements ClientHandle {
   /** Runs the commands received so far, until the bytes run out or the output blocks. */
   private runParsedCommands(): void {
     try {
-      while (!this.closing && !this.outputBlocked) {
+      while (!this.closing && !this.outputBlocked && !this.waitingRead) {
         const argv = this.parser.next();
         if (argv === null) {
           if (this.requestBytes > this.requestBytesMax) {
@@ -206,12 +209,38 @@ export class Connection implements ClientHandle {
 
   private enqueueRead(read: () => Reply | Promise<Reply>): void {
     if (this.unfinishedWrites > 0) {
-      this.enqueueWrite(this.afterOwnWrites(read) as Promise<Reply>, false);
+      this.enqueueWaitingRead(this.afterOwnWrites(read) as Promise<Reply>);
       return;
     }
     const reply = read();
-    if (reply instanceof Promise) this.enqueueWrite(reply, false); // a cluster read waits for its read barrier
+    if (reply instanceof Promise) this.enqueueWaitingRead(reply); // a cluster read waits for its read barrier
     else this.enqueue(reply);
+  }
+
+  /**
+   * A read that cannot run yet (it waits for our own writes, or for a read barrier). The
+   * commands after it stay unparsed until it has run: otherwise a later write of the same
+   * pipeline could be applied first and the read would see it.
+   */
+  private enqueueWaitingRead(pending: Promise<Reply>): void {
+    this.waitingRead = true;
+    const resume = (): void => {
+      this.waitingRead = false;
+      queueMicrotask(() => this.runParsedCommands());
+    };
+    this.enqueueWrite(
+      pending.then(
+        (reply) => {
+          resume();
+          return reply;
+        },
+        (error: unknown) => {
+          resume();
+          throw error;
+        },
+      ),
+      false,
+    );
   }
 
   private enqueueWrite(pending: Promise<Reply>, nilArray: boolean): void {
@@ -222,7 +251,7 @@ export class Connection implements ClientHandle {
       slot.reply = reply;
       this.unfinishedWrites -= 1;
       this.drainSlots();
-      this.flush();
+      this.scheduleFlush();
       this.endIfAnswered();
     };
     this.lastWrite = pending.then(fill, (error: unknown) =>
@@ -265,6 +294,20 @@ export class Connection implements ClientHandle {
     if (reply.type !== "bulk" && reply.type !== "array" && reply.type !== "map") return false;
     const unsentBytes = this.socket.writableLength + this.writer.pendingBytes;
     return unsentBytes + encodedSizeBound(reply) > this.context.settings.outputBufferLimitBytes;
+  }
+
+  /**
+   * Writes that commit together answer together: one socket write for all the replies
+   * filled in this turn of the microtask queue, not one per reply.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+      this.endIfAnswered();
+    });
   }
 
   private flush(): void {
