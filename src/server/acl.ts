@@ -84,6 +84,11 @@ export function permits(user: AclUser, category: Category | null): boolean {
   return category === null || user.categories.has(category);
 }
 
+/** Whether `user` may run every command: then no command needs its category worked out. */
+export function permitsEverything(user: AclUser): boolean {
+  return user.categories.size === CATEGORIES.length;
+}
+
 /** Commands named with their subcommand in NOPERM errors, as Redis does ('client|kill'). */
 const CONTAINER_COMMANDS = new Set(["CLIENT", "ACL", "COLLECTION", "CONFIG", "RAFT"]);
 

@@ -14,7 +14,7 @@ import type { CommandCall, VersionCondition } from "../../commands/entry.js";
 import { isWriteCall, resolveCommand } from "../../commands/executor.js";
 import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../commands/reply.js";
 import { describeError } from "../../lib/errors.js";
-import { noPermissionText, permits, requiredCategory, type AclUser } from "../acl.js";
+import { noPermissionText, permits, permitsEverything, requiredCategory, type AclUser } from "../acl.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
 import { clientCommand } from "./client_command.js";
 import { commandCommand } from "./command_command.js";
@@ -325,7 +325,7 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   const name = (argv[0] ?? "").toUpperCase();
   const user = currentUser(context, state);
   if (user === null && !BEFORE_AUTH.has(name)) return now(error("NOAUTH", "Authentication required."));
-  if (user !== null && !permits(user, requiredCategory({ protocol: "resp", argv }))) {
+  if (user !== null && !permitsEverything(user) && !permits(user, requiredCategory({ protocol: "resp", argv }))) {
     if (state.multi !== null) state.multi.failed = true;
     return now(error("NOPERM", noPermissionText(user, argv)));
   }
