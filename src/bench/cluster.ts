@@ -4,7 +4,8 @@
  *
  * (a) Writes: 1, 16, 64 and 256 writes in flight (one per connection), 100-byte values,
  *     WALNUT_BENCH_SECONDS (5) each, against each cluster's leader; throughput, p50 and p99
- *     side by side. Goal at 64 in flight: walnut >= 1.5x etcd's throughput, p99 no worse.
+ *     side by side, and the fsyncs walnut's leader made per write (INFO wal_fsyncs).
+ *     Goal at 64 in flight: walnut >= 1.5x etcd's throughput, p99 no worse.
  * (b) Failover: under a steady load of FAILOVER_IN_FLIGHT writes, kill -9 the leader and
  *     time from the kill to the first acknowledged write sent after it (to a surviving
  *     member: walnut's followers forward writes, etcd's members forward proposals), and to
@@ -22,6 +23,7 @@ import {
   etcdWriterFactory, openWalnutWriter, percentile, runFailoverLoad, runLoad, VALUE_BYTES,
   type FailoverLoad, type LoadResult, type WriterFactory,
 } from "./cluster_load.js";
+import { RespClient } from "../client/resp_client.js";
 import { isEtcdInstalled, startEtcdCluster, startWalnutCluster, type BenchCluster } from "./cluster_processes.js";
 
 const IN_FLIGHT_LEVELS = [1, 16, 64, 256];
@@ -101,10 +103,12 @@ async function writeRows(options: Comparison & { durationMs: number }): Promise<
     if (options.etcd !== null && etcdPort !== null) await runLoad({ openWriter: options.etcd.openWriter, clientPort: etcdPort, inFlight: WARM_UP_IN_FLIGHT, durationMs: WARM_UP_MS });
     printWriteHeader();
     for (const inFlight of IN_FLIGHT_LEVELS) {
+      const fsyncsBefore = await walnutFsyncs(walnutPort);
       const walnutResult = await runLoad({ openWriter: options.walnut.openWriter, clientPort: walnutPort, inFlight, durationMs: options.durationMs });
+      const fsyncsPerWrite = ((await walnutFsyncs(walnutPort)) - fsyncsBefore) / walnutResult.writes;
       const etcdResult = options.etcd === null || etcdPort === null ? null
         : await runLoad({ openWriter: options.etcd.openWriter, clientPort: etcdPort, inFlight, durationMs: options.durationMs });
-      printWriteRow(inFlight, walnutResult, etcdResult);
+      printWriteRow({ inFlight, walnut: walnutResult, etcd: etcdResult, fsyncsPerWrite });
     }
   } finally {
     await walnutCluster.stop();
@@ -112,12 +116,32 @@ async function writeRows(options: Comparison & { durationMs: number }): Promise<
   }
 }
 
-function printWriteHeader(): void {
-  line("| in flight | walnut writes/s | etcd writes/s | walnut/etcd | walnut p50 ms | etcd p50 ms | walnut p99 ms | etcd p99 ms | p99 walnut/etcd | failed writes (walnut/etcd) |");
-  line("|---|---|---|---|---|---|---|---|---|---|");
+/** The WAL fsyncs a walnut node has made since it started (INFO wal_fsyncs). */
+async function walnutFsyncs(clientPort: number): Promise<number> {
+  const client = await RespClient.connect({ host: "127.0.0.1", port: clientPort });
+  try {
+    const reply = await client.command(["INFO"]);
+    const match = reply.type === "bulk" ? /^wal_fsyncs:(\d+)/m.exec(reply.value) : null;
+    if (match === null) throw new Error(`Cannot read wal_fsyncs from walnut on port ${clientPort}: no such line in INFO`);
+    return Number(match[1]);
+  } finally {
+    client.close();
+  }
 }
 
-function printWriteRow(inFlight: number, walnut: LoadResult, etcd: LoadResult | null): void {
+function printWriteHeader(): void {
+  line("| in flight | walnut writes/s | etcd writes/s | walnut/etcd | walnut p50 ms | etcd p50 ms | walnut p99 ms | etcd p99 ms | p99 walnut/etcd | walnut leader fsyncs/write | failed writes (walnut/etcd) |");
+  line("|---|---|---|---|---|---|---|---|---|---|---|");
+}
+
+interface WriteRow {
+  inFlight: number;
+  walnut: LoadResult;
+  etcd: LoadResult | null;
+  fsyncsPerWrite: number;
+}
+
+function printWriteRow({ inFlight, walnut, etcd, fsyncsPerWrite }: WriteRow): void {
   const rate = (result: LoadResult): number => result.writes / (result.elapsedMs / 1000);
   const p50 = (result: LoadResult): number => percentile(result.latenciesMs, 0.5);
   const p99 = (result: LoadResult): number => percentile(result.latenciesMs, 0.99);
@@ -131,6 +155,7 @@ function printWriteRow(inFlight: number, walnut: LoadResult, etcd: LoadResult | 
     p99(walnut).toFixed(2),
     etcd === null ? "-" : p99(etcd).toFixed(2),
     etcd === null ? "-" : ratio(p99(walnut), p99(etcd)),
+    fsyncsPerWrite.toFixed(2),
     `${walnut.failedWrites} / ${etcd === null ? "-" : etcd.failedWrites}`,
   ];
   line(`| ${cells.join(" | ")} |`);
