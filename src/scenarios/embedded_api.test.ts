@@ -83,11 +83,14 @@ test("incr counts and refuses non-integers", () =>
 test("expired keys read as null", () =>
   withDb(async (db) => {
     await db.set("short", "v", { ttlMs: 30 });
-    await db.set("long", "v", { ttlMs: 60_000 });
-    assert.equal(await db.get("short"), "v");
+    await db.set("long", "v", { ttlMs: 60 * 60_000 });
+    await db.set("past", "v", { expireAtMs: Date.now() - 1 });
+    assert.equal(await db.get("past"), null, "an expiry in the past hides the key at once");
     await new Promise((resolve) => setTimeout(resolve, 60));
     assert.equal(await db.get("short"), null);
     assert.equal(await db.get("long"), "v");
+    const entry = await db.getEntry("long");
+    assert.ok(entry !== null && entry.expiresAtMs !== null && entry.expiresAtMs > Date.now());
     assert.equal(await db.expire("long", { ms: 1 }), true);
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(await db.get("long"), null);
