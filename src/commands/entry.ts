@@ -115,13 +115,13 @@ function bodyLength(payload: EntryPayload): number {
   return total;
 }
 
-export function encodeEntry(payload: EntryPayload): Buffer {
+/** The entry bytes of `payload`; `origin` (default: the payload's own) tags who proposed it. */
+export function encodeEntry(payload: EntryPayload, origin: EntryOrigin = payload.origin ?? NO_ORIGIN): Buffer {
   const total = ORIGIN_END + 8 + strLength(payload.clientId) + 8 + bodyLength(payload);
   if (total > limits.entryBytesMax) {
     throw new WalnutError("LIMIT", `Cannot log write: entry of ${total} bytes exceeds ${limits.entryBytesMax}`);
   }
   const out = Buffer.allocUnsafe(total);
-  const origin = payload.origin ?? NO_ORIGIN;
   out[0] = TYPE_CODES[payload.type];
   out.writeUInt32LE(origin.node, 1);
   out.writeDoubleLE(origin.sequence, 5);

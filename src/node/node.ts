@@ -63,8 +63,9 @@ const EXPIRY_SWEEP_INTERVAL_MS = 100;
 const FAILED_WRITE_RETRY_MS = 1000;
 const PROPOSAL_TIMEOUT_MS = 10_000;
 const READ_TIMEOUT_MS = 5_000;
-/** Under fsync "no": WAL appends queued but not yet written before the Ready loop waits for one. */
-const UNWRITTEN_APPENDS_MAX = 2;
+/** Under fsync "no": entries (and bytes) queued for the WAL but not yet written, before the Ready loop waits. */
+const UNWRITTEN_ENTRIES_MAX = 4096;
+const UNWRITTEN_BYTES_MAX = 4 * 1024 * 1024;
 const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
 
 export interface NodeOptions {
@@ -140,7 +141,8 @@ export class Node {
   private checkpointInProgress: Promise<CheckpointInfo> | null = null;
   private sweepInProgress = false;
   private writeError: WalnutError | null = null;
-  private unwrittenAppends = 0;
+  private unwrittenEntries = 0;
+  private unwrittenBytes = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -216,7 +218,7 @@ export class Node {
   propose(payload: EntryPayload): Promise<WriteResult> {
     if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
     if (this.writeError !== null) return Promise.reject(this.writeError);
-    const { sequence, result } = this.proposals.add(payload, { nowMs: this.clock(), leader: this.raft.status().leader });
+    const { sequence, result } = this.proposals.add(payload, { nowMs: this.clock(), leader: this.raft.currentLeader });
     let outcome;
     try {
       outcome = this.raft.propose(encodeProposal(payload, this.id, sequence));
@@ -240,8 +242,7 @@ export class Node {
    */
   readBarrier(): Promise<void> | null {
     if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot read: the node is closed"));
-    const raft = this.raft.status();
-    if (raft.role === "leader" && raft.confState.voters.length === 1) return null;
+    if (this.raft.leadsAlone) return null;
     const barrier = this.reads.request(this.clock());
     this.scheduleReady();
     return barrier;
@@ -512,18 +513,21 @@ export class Node {
     for (const entry of entries) this.walBytesSinceCheckpoint += entry.data.length;
     const append = this.wal.append(entries, ready.hardState ?? undefined);
     if (this.options.fsync === "no") {
-      // Counted as persisted now; a failure is repaired by writing them again. Keep at most
-      // a few batches in the WAL's queue, so the OS is never far behind what was acknowledged.
+      // Counted as persisted now; a failure is repaired by writing them again. Bound what
+      // may wait in the WAL's queue, so the OS is never far behind what was acknowledged.
       this.durable.append(ready.entries, ready.hardState);
-      this.unwrittenAppends += 1;
+      let bytes = 0;
+      for (const entry of entries) bytes += entry.data.length;
+      this.unwrittenEntries += entries.length;
+      this.unwrittenBytes += bytes;
       const settled = append.then(
-        () => void (this.unwrittenAppends -= 1),
+        () => this.countWritten(entries.length, bytes),
         (error: unknown) => {
-          this.unwrittenAppends -= 1;
+          this.countWritten(entries.length, bytes);
           this.onUnwrittenEntries(error);
         },
       );
-      if (this.unwrittenAppends > UNWRITTEN_APPENDS_MAX) await settled;
+      if (this.unwrittenEntries > UNWRITTEN_ENTRIES_MAX || this.unwrittenBytes > UNWRITTEN_BYTES_MAX) await settled;
       return true;
     }
     try {
@@ -590,6 +594,11 @@ export class Node {
     });
   }
 
+  private countWritten(entries: number, bytes: number): void {
+    this.unwrittenEntries -= entries;
+    this.unwrittenBytes -= bytes;
+  }
+
   // ——— Failed writes ———
 
   private onPersistFailed(ready: Ready, cause: unknown): void {
@@ -650,7 +659,7 @@ export class Node {
 
   private sweepExpiredKeys(): void {
     if (this.closed || this.sweepInProgress || this.writeError !== null) return;
-    if (this.raft.status().role !== "leader") return; // the leader's sweep reaches every replica
+    if (this.raft.currentLeader !== this.id) return; // the leader's sweep reaches every replica
     const sweeps = this.options.stateMachine.expiredKeySweeps(this.engine, this.clock());
     if (sweeps.length === 0) return;
     this.sweepInProgress = true;
@@ -662,5 +671,5 @@ export class Node {
 
 /** The entry bytes of a proposal, tagged with its origin so the proposer finds it again. */
 function encodeProposal(payload: EntryPayload, node: number, sequence: number): Buffer {
-  return encodeEntry({ ...payload, origin: { node, sequence } });
+  return encodeEntry(payload, { node, sequence });
 }

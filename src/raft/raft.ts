@@ -197,6 +197,16 @@ export class RaftNode implements RaftCore {
     this.log.compact({ index: metadata.index, term: metadata.term, confState });
   }
 
+  /** The leader this node knows of (NONE: none); cheaper than status() for hot paths. */
+  get currentLeader(): NodeId {
+    return this.leader;
+  }
+
+  /** Whether this node leads a group in which it is the only voter (it may read its own state at once). */
+  get leadsAlone(): boolean {
+    return this.role === "leader" && this.membership.current.voters.length === 1;
+  }
+
   status(): RaftStatus {
     const progress = this.role === "leader" ? this.replication.views() : new Map<NodeId, PeerProgress>();
     return {
