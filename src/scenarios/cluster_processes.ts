@@ -21,6 +21,8 @@ const HTTP_REQUEST_GUARD_MS = 5_000;
 /** Keys per page when reading a member's whole keyspace. */
 const KEYS_PAGE = 10_000;
 const CLUSTER_SECRET = "cluster-process-test";
+/** Tries at starting a cluster whose ports were taken under it. */
+const START_ATTEMPTS = 3;
 
 export interface MemberStatus {
   role: string;
@@ -63,28 +65,36 @@ export class ProcessCluster {
     private readonly extraArgs: string[],
   ) {}
 
+  /**
+   * Starts `options.size` members and waits until each answers. A port picked as free
+   * can be taken before a member binds it (another test's connection): then the whole
+   * cluster starts again on fresh ports, a few times at most.
+   */
   static async start(options: ClusterOptions): Promise<ProcessCluster> {
+    for (let attempt = 1; ; attempt++) {
+      const cluster = await ProcessCluster.spawnAll(options);
+      try {
+        for (const id of cluster.ids) await cluster.waitAnswering(id);
+        return cluster;
+      } catch (error) {
+        await cluster.close();
+        if (attempt === START_ATTEMPTS || !/EADDRINUSE/.test(String(error))) throw error;
+      }
+    }
+  }
+
+  private static async spawnAll(options: ClusterOptions): Promise<ProcessCluster> {
+    const ports = await distinctFreePorts(options.size * 3);
     const members = new Map<number, Member>();
     for (let id = 1; id <= options.size; id++) {
-      const peerPort = await freePort();
-      members.set(id, {
-        id,
-        dataDir: await mkdtemp(join(tmpdir(), `walnut-cluster-process-${id}-`)),
-        respPort: await freePort(),
-        httpPort: await freePort(),
-        peerPort,
-        advertisedPeerPort: options.proxied ? await freePort() : peerPort,
-        child: null,
-        exited: Promise.resolve(null),
-        stderr: "",
-      });
+      const [respPort, httpPort, peerPort] = ports.splice(0, 3) as [number, number, number];
+      const dataDir = await mkdtemp(join(tmpdir(), `walnut-cluster-process-${id}-`));
+      members.set(id, { id, dataDir, respPort, httpPort, peerPort, advertisedPeerPort: peerPort, child: null, exited: Promise.resolve(null), stderr: "" });
     }
-    const network = options.proxied
-      ? await PeerNetwork.start([...members.values()].map((m) => ({ id: m.id, proxyPort: m.advertisedPeerPort, realPort: m.peerPort })))
-      : null;
+    const network = options.proxied ? await PeerNetwork.start([...members.values()].map((m) => ({ id: m.id, realPort: m.peerPort }))) : null;
+    for (const [id, port] of network?.proxyPorts ?? []) (members.get(id) as Member).advertisedPeerPort = port;
     const cluster = new ProcessCluster(members, network, options.extraArgs ?? []);
     for (const id of members.keys()) cluster.spawn(id);
-    for (const id of members.keys()) await cluster.waitAnswering(id);
     return cluster;
   }
 
@@ -145,11 +155,14 @@ export class ProcessCluster {
     let leader = 0;
     await waitUntil(`a leader among nodes ${among.join(",")}`, async () => {
       const statuses = (await Promise.all(among.map((id) => this.status(id)))).filter((s): s is MemberStatus => s !== null);
-      const candidate = statuses.find((s) => s.role === "leader");
-      if (candidate === undefined) return false;
-      const followers = statuses.filter((s) => s.leader === candidate.id && s.term === candidate.term);
-      leader = candidate.id;
-      return followers.length > this.members.size / 2;
+      // A cut-off old leader may still call itself leader: take the one a majority follows.
+      const followed = statuses.find(
+        (candidate) =>
+          candidate.role === "leader" &&
+          statuses.filter((s) => s.leader === candidate.id && s.term === candidate.term).length > this.members.size / 2,
+      );
+      leader = followed?.id ?? 0;
+      return followed !== undefined;
     });
     return leader;
   }
@@ -221,4 +234,11 @@ export class ProcessCluster {
     await waitUntil(`node ${id} answers /status`, async () => exitedEarly || (await this.status(id)) !== null);
     if (exitedEarly) throw new Error(`node ${id} exited before answering:\n${member.stderr}`);
   }
+}
+
+/** `count` free loopback ports, no two alike. */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
 }

@@ -16,6 +16,8 @@ import { Redis } from "ioredis";
 const RETRY_PAUSE_MS = 20;
 /** Every this many writes of a lane is an INCR; the rest are SETs. */
 const INCR_EVERY = 5;
+/** Distinct failure messages kept for the report. */
+const FAILURE_MESSAGES_KEPT = 20;
 export const COUNTER_KEY = "counter";
 
 export interface WorkloadOptions {
@@ -34,7 +36,7 @@ export class Workload {
   incrAttempts = 0;
   acks = 0;
   failures = 0;
-  /** The last few distinct failure messages, for reports. */
+  /** The first few distinct failure messages, for reports. */
   readonly failureMessages = new Set<string>();
   private stopping = false;
   private readonly clients: Redis[];
@@ -74,7 +76,7 @@ export class Workload {
         this.acks += 1;
       } catch (error) {
         this.failures += 1;
-        if (this.failureMessages.size < 20) this.failureMessages.add(error instanceof Error ? error.message : String(error));
+        if (this.failureMessages.size < FAILURE_MESSAGES_KEPT) this.failureMessages.add(error instanceof Error ? error.message : String(error));
         await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
       }
     }

@@ -42,6 +42,8 @@ export function helloDialer(bytes: Buffer): number | null {
 class PeerProxy {
   private readonly server: Server;
   private readonly connections = new Set<ProxiedConnection>();
+  /** Every accepted socket, hello read or not, so that close() leaves none open. */
+  private readonly clients = new Set<Socket>();
 
   constructor(
     readonly nodeId: number,
@@ -51,28 +53,34 @@ class PeerProxy {
     this.server = createServer((client) => this.accept(client));
   }
 
-  listen(port: number): Promise<void> {
+  /** Listens on a port the system picks (no race with other users of free ports); returns it. */
+  listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", () => resolve());
+      this.server.listen(0, "127.0.0.1", () => {
+        const address = this.server.address();
+        resolve(typeof address === "object" && address !== null ? address.port : 0);
+      });
     });
   }
 
   /** Destroys connections across cut links, and black-holed ones whose link is whole again. */
   enforce(): void {
     for (const connection of this.connections) {
-      const cut = this.linkIsCut(connection.dialer, this.nodeId);
-      if (cut === (connection.upstream === null)) continue;
-      this.drop(connection);
+      const blackHoled = connection.upstream === null;
+      if (this.linkIsCut(connection.dialer, this.nodeId) !== blackHoled) this.drop(connection);
     }
   }
 
   close(): Promise<void> {
     for (const connection of this.connections) this.drop(connection);
+    for (const client of this.clients) client.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
   private accept(client: Socket): void {
+    this.clients.add(client);
+    client.once("close", () => this.clients.delete(client));
     client.on("error", () => undefined);
     let buffered = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
@@ -118,16 +126,18 @@ class PeerProxy {
 /** Proxies for every member and the partition between them. */
 export class PeerNetwork {
   private readonly proxies = new Map<number, PeerProxy>();
+  /** Where each node's proxy listens: the address the others dial it at. */
+  readonly proxyPorts = new Map<number, number>();
   /** Which side of the partition each node is on; nodes absent are on side 0. */
   private readonly sides = new Map<number, number>();
 
-  /** Starts a proxy on `proxyPort` for each node, forwarding to its `realPort`. */
-  static async start(members: Array<{ id: number; proxyPort: number; realPort: number }>): Promise<PeerNetwork> {
+  /** Starts a proxy for each node, forwarding to its `realPort`; see proxyPorts. */
+  static async start(members: Array<{ id: number; realPort: number }>): Promise<PeerNetwork> {
     const network = new PeerNetwork();
     for (const member of members) {
       const proxy = new PeerProxy(member.id, member.realPort, (from, to) => network.isCut(from, to));
-      await proxy.listen(member.proxyPort);
       network.proxies.set(member.id, proxy);
+      network.proxyPorts.set(member.id, await proxy.listen());
     }
     return network;
   }
