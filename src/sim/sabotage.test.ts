@@ -6,65 +6,36 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RaftNode } from "../raft/raft.js";
-import type { ConfChange, Message, ProposeResult, RaftConfig, RaftCore, RaftInitialState, RaftStatus, Ready, ReadState, SnapshotMetadata } from "../raft/types.js";
+import type { Ready, ReadState } from "../raft/types.js";
 import { runRandomSimulation, type RunReport } from "./random_run.js";
 import type { CoreFactory } from "./sim_node.js";
 
 /** A real core whose ReadIndex answers at once, at index 0: reads are served stale. */
-class StaleReadCore implements RaftCore {
-  private readonly inner: RaftNode;
-  private pending: ReadState[] = [];
-  private readonly handedOut = new WeakMap<Ready, Ready | null>();
+class StaleReadCore extends RaftNode {
+  // Filled lazily: RaftNode's constructor may call the overridden methods before fields exist.
+  private staleReads: ReadState[] | undefined;
+  private handedOut: WeakMap<Ready, Ready | null> | undefined;
 
-  constructor(config: RaftConfig, initial: RaftInitialState) {
-    this.inner = new RaftNode(config, initial);
+  override readIndex(context: Uint8Array): void {
+    (this.staleReads ??= []).push({ index: 0, context });
   }
 
-  readIndex(context: Uint8Array): void {
-    this.pending.push({ index: 0, context });
+  override hasReady(): boolean {
+    return (this.staleReads?.length ?? 0) > 0 || super.hasReady();
   }
 
-  hasReady(): boolean {
-    return this.pending.length > 0 || this.inner.hasReady();
-  }
-
-  ready(): Ready {
-    const real = this.inner.hasReady() ? this.inner.ready() : null;
+  override ready(): Ready {
+    const real = super.hasReady() ? super.ready() : null;
     const base: Ready = real ?? { softState: null, hardState: null, entries: [], snapshot: null, committedEntries: [], messages: [], readStates: [] };
-    const ready = { ...base, readStates: [...base.readStates, ...this.pending] };
-    this.pending = [];
-    this.handedOut.set(ready, real);
+    const ready = { ...base, readStates: [...base.readStates, ...(this.staleReads ?? [])] };
+    this.staleReads = [];
+    (this.handedOut ??= new WeakMap()).set(ready, real);
     return ready;
   }
 
-  advance(ready: Ready): void {
-    const real = this.handedOut.get(ready);
-    if (real !== undefined && real !== null) this.inner.advance(real);
-  }
-
-  tick(): void {
-    this.inner.tick();
-  }
-  step(message: Message): void {
-    this.inner.step(message);
-  }
-  propose(data: Uint8Array): ProposeResult {
-    return this.inner.propose(data);
-  }
-  proposeConfChange(change: ConfChange): ProposeResult {
-    return this.inner.proposeConfChange(change);
-  }
-  transferLeadership(to: number): void {
-    this.inner.transferLeadership(to);
-  }
-  campaign(): void {
-    this.inner.campaign();
-  }
-  compact(metadata: SnapshotMetadata): void {
-    this.inner.compact(metadata);
-  }
-  status(): RaftStatus {
-    return this.inner.status();
+  override advance(ready: Ready): void {
+    const real = this.handedOut?.get(ready);
+    if (real !== undefined && real !== null) super.advance(real);
   }
 }
 
