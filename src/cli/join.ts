@@ -81,6 +81,11 @@ export async function prepareJoin(options: {
       if (added.type === "error") throw new WalnutError("BAD_CONFIG", `Cannot join: RAFT ADD answered ${added.text}`);
       view = await clusterView(client);
     }
+    // A node must start with the cluster's real membership: with an empty or partial one it
+    // could elect itself alone and lose committed entries.
+    if (view.voters.length === 0 || !(view.voters.includes(options.nodeId) || view.learners.includes(options.nodeId))) {
+      throw new WalnutError("BAD_CONFIG", `Cannot join through ${options.target}: the cluster did not report a membership that includes node ${options.nodeId}`);
+    }
     view.members.set(options.nodeId, options.listen);
     return {
       listen: options.listen,

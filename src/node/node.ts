@@ -32,7 +32,7 @@ import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
 import { RaftNode } from "../raft/raft.js";
-import type { ConfChange, ConfState, Entry, Message, Ready, Role, SnapshotMetadata } from "../raft/types.js";
+import type { ConfChange, ConfState, Entry, HardState, Message, Ready, Role, SnapshotMetadata } from "../raft/types.js";
 import { checkpointFileName } from "../snapshot/checkpoint_files.js";
 import { readCheckpoint } from "../snapshot/reader.js";
 import type { CheckpointInfo } from "../snapshot/writer.js";
@@ -142,6 +142,8 @@ export class Node {
   private sweepInProgress = false;
   private writeError: WalnutError | null = null;
   private unwrittenEntries = 0;
+  /** Term and vote of the last hard state written to the WAL (those must be durable before we act on them). */
+  private persistedTermAndVote: { term: number; vote: number } | null = null;
   private unwrittenBytes = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -508,14 +510,23 @@ export class Node {
   /** Step 1: make the Ready's entries and hard state durable; false when that failed. */
   private async persist(ready: Ready): Promise<boolean> {
     if (ready.entries.length === 0 && ready.hardState === null) return true;
+    if (ready.entries.length === 0 && ready.hardState !== null && this.onlyCommitMoved(ready.hardState)) {
+      // The commit index need not be durable (Raft learns it again from the leader, or by
+      // electing one): it is written with the next entries instead of costing an fsync.
+      this.durable.append([], ready.hardState);
+      return true;
+    }
     for (const entry of ready.entries) if (entry.type === "confChange") this.noteMembershipChange(decodeConfChange(entry.data));
     const entries = ready.entries.map(toLogEntry);
     for (const entry of entries) this.walBytesSinceCheckpoint += entry.data.length;
-    const append = this.wal.append(entries, ready.hardState ?? undefined);
+    const hardState = ready.hardState ?? this.durable.currentHardState();
+    const termAndVote = { term: hardState.term, vote: hardState.vote };
+    const append = this.wal.append(entries, hardState);
     if (this.options.fsync === "no") {
       // Counted as persisted now; a failure is repaired by writing them again. Bound what
       // may wait in the WAL's queue, so the OS is never far behind what was acknowledged.
       this.durable.append(ready.entries, ready.hardState);
+      this.persistedTermAndVote = termAndVote;
       let bytes = 0;
       for (const entry of entries) bytes += entry.data.length;
       this.unwrittenEntries += entries.length;
@@ -537,6 +548,7 @@ export class Node {
       return false;
     }
     this.durable.append(ready.entries, ready.hardState);
+    this.persistedTermAndVote = termAndVote;
     this.maybeCheckpointBySize();
     return true;
   }
@@ -594,6 +606,12 @@ export class Node {
     });
   }
 
+  /** A hard state that differs from the last one written only in its commit index. */
+  private onlyCommitMoved(hardState: HardState): boolean {
+    const written = this.persistedTermAndVote;
+    return written !== null && written.term === hardState.term && written.vote === hardState.vote;
+  }
+
   private countWritten(entries: number, bytes: number): void {
     this.unwrittenEntries -= entries;
     this.unwrittenBytes -= bytes;
@@ -613,6 +631,7 @@ export class Node {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       // Start over from what the WAL really holds, as a restart would.
+      this.persistedTermAndVote = null;
       this.raft = this.createCore();
       this.writeError = null;
       void this.becomeReady().catch(() => undefined);
