@@ -5,9 +5,11 @@
 import { readFileSync } from "node:fs";
 import { isWalnutError } from "../lib/errors.js";
 import { runAcl } from "./acl_command.js";
+import { runBackup } from "./backup_command.js";
 import { runCheckpoint } from "./checkpoint_command.js";
 import { runCluster } from "./cluster_command.js";
 import { runCli } from "./repl.js";
+import { runRestore } from "./restore_command.js";
 import { runServe } from "./serve.js";
 import { runWal } from "./wal_command.js";
 
@@ -19,6 +21,8 @@ usage:
   walnut cli        [-h host] [-p port] [-a secret] [--tls] [COMMAND ...]           REPL, or one command
   walnut wal        inspect|verify|repair --data-dir D                          offline WAL tools
   walnut checkpoint --data-dir D                                                offline checkpoint
+  walnut backup     [-h host] [-p http-port] [-a secret] --out FILE              consistent copy of a live node (over HTTP)
+  walnut restore    --from FILE --data-dir D | --checkpoint INDEX --data-dir D   seed a node, or go back in time
   walnut acl        hash-password < password                                    a password hash for --aclfile
   walnut version
 
@@ -44,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runWal(rest);
       case "checkpoint":
         return await runCheckpoint(rest);
+      case "backup":
+        return await runBackup(rest);
+      case "restore":
+        return await runRestore(rest);
       case "acl":
         return await runAcl(rest);
       case "version":

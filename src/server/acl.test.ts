@@ -43,6 +43,12 @@ test("commands fall into read, write and admin, and connection commands into non
   assert.equal(requiredCategory({ protocol: "http", method: "DELETE", path: "/key/k" }), "write");
 });
 
+test("GET /backup needs admin: it hands out every key at once", () => {
+  assert.equal(requiredCategory({ protocol: "http", method: "GET", path: "/backup" }), "admin");
+  assert.equal(requiredCategory({ protocol: "http", method: "HEAD", path: "/backup" }), "admin");
+  assert.equal(requiredCategory({ protocol: "http", method: "GET", path: "/key/backup" }), "read");
+});
+
 test("NOPERM names the user and the command as Redis 7 does", () => {
   const alice: AclUser = { name: "alice", enabled: true, categories: new Set(["read"]), passwordHash: null };
   assert.equal(noPermissionText(alice, ["SET", "k", "v"]), "User alice has no permissions to run the 'set' command");

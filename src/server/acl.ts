@@ -70,13 +70,17 @@ function commandCategory(argv: ByteString[]): Category | null {
   return isWriteCall(spec, argv) ? "write" : "read";
 }
 
+/** HTTP paths for operators whatever the method: GET /backup hands out every key at once. */
+const HTTP_ADMIN_PATHS = new Set(["/backup"]);
+
 /**
- * The category a request needs, or null when any connection may make it. Over HTTP, GET
- * and HEAD read (keys, /keys, /status, /segments, /metrics, the status page) and every
- * other method writes.
+ * The category a request needs, or null when any connection may make it. Over HTTP, the
+ * admin paths (/backup) need admin; otherwise GET and HEAD read (keys, /keys, /status,
+ * /segments, /metrics, the status page) and every other method writes.
  */
 export function requiredCategory(request: AccessRequest): Category | null {
   if (request.protocol === "resp") return commandCategory(request.argv);
+  if (HTTP_ADMIN_PATHS.has(request.path)) return "admin";
   return request.method === "GET" || request.method === "HEAD" ? "read" : "write";
 }
 

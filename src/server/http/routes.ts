@@ -20,6 +20,7 @@ import type { Reply } from "../../commands/reply.js";
 import type { Session } from "../../commands/executor.js";
 import type { ServerContext } from "../server_context.js";
 import { HttpError, readJsonObject, sendJson, valueFromJson, valueToJson } from "./json.js";
+import { sendBackup } from "./backup_route.js";
 import { metricsText } from "./metrics.js";
 import { statusPage } from "./status_page.js";
 
@@ -197,6 +198,7 @@ export async function route(context: ServerContext, request: IncomingMessage, re
   const readOnly: Record<string, () => void | Promise<void>> = {
     "/keys": () => listKeys(context, response, url),
     "/segments": () => segments(context, response),
+    "/backup": () => sendBackup(context, request, response),
     "/status": () => status(context, response),
     "/cluster": () => {
       const node = context.executor.node;

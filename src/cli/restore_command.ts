@@ -1,0 +1,159 @@
+/**
+ * `walnut restore`, in two forms:
+ *
+ *   walnut restore --from FILE --data-dir D [--id N] [--peers ...] [--force]
+ *       seeds D from a backup (walnut backup) so that `walnut serve --data-dir D` starts
+ *       with its data: a new control.toml, the checkpoint copied into checkpoints/, an
+ *       empty wal/. Recovery continues the log after a checkpoint newer than the WAL.
+ *   walnut restore --checkpoint INDEX --data-dir D
+ *       time travel (time_travel.ts): a stopped node goes back to an older local checkpoint.
+ *
+ * Both hold D's LOCK while they work, so neither runs beside a live node, and neither
+ * deletes anything: replaced files move into D/restore-backup-<time>/ (set_aside.ts).
+ */
+import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { formatOptions, type OptionSpec } from "../config/options.js";
+import { parsePeers } from "../config/peers.js";
+import { resolveSettings, settingBoolean, settingNumber, settingString, type ResolvedSettings } from "../config/resolve.js";
+import { WalnutError, describeError, isWalnutError, systemErrorCode } from "../lib/errors.js";
+import { CONTROL_FILE_NAME, newControlFile, readControlFile, writeControlFile, type ControlFile } from "../node/control_file.js";
+import { lockDataDir } from "../node/data_dir_lock.js";
+import { clusterIdOf } from "../node/node.js";
+import { checkpointFileName, syncDirectory, TEMPORARY_SUFFIX } from "../snapshot/checkpoint_files.js";
+import type { LoadedCheckpoint } from "../snapshot/reader.js";
+import { SetAside, syncFile } from "./set_aside.js";
+import { travelToCheckpoint } from "./time_travel.js";
+import { verifiedCheckpoint } from "./verified_checkpoint.js";
+
+const restoreOptions: readonly OptionSpec[] = [
+  { name: "data-dir", kind: "path", default: "./walnut-data", description: "The node's data directory" },
+  { name: "from", kind: "path", description: "A backup file (walnut backup) to seed the data directory with" },
+  { name: "checkpoint", kind: "integer", description: "Go back to this local checkpoint (its index) on a stopped node" },
+  { name: "id", kind: "integer", default: "1", description: "With --from: the node id the directory is for (serve's --id)" },
+  { name: "peers", kind: "string", description: "With --from, for a cluster: the same --peers the node will serve with (it fixes the cluster id)" },
+  { name: "force", kind: "boolean", default: "false", description: "With --from: seed a directory that holds a node, moving its files aside" },
+];
+
+const USAGE = "usage: walnut restore --from FILE --data-dir D [--id N] [--peers ...] [--force]\n       walnut restore --checkpoint INDEX --data-dir D";
+
+export async function runRestore(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\n\n${formatOptions(restoreOptions, "text")}\n`);
+    return 0;
+  }
+  const settings = resolveSettings(restoreOptions, { argv, env: {}, command: "restore" });
+  if (settings.positionals.length > 0) throw new WalnutError("BAD_ARGUMENT", `Cannot restore: unexpected argument "${settings.positionals[0]}"`);
+  const dataDir = settingString(settings, "data-dir") ?? "./walnut-data";
+  const from = settingString(settings, "from");
+  const checkpointIndex = settings.values.get("checkpoint");
+  if ((from === undefined) === (checkpointIndex === undefined)) {
+    throw new WalnutError("BAD_ARGUMENT", `Cannot restore: give exactly one of --from FILE or --checkpoint INDEX\n${USAGE}`);
+  }
+  if (typeof checkpointIndex === "number") {
+    const moved = await travelToCheckpoint({ dataDir, index: checkpointIndex });
+    process.stdout.write(
+      `restored ${dataDir} to its checkpoint at index ${moved.index}, term ${moved.term} (${moved.keys} keys); ` +
+        `the WAL and ${moved.checkpointsMoved} newer checkpoints are in ${moved.setAside}\n`,
+    );
+    return 0;
+  }
+  const seeded = await seedFromBackup({ from: from as string, dataDir, control: controlFor(settings, dataDir), force: settingBoolean(settings, "force") });
+  process.stdout.write(
+    `restored ${dataDir} from ${from}: index ${seeded.index}, term ${seeded.term}, ${seeded.keys} keys` +
+      `${seeded.setAside === null ? "" : `; the files it held are in ${seeded.setAside}`}\n`,
+  );
+  return 0;
+}
+
+/** The control file a seeded directory starts with: node id, and the cluster id serve derives from --peers. */
+function controlFor(settings: ResolvedSettings, dataDir: string): ControlFile {
+  const nodeId = settingNumber(settings, "id");
+  const control = newControlFile({ dataDir: resolve(dataDir), nodeId });
+  const peersText = settingString(settings, "peers");
+  if (peersText !== undefined) {
+    const peers = parsePeers(peersText);
+    const self = peers.get(nodeId);
+    if (self === undefined) throw new WalnutError("BAD_CONFIG", `--peers must include this node (--id ${nodeId})`);
+    control.clusterId = clusterIdOf({ listen: self, peers, secret: null });
+  }
+  return control;
+}
+
+/**
+ * Seeds `dataDir` from the checkpoint file `from`. The control file is written last: until
+ * it exists the directory is not a node, and a failed restore can simply run again.
+ */
+export async function seedFromBackup(options: { from: string; dataDir: string; control: ControlFile; force: boolean }): Promise<LoadedCheckpoint & { setAside: string | null }> {
+  const { from, dataDir, control } = options;
+  const loaded = await verifiedCheckpoint(from, `restore from ${from}`);
+  await mkdir(dataDir, { recursive: true });
+  const lock = await lockDataDir(dataDir);
+  try {
+    const setAside = await clearDataDir(dataDir, options.force);
+    await mkdir(control.walDirectory, { recursive: true });
+    await mkdir(control.checkpointDirectory, { recursive: true });
+    const target = join(control.checkpointDirectory, checkpointFileName(loaded.index, loaded.term));
+    await copyDurably(from, target);
+    control.lastCheckpointId = 1;
+    control.lastCheckpointIndex = loaded.index;
+    control.lastCheckpointTerm = loaded.term;
+    await writeControlFile(dataDir, control);
+    await syncDirectory(dataDir);
+    return { ...loaded, setAside };
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Refuses a directory that holds a node (a control file, or WAL segments or checkpoints
+ * left without one) unless `force`; with it, moves those aside. Returns where they went.
+ */
+async function clearDataDir(dataDir: string, force: boolean): Promise<string | null> {
+  const existing = await readControlFile(dataDir).catch((error: unknown) => {
+    if (force && isWalnutError(error, "CONTROL_CORRUPT")) return null;
+    throw error;
+  });
+  const controlPath = join(dataDir, CONTROL_FILE_NAME);
+  const candidates = [controlPath, existing?.walDirectory ?? join(dataDir, "wal"), existing?.checkpointDirectory ?? join(dataDir, "checkpoints")];
+  const occupied: string[] = [];
+  for (const path of candidates) if (await holdsSomething(path)) occupied.push(path);
+  if (occupied.length === 0) return null;
+  if (!force) {
+    throw new WalnutError(
+      "DATA_DIR",
+      `Cannot restore into ${dataDir}: it already holds a node (${occupied.join(", ")}); ` +
+        `--force moves those into ${dataDir}/restore-backup-<time>/ first`,
+    );
+  }
+  const aside = await SetAside.create(dataDir);
+  for (const path of occupied) await aside.move(path);
+  await aside.sync();
+  return aside.directory;
+}
+
+/** True for a file, or for a directory with entries. */
+async function holdsSomething(path: string): Promise<boolean> {
+  try {
+    const info = await stat(path);
+    return info.isDirectory() ? (await readdir(path)).length > 0 : true;
+  } catch (error) {
+    if (systemErrorCode(error) === "ENOENT") return false;
+    throw new WalnutError("DATA_DIR", `Cannot inspect ${path}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/** Copies `from` to `to` so that a crash leaves either no `to` or all of it. */
+async function copyDurably(from: string, to: string): Promise<void> {
+  const temporary = `${to}.restore${TEMPORARY_SUFFIX}`;
+  try {
+    await copyFile(from, temporary);
+    await syncFile(temporary);
+    await rename(temporary, to);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new WalnutError("CHECKPOINT_IO", `Cannot copy ${from} to ${to}: ${describeError(error)}`, { cause: error });
+  }
+  await syncDirectory(dirname(to));
+}

@@ -1,0 +1,62 @@
+/**
+ * `walnut restore --checkpoint INDEX --data-dir D`: LokiKV's TIMETRAVEL. A stopped node
+ * goes back to one of its own older checkpoints (it keeps the two newest).
+ *
+ * Steps, holding D's LOCK so no node runs meanwhile:
+ *   1. find checkpoints/<INDEX>-<term>.ckpt and verify all of it;
+ *   2. move every newer checkpoint into D/restore-backup-<time>/checkpoints/;
+ *   3. move the WAL directory whole to D/restore-backup-<time>/wal/ and leave an empty one;
+ *   4. keep a copy of control.toml there, then record the checkpoint as the latest.
+ * The next start loads that checkpoint, finds no WAL after it and continues the log from
+ * its index: every write after it is gone from the node (but kept in the set-aside WAL).
+ *
+ * The WAL also held the node's Raft term and vote, so this is for a node that is its own
+ * cluster. For a cluster, travel back on one stopped node, then seed the others from it
+ * (walnut backup / walnut restore --from), as docs/operations.md describes.
+ */
+import { mkdir } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { WalnutError } from "../lib/errors.js";
+import { CONTROL_FILE_NAME, readControlFile, writeControlFile } from "../node/control_file.js";
+import { lockDataDir } from "../node/data_dir_lock.js";
+import { syncDirectory } from "../snapshot/checkpoint_files.js";
+import { listCheckpoints } from "../snapshot/store.js";
+import { SetAside } from "./set_aside.js";
+import { verifiedCheckpoint } from "./verified_checkpoint.js";
+
+export interface TimeTravel {
+  index: number;
+  term: number;
+  keys: number;
+  checkpointsMoved: number;
+  /** Where the WAL, the newer checkpoints and the old control file went. */
+  setAside: string;
+}
+
+export async function travelToCheckpoint(options: { dataDir: string; index: number }): Promise<TimeTravel> {
+  const { dataDir, index } = options;
+  const control = await readControlFile(dataDir);
+  if (control === null) throw new WalnutError("DATA_DIR", `Cannot go back to checkpoint ${index}: ${dataDir} holds no node (no ${CONTROL_FILE_NAME})`);
+  const lock = await lockDataDir(dataDir);
+  try {
+    const checkpoints = await listCheckpoints(control.checkpointDirectory);
+    const chosen = checkpoints.find((checkpoint) => checkpoint.index === index);
+    if (chosen === undefined) {
+      const available = checkpoints.map((checkpoint) => checkpoint.index).join(", ") || "none";
+      throw new WalnutError("BAD_ARGUMENT", `Cannot go back to checkpoint ${index}: ${control.checkpointDirectory} has no checkpoint at that index (it has: ${available})`);
+    }
+    const loaded = await verifiedCheckpoint(chosen.path, `go back to checkpoint ${index}`);
+    const newer = checkpoints.filter((checkpoint) => checkpoint.index > chosen.index || (checkpoint.index === chosen.index && checkpoint.term > chosen.term));
+    const aside = await SetAside.create(dataDir);
+    await aside.copy(join(dataDir, CONTROL_FILE_NAME));
+    for (const checkpoint of newer) await aside.move(checkpoint.path, join("checkpoints", basename(checkpoint.path)));
+    await aside.move(control.walDirectory, "wal");
+    await mkdir(control.walDirectory);
+    await aside.sync();
+    await syncDirectory(dirname(control.walDirectory));
+    await writeControlFile(dataDir, { ...control, lastCheckpointIndex: loaded.index, lastCheckpointTerm: loaded.term, leaderHint: 0 });
+    return { index: loaded.index, term: loaded.term, keys: loaded.keys, checkpointsMoved: newer.length, setAside: aside.directory };
+  } finally {
+    await lock.release();
+  }
+}
