@@ -86,23 +86,49 @@ test(`every acknowledged write survives kill -9 of the leader and is on every me
   });
 });
 
+const SMALL_LOG_ARGS = ["--checkpoint-wal-bytes", "64KiB", "--segment-size", "64KiB"];
+
+/**
+ * Writes through the leader and one follower while the other follower is stopped, until
+ * the leader has checkpointed (and so compacted its log) past the stopped one's log.
+ * Returns the leader and the stopped follower.
+ */
+async function stopFollowerPastCompaction(cluster: ProcessCluster, random: Random, workloads: Workload[]): Promise<{ leader: number; follower: number }> {
+  const leader = await cluster.waitForLeader();
+  const [follower, other] = cluster.ids.filter((id) => id !== leader) as [number, number];
+  const ports = [leader, other].map((id) => cluster.respPort(id));
+  const workload = new Workload({ ports, lanesPerClient: 4, name: "snapshot", valuePaddingBytes: 1000 });
+  workloads.push(workload);
+  await waitForAcks(workload, 1 + random.below(ACKS_BEFORE_FAULT_MAX));
+  await cluster.stop(follower, random.below(2) === 0 ? "SIGTERM" : "SIGKILL");
+  // The stopped follower's log cannot reach past the leader's.
+  const behind = (await cluster.status(leader))?.lastIndex ?? 0;
+  await waitUntil(`the leader checkpointed past index ${behind}`, async () => ((await cluster.status(leader))?.lastCheckpoint.index ?? 0) > behind);
+  return { leader, follower };
+}
+
 test("a follower stopped while the leader compacts its log catches up from the leader's checkpoint", { timeout: TEST_TIMEOUT_MS }, async () => {
-  const extraArgs = ["--checkpoint-wal-bytes", "64KiB", "--segment-size", "64KiB"];
-  await withCluster({ proxied: false, extraArgs }, async (cluster, random, workloads) => {
-    const leader = await cluster.waitForLeader();
-    const [follower, other] = cluster.ids.filter((id) => id !== leader) as [number, number];
-    const ports = [leader, other].map((id) => cluster.respPort(id));
-    const workload = new Workload({ ports, lanesPerClient: 4, name: "snapshot", valuePaddingBytes: 1000 });
-    workloads.push(workload);
-    await waitForAcks(workload, 1 + random.below(ACKS_BEFORE_FAULT_MAX));
-    await cluster.stop(follower, random.below(2) === 0 ? "SIGTERM" : "SIGKILL");
-    // The stopped follower's log cannot reach past the leader's.
-    const behind = (await cluster.status(leader))?.lastIndex ?? 0;
-    await waitUntil(`the leader checkpointed past index ${behind}`, async () => ((await cluster.status(leader))?.lastCheckpoint.index ?? 0) > behind);
+  await withCluster({ proxied: false, extraArgs: SMALL_LOG_ARGS }, async (cluster, random, workloads) => {
+    const { leader, follower } = await stopFollowerPastCompaction(cluster, random, workloads);
     await cluster.restart(follower);
     await cluster.waitApplied(follower, (await cluster.status(leader))?.commitIndex ?? 0);
     // The node logs the install after it has applied the checkpoint: wait for the line.
     await waitUntil(`node ${follower} logs "installed checkpoint"`, () => /installed checkpoint/.test(cluster.stderr(follower)));
+    await checkEveryMember(cluster, workloads);
+  });
+});
+
+test("a follower killed while it receives or installs the leader's checkpoint recovers and converges", { timeout: TEST_TIMEOUT_MS }, async () => {
+  await withCluster({ proxied: false, extraArgs: SMALL_LOG_ARGS }, async (cluster, random, workloads) => {
+    const { leader, follower } = await stopFollowerPastCompaction(cluster, random, workloads);
+    // The kill lands once the leader starts sending, or once the follower has the file.
+    const [logOf, line] = random.pick([[leader, /sending checkpoint/], [follower, /received checkpoint/]] as const);
+    const logBefore = cluster.stderr(logOf).length;
+    await cluster.restart(follower);
+    await waitUntil(`node ${logOf} logs ${line}`, () => line.test(cluster.stderr(logOf).slice(logBefore)));
+    assert.equal(await cluster.stop(follower, "SIGKILL"), "SIGKILL");
+    await cluster.restart(follower);
+    await cluster.waitApplied(follower, (await cluster.status(leader))?.commitIndex ?? 0);
     await checkEveryMember(cluster, workloads);
   });
 });
