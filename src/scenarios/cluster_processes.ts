@@ -118,11 +118,6 @@ export class ProcessCluster {
     return this.member(id).child !== null;
   }
 
-  /** Every member's stderr, for failure messages. */
-  logs(): string {
-    return [...this.members.values()].map((m) => `--- node ${m.id} ---\n${m.stderr}`).join("\n");
-  }
-
   /** Starts (or restarts, on its data dir) member `id` and waits until it answers /status. */
   async restart(id: number): Promise<void> {
     this.spawn(id);
