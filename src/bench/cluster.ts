@@ -91,14 +91,12 @@ interface Comparison {
 async function writeRows(options: Comparison & { durationMs: number }): Promise<void> {
   line("");
   line(`(a) writes: ${VALUE_BYTES}-byte values, ${options.durationMs / 1000} s per level, to the leader, one write in flight per connection`);
-  const walnutCluster = await options.walnut.start();
-  const etcdCluster = await options.etcd?.start().catch(async (error: unknown) => {
-    await walnutCluster.stop();
-    throw error;
-  });
+  const walnutCluster = await startCluster(options.walnut);
+  let etcdCluster: BenchCluster | null = null;
   try {
+    etcdCluster = options.etcd === null ? null : await startCluster(options.etcd);
     const walnutPort = (await walnutCluster.leader()).clientPort;
-    const etcdPort = etcdCluster === undefined ? null : (await etcdCluster.leader()).clientPort;
+    const etcdPort = etcdCluster === null ? null : (await etcdCluster.leader()).clientPort;
     await runLoad({ openWriter: options.walnut.openWriter, clientPort: walnutPort, inFlight: WARM_UP_IN_FLIGHT, durationMs: WARM_UP_MS });
     if (options.etcd !== null && etcdPort !== null) await runLoad({ openWriter: options.etcd.openWriter, clientPort: etcdPort, inFlight: WARM_UP_IN_FLIGHT, durationMs: WARM_UP_MS });
     printWriteHeader();
@@ -200,9 +198,26 @@ interface FailoverResult {
   failedWrites: number;
 }
 
+/**
+ * Starts a cluster, once more if the first start fails: other work on the machine may take
+ * a port between its probe and the member's bind. The failure is printed, not hidden.
+ */
+async function startCluster(system: System): Promise<BenchCluster> {
+  try {
+    return await system.start();
+  } catch (error) {
+    process.stderr.write(`${system.label} cluster did not start; trying once more with fresh ports: ${describe(error)}\n`);
+    return system.start();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A fresh cluster under steady load to its leader; kill -9 the leader; wait for a write sent after the kill to be acknowledged. */
 async function measureFailover(system: System): Promise<FailoverResult> {
-  const cluster = await system.start();
+  const cluster = await startCluster(system);
   try {
     const leader = await cluster.leader();
     let targets = [leader.clientPort];

@@ -160,15 +160,17 @@ async function readyCluster(spec: ReadySpec): Promise<BenchCluster> {
 }
 
 async function agreedLeader(members: RunningMember[], deadline: number): Promise<ClusterMember> {
+  let views: Array<string | null> = [];
   while (Date.now() < deadline) {
     const running = members.filter((member) => member.isRunning());
-    if (running.length === 0) throw new Error(`Cannot find a leader: no member is running (${members.map((member) => member.output()).join("\n")})`);
-    const views = await Promise.all(running.map((member) => member.askLeader()));
+    if (running.length === 0) break;
+    views = await Promise.all(running.map((member) => member.askLeader()));
     const leader = running.find((member) => member.name === views[0]);
     if (leader !== undefined && views.every((view) => view === leader.name)) return leader;
     await sleep(POLL_MS);
   }
-  throw new Error(`Cannot find a leader: the members did not agree on one within ${READY_TIMEOUT_MS} ms`);
+  const report = members.map((member) => `${member.name} (${member.isRunning() ? "running" : "exited"}): ${member.output()}`).join("\n");
+  throw new Error(`Cannot find a leader: the running members did not agree on one within ${READY_TIMEOUT_MS} ms (last views: ${views.join(", ")}). Output:\n${report}`);
 }
 
 interface MemberSpec {
@@ -193,7 +195,7 @@ function startMember(spec: MemberSpec): StartedMember {
     name: spec.name,
     clientPort: spec.clientPort,
     isRunning,
-    output: () => `${spec.name}: ${output}`,
+    output: () => output,
     async killHard() {
       if (isRunning()) child.kill("SIGKILL");
       await exited;
