@@ -4,7 +4,9 @@
  *   walnut restore --from FILE --data-dir D [--id N] [--peers ...] [--force]
  *       seeds D from a backup (walnut backup) so that `walnut serve --data-dir D` starts
  *       with its data: a new control.toml, the checkpoint copied into checkpoints/, an
- *       empty wal/. Recovery continues the log after a checkpoint newer than the WAL.
+ *       empty wal/. Recovery continues the log after a checkpoint newer than the WAL. The
+ *       membership the backup recorded is replaced by the one the node will serve with
+ *       (--peers, or the node alone): restore_membership.ts says why.
  *   walnut restore --checkpoint INDEX --data-dir D
  *       time travel (time_travel.ts): a stopped node goes back to an older local checkpoint.
  *
@@ -12,9 +14,9 @@
  * deletes anything: replaced files move into D/restore-backup-<time>/ (set_aside.ts).
  */
 import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { formatOptions, type OptionSpec } from "../config/options.js";
-import { parsePeers } from "../config/peers.js";
+import { parsePeers, type PeerAddress } from "../config/peers.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString, type ResolvedSettings } from "../config/resolve.js";
 import { WalnutError, describeError, isWalnutError, systemErrorCode } from "../lib/errors.js";
 import { CONTROL_FILE_NAME, newControlFile, readControlFile, writeControlFile, type ControlFile } from "../node/control_file.js";
@@ -22,6 +24,7 @@ import { lockDataDir } from "../node/data_dir_lock.js";
 import { clusterIdOf } from "../node/node.js";
 import { checkpointFileName, syncDirectory, TEMPORARY_SUFFIX } from "../snapshot/checkpoint_files.js";
 import type { LoadedCheckpoint } from "../snapshot/reader.js";
+import { membershipFor, recordsMembership, writeWithMembership, type Membership } from "./restore_membership.js";
 import { SetAside, syncFile } from "./set_aside.js";
 import { travelToCheckpoint } from "./time_travel.js";
 import { verifiedCheckpoint } from "./verified_checkpoint.js";
@@ -31,7 +34,11 @@ const restoreOptions: readonly OptionSpec[] = [
   { name: "from", kind: "path", description: "A backup file (walnut backup) to seed the data directory with" },
   { name: "checkpoint", kind: "integer", description: "Go back to this local checkpoint (its index) on a stopped node" },
   { name: "id", kind: "integer", default: "1", description: "With --from: the node id the directory is for (serve's --id)" },
-  { name: "peers", kind: "string", description: "With --from, for a cluster: the same --peers the node will serve with (it fixes the cluster id)" },
+  {
+    name: "peers",
+    kind: "string",
+    description: "With --from, for a cluster: the --peers the node will serve with; they become the restored membership and fix the cluster id",
+  },
   { name: "force", kind: "boolean", default: "false", description: "With --from: seed a directory that holds a node, moving its files aside" },
 ];
 
@@ -58,43 +65,60 @@ export async function runRestore(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  const seeded = await seedFromBackup({ from: from as string, dataDir, control: controlFor(settings, dataDir), force: settingBoolean(settings, "force") });
+  const { control, peers } = controlFor(settings, dataDir);
+  const membership = membershipFor(control.nodeId, peers);
+  const seeded = await seedFromBackup({ from: from as string, dataDir, control, membership, force: settingBoolean(settings, "force") });
   process.stdout.write(
-    `restored ${dataDir} from ${from}: index ${seeded.index}, term ${seeded.term}, ${seeded.keys} keys` +
+    `restored ${dataDir} from ${from}: index ${seeded.index}, term ${seeded.term}, ${seeded.keys} keys, voters ${membership.confState.voters.join(",")}` +
       `${seeded.setAside === null ? "" : `; the files it held are in ${seeded.setAside}`}\n`,
   );
   return 0;
 }
 
 /** The control file a seeded directory starts with: node id, and the cluster id serve derives from --peers. */
-function controlFor(settings: ResolvedSettings, dataDir: string): ControlFile {
+function controlFor(settings: ResolvedSettings, dataDir: string): { control: ControlFile; peers: Map<number, PeerAddress> | null } {
   const nodeId = settingNumber(settings, "id");
   const control = newControlFile({ dataDir: resolve(dataDir), nodeId });
   const peersText = settingString(settings, "peers");
-  if (peersText !== undefined) {
-    const peers = parsePeers(peersText);
-    const self = peers.get(nodeId);
-    if (self === undefined) throw new WalnutError("BAD_CONFIG", `--peers must include this node (--id ${nodeId})`);
-    control.clusterId = clusterIdOf({ listen: self, peers, secret: null });
-  }
-  return control;
+  if (peersText === undefined) return { control, peers: null };
+  const peers = parsePeers(peersText);
+  const self = peers.get(nodeId);
+  if (self === undefined) throw new WalnutError("BAD_CONFIG", `--peers must include this node (--id ${nodeId})`);
+  control.clusterId = clusterIdOf({ listen: self, peers, secret: null });
+  return { control, peers };
 }
 
 /**
- * Seeds `dataDir` from the checkpoint file `from`. The control file is written last: until
- * it exists the directory is not a node, and a failed restore can simply run again.
+ * Seeds `dataDir` from the checkpoint file `from`: copied as it is when it records
+ * `membership` already, else written again with it (restore_membership.ts). The control
+ * file is written last: until it exists the directory is not a node.
  */
-export async function seedFromBackup(options: { from: string; dataDir: string; control: ControlFile; force: boolean }): Promise<LoadedCheckpoint & { setAside: string | null }> {
+export async function seedFromBackup(options: {
+  from: string;
+  dataDir: string;
+  control: ControlFile;
+  membership: Membership;
+  force: boolean;
+}): Promise<LoadedCheckpoint & { setAside: string | null }> {
   const { from, dataDir, control } = options;
   const loaded = await verifiedCheckpoint(from, `restore from ${from}`);
+  const name = checkpointFileName(loaded.index, loaded.term);
   await mkdir(dataDir, { recursive: true });
   const lock = await lockDataDir(dataDir);
+  let staged: string | null = null;
   try {
+    // Staged before anything moves: FILE may sit in the checkpoints/ that --force moves aside.
+    if (recordsMembership(loaded.metadata, options.membership)) staged = await stageCopy(from, join(dataDir, `.restore-${name}${TEMPORARY_SUFFIX}`));
     const setAside = await clearDataDir(dataDir, options.force);
     await mkdir(control.walDirectory, { recursive: true });
     await mkdir(control.checkpointDirectory, { recursive: true });
-    const target = join(control.checkpointDirectory, checkpointFileName(loaded.index, loaded.term));
-    await copyDurably(from, target);
+    if (staged !== null) {
+      await rename(staged, join(control.checkpointDirectory, name));
+      await syncDirectory(control.checkpointDirectory);
+    } else {
+      const { clusterId, nodeId, checkpointDirectory: dir } = control;
+      await writeWithMembership(loaded, { dir, membership: options.membership, clusterId, nodeId });
+    }
     control.lastCheckpointId = 1;
     control.lastCheckpointIndex = loaded.index;
     control.lastCheckpointTerm = loaded.term;
@@ -102,6 +126,7 @@ export async function seedFromBackup(options: { from: string; dataDir: string; c
     await syncDirectory(dataDir);
     return { ...loaded, setAside };
   } finally {
+    if (staged !== null) await rm(staged, { force: true });
     await lock.release();
   }
 }
@@ -144,16 +169,14 @@ async function holdsSomething(path: string): Promise<boolean> {
   }
 }
 
-/** Copies `from` to `to` so that a crash leaves either no `to` or all of it. */
-async function copyDurably(from: string, to: string): Promise<void> {
-  const temporary = `${to}.restore${TEMPORARY_SUFFIX}`;
+/** Copies `from` to `temporary`, fsynced, ready to be renamed into place. */
+async function stageCopy(from: string, temporary: string): Promise<string> {
   try {
     await copyFile(from, temporary);
     await syncFile(temporary);
-    await rename(temporary, to);
+    return temporary;
   } catch (error) {
     await rm(temporary, { force: true });
-    throw new WalnutError("CHECKPOINT_IO", `Cannot copy ${from} to ${to}: ${describeError(error)}`, { cause: error });
+    throw new WalnutError("CHECKPOINT_IO", `Cannot copy ${from} to ${temporary}: ${describeError(error)}`, { cause: error });
   }
-  await syncDirectory(dirname(to));
 }

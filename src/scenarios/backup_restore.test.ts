@@ -64,7 +64,7 @@ test("walnut backup copies a live node and restore --from seeds a directory that
     assert.deepEqual((await readdir(dir)).sort(), ["backup.ckpt"], "no FILE.tmp is left behind");
     const restored = join(dir, "restored");
     const { stdout } = await walnutCommand("restore", "--from", backup, "--data-dir", restored);
-    assert.match(stdout, new RegExp(`^restored ${restored} from ${backup}: index \\d+, term \\d+, ${KEY_COUNT} keys\\n$`));
+    assert.match(stdout, new RegExp(`^restored ${restored} from ${backup}: index \\d+, term \\d+, ${KEY_COUNT} keys, voters 1\\n$`));
     assert.deepEqual(await readdir(join(restored, "wal")), []);
     const db = await open({ dir: restored, checkpointInterval: 0 });
     try {
@@ -163,6 +163,24 @@ test("walnut restore --checkpoint goes back to an older checkpoint and keeps wha
       assert.equal(await restored.get("early"), "1");
       assert.equal(await restored.get("late"), null);
       assert.equal(await restored.get("latest"), null);
+    } finally {
+      await restored.close();
+    }
+  });
+});
+
+test("walnut restore --force can seed a directory from one of the checkpoints it moves aside", async () => {
+  await withTemporaryDirectory(async (dir) => {
+    const db = await open({ dir, checkpointInterval: 0 });
+    await db.set("kept", "yes");
+    const checkpoint = await db.checkpoint();
+    await db.set("dropped", "yes");
+    await db.close();
+    await walnutCommand("restore", "--from", checkpoint.path, "--data-dir", dir, "--force");
+    const restored = await open({ dir, checkpointInterval: 0 });
+    try {
+      assert.equal(await restored.get("kept"), "yes");
+      assert.equal(await restored.get("dropped"), null);
     } finally {
       await restored.close();
     }
