@@ -21,8 +21,8 @@ usage:
   walnut cli        [-h host] [-p port] [-a secret] [--tls] [COMMAND ...]           REPL, or one command
   walnut wal        inspect|verify|repair --data-dir D                          offline WAL tools
   walnut checkpoint --data-dir D                                                offline checkpoint
-  walnut backup     [-h host] [-p http-port] [-a secret] --out FILE              consistent copy of a live node (over HTTP)
-  walnut restore    --from FILE --data-dir D | --checkpoint INDEX --data-dir D   seed a node, or go back in time
+  walnut backup     [-h host] [-p http-port] [-a secret] --out FILE             consistent copy of a live node (over HTTP)
+  walnut restore    --from FILE --data-dir D | --checkpoint INDEX --data-dir D  seed a node, or go back in time
   walnut acl        hash-password < password                                    a password hash for --aclfile
   walnut version
 
