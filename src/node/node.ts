@@ -93,28 +93,15 @@ export interface NodeOptions {
   cluster?: ClusterOptions;
 }
 
-/** Every member derives the same cluster id from the same peer list. */
+/**
+ * Every founding member derives the same cluster id from the founding member ids and the
+ * cluster secret, and only from those: a member that moves (a new host or port, a proxy)
+ * keeps its cluster. A node that joins later is told the id (--join).
+ */
 export function clusterIdOf(cluster: ClusterOptions): string {
   if (cluster.clusterId !== undefined) return cluster.clusterId;
-  const members = [...cluster.peers].sort(([a], [b]) => a - b).map(([id, at]) => `${id}=${at.host}:${at.port}`);
-  return createHash("sha256").update(members.join(",")).digest("hex").slice(0, 16);
-}
-
-export interface NodeStatus {
-  role: Role;
-  id: number;
-  term: number;
-  leader: number;
-  commitIndex: number;
-  appliedIndex: number;
-  lastIndex: number;
-  fsync: FsyncMode;
-  pendingWrites: number;
-  writeError: string | null;
-  lastCheckpoint: { index: number; term: number; id: number };
-  voters: number[];
-  learners: number[];
-  peers: Array<{ id: number; match: number; next: number; state: string; active: boolean; learner: boolean }>;
+  const ids = [...cluster.peers.keys()].sort((a, b) => a - b).join(",");
+  return createHash("sha256").update(`walnut cluster ${ids} ${cluster.secret ?? ""}`).digest("hex").slice(0, 16);
 }
 
 type Recovered = Awaited<ReturnType<typeof recoverNode>>;
