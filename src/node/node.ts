@@ -104,6 +104,23 @@ export function clusterIdOf(cluster: ClusterOptions): string {
   return createHash("sha256").update(`walnut cluster ${ids} ${cluster.secret ?? ""}`).digest("hex").slice(0, 16);
 }
 
+export interface NodeStatus {
+  role: Role;
+  id: number;
+  term: number;
+  leader: number;
+  commitIndex: number;
+  appliedIndex: number;
+  lastIndex: number;
+  fsync: FsyncMode;
+  pendingWrites: number;
+  writeError: string | null;
+  lastCheckpoint: { index: number; term: number; id: number };
+  voters: number[];
+  learners: number[];
+  peers: Array<{ id: number; match: number; next: number; state: string; active: boolean; learner: boolean }>;
+}
+
 type Recovered = Awaited<ReturnType<typeof recoverNode>>;
 
 export class Node {
