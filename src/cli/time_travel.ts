@@ -10,9 +10,10 @@
  * The next start loads that checkpoint, finds no WAL after it and continues the log from
  * its index: every write after it is gone from the node (but kept in the set-aside WAL).
  *
- * The WAL also held the node's Raft term and vote, so this is for a node that is its own
- * cluster. For a cluster, travel back on one stopped node, then seed the others from it
- * (walnut backup / walnut restore --from), as docs/operations.md describes.
+ * The WAL also holds the node's Raft term and vote: a cluster member that dropped them
+ * could vote twice in a term, or lose entries a majority acknowledged. So a checkpoint
+ * that records more than one voter is refused; a cluster goes back by seeding every
+ * stopped node from the same checkpoint file (walnut restore --from FILE --force).
  */
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -46,6 +47,14 @@ export async function travelToCheckpoint(options: { dataDir: string; index: numb
       throw new WalnutError("BAD_ARGUMENT", `Cannot go back to checkpoint ${index}: ${control.checkpointDirectory} has no checkpoint at that index (it has: ${available})`);
     }
     const loaded = await verifiedCheckpoint(chosen.path, `go back to checkpoint ${index}`);
+    const voters = votersOf(loaded.metadata);
+    if (voters.length > 1) {
+      throw new WalnutError(
+        "BAD_ARGUMENT",
+        `Cannot go back to checkpoint ${index} on this node alone: it is one of the voters ${voters.join(", ")} and its WAL holds its Raft term and vote; ` +
+          "stop every node and seed each from the same checkpoint file with walnut restore --from FILE --force (docs/operations.md)",
+      );
+    }
     const newer = checkpoints.filter((checkpoint) => checkpoint.index > chosen.index || (checkpoint.index === chosen.index && checkpoint.term > chosen.term));
     const aside = await SetAside.create(dataDir);
     await aside.copy(join(dataDir, CONTROL_FILE_NAME));
@@ -59,4 +68,12 @@ export async function travelToCheckpoint(options: { dataDir: string; index: numb
   } finally {
     await lock.release();
   }
+}
+
+/** The voters a checkpoint recorded (metadata.confState.voters); none when absent. */
+function votersOf(metadata: Record<string, unknown>): number[] {
+  const confState = metadata.confState;
+  if (typeof confState !== "object" || confState === null) return [];
+  const voters = (confState as { voters?: unknown }).voters;
+  return Array.isArray(voters) ? voters.filter((id): id is number => Number.isSafeInteger(id)) : [];
 }

@@ -1,8 +1,9 @@
 /**
  * Backup and restore through the installed binary: `walnut backup` from a live node,
  * `walnut restore --from` into a new directory (which then opens with every key), the
- * refusals (a corrupt file, a directory that holds a node, a running node), and
- * `walnut restore --checkpoint` going back to an older checkpoint.
+ * refusals (a corrupt file, a directory that holds a node, a running node, a cluster
+ * member going back alone), and `walnut restore --checkpoint` going back to an older
+ * checkpoint.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -12,7 +13,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { membershipFor, writeWithMembership } from "../cli/restore_membership.js";
+import { parsePeers } from "../config/peers.js";
 import { open } from "../db.js";
+import { readCheckpoint } from "../snapshot/reader.js";
 import { startTestNode } from "./harness.js";
 
 const run = promisify(execFile);
@@ -184,5 +188,20 @@ test("walnut restore --force can seed a directory from one of the checkpoints it
     } finally {
       await restored.close();
     }
+  });
+});
+
+test("walnut restore --checkpoint refuses a cluster member's checkpoint: the node cannot go back alone", async () => {
+  await withTemporaryDirectory(async (dir) => {
+    const db = await open({ dir, checkpointInterval: 0 });
+    await db.set("k", "v");
+    const checkpoint = await db.checkpoint();
+    await db.close();
+    const membership = membershipFor(1, parsePeers("1=127.0.0.1:7381,2=127.0.0.1:7382,3=127.0.0.1:7383"));
+    await writeWithMembership(await readCheckpoint(checkpoint.path), { dir: join(dir, "checkpoints"), membership, clusterId: "c0ffee", nodeId: 1 });
+    const failure = await walnutFailure("restore", "--checkpoint", String(checkpoint.index), "--data-dir", dir);
+    assert.equal(failure.code, 2);
+    assert.match(failure.stderr, /on this node alone: it is one of the voters 1, 2, 3 .* walnut restore --from FILE --force/);
+    assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith("restore-backup-")), [], "nothing moved");
   });
 });
