@@ -501,8 +501,14 @@ export class Node {
         const ready = this.raft.ready();
         if (ready.softState !== null) this.proposals.leaderChanged(ready.softState.leader);
         if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
+        // A leader may send its appends before its own copy is durable (Raft thesis
+        // §10.2.1): the core counts the leader's copy only once persisted, so followers
+        // fsync in parallel with it. Anything else waits for the persist, and so does
+        // everything when the Ready changes the term or vote (they must be durable first).
+        const early = this.sendsEarly(ready) ? ready.messages.filter((m) => m.type === "append") : [];
+        this.send(early);
         if (!(await this.persist(ready))) return;
-        this.send(ready.messages);
+        this.send(early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append"));
         this.applyCommitted(ready.committedEntries);
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
         this.reads.applied(this.engine.appliedIndex);
@@ -613,6 +619,12 @@ export class Node {
       else return true;
       return false;
     });
+  }
+
+  /** Whether this Ready's appends may go out before its entries are durable here. */
+  private sendsEarly(ready: Ready): boolean {
+    if (this.cluster === null || this.raft.currentLeader !== this.id || ready.messages.length === 0) return false;
+    return ready.hardState === null || this.onlyCommitMoved(ready.hardState);
   }
 
   /** A hard state that differs from the last one written only in its commit index. */
