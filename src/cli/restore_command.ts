@@ -58,6 +58,9 @@ export async function runRestore(argv: string[]): Promise<number> {
     throw new WalnutError("BAD_ARGUMENT", `Cannot restore: give exactly one of --from FILE or --checkpoint INDEX\n${USAGE}`);
   }
   if (typeof checkpointIndex === "number") {
+    if (settings.values.has("peers") || settingBoolean(settings, "force")) {
+      throw new WalnutError("BAD_ARGUMENT", "Cannot restore: --peers and --force go with --from, not --checkpoint");
+    }
     const moved = await travelToCheckpoint({ dataDir, index: checkpointIndex });
     process.stdout.write(
       `restored ${dataDir} to its checkpoint at index ${moved.index}, term ${moved.term} (${moved.keys} keys); ` +
