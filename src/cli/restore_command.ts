@@ -1,7 +1,7 @@
 /**
  * `walnut restore`, in two forms:
  *
- *   walnut restore --from FILE --data-dir D [--id N] [--peers ...] [--force]
+ *   walnut restore --from FILE --data-dir D [--id N] [--peers ... [--cluster-secret S]] [--force]
  *       seeds D from a backup (walnut backup) so that `walnut serve --data-dir D` starts
  *       with its data: a new control.toml, the checkpoint copied into checkpoints/, an
  *       empty wal/. Recovery continues the log after a checkpoint newer than the WAL. The
@@ -39,10 +39,11 @@ const restoreOptions: readonly OptionSpec[] = [
     kind: "string",
     description: "With --from, for a cluster: the --peers the node will serve with; they become the restored membership and fix the cluster id",
   },
+  { name: "cluster-secret", kind: "string", description: "With --peers: the --cluster-secret the node will serve with (it is part of the cluster id)" },
   { name: "force", kind: "boolean", default: "false", description: "With --from: seed a directory that holds a node, moving its files aside" },
 ];
 
-const USAGE = "usage: walnut restore --from FILE --data-dir D [--id N] [--peers ...] [--force]\n       walnut restore --checkpoint INDEX --data-dir D";
+const USAGE = "usage: walnut restore --from FILE --data-dir D [--id N] [--peers ... [--cluster-secret S]] [--force]\n       walnut restore --checkpoint INDEX --data-dir D";
 
 export async function runRestore(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -58,8 +59,8 @@ export async function runRestore(argv: string[]): Promise<number> {
     throw new WalnutError("BAD_ARGUMENT", `Cannot restore: give exactly one of --from FILE or --checkpoint INDEX\n${USAGE}`);
   }
   if (typeof checkpointIndex === "number") {
-    if (settings.values.has("peers") || settingBoolean(settings, "force")) {
-      throw new WalnutError("BAD_ARGUMENT", "Cannot restore: --peers and --force go with --from, not --checkpoint");
+    if (settings.values.has("peers") || settings.values.has("cluster-secret") || settingBoolean(settings, "force")) {
+      throw new WalnutError("BAD_ARGUMENT", "Cannot restore: --peers, --cluster-secret and --force go with --from, not --checkpoint");
     }
     const moved = await travelToCheckpoint({ dataDir, index: checkpointIndex });
     process.stdout.write(
@@ -83,11 +84,14 @@ function controlFor(settings: ResolvedSettings, dataDir: string): { control: Con
   const nodeId = settingNumber(settings, "id");
   const control = newControlFile({ dataDir: resolve(dataDir), nodeId });
   const peersText = settingString(settings, "peers");
-  if (peersText === undefined) return { control, peers: null };
+  if (peersText === undefined) {
+    if (settings.values.has("cluster-secret")) throw new WalnutError("BAD_ARGUMENT", "Cannot restore: --cluster-secret goes with --peers");
+    return { control, peers: null };
+  }
   const peers = parsePeers(peersText);
   const self = peers.get(nodeId);
   if (self === undefined) throw new WalnutError("BAD_CONFIG", `--peers must include this node (--id ${nodeId})`);
-  control.clusterId = clusterIdOf({ listen: self, peers, secret: null });
+  control.clusterId = clusterIdOf({ listen: self, peers, secret: settingString(settings, "cluster-secret") ?? null });
   return { control, peers };
 }
 

@@ -14,8 +14,10 @@ import { promisify } from "node:util";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { membershipFor, writeWithMembership } from "../cli/restore_membership.js";
-import { parsePeers } from "../config/peers.js";
+import { parsePeers, type PeerAddress } from "../config/peers.js";
 import { open } from "../db.js";
+import { readControlFile } from "../node/control_file.js";
+import { clusterIdOf } from "../node/node.js";
 import { readCheckpoint } from "../snapshot/reader.js";
 import { startTestNode } from "./harness.js";
 
@@ -203,5 +205,23 @@ test("walnut restore --checkpoint refuses a cluster member's checkpoint: the nod
     assert.equal(failure.code, 2);
     assert.match(failure.stderr, /on this node alone: it is one of the voters 1, 2, 3 .* walnut restore --from FILE --force/);
     assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith("restore-backup-")), [], "nothing moved");
+  });
+});
+
+test("walnut restore --peers records the membership and the cluster id serve derives from the members and the secret", async () => {
+  await withTemporaryDirectory(async (dir) => {
+    const backup = await backupOfLiveNode(dir);
+    const target = join(dir, "node2");
+    const peersText = "1=127.0.0.1:7381,2=127.0.0.1:7382,3=127.0.0.1:7383";
+    const { stdout } = await walnutCommand("restore", "--from", backup, "--data-dir", target, "--id", "2", "--peers", peersText, "--cluster-secret", "S");
+    assert.match(stdout, /voters 1,2,3\n$/);
+    const peers = parsePeers(peersText);
+    const control = await readControlFile(target);
+    assert.equal(control?.nodeId, 2);
+    assert.equal(control?.clusterId, clusterIdOf({ listen: peers.get(2) as PeerAddress, peers, secret: "S" }));
+    const [name] = await readdir(join(target, "checkpoints"));
+    const restored = await readCheckpoint(join(target, "checkpoints", name as string));
+    assert.deepEqual(restored.metadata.members, { "1": "127.0.0.1:7381", "2": "127.0.0.1:7382", "3": "127.0.0.1:7383" });
+    assert.equal(restored.keys, KEY_COUNT);
   });
 });
