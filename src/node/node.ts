@@ -165,12 +165,14 @@ export class Node {
     this.control = recovered.control;
     this.durable = new DurableLog(recovered.snapshot, recovered.entries, recovered.hardState);
     this.appliedConfState = recovered.snapshot.confState;
-    for (const [id, address] of options.cluster?.peers ?? []) this.members.set(id, address);
+    // Addresses, oldest knowledge first: the checkpoint's, then membership changes in the
+    // log after it, then the flags (the operator's word on where members are now).
     for (const [id, text] of Object.entries(recovered.members)) {
       const parsed = parsePeers(`${id}=${text}`, "the checkpoint's member list").get(Number(id));
       if (parsed !== undefined) this.members.set(Number(id), parsed);
     }
     for (const entry of recovered.entries) if (entry.type === "confChange") this.noteMembershipChange(decodeConfChange(entry.data));
+    for (const [id, address] of options.cluster?.peers ?? []) this.members.set(id, address);
     this.raft = this.createCore();
   }
 
