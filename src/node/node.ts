@@ -148,6 +148,8 @@ export class Node {
   private sweepInProgress = false;
   private writeError: WalnutError | null = null;
   private unwrittenEntries = 0;
+  /** A group commit pause in progress: ends when `target` proposals have arrived. */
+  private gathering: { target: number; arrived: number; done(): void } | null = null;
   /** Term and vote of the last hard state written to the WAL (those must be durable before we act on them). */
   private persistedTermAndVote: { term: number; vote: number } | null = null;
   private unwrittenBytes = 0;
@@ -241,6 +243,7 @@ export class Node {
     } else if (!outcome.ok && outcome.reason !== "not-leader") {
       this.proposals.reject(sequence, new WalnutError("NO_LEADER", `Cannot write: ${outcome.reason}; retry shortly`));
     }
+    if (this.gathering !== null && ++this.gathering.arrived >= this.gathering.target) this.gathering.done();
     this.scheduleReady();
     return result;
   }
@@ -515,8 +518,9 @@ export class Node {
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
         this.reads.applied(this.engine.appliedIndex);
         this.raft.advance(ready);
-        if (this.options.fsync === "always" && ready.entries.length > 1 && this.raft.currentLeader === this.id) {
-          await gatherNextGroup();
+        // Just answered a group of writers: give them a moment to send their next writes.
+        if (this.options.fsync === "always" && ready.committedEntries.length > 1 && this.raft.currentLeader === this.id) {
+          await this.gatherNextGroup(Math.floor(ready.committedEntries.length / 2));
         }
       }
     } finally {
@@ -623,6 +627,24 @@ export class Node {
     });
   }
 
+  /**
+   * After a group commit of several writes, wait until `target` new writes have arrived,
+   * or GROUP_COMMIT_GATHER_MS: the clients just answered send their next writes within a
+   * round trip, and they should join one group rather than split into two that alternate,
+   * each waiting for the other's fsync. Writers already waiting end the pause at once.
+   */
+  private gatherNextGroup(target: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), GROUP_COMMIT_GATHER_MS);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.gathering = null;
+        resolve();
+      };
+      this.gathering = { target, arrived: 0, done };
+    });
+  }
+
   /** Whether this Ready's appends may go out before its entries are durable here. */
   private sendsEarly(ready: Ready): boolean {
     if (this.cluster === null || this.raft.currentLeader !== this.id || ready.messages.length === 0) return false;
@@ -709,16 +731,6 @@ export class Node {
       this.sweepInProgress = false;
     });
   }
-}
-
-/**
- * After a group commit of several writes, wait a moment before the next one: the clients
- * just answered send their next writes within a round trip, and they should join one
- * group rather than split into two that alternate, each waiting for the other's fsync.
- * A lone writer (groups of one) never waits.
- */
-function gatherNextGroup(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, GROUP_COMMIT_GATHER_MS));
 }
 
 /** The entry bytes of a proposal, tagged with its origin so the proposer finds it again. */
