@@ -32,17 +32,18 @@ import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
 import { RaftNode } from "../raft/raft.js";
-import type { ConfChange, ConfState, Entry, HardState, Message, Ready, Role, SnapshotMetadata } from "../raft/types.js";
+import type { ConfChange, ConfState, Entry, HardState, Message, Ready, SnapshotMetadata } from "../raft/types.js";
 import { checkpointFileName } from "../snapshot/checkpoint_files.js";
 import { readCheckpoint } from "../snapshot/reader.js";
 import type { CheckpointInfo } from "../snapshot/writer.js";
 import type { FsyncMode, SegmentInfo, Wal, WalFileSystem } from "../wal/wal.js";
 import { takeCheckpoint } from "./checkpointer.js";
 import { ClusterLink, type ClusterOptions } from "./cluster.js";
-import { parsePeers, type PeerAddress } from "../config/peers.js";
 import { writeControlFile, type ControlFile } from "./control_file.js";
 import { lockDataDir, type DataDirLock } from "./data_dir_lock.js";
 import { DurableLog } from "./durable_log.js";
+import { MembershipBook } from "./membership.js";
+import { describeStatus, type NodeStatus } from "./status.js";
 import { ProposalTable, type WriteResult } from "./proposals.js";
 import { ReadBarriers } from "./read_barrier.js";
 import { toLogEntry } from "./raft_log_codec.js";
@@ -53,6 +54,7 @@ import type { StateMachine } from "./state_machine.js";
 
 export type { WriteResult } from "./proposals.js";
 export type { ClusterOptions } from "./cluster.js";
+export type { NodeStatus } from "./status.js";
 
 const TICK_MS = 100;
 const ELECTION_TICKS = 10;
@@ -104,22 +106,6 @@ export function clusterIdOf(cluster: ClusterOptions): string {
   return createHash("sha256").update(`walnut cluster ${ids} ${cluster.secret ?? ""}`).digest("hex").slice(0, 16);
 }
 
-export interface NodeStatus {
-  role: Role;
-  id: number;
-  term: number;
-  leader: number;
-  commitIndex: number;
-  appliedIndex: number;
-  lastIndex: number;
-  fsync: FsyncMode;
-  pendingWrites: number;
-  writeError: string | null;
-  lastCheckpoint: { index: number; term: number; id: number };
-  voters: number[];
-  learners: number[];
-  peers: Array<{ id: number; match: number; next: number; state: string; active: boolean; learner: boolean }>;
-}
 
 type Recovered = Awaited<ReturnType<typeof recoverNode>>;
 
@@ -135,9 +121,7 @@ export class Node {
   private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20);
   private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
   private cluster: ClusterLink | null = null;
-  /** Where each member listens for peers; kept in step with the log's membership changes. */
-  private readonly members = new Map<number, PeerAddress>();
-  private membershipWaiters: Array<{ done: (conf: ConfState) => boolean; deadlineMs: number; resolve(): void; reject(e: Error): void }> = [];
+  private readonly membership = new MembershipBook();
   private raft!: RaftNode;
   /** Membership as of the applied index (what a checkpoint records). */
   private appliedConfState: ConfState;
@@ -169,12 +153,9 @@ export class Node {
     this.appliedConfState = recovered.snapshot.confState;
     // Addresses, oldest knowledge first: the checkpoint's, then membership changes in the
     // log after it, then the flags (the operator's word on where members are now).
-    for (const [id, text] of Object.entries(recovered.members)) {
-      const parsed = parsePeers(`${id}=${text}`, "the checkpoint's member list").get(Number(id));
-      if (parsed !== undefined) this.members.set(Number(id), parsed);
-    }
-    for (const entry of recovered.entries) if (entry.type === "confChange") this.noteMembershipChange(decodeConfChange(entry.data));
-    for (const [id, address] of options.cluster?.peers ?? []) this.members.set(id, address);
+    this.membership.loadRecorded(recovered.members);
+    for (const entry of recovered.entries) if (entry.type === "confChange") this.membership.noteChange(decodeConfChange(entry.data));
+    for (const [id, address] of options.cluster?.peers ?? []) this.membership.set(id, address);
     this.raft = this.createCore();
   }
 
@@ -296,7 +277,7 @@ export class Node {
       wal: this.wal,
       control: this.control,
       confState: this.appliedConfState,
-      members: this.memberAddresses(),
+      members: this.membership.recorded(),
       waitDurable: () => (this.options.fsync === "always" ? Promise.resolve() : this.wal.sync()),
       archiveWal: this.options.archiveWal,
       log: this.log,
@@ -315,35 +296,16 @@ export class Node {
   }
 
   status(): NodeStatus {
-    const raft = this.raft.status();
-    return {
-      role: raft.role,
-      id: this.control.nodeId,
-      term: raft.term,
-      leader: raft.leader,
-      commitIndex: raft.commit,
+    return describeStatus({
+      raft: this.raft.status(),
+      control: this.control,
       appliedIndex: this.engine.appliedIndex,
-      lastIndex: raft.lastIndex,
       fsync: this.options.fsync,
       pendingWrites: this.proposals.size,
-      writeError: this.writeError?.message ?? null,
-      lastCheckpoint: {
-        index: this.control.lastCheckpointIndex,
-        term: this.control.lastCheckpointTerm,
-        id: this.control.lastCheckpointId,
-      },
-      voters: raft.confState.voters,
-      learners: raft.confState.learners,
-      peers: [...raft.progress].map(([id, p]) => ({
-        id,
-        match: p.match,
-        next: p.next,
-        state: p.state,
-        active: p.recentActive,
-        learner: p.isLearner,
-      })),
-    };
+      writeError: this.writeError,
+    });
   }
+
 
   segments(): SegmentInfo[] {
     return this.wal.segments();
@@ -399,8 +361,9 @@ export class Node {
         step: (message) => node.step(message),
         log: (message) => node.log(message),
       },
-      { ...options, peers: new Map(this.members) },
+      { ...options, peers: this.membership.peers() },
     );
+    this.membership.attach(this.cluster);
     await this.cluster.start();
   }
 
@@ -419,21 +382,12 @@ export class Node {
     if (!outcome.ok && outcome.reason === "transfer-in-progress") {
       return Promise.reject(new WalnutError("NO_LEADER", "Cannot change membership: a leadership transfer is in progress; retry shortly"));
     }
-    const done = (conf: ConfState): boolean =>
-      change.type === "addVoter" ? conf.voters.includes(change.node)
-      : change.type === "addLearner" ? conf.learners.includes(change.node)
-      : !conf.voters.includes(change.node) && !conf.learners.includes(change.node);
-    if (done(this.appliedConfState)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.membershipWaiters.push({ done, deadlineMs: this.clock() + PROPOSAL_TIMEOUT_MS, resolve, reject });
-    });
+    return this.membership.waitFor(change, this.appliedConfState, this.clock() + PROPOSAL_TIMEOUT_MS);
   }
 
   /** Members and where they listen for peers ("host:port"), for RAFT STATUS and checkpoints. */
   memberAddresses(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [id, address] of [...this.members].sort(([a], [b]) => a - b)) out[String(id)] = `${address.host}:${address.port}`;
-    return out;
+    return this.membership.recorded();
   }
 
   /** The cluster's id (shared by every member). */
@@ -441,19 +395,7 @@ export class Node {
     return this.control.clusterId;
   }
 
-  /** A membership change reached our log: keep the address book and the transport in step. */
-  private noteMembershipChange(change: ConfChange): void {
-    if (change.type === "remove") {
-      this.members.delete(change.node);
-      this.cluster?.removePeer(change.node);
-      return;
-    }
-    if (change.address === undefined) return;
-    const address = parsePeers(`${change.node}=${change.address}`, "a membership change's address").get(change.node);
-    if (address === undefined) return;
-    this.members.set(change.node, address);
-    this.cluster?.addPeer(change.node, address);
-  }
+
 
   /** A group of one elects itself and applies everything it holds before serving. */
   private async becomeReady(): Promise<void> {
@@ -469,7 +411,7 @@ export class Node {
       this.raft.tick();
       this.proposals.expire(this.clock());
       this.reads.expire(this.clock());
-      this.settleMembershipWaiters();
+      this.membership.settle(this.appliedConfState, this.clock());
       this.scheduleReady();
     }, TICK_MS);
     tick.unref();
@@ -537,7 +479,7 @@ export class Node {
       this.durable.append([], ready.hardState);
       return true;
     }
-    for (const entry of ready.entries) if (entry.type === "confChange") this.noteMembershipChange(decodeConfChange(entry.data));
+    for (const entry of ready.entries) if (entry.type === "confChange") this.membership.noteChange(decodeConfChange(entry.data));
     const entries = ready.entries.map(toLogEntry);
     for (const entry of entries) this.walBytesSinceCheckpoint += entry.data.length;
     const hardState = ready.hardState ?? this.durable.currentHardState();
@@ -603,7 +545,7 @@ export class Node {
       if (entry.type === "confChange") {
         this.appliedConfState = applyConfChange(this.appliedConfState, decodeConfChange(entry.data));
         this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
-        this.settleMembershipWaiters();
+        this.membership.settle(this.appliedConfState, this.clock());
         continue;
       }
       if (entry.data.length === 0) {
@@ -617,15 +559,7 @@ export class Node {
     }
   }
 
-  private settleMembershipWaiters(): void {
-    const nowMs = this.clock();
-    this.membershipWaiters = this.membershipWaiters.filter((waiter) => {
-      if (waiter.done(this.appliedConfState)) waiter.resolve();
-      else if (waiter.deadlineMs <= nowMs) waiter.reject(new WalnutError("TIMEOUT", "Cannot confirm the membership change in time; check RAFT STATUS"));
-      else return true;
-      return false;
-    });
-  }
+
 
   /**
    * After a group commit of several writes, wait until `target` new writes have arrived,

@@ -1,0 +1,92 @@
+/**
+ * The node's view of membership beyond what the Raft core decides: where each member
+ * listens for peers (the address book, kept in step with the log's membership changes so
+ * every node and every future leader can reach a new member), and the RAFT ADD/REMOVE
+ * callers waiting for their change to be applied.
+ */
+import { parsePeers, type PeerAddress } from "../config/peers.js";
+import { WalnutError } from "../lib/errors.js";
+import type { ConfChange, ConfState } from "../raft/types.js";
+
+interface ChangeWaiter {
+  done(conf: ConfState): boolean;
+  deadlineMs: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** What the address book tells the transport about. */
+export interface PeerDirectory {
+  addPeer(id: number, address: PeerAddress): void;
+  removePeer(id: number): void;
+}
+
+export class MembershipBook {
+  private readonly addresses = new Map<number, PeerAddress>();
+  private waiters: ChangeWaiter[] = [];
+  private directory: PeerDirectory | null = null;
+
+  /** From now on, changes to the address book also reach `directory` (the transport). */
+  attach(directory: PeerDirectory): void {
+    this.directory = directory;
+  }
+
+  /** Addresses recorded in a checkpoint ("id" → "host:port"). */
+  loadRecorded(recorded: Record<string, string>): void {
+    for (const [id, text] of Object.entries(recorded)) {
+      const parsed = parsePeers(`${id}=${text}`, "the checkpoint's member list").get(Number(id));
+      if (parsed !== undefined) this.addresses.set(Number(id), parsed);
+    }
+  }
+
+  set(id: number, address: PeerAddress): void {
+    this.addresses.set(id, address);
+  }
+
+  peers(): Map<number, PeerAddress> {
+    return new Map(this.addresses);
+  }
+
+  /** A membership change reached our log: keep the address book and the transport in step. */
+  noteChange(change: ConfChange): void {
+    if (change.type === "remove") {
+      this.addresses.delete(change.node);
+      this.directory?.removePeer(change.node);
+      return;
+    }
+    if (change.address === undefined) return;
+    const address = parsePeers(`${change.node}=${change.address}`, "a membership change's address").get(change.node);
+    if (address === undefined) return;
+    this.addresses.set(change.node, address);
+    this.directory?.addPeer(change.node, address);
+  }
+
+  /** Members and where they listen for peers ("host:port"), in id order. */
+  recorded(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [id, address] of [...this.addresses].sort(([a], [b]) => a - b)) out[String(id)] = `${address.host}:${address.port}`;
+    return out;
+  }
+
+  /** Resolves once `change` shows in the applied membership (see settle). */
+  waitFor(change: ConfChange, applied: ConfState, deadlineMs: number): Promise<void> {
+    const done = (conf: ConfState): boolean =>
+      change.type === "addVoter"
+        ? conf.voters.includes(change.node)
+        : change.type === "addLearner"
+          ? conf.learners.includes(change.node)
+          : !conf.voters.includes(change.node) && !conf.learners.includes(change.node);
+    if (done(applied)) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ done, deadlineMs, resolve, reject }));
+  }
+
+  /** The applied membership changed, or time passed: answer the waiters that are done or late. */
+  settle(applied: ConfState, nowMs: number): void {
+    this.waiters = this.waiters.filter((waiter) => {
+      if (waiter.done(applied)) waiter.resolve();
+      else if (waiter.deadlineMs <= nowMs) waiter.reject(new WalnutError("TIMEOUT", "Cannot confirm the membership change in time; check RAFT STATUS"));
+      else return true;
+      return false;
+    });
+  }
+}

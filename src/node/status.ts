@@ -1,0 +1,58 @@
+/**
+ * What a node reports about itself (GET /status, RAFT STATUS, INFO): its Raft role and
+ * indexes, durability settings, the last checkpoint, membership and each peer's progress.
+ */
+import type { RaftStatus, Role } from "../raft/types.js";
+import type { FsyncMode } from "../wal/wal.js";
+import type { ControlFile } from "./control_file.js";
+
+export interface NodeStatus {
+  role: Role;
+  id: number;
+  term: number;
+  leader: number;
+  commitIndex: number;
+  appliedIndex: number;
+  lastIndex: number;
+  fsync: FsyncMode;
+  pendingWrites: number;
+  writeError: string | null;
+  lastCheckpoint: { index: number; term: number; id: number };
+  voters: number[];
+  learners: number[];
+  peers: Array<{ id: number; match: number; next: number; state: string; active: boolean; learner: boolean }>;
+}
+
+export function describeStatus(from: {
+  raft: RaftStatus;
+  control: ControlFile;
+  appliedIndex: number;
+  fsync: FsyncMode;
+  pendingWrites: number;
+  writeError: Error | null;
+}): NodeStatus {
+  const { raft, control } = from;
+  return {
+    role: raft.role,
+    id: control.nodeId,
+    term: raft.term,
+    leader: raft.leader,
+    commitIndex: raft.commit,
+    appliedIndex: from.appliedIndex,
+    lastIndex: raft.lastIndex,
+    fsync: from.fsync,
+    pendingWrites: from.pendingWrites,
+    writeError: from.writeError?.message ?? null,
+    lastCheckpoint: { index: control.lastCheckpointIndex, term: control.lastCheckpointTerm, id: control.lastCheckpointId },
+    voters: raft.confState.voters,
+    learners: raft.confState.learners,
+    peers: [...raft.progress].map(([id, p]) => ({
+      id,
+      match: p.match,
+      next: p.next,
+      state: p.state,
+      active: p.recentActive,
+      learner: p.isLearner,
+    })),
+  };
+}
