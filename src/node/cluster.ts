@@ -14,6 +14,7 @@ import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError } from "../lib/errors.js";
+import { createMessage } from "../raft/message.js";
 import type { ConfState, Message, NodeId, SnapshotMetadata } from "../raft/types.js";
 import { checkpointFileName, claimTemporaryPath, forgetTemporaryPath, syncDirectory } from "../snapshot/checkpoint_files.js";
 import { readCheckpoint } from "../snapshot/reader.js";
@@ -61,7 +62,7 @@ export class ClusterLink {
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       onMessage: (message) => host.step(message),
       onSnapshot: (from, metadata, chunks) => this.receiveSnapshot(from, metadata, chunks),
-      onUnreachable: (peer) => host.step(localMessage("unreachable", peer, host.id)),
+      onUnreachable: (peer) => host.step(createMessage({ type: "unreachable", from: peer, to: host.id })),
       log: (message) => host.log(message),
     });
   }
@@ -107,13 +108,13 @@ export class ClusterLink {
       () => {
         this.streaming.delete(message.to);
         this.transport.send([message]);
-        this.host.step({ ...localMessage("snapshotStatus", message.to, this.host.id), reject: false });
+        this.host.step(createMessage({ type: "snapshotStatus", from: message.to, to: this.host.id, reject: false }));
       },
       (error: unknown) => {
         this.streaming.delete(message.to);
         chunks.destroy();
         this.host.log(`sending checkpoint ${metadata.index} to node ${message.to} failed: ${describeError(error)}`);
-        this.host.step({ ...localMessage("snapshotStatus", message.to, this.host.id), reject: true });
+        this.host.step(createMessage({ type: "snapshotStatus", from: message.to, to: this.host.id, reject: true }));
       },
     );
   }
@@ -141,22 +142,4 @@ export class ClusterLink {
     }
     this.host.log(`received checkpoint ${metadata.index} from node ${from}`);
   }
-}
-
-function localMessage(type: "unreachable" | "snapshotStatus", from: NodeId, to: NodeId): Message {
-  return {
-    type,
-    from,
-    to,
-    term: 0,
-    logIndex: 0,
-    logTerm: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    index: 0,
-    snapshot: null,
-    context: new Uint8Array(0),
-  };
 }

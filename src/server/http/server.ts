@@ -15,6 +15,7 @@ import { permits, requiredCategory, type AclUser } from "../acl.js";
 import type { ServerContext } from "../server_context.js";
 import { HttpError, sendJson } from "./json.js";
 import { requestUrl, route } from "./routes.js";
+import { listen } from "../listen.js";
 
 export interface HttpServer {
   readonly port: number;
@@ -83,15 +84,7 @@ export async function startHttpServer(
   server.maxHeadersCount = 100;
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  const port = await listen(server, options.host, options.port);
   return {
     port,
     close: () =>

@@ -6,6 +6,7 @@ import { createServer as createTcpServer, type Server, type Socket } from "node:
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import type { ServerContext } from "../server_context.js";
 import { Connection } from "./connection.js";
+import { listen } from "../listen.js";
 
 export interface RespServer {
   readonly port: number;
@@ -42,15 +43,7 @@ export async function startRespServer(
       context.stats.connectionsRejected += 1;
     });
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  const port = await listen(server, options.host, options.port);
   return {
     port,
     close: () =>
