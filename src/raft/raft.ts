@@ -31,6 +31,7 @@
  *   say nothing about the sender's term and must not disturb the receiver's.
  */
 import { WalnutError } from "../lib/errors.js";
+import { TRANSFER_CONTEXT, validateConfig } from "./config.js";
 import { assert } from "../lib/assert.js";
 import { applyConfChange, copyConfState, decodeConfChange, encodeConfChange } from "./conf_change.js";
 import { RaftLog } from "./log.js";
@@ -60,9 +61,6 @@ import {
   type SnapshotMetadata,
   type SoftState,
 } from "./types.js";
-
-/** Context of the vote requests of a campaign started by timeoutNow: they bypass leases. */
-export const TRANSFER_CONTEXT: Uint8Array = new Uint8Array([116, 114, 97, 110, 115, 102, 101, 114]); // "transfer"
 
 type CoreRole = Exclude<Role, "learner">;
 type StepFunction = (message: Message) => void;
@@ -697,14 +695,4 @@ export class RaftNode implements RaftCore {
       snapshot: this.snapshotToInstall,
     };
   }
-}
-
-function validateConfig(config: RaftConfig): void {
-  const problems: string[] = [];
-  if (!Number.isSafeInteger(config.id) || config.id <= 0) problems.push(`id ${config.id} must be a positive integer`);
-  if (!Number.isInteger(config.heartbeatTicks) || config.heartbeatTicks < 1) problems.push(`heartbeatTicks ${config.heartbeatTicks} must be at least 1`);
-  if (!(config.electionTicks > config.heartbeatTicks)) problems.push(`electionTicks ${config.electionTicks} must exceed heartbeatTicks ${config.heartbeatTicks}`);
-  if (!Number.isInteger(config.maxEntriesPerAppend) || config.maxEntriesPerAppend < 1) problems.push(`maxEntriesPerAppend ${config.maxEntriesPerAppend} must be at least 1`);
-  if (!Number.isInteger(config.maxInflightAppends) || config.maxInflightAppends < 1) problems.push(`maxInflightAppends ${config.maxInflightAppends} must be at least 1`);
-  if (problems.length > 0) throw new WalnutError("BAD_CONFIG", `Cannot start raft node: ${problems.join("; ")}`);
 }
