@@ -352,14 +352,13 @@ export class Node {
   }
 
   private async joinCluster(options: ClusterOptions): Promise<void> {
-    const node = this;
     this.cluster = new ClusterLink(
       {
         id: this.id,
         clusterId: this.control.clusterId,
         checkpointDirectory: this.control.checkpointDirectory,
-        step: (message) => node.step(message),
-        log: (message) => node.log(message),
+        step: (message) => this.step(message),
+        log: (message) => this.log(message),
       },
       { ...options, peers: this.membership.peers() },
     );
@@ -394,8 +393,6 @@ export class Node {
   get clusterId(): string {
     return this.control.clusterId;
   }
-
-
 
   /** A group of one elects itself and applies everything it holds before serving. */
   private async becomeReady(): Promise<void> {
