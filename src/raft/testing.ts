@@ -10,17 +10,11 @@ import { assert } from "../lib/assert.js";
 import { createMessage } from "./message.js";
 import { RaftNode } from "./raft.js";
 import type { ConfState, Entry, HardState, Message, NodeId, RaftConfig, RaftInitialState, ReadState, SnapshotMetadata } from "./types.js";
+import { seededRandom } from "../lib/seeded_random.js";
+
 
 /** A seeded PRNG (mulberry32): the nodes' `random`. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export const ELECTION_TICKS = 10;
 export const HEARTBEAT_TICKS = 1;

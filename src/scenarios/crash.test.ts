@@ -12,21 +12,11 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { open } from "../db.js";
+import { seededRandom } from "../lib/seeded_random.js";
 
 const ROUNDS = process.env.WALNUT_DEEP ? 200 : 20;
 const writerScript = fileURLToPath(new URL("./crash_writer.js", import.meta.url));
 
-/** A small seeded PRNG (mulberry32) so that a failing run can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Acknowledged {
   sets: Map<string, string>;

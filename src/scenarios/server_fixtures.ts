@@ -9,6 +9,7 @@
 import { createServer, connect, type Socket } from "node:net";
 import { ReplyParser } from "../server/resp/reply_parser.js";
 import type { Reply } from "../commands/reply.js";
+import { seededRandom } from "../lib/seeded_random.js";
 
 /** How long a wait may last before it is reported as a hang. */
 export const WAIT_GUARD_MS = 60_000;
@@ -20,19 +21,15 @@ export const DEEP = (process.env.WALNUT_DEEP ?? "") !== "" && process.env.WALNUT
 
 /** mulberry32: a small seeded PRNG, so that a failing run replays from its seed. */
 export class Random {
-  private state: number;
+  private readonly nextFloat: () => number;
 
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
+    this.nextFloat = seededRandom(seed);
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let mixed = this.state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+    return this.nextFloat();
   }
 
   /** An integer in [0, bound). */

@@ -10,6 +10,7 @@ import type { Collection, CollectionType } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
 import { Item, NO_EXPIRY, type StoredValue } from "../engine/values.js";
 
+
 /** A fresh directory under the OS temp dir, removed when the test ends. */
 export async function temporaryDirectory(context: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "walnut-snapshot-"));
@@ -53,16 +54,7 @@ export function fillWithEveryKind(collection: Collection, options: { version: nu
 }
 
 /** A deterministic pseudo-random source (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../lib/seeded_random.js";
 
 export interface ItemPicture {
   kind: string;

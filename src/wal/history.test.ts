@@ -2,16 +2,12 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import type { HardState, LogEntry } from "./wal.js";
 import { openWal, summary, withDataDir, type OpenedWal } from "./test_support.js";
+import { mulberry32 } from "../lib/seeded_random.js";
 
 /** A small seeded PRNG (mulberry32): a failing seed replays exactly. */
 function random(seed: number): (below: number) => number {
-  let state = seed >>> 0;
-  return (below) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return (((mixed ^ (mixed >>> 14)) >>> 0) % below) as number;
-  };
+  const next = mulberry32(seed);
+  return (below) => next() % below;
 }
 
 /** What the log should hold: entries by index, and how far compaction may have gone. */

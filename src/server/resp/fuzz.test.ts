@@ -18,6 +18,7 @@ import { RequestParser, type RequestParserOptions } from "./parser.js";
 import { ProtocolError } from "./protocol_error.js";
 import { ReplyParser, type ReplyParserOptions } from "./reply_parser.js";
 import { ReplyWriter, encodeCommand } from "./writer.js";
+import { seededRandom } from "../../lib/seeded_random.js";
 
 const ITERATIONS = process.env.WALNUT_DEEP === "1" ? 200_000 : 2_000;
 const FIRST_SEED = Number(process.env.WALNUT_FUZZ_SEED ?? 0x5eed);
@@ -25,19 +26,15 @@ const SINGLE_SEED = process.env.WALNUT_FUZZ_SEED !== undefined;
 
 /** mulberry32: a small, fast, seeded 32-bit PRNG. */
 class Random {
-  private state: number;
+  private readonly nextFloat: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.nextFloat = seededRandom(seed);
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let mixed = this.state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+    return this.nextFloat();
   }
 
   /** An integer in [0, bound). */
