@@ -55,6 +55,22 @@ export const serveOptions: readonly OptionSpec[] = [
   { name: "timeout", kind: "duration", default: "0", description: "Close RESP clients idle this long (0: never)" },
   { name: "max-request-bytes", kind: "size", default: "64MiB", description: "Largest single request (a bulk string, an HTTP body)" },
   { name: "output-buffer-limit", kind: "size", default: "256MiB", description: "Disconnect a client whose unread replies exceed this" },
+  {
+    name: "read-mode",
+    kind: "choice",
+    choices: ["index", "lease"],
+    default: "index",
+    description:
+      "How a leader proves a linearizable read is current: a heartbeat round per batch of reads (index), or a lease from the last quorum acknowledgement, which assumes bounded clock drift (lease)",
+  },
+  {
+    name: "log-format",
+    kind: "choice",
+    choices: ["auto", "json", "pretty"],
+    default: "auto",
+    description: "Log lines as JSON objects (json), readable text (pretty), or pretty on a terminal and JSON otherwise (auto)",
+  },
+  { name: "log-level", kind: "choice", choices: ["debug", "info", "warn", "error"], default: "info", description: "Least severe log level written" },
 ];
 
 /** Options of the offline tools (wal, checkpoint). */
