@@ -1,6 +1,7 @@
 /**
  * What a node reports about itself (GET /status, RAFT STATUS, INFO): its Raft role and
- * indexes, durability settings, the last checkpoint, membership and each peer's progress.
+ * indexes, durability settings, the last checkpoint and where checkpoints live,
+ * membership and each peer's progress.
  */
 import type { RaftStatus, Role } from "../raft/types.js";
 import type { FsyncMode } from "../wal/wal.js";
@@ -18,6 +19,8 @@ export interface NodeStatus {
   pendingWrites: number;
   writeError: string | null;
   lastCheckpoint: { index: number; term: number; id: number };
+  /** Where this node keeps its checkpoint files (GET /checkpoints lists them). */
+  checkpointDirectory: string;
   voters: number[];
   learners: number[];
   peers: Array<{ id: number; match: number; next: number; state: string; active: boolean; learner: boolean }>;
@@ -44,6 +47,7 @@ export function describeStatus(from: {
     pendingWrites: from.pendingWrites,
     writeError: from.writeError?.message ?? null,
     lastCheckpoint: { index: control.lastCheckpointIndex, term: control.lastCheckpointTerm, id: control.lastCheckpointId },
+    checkpointDirectory: control.checkpointDirectory,
     voters: raft.confState.voters,
     learners: raft.confState.learners,
     peers: [...raft.progress].map(([id, p]) => ({
