@@ -25,8 +25,15 @@
  * - The leader stops replicating to a node as soon as its removal is appended, so a removed
  *   node may never see its removal and may campaign: check-quorum's lease (followers that
  *   heard from a leader ignore vote requests) keeps it from disrupting the cluster.
- * - Linearizable reads use ReadIndex with a heartbeat round; lease reads are left out
- *   (they trade safety for clock assumptions the simulator would have to model).
+ * - Linearizable reads use ReadIndex with a heartbeat round by default. With `readMode:
+ *   "lease"` (§6.4.1) a leader answers at once while a lease from heartbeat rounds a
+ *   quorum acknowledged still holds (lease.ts: it runs from when the round was sent, and
+ *   assumes bounded clock drift), and falls back to ReadIndex when it does not. Followers
+ *   back the lease by refusing votes while they hear from their leader (check-quorum's
+ *   inLease); in lease mode also for an election timeout after a restart (they may have
+ *   acknowledged a leader just before), and a node does not campaign on its own vote while
+ *   in lease. A transfer's forced campaign bypasses leases, so starting one forfeits the
+ *   leader's lease for the rest of its term.
  * - Messages forwarded on a client's behalf ("propose", "readIndex") carry term 0: they
  *   say nothing about the sender's term and must not disturb the receiver's.
  */
@@ -39,6 +46,7 @@ import { Membership } from "./membership.js";
 import { EMPTY_BYTES, createMessage, isLocalMessage, sameBytes, type MessageFields } from "./message.js";
 import type { Progress } from "./progress.js";
 import { tallyVotes } from "./quorum.js";
+import { LeaderLease, leaseTicksOf } from "./lease.js";
 import { LeaderReads, type LeaderReadState, type PendingRead } from "./read_index.js";
 import { ReadyTracker } from "./ready.js";
 import { Replication } from "./replication.js";
@@ -82,6 +90,11 @@ export class RaftNode implements RaftCore {
   private messages: Message[] = [];
   private readStates: ReadState[] = [];
   private readonly reads: LeaderReads;
+  private readonly lease: LeaderLease;
+  /** Ticks since this core started: the clock heartbeats are stamped with for leases. */
+  private ticks = 0;
+  /** Started with a term: this node may have acknowledged a leader before it restarted. */
+  private readonly restarted: boolean;
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
@@ -110,8 +123,10 @@ export class RaftNode implements RaftCore {
     this.reads = new LeaderReads({
       selfId: this.id,
       answer: (read) => this.answerRead(read),
-      broadcastHeartbeat: (context) => this.replication.broadcastHeartbeat(context),
+      broadcastHeartbeat: (context) => this.replication.broadcastHeartbeat({ context, sentTick: this.ticks }),
     });
+    this.lease = new LeaderLease({ selfId: this.id, leaseTicks: leaseTicksOf(config) });
+    this.restarted = initial.hardState.term > 0;
     this.becomeFollower(this.term, NONE);
     this.readyTracker = new ReadyTracker({ softState: this.softState(), hardState: this.hardState(), log: this.log });
   }
@@ -119,6 +134,7 @@ export class RaftNode implements RaftCore {
   // ——— The driver's surface ———
 
   tick(): void {
+    this.ticks += 1;
     this.tickRole();
   }
 
@@ -159,13 +175,17 @@ export class RaftNode implements RaftCore {
     if (this.role !== "leader" || to === this.id || !this.membership.isVoter(to)) return;
     if (this.transferee === to) return;
     this.transferee = to;
+    this.lease.forfeit(); // the target campaigns without waiting out any lease
     this.electionElapsed = 0; // the transfer is aborted after one election timeout
     if (this.replication.matchOf(to) === this.log.lastIndex()) this.send({ type: "timeoutNow", to });
     else this.replication.sendAppend(to, { sendIfEmpty: true });
   }
 
   campaign(): void {
-    if (this.role !== "leader") this.startElection({ transfer: false });
+    if (this.role === "leader") return;
+    // Lease mode: our own vote may be one a leader's lease rests on.
+    if (this.config.readMode === "lease" && this.inLease() && !this.isSoleVoter()) return;
+    this.startElection({ transfer: false });
   }
 
   hasReady(): boolean {
@@ -274,6 +294,7 @@ export class RaftNode implements RaftCore {
     this.transferee = NONE;
     this.votes.clear();
     this.reads.clear();
+    this.lease.reset();
     this.replication.reset(this.membership.current);
   }
 
@@ -300,7 +321,7 @@ export class RaftNode implements RaftCore {
     }
     if (this.heartbeatElapsed >= this.config.heartbeatTicks) {
       this.heartbeatElapsed = 0;
-      this.replication.broadcastHeartbeat(this.reads.lastContext() ?? EMPTY_BYTES);
+      this.replication.broadcastHeartbeat({ context: this.reads.lastContext() ?? EMPTY_BYTES, sentTick: this.ticks });
     }
   }
 
@@ -358,8 +379,13 @@ export class RaftNode implements RaftCore {
     return true;
   }
 
+  /** Whether vote requests go unheard: a leader was heard from within an election timeout. */
   private inLease(): boolean {
-    return this.config.checkQuorum && this.leader !== NONE && this.electionElapsed < this.config.electionTicks;
+    if (!this.config.checkQuorum) return false;
+    if (this.leader !== NONE && this.electionElapsed < this.config.electionTicks) return true;
+    // Lease mode: a node that restarted may have acknowledged a heartbeat just before, and
+    // a leader's lease may rest on that acknowledgement: it waits an election timeout.
+    return this.config.readMode === "lease" && this.restarted && this.ticks < this.config.electionTicks;
   }
 
   private answerStaleTerm(message: Message): void {
@@ -500,7 +526,8 @@ export class RaftNode implements RaftCore {
   private handleHeartbeat(message: Message): void {
     // The leader sends min(our match, its commit), so this never passes our matching prefix.
     this.log.commitTo(Math.min(message.commit, this.log.lastIndex()));
-    this.send({ type: "heartbeatResponse", to: message.from, context: message.context });
+    // Echo the leader's send tick: its lease runs from when it sent this heartbeat.
+    this.send({ type: "heartbeatResponse", to: message.from, context: message.context, index: message.index });
   }
 
   private handleSnapshot(message: Message): void {
@@ -614,6 +641,7 @@ export class RaftNode implements RaftCore {
 
   private handleHeartbeatResponse(response: Message, peer: Progress): void {
     this.replication.onHeartbeatResponse(response.from, peer);
+    this.lease.onEcho(response.from, response.index, this.ticks);
     this.reads.onHeartbeatResponse(response.from, response.context, this.membership.current.voters);
   }
 
@@ -644,7 +672,9 @@ export class RaftNode implements RaftCore {
   // ——— Leader: reads ———
 
   private leaderReadState(): LeaderReadState {
-    return { committed: this.log.committed, committedInCurrentTerm: this.committedInCurrentTerm(), voters: this.membership.current.voters };
+    const voters = this.membership.current.voters;
+    const leaseHolds = this.config.readMode === "lease" && this.lease.holds(this.ticks, voters);
+    return { committed: this.log.committed, committedInCurrentTerm: this.committedInCurrentTerm(), voters, leaseHolds };
   }
 
   private answerRead(read: PendingRead): void {
@@ -670,6 +700,12 @@ export class RaftNode implements RaftCore {
     // one able to win (it may hold that change); it campaigns, without voting for itself.
     if (this.membership.lastChangeIndex <= this.log.committed) return false;
     return this.membership.at(this.log, this.log.committed).voters.includes(this.id);
+  }
+
+  /** Whether this node is the only voter: nobody else's lease can rest on its vote. */
+  private isSoleVoter(): boolean {
+    const voters = this.membership.current.voters;
+    return voters.length === 1 && voters[0] === this.id;
   }
 
   private displayedRole(): Role {

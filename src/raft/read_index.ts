@@ -7,6 +7,9 @@
  *
  * Requests are kept in arrival order: an acknowledgement for a later context also confirms
  * every earlier request, because the heartbeat carrying it was sent after they arrived.
+ *
+ * In lease mode (lease.ts) a read that arrives while the leader's lease holds is answered
+ * at once at the commit index, with no round; otherwise it takes the path above.
  */
 import { assert } from "../lib/assert.js";
 import { hasActiveQuorum } from "./quorum.js";
@@ -86,12 +89,14 @@ export interface LeaderReadState {
   /** An entry of the leader's own term has committed, so its commit index is current. */
   committedInCurrentTerm: boolean;
   voters: readonly NodeId[];
+  /** Lease mode: no other leader can have been elected (lease.ts). */
+  leaseHolds: boolean;
 }
 
 /**
  * The leader's read path: requests wait until this term's first entry commits (before
  * that, the leader's commit index may lag the cluster's, §6.4), then until a heartbeat
- * round confirms leadership, and are answered through `answer`.
+ * round confirms leadership (unless a lease holds), and are answered through `answer`.
  */
 export class LeaderReads {
   private readonly queue = new ReadIndexQueue();
@@ -111,8 +116,8 @@ export class LeaderReads {
       return;
     }
     const { selfId } = this.options;
-    if (leader.voters.length === 1 && leader.voters[0] === selfId) {
-      // Nobody else could have been elected: the commit index is already safe to read at.
+    if (leader.leaseHolds || (leader.voters.length === 1 && leader.voters[0] === selfId)) {
+      // Nobody else can have been elected: the commit index is already safe to read at.
       this.options.answer({ index: leader.committed, request, acknowledgedBy: new Set([selfId]) });
       return;
     }

@@ -101,11 +101,13 @@ export class Replication {
     }
   }
 
-  broadcastHeartbeat(context: Uint8Array): void {
+  /** Heartbeats carrying a read's context and the leader's tick count (`index`, for leases). */
+  broadcastHeartbeat(heartbeat: { context: Uint8Array; sentTick: number }): void {
     for (const [id, peer] of this.progress) {
       if (id === this.options.selfId) continue;
       // Never tell a follower to commit past what it is known to hold.
-      this.options.send({ type: "heartbeat", to: id, commit: Math.min(peer.match, this.options.log.committed), context });
+      const commit = Math.min(peer.match, this.options.log.committed);
+      this.options.send({ type: "heartbeat", to: id, commit, context: heartbeat.context, index: heartbeat.sentTick });
     }
   }
 

@@ -89,7 +89,12 @@ export interface Message {
   /** Responses: the rejection flag and, when rejecting an append, a hint for fast backtracking. */
   reject: boolean;
   rejectHint: number;
-  /** The index a response acknowledges (appendResponse: the follower's last matching index). */
+  /**
+   * The index a response acknowledges (appendResponse: the follower's last matching index).
+   * heartbeat: the leader's tick count when it sent the heartbeat; heartbeatResponse: that
+   * count echoed back, so the leader's lease runs from when it sent, not from when the
+   * answer came (lease.ts). A field of its own would need a new wire codec version.
+   */
   index: number;
   /** snapshot: what the snapshot covers. */
   snapshot: SnapshotMetadata | null;
@@ -121,6 +126,14 @@ export interface Ready {
   readStates: ReadState[];
 }
 
+/**
+ * How a leader proves that its commit index is current before answering a read:
+ * "index": a heartbeat round acknowledged by a quorum after the read arrived (ReadIndex, §6.4);
+ * "lease": no round while a lease from earlier rounds holds (§6.4.1), which is only safe
+ * while clocks drift apart by no more than `maxClockDriftRatio` (see lease.ts).
+ */
+export type ReadMode = "index" | "lease";
+
 export interface RaftConfig {
   id: NodeId;
   /** Ticks without hearing from a leader before an election; randomized in [e, 2e). */
@@ -134,6 +147,14 @@ export interface RaftConfig {
   /** Bounds: entries per append message, append messages in flight per follower. */
   maxEntriesPerAppend: number;
   maxInflightAppends: number;
+  /** "index" (the default) or "lease"; lease requires checkQuorum. */
+  readMode?: ReadMode;
+  /**
+   * Lease mode's clock assumption: over any stretch of time, no node ticks more than
+   * (1 + maxClockDriftRatio) times as often as another. Default DEFAULT_MAX_CLOCK_DRIFT_RATIO
+   * (lease.ts); the lease shrinks as it grows.
+   */
+  maxClockDriftRatio?: number;
 }
 
 /** What the core starts from: the durable state the driver recovered. */
