@@ -8,8 +8,10 @@
  *   GET    /keys?prefix=&start=&end=&limit=   → {"keys":[{"key","value","version"}...]}
  *   GET    /segments  → the WAL segments
  *   GET    /status    → role, id, term, leader, commitIndex, appliedIndex, peers
+ *   GET    /cluster/status → every member's /status, gathered by this node
+ *   GET    /checkpoints    → this node's checkpoint files
  *   GET    /metrics   → Prometheus text
- *   GET    /          → a status page
+ *   GET    /          → a status page, its script and stylesheet under /ui/
  * Every key route takes ?collection=name (default "default").
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -22,7 +24,9 @@ import type { ServerContext } from "../server_context.js";
 import { HttpError, readJsonObject, sendJson, valueFromJson, valueToJson } from "./json.js";
 import { sendBackup } from "./backup_route.js";
 import { metricsText } from "./metrics.js";
-import { statusPage } from "./status_page.js";
+import { statusPageRoutes } from "./status_page.js";
+import { clusterStatusReport, statusReport } from "./cluster_status_route.js";
+import { checkpointsReport } from "./checkpoints_route.js";
 
 const KEYS_LIMIT_DEFAULT = 100;
 const KEYS_LIMIT_MAX = 10_000;
@@ -151,25 +155,6 @@ function segments(context: ServerContext, response: ServerResponse): void {
   });
 }
 
-function status(context: ServerContext, response: ServerResponse): void {
-  const s = context.executor.node.status();
-  sendJson(response, 200, {
-    role: s.role,
-    id: s.id,
-    term: s.term,
-    leader: s.leader,
-    commitIndex: s.commitIndex,
-    appliedIndex: s.appliedIndex,
-    lastIndex: s.lastIndex,
-    peers: s.peers,
-    voters: s.voters,
-    learners: s.learners,
-    fsync: s.fsync,
-    writeError: s.writeError,
-    lastCheckpoint: s.lastCheckpoint,
-  });
-}
-
 /** The request's URL; a 400 when its target is not a valid path (such as "//" or "http://["). */
 export function requestUrl(request: IncomingMessage): URL {
   try {
@@ -199,7 +184,9 @@ export async function route(context: ServerContext, request: IncomingMessage, re
     "/keys": () => listKeys(context, response, url),
     "/segments": () => segments(context, response),
     "/backup": () => sendBackup(context, request, response),
-    "/status": () => status(context, response),
+    "/status": () => sendJson(response, 200, statusReport(context)),
+    "/cluster/status": async () => sendJson(response, 200, await clusterStatusReport(context, request)),
+    "/checkpoints": async () => sendJson(response, 200, await checkpointsReport(context)),
     "/cluster": () => {
       const node = context.executor.node;
       const s = node.status();
@@ -210,11 +197,7 @@ export async function route(context: ServerContext, request: IncomingMessage, re
       response.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": Buffer.byteLength(text) });
       response.end(text);
     },
-    "/": () => {
-      const html = statusPage(context);
-      response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(html) });
-      response.end(html);
-    },
+    ...statusPageRoutes(context, request, response),
   };
   const handler = readOnly[url.pathname];
   if (handler === undefined) throw new HttpError(404, `Not found: ${url.pathname}`);

@@ -1,0 +1,64 @@
+/**
+ * GET /checkpoints: the checkpoint files in this node's checkpoint directory, newest
+ * first, and the last checkpoint its control file records:
+ *
+ *   {"directory": "/data/checkpoints",
+ *    "last": {"index": 1200, "term": 3, "id": 7},
+ *    "checkpoints": [{"name": "00000000000000001200-00000000000000000003.ckpt",
+ *                     "index": 1200, "term": 3, "size": 48213, "modified": "2026-11-21T10:40:02.115Z"}]}
+ *
+ * Only names that parse as checkpoints are listed (snapshot/checkpoint_files.ts); the
+ * listing only reads the directory (unlike snapshot/store.ts's listCheckpoints, it
+ * removes no stale temporary file: a GET changes nothing). A file pruned between the
+ * listing and its stat is left out.
+ */
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { describeError, systemErrorCode } from "../../lib/errors.js";
+import { parseCheckpointFileName } from "../../snapshot/checkpoint_files.js";
+import type { ServerContext } from "../server_context.js";
+import { HttpError } from "./json.js";
+
+/** Most checkpoint files listed (pruning keeps two; more means something to look at, not to send). */
+const CHECKPOINTS_LISTED_MAX = 100;
+
+export interface CheckpointListing {
+  name: string;
+  index: number;
+  term: number;
+  size: number;
+  modified: string;
+}
+
+export async function checkpointsReport(context: ServerContext): Promise<Record<string, unknown>> {
+  const status = context.executor.node.status();
+  const directory = status.checkpointDirectory;
+  return { directory, last: status.lastCheckpoint, checkpoints: await listCheckpointFiles(directory) };
+}
+
+async function listCheckpointFiles(directory: string): Promise<CheckpointListing[]> {
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch (error) {
+    if (systemErrorCode(error) === "ENOENT") return [];
+    throw new HttpError(500, `Cannot list checkpoints in ${directory}: ${describeError(error)}`);
+  }
+  const named = names
+    .map((name) => ({ name, parsed: parseCheckpointFileName(name) }))
+    .filter((each): each is { name: string; parsed: { index: number; term: number } } => each.parsed !== null)
+    .sort((a, b) => b.parsed.index - a.parsed.index || b.parsed.term - a.parsed.term)
+    .slice(0, CHECKPOINTS_LISTED_MAX);
+  const listed = await Promise.all(
+    named.map(async ({ name, parsed }): Promise<CheckpointListing | null> => {
+      try {
+        const info = await stat(join(directory, name));
+        return { name, index: parsed.index, term: parsed.term, size: info.size, modified: info.mtime.toISOString() };
+      } catch (error) {
+        if (systemErrorCode(error) === "ENOENT") return null;
+        throw new HttpError(500, `Cannot read checkpoint ${join(directory, name)}: ${describeError(error)}`);
+      }
+    }),
+  );
+  return listed.filter((each): each is CheckpointListing => each !== null);
+}
