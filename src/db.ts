@@ -28,6 +28,7 @@ import { WalnutError } from "./lib/errors.js";
 import { Node, type ClusterOptions } from "./node/node.js";
 import { decodeCollectionImage, encodeCollectionImage } from "./snapshot/collection_image.js";
 import type { CheckpointInfo } from "./snapshot/writer.js";
+import type { ReadMode } from "./raft/types.js";
 import type { FsyncMode, SegmentInfo } from "./wal/wal.js";
 
 export type { FsyncMode } from "./wal/wal.js";
@@ -56,6 +57,8 @@ export interface OpenOptions {
   nodeId?: number;
   /** Replicate with these peers (what `walnut serve --peers` sets up); absent for a single node. */
   cluster?: ClusterOptions;
+  /** How a leader proves a read current: "index" (default: a heartbeat round) or "lease" (assumes bounded clock drift). */
+  readMode?: ReadMode;
 }
 
 export interface SetOptions {
@@ -289,6 +292,7 @@ export class Db extends CollectionHandle {
       ...(options.log === undefined ? {} : { log: options.log }),
       ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
       ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+      ...(options.readMode === undefined ? {} : { readMode: options.readMode }),
     });
     return new Db(new CommandExecutor(node));
   }

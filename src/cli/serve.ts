@@ -12,6 +12,7 @@ import type { ClusterOptions } from "../node/node.js";
 import { stderrLog } from "../lib/log.js";
 import { WalnutError, describeError, isWalnutError } from "../lib/errors.js";
 import { prepareServers, startServers, type RunningServers, type ServersOptions } from "../server/servers.js";
+import type { ReadMode } from "../raft/types.js";
 import type { FsyncMode } from "../wal/wal.js";
 
 /** The cluster this node joins, from --peers and friends; undefined for a single node. */
@@ -97,6 +98,7 @@ export async function runServe(argv: string[]): Promise<number> {
     archiveWal: settingBoolean(settings, "archive-wal"),
     log,
     nodeId,
+    readMode: settingString(settings, "read-mode") as ReadMode,
     ...(cluster === undefined ? {} : { cluster }),
   });
   let servers: RunningServers;

@@ -32,7 +32,7 @@ import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
 import { RaftNode } from "../raft/raft.js";
-import type { ConfChange, ConfState, Entry, HardState, Message, Ready, SnapshotMetadata } from "../raft/types.js";
+import type { ConfChange, ConfState, Entry, HardState, Message, ReadMode, Ready, SnapshotMetadata } from "../raft/types.js";
 import { checkpointFileName } from "../snapshot/checkpoint_files.js";
 import { readCheckpoint } from "../snapshot/reader.js";
 import type { CheckpointInfo } from "../snapshot/writer.js";
@@ -93,6 +93,8 @@ export interface NodeOptions {
   walFileSystem?: WalFileSystem;
   /** Peers to replicate with; absent for a single node. */
   cluster?: ClusterOptions;
+  /** How the leader proves a read current (--read-mode): "index" (default) or "lease". */
+  readMode?: ReadMode;
 }
 
 /**
@@ -140,6 +142,9 @@ export class Node {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  /** Lease mode: ticks handed to the core, counted from when the node started (tickDue). */
+  private ticksGiven = 0;
+  private readonly ticksStartedMs = performance.now();
 
   private constructor(options: NodeOptions, lock: DataDirLock, recovered: Recovered) {
     this.options = options;
@@ -245,6 +250,7 @@ export class Node {
   /** Hands a message from a peer (or about one) to the Raft core. */
   step(message: Message): void {
     if (this.closed) return;
+    this.tickDue();
     this.raft.step(message);
     this.scheduleReady();
   }
@@ -344,6 +350,7 @@ export class Node {
         random: Math.random,
         preVote: true,
         checkQuorum: true,
+        readMode: this.options.readMode ?? "index",
         maxEntriesPerAppend: MAX_ENTRIES_PER_APPEND,
         maxInflightAppends: MAX_INFLIGHT_APPENDS,
       },
@@ -405,7 +412,8 @@ export class Node {
 
   private startTimers(): void {
     const tick = setInterval(() => {
-      this.raft.tick();
+      if (this.options.readMode === "lease") this.tickDue();
+      else this.raft.tick();
       this.proposals.expire(this.clock());
       this.reads.expire(this.clock());
       this.membership.settle(this.appliedConfState, this.clock());
@@ -421,6 +429,19 @@ export class Node {
     const sweep = setInterval(() => this.sweepExpiredKeys(), EXPIRY_SWEEP_INTERVAL_MS);
     sweep.unref();
     this.timers.push(sweep);
+  }
+
+  /**
+   * Lease mode: a lease is counted in the leader's ticks, so a late timer (a blocked event
+   * loop, a paused process) must not leave the count behind the time that passed. The count
+   * follows the monotonic clock: every tick due is given, at each timer and before any input
+   * that may answer a read (a step, a read request, an advance). Index mode needs none of
+   * this: a late tick only delays an election.
+   */
+  private tickDue(): void {
+    if (this.options.readMode !== "lease") return;
+    const due = Math.floor((performance.now() - this.ticksStartedMs) / TICK_MS);
+    for (; this.ticksGiven < due; this.ticksGiven += 1) this.raft.tick();
   }
 
   // ——— The Ready loop ———
@@ -440,6 +461,7 @@ export class Node {
     this.readyRunning = true;
     try {
       for (;;) {
+        this.tickDue();
         this.reads.issue((context) => this.raft.readIndex(context), this.clock());
         if (this.closed || this.writeError !== null || !this.raft.hasReady()) break;
         const ready = this.raft.ready();
@@ -456,6 +478,7 @@ export class Node {
         this.applyCommitted(ready.committedEntries);
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
         this.reads.applied(this.engine.appliedIndex);
+        this.tickDue();
         this.raft.advance(ready);
         // Just answered a group of writers: give them a moment to send their next writes.
         if (this.options.fsync === "always" && ready.committedEntries.length > 1 && this.raft.currentLeader === this.id) {
