@@ -47,18 +47,25 @@ export class MembershipBook {
     return new Map(this.addresses);
   }
 
-  /** A membership change reached our log: keep the address book and the transport in step. */
-  noteChange(change: ConfChange): void {
-    if (change.type === "remove") {
-      this.addresses.delete(change.node);
-      this.directory?.removePeer(change.node);
-      return;
-    }
-    if (change.address === undefined) return;
+  /**
+   * A membership change reached our log. A new member's address is known at once: the
+   * leader replicates to it before the change commits. A removed member stays reachable
+   * until the change is applied (noteApplied): a leader that removes itself must still
+   * hear the acknowledgements that commit its removal.
+   */
+  noteAppended(change: ConfChange): void {
+    if (change.type === "remove" || change.address === undefined) return;
     const address = parsePeers(`${change.node}=${change.address}`, "a membership change's address").get(change.node);
     if (address === undefined) return;
     this.addresses.set(change.node, address);
     this.directory?.addPeer(change.node, address);
+  }
+
+  /** A membership change was applied: a removed member is forgotten and its connections close. */
+  noteApplied(change: ConfChange): void {
+    if (change.type !== "remove") return;
+    this.addresses.delete(change.node);
+    this.directory?.removePeer(change.node);
   }
 
   /** Members and where they listen for peers ("host:port"), in id order. */
