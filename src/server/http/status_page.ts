@@ -69,7 +69,7 @@ export function statusPage(nodeId: number): string {
     <div id="cluster-picture" class="picture"></div>
     <table id="members">
       <thead><tr><th>node</th><th>role</th><th>term</th><th>commit</th><th>applied</th><th>last index</th><th>match</th><th>lag</th><th>reachable</th></tr></thead>
-      <tbody></tbody>
+      <tbody id="members-body"></tbody>
     </table>
   </section>
   <section aria-labelledby="activity-title">
@@ -84,7 +84,7 @@ export function statusPage(nodeId: number): string {
     <h2 id="segments-title">WAL segments</h2>
     <table id="segments">
       <thead><tr><th>file</th><th>size</th><th>first index</th><th>last index</th><th>active</th></tr></thead>
-      <tbody></tbody>
+      <tbody id="segments-body"></tbody>
     </table>
   </section>
   <section aria-labelledby="checkpoints-title">
@@ -92,7 +92,7 @@ export function statusPage(nodeId: number): string {
     <p id="checkpoints-summary"></p>
     <table id="checkpoints">
       <thead><tr><th>file</th><th>index</th><th>term</th><th>size</th><th>written</th></tr></thead>
-      <tbody></tbody>
+      <tbody id="checkpoints-body"></tbody>
     </table>
   </section>
 </main>

@@ -1,0 +1,104 @@
+/**
+ * Line charts drawn by hand as SVG (no chart library): time runs over the last `windowMs`
+ * up to the newest point, values from 0 to a round maximum (1, 2 or 5 × 10^n), one path
+ * per series broken wherever a point has no value, and "no data" with the reason when no
+ * series has any. The figure's `data-points` attribute counts the values drawn.
+ */
+import { html, svg, type PageElement } from "./dom.js";
+
+const WIDTH = 360;
+const HEIGHT = 170;
+const PLOT = { left: 58, right: 10, top: 12, bottom: 24 };
+const PLOT_WIDTH = WIDTH - PLOT.left - PLOT.right;
+const PLOT_HEIGHT = HEIGHT - PLOT.top - PLOT.bottom;
+/** Time labels along the bottom, as fractions of the window. */
+const TIME_TICKS = [0, 1 / 3, 2 / 3, 1];
+
+export interface ChartSeries {
+  label: string;
+  /** The CSS class that colours its line and legend swatch (status_page_style.ts). */
+  className: string;
+  /** One value (or none) per entry of Chart.timesMs. */
+  values: ReadonlyArray<number | null>;
+}
+
+export interface Chart {
+  title: string;
+  timesMs: readonly number[];
+  windowMs: number;
+  series: ChartSeries[];
+  formatValue(value: number): string;
+  /** Shown under "no data" when no series has a value. */
+  noDataReason: string;
+}
+
+export function drawChart(figure: PageElement, chart: Chart): void {
+  const drawn = chart.series.reduce((total, each) => total + each.values.filter((value) => value !== null).length, 0);
+  figure.setAttribute("data-points", String(drawn));
+  figure.replaceChildren(caption(chart), drawn === 0 ? emptyPlot(chart) : plot(chart));
+}
+
+/** Title, then each series' swatch, label and latest value. */
+function caption(chart: Chart): PageElement {
+  const legend = chart.series.map((each) => {
+    const latest = each.values[each.values.length - 1];
+    return html("span", {}, html("span", { class: `swatch ${each.className}` }), `${each.label} ${latest === null || latest === undefined ? "–" : chart.formatValue(latest)}`);
+  });
+  return html("figcaption", {}, chart.title, " ", html("span", { class: "legend" }, ...legend));
+}
+
+function frame(...children: PageElement[]): PageElement {
+  return svg("svg", { class: "chart", viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img" }, ...children);
+}
+
+function emptyPlot(chart: Chart): PageElement {
+  const middle = PLOT.top + PLOT_HEIGHT / 2;
+  return frame(
+    svg("text", { class: "no-data", x: WIDTH / 2, y: middle - 8, "text-anchor": "middle" }, "no data"),
+    svg("text", { class: "tick", x: WIDTH / 2, y: middle + 12, "text-anchor": "middle" }, chart.noDataReason),
+  );
+}
+
+function plot(chart: Chart): PageElement {
+  const endMs = chart.timesMs[chart.timesMs.length - 1] ?? 0;
+  const startMs = endMs - chart.windowMs;
+  const highest = Math.max(0, ...chart.series.flatMap((each) => each.values.filter((value): value is number => value !== null)));
+  const top = roundCeiling(highest);
+  const x = (timeMs: number): number => PLOT.left + ((timeMs - startMs) / chart.windowMs) * PLOT_WIDTH;
+  const y = (value: number): number => PLOT.top + PLOT_HEIGHT * (1 - value / top);
+  const grid = [0, top / 2, top].flatMap((value) => [
+    svg("line", { class: "axis", x1: PLOT.left, x2: WIDTH - PLOT.right, y1: y(value), y2: y(value) }),
+    svg("text", { class: "tick", x: PLOT.left - 6, y: y(value) + 3, "text-anchor": "end" }, chart.formatValue(value)),
+  ]);
+  const times = TIME_TICKS.map((fraction) => {
+    const secondsAgo = Math.round(((1 - fraction) * chart.windowMs) / 1000);
+    const label = secondsAgo === 0 ? "now" : secondsAgo % 60 === 0 ? `-${secondsAgo / 60} min` : `-${secondsAgo} s`;
+    return svg("text", { class: "tick", x: PLOT.left + fraction * PLOT_WIDTH, y: HEIGHT - 8, "text-anchor": "middle" }, label);
+  });
+  const lines = chart.series.map((each) => svg("path", { class: `line ${each.className}`, d: linePath(chart.timesMs, each.values, { x, y }) }));
+  return frame(...grid, ...times, ...lines);
+}
+
+/** "M x y L x y …", starting afresh after every missing value; a lone point becomes a dot-sized stroke. */
+function linePath(timesMs: readonly number[], values: ReadonlyArray<number | null>, scale: { x(timeMs: number): number; y(value: number): number }): string {
+  const parts: string[] = [];
+  let drawing = false;
+  values.forEach((value, index) => {
+    if (value === null) {
+      drawing = false;
+      return;
+    }
+    const point = `${scale.x(timesMs[index] ?? 0).toFixed(1)} ${scale.y(value).toFixed(1)}`;
+    parts.push(drawing ? `L ${point}` : `M ${point} l 0.5 0`);
+    drawing = true;
+  });
+  return parts.join(" ");
+}
+
+/** The smallest 1, 2 or 5 × 10^n at least `value` (1 for 0, so a flat zero line still has a scale). */
+function roundCeiling(value: number): number {
+  if (!(value > 0)) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 5, 10]) if (step * magnitude >= value) return step * magnitude;
+  return 10 * magnitude;
+}
