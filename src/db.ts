@@ -25,6 +25,7 @@ import type { CommandCall, VersionCondition } from "./commands/entry.js";
 import type { Reply } from "./commands/reply.js";
 import { walnutStateMachine } from "./commands/state_machine.js";
 import { WalnutError } from "./lib/errors.js";
+import { loggerFromLines, type Log, type Logger } from "./lib/log.js";
 import { Node, type ClusterOptions } from "./node/node.js";
 import { decodeCollectionImage, encodeCollectionImage } from "./snapshot/collection_image.js";
 import type { CheckpointInfo } from "./snapshot/writer.js";
@@ -51,8 +52,12 @@ export interface OpenOptions {
   checkpointWalBytes?: number;
   /** Keep WAL segments a checkpoint made redundant, gzipped, in wal/archive. */
   archiveWal?: boolean;
-  /** Receives what the node reports (recovery, checkpoints, failures). */
-  log?: (message: string) => void;
+  /**
+   * Receives what the node reports (recovery, checkpoints, elections, failures): a Logger
+   * (lib/log.ts: createLogger, or any pino logger), or a function given each message as
+   * one line. Without one the library logs nothing.
+   */
+  log?: Logger | Log;
   /** This node's id (default 1). */
   nodeId?: number;
   /** Replicate with these peers (what `walnut serve --peers` sets up); absent for a single node. */
@@ -289,7 +294,7 @@ export class Db extends CollectionHandle {
       checkpointWalBytes: options.checkpointWalBytes ?? defaults.checkpointWalBytes,
       archiveWal: options.archiveWal ?? false,
       stateMachine: walnutStateMachine,
-      ...(options.log === undefined ? {} : { log: options.log }),
+      ...(options.log === undefined ? {} : { log: typeof options.log === "function" ? loggerFromLines(options.log) : options.log }),
       ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
       ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
       ...(options.readMode === undefined ? {} : { readMode: options.readMode }),

@@ -9,6 +9,8 @@
  */
 import { join } from "node:path";
 import type { Engine } from "../engine/engine.js";
+import type { Logger } from "../lib/log.js";
+import type { CheckpointMetrics } from "../metrics/checkpoint_metrics.js";
 import type { ConfState } from "../raft/types.js";
 import { listCheckpoints, pruneCheckpoints } from "../snapshot/store.js";
 import { writeCheckpoint, type CheckpointInfo } from "../snapshot/writer.js";
@@ -30,10 +32,25 @@ export interface CheckpointJob {
   /** Resolves once every applied entry is durable in the WAL. */
   waitDurable(): Promise<void>;
   archiveWal: boolean;
-  log: (message: string) => void;
+  log: Logger;
+  /** Told how each checkpoint went; none in offline tools. */
+  metrics?: CheckpointMetrics;
 }
 
 export async function takeCheckpoint(job: CheckpointJob): Promise<CheckpointInfo> {
+  const startedMs = performance.now();
+  try {
+    const info = await writeAndTrim(job);
+    job.metrics?.succeeded(performance.now() - startedMs, info.sizeBytes);
+    return info;
+  } catch (error) {
+    job.metrics?.failed();
+    throw error;
+  }
+}
+
+/** Writes the checkpoint, records it (WAL marker, control file), prunes, and trims the WAL. */
+async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
   const view = job.engine.openView();
   let info: CheckpointInfo;
   try {
@@ -65,9 +82,19 @@ export async function takeCheckpoint(job: CheckpointJob): Promise<CheckpointInfo
     const archiveDir = job.archiveWal ? join(job.control.walDirectory, "archive") : undefined;
     const removed = await job.wal.compact(oldestKept.index, archiveDir === undefined ? {} : { archiveDir });
     const count = removed.deleted.length + removed.archived.length;
-    if (count > 0) job.log(`WAL: ${job.archiveWal ? "archived" : "removed"} ${count} segment(s) through index ${oldestKept.index}`);
+    const verb = job.archiveWal ? "archived" : "removed";
+    if (count > 0) job.log.info({ segments: count, index: oldestKept.index }, `WAL: ${verb} ${count} segment(s) through index ${oldestKept.index}`);
   }
-  job.log(
+  const fields = {
+    index: info.index,
+    term: info.term,
+    keys: info.keys,
+    sizeBytes: info.sizeBytes,
+    durationMs: Math.round(info.durationMs),
+    longestSliceMs: Number(info.longestSliceMs.toFixed(1)),
+  };
+  job.log.info(
+    fields,
     `checkpoint at index ${info.index}: ${info.keys} keys, ${info.sizeBytes} bytes in ${info.durationMs.toFixed(0)} ms ` +
       `(longest slice ${info.longestSliceMs.toFixed(1)} ms)`,
   );

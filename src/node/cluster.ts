@@ -14,6 +14,8 @@ import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError } from "../lib/errors.js";
+import { linesTo, type Logger } from "../lib/log.js";
+import type { RaftMetrics } from "../metrics/raft_metrics.js";
 import { createMessage } from "../raft/message.js";
 import type { ConfState, Message, NodeId, SnapshotMetadata } from "../raft/types.js";
 import { checkpointFileName, claimTemporaryPath, forgetTemporaryPath, syncDirectory } from "../snapshot/checkpoint_files.js";
@@ -42,7 +44,9 @@ export interface ClusterHost {
   readonly checkpointDirectory: string;
   /** Hands a message to the Raft core (and runs the Ready loop). */
   step(message: Message): void;
-  log(message: string): void;
+  readonly log: Logger;
+  /** Counts the snapshots sent and received. */
+  readonly metrics: RaftMetrics;
 }
 
 export class ClusterLink {
@@ -63,7 +67,7 @@ export class ClusterLink {
       onMessage: (message) => host.step(message),
       onSnapshot: (from, metadata, chunks) => this.receiveSnapshot(from, metadata, chunks),
       onUnreachable: (peer) => host.step(createMessage({ type: "unreachable", from: peer, to: host.id })),
-      log: (message) => host.log(message),
+      log: linesTo(host.log.child({ component: "transport" }), "info"),
     });
   }
 
@@ -103,17 +107,19 @@ export class ClusterLink {
     this.streaming.add(message.to);
     const path = join(this.host.checkpointDirectory, checkpointFileName(metadata.index, metadata.term));
     const chunks = createReadStream(path, { highWaterMark: SNAPSHOT_CHUNK_BYTES });
-    this.host.log(`sending checkpoint ${metadata.index} to node ${message.to}`);
+    const fields = { index: metadata.index, term: metadata.term, peer: message.to };
+    this.host.log.info(fields, `sending checkpoint ${metadata.index} to node ${message.to}`);
     this.transport.sendSnapshot(message.to, metadata, chunks).then(
       () => {
         this.streaming.delete(message.to);
+        this.host.metrics.snapshotSent();
         this.transport.send([message]);
         this.host.step(createMessage({ type: "snapshotStatus", from: message.to, to: this.host.id, reject: false }));
       },
       (error: unknown) => {
         this.streaming.delete(message.to);
         chunks.destroy();
-        this.host.log(`sending checkpoint ${metadata.index} to node ${message.to} failed: ${describeError(error)}`);
+        this.host.log.warn(fields, `sending checkpoint ${metadata.index} to node ${message.to} failed: ${describeError(error)}`);
         this.host.step(createMessage({ type: "snapshotStatus", from: message.to, to: this.host.id, reject: true }));
       },
     );
@@ -140,6 +146,7 @@ export class ClusterLink {
     } finally {
       forgetTemporaryPath(temporary);
     }
-    this.host.log(`received checkpoint ${metadata.index} from node ${from}`);
+    this.host.metrics.snapshotReceived();
+    this.host.log.info({ index: metadata.index, term: metadata.term, peer: from }, `received checkpoint ${metadata.index} from node ${from}`);
   }
 }

@@ -7,9 +7,10 @@
 import { mkdir } from "node:fs/promises";
 import { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
+import { linesTo, type Logger } from "../lib/log.js";
 import type { ConfState, Entry, HardState, SnapshotMetadata } from "../raft/types.js";
 import { loadNewestCheckpoint } from "../snapshot/store.js";
-import { Wal, type FsyncMode, type WalFileSystem, type WalRecovery } from "../wal/wal.js";
+import { Wal, type FsyncMode, type WalFileSystem, type WalObserver, type WalRecovery } from "../wal/wal.js";
 import { newControlFile, readControlFile, writeControlFile, type ControlFile } from "./control_file.js";
 import { fromLogEntry } from "./raft_log_codec.js";
 import { restoreSessions } from "./sessions_metadata.js";
@@ -23,7 +24,9 @@ export interface RecoveryOptions {
   bootstrapConfState: ConfState;
   /** The cluster this node belongs to; a single node makes up its own. */
   clusterId?: string;
-  log: (message: string) => void;
+  log: Logger;
+  /** Told of the WAL's writes and fsyncs once it is open (metrics). */
+  walObserver?: WalObserver;
   onProgress?: (progress: { bytesRead: number; bytesTotal: number }) => void;
   walFileSystem?: WalFileSystem;
 }
@@ -85,7 +88,7 @@ function confStateOf(metadata: Record<string, unknown>, fallback: ConfState): Co
 export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNode> {
   const control = await loadControlFile(options);
   const engine = new Engine();
-  const checkpoint = await loadNewestCheckpoint(control.checkpointDirectory, options.log);
+  const checkpoint = await loadNewestCheckpoint(control.checkpointDirectory, linesTo(options.log, "warn"));
   let snapshot: SnapshotMetadata = { index: 0, term: 0, confState: options.bootstrapConfState };
   let members: Record<string, string> = {};
   if (checkpoint !== null) {
@@ -96,7 +99,8 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     snapshot = { index: checkpoint.index, term: checkpoint.term, confState: confStateOf(checkpoint.metadata, options.bootstrapConfState) };
     const stored = checkpoint.metadata.members;
     if (typeof stored === "object" && stored !== null) members = stored as Record<string, string>;
-    options.log(`loaded checkpoint ${checkpoint.path} at index ${checkpoint.index} (${checkpoint.keys} keys)`);
+    const fields = { path: checkpoint.path, index: checkpoint.index, term: checkpoint.term, keys: checkpoint.keys };
+    options.log.info(fields, `loaded checkpoint ${checkpoint.path} at index ${checkpoint.index} (${checkpoint.keys} keys)`);
   }
   const entries: Entry[] = [];
   const { wal, recovery } = await Wal.open({
@@ -118,19 +122,23 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
       entries.push(fromLogEntry(logEntry));
     },
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    log: options.log,
+    log: linesTo(options.log, "info"),
+    ...(options.walObserver === undefined ? {} : { observer: options.walObserver }),
     ...(options.walFileSystem === undefined ? {} : { fileSystem: options.walFileSystem }),
   });
   if (recovery.truncatedTail !== null) {
     const tail = recovery.truncatedTail;
-    options.log(`WAL: truncated a torn tail of ${tail.droppedBytes} bytes at ${tail.path} offset ${tail.offset}`);
+    options.log.warn(tail, `WAL: truncated a torn tail of ${tail.droppedBytes} bytes at ${tail.path} offset ${tail.offset}`);
   }
   if (recovery.lastIndex < snapshot.index) {
     // A checkpoint newer than the log's end: one received from the leader (the process
     // stopped before recording it in the WAL), or a log lost after its checkpoint. A
     // checkpoint only ever covers committed entries, so the log simply continues after it.
     await wal.markCheckpoint(snapshot.index, snapshot.term);
-    if (recovery.lastIndex > 0) options.log(`WAL ends at index ${recovery.lastIndex}; continuing after the checkpoint at ${snapshot.index}`);
+    if (recovery.lastIndex > 0) {
+      const fields = { walLastIndex: recovery.lastIndex, index: snapshot.index };
+      options.log.warn(fields, `WAL ends at index ${recovery.lastIndex}; continuing after the checkpoint at ${snapshot.index}`);
+    }
   }
   const lastTerm = entries.length > 0 ? (entries[entries.length - 1] as Entry).term : snapshot.term;
   const stored = recovery.hardState;

@@ -33,9 +33,9 @@ import { CLUSTER_ID_BYTES_MAX, type HardState, type LogEntry } from "./record.js
 import { replayEntries, scanWal, segmentFileSizes, type WalDamage, type WalScan } from "./recovery.js";
 import { createSegmentFile, listSegmentFiles, type OpenSegment } from "./segment.js";
 import type { SegmentTable } from "./segment_table.js";
-import { GroupCommitWriter, type FsyncMode, type WriterStats } from "./writer.js";
+import { GroupCommitWriter, type FsyncMode, type WalObserver, type WriterStats } from "./writer.js";
 
-export type { FsyncMode, WriterStats as WalStats } from "./writer.js";
+export type { FsyncMode, WalObserver, WriterStats as WalStats } from "./writer.js";
 export type { HardState, LogEntry } from "./record.js";
 export type { WalFileSystem } from "./file_system.js";
 export { nodeFileSystem } from "./file_system.js";
@@ -70,6 +70,8 @@ export interface WalOptions {
   log?(message: string): void;
   /** Injectable for fault tests; node:fs by default. */
   fileSystem?: WalFileSystem;
+  /** Told of every batch written and every fsync (metrics). */
+  observer?: WalObserver;
 }
 
 export interface WalRecovery {
@@ -137,6 +139,7 @@ export class Wal {
       activeSeq,
       table,
       tail: { lastIndex, lastTerm, hardState, checkpoint },
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
     });
     const recovery: WalRecovery = {
       hardState,

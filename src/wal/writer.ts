@@ -60,6 +60,12 @@ const SYNC_WRITE_BYTES_MAX = 256 * 1024;
 /** "everysec": the longest the log's fdatasync lags behind its writes. */
 const EVERYSEC_INTERVAL_MS = 1000;
 
+/** Told of every batch written and every fsync: what metrics observe (src/metrics/wal_metrics.ts). */
+export interface WalObserver {
+  batchWritten(entries: number, bytes: number): void;
+  synced(durationMs: number): void;
+}
+
 interface Waiter {
   resolve(): void;
   reject(error: Error): void;
@@ -149,6 +155,7 @@ export interface WriterOptions {
   activeSeq: number;
   table: SegmentTable;
   tail: LogTail;
+  observer?: WalObserver;
 }
 
 export interface WriterStats {
@@ -332,6 +339,7 @@ export class GroupCommitWriter {
     this.counters.batches += 1;
     this.counters.entries += batch.entryCount;
     this.counters.bytesWritten += batch.lengthBytes;
+    this.options.observer?.batchWritten(batch.entryCount, batch.lengthBytes);
   }
 
   private async syncActive(): Promise<void> {
@@ -342,6 +350,7 @@ export class GroupCommitWriter {
     this.counters.lastFsyncMs = performance.now() - startedMs;
     this.counters.fsyncMsTotal += this.counters.lastFsyncMs;
     this.counters.fsyncs += 1;
+    this.options.observer?.synced(this.counters.lastFsyncMs);
   }
 
   /** A write (or the creation of a segment) failed: undo it, reject, stay usable. */

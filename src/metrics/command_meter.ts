@@ -1,0 +1,129 @@
+/**
+ * What every command costs and how it ends, for RESP commands and HTTP key operations:
+ *
+ *   walnut_commands_total{command,outcome,protocol}   counter, outcome "ok" or "error"
+ *   walnut_command_duration_seconds{command}          histogram, 50 µs to 5 s
+ *
+ * The hot path: a connection asks `instruments(protocol, argv[0])` once per command and
+ * gets an object bound to its label set, cached by the name exactly as the client spelled
+ * it ("GET", "get"); recording then touches only numbers (scraped_metric.ts says why not
+ * prom-client's own instruments). Command labels are bounded: a name that is no command
+ * counts as "unknown", and at most SPELLINGS_CACHED_MAX spellings are cached.
+ */
+import type { Registry } from "prom-client";
+import { lookupCommand } from "../commands/table.js";
+import { LatencyCells, registerScrapedMetric, type Sample } from "./scraped_metric.js";
+
+export type Protocol = "resp" | "http";
+
+export const COMMAND_DURATION_BUCKETS_SECONDS: readonly number[] = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
+/** Distinct spellings of command names remembered per protocol (beyond: looked up each time). */
+const SPELLINGS_CACHED_MAX = 1024;
+const UNKNOWN_COMMAND = "unknown";
+/** Commands a RESP connection answers itself, outside the command table (connection_commands.ts). */
+const CONNECTION_COMMANDS: ReadonlySet<string> = new Set([
+  "ACL", "AUTH", "BGSAVE", "CLIENT", "COLLECTION", "COMMAND", "CONFIG", "DISCARD", "ECHO", "EXEC", "FLUSHALL",
+  "HELLO", "INFO", "LASTSAVE", "MULTI", "PING", "QUIT", "RAFT", "RESET", "SAVE", "SELECT", "TIME", "UNWATCH",
+  "USE", "WATCH",
+]);
+
+/** The label a command name counts under: its lower-case name, or "unknown". */
+export function commandLabel(name: string): string {
+  const spec = lookupCommand(name);
+  if (spec !== undefined) return spec.name.toLowerCase();
+  const upper = name.toUpperCase();
+  return CONNECTION_COMMANDS.has(upper) ? upper.toLowerCase() : UNKNOWN_COMMAND;
+}
+
+/** One command over one protocol: where its calls are counted and timed. */
+export class CommandInstruments {
+  ok = 0;
+  errors = 0;
+
+  constructor(
+    readonly command: string,
+    readonly protocol: Protocol,
+    private readonly duration: LatencyCells,
+  ) {}
+
+  /** One call answered, `durationMs` after it arrived (a performance.now() difference). */
+  record(durationMs: number, failed: boolean): void {
+    if (failed) this.errors += 1;
+    else this.ok += 1;
+    this.duration.observe(durationMs / 1000);
+  }
+}
+
+interface CommandCells {
+  duration: LatencyCells;
+  byProtocol: Map<Protocol, CommandInstruments>;
+}
+
+export class CommandMeter {
+  private readonly byCommand = new Map<string, CommandCells>();
+  private readonly bySpelling: Record<Protocol, Map<string, CommandInstruments>> = { resp: new Map(), http: new Map() };
+
+  constructor(registry: Registry) {
+    registerScrapedMetric(registry, {
+      name: "walnut_commands_total",
+      help: "Commands answered, by command, outcome (ok or error) and protocol (resp or http).",
+      type: "counter",
+      samples: () => this.countSamples(),
+      reset: () => this.reset(),
+    });
+    registerScrapedMetric(registry, {
+      name: "walnut_command_duration_seconds",
+      help: "Time from a command's arrival to its reply being ready (a write: once committed and applied).",
+      type: "histogram",
+      samples: () => [...this.byCommand].flatMap(([command, cells]) => cells.duration.samples("walnut_command_duration_seconds", { command })),
+      reset: () => this.reset(),
+    });
+  }
+
+  /** The instruments of the command `name` (any case) over `protocol`. */
+  instruments(protocol: Protocol, name: string): CommandInstruments {
+    const spellings = this.bySpelling[protocol];
+    const cached = spellings.get(name);
+    if (cached !== undefined) return cached;
+    const instruments = this.bind(protocol, commandLabel(name));
+    if (spellings.size < SPELLINGS_CACHED_MAX) spellings.set(name, instruments);
+    return instruments;
+  }
+
+  private bind(protocol: Protocol, command: string): CommandInstruments {
+    let cells = this.byCommand.get(command);
+    if (cells === undefined) {
+      cells = { duration: new LatencyCells(COMMAND_DURATION_BUCKETS_SECONDS), byProtocol: new Map() };
+      this.byCommand.set(command, cells);
+    }
+    let instruments = cells.byProtocol.get(protocol);
+    if (instruments === undefined) {
+      instruments = new CommandInstruments(command, protocol, cells.duration);
+      cells.byProtocol.set(protocol, instruments);
+    }
+    return instruments;
+  }
+
+  private countSamples(): Sample[] {
+    const samples: Sample[] = [];
+    for (const cells of this.byCommand.values()) {
+      for (const { command, protocol, ok, errors } of cells.byProtocol.values()) {
+        samples.push({ labels: { command, outcome: "ok", protocol }, value: ok });
+        samples.push({ labels: { command, outcome: "error", protocol }, value: errors });
+      }
+    }
+    return samples;
+  }
+
+  private reset(): void {
+    for (const cells of this.byCommand.values()) {
+      cells.duration.reset();
+      for (const instruments of cells.byProtocol.values()) {
+        instruments.ok = 0;
+        instruments.errors = 0;
+      }
+    }
+  }
+}
