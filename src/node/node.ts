@@ -30,6 +30,8 @@ import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, type EntryPayload } from "../commands/entry.js";
 import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
+import { linesTo, silentLogger, type Logger } from "../lib/log.js";
+import { NodeMetrics } from "../metrics/node_metrics.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
 import { RaftNode } from "../raft/raft.js";
 import type { ConfChange, ConfState, Entry, HardState, Message, ReadMode, Ready, SnapshotMetadata } from "../raft/types.js";
@@ -84,7 +86,10 @@ export interface NodeOptions {
   archiveWal: boolean;
   stateMachine: StateMachine;
   nodeId?: number;
-  log?: (message: string) => void;
+  /** Where the node reports recovery, checkpoints, elections and failures; silent by default. */
+  log?: Logger;
+  /** Where the node and its parts record metrics; a new registry by default (node.metrics). */
+  metrics?: NodeMetrics;
   /** Terminal for the replay progress bar; null or absent logs lines instead. */
   terminal?: NodeJS.WriteStream | null;
   /** The proposer's clock, stamped into entries; injectable for tests. */
@@ -117,7 +122,10 @@ export class Node {
   private readonly control: ControlFile;
   private readonly lock: DataDirLock;
   private readonly options: NodeOptions;
-  private readonly log: (message: string) => void;
+  readonly metrics: NodeMetrics;
+  /** The logger handed in; `log` is its child for the node's own events. */
+  private readonly rootLog: Logger;
+  private readonly log: Logger;
   private readonly clock: () => number;
   private readonly durable: DurableLog;
   private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20);
@@ -142,13 +150,19 @@ export class Node {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  /** The leader this node knows of (0: none), and the last term it voted for itself in. */
+  private knownLeader = 0;
+  private lastCampaignTerm: number;
   /** Lease mode: ticks handed to the core, counted from when the node started (tickDue). */
   private ticksGiven = 0;
   private readonly ticksStartedMs = performance.now();
 
   private constructor(options: NodeOptions, lock: DataDirLock, recovered: Recovered) {
     this.options = options;
-    this.log = options.log ?? (() => {});
+    this.rootLog = options.log ?? silentLogger;
+    this.log = this.rootLog.child({ component: "node" });
+    this.metrics = options.metrics ?? new NodeMetrics();
+    this.lastCampaignTerm = recovered.hardState.term;
     this.clock = options.clock ?? Date.now;
     this.lock = lock;
     this.engine = recovered.engine;
@@ -167,6 +181,7 @@ export class Node {
     }
     for (const [id, address] of options.cluster?.peers ?? []) this.membership.set(id, address);
     this.raft = this.createCore();
+    this.metrics.state.watch(this);
   }
 
   /** Opens (or creates) the data directory, recovers its state and starts serving. */
@@ -174,8 +189,9 @@ export class Node {
     await prepareDataDir(options.dataDir);
     const lock = await lockDataDir(options.dataDir);
     const startedMs = performance.now();
-    const log = options.log ?? (() => {});
-    const progress = createReplayProgress({ log, terminal: options.terminal ?? null });
+    const log = (options.log ?? silentLogger).child({ component: "recovery" });
+    const metrics = options.metrics ?? new NodeMetrics();
+    const progress = createReplayProgress({ log: linesTo(log, "info"), terminal: options.terminal ?? null });
     let node: Node;
     try {
       const nodeId = options.nodeId ?? 1;
@@ -189,10 +205,11 @@ export class Node {
         bootstrapConfState: bootstrap,
         ...(options.cluster === undefined ? {} : { clusterId: clusterIdOf(options.cluster) }),
         log,
+        walObserver: metrics.wal,
         onProgress: (bytes) => progress.update(bytes),
         ...(options.walFileSystem === undefined ? {} : { walFileSystem: options.walFileSystem }),
       });
-      node = new Node(options, lock, recovered);
+      node = new Node({ ...options, metrics }, lock, recovered);
       const replayed = recovered.entries.length;
       if (options.cluster !== undefined) await node.joinCluster(options.cluster);
       await node.becomeReady();
@@ -291,7 +308,8 @@ export class Node {
       members: this.membership.recorded(),
       waitDurable: () => (this.options.fsync === "always" ? Promise.resolve() : this.wal.sync()),
       archiveWal: this.options.archiveWal,
-      log: this.log,
+      log: this.rootLog.child({ component: "checkpointer" }),
+      metrics: this.metrics.checkpoints,
     })
       .then((info) => {
         const snapshot = { index: info.index, term: info.term, confState: this.appliedConfState };
@@ -370,7 +388,8 @@ export class Node {
         clusterId: this.control.clusterId,
         checkpointDirectory: this.control.checkpointDirectory,
         step: (message) => this.step(message),
-        log: (message) => this.log(message),
+        log: this.rootLog.child({ component: "cluster" }),
+        metrics: this.metrics.raft,
       },
       { ...options, peers: this.membership.peers() },
     );
@@ -470,6 +489,7 @@ export class Node {
         this.reads.issue((context) => this.raft.readIndex(context), this.clock());
         if (this.closed || this.writeError !== null || !this.raft.hasReady()) break;
         const ready = this.raft.ready();
+        this.noteRaftEvents(ready);
         if (ready.softState !== null) this.proposals.leaderChanged(ready.softState.leader);
         if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
         // A leader may send its appends before its own copy is durable (Raft thesis
@@ -555,7 +575,8 @@ export class Node {
     this.control.lastCheckpointIndex = snapshot.index;
     this.control.lastCheckpointTerm = snapshot.term;
     await writeControlFile(this.options.dataDir, this.control);
-    this.log(`installed checkpoint ${snapshot.index} (term ${snapshot.term}) from the leader: ${loaded.keys} keys`);
+    const fields = { index: snapshot.index, term: snapshot.term, keys: loaded.keys };
+    this.log.info(fields, `installed checkpoint ${snapshot.index} (term ${snapshot.term}) from the leader: ${loaded.keys} keys`);
   }
 
   /** Step 3: messages go to peers (a group of one has none). */
@@ -618,6 +639,23 @@ export class Node {
     return written !== null && written.term === hardState.term && written.vote === hardState.vote;
   }
 
+  /** Counts (and logs) the elections this node starts and the leaders it learns of. */
+  private noteRaftEvents(ready: Ready): void {
+    const hardState = ready.hardState;
+    if (hardState !== null && hardState.vote === this.id && hardState.term > this.lastCampaignTerm) {
+      this.lastCampaignTerm = hardState.term;
+      this.metrics.raft.electionStarted();
+      this.log.info({ term: hardState.term }, `starting an election in term ${hardState.term}`);
+    }
+    const leader = ready.softState?.leader;
+    if (leader === undefined || leader === this.knownLeader) return;
+    this.knownLeader = leader;
+    if (leader === 0) return;
+    this.metrics.raft.leaderChanged();
+    const term = this.raft.status().term;
+    this.log.info({ leader, term }, leader === this.id ? `leading in term ${term}` : `node ${leader} leads in term ${term}`);
+  }
+
   private countWritten(entries: number, bytes: number): void {
     this.unwrittenEntries -= entries;
     this.unwrittenBytes -= bytes;
@@ -627,7 +665,7 @@ export class Node {
 
   private onPersistFailed(ready: Ready, cause: unknown): void {
     const error = new WalnutError("WAL_IO", `Cannot write: ${describeError(cause)}`, { cause });
-    this.log(`write failed: ${error.message}`);
+    this.log.error({ code: error.code }, `write failed: ${error.message}`);
     for (const entry of ready.entries) {
       const origin = entry.type === "normal" ? peekOrigin(entry.data) : null;
       if (origin !== null && origin.node === this.id) this.proposals.reject(origin.sequence, error);
@@ -648,7 +686,7 @@ export class Node {
   private onUnwrittenEntries(cause: unknown): void {
     if (this.writeError !== null) return;
     this.writeError = new WalnutError("WAL_IO", `Cannot write: ${describeError(cause)}`, { cause });
-    this.log(`write failed: ${this.writeError.message}; acknowledged writes will be written again`);
+    this.log.error({ code: this.writeError.code }, `write failed: ${this.writeError.message}; acknowledged writes will be written again`);
     if (this.wal.failure !== null) return;
     const retry = (): void => {
       this.retryTimer = null;
@@ -679,7 +717,7 @@ export class Node {
   private backgroundCheckpoint(reason: string): void {
     if (this.closed || this.checkpointInProgress !== null) return;
     if (this.engine.appliedIndex === this.control.lastCheckpointIndex) return; // nothing new
-    this.checkpoint().catch((error: unknown) => this.log(`checkpoint (${reason}) failed: ${describeError(error)}`));
+    this.checkpoint().catch((error: unknown) => this.log.error({ reason }, `checkpoint (${reason}) failed: ${describeError(error)}`));
   }
 
   private sweepExpiredKeys(): void {
