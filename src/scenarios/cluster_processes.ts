@@ -5,13 +5,19 @@
  * read a member's own state (`?consistency=stale`) to check acknowledged writes.
  *
  * With `proxied`, peers talk through a PeerNetwork (tcp_proxy.ts) the test partitions.
+ * Members can also be paused (SIGSTOP / SIGCONT), started with extra environment
+ * variables (the fault campaign's file-system preload), removed and added back through
+ * RAFT REMOVE / RAFT ADD, and wiped and rejoined (`walnut serve --join`), as an operator
+ * would replace a node whose disk is lost. The fault campaign (src/faults/) drives it.
  * Every wait polls a condition; nothing sleeps for a fixed time.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RespClient } from "../client/resp_client.js";
+import type { Reply } from "../commands/reply.js";
 import { PeerNetwork } from "./tcp_proxy.js";
 import { freePort, waitUntil } from "./server_fixtures.js";
 
@@ -33,6 +39,8 @@ export interface MemberStatus {
   appliedIndex: number;
   lastIndex: number;
   lastCheckpoint: { index: number; term: number };
+  voters: number[];
+  learners: number[];
 }
 
 interface Member {
@@ -45,6 +53,10 @@ interface Member {
   /** Where the others dial it (its proxy, or peerPort itself). */
   advertisedPeerPort: number;
   child: ChildProcess | null;
+  /** Stopped by SIGSTOP and not yet continued. */
+  paused: boolean;
+  /** Extra environment variables for every run of this member. */
+  env: Record<string, string>;
   exited: Promise<NodeJS.Signals | number | null>;
   /** stderr of every run of this member, in order. */
   stderr: string;
@@ -56,6 +68,14 @@ export interface ClusterOptions {
   proxied: boolean;
   /** More `walnut serve` flags for every member. */
   extraArgs?: string[];
+  /** Extra environment variables for member `id` (e.g. NODE_OPTIONS with a preload). */
+  memberEnv?: (id: number, dataDir: string) => Record<string, string>;
+}
+
+/** How `restart` starts a member: on its --peers flags, or joining through a member's RESP port. */
+export interface RestartOptions {
+  /** Start with `--join` through this member (for a wiped node added back as a learner). */
+  joinThrough?: number;
 }
 
 export class ProcessCluster {
@@ -89,7 +109,8 @@ export class ProcessCluster {
     for (let id = 1; id <= options.size; id++) {
       const [respPort, httpPort, peerPort] = ports.splice(0, 3) as [number, number, number];
       const dataDir = await mkdtemp(join(tmpdir(), `walnut-cluster-process-${id}-`));
-      members.set(id, { id, dataDir, respPort, httpPort, peerPort, advertisedPeerPort: peerPort, child: null, exited: Promise.resolve(null), stderr: "" });
+      const env = options.memberEnv?.(id, dataDir) ?? {};
+      members.set(id, { id, dataDir, respPort, httpPort, peerPort, advertisedPeerPort: peerPort, child: null, paused: false, env, exited: Promise.resolve(null), stderr: "" });
     }
     const network = options.proxied ? await PeerNetwork.start([...members.values()].map((m) => ({ id: m.id, realPort: m.peerPort }))) : null;
     for (const [id, port] of network?.proxyPorts ?? []) (members.get(id) as Member).advertisedPeerPort = port;
@@ -118,25 +139,74 @@ export class ProcessCluster {
     return this.member(id).child !== null;
   }
 
+  isPaused(id: number): boolean {
+    return this.member(id).paused;
+  }
+
+  dataDir(id: number): string {
+    return this.member(id).dataDir;
+  }
+
+  /** Where the other members dial member `id` ("127.0.0.1:port": its proxy when proxied). */
+  peerAddress(id: number): string {
+    return `127.0.0.1:${this.member(id).advertisedPeerPort}`;
+  }
+
   /** Starts (or restarts, on its data dir) member `id` and waits until it answers /status. */
-  async restart(id: number): Promise<void> {
-    this.spawn(id);
+  async restart(id: number, options: RestartOptions = {}): Promise<void> {
+    this.spawn(id, options);
     await this.waitAnswering(id);
   }
 
-  /** Sends `signal` to member `id` and waits for it to exit. */
+  /** Sends `signal` to member `id` and waits for it to exit (a paused member is continued so it can). */
   async stop(id: number, signal: NodeJS.Signals): Promise<NodeJS.Signals | number | null> {
     const member = this.member(id);
     if (member.child === null) throw new Error(`node ${id} is not running`);
     member.child.kill(signal);
+    if (member.paused) member.child.kill("SIGCONT");
+    member.paused = false;
     const how = await member.exited;
     member.child = null;
     return how;
   }
 
+  /** Freezes member `id` with SIGSTOP: its sockets stay open and nothing answers. */
+  pause(id: number): void {
+    const member = this.member(id);
+    if (member.child === null || member.paused) throw new Error(`node ${id} is not running, or already paused`);
+    member.child.kill("SIGSTOP");
+    member.paused = true;
+  }
+
+  /** Lets a paused member `id` go on (SIGCONT). */
+  resume(id: number): void {
+    const member = this.member(id);
+    if (member.child === null || !member.paused) throw new Error(`node ${id} is not paused`);
+    member.child.kill("SIGCONT");
+    member.paused = false;
+  }
+
+  /** Empties the data directory of stopped member `id` (a lost disk). */
+  async wipe(id: number): Promise<void> {
+    const member = this.member(id);
+    if (member.child !== null) throw new Error(`node ${id} must be stopped before its data directory is wiped`);
+    await rm(member.dataDir, { recursive: true, force: true });
+    await mkdir(member.dataDir, { recursive: true });
+  }
+
+  /** Sends one command to member `id` over RESP and returns its reply (error replies too). */
+  async command(id: number, argv: string[]): Promise<Reply> {
+    const client = await RespClient.connect({ host: "127.0.0.1", port: this.respPort(id), connectTimeoutMs: HTTP_REQUEST_GUARD_MS });
+    try {
+      return await client.command(argv);
+    } finally {
+      client.close();
+    }
+  }
+
   /** Member `id`'s /status, or null if it does not answer. */
   async status(id: number): Promise<MemberStatus | null> {
-    if (this.member(id).child === null) return null;
+    if (this.member(id).child === null || this.member(id).paused) return null;
     try {
       const response = await fetch(`http://127.0.0.1:${this.httpPort(id)}/status`, { signal: AbortSignal.timeout(HTTP_REQUEST_GUARD_MS) });
       return response.ok ? ((await response.json()) as MemberStatus) : null;
@@ -167,10 +237,10 @@ export class ProcessCluster {
     await waitUntil(`node ${id} applied index ${index}`, async () => ((await this.status(id))?.appliedIndex ?? -1) >= index);
   }
 
-  /** Waits until every running member reports the same commit and applied index; returns it. */
-  async waitConverged(): Promise<number> {
+  /** Waits until every running member (or each of `among`) reports the same commit and applied index; returns it. */
+  async waitConverged(among: number[] = this.ids): Promise<number> {
     let index = 0;
-    const running = this.ids.filter((id) => this.isRunning(id));
+    const running = among.filter((id) => this.isRunning(id));
     await waitUntil(`nodes ${running.join(",")} converge on one applied index`, async () => {
       const statuses = await Promise.all(running.map((id) => this.status(id)));
       const indexes = new Set(statuses.flatMap((s) => (s === null ? [-1, -2] : [s.appliedIndex, s.commitIndex, s.lastIndex])));
@@ -209,17 +279,24 @@ export class ProcessCluster {
     return member;
   }
 
-  private spawn(id: number): void {
+  private spawn(id: number, options: RestartOptions = {}): void {
     const member = this.member(id);
     const peers = [...this.members.values()].map((m) => `${m.id}=127.0.0.1:${m.advertisedPeerPort}`).join(",");
-    const args = [walnutBin, "serve", "--id", String(id), "--peers", peers, "--peer-port", String(member.peerPort),
+    const membership = options.joinThrough === undefined ? ["--peers", peers] : ["--join", `127.0.0.1:${this.respPort(options.joinThrough)}`];
+    const args = [walnutBin, "serve", "--id", String(id), ...membership, "--peer-port", String(member.peerPort),
       "--data-dir", member.dataDir, "--port", String(member.respPort), "--http-port", String(member.httpPort),
       "--cluster-secret", CLUSTER_SECRET, "--fsync", "always", "--checkpoint-interval", "0", ...this.extraArgs];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...member.env } });
     member.child = child;
+    member.paused = false;
     member.stderr += `=== started with: ${args.slice(1).join(" ")}\n`;
     child.stderr?.on("data", (chunk: Buffer) => (member.stderr += chunk.toString("utf8")));
-    member.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(signal ?? code)));
+    member.exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        if (member.child === child) member.child = null; // it died on its own: no longer running
+        resolve(signal ?? code);
+      }),
+    );
   }
 
   private async waitAnswering(id: number): Promise<void> {

@@ -8,11 +8,16 @@
  * the first frame of the peer handshake (hello: u8 version, bytes clusterId, varint
  * dialer id; see src/transport/handshake.ts).
  *
- * A link between two nodes on different sides of the partition is cut both ways:
- * connections already open across it are destroyed, and new ones are accepted and then
- * black-holed (bytes read and dropped, nothing answered), so the dialer sees what a real
- * partition looks like: a handshake that never completes. Healing destroys the
- * black-holed connections, so the dialers reconnect.
+ * The partition is a set of cut directed links "from → to". Raft messages from A to B
+ * travel only on connections A dials to B (each node sends on its own outbound
+ * connection per peer), so cutting A → B drops exactly what A sends to B: a one-way
+ * partition. A cut link's connections already open are destroyed, and new ones are
+ * accepted and then black-holed (bytes read and dropped, nothing answered), so the
+ * dialer sees what a real partition looks like: a handshake that never completes.
+ * Healing destroys the black-holed connections, so the dialers reconnect.
+ *
+ * Shapes (see PeerNetwork): isolate(node), partition(groups) (cut between groups, both
+ * ways; a node in no group is a bridge that reaches every group), and cutOneWay(from, to).
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { FRAME_HEADER_BYTES, FRAME_KIND } from "../transport/frames.js";
@@ -128,39 +133,70 @@ export class PeerNetwork {
   private readonly proxies = new Map<number, PeerProxy>();
   /** Where each node's proxy listens: the address the others dial it at. */
   readonly proxyPorts = new Map<number, number>();
-  /** Which side of the partition each node is on; nodes absent are on side 0. */
-  private readonly sides = new Map<number, number>();
+  /** Cut directed links, as "from>to". */
+  private readonly cutLinks = new Set<string>();
 
   /** Starts a proxy for each node, forwarding to its `realPort`; see proxyPorts. */
   static async start(members: Array<{ id: number; realPort: number }>): Promise<PeerNetwork> {
     const network = new PeerNetwork();
-    for (const member of members) {
-      const proxy = new PeerProxy(member.id, member.realPort, (from, to) => network.isCut(from, to));
-      network.proxies.set(member.id, proxy);
-      network.proxyPorts.set(member.id, await proxy.listen());
-    }
+    for (const member of members) await network.addProxy(member);
     return network;
   }
 
+  /** The nodes that have a proxy. */
+  get nodeIds(): number[] {
+    return [...this.proxies.keys()];
+  }
+
   isCut(from: number, to: number): boolean {
-    return (this.sides.get(from) ?? 0) !== (this.sides.get(to) ?? 0);
+    return this.cutLinks.has(`${from}>${to}`);
   }
 
   /** Cuts every link of `nodeId`, both ways. */
   isolate(nodeId: number): void {
-    this.sides.clear();
-    this.sides.set(nodeId, 1);
+    this.partition([[nodeId], this.nodeIds.filter((id) => id !== nodeId)]);
+  }
+
+  /** Cuts every link between nodes of different groups, both ways; nodes in no group reach everyone. */
+  partition(groups: number[][]): void {
+    this.cutLinks.clear();
+    for (const [index, group] of groups.entries()) {
+      for (const other of groups.slice(index + 1)) for (const a of group) for (const b of other) this.addCut(a, b, true);
+    }
+    this.enforce();
+  }
+
+  /** Drops what `from` sends to each of `to`; their messages to `from` still arrive. */
+  cutOneWay(from: number, to: number[]): void {
+    this.cutLinks.clear();
+    for (const target of to) this.addCut(from, target, false);
     this.enforce();
   }
 
   /** Every link whole again. */
   heal(): void {
-    this.sides.clear();
+    this.cutLinks.clear();
     this.enforce();
+  }
+
+  /** A human-readable list of the cut links, e.g. "1>2 2>1". */
+  describe(): string {
+    return [...this.cutLinks].sort().join(" ") || "none";
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
+  }
+
+  private async addProxy(member: { id: number; realPort: number }): Promise<void> {
+    const proxy = new PeerProxy(member.id, member.realPort, (from, to) => this.isCut(from, to));
+    this.proxies.set(member.id, proxy);
+    this.proxyPorts.set(member.id, await proxy.listen());
+  }
+
+  private addCut(from: number, to: number, bothWays: boolean): void {
+    this.cutLinks.add(`${from}>${to}`);
+    if (bothWays) this.cutLinks.add(`${to}>${from}`);
   }
 
   private enforce(): void {

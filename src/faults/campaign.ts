@@ -1,0 +1,138 @@
+/**
+ * One fault campaign: start a cluster of real `walnut serve` processes, run the clients,
+ * throw faults on a seeded schedule, heal everything, wait until every node holds the
+ * same log, read each node's own final state, judge the history, and write history.json
+ * (and the checker's artifacts) into the output directory.
+ *
+ * The schedule alternates quiet and faulty periods: QUIET_MS_MIN..MAX of calm, then one
+ * nemesis (picked by the seed from those asked) held for FAULT_MS_MIN..MAX and healed.
+ * One fault at a time: the faults that damage a disk are only sound one at a time (see
+ * storage_damage_nemesis.ts), and single faults make a failing run easy to read.
+ * The same seed picks the same faults and targets; process timing still varies.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RecordedHistory } from "../check/history.js";
+import { ProcessCluster } from "../scenarios/cluster_processes.js";
+import { Random } from "../scenarios/server_fixtures.js";
+import { CampaignClients, HistoryRecorder } from "./clients.js";
+import { FileSystemFaultSwitch } from "./file_system_fault_switch.js";
+import { replaceNode, type Nemesis, type NemesisContext } from "./nemesis.js";
+import { nemesesNamed } from "./nemeses.js";
+import { judge, type Verdict } from "./verdict.js";
+
+const QUIET_MS_MIN = 1_000;
+const QUIET_MS_MAX = 3_000;
+const FAULT_MS_MIN = 2_000;
+const FAULT_MS_MAX = 6_000;
+/** A client gives up on an operation after this long: its outcome is unknown (or failed, for a read). */
+export const OPERATION_TIMEOUT_MS = 2_000;
+
+export interface CampaignOptions {
+  durationMs: number;
+  nodes: number;
+  nemeses: string[];
+  clients: number;
+  keys: number;
+  seed: number;
+  /** Where history.json and the checker's artifacts go; created if missing. */
+  outDir: string;
+  /** Progress lines. */
+  log: (line: string) => void;
+}
+
+export interface CampaignResult {
+  options: CampaignOptions;
+  history: RecordedHistory;
+  /** Each node's own keyspace after the heal (key → value). */
+  finalStates: Map<number, Map<string, string>>;
+  verdict: Verdict;
+  /** Wall time from the first operation to the end of the checks. */
+  elapsedMs: number;
+}
+
+export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
+  const nemeses = nemesesNamed(options.nemeses);
+  const switchDirectory = await mkdtemp(join(tmpdir(), "walnut-faults-switch-"));
+  const fileSystemFaults = nemeses.some((n) => n.needsFileSystemFaults === true) ? new FileSystemFaultSwitch(switchDirectory) : null;
+  const cluster = await ProcessCluster.start({
+    size: options.nodes,
+    proxied: true,
+    ...(fileSystemFaults === null ? {} : { memberEnv: (id: number, dataDir: string) => fileSystemFaults.environment(id, dataDir) }),
+  });
+  const startedMs = performance.now();
+  try {
+    for (const id of cluster.ids) await fileSystemFaults?.clear(id);
+    await cluster.waitForLeader();
+    options.log(`cluster of ${options.nodes} up; seed ${options.seed}; nemeses ${options.nemeses.join(",")}`);
+    const recorder = new HistoryRecorder();
+    const nodes = new Map(cluster.ids.map((id) => [id, { respPort: cluster.respPort(id), httpPort: cluster.httpPort(id) }]));
+    const clients = new CampaignClients({ count: options.clients, keys: options.keys, seed: options.seed, nodes, operationTimeoutMs: OPERATION_TIMEOUT_MS, recorder });
+    const context: NemesisContext = { cluster, random: new Random(options.seed), fileSystemFaults, log: options.log };
+    try {
+      await throwFaults(context, nemeses, recorder, options);
+    } finally {
+      await healEverything(context);
+      await clients.stop();
+    }
+    options.log(`${recorder.operations.length} operations; waiting for the nodes to converge`);
+    const finalStates = await readFinalStates(cluster);
+    const history = recorder.history();
+    await mkdir(options.outDir, { recursive: true });
+    await writeFile(join(options.outDir, "history.json"), JSON.stringify({ ...history, finalStates: Object.fromEntries([...finalStates].map(([id, state]) => [id, Object.fromEntries(state)])) }));
+    const verdict = await judge(history, finalStates, options.outDir);
+    return { options, history, finalStates, verdict, elapsedMs: performance.now() - startedMs };
+  } catch (error) {
+    const logs = cluster.ids.map((id) => `--- node ${id} (tail) ---\n${cluster.stderr(id).slice(-4000)}`).join("\n");
+    throw new Error(`campaign with seed ${options.seed} failed: ${String(error)}\n${logs}`, { cause: error });
+  } finally {
+    await cluster.close();
+    await rm(switchDirectory, { recursive: true, force: true });
+  }
+}
+
+async function throwFaults(context: NemesisContext, nemeses: Nemesis[], recorder: HistoryRecorder, options: CampaignOptions): Promise<void> {
+  const { random } = context;
+  const endMs = recorder.now() + options.durationMs;
+  const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(ms, endMs - recorder.now()))));
+  while (recorder.now() < endMs) {
+    await pause(QUIET_MS_MIN + random.below(QUIET_MS_MAX - QUIET_MS_MIN));
+    if (recorder.now() >= endMs || nemeses.length === 0) continue;
+    const nemesis = random.pick(nemeses);
+    const startedAtMs = recorder.now();
+    const fault = await nemesis.inject(context);
+    options.log(`${nemesis.kind}: ${fault.description}`);
+    await pause(FAULT_MS_MIN + random.below(FAULT_MS_MAX - FAULT_MS_MIN));
+    const note = await fault.heal();
+    const description = note === null ? fault.description : `${fault.description}; ${note}`;
+    recorder.faults.push({ kind: nemesis.kind, description, startedAtMs, endedAtMs: recorder.now() });
+    options.log(`healed ${nemesis.kind}${note === null ? "" : ` (${note})`}`);
+  }
+}
+
+/** Whatever is still broken (a fault interrupted by an error): mend it. */
+async function healEverything(context: NemesisContext): Promise<void> {
+  const { cluster } = context;
+  cluster.network?.heal();
+  for (const id of cluster.ids) {
+    await context.fileSystemFaults?.clear(id);
+    if (cluster.isPaused(id)) cluster.resume(id);
+  }
+  for (const id of cluster.ids) {
+    if (cluster.isRunning(id)) continue;
+    await cluster.restart(id).catch(() => replaceNode(cluster, id));
+  }
+}
+
+/** Waits until every node holds the same log, then reads each one's own state. */
+async function readFinalStates(cluster: ProcessCluster): Promise<Map<number, Map<string, string>>> {
+  await cluster.waitForLeader();
+  await cluster.waitConverged();
+  const states = new Map<number, Map<string, string>>();
+  for (const id of cluster.ids) {
+    const state = await cluster.ownState(id);
+    states.set(id, new Map([...state].map(([key, value]) => [key, String(value)])));
+  }
+  return states;
+}

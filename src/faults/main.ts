@@ -1,0 +1,67 @@
+/**
+ * `npm run faults -- [--time 60s] [--nodes 3|5] [--nemesis kill,pause,...] [--clients N]
+ *  [--keys K] [--seed S] [--out DIR]`: one fault campaign against real `walnut serve`
+ * processes (campaign.ts). Prints progress, the FAULTS.md table row, and where the
+ * history and the checker's artifacts went. Exits 1 when a check fails, 2 on bad flags.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { parseDurationMs } from "../lib/units.js";
+import { runCampaign, type CampaignOptions } from "./campaign.js";
+import { tableRow, TABLE_HEADER } from "./faults_table.js";
+import { NEMESES } from "./nemeses.js";
+import { isPassing } from "./verdict.js";
+
+const USAGE = `usage: npm run faults -- [--time 60s] [--nodes 3|5] [--nemesis ${[...NEMESES.keys()].join(",")}]
+                        [--clients 6] [--keys 6] [--seed S] [--out DIR]`;
+
+async function options(argv: string[]): Promise<CampaignOptions> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      time: { type: "string", default: "60s" },
+      nodes: { type: "string", default: "3" },
+      nemesis: { type: "string", default: [...NEMESES.keys()].join(",") },
+      clients: { type: "string", default: "6" },
+      keys: { type: "string", default: "6" },
+      seed: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const nodes = Number(values.nodes);
+  if (nodes !== 3 && nodes !== 5) throw new Error(`--nodes must be 3 or 5 (got ${values.nodes})`);
+  const count = (name: string, text: string): number => {
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer (got ${text})`);
+    return value;
+  };
+  return {
+    durationMs: parseDurationMs(values.time, "--time"),
+    nodes,
+    nemeses: values.nemesis.split(",").filter((name) => name !== ""),
+    clients: count("clients", values.clients),
+    keys: count("keys", values.keys),
+    seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : count("seed", values.seed) >>> 0,
+    outDir: values.out ?? (await mkdtemp(join(tmpdir(), "walnut-faults-"))),
+    log: (line) => process.stdout.write(`[faults] ${line}\n`),
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let campaign: CampaignOptions;
+  try {
+    campaign = await options(argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  const result = await runCampaign(campaign);
+  process.stdout.write(`\n${TABLE_HEADER}\n${tableRow(result)}\n\n`);
+  for (const problem of result.verdict.problems.slice(0, 20)) process.stdout.write(`problem: ${problem}\n`);
+  process.stdout.write(`history and artifacts: ${campaign.outDir}\n`);
+  return isPassing(result.verdict) ? 0 : 1;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,97 @@
+/**
+ * The nemesis contract: a fault the campaign injects into a running cluster and later
+ * heals, plus the helpers several nemeses share (choosing a target node, asking the
+ * leader for a membership change). Each kind of fault lives in its own file; the
+ * registry in nemeses.ts maps the CLI's names to them.
+ */
+import type { Reply } from "../commands/reply.js";
+import type { ProcessCluster } from "../scenarios/cluster_processes.js";
+import type { Random } from "../scenarios/server_fixtures.js";
+import { waitUntil } from "../scenarios/server_fixtures.js";
+import type { FileSystemFaultSwitch } from "./file_system_fault_switch.js";
+
+/** Tries at a membership change whose leader moved under it. */
+const MEMBERSHIP_ATTEMPTS = 10;
+
+export interface NemesisContext {
+  cluster: ProcessCluster;
+  random: Random;
+  /** Per-node switches of the file-system preload; null when nodes run without it. */
+  fileSystemFaults: FileSystemFaultSwitch | null;
+  log(line: string): void;
+}
+
+/** A fault in place: what it did, and how to undo it. */
+export interface ActiveFault {
+  description: string;
+  /** Undoes the fault; returns notes on what healing took (e.g. "node refused to start: wiped and re-added"). */
+  heal(): Promise<string | null>;
+}
+
+export interface Nemesis {
+  /** The CLI's name, also the RecordedFault kind. */
+  kind: string;
+  /** True when the nodes must run with the file-system preload. */
+  needsFileSystemFaults?: boolean;
+  inject(context: NemesisContext): Promise<ActiveFault>;
+}
+
+/** The current leader, or a random node (half each): faults on leaders find the most bugs. */
+export async function leaderOrRandom(context: NemesisContext): Promise<{ node: number; isLeader: boolean }> {
+  const leader = await context.cluster.waitForLeader();
+  if (context.random.below(2) === 0) return { node: leader, isLeader: true };
+  const node = context.random.pick(context.cluster.ids);
+  return { node, isLeader: node === leader };
+}
+
+/** A random node that is not the leader now. */
+export async function randomFollower(context: NemesisContext): Promise<number> {
+  const leader = await context.cluster.waitForLeader();
+  return context.random.pick(context.cluster.ids.filter((id) => id !== leader));
+}
+
+/** Sends a RAFT command to the leader until one accepts it (the leader may move meanwhile). */
+export async function changeMembership(cluster: ProcessCluster, argv: string[]): Promise<void> {
+  let last: Reply | null = null;
+  for (let attempt = 1; attempt <= MEMBERSHIP_ATTEMPTS; attempt++) {
+    const leader = await cluster.waitForLeader(cluster.ids.filter((id) => cluster.isRunning(id)));
+    last = await cluster.command(leader, argv).catch((error: unknown) => ({ type: "error", text: String(error) }) as Reply);
+    if (last.type !== "error") return;
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
+  throw new Error(`${argv.join(" ")} was refused ${MEMBERSHIP_ATTEMPTS} times; last: ${last?.type === "error" ? last.text : "?"}`);
+}
+
+/** Adds `node` back as a learner, waits until it has caught up, then makes it a voter. */
+export async function addBack(cluster: ProcessCluster, node: number): Promise<void> {
+  const address = cluster.peerAddress(node);
+  await changeMembership(cluster, ["RAFT", "ADD", String(node), address, "LEARNER"]);
+  await waitCaughtUp(cluster, node);
+  await changeMembership(cluster, ["RAFT", "ADD", String(node), address]);
+}
+
+/** Waits until `node` has applied what the leader had committed when the wait began. */
+export async function waitCaughtUp(cluster: ProcessCluster, node: number): Promise<void> {
+  const leader = await cluster.waitForLeader(cluster.ids.filter((id) => id !== node && cluster.isRunning(id)));
+  const target = (await cluster.status(leader))?.commitIndex ?? 0;
+  await waitUntil(`node ${node} caught up to index ${target}`, async () => ((await cluster.status(node))?.appliedIndex ?? -1) >= target);
+}
+
+/**
+ * Replaces stopped `node` as an operator replaces a node whose disk is lost: removes it
+ * from the group, wipes its data directory, adds it back as a learner at its proxied
+ * address, and starts it with --join (which promotes it to voter once it has caught up).
+ * --join promotes with the node's own listen address; one more RAFT ADD points the
+ * others back at its proxy, so partitions still cut it.
+ */
+export async function replaceNode(cluster: ProcessCluster, node: number): Promise<void> {
+  await changeMembership(cluster, ["RAFT", "REMOVE", String(node)]);
+  await cluster.wipe(node);
+  await changeMembership(cluster, ["RAFT", "ADD", String(node), cluster.peerAddress(node), "LEARNER"]);
+  const leader = await cluster.waitForLeader(cluster.ids.filter((id) => id !== node));
+  await cluster.restart(node, { joinThrough: leader });
+  await waitUntil(`node ${node} is a voter again`, async () => ((await cluster.status(node))?.voters ?? []).includes(node));
+  await changeMembership(cluster, ["RAFT", "ADD", String(node), cluster.peerAddress(node)]);
+  await waitCaughtUp(cluster, node);
+}
+
