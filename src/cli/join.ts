@@ -1,22 +1,28 @@
 /**
  * `walnut serve --join host:port --id N --peer-port P`: a new node joins a running cluster
  * through any member's RESP port. It asks for the cluster's membership, adds itself as a
- * learner (it receives the log but does not vote), starts with that membership, and once
- * it has caught up with the commit index, promotes itself to voter. A node that is
- * already a member (a restart with the same flags) just starts.
+ * learner (it receives the log but does not vote), proves with a peer handshake that it
+ * holds the cluster's secret (else it removes itself again and stops), starts with that
+ * membership, and once it has caught up with the commit index, promotes itself to voter.
+ * A node that is already a member at the same peer address (a restart with the same
+ * flags) just starts; a new node with a member's id is refused.
  */
 import { RespClient } from "../client/resp_client.js";
 import type { Reply } from "../commands/reply.js";
 import { parsePeers, type PeerAddress } from "../config/peers.js";
 import { toText } from "../engine/bytes.js";
-import { WalnutError } from "../lib/errors.js";
+import { describeError, WalnutError } from "../lib/errors.js";
 import type { ClusterOptions } from "../node/node.js";
 import type { Node } from "../node/node.js";
+import { dialPeer } from "../transport/dial.js";
+import { HANDSHAKE_FRAME_BYTES_MAX } from "../transport/handshake.js";
 
 const PROMOTE_POLL_MS = 200;
 const PROMOTE_GIVE_UP_MS = 10 * 60_000;
 
 interface ClusterView {
+  /** The member that answered. */
+  id: number;
   clusterId: string;
   commitIndex: number;
   voters: number[];
@@ -46,7 +52,9 @@ async function clusterView(client: RespClient): Promise<ClusterView> {
   }
   const idReply = field(reply, "cluster_id");
   const commitReply = field(reply, "commit_index");
+  const memberIdReply = field(reply, "id");
   return {
+    id: memberIdReply?.type === "integer" ? Number(memberIdReply.value) : 0,
     clusterId: idReply?.type === "bulk" ? toText(idReply.value) : "",
     commitIndex: commitReply?.type === "integer" ? Number(commitReply.value) : 0,
     voters: numbers(field(reply, "voters")),
@@ -75,8 +83,9 @@ export async function prepareJoin(options: {
   try {
     let view = await clusterView(client);
     const known = view.voters.includes(options.nodeId) || view.learners.includes(options.nodeId);
-    if (!known) {
-      const address = `${options.listen.host}:${options.listen.port}`;
+    const address = `${options.listen.host}:${options.listen.port}`;
+    if (known) refuseTakenId(options, view, address);
+    else {
       const added = await client.command(["RAFT", "ADD", String(options.nodeId), address, "LEARNER"]);
       if (added.type === "error") throw new WalnutError("BAD_CONFIG", `Cannot join: RAFT ADD answered ${added.text}`);
       view = await clusterView(client);
@@ -86,6 +95,11 @@ export async function prepareJoin(options: {
     if (view.voters.length === 0 || !(view.voters.includes(options.nodeId) || view.learners.includes(options.nodeId))) {
       throw new WalnutError("BAD_CONFIG", `Cannot join through ${options.target}: the cluster did not report a membership that includes node ${options.nodeId}`);
     }
+    await proveSecret(options, view).catch(async (error: unknown) => {
+      if (!known) await client.command(["RAFT", "REMOVE", String(options.nodeId)]).catch(() => undefined);
+      const undone = known ? "" : `; node ${options.nodeId} was removed from the cluster again`;
+      throw new WalnutError("BAD_CONFIG", `Cannot join through ${options.target}: ${describeError(error)} (is --cluster-secret the cluster's?)${undone}`);
+    });
     view.members.set(options.nodeId, options.listen);
     return {
       listen: options.listen,
@@ -97,6 +111,40 @@ export async function prepareJoin(options: {
   } finally {
     client.close();
   }
+}
+
+/**
+ * A member with our id listening elsewhere is another node: starting would give the
+ * cluster two voices for one id (and a voter with an empty log). Same address: a restart.
+ */
+function refuseTakenId(options: { target: string; nodeId: number }, view: ClusterView, address: string): void {
+  const recorded = view.members.get(options.nodeId);
+  if (recorded === undefined || `${recorded.host}:${recorded.port}` === address) return;
+  throw new WalnutError(
+    "BAD_CONFIG",
+    `Cannot join through ${options.target}: node ${options.nodeId} is already a member of the cluster (at ${recorded.host}:${recorded.port}, not ${address}); give the new node an unused --id`,
+  );
+}
+
+/**
+ * Opens a peer connection to the member we asked, as the node we now are: its challenge
+ * proves it knows the secret we were given, so a wrong --cluster-secret is found here,
+ * and not later as a node that never hears from its peers.
+ */
+async function proveSecret(options: { nodeId: number; secret: string | null }, view: ClusterView): Promise<void> {
+  const address = view.members.get(view.id);
+  if (address === undefined) throw new WalnutError("BAD_CONFIG", `the member that answered (node ${view.id}) reported no peer address`);
+  const connection = await dialPeer({
+    identity: { nodeId: options.nodeId, clusterId: view.clusterId, secret: options.secret },
+    peerId: view.id,
+    address,
+    purpose: "messages",
+    tls: null,
+    maxFrameBytes: HANDSHAKE_FRAME_BYTES_MAX,
+    counters: { bytesSent: 0, bytesReceived: 0 },
+    onFrame: () => {},
+  });
+  connection.close();
 }
 
 /** Once this learner has caught up, asks the cluster to make it a voter. */
