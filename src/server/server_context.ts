@@ -1,10 +1,12 @@
 /**
  * What every server (RESP, HTTP) shares: the embedded db it serves, the command
  * executor, settings that change behaviour at run time (CONFIG SET), the users and what
- * they may do, the registry of connected clients, and the counters INFO and /metrics report.
+ * they may do, the registry of connected clients, the counters INFO reports, and the node's
+ * metrics (GET /metrics) the servers record into.
  */
 import type { Db } from "../db.js";
 import type { CommandExecutor } from "../commands/executor.js";
+import type { NodeMetrics } from "../metrics/node_metrics.js";
 import { AccessControl, type AclUser } from "./acl.js";
 
 export interface ServerSettings {
@@ -48,6 +50,7 @@ export class ServerContext {
   readonly stats: ServerStats;
   readonly clients = new Map<number, ClientHandle>();
   readonly access: AccessControl;
+  readonly metrics: NodeMetrics;
   private nextClientId = 1;
 
   /** @param users the ACL file's users by name (acl_file.ts); none without --aclfile */
@@ -58,6 +61,7 @@ export class ServerContext {
     users: ReadonlyMap<string, AclUser> = new Map(),
   ) {
     this.access = new AccessControl(users, () => this.settings.requirePass);
+    this.metrics = executor.node.metrics;
     const nowMs = Date.now();
     this.stats = {
       startedAtMs: nowMs,

@@ -23,7 +23,7 @@ import type { Session } from "../../commands/executor.js";
 import type { ServerContext } from "../server_context.js";
 import { HttpError, readJsonObject, sendJson, valueFromJson, valueToJson } from "./json.js";
 import { sendBackup } from "./backup_route.js";
-import { metricsText } from "./metrics.js";
+import { sendMetrics } from "./metrics.js";
 import { statusPageRoutes } from "./status_page.js";
 import { clusterStatusReport, statusReport } from "./cluster_status_route.js";
 import { checkpointsReport } from "./checkpoints_route.js";
@@ -192,11 +192,7 @@ export async function route(context: ServerContext, request: IncomingMessage, re
       const s = node.status();
       sendJson(response, 200, { clusterId: node.clusterId, leader: s.leader, term: s.term, voters: s.voters, learners: s.learners, members: node.memberAddresses(), peers: s.peers });
     },
-    "/metrics": () => {
-      const text = metricsText(context);
-      response.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": Buffer.byteLength(text) });
-      response.end(text);
-    },
+    "/metrics": () => sendMetrics(context, response),
     ...statusPageRoutes(context, request, response),
   };
   const handler = readOnly[url.pathname];

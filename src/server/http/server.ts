@@ -6,14 +6,18 @@
  * the default user's password. Without credentials a request acts as the default user
  * when it needs no password, else gets 401 with WWW-Authenticate; a wrong pair or a
  * category the user lacks (GET and HEAD read, other methods write) gets 403.
+ *
+ * Every answered request is counted (metrics.ts), and so are open sockets.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { Socket } from "node:net";
 import type { TlsOptions } from "node:tls";
 import type { ByteString } from "../../engine/bytes.js";
 import { permits, requiredCategory, type AclUser } from "../acl.js";
 import type { ServerContext } from "../server_context.js";
 import { HttpError, sendJson } from "./json.js";
+import { countRequest } from "./metrics.js";
 import { requestUrl, route } from "./routes.js";
 import { listen } from "../listen.js";
 
@@ -62,6 +66,7 @@ async function authorize(context: ServerContext, request: IncomingMessage): Prom
 }
 
 async function handle(context: ServerContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const startedMs = performance.now();
   try {
     await authorize(context, request);
     await route(context, request, response);
@@ -72,6 +77,8 @@ async function handle(context: ServerContext, request: IncomingMessage, response
     }
     if (error instanceof HttpError) sendJson(response, error.status, { detail: error.message }, error.headers);
     else sendJson(response, 500, { detail: error instanceof Error ? error.message : String(error) });
+  } finally {
+    countRequest(context, request, response, startedMs);
   }
 }
 
@@ -84,6 +91,10 @@ export async function startHttpServer(
   server.maxHeadersCount = 100;
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
+  server.on("connection", (socket: Socket) => {
+    context.metrics.servers.connectionOpened("http");
+    socket.once("close", () => context.metrics.servers.connectionClosed("http"));
+  });
   const port = await listen(server, options.host, options.port);
   return {
     port,

@@ -14,12 +14,16 @@
  * unsent replies still pass the output buffer limit is disconnected. Memory per client
  * stays bounded: one chunk of requests, the high-water mark, and the replies of writes
  * in flight.
+ *
+ * Metrics: each command is counted and timed from its dispatch until its reply is ready
+ * (a write: committed and applied), through instruments bound once per command name.
  */
 import type { Socket } from "node:net";
 import type { ByteString } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
 import type { Reply } from "../../commands/reply.js";
 import { limits } from "../../lib/limits.js";
+import type { CommandInstruments } from "../../metrics/command_meter.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
 import { runConnectionCommand, type ConnectionState } from "./connection_commands.js";
 import { ProtocolError, RequestParser } from "./parser.js";
@@ -103,6 +107,7 @@ export class Connection implements ClientHandle {
     socket.on("drain", () => this.onDrain());
     socket.on("error", () => this.close("socket error"));
     socket.on("close", () => this.onClosed());
+    context.metrics.servers.connectionOpened("resp");
     this.armIdleTimer();
   }
 
@@ -139,6 +144,7 @@ export class Connection implements ClientHandle {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     this.context.clients.delete(this.id);
+    this.context.metrics.servers.connectionClosed("resp");
   }
 
   private armIdleTimer(): void {
@@ -189,15 +195,22 @@ export class Connection implements ClientHandle {
   }
 
   private dispatch(argv: ByteString[]): void {
+    const startedMs = performance.now();
     this.context.stats.commandsProcessed += 1;
     this.lastCommandAtMs = Date.now();
     this.lastCommand = argv[0] ?? "";
+    const command = this.context.metrics.commands.instruments("resp", this.lastCommand);
     const outcome = runConnectionCommand(this.context, this.state, argv, {
       afterOwnWrites: (run) => this.afterOwnWrites(run),
     });
-    if (outcome.kind === "reply") this.enqueue(outcome.reply, outcome.nilArray === true);
-    else if (outcome.kind === "write") this.enqueueWrite(outcome.pending, outcome.nilArray === true);
-    else this.enqueueRead(outcome.read);
+    if (outcome.kind === "reply") {
+      this.enqueue(outcome.reply, outcome.nilArray === true);
+      command.record(performance.now() - startedMs, outcome.reply.type === "error");
+    } else if (outcome.kind === "write") {
+      this.enqueueWrite(outcome.pending, outcome.nilArray === true, command, startedMs);
+    } else {
+      this.enqueueRead(outcome.read, command, startedMs);
+    }
     if (outcome.kind === "reply" && outcome.closeAfter === true) this.closeAfterReplies();
   }
 
@@ -207,14 +220,19 @@ export class Connection implements ClientHandle {
     return this.lastWrite.then(run);
   }
 
-  private enqueueRead(read: () => Reply | Promise<Reply>): void {
+  /** `command` counts the read, which arrived at `startedMs` (as do the writes below). */
+  private enqueueRead(read: () => Reply | Promise<Reply>, command: CommandInstruments, startedMs: number): void {
     if (this.unfinishedWrites > 0) {
-      this.enqueueWaitingRead(this.afterOwnWrites(read) as Promise<Reply>);
+      this.enqueueWaitingRead(this.afterOwnWrites(read) as Promise<Reply>, command, startedMs);
       return;
     }
     const reply = read();
-    if (reply instanceof Promise) this.enqueueWaitingRead(reply); // a cluster read waits for its read barrier
-    else this.enqueue(reply);
+    if (reply instanceof Promise) {
+      this.enqueueWaitingRead(reply, command, startedMs); // a cluster read waits for its read barrier
+    } else {
+      this.enqueue(reply);
+      command.record(performance.now() - startedMs, reply.type === "error");
+    }
   }
 
   /**
@@ -222,7 +240,7 @@ export class Connection implements ClientHandle {
    * commands after it stay unparsed until it has run: otherwise a later write of the same
    * pipeline could be applied first and the read would see it.
    */
-  private enqueueWaitingRead(pending: Promise<Reply>): void {
+  private enqueueWaitingRead(pending: Promise<Reply>, command: CommandInstruments, startedMs: number): void {
     this.waitingRead = true;
     const resume = (): void => {
       this.waitingRead = false;
@@ -240,14 +258,17 @@ export class Connection implements ClientHandle {
         },
       ),
       false,
+      command,
+      startedMs,
     );
   }
 
-  private enqueueWrite(pending: Promise<Reply>, nilArray: boolean): void {
+  private enqueueWrite(pending: Promise<Reply>, nilArray: boolean, command: CommandInstruments, startedMs: number): void {
     const slot: Slot = { reply: null, nilArray };
     this.slots.push(slot);
     this.unfinishedWrites += 1;
     const fill = (reply: Reply): void => {
+      command.record(performance.now() - startedMs, reply.type === "error");
       slot.reply = reply;
       this.unfinishedWrites -= 1;
       this.drainSlots();
