@@ -79,19 +79,15 @@ export async function waitCaughtUp(cluster: ProcessCluster, node: number): Promi
 
 /**
  * Replaces stopped `node` as an operator replaces a node whose disk is lost: removes it
- * from the group, wipes its data directory, adds it back as a learner at its proxied
- * address, and starts it with --join (which promotes it to voter once it has caught up).
- * --join promotes with the node's own listen address; one more RAFT ADD points the
- * others back at its proxy, so partitions still cut it.
+ * from the group, wipes its data directory, starts it empty, and adds it back as a
+ * learner that becomes a voter once it has caught up (addBack). Until the group adds it,
+ * the empty node only knows its --peers; the others do not count it as a voter, so the
+ * votes it lost with its disk cannot elect anyone. (`walnut serve --join` would do the
+ * adding itself, but it advertises the node's own peer port, not its proxy.)
  */
 export async function replaceNode(cluster: ProcessCluster, node: number): Promise<void> {
   await changeMembership(cluster, ["RAFT", "REMOVE", String(node)]);
   await cluster.wipe(node);
-  await changeMembership(cluster, ["RAFT", "ADD", String(node), cluster.peerAddress(node), "LEARNER"]);
-  const leader = await cluster.waitForLeader(cluster.ids.filter((id) => id !== node));
-  await cluster.restart(node, { joinThrough: leader });
-  await waitUntil(`node ${node} is a voter again`, async () => ((await cluster.status(node))?.voters ?? []).includes(node));
-  await changeMembership(cluster, ["RAFT", "ADD", String(node), cluster.peerAddress(node)]);
-  await waitCaughtUp(cluster, node);
+  await cluster.restart(node);
+  await addBack(cluster, node);
 }
-

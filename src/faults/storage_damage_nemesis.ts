@@ -55,10 +55,12 @@ async function restartOrReplace(context: NemesisContext, node: number): Promise<
   }
 }
 
-/** The first line of a node's stderr that says what it refused. */
+/** The line of the last run's stderr that says why it exited ("walnut serve: Cannot ..."). */
 function refusal(text: string): string {
-  const line = text.split("\n").find((candidate) => /Cannot|corrupt|refus/i.test(candidate));
-  return (line ?? text.split("\n")[0] ?? "").trim().slice(0, 200);
+  const lastRun = text.slice(text.lastIndexOf("=== started with"));
+  const lines = lastRun.split("\n");
+  const line = lines.find((candidate) => candidate.startsWith("walnut serve:")) ?? lines.find((candidate) => /Cannot/.test(candidate));
+  return (line ?? lines[1] ?? "").trim().slice(0, 200);
 }
 
 /** Newest file in `directory` whose name ends with `suffix` (names sort by sequence). */

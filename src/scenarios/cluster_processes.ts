@@ -6,9 +6,9 @@
  *
  * With `proxied`, peers talk through a PeerNetwork (tcp_proxy.ts) the test partitions.
  * Members can also be paused (SIGSTOP / SIGCONT), started with extra environment
- * variables (the fault campaign's file-system preload), removed and added back through
- * RAFT REMOVE / RAFT ADD, and wiped and rejoined (`walnut serve --join`), as an operator
- * would replace a node whose disk is lost. The fault campaign (src/faults/) drives it.
+ * variables (the fault campaign's file-system preload), sent RAFT commands (membership
+ * changes), and wiped, as when an operator replaces a node whose disk is lost. The fault
+ * campaign (src/faults/) drives it.
  * Every wait polls a condition; nothing sleeps for a fixed time.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -72,11 +72,6 @@ export interface ClusterOptions {
   memberEnv?: (id: number, dataDir: string) => Record<string, string>;
 }
 
-/** How `restart` starts a member: on its --peers flags, or joining through a member's RESP port. */
-export interface RestartOptions {
-  /** Start with `--join` through this member (for a wiped node added back as a learner). */
-  joinThrough?: number;
-}
 
 export class ProcessCluster {
   private constructor(
@@ -153,8 +148,8 @@ export class ProcessCluster {
   }
 
   /** Starts (or restarts, on its data dir) member `id` and waits until it answers /status. */
-  async restart(id: number, options: RestartOptions = {}): Promise<void> {
-    this.spawn(id, options);
+  async restart(id: number): Promise<void> {
+    this.spawn(id);
     await this.waitAnswering(id);
   }
 
@@ -279,11 +274,10 @@ export class ProcessCluster {
     return member;
   }
 
-  private spawn(id: number, options: RestartOptions = {}): void {
+  private spawn(id: number): void {
     const member = this.member(id);
     const peers = [...this.members.values()].map((m) => `${m.id}=127.0.0.1:${m.advertisedPeerPort}`).join(",");
-    const membership = options.joinThrough === undefined ? ["--peers", peers] : ["--join", `127.0.0.1:${this.respPort(options.joinThrough)}`];
-    const args = [walnutBin, "serve", "--id", String(id), ...membership, "--peer-port", String(member.peerPort),
+    const args = [walnutBin, "serve", "--id", String(id), "--peers", peers, "--peer-port", String(member.peerPort),
       "--data-dir", member.dataDir, "--port", String(member.respPort), "--http-port", String(member.httpPort),
       "--cluster-secret", CLUSTER_SECRET, "--fsync", "always", "--checkpoint-interval", "0", ...this.extraArgs];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...member.env } });
