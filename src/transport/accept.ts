@@ -37,7 +37,7 @@ export function acceptPeer(socket: net.Socket, options: AcceptOptions): FramedCo
   connection.onFrame((frame) => {
     const step = handshake.receive(frame);
     if (step.outcome.state === "refused") {
-      connection.endWith(step.send[0]!, step.outcome.reason); // the handshake's error frame
+      connection.endWith(step.send[0] ?? null, step.outcome.reason); // the handshake's error frame, if it has one
       return;
     }
     for (const reply of step.send) connection.writeFrame(reply);

@@ -43,7 +43,7 @@ export class FramedConnection {
       this.receive(chunk);
     });
     socket.on("error", (error) => this.finish(describeError(error)));
-    socket.on("close", () => this.finish("the peer closed the connection"));
+    socket.on("close", () => this.finish(this.closedByPeer()));
   }
 
   /** Writes one encoded frame; false means the socket buffer is full (wait for drained()) or closed. */
@@ -95,19 +95,25 @@ export class FramedConnection {
     });
   }
 
+  /** Why the peer's close ended the connection: a close inside a frame says how far it got. */
+  private closedByPeer(): string {
+    const partial = this.reader.partialFrameBytes;
+    return partial === 0 ? "the peer closed the connection" : `the peer closed the connection ${partial} bytes into a frame`;
+  }
+
   /** Sends a one-line error frame, then closes: the way every refusal ends. */
   refuse(reason: string): void {
     this.endWith(encodeErrorFrame(reason), reason);
   }
 
   /**
-   * Sends a last frame and closes: later incoming bytes are read and ignored, and the
-   * socket is destroyed if the peer has not closed its side within ERROR_FRAME_LINGER_MS.
+   * Sends a last frame (if any) and closes: later incoming bytes are read and ignored, and
+   * the socket is destroyed if the peer has not closed its side within ERROR_FRAME_LINGER_MS.
    */
-  endWith(lastFrame: Buffer, reason: string | null = null): void {
+  endWith(lastFrame: Buffer | null, reason: string | null = null): void {
     if (this.closed) return;
     this.refusal = reason;
-    this.writeFrame(lastFrame);
+    if (lastFrame !== null) this.writeFrame(lastFrame);
     this.socket.end();
     this.finish(reason);
     this.socket.resume(); // a snapshot receiver may have paused it; read the peer's close

@@ -51,15 +51,19 @@ export function dialPeer(options: DialOptions): Promise<FramedConnection> {
     const fail = (reason: string): void => {
       clearTimeout(timer);
       reject(new PeerTransportError("PEER_UNREACHABLE", `Cannot connect to node ${peerId} at ${address.host}:${address.port}: ${reason}`));
-      connection.close();
+      if (!connection.isClosed) connection.close();
     };
     const timer = setTimeout(() => fail(`no handshake within ${DIAL_TIMEOUT_MS} ms`), DIAL_TIMEOUT_MS);
     timer.unref();
     connection.onClose((reason) => fail(reason ?? "closed"));
     connection.onFrame((frame) => {
       const step = handshake.receive(frame);
+      if (step.outcome.state === "refused") {
+        connection.endWith(step.send[0] ?? null, step.outcome.reason); // tells the listener why we hang up
+        fail(step.outcome.reason);
+        return;
+      }
       for (const reply of step.send) connection.writeFrame(reply);
-      if (step.outcome.state === "refused") fail(step.outcome.reason);
       if (step.outcome.state !== "accepted") return;
       clearTimeout(timer);
       connection.onClose(() => {});

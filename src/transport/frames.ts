@@ -106,6 +106,11 @@ export class FrameReader {
     return this.bufferedBytes;
   }
 
+  /** Bytes of the frame being received, its header included (0 between frames). */
+  get partialFrameBytes(): number {
+    return this.bufferedBytes + (this.header === null ? 0 : FRAME_HEADER_BYTES);
+  }
+
   /** Every frame `chunk` completes, in order. */
   push(chunk: Buffer): Frame[] {
     assert(!this.failed, "FrameReader used after it refused a frame");

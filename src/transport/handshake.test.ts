@@ -61,11 +61,15 @@ test("two members without a secret accept each other", () => {
   assert.equal(result.listener.state, "accepted");
 });
 
-test("a dialer with the wrong secret finds the listener's proof wrong and gives up", () => {
+test("a dialer with the wrong secret finds the listener's proof wrong, gives up, and tells the listener why", () => {
   const result = run(node(1, "wrong"), node(2));
   assert.equal(result.dialer.state, "refused");
   assert.match((result.dialer as { reason: string }).reason, /the listener proved a different cluster secret/);
-  assert.equal(result.listener.state, "pending");
+  assert.deepEqual(result.listener, {
+    state: "refused",
+    reason: "Cannot accept peer connection: the dialer gave up: the listener proved a different cluster secret",
+  });
+  assert.deepEqual(result.errors, [], "the listener does not answer the dialer's error frame");
 });
 
 test("a listener refuses a dialer that cannot prove the secret", () => {

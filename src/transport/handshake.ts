@@ -84,6 +84,12 @@ export class ListenerHandshake {
   ) {}
 
   receive(frame: Frame): HandshakeStep {
+    if (frame.kind === FRAME_KIND.error) {
+      // The dialer gave up (it found our proof wrong, say): nothing to answer, but its reason is the one to log.
+      this.stage = "done";
+      const reason = `Cannot accept peer connection: the dialer gave up: ${decodeErrorFrame(frame.payload)}`;
+      return { send: [], outcome: { state: "refused", reason } };
+    }
     try {
       if (this.stage === "hello") return this.receiveHello(frame);
       if (this.stage === "proof") return this.receiveProof(frame);
@@ -161,7 +167,11 @@ export class DialerHandshake {
     return encodeFrame(FRAME_KIND.hello, hello.finish());
   }
 
-  /** Handles the listener's answer. Refusals here send nothing: the dialer just closes. */
+  /**
+   * Handles the listener's answer. A refusal here answers with one error frame giving the
+   * reason (so the listener can log why the dialer hung up), unless the listener refused
+   * first: its error frame gets no answer.
+   */
   receive(frame: Frame): HandshakeStep {
     if (frame.kind === FRAME_KIND.error) {
       this.stage = "done";
@@ -174,12 +184,17 @@ export class DialerHandshake {
         this.stage = "done";
         return { send: [], outcome: { state: "accepted", peerId: this.transcript.listenerId, purpose: this.transcript.purpose } };
       }
-      return { send: [], outcome: { state: "refused", reason: `handshake already finished, got a ${frameKindName(frame.kind)} frame` } };
+      return this.giveUp(`handshake already finished, got a ${frameKindName(frame.kind)} frame`);
     } catch (error) {
       if (!isWalnutError(error)) throw error;
       this.stage = "done";
-      return { send: [], outcome: { state: "refused", reason: describeError(error) } };
+      return this.giveUp(describeError(error));
     }
+  }
+
+  /** This side refuses the listener: say why in an error frame, then close. */
+  private giveUp(reason: string): HandshakeStep {
+    return { send: [encodeErrorFrame(reason)], outcome: { state: "refused", reason } };
   }
 
   private receiveChallenge(frame: Frame): HandshakeStep {
@@ -191,7 +206,7 @@ export class DialerHandshake {
     const listenerNonce = reader.raw("nonce", NONCE_BYTES);
     const proof = reader.bytes("proof", PROOF_BYTES);
     reader.end();
-    const refused = (reason: string): HandshakeStep => ({ send: [], outcome: { state: "refused", reason } });
+    const refused = (reason: string): HandshakeStep => this.giveUp(reason);
     if (version !== PROTOCOL_VERSION) return refused(`peer speaks protocol version ${version}, not ${PROTOCOL_VERSION}`);
     const expectedId = this.transcript.listenerId;
     if (listenerId !== expectedId) return refused(`expected node ${expectedId} but node ${listenerId} answered`);

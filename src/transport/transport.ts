@@ -278,6 +278,7 @@ export class PeerTransport {
       socket.destroy();
       return;
     }
+    const from = `${socket.remoteAddress}:${socket.remotePort}`; // gone from the socket once it closes
     const connection = acceptPeer(socket, {
       identity: this.identity,
       isMember: (id) => this.isPeer(id),
@@ -285,7 +286,7 @@ export class PeerTransport {
       counters: this.counters,
       onRefused: (reason) => {
         this.counters.refusedHandshakes += 1;
-        this.log(`Refused a peer connection from ${socket.remoteAddress}:${socket.remotePort}: ${reason}`);
+        this.log(`Refused a peer connection from ${from}: ${reason}`);
       },
       onAccepted: (accepted, peerId, purpose) => this.serve(accepted, peerId, purpose),
     });
