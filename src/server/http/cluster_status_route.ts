@@ -79,7 +79,7 @@ export async function clusterStatusReport(context: ServerContext, request: Incom
     try {
       return { ...base, httpUrl, status: await memberStatus(id, httpUrl, request.headers.authorization), error: null };
     } catch (error) {
-      return { ...base, httpUrl, status: null, error: describeError(error) };
+      return { ...base, httpUrl, status: null, error: unansweredReason(error) };
     }
   });
   return { id: own.id, clusterId: node.clusterId, members: await Promise.all(members) };
@@ -106,6 +106,12 @@ function splitAddress(address: string): { host: string; port: number } | null {
   const port = Number(address.slice(colon + 1));
   if (colon <= 0 || !Number.isInteger(port)) return null;
   return { host: address.slice(0, colon).replace(/^\[|\]$/g, ""), port };
+}
+
+/** Why a member did not answer; fetch's own "fetch failed" says nothing, its cause does (connect ECONNREFUSED …). */
+function unansweredReason(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause === undefined ? describeError(error) : describeError(cause);
 }
 
 async function memberStatus(id: number, httpUrl: string, authorization: string | undefined): Promise<Record<string, unknown>> {

@@ -26,7 +26,7 @@ th, td { padding: 3px 12px 3px 0; text-align: left; border-bottom: 1px solid var
 td.number { text-align: right; }
 tr.unreachable td { color: var(--down); }
 
-.picture svg { width: 100%; max-width: 900px; height: auto; background: var(--panel); border-radius: 6px; }
+.picture svg { max-width: 100%; height: auto; background: var(--panel); border-radius: 6px; }
 .member rect { fill: #fff; stroke: var(--follower); stroke-width: 2; }
 .member.leader rect { stroke: var(--leader); stroke-width: 4; fill: #fff8e5; }
 .member.learner rect, .member.candidate rect, .member.unknown rect { stroke: var(--other); }

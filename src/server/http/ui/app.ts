@@ -15,7 +15,7 @@ import { drawClusterPicture } from "./cluster_picture.js";
 import { ClusterWatch, type ClusterReport } from "./cluster_view.js";
 import { byId } from "./dom.js";
 import { formatRate, formatSeconds } from "./format.js";
-import { COMMAND_DURATION_METRIC, COMMANDS_METRIC, FSYNC_DURATION_METRIC, pointBetween, type ChartPoint, type Scrape } from "./metric_points.js";
+import { COMMAND_DURATION_METRIC, COMMANDS_METRIC, FSYNC_DURATION_METRIC, exportsMetric, pointBetween, type ChartPoint, type Scrape } from "./metric_points.js";
 import { parsePrometheusText } from "./prometheus_text.js";
 import { fillCheckpoints, fillMembers, fillSegments, type CheckpointsReport, type SegmentsReport } from "./tables.js";
 
@@ -55,7 +55,7 @@ async function refreshCluster(): Promise<void> {
 }
 
 async function refreshMetrics(): Promise<void> {
-  const scrape: Scrape = { timeMs: Date.now(), samples: parsePrometheusText(await request("metrics")) };
+  const scrape: Scrape = { timeMs: Date.now(), metrics: parsePrometheusText(await request("metrics")) };
   if (previousScrape !== null) points.push(pointBetween(previousScrape, scrape));
   previousScrape = scrape;
   while (points.length > 0 && (points[0] as ChartPoint).timeMs < scrape.timeMs - CHART_WINDOW_MS) points.shift();
@@ -65,7 +65,12 @@ async function refreshMetrics(): Promise<void> {
 function drawCharts(): void {
   const timesMs = points.map((point) => point.timeMs);
   const series = (label: string, className: string, pick: (point: ChartPoint) => number | null) => ({ label, className, values: points.map(pick) });
-  const missing = (name: string): string => (points.length === 0 ? "waiting for a second scrape of /metrics" : `/metrics has no ${name}`);
+  const missing = (name: string): string =>
+    previousScrape === null || points.length === 0
+      ? "waiting for a second scrape of /metrics"
+      : exportsMetric(previousScrape.metrics, name)
+        ? `nothing observed in the last ${CHART_WINDOW_MS / 60_000} minutes`
+        : `/metrics has no ${name}`;
   drawChart(byId("chart-operations"), {
     title: "Operations per second",
     timesMs,

@@ -2,7 +2,8 @@
  * Line charts drawn by hand as SVG (no chart library): time runs over the last `windowMs`
  * up to the newest point, values from 0 to a round maximum (1, 2 or 5 × 10^n), one path
  * per series broken wherever a point has no value, and "no data" with the reason when no
- * series has any. The figure's `data-points` attribute counts the values drawn.
+ * series has any. The figure's `data-points` attribute counts the values drawn and
+ * `data-highest` holds the highest (for tests, and for a person with the inspector).
  */
 import { html, svg, type PageElement } from "./dom.js";
 
@@ -33,9 +34,10 @@ export interface Chart {
 }
 
 export function drawChart(figure: PageElement, chart: Chart): void {
-  const drawn = chart.series.reduce((total, each) => total + each.values.filter((value) => value !== null).length, 0);
-  figure.setAttribute("data-points", String(drawn));
-  figure.replaceChildren(caption(chart), drawn === 0 ? emptyPlot(chart) : plot(chart));
+  const values = chart.series.flatMap((each) => each.values.filter((value): value is number => value !== null));
+  figure.setAttribute("data-points", String(values.length));
+  figure.setAttribute("data-highest", String(Math.max(0, ...values)));
+  figure.replaceChildren(caption(chart), values.length === 0 ? emptyPlot(chart) : plot(chart, Math.max(0, ...values)));
 }
 
 /** Title, then each series' swatch, label and latest value. */
@@ -59,10 +61,9 @@ function emptyPlot(chart: Chart): PageElement {
   );
 }
 
-function plot(chart: Chart): PageElement {
+function plot(chart: Chart, highest: number): PageElement {
   const endMs = chart.timesMs[chart.timesMs.length - 1] ?? 0;
   const startMs = endMs - chart.windowMs;
-  const highest = Math.max(0, ...chart.series.flatMap((each) => each.values.filter((value): value is number => value !== null)));
   const top = roundCeiling(highest);
   const x = (timeMs: number): number => PLOT.left + ((timeMs - startMs) / chart.windowMs) * PLOT_WIDTH;
   const y = (value: number): number => PLOT.top + PLOT_HEIGHT * (1 - value / top);

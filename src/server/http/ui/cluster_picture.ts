@@ -34,7 +34,7 @@ export function drawClusterPicture(container: PageElement, view: ClusterView): v
   const links = leaderPlace === null ? [] : placed.map((each) => link(leaderPlace, each));
   const boxes = [...(leaderPlace === null ? [] : [leaderPlace]), ...placed].map(box);
   const title = leader === null ? "No leader known" : `Node ${leader.id} leads term ${view.term}`;
-  container.replaceChildren(svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title }, svg("title", {}, title), ...links, ...boxes));
+  container.replaceChildren(svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": title }, svg("title", {}, title), ...links, ...boxes));
 }
 
 function link(from: Placed, to: Placed): PageElement {

@@ -11,14 +11,15 @@
  *
  * Increases are taken per series and then summed. A series that went down was reset (the
  * node restarted): its increase is its new value, as rate() assumes. A series absent
- * from the earlier scrape counts from zero. A metric absent from the later scrape gives
- * null ("no data"), as does a histogram with no observation between the two scrapes.
+ * from the earlier scrape counts from zero; a metric declared without series has not
+ * moved. A metric the later scrape does not export gives null ("no data"), as does a
+ * histogram with no observation between the two scrapes.
  *
  * Quantiles, worked example: cumulative buckets le=0.001: 60, le=0.01: 90, le=+Inf: 100;
  * p50 is rank 50 of 100, inside the first bucket: 0 + 0.001 × 50/60 = 0.000833 s; p99 is
  * rank 99, past the last finite bound: the answer is that bound, 0.01 s.
  */
-import type { Sample } from "./prometheus_text.js";
+import type { Exposition, Sample } from "./prometheus_text.js";
 
 export const COMMANDS_METRIC = "walnut_commands_total";
 export const COMMAND_DURATION_METRIC = "walnut_command_duration_seconds";
@@ -26,7 +27,7 @@ export const FSYNC_DURATION_METRIC = "walnut_wal_fsync_duration_seconds";
 
 export interface Scrape {
   timeMs: number;
-  samples: readonly Sample[];
+  metrics: Exposition;
 }
 
 /** A histogram bucket: how many observations were at most `upperBound` (cumulative). */
@@ -46,9 +47,9 @@ export interface ChartPoint {
 
 export function pointBetween(before: Scrape, after: Scrape): ChartPoint {
   const elapsedSeconds = (after.timeMs - before.timeMs) / 1000;
-  const commands = elapsedSeconds > 0 ? counterIncrease(before.samples, after.samples, COMMANDS_METRIC) : null;
-  const commandBuckets = histogramIncrease(before.samples, after.samples, COMMAND_DURATION_METRIC);
-  const fsyncBuckets = histogramIncrease(before.samples, after.samples, FSYNC_DURATION_METRIC);
+  const commands = elapsedSeconds > 0 ? counterIncrease(before.metrics, after.metrics, COMMANDS_METRIC) : null;
+  const commandBuckets = histogramIncrease(before.metrics, after.metrics, COMMAND_DURATION_METRIC);
+  const fsyncBuckets = histogramIncrease(before.metrics, after.metrics, FSYNC_DURATION_METRIC);
   return {
     timeMs: after.timeMs,
     operationsPerSecond: commands === null ? null : commands / elapsedSeconds,
@@ -59,16 +60,21 @@ export function pointBetween(before: Scrape, after: Scrape): ChartPoint {
   };
 }
 
-/** How much every series named `name` grew in total, or null when `after` has none. */
-export function counterIncrease(before: readonly Sample[], after: readonly Sample[], name: string): number | null {
-  const increases = seriesIncreases(before, after, name);
-  return increases === null ? null : increases.reduce((total, each) => total + each.increase, 0);
+/** Whether a scrape exports metric `name` (declares it, or has samples of it). */
+export function exportsMetric(metrics: Exposition, name: string): boolean {
+  return metrics.types.has(name) || metrics.samples.some((sample) => sample.name === name || sample.name === `${name}_bucket`);
 }
 
-/** The increase of histogram `name`'s buckets, summed over its series by `le`; null when `after` has none. */
-export function histogramIncrease(before: readonly Sample[], after: readonly Sample[], name: string): Bucket[] | null {
-  const increases = seriesIncreases(before, after, `${name}_bucket`);
-  if (increases === null) return null;
+/** How much every series of counter `name` grew in total, or null when `after` does not export it. */
+export function counterIncrease(before: Exposition, after: Exposition, name: string): number | null {
+  if (!exportsMetric(after, name)) return null;
+  return seriesIncreases(before.samples, after.samples, name).reduce((total, each) => total + each.increase, 0);
+}
+
+/** The increase of histogram `name`'s buckets, summed over its series by `le`; null when `after` does not export it. */
+export function histogramIncrease(before: Exposition, after: Exposition, name: string): Bucket[] | null {
+  if (!exportsMetric(after, name)) return null;
+  const increases = seriesIncreases(before.samples, after.samples, `${name}_bucket`);
   const byBound = new Map<number, number>();
   for (const { labels, increase } of increases) {
     const upperBound = labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(labels.le);
@@ -78,10 +84,9 @@ export function histogramIncrease(before: readonly Sample[], after: readonly Sam
   return [...byBound].map(([upperBound, count]) => ({ upperBound, count })).sort((a, b) => a.upperBound - b.upperBound);
 }
 
-function seriesIncreases(before: readonly Sample[], after: readonly Sample[], name: string): Array<{ labels: Sample["labels"]; increase: number }> | null {
+function seriesIncreases(before: readonly Sample[], after: readonly Sample[], name: string): Array<{ labels: Sample["labels"]; increase: number }> {
   const earlier = new Map(before.filter((sample) => sample.name === name).map((sample) => [seriesKey(sample), sample.value]));
   const later = after.filter((sample) => sample.name === name && Number.isFinite(sample.value));
-  if (later.length === 0) return null;
   return later.map((sample) => {
     const previous = earlier.get(seriesKey(sample));
     const increase = previous === undefined || sample.value < previous ? sample.value : sample.value - previous;

@@ -1,6 +1,6 @@
 /**
  * The Prometheus text exposition format (version 0.0.4, what GET /metrics answers),
- * parsed into samples. Runs in the browser (the status page's charts) and in Node (its
+ * parsed into samples and the metrics' declared types. Runs in the browser (the status page's charts) and in Node (its
  * tests); it imports nothing.
  *
  *   # HELP walnut_commands_total Commands executed.
@@ -11,11 +11,13 @@
  *
  * parses to
  *
- *   {name: "walnut_commands_total", labels: {command: "set", outcome: "ok", protocol: "resp"}, value: 1027}
- *   {name: "walnut_command_duration_seconds_bucket", labels: {command: "set", le: "0.005"}, value: 1020}
- *   {name: "walnut_command_duration_seconds_bucket", labels: {command: "set", le: "+Inf"}, value: 1027}
+ *   types:   walnut_commands_total → counter
+ *   samples: {name: "walnut_commands_total", labels: {command: "set", outcome: "ok", protocol: "resp"}, value: 1027}
+ *            {name: "walnut_command_duration_seconds_bucket", labels: {command: "set", le: "0.005"}, value: 1020}
+ *            {name: "walnut_command_duration_seconds_bucket", labels: {command: "set", le: "+Inf"}, value: 1027}
  *
- * Comments (# HELP, # TYPE) and blank lines carry no samples. Label values may escape
+ * A metric can be declared (# TYPE) without samples: a labelled counter before its first
+ * increment. Other comments (# HELP) and blank lines carry nothing. Label values may escape
  * \\, \" and \n. Values are floats, "+Inf", "-Inf" or "NaN"; a trailing timestamp is
  * ignored. A line that does not parse is skipped, so one odd line cannot blank the page.
  */
@@ -26,18 +28,28 @@ export interface Sample {
   value: number;
 }
 
+export interface Exposition {
+  samples: Sample[];
+  /** Each metric's declared type ("counter", "gauge", "histogram", …), by name. */
+  types: ReadonlyMap<string, string>;
+}
+
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
+const TYPE_LINE = /^#\s*TYPE\s+([a-zA-Z_:][a-zA-Z0-9_:]*)\s+(\S+)\s*$/;
 
-export function parsePrometheusText(text: string): Sample[] {
+export function parsePrometheusText(text: string): Exposition {
   const samples: Sample[] = [];
+  const types = new Map<string, string>();
   for (const rawLine of text.split("\n")) {
     const line = rawLine.trim();
+    const declared = TYPE_LINE.exec(line);
+    if (declared !== null) types.set(declared[1] as string, declared[2] as string);
     if (line === "" || line.startsWith("#")) continue;
     const sample = parseSampleLine(line);
     if (sample !== null) samples.push(sample);
   }
-  return samples;
+  return { samples, types };
 }
 
 /** One sample line, or null when it does not parse. */

@@ -1,0 +1,228 @@
+/**
+ * The status page in a real browser: headless Chromium (Debian's chromium package, which
+ * .ci/run installs) driven by playwright-core, against a three-node cluster in this
+ * process. The page, opened on a follower and on the leader, must draw three members with
+ * the right leader and roles, chart the operations the test writes, show the new leader
+ * after a RAFT TRANSFER and the old one as unreachable once it stops, all without a
+ * reload. It must load nothing but walnut's own URLs and log no error. A screenshot of the follower's page is kept in
+ * test-artifacts/status-page.png at the root of the tree the test runs from.
+ *
+ * Members listen for HTTP at their peer port + HTTP_PORT_OFFSET, the layout the page
+ * assumes to reach the other members (server/http/cluster_status_route.ts). Every wait
+ * polls the page; nothing sleeps for a fixed time. Set WALNUT_SKIP_BROWSER=1 to skip.
+ */
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { startTestNode, type TestNode } from "./harness.js";
+import { freePort, waitUntil } from "./server_fixtures.js";
+
+const CHROMIUM_PATH = "/usr/bin/chromium";
+const SKIP_BROWSER = process.env.WALNUT_SKIP_BROWSER === "1";
+const ARTIFACTS_DIRECTORY = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
+const SCREENSHOT_PATH = `${ARTIFACTS_DIRECTORY}status-page.png`;
+/** HTTP port − peer port on every member, as `walnut cluster up` lays them out (8380 − 7380). */
+const HTTP_PORT_OFFSET = 1000;
+const CLUSTER_SIZE = 3;
+/** Tries at finding a peer port whose HTTP partner port is free too. */
+const PORT_ATTEMPTS_MAX = 100;
+/** Generous: the machine has two cores shared with other tests. */
+const PAGE_WAIT_MS = 60_000;
+const TEST_TIMEOUT_MS = 240_000;
+
+interface Member {
+  id: number;
+  peerPort: number;
+  httpPort: number;
+  node: TestNode;
+  stopped: boolean;
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` right now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+async function memberPorts(count: number): Promise<Array<{ peerPort: number; httpPort: number }>> {
+  const chosen: Array<{ peerPort: number; httpPort: number }> = [];
+  for (let attempt = 0; chosen.length < count; attempt++) {
+    assert.ok(attempt < PORT_ATTEMPTS_MAX, `found no ${count} free port pairs ${HTTP_PORT_OFFSET} apart`);
+    const peerPort = await freePort();
+    const httpPort = peerPort + HTTP_PORT_OFFSET;
+    const taken = chosen.flatMap((each) => [each.peerPort, each.httpPort]);
+    if (httpPort > 65535 || taken.includes(peerPort) || taken.includes(httpPort)) continue;
+    if (await portIsFree(httpPort)) chosen.push({ peerPort, httpPort });
+  }
+  return chosen;
+}
+
+async function startCluster(): Promise<Member[]> {
+  const ports = await memberPorts(CLUSTER_SIZE);
+  const peers = new Map(ports.map(({ peerPort }, index) => [index + 1, { host: "127.0.0.1", port: peerPort }]));
+  const members: Member[] = [];
+  try {
+    for (const [index, { peerPort, httpPort }] of ports.entries()) {
+      const id = index + 1;
+      const node = await startTestNode({
+        db: { nodeId: id, cluster: { listen: { host: "127.0.0.1", port: peerPort }, peers, secret: "status-page-test" }, checkpointWalBytes: 0 },
+        servers: { httpPort },
+      });
+      members.push({ id, peerPort, httpPort, node, stopped: false });
+    }
+  } catch (error) {
+    await stopCluster(members);
+    throw error;
+  }
+  return members;
+}
+
+async function stopMember(member: Member): Promise<void> {
+  if (member.stopped) return;
+  member.stopped = true;
+  await member.node.stop();
+}
+
+async function stopCluster(members: Member[]): Promise<void> {
+  await Promise.all(members.map(stopMember));
+}
+
+/** The one leader every member agrees on. */
+async function agreedLeader(members: Member[]): Promise<number> {
+  let leader = 0;
+  await waitUntil("every member knows the same leader", () => {
+    const statuses = members.map((member) => member.node.db.node.status());
+    const leaders = statuses.filter((status) => status.role === "leader");
+    leader = leaders.length === 1 && statuses.every((status) => status.leader === leaders[0]?.id) ? (leaders[0]?.id ?? 0) : 0;
+    return leader !== 0;
+  });
+  return leader;
+}
+
+/** Opens the page of `member`; every request it makes and every error it logs is recorded. */
+async function openPage(browser: Browser, member: Member, seen: { requests: string[]; errors: string[] }): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on("request", (request) => seen.requests.push(request.url()));
+  page.on("pageerror", (error) => seen.errors.push(`node ${member.id}: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") seen.errors.push(`node ${member.id}: ${message.text()}`);
+  });
+  await page.goto(`http://127.0.0.1:${member.httpPort}/`);
+  return page;
+}
+
+/** The members the page's cluster picture draws (ui/cluster_picture.ts), as "id:role", "id:role unreachable". */
+function pictureMembers(page: Page): Promise<string[]> {
+  return page
+    .locator("#cluster-picture g.member")
+    .evaluateAll((boxes) => boxes.map((box) => `${box.getAttribute("data-id")}:${box.getAttribute("data-role")}${box.getAttribute("data-unreachable") === "true" ? " unreachable" : ""}`));
+}
+
+/**
+ * Waits until the page's cluster picture shows `size` members, `leader` leading, every
+ * other member following, and `unreachable` (if given) drawn as unreachable.
+ */
+async function waitForPicture(page: Page, expected: { size: number; leader: number; unreachable?: number }): Promise<void> {
+  const roleOf = (id: number): string => (id === expected.unreachable ? "unknown unreachable" : id === expected.leader ? "leader" : "follower");
+  const wanted = Array.from({ length: expected.size }, (_, index) => `${index + 1}:${roleOf(index + 1)}`);
+  let drawn: string[] = [];
+  const drawsWanted = async (): Promise<boolean> => {
+    drawn = (await pictureMembers(page)).sort();
+    return drawn.join() === wanted.join();
+  };
+  await waitUntil(`the page at ${page.url()} draws ${wanted.join(", ")}`, drawsWanted, PAGE_WAIT_MS).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; it draws ${drawn.join(", ") || "nothing"}`);
+  });
+}
+
+/** Writes a batch of keys through the leader's HTTP API. */
+async function writeBatch(member: Member, batch: number): Promise<void> {
+  const writes = Array.from({ length: 20 }, (_, index) =>
+    fetch(`http://127.0.0.1:${member.httpPort}/key/k-${batch}-${index}`, { method: "PUT", body: JSON.stringify({ value: `v${batch}` }), headers: { "content-type": "application/json" } }),
+  );
+  for (const response of await Promise.all(writes)) assert.equal(response.status, 200, await response.text());
+}
+
+/** Asks the leader to hand over to `target` (RAFT TRANSFER over RESP) until `target` leads. */
+async function transferLeadership(members: Member[], from: Member, target: number): Promise<void> {
+  const client = new Redis({ port: from.node.respPort, host: "127.0.0.1", maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await client.connect();
+    await waitUntil(`node ${target} leads`, async () => {
+      if (members.every((member) => member.node.db.node.status().leader === target)) return true;
+      await client.call("RAFT", "TRANSFER", String(target)).catch(() => undefined); // not caught up yet: ask again
+      return false;
+    });
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Writes keys until the leader's page charts a rate above zero. A node whose /metrics does
+ * not export walnut_commands_total must instead show "no data" naming the missing metric.
+ */
+async function checkOperationsChart(t: TestContext, leader: Member, page: Page): Promise<void> {
+  const chart = page.locator("#chart-operations");
+  await writeBatch(leader, 0);
+  const metrics = await (await fetch(`http://127.0.0.1:${leader.httpPort}/metrics`)).text();
+  if (!/^walnut_commands_total\{/m.test(metrics)) {
+    t.diagnostic("GET /metrics has no walnut_commands_total: checking that the ops/s chart says so");
+    await waitUntil("the ops/s chart names the missing metric", async () => ((await chart.textContent()) ?? "").includes("/metrics has no walnut_commands_total"), PAGE_WAIT_MS);
+    return;
+  }
+  let batch = 1;
+  const charted = async (): Promise<boolean> => {
+    if (Number(await chart.getAttribute("data-highest")) > 0) return true;
+    await writeBatch(leader, batch++);
+    return false;
+  };
+  await waitUntil("the leader's ops/s chart shows the writes", charted, PAGE_WAIT_MS);
+}
+
+test("the status page draws the cluster, charts writes, follows a leadership transfer and shows a stopped member, without reload", { skip: SKIP_BROWSER ? "WALNUT_SKIP_BROWSER=1" : false, timeout: TEST_TIMEOUT_MS }, async (t) => {
+  assert.ok(existsSync(CHROMIUM_PATH), `Chromium is not at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium, as .ci/run does), or set WALNUT_SKIP_BROWSER=1 to skip this test`);
+  const members = await startCluster();
+  let browser: Browser | null = null;
+  try {
+    const leaderId = await agreedLeader(members);
+    const leader = members.find((member) => member.id === leaderId) as Member;
+    const [follower, other] = members.filter((member) => member !== leader) as [Member, Member];
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--no-sandbox"] });
+    const seen = { requests: [] as string[], errors: [] as string[] };
+    const followerPage = await openPage(browser, follower, seen);
+    const leaderPage = await openPage(browser, leader, seen);
+    await waitForPicture(followerPage, { size: CLUSTER_SIZE, leader: leader.id });
+    await waitForPicture(leaderPage, { size: CLUSTER_SIZE, leader: leader.id });
+
+    await checkOperationsChart(t, leader, leaderPage);
+
+    await transferLeadership(members, leader, other.id);
+    await waitForPicture(followerPage, { size: CLUSTER_SIZE, leader: other.id });
+    await waitForPicture(leaderPage, { size: CLUSTER_SIZE, leader: other.id });
+    assert.match((await followerPage.locator("#summary").textContent()) ?? "", new RegExp(`node ${other.id} leads`));
+
+    // The old leader goes away: the follower's page marks it unreachable.
+    await leaderPage.close();
+    await stopMember(leader);
+    await waitForPicture(followerPage, { size: CLUSTER_SIZE, leader: other.id, unreachable: leader.id });
+
+    await mkdir(ARTIFACTS_DIRECTORY, { recursive: true });
+    await followerPage.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
+    t.diagnostic(`screenshot: ${SCREENSHOT_PATH}`);
+    const own = new Set(members.map((member) => `http://127.0.0.1:${member.httpPort}/`));
+    assert.deepEqual(seen.requests.filter((url) => ![...own].some((origin) => url.startsWith(origin))), [], "the page loads only walnut's own URLs");
+    assert.deepEqual(seen.errors, [], "the page logs no error");
+  } finally {
+    await browser?.close();
+    await stopCluster(members);
+  }
+});
