@@ -20,7 +20,7 @@ import { CampaignClients, HistoryRecorder } from "./clients.js";
 import { FileSystemFaultSwitch } from "./file_system_fault_switch.js";
 import { replaceNode, type Nemesis, type NemesisContext } from "./nemesis.js";
 import { nemesesNamed } from "./nemeses.js";
-import { judge, type Verdict } from "./verdict.js";
+import { judge, type Judgement } from "./verdict.js";
 
 const QUIET_MS_MIN = 1_000;
 const QUIET_MS_MAX = 3_000;
@@ -47,7 +47,7 @@ export interface CampaignResult {
   history: RecordedHistory;
   /** Each node's own keyspace after the heal (key → value). */
   finalStates: Map<number, Map<string, string>>;
-  verdict: Verdict;
+  judgement: Judgement;
   /** Wall time from the first operation to the end of the checks. */
   elapsedMs: number;
 }
@@ -81,8 +81,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const history = recorder.history();
     await mkdir(options.outDir, { recursive: true });
     await writeFile(join(options.outDir, "history.json"), JSON.stringify({ ...history, finalStates: Object.fromEntries([...finalStates].map(([id, state]) => [id, Object.fromEntries(state)])) }));
-    const verdict = await judge(history, finalStates, options.outDir);
-    return { options, history, finalStates, verdict, elapsedMs: performance.now() - startedMs };
+    const judgement = await judge(history, finalStates, options.outDir);
+    return { options, history, finalStates, judgement, elapsedMs: performance.now() - startedMs };
   } catch (error) {
     const logs = cluster.ids.map((id) => `--- node ${id} (tail) ---\n${cluster.stderr(id).slice(-4000)}`).join("\n");
     throw new Error(`campaign with seed ${options.seed} failed: ${String(error)}\n${logs}`, { cause: error });

@@ -48,8 +48,9 @@ export class CampaignClients {
   private readonly running: Array<Promise<void>>;
 
   constructor(private readonly options: ClientsOptions) {
-    const keys = new KeySpace(options.keys);
-    this.running = Array.from({ length: options.count }, (_, client) => this.run(client, keys));
+    const registers = new KeySpace(options.keys, "k");
+    const counters = new KeySpace(Math.max(1, Math.ceil(options.keys / 3)), "c");
+    this.running = Array.from({ length: options.count }, (_, client) => this.run(client, registers, counters));
   }
 
   /** Lets every client finish its operation in flight, then closes their connections. */
@@ -58,12 +59,12 @@ export class CampaignClients {
     await Promise.all(this.running);
   }
 
-  private async run(client: number, keys: KeySpace): Promise<void> {
+  private async run(client: number, registers: KeySpace, counters: KeySpace): Promise<void> {
     const { nodes, operationTimeoutMs, recorder } = this.options;
     const random = new Random((this.options.seed + client * 7919) >>> 0);
     const protocol = client % 2 === 0 ? "resp" : "http";
     const connection: ProtocolClient = protocol === "resp" ? new RespProtocolClient() : new HttpProtocolClient();
-    const picker = new OperationPicker({ client, keys, random, incrAllowed: protocol === "resp" });
+    const picker = new OperationPicker({ client, registers, counters, random, incrAllowed: protocol === "resp" });
     const nodeIds = [...nodes.keys()];
     try {
       while (!this.stopping) {

@@ -12,7 +12,7 @@ import { parseDurationMs } from "../lib/units.js";
 import { runCampaign, type CampaignOptions } from "./campaign.js";
 import { tableRow, TABLE_HEADER } from "./faults_table.js";
 import { NEMESES } from "./nemeses.js";
-import { isPassing } from "./verdict.js";
+import { isFailing } from "./verdict.js";
 
 const USAGE = `usage: npm run faults -- [--time 60s] [--nodes 3|5] [--nemesis ${[...NEMESES.keys()].join(",")}]
                         [--clients 6] [--keys 6] [--seed S] [--out DIR]`;
@@ -59,9 +59,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const result = await runCampaign(campaign);
   process.stdout.write(`\n${TABLE_HEADER}\n${tableRow(result)}\n\n`);
-  for (const problem of result.verdict.problems.slice(0, 20)) process.stdout.write(`problem: ${problem}\n`);
-  process.stdout.write(`history and artifacts: ${campaign.outDir}\n`);
-  return isPassing(result.verdict) ? 0 : 1;
+  for (const line of result.judgement.summary) process.stdout.write(`${line}\n`);
+  const artifacts = result.judgement.artifacts;
+  if (artifacts !== null) process.stdout.write(`minimal failing sub-history: ${artifacts.subHistoryPath}\ntimeline: ${artifacts.timelinePath}\n`);
+  process.stdout.write(`history: ${join(campaign.outDir, "history.json")}\n`);
+  return isFailing(result.judgement) ? 1 : 0;
 }
 
 process.exitCode = await main(process.argv.slice(2));
