@@ -81,6 +81,7 @@ class Shrinker {
     const maxSteps = Math.min(this.options.stepsPerCheck, this.stepsLeft);
     const outcome = searchLinearization(model, candidate.operations.map(toModelOperation), { maxSteps });
     this.stepsLeft -= outcome.steps;
+    if (outcome.verdict === "unknown" && this.stepsLeft <= 0) this.exhausted = true;
     return outcome.verdict === "not-linearizable";
   }
 }

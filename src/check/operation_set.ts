@@ -7,7 +7,9 @@
  * 1,000 operations, 20,000 inserts into a Map<bigint> took 2 s (0.008 s when the low digit
  * varies). Here the set is a word array with a Zobrist hash (a random 53-bit number per
  * operation, XORed in and out as the operation is added and removed), so updates cost
- * O(1) and the hash spreads.
+ * O(1) and the hash spreads. Measured on random linearizable histories of one key (reads,
+ * writes, CASes; node 20): 2,000 operations from 6 clients took 338 ms with the BigInt set
+ * and 67 ms with this one; 4,000 operations from 10 clients, 68.6 s and 0.8 s.
  *
  * The search renumbers operations by invocation time, so the linearized set is nearly
  * always a full prefix plus a few operations just above it (at most as many as were

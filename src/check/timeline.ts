@@ -22,6 +22,8 @@ export const MAX_TIMELINE_OPERATIONS = 1_000;
 const MAX_VALUE_CHARS = 16;
 
 const COLUMN_WIDTH = 64;
+/** Wide enough for the legend and the notes. */
+const MIN_WIDTH = 960;
 const LANE_HEIGHT = 44;
 const LANE_LABEL_WIDTH = 110;
 const FAULT_ROW_HEIGHT = 16;
@@ -54,7 +56,7 @@ export function renderTimeline(input: TimelineInput): string {
   const lanesTop = HEADER_HEIGHT + notes.length * 14 + Math.max(1, faultRows.rowCount) * FAULT_ROW_HEIGHT + 8;
   const lanesBottom = lanesTop + clients.length * LANE_HEIGHT;
   const rightEdge = LANE_LABEL_WIDTH + (scale.columns + 1) * COLUMN_WIDTH;
-  const width = rightEdge + 40;
+  const width = Math.max(rightEdge + 40, MIN_WIDTH);
   const height = lanesBottom + AXIS_HEIGHT;
   const parts: string[] = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
@@ -174,9 +176,9 @@ function operationBar(
   );
 }
 
-/** "cas(a→b) true", "read → 3", "incr ?", "write(x) failed". */
+/** 'cas("a"→"b") → "true"', 'read → "3"', 'incr ?', 'write("x") ok', 'write("x") failed'. */
 export function operationLabel(operation: RecordedOperation): string {
-  const answer = operation.outcome === "ok" ? ` → ${showValue(operation.result)}` : operation.outcome === "unknown" ? " ?" : " failed";
+  const answer = operation.outcome === "unknown" ? " ?" : operation.outcome === "failed" ? " failed" : operation.command.kind === "write" ? " ok" : ` → ${showValue(operation.result)}`;
   return `${describeCommand(operation.command)}${answer}`;
 }
 
