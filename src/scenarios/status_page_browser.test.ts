@@ -226,3 +226,26 @@ test("the status page draws the cluster, charts writes, follows a leadership tra
     await stopCluster(members);
   }
 });
+
+test("GET /cluster/status on a follower gathers every member's status, the leader's progress, and why a stopped member does not answer", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const members = await startCluster();
+  try {
+    const leaderId = await agreedLeader(members);
+    const [follower, stopped] = members.filter((member) => member.id !== leaderId) as [Member, Member];
+    type Report = { id: number; members: Array<{ id: number; self: boolean; httpUrl: string | null; status: { role: string; peers: unknown[] } | null; error: string | null }> };
+    const report = async (): Promise<Report> => (await (await fetch(`http://127.0.0.1:${follower.httpPort}/cluster/status`)).json()) as Report;
+    const everyone = await report();
+    assert.equal(everyone.id, follower.id);
+    assert.deepEqual(
+      everyone.members.map((member) => [member.id, member.self, member.httpUrl, member.status?.role, member.error]),
+      members.map((member) => [member.id, member === follower, member === follower ? null : `http://127.0.0.1:${member.httpPort}`, member.id === leaderId ? "leader" : "follower", null]),
+    );
+    assert.equal(everyone.members.find((member) => member.id === leaderId)?.status?.peers.length, CLUSTER_SIZE, "the leader's report has every member's progress");
+    await stopMember(stopped);
+    const without = (await report()).members.find((member) => member.id === stopped.id);
+    assert.equal(without?.status, null);
+    assert.match(without?.error ?? "", /ECONNREFUSED/);
+  } finally {
+    await stopCluster(members);
+  }
+});
