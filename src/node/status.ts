@@ -19,8 +19,11 @@ export interface NodeStatus {
   pendingWrites: number;
   writeError: string | null;
   lastCheckpoint: { index: number; term: number; id: number };
-  /** Where this node keeps its checkpoint files (GET /checkpoints lists them). */
-  checkpointDirectory: string;
+  /**
+   * Where this node keeps its checkpoint files (GET /checkpoints lists them). A node always
+   * reports it; it is optional so that statuses made by hand (tests) need not invent one.
+   */
+  checkpointDirectory?: string;
   voters: number[];
   learners: number[];
   peers: Array<{ id: number; match: number; next: number; state: string; active: boolean; learner: boolean }>;

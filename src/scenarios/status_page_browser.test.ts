@@ -4,8 +4,10 @@
  * process. The page, opened on a follower and on the leader, must draw three members with
  * the right leader and roles, chart the operations the test writes, show the new leader
  * after a RAFT TRANSFER and the old one as unreachable once it stops, all without a
- * reload. It must load nothing but walnut's own URLs and log no error. A screenshot of the follower's page is kept in
- * test-artifacts/status-page.png at the root of the tree the test runs from.
+ * reload. It must load nothing but walnut's own URLs and log no error. Screenshots of the
+ * follower's page (test-artifacts/status-page.png) and of the leader's with its charts
+ * (test-artifacts/status-page-leader.png) are kept at the root of the tree the test runs
+ * from.
  *
  * Members listen for HTTP at their peer port + HTTP_PORT_OFFSET, the layout the page
  * assumes to reach the other members (server/http/cluster_status_route.ts). Every wait
@@ -25,7 +27,10 @@ import { freePort, waitUntil } from "./server_fixtures.js";
 const CHROMIUM_PATH = "/usr/bin/chromium";
 const SKIP_BROWSER = process.env.WALNUT_SKIP_BROWSER === "1";
 const ARTIFACTS_DIRECTORY = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
+/** The follower's page at the end: new leader, old one unreachable. */
 const SCREENSHOT_PATH = `${ARTIFACTS_DIRECTORY}status-page.png`;
+/** The leader's page once its ops/s chart has data. */
+const LEADER_SCREENSHOT_PATH = `${ARTIFACTS_DIRECTORY}status-page-leader.png`;
 /** HTTP port − peer port on every member, as `walnut cluster up` lays them out (8380 − 7380). */
 const HTTP_PORT_OFFSET = 1000;
 const CLUSTER_SIZE = 3;
@@ -167,8 +172,9 @@ async function transferLeadership(members: Member[], from: Member, target: numbe
 }
 
 /**
- * Writes keys until the leader's page charts a rate above zero. A node whose /metrics does
- * not export walnut_commands_total must instead show "no data" naming the missing metric.
+ * Writes keys until the leader's page charts a rate above zero and latencies of commands
+ * and fsyncs. A node whose /metrics does not export walnut_commands_total must instead
+ * show "no data" naming the missing metric.
  */
 async function checkOperationsChart(t: TestContext, leader: Member, page: Page): Promise<void> {
   const chart = page.locator("#chart-operations");
@@ -180,12 +186,13 @@ async function checkOperationsChart(t: TestContext, leader: Member, page: Page):
     return;
   }
   let batch = 1;
+  const points = async (id: string): Promise<number> => Number(await page.locator(`#${id}`).getAttribute("data-points"));
   const charted = async (): Promise<boolean> => {
-    if (Number(await chart.getAttribute("data-highest")) > 0) return true;
+    if (Number(await chart.getAttribute("data-highest")) > 0 && (await points("chart-latency")) > 0 && (await points("chart-fsync")) > 0) return true;
     await writeBatch(leader, batch++);
     return false;
   };
-  await waitUntil("the leader's ops/s chart shows the writes", charted, PAGE_WAIT_MS);
+  await waitUntil("the leader's charts show the writes", charted, PAGE_WAIT_MS);
 }
 
 test("the status page draws the cluster, charts writes, follows a leadership transfer and shows a stopped member, without reload", { skip: SKIP_BROWSER ? "WALNUT_SKIP_BROWSER=1" : false, timeout: TEST_TIMEOUT_MS }, async (t) => {
@@ -204,6 +211,8 @@ test("the status page draws the cluster, charts writes, follows a leadership tra
     await waitForPicture(leaderPage, { size: CLUSTER_SIZE, leader: leader.id });
 
     await checkOperationsChart(t, leader, leaderPage);
+    await mkdir(ARTIFACTS_DIRECTORY, { recursive: true });
+    await leaderPage.screenshot({ path: LEADER_SCREENSHOT_PATH, fullPage: true });
 
     await transferLeadership(members, leader, other.id);
     await waitForPicture(followerPage, { size: CLUSTER_SIZE, leader: other.id });
@@ -215,9 +224,8 @@ test("the status page draws the cluster, charts writes, follows a leadership tra
     await stopMember(leader);
     await waitForPicture(followerPage, { size: CLUSTER_SIZE, leader: other.id, unreachable: leader.id });
 
-    await mkdir(ARTIFACTS_DIRECTORY, { recursive: true });
     await followerPage.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
-    t.diagnostic(`screenshot: ${SCREENSHOT_PATH}`);
+    t.diagnostic(`screenshots: ${SCREENSHOT_PATH}, ${LEADER_SCREENSHOT_PATH}`);
     const own = new Set(members.map((member) => `http://127.0.0.1:${member.httpPort}/`));
     assert.deepEqual(seen.requests.filter((url) => ![...own].some((origin) => url.startsWith(origin))), [], "the page loads only walnut's own URLs");
     assert.deepEqual(seen.errors, [], "the page logs no error");

@@ -14,6 +14,7 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { assert } from "../../lib/assert.js";
 import { describeError, systemErrorCode } from "../../lib/errors.js";
 import { parseCheckpointFileName } from "../../snapshot/checkpoint_files.js";
 import type { ServerContext } from "../server_context.js";
@@ -33,6 +34,7 @@ export interface CheckpointListing {
 export async function checkpointsReport(context: ServerContext): Promise<Record<string, unknown>> {
   const status = context.executor.node.status();
   const directory = status.checkpointDirectory;
+  assert(directory !== undefined, "a node reports its checkpoint directory");
   return { directory, last: status.lastCheckpoint, checkpoints: await listCheckpointFiles(directory) };
 }
 
