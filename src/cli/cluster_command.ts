@@ -53,7 +53,8 @@ export async function runCluster(argv: string[]): Promise<number> {
     const id = i + 1;
     const args = [walnutBin, "serve", "--id", String(id), "--peers", peers, "--cluster-secret", secret,
       "--data-dir", join(dataDir, `node-${id}`), "--port", String(respBase + i), "--http-port", String(httpBase + i),
-      "--fsync", settingString(settings, "fsync") ?? "always"];
+      "--fsync", settingString(settings, "fsync") ?? "always",
+      ...(process.stderr.isTTY ? ["--log-format", "pretty"] : [])]; // the nodes' stderr is a pipe to us, not the terminal
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     prefixLines(`[node ${id}] `, child.stdout as NodeJS.ReadableStream, process.stdout);
     prefixLines(`[node ${id}] `, child.stderr as NodeJS.ReadableStream, process.stderr);

@@ -1,6 +1,7 @@
 /**
  * `walnut serve`: open the data directory, start the servers, run until SIGINT/SIGTERM,
- * then close cleanly (queued writes written, WAL synced and closed).
+ * then close cleanly (queued writes written, WAL synced and closed). It logs through
+ * lib/log.ts as --log-format and --log-level say, every event carrying the node's id.
  */
 import { open } from "../db.js";
 import { serveOptions, formatOptions } from "../config/options.js";
@@ -9,7 +10,7 @@ import { parsePeers } from "../config/peers.js";
 import { prepareJoin, promoteWhenCaughtUp } from "./join.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString, type ResolvedSettings } from "../config/resolve.js";
 import type { ClusterOptions } from "../node/node.js";
-import { stderrLog } from "../lib/log.js";
+import { createLogger, linesTo, type LogFormat, type LogLevel } from "../lib/log.js";
 import { WalnutError, describeError, isWalnutError } from "../lib/errors.js";
 import { prepareServers, startServers, type RunningServers, type ServersOptions } from "../server/servers.js";
 import type { ReadMode } from "../raft/types.js";
@@ -63,7 +64,13 @@ export async function runServe(argv: string[]): Promise<number> {
     process.stderr.write(`walnut serve: unexpected argument "${settings.positionals[0]}" (see walnut serve --help)\n`);
     return 2;
   }
-  const log = stderrLog();
+  const nodeId = settingNumber(settings, "id");
+  const logger = createLogger({
+    format: (settingString(settings, "log-format") ?? "auto") as LogFormat,
+    level: (settingString(settings, "log-level") ?? "info") as LogLevel,
+    bindings: { node: nodeId },
+  });
+  const log = logger.child({ component: "serve" });
   const dataDir = settingString(settings, "data-dir") ?? "./walnut-data";
   const host = settingString(settings, "host") ?? "127.0.0.1";
   const certPath = settingString(settings, "tls-cert");
@@ -86,7 +93,6 @@ export async function runServe(argv: string[]): Promise<number> {
     ...(certPath !== undefined && keyPath !== undefined ? { tls: { certPath, keyPath, ...(caPath === undefined ? {} : { caPath }) } } : {}),
   };
   const prepared = prepareServers(serversOptions); // a bad ACL or TLS file stops us before the data dir is touched
-  const nodeId = settingNumber(settings, "id");
   const joinTarget = settingString(settings, "join");
   const cluster = joinTarget === undefined ? clusterOptions(settings, nodeId) : await joinOptions(settings, nodeId, joinTarget);
   const db = await open({
@@ -96,7 +102,7 @@ export async function runServe(argv: string[]): Promise<number> {
     checkpointInterval: settingNumber(settings, "checkpoint-interval"),
     checkpointWalBytes: settingNumber(settings, "checkpoint-wal-bytes"),
     archiveWal: settingBoolean(settings, "archive-wal"),
-    log,
+    log: logger,
     nodeId,
     readMode: settingString(settings, "read-mode") as ReadMode,
     ...(cluster === undefined ? {} : { cluster }),
@@ -112,24 +118,29 @@ export async function runServe(argv: string[]): Promise<number> {
   const openUser = servers.context.access.initialUser();
   if (openUser !== null) {
     const may = [...openUser.categories].join(", ");
-    log(host === "127.0.0.1" || host === "localhost" || host === "::1"
-      ? `no password for the default user (--requirepass, --aclfile): listening on loopback only`
-      : `WARNING: no password for the default user (--requirepass, --aclfile) and listening on ${host}: anyone who can reach it may ${may}`);
+    if (host === "127.0.0.1" || host === "localhost" || host === "::1") {
+      log.info({ host }, "no password for the default user (--requirepass, --aclfile): listening on loopback only");
+    } else {
+      log.warn({ host }, `WARNING: no password for the default user (--requirepass, --aclfile) and listening on ${host}: anyone who can reach it may ${may}`);
+    }
   }
   if (joinTarget !== undefined && cluster !== undefined) {
-    promoteWhenCaughtUp({ target: joinTarget, node: db.node, listen: cluster.listen, log }).catch((error: unknown) =>
-      log(`joining as a voter failed: ${describeError(error)}`),
+    const joinLog = logger.child({ component: "join" });
+    promoteWhenCaughtUp({ target: joinTarget, node: db.node, listen: cluster.listen, log: linesTo(joinLog, "info") }).catch((error: unknown) =>
+      joinLog.error({ target: joinTarget }, `joining as a voter failed: ${describeError(error)}`),
     );
   }
   const scheme = certPath !== undefined ? "tls" : "tcp";
-  log(
+  const listening = { dataDir, fsync: db.node.fsyncMode, respPort: servers.resp?.port ?? null, httpPort: servers.http?.port ?? null };
+  log.info(
+    listening,
     `walnut node ${db.node.id} ready: data in ${dataDir}, fsync ${db.node.fsyncMode}` +
       (servers.resp ? `, RESP on ${scheme}://${host}:${servers.resp.port}` : "") +
       (servers.http ? `, HTTP on ${scheme === "tls" ? "https" : "http"}://${host}:${servers.http.port}` : ""),
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      log(`${signal}: closing`);
+      log.info({ signal }, `${signal}: closing`);
       resolve();
     };
     process.once("SIGINT", () => stop("SIGINT"));
@@ -137,6 +148,6 @@ export async function runServe(argv: string[]): Promise<number> {
   });
   await servers.close();
   await db.close();
-  log("closed cleanly");
+  log.info("closed cleanly");
   return 0;
 }

@@ -27,6 +27,8 @@ export class CheckpointMetrics {
     const total = new Counter({ name: "walnut_checkpoints_total", help: "Checkpoints taken, by outcome (ok or error).", labelNames: ["outcome"], registers });
     this.finished = total.labels("ok");
     this.failures = total.labels("error");
+    this.finished.inc(0); // both outcomes from the start, so that rate() and alerts see them
+    this.failures.inc(0);
   }
 
   succeeded(durationMs: number, sizeBytes: number): void {

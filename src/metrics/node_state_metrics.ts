@@ -17,14 +17,19 @@
 import { Gauge, type Registry } from "prom-client";
 import type { NodeStatus } from "../node/status.js";
 
+/** The part of a node's status the gauges read. */
+export type StatusReading = Pick<NodeStatus, "role" | "id" | "term" | "commitIndex" | "appliedIndex" | "lastIndex" | "pendingWrites"> & {
+  peers: ReadonlyArray<{ id: number; match: number }>;
+};
+
 /** What the gauges read; a Node is one. */
 export interface NodeStateSource {
-  status(): NodeStatus;
+  status(): StatusReading;
   segments(): readonly unknown[];
   readonly engine: { readonly size: number };
 }
 
-type Reading = (source: NodeStateSource, status: NodeStatus) => number;
+type Reading = (source: NodeStateSource, status: StatusReading) => number;
 
 const READINGS: ReadonlyArray<[name: string, help: string, read: Reading]> = [
   ["walnut_raft_term", "Current Raft term.", (_, status) => status.term],
