@@ -31,6 +31,7 @@ test(`a ${CAMPAIGN_MS / 1000} s campaign of rotating faults on 3 nodes stays lin
     clients: 4,
     keys: 4,
     seed,
+    readMode: "index",
     outDir,
     log: (line) => log.push(line),
   });

@@ -28,6 +28,11 @@ const FAULT_MS_MIN = 2_000;
 const FAULT_MS_MAX = 6_000;
 /** A client gives up on an operation after this long: its outcome is unknown (or failed, for a read). */
 export const OPERATION_TIMEOUT_MS = 2_000;
+/**
+ * Small segments and frequent checkpoints, so that a short campaign also rolls segments,
+ * checkpoints, compacts the log and sends checkpoints to nodes that fell behind.
+ */
+const SERVE_ARGS = ["--checkpoint-wal-bytes", "256KiB", "--segment-size", "256KiB"];
 
 export interface CampaignOptions {
   durationMs: number;
@@ -36,6 +41,8 @@ export interface CampaignOptions {
   clients: number;
   keys: number;
   seed: number;
+  /** How leaders prove reads current (walnut serve --read-mode). */
+  readMode: "index" | "lease";
   /** Where history.json and the checker's artifacts go; created if missing. */
   outDir: string;
   /** Progress lines. */
@@ -59,13 +66,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const cluster = await ProcessCluster.start({
     size: options.nodes,
     proxied: true,
+    extraArgs: [...SERVE_ARGS, "--read-mode", options.readMode],
     ...(fileSystemFaults === null ? {} : { memberEnv: (id: number, dataDir: string) => fileSystemFaults.environment(id, dataDir) }),
   });
   const startedMs = performance.now();
   try {
     for (const id of cluster.ids) await fileSystemFaults?.clear(id);
     await cluster.waitForLeader();
-    options.log(`cluster of ${options.nodes} up; seed ${options.seed}; nemeses ${options.nemeses.join(",")}`);
+    options.log(`cluster of ${options.nodes} up (${options.readMode} reads); seed ${options.seed}; nemeses ${options.nemeses.join(",")}`);
     const recorder = new HistoryRecorder();
     const nodes = new Map(cluster.ids.map((id) => [id, { respPort: cluster.respPort(id), httpPort: cluster.httpPort(id) }]));
     const clients = new CampaignClients({ count: options.clients, keys: options.keys, seed: options.seed, nodes, operationTimeoutMs: OPERATION_TIMEOUT_MS, recorder });
