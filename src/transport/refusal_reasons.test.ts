@@ -1,7 +1,8 @@
 /**
  * Every refused peer connection leaves a line on the listener saying why, even when the
  * dialer is the one that hangs up (a wrong secret seen from its side, a frame cut short),
- * and the line names the address the connection came from.
+ * and the line names the address the connection came from. A connection past the inbound
+ * limit is told so in an error frame, not dropped in silence.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -42,6 +43,23 @@ test("a connection closed inside a frame is logged with how far the frame got", 
     await waitFor("the listener's refusal", () => listener.transport.stats().refusedHandshakes === 1);
     assert.ok(lines.some((line) => /from 127\.0\.0\.1:\d+: the peer closed the connection 10 bytes into a frame$/.test(line)), lines.join("\n"));
   } finally {
+    await closeAll([listener]);
+  }
+});
+
+test("a connection past the inbound limit is told why and logged, not dropped in silence", async () => {
+  const lines: string[] = [];
+  const listener = await startNode(2, { log: (line) => lines.push(line), maxInboundConnections: 1 });
+  const { connect } = await import("node:net");
+  const first = connect({ host: "127.0.0.1", port: listener.port });
+  first.on("error", () => {});
+  try {
+    await new Promise((resolve) => first.once("connect", resolve)); // accepted before the next: the listener takes them in order
+    const exchange = await rawExchange(listener.port, []);
+    assert.deepEqual(exchange.frames.map((frame) => frame.payload.toString("utf8")), ["Cannot accept peer connection: this node holds 1 peer connections already, its limit"]);
+    assert.ok(lines.some((line) => /^Refused a peer connection from 127\.0\.0\.1:\d+: Cannot accept peer connection: this node holds 1 peer connections already, its limit$/.test(line)), lines.join("\n"));
+  } finally {
+    first.destroy();
     await closeAll([listener]);
   }
 });

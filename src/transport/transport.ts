@@ -18,11 +18,11 @@ import type { Log } from "../lib/log.js";
 import { isLocalMessage } from "../raft/message.js";
 import type { Message, NodeId, SnapshotMetadata } from "../raft/types.js";
 import { acceptPeer } from "./accept.js";
-import type { FramedConnection, FrameHandler } from "./connection.js";
+import { ERROR_FRAME_LINGER_MS, type FramedConnection, type FrameHandler } from "./connection.js";
 import { dialPeer, type MutualTlsOptions, type PeerAddress } from "./dial.js";
 import { PeerTransportError } from "./errors.js";
 import { encodeFrame, FRAME_KIND, frameKindName, type Frame } from "./frames.js";
-import type { ConnectionPurpose, HandshakeIdentity } from "./handshake.js";
+import { encodeErrorFrame, type ConnectionPurpose, type HandshakeIdentity } from "./handshake.js";
 import { decodeMessage, encodeMessage } from "./message_codec.js";
 import { PeerLink, type ReconnectBackoff } from "./peer_link.js";
 import { receiveSnapshot, sendSnapshot, type SnapshotHandler } from "./snapshot_stream.js";
@@ -61,6 +61,8 @@ export interface PeerTransportOptions {
   log?: Log;
   maxQueuedMessagesPerPeer?: number;
   maxFrameBytes?: number;
+  /** Inbound connections open at once (default MAX_INBOUND_CONNECTIONS). */
+  maxInboundConnections?: number;
   reconnectBackoff?: ReconnectBackoff;
   /** Jitter for reconnect backoff, in [0, 1). */
   random?: () => number;
@@ -273,12 +275,21 @@ export class PeerTransport {
   }
 
   private accept(socket: net.Socket): void {
-    if (this.closed || this.inbound.size >= MAX_INBOUND_CONNECTIONS) {
-      this.counters.refusedHandshakes += 1;
+    const from = `${socket.remoteAddress}:${socket.remotePort}`; // gone from the socket once it closes
+    if (this.closed) {
       socket.destroy();
       return;
     }
-    const from = `${socket.remoteAddress}:${socket.remotePort}`; // gone from the socket once it closes
+    const maxInbound = this.options.maxInboundConnections ?? MAX_INBOUND_CONNECTIONS;
+    if (this.inbound.size >= maxInbound) {
+      this.counters.refusedHandshakes += 1;
+      const reason = `Cannot accept peer connection: this node holds ${maxInbound} peer connections already, its limit`;
+      this.log(`Refused a peer connection from ${from}: ${reason}`);
+      socket.on("error", () => {}); // the dialer may be gone already
+      socket.end(encodeErrorFrame(reason));
+      setTimeout(() => socket.destroy(), ERROR_FRAME_LINGER_MS).unref();
+      return;
+    }
     const connection = acceptPeer(socket, {
       identity: this.identity,
       isMember: (id) => this.isPeer(id),
