@@ -12,7 +12,9 @@
  *     member, no other key appeared, and the applied index moved by exactly the number of
  *     writes the test made.
  *
- * The seed is printed on failure; WALNUT_FUZZ_SEED replays the garbage.
+ * The seed is printed on failure; WALNUT_FUZZ_SEED replays the garbage. Two quicker tests
+ * throw the peer garbage at in-process transports, with and without a cluster secret, and
+ * check that no message gets through.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +22,7 @@ import { Redis } from "ioredis";
 import { ProcessCluster } from "../scenarios/cluster_processes.js";
 import { PROCESS_CLUSTER_SECRET, ownStateAt } from "../scenarios/joining_node.js";
 import { runSeed } from "../scenarios/server_fixtures.js";
+import { closeAll, connectAll, startNode } from "../transport/testing.js";
 import { clusterIdentity, describeGarbage, GARBAGE_CASE_NAMES, GARBAGE_TERM_MIN, throwGarbage, type GarbageReport } from "./garbage.js";
 
 /** Garbage connections in all: 40 per port of a three-node cluster. */
@@ -130,3 +133,23 @@ test("garbage at every port of every member is refused or closed, and the cluste
     await cluster.close();
   }
 });
+
+for (const secret of ["garbage-test-secret", null]) {
+  test(`peer garbage never gets a message through to a transport ${secret === null ? "without" : "with"} a cluster secret`, async () => {
+    const nodes = [await startNode(1, { secret }), await startNode(2, { secret })];
+    connectAll(nodes);
+    try {
+      const report = await throwGarbage({
+        targets: { resp: [], http: [], peer: nodes.map((node) => ({ port: node.port, nodeId: node.id })) },
+        cluster: { id: "walnut-test", secret, members: [1, 2] },
+        seed: runSeed(),
+        connections: 200,
+      });
+      const summary = `${describeGarbage(report)}\n${JSON.stringify(report.failures, null, 1)}`;
+      assert.equal(report.byPort.peer.refused + report.byPort.peer.closed, 200, summary);
+      for (const node of nodes) assert.deepEqual(node.received, [], `node ${node.id} received nothing`);
+    } finally {
+      await closeAll(nodes);
+    }
+  });
+}

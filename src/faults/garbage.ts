@@ -266,7 +266,8 @@ const PEER_CASES: readonly GarbageCase[] = [
     },
   },
   { name: "forged-proof-then-messages", build: (context) => forgedProof(context, PROOF_BYTES) },
-  { name: "no-proof-then-messages", build: (context) => forgedProof(context, 0) },
+  // Without a cluster secret an empty proof is the right one: then the proof is forged instead.
+  { name: "no-proof-then-messages", build: (context) => forgedProof(context, context.cluster.secret === null ? PROOF_BYTES : 0) },
   { name: "real-dialer-wrong-secret", build: (context) => realDialer(context, { nodeId: aMember(context), secret: `wrong-${context.cluster.secret ?? ""}x` }) },
   {
     name: "non-member-then-messages",
