@@ -10,6 +10,11 @@
  *     durationMs: 3_000,            // and/or connections: 500; whichever ends first
  *   });
  *   report.byPort.peer   // { refused: 120, closed: 31, timedOut: 0, accepted: 0, unreachable: 0 }
+ *   describeGarbage(report)  // one line for a log; report.failures holds the bytes of each failure
+ *
+ * `cluster.secret` is the cluster's real secret (null when it runs without one): the
+ * garbage needs it to be wrong on purpose, and to record the session it replays. With
+ * peer TLS, the peer garbage only ever reaches the TLS layer, which closes it.
  *
  * Connections go round the targets (every port gets its share), `concurrency` at a time;
  * connection i draws its garbage from Random(seed + i), so a seed replays the same bytes.
