@@ -48,6 +48,9 @@ figcaption { font-weight: 600; margin-bottom: .3em; }
 .chart .line.rate { stroke: var(--rate); }
 .chart .line.p50 { stroke: var(--p50); }
 .chart .line.p99 { stroke: var(--p99); }
+.chart .dot.rate { fill: var(--rate); }
+.chart .dot.p50 { fill: var(--p50); }
+.chart .dot.p99 { fill: var(--p99); }
 .chart .no-data { font-size: 13px; fill: var(--muted); }
 .legend { font-size: 12px; color: var(--muted); }
 .legend .swatch { display: inline-block; width: 10px; height: 3px; vertical-align: middle; margin: 0 4px 0 10px; }

@@ -49,7 +49,7 @@ async function refreshCluster(): Promise<void> {
   const leader = view.leaderId === 0 ? "no leader known" : `node ${view.leaderId} leads`;
   const unreachable = view.members.filter((member) => member.unreachable !== null).map((member) => `node ${member.id}`);
   byId("summary").textContent =
-    `${view.members.length} members, ${leader}, term ${view.term}` + (unreachable.length === 0 ? "" : `; unreachable: ${unreachable.join(", ")}`);
+    `${view.members.length} member${view.members.length === 1 ? "" : "s"}, ${leader}, term ${view.term}` + (unreachable.length === 0 ? "" : `; unreachable: ${unreachable.join(", ")}`);
   drawClusterPicture(byId("cluster-picture"), view);
   fillMembers(byId("members-body"), view);
 }

@@ -1,8 +1,8 @@
 /**
  * Line charts drawn by hand as SVG (no chart library): time runs over the last `windowMs`
  * up to the newest point, values from 0 to a round maximum (1, 2 or 5 × 10^n), one path
- * per series broken wherever a point has no value, and "no data" with the reason when no
- * series has any. The figure's `data-points` attribute counts the values drawn and
+ * per series broken wherever a point has no value, a dot on each series' latest value
+ * (so a first lone point shows), and "no data" with the reason when no series has any. The figure's `data-points` attribute counts the values drawn and
  * `data-highest` holds the highest (for tests, and for a person with the inspector).
  */
 import { html, svg, type PageElement } from "./dom.js";
@@ -77,10 +77,17 @@ function plot(chart: Chart, highest: number): PageElement {
     return svg("text", { class: "tick", x: PLOT.left + fraction * PLOT_WIDTH, y: HEIGHT - 8, "text-anchor": "middle" }, label);
   });
   const lines = chart.series.map((each) => svg("path", { class: `line ${each.className}`, d: linePath(chart.timesMs, each.values, { x, y }) }));
-  return frame(...grid, ...times, ...lines);
+  const latest = chart.series.flatMap((each) => {
+    for (let index = each.values.length - 1; index >= 0; index--) {
+      const value = each.values[index];
+      if (value !== null && value !== undefined) return [svg("circle", { class: `dot ${each.className}`, cx: x(chart.timesMs[index] ?? endMs), cy: y(value), r: 2.5 })];
+    }
+    return [];
+  });
+  return frame(...grid, ...times, ...lines, ...latest);
 }
 
-/** "M x y L x y …", starting afresh after every missing value; a lone point becomes a dot-sized stroke. */
+/** "M x y L x y …", starting afresh after every missing value. */
 function linePath(timesMs: readonly number[], values: ReadonlyArray<number | null>, scale: { x(timeMs: number): number; y(value: number): number }): string {
   const parts: string[] = [];
   let drawing = false;
@@ -90,7 +97,7 @@ function linePath(timesMs: readonly number[], values: ReadonlyArray<number | nul
       return;
     }
     const point = `${scale.x(timesMs[index] ?? 0).toFixed(1)} ${scale.y(value).toFixed(1)}`;
-    parts.push(drawing ? `L ${point}` : `M ${point} l 0.5 0`);
+    parts.push(`${drawing ? "L" : "M"} ${point}`);
     drawing = true;
   });
   return parts.join(" ");

@@ -28,9 +28,10 @@ export function drawClusterPicture(container: PageElement, view: ClusterView): v
   const others = view.members.filter((member) => member !== leader);
   const rowWidth = Math.max(1, others.length) * (BOX_WIDTH + GAP) - GAP;
   const width = Math.max(rowWidth, BOX_WIDTH) + 2 * MARGIN;
-  const placed: Placed[] = others.map((member, index) => ({ member, x: MARGIN + index * (BOX_WIDTH + GAP), y: MARGIN + (leader === null ? 0 : BOX_HEIGHT + ROW_GAP) }));
+  const twoRows = leader !== null && others.length > 0;
+  const placed: Placed[] = others.map((member, index) => ({ member, x: MARGIN + index * (BOX_WIDTH + GAP), y: MARGIN + (twoRows ? BOX_HEIGHT + ROW_GAP : 0) }));
   const leaderPlace = leader === null ? null : { member: leader, x: (width - BOX_WIDTH) / 2, y: MARGIN };
-  const height = 2 * MARGIN + BOX_HEIGHT + (leader === null ? 0 : BOX_HEIGHT + ROW_GAP);
+  const height = 2 * MARGIN + BOX_HEIGHT + (twoRows ? BOX_HEIGHT + ROW_GAP : 0);
   const links = leaderPlace === null ? [] : placed.map((each) => link(leaderPlace, each));
   const boxes = [...(leaderPlace === null ? [] : [leaderPlace]), ...placed].map(box);
   const title = leader === null ? "No leader known" : `Node ${leader.id} leads term ${view.term}`;
