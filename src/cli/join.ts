@@ -97,8 +97,10 @@ export async function prepareJoin(options: {
     }
     await proveSecret(options, view).catch(async (error: unknown) => {
       if (!known) await client.command(["RAFT", "REMOVE", String(options.nodeId)]).catch(() => undefined);
+      const reason = describeError(error);
+      const hint = /secret/.test(reason) ? " (is --cluster-secret the cluster's?)" : "";
       const undone = known ? "" : `; node ${options.nodeId} was removed from the cluster again`;
-      throw new WalnutError("BAD_CONFIG", `Cannot join through ${options.target}: ${describeError(error)} (is --cluster-secret the cluster's?)${undone}`);
+      throw new WalnutError("BAD_CONFIG", `Cannot join through ${options.target}: ${reason}${hint}${undone}`);
     });
     view.members.set(options.nodeId, options.listen);
     return {
