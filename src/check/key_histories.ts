@@ -6,6 +6,7 @@
  * completes at +Infinity with any result (its recorded completion time only says when the
  * client gave up).
  */
+import { assert } from "../lib/assert.js";
 import type { OperationCommand, RecordedHistory, RecordedOperation } from "./history.js";
 import type { ModelOperation } from "./linearizability.js";
 import type { RegisterResult } from "./register_model.js";
@@ -39,6 +40,7 @@ export function keyHistories(history: RecordedHistory): KeyHistory[] {
 
 /** How the search sees a recorded operation that was not "failed". */
 export function toModelOperation(operation: RecordedOperation): RegisterOperation {
+  assert(operation.outcome !== "failed", "a failed operation never reaches the search");
   const known = operation.outcome === "ok";
   return {
     client: operation.client,

@@ -87,13 +87,13 @@ class Shrinker {
 }
 
 /**
- * Shrinks `operations` (one key's ok and unknown operations, whose history is not
- * linearizable) to a small sub-history that is still not linearizable.
+ * Shrinks `operations` (one key's history, which is not linearizable; failed operations
+ * are left out) to a small sub-history that is still not linearizable.
  */
 export function shrinkFailingHistory(key: string, operations: readonly RecordedOperation[], options: ShrinkOptions = {}): FailingSubHistory {
   const shrinker = new Shrinker({ stepsPerCheck: options.stepsPerCheck ?? SHRINK_STEPS_PER_CHECK, stepsTotal: options.stepsTotal ?? SHRINK_STEPS_TOTAL });
   const sorted = [...operations].sort((x, y) => x.invokedAtMs - y.invokedAtMs);
-  let candidate: Candidate = { operations: withoutUnknownReads(sorted), initialValueUnknown: false };
+  let candidate: Candidate = { operations: withoutUnknownReads(sorted.filter((operation) => operation.outcome !== "failed")), initialValueUnknown: false };
   if (shrinker.fails(candidate)) {
     candidate = cutEnd(shrinker, candidate);
     candidate = cutBeginning(shrinker, candidate);

@@ -104,3 +104,53 @@ test("a campaign-sized random history over several keys passes", () => {
   assert.equal(report.linearizability.keysChecked, 4);
   assert.equal(report.counts.operations, 2_000);
 });
+
+test("a counter that lost its last increment shrinks to the last increments and a final read", () => {
+  const operations = Array.from({ length: 200 }, (_, index) => ok(index % 4, incr(), index * 10, index * 10 + 15, String(index + 1)));
+  const report = checkHistory({ operations, faults: [] }, finalStates({ x: "199" }));
+  assert.equal(report.counters.incrementsLost, 1);
+  assert.equal(report.failure?.check, "final-state");
+  assert.deepEqual(
+    report.failure?.operations.map((operation) => [operation.client, operation.result]),
+    [
+      [2, null], // the increment before, relaxed: it was still running when the last began
+      [3, "200"],
+      [-1, "199"],
+    ],
+  );
+});
+
+test("nodes that disagree after unknown writes get the values' writers and the final reads as evidence", () => {
+  const history: RecordedHistory = {
+    operations: [ok(1, write("a"), 0, 1), unknown(2, write("b"), 2, 3), unknown(3, write("c"), 2, 3), ok(1, read(), 4, 5, "a")],
+    faults: [],
+  };
+  const final: FinalStates = new Map([
+    [1, new Map([["x", "b"]])],
+    [2, new Map([["x", "c"]])],
+  ]);
+  const report = checkHistory(history, final);
+  assert.deepEqual(report.finalState.nonLinearizableKeys, [], "the unknown writes may land between the final reads");
+  assert.deepEqual(report.finalState.divergentKeys, ["x"]);
+  assert.equal(report.verdict, "fail");
+  assert.equal(report.failure?.check, "divergence");
+  assert.deepEqual(
+    report.failure?.operations.map((operation) => [operation.client, operation.command.kind, operation.result]),
+    [
+      [2, "write", null],
+      [3, "write", null],
+      [-1, "read", "b"],
+      [-1, "read", "c"],
+    ],
+  );
+});
+
+test("a malformed history is refused with a message naming the operation", () => {
+  const backwards = { ...ok(1, write("a"), 5, 1) };
+  assert.throws(() => checkHistory({ operations: [ok(1, read(), 0, 1, null), backwards], faults: [] }, new Map()), {
+    code: "BAD_ARGUMENT",
+    message: "Cannot check history: operation 1 (client 1) completed at 1 ms, before it was invoked at 5 ms",
+  });
+  const badCas = ok(1, { kind: "cas", key: "x", expected: null, value: "v" }, 0, 1, "OK");
+  assert.throws(() => checkHistory({ operations: [badCas], faults: [] }, new Map()), /a CAS that answered "OK"/);
+});

@@ -7,17 +7,23 @@
  * the first whose history plus the nodes' final reads is not (set_check.ts). A counter
  * failure always shows up in the latter too, since the final reads then contradict the
  * INCR answers. Only the first failing key is shrunk: the others are listed by name.
+ * When the only failure is that nodes disagree on a key's final value (which unknown
+ * writes landing between the final reads could explain to the search), the "failure" is
+ * that key's final reads and the operations that wrote the values they found.
+ *
+ * A malformed history (see validate_history.ts) is refused with a WalnutError.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkCounters, type CounterCheck } from "./counter_check.js";
-import type { OperationCommand, OperationOutcome, RecordedFault, RecordedHistory } from "./history.js";
+import type { OperationCommand, OperationOutcome, RecordedFault, RecordedHistory, RecordedOperation } from "./history.js";
 import { historyEndMs, keyHistories, toModelOperation } from "./key_histories.js";
 import { DEFAULT_MAX_SEARCH_STEPS, searchLinearization } from "./linearizability.js";
 import { shrinkFailingHistory, type FailingSubHistory, type ShrinkOptions } from "./minimal_failing.js";
 import { registerModel } from "./register_model.js";
 import { checkFinalState, finalReads, type FinalStateCheck, type FinalStates } from "./set_check.js";
-import { renderTimeline } from "./timeline.js";
+import { renderTimeline, type TimelineInput } from "./timeline.js";
+import { validateHistory } from "./validate_history.js";
 
 export type Verdict = "pass" | "fail" | "unknown";
 export type OutcomeCounts = Record<OperationOutcome, number>;
@@ -46,10 +52,13 @@ export interface CheckReport {
   finalState: FinalStateCheck;
   counters: CounterCheck;
   /** The shrunk history of the first failing key, or null when nothing failed. */
-  failure: (FailingSubHistory & { check: "linearizability" | "final-state" }) | null;
+  failure: Failure | null;
   /** The history's faults, for the failure's timeline. */
   faults: RecordedFault[];
 }
+
+/** Which check the sub-history fails; see the top of this file. */
+export type Failure = FailingSubHistory & { check: "linearizability" | "final-state" | "divergence" };
 
 export interface CheckOptions {
   /** Search budget per key; a key that needs more is "unknown". */
@@ -59,6 +68,7 @@ export interface CheckOptions {
 
 /** Judges `history` given the value of each key on each node after the campaign. */
 export function checkHistory(history: RecordedHistory, finalStates: FinalStates, options: CheckOptions = {}): CheckReport {
+  validateHistory(history);
   const maxSteps = options.maxStepsPerKey ?? DEFAULT_MAX_SEARCH_STEPS;
   const linearizability = checkEachKey(history, maxSteps);
   const skipKeys = new Set([...linearizability.failingKeys, ...linearizability.undecidedKeys]);
@@ -109,16 +119,31 @@ function shrinkFirstFailure(
   history: RecordedHistory,
   finalStates: FinalStates,
   checks: { linearizability: LinearizabilityCheck; finalState: FinalStateCheck; shrink: ShrinkOptions },
-): CheckReport["failure"] {
+): Failure | null {
   const byKey = new Map(keyHistories(history).map((keyHistory) => [keyHistory.key, keyHistory.operations]));
   const historyKey = checks.linearizability.failingKeys[0];
   if (historyKey !== undefined) {
     return { check: "linearizability", ...shrinkFailingHistory(historyKey, byKey.get(historyKey) ?? [], checks.shrink) };
   }
   const finalKey = checks.finalState.nonLinearizableKeys[0];
-  if (finalKey === undefined) return null;
-  const operations = [...(byKey.get(finalKey) ?? []), ...finalReads(finalKey, finalStates, historyEndMs(history))];
-  return { check: "final-state", ...shrinkFailingHistory(finalKey, operations, checks.shrink) };
+  if (finalKey !== undefined) {
+    const operations = [...(byKey.get(finalKey) ?? []), ...finalReads(finalKey, finalStates, historyEndMs(history))];
+    return { check: "final-state", ...shrinkFailingHistory(finalKey, operations, checks.shrink) };
+  }
+  const divergentKey = checks.finalState.divergentKeys[0];
+  if (divergentKey === undefined) return null;
+  return divergence(divergentKey, byKey.get(divergentKey) ?? [], finalReads(divergentKey, finalStates, historyEndMs(history)));
+}
+
+/** The final reads of a key the nodes disagree on, and the operations that wrote what they found. */
+function divergence(key: string, operations: RecordedOperation[], reads: RecordedOperation[]): Failure {
+  const found = new Set(reads.map((read) => read.result));
+  const writers = operations.filter((operation) => {
+    const command = operation.command;
+    if (command.kind === "write" || command.kind === "cas") return found.has(command.value) && operation.result !== "false";
+    return command.kind === "incr" && operation.outcome === "ok" && found.has(operation.result);
+  });
+  return { check: "divergence", key, operations: [...writers, ...reads], initialValueUnknown: false, stuckOperation: null, originalOperations: operations.length + reads.length, complete: true };
 }
 
 export interface FailureArtifacts {
@@ -153,13 +178,21 @@ export async function writeFailureArtifacts(report: CheckReport, dir: string): P
   return { subHistoryPath, timelinePath };
 }
 
-function timelineInput(failure: NonNullable<CheckReport["failure"]>, faults: RecordedFault[]): Parameters<typeof renderTimeline>[0] {
-  const what = failure.check === "linearizability" ? "is not linearizable" : "with the nodes' final values is not linearizable";
-  const notes = [`${failure.operations.length} of the key's ${failure.originalOperations} operations; every one left out or relaxed could only have made the history easier to linearize.`];
+const FAILURE_TITLES: Record<Failure["check"], string> = {
+  linearizability: "this history is not linearizable",
+  "final-state": "this history with the nodes' final values is not linearizable",
+  divergence: "the nodes hold different final values",
+};
+
+function timelineInput(failure: Failure, faults: RecordedFault[]): TimelineInput {
+  const notes =
+    failure.check === "divergence"
+      ? ["Shown: the final reads, and the operations that wrote the values they found."]
+      : [`${failure.operations.length} of the key's ${failure.originalOperations} operations; every one left out or relaxed could only have made the history easier to linearize.`];
   if (failure.initialValueUnknown) notes.push("The key's value before the first operation shown is not assumed (the history's beginning was cut).");
   if (!failure.complete) notes.push("The shrinker's budget ran out: a smaller failing sub-history may exist.");
   return {
-    title: `Key ${JSON.stringify(failure.key)}: this history ${what}`,
+    title: `Key ${JSON.stringify(failure.key)}: ${FAILURE_TITLES[failure.check]}`,
     operations: failure.operations,
     faults,
     highlighted: new Set(failure.stuckOperation === null ? [] : [failure.stuckOperation]),

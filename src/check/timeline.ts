@@ -1,10 +1,10 @@
 /**
  * A timeline picture of a (sub-)history, as a standalone SVG document that any browser
- * opens without a network: one lane per client, each operation a bar from its invocation
- * to its completion labelled with the command and its answer, coloured by outcome, the
- * faults as shaded bands across every lane with their description above, and the
- * operations the checker points at outlined in red. Hovering a bar or a band shows its
- * details (times, node, protocol, error).
+ * opens without a network: one lane per client; each operation a bar from its invocation
+ * to its completion, labelled with the node it went to ("n2"), the command and its
+ * answer, coloured by outcome; the faults as shaded bands across every lane with their
+ * description above; the operations the checker points at outlined in red. Hovering a
+ * bar or a band shows its details (times, node, protocol, error).
  *
  * Time runs left to right on an ordinal scale: every distinct instant (an invocation, a
  * completion, a fault's start or end) gets one column, in order. Real gaps of seconds
@@ -172,7 +172,7 @@ function operationBar(
   return (
     `<g class="operation" data-outcome="${operation.outcome}"${at.highlighted ? ` data-highlighted="true"` : ""}><title>${escapeXml(operationDetails(operation, scale.firstMs))}</title>` +
     `<rect x="${left}" y="${barTop}" width="${right - left}" height="${BAR_HEIGHT}" rx="2" fill="${OUTCOME_COLOURS[operation.outcome]}"${outline}/>${tail}` +
-    `<text x="${left}" y="${labelY}"${at.highlighted ? ` fill="${HIGHLIGHT_COLOUR}" font-weight="bold"` : ""}>${escapeXml(operationLabel(operation))}</text></g>`
+    `<text x="${left}" y="${labelY}"${at.highlighted ? ` fill="${HIGHLIGHT_COLOUR}" font-weight="bold"` : ""}>${escapeXml(`n${operation.node} ${operationLabel(operation)}`)}</text></g>`
   );
 }
 
