@@ -70,12 +70,13 @@ export async function clusterStatusReport(context: ServerContext, request: Incom
   const addresses = node.memberAddresses();
   const toHttpUrl = httpUrlFor(request, addresses[String(own.id)]);
   const ids = [...new Set([...own.voters, ...own.learners, own.id])].sort((a, b) => a - b);
-  const members = ids.slice(0, MEMBERS_ASKED_MAX).map(async (id): Promise<MemberReport> => {
+  const members = ids.map(async (id, index): Promise<MemberReport> => {
     const peerAddress = addresses[String(id)] ?? null;
     const base = { id, voter: own.voters.includes(id), self: id === own.id, peerAddress };
     if (id === own.id) return { ...base, httpUrl: null, status: statusReport(context), error: null };
     const httpUrl = peerAddress === null ? null : toHttpUrl(peerAddress);
     if (httpUrl === null) return { ...base, httpUrl, status: null, error: "its HTTP address is unknown (no peer address to derive it from)" };
+    if (index >= MEMBERS_ASKED_MAX) return { ...base, httpUrl, status: null, error: `not asked: at most ${MEMBERS_ASKED_MAX} members are` };
     try {
       return { ...base, httpUrl, status: await memberStatus(id, httpUrl, request.headers.authorization), error: null };
     } catch (error) {

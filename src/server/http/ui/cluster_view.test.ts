@@ -46,6 +46,11 @@ test("a member that does not answer is unreachable with the reason, and its figu
   assert.match(third?.unreachable ?? "", /does not answer: connect ECONNREFUSED/);
 });
 
+test("a member that does not answer while the leader hears from it is unreachable with that said", () => {
+  const view = new ClusterWatch().update(report([member(1, leaderReport([peer(2, 120), peer(3, 120, true)])), member(2, status(2, "follower")), member(3, null)]));
+  assert.match(view.members.find((each) => each.id === 3)?.unreachable ?? "", /does not answer over HTTP \(connect ECONNREFUSED\), though the leader hears from it/);
+});
+
 test("a peer the leader has not heard from counts as unreachable only after several reports in a row", () => {
   const watch = new ClusterWatch();
   const unheard = (): MemberReport[] => [member(1, leaderReport([peer(2, 120), peer(3, 120, false)])), member(2, status(2, "follower")), member(3, status(3, "follower"))];

@@ -11,7 +11,9 @@
  *   index minus that match (the leader's own lag is 0). Without the leader's report, lag
  *   is unknown.
  * - A member is unreachable when it did not answer, or when the leader has not heard
- *   from it in UNHEARD_REPORTS_MAX reports in a row. One report is not enough: the
+ *   from it in UNHEARD_REPORTS_MAX reports in a row. A member that does not answer while
+ *   the leader hears from it is likely up with its HTTP port elsewhere than the serving
+ *   node guessed: the reason says so. One report is not enough: the
  *   leader's check-quorum clears every peer's `active` flag once per election timeout, and
  *   a healthy peer shows inactive until its next heartbeat answer, a few ms later.
  */
@@ -119,6 +121,7 @@ export class ClusterWatch {
   private unreachableReason(member: MemberReport, progress: PeerProgress | null): string | null {
     const unheard = progress !== null && !progress.active ? (this.unheardReports.get(member.id) ?? 0) + 1 : 0;
     this.unheardReports.set(member.id, unheard);
+    if (member.status === null && progress?.active === true) return `does not answer over HTTP (${member.error ?? "no report"}), though the leader hears from it`;
     if (member.status === null) return `does not answer: ${member.error ?? "no report"}`;
     if (unheard >= UNHEARD_REPORTS_MAX) return "the leader has not heard from it lately";
     return null;
