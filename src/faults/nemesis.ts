@@ -78,7 +78,7 @@ export async function waitCaughtUp(cluster: ProcessCluster, node: number): Promi
 }
 
 /**
- * Replaces stopped `node` as an operator replaces a node whose disk is lost: removes it
+ * Replaces `node` (stopping it first) as an operator replaces a node whose disk is lost: removes it
  * from the group, wipes its data directory, starts it empty, and adds it back as a
  * learner that becomes a voter once it has caught up (addBack). Until the group adds it,
  * the empty node only knows its --peers; the others do not count it as a voter, so the
@@ -86,6 +86,7 @@ export async function waitCaughtUp(cluster: ProcessCluster, node: number): Promi
  * adding itself, but it advertises the node's own peer port, not its proxy.)
  */
 export async function replaceNode(cluster: ProcessCluster, node: number): Promise<void> {
+  if (cluster.isRunning(node)) await cluster.stop(node, "SIGKILL");
   await changeMembership(cluster, ["RAFT", "REMOVE", String(node)]);
   await cluster.wipe(node);
   await cluster.restart(node);

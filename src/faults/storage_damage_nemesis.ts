@@ -1,7 +1,12 @@
 /**
  * torn-wal and corrupt-checkpoint: kill -9 a follower, damage its disk, and restart it.
- *   - torn-wal: the tail of its newest WAL segment is cut off (a write torn mid-frame)
- *     or overwritten with random bytes; recovery must truncate the torn last frame.
+ *   - torn-wal: its newest WAL segment gets a torn last frame, as a crash in the middle
+ *     of a write leaves one: either a few random bytes, or a frame header (u32 length,
+ *     u32 crc, u8 type; see wal/record.ts) promising more payload than follows. Recovery
+ *     must truncate it. Only bytes past the end are damaged: what the node wrote and
+ *     fsynced before it acknowledged stays intact, as on a disk that keeps its promises.
+ *     (Cutting into acknowledged frames breaks Raft's assumption that a follower never
+ *     loses what it acknowledged; FAULTS.md says what walnut does then.)
  *   - corrupt-checkpoint: the node first takes a checkpoint (SAVE), then random bytes of
  *     its newest checkpoint file are overwritten; it must fall back to an older one or
  *     refuse to start with a clear error.
@@ -11,12 +16,15 @@
  * the node has caught up: a disk that loses acknowledged frames is outside Raft's fault
  * model, and damage to a second copy of an entry before it is re-replicated could lose it.
  */
-import { open, readdir, stat, truncate } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { randomFollower, replaceNode, waitCaughtUp, type Nemesis, type NemesisContext } from "./nemesis.js";
 
-/** Most bytes a torn tail loses or has overwritten. */
-const TAIL_DAMAGE_BYTES_MAX = 64;
+/** Most bytes of a torn frame. */
+const TORN_FRAME_BYTES_MAX = 64;
+/** A torn frame's header promises up to this many payload bytes. */
+const TORN_PAYLOAD_BYTES_MAX = 4096;
+const FRAME_HEADER_BYTES = 9;
 /** Bytes overwritten in a corrupted checkpoint. */
 const CHECKPOINT_DAMAGE_BYTES = 16;
 
@@ -43,16 +51,26 @@ export const tornWalNemesis = storageDamage("torn-wal");
 export const corruptCheckpointNemesis = storageDamage("corrupt-checkpoint");
 
 async function restartOrReplace(context: NemesisContext, node: number): Promise<string | null> {
+  let problem: string;
   try {
     await context.cluster.restart(node);
+  } catch (error) {
+    problem = `refused to start (${refusal(String(error))})`;
+    return replaceWithNote(context, node, problem);
+  }
+  try {
     await waitCaughtUp(context.cluster, node);
     return null;
   } catch (error) {
-    const reason = refusal(String(error));
-    context.log(`node ${node} refused to start (${reason}): replacing it`);
-    await replaceNode(context.cluster, node);
-    return `node ${node} refused to start (${reason}); wiped and re-added`;
+    problem = `started but did not catch up (${String(error).slice(0, 200)})`;
+    return replaceWithNote(context, node, problem);
   }
+}
+
+async function replaceWithNote(context: NemesisContext, node: number, problem: string): Promise<string> {
+  context.log(`node ${node} ${problem}: replacing it`);
+  await replaceNode(context.cluster, node);
+  return `node ${node} ${problem}; wiped and re-added`;
 }
 
 /** The line of the last run's stderr that says why it exited ("walnut serve: Cannot ..."). */
@@ -74,14 +92,21 @@ async function tearWalTail(context: NemesisContext, node: number): Promise<strin
   const segment = await newestFile(join(context.cluster.dataDir(node), "wal"), ".wal");
   if (segment === null) return "no WAL segment to tear";
   const sizeBytes = (await stat(segment)).size;
-  const damagedBytes = Math.min(sizeBytes, 1 + context.random.below(TAIL_DAMAGE_BYTES_MAX));
   const name = segment.slice(segment.lastIndexOf("wal/"));
-  if (context.random.below(2) === 0) {
-    await truncate(segment, sizeBytes - damagedBytes);
-    return `cut the last ${damagedBytes} of ${sizeBytes} bytes off ${name}`;
+  const { random } = context;
+  if (random.below(2) === 0) {
+    const garbage = random.bytes(1 + random.below(TORN_FRAME_BYTES_MAX));
+    await overwrite(segment, sizeBytes, garbage);
+    return `appended ${garbage.length} random bytes to ${name} (${sizeBytes} bytes)`;
   }
-  await overwrite(segment, sizeBytes - damagedBytes, context.random.bytes(damagedBytes));
-  return `overwrote the last ${damagedBytes} of ${sizeBytes} bytes of ${name} with random bytes`;
+  const payloadBytes = 1 + random.below(TORN_PAYLOAD_BYTES_MAX);
+  const header = Buffer.alloc(FRAME_HEADER_BYTES);
+  header.writeUInt32LE(payloadBytes, 0);
+  header.writeUInt32LE(random.below(2 ** 32), 4);
+  header[8] = 1 + random.below(4);
+  const torn = Buffer.concat([header, random.bytes(random.below(payloadBytes))]);
+  await overwrite(segment, sizeBytes, torn);
+  return `appended a torn frame (${torn.length} of ${FRAME_HEADER_BYTES + payloadBytes} bytes) to ${name} (${sizeBytes} bytes)`;
 }
 
 async function corruptCheckpoint(context: NemesisContext, node: number): Promise<string> {
