@@ -4,8 +4,8 @@
  * checker.
  *
  * step() advances the clock one unit: nodes whose tick is due tick (each node ticks every
- * `tickUnits`, from a random phase, so they are not in lockstep), then every envelope due
- * is delivered. A snapshot message carries the leader's snapshot bytes through the network;
+ * `tickUnits`, from a random phase, so they are not in lockstep; with `clockDrift`, at
+ * its own pace, see clocks.ts), then every envelope due is delivered. A snapshot message carries the leader's snapshot bytes through the network;
  * when it arrives (or is lost) the leader hears so as a local "snapshotStatus" report; an
  * append swallowed by a partition comes back as a local "unreachable" report.
  *
@@ -18,6 +18,7 @@ import { createMessage } from "../raft/message.js";
 import { RaftNode } from "../raft/raft.js";
 import type { ConfChange, ConfState, NodeId, ProposeResult, RaftConfig } from "../raft/types.js";
 import { SafetyCheckers } from "./checkers.js";
+import { DriftingClocks } from "./clocks.js";
 import { bootstrapState, copyConfState, copyEntry, foundingSnapshotState, type InitialDisk } from "./disk.js";
 import { ClientHistory } from "./history.js";
 import { encodeRequest, KvStore, type KvCommand, type KvRequest, type KvResult } from "./kv.js";
@@ -59,6 +60,11 @@ export interface ClusterOptions {
   foundingSnapshot?: boolean;
   /** Each tick interval varies by a unit either way: the nodes' clocks drift apart. */
   tickJitter?: boolean;
+  /**
+   * Drifting clocks (clocks.ts) instead of tickJitter: no node ticks more than (1 + this)
+   * times as often as another, and a paused node catches up its ticks before anything else.
+   */
+  clockDrift?: number;
   /** Receives one line per notable event (role changes, crashes, faults): a replay's trace. */
   trace?: (line: string) => void;
 }
@@ -80,8 +86,10 @@ export class Cluster {
   private readonly compactEvery: number;
   private readonly traceSink: ((line: string) => void) | null;
   private readonly tickJitter: boolean;
-  /** Paused nodes (a stop-the-world pause): until when, and what arrived meanwhile. */
-  private readonly paused = new Map<NodeId, { until: number; backlog: Envelope<Packet>[] }>();
+  /** Null: every node ticks every tickUnits (give or take the jitter), missed ticks are skipped. */
+  readonly clocks: DriftingClocks | null;
+  /** Paused nodes (a stop-the-world pause): until when, and what arrived meanwhile (messages, then clients' requests). */
+  private readonly paused = new Map<NodeId, { until: number; backlog: Envelope<Packet>[]; requests: Array<() => void> }>();
 
   constructor(options: ClusterOptions) {
     assert(options.nodes >= 1, "a cluster has at least one node");
@@ -94,6 +102,7 @@ export class Cluster {
     this.compactEvery = options.compactEvery ?? 0;
     this.traceSink = options.trace ?? null;
     this.tickJitter = options.tickJitter ?? false;
+    this.clocks = options.clockDrift === undefined ? null : new DriftingClocks(this.random.fork(), { tickUnits: this.tickUnits, driftRatio: options.clockDrift });
     const voters = Array.from({ length: options.nodes }, (_, index) => index + 1);
     const founders = { voters, learners: [] };
     const image = new KvStore().snapshot();
@@ -122,9 +131,13 @@ export class Cluster {
     this.network.advanceTo(now);
     this.resumePausedNodes();
     for (const node of this.nodes.values()) {
-      if (!node.isUp || node.nextTickAt > now || this.paused.has(node.id)) continue;
-      node.nextTickAt = now + this.tickUnits + (this.tickJitter ? this.random.between(-1, 1) : 0);
-      node.tick();
+      if (!node.isUp || this.paused.has(node.id)) continue;
+      if (this.clocks !== null) {
+        this.tickWhenDue(node, this.clocks);
+      } else if (node.nextTickAt <= now) {
+        node.nextTickAt = now + this.tickUnits + (this.tickJitter ? this.random.between(-1, 1) : 0);
+        node.tick();
+      }
     }
     const { delivered, lost } = this.network.takeDueAndLost();
     for (const envelope of delivered) this.deliver(envelope);
@@ -169,12 +182,13 @@ export class Cluster {
 
   /**
    * Freezes `id` for `units` (a long GC pause, a stopped VM): it neither ticks nor handles
-   * messages, which queue up and are all handled when it resumes, stale or not.
+   * messages or clients' requests, which queue up and are all handled when it resumes,
+   * stale or not.
    */
   pause(id: NodeId, units: number): void {
     if (!this.node(id).isUp || this.paused.has(id)) return;
     this.trace(`node ${id} pauses for ${units} units`);
-    this.paused.set(id, { until: this.now + units, backlog: [] });
+    this.paused.set(id, { until: this.now + units, backlog: [], requests: [] });
   }
 
   restart(id: NodeId): void {
@@ -243,6 +257,11 @@ export class Cluster {
     const node = this.node(options.node);
     if (!node.isUp) return false;
     const request = this.history.invoke({ client: options.client, command: options.command, deadline: this.now + this.clientTimeoutUnits });
+    const pause = this.paused.get(node.id);
+    if (pause !== undefined) {
+      pause.requests.push(() => node.propose(encodeRequest(request)));
+      return true;
+    }
     const result = node.propose(encodeRequest(request));
     // Refused without forwarding: no log will ever hold it.
     if (result !== null && !result.ok && (result.reason !== "not-leader" || result.leader === 0)) {
@@ -258,7 +277,10 @@ export class Cluster {
     const node = this.node(options.node);
     if (!node.isUp) return false;
     const request = this.history.invoke({ client: options.client, command: { kind: "get", key: options.key }, deadline: this.now + this.clientTimeoutUnits });
-    node.read({ client: request.client, sequence: request.sequence, key: options.key });
+    const read = (): boolean => node.read({ client: request.client, sequence: request.sequence, key: options.key });
+    const pause = this.paused.get(node.id);
+    if (pause !== undefined) pause.requests.push(read);
+    else read();
     return true;
   }
 
@@ -288,6 +310,14 @@ export class Cluster {
     return node;
   }
 
+  /** Drifting clocks: every tick of `node` due by now, each scheduled from the last one's due time. */
+  private tickWhenDue(node: SimNode, clocks: DriftingClocks): void {
+    while (node.isUp && node.nextTickAt <= this.now) {
+      node.nextTickAt += clocks.period(node.id);
+      node.tick();
+    }
+  }
+
   private send(packet: Packet): void {
     const { from, to } = packet.message;
     const sent = this.network.send(from, to, packet);
@@ -299,7 +329,9 @@ export class Cluster {
       if (pause.until > this.now) continue;
       this.paused.delete(id);
       this.trace(`node ${id} resumes with ${pause.backlog.length} messages waiting`);
+      if (this.clocks !== null) this.tickWhenDue(this.node(id), this.clocks); // its clock ran on meanwhile
       for (const envelope of pause.backlog) this.deliver(envelope);
+      for (const request of pause.requests) request();
     }
   }
 

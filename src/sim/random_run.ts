@@ -6,11 +6,15 @@
  * node restarts, the cluster must elect a leader and commit again (liveness), the logs are
  * compared entry by entry and the clients' history must be linearizable.
  *
- * The same seed (with the same node count and steps) replays the same run exactly; a
- * failure's `replay` is the command that does it.
+ * With readMode "lease" the cores serve lease reads (with check-quorum, an assumed clock
+ * drift drawn per seed) and the nodes' clocks really drift, up to that bound (clocks.ts);
+ * the rest of the run is drawn exactly as in index mode.
+ *
+ * The same seed (with the same node count, steps and read mode) replays the same run
+ * exactly; a failure's `replay` is the command that does it.
  */
 import { assert } from "../lib/assert.js";
-import type { NodeId } from "../raft/types.js";
+import type { NodeId, RaftConfig, ReadMode } from "../raft/types.js";
 import { InvariantViolation } from "./checkers.js";
 import { Cluster } from "./cluster.js";
 import type { KvCommand } from "./kv.js";
@@ -30,6 +34,16 @@ const CLIENT_PROBABILITY = 0.08;
 const MAX_NODES = 7;
 /** Mixed into the seed for the schedule's stream, so it differs from the cluster's. */
 const SCHEDULE_SEED_SALT = 0x5bd1e995;
+/** Mixed into the seed for lease mode's draws, so index mode's stream stays as it was. */
+const LEASE_SEED_SALT = 0x2545f491;
+/** Lease mode: the clock drift ratios a run may assume (and its clocks then really show). */
+const ASSUMED_DRIFT_RATIOS = [0, 0.05, 0.1, 0.25, 0.5];
+/**
+ * Lease mode's extra clients, which only read, each time at a random node: the other
+ * clients write too and so get stuck at a cut-off leader, whose lease reads are the ones
+ * most worth checking. (Client CLIENTS + 1 is the liveness check's.)
+ */
+const LEASE_READERS = [CLIENTS + 2, CLIENTS + 3, CLIENTS + 4];
 /** Ticks the healed cluster gets to elect a leader and commit a write. */
 const LIVENESS_TICKS = 400;
 
@@ -42,6 +56,10 @@ export interface RunOptions {
   createNode?: CoreFactory;
   /** Receives the run's event trace, one line per event. */
   trace?: (line: string) => void;
+  /** "index" (default) or "lease": lease reads, with clocks drifting within the assumed bound. */
+  readMode?: ReadMode;
+  /** Lease mode: how much the clocks really drift, whatever the cores assume (sabotage). */
+  clockDrift?: number;
 }
 
 export interface RunReport {
@@ -61,11 +79,20 @@ export interface RunReport {
   messages: number;
 }
 
-export function replayCommand(options: { seed: number; nodes: number | undefined; steps: number }): string {
+export function replayCommand(options: { seed: number; nodes: number | undefined; steps: number; readMode?: ReadMode; clockDrift?: number }): string {
   let command = `node dist/sim/run.js --seed ${options.seed}`;
   if (options.nodes !== undefined) command += ` --nodes ${options.nodes}`;
   if (options.steps !== DEFAULT_STEPS) command += ` --steps ${options.steps}`;
+  if (options.readMode === "lease") command += " --read-mode lease";
+  if (options.clockDrift !== undefined) command += ` --clock-drift ${options.clockDrift}`;
   return command;
+}
+
+/** Lease mode's settings for one seed: the cores' assumed drift, and the clocks' real one. */
+function leaseSettings(options: RunOptions): { raft: Partial<RaftConfig>; clockDrift?: number } {
+  if (options.readMode !== "lease") return { raft: {} };
+  const assumed = new Random(options.seed ^ LEASE_SEED_SALT).pick(ASSUMED_DRIFT_RATIOS);
+  return { raft: { readMode: "lease", checkQuorum: true, maxClockDriftRatio: assumed }, clockDrift: options.clockDrift ?? assumed };
 }
 
 export function runRandomSimulation(options: RunOptions): RunReport {
@@ -74,24 +101,26 @@ export function runRandomSimulation(options: RunOptions): RunReport {
   const drawnNodes = setup.chance(0.5) ? 3 : 5; // drawn even when given, so --nodes changes nothing else
   const nodes = options.nodes ?? drawnNodes;
   const steps = options.steps ?? DEFAULT_STEPS;
+  const lease = leaseSettings(options);
   const cluster = new Cluster({
     seed: options.seed,
     nodes,
     ...(options.createNode === undefined ? {} : { createNode: options.createNode }),
-    raft: { preVote: setup.chance(0.5), checkQuorum: setup.chance(0.5), maxEntriesPerAppend: setup.pick([1, 4, 16]), maxInflightAppends: setup.pick([1, 4]) },
+    raft: { preVote: setup.chance(0.5), checkQuorum: setup.chance(0.5), maxEntriesPerAppend: setup.pick([1, 4, 16]), maxInflightAppends: setup.pick([1, 4]), ...lease.raft },
     network: randomFaults(setup),
     compactEvery: setup.pick([0, 5, 20, 50]),
     tickUnits: 4,
     tickJitter: setup.chance(0.5),
     foundingSnapshot: setup.chance(0.3),
+    ...(lease.clockDrift === undefined ? {} : { clockDrift: lease.clockDrift }),
     ...(options.trace === undefined ? {} : { trace: options.trace }),
   });
-  const run = new RandomRun(cluster, setup);
+  const run = new RandomRun(cluster, setup, { leaseReader: options.readMode === "lease" });
   const report: RunReport = {
     seed: options.seed,
     nodes,
     steps,
-    replay: replayCommand({ seed: options.seed, nodes: options.nodes, steps }),
+    replay: replayCommand({ seed: options.seed, nodes: options.nodes, steps, ...(options.readMode === undefined ? {} : { readMode: options.readMode }), ...(options.clockDrift === undefined ? {} : { clockDrift: options.clockDrift }) }),
     failure: null,
     failingHistory: [],
     linearizabilityUndecided: false,
@@ -152,6 +181,8 @@ class RandomRun {
   constructor(
     private readonly cluster: Cluster,
     private readonly random: Random,
+    /** leaseReader: lease mode's extra reading client, and leaders cut off on purpose. */
+    private readonly options: { leaseReader: boolean },
   ) {}
 
   step(): void {
@@ -171,6 +202,9 @@ class RandomRun {
     }
     for (let client = 1; client <= CLIENTS; client++) {
       if (!this.cluster.history.isBusy(client) && this.random.chance(CLIENT_PROBABILITY)) this.startOperation(client);
+    }
+    for (const reader of this.options.leaseReader ? LEASE_READERS : []) {
+      if (!this.cluster.history.isBusy(reader) && this.random.chance(CLIENT_PROBABILITY)) this.startRead(reader);
     }
     this.cluster.step();
   }
@@ -219,6 +253,11 @@ class RandomRun {
     cluster.submit({ client, node, command: this.randomCommand(client, key) });
   }
 
+  private startRead(client: number): void {
+    const up = this.cluster.ids.filter((id) => this.cluster.node(id).isUp);
+    if (up.length > 0) this.cluster.submitRead({ client, node: this.random.pick(up), key: this.random.pick(KEYS) });
+  }
+
   private randomCommand(client: number, key: string): KvCommand {
     const value = `${client}.${this.cluster.now}`;
     const kind = this.random.pick(["put", "put", "get", "append", "cas", "cas"] as const);
@@ -253,7 +292,9 @@ class RandomRun {
       case 7:
         return this.blockLink(live);
       case 8: {
-        const id = random.pick(live);
+        // Lease mode cuts off the leader: a deposed leader's lease is what most needs checking.
+        const leader = cluster.leader();
+        const id = this.options.leaseReader && leader !== undefined ? leader : random.pick(live);
         cluster.trace(`network isolates node ${id}`);
         return cluster.network.isolate(id);
       }

@@ -3,12 +3,15 @@
  *
  *   node dist/sim/run.js --seeds 1000            seeds 1..1000
  *   node dist/sim/run.js --seed 4242 [--trace]   one seed, replayed exactly (with its event trace)
+ *   node dist/sim/run.js --seeds 1000 --read-mode lease   lease reads, clocks drifting within the bound
  *   options: --nodes K (initial voters; random 3 or 5 by default), --steps M (time units),
- *            --first S (with --seeds: start at seed S)
+ *            --first S (with --seeds: start at seed S), --read-mode index|lease,
+ *            --clock-drift R (lease mode: the clocks' real drift ratio, whatever the cores assume)
  *
  * Exits 1 when any seed fails, printing each failure with the command that replays it.
  */
 import { parseArgs } from "node:util";
+import type { ReadMode } from "../raft/types.js";
 import type { Operation } from "./linearizability.js";
 import { DEFAULT_STEPS, runRandomSimulation, type RunReport } from "./random_run.js";
 
@@ -18,6 +21,8 @@ interface CliOptions {
   steps: number;
   verbose: boolean;
   trace: boolean;
+  readMode: ReadMode;
+  clockDrift: number | undefined;
 }
 
 function parseOptions(argv: string[]): CliOptions {
@@ -31,8 +36,20 @@ function parseOptions(argv: string[]): CliOptions {
       steps: { type: "string" },
       verbose: { type: "boolean", default: false },
       trace: { type: "boolean", default: false },
+      "read-mode": { type: "string", default: "index" },
+      "clock-drift": { type: "string" },
     },
   });
+  const readMode = values["read-mode"];
+  if (readMode !== "index" && readMode !== "lease") {
+    process.stderr.write(`--read-mode takes index or lease, got "${readMode}"\n`);
+    process.exit(2);
+  }
+  const clockDrift = values["clock-drift"] === undefined ? undefined : Number(values["clock-drift"]);
+  if (clockDrift !== undefined && !(clockDrift >= 0)) {
+    process.stderr.write(`--clock-drift takes a ratio of at least 0, got "${values["clock-drift"]}"\n`);
+    process.exit(2);
+  }
   const count = positiveInteger("--seeds", values.seeds ?? "100");
   const first = positiveInteger("--first", values.first ?? "1");
   const seeds = values.seed !== undefined ? [positiveInteger("--seed", values.seed)] : Array.from({ length: count }, (_, index) => first + index);
@@ -42,6 +59,8 @@ function parseOptions(argv: string[]): CliOptions {
     steps: positiveInteger("--steps", values.steps ?? String(DEFAULT_STEPS)),
     verbose: values.verbose === true || values.seed !== undefined,
     trace: values.trace === true,
+    readMode,
+    clockDrift,
   };
 }
 
@@ -79,6 +98,8 @@ function main(): void {
     const report = runRandomSimulation({
       seed,
       steps: options.steps,
+      readMode: options.readMode,
+      ...(options.clockDrift === undefined ? {} : { clockDrift: options.clockDrift }),
       ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
       ...(options.trace ? { trace: (line: string) => process.stdout.write(`${line}\n`) } : {}),
     });
