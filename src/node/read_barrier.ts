@@ -2,8 +2,9 @@
  * Linearizable reads in a cluster (Raft §6.4, ReadIndex): a read may use this node's
  * state once the node has applied everything the leader had committed when the read
  * arrived. Reads that arrive together share one ReadIndex request (one heartbeat round
- * on the leader): they wait in `waiting`, go out as one request at the next turn of the
- * Ready loop, and are released once the answer's index has been applied here.
+ * on the leader, or none while its lease holds in --read-mode lease, src/raft/lease.ts):
+ * they wait in `waiting`, go out as one request at the next turn of the Ready loop, and
+ * are released once the answer's index has been applied here.
  *
  * A request can be lost (no leader yet, a leader change): one unanswered for
  * REISSUE_AFTER_MS is sent again, and waiters give up at their deadline with an error.
