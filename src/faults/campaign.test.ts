@@ -32,6 +32,7 @@ test(`a ${CAMPAIGN_MS / 1000} s campaign of rotating faults on 3 nodes stays lin
     keys: 4,
     seed,
     readMode: "index",
+    canary: null,
     outDir,
     log: (line) => log.push(line),
   });

@@ -43,6 +43,11 @@ export interface CampaignOptions {
   seed: number;
   /** How leaders prove reads current (walnut serve --read-mode). */
   readMode: "index" | "lease";
+  /**
+   * "stale-reads" makes the HTTP clients read with ?consistency=stale: a deliberate bug
+   * that shows the checker catches stale reads (such a campaign should fail).
+   */
+  canary: "stale-reads" | null;
   /** Where history.json and the checker's artifacts go; created if missing. */
   outDir: string;
   /** Progress lines. */
@@ -76,7 +81,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     options.log(`cluster of ${options.nodes} up (${options.readMode} reads); seed ${options.seed}; nemeses ${options.nemeses.join(",")}`);
     const recorder = new HistoryRecorder();
     const nodes = new Map(cluster.ids.map((id) => [id, { respPort: cluster.respPort(id), httpPort: cluster.httpPort(id) }]));
-    const clients = new CampaignClients({ count: options.clients, keys: options.keys, seed: options.seed, nodes, operationTimeoutMs: OPERATION_TIMEOUT_MS, recorder });
+    const clients = new CampaignClients({ count: options.clients, keys: options.keys, seed: options.seed, nodes, operationTimeoutMs: OPERATION_TIMEOUT_MS, recorder, staleReads: options.canary === "stale-reads" });
     const context: NemesisContext = { cluster, random: new Random(options.seed), fileSystemFaults, log: options.log };
     try {
       await throwFaults(context, nemeses, recorder, options);

@@ -40,6 +40,8 @@ export interface ClientsOptions {
   nodes: Map<number, NodePorts>;
   operationTimeoutMs: number;
   recorder: HistoryRecorder;
+  /** The canary: HTTP reads are stale reads, which the checker must catch under faults. */
+  staleReads: boolean;
 }
 
 /** `count` clients, even ones on RESP and odd ones on HTTP, running until stop(). */
@@ -63,7 +65,7 @@ export class CampaignClients {
     const { nodes, operationTimeoutMs, recorder } = this.options;
     const random = new Random((this.options.seed + client * 7919) >>> 0);
     const protocol = client % 2 === 0 ? "resp" : "http";
-    const connection: ProtocolClient = protocol === "resp" ? new RespProtocolClient() : new HttpProtocolClient();
+    const connection: ProtocolClient = protocol === "resp" ? new RespProtocolClient() : new HttpProtocolClient(this.options.staleReads);
     const picker = new OperationPicker({ client, registers, counters, random, incrAllowed: protocol === "resp" });
     const nodeIds = [...nodes.keys()];
     try {

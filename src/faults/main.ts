@@ -1,6 +1,6 @@
 /**
  * `npm run faults -- [--time 60s] [--nodes 3|5] [--nemesis kill,pause,...] [--clients N]
- *  [--keys K] [--seed S] [--read-mode index|lease] [--out DIR]`: one fault campaign against real `walnut serve`
+ *  [--keys K] [--seed S] [--read-mode index|lease] [--canary stale-reads] [--out DIR]`: one fault campaign against real `walnut serve`
  * processes (campaign.ts). Prints progress, the FAULTS.md table row, and where the
  * history and the checker's artifacts went. Exits 1 when a check fails, 2 on bad flags.
  */
@@ -15,7 +15,7 @@ import { NEMESES } from "./nemeses.js";
 import { isFailing } from "./verdict.js";
 
 const USAGE = `usage: npm run faults -- [--time 60s] [--nodes 3|5] [--nemesis ${[...NEMESES.keys()].join(",")}]
-                        [--clients 6] [--keys 6] [--seed S] [--read-mode index|lease] [--out DIR]`;
+                        [--clients 6] [--keys 6] [--seed S] [--read-mode index|lease] [--canary stale-reads] [--out DIR]`;
 
 async function options(argv: string[]): Promise<CampaignOptions> {
   const { values } = parseArgs({
@@ -28,6 +28,7 @@ async function options(argv: string[]): Promise<CampaignOptions> {
       keys: { type: "string", default: "6" },
       seed: { type: "string" },
       "read-mode": { type: "string", default: "index" },
+      canary: { type: "string" },
       out: { type: "string" },
     },
   });
@@ -35,6 +36,7 @@ async function options(argv: string[]): Promise<CampaignOptions> {
   if (nodes !== 3 && nodes !== 5) throw new Error(`--nodes must be 3 or 5 (got ${values.nodes})`);
   const readMode = values["read-mode"];
   if (readMode !== "index" && readMode !== "lease") throw new Error(`--read-mode must be index or lease (got ${readMode})`);
+  if (values.canary !== undefined && values.canary !== "stale-reads") throw new Error(`--canary must be stale-reads (got ${values.canary})`);
   const count = (name: string, text: string): number => {
     const value = Number(text);
     if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer (got ${text})`);
@@ -48,6 +50,7 @@ async function options(argv: string[]): Promise<CampaignOptions> {
     keys: count("keys", values.keys),
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : count("seed", values.seed) >>> 0,
     readMode,
+    canary: values.canary === undefined ? null : "stale-reads",
     outDir: values.out ?? (await mkdtemp(join(tmpdir(), "walnut-faults-"))),
     log: (line) => process.stdout.write(`[faults] ${line}\n`),
   };

@@ -140,8 +140,14 @@ async function respCompareAndSet(command: Extract<OperationCommand, { kind: "cas
   return ok("true");
 }
 
-/** HTTP through fetch (keep-alive by Node's global agent). */
+/**
+ * HTTP through fetch (keep-alive by Node's global agent). With `staleReads` (the
+ * campaign's canary) reads ask for ?consistency=stale: the node's own state, which a
+ * cut-off or lagging node serves stale; the checker must then catch it.
+ */
 export class HttpProtocolClient implements ProtocolClient {
+  constructor(private readonly staleReads = false) {}
+
   async perform(node: NodePorts, command: OperationCommand, timeoutMs: number): Promise<Answer> {
     const base = `http://127.0.0.1:${node.httpPort}/key/${encodeURIComponent(command.key)}`;
     const isWrite = command.kind !== "read";
@@ -152,7 +158,7 @@ export class HttpProtocolClient implements ProtocolClient {
         sentWrite = true;
         return await httpWrite(base, { value: command.value, version: undefined }, timeoutMs, false);
       }
-      const current = await httpRead(base, timeoutMs);
+      const current = await httpRead(command.kind === "read" && this.staleReads ? `${base}?consistency=stale` : base, timeoutMs);
       if (command.kind === "read" || current.outcome !== "ok") return current;
       if (current.result !== command.expected) return ok("false");
       sentWrite = true;
