@@ -237,6 +237,7 @@ export class RaftNode implements RaftCore {
       applied: this.log.applied,
       lastIndex: this.log.lastIndex(),
       confState: copyConfState(this.membership.current),
+      readMode: this.config.readMode ?? "index",
       progress,
     };
   }

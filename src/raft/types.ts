@@ -188,6 +188,8 @@ export interface RaftStatus {
   applied: number;
   lastIndex: number;
   confState: ConfState;
+  /** How this node's reads are confirmed when it leads (config.readMode). */
+  readMode: ReadMode;
   /** Leader only: each peer's replication progress. */
   progress: Map<NodeId, PeerProgress>;
 }
