@@ -5,7 +5,7 @@
  * allows do meet) nudged a little at every tick. Every period lies in [tickUnits,
  * tickUnits × (1 + driftRatio)], so no node ticks more than (1 + driftRatio) times as often
  * as another: the assumption lease reads rest on (src/raft/lease.ts). Clocks that drift
- * more than a core's maxClockDriftRatio break it on purpose (sabotage.test.ts).
+ * more than a core's maxClockDriftRatio break it on purpose (lease.test.ts).
  *
  * The cluster schedules each tick from the previous one's due time, not from when it
  * fired, and a node that could not tick (paused) catches up every tick that came due
