@@ -254,3 +254,20 @@ test("GET /cluster/status on a follower gathers every member's status, the leade
     await stopCluster(members);
   }
 });
+
+test("behind a password the page, its modules and its polls work with the browser's Basic credentials", { skip: SKIP_BROWSER ? "WALNUT_SKIP_BROWSER=1" : false, timeout: TEST_TIMEOUT_MS }, async () => {
+  assert.ok(existsSync(CHROMIUM_PATH), `Chromium is not at ${CHROMIUM_PATH}: install Debian's chromium package, or set WALNUT_SKIP_BROWSER=1`);
+  const node = await startTestNode({ servers: { requirePass: "page-secret" } });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--no-sandbox"] });
+  try {
+    const url = `http://127.0.0.1:${node.httpPort}/`;
+    assert.equal((await fetch(url)).status, 401, "without credentials");
+    const signedIn = await (await browser.newContext({ httpCredentials: { username: "default", password: "page-secret" } })).newPage();
+    assert.equal((await signedIn.goto(url))?.status(), 200);
+    await waitForPicture(signedIn, { size: 1, leader: 1 });
+    await waitUntil("the charts drew", async () => (await signedIn.locator("#chart-fsync").getAttribute("data-points")) !== null, PAGE_WAIT_MS);
+  } finally {
+    await browser.close();
+    await node.stop();
+  }
+});

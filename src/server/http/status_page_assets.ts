@@ -19,6 +19,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { assert } from "../../lib/assert.js";
 import { describeError } from "../../lib/errors.js";
 import { HttpError } from "./json.js";
 import { STATUS_PAGE_STYLESHEET } from "./status_page_style.js";
@@ -79,6 +80,7 @@ function load(name: string): Promise<Asset> {
 
 /** Sends /ui/<name>: 304 when the browser's copy is current. */
 export async function sendAsset(request: IncomingMessage, response: ServerResponse, name: string): Promise<void> {
+  assert(name === STYLESHEET_NAME || UI_MODULES.includes(name), `${name} is not a status page asset`);
   const { body, contentType, etag } = await load(name);
   const headers = { etag, "cache-control": "no-cache", "x-content-type-options": "nosniff" };
   const cached = (request.headers["if-none-match"] ?? "").split(",").map((tag) => tag.trim());
