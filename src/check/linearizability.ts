@@ -18,6 +18,18 @@
  * operation (a nondeterministic model may offer another state), then moves on. The cache
  * of seen (set, state) pairs keeps the search from exploring one situation twice.
  *
+ * Two prunings keep many concurrent reads and many unknown operations from multiplying the
+ * orders to try. A read (a read-only command with a known result) that fits where the walk
+ * finds it is placed there for good: reads change nothing, so if any order works from
+ * here, the same order with the read moved to this point works too; when backtracking
+ * reaches such a read, the search undoes it and keeps backtracking. And two unknown operations
+ * with equal commands ("twins", e.g. INCRs that timed out) are interchangeable once both
+ * were invoked, so the search linearizes twins only in invocation order. Any order that
+ * places the later twin first becomes a valid order of this kind by swapping the two: the
+ * earlier one was invoked first, so it may take the later one's place, and neither has a
+ * completion or a result to respect. Without it, 200 unknown INCRs among 2,000 operations
+ * exhausted 2,000,000 steps trying subsets of identical increments.
+ *
  * Linearizability is local: a history is linearizable iff each object's sub-history is,
  * so checkPerKey() splits the history by key and searches each part alone.
  */
@@ -40,6 +52,8 @@ export interface Model<State, Command, Result> {
   stateKey(state: State): StateKey;
   /** True for commands that never change the state: unknown ones are dropped. */
   isReadOnly(command: Command): boolean;
+  /** Equal (===) for equal commands: finds the twins among unknown operations (see the top). */
+  commandKey(command: Command): StateKey;
 }
 
 export interface ModelOperation<Command, Result> {
@@ -141,6 +155,8 @@ interface Choice<State> {
   call: Event;
   /** The state before the operation was linearized. */
   state: State;
+  /** A read that fit where it was placed: never a choice worth revisiting (see the top). */
+  forced: boolean;
 }
 
 /** The search proper, over operations numbered by invocation time. */
@@ -150,6 +166,8 @@ function search<State, Command, Result>(
   maxSteps: number,
 ): SearchOutcome {
   const head = buildEventList(operations);
+  const earlierTwin = earlierTwins(model, operations);
+  const isKnownRead = operations.map((operation) => operation.result !== undefined && model.isReadOnly(operation.command));
   const linearized = new OperationSet(operations.length);
   const explored = new ExploredCache();
   const choices: Choice<State>[] = [];
@@ -162,12 +180,15 @@ function search<State, Command, Result>(
     assert(event !== null, "the event list ended before every operation completed");
     if (event.isCall) {
       const operation = operations[event.operation] as ModelOperation<Command, Result>;
-      const next = firstUnexplored(model, explored, linearized, event.operation, model.step(state, operation.command, operation.result));
+      const twin = earlierTwin[event.operation] as number;
+      const states = twin !== -1 && !linearized.has(twin) ? [] : model.step(state, operation.command, operation.result);
+      const next = firstUnexplored(model, explored, linearized, event.operation, states);
       if (next === null) {
         event = event.next;
         continue;
       }
-      choices.push({ call: event, state });
+      const forced = isKnownRead[event.operation] === true && model.stateKey(next.state) === model.stateKey(state);
+      choices.push({ call: event, state, forced });
       state = next.state;
       lift(event);
       event = head.next;
@@ -177,7 +198,12 @@ function search<State, Command, Result>(
     if (deepest === null || choices.length > deepest.longestPrefix.length) {
       deepest = { longestPrefix: choices.map((choice) => choice.call.operation), stuckOperation: event.operation };
     }
-    const choice = choices.pop();
+    let choice = choices.pop();
+    while (choice?.forced === true) {
+      unlift(choice.call);
+      linearized.toggle(choice.call.operation);
+      choice = choices.pop();
+    }
     if (choice === undefined) {
       assert(deepest !== null, "a refuted history has a deepest attempt");
       return { verdict: "not-linearizable", ...deepest, steps };
@@ -188,6 +214,19 @@ function search<State, Command, Result>(
     event = choice.call;
   }
   return { verdict: "linearizable", order: choices.map((choice) => choice.call.operation), steps };
+}
+
+/** For each unknown operation, the latest earlier unknown one with an equal command, or -1. */
+function earlierTwins<State, Command, Result>(model: Model<State, Command, Result>, operations: readonly ModelOperation<Command, Result>[]): Int32Array {
+  const twins = new Int32Array(operations.length).fill(-1);
+  const latestByCommand = new Map<StateKey, number>();
+  operations.forEach((operation, index) => {
+    if (operation.result !== undefined) return;
+    const key = model.commandKey(operation.command);
+    twins[index] = latestByCommand.get(key) ?? -1;
+    latestByCommand.set(key, index);
+  });
+  return twins;
 }
 
 /**

@@ -80,5 +80,6 @@ export function registerModel(initialState: RegisterState = null): Model<Registe
     step: (state, command, result) => (state === ANY_VALUE ? stepUnknown(command, result) : stepKnown(state, command, result)),
     stateKey: (state) => state,
     isReadOnly: (command) => command.kind === "read",
+    commandKey: (command) => JSON.stringify(command),
   };
 }

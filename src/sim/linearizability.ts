@@ -30,6 +30,7 @@ const kvModel: Model<string | null, KvCommand, KvResult> = {
   },
   stateKey: (value) => value,
   isReadOnly: (command) => command.kind === "get",
+  commandKey: (command) => JSON.stringify(command),
 };
 
 export function checkLinearizability(history: readonly Operation[]): LinearizabilityVerdict {
