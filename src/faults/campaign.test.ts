@@ -39,6 +39,7 @@ test(`a ${CAMPAIGN_MS / 1000} s campaign of rotating faults on 3 nodes stays lin
   const report = result.judgement.report;
   const context = `seed ${seed} (WALNUT_FUZZ_SEED=${seed} replays); history in ${outDir}\n${log.join("\n")}\n${result.judgement.summary.join("\n")}`;
   assert.notEqual(report.verdict, "fail", context);
+  assert.deepEqual(result.nemesisProblems, [], context);
   assert.deepEqual(report.linearizability.failingKeys, [], context);
   assert.equal(report.finalState.acknowledgedWritesLost, 0, context);
   assert.ok(report.counts.total.ok > 0, `no operation succeeded: ${context}`);

@@ -60,6 +60,8 @@ export interface CampaignResult {
   /** Each node's own keyspace after the heal (key → value). */
   finalStates: Map<number, Map<string, string>>;
   judgement: Judgement;
+  /** Checks the nemeses made themselves that failed (garbage let through): each fails the campaign. */
+  nemesisProblems: string[];
   /** Wall time from the first operation to the end of the checks. */
   elapsedMs: number;
 }
@@ -82,7 +84,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const recorder = new HistoryRecorder();
     const nodes = new Map(cluster.ids.map((id) => [id, { respPort: cluster.respPort(id), httpPort: cluster.httpPort(id) }]));
     const clients = new CampaignClients({ count: options.clients, keys: options.keys, seed: options.seed, nodes, operationTimeoutMs: OPERATION_TIMEOUT_MS, recorder, staleReads: options.canary === "stale-reads" });
-    const context: NemesisContext = { cluster, random: new Random(options.seed), fileSystemFaults, log: options.log };
+    const nemesisProblems: string[] = [];
+    const context: NemesisContext = {
+      cluster,
+      random: new Random(options.seed),
+      fileSystemFaults,
+      log: options.log,
+      reportProblem: (line) => (nemesisProblems.push(line), options.log(`PROBLEM: ${line}`)),
+    };
     try {
       await throwFaults(context, nemeses, recorder, options);
     } finally {
@@ -95,7 +104,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     await mkdir(options.outDir, { recursive: true });
     await writeFile(join(options.outDir, "history.json"), JSON.stringify({ ...history, finalStates: Object.fromEntries([...finalStates].map(([id, state]) => [id, Object.fromEntries(state)])) }));
     const judgement = await judge(history, finalStates, options.outDir);
-    return { options, history, finalStates, judgement, elapsedMs: performance.now() - startedMs };
+    return { options, history, finalStates, judgement, nemesisProblems, elapsedMs: performance.now() - startedMs };
   } catch (error) {
     const logs = cluster.ids.map((id) => `--- node ${id} (tail) ---\n${cluster.stderr(id).slice(-4000)}`).join("\n");
     throw new Error(`campaign with seed ${options.seed} failed: ${String(error)}\n${logs}`, { cause: error });

@@ -70,7 +70,8 @@ async function main(argv: string[]): Promise<number> {
   const artifacts = result.judgement.artifacts;
   if (artifacts !== null) process.stdout.write(`minimal failing sub-history: ${artifacts.subHistoryPath}\ntimeline: ${artifacts.timelinePath}\n`);
   process.stdout.write(`history: ${join(campaign.outDir, "history.json")}\n`);
-  return isFailing(result.judgement) ? 1 : 0;
+  for (const problem of result.nemesisProblems) process.stdout.write(`problem: ${problem}\n`);
+  return isFailing(result.judgement) || result.nemesisProblems.length > 0 ? 1 : 0;
 }
 
 process.exitCode = await main(process.argv.slice(2));

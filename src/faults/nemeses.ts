@@ -1,5 +1,6 @@
 /** The nemeses by the names `npm run faults -- --nemesis ...` takes. */
 import { diskFullNemesis, slowFsyncNemesis } from "./file_system_nemesis.js";
+import { garbageNemesis } from "./garbage_nemesis.js";
 import { killNemesis } from "./kill_nemesis.js";
 import { membershipNemesis } from "./membership_nemesis.js";
 import type { Nemesis } from "./nemesis.js";
@@ -8,7 +9,7 @@ import { pauseNemesis } from "./pause_nemesis.js";
 import { corruptCheckpointNemesis, tornWalNemesis } from "./storage_damage_nemesis.js";
 
 export const NEMESES: ReadonlyMap<string, Nemesis> = new Map(
-  [killNemesis, pauseNemesis, partitionNemesis, membershipNemesis, tornWalNemesis, corruptCheckpointNemesis, diskFullNemesis, slowFsyncNemesis].map(
+  [killNemesis, pauseNemesis, partitionNemesis, membershipNemesis, tornWalNemesis, corruptCheckpointNemesis, diskFullNemesis, slowFsyncNemesis, garbageNemesis].map(
     (nemesis) => [nemesis.kind, nemesis],
   ),
 );

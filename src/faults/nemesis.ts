@@ -19,6 +19,8 @@ export interface NemesisContext {
   /** Per-node switches of the file-system preload; null when nodes run without it. */
   fileSystemFaults: FileSystemFaultSwitch | null;
   log(line: string): void;
+  /** A check a nemesis made itself failed (e.g. a server let garbage through): fails the campaign. */
+  reportProblem(line: string): void;
 }
 
 /** A fault in place: what it did, and how to undo it. */

@@ -142,6 +142,16 @@ export class ProcessCluster {
     return this.member(id).dataDir;
   }
 
+  /** Where member `id` itself listens for peers (behind its proxy when proxied). */
+  peerListenPort(id: number): number {
+    return this.member(id).peerPort;
+  }
+
+  /** The --cluster-secret every member runs with. */
+  get clusterSecret(): string {
+    return CLUSTER_SECRET;
+  }
+
   /** Where the other members dial member `id` ("127.0.0.1:port": its proxy when proxied). */
   peerAddress(id: number): string {
     return `127.0.0.1:${this.member(id).advertisedPeerPort}`;
