@@ -65,36 +65,45 @@ interface Candidate {
 
 class Shrinker {
   private stepsLeft: number;
+  /** Where the search got stuck, for each candidate found failing. */
+  private readonly stuckOperations = new WeakMap<Candidate, number>();
   exhausted = false;
 
   constructor(private readonly options: Required<ShrinkOptions>) {
     this.stepsLeft = options.stepsTotal;
   }
 
-  /** True when `candidate` is certainly not linearizable. */
-  fails(candidate: Candidate): boolean {
+  /** True when `candidate` is certainly not linearizable (within `maxSteps`, by default one check's share). */
+  fails(candidate: Candidate, maxSteps = this.options.stepsPerCheck): boolean {
     if (this.stepsLeft <= 0) {
       this.exhausted = true;
       return false;
     }
     const model = registerModel(candidate.initialValueUnknown ? ANY_VALUE : null);
-    const maxSteps = Math.min(this.options.stepsPerCheck, this.stepsLeft);
-    const outcome = searchLinearization(model, candidate.operations.map(toModelOperation), { maxSteps });
+    const outcome = searchLinearization(model, candidate.operations.map(toModelOperation), { maxSteps: Math.min(maxSteps, this.stepsLeft) });
     this.stepsLeft -= outcome.steps;
-    if (outcome.verdict === "unknown" && this.stepsLeft <= 0) this.exhausted = true;
-    return outcome.verdict === "not-linearizable";
+    if (outcome.verdict === "unknown") this.exhausted ||= this.stepsLeft <= 0 || maxSteps > this.options.stepsPerCheck;
+    if (outcome.verdict !== "not-linearizable") return false;
+    this.stuckOperations.set(candidate, outcome.stuckOperation);
+    return true;
+  }
+
+  stuckOperation(candidate: Candidate): number | null {
+    return this.stuckOperations.get(candidate) ?? null;
   }
 }
 
 /**
  * Shrinks `operations` (one key's history, which is not linearizable; failed operations
- * are left out) to a small sub-history that is still not linearizable.
+ * are left out) to a small sub-history that is still not linearizable. The first check,
+ * of the whole history, may use the whole budget.
  */
 export function shrinkFailingHistory(key: string, operations: readonly RecordedOperation[], options: ShrinkOptions = {}): FailingSubHistory {
-  const shrinker = new Shrinker({ stepsPerCheck: options.stepsPerCheck ?? SHRINK_STEPS_PER_CHECK, stepsTotal: options.stepsTotal ?? SHRINK_STEPS_TOTAL });
+  const stepsTotal = options.stepsTotal ?? SHRINK_STEPS_TOTAL;
+  const shrinker = new Shrinker({ stepsPerCheck: options.stepsPerCheck ?? SHRINK_STEPS_PER_CHECK, stepsTotal });
   const sorted = [...operations].sort((x, y) => x.invokedAtMs - y.invokedAtMs);
   let candidate: Candidate = { operations: withoutUnknownReads(sorted.filter((operation) => operation.outcome !== "failed")), initialValueUnknown: false };
-  if (shrinker.fails(candidate)) {
+  if (shrinker.fails(candidate, stepsTotal)) {
     candidate = cutEnd(shrinker, candidate);
     candidate = cutBeginning(shrinker, candidate);
     for (let round = 0; round < MAX_DROP_ROUNDS; round++) {
@@ -104,12 +113,10 @@ export function shrinkFailingHistory(key: string, operations: readonly RecordedO
       if (candidate.operations.length === before) break;
     }
   }
-  const model = registerModel(candidate.initialValueUnknown ? ANY_VALUE : null);
-  const final = searchLinearization(model, candidate.operations.map(toModelOperation), { maxSteps: options.stepsPerCheck ?? SHRINK_STEPS_PER_CHECK });
   return {
     key,
     ...candidate,
-    stuckOperation: final.verdict === "not-linearizable" ? final.stuckOperation : null,
+    stuckOperation: shrinker.stuckOperation(candidate),
     originalOperations: operations.length,
     complete: !shrinker.exhausted,
   };
