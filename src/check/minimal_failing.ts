@@ -58,10 +58,13 @@ export interface ShrinkOptions {
   stepsTotal?: number;
 }
 
-interface Candidate {
+/** A candidate: operations, and whether the key's value before them is assumed absent. */
+export interface SubHistory {
   operations: RecordedOperation[];
   initialValueUnknown: boolean;
 }
+
+type Candidate = SubHistory;
 
 class Shrinker {
   private stepsLeft: number;
@@ -108,8 +111,8 @@ export function shrinkFailingHistory(key: string, operations: readonly RecordedO
     candidate = cutBeginning(shrinker, candidate);
     for (let round = 0; round < MAX_DROP_ROUNDS; round++) {
       const before = candidate.operations.length;
-      candidate = dropWhile(shrinker, candidate, isReadOnly);
-      candidate = dropWhile(shrinker, candidate, isUnobservedWriter);
+      candidate = dropWhile(shrinker, candidate, isDroppableReader);
+      candidate = dropWhile(shrinker, candidate, isDroppableWriter);
       if (candidate.operations.length === before) break;
     }
   }
@@ -133,7 +136,7 @@ function relax(operation: RecordedOperation, why: string): RecordedOperation {
 }
 
 /** Reduction 1 at time `endMs`. */
-function endAt(candidate: Candidate, endMs: number): Candidate {
+export function endingAt(candidate: Candidate, endMs: number): Candidate {
   const kept = candidate.operations
     .filter((operation) => operation.invokedAtMs <= endMs)
     .map((operation) => (operation.completedAtMs > endMs ? relax(operation, "completed after the cut") : operation));
@@ -141,7 +144,7 @@ function endAt(candidate: Candidate, endMs: number): Candidate {
 }
 
 /** Reduction 2 at time `startMs`. */
-function startAt(candidate: Candidate, startMs: number): Candidate {
+export function startingAt(candidate: Candidate, startMs: number): Candidate {
   const kept = candidate.operations
     .filter((operation) => operation.outcome === "unknown" || operation.completedAtMs >= startMs)
     .map((operation) => (operation.invokedAtMs < startMs ? relax(operation, "invoked before the cut") : operation));
@@ -156,7 +159,7 @@ function cutEnd(shrinker: Shrinker, candidate: Candidate): Candidate {
   let high = times.length - 1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
-    const cut = endAt(candidate, times[middle] as number);
+    const cut = endingAt(candidate, times[middle] as number);
     if (shrinker.fails(cut)) {
       best = cut;
       high = middle - 1;
@@ -175,7 +178,7 @@ function cutBeginning(shrinker: Shrinker, candidate: Candidate): Candidate {
   let high = times.length - 1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
-    const cut = startAt(candidate, times[middle] as number);
+    const cut = startingAt(candidate, times[middle] as number);
     if (shrinker.fails(cut)) {
       best = cut;
       low = middle + 1;
@@ -193,13 +196,13 @@ function distinctSorted(times: number[]): number[] {
 type Droppable = (operations: readonly RecordedOperation[], index: number) => boolean;
 
 /** Reduction 3's operations. */
-function isReadOnly(operations: readonly RecordedOperation[], index: number): boolean {
+export function isDroppableReader(operations: readonly RecordedOperation[], index: number): boolean {
   const operation = operations[index] as RecordedOperation;
   return operation.command.kind === "read" || (operation.command.kind === "cas" && operation.outcome === "ok" && operation.result === "false");
 }
 
 /** Reduction 4's operations. */
-function isUnobservedWriter(operations: readonly RecordedOperation[], index: number): boolean {
+export function isDroppableWriter(operations: readonly RecordedOperation[], index: number): boolean {
   const operation = operations[index] as RecordedOperation;
   const command = operation.command;
   if (command.kind !== "write" && command.kind !== "cas") return false;
