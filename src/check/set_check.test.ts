@@ -2,7 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RecordedOperation } from "./history.js";
 import { checkFinalState, FINAL_READ_CLIENT, finalReads, type FinalStates } from "./set_check.js";
-import { cas, incr, ok, read, unknown, write } from "./test_histories.js";
+import { seededRandom } from "../lib/seeded_random.js";
+import { toModelOperation } from "./key_histories.js";
+import { searchLinearization } from "./linearizability.js";
+import { registerModel } from "./register_model.js";
+import { cas, incr, ok, randomSmallHistory, read, unknown, write } from "./test_histories.js";
 
 function states(...nodes: Record<string, string | null>[]): FinalStates {
   return new Map(nodes.map((values, index) => [index + 1, new Map(Object.entries(values))]));
@@ -99,4 +103,19 @@ test("final reads come after everything, from the final-read client, one per nod
       [FINAL_READ_CLIENT, 3, 101, 102, null],
     ],
   );
+});
+
+test("a write counted lost is one no linearization with the final value keeps", () => {
+  const random = seededRandom(99);
+  let lostCounted = 0;
+  for (let round = 0; round < 2_000; round++) {
+    const operations = randomSmallHistory(random, 2 + Math.floor(random() * 5));
+    if (searchLinearization(registerModel(), operations.map(toModelOperation)).verdict !== "linearizable") continue;
+    const finalValue = [null, "1", "2", "3"][Math.floor(random() * 4)] as string | null;
+    const result = check(operations, states({ x: finalValue }));
+    if (result.lostWrites.length === 0) continue;
+    lostCounted++;
+    assert.deepEqual(result.nonLinearizableKeys, ["x"], JSON.stringify({ operations, finalValue }));
+  }
+  assert.ok(lostCounted > 50, `${lostCounted} histories with lost writes`);
 });
