@@ -1,10 +1,11 @@
 /**
  * The runner's side of file_system_faults_preload.ts: one switch file per node, the
- * environment that loads the preload into that node, and set/clear of its faults. A
+ * environment that loads the preload into that node, set/clear of its faults, and the
+ * node's sync log (how far each of its files is durable). A
  * switch is rewritten atomically (write to a temporary name, rename) so the preload
  * never reads half of one.
  */
-import { rename, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 const preloadUrl = new URL("./file_system_faults_preload.js", import.meta.url).href;
@@ -38,6 +39,25 @@ export class FileSystemFaultSwitch {
 
   async clear(node: number): Promise<void> {
     await this.set(node, {});
+  }
+
+  /** From node's sync log: each file's size at its last successful fsync (path → bytes), renames applied. */
+  async syncedSizes(node: number): Promise<Map<string, number>> {
+    const text = await readFile(`${this.path(node)}.synced`, "utf8").catch(() => "");
+    const sizes = new Map<string, number>();
+    for (const line of text.split("\n")) {
+      const fields = line.split("\t");
+      if (fields[0] === "rename" && fields.length === 3) {
+        const [, from, to] = fields as [string, string, string];
+        const size = sizes.get(from);
+        sizes.delete(from);
+        if (size === undefined) sizes.delete(to);
+        else sizes.set(to, size);
+      } else if (fields.length === 2 && fields[0] !== "") {
+        sizes.set(fields[0] as string, Number(fields[1]));
+      }
+    }
+    return sizes;
   }
 
   private path(node: number): string {

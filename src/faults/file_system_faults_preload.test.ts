@@ -3,7 +3,8 @@
  * with NODE_OPTIONS=--import, the WAL's own file system (wal/file_system.ts, which calls
  * node:fs through its namespace) and fs/promises FileHandles (checkpoints, the control
  * file) fail with ENOSPC under the data directory while the switch says the disk is
- * full, files elsewhere are untouched, and fsyncs under the data directory wait.
+ * full, files elsewhere are untouched, fsyncs under the data directory wait, and the
+ * sync log (for the power-loss nemesis) records how far each file is durable.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -76,5 +77,28 @@ await Promise.all([sync(${JSON.stringify(join(dataDir, "segment.wal"))}, "inside
 console.log(JSON.stringify(order));
 `;
     assert.deepEqual(JSON.parse(await runWithPreload(faultSwitch, dataDir, script)), ["outside", "inside"]);
+  });
+});
+
+test("the sync log says how far each file under the data directory is durable, following renames", async () => {
+  await withDirectories(async (root, faultSwitch) => {
+    const dataDir = join(root, "data");
+    await mkdir(dataDir);
+    await faultSwitch.clear(1);
+    const temporary = join(dataDir, "segment.wal.tmp");
+    const script = `
+import { nodeFileSystem as wal } from ${JSON.stringify(fileSystemModule)};
+import { renameSync } from "node:fs";
+await new Promise((resolve) => wal.open(${JSON.stringify(temporary)}, "w", (error, fd) => {
+  wal.writeSync(fd, Buffer.from("synced"), 0, 6, 0);
+  wal.fdatasync(fd, () => {
+    renameSync(${JSON.stringify(temporary)}, ${JSON.stringify(join(dataDir, "segment.wal"))});
+    wal.writeSync(fd, Buffer.from("not synced"), 0, 10, 6);
+    resolve();
+  });
+}));
+`;
+    await runWithPreload(faultSwitch, dataDir, script);
+    assert.deepEqual([...(await faultSwitch.syncedSizes(1))], [[join(dataDir, "segment.wal"), 6]]);
   });
 });

@@ -14,8 +14,16 @@
  *   {"diskFull": true}       every write fails with ENOSPC, as on a full disk
  *   {"fsyncDelayMs": 300}    every fsync / fdatasync waits 300 ms first (a slow disk)
  *   {}                       a healthy disk
+ *
+ * It also keeps a sync log, `<WALNUT_FAULTS_CONTROL>.synced`, for the power-loss nemesis:
+ * after each fsync or fdatasync of a file under the data directory succeeds, one line
+ * "<path>\t<size>" with the file's size when the sync began (every byte written before
+ * then is durable); after each rename under it, "rename\t<from>\t<to>" (the WAL creates
+ * a segment as <name>.tmp and renames it, with its fd still open). What lies past a
+ * file's last logged size could vanish in a power cut.
  */
 import fs from "node:fs";
+import { appendFileSync, fstatSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { resolve, sep } from "node:path";
 import type { FileHandle } from "node:fs/promises";
@@ -35,8 +43,9 @@ type AnyFunction = (...args: any[]) => any;
 const controlPath = process.env.WALNUT_FAULTS_CONTROL;
 const dataDir = process.env.WALNUT_FAULTS_DATA_DIR;
 const current: FaultSwitch = { diskFull: false, fsyncDelayMs: 0 };
-/** File descriptors open on files under the data directory. */
-const trackedFds = new Set<number>();
+const syncLogPath = `${controlPath ?? ""}.synced`;
+/** File descriptors open on files under the data directory, and their paths. */
+const trackedFds = new Map<number, string>();
 
 function readSwitch(): void {
   try {
@@ -50,9 +59,31 @@ function readSwitch(): void {
 
 function isUnderDataDir(path: unknown): boolean {
   if (typeof path !== "string" && !(path instanceof URL) && !Buffer.isBuffer(path)) return false;
-  const text = path instanceof URL ? path.pathname : path.toString();
-  const absolute = resolve(text);
+  const absolute = absolutePath(path);
   return absolute === dataDir || absolute.startsWith(`${dataDir as string}${sep}`);
+}
+
+function absolutePath(path: string | URL | Buffer): string {
+  return resolve(path instanceof URL ? path.pathname : path.toString());
+}
+
+function track(fd: number, path: unknown): void {
+  if (isUnderDataDir(path)) trackedFds.set(fd, absolutePath(path as string));
+}
+
+/** The size of `fd`'s file now; what a sync that begins now makes durable. */
+function sizeAtSync(fd: number): number {
+  try {
+    return fstatSync(fd).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Notes that `fd`'s file is durable up to `sizeBytes`. */
+function logSynced(fd: number, sizeBytes: number): void {
+  const path = trackedFds.get(fd);
+  if (path !== undefined) appendFileSync(syncLogPath, `${path}\t${sizeBytes}\n`);
 }
 
 function noSpace(syscall: string): NodeJS.ErrnoException {
@@ -80,18 +111,43 @@ function wrapOpenAndClose(): void {
     const callback = lastCallback(rest);
     if (callback === null || !isUnderDataDir(path)) return original(path, ...rest);
     const tracked: Callback = (error, fd) => {
-      if (error === null) trackedFds.add(fd as number);
+      if (error === null) track(fd as number, path);
       callback(error, fd);
     };
     return original(path, ...rest.slice(0, -1), tracked);
   });
   wrap(fs, "openSync", (original) => (path: unknown, ...rest: unknown[]) => {
     const fd = original(path, ...rest) as number;
-    if (isUnderDataDir(path)) trackedFds.add(fd);
+    track(fd, path);
     return fd;
   });
   wrap(fs, "close", (original) => (fd: number, ...rest: unknown[]) => (trackedFds.delete(fd), original(fd, ...rest)));
   wrap(fs, "closeSync", (original) => (fd: number) => (trackedFds.delete(fd), original(fd)));
+}
+
+/** After a rename under the data directory: open fds follow the file, and the sync log says so. */
+function renamed(from: unknown, to: unknown): void {
+  if (!isUnderDataDir(from) || !isUnderDataDir(to)) return;
+  const [fromPath, toPath] = [absolutePath(from as string), absolutePath(to as string)];
+  for (const [fd, path] of trackedFds) if (path === fromPath) trackedFds.set(fd, toPath);
+  appendFileSync(syncLogPath, `rename\t${fromPath}\t${toPath}\n`);
+}
+
+function wrapRenames(): void {
+  wrap(fs, "rename", (original) => (from: unknown, to: unknown, callback: Callback) =>
+    original(from, to, (error: NodeJS.ErrnoException | null) => {
+      if (error === null) renamed(from, to);
+      callback(error);
+    }),
+  );
+  wrap(fs, "renameSync", (original) => (from: unknown, to: unknown) => {
+    original(from, to);
+    renamed(from, to);
+  });
+  wrap(fs.promises, "rename", (original) => async (from: unknown, to: unknown) => {
+    await original(from, to);
+    renamed(from, to);
+  });
 }
 
 function wrapWrites(): void {
@@ -113,14 +169,24 @@ function wrapWrites(): void {
 function wrapSyncs(): void {
   for (const name of ["fsync", "fdatasync"]) {
     wrap(fs, name, (original) => (fd: number, callback: Callback) => {
-      if (current.fsyncDelayMs <= 0 || !trackedFds.has(fd)) return original(fd, callback);
-      setTimeout(() => original(fd, callback), current.fsyncDelayMs);
+      if (!trackedFds.has(fd)) return original(fd, callback);
+      const sizeBytes = sizeAtSync(fd);
+      const logged: Callback = (error) => {
+        if (error === null) logSynced(fd, sizeBytes);
+        callback(error);
+      };
+      if (current.fsyncDelayMs <= 0) return original(fd, logged);
+      setTimeout(() => original(fd, logged), current.fsyncDelayMs);
     });
   }
   for (const name of ["fsyncSync", "fdatasyncSync"]) {
     wrap(fs, name, (original) => (fd: number) => {
-      if (current.fsyncDelayMs > 0 && trackedFds.has(fd)) sleepSync(current.fsyncDelayMs);
-      return original(fd);
+      if (!trackedFds.has(fd)) return original(fd);
+      const sizeBytes = sizeAtSync(fd);
+      if (current.fsyncDelayMs > 0) sleepSync(current.fsyncDelayMs);
+      const result: unknown = original(fd);
+      logSynced(fd, sizeBytes);
+      return result;
     });
   }
 }
@@ -129,7 +195,7 @@ function wrapSyncs(): void {
 async function wrapFileHandles(): Promise<void> {
   wrap(fs.promises, "open", (original) => async (path: unknown, ...rest: unknown[]) => {
     const handle = (await original(path, ...rest)) as FileHandle;
-    if (isUnderDataDir(path)) trackedFds.add(handle.fd);
+    track(handle.fd, path);
     return handle;
   });
   const probe = await fs.promises.open(process.execPath, "r");
@@ -147,8 +213,13 @@ async function wrapFileHandles(): Promise<void> {
   for (const name of ["sync", "datasync"]) {
     const original = (prototype as Record<string, AnyFunction>)[name] as AnyFunction;
     (prototype as Record<string, AnyFunction>)[name] = async function (this: FileHandle) {
-      if (current.fsyncDelayMs > 0 && isTracked(this)) await new Promise((done) => setTimeout(done, current.fsyncDelayMs));
-      return original.apply(this, []);
+      if (!isTracked(this)) return original.apply(this, []);
+      const fd = this.fd;
+      const sizeBytes = sizeAtSync(fd);
+      if (current.fsyncDelayMs > 0) await new Promise((done) => setTimeout(done, current.fsyncDelayMs));
+      const result: unknown = await original.apply(this, []);
+      logSynced(fd, sizeBytes);
+      return result;
     };
   }
   const close = (prototype as Record<string, AnyFunction>).close as AnyFunction;
@@ -164,6 +235,7 @@ if (controlPath !== undefined && dataDir !== undefined) {
   wrapOpenAndClose();
   wrapWrites();
   wrapSyncs();
+  wrapRenames();
   await wrapFileHandles();
   syncBuiltinESMExports();
 }

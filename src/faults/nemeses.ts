@@ -6,10 +6,11 @@ import { membershipNemesis } from "./membership_nemesis.js";
 import type { Nemesis } from "./nemesis.js";
 import { partitionNemesis } from "./partition_nemesis.js";
 import { pauseNemesis } from "./pause_nemesis.js";
+import { powerLossNemesis } from "./power_loss_nemesis.js";
 import { corruptCheckpointNemesis, tornWalNemesis } from "./storage_damage_nemesis.js";
 
 export const NEMESES: ReadonlyMap<string, Nemesis> = new Map(
-  [killNemesis, pauseNemesis, partitionNemesis, membershipNemesis, tornWalNemesis, corruptCheckpointNemesis, diskFullNemesis, slowFsyncNemesis, garbageNemesis].map(
+  [killNemesis, pauseNemesis, partitionNemesis, membershipNemesis, tornWalNemesis, corruptCheckpointNemesis, diskFullNemesis, slowFsyncNemesis, garbageNemesis, powerLossNemesis].map(
     (nemesis) => [nemesis.kind, nemesis],
   ),
 );

@@ -94,3 +94,39 @@ export async function replaceNode(cluster: ProcessCluster, node: number): Promis
   await cluster.restart(node);
   await addBack(cluster, node);
 }
+
+/**
+ * Restarts stopped `node` on its data directory and waits until it has caught up; if it
+ * refuses to start or does not catch up, replaces it (replaceNode). Returns a note on
+ * what it took, null when a restart was enough.
+ */
+export async function restartOrReplace(context: NemesisContext, node: number): Promise<string | null> {
+  let problem: string;
+  try {
+    await context.cluster.restart(node);
+  } catch (error) {
+    problem = `refused to start (${refusal(String(error))})`;
+    return replaceWithNote(context, node, problem);
+  }
+  try {
+    await waitCaughtUp(context.cluster, node);
+    return null;
+  } catch (error) {
+    problem = `started but did not catch up (${String(error).slice(0, 200)})`;
+    return replaceWithNote(context, node, problem);
+  }
+}
+
+async function replaceWithNote(context: NemesisContext, node: number, problem: string): Promise<string> {
+  context.log(`node ${node} ${problem}: replacing it`);
+  await replaceNode(context.cluster, node);
+  return `node ${node} ${problem}; wiped and re-added`;
+}
+
+/** The line of the last run's stderr that says why it exited ("walnut serve: Cannot ..."). */
+function refusal(text: string): string {
+  const lastRun = text.slice(text.lastIndexOf("=== started with"));
+  const lines = lastRun.split("\n");
+  const line = lines.find((candidate) => candidate.startsWith("walnut serve:")) ?? lines.find((candidate) => /Cannot/.test(candidate));
+  return (line ?? lines[1] ?? "").trim().slice(0, 200);
+}

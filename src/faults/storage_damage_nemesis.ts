@@ -11,14 +11,13 @@
  *     its newest checkpoint file are overwritten; it must fall back to an older one or
  *     refuse to start with a clear error.
  * A node that refuses to start is replaced as an operator would (nemesis.ts,
- * replaceNode): removed, wiped, added back as a learner, restarted with --join; the
- * heal notes say so. Only followers are damaged, one at a time, and healing waits until
+ * replaceNode): removed, wiped, restarted empty, added back; the heal notes say so. Only followers are damaged, one at a time, and healing waits until
  * the node has caught up: a disk that loses acknowledged frames is outside Raft's fault
  * model, and damage to a second copy of an entry before it is re-replicated could lose it.
  */
 import { open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { randomFollower, replaceNode, waitCaughtUp, type Nemesis, type NemesisContext } from "./nemesis.js";
+import { randomFollower, restartOrReplace, type Nemesis, type NemesisContext } from "./nemesis.js";
 
 /** Most bytes of a torn frame. */
 const TORN_FRAME_BYTES_MAX = 64;
@@ -49,37 +48,6 @@ function storageDamage(kind: "torn-wal" | "corrupt-checkpoint"): Nemesis {
 
 export const tornWalNemesis = storageDamage("torn-wal");
 export const corruptCheckpointNemesis = storageDamage("corrupt-checkpoint");
-
-async function restartOrReplace(context: NemesisContext, node: number): Promise<string | null> {
-  let problem: string;
-  try {
-    await context.cluster.restart(node);
-  } catch (error) {
-    problem = `refused to start (${refusal(String(error))})`;
-    return replaceWithNote(context, node, problem);
-  }
-  try {
-    await waitCaughtUp(context.cluster, node);
-    return null;
-  } catch (error) {
-    problem = `started but did not catch up (${String(error).slice(0, 200)})`;
-    return replaceWithNote(context, node, problem);
-  }
-}
-
-async function replaceWithNote(context: NemesisContext, node: number, problem: string): Promise<string> {
-  context.log(`node ${node} ${problem}: replacing it`);
-  await replaceNode(context.cluster, node);
-  return `node ${node} ${problem}; wiped and re-added`;
-}
-
-/** The line of the last run's stderr that says why it exited ("walnut serve: Cannot ..."). */
-function refusal(text: string): string {
-  const lastRun = text.slice(text.lastIndexOf("=== started with"));
-  const lines = lastRun.split("\n");
-  const line = lines.find((candidate) => candidate.startsWith("walnut serve:")) ?? lines.find((candidate) => /Cannot/.test(candidate));
-  return (line ?? lines[1] ?? "").trim().slice(0, 200);
-}
 
 /** Newest file in `directory` whose name ends with `suffix` (names sort by sequence). */
 async function newestFile(directory: string, suffix: string): Promise<string | null> {
