@@ -4,6 +4,7 @@
  *   node dist/sim/run.js --seeds 1000            seeds 1..1000
  *   node dist/sim/run.js --seed 4242 [--trace]   one seed, replayed exactly (with its event trace)
  *   node dist/sim/run.js --seeds 1000 --read-mode lease   lease reads, clocks drifting within the bound
+ *   node dist/sim/run.js --episodes --seeds 1000          lease episodes (lease_episode.ts)
  *   options: --nodes K (initial voters; random 3 or 5 by default), --steps M (time units),
  *            --first S (with --seeds: start at seed S), --read-mode index|lease,
  *            --clock-drift R (lease mode: the clocks' real drift ratio, whatever the cores assume)
@@ -13,6 +14,7 @@
 import { parseArgs } from "node:util";
 import type { ReadMode } from "../raft/types.js";
 import type { Operation } from "./linearizability.js";
+import { runLeaseEpisode } from "./lease_episode.js";
 import { DEFAULT_STEPS, runRandomSimulation, type RunReport } from "./random_run.js";
 
 interface CliOptions {
@@ -23,6 +25,7 @@ interface CliOptions {
   trace: boolean;
   readMode: ReadMode;
   clockDrift: number | undefined;
+  episodes: boolean;
 }
 
 function parseOptions(argv: string[]): CliOptions {
@@ -38,6 +41,7 @@ function parseOptions(argv: string[]): CliOptions {
       trace: { type: "boolean", default: false },
       "read-mode": { type: "string", default: "index" },
       "clock-drift": { type: "string" },
+      episodes: { type: "boolean", default: false },
     },
   });
   const readMode = values["read-mode"];
@@ -61,6 +65,7 @@ function parseOptions(argv: string[]): CliOptions {
     trace: values.trace === true,
     readMode,
     clockDrift,
+    episodes: values.episodes === true,
   };
 }
 
@@ -88,10 +93,37 @@ function describeOperation(operation: Operation): string {
   return `  client ${operation.client} ${JSON.stringify(operation.command)} invoked ${operation.invokedAt} completed ${completed} -> ${result}`;
 }
 
+/** Lease episodes instead of random runs; returns how many failed. */
+function runEpisodes(options: CliOptions): number {
+  let failed = 0;
+  for (const seed of options.seeds) {
+    const report = runLeaseEpisode({
+      seed,
+      ...(options.clockDrift === undefined ? {} : { clockDrift: options.clockDrift }),
+      ...(options.trace ? { trace: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+    });
+    if (options.verbose) {
+      const outcome = report.failure === null ? "ok" : `FAILED (${report.failure.kind} at time ${report.failure.at})`;
+      process.stdout.write(`episode ${seed}: ${outcome}; trigger ${report.trigger}, ${report.oldLeaderReads} reads answered by the old leader after it\n`);
+    }
+    if (report.failure === null) continue;
+    failed++;
+    process.stdout.write(`episode ${seed} FAILED: ${report.failure.message}\n  replay: ${report.replay}\n`);
+  }
+  return failed;
+}
+
 function main(): void {
   process.stdout.on("error", () => process.exit(0)); // a closed pipe (| head) ends the run quietly
   const options = parseOptions(process.argv.slice(2));
   const started = performance.now();
+  if (options.episodes) {
+    const failed = runEpisodes(options);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(`${options.seeds.length} episodes, ${failed} failed, ${seconds} s\n`);
+    process.exitCode = failed === 0 ? 0 : 1;
+    return;
+  }
   const failures: RunReport[] = [];
   let undecided = 0;
   for (const seed of options.seeds) {
