@@ -7,8 +7,10 @@
  * compared entry by entry and the clients' history must be linearizable.
  *
  * With readMode "lease" the cores serve lease reads (with check-quorum, an assumed clock
- * drift drawn per seed) and the nodes' clocks really drift, up to that bound (clocks.ts);
- * the rest of the run is drawn exactly as in index mode.
+ * drift drawn per seed from a stream of its own) and the nodes' clocks really drift, up to
+ * that bound (clocks.ts); three more clients only read, at random nodes, and isolating a
+ * node isolates the leader. Lease episodes (lease_episode.ts) aim at a lease's risky
+ * moment more directly.
  *
  * The same seed (with the same node count, steps and read mode) replays the same run
  * exactly; a failure's `replay` is the command that does it.
@@ -115,7 +117,7 @@ export function runRandomSimulation(options: RunOptions): RunReport {
     ...(lease.clockDrift === undefined ? {} : { clockDrift: lease.clockDrift }),
     ...(options.trace === undefined ? {} : { trace: options.trace }),
   });
-  const run = new RandomRun(cluster, setup, { leaseReader: options.readMode === "lease" });
+  const run = new RandomRun(cluster, setup, { leaseMode: options.readMode === "lease" });
   const report: RunReport = {
     seed: options.seed,
     nodes,
@@ -181,8 +183,8 @@ class RandomRun {
   constructor(
     private readonly cluster: Cluster,
     private readonly random: Random,
-    /** leaseReader: lease mode's extra reading client, and leaders cut off on purpose. */
-    private readonly options: { leaseReader: boolean },
+    /** leaseMode: the extra reading clients, and leaders cut off on purpose. */
+    private readonly options: { leaseMode: boolean },
   ) {}
 
   step(): void {
@@ -203,7 +205,7 @@ class RandomRun {
     for (let client = 1; client <= CLIENTS; client++) {
       if (!this.cluster.history.isBusy(client) && this.random.chance(CLIENT_PROBABILITY)) this.startOperation(client);
     }
-    for (const reader of this.options.leaseReader ? LEASE_READERS : []) {
+    for (const reader of this.options.leaseMode ? LEASE_READERS : []) {
       if (!this.cluster.history.isBusy(reader) && this.random.chance(CLIENT_PROBABILITY)) this.startRead(reader);
     }
     this.cluster.step();
@@ -294,7 +296,7 @@ class RandomRun {
       case 8: {
         // Lease mode cuts off the leader: a deposed leader's lease is what most needs checking.
         const leader = cluster.leader();
-        const id = this.options.leaseReader && leader !== undefined ? leader : random.pick(live);
+        const id = this.options.leaseMode && leader !== undefined ? leader : random.pick(live);
         cluster.trace(`network isolates node ${id}`);
         return cluster.network.isolate(id);
       }
