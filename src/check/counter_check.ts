@@ -59,7 +59,10 @@ export function checkCounters(history: RecordedHistory, finalStates: FinalStates
       if (final < BigInt(acknowledged)) check.problems.push({ key, node, message: `the final value ${final} is below the ${acknowledged} acknowledged increments` });
       if (final > BigInt(possible)) check.problems.push({ key, node, message: `the final value ${final} is above the ${possible} increments that may have been applied` });
       const above = resultValues.filter((value) => value > final);
-      if (above.length > 0) check.problems.push({ key, node, message: `${above.length} acknowledged results exceed the final value ${final} (largest ${above.reduce((x, y) => (x > y ? x : y))})` });
+      if (above.length > 0) {
+        const largest = above.reduce((x, y) => (x > y ? x : y));
+        check.problems.push({ key, node, message: `${above.length} acknowledged results exceed the final value ${final} (largest ${largest})` });
+      }
       worstLost = Math.max(worstLost, acknowledged - Number(final));
       worstInvented = Math.max(worstInvented, Number(final) - possible);
     }

@@ -143,7 +143,15 @@ function divergence(key: string, operations: RecordedOperation[], reads: Recorde
     if (command.kind === "write" || command.kind === "cas") return found.has(command.value) && operation.result !== "false";
     return command.kind === "incr" && operation.outcome === "ok" && found.has(operation.result);
   });
-  return { check: "divergence", key, operations: [...writers, ...reads], initialValueUnknown: false, stuckOperation: null, originalOperations: operations.length + reads.length, complete: true };
+  return {
+    check: "divergence",
+    key,
+    operations: [...writers, ...reads],
+    initialValueUnknown: false,
+    stuckOperation: null,
+    originalOperations: operations.length + reads.length,
+    complete: true,
+  };
 }
 
 export interface FailureArtifacts {
@@ -212,13 +220,19 @@ export function formatReport(report: CheckReport): string[] {
   }
   const { linearizability, finalState, counters } = report;
   lines.push(
-    `linearizability: ${linearizability.verdict} (${linearizability.keysChecked} keys; failing ${listKeys(linearizability.failingKeys)}; undecided ${listKeys(linearizability.undecidedKeys)})`,
-    `final state: ${finalState.verdict} (${finalState.keysChecked} keys; not linearizable ${listKeys(finalState.nonLinearizableKeys)}; divergent ${listKeys(finalState.divergentKeys)}; unread ${finalState.unreadKeys.length})`,
+    `linearizability: ${linearizability.verdict} (${linearizability.keysChecked} keys; ` +
+      `failing ${listKeys(linearizability.failingKeys)}; undecided ${listKeys(linearizability.undecidedKeys)})`,
+    `final state: ${finalState.verdict} (${finalState.keysChecked} keys; not linearizable ${listKeys(finalState.nonLinearizableKeys)}; ` +
+      `divergent ${listKeys(finalState.divergentKeys)}; unread ${finalState.unreadKeys.length})`,
     `acknowledged writes lost: ${finalState.acknowledgedWritesLost}`,
-    `counters: ${counters.verdict} (${counters.keysChecked} keys; increments lost ${counters.incrementsLost}, invented ${counters.incrementsInvented}, duplicate results ${counters.duplicateResults})`,
+    `counters: ${counters.verdict} (${counters.keysChecked} keys; increments lost ${counters.incrementsLost}, ` +
+      `invented ${counters.incrementsInvented}, duplicate results ${counters.duplicateResults})`,
   );
   for (const problem of counters.problems) lines.push(`  counter ${JSON.stringify(problem.key)}${problem.node === undefined ? "" : ` on node ${problem.node}`}: ${problem.message}`);
-  if (report.failure !== null) lines.push(`minimal failing sub-history: key ${JSON.stringify(report.failure.key)}, ${report.failure.operations.length} of ${report.failure.originalOperations} operations`);
+  const failure = report.failure;
+  if (failure !== null) {
+    lines.push(`minimal failing sub-history (${failure.check}): key ${JSON.stringify(failure.key)}, ${failure.operations.length} of ${failure.originalOperations} operations`);
+  }
   return lines;
 }
 

@@ -67,7 +67,10 @@ export function renderTimeline(input: TimelineInput): string {
     ...notes.map((note, index) => `<text x="10" y="${HEADER_HEIGHT + index * 14}">${escapeXml(note)}</text>`),
   ];
   clients.forEach((client, lane) => parts.push(laneBackground(client, lanesTop + lane * LANE_HEIGHT, rightEdge)));
-  input.faults.forEach((fault, index) => parts.push(faultBand(fault, scale, { rowTop: lanesTop - (faultRows.rowCount - (faultRows.rows[index] as number)) * FAULT_ROW_HEIGHT - 4, lanesTop, lanesBottom })));
+  input.faults.forEach((fault, index) => {
+    const rowTop = lanesTop - (faultRows.rowCount - (faultRows.rows[index] as number)) * FAULT_ROW_HEIGHT - 4;
+    parts.push(faultBand(fault, scale, { rowTop, lanesTop, lanesBottom }));
+  });
   operations.forEach((operation, index) => {
     const laneTop = lanesTop + clients.indexOf(operation.client) * LANE_HEIGHT;
     const labelRow = operations.slice(0, index).filter((other) => other.client === operation.client).length % 2;
@@ -167,7 +170,11 @@ function operationBar(
   const right = Math.max(scale.x(operation.completedAtMs), left + 6);
   const barTop = at.laneTop + LANE_HEIGHT - BAR_HEIGHT - 6;
   const outline = at.highlighted ? ` stroke="${HIGHLIGHT_COLOUR}" stroke-width="3"` : "";
-  const tail = operation.outcome === "unknown" ? `<line x1="${right}" y1="${barTop + BAR_HEIGHT / 2}" x2="${at.rightEdge}" y2="${barTop + BAR_HEIGHT / 2}" stroke="${OUTCOME_COLOURS.unknown}" stroke-width="2" stroke-dasharray="4 3"/>` : "";
+  const middle = barTop + BAR_HEIGHT / 2;
+  const tail =
+    operation.outcome === "unknown"
+      ? `<line x1="${right}" y1="${middle}" x2="${at.rightEdge}" y2="${middle}" stroke="${OUTCOME_COLOURS.unknown}" stroke-width="2" stroke-dasharray="4 3"/>`
+      : "";
   const labelY = at.laneTop + 12 + at.labelRow * 11;
   return (
     `<g class="operation" data-outcome="${operation.outcome}"${at.highlighted ? ` data-highlighted="true"` : ""}><title>${escapeXml(operationDetails(operation, scale.firstMs))}</title>` +
@@ -209,7 +216,8 @@ function operationDetails(operation: RecordedOperation, firstMs: number): string
 function axis(scale: OrdinalScale, top: number): string {
   const ticks = scale.times.map((time) => {
     const x = scale.x(time);
-    return `<line x1="${x}" y1="${top}" x2="${x}" y2="${top + 5}" stroke="#555"/><text x="${x}" y="${top + 16}" font-size="9" transform="rotate(40 ${x} ${top + 16})">${escapeXml(formatMs(time - scale.firstMs))}</text>`;
+    const label = `<text x="${x}" y="${top + 16}" font-size="9" transform="rotate(40 ${x} ${top + 16})">${escapeXml(formatMs(time - scale.firstMs))}</text>`;
+    return `<line x1="${x}" y1="${top}" x2="${x}" y2="${top + 5}" stroke="#555"/>${label}`;
   });
   return `<g class="axis"><line x1="${LANE_LABEL_WIDTH}" y1="${top}" x2="${scale.x(Infinity)}" y2="${top}" stroke="#555"/>${ticks.join("")}</g>`;
 }
