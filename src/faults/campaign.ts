@@ -5,7 +5,10 @@
  * (and the checker's artifacts) into the output directory.
  *
  * The schedule alternates quiet and faulty periods: QUIET_MS_MIN..MAX of calm, then one
- * nemesis (picked by the seed from those asked) held for FAULT_MS_MIN..MAX and healed.
+ * nemesis (picked by the seed from those asked) held for FAULT_MS_MIN..MAX and healed;
+ * one fault in SHORT_FAULT_ONE_IN is held only SHORT_FAULT_MS_MIN..MAX instead, around
+ * walnut's election timeout (1-2 s), where a leader that is paused or cut off may or may
+ * not have been replaced when it comes back: the case lease reads must get right.
  * One fault at a time: the faults that damage a disk are only sound one at a time (see
  * storage_damage_nemesis.ts), and single faults make a failing run easy to read.
  * The same seed picks the same faults and targets; process timing still varies.
@@ -26,6 +29,9 @@ const QUIET_MS_MIN = 1_000;
 const QUIET_MS_MAX = 3_000;
 const FAULT_MS_MIN = 2_000;
 const FAULT_MS_MAX = 6_000;
+const SHORT_FAULT_ONE_IN = 3;
+const SHORT_FAULT_MS_MIN = 300;
+const SHORT_FAULT_MS_MAX = 2_000;
 /** A client gives up on an operation after this long: its outcome is unknown (or failed, for a read). */
 export const OPERATION_TIMEOUT_MS = 2_000;
 /**
@@ -125,7 +131,8 @@ async function throwFaults(context: NemesisContext, nemeses: Nemesis[], recorder
     const startedAtMs = recorder.now();
     const fault = await nemesis.inject(context);
     options.log(`${nemesis.kind}: ${fault.description}`);
-    await pause(FAULT_MS_MIN + random.below(FAULT_MS_MAX - FAULT_MS_MIN));
+    const short = random.below(SHORT_FAULT_ONE_IN) === 0;
+    await pause(short ? SHORT_FAULT_MS_MIN + random.below(SHORT_FAULT_MS_MAX - SHORT_FAULT_MS_MIN) : FAULT_MS_MIN + random.below(FAULT_MS_MAX - FAULT_MS_MIN));
     const note = await fault.heal();
     const description = note === null ? fault.description : `${fault.description}; ${note}`;
     recorder.faults.push({ kind: nemesis.kind, description, startedAtMs, endedAtMs: recorder.now() });
