@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { OptionSpec } from "../config/options.js";
 import { resolveSettings, settingNumber, settingString } from "../config/resolve.js";
 import { WalnutError } from "../lib/errors.js";
+import { printHelp, wantsHelp } from "./help.js";
 
 const clusterOptions: readonly OptionSpec[] = [
   { name: "nodes", kind: "integer", default: "3", description: "How many nodes (1 to 9)" },
@@ -37,6 +38,7 @@ function prefixLines(prefix: string, stream: NodeJS.ReadableStream, out: NodeJS.
 
 export async function runCluster(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
+  if (wantsHelp(argv)) return printHelp("walnut cluster up [flags]   (a local cluster on loopback; Ctrl-C stops it)", clusterOptions);
   if (action !== "up") {
     process.stderr.write("usage: walnut cluster up [--nodes 3] [--data-dir ./walnut-cluster] [--port 6380] [--http-port 8380] [--peer-port 7380]\n");
     return 2;

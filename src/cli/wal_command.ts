@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { dataDirOptions, type OptionSpec } from "../config/options.js";
 import { resolveSettings, settingBoolean, settingString } from "../config/resolve.js";
 import { readControlFile } from "../node/control_file.js";
+import { printHelp, wantsHelp } from "./help.js";
 import { formatFrameReport, inspectWal, repairWal, verifyWal } from "../wal/tools.js";
 
 const walOptions: readonly OptionSpec[] = [
@@ -22,6 +23,12 @@ async function walDirectory(dataDir: string): Promise<string> {
 
 export async function runWal(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
+  if (wantsHelp(argv)) {
+    return printHelp("walnut wal inspect|verify|repair --data-dir D [--dry-run]", walOptions,
+      "  inspect  one line per frame (segment, offset, type, index, term, size, crc)\n" +
+      "  verify   exit 1 and the first bad offset if the WAL is damaged\n" +
+      "  repair   truncate at the first damage, after saying what will be dropped");
+  }
   const settings = resolveSettings(walOptions, { argv: rest, env: process.env, command: `wal ${action ?? ""}`.trim() });
   const dir = await walDirectory(settingString(settings, "data-dir") ?? "./walnut-data");
   switch (action) {

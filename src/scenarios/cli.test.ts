@@ -63,3 +63,11 @@ test("walnut serve refuses a bad flag with one line naming it", async () => {
   await assert.rejects(run(process.execPath, [walnut, "serve", "--segment-size", "lots"]), /--segment-size must be a size/);
   await assert.rejects(run(process.execPath, [walnut, "serve", "--no-such-flag"]), /unknown flag --no-such-flag/);
 });
+
+test("every walnut command answers --help with its usage and flags, and exits 0", async () => {
+  const commands = [["serve"], ["cli"], ["wal"], ["wal", "inspect"], ["checkpoint"], ["cluster"], ["cluster", "up"], ["backup"], ["restore"], ["acl"]];
+  for (const command of commands) {
+    const { stdout } = await run(process.execPath, [walnut, ...command, "--help"]);
+    assert.match(stdout, new RegExp(`^usage: walnut ${command[0]}`), `walnut ${command.join(" ")} --help`);
+  }
+});
