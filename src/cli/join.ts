@@ -6,7 +6,13 @@
  * membership, and once it has caught up with the commit index, promotes itself to voter.
  * A node that is already a member at the same peer address (a restart with the same
  * flags) just starts; a new node with a member's id is refused.
+ *
+ * The member is asked over RESP as a client would: with the default user's password
+ * (this node's --requirepass, since members share their users) and over TLS when this node
+ * serves TLS (--tls-cert; --tls-ca then checks the member's certificate). The peer
+ * handshake uses the same mutual TLS (--peer-tls-*) the node will run with.
  */
+import type { ConnectionOptions } from "node:tls";
 import { RespClient } from "../client/resp_client.js";
 import type { Reply } from "../commands/reply.js";
 import { parsePeers, type PeerAddress } from "../config/peers.js";
@@ -16,9 +22,18 @@ import type { ClusterOptions } from "../node/node.js";
 import type { Node } from "../node/node.js";
 import { dialPeer } from "../transport/dial.js";
 import { HANDSHAKE_FRAME_BYTES_MAX } from "../transport/handshake.js";
+import type { MutualTlsOptions } from "../transport/dial.js";
 
 const PROMOTE_POLL_MS = 200;
 const PROMOTE_GIVE_UP_MS = 10 * 60_000;
+
+/** How this node reaches the member it joins through, as a RESP client. */
+export interface JoinClientOptions {
+  /** The default user's password (--requirepass); null: none. */
+  password: string | null;
+  /** Connect over TLS with these options; undefined: plain TCP. */
+  tls?: ConnectionOptions;
+}
 
 interface ClusterView {
   /** The member that answered. */
@@ -63,11 +78,13 @@ async function clusterView(client: RespClient): Promise<ClusterView> {
   };
 }
 
-async function connect(target: string): Promise<RespClient> {
+async function connect(target: string, options: JoinClientOptions): Promise<RespClient> {
   const match = /^(.+):(\d+)$/.exec(target);
   if (match === null) throw new WalnutError("BAD_CONFIG", `--join must be host:port of a member's RESP port (got "${target}")`);
-  const client = await RespClient.connect({ host: match[1] as string, port: Number(match[2]) });
-  const hello = await client.command(["HELLO", "3"]);
+  const host = match[1] as string;
+  const client = await RespClient.connect({ host, port: Number(match[2]), ...(options.tls === undefined ? {} : { tls: { servername: host, ...options.tls } }) });
+  const auth = options.password === null ? [] : ["AUTH", "default", options.password];
+  const hello = await client.command(["HELLO", "3", ...auth]);
   if (hello.type === "error") throw new WalnutError("BAD_CONFIG", `Cannot join through ${target}: ${hello.text}`);
   return client;
 }
@@ -78,8 +95,10 @@ export async function prepareJoin(options: {
   nodeId: number;
   listen: PeerAddress;
   secret: string | null;
+  client: JoinClientOptions;
+  peerTls?: MutualTlsOptions;
 }): Promise<ClusterOptions> {
-  const client = await connect(options.target);
+  const client = await connect(options.target, options.client);
   try {
     let view = await clusterView(client);
     const known = view.voters.includes(options.nodeId) || view.learners.includes(options.nodeId);
@@ -107,6 +126,7 @@ export async function prepareJoin(options: {
       listen: options.listen,
       peers: view.members,
       secret: options.secret,
+      ...(options.peerTls === undefined ? {} : { tls: options.peerTls }),
       clusterId: view.clusterId,
       initialConfState: { voters: view.voters, learners: view.learners },
     };
@@ -133,7 +153,7 @@ function refuseTakenId(options: { target: string; nodeId: number }, view: Cluste
  * proves it knows the secret we were given, so a wrong --cluster-secret is found here,
  * and not later as a node that never hears from its peers.
  */
-async function proveSecret(options: { nodeId: number; secret: string | null }, view: ClusterView): Promise<void> {
+async function proveSecret(options: { nodeId: number; secret: string | null; peerTls?: MutualTlsOptions }, view: ClusterView): Promise<void> {
   const address = view.members.get(view.id);
   if (address === undefined) throw new WalnutError("BAD_CONFIG", `the member that answered (node ${view.id}) reported no peer address`);
   const connection = await dialPeer({
@@ -141,7 +161,7 @@ async function proveSecret(options: { nodeId: number; secret: string | null }, v
     peerId: view.id,
     address,
     purpose: "messages",
-    tls: null,
+    tls: options.peerTls ?? null,
     maxFrameBytes: HANDSHAKE_FRAME_BYTES_MAX,
     counters: { bytesSent: 0, bytesReceived: 0 },
     onFrame: () => {},
@@ -150,9 +170,15 @@ async function proveSecret(options: { nodeId: number; secret: string | null }, v
 }
 
 /** Once this learner has caught up, asks the cluster to make it a voter. */
-export async function promoteWhenCaughtUp(options: { target: string; node: Node; listen: PeerAddress; log: (m: string) => void }): Promise<void> {
+export async function promoteWhenCaughtUp(options: {
+  target: string;
+  client: JoinClientOptions;
+  node: Node;
+  listen: PeerAddress;
+  log: (m: string) => void;
+}): Promise<void> {
   const deadline = Date.now() + PROMOTE_GIVE_UP_MS;
-  const client = await connect(options.target);
+  const client = await connect(options.target, options.client);
   try {
     for (;;) {
       const status = options.node.status();

@@ -7,13 +7,14 @@ import { open } from "../db.js";
 import { serveOptions, formatOptions } from "../config/options.js";
 import { readFileSync } from "node:fs";
 import { parsePeers } from "../config/peers.js";
-import { prepareJoin, promoteWhenCaughtUp } from "./join.js";
+import { prepareJoin, promoteWhenCaughtUp, type JoinClientOptions } from "./join.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString, type ResolvedSettings } from "../config/resolve.js";
 import type { ClusterOptions } from "../node/node.js";
 import { createLogger, linesTo, type LogFormat, type LogLevel } from "../lib/log.js";
 import { WalnutError, describeError, isWalnutError } from "../lib/errors.js";
 import { prepareServers, startServers, type RunningServers, type ServersOptions } from "../server/servers.js";
 import type { ReadMode } from "../raft/types.js";
+import type { MutualTlsOptions } from "../transport/dial.js";
 import type { FsyncMode } from "../wal/wal.js";
 
 /** The cluster this node joins, from --peers and friends; undefined for a single node. */
@@ -25,23 +26,48 @@ function clusterOptions(settings: ResolvedSettings, nodeId: number): ClusterOpti
   if (self === undefined) throw new WalnutError("BAD_CONFIG", `--peers must include this node (--id ${nodeId})`);
   const peerPort = settings.values.get("peer-port");
   const listen = { host: self.host, port: typeof peerPort === "number" ? peerPort : self.port };
+  const tls = peerTls(settings);
+  return { listen, peers, secret: settingString(settings, "cluster-secret") ?? null, ...(tls === undefined ? {} : { tls }) };
+}
+
+function readFlagFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new WalnutError("BAD_CONFIG", `Cannot read ${flag} ${path}: ${describeError(error)}`);
+  }
+}
+
+/** Mutual TLS between peers (--peer-tls-*), or undefined for plain TCP. */
+function peerTls(settings: ResolvedSettings): MutualTlsOptions | undefined {
   const cert = settingString(settings, "peer-tls-cert");
   const key = settingString(settings, "peer-tls-key");
   const ca = settingString(settings, "peer-tls-ca");
   const given = [cert, key, ca].filter((value) => value !== undefined).length;
   if (given !== 0 && given !== 3) throw new WalnutError("BAD_CONFIG", "--peer-tls-cert, --peer-tls-key and --peer-tls-ca go together");
-  const read = (path: string, flag: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new WalnutError("BAD_CONFIG", `Cannot read ${flag} ${path}: ${describeError(error)}`);
-    }
+  if (cert === undefined || key === undefined || ca === undefined) return undefined;
+  return { cert: readFlagFile(cert, "--peer-tls-cert"), key: readFlagFile(key, "--peer-tls-key"), ca: readFlagFile(ca, "--peer-tls-ca") };
+}
+
+/**
+ * How --join reaches a member's RESP port: members share users, so with this node's
+ * --requirepass; over TLS when this node serves TLS, presenting its own certificate (a
+ * member with --tls-ca requires one) and checking the member's against --tls-ca.
+ */
+function joinClient(settings: ResolvedSettings): JoinClientOptions {
+  const password = settingString(settings, "requirepass") ?? null;
+  const cert = settingString(settings, "tls-cert");
+  const key = settingString(settings, "tls-key");
+  const ca = settingString(settings, "tls-ca");
+  if (cert === undefined || key === undefined) return { password };
+  return {
+    password,
+    tls: {
+      cert: readFlagFile(cert, "--tls-cert"),
+      key: readFlagFile(key, "--tls-key"),
+      ...(ca === undefined ? {} : { ca: readFlagFile(ca, "--tls-ca") }),
+    },
   };
-  const tls =
-    cert !== undefined && key !== undefined && ca !== undefined
-      ? { cert: read(cert, "--peer-tls-cert"), key: read(key, "--peer-tls-key"), ca: read(ca, "--peer-tls-ca") }
-      : undefined;
-  return { listen, peers, secret: settingString(settings, "cluster-secret") ?? null, ...(tls === undefined ? {} : { tls }) };
 }
 
 /** --join: the membership comes from the cluster; this node listens on --host:--peer-port. */
@@ -50,7 +76,15 @@ async function joinOptions(settings: ResolvedSettings, nodeId: number, target: s
   const peerPort = settings.values.get("peer-port");
   if (typeof peerPort !== "number") throw new WalnutError("BAD_CONFIG", "--join needs --peer-port: where this node listens for peers");
   const listen = { host: settingString(settings, "host") ?? "127.0.0.1", port: peerPort };
-  return prepareJoin({ target, nodeId, listen, secret: settingString(settings, "cluster-secret") ?? null });
+  const tls = peerTls(settings);
+  return prepareJoin({
+    target,
+    nodeId,
+    listen,
+    secret: settingString(settings, "cluster-secret") ?? null,
+    client: joinClient(settings),
+    ...(tls === undefined ? {} : { peerTls: tls }),
+  });
 }
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -126,7 +160,7 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   if (joinTarget !== undefined && cluster !== undefined) {
     const joinLog = logger.child({ component: "join" });
-    promoteWhenCaughtUp({ target: joinTarget, node: db.node, listen: cluster.listen, log: linesTo(joinLog, "info") }).catch((error: unknown) =>
+    promoteWhenCaughtUp({ target: joinTarget, client: joinClient(settings), node: db.node, listen: cluster.listen, log: linesTo(joinLog, "info") }).catch((error: unknown) =>
       joinLog.error({ target: joinTarget }, `joining as a voter failed: ${describeError(error)}`),
     );
   }
