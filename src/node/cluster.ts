@@ -44,6 +44,7 @@ export interface ClusterHost {
   readonly checkpointDirectory: string;
   /** Hands a message to the Raft core (and runs the Ready loop). */
   step(message: Message): void;
+  /** The node's logger: the link logs as components "cluster" and "transport". */
   readonly log: Logger;
   /** Counts the snapshots sent and received. */
   readonly metrics: RaftMetrics;
@@ -51,12 +52,14 @@ export interface ClusterHost {
 
 export class ClusterLink {
   private readonly transport: PeerTransport;
+  private readonly log: Logger;
   private readonly streaming = new Set<NodeId>();
 
   constructor(
     private readonly host: ClusterHost,
     options: ClusterOptions,
   ) {
+    this.log = host.log.child({ component: "cluster" });
     this.transport = new PeerTransport({
       nodeId: host.id,
       clusterId: host.clusterId,
@@ -108,7 +111,7 @@ export class ClusterLink {
     const path = join(this.host.checkpointDirectory, checkpointFileName(metadata.index, metadata.term));
     const chunks = createReadStream(path, { highWaterMark: SNAPSHOT_CHUNK_BYTES });
     const fields = { index: metadata.index, term: metadata.term, peer: message.to };
-    this.host.log.info(fields, `sending checkpoint ${metadata.index} to node ${message.to}`);
+    this.log.info(fields, `sending checkpoint ${metadata.index} to node ${message.to}`);
     this.transport.sendSnapshot(message.to, metadata, chunks).then(
       () => {
         this.streaming.delete(message.to);
@@ -119,7 +122,7 @@ export class ClusterLink {
       (error: unknown) => {
         this.streaming.delete(message.to);
         chunks.destroy();
-        this.host.log.warn(fields, `sending checkpoint ${metadata.index} to node ${message.to} failed: ${describeError(error)}`);
+        this.log.warn(fields, `sending checkpoint ${metadata.index} to node ${message.to} failed: ${describeError(error)}`);
         this.host.step(createMessage({ type: "snapshotStatus", from: message.to, to: this.host.id, reject: true }));
       },
     );
@@ -147,6 +150,6 @@ export class ClusterLink {
       forgetTemporaryPath(temporary);
     }
     this.host.metrics.snapshotReceived();
-    this.host.log.info({ index: metadata.index, term: metadata.term, peer: from }, `received checkpoint ${metadata.index} from node ${from}`);
+    this.log.info({ index: metadata.index, term: metadata.term, peer: from }, `received checkpoint ${metadata.index} from node ${from}`);
   }
 }

@@ -388,7 +388,7 @@ export class Node {
         clusterId: this.control.clusterId,
         checkpointDirectory: this.control.checkpointDirectory,
         step: (message) => this.step(message),
-        log: this.rootLog.child({ component: "cluster" }),
+        log: this.rootLog,
         metrics: this.metrics.raft,
       },
       { ...options, peers: this.membership.peers() },
