@@ -30,7 +30,7 @@ import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, type EntryPayload } from "../commands/entry.js";
 import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
-import { linesTo, silentLogger, type Logger } from "../lib/log.js";
+import { silentLogger, type Logger } from "../lib/log.js";
 import { NodeMetrics } from "../metrics/node_metrics.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
 import { RaftNode } from "../raft/raft.js";
@@ -191,7 +191,7 @@ export class Node {
     const startedMs = performance.now();
     const log = (options.log ?? silentLogger).child({ component: "recovery" });
     const metrics = options.metrics ?? new NodeMetrics();
-    const progress = createReplayProgress({ log: linesTo(log, "info"), terminal: options.terminal ?? null });
+    const progress = createReplayProgress({ log, terminal: options.terminal ?? null });
     let node: Node;
     try {
       const nodeId = options.nodeId ?? 1;

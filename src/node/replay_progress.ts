@@ -2,6 +2,7 @@
  * What a node says while it replays its WAL at start: a progress bar on a terminal, a log
  * line every few seconds otherwise, and the replay rate at the end.
  */
+import type { Logger } from "../lib/log.js";
 import { formatBytes } from "../lib/units.js";
 
 const LOG_LINE_INTERVAL_MS = 2000;
@@ -13,7 +14,7 @@ export interface ReplayProgress {
 }
 
 export function createReplayProgress(options: {
-  log: (message: string) => void;
+  log: Logger;
   terminal: NodeJS.WriteStream | null;
 }): ReplayProgress {
   const startedMs = performance.now();
@@ -29,14 +30,16 @@ export function createReplayProgress(options: {
         options.terminal.write(`\rreplaying WAL [${bar}] ${(fraction * 100).toFixed(0)}% of ${formatBytes(bytesTotal)}`);
         drewBar = true;
       } else if (nowMs - lastReportMs >= LOG_LINE_INTERVAL_MS) {
-        options.log(`replaying WAL: ${formatBytes(bytesRead)} of ${formatBytes(bytesTotal)} (${(fraction * 100).toFixed(0)}%)`);
+        const percent = (fraction * 100).toFixed(0);
+        options.log.info({ bytesRead, bytesTotal }, `replaying WAL: ${formatBytes(bytesRead)} of ${formatBytes(bytesTotal)} (${percent}%)`);
         lastReportMs = nowMs;
       }
     },
     finish({ entries, keys, elapsedMs }) {
       if (drewBar) options.terminal?.write("\n");
       const seconds = Math.max(elapsedMs, 1) / 1000;
-      options.log(
+      options.log.info(
+        { entries, keys, durationMs: Math.round(elapsedMs) },
         `replayed ${entries} WAL entries in ${elapsedMs.toFixed(0)} ms ` +
           `(${Math.round(entries / seconds)} entries/s); ${keys} keys loaded (${Math.round(keys / seconds)} keys/s)`,
       );
