@@ -85,6 +85,25 @@ function confStateOf(metadata: Record<string, unknown>, fallback: ConfState): Co
   return { voters: ids(stored.voters), learners: ids(stored.learners) };
 }
 
+/**
+ * The checkpoint loaded and the WAL after it must reach the newest checkpoint this node
+ * recorded (control file). They fall short when that checkpoint is corrupt and an older
+ * one loaded instead, but the WAL does not hold the entries in between: a checkpoint
+ * installed from the leader replaces the log rather than following it. Starting there
+ * would silently drop those entries (and, in a cluster, leave a follower below what it
+ * acknowledged, which its leader never resends): refuse instead.
+ */
+async function refuseLostEntries(control: ControlFile, logEnd: number, wal: Wal): Promise<void> {
+  if (logEnd >= control.lastCheckpointIndex) return;
+  await wal.close().catch(() => undefined);
+  throw new WalnutError(
+    "CHECKPOINT_CORRUPT",
+    `Cannot recover: this node recorded a checkpoint at index ${control.lastCheckpointIndex}, but the newest readable checkpoint ` +
+      `and the WAL after it end at index ${logEnd} (entries ${logEnd + 1}..${control.lastCheckpointIndex} are lost with the corrupt ` +
+      `checkpoint); restore from a backup, or replace this node in its cluster (RAFT REMOVE, empty data directory, RAFT ADD)`,
+  );
+}
+
 export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNode> {
   const control = await loadControlFile(options);
   const engine = new Engine();
@@ -126,6 +145,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     ...(options.walObserver === undefined ? {} : { observer: options.walObserver }),
     ...(options.walFileSystem === undefined ? {} : { fileSystem: options.walFileSystem }),
   });
+  await refuseLostEntries(control, snapshot.index + entries.length, wal);
   if (recovery.truncatedTail !== null) {
     const tail = recovery.truncatedTail;
     options.log.warn(tail, `WAL: truncated a torn tail of ${tail.droppedBytes} bytes at ${tail.path} offset ${tail.offset}`);
