@@ -61,7 +61,7 @@ export const serveOptions: readonly OptionSpec[] = [
     choices: ["index", "lease"],
     default: "index",
     description:
-      "How a leader proves a linearizable read is current: a heartbeat round per batch of reads (index), or a lease from the last quorum acknowledgement, which assumes bounded clock drift (lease)",
+      "How a leader proves a linearizable read is current: a heartbeat round per batch of reads (index), or a lease that runs from when the last heartbeat round a majority acknowledged was sent, which assumes bounded clock drift (lease)",
   },
   {
     name: "log-format",

@@ -3,7 +3,7 @@
  * indexes, durability settings, the last checkpoint and where checkpoints live,
  * membership and each peer's progress.
  */
-import type { RaftStatus, Role } from "../raft/types.js";
+import type { RaftStatus, ReadMode, Role } from "../raft/types.js";
 import type { FsyncMode } from "../wal/wal.js";
 import type { ControlFile } from "./control_file.js";
 
@@ -16,6 +16,8 @@ export interface NodeStatus {
   appliedIndex: number;
   lastIndex: number;
   fsync: FsyncMode;
+  /** How a linearizable read is confirmed while this node leads (--read-mode). */
+  readMode: ReadMode;
   pendingWrites: number;
   writeError: string | null;
   lastCheckpoint: { index: number; term: number; id: number };
@@ -47,6 +49,7 @@ export function describeStatus(from: {
     appliedIndex: from.appliedIndex,
     lastIndex: raft.lastIndex,
     fsync: from.fsync,
+    readMode: raft.readMode,
     pendingWrites: from.pendingWrites,
     writeError: from.writeError?.message ?? null,
     lastCheckpoint: { index: control.lastCheckpointIndex, term: control.lastCheckpointTerm, id: control.lastCheckpointId },

@@ -48,6 +48,7 @@ export function statusReport(context: ServerContext): Record<string, unknown> {
     voters: s.voters,
     learners: s.learners,
     fsync: s.fsync,
+    readMode: s.readMode,
     writeError: s.writeError,
     lastCheckpoint: s.lastCheckpoint,
   };

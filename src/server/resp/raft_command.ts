@@ -28,6 +28,7 @@ export function raftStatusReply(context: ServerContext): Reply {
       [bulk("id"), integer(status.id)],
       [bulk("cluster_id"), bulk(node.clusterId)],
       [bulk("role"), bulk(status.role)],
+      [bulk("read_mode"), bulk(status.readMode)],
       [bulk("term"), integer(status.term)],
       [bulk("leader"), integer(status.leader)],
       [bulk("commit_index"), integer(status.commitIndex)],
