@@ -31,6 +31,7 @@ test("connection commands keep their names and anything else counts as unknown",
   assert.equal(commandLabel("Hello"), "hello");
   assert.equal(commandLabel("NOSUCHCOMMAND"), "unknown");
   assert.equal(commandLabel("\x00\xff"), "unknown");
+  assert.equal(commandLabel("GET".repeat(100_000)), "unknown");
 });
 
 test("errors count apart, per protocol, and durations share the command's histogram", async () => {

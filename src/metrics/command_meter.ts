@@ -8,7 +8,8 @@
  * gets an object bound to its label set, cached by the name exactly as the client spelled
  * it ("GET", "get"); recording then touches only numbers (scraped_metric.ts says why not
  * prom-client's own instruments). Command labels are bounded: a name that is no command
- * counts as "unknown", and at most SPELLINGS_CACHED_MAX spellings are cached.
+ * counts as "unknown"; at most SPELLINGS_CACHED_MAX spellings are cached, none longer than
+ * COMMAND_NAME_BYTES_MAX (a client may send megabytes as a command name).
  */
 import type { Registry } from "prom-client";
 import { lookupCommand } from "../commands/table.js";
@@ -21,6 +22,8 @@ export const COMMAND_DURATION_BUCKETS_SECONDS: readonly number[] = [
 ];
 /** Distinct spellings of command names remembered per protocol (beyond: looked up each time). */
 const SPELLINGS_CACHED_MAX = 1024;
+/** Longer than any command's name: such a name is "unknown" without a look-up. */
+const COMMAND_NAME_BYTES_MAX = 32;
 const UNKNOWN_COMMAND = "unknown";
 /** Commands a RESP connection answers itself, outside the command table (connection_commands.ts). */
 const CONNECTION_COMMANDS: ReadonlySet<string> = new Set([
@@ -31,6 +34,7 @@ const CONNECTION_COMMANDS: ReadonlySet<string> = new Set([
 
 /** The label a command name counts under: its lower-case name, or "unknown". */
 export function commandLabel(name: string): string {
+  if (name.length > COMMAND_NAME_BYTES_MAX) return UNKNOWN_COMMAND;
   const spec = lookupCommand(name);
   if (spec !== undefined) return spec.name.toLowerCase();
   const upper = name.toUpperCase();
@@ -88,7 +92,7 @@ export class CommandMeter {
     const cached = spellings.get(name);
     if (cached !== undefined) return cached;
     const instruments = this.bind(protocol, commandLabel(name));
-    if (spellings.size < SPELLINGS_CACHED_MAX) spellings.set(name, instruments);
+    if (spellings.size < SPELLINGS_CACHED_MAX && name.length <= COMMAND_NAME_BYTES_MAX) spellings.set(name, instruments);
     return instruments;
   }
 
