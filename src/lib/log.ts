@@ -27,9 +27,6 @@ export type LogFields = Record<string, unknown>;
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFormat = "auto" | "json" | "pretty";
 
-export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
-export const LOG_FORMATS: readonly LogFormat[] = ["auto", "json", "pretty"];
-
 export interface LogMethod {
   (fields: LogFields, message: string): void;
   (message: string): void;
