@@ -7,3 +7,5 @@ export { WalnutError, isWalnutError } from "./lib/errors.js";
 export type { WalnutErrorCode } from "./lib/errors.js";
 export type { Reply } from "./commands/reply.js";
 export type { CheckpointInfo } from "./snapshot/writer.js";
+export { createLogger, silentLogger } from "./lib/log.js";
+export type { Logger, LoggerOptions, LogFormat, LogLevel, LogFields, Log } from "./lib/log.js";
