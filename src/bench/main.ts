@@ -6,9 +6,11 @@ import { runWalBench } from "./wal.js";
 import { runCheckpointStallBench } from "./checkpoint_stall.js";
 import { runRespBench } from "./resp.js";
 import { runClusterBench } from "./cluster.js";
+import { runWritePathBench } from "./write_path.js";
 
 const benches: Record<string, () => Promise<void>> = {
   wal: runWalBench,
+  write_path: runWritePathBench,
   resp: runRespBench,
   cluster: runClusterBench,
   checkpoint: async () => {
