@@ -11,6 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { StatusReport } from "../server/http/cluster_status_route.js";
 import { freePort, waitUntil } from "./server_fixtures.js";
 
 const walnutBin = fileURLToPath(new URL("../../bin/walnut.js", import.meta.url));
@@ -22,17 +23,7 @@ const KEYS_PAGE = 10_000;
 export const PROCESS_CLUSTER_SECRET = "cluster-process-test";
 
 /** What GET /status answers, as far as the join tests read it. */
-export interface JoinerStatus {
-  role: string;
-  id: number;
-  term: number;
-  leader: number;
-  commitIndex: number;
-  appliedIndex: number;
-  lastIndex: number;
-  voters: number[];
-  learners: number[];
-}
+export type JoinerStatus = Pick<StatusReport, "role" | "id" | "term" | "leader" | "commitIndex" | "appliedIndex" | "lastIndex" | "voters" | "learners">;
 
 export interface JoinOptions {
   id: number;

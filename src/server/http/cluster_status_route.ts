@@ -24,6 +24,7 @@
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { describeError } from "../../lib/errors.js";
+import type { NodeStatus } from "../../node/status.js";
 import type { ServerContext } from "../server_context.js";
 
 /** How long one member may take to answer before it counts as not answering. */
@@ -33,8 +34,11 @@ const MEMBER_REPORT_MAX_BYTES = 256 * 1024;
 /** Most members asked per request (a Raft cluster is small; this bounds the fan-out). */
 const MEMBERS_ASKED_MAX = 15;
 
+/** GET /status's body: the node's status without its local bookkeeping. */
+export type StatusReport = Omit<NodeStatus, "pendingWrites" | "checkpointDirectory">;
+
 /** This node's status, as GET /status answers it. */
-export function statusReport(context: ServerContext): Record<string, unknown> {
+export function statusReport(context: ServerContext): StatusReport {
   const s = context.executor.node.status();
   return {
     role: s.role,
@@ -60,12 +64,21 @@ export interface MemberReport {
   self: boolean;
   peerAddress: string | null;
   httpUrl: string | null;
-  status: Record<string, unknown> | null;
+  /** The member's own GET /status, as it answered (another version may answer more or fewer fields). */
+  status: StatusReport | null;
   error: string | null;
 }
 
+/** GET /cluster/status's body. */
+export interface ClusterReport {
+  /** The member that gathered the report. */
+  id: number;
+  clusterId: string;
+  members: MemberReport[];
+}
+
 /** Every member's /status, asked in parallel; the body of GET /cluster/status. */
-export async function clusterStatusReport(context: ServerContext, request: IncomingMessage): Promise<Record<string, unknown>> {
+export async function clusterStatusReport(context: ServerContext, request: IncomingMessage): Promise<ClusterReport> {
   const node = context.executor.node;
   const own = node.status();
   const addresses = node.memberAddresses();
@@ -116,7 +129,7 @@ function unansweredReason(error: unknown): string {
   return cause === undefined ? describeError(error) : describeError(cause);
 }
 
-async function memberStatus(id: number, httpUrl: string, authorization: string | undefined): Promise<Record<string, unknown>> {
+async function memberStatus(id: number, httpUrl: string, authorization: string | undefined): Promise<StatusReport> {
   const response = await fetch(`${httpUrl}/status`, {
     headers: authorization === undefined ? {} : { authorization },
     redirect: "error",
@@ -133,5 +146,5 @@ async function memberStatus(id: number, httpUrl: string, authorization: string |
   if (typeof report !== "object" || report === null || (report as { id?: unknown }).id !== id) {
     throw new Error(`${httpUrl}/status is not node ${id}'s status`);
   }
-  return report as Record<string, unknown>;
+  return report as StatusReport; // checked as far as the id; the page tolerates missing fields
 }

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ClusterWatch, UNHEARD_REPORTS_MAX, type ClusterReport, type MemberReport, type PeerProgress, type StatusReport } from "./cluster_view.js";
 
-function status(id: number, role: string, fields: Partial<StatusReport> = {}): StatusReport {
+function status(id: number, role: StatusReport["role"], fields: Partial<StatusReport> = {}): StatusReport {
   return { role, id, term: 4, leader: 1, commitIndex: 100, appliedIndex: 100, lastIndex: 100, voters: [1, 2, 3], learners: [], peers: [], ...fields };
 }
 

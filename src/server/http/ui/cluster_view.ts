@@ -3,7 +3,7 @@
  * member's own /status, gathered by the node serving the page; see
  * server/http/cluster_status_route.ts): who leads, each member's role, term, commit and
  * applied index, its lag behind the leader, and who is unreachable. Runs in the browser
- * and in Node (its tests); it imports nothing.
+ * and in Node (its tests); it imports only types (the wire shapes the server declares).
  *
  * - The leader is the answering member that reports itself leader with the highest term;
  *   when none answers as leader, the one the serving node believes leads.
@@ -17,46 +17,20 @@
  *   leader's check-quorum clears every peer's `active` flag once per election timeout, and
  *   a healthy peer shows inactive until its next heartbeat answer, a few ms later.
  */
+import type {
+  ClusterReport as ServerClusterReport,
+  MemberReport as ServerMemberReport,
+  StatusReport as ServerStatusReport,
+} from "../cluster_status_route.js"; // types only: erased, nothing of the server reaches the browser
 
-export interface PeerProgress {
-  id: number;
-  match: number;
-  next: number;
-  state: string;
-  active: boolean;
-  learner: boolean;
-}
-
-/** A member's GET /status (the fields the page reads). */
-export interface StatusReport {
-  role: string;
-  id: number;
-  term: number;
-  leader: number;
-  commitIndex: number;
-  appliedIndex: number;
-  lastIndex: number;
-  voters: number[];
-  learners: number[];
-  peers: PeerProgress[];
-}
-
-export interface MemberReport {
-  id: number;
-  voter: boolean;
-  self: boolean;
-  peerAddress: string | null;
-  httpUrl: string | null;
-  status: StatusReport | null;
-  error: string | null;
-}
-
-/** GET /cluster/status. */
-export interface ClusterReport {
-  id: number;
-  clusterId: string;
-  members: MemberReport[];
-}
+/** A member's GET /status: the fields the page reads. */
+export type StatusReport = Pick<
+  ServerStatusReport,
+  "role" | "id" | "term" | "leader" | "commitIndex" | "appliedIndex" | "lastIndex" | "voters" | "learners" | "peers"
+>;
+export type PeerProgress = StatusReport["peers"][number];
+export type MemberReport = Omit<ServerMemberReport, "status"> & { status: StatusReport | null };
+export type ClusterReport = Omit<ServerClusterReport, "members"> & { members: MemberReport[] };
 
 export interface MemberView {
   id: number;
