@@ -1,8 +1,12 @@
 /**
  * `node --expose-gc dist/bench/memory.js [keys]`: walnut's live memory per key, embedded,
- * after loading N keys (16-byte values) and after a checkpoint has compacted the Raft log,
- * each read after full garbage collections. Compare with redis's `used_memory` growth per
+ * while loading N keys (16-byte values) with the default checkpoint settings turned off,
+ * read at each third of the load, then after a checkpoint. Each reading is heap used +
+ * external after full garbage collections. Compare with redis's `used_memory` growth per
  * key from `npm run bench -- resp` (about 110 B for the same keys).
+ *
+ * The readings during the load show what the Raft log holds between checkpoints: before
+ * the log released applied entries, every entry stayed in memory until a checkpoint.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +15,18 @@ import { fileURLToPath } from "node:url";
 import { open } from "../db.js";
 
 const IN_FLIGHT = 1000;
+const READINGS_DURING_LOAD = 3;
+
+export interface MemoryReading {
+  keys: number;
+  bytesPerKey: number;
+}
+
+export interface MemoryBenchResult {
+  /** Live memory per key at each third of the load (no checkpoint has run). */
+  duringLoad: MemoryReading[];
+  afterCheckpointBytesPerKey: number;
+}
 
 function liveHeapBytes(): number {
   const collect = (globalThis as { gc?: () => void }).gc;
@@ -21,21 +37,22 @@ function liveHeapBytes(): number {
   return usage.heapUsed + usage.external;
 }
 
-export async function runMemoryBench(keys: number): Promise<{ afterLoadBytesPerKey: number; afterCheckpointBytesPerKey: number }> {
+export async function runMemoryBench(keys: number): Promise<MemoryBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), "walnut-memory-"));
   const db = await open({ dir, fsync: "no", checkpointInterval: 0, checkpointWalBytes: 0 });
   try {
     const base = liveHeapBytes();
+    const readAt = new Set(Array.from({ length: READINGS_DURING_LOAD }, (_, n) => Math.round((keys * (n + 1)) / READINGS_DURING_LOAD)));
+    const duringLoad: MemoryReading[] = [];
     const pending: Array<Promise<unknown>> = [];
-    for (let i = 0; i < keys; i++) {
-      pending.push(db.set(`key:${i}`, "v".repeat(16)));
-      if (pending.length >= IN_FLIGHT) await Promise.all(pending.splice(0));
+    for (let i = 1; i <= keys; i++) {
+      pending.push(db.set(`key:${i - 1}`, "v".repeat(16)));
+      if (pending.length >= IN_FLIGHT || readAt.has(i)) await Promise.all(pending.splice(0));
+      if (readAt.has(i)) duringLoad.push({ keys: i, bytesPerKey: (liveHeapBytes() - base) / i });
     }
-    await Promise.all(pending);
-    const loaded = liveHeapBytes();
     await db.checkpoint();
     const compacted = liveHeapBytes();
-    return { afterLoadBytesPerKey: (loaded - base) / keys, afterCheckpointBytesPerKey: (compacted - base) / keys };
+    return { duringLoad, afterCheckpointBytesPerKey: (compacted - base) / keys };
   } finally {
     await db.close();
     await rm(dir, { recursive: true, force: true });
@@ -45,8 +62,9 @@ export async function runMemoryBench(keys: number): Promise<{ afterLoadBytesPerK
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const keys = Number(process.argv[2] ?? 300_000);
   const result = await runMemoryBench(keys);
+  const readings = result.duringLoad.map((reading) => `${reading.bytesPerKey.toFixed(0)} B/key at ${reading.keys} keys`).join(", ");
   process.stdout.write(
-    `${keys} keys, 16-byte values: live ${result.afterLoadBytesPerKey.toFixed(0)} B/key after loading ` +
-      `(the Raft log holds every entry until a checkpoint), ${result.afterCheckpointBytesPerKey.toFixed(0)} B/key after a checkpoint\n`,
+    `${keys} keys, 16-byte values, live memory: ${readings} (no checkpoint); ` +
+      `${result.afterCheckpointBytesPerKey.toFixed(0)} B/key after a checkpoint\n`,
   );
 }
