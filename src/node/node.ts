@@ -135,6 +135,13 @@ export class Node {
   private raft!: RaftNode;
   /** Membership as of the applied index (what a checkpoint records). */
   private appliedConfState: ConfState;
+  /**
+   * The last log index whose membership change the address book already holds: recovery
+   * replays every change in the log into it before the flags have their say. Applying
+   * those entries again after a restart must not touch it: a replayed "remove 3" would
+   * forget node 3 for good even though a later "add 3" brought it back.
+   */
+  private readonly addressesKnownThrough: number;
   private readyRunning = false;
   private readyScheduled = false;
   private walBytesSinceCheckpoint = 0;
@@ -180,6 +187,7 @@ export class Node {
       this.membership.noteApplied(change);
     }
     for (const [id, address] of options.cluster?.peers ?? []) this.membership.set(id, address);
+    this.addressesKnownThrough = recovered.snapshot.index + recovered.entries.length;
     this.raft = this.createCore();
     this.metrics.state.watch(this);
   }
@@ -591,7 +599,7 @@ export class Node {
       if (entry.type === "confChange") {
         const change = decodeConfChange(entry.data);
         this.appliedConfState = applyConfChange(this.appliedConfState, change);
-        this.membership.noteApplied(change);
+        if (entry.index > this.addressesKnownThrough) this.membership.noteApplied(change);
         this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
         this.membership.settle(this.appliedConfState, this.clock());
         continue;
