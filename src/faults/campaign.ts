@@ -112,8 +112,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const judgement = await judge(history, finalStates, options.outDir);
     return { options, history, finalStates, judgement, nemesisProblems, elapsedMs: performance.now() - startedMs };
   } catch (error) {
-    const logs = cluster.ids.map((id) => `--- node ${id} (tail) ---\n${cluster.stderr(id).slice(-4000)}`).join("\n");
-    throw new Error(`campaign with seed ${options.seed} failed: ${String(error)}\n${logs}`, { cause: error });
+    await mkdir(options.outDir, { recursive: true });
+    for (const id of cluster.ids) await writeFile(join(options.outDir, `node-${id}.log`), cluster.stderr(id));
+    throw new Error(`campaign with seed ${options.seed} failed: ${String(error)}; every node's log is in ${options.outDir}`, { cause: error });
   } finally {
     await cluster.close();
     await rm(switchDirectory, { recursive: true, force: true });
