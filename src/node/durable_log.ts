@@ -1,27 +1,76 @@
 /**
- * What this node holds durably, as the Raft core last handed it over: the snapshot the
- * log starts after, the entries since, and the hard state. The driver keeps this copy
- * (it shares the entries with the core, it does not copy their bytes) for two reasons:
- * after a failed WAL write the core is rebuilt from exactly what is on disk, as if the
- * process had restarted; and under fsync "no" entries the WAL failed to write are
- * appended again from here.
+ * What this node holds durably, as the Raft core last handed it over: where the log in
+ * memory starts (a checkpoint, or the last entry released from memory), the entries since,
+ * and the hard state. The driver keeps this copy (it shares the entries with the core, it
+ * does not copy their bytes) for two reasons: after a failed WAL write the core is rebuilt
+ * from exactly what is on disk, as if the process had restarted; and under fsync "no"
+ * entries the WAL failed to write are appended again from here.
+ *
+ * It also decides which entries may leave memory (releasableThrough): an entry stays
+ * while it is not yet applied, or not yet written to the WAL (under fsync "no" the WAL
+ * may still fail to write it, and it is appended again from here). Once applied and
+ * written, a node alone lets it go at once; a member of a cluster keeps the newest
+ * `windowBytes` of them for followers that fall behind, and a leader lets go sooner of
+ * what every follower already holds. Released entries stay in the WAL until a checkpoint
+ * covers them, so recovery is unchanged; a follower that needs one gets a checkpoint.
  */
 import { assert } from "../lib/assert.js";
+import { foldConfChanges } from "../raft/conf_change.js";
 import type { ConfState, Entry, HardState, RaftInitialState, SnapshotMetadata } from "../raft/types.js";
 
-export class DurableLog {
-  private entries: Entry[];
+/**
+ * What an entry costs in memory besides its data bytes, as counted against the window:
+ * the entry object, the Buffer object over its bytes and the array slot (measured with
+ * src/bench/memory.ts: about 260 B per SET entry of 70 data bytes).
+ */
+export const ENTRY_OVERHEAD_BYTES = 190;
+/** Cleared slots that lead the array before it is shortened (and at least half of it). */
+const CLEARED_SLOTS_MIN = 1024;
 
-  constructor(
-    private snapshot: SnapshotMetadata,
-    entries: Entry[],
-    private hardState: HardState,
-  ) {
+export interface ReleaseLimits {
+  /** The highest index both the engine and the Raft core have applied. */
+  appliedIndex: number;
+  /** The highest index the WAL has written (not merely queued). */
+  writtenIndex: number;
+  /** Bytes of applied, written entries kept for followers; 0 for a node alone. */
+  windowBytes: number;
+  /** On a leader, the lowest index any follower holds (it needs what follows); else undefined. */
+  followersMatch?: number;
+}
+
+export interface LogMemory {
+  entries: number;
+  /** Data bytes plus ENTRY_OVERHEAD_BYTES per entry. */
+  bytes: number;
+}
+
+export class DurableLog {
+  private start: SnapshotMetadata;
+  /** entries[cleared + i] has index start.index + 1 + i; the slots before hold undefined. */
+  private entries: Array<Entry | undefined>;
+  private cleared = 0;
+  private heldBytes = 0;
+  private hardState: HardState;
+
+  constructor(snapshot: SnapshotMetadata, entries: Entry[], hardState: HardState) {
+    this.start = snapshot;
     this.entries = entries;
+    this.hardState = hardState;
+    for (const entry of entries) this.heldBytes += sizeOf(entry);
   }
 
   get lastIndex(): number {
-    return this.snapshot.index + this.entries.length;
+    return this.start.index + this.entries.length - this.cleared;
+  }
+
+  /** The index the log in memory starts after. */
+  get startIndex(): number {
+    return this.start.index;
+  }
+
+  /** What the entries held in memory cost. */
+  memory(): LogMemory {
+    return { entries: this.entries.length - this.cleared, bytes: this.heldBytes };
   }
 
   /** Records entries the WAL accepted; an entry at an existing index replaces the suffix from there. */
@@ -29,29 +78,76 @@ export class DurableLog {
     if (hardState !== null) this.hardState = hardState;
     const first = entries[0];
     if (first === undefined) return;
-    assert(first.index > this.snapshot.index, `entry ${first.index} at or before the snapshot at ${this.snapshot.index}`);
+    assert(first.index > this.start.index, `entry ${first.index} at or before the log's start at ${this.start.index}`);
     assert(first.index <= this.lastIndex + 1, `entry ${first.index} leaves a gap after ${this.lastIndex}`);
-    this.entries.length = first.index - this.snapshot.index - 1;
-    for (const entry of entries) this.entries.push(entry);
+    const kept = this.cleared + first.index - this.start.index - 1;
+    for (let position = kept; position < this.entries.length; position++) this.heldBytes -= sizeOf(this.entries[position] as Entry);
+    this.entries.length = kept;
+    for (const entry of entries) {
+      this.entries.push(entry);
+      this.heldBytes += sizeOf(entry);
+    }
   }
 
-  /** Drops entries up to a checkpoint's index. */
+  /** Drops entries up to a checkpoint's index (the checkpoint may be ahead of the log). */
   compact(snapshot: SnapshotMetadata): void {
-    if (snapshot.index <= this.snapshot.index) return;
-    this.entries = this.entries.slice(Math.min(snapshot.index - this.snapshot.index, this.entries.length));
-    this.snapshot = snapshot;
+    if (snapshot.index <= this.start.index) return;
+    if (snapshot.index > this.lastIndex) {
+      this.start = snapshot;
+      this.clear();
+      return;
+    }
+    // The membership at the checkpoint is the log's, as the core computes it too.
+    this.release(snapshot.index);
+  }
+
+  /**
+   * The highest index whose entries (and every one before it) may leave memory under
+   * `limits`; startIndex when none may.
+   */
+  releasableThrough(limits: ReleaseLimits): number {
+    const floor = Math.min(limits.appliedIndex, limits.writtenIndex, this.lastIndex);
+    let through = this.start.index;
+    let bytes = this.heldBytes;
+    while (through < floor && bytes > limits.windowBytes) {
+      through += 1;
+      bytes -= sizeOf(this.entryAt(through));
+    }
+    if (limits.followersMatch !== undefined) through = Math.max(through, Math.min(limits.followersMatch, floor));
+    return through;
+  }
+
+  /**
+   * Lets go of the entries through `index` (they stay in the WAL); returns where the log
+   * now starts, for the core to compact to.
+   */
+  release(index: number): SnapshotMetadata {
+    assert(index > this.start.index && index <= this.lastIndex, `release through ${index} outside the log (${this.start.index}, ${this.lastIndex}]`);
+    const confState = this.confStateAt(index);
+    const term = this.entryAt(index).term;
+    const dropped = index - this.start.index;
+    for (let position = this.cleared; position < this.cleared + dropped; position++) this.heldBytes -= sizeOf(this.entries[position] as Entry);
+    this.entries.fill(undefined, this.cleared, this.cleared + dropped);
+    this.cleared += dropped;
+    this.start = { index, term, confState };
+    if (this.cleared >= CLEARED_SLOTS_MIN && this.cleared * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.cleared);
+      this.cleared = 0;
+    }
+    return this.start;
   }
 
   /** Restarts the log after a snapshot received from a leader. */
   restore(snapshot: SnapshotMetadata): void {
-    this.snapshot = snapshot;
-    this.entries = [];
+    this.start = snapshot;
+    this.clear();
     this.hardState = { ...this.hardState, commit: Math.max(this.hardState.commit, snapshot.index) };
   }
 
   /** Entries after `index`, to append again after a failed write. */
   entriesAfter(index: number): Entry[] {
-    return this.entries.slice(Math.max(0, index - this.snapshot.index));
+    assert(index >= this.start.index, `entries after ${index} were released (the log starts after ${this.start.index})`);
+    return this.entries.slice(this.cleared + index - this.start.index) as Entry[];
   }
 
   currentHardState(): HardState {
@@ -60,6 +156,32 @@ export class DurableLog {
 
   /** What a fresh core starts from. */
   initialState(confState: ConfState): RaftInitialState {
-    return { hardState: this.hardState, confState, snapshot: this.snapshot, entries: [...this.entries] };
+    return { hardState: this.hardState, confState, snapshot: this.start, entries: this.entries.slice(this.cleared) as Entry[] };
   }
+
+  /** The membership as of `index`: the start's, with the changes in the log up to it folded in. */
+  private confStateAt(index: number): ConfState {
+    const changes: Entry[] = [];
+    for (let position = this.cleared; position < this.cleared + index - this.start.index; position++) {
+      const entry = this.entries[position] as Entry;
+      if (entry.type === "confChange") changes.push(entry);
+    }
+    return foldConfChanges(this.start.confState, changes);
+  }
+
+  private entryAt(index: number): Entry {
+    const entry = this.entries[this.cleared + index - this.start.index - 1];
+    assert(entry !== undefined && entry.index === index, `entry ${index} missing from the durable log`);
+    return entry;
+  }
+
+  private clear(): void {
+    this.entries = [];
+    this.cleared = 0;
+    this.heldBytes = 0;
+  }
+}
+
+function sizeOf(entry: Entry): number {
+  return entry.data.byteLength + ENTRY_OVERHEAD_BYTES;
 }

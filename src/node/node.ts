@@ -8,7 +8,8 @@
  *   3. send the Ready's messages to peers
  *   4. apply committed entries to the engine, answer the proposals among them and the
  *      reads waiting for them
- *   5. advance the core
+ *   5. advance the core, and let the log in memory go of the entries it no longer
+ *      needs (src/node/durable_log.ts says which; they stay in the WAL)
  *
  * A single node is a Raft group of one that elects itself at open: an entry commits as
  * soon as its own WAL holds it as durably as the fsync mode promises. There is no other
@@ -33,6 +34,7 @@ import { WalnutError, describeError } from "../lib/errors.js";
 import { silentLogger, type Logger } from "../lib/log.js";
 import { NodeMetrics } from "../metrics/node_metrics.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
+import { createMessage } from "../raft/message.js";
 import { RaftNode } from "../raft/raft.js";
 import type { ConfChange, ConfState, Entry, HardState, Message, ReadMode, Ready, SnapshotMetadata } from "../raft/types.js";
 import { checkpointFileName } from "../snapshot/checkpoint_files.js";
@@ -43,7 +45,7 @@ import { takeCheckpoint } from "./checkpointer.js";
 import { ClusterLink, type ClusterOptions } from "./cluster.js";
 import { writeControlFile, type ControlFile } from "./control_file.js";
 import { lockDataDir, type DataDirLock } from "./data_dir_lock.js";
-import { DurableLog } from "./durable_log.js";
+import { DurableLog, type LogMemory } from "./durable_log.js";
 import { MembershipBook } from "./membership.js";
 import { describeStatus, type NodeStatus } from "./status.js";
 import { ProposalTable, type WriteResult } from "./proposals.js";
@@ -72,6 +74,10 @@ const GROUP_COMMIT_GATHER_MS = 1;
 /** Under fsync "no": entries (and bytes) queued for the WAL but not yet written, before the Ready loop waits. */
 const UNWRITTEN_ENTRIES_MAX = 4096;
 const UNWRITTEN_BYTES_MAX = 4 * 1024 * 1024;
+/** In a cluster: bytes of applied log entries kept in memory for followers that fall behind. */
+const LOG_MEMORY_BYTES_DEFAULT = 32 * 1024 * 1024;
+/** The log in memory lets go of entries once it holds at least this many. */
+const RELEASE_BATCH_ENTRIES = 64;
 const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
 
 export interface NodeOptions {
@@ -100,6 +106,12 @@ export interface NodeOptions {
   cluster?: ClusterOptions;
   /** How the leader proves a read current (--read-mode): "index" (default) or "lease". */
   readMode?: ReadMode;
+  /**
+   * In a cluster: bytes of applied log entries kept in memory for followers that fall
+   * behind (default 32 MiB); a follower further behind gets a checkpoint. A node alone
+   * keeps none. See src/node/durable_log.ts.
+   */
+  logMemoryBytes?: number;
 }
 
 /**
@@ -344,6 +356,11 @@ export class Node {
   }
 
 
+  /** What the Raft log holds in memory (shared by the core and the durable log). */
+  logMemory(): LogMemory {
+    return this.durable.memory();
+  }
+
   segments(): SegmentInfo[] {
     return this.wal.segments();
   }
@@ -513,6 +530,7 @@ export class Node {
         this.reads.applied(this.engine.appliedIndex);
         this.tickDue();
         this.raft.advance(ready);
+        this.releaseLogEntries();
         // Just answered a group of writers: give them a moment to send their next writes.
         if (this.options.fsync === "always" && ready.committedEntries.length > 1 && this.raft.currentLeader === this.id) {
           await this.gatherNextGroup(Math.floor(ready.committedEntries.length / 2));
@@ -589,7 +607,35 @@ export class Node {
 
   /** Step 3: messages go to peers (a group of one has none). */
   private send(messages: Message[]): void {
-    if (messages.length > 0) this.cluster?.send(messages);
+    if (messages.length === 0 || this.cluster === null) return;
+    this.cluster.send(messages.filter((message) => message.type !== "snapshot" || this.checkpointCovers(message)));
+  }
+
+  /**
+   * A follower needs entries this node no longer holds, so the core asks to send the
+   * checkpoint its log starts after. When the log starts after released entries instead,
+   * take a checkpoint (the core's log then starts after it) and tell the core this send
+   * failed: it asks again, and then the checkpoint is there.
+   */
+  private checkpointCovers(message: Message): boolean {
+    if (message.snapshot === null || message.snapshot.index === this.control.lastCheckpointIndex) return true;
+    this.backgroundCheckpoint(`node ${message.to} needs entries released from memory`);
+    queueMicrotask(() => this.step(createMessage({ type: "snapshotStatus", from: message.to, to: this.id, reject: true })));
+    return false;
+  }
+
+  /** Step 5b: let the log in memory go of entries it no longer needs (they stay in the WAL). */
+  private releaseLogEntries(): void {
+    if (this.durable.lastIndex - this.durable.startIndex < RELEASE_BATCH_ENTRIES) return;
+    const raft = this.raft.status();
+    const matches = [...raft.progress].filter(([id]) => id !== this.id).map(([, peer]) => peer.match);
+    const through = this.durable.releasableThrough({
+      appliedIndex: Math.min(raft.applied, this.engine.appliedIndex),
+      writtenIndex: this.durable.lastIndex - this.unwrittenEntries,
+      windowBytes: this.cluster === null ? 0 : (this.options.logMemoryBytes ?? LOG_MEMORY_BYTES_DEFAULT),
+      ...(matches.length === 0 ? {} : { followersMatch: Math.min(...matches) }),
+    });
+    if (through > this.durable.startIndex) this.raft.compact(this.durable.release(through));
   }
 
   /** Step 4: apply in index order, answering this node's own proposals. */

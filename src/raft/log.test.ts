@@ -87,6 +87,34 @@ test("compact drops applied entries but keeps the boundary's term", () => {
   assert.throws(() => log.compact({ index: 4, term: 2, confState: NO_MEMBERS }), /beyond applied/);
 });
 
+test("compacting a few entries at a time keeps the log whole across many compactions", () => {
+  const log = logWith([1]);
+  let term = 1;
+  for (let index = 2; index <= 5000; index++) {
+    if (index % 997 === 0) term += 1;
+    log.append([entry(index, term)]);
+    log.commitTo(index);
+    log.appliedTo(index);
+    if (index % 3 === 0) log.compact({ index: index - 2, term: log.term(index - 2) as number, confState: NO_MEMBERS });
+  }
+  assert.equal(log.firstIndex(), 4997);
+  assert.equal(log.size, 4);
+  assert.equal(log.term(4996), 6);
+  assert.deepEqual(log.slice(4997, 5001).map((each) => each.index), [4997, 4998, 4999, 5000]);
+  log.append([entry(5001, 7)]);
+  assert.deepEqual(termsOf(log.entriesFrom(4999, 10) ?? []), [6, 6, 7]);
+});
+
+test("compact lets go of the dropped entries at once", () => {
+  const log = logWith([1, 1, 1, 1], 4);
+  log.appliedTo(4);
+  log.compact({ index: 3, term: 1, confState: NO_MEMBERS });
+  assert.equal(log.size, 1);
+  // The array keeps its slots until they are half of it, but no longer the entries.
+  const internals = (log as unknown as { entries: unknown[] }).entries;
+  assert.equal(internals.filter((each) => each !== undefined).length, 1);
+});
+
 test("restore replaces the log with a snapshot", () => {
   const log = logWith([1, 1], 1);
   log.restore({ index: 10, term: 3, confState: NO_MEMBERS });

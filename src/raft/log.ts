@@ -8,9 +8,16 @@
  * them); entries after it are "unstable". Index `snapshot.index` still has a known term (the
  * snapshot's), which is all the consistency check needs at the log's start. The log never
  * touches storage: the driver is the one that writes.
+ *
+ * The driver compacts often (after every few applied entries on a node alone), so compact()
+ * costs what it drops, not what stays: dropped slots are cleared at once (their entries can
+ * be collected) and the array is shortened only once they make up half of it.
  */
 import { assert } from "../lib/assert.js";
 import type { Entry, SnapshotMetadata } from "./types.js";
+
+/** compact() shortens the array once at least this many cleared slots lead it (and half of it). */
+const CLEARED_SLOTS_MIN = 1024;
 
 /** What an append did to the log, so the caller can react (a truncated confChange, say). */
 export interface AppendOutcome {
@@ -21,8 +28,12 @@ export interface AppendOutcome {
 
 export class RaftLog {
   snapshot: SnapshotMetadata;
-  /** entries[i] has index snapshot.index + 1 + i. */
-  private entries: Entry[];
+  /**
+   * entries[cleared + i] has index snapshot.index + 1 + i; the `cleared` slots before it
+   * held entries that compact() dropped and hold undefined now.
+   */
+  private entries: Array<Entry | undefined>;
+  private cleared = 0;
   committed: number;
   applied: number;
   stableIndex: number;
@@ -44,7 +55,12 @@ export class RaftLog {
   }
 
   lastIndex(): number {
-    return this.snapshot.index + this.entries.length;
+    return this.snapshot.index + this.entries.length - this.cleared;
+  }
+
+  /** How many entries the log holds in memory (after its snapshot). */
+  get size(): number {
+    return this.entries.length - this.cleared;
   }
 
   lastTerm(): number {
@@ -71,7 +87,9 @@ export class RaftLog {
   /** Entries in [from, to) — every one must be present (not compacted). */
   slice(from: number, to: number): Entry[] {
     assert(from >= this.firstIndex() && to <= this.lastIndex() + 1 && from <= to, `slice [${from}, ${to}) outside the log [${this.firstIndex()}, ${this.lastIndex()}]`);
-    return this.entries.slice(from - this.firstIndex(), to - this.firstIndex());
+    const start = this.cleared - this.firstIndex();
+    // Slots from `cleared` on always hold entries.
+    return this.entries.slice(start + from, start + to) as Entry[];
   }
 
   /** Up to `maxCount` entries from `from`; undefined when `from` was compacted away. */
@@ -137,7 +155,7 @@ export class RaftLog {
     assert(first > this.committed, `append at ${first} would overwrite committed ${this.committed}`);
     assert(first >= this.firstIndex() && first <= this.lastIndex() + 1, `append at ${first} leaves a gap after ${this.lastIndex()}`);
     const truncatedFrom = first <= this.lastIndex() ? first : 0;
-    this.entries.length = first - this.firstIndex();
+    this.entries.length = this.cleared + first - this.firstIndex();
     for (const entry of incoming) {
       assert(entry.index === this.lastIndex() + 1, `entry ${entry.index} out of order after ${this.lastIndex()}`);
       this.entries.push(entry);
@@ -176,6 +194,7 @@ export class RaftLog {
     assert(snapshot.index > this.committed, `restoring snapshot ${snapshot.index} at or below commit ${this.committed}`);
     this.snapshot = snapshot;
     this.entries = [];
+    this.cleared = 0;
     this.committed = snapshot.index;
     this.applied = snapshot.index;
     this.stableIndex = snapshot.index;
@@ -186,12 +205,18 @@ export class RaftLog {
     assert(snapshot.index <= this.applied, `compacting to ${snapshot.index} beyond applied ${this.applied}`);
     if (snapshot.index <= this.snapshot.index) return;
     assert(this.term(snapshot.index) === snapshot.term, `snapshot term ${snapshot.term} differs from the log's at ${snapshot.index}`);
-    this.entries = this.entries.slice(snapshot.index - this.snapshot.index);
+    const dropped = snapshot.index - this.snapshot.index;
+    this.entries.fill(undefined, this.cleared, this.cleared + dropped);
+    this.cleared += dropped;
     this.snapshot = snapshot;
+    if (this.cleared >= CLEARED_SLOTS_MIN && this.cleared * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.cleared);
+      this.cleared = 0;
+    }
   }
 
   private entryAt(index: number): Entry {
-    const entry = this.entries[index - this.firstIndex()];
+    const entry = this.entries[this.cleared + index - this.firstIndex()];
     assert(entry !== undefined && entry.index === index, `entry ${index} missing from the log`);
     return entry;
   }
