@@ -38,10 +38,10 @@ export interface Nemesis {
   inject(context: NemesisContext): Promise<ActiveFault>;
 }
 
-/** The current leader, or a random node (half each): faults on leaders find the most bugs. */
-export async function leaderOrRandom(context: NemesisContext): Promise<{ node: number; isLeader: boolean }> {
+/** The current leader, or a random node (half each, unless `leader` asks for the leader): faults on leaders find the most bugs. */
+export async function leaderOrRandom(context: NemesisContext, options: { leader?: boolean } = {}): Promise<{ node: number; isLeader: boolean }> {
   const leader = await context.cluster.waitForLeader();
-  if (context.random.below(2) === 0) return { node: leader, isLeader: true };
+  if (options.leader === true || context.random.below(2) === 0) return { node: leader, isLeader: true };
   const node = context.random.pick(context.cluster.ids);
   return { node, isLeader: node === leader };
 }
