@@ -16,15 +16,16 @@ test("a Ready hands out each entry and message once, even before it is advanced"
   node.campaign();
   const first = node.ready();
   assert.deepEqual(first.entries.map((each) => each.index), [1]);
+  assert.deepEqual(first.committedEntries.map((each) => each.index), [1], "a sole voter commits what it hands out");
   node.propose(bytes("a"));
   const second = node.ready();
   assert.deepEqual(second.entries.map((each) => each.index), [2], "only what is new since the first");
-  assert.equal(second.hardState, null);
+  assert.deepEqual(second.committedEntries.map((each) => each.index), [2], "only what is new since the first");
+  assert.deepEqual(second.hardState, { term: 1, vote: 1, commit: 2 });
   node.advance(first);
   node.advance(second);
-  const third = node.ready();
-  assert.equal(third.hardState?.commit, 2);
-  assert.deepEqual(third.committedEntries.map((each) => each.index), [1, 2]);
+  assert.equal(node.hasReady(), false);
+  assert.equal(node.status().applied, 2);
 });
 
 test("the first Ready of a restarted node re-applies the committed entries after its snapshot", () => {

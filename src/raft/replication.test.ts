@@ -29,19 +29,17 @@ test("a proposal is replicated, committed by a majority and applied everywhere",
   for (const id of [1, 2, 3]) assert.deepEqual(payloads(cluster.disk(id).applied), ["set a 1"]);
 });
 
-test("a single-voter group commits an entry when the Ready that carried it is advanced", () => {
+test("a single-voter group commits an entry in the Ready that hands it out for persisting", () => {
   const cluster = new Cluster({ voters: [1] });
   const node = cluster.node(1);
   node.campaign();
   node.propose(bytes("x"));
   const first = node.ready();
   assert.deepEqual(first.entries.map((each) => each.index), [1, 2]);
-  assert.equal(first.committedEntries.length, 0, "nothing commits before it is durable");
+  assert.equal(first.hardState?.commit, 2, "the commit index is persisted with the entries");
+  assert.deepEqual(payloads(first.committedEntries), ["x"], "applied once the same Ready persisted them");
+  assert.equal(node.status().progress.get(1)?.match, 0, "its own progress counts durable entries only");
   node.advance(first);
-  const second = node.ready();
-  assert.equal(second.hardState?.commit, 2);
-  assert.deepEqual(payloads(second.committedEntries), ["x"]);
-  node.advance(second);
   assert.equal(node.status().applied, 2);
   assert.equal(node.hasReady(), false);
 });

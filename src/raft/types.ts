@@ -121,7 +121,7 @@ export interface Ready {
   hardState: HardState | null; // set when it changed: persist it
   entries: Entry[]; // append to stable storage (may overwrite a conflicting suffix)
   snapshot: SnapshotMetadata | null; // a snapshot received from the leader: install it
-  committedEntries: Entry[]; // apply in order
+  committedEntries: Entry[]; // apply in order, after persisting `entries` (a sole voter's may be among them)
   messages: Message[]; // send after persisting
   readStates: ReadState[];
 }
