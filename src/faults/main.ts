@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { parseDurationMs } from "../lib/units.js";
 import { runCampaign, type CampaignOptions } from "./campaign.js";
 import { tableRow, TABLE_HEADER } from "./faults_table.js";
-import { NEMESES } from "./nemeses.js";
+import { NEMESES, nemesesNamed } from "./nemeses.js";
 import { isFailing } from "./verdict.js";
 
 const USAGE = `usage: npm run faults -- [--time 60s] [--nodes 3|5] [--nemesis ${[...NEMESES.keys()].join(",")}]
@@ -45,7 +45,7 @@ async function options(argv: string[]): Promise<CampaignOptions> {
   return {
     durationMs: parseDurationMs(values.time, "--time"),
     nodes,
-    nemeses: values.nemesis.split(",").filter((name) => name !== ""),
+    nemeses: nemesesNamed(values.nemesis.split(",").filter((name) => name !== "")).map((nemesis) => nemesis.kind),
     clients: count("clients", values.clients),
     keys: count("keys", values.keys),
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : count("seed", values.seed) >>> 0,
