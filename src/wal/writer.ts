@@ -270,7 +270,7 @@ export class GroupCommitWriter {
     if (!this.draining) {
       this.draining = true;
       // Let every append made in this tick join the batch before it goes out.
-      process.nextTick(() => void this.drain());
+      process.nextTick(() => this.drain());
     }
     return done;
   }
@@ -281,14 +281,30 @@ export class GroupCommitWriter {
     if (behind && !this.failure && !this.closed) this.sync().catch(() => undefined);
   }
 
-  private async drain(): Promise<void> {
+  /**
+   * Commits pending batches one after the other. A batch that needs no waiting (written on
+   * this thread, no fsync due) is committed on the spot, without the promises an
+   * asynchronous commit costs: the common case under "no" and "everysec".
+   */
+  private drain(): void {
     while (!this.pending.isEmpty && !this.failure) {
       const batch = this.pending;
       this.pending = new Batch(this.takeSpareBuffer(), batch.tail);
-      await this.commit(batch);
-      if (batch.buffer.length <= BATCH_BUFFER_REUSE_BYTES_MAX) this.spareBuffer = batch.buffer;
+      const committing = this.commit(batch);
+      if (committing !== undefined) {
+        void committing.then(() => {
+          this.recycle(batch);
+          this.drain();
+        });
+        return;
+      }
+      this.recycle(batch);
     }
     this.draining = false;
+  }
+
+  private recycle(batch: Batch): void {
+    if (batch.buffer.length <= BATCH_BUFFER_REUSE_BYTES_MAX) this.spareBuffer = batch.buffer;
   }
 
   private takeSpareBuffer(): Buffer {
@@ -297,29 +313,58 @@ export class GroupCommitWriter {
     return buffer;
   }
 
-  /** Writes one batch (rolling first if the active segment is full), syncs, resolves. */
-  private async commit(batch: Batch): Promise<void> {
+  /**
+   * Writes one batch (rolling first if the active segment is full), syncs, resolves.
+   * Undefined when it finished synchronously, else a promise that never rejects.
+   */
+  private commit(batch: Batch): Promise<void> | undefined {
     if (batch.lengthBytes > 0) {
+      const { writeSync } = this.options.fileSystem;
+      const mustRoll = this.active.sizeBytes >= this.options.segmentSizeBytes;
+      if (mustRoll || writeSync === undefined || batch.lengthBytes > SYNC_WRITE_BYTES_MAX) return this.commitAsync(batch, mustRoll);
       try {
-        if (this.active.sizeBytes >= this.options.segmentSizeBytes) await this.roll();
-      } catch (error) {
-        return this.failBatch(batch, error);
-      }
-      try {
-        const { writeSync } = this.options.fileSystem;
-        if (writeSync !== undefined && batch.lengthBytes <= SYNC_WRITE_BYTES_MAX) {
-          writeAllSync(writeSync, this.active.fd, batch.buffer, batch.lengthBytes, this.active.sizeBytes);
-        } else {
-          await writeAll(this.options.fileSystem, this.active.fd, batch.buffer, batch.lengthBytes, this.active.sizeBytes);
-        }
+        writeAllSync(writeSync, this.active.fd, batch.buffer, batch.lengthBytes, this.active.sizeBytes);
       } catch (error) {
         return this.failBatch(batch, error);
       }
       this.recordWritten(batch);
     }
+    return this.settleWritten(batch);
+  }
+
+  /** commit() when the batch needs a roll first, or goes through the thread pool. */
+  private async commitAsync(batch: Batch, mustRoll: boolean): Promise<void> {
+    try {
+      if (mustRoll) await this.roll();
+    } catch (error) {
+      return this.failBatch(batch, error);
+    }
+    try {
+      const { writeSync } = this.options.fileSystem;
+      if (writeSync !== undefined && batch.lengthBytes <= SYNC_WRITE_BYTES_MAX) {
+        writeAllSync(writeSync, this.active.fd, batch.buffer, batch.lengthBytes, this.active.sizeBytes);
+      } else {
+        await writeAll(this.options.fileSystem, this.active.fd, batch.buffer, batch.lengthBytes, this.active.sizeBytes);
+      }
+    } catch (error) {
+      return this.failBatch(batch, error);
+    }
+    this.recordWritten(batch);
+    return this.settleWritten(batch);
+  }
+
+  /** The batch is written: resolve its appends, after the fsync when one is due. */
+  private settleWritten(batch: Batch): Promise<void> | undefined {
     const mustSync = batch.syncWaiters.length > 0 || (this.options.fsync === "always" && batch.lengthBytes > 0);
-    if (!mustSync) return settle(batch.appendWaiters, null);
+    if (!mustSync) {
+      settle(batch.appendWaiters, null);
+      return undefined;
+    }
     if (this.options.fsync !== "always") settle(batch.appendWaiters, null);
+    return this.syncAndSettle(batch);
+  }
+
+  private async syncAndSettle(batch: Batch): Promise<void> {
     try {
       await this.syncActive();
     } catch (error) {
@@ -334,7 +379,7 @@ export class GroupCommitWriter {
     this.active.lastFrameCrc = frameCrcAt(batch.buffer, batch.lastFrameOffset);
     if (batch.entryCount > 0) this.options.table.recordEntries(batch.lowestIndex, batch.tail.lastIndex);
     this.options.table.recordBytes(this.active.sizeBytes);
-    this.written = { ...batch.tail };
+    this.written = batch.tail; // the batch is done: nothing changes its tail any more
     this.unsyncedBytes = true;
     this.counters.batches += 1;
     this.counters.entries += batch.entryCount;
