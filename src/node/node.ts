@@ -71,12 +71,17 @@ const PROPOSAL_TIMEOUT_MS = 10_000;
 const READ_TIMEOUT_MS = 5_000;
 /** How long a group commit of several writes waits for the next group to gather. */
 const GROUP_COMMIT_GATHER_MS = 1;
-/** Under fsync "no": entries (and bytes) queued for the WAL but not yet written, before the Ready loop waits. */
-const UNWRITTEN_ENTRIES_MAX = 4096;
+/**
+ * Under fsync "no": entries (and bytes) queued for the WAL but not yet written, before the
+ * Ready loop waits. Writers that never let the event loop turn (an embedded loop of awaited
+ * sets) leave the WAL this far behind; 256 still makes one write() of many entries, and
+ * keeps the queued entries few enough to die young (4096 survived into the old generation).
+ */
+const UNWRITTEN_ENTRIES_MAX = 256;
 const UNWRITTEN_BYTES_MAX = 4 * 1024 * 1024;
 /** In a cluster: bytes of applied log entries kept in memory for followers that fall behind. */
 const LOG_MEMORY_BYTES_DEFAULT = 32 * 1024 * 1024;
-/** The log in memory lets go of entries once it holds at least this many. */
+/** The log in memory lets go of entries once at least this many are applied and written. */
 const RELEASE_BATCH_ENTRIES = 64;
 const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
 
@@ -626,12 +631,15 @@ export class Node {
 
   /** Step 5b: let the log in memory go of entries it no longer needs (they stay in the WAL). */
   private releaseLogEntries(): void {
-    if (this.durable.lastIndex - this.durable.startIndex < RELEASE_BATCH_ENTRIES) return;
+    // Nothing past what is both applied and written may go: check that cheaply first (under
+    // fsync "no" the WAL may lag by thousands of entries, and status() allocates).
+    const writtenIndex = this.durable.lastIndex - this.unwrittenEntries;
+    if (Math.min(writtenIndex, this.engine.appliedIndex) - this.durable.startIndex < RELEASE_BATCH_ENTRIES) return;
     const raft = this.raft.status();
     const matches = [...raft.progress].filter(([id]) => id !== this.id).map(([, peer]) => peer.match);
     const through = this.durable.releasableThrough({
       appliedIndex: Math.min(raft.applied, this.engine.appliedIndex),
-      writtenIndex: this.durable.lastIndex - this.unwrittenEntries,
+      writtenIndex,
       windowBytes: this.cluster === null ? 0 : (this.options.logMemoryBytes ?? LOG_MEMORY_BYTES_DEFAULT),
       ...(matches.length === 0 ? {} : { followersMatch: Math.min(...matches) }),
     });
