@@ -21,7 +21,7 @@ import type { ConfState, Entry, HardState, RaftInitialState, SnapshotMetadata } 
 /**
  * What an entry costs in memory besides its data bytes, as counted against the window:
  * the entry object, the Buffer object over its bytes and the array slot (measured with
- * src/bench/memory.ts: about 260 B per SET entry of 70 data bytes).
+ * src/bench/memory.ts: about 265 B per SET entry of 89 data bytes).
  */
 export const ENTRY_OVERHEAD_BYTES = 190;
 /** Cleared slots that lead the array before it is shortened (and at least half of it). */

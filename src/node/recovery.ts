@@ -138,7 +138,9 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
             ` (entries ${expected}..${logEntry.index - 1} are missing)`,
         );
       }
-      entries.push(fromLogEntry(logEntry));
+      // A copy of the bytes: a view would keep its whole segment's buffer in memory for as
+      // long as the log keeps the entry (the window a cluster member keeps, say).
+      entries.push(fromLogEntry({ index: logEntry.index, term: logEntry.term, data: Buffer.from(logEntry.data) }));
     },
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     log: linesTo(options.log, "info"),
