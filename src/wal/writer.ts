@@ -1,7 +1,8 @@
 /**
  * Group commit: how appended frames reach the disk, and when an append counts as done.
  *
- * Appends encode their frames straight into the *pending* batch buffer and wait. One
+ * Appends encode their frames straight into the *pending* batch buffer and wait (the
+ * appends of one batch share one promise: they settle together). One
  * batch at a time is in flight: one positional write of the whole batch, then, under
  * fsync "always", one fdatasync; only then do its appends resolve. Appends that arrive
  * meanwhile fill the next pending batch, which goes out as soon as the current one is
@@ -66,10 +67,38 @@ export interface WalObserver {
   synced(durationMs: number): void;
 }
 
-interface Waiter {
-  resolve(): void;
-  reject(error: Error): void;
+/**
+ * Everyone waiting for the same event of one batch (written, or synced): they all settle
+ * together, so they share one promise, made when the first of them asks.
+ */
+class Waiters {
+  private promise: Promise<void> | null = null;
+  private resolve: () => void = ignore;
+  private reject: (error: Error) => void = ignore;
+
+  get isEmpty(): boolean {
+    return this.promise === null;
+  }
+
+  wait(): Promise<void> {
+    this.promise ??= new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    return this.promise;
+  }
+
+  settle(error: Error | null): void {
+    if (this.promise === null) return;
+    if (error) this.reject(error);
+    else this.resolve();
+    this.promise = null;
+    this.resolve = ignore;
+    this.reject = ignore;
+  }
 }
+
+function ignore(): void {}
 
 /** Where the log ends: the last entry, and the latest hard state and checkpoint marker. */
 export interface LogTail {
@@ -84,8 +113,8 @@ class Batch {
   buffer: Buffer;
   lengthBytes = 0;
   lastFrameOffset = 0;
-  appendWaiters: Waiter[] = [];
-  syncWaiters: Waiter[] = [];
+  readonly appendWaiters = new Waiters();
+  readonly syncWaiters = new Waiters();
   entryCount = 0;
   /** The smallest entry index in the batch: older entries from here on are superseded. */
   lowestIndex = Infinity;
@@ -98,7 +127,7 @@ class Batch {
   }
 
   get isEmpty(): boolean {
-    return this.lengthBytes === 0 && this.appendWaiters.length === 0 && this.syncWaiters.length === 0;
+    return this.lengthBytes === 0 && this.appendWaiters.isEmpty && this.syncWaiters.isEmpty;
   }
 
   addEntries(entries: readonly LogEntry[]): void {
@@ -265,8 +294,8 @@ export class GroupCommitWriter {
     return this.failure;
   }
 
-  private enqueue(waiters: Waiter[]): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+  private enqueue(waiters: Waiters): Promise<void> {
+    const done = waiters.wait();
     if (!this.draining) {
       this.draining = true;
       // Let every append made in this tick join the batch before it goes out.
@@ -355,12 +384,12 @@ export class GroupCommitWriter {
 
   /** The batch is written: resolve its appends, after the fsync when one is due. */
   private settleWritten(batch: Batch): Promise<void> | undefined {
-    const mustSync = batch.syncWaiters.length > 0 || (this.options.fsync === "always" && batch.lengthBytes > 0);
+    const mustSync = !batch.syncWaiters.isEmpty || (this.options.fsync === "always" && batch.lengthBytes > 0);
     if (!mustSync) {
-      settle(batch.appendWaiters, null);
+      batch.appendWaiters.settle(null);
       return undefined;
     }
-    if (this.options.fsync !== "always") settle(batch.appendWaiters, null);
+    if (this.options.fsync !== "always") batch.appendWaiters.settle(null);
     return this.syncAndSettle(batch);
   }
 
@@ -370,8 +399,8 @@ export class GroupCommitWriter {
     } catch (error) {
       return this.rejectAll(batch, this.enterFailedState("an fsync", error));
     }
-    settle(batch.appendWaiters, null);
-    settle(batch.syncWaiters, null);
+    batch.appendWaiters.settle(null);
+    batch.syncWaiters.settle(null);
   }
 
   private recordWritten(batch: Batch): void {
@@ -416,7 +445,7 @@ export class GroupCommitWriter {
     const queued = this.pending;
     this.pending = new Batch(queued.buffer, this.written);
     for (const waiters of [batch.appendWaiters, batch.syncWaiters, queued.appendWaiters, queued.syncWaiters]) {
-      settle(waiters, error);
+      waiters.settle(error);
     }
   }
 
@@ -479,14 +508,6 @@ function checkSize(
   if (bytes <= limits.pendingWalBytesMax) return null;
   const waiting = `${bytes} bytes would be waiting to be written`;
   return new WalnutError("LIMIT", `Cannot append to WAL: ${waiting}, more than ${limits.pendingWalBytesMax}`);
-}
-
-function settle(waiters: Waiter[], error: Error | null): void {
-  for (const waiter of waiters) {
-    if (error) waiter.reject(error);
-    else waiter.resolve();
-  }
-  waiters.length = 0;
 }
 
 /** Raft's rule: a batch starts at most one past the log's end and is contiguous. */
