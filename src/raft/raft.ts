@@ -48,7 +48,7 @@ import type { Progress } from "./progress.js";
 import { tallyVotes } from "./quorum.js";
 import { LeaderLease, leaseTicksOf } from "./lease.js";
 import { LeaderReads, type LeaderReadState, type PendingRead } from "./read_index.js";
-import { ReadyTracker } from "./ready.js";
+import { ReadyTracker, type ReadyInputs } from "./ready.js";
 import { Replication } from "./replication.js";
 import {
   NONE,
@@ -101,6 +101,7 @@ export class RaftNode implements RaftCore {
   private transferee: NodeId = NONE;
   private snapshotToInstall: SnapshotMetadata | null = null;
   private readonly readyTracker: ReadyTracker;
+  private readonly readyInputsScratch: ReadyInputs;
   // Installed by the become* functions; the constructor calls becomeFollower.
   private stepRole!: StepFunction;
   private tickRole!: TickFunction;
@@ -129,6 +130,7 @@ export class RaftNode implements RaftCore {
     this.restarted = initial.hardState.term > 0;
     this.becomeFollower(this.term, NONE);
     this.readyTracker = new ReadyTracker({ softState: this.softState(), hardState: this.hardState(), log: this.log });
+    this.readyInputsScratch = { log: this.log, softState: this.softState(), hardState: this.hardState(), messages: [], readStates: [], snapshot: null };
   }
 
   // ——— The driver's surface ———
@@ -195,6 +197,7 @@ export class RaftNode implements RaftCore {
   ready(): Ready {
     this.commitAsSoleVoter();
     const ready = this.readyTracker.build(this.readyInputs());
+    // The Ready took the outboxes over: start new ones.
     this.messages = [];
     this.readStates = [];
     this.snapshotToInstall = null;
@@ -734,14 +737,17 @@ export class RaftNode implements RaftCore {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
   }
 
-  private readyInputs(): Parameters<ReadyTracker["build"]>[0] {
-    return {
-      log: this.log,
-      softState: this.softState(),
-      hardState: this.hardState(),
-      messages: this.messages,
-      readStates: this.readStates,
-      snapshot: this.snapshotToInstall,
-    };
+  /** The tracker's inputs, refreshed in place: hasReady() runs on every turn of the driver's loop. */
+  private readyInputs(): ReadyInputs {
+    const inputs = this.readyInputsScratch;
+    inputs.softState.leader = this.leader;
+    inputs.softState.role = this.displayedRole();
+    inputs.hardState.term = this.term;
+    inputs.hardState.vote = this.vote;
+    inputs.hardState.commit = this.log.committed;
+    inputs.messages = this.messages;
+    inputs.readStates = this.readStates;
+    inputs.snapshot = this.snapshotToInstall;
+    return inputs;
   }
 }

@@ -18,8 +18,8 @@ export interface ReadyInputs {
   log: RaftLog;
   softState: SoftState;
   hardState: HardState;
-  messages: readonly Message[];
-  readStates: readonly ReadState[];
+  messages: Message[];
+  readStates: ReadState[];
   snapshot: SnapshotMetadata | null;
 }
 
@@ -62,22 +62,28 @@ export class ReadyTracker {
     );
   }
 
-  /** The next Ready; the caller empties its message and read-state outboxes afterwards. */
+  /**
+   * The next Ready. It takes over the message and read-state outboxes as they are (no
+   * copy): the caller starts new ones afterwards. Nothing it holds is the caller's: the
+   * soft and hard state are copied, and only when they changed.
+   */
   build(inputs: ReadyInputs): Ready {
     const { log } = inputs;
     const entries = log.lastIndex() > this.entriesHandedOutThrough ? log.entriesAfter(this.entriesHandedOutThrough) : [];
     const committedEntries = this.committedToHandOut(log);
+    const softChanged = !sameSoftState(inputs.softState, this.lastSoftState);
+    const hardChanged = !sameHardState(inputs.hardState, this.lastHardState);
     const ready: Ready = {
-      softState: sameSoftState(inputs.softState, this.lastSoftState) ? null : { ...inputs.softState },
-      hardState: sameHardState(inputs.hardState, this.lastHardState) ? null : { ...inputs.hardState },
+      softState: softChanged ? { ...inputs.softState } : null,
+      hardState: hardChanged ? { ...inputs.hardState } : null,
       entries,
       snapshot: inputs.snapshot,
       committedEntries,
-      messages: [...inputs.messages],
-      readStates: [...inputs.readStates],
+      messages: inputs.messages,
+      readStates: inputs.readStates,
     };
-    this.lastSoftState = { ...inputs.softState };
-    this.lastHardState = { ...inputs.hardState };
+    if (softChanged) this.lastSoftState = { ...inputs.softState };
+    if (hardChanged) this.lastHardState = { ...inputs.hardState };
     this.entriesHandedOutThrough = log.lastIndex();
     const lastCommitted = committedEntries[committedEntries.length - 1];
     if (lastCommitted !== undefined) this.appliedHandedOutThrough = lastCommitted.index;
