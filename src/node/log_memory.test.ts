@@ -20,7 +20,7 @@ const IN_FLIGHT = 200;
 const ROUNDS = 50;
 /** node.ts: the log lets go once it holds this many, and fsync "no" queues at most so many unwritten. */
 const RELEASE_BATCH_ENTRIES = 64;
-const UNWRITTEN_ENTRIES_MAX = 4096;
+const UNWRITTEN_ENTRIES_MAX = 256;
 
 function nodeOptions(dataDir: string, fsync: FsyncMode): NodeOptions {
   return { dataDir, fsync, segmentSizeBytes: 1024 * 1024, checkpointIntervalMs: 0, checkpointWalBytes: 0, archiveWal: false, stateMachine: walnutStateMachine };
