@@ -69,8 +69,21 @@ const ORIGIN_END = 1 + 4 + 8;
 /** The origin of an encoded entry, read without decoding the rest; NO_ORIGIN when too short. */
 export function peekOrigin(data: Uint8Array): EntryOrigin {
   if (data.length < ORIGIN_END) return NO_ORIGIN;
-  const view = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return { node: view.readUInt32LE(1), sequence: view.readDoubleLE(5) };
+  return { node: peekOriginNode(data), sequence: peekOriginSequence(data) };
+}
+
+/** peekOrigin(data).node without the object (the apply path asks for every entry): 0 when too short. */
+export function peekOriginNode(data: Uint8Array): number {
+  return data.length < ORIGIN_END ? 0 : asBuffer(data).readUInt32LE(1);
+}
+
+/** peekOrigin(data).sequence without the object: 0 when too short. */
+export function peekOriginSequence(data: Uint8Array): number {
+  return data.length < ORIGIN_END ? 0 : asBuffer(data).readDoubleLE(5);
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 function strLength(text: string): number {

@@ -8,7 +8,7 @@ import { DEFAULT_COLLECTION } from "../engine/engine.js";
 import { describeError, isWalnutError } from "../lib/errors.js";
 import type { Node } from "../node/node.js";
 import { isReadOnlyCall } from "./collections.js";
-import type { CommandCall, VersionCondition } from "./entry.js";
+import type { CommandCall, EntryPayload, VersionCondition } from "./entry.js";
 import { error, type Reply } from "./reply.js";
 import type { CommandSpec } from "./spec.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
@@ -29,6 +29,15 @@ function replyOf(result: { reply: Reply }): Reply {
 function failedWrite(cause: unknown): Reply {
   if (isWalnutError(cause)) return error(cause.code === "WAL_IO" ? "IOERR" : "ERR", cause.message);
   return error("ERR", describeError(cause));
+}
+
+function failedWriteIndexed(cause: unknown): { index: number; reply: Reply } {
+  return { index: 0, reply: failedWrite(cause) };
+}
+
+/** The entry payload of one command (fields spelled out: cheaper than spreading the session). */
+function commandPayload(nowMs: number, call: CommandCall, session: Session): EntryPayload {
+  return { type: "command", nowMs, clientId: session.clientId, requestId: session.requestId, call };
 }
 
 export function isWriteCall(spec: CommandSpec, argv: ByteString[]): boolean {
@@ -73,14 +82,12 @@ export class CommandExecutor {
 
   /** Logs one write and answers with its reply once committed. */
   write(call: CommandCall, session: Session = NO_SESSION): Promise<Reply> {
-    return this.node.propose({ type: "command", nowMs: this.node.now(), ...session, call }).then(replyOf, failedWrite);
+    return this.node.propose(commandPayload(this.node.now(), call, session)).then(replyOf, failedWrite);
   }
 
   /** Like write(), also giving the entry's log index: the version of every key it wrote. */
   writeIndexed(call: CommandCall, session: Session = NO_SESSION): Promise<{ index: number; reply: Reply }> {
-    return this.node
-      .propose({ type: "command", nowMs: this.node.now(), ...session, call })
-      .then(undefined, (cause: unknown) => ({ index: 0, reply: failedWrite(cause) }));
+    return this.node.propose(commandPayload(this.node.now(), call, session)).then(undefined, failedWriteIndexed);
   }
 
   /**

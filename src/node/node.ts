@@ -28,7 +28,7 @@
  */
 import { createHash, randomInt } from "node:crypto";
 import { join } from "node:path";
-import { decodeEntry, encodeEntry, peekOrigin, type EntryPayload } from "../commands/entry.js";
+import { decodeEntry, encodeEntry, peekOrigin, peekOriginNode, peekOriginSequence, type EntryPayload } from "../commands/entry.js";
 import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { silentLogger, type Logger } from "../lib/log.js";
@@ -84,6 +84,8 @@ const LOG_MEMORY_BYTES_DEFAULT = 32 * 1024 * 1024;
 /** The log in memory lets go of entries once at least this many are applied and written. */
 const RELEASE_BATCH_ENTRIES = 64;
 const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
+const NO_MESSAGES: readonly Message[] = Object.freeze([]);
+const RESOLVED = Promise.resolve();
 
 export interface NodeOptions {
   dataDir: string;
@@ -171,6 +173,8 @@ export class Node {
   /** Term and vote of the last hard state written to the WAL (those must be durable before we act on them). */
   private persistedTermAndVote: { term: number; vote: number } | null = null;
   private unwrittenBytes = 0;
+  /** Under fsync "no": the WAL batch the latest entries joined, while it is not written. */
+  private unwrittenBatch: UnwrittenBatch | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -503,12 +507,16 @@ export class Node {
   private scheduleReady(): void {
     if (this.readyScheduled || this.readyRunning) return;
     this.readyScheduled = true;
-    // Gather the current burst of synchronous proposals (one socket read, one batch()).
-    queueMicrotask(() => {
-      this.readyScheduled = false;
-      void this.runReadyLoop();
-    });
+    // Gather the current burst of synchronous proposals (one socket read, one batch()). A
+    // resolved promise's then() is a microtask without the AsyncResource and bound function
+    // that queueMicrotask() makes on every call.
+    void RESOLVED.then(this.runScheduledReady);
   }
+
+  private readonly runScheduledReady = (): void => {
+    this.readyScheduled = false;
+    void this.runReadyLoop();
+  };
 
   private async runReadyLoop(): Promise<void> {
     if (this.readyRunning) return;
@@ -516,7 +524,7 @@ export class Node {
     try {
       for (;;) {
         this.tickDue();
-        this.reads.issue((context) => this.raft.readIndex(context), this.clock());
+        if (this.reads.hasWaiting) this.reads.issue((context) => this.raft.readIndex(context), this.clock());
         if (this.closed || this.writeError !== null || !this.raft.hasReady()) break;
         const ready = this.raft.ready();
         this.noteRaftEvents(ready);
@@ -526,9 +534,13 @@ export class Node {
         // §10.2.1): the core counts the leader's copy only once persisted, so followers
         // fsync in parallel with it. Anything else waits for the persist, and so does
         // everything when the Ready changes the term or vote (they must be durable first).
-        const early = this.sendsEarly(ready) ? ready.messages.filter((m) => m.type === "append") : [];
+        const early = this.sendsEarly(ready) ? ready.messages.filter((m) => m.type === "append") : NO_MESSAGES;
         this.send(early);
-        if (!(await this.persist(ready))) return;
+        // Most Readys need not wait (fsync "no", or only the commit index moved): those skip
+        // the await and the promises an async persist costs.
+        let persisted = this.persist(ready);
+        if (typeof persisted !== "boolean") persisted = await persisted;
+        if (!persisted) return;
         this.send(early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append"));
         this.applyCommitted(ready.committedEntries);
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
@@ -546,8 +558,11 @@ export class Node {
     }
   }
 
-  /** Step 1: make the Ready's entries and hard state durable; false when that failed. */
-  private async persist(ready: Ready): Promise<boolean> {
+  /**
+   * Step 1: make the Ready's entries and hard state durable; false when that failed. A
+   * promise only when it had to wait.
+   */
+  private persist(ready: Ready): boolean | Promise<boolean> {
     if (ready.entries.length === 0 && ready.hardState === null) return true;
     if (ready.entries.length === 0 && ready.hardState !== null && this.onlyCommitMoved(ready.hardState)) {
       // The commit index need not be durable (Raft learns it again from the leader, or by
@@ -556,30 +571,27 @@ export class Node {
       return true;
     }
     for (const entry of ready.entries) if (entry.type === "confChange") this.membership.noteAppended(decodeConfChange(entry.data));
-    const entries = ready.entries.map(toLogEntry);
+    // Normal entries carry their payload's bytes as the WAL stores them: written as they are.
+    const entries = ready.entries.every(isStoredAsIs) ? ready.entries : ready.entries.map(toLogEntry);
     for (const entry of entries) this.walBytesSinceCheckpoint += entry.data.length;
     const hardState = ready.hardState ?? this.durable.currentHardState();
-    const termAndVote = { term: hardState.term, vote: hardState.vote };
     const append = this.wal.append(entries, hardState);
     if (this.options.fsync === "no") {
       // Counted as persisted now; a failure is repaired by writing them again. Bound what
       // may wait in the WAL's queue, so the OS is never far behind what was acknowledged.
       this.durable.append(ready.entries, ready.hardState);
-      this.persistedTermAndVote = termAndVote;
+      this.notePersisted(hardState);
       let bytes = 0;
       for (const entry of entries) bytes += entry.data.length;
-      this.unwrittenEntries += entries.length;
-      this.unwrittenBytes += bytes;
-      const settled = append.then(
-        () => this.countWritten(entries.length, bytes),
-        (error: unknown) => {
-          this.countWritten(entries.length, bytes);
-          this.onUnwrittenEntries(error);
-        },
-      );
-      if (this.unwrittenEntries > UNWRITTEN_ENTRIES_MAX || this.unwrittenBytes > UNWRITTEN_BYTES_MAX) await settled;
+      const settled = this.countUnwritten(append, entries.length, bytes);
+      if (this.unwrittenEntries > UNWRITTEN_ENTRIES_MAX || this.unwrittenBytes > UNWRITTEN_BYTES_MAX) return settled.then(() => true);
       return true;
     }
+    return this.persistOnceWritten(ready, append, hardState);
+  }
+
+  /** Step 1 under fsync "always" and "everysec": the entries count once the WAL has them. */
+  private async persistOnceWritten(ready: Ready, append: Promise<void>, hardState: HardState): Promise<boolean> {
     try {
       await append;
     } catch (error) {
@@ -587,7 +599,7 @@ export class Node {
       return false;
     }
     this.durable.append(ready.entries, ready.hardState);
-    this.persistedTermAndVote = termAndVote;
+    this.notePersisted(hardState);
     this.maybeCheckpointBySize();
     return true;
   }
@@ -611,7 +623,7 @@ export class Node {
   }
 
   /** Step 3: messages go to peers (a group of one has none). */
-  private send(messages: Message[]): void {
+  private send(messages: readonly Message[]): void {
     if (messages.length === 0 || this.cluster === null) return;
     this.cluster.send(messages.filter((message) => message.type !== "snapshot" || this.checkpointCovers(message)));
   }
@@ -662,10 +674,9 @@ export class Node {
         this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
         continue;
       }
-      const origin = peekOrigin(entry.data);
-      const own = origin.node === this.id ? this.proposals.payloadOf(origin.sequence) : undefined;
+      const own = peekOriginNode(entry.data) === this.id ? this.proposals.payloadOf(peekOriginSequence(entry.data)) : undefined;
       const reply = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
-      if (own !== undefined) this.proposals.resolve(origin.sequence, { index: entry.index, reply });
+      if (own !== undefined) this.proposals.resolve(peekOriginSequence(entry.data), { index: entry.index, reply });
     }
   }
 
@@ -695,6 +706,11 @@ export class Node {
     return ready.hardState === null || this.onlyCommitMoved(ready.hardState);
   }
 
+  private notePersisted(hardState: HardState): void {
+    if (this.onlyCommitMoved(hardState)) return;
+    this.persistedTermAndVote = { term: hardState.term, vote: hardState.vote };
+  }
+
   /** A hard state that differs from the last one written only in its commit index. */
   private onlyCommitMoved(hardState: HardState): boolean {
     const written = this.persistedTermAndVote;
@@ -718,9 +734,36 @@ export class Node {
     this.log.info({ leader, term }, leader === this.id ? `leading in term ${term}` : `node ${leader} leads in term ${term}`);
   }
 
-  private countWritten(entries: number, bytes: number): void {
-    this.unwrittenEntries -= entries;
-    this.unwrittenBytes -= bytes;
+  /**
+   * Under fsync "no": counts entries the WAL has queued but not written, until it wrote
+   * them. The appends that join one WAL batch share its promise (group commit), so the
+   * Readys of one batch share one handler instead of attaching one each.
+   */
+  private countUnwritten(append: Promise<void>, entries: number, bytes: number): Promise<void> {
+    this.unwrittenEntries += entries;
+    this.unwrittenBytes += bytes;
+    const joined = this.unwrittenBatch;
+    if (joined !== null && joined.append === append) {
+      joined.entries += entries;
+      joined.bytes += bytes;
+      return joined.settled;
+    }
+    const batch = new UnwrittenBatch(append, entries, bytes);
+    batch.settled = append.then(
+      () => this.countWritten(batch),
+      (error: unknown) => {
+        this.countWritten(batch);
+        this.onUnwrittenEntries(error);
+      },
+    );
+    this.unwrittenBatch = batch;
+    return batch.settled;
+  }
+
+  private countWritten(batch: UnwrittenBatch): void {
+    this.unwrittenEntries -= batch.entries;
+    this.unwrittenBytes -= batch.bytes;
+    if (this.unwrittenBatch === batch) this.unwrittenBatch = null;
   }
 
   // ——— Failed writes ———
@@ -792,6 +835,22 @@ export class Node {
       this.sweepInProgress = false;
     });
   }
+}
+
+/** Entries (and their bytes) of one WAL batch not written yet, under fsync "no". */
+class UnwrittenBatch {
+  settled: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly append: Promise<void>,
+    public entries: number,
+    public bytes: number,
+  ) {}
+}
+
+/** A normal entry whose data is a Buffer is a LogEntry as it is (raft_log_codec stores those unchanged). */
+function isStoredAsIs(entry: Entry): entry is Entry & { data: Buffer } {
+  return entry.type === "normal" && Buffer.isBuffer(entry.data);
 }
 
 /** The entry bytes of a proposal, tagged with its origin so the proposer finds it again. */

@@ -17,13 +17,24 @@ export interface WriteResult {
   reply: Reply;
 }
 
-interface Waiter {
-  payload: EntryPayload;
-  deadlineMs: number;
-  /** The leader when it was proposed: if leadership moves on, the outcome is unknown. */
-  leader: number;
-  resolve(result: WriteResult): void;
-  reject(error: Error): void;
+/** A proposal waiting for its entry: also what add() hands back (one object per write). */
+class Waiter {
+  readonly result: Promise<WriteResult>;
+  resolve!: (result: WriteResult) => void;
+  reject!: (error: Error) => void;
+
+  constructor(
+    readonly sequence: number,
+    readonly payload: EntryPayload,
+    readonly deadlineMs: number,
+    /** The leader when it was proposed: if leadership moves on, the outcome is unknown. */
+    readonly leader: number,
+  ) {
+    this.result = new Promise<WriteResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
 }
 
 export class ProposalTable {
@@ -46,12 +57,10 @@ export class ProposalTable {
   }
 
   /** Registers a proposal; its sequence goes into the entry's origin. */
-  add(payload: EntryPayload, options: { nowMs: number; leader: number }): { sequence: number; result: Promise<WriteResult> } {
-    const sequence = this.nextSequence++;
-    const result = new Promise<WriteResult>((resolve, reject) => {
-      this.waiting.set(sequence, { payload, deadlineMs: options.nowMs + this.timeoutMs, leader: options.leader, resolve, reject });
-    });
-    return { sequence, result };
+  add(payload: EntryPayload, options: { nowMs: number; leader: number }): { readonly sequence: number; readonly result: Promise<WriteResult> } {
+    const waiter = new Waiter(this.nextSequence++, payload, options.nowMs + this.timeoutMs, options.leader);
+    this.waiting.set(waiter.sequence, waiter);
+    return waiter;
   }
 
   /** The payload of a waiting proposal (so the proposer need not decode its own entry). */
