@@ -64,6 +64,12 @@ export interface OpenOptions {
   cluster?: ClusterOptions;
   /** How a leader proves a read current: "index" (default: a heartbeat round) or "lease" (assumes bounded clock drift). */
   readMode?: ReadMode;
+  /**
+   * In a cluster: bytes of applied log entries kept in memory for followers that fall
+   * behind (data bytes plus ENTRY_OVERHEAD_BYTES each; default 32 MiB). A follower further
+   * behind gets a checkpoint. A node alone keeps none.
+   */
+  logMemory?: number;
 }
 
 export interface SetOptions {
@@ -298,6 +304,7 @@ export class Db extends CollectionHandle {
       ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
       ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
       ...(options.readMode === undefined ? {} : { readMode: options.readMode }),
+      ...(options.logMemory === undefined ? {} : { logMemoryBytes: options.logMemory }),
     });
     return new Db(new CommandExecutor(node));
   }

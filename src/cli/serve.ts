@@ -139,6 +139,7 @@ export async function runServe(argv: string[]): Promise<number> {
     log: logger,
     nodeId,
     readMode: settingString(settings, "read-mode") as ReadMode,
+    logMemory: settingNumber(settings, "log-memory"),
     ...(cluster === undefined ? {} : { cluster }),
   });
   let servers: RunningServers;

@@ -64,6 +64,13 @@ export const serveOptions: readonly OptionSpec[] = [
       "How a leader proves a linearizable read is current: a heartbeat round per batch of reads (index), or a lease that runs from when the last heartbeat round a majority acknowledged was sent, which assumes bounded clock drift (lease)",
   },
   {
+    name: "log-memory",
+    kind: "size",
+    default: "32MiB",
+    description:
+      "In a cluster: memory for applied log entries kept for followers that fall behind (data bytes + 190 B per entry); a follower further behind gets a checkpoint. A node alone keeps none",
+  },
+  {
     name: "log-format",
     kind: "choice",
     choices: ["auto", "json", "pretty"],
