@@ -32,14 +32,6 @@ test("a cluster member keeps the newest window of applied entries", () => {
   assert.equal(log.releasableThrough({ appliedIndex: 100, writtenIndex: 100, windowBytes: 1000 * perEntry }), 0);
 });
 
-test("a leader lets go sooner of what every follower holds, but never of unapplied entries", () => {
-  const log = logOf(100);
-  const windowBytes = 1000 * (10 + ENTRY_OVERHEAD_BYTES);
-  assert.equal(log.releasableThrough({ appliedIndex: 100, writtenIndex: 100, windowBytes, followersMatch: 90 }), 90);
-  assert.equal(log.releasableThrough({ appliedIndex: 60, writtenIndex: 100, windowBytes, followersMatch: 90 }), 60);
-  assert.equal(log.releasableThrough({ appliedIndex: 100, writtenIndex: 100, windowBytes: 0, followersMatch: 10 }), 100, "the window rule still releases");
-});
-
 test("releasing counts down the memory held and moves the start, with the entry's term", () => {
   const log = logOf(10, 50);
   assert.deepEqual(log.memory(), { entries: 10, bytes: 10 * (50 + ENTRY_OVERHEAD_BYTES) });

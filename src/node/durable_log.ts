@@ -10,8 +10,10 @@
  * while it is not yet applied, or not yet written to the WAL (under fsync "no" the WAL
  * may still fail to write it, and it is appended again from here). Once applied and
  * written, a node alone lets it go at once; a member of a cluster keeps the newest
- * `windowBytes` of them for followers that fall behind, and a leader lets go sooner of
- * what every follower already holds. Released entries stay in the WAL until a checkpoint
+ * `windowBytes` of them for followers that fall behind, for a node that joins, and for a
+ * follower that comes back after a while (a leader keeps the window too, even when every
+ * follower holds its entries: catching up from the log is far cheaper than from a
+ * checkpoint of the whole state). Released entries stay in the WAL until a checkpoint
  * covers them, so recovery is unchanged; a follower that needs one gets a checkpoint.
  */
 import { assert } from "../lib/assert.js";
@@ -34,8 +36,6 @@ export interface ReleaseLimits {
   writtenIndex: number;
   /** Bytes of applied, written entries kept for followers; 0 for a node alone. */
   windowBytes: number;
-  /** On a leader, the lowest index any follower holds (it needs what follows); else undefined. */
-  followersMatch?: number;
 }
 
 export interface LogMemory {
@@ -113,7 +113,6 @@ export class DurableLog {
       through += 1;
       bytes -= sizeOf(this.entryAt(through));
     }
-    if (limits.followersMatch !== undefined) through = Math.max(through, Math.min(limits.followersMatch, floor));
     return through;
   }
 

@@ -647,13 +647,10 @@ export class Node {
     // fsync "no" the WAL may lag by thousands of entries, and status() allocates).
     const writtenIndex = this.durable.lastIndex - this.unwrittenEntries;
     if (Math.min(writtenIndex, this.engine.appliedIndex) - this.durable.startIndex < RELEASE_BATCH_ENTRIES) return;
-    const raft = this.raft.status();
-    const matches = [...raft.progress].filter(([id]) => id !== this.id).map(([, peer]) => peer.match);
     const through = this.durable.releasableThrough({
-      appliedIndex: Math.min(raft.applied, this.engine.appliedIndex),
+      appliedIndex: Math.min(this.raft.status().applied, this.engine.appliedIndex),
       writtenIndex,
       windowBytes: this.cluster === null ? 0 : (this.options.logMemoryBytes ?? LOG_MEMORY_BYTES_DEFAULT),
-      ...(matches.length === 0 ? {} : { followersMatch: Math.min(...matches) }),
     });
     if (through > this.durable.startIndex) this.raft.compact(this.durable.release(through));
   }
