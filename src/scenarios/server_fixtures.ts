@@ -64,15 +64,37 @@ export async function waitUntil(what: string, condition: () => boolean | Promise
   }
 }
 
-/** A free loopback port: bind a temporary server to port 0, note its port, close it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports tests listen on are drawn from below the kernel's ephemeral range (Linux:
+ * 32768-60999), where no outgoing connection takes them: a port is chosen free and bound
+ * a moment later, and in the ephemeral range a client socket of a test running beside
+ * this one (or of this one) could take it in between.
+ */
+const LISTEN_PORT_LOWEST = 20_000;
+const LISTEN_PORT_HIGHEST = 32_767;
+/** Random ports tried before asking the kernel for any free one. */
+const LISTEN_PORT_TRIES = 50;
+
+/** A free loopback port a test can listen on (see LISTEN_PORT_LOWEST). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < LISTEN_PORT_TRIES; attempt++) {
+    const port = LISTEN_PORT_LOWEST + Math.floor(Math.random() * (LISTEN_PORT_HIGHEST - LISTEN_PORT_LOWEST + 1));
+    if ((await bindAndRelease(port)) !== null) return port;
+  }
+  const port = await bindAndRelease(0);
+  if (port === null) throw new Error("Cannot find a free loopback port");
+  return port;
+}
+
+/** Binds a temporary server to `port` (0: any) and closes it; the port bound, or null when taken. */
+function bindAndRelease(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", () => resolve(null));
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === "object" && address !== null ? address.port : null;
+      server.close(() => resolve(bound));
     });
   });
 }

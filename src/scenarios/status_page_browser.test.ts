@@ -37,6 +37,8 @@ const HTTP_PORT_OFFSET = 1000;
 const CLUSTER_SIZE = 3;
 /** Tries at finding a peer port whose HTTP partner port is free too. */
 const PORT_ATTEMPTS_MAX = 100;
+/** Tries at starting the cluster when a chosen port was taken before it was bound. */
+const START_ATTEMPTS = 3;
 /** Generous: the machine has two cores shared with other tests. */
 const PAGE_WAIT_MS = 60_000;
 const TEST_TIMEOUT_MS = 240_000;
@@ -71,7 +73,21 @@ async function memberPorts(count: number): Promise<Array<{ peerPort: number; htt
   return chosen;
 }
 
+/**
+ * Ports are chosen free and bound a moment later, so a test running beside this one may
+ * take one in between: start again on fresh ports when that happens.
+ */
 async function startCluster(): Promise<Member[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce();
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS || !/EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startClusterOnce(): Promise<Member[]> {
   const ports = await memberPorts(CLUSTER_SIZE);
   const peers = new Map(ports.map(({ peerPort }, index) => [index + 1, { host: "127.0.0.1", port: peerPort }]));
   const members: Member[] = [];
