@@ -3,13 +3,11 @@
  * leader reporting its followers' lag, elections and leader changes counted, and a
  * snapshot transfer counted at both ends.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open, type Db } from "../db.js";
-import { freePort, waitUntil } from "../scenarios/server_fixtures.js";
+import type { Db } from "../db.js";
+import { setEventually, startEmbeddedCluster } from "../scenarios/embedded_cluster.js";
+import { waitUntil } from "../scenarios/server_fixtures.js";
 import { parseExposition } from "./exposition_parser.js";
 
 const SIZE = 3;
@@ -26,45 +24,11 @@ async function scrape(db: Db): Promise<Map<string, number>> {
   return values;
 }
 
-async function setEventually(db: Db, key: string, value: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await db.set(key, value);
-      return;
-    } catch (error) {
-      if (attempt > 100 || !/leader|unknown/.test(String(error))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
 test("a cluster's nodes count elections and leaders, the leader reports follower lag, and snapshots count at both ends", async () => {
-  const peers = new Map<number, { host: string; port: number }>();
-  const dirs = new Map<number, string>();
-  for (let id = 1; id <= SIZE; id++) {
-    peers.set(id, { host: "127.0.0.1", port: await freePort() });
-    dirs.set(id, await mkdtemp(join(tmpdir(), `walnut-metrics-cluster-${id}-`)));
-  }
-  const dbs = new Map<number, Db>();
-  const start = async (id: number): Promise<Db> => {
-    const db = await open({
-      dir: dirs.get(id) as string,
-      nodeId: id,
-      cluster: { listen: peers.get(id) as { host: string; port: number }, peers, secret: "metrics-test" },
-      checkpointInterval: 0,
-      checkpointWalBytes: 0,
-    });
-    dbs.set(id, db);
-    return db;
-  };
+  const cluster = await startEmbeddedCluster({ size: SIZE, name: "metrics-cluster" });
+  const dbs = cluster.dbs;
   try {
-    for (let id = 1; id <= SIZE; id++) await start(id);
-    let leaderId = 0;
-    await waitUntil("one leader every node knows", () => {
-      const views = [...dbs.values()].map((db) => db.node.status());
-      leaderId = views.every((view) => view.leader !== 0 && view.leader === views[0]?.leader) ? (views[0]?.leader ?? 0) : 0;
-      return leaderId !== 0;
-    });
+    const leaderId = await cluster.leader();
     const leader = dbs.get(leaderId) as Db;
     await setEventually(leader, "hello", "world");
 
@@ -86,11 +50,10 @@ test("a cluster's nodes count elections and leaders, the leader reports follower
     dbs.delete(followerId);
     for (let i = 0; i < 50; i++) await setEventually(leader, `key-${i}`, `value-${i}`);
     await leader.checkpoint(); // compacts the leader's log past what the stopped follower has
-    const follower = await start(followerId);
+    const follower = await cluster.start(followerId);
     await waitUntil("the follower to receive the snapshot", async () => ((await scrape(follower)).get("walnut_raft_snapshots_received_total") ?? 0) >= 1);
     await waitUntil("the leader to count the snapshot sent", async () => ((await scrape(leader)).get("walnut_raft_snapshots_sent_total") ?? 0) >= 1);
   } finally {
-    await Promise.all([...dbs.values()].map((db) => db.close()));
-    await Promise.all([...dirs.values()].map((dir) => rm(dir, { recursive: true, force: true })));
+    await cluster.close();
   }
 });

@@ -3,83 +3,17 @@
  * election, writes and linearizable reads through every node, failover, catch-up by log
  * after a restart, and catch-up by snapshot for a follower behind the compacted log.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { open, type Db } from "../db.js";
+import { setEventually, startEmbeddedCluster, type EmbeddedCluster } from "./embedded_cluster.js";
 import { freePort, waitUntil } from "./server_fixtures.js";
 
-interface Cluster {
-  dbs: Map<number, Db>;
-  dirs: Map<number, string>;
-  peers: Map<number, { host: string; port: number }>;
-  logs: Map<number, string[]>;
-  start(id: number): Promise<Db>;
-  leader(): Promise<number>;
-  close(): Promise<void>;
-}
-
-async function startCluster(size: number): Promise<Cluster> {
-  const peers = new Map<number, { host: string; port: number }>();
-  const dirs = new Map<number, string>();
-  for (let id = 1; id <= size; id++) {
-    peers.set(id, { host: "127.0.0.1", port: await freePort() });
-    dirs.set(id, await mkdtemp(join(tmpdir(), `walnut-cluster-${id}-`)));
-  }
-  const dbs = new Map<number, Db>();
-  const logs = new Map<number, string[]>();
-  const cluster: Cluster = {
-    dbs,
-    dirs,
-    peers,
-    logs,
-    async start(id) {
-      const messages = logs.get(id) ?? [];
-      logs.set(id, messages);
-      const db = await open({
-        dir: dirs.get(id) as string,
-        nodeId: id,
-        cluster: { listen: peers.get(id) as { host: string; port: number }, peers, secret: "test-secret" },
-        checkpointInterval: 0,
-        checkpointWalBytes: 0,
-        log: (message) => messages.push(message),
-      });
-      dbs.set(id, db);
-      return db;
-    },
-    async leader() {
-      let found = 0;
-      await waitUntil("one leader that every node knows", () => {
-        const views = [...dbs.values()].map((db) => db.node.status());
-        const leaders = views.filter((s) => s.role === "leader");
-        found = leaders.length === 1 && views.every((s) => s.leader === leaders[0]?.id) ? (leaders[0]?.id ?? 0) : 0;
-        return found !== 0;
-      });
-      return found;
-    },
-    async close() {
-      await Promise.all([...dbs.values()].map((db) => db.close()));
-      dbs.clear();
-      await Promise.all([...dirs.values()].map((dir) => rm(dir, { recursive: true, force: true })));
-    },
-  };
-  for (let id = 1; id <= size; id++) await cluster.start(id);
-  return cluster;
-}
-
-/** Retries a write refused during an election ("no leader", "outcome unknown"). */
-async function setEventually(db: Db, key: string, value: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await db.set(key, value);
-      return;
-    } catch (error) {
-      if (attempt > 100 || !/leader|unknown/.test(String(error))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+function startCluster(size: number): Promise<EmbeddedCluster> {
+  return startEmbeddedCluster({ size, name: "cluster" });
 }
 
 test("a three-node cluster elects one leader and every node takes writes and linearizable reads", async () => {
@@ -161,7 +95,7 @@ test("membership changes one server at a time: a learner joins, catches up, is p
     const newcomer = await open({
       dir,
       nodeId: 4,
-      cluster: { listen: address, peers, secret: "test-secret", clusterId: leader.node.clusterId, initialConfState: { voters: [1, 2, 3], learners: [4] } },
+      cluster: { listen: address, peers, secret: cluster.secret, clusterId: leader.node.clusterId, initialConfState: { voters: [1, 2, 3], learners: [4] } },
       checkpointInterval: 0,
     });
     cluster.dbs.set(4, newcomer);
