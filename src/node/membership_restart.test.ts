@@ -7,42 +7,19 @@
  * with another node doing the same to a third, no two nodes could form a majority.
  * Three embedded nodes over loopback TCP.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open, type Db } from "../db.js";
-import { freePort, waitUntil } from "../scenarios/server_fixtures.js";
+import type { Db } from "../db.js";
+import { startEmbeddedCluster } from "../scenarios/embedded_cluster.js";
+import { waitUntil } from "../scenarios/server_fixtures.js";
 
 const SIZE = 3;
 
 test("a node restarted after a member was removed and added back still knows that member's address", { timeout: 120_000 }, async () => {
-  const peers = new Map<number, { host: string; port: number }>();
-  const dirs = new Map<number, string>();
-  for (let id = 1; id <= SIZE; id++) {
-    peers.set(id, { host: "127.0.0.1", port: await freePort() });
-    dirs.set(id, await mkdtemp(join(tmpdir(), `walnut-membership-restart-${id}-`)));
-  }
-  const dbs = new Map<number, Db>();
-  const start = async (id: number): Promise<Db> => {
-    const db = await open({
-      dir: dirs.get(id) as string,
-      nodeId: id,
-      cluster: { listen: peers.get(id) as { host: string; port: number }, peers, secret: "test-secret" },
-      checkpointInterval: 0,
-      checkpointWalBytes: 0,
-    });
-    dbs.set(id, db);
-    return db;
-  };
+  const cluster = await startEmbeddedCluster({ size: SIZE, name: "membership-restart" });
+  const { dbs, peers } = cluster;
   try {
-    for (let id = 1; id <= SIZE; id++) await start(id);
-    let leader = 0;
-    await waitUntil("a leader", () => {
-      leader = [...dbs.values()].find((db) => db.node.status().role === "leader")?.node.id ?? 0;
-      return leader !== 0;
-    });
+    const leader = await cluster.leader();
     const leaderDb = dbs.get(leader) as Db;
     const [member, restarted] = [1, 2, 3].filter((id) => id !== leader) as [number, number];
     const address = `127.0.0.1:${peers.get(member)?.port}`;
@@ -57,11 +34,10 @@ test("a node restarted after a member was removed and added back still knows tha
     await waitUntil(`node ${restarted} applied the changes`, () => (dbs.get(restarted) as Db).node.status().appliedIndex >= lastChange);
 
     await (dbs.get(restarted) as Db).close();
-    const again = await start(restarted);
+    const again = await cluster.start(restarted);
     await waitUntil(`node ${restarted} applied the changes again`, () => again.node.status().appliedIndex >= lastChange);
     assert.equal(again.node.memberAddresses()[String(member)], address);
   } finally {
-    for (const db of dbs.values()) await db.close().catch(() => undefined);
-    for (const dir of dirs.values()) await rm(dir, { recursive: true, force: true });
+    await cluster.close();
   }
 });
