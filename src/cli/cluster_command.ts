@@ -72,8 +72,8 @@ export async function runCluster(argv: string[]): Promise<number> {
       stopping = true;
       for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
     };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    process.on("SIGINT", stop); // stop() acts once; a second Ctrl-C must not orphan the nodes
+    process.on("SIGTERM", stop);
     let running = children.length;
     for (const child of children) child.on("exit", () => --running === 0 && resolve());
   });

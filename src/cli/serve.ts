@@ -173,16 +173,23 @@ export async function runServe(argv: string[]): Promise<number> {
       (servers.resp ? `, RESP on ${scheme}://${host}:${servers.resp.port}` : "") +
       (servers.http ? `, HTTP on ${scheme === "tls" ? "https" : "http"}://${host}:${servers.http.port}` : ""),
   );
+  // A signal often comes twice: Ctrl-C reaches a whole process group, and a supervisor
+  // (`walnut cluster up`, systemd) may signal the node and its group both. The first one
+  // closes; later ones must not cut that close short. SIGKILL still stops at once, and loses
+  // nothing acknowledged.
+  let closing = false;
   await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, `${signal}: closing`);
+    const stop = (signal: NodeJS.Signals): void => {
+      log.info({ signal }, closing ? `${signal}: already closing (SIGKILL stops at once)` : `${signal}: closing`);
+      closing = true;
       resolve();
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
   });
   await servers.close();
   await db.close();
   log.info("closed cleanly");
+  process.removeAllListeners("SIGINT").removeAllListeners("SIGTERM");
   return 0;
 }

@@ -1,6 +1,8 @@
 /**
  * `walnut cluster up`: three real processes on loopback that elect a leader, take a write
- * on one node and serve it from another, and all stop cleanly on SIGINT.
+ * on one node and serve it from another, and all stop cleanly when stopped. A supervisor
+ * (systemd, `timeout`) signals the whole process group, so each node hears SIGTERM twice:
+ * from the supervisor and from `cluster up`. The second must not cut its close short.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -35,7 +37,7 @@ test("walnut cluster up runs a three-node cluster that any node serves, and stop
   const dir = await mkdtemp(join(tmpdir(), "walnut-cluster-up-"));
   const [resp, http, peer] = [await portBase(), await portBase(), await portBase()];
   const child = spawn(process.execPath, [walnut, "cluster", "up", "--nodes", "3", "--data-dir", dir,
-    "--port", String(resp), "--http-port", String(http), "--peer-port", String(peer)], { stdio: ["ignore", "pipe", "pipe"] });
+    "--port", String(resp), "--http-port", String(http), "--peer-port", String(peer)], { stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -53,7 +55,7 @@ test("walnut cluster up runs a three-node cluster that any node serves, and stop
     assert.equal(await clients[2]?.get("hello"), "world");
   } finally {
     for (const client of clients) client.disconnect();
-    child.kill("SIGINT");
+    process.kill(-(child.pid as number), "SIGTERM"); // the whole group, as systemd does
     await exited;
     await rm(dir, { recursive: true, force: true });
   }
