@@ -55,6 +55,8 @@ import { prepareDataDir, recoverNode } from "./recovery.js";
 import { createReplayProgress } from "./replay_progress.js";
 import { restoreSessions } from "./sessions_metadata.js";
 import type { StateMachine } from "./state_machine.js";
+import { TickClock } from "./tick_clock.js";
+import { UnwrittenEntries } from "./unwritten_entries.js";
 
 export type { WriteResult } from "./proposals.js";
 export type { ClusterOptions } from "./cluster.js";
@@ -71,14 +73,6 @@ const PROPOSAL_TIMEOUT_MS = 10_000;
 const READ_TIMEOUT_MS = 5_000;
 /** How long a group commit of several writes waits for the next group to gather. */
 const GROUP_COMMIT_GATHER_MS = 1;
-/**
- * Under fsync "no": entries (and bytes) queued for the WAL but not yet written, before the
- * Ready loop waits. Writers that never let the event loop turn (an embedded loop of awaited
- * sets) leave the WAL this far behind; 256 still makes one write() of many entries, and
- * keeps the queued entries few enough to die young (4096 survived into the old generation).
- */
-const UNWRITTEN_ENTRIES_MAX = 256;
-const UNWRITTEN_BYTES_MAX = 4 * 1024 * 1024;
 /** In a cluster: bytes of applied log entries kept in memory for followers that fall behind. */
 const LOG_MEMORY_BYTES_DEFAULT = 32 * 1024 * 1024;
 /** The log in memory lets go of entries once at least this many are applied and written. */
@@ -167,23 +161,20 @@ export class Node {
   private checkpointInProgress: Promise<CheckpointInfo> | null = null;
   private sweepInProgress = false;
   private writeError: WalnutError | null = null;
-  private unwrittenEntries = 0;
+  /** Under fsync "no": what the WAL has queued and not written yet. */
+  private readonly unwritten = new UnwrittenEntries((cause) => this.onUnwrittenEntries(cause));
   /** A group commit pause in progress: ends when `target` proposals have arrived. */
   private gathering: { target: number; arrived: number; done(): void } | null = null;
   /** Term and vote of the last hard state written to the WAL (those must be durable before we act on them). */
   private persistedTermAndVote: { term: number; vote: number } | null = null;
-  private unwrittenBytes = 0;
-  /** Under fsync "no": the WAL batch the latest entries joined, while it is not written. */
-  private unwrittenBatch: UnwrittenBatch | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
   /** The leader this node knows of (0: none), and the last term it voted for itself in. */
   private knownLeader = 0;
   private lastCampaignTerm: number;
-  /** Lease mode: ticks handed to the core, counted from when the node started (tickDue). */
-  private ticksGiven = 0;
-  private readonly ticksStartedMs = performance.now();
+  /** Lease mode: the core's ticks follow the monotonic clock (null in index mode). */
+  private readonly leaseTicks: TickClock | null;
 
   private constructor(options: NodeOptions, lock: DataDirLock, recovered: Recovered) {
     this.options = options;
@@ -210,6 +201,7 @@ export class Node {
     for (const [id, address] of options.cluster?.peers ?? []) this.membership.set(id, address);
     this.addressesKnownThrough = recovered.snapshot.index + recovered.entries.length;
     this.raft = this.createCore();
+    this.leaseTicks = options.readMode === "lease" ? new TickClock(TICK_MS, () => this.raft.tick()) : null;
     this.metrics.state.watch(this);
   }
 
@@ -301,7 +293,7 @@ export class Node {
   /** Hands a message from a peer (or about one) to the Raft core. */
   step(message: Message): void {
     if (this.closed) return;
-    this.tickDue();
+    this.leaseTicks?.catchUp();
     this.raft.step(message);
     this.scheduleReady();
   }
@@ -470,7 +462,7 @@ export class Node {
 
   private startTimers(): void {
     const tick = setInterval(() => {
-      if (this.options.readMode === "lease") this.tickDue();
+      if (this.leaseTicks !== null) this.leaseTicks.catchUp();
       else this.raft.tick();
       this.proposals.expire(this.clock());
       this.reads.expire(this.clock());
@@ -487,19 +479,6 @@ export class Node {
     const sweep = setInterval(() => this.sweepExpiredKeys(), EXPIRY_SWEEP_INTERVAL_MS);
     sweep.unref();
     this.timers.push(sweep);
-  }
-
-  /**
-   * Lease mode: a lease is counted in the leader's ticks, so a late timer (a blocked event
-   * loop, a paused process) must not leave the count behind the time that passed. The count
-   * follows the monotonic clock: every tick due is given, at each timer and before any input
-   * that may answer a read (a step, a read request, an advance). Index mode needs none of
-   * this: a late tick only delays an election.
-   */
-  private tickDue(): void {
-    if (this.options.readMode !== "lease") return;
-    const due = Math.floor((performance.now() - this.ticksStartedMs) / TICK_MS);
-    for (; this.ticksGiven < due; this.ticksGiven += 1) this.raft.tick();
   }
 
   // ——— The Ready loop ———
@@ -523,7 +502,7 @@ export class Node {
     this.readyRunning = true;
     try {
       for (;;) {
-        this.tickDue();
+        this.leaseTicks?.catchUp();
         if (this.reads.hasWaiting) this.reads.issue((context) => this.raft.readIndex(context), this.clock());
         if (this.closed || this.writeError !== null || !this.raft.hasReady()) break;
         const ready = this.raft.ready();
@@ -545,7 +524,7 @@ export class Node {
         this.applyCommitted(ready.committedEntries);
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
         this.reads.applied(this.engine.appliedIndex);
-        this.tickDue();
+        this.leaseTicks?.catchUp();
         this.raft.advance(ready);
         this.releaseLogEntries();
         // Just answered a group of writers: give them a moment to send their next writes.
@@ -583,8 +562,8 @@ export class Node {
       this.notePersisted(hardState);
       let bytes = 0;
       for (const entry of entries) bytes += entry.data.length;
-      const settled = this.countUnwritten(append, entries.length, bytes);
-      if (this.unwrittenEntries > UNWRITTEN_ENTRIES_MAX || this.unwrittenBytes > UNWRITTEN_BYTES_MAX) return settled.then(() => true);
+      const settled = this.unwritten.add(append, entries.length, bytes);
+      if (this.unwritten.overLimit) return settled.then(() => true);
       return true;
     }
     return this.persistOnceWritten(ready, append, hardState);
@@ -645,7 +624,7 @@ export class Node {
   private releaseLogEntries(): void {
     // Nothing past what is both applied and written may go: check that cheaply first (under
     // fsync "no" the WAL may lag by thousands of entries, and status() allocates).
-    const writtenIndex = this.durable.lastIndex - this.unwrittenEntries;
+    const writtenIndex = this.durable.lastIndex - this.unwritten.entries;
     if (Math.min(writtenIndex, this.engine.appliedIndex) - this.durable.startIndex < RELEASE_BATCH_ENTRIES) return;
     const through = this.durable.releasableThrough({
       appliedIndex: Math.min(this.raft.status().applied, this.engine.appliedIndex),
@@ -731,38 +710,6 @@ export class Node {
     this.log.info({ leader, term }, leader === this.id ? `leading in term ${term}` : `node ${leader} leads in term ${term}`);
   }
 
-  /**
-   * Under fsync "no": counts entries the WAL has queued but not written, until it wrote
-   * them. The appends that join one WAL batch share its promise (group commit), so the
-   * Readys of one batch share one handler instead of attaching one each.
-   */
-  private countUnwritten(append: Promise<void>, entries: number, bytes: number): Promise<void> {
-    this.unwrittenEntries += entries;
-    this.unwrittenBytes += bytes;
-    const joined = this.unwrittenBatch;
-    if (joined !== null && joined.append === append) {
-      joined.entries += entries;
-      joined.bytes += bytes;
-      return joined.settled;
-    }
-    const batch = new UnwrittenBatch(append, entries, bytes);
-    batch.settled = append.then(
-      () => this.countWritten(batch),
-      (error: unknown) => {
-        this.countWritten(batch);
-        this.onUnwrittenEntries(error);
-      },
-    );
-    this.unwrittenBatch = batch;
-    return batch.settled;
-  }
-
-  private countWritten(batch: UnwrittenBatch): void {
-    this.unwrittenEntries -= batch.entries;
-    this.unwrittenBytes -= batch.bytes;
-    if (this.unwrittenBatch === batch) this.unwrittenBatch = null;
-  }
-
   // ——— Failed writes ———
 
   private onPersistFailed(ready: Ready, cause: unknown): void {
@@ -832,17 +779,6 @@ export class Node {
       this.sweepInProgress = false;
     });
   }
-}
-
-/** Entries (and their bytes) of one WAL batch not written yet, under fsync "no". */
-class UnwrittenBatch {
-  settled: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly append: Promise<void>,
-    public entries: number,
-    public bytes: number,
-  ) {}
 }
 
 /** A normal entry whose data is a Buffer is a LogEntry as it is (raft_log_codec stores those unchanged). */
