@@ -30,8 +30,19 @@ export const limits = {
   collectionNameBytesMax: 256,
   /** Elements in one list. */
   listElementsMax: 2 ** 32 - 1,
-  /** Writes waiting for the WAL before new writes are refused. */
-  pendingWritesMax: 1_000_000,
+  /**
+   * Proposals a node has in its Raft log and not answered yet. More writes wait, in order,
+   * until one is answered (node/write_admission.ts): the bound keeps one group commit, one
+   * Ready and the proposal table small, whatever the clients send.
+   */
+  writesInFlightMax: 16_384,
+  /**
+   * Commands of one RESP connection whose replies are not ready yet (writes, and reads
+   * waiting for them or for a read barrier). At the bound the server stops reading the
+   * connection until one is answered, so TCP slows the client. redis-benchmark's -P 100
+   * and redis-cli --pipe run within it; a larger pipeline just waits on its socket.
+   */
+  connectionCommandsInFlightMax: 1024,
   /** Bytes buffered for the WAL before new writes are refused. */
   pendingWalBytesMax: 1024 * 1024 * 1024,
   /** Keys a checkpoint writer serializes before yielding to the event loop. */

@@ -31,6 +31,7 @@ import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, peekOriginNode, peekOriginSequence, type EntryPayload } from "../commands/entry.js";
 import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
+import { limits } from "../lib/limits.js";
 import { silentLogger, type Logger } from "../lib/log.js";
 import { NodeMetrics } from "../metrics/node_metrics.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
@@ -57,6 +58,7 @@ import { restoreSessions } from "./sessions_metadata.js";
 import type { StateMachine } from "./state_machine.js";
 import { TickClock } from "./tick_clock.js";
 import { UnwrittenEntries } from "./unwritten_entries.js";
+import { WriteAdmission } from "./write_admission.js";
 
 export type { WriteResult } from "./proposals.js";
 export type { ClusterOptions } from "./cluster.js";
@@ -142,6 +144,7 @@ export class Node {
   private readonly clock: () => number;
   private readonly durable: DurableLog;
   private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20);
+  private readonly admission = new WriteAdmission();
   private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
   private cluster: ClusterLink | null = null;
   private readonly membership = new MembershipBook();
@@ -255,10 +258,38 @@ export class Node {
     return this.options.fsync;
   }
 
-  /** Proposes a write; resolves with its reply once it is committed and applied. */
+  /**
+   * Proposes a write; resolves with its reply once it is committed and applied. When
+   * `limits.writesInFlightMax` proposals are unanswered it waits its turn first (see
+   * write_admission.ts); the wait is not counted against its deadline.
+   */
   propose(payload: EntryPayload): Promise<WriteResult> {
     if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
     if (this.writeError !== null) return Promise.reject(this.writeError);
+    if (this.admission.length > 0 || !this.hasRoomForProposals()) return this.admission.enqueue(payload);
+    return this.proposeNow(payload);
+  }
+
+  /** True while writes wait for room: a server should stop taking more from its clients. */
+  get writesQueued(): boolean {
+    return this.admission.length > 0;
+  }
+
+  private readonly hasRoomForProposals = (): boolean => this.proposals.size < limits.writesInFlightMax;
+
+  /** Proposes the writes that waited for room, as far as there is room now. */
+  private admitQueuedWrites(): void {
+    if (this.admission.length === 0) return;
+    if (this.closed) {
+      this.admission.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
+    } else if (this.writeError !== null) {
+      this.admission.rejectAll(this.writeError); // never proposed: they certainly failed
+    } else {
+      this.admission.admit(this.hasRoomForProposals, this.proposeNow);
+    }
+  }
+
+  private readonly proposeNow = (payload: EntryPayload): Promise<WriteResult> => {
     const { sequence, result } = this.proposals.add(payload, { nowMs: this.clock(), leader: this.raft.currentLeader });
     let outcome;
     try {
@@ -275,7 +306,7 @@ export class Node {
     if (this.gathering !== null && ++this.gathering.arrived >= this.gathering.target) this.gathering.done();
     this.scheduleReady();
     return result;
-  }
+  };
 
   /**
    * What a linearizable read must wait for: null when this node may read its own state at
@@ -379,6 +410,7 @@ export class Node {
     await this.checkpointInProgress?.catch(() => undefined);
     while (this.readyRunning) await new Promise((resolve) => setImmediate(resolve));
     this.proposals.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
+    this.admission.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
     this.reads.rejectAll(new WalnutError("NOT_OPEN", "Cannot read: the node closed first"));
     await this.cluster?.close();
     try {
@@ -465,6 +497,7 @@ export class Node {
       if (this.leaseTicks !== null) this.leaseTicks.catchUp();
       else this.raft.tick();
       this.proposals.expire(this.clock());
+      this.admitQueuedWrites();
       this.reads.expire(this.clock());
       this.membership.settle(this.appliedConfState, this.clock());
       this.scheduleReady();
@@ -527,6 +560,7 @@ export class Node {
         this.leaseTicks?.catchUp();
         this.raft.advance(ready);
         this.releaseLogEntries();
+        this.admitQueuedWrites(); // the answered proposals made room: their entries form the next Ready
         // Just answered a group of writers: give them a moment to send their next writes.
         if (this.options.fsync === "always" && ready.committedEntries.length > 1 && this.raft.currentLeader === this.id) {
           await this.gatherNextGroup(Math.floor(ready.committedEntries.length / 2));

@@ -4,9 +4,11 @@
  * follower, recognises the entry when it applies it and answers its client with the
  * reply its own apply computed: every replica computes the same reply.
  *
- * A proposal whose entry never commits (lost with a leader, dropped by a full queue)
- * is answered after `timeoutMs` with an error that says the outcome is unknown: the entry
- * might still commit later, so a client that must know retries with a session id.
+ * A proposal whose entry never commits (lost with a leader, or forwarded by a follower and
+ * dropped on the way) is answered after `timeoutMs` with an error that says the outcome is
+ * unknown: the entry might still commit later, so a client that must know retries with a
+ * session id. The timeout starts when the entry is proposed, not when its write arrived:
+ * writes that wait for room (write_admission.ts) wait outside this table.
  */
 import type { EntryPayload } from "../commands/entry.js";
 import type { Reply } from "../commands/reply.js";
@@ -82,10 +84,15 @@ export class ProposalTable {
     waiter.reject(error);
   }
 
-  /** Answers proposals older than their deadline: their outcome is unknown. */
+  /**
+   * Answers proposals older than their deadline: their outcome is unknown. Every deadline
+   * is the time of add() plus the same timeout, so the map's insertion order is deadline
+   * order and the walk stops at the first proposal still in time: the cost is the number
+   * expired, not the number waiting. (A clock stepped back only delays some expiries.)
+   */
   expire(nowMs: number): void {
     for (const [sequence, waiter] of this.waiting) {
-      if (waiter.deadlineMs > nowMs) continue;
+      if (waiter.deadlineMs > nowMs) return;
       this.reject(sequence, new WalnutError("TIMEOUT", "Cannot confirm the write: it was not committed in time; its outcome is unknown"));
     }
   }

@@ -7,7 +7,14 @@
  * writes waits for it (a client always reads its own writes). Writes are proposed as soon
  * as they are parsed, so a pipeline of writes lands in one group commit.
  *
- * Backpressure: replies go to the socket every FLUSH_THRESHOLD_BYTES, even in the middle
+ * Backpressure on input: a connection with `limits.connectionCommandsInFlightMax`
+ * commands unanswered, or with one unanswered while the node has writes waiting for room
+ * (node/write_admission.ts), is not read any further: its socket is paused and the parser
+ * keeps what it already received. It is read again as its commands are answered. So a
+ * client that pipelines faster than the log commits is slowed by TCP, and every write it
+ * sent is answered with its real outcome, never with a timeout for having queued.
+ *
+ * Backpressure on output: replies go to the socket every FLUSH_THRESHOLD_BYTES, even in the middle
  * of one chunk of pipelined requests. When the socket holds more than
  * OUTPUT_HIGH_WATER_BYTES of unsent replies we stop reading from the client, running its
  * parsed commands and writing its finished replies until it drains; a client whose
@@ -71,6 +78,8 @@ export class Connection implements ClientHandle {
   private flushScheduled = false;
   /** True while the socket holds more unsent replies than OUTPUT_HIGH_WATER_BYTES. */
   private outputBlocked = false;
+  /** True while this connection has as much in flight as it may (see inputBlocked()). */
+  private inputBlocked = false;
   /** Set by closeAfterReplies: end the socket once every owed reply is written. */
   private endWhenAnswered = false;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -168,13 +177,40 @@ export class Connection implements ClientHandle {
     this.drainSlots();
     this.runParsedCommands();
     this.endIfAnswered();
-    if (!this.outputBlocked && !this.closing) this.socket.resume();
+    this.resumeReading();
   }
 
-  /** Runs the commands received so far, until the bytes run out or the output blocks. */
+  private resumeReading(): void {
+    if (!this.outputBlocked && !this.inputBlocked && !this.closing) this.socket.resume();
+  }
+
+  /**
+   * Whether this connection must wait for answers before running more commands: it has
+   * the most a connection may have in flight, or the node is queueing writes and this
+   * connection already waits for one (then it holds at most one queued write).
+   */
+  private mustWaitForAnswers(): boolean {
+    if (this.unfinishedWrites >= limits.connectionCommandsInFlightMax) return true;
+    return this.unfinishedWrites > 0 && this.context.executor.node.writesQueued;
+  }
+
+  /** One of this connection's commands was answered: run (and read) more if it waited. */
+  private onAnswered(): void {
+    if (!this.inputBlocked || this.mustWaitForAnswers()) return;
+    this.inputBlocked = false;
+    this.runParsedCommands();
+    this.resumeReading();
+  }
+
+  /** Runs the commands received so far, until the bytes run out or the output or input blocks. */
   private runParsedCommands(): void {
     try {
       while (!this.closing && !this.outputBlocked && !this.waitingRead) {
+        if (this.mustWaitForAnswers()) {
+          this.inputBlocked = true;
+          this.socket.pause();
+          break;
+        }
         const argv = this.parser.next();
         if (argv === null) {
           if (this.requestBytes > this.requestBytesMax) {
@@ -274,6 +310,7 @@ export class Connection implements ClientHandle {
       this.drainSlots();
       this.scheduleFlush();
       this.endIfAnswered();
+      this.onAnswered();
     };
     this.lastWrite = pending.then(fill, (error: unknown) =>
       fill({ type: "error", text: `ERR ${error instanceof Error ? error.message : String(error)}` }),
