@@ -143,7 +143,7 @@ export class Node {
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly durable: DurableLog;
-  private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20);
+  private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20 + 1);
   private readonly admission = new WriteAdmission();
   private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
   private cluster: ClusterLink | null = null;
@@ -583,7 +583,7 @@ export class Node {
       this.durable.append([], ready.hardState);
       return true;
     }
-    for (const entry of ready.entries) if (entry.type === "confChange") this.membership.noteAppended(decodeConfChange(entry.data));
+    this.noteLoggedEntries(ready.entries);
     // Normal entries carry their payload's bytes as the WAL stores them: written as they are.
     const entries = ready.entries.every(isStoredAsIs) ? ready.entries : ready.entries.map(toLogEntry);
     for (const entry of entries) this.walBytesSinceCheckpoint += entry.data.length;
@@ -635,6 +635,17 @@ export class Node {
     this.log.info(fields, `installed checkpoint ${snapshot.index} (term ${snapshot.term}) from the leader: ${loaded.keys} keys`);
   }
 
+  /**
+   * Entries about to be persisted: membership changes update the address book, and this
+   * node's own proposals among them are in its log now (they no longer time out).
+   */
+  private noteLoggedEntries(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      if (entry.type === "confChange") this.membership.noteAppended(decodeConfChange(entry.data));
+      else if (peekOriginNode(entry.data) === this.id) this.proposals.noteLogged(peekOriginSequence(entry.data), entry.index);
+    }
+  }
+
   /** Step 3: messages go to peers (a group of one has none). */
   private send(messages: readonly Message[]): void {
     if (messages.length === 0 || this.cluster === null) return;
@@ -672,6 +683,8 @@ export class Node {
   private applyCommitted(entries: Entry[]): void {
     for (const entry of entries) {
       if (entry.index <= this.engine.appliedIndex) continue; // applied before the core was rebuilt
+      const sequence = entry.type === "normal" && peekOriginNode(entry.data) === this.id ? peekOriginSequence(entry.data) : 0;
+      this.proposals.settleApplied(entry.index, sequence);
       if (entry.type === "confChange") {
         const change = decodeConfChange(entry.data);
         this.appliedConfState = applyConfChange(this.appliedConfState, change);
@@ -684,9 +697,9 @@ export class Node {
         this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
         continue;
       }
-      const own = peekOriginNode(entry.data) === this.id ? this.proposals.payloadOf(peekOriginSequence(entry.data)) : undefined;
+      const own = sequence === 0 ? undefined : this.proposals.payloadOf(sequence);
       const reply = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
-      if (own !== undefined) this.proposals.resolve(peekOriginSequence(entry.data), { index: entry.index, reply });
+      if (own !== undefined) this.proposals.resolve(sequence, { index: entry.index, reply });
     }
   }
 

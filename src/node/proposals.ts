@@ -4,11 +4,16 @@
  * follower, recognises the entry when it applies it and answers its client with the
  * reply its own apply computed: every replica computes the same reply.
  *
- * A proposal whose entry never commits (lost with a leader, or forwarded by a follower and
- * dropped on the way) is answered after `timeoutMs` with an error that says the outcome is
- * unknown: the entry might still commit later, so a client that must know retries with a
- * session id. The timeout starts when the entry is proposed, not when its write arrived:
- * writes that wait for room (write_admission.ts) wait outside this table.
+ * How a proposal ends, and why it never ends in an error for having waited:
+ *   - its entry is applied: the reply (resolve);
+ *   - the leader changes before that: outcome unknown (leaderChanged);
+ *   - another entry is applied at the index its entry had in this node's log (a new
+ *     leader replaced it): outcome unknown (settleApplied);
+ *   - its entry never reached this node's log within `timeoutMs` of being proposed (a
+ *     follower forwarded it and the leader dropped it, or the message was lost): outcome
+ *     unknown (expire). Once the entry is in the log it no longer times out: its fate is
+ *     decided by commit or by a change of leader, never by how long the queue was.
+ * A client that must know an unknown outcome retries with a session id.
  */
 import type { EntryPayload } from "../commands/entry.js";
 import type { Reply } from "../commands/reply.js";
@@ -24,6 +29,8 @@ class Waiter {
   readonly result: Promise<WriteResult>;
   resolve!: (result: WriteResult) => void;
   reject!: (error: Error) => void;
+  /** The index of its entry in this node's log, once there (0: not yet). */
+  loggedIndex = 0;
 
   constructor(
     readonly sequence: number,
@@ -39,9 +46,17 @@ class Waiter {
   }
 }
 
+const UNKNOWN_OUTCOME_TIMEOUT = "Cannot confirm the write: it did not reach the log in time; its outcome is unknown";
+const UNKNOWN_OUTCOME_REPLACED = "Cannot confirm the write: a new leader replaced its log entry; its outcome is unknown, retry";
+
 export class ProposalTable {
   private nextSequence: number;
   private readonly waiting = new Map<number, Waiter>();
+  /** Proposals in the order they were added, which is deadline order; answered ones are skipped. */
+  private byDeadline: Waiter[] = [];
+  private byDeadlineHead = 0;
+  /** The sequence of the proposal whose entry this node's log holds at an index. */
+  private readonly byLoggedIndex = new Map<number, number>();
 
   /**
    * `firstSequence` should differ between runs of the process (a random base), so that an
@@ -62,6 +77,7 @@ export class ProposalTable {
   add(payload: EntryPayload, options: { nowMs: number; leader: number }): { readonly sequence: number; readonly result: Promise<WriteResult> } {
     const waiter = new Waiter(this.nextSequence++, payload, options.nowMs + this.timeoutMs, options.leader);
     this.waiting.set(waiter.sequence, waiter);
+    this.byDeadline.push(waiter);
     return waiter;
   }
 
@@ -70,37 +86,59 @@ export class ProposalTable {
     return this.waiting.get(sequence)?.payload;
   }
 
-  resolve(sequence: number, result: WriteResult): void {
+  /**
+   * The proposal's entry is in this node's log at `index` (about to be persisted): it no
+   * longer times out. An earlier proposal logged at the same index was replaced.
+   */
+  noteLogged(sequence: number, index: number): void {
     const waiter = this.waiting.get(sequence);
     if (waiter === undefined) return;
-    this.waiting.delete(sequence);
-    waiter.resolve(result);
-  }
-
-  reject(sequence: number, error: Error): void {
-    const waiter = this.waiting.get(sequence);
-    if (waiter === undefined) return;
-    this.waiting.delete(sequence);
-    waiter.reject(error);
+    const previous = this.byLoggedIndex.get(index);
+    if (previous !== undefined && previous !== sequence) this.reject(previous, new WalnutError("NO_LEADER", UNKNOWN_OUTCOME_REPLACED));
+    waiter.loggedIndex = index;
+    this.byLoggedIndex.set(index, sequence);
   }
 
   /**
-   * Answers proposals older than their deadline: their outcome is unknown. Every deadline
-   * is the time of add() plus the same timeout, so the map's insertion order is deadline
-   * order and the walk stops at the first proposal still in time: the cost is the number
-   * expired, not the number waiting. (A clock stepped back only delays some expiries.)
+   * The entry at `index` was applied; `ownSequence` is its proposal's sequence when this
+   * node proposed it. A different proposal logged at that index lost its entry.
+   */
+  settleApplied(index: number, ownSequence: number): void {
+    const logged = this.byLoggedIndex.get(index);
+    if (logged !== undefined && logged !== ownSequence) this.reject(logged, new WalnutError("NO_LEADER", UNKNOWN_OUTCOME_REPLACED));
+  }
+
+  resolve(sequence: number, result: WriteResult): void {
+    const waiter = this.take(sequence);
+    waiter?.resolve(result);
+  }
+
+  reject(sequence: number, error: Error): void {
+    const waiter = this.take(sequence);
+    waiter?.reject(error);
+  }
+
+  /**
+   * Answers proposals whose entries did not reach this node's log by their deadline.
+   * Deadlines are add() time plus one timeout, so the queue is in deadline order: the
+   * walk stops at the first proposal still in time and costs what it removes. (A clock
+   * stepped back only delays some expiries.)
    */
   expire(nowMs: number): void {
-    for (const [sequence, waiter] of this.waiting) {
-      if (waiter.deadlineMs > nowMs) return;
-      this.reject(sequence, new WalnutError("TIMEOUT", "Cannot confirm the write: it was not committed in time; its outcome is unknown"));
+    while (this.byDeadlineHead < this.byDeadline.length) {
+      const waiter = this.byDeadline[this.byDeadlineHead] as Waiter;
+      const pending = this.waiting.get(waiter.sequence) === waiter && waiter.loggedIndex === 0;
+      if (pending && waiter.deadlineMs > nowMs) break;
+      this.byDeadlineHead += 1;
+      if (pending) this.reject(waiter.sequence, new WalnutError("TIMEOUT", UNKNOWN_OUTCOME_TIMEOUT));
     }
+    this.compactDeadlines();
   }
 
   /**
    * Leadership moved to `leader`: proposals made under another leader may or may not
    * commit (the new leader may hold them, or not). Answer them now, so clients retry at
-   * once instead of waiting for the timeout.
+   * once instead of waiting.
    */
   leaderChanged(leader: number): void {
     for (const [sequence, waiter] of this.waiting) {
@@ -114,5 +152,28 @@ export class ProposalTable {
 
   rejectAll(error: Error): void {
     for (const sequence of [...this.waiting.keys()]) this.reject(sequence, error);
+  }
+
+  private take(sequence: number): Waiter | undefined {
+    const waiter = this.waiting.get(sequence);
+    if (waiter === undefined) return undefined;
+    this.waiting.delete(sequence);
+    if (waiter.loggedIndex !== 0 && this.byLoggedIndex.get(waiter.loggedIndex) === sequence) this.byLoggedIndex.delete(waiter.loggedIndex);
+    if (this.waiting.size === 0) this.clearDeadlines();
+    return waiter;
+  }
+
+  /** Drops answered proposals from the front of the deadline queue's array once they are many. */
+  private compactDeadlines(): void {
+    if (this.byDeadlineHead === this.byDeadline.length) this.clearDeadlines();
+    else if (this.byDeadlineHead > 1024 && this.byDeadlineHead * 2 > this.byDeadline.length) {
+      this.byDeadline = this.byDeadline.slice(this.byDeadlineHead);
+      this.byDeadlineHead = 0;
+    }
+  }
+
+  private clearDeadlines(): void {
+    this.byDeadline = [];
+    this.byDeadlineHead = 0;
   }
 }
