@@ -104,7 +104,7 @@ test("ordered collections scan ranges in key order", () =>
     assert.deepEqual(rows.map((row) => row.key), ["u:bob", "u:carol"]);
     assert.deepEqual((await users.range("u:", "u:~", { limit: 2 })).map((row) => row.value), ["alice", "bob"]);
     assert.equal(await db.get("u:alice"), null, "collections are separate keyspaces");
-    assert.deepEqual(db.listCollections().map((c) => c.name).sort(), ["default", "users"]);
+    assert.deepEqual((await db.listCollections()).map((c) => c.name).sort(), ["default", "users"]);
     await assert.rejects(db.range("a", "b"), /hash collection/);
   }));
 
