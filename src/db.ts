@@ -130,16 +130,19 @@ export type BatchOperation =
 
 /**
  * What one batch operation resolves to, the same as its own method: set → the version
- * (the batch's log index) or null when ifExists/ifNotExists prevented it; delete → whether
- * the key existed; incr → the new value; command → the command's answer as a plain value.
+ * (the batch's log index), or null when ifExists/ifNotExists prevented it (so a set
+ * without them is a number); delete → whether the key existed; incr → the new value;
+ * command → the command's answer as a plain value.
  */
-export type BatchResult<Operation> = Operation extends { op: "set" }
-  ? number | null
-  : Operation extends { op: "delete" }
-    ? boolean
-    : Operation extends { op: "incr" }
-      ? number | bigint
-      : CommandValue;
+export type BatchResult<Operation> = Operation extends { op: "set"; options?: { ifNotExists?: false; ifExists?: false } }
+  ? number
+  : Operation extends { op: "set" }
+    ? number | null
+    : Operation extends { op: "delete" }
+      ? boolean
+      : Operation extends { op: "incr" }
+        ? number | bigint
+        : CommandValue;
 
 /** One result per operation, in order (typed per position when the operations are written inline). */
 export type BatchResults<Operations extends readonly BatchOperation[]> = { -readonly [I in keyof Operations]: BatchResult<Operations[I]> };

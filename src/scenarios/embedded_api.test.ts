@@ -148,12 +148,15 @@ test("a batch resolves to one plain value per operation, as each operation's own
     assert.deepEqual(results, [index, index, null, true, false, 9007199254740993n, 2, ["x", "y"], "OK", null]);
     assert.deepEqual(await db.get("list"), ["c"]);
     // Typed per position: these assignments would not compile if the result were a union.
-    const typed: [number | null, boolean, number | bigint] = await db.batch([
+    const typed: [number, number | null, boolean, number | bigint] = await db.batch([
       { op: "set", key: "t", value: "1" },
+      { op: "set", key: "t", value: "2", options: { ifExists: true } },
       { op: "delete", key: "t" },
       { op: "incr", key: "t" },
     ]);
-    assert.deepEqual(typed.slice(1), [true, 1]);
+    assert.deepEqual(typed.slice(2), [true, 1]);
+    // A plain set's version is a number, usable as ifVersion: the batch's incr wrote "t" in the same entry.
+    assert.equal(typeof (await db.set("t", "3", { ifVersion: typed[0] })), "number");
   }));
 
 test("a closed db rejects reads and writes with NOT_OPEN, not a command error", async () => {
