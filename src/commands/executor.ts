@@ -71,24 +71,19 @@ export class CommandExecutor {
   constructor(readonly node: Node) {}
 
   /** Runs one command in `collection`. Reads answer synchronously when they may; writes once committed. */
-  execute(
-    collection: string,
-    argv: ByteString[],
-    session: Session = NO_SESSION,
-    consistency: ReadConsistency = "linearizable",
-  ): Reply | Promise<Reply> {
+  execute(collection: string, argv: ByteString[], session: Session = NO_SESSION): Reply | Promise<Reply> {
     const spec = resolveCommand(argv);
     if (!("run" in spec)) return spec;
     if (isWriteCall(spec, argv)) return this.write({ collection, argv }, session);
-    return this.read(collection, spec, argv, consistency);
+    return this.read(collection, spec, argv);
   }
 
   /** Like execute(), but a failed write or read barrier rejects with the node's error (NOT_OPEN, NO_LEADER, WAL_IO...). */
-  async run(collection: string, argv: ByteString[], consistency: ReadConsistency = "linearizable"): Promise<Reply> {
+  async run(collection: string, argv: ByteString[]): Promise<Reply> {
     const spec = resolveCommand(argv);
     if (!("run" in spec)) return spec;
     if (isWriteCall(spec, argv)) return (await this.commit({ collection, argv })).reply;
-    return this.readState((engine) => this.runRead(engine, collection, spec, argv), consistency);
+    return this.readState((engine) => this.runRead(engine, collection, spec, argv));
   }
 
   /**
