@@ -4,25 +4,32 @@
  * ```ts
  * import { open } from "walnut";
  * const db = await open({ dir: "./data", fsync: "always" });
- * await db.set("k", "v");            // resolved = durable under fsync "always"
+ * await db.set("k", "v");            // resolves to the version, durable under fsync "always"
  * await db.get("k");                 // "v"
  * const users = await db.createCollection("users", "ordered");
- * await users.set("u:1", { name: "ann" } as never); // values: string, Buffer, number, bigint, boolean, array
+ * await users.set("u:1", ["ann", 42]); // values: string, Buffer, number, bigint, boolean, list
  * await users.range("u:", "u:~", { limit: 10 });
+ * await db.get("k", { consistency: "stale" }); // this node's own state, without waiting
  * await db.close();
  * ```
  *
  * Every write goes through the same log and command table as the RESP and HTTP servers,
- * so a value written here reads the same from redis-cli.
+ * so a value written here reads the same from redis-cli. Every read goes through the
+ * executor's one read path (CommandExecutor.readState), linearizable unless a call asks
+ * for { consistency: "stale" }. Failures keep their codes: NOT_OPEN after close,
+ * NO_LEADER when no leader is known, WAL_IO when the log cannot be written; a command's
+ * own error reply (WRONGTYPE, ERR ...) rejects as COMMAND_ERROR.
+ * The doc-example check (scenarios/doc_examples.test.ts) type-checks this example.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { fromInput, toText, type ByteString } from "./engine/bytes.js";
 import type { CollectionType } from "./engine/collection.js";
 import { DEFAULT_COLLECTION, type Engine } from "./engine/engine.js";
 import type { Item } from "./engine/values.js";
-import { CommandExecutor } from "./commands/executor.js";
+import { CommandExecutor, READ_CONSISTENCIES, type ReadConsistency } from "./commands/executor.js";
 import type { CommandCall, VersionCondition } from "./commands/entry.js";
-import type { Reply } from "./commands/reply.js";
+import { NIL, type Reply } from "./commands/reply.js";
+import { integerValue, replyValue, type CommandValue } from "./db_replies.js";
 import { walnutStateMachine } from "./commands/state_machine.js";
 import { WalnutError } from "./lib/errors.js";
 import { loggerFromLines, type Log, type Logger } from "./lib/log.js";
@@ -34,6 +41,8 @@ import type { FsyncMode, SegmentInfo } from "./wal/wal.js";
 
 export type { FsyncMode } from "./wal/wal.js";
 export type { CollectionType } from "./engine/collection.js";
+export type { ReadConsistency } from "./commands/executor.js";
+export type { CommandValue } from "./db_replies.js";
 
 /** What walnut stores and returns: text, binary, numbers, booleans, lists of text. */
 export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number>;
@@ -87,6 +96,24 @@ export interface SetOptions {
   ifVersion?: number;
 }
 
+/** Options of a set that always writes: it resolves to the new version, never null. */
+export type UnconditionalSetOptions = Omit<SetOptions, "ifNotExists" | "ifExists"> & { ifNotExists?: false; ifExists?: false };
+
+/** How current a read must be (every read method takes it; default "linearizable"). */
+export interface ReadOptions {
+  /**
+   * "linearizable" (default): the read sees every write acknowledged on any node before it
+   * began; on a follower it waits until this node has applied what the leader committed.
+   * "stale": this node's own state as it is now, without waiting (may lag the leader).
+   */
+  consistency?: ReadConsistency;
+}
+
+export interface RangeOptions extends ReadOptions {
+  /** At most this many keys (default: all in the range). */
+  limit?: number;
+}
+
 export interface Entry {
   value: Value;
   /** The log index of the key's last write. */
@@ -100,6 +127,25 @@ export type BatchOperation =
   | { op: "delete"; key: Key; collection?: string }
   | { op: "incr"; key: Key; by?: number | bigint; collection?: string }
   | { op: "command"; args: Array<string | Buffer | number>; collection?: string };
+
+/**
+ * What one batch operation resolves to, the same as its own method: set → the version
+ * (the batch's log index), or null when ifExists/ifNotExists prevented it (so a set
+ * without them is a number); delete → whether the key existed; incr → the new value;
+ * command → the command's answer as a plain value.
+ */
+export type BatchResult<Operation> = Operation extends { op: "set"; options?: { ifNotExists?: false; ifExists?: false } }
+  ? number
+  : Operation extends { op: "set" }
+    ? number | null
+    : Operation extends { op: "delete" }
+      ? boolean
+      : Operation extends { op: "incr" }
+        ? number | bigint
+        : CommandValue;
+
+/** One result per operation, in order (typed per position when the operations are written inline). */
+export type BatchResults<Operations extends readonly BatchOperation[]> = { -readonly [I in keyof Operations]: BatchResult<Operations[I]> };
 
 export interface BatchCondition {
   key: Key;
@@ -120,10 +166,19 @@ function versionOrNull(result: { index: number; reply: Reply }): number | null {
   return raiseIfError(result.reply).type === "nil" ? null : result.index;
 }
 
-/** A reply that is an error, raised as an exception by the embedded API. */
+/** A reply that is an error (a command refused: WRONGTYPE, ERR ...), raised as COMMAND_ERROR. */
 function raiseIfError(reply: Reply): Reply {
   if (reply.type === "error") throw new WalnutError("COMMAND_ERROR", reply.text);
   return reply;
+}
+
+/** The consistency a read asked for, checked (a JavaScript caller may pass anything). */
+function consistencyOf(options: ReadOptions | undefined): ReadConsistency {
+  const consistency = options?.consistency ?? "linearizable";
+  if (!READ_CONSISTENCIES.includes(consistency)) {
+    throw new WalnutError("BAD_ARGUMENT", `Cannot read: consistency must be "linearizable" or "stale", not ${JSON.stringify(consistency)}`);
+  }
+  return consistency;
 }
 
 function argument(value: string | Buffer | number | bigint): ByteString {
@@ -136,10 +191,8 @@ export function itemValue(item: Item): Value {
       return toText(item.value as ByteString);
     case "blob":
       return Buffer.from(item.value as ByteString, "latin1");
-    case "integer": {
-      const value = item.value as bigint;
-      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
-    }
+    case "integer":
+      return integerValue(item.value as bigint);
     case "float":
     case "boolean":
       return item.value as number | boolean;
@@ -187,12 +240,17 @@ export class CollectionHandle {
     readonly name: string,
   ) {}
 
-  /** Stores `value`; resolves to its version, or null when ifExists/ifNotExists prevented it. */
+  /**
+   * Stores `value`; resolves to its version. With ifExists/ifNotExists it resolves to null
+   * when that condition prevented the write.
+   */
+  set(key: Key, value: Value, options?: UnconditionalSetOptions): Promise<number>;
+  set(key: Key, value: Value, options: SetOptions): Promise<number | null>;
   set(key: Key, value: Value, options?: SetOptions): Promise<number | null> {
     if (options === undefined && typeof value === "string") {
       // The common case, kept short: one SET, no options.
       const call = { collection: this.name, argv: ["SET", fromInput(key), fromInput(value)] };
-      return this.executor.writeIndexed(call).then(versionOrNull);
+      return this.executor.commit(call).then(versionOrNull);
     }
     return this.setWithOptions(key, value, options ?? {});
   }
@@ -205,52 +263,49 @@ export class CollectionHandle {
     const conditions: VersionCondition[] =
       options.ifVersion === undefined ? [] : [{ collection: this.name, key: fromInput(key), version: options.ifVersion }];
     if (calls.length === 1 && conditions.length === 0) {
-      return versionOrNull(await this.executor.writeIndexed(calls[0] as CommandCall));
+      return versionOrNull(await this.executor.commit(calls[0] as CommandCall));
     }
-    const { index, reply } = await this.executor.batchIndexed(calls, conditions);
-    if (raiseIfError(reply).type === "nil") throw this.conflict(key, options.ifVersion ?? 0);
+    const { index, reply } = await this.executor.commitBatch(calls, conditions);
+    if (raiseIfError(reply).type === "nil") throw await this.conflict(key, options.ifVersion ?? 0);
     const first = reply.type === "array" ? reply.items[0] : undefined;
     return first?.type === "nil" && !Array.isArray(value) ? null : index;
   }
 
   /** The stored value, or null when the key is absent or expired. */
-  get(key: Key): Promise<Value | null> {
-    const item = this.lookup(key);
-    return Promise.resolve(item === undefined ? null : itemValue(item));
+  async get(key: Key, options?: ReadOptions): Promise<Value | null> {
+    const item = await this.lookup(key, consistencyOf(options));
+    return item === undefined ? null : itemValue(item);
   }
 
   /** The value with its version and expiry, or null. */
-  async getEntry(key: Key): Promise<Entry | null> {
-    const item = this.lookup(key);
+  async getEntry(key: Key, options?: ReadOptions): Promise<Entry | null> {
+    const item = await this.lookup(key, consistencyOf(options));
     if (item === undefined) return null;
     return { value: itemValue(item), version: item.version, expiresAtMs: item.expiresAtMs === 0 ? null : item.expiresAtMs };
   }
 
   /** Deletes the key; resolves to whether it existed. */
   async delete(key: Key): Promise<boolean> {
-    const reply = raiseIfError(await this.executor.write({ collection: this.name, argv: ["DEL", fromInput(key)] }));
-    return reply.type === "integer" && Number(reply.value) === 1;
+    const { reply } = await this.executor.commit({ collection: this.name, argv: ["DEL", fromInput(key)] });
+    return existed(raiseIfError(reply));
   }
 
   /** Adds `by` (default 1) to an integer value; resolves to the new value. */
   async incr(key: Key, by: number | bigint = 1): Promise<number | bigint> {
     const argv = ["INCRBY", fromInput(key), String(by)];
-    const reply = raiseIfError(await this.executor.write({ collection: this.name, argv }));
-    if (reply.type !== "integer") throw new WalnutError("COMMAND_ERROR", "INCRBY did not answer an integer");
-    const value = BigInt(reply.value);
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    return incremented((await this.executor.commit({ collection: this.name, argv })).reply);
   }
 
-  /** Sets a time to live; resolves to whether the key exists. */
+  /** Sets a time to live (seconds, or { ms }); resolves to whether the key exists. */
   async expire(key: Key, ttl: number | { ms: number }): Promise<boolean> {
     const argv = typeof ttl === "number" ? ["EXPIRE", fromInput(key), String(ttl)] : ["PEXPIRE", fromInput(key), String(ttl.ms)];
-    const reply = raiseIfError(await this.executor.write({ collection: this.name, argv }));
-    return reply.type === "integer" && Number(reply.value) === 1;
+    const { reply } = await this.executor.commit({ collection: this.name, argv });
+    return existed(raiseIfError(reply));
   }
 
   /** Keys with start <= key <= end in key order (ordered collections). */
-  async range(start: Key, end: Key, options: { limit?: number } = {}): Promise<Array<{ key: string; value: Value; version: number }>> {
-    return this.executor.node.read((engine) => {
+  async range(start: Key, end: Key, options: RangeOptions = {}): Promise<Array<{ key: string; value: Value; version: number }>> {
+    return this.executor.readState((engine) => {
       const collection = engine.requireCollection(this.name);
       if (collection.range === undefined) {
         throw new WalnutError("BAD_ARGUMENT", `Cannot range over collection "${this.name}": it is a hash collection`);
@@ -260,29 +315,42 @@ export class CollectionHandle {
         .range(fromInput(start), fromInput(end), options.limit ?? Number.MAX_SAFE_INTEGER)
         .filter(([, item]) => !item.isExpiredAt(nowMs))
         .map(([key, item]) => ({ key: toText(key), value: itemValue(item), version: item.version }));
-    });
+    }, consistencyOf(options));
   }
 
-  /** Runs any walnut command in this collection, e.g. command("LPUSH", "l", "a"); errors reject. */
+  /**
+   * Runs any walnut command in this collection, e.g. command("LPUSH", "l", "a"), and
+   * resolves to its raw Reply; a command's error rejects with COMMAND_ERROR. Reads are
+   * linearizable.
+   */
   async command(...args: Array<string | Buffer | number>): Promise<Reply> {
-    return raiseIfError(await this.executor.execute(this.name, args.map(argument)));
+    return raiseIfError(await this.executor.run(this.name, args.map(argument)));
   }
 
-  protected lookup(key: Key): Item | undefined {
-    return this.executor.node.read((engine: Engine) => {
+  /** The live item under `key`, read through the executor's read path. */
+  protected async lookup(key: Key, consistency: ReadConsistency): Promise<Item | undefined> {
+    return this.executor.readState((engine: Engine) => {
       const item = engine.requireCollection(this.name).get(fromInput(key));
       return item === undefined || item.isExpiredAt(this.executor.node.now()) ? undefined : item;
-    });
+    }, consistency);
   }
 
-  private versionOf(key: Key): number {
-    return this.lookup(key)?.version ?? 0;
-  }
-
-  private conflict(key: Key, expected: number): WalnutError {
-    const actual = this.versionOf(key);
+  private async conflict(key: Key, expected: number): Promise<WalnutError> {
+    // This node's own state: the batch that found the conflict was applied here just now.
+    const actual = (await this.lookup(key, "stale"))?.version ?? 0;
     return new WalnutError("VERSION_CONFLICT", `Cannot write "${String(key)}": expected version ${expected}, found ${actual}`);
   }
+}
+
+/** DEL's, EXPIRE's answer: whether the key existed. */
+function existed(reply: Reply): boolean {
+  return reply.type === "integer" && Number(reply.value) === 1;
+}
+
+/** INCRBY's answer: the new value. */
+function incremented(reply: Reply): number | bigint {
+  if (raiseIfError(reply).type !== "integer") throw new WalnutError("COMMAND_ERROR", "INCRBY did not answer an integer");
+  return replyValue(reply) as number | bigint;
 }
 
 export class Db extends CollectionHandle {
@@ -314,30 +382,37 @@ export class Db extends CollectionHandle {
     return this.executor.node;
   }
 
-  /** A handle on an existing collection. */
+  /**
+   * A handle on a collection by name. It reads nothing: an operation on a collection
+   * that does not exist rejects (BAD_ARGUMENT for a read, COMMAND_ERROR for a write).
+   */
   collection(name: string): CollectionHandle {
-    this.executor.node.read((engine) => engine.requireCollection(name));
+    if (typeof name !== "string" || name === "") throw new WalnutError("BAD_ARGUMENT", "Cannot use a collection: its name must be a non-empty string");
     return new CollectionHandle(this.executor, name);
   }
 
   /** Creates a collection (hash: a Map; ordered: a B+tree with range scans). */
   async createCollection(name: string, type: CollectionType = "hash"): Promise<CollectionHandle> {
-    raiseIfError(await this.executor.write({ collection: DEFAULT_COLLECTION, argv: ["COLLECTION", "CREATE", name, type] }));
+    const { reply } = await this.executor.commit({ collection: DEFAULT_COLLECTION, argv: ["COLLECTION", "CREATE", name, type] });
+    raiseIfError(reply);
     return new CollectionHandle(this.executor, name);
   }
 
+  /** Drops a collection and its keys; resolves to whether it existed. */
   async dropCollection(name: string): Promise<boolean> {
-    const reply = raiseIfError(await this.executor.write({ collection: DEFAULT_COLLECTION, argv: ["COLLECTION", "DROP", name] }));
-    return !(reply.type === "integer" && Number(reply.value) === 0);
+    const { reply } = await this.executor.commit({ collection: DEFAULT_COLLECTION, argv: ["COLLECTION", "DROP", name] });
+    const answer = raiseIfError(reply);
+    return !(answer.type === "integer" && Number(answer.value) === 0);
   }
 
-  listCollections(): Array<{ name: string; type: CollectionType; size: number }> {
-    return this.executor.node.read((engine) => engine.listCollections());
+  /** Every collection with its type and number of keys. */
+  async listCollections(options?: ReadOptions): Promise<Array<{ name: string; type: CollectionType; size: number }>> {
+    return this.executor.readState((engine) => engine.listCollections(), consistencyOf(options));
   }
 
   /** Writes a collection to a file (LokiKV's persist). */
-  async exportCollection(name: string, path: string): Promise<void> {
-    const image = this.executor.node.read((engine) => encodeCollectionImage(engine.requireCollection(name)));
+  async exportCollection(name: string, path: string, options?: ReadOptions): Promise<void> {
+    const image = await this.executor.readState((engine) => encodeCollectionImage(engine.requireCollection(name)), consistencyOf(options));
     await writeFile(path, image);
   }
 
@@ -346,17 +421,23 @@ export class Db extends CollectionHandle {
     const image = await readFile(path);
     decodeCollectionImage(image, options); // validate before it enters the log
     const argv = ["COLLECTION", "LOAD", options.name, options.type, image.toString("latin1")];
-    raiseIfError(await this.executor.write({ collection: DEFAULT_COLLECTION, argv }));
+    raiseIfError((await this.executor.commit({ collection: DEFAULT_COLLECTION, argv })).reply);
     return new CollectionHandle(this.executor, options.name);
   }
 
   /**
-   * Applies operations atomically as one log entry: all or nothing. Rejects with
-   * VERSION_CONFLICT when a condition fails, COMMAND_ERROR when an operation fails.
+   * Applies operations atomically as one log entry: all or nothing. Resolves to one plain
+   * value per operation (see BatchResult). Rejects with VERSION_CONFLICT when a condition
+   * fails, COMMAND_ERROR when an operation fails (nothing applied).
    */
-  async batch(operations: BatchOperation[], options: { conditions?: BatchCondition[] } = {}): Promise<Reply[]> {
+  async batch<const Operations extends readonly BatchOperation[]>(
+    operations: Operations,
+    options: { conditions?: BatchCondition[] } = {},
+  ): Promise<BatchResults<Operations>> {
     const calls: CommandCall[] = [];
+    const firstCalls: number[] = [];
     for (const operation of operations) {
+      firstCalls.push(calls.length);
       const collection = operation.collection ?? DEFAULT_COLLECTION;
       const key = "key" in operation ? fromInput(operation.key) : "";
       if (operation.op === "set") calls.push(...setCalls(collection, key, operation.value, operation.options ?? {}));
@@ -369,11 +450,20 @@ export class Db extends CollectionHandle {
       key: fromInput(c.key),
       version: c.version,
     }));
-    const reply = raiseIfError(await this.executor.batch(calls, conditions));
-    if (reply.type === "nil") {
+    const { index, reply } = await this.executor.commitBatch(calls, conditions);
+    if (raiseIfError(reply).type === "nil") {
       throw new WalnutError("VERSION_CONFLICT", "Cannot apply batch: a condition's key has a different version");
     }
-    return reply.type === "array" ? reply.items : [reply];
+    const replies = reply.type === "array" ? reply.items : [reply];
+    const results = operations.map((operation, i) => {
+      const first = replies[firstCalls[i] as number] ?? NIL;
+      if (operation.op === "set") return first.type === "nil" && !Array.isArray(operation.value) ? null : index;
+      if (operation.op === "delete") return existed(first);
+      if (operation.op === "incr") return incremented(first);
+      return replyValue(first);
+    });
+    // The mapped tuple type cannot be built up element by element; each element was built from its operation's op above.
+    return results as unknown as BatchResults<Operations>;
   }
 
   /** Takes a checkpoint now. */

@@ -2,7 +2,24 @@
  * walnut as a library: `import { open } from "walnut"`. See db.ts for the API.
  */
 export { open, Db, CollectionHandle, defaults } from "./db.js";
-export type { OpenOptions, SetOptions, Value, Key, Entry, BatchOperation, BatchCondition, FsyncMode, CollectionType } from "./db.js";
+export type {
+  OpenOptions,
+  SetOptions,
+  UnconditionalSetOptions,
+  ReadOptions,
+  ReadConsistency,
+  RangeOptions,
+  Value,
+  Key,
+  Entry,
+  BatchOperation,
+  BatchCondition,
+  BatchResult,
+  BatchResults,
+  CommandValue,
+  FsyncMode,
+  CollectionType,
+} from "./db.js";
 export { WalnutError, isWalnutError } from "./lib/errors.js";
 export type { WalnutErrorCode } from "./lib/errors.js";
 export type { Reply } from "./commands/reply.js";

@@ -1,12 +1,18 @@
 /**
  * Running a command, whoever asks (RESP connection, HTTP route, embedded API): look it
  * up in the one command table, check its arity, and route it. A write becomes a log entry
- * and answers once committed; a read runs against the current state and answers at once.
+ * and answers once committed; a read runs against the current state once this node may
+ * serve it (`readState`: the one read path every face uses, linearizable unless a caller
+ * asks for a stale read).
+ *
+ * Two shapes of failure: the RESP and HTTP faces want a failed write or read barrier as
+ * an error reply (`write`, `read`, `execute`, `batch`); the embedded API wants the node's
+ * error itself, code included (`commit`, `commitBatch`, `readState`, `run`).
  */
 import type { ByteString } from "../engine/bytes.js";
-import { DEFAULT_COLLECTION } from "../engine/engine.js";
+import { DEFAULT_COLLECTION, type Engine } from "../engine/engine.js";
 import { describeError, isWalnutError } from "../lib/errors.js";
-import type { Node } from "../node/node.js";
+import type { Node, WriteResult } from "../node/node.js";
 import { isReadOnlyCall } from "./collections.js";
 import type { CommandCall, EntryPayload, VersionCondition } from "./entry.js";
 import { error, type Reply } from "./reply.js";
@@ -20,6 +26,15 @@ export interface Session {
 }
 
 const NO_SESSION: Session = { clientId: "", requestId: 0 };
+
+/**
+ * How current a read must be. "linearizable" (the default everywhere): it sees every
+ * write acknowledged anywhere in the cluster before the read began (ReadIndex, or the
+ * leader's lease). "stale": this node's own state as it is now, without asking the leader.
+ */
+export type ReadConsistency = "linearizable" | "stale";
+
+export const READ_CONSISTENCIES: readonly ReadConsistency[] = ["linearizable", "stale"];
 
 function replyOf(result: { reply: Reply }): Reply {
   return result.reply;
@@ -55,7 +70,7 @@ export function resolveCommand(argv: ByteString[]): CommandSpec | Reply {
 export class CommandExecutor {
   constructor(readonly node: Node) {}
 
-  /** Runs one command in `collection`. Reads answer synchronously; writes once committed. */
+  /** Runs one command in `collection`. Reads answer synchronously when they may; writes once committed. */
   execute(collection: string, argv: ByteString[], session: Session = NO_SESSION): Reply | Promise<Reply> {
     const spec = resolveCommand(argv);
     if (!("run" in spec)) return spec;
@@ -63,31 +78,58 @@ export class CommandExecutor {
     return this.read(collection, spec, argv);
   }
 
-  /** Runs a read-only command against the current state. */
-  read(collection: string, spec: CommandSpec, argv: ByteString[]): Reply | Promise<Reply> {
-    const barrier = this.node.readBarrier();
-    if (barrier === null) return this.readNow(collection, spec, argv);
-    return barrier.then(() => this.readNow(collection, spec, argv), failedWrite);
+  /** Like execute(), but a failed write or read barrier rejects with the node's error (NOT_OPEN, NO_LEADER, WAL_IO...). */
+  async run(collection: string, argv: ByteString[]): Promise<Reply> {
+    const spec = resolveCommand(argv);
+    if (!("run" in spec)) return spec;
+    if (isWriteCall(spec, argv)) return (await this.commit({ collection, argv })).reply;
+    return this.readState((engine) => this.runRead(engine, collection, spec, argv));
   }
 
-  /** Runs a read-only command against this node's state as it is now (a stale read in a cluster). */
-  readNow(collection: string, spec: CommandSpec, argv: ByteString[]): Reply {
-    return this.node.read((engine) => {
-      // COLLECTION LIST works whatever collection the client was using (it may be gone).
-      const target = engine.collection(spec.name === "COLLECTION" ? DEFAULT_COLLECTION : collection);
-      if (target === undefined) return error("ERR", `no such collection '${collection}'`);
-      return spec.run({ engine, collection: target, nowMs: this.node.now(), index: engine.appliedIndex }, argv.slice(1));
-    });
+  /**
+   * The read path: runs `reader` against this node's state once a read may be served here.
+   * Linearizable: after the read barrier (at once on a leader alone); stale: at once.
+   * Answers synchronously when there is nothing to wait for; a failure throws or rejects
+   * with the node's error (NOT_OPEN when closed, NO_LEADER when the leader did not confirm).
+   */
+  readState<T>(reader: (engine: Engine) => T, consistency: ReadConsistency = "linearizable"): T | Promise<T> {
+    const barrier = consistency === "stale" ? null : this.node.readBarrier();
+    if (barrier === null) return this.node.read(reader);
+    return barrier.then(() => this.node.read(reader));
+  }
+
+  /** Runs a read-only command through the read path; a failed barrier becomes an error reply. */
+  read(collection: string, spec: CommandSpec, argv: ByteString[], consistency: ReadConsistency = "linearizable"): Reply | Promise<Reply> {
+    let answer: Reply | Promise<Reply>;
+    try {
+      answer = this.readState((engine) => this.runRead(engine, collection, spec, argv), consistency);
+    } catch (cause) {
+      if (!isWalnutError(cause)) throw cause; // a bug, not a closed node: let it surface
+      return failedWrite(cause);
+    }
+    return answer instanceof Promise ? answer.catch(failedWrite) : answer;
+  }
+
+  private runRead(engine: Engine, collection: string, spec: CommandSpec, argv: ByteString[]): Reply {
+    // COLLECTION LIST works whatever collection the client was using (it may be gone).
+    const target = engine.collection(spec.name === "COLLECTION" ? DEFAULT_COLLECTION : collection);
+    if (target === undefined) return error("ERR", `no such collection '${collection}'`);
+    return spec.run({ engine, collection: target, nowMs: this.node.now(), index: engine.appliedIndex }, argv.slice(1));
+  }
+
+  /** Logs one write; resolves with its log index and reply once committed, or rejects with the node's error. */
+  commit(call: CommandCall, session: Session = NO_SESSION): Promise<WriteResult> {
+    return this.node.propose(commandPayload(this.node.now(), call, session));
   }
 
   /** Logs one write and answers with its reply once committed. */
   write(call: CommandCall, session: Session = NO_SESSION): Promise<Reply> {
-    return this.node.propose(commandPayload(this.node.now(), call, session)).then(replyOf, failedWrite);
+    return this.commit(call, session).then(replyOf, failedWrite);
   }
 
   /** Like write(), also giving the entry's log index: the version of every key it wrote. */
   writeIndexed(call: CommandCall, session: Session = NO_SESSION): Promise<{ index: number; reply: Reply }> {
-    return this.node.propose(commandPayload(this.node.now(), call, session)).then(undefined, failedWriteIndexed);
+    return this.commit(call, session).then(undefined, failedWriteIndexed);
   }
 
   /**
@@ -103,6 +145,11 @@ export class CommandExecutor {
     conditions: VersionCondition[],
     session: Session = NO_SESSION,
   ): Promise<{ index: number; reply: Reply }> {
+    return this.commitBatch(calls, conditions, session).catch(failedWriteIndexed);
+  }
+
+  /** Like batchIndexed(), but a failed write rejects with the node's error. */
+  commitBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session = NO_SESSION): Promise<WriteResult> {
     for (const call of calls) {
       const spec = resolveCommand(call.argv);
       if (!("run" in spec)) {
@@ -110,8 +157,6 @@ export class CommandExecutor {
         return Promise.resolve({ index: 0, reply: error("EXECABORT", `Transaction discarded because of: ${why}`) });
       }
     }
-    return this.node
-      .propose({ type: "batch", nowMs: this.node.now(), ...session, conditions, calls })
-      .catch((cause: unknown) => ({ index: 0, reply: failedWrite(cause) }));
+    return this.node.propose({ type: "batch", nowMs: this.node.now(), ...session, conditions, calls });
   }
 }

@@ -104,7 +104,7 @@ test("ordered collections scan ranges in key order", () =>
     assert.deepEqual(rows.map((row) => row.key), ["u:bob", "u:carol"]);
     assert.deepEqual((await users.range("u:", "u:~", { limit: 2 })).map((row) => row.value), ["alice", "bob"]);
     assert.equal(await db.get("u:alice"), null, "collections are separate keyspaces");
-    assert.deepEqual(db.listCollections().map((c) => c.name).sort(), ["default", "users"]);
+    assert.deepEqual((await db.listCollections()).map((c) => c.name).sort(), ["default", "users"]);
     await assert.rejects(db.range("a", "b"), /hash collection/);
   }));
 
@@ -119,12 +119,77 @@ test("a batch applies all or nothing", () =>
       (error) => isWalnutError(error, "COMMAND_ERROR"),
     );
     assert.equal(await db.get("a"), null, "the failed batch left nothing behind");
-    const replies = await db.batch([
+    const [version, counter] = await db.batch([
       { op: "set", key: "a", value: "1" },
       { op: "incr", key: "n", by: 5 },
     ]);
-    assert.equal(replies.length, 2);
+    assert.equal(counter, 5);
     assert.equal(await db.get("n"), 5);
+    assert.equal((await db.getEntry("a"))?.version, version, "a set answers the key's new version");
+  }));
+
+test("a batch resolves to one plain value per operation, as each operation's own method would", () =>
+  withDb(async (db) => {
+    await db.set("gone", "x");
+    const results = await db.batch([
+      { op: "set", key: "list", value: ["a", "b", 3] }, // three commands underneath: DEL, RPUSH
+      { op: "set", key: "list", value: ["c"], options: { ifNotExists: false } },
+      { op: "set", key: "gone", value: "y", options: { ifNotExists: true } },
+      { op: "delete", key: "gone" },
+      { op: "delete", key: "never" },
+      { op: "incr", key: "big", by: 9007199254740993n },
+      { op: "command", args: ["RPUSH", "l", "x", "y"] },
+      { op: "command", args: ["LRANGE", "l", 0, -1] },
+      { op: "command", args: ["SET", "s", "v"] },
+      { op: "command", args: ["GET", "absent"] },
+    ]);
+    const index = results[0];
+    assert.ok(typeof index === "number" && index > 0);
+    assert.deepEqual(results, [index, index, null, true, false, 9007199254740993n, 2, ["x", "y"], "OK", null]);
+    assert.deepEqual(await db.get("list"), ["c"]);
+    // Typed per position: these assignments would not compile if the result were a union.
+    const typed: [number, number | null, boolean, number | bigint] = await db.batch([
+      { op: "set", key: "t", value: "1" },
+      { op: "set", key: "t", value: "2", options: { ifExists: true } },
+      { op: "delete", key: "t" },
+      { op: "incr", key: "t" },
+    ]);
+    assert.deepEqual(typed.slice(2), [true, 1]);
+    // A plain set's version is a number, usable as ifVersion: the batch's incr wrote "t" in the same entry.
+    assert.equal(typeof (await db.set("t", "3", { ifVersion: typed[0] })), "number");
+  }));
+
+test("a closed db rejects reads and writes with NOT_OPEN, not a command error", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "walnut-closed-"));
+  try {
+    const db = await open({ dir, checkpointInterval: 0 });
+    await db.set("k", "v");
+    const users = await db.createCollection("users", "ordered");
+    await db.close();
+    const notOpen = (error: unknown): boolean => isWalnutError(error, "NOT_OPEN");
+    await assert.rejects(db.get("k"), notOpen);
+    await assert.rejects(db.get("k", { consistency: "stale" }), notOpen);
+    await assert.rejects(db.getEntry("k"), notOpen);
+    await assert.rejects(users.range("a", "z"), notOpen);
+    await assert.rejects(db.listCollections(), notOpen);
+    await assert.rejects(db.command("GET", "k"), notOpen);
+    await assert.rejects(db.command("SET", "k", "v"), notOpen);
+    await assert.rejects(db.set("k", "v"), notOpen);
+    await assert.rejects(db.set("k", "v", { ifVersion: 1 }), notOpen);
+    await assert.rejects(db.delete("k"), notOpen);
+    await assert.rejects(db.incr("n"), notOpen);
+    await assert.rejects(db.batch([{ op: "set", key: "k", value: "v" }]), notOpen);
+    await assert.rejects(db.createCollection("more"), notOpen);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a read with an unknown consistency is refused with BAD_ARGUMENT", () =>
+  withDb(async (db) => {
+    const options = { consistency: "eventual" } as unknown as { consistency: "stale" }; // what an untyped caller could pass
+    await assert.rejects(db.get("k", options), (error) => isWalnutError(error, "BAD_ARGUMENT") && /linearizable/.test(error.message));
+    assert.equal(await db.get("k", { consistency: "stale" }), null);
   }));
 
 test("a batch condition on a changed version applies nothing", () =>

@@ -14,6 +14,7 @@ import { Node } from "../node/node.js";
 import { FaultFileSystem } from "../wal/fault_file_system.js";
 import type { FsyncMode } from "../wal/wal.js";
 import { open } from "../db.js";
+import { isWalnutError } from "../lib/errors.js";
 
 async function startNode(dir: string, fsync: FsyncMode, fileSystem: FaultFileSystem): Promise<CommandExecutor> {
   const node = await Node.open({
@@ -55,6 +56,8 @@ for (const fsync of ["always", "everysec"] as const) {
       assert.match(refused.type === "error" ? refused.text : "", /^IOERR .*ENOSPC/);
       const stillFull = await set(executor, "during2", "v");
       assert.equal(stillFull.type, "error");
+      // What the embedded API sees: the node's error with its code, not an error reply.
+      await assert.rejects(executor.commit({ collection: "default", argv: ["SET", "during3", "v"] }), (error) => isWalnutError(error, "WAL_IO"));
       const read = executor.execute("default", ["GET", "before49"]);
       assert.deepEqual(read, { type: "bulk", value: "v" }, "reads keep working on a full disk");
       disk.writeBytesLeft = null; // space is back: writes resume once the node has recovered (about a second)

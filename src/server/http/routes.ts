@@ -19,7 +19,9 @@ import { setCalls, itemValue } from "../../db.js";
 import { fromInput, toText } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
 import type { Reply } from "../../commands/reply.js";
-import type { Session } from "../../commands/executor.js";
+import { READ_CONSISTENCIES, type ReadConsistency, type Session } from "../../commands/executor.js";
+import type { Engine } from "../../engine/engine.js";
+import { isWalnutError, type WalnutErrorCode } from "../../lib/errors.js";
 import type { ServerContext } from "../server_context.js";
 import { HttpError, readJsonObject, sendJson, valueFromJson, valueToJson } from "./json.js";
 import { sendBackup } from "./backup_route.js";
@@ -50,18 +52,46 @@ function failureStatus(reply: Reply): number {
   return reply.text.startsWith("WRONGTYPE") ? 409 : 400;
 }
 
-function collectionOf(url: URL, context: ServerContext): string {
+/** ?consistency=: "linearizable" (default) or "stale", the same choice as the embedded API's { consistency }. */
+function consistencyOf(url: URL): ReadConsistency {
+  const consistency = url.searchParams.get("consistency") ?? "linearizable";
+  if (!(READ_CONSISTENCIES as readonly string[]).includes(consistency)) throw new HttpError(400, "consistency must be linearizable or stale");
+  return consistency as ReadConsistency;
+}
+
+/**
+ * Runs `reader` through the executor's read path (the one RESP and the embedded API use).
+ * A read this node cannot serve now (the leader did not confirm it, the node is closing)
+ * is a 503.
+ */
+async function readState<T>(context: ServerContext, consistency: ReadConsistency, reader: (engine: Engine) => T): Promise<T> {
+  try {
+    return await context.executor.readState(reader, consistency);
+  } catch (error) {
+    if (isWalnutError(error) && UNAVAILABLE.has(error.code)) throw new HttpError(503, error.message);
+    throw error;
+  }
+}
+
+const UNAVAILABLE: ReadonlySet<WalnutErrorCode> = new Set(["NO_LEADER", "NOT_OPEN", "TIMEOUT"]);
+
+/** The collection a request names, which must exist in `engine`. */
+function collectionIn(engine: Engine, url: URL): string {
   const name = url.searchParams.get("collection") ?? DEFAULT_COLLECTION;
-  const exists = context.executor.node.read((engine) => engine.collection(name) !== undefined);
-  if (!exists) throw new HttpError(404, `Collection not found: ${name}`);
+  if (engine.collection(name) === undefined) throw new HttpError(404, `Collection not found: ${name}`);
   return name;
+}
+
+/** A write's collection, checked in this node's own state (the write itself fails if it is gone by then). */
+function collectionOf(url: URL, context: ServerContext): Promise<string> {
+  return readState(context, "stale", (engine) => collectionIn(engine, url));
 }
 
 async function putKey(context: ServerContext, request: IncomingMessage, response: ServerResponse, url: URL, key: string): Promise<void> {
   const body = await readJsonObject(request, context.settings.maxRequestBytes);
   if (!("value" in body)) throw new HttpError(400, "The body must have a \"value\"");
   const value = valueFromJson(body.value);
-  const collection = collectionOf(url, context);
+  const collection = await collectionOf(url, context);
   const ttlMs = body.ttl_ms;
   if (ttlMs !== undefined && (typeof ttlMs !== "number" || !Number.isSafeInteger(ttlMs) || ttlMs <= 0)) {
     throw new HttpError(400, "ttl_ms must be a positive integer");
@@ -79,38 +109,24 @@ async function putKey(context: ServerContext, request: IncomingMessage, response
       ? await context.executor.writeIndexed(calls[0] as (typeof calls)[0], asked)
       : await context.executor.batchIndexed(calls, conditions, asked);
   if (result.reply.type === "nil" && conditions.length > 0) {
-    const current = context.executor.node.read((engine) => engine.collection(collection)?.get(fromInput(key))?.version ?? 0);
+    const current = await readState(context, "stale", (engine) => engine.collection(collection)?.get(fromInput(key))?.version ?? 0);
     throw new HttpError(409, `Version conflict: expected version ${version}, found ${current}`);
   }
   if (result.reply.type === "error") throw new HttpError(failureStatus(result.reply), result.reply.text);
   sendJson(response, 200, { status: "ok", id: result.index });
 }
 
-/** Waits until a read may be served here (ReadIndex), unless the client asked for ?consistency=stale. */
-async function readBarrier(context: ServerContext, url: URL): Promise<void> {
-  const consistency = url.searchParams.get("consistency") ?? "linearizable";
-  if (consistency === "stale") return;
-  if (consistency !== "linearizable") throw new HttpError(400, "consistency must be linearizable or stale");
-  const barrier = context.executor.node.readBarrier();
-  if (barrier === null) return;
-  try {
-    await barrier;
-  } catch (error) {
-    throw new HttpError(503, error instanceof Error ? error.message : String(error));
-  }
-}
-
 async function getKey(context: ServerContext, response: ServerResponse, url: URL, key: string): Promise<void> {
-  await readBarrier(context, url);
-  const collection = collectionOf(url, context);
-  const nowMs = context.executor.node.now();
-  const item = context.executor.node.read((engine) => engine.collection(collection)?.get(fromInput(key)));
-  if (item === undefined || item.isExpiredAt(nowMs)) throw new HttpError(404, "Key not found");
+  const item = await readState(context, consistencyOf(url), (engine) => {
+    const found = engine.collection(collectionIn(engine, url))?.get(fromInput(key));
+    return found === undefined || found.isExpiredAt(context.executor.node.now()) ? undefined : found;
+  });
+  if (item === undefined) throw new HttpError(404, "Key not found");
   sendJson(response, 200, { key, ...valueToJson(itemValue(item)), version: item.version });
 }
 
 async function deleteKey(context: ServerContext, request: IncomingMessage, response: ServerResponse, url: URL, key: string): Promise<void> {
-  const collection = collectionOf(url, context);
+  const collection = await collectionOf(url, context);
   const hasBody = Number(request.headers["content-length"] ?? 0) > 0;
   const asked = hasBody ? session(await readJsonObject(request, context.settings.maxRequestBytes)) : undefined;
   const result = await context.executor.writeIndexed({ collection, argv: ["DEL", fromInput(key)] }, asked);
@@ -119,8 +135,7 @@ async function deleteKey(context: ServerContext, request: IncomingMessage, respo
 }
 
 async function listKeys(context: ServerContext, response: ServerResponse, url: URL): Promise<void> {
-  await readBarrier(context, url);
-  const collectionName = collectionOf(url, context);
+  const consistency = consistencyOf(url);
   const prefix = fromInput(url.searchParams.get("prefix") ?? "");
   const start = fromInput(url.searchParams.get("start") ?? "");
   const endParam = url.searchParams.get("end");
@@ -130,9 +145,9 @@ async function listKeys(context: ServerContext, response: ServerResponse, url: U
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > KEYS_LIMIT_MAX) {
     throw new HttpError(400, `limit must be an integer from 1 to ${KEYS_LIMIT_MAX}`);
   }
-  const nowMs = context.executor.node.now();
-  const keys = context.executor.node.read((engine) => {
-    const collection = engine.requireCollection(collectionName);
+  const keys = await readState(context, consistency, (engine) => {
+    const collection = engine.requireCollection(collectionIn(engine, url));
+    const nowMs = context.executor.node.now();
     const low = start > prefix ? start : prefix;
     const matches = (key: string): boolean => key.startsWith(prefix) && key >= low && (end === null || key <= end);
     const found =

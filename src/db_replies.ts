@@ -1,0 +1,44 @@
+/**
+ * Replies as the embedded API hands them out: plain JavaScript values, not the wire's
+ * Reply objects. The mapping follows what `get` returns for stored values, so a value
+ * looks the same whichever method read it.
+ */
+import { toText } from "./engine/bytes.js";
+import type { Reply } from "./commands/reply.js";
+import { WalnutError } from "./lib/errors.js";
+
+/**
+ * A command's answer as a plain value: bulk strings and statuses as text ("OK"), integers
+ * as numbers (bigints beyond 2^53), doubles as numbers, booleans, nil as null, arrays as
+ * arrays, and a RESP3 map as a flat [key, value, key, value...] array (as RESP2 sends it).
+ */
+export type CommandValue = string | number | bigint | boolean | null | CommandValue[];
+
+/** An integer as a number when it fits exactly, else a bigint (as `get` and `incr` return integers). */
+export function integerValue(value: number | bigint): number | bigint {
+  if (typeof value === "number") return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+}
+
+/** A reply as a plain value; an error reply is raised as a COMMAND_ERROR. */
+export function replyValue(reply: Reply): CommandValue {
+  switch (reply.type) {
+    case "error":
+      throw new WalnutError("COMMAND_ERROR", reply.text);
+    case "status":
+      return reply.text;
+    case "bulk":
+      return toText(reply.value);
+    case "integer":
+      return integerValue(reply.value);
+    case "double":
+    case "boolean":
+      return reply.value;
+    case "nil":
+      return null;
+    case "array":
+      return reply.items.map(replyValue);
+    case "map":
+      return reply.entries.flatMap(([key, value]) => [replyValue(key), replyValue(value)]);
+  }
+}
