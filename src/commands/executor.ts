@@ -2,6 +2,10 @@
  * Running a command, whoever asks (RESP connection, HTTP route, embedded API): look it
  * up in the one command table, check its arity, and route it. A write becomes a log entry
  * and answers once committed; a read runs against the current state and answers at once.
+ *
+ * Every write is admitted here first: while used memory is over maxmemory, a denyoom
+ * command is refused with Redis' OOM error before it reaches the log (memory_limit.ts),
+ * and an atomic batch holding one is refused whole, as Redis refuses such an EXEC.
  */
 import type { ByteString } from "../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../engine/engine.js";
@@ -13,6 +17,7 @@ import { error, type Reply } from "./reply.js";
 import type { CommandSpec } from "./spec.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import { lookupCommand } from "./table.js";
+import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
 
 export interface Session {
   clientId: string;
@@ -52,8 +57,20 @@ export function resolveCommand(argv: ByteString[]): CommandSpec | Reply {
   return checkArity(spec, argv.length) ?? spec;
 }
 
+/** The refusal of a write over maxmemory, with the index-less shape writeIndexed answers. */
+function refusedIndexed(reply: Reply): Promise<{ index: number; reply: Reply }> {
+  return Promise.resolve({ index: 0, reply });
+}
+
 export class CommandExecutor {
-  constructor(readonly node: Node) {}
+  /**
+   * @param memory the maxmemory check shared by every face of one db (the embedded API
+   *   and the servers over it); a default limit of its own when not given
+   */
+  constructor(
+    readonly node: Node,
+    readonly memory: MemoryLimit = new MemoryLimit(),
+  ) {}
 
   /** Runs one command in `collection`. Reads answer synchronously; writes once committed. */
   execute(collection: string, argv: ByteString[], session: Session = NO_SESSION): Reply | Promise<Reply> {
@@ -82,12 +99,26 @@ export class CommandExecutor {
 
   /** Logs one write and answers with its reply once committed. */
   write(call: CommandCall, session: Session = NO_SESSION): Promise<Reply> {
+    const refused = this.admit(call.argv);
+    if (refused !== null) return Promise.resolve(refused);
     return this.node.propose(commandPayload(this.node.now(), call, session)).then(replyOf, failedWrite);
   }
 
   /** Like write(), also giving the entry's log index: the version of every key it wrote. */
   writeIndexed(call: CommandCall, session: Session = NO_SESSION): Promise<{ index: number; reply: Reply }> {
+    const refused = this.admit(call.argv);
+    if (refused !== null) return refusedIndexed(refused);
     return this.node.propose(commandPayload(this.node.now(), call, session)).then(undefined, failedWriteIndexed);
+  }
+
+  /**
+   * The OOM refusal of a denyoom write while used memory is over maxmemory, else null.
+   * A call that is not a command (unknown, wrong arity) is left to fail as it would.
+   */
+  private admit(argv: ByteString[]): Reply | null {
+    const name = argv[0];
+    const spec = name === undefined ? undefined : lookupCommand(name);
+    return spec === undefined ? null : this.memory.admit(spec, argv);
   }
 
   /**
@@ -103,13 +134,16 @@ export class CommandExecutor {
     conditions: VersionCondition[],
     session: Session = NO_SESSION,
   ): Promise<{ index: number; reply: Reply }> {
+    const specs: CommandSpec[] = [];
     for (const call of calls) {
       const spec = resolveCommand(call.argv);
       if (!("run" in spec)) {
         const why = spec.type === "error" ? spec.text : "bad command";
         return Promise.resolve({ index: 0, reply: error("EXECABORT", `Transaction discarded because of: ${why}`) });
       }
+      specs.push(spec);
     }
+    if (!this.memory.admitBatch(specs, calls)) return refusedIndexed(EXECABORT_OOM_REPLY);
     return this.node
       .propose({ type: "batch", nowMs: this.node.now(), ...session, conditions, calls })
       .catch((cause: unknown) => ({ index: 0, reply: failedWrite(cause) }));

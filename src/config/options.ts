@@ -56,6 +56,13 @@ export const serveOptions: readonly OptionSpec[] = [
   { name: "max-request-bytes", kind: "size", default: "64MiB", description: "Largest single request (a bulk string, an HTTP body)" },
   { name: "output-buffer-limit", kind: "size", default: "256MiB", description: "Disconnect a client whose unread replies exceed this" },
   {
+    name: "maxmemory",
+    kind: "size",
+    default: "0",
+    description:
+      "Refuse writes that add data (SET, INCR, LPUSH, ...) with Redis' OOM error while used memory (the V8 heap in use) is above this; reads and deletes go on, nothing is evicted. 0: half of V8's heap limit; at most three quarters of it (a larger heap: NODE_OPTIONS=--max-old-space-size=<MiB>)",
+  },
+  {
     name: "read-mode",
     kind: "choice",
     choices: ["index", "lease"],
