@@ -4,8 +4,8 @@
  * APPEND, MSET, PFADD, ...) are refused with Redis' OOM error, while reads and commands
  * that free memory (DEL, EXPIRE, LPOP, FLUSHDB, ...) go on. walnut never evicts keys.
  *
- * Used memory is the V8 heap in use (lib/heap_usage.ts: sampled every 100 ms, garbage
- * collected before a refusal counts) plus the argument bytes of the denyoom writes admitted
+ * Used memory is the V8 heap in use plus V8's external memory (lib/heap_usage.ts: sampled
+ * every 100 ms, garbage collected before a refusal counts) plus the argument bytes of the denyoom writes admitted
  * since that sample, so that a burst of large writes between two samples cannot run past
  * the limit unseen. Checking it is one addition and one comparison.
  *
@@ -132,7 +132,7 @@ export class MemoryLimit {
    */
   admit(spec: CommandSpec, argv: readonly ByteString[]): Reply | null {
     if (!isDenyoomCall(spec, argv)) return null;
-    if (this.isOver()) {
+    if (this.confirmOver()) {
       this.observer?.writeRefused();
       return OOM_REPLY;
     }
@@ -154,7 +154,7 @@ export class MemoryLimit {
       bytes += argumentBytes(argv);
     });
     if (!denyoom) return true;
-    if (this.isOver()) {
+    if (this.confirmOver()) {
       this.observer?.writeRefused();
       return false;
     }
@@ -166,6 +166,17 @@ export class MemoryLimit {
   close(): void {
     this.unwatch?.();
     this.unwatch = null;
+  }
+
+  /**
+   * Whether memory is over the limit once garbage is out of the count: when the cached
+   * figure says over, a full collection (rate-limited by heap_usage.ts) and a fresh sample
+   * decide. Between two allowed collections the cached figure stands.
+   */
+  private confirmOver(): boolean {
+    if (!this.isOver()) return false;
+    if (heapUsage.collect()) this.admittedBytes = 0; // the fresh sample holds what was admitted
+    return this.isOver();
   }
 
   private sampled(): void {

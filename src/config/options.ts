@@ -60,7 +60,7 @@ export const serveOptions: readonly OptionSpec[] = [
     kind: "size",
     default: "0",
     description:
-      "Refuse writes that add data (SET, INCR, LPUSH, ...) with Redis' OOM error while used memory (the V8 heap in use) is above this; reads and deletes go on, nothing is evicted. 0: half of V8's heap limit; at most three quarters of it (a larger heap: NODE_OPTIONS=--max-old-space-size=<MiB>)",
+      "Refuse writes that add data (SET, INCR, LPUSH, ...) with Redis' OOM error while used memory (V8 heap in use plus external memory) is above this; reads and deletes go on, nothing is evicted. 0: half of V8's heap limit; at most three quarters of it (a larger heap: NODE_OPTIONS=--max-old-space-size=<MiB>)",
   },
   {
     name: "read-mode",

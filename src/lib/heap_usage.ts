@@ -1,17 +1,21 @@
 /**
- * How much of the V8 heap this process uses, read cheaply enough to consult on every write.
+ * How much memory V8 accounts for in this process, read cheaply enough to consult on every
+ * write: the heap in use (`used_heap_size`) plus V8's external memory (`external_memory`).
  *
- * walnut keeps its data on the V8 heap, so the heap is what a write can exhaust (Buffers
- * outside it, such as socket and WAL buffers, do not count toward V8's limit). Reading
- * v8.getHeapStatistics() costs a few microseconds; rather than pay that per write, one
- * process-wide timer samples `used_heap_size` every SAMPLE_INTERVAL_MS while anyone
- * watches, and callers read the cached number.
+ * walnut keeps its data on the V8 heap, so the heap is what a write can exhaust. External
+ * memory counts too because data lives there as well: Node keeps a string made from more
+ * than about 1 MB of bytes (a large value as the parser reads it) outside the heap, and
+ * Buffers (socket, WAL and reply buffers) are memory the process holds all the same.
+ * Reading v8.getHeapStatistics() costs a few microseconds; rather than pay that per write,
+ * one process-wide timer samples it every SAMPLE_INTERVAL_MS while anyone watches, and
+ * callers read the cached number.
  *
- * `used_heap_size` counts garbage not yet collected too. A caller about to refuse writes
- * because the sample is over its limit calls `collectIfOver(limit)`: when the sample is
- * over, it runs a full collection (at most one per FORCED_GC_SPACING_MS, and never more
- * often than FORCED_GC_DUTY_FACTOR times its own last pause) and samples again, so that
- * writes are refused because of live data, not because V8 had not collected yet.
+ * Both numbers count garbage not yet collected too. A caller about to refuse a write
+ * because the figure is over its limit calls `collect()`, and the timer calls
+ * `collectIfOver(limit)` for it: a full collection, at most one per FORCED_GC_SPACING_MS
+ * and never sooner than FORCED_GC_DUTY_FACTOR times the last one's pause (so forced
+ * collections take at most 5% of the time), then a fresh sample, so that writes are
+ * refused because of live data, not because V8 had not collected yet.
  *
  * The collector is reached through V8's `gc` function: the one `node --expose-gc` puts
  * on globalThis, or else the one a fresh context gets once the flag is set at run time.
@@ -53,11 +57,17 @@ export function heapSizeLimit(): number {
   return v8.getHeapStatistics().heap_size_limit;
 }
 
+/** The heap in use plus V8's external memory, garbage included. */
+function accountedBytes(): number {
+  const statistics = v8.getHeapStatistics();
+  return statistics.used_heap_size + statistics.external_memory;
+}
+
 export type SampleListener = () => void;
 
 class HeapUsage {
-  /** used_heap_size at the last sample. */
-  usedBytes = v8.getHeapStatistics().used_heap_size;
+  /** used_heap_size + external_memory at the last sample. */
+  usedBytes = accountedBytes();
   /** The highest sample since the process started. */
   peakBytes = this.usedBytes;
   /** Full collections forced so far, and when the last one ended (performance.now()). */
@@ -85,7 +95,7 @@ class HeapUsage {
 
   /** Reads the heap now. */
   sample(): void {
-    const used = v8.getHeapStatistics().used_heap_size;
+    const used = accountedBytes();
     this.usedBytes = used;
     if (used > this.peakBytes) this.peakBytes = used;
   }
@@ -100,7 +110,11 @@ class HeapUsage {
    * and samples again. True when it collected.
    */
   collectIfOver(limitBytes: number): boolean {
-    if (this.usedBytes <= limitBytes) return false;
+    return this.usedBytes > limitBytes && this.collect();
+  }
+
+  /** Collects garbage and samples again, unless one was forced too recently. True when it collected. */
+  collect(): boolean {
     const nowMs = performance.now();
     const waitMs = Math.max(FORCED_GC_SPACING_MS, FORCED_GC_DUTY_FACTOR * this.lastForcedPauseMs);
     if (nowMs - this.lastForcedEndMs < waitMs) return false;

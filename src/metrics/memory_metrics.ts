@@ -1,7 +1,7 @@
 /**
  * maxmemory's metrics (commands/memory_limit.ts), read at scrape:
  *
- *   walnut_used_memory_bytes            gauge    used memory as maxmemory counts it (V8 heap in use)
+ *   walnut_used_memory_bytes            gauge    used memory as maxmemory counts it (V8 heap in use + external memory)
  *   walnut_maxmemory_bytes              gauge    the limit: denyoom writes are refused above it
  *   walnut_oom_refused_writes_total     counter  writes refused with OOM since the node started
  *
@@ -24,7 +24,7 @@ export class MemoryMetrics {
     const sourceOf = (): MemoryReading | null => this.source;
     new Gauge({
       name: "walnut_used_memory_bytes",
-      help: "Used memory as maxmemory counts it: the V8 heap in use (sampled every 100 ms) plus writes admitted since.",
+      help: "Used memory as maxmemory counts it: the V8 heap in use plus external memory (sampled every 100 ms), plus writes admitted since.",
       registers,
       collect() {
         this.set(sourceOf()?.usedBytes ?? 0);
