@@ -104,7 +104,7 @@ export function describeAccepted(option: OptionSpec): string {
     case "duration":
       return "a duration such as 500ms, 5s, 1m or 2h";
     case "size":
-      return "a size such as 4096, 512KiB, 64MiB or 1GiB";
+      return "a size such as 4096, 512KiB, 64MiB, 1GiB or 2gb";
     case "port":
       return "a port number from 0 to 65535";
     case "integer":
