@@ -16,15 +16,16 @@
 import type { ByteString } from "../engine/bytes.js";
 import { WalnutError } from "../lib/errors.js";
 import { heapSizeLimit, heapUsage } from "../lib/heap_usage.js";
+import { limits } from "../lib/limits.js";
 import { formatBytes } from "../lib/units.js";
 import { isGrowingCall } from "./collections.js";
 import { error, type Reply } from "./reply.js";
 import type { CommandSpec } from "./spec.js";
 
 /** The default maxmemory, as a fraction of V8's heap limit. */
-export const DEFAULT_HEAP_FRACTION = 0.5;
+export const DEFAULT_HEAP_FRACTION = limits.maxmemoryDefaultHeapFraction;
 /** The highest maxmemory accepted, as a fraction of V8's heap limit. */
-export const MOST_HEAP_FRACTION = 0.75;
+export const MOST_HEAP_FRACTION = limits.maxmemoryMostHeapFraction;
 
 /** Redis 7.0's text, word for word. */
 export const OOM_TEXT = "command not allowed when used memory > 'maxmemory'.";
@@ -169,11 +170,12 @@ export class MemoryLimit {
   }
 
   /**
-   * Whether memory is over the limit once garbage is out of the count: when the cached
+   * Whether memory is over the limit once garbage is out of the count (what a refusal rests
+   * on; isOver() is the cached figure alone): when the cached
    * figure says over, a full collection (rate-limited by heap_usage.ts) and a fresh sample
    * decide. Between two allowed collections the cached figure stands.
    */
-  private confirmOver(): boolean {
+  confirmOver(): boolean {
     if (!this.isOver()) return false;
     if (heapUsage.collect()) this.admittedBytes = 0; // the fresh sample holds what was admitted
     return this.isOver();

@@ -199,7 +199,7 @@ function queue(context: ServerContext, state: ConnectionState, argv: ByteString[
     multi.failed = true;
     return spec;
   }
-  if (context.executor.memory.isOver()) {
+  if (context.executor.memory.confirmOver()) {
     multi.failed = true;
     return OOM_REPLY;
   }
@@ -339,7 +339,7 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
     return now(error("NOPERM", noPermissionText(user, argv)));
   }
   if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) return now(queue(context, state, argv));
-  if (state.multi !== null && (name === "MULTI" || name === "WATCH") && context.executor.memory.isOver()) {
+  if (state.multi !== null && (name === "MULTI" || name === "WATCH") && context.executor.memory.confirmOver()) {
     state.multi.failed = true; // Redis refuses everything in a transaction but EXEC, DISCARD, QUIT and RESET
     return now(OOM_REPLY);
   }
