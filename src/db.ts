@@ -27,11 +27,13 @@ import type { CollectionType } from "./engine/collection.js";
 import { DEFAULT_COLLECTION, type Engine } from "./engine/engine.js";
 import type { Item } from "./engine/values.js";
 import { CommandExecutor, READ_CONSISTENCIES, type ReadConsistency } from "./commands/executor.js";
+import { isOutOfMemoryReply, MemoryLimit, resolveMaxmemory } from "./commands/memory_limit.js";
 import type { CommandCall, VersionCondition } from "./commands/entry.js";
 import { NIL, type Reply } from "./commands/reply.js";
 import { integerValue, replyValue, type CommandValue } from "./db_replies.js";
 import { walnutStateMachine } from "./commands/state_machine.js";
 import { WalnutError } from "./lib/errors.js";
+import { parseSizeBytes } from "./lib/units.js";
 import { loggerFromLines, type Log, type Logger } from "./lib/log.js";
 import { Node, type ClusterOptions } from "./node/node.js";
 import { decodeCollectionImage, encodeCollectionImage } from "./snapshot/collection_image.js";
@@ -79,6 +81,12 @@ export interface OpenOptions {
    * behind gets a checkpoint. A node alone keeps none.
    */
   logMemory?: number;
+  /**
+   * Refuse writes that add data (Redis' noeviction: SET, INCR, LPUSH, ... reject with code
+   * OOM) while used memory is over this many bytes; a number or a size such as "512MiB" or
+   * "2gb". Default (and 0): half of V8's heap limit; at most three quarters of it.
+   */
+  maxmemory?: number | string;
 }
 
 export interface SetOptions {
@@ -166,10 +174,20 @@ function versionOrNull(result: { index: number; reply: Reply }): number | null {
   return raiseIfError(result.reply).type === "nil" ? null : result.index;
 }
 
-/** A reply that is an error (a command refused: WRONGTYPE, ERR ...), raised as COMMAND_ERROR. */
+/** A reply that is an error (a command refused: WRONGTYPE, ERR ...), raised as COMMAND_ERROR; OOM when over maxmemory. */
 function raiseIfError(reply: Reply): Reply {
-  if (reply.type === "error") throw new WalnutError("COMMAND_ERROR", reply.text);
-  return reply;
+  if (reply.type !== "error") return reply;
+  if (isOutOfMemoryReply(reply)) {
+    throw new WalnutError("OOM", "Cannot write: used memory is over maxmemory; delete keys or raise maxmemory (reads and deletes go on)");
+  }
+  throw new WalnutError("COMMAND_ERROR", reply.text);
+}
+
+/** options.maxmemory in bytes (0: the default). */
+function maxmemoryBytes(option: number | string | undefined): number {
+  if (option === undefined) return 0;
+  if (typeof option === "number") return option;
+  return parseSizeBytes(option, "options.maxmemory");
 }
 
 /** The consistency a read asked for, checked (a JavaScript caller may pass anything). */
@@ -360,6 +378,7 @@ export class Db extends CollectionHandle {
 
   /** @internal use open() */
   static async start(options: OpenOptions): Promise<Db> {
+    const maxmemory = resolveMaxmemory(maxmemoryBytes(options.maxmemory), "options.maxmemory"); // one the heap cannot hold stops the open here
     const node = await Node.open({
       dataDir: options.dir,
       fsync: options.fsync ?? defaults.fsync,
@@ -374,7 +393,15 @@ export class Db extends CollectionHandle {
       ...(options.readMode === undefined ? {} : { readMode: options.readMode }),
       ...(options.logMemory === undefined ? {} : { logMemoryBytes: options.logMemory }),
     });
-    return new Db(new CommandExecutor(node));
+    const memory = new MemoryLimit(maxmemory, "options.maxmemory");
+    node.metrics.memory.watch(memory);
+    memory.observe(node.metrics.memory);
+    return new Db(new CommandExecutor(node, memory));
+  }
+
+  /** The maxmemory check of this db, shared with the servers over it (CONFIG SET maxmemory, INFO). */
+  get memory(): MemoryLimit {
+    return this.executor.memory;
   }
 
   /** The node underneath, for servers built on an embedded db. */
@@ -477,6 +504,7 @@ export class Db extends CollectionHandle {
 
   /** Writes what is pending and closes; the db cannot be used afterwards. */
   close(): Promise<void> {
+    this.executor.memory.close();
     return this.executor.node.close();
   }
 }

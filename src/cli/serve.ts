@@ -14,6 +14,9 @@ import { createLogger, linesTo, type LogFormat, type LogLevel } from "../lib/log
 import { WalnutError, describeError, isWalnutError } from "../lib/errors.js";
 import { prepareServers, startServers, type RunningServers, type ServersOptions } from "../server/servers.js";
 import type { ReadMode } from "../raft/types.js";
+import { resolveMaxmemory } from "../commands/memory_limit.js";
+import { heapSizeLimit } from "../lib/heap_usage.js";
+import { formatBytes } from "../lib/units.js";
 import type { MutualTlsOptions } from "../transport/dial.js";
 import type { FsyncMode } from "../wal/wal.js";
 
@@ -127,6 +130,7 @@ export async function runServe(argv: string[]): Promise<number> {
     ...(certPath !== undefined && keyPath !== undefined ? { tls: { certPath, keyPath, ...(caPath === undefined ? {} : { caPath }) } } : {}),
   };
   const prepared = prepareServers(serversOptions); // a bad ACL or TLS file stops us before the data dir is touched
+  const maxmemory = resolveMaxmemory(settingNumber(settings, "maxmemory"), "--maxmemory"); // so does one the heap cannot hold
   const joinTarget = settingString(settings, "join");
   const cluster = joinTarget === undefined ? clusterOptions(settings, nodeId) : await joinOptions(settings, nodeId, joinTarget);
   const db = await open({
@@ -140,6 +144,7 @@ export async function runServe(argv: string[]): Promise<number> {
     nodeId,
     readMode: settingString(settings, "read-mode") as ReadMode,
     logMemory: settingNumber(settings, "log-memory"),
+    maxmemory,
     ...(cluster === undefined ? {} : { cluster }),
   });
   let servers: RunningServers;
@@ -172,6 +177,10 @@ export async function runServe(argv: string[]): Promise<number> {
     `walnut node ${db.node.id} ready: data in ${dataDir}, fsync ${db.node.fsyncMode}` +
       (servers.resp ? `, RESP on ${scheme}://${host}:${servers.resp.port}` : "") +
       (servers.http ? `, HTTP on ${scheme === "tls" ? "https" : "http"}://${host}:${servers.http.port}` : ""),
+  );
+  log.info(
+    { maxmemory, heapSizeLimit: heapSizeLimit() },
+    `maxmemory ${formatBytes(maxmemory)} of a ${formatBytes(heapSizeLimit())} V8 heap: writes that add data are refused (OOM) above it`,
   );
   // A signal often comes twice: Ctrl-C reaches a whole process group, and a supervisor
   // (`walnut cluster up`, systemd) may signal the node and its group both. The first one

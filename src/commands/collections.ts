@@ -43,6 +43,14 @@ export function isReadOnlyCall(argv: ByteString[]): boolean {
   return argv.length >= 2 && READ_SUBCOMMANDS.has(argv[1]!.toUpperCase());
 }
 
+/** COLLECTION subcommands that add data: refused, as Redis' denyoom commands are, over maxmemory. */
+const GROWING_SUBCOMMANDS = new Set(["CREATE", "LOAD"]);
+
+/** Whether a COLLECTION call adds data (CREATE, LOAD), for the maxmemory check (memory_limit.ts). */
+export function isGrowingCall(argv: readonly ByteString[]): boolean {
+  return argv.length >= 2 && GROWING_SUBCOMMANDS.has(argv[1]!.toUpperCase());
+}
+
 /** The error reply for an invalid collection name, or undefined when the name is valid. */
 function checkName(name: ByteString): Reply | undefined {
   const valid = name.length >= 1 && name.length <= limits.collectionNameBytesMax && /^[\x21-\x7e]+$/.test(name);

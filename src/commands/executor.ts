@@ -5,6 +5,10 @@
  * serve it (`readState`: the one read path every face uses, linearizable unless a caller
  * asks for a stale read).
  *
+ * Every write is admitted here first: while used memory is over maxmemory, a denyoom
+ * command is refused with Redis' OOM error before it reaches the log (memory_limit.ts),
+ * and an atomic batch holding one is refused whole, as Redis refuses such an EXEC.
+ *
  * Two shapes of failure: the RESP and HTTP faces want a failed write or read barrier as
  * an error reply (`write`, `read`, `execute`, `batch`); the embedded API wants the node's
  * error itself, code included (`commit`, `commitBatch`, `readState`, `run`).
@@ -19,6 +23,7 @@ import { error, type Reply } from "./reply.js";
 import type { CommandSpec } from "./spec.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import { lookupCommand } from "./table.js";
+import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
 
 export interface Session {
   clientId: string;
@@ -68,7 +73,14 @@ export function resolveCommand(argv: ByteString[]): CommandSpec | Reply {
 }
 
 export class CommandExecutor {
-  constructor(readonly node: Node) {}
+  /**
+   * @param memory the maxmemory check shared by every face of one db (the embedded API
+   *   and the servers over it); a default limit of its own when not given
+   */
+  constructor(
+    readonly node: Node,
+    readonly memory: MemoryLimit = new MemoryLimit(),
+  ) {}
 
   /** Runs one command in `collection`. Reads answer synchronously when they may; writes once committed. */
   execute(collection: string, argv: ByteString[], session: Session = NO_SESSION): Reply | Promise<Reply> {
@@ -117,9 +129,24 @@ export class CommandExecutor {
     return spec.run({ engine, collection: target, nowMs: this.node.now(), index: engine.appliedIndex }, argv.slice(1));
   }
 
-  /** Logs one write; resolves with its log index and reply once committed, or rejects with the node's error. */
+  /**
+   * Logs one write; resolves with its log index and reply once committed, or rejects with
+   * the node's error. A write refused over maxmemory resolves with the OOM reply (index 0).
+   */
   commit(call: CommandCall, session: Session = NO_SESSION): Promise<WriteResult> {
+    const refused = this.admit(call.argv);
+    if (refused !== null) return Promise.resolve({ index: 0, reply: refused });
     return this.node.propose(commandPayload(this.node.now(), call, session));
+  }
+
+  /**
+   * The OOM refusal of a denyoom write while used memory is over maxmemory, else null.
+   * A call that is not a command (unknown, wrong arity) is left to fail as it would.
+   */
+  private admit(argv: ByteString[]): Reply | null {
+    const name = argv[0];
+    const spec = name === undefined ? undefined : lookupCommand(name);
+    return spec === undefined ? null : this.memory.admit(spec, argv);
   }
 
   /** Logs one write and answers with its reply once committed. */
@@ -150,13 +177,16 @@ export class CommandExecutor {
 
   /** Like batchIndexed(), but a failed write rejects with the node's error. */
   commitBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session = NO_SESSION): Promise<WriteResult> {
+    const specs: CommandSpec[] = [];
     for (const call of calls) {
       const spec = resolveCommand(call.argv);
       if (!("run" in spec)) {
         const why = spec.type === "error" ? spec.text : "bad command";
         return Promise.resolve({ index: 0, reply: error("EXECABORT", `Transaction discarded because of: ${why}`) });
       }
+      specs.push(spec);
     }
+    if (!this.memory.admitBatch(specs, calls)) return Promise.resolve({ index: 0, reply: EXECABORT_OOM_REPLY });
     return this.node.propose({ type: "batch", nowMs: this.node.now(), ...session, conditions, calls });
   }
 }

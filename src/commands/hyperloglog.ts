@@ -108,7 +108,7 @@ export const hyperLogLogCommands: CommandSpec[] = [
   defineCommand({
     name: "PFADD",
     arity: -2,
-    flags: ["write", "fast"],
+    flags: ["write", "denyoom", "fast"],
     summary: "Adds elements to a HyperLogLog; 1 if its estimate may have changed.",
     run: pfadd,
   }),
@@ -123,7 +123,7 @@ export const hyperLogLogCommands: CommandSpec[] = [
   defineCommand({
     name: "PFMERGE",
     arity: -2,
-    flags: ["write"],
+    flags: ["write", "denyoom"],
     lastKey: -1,
     summary: "Merges HyperLogLogs into the destination key.",
     run: pfmerge,

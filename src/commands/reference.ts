@@ -23,7 +23,7 @@ const connectionCommands: Array<[string, string]> = [
   ["INFO [section ...]", "server, clients, memory, persistence, stats, replication, wal, collections, keyspace"],
   ["CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL", "Connection introspection"],
   ["COMMAND [COUNT|LIST|INFO|DOCS]", "This table, for clients"],
-  ["CONFIG GET pattern / CONFIG SET name value", "Run-time settings (requirepass, maxclients, timeout)"],
+  ["CONFIG GET pattern / CONFIG SET name value", "Run-time settings (requirepass, maxclients, timeout, maxmemory, maxmemory-policy)"],
   ["TIME", "Server time"],
   ["RAFT STATUS / RAFT ADD id host:port [LEARNER] / RAFT REMOVE id / RAFT TRANSFER id", "Cluster membership and leadership"],
 ];
@@ -42,7 +42,10 @@ Generated from the command table (\`src/commands/table.ts\`) by
 serves RESP, HTTP and the embedded API (\`db.command(...)\`).
 
 Arguments counts exclude the command name ("2+" = at least two). \`write\` commands become
-log entries and answer once committed; \`readonly\` ones run on the read path.
+log entries and answer once committed; \`readonly\` ones run on the read path. \`denyoom\`
+commands (Redis 7.0's flag, on the same commands) may add data: while used memory is over
+\`maxmemory\` they answer \`-OOM command not allowed when used memory > 'maxmemory'.\` and
+nothing is written (docs/operations.md, "Memory"); so do \`COLLECTION CREATE\` and \`LOAD\`.
 
 | command | arguments | flags | what it does |
 | --- | --- | --- | --- |
@@ -69,6 +72,12 @@ ${connectionCommands.map(([usage, what]) => `| \`${usage}\` | ${what} |`).join("
   \`USE name\`, \`RANGE start end [LIMIT n]\` on ordered collections.
 - **Floats** are IEEE doubles (Redis uses long doubles): \`INCRBYFLOAT\` of 0.1 and 0.2 gives
   0.30000000000000004.
+- **maxmemory never evicts.** walnut has one \`maxmemory-policy\`, \`noeviction\`: \`CONFIG SET
+  maxmemory-policy\` to any other of Redis' policies answers an error saying so. Used memory is
+  the V8 heap in use plus V8's external memory, not the allocator's count; \`maxmemory 0\` means
+  the default (half of V8's heap limit), not "no limit", and a \`maxmemory\` above three quarters
+  of the heap limit is refused (\`NODE_OPTIONS=--max-old-space-size=<MiB>\` raises the heap).
+  Sizes take Redis' units (\`2gb\`, \`100mb\`, \`1k\`) and also \`512MiB\` and decimals.
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
   cursor starts a new full iteration rather than failing.
 `;

@@ -27,6 +27,7 @@ export interface CommandContext {
 export type CommandFlag =
   | "write" // changes state: goes through the log
   | "readonly" // reads state: runs on the read path
+  | "denyoom" // may add data: refused while used memory > maxmemory (Redis 7.0's flag; memory_limit.ts)
   | "admin" // operator command (ACL category admin)
   | "fast" // O(1) or O(log n)
   | "noscript"; // connection-level: not allowed inside MULTI

@@ -24,6 +24,7 @@ function buildTable(families: CommandSpec[][]): ReadonlyMap<string, CommandSpec>
     assert(!table.has(spec.name), `command ${spec.name} is defined twice`);
     const writes = spec.flags.includes("write");
     assert(writes !== spec.flags.includes("readonly"), `command ${spec.name} must be either write or readonly`);
+    assert(writes || !spec.flags.includes("denyoom"), `command ${spec.name} is denyoom but not a write`);
     table.set(spec.name, spec);
   }
   return table;

@@ -56,6 +56,13 @@ export const serveOptions: readonly OptionSpec[] = [
   { name: "max-request-bytes", kind: "size", default: "64MiB", description: "Largest single request (a bulk string, an HTTP body)" },
   { name: "output-buffer-limit", kind: "size", default: "256MiB", description: "Disconnect a client whose unread replies exceed this" },
   {
+    name: "maxmemory",
+    kind: "size",
+    default: "0",
+    description:
+      "Refuse writes that add data (SET, INCR, LPUSH, ...) with Redis' OOM error while used memory (V8 heap in use plus external memory) is above this; reads and deletes go on, nothing is evicted. 0: half of V8's heap limit; at most three quarters of it (a larger heap: NODE_OPTIONS=--max-old-space-size=<MiB>)",
+  },
+  {
     name: "read-mode",
     kind: "choice",
     choices: ["index", "lease"],
@@ -97,7 +104,7 @@ export function describeAccepted(option: OptionSpec): string {
     case "duration":
       return "a duration such as 500ms, 5s, 1m or 2h";
     case "size":
-      return "a size such as 4096, 512KiB, 64MiB or 1GiB";
+      return "a size such as 4096, 512KiB, 64MiB, 1GiB or 2gb";
     case "port":
       return "a port number from 0 to 65535";
     case "integer":

@@ -15,7 +15,8 @@ Every setting of \`walnut serve\` can be given three ways. Precedence: flag, the
 \`WALNUT_*\` environment variable, then the config file (\`--config walnut.toml\`, keys are the
 flag names without dashes in front, e.g. \`fsync = "everysec"\`), then the default. Durations
 accept \`ms\`, \`s\`, \`m\`, \`h\` (a bare number is seconds); sizes accept \`KiB\`, \`MiB\`, \`GiB\`
-(and \`KB\`, \`MB\`, \`GB\`; a bare number is bytes). A bad value stops the start with one line
+and, as redis.conf reads them in any case, \`k\`, \`m\`, \`g\` (powers of 1000) and \`kb\`, \`mb\`, \`gb\`
+(powers of 1024: \`2gb\` is 2 GiB); a bare number is bytes. A bad value stops the start with one line
 naming the flag and what it accepts.
 
 ${formatOptions(serveOptions, "markdown")}

@@ -46,3 +46,33 @@ test("an unknown key in the config file is refused", async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("--maxmemory takes sizes as redis.conf reads them (k = 1000, kb = 1024, gb = 1024^3) and MiB; 0 is the default", async () => {
+  const bytes = (argv: string[], env: NodeJS.ProcessEnv = {}): unknown => resolveSettings(serveOptions, { argv, env, command: "serve" }).values.get("maxmemory");
+  assert.equal(bytes([]), 0);
+  assert.equal(bytes(["--maxmemory", "2gb"]), 2 * 1024 ** 3);
+  assert.equal(bytes(["--maxmemory=2GB"]), 2 * 1024 ** 3);
+  assert.equal(bytes(["--maxmemory", "2g"]), 2_000_000_000);
+  assert.equal(bytes(["--maxmemory", "512MiB"]), 512 * 1024 ** 2);
+  assert.equal(bytes(["--maxmemory", "100mb"]), 100 * 1024 ** 2);
+  assert.equal(bytes(["--maxmemory", "1k"]), 1000);
+  assert.equal(bytes(["--maxmemory", "1kb"]), 1024);
+  assert.equal(bytes(["--maxmemory", "4096"]), 4096);
+  assert.equal(bytes([], { WALNUT_MAXMEMORY: "1gb" }), 1024 ** 3);
+  for (const bad of ["lots", "-1", "1 parsec", ""]) {
+    assert.throws(() => bytes(["--maxmemory", bad]), /--maxmemory must be a size such as/, bad);
+  }
+  assert.throws(() => bytes([], { WALNUT_MAXMEMORY: "huge" }), /WALNUT_MAXMEMORY must be a size such as .* \(got "huge"\)/);
+  const dir = await mkdtemp(join(tmpdir(), "walnut-config-"));
+  try {
+    const file = join(dir, "walnut.toml");
+    await writeFile(file, 'maxmemory = "256mb"\n');
+    assert.equal(bytes(["--config", file]), 256 * 1024 ** 2);
+    await writeFile(file, "maxmemory = 1000000\n");
+    assert.equal(bytes(["--config", file]), 1_000_000);
+    await writeFile(file, 'maxmemory = "a lot"\n');
+    assert.throws(() => bytes(["--config", file]), /walnut\.toml: maxmemory must be a size/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -17,6 +17,7 @@ export type WalnutErrorCode =
   | "NOT_OPEN" // the database is closed or closing
   | "VERSION_CONFLICT" // a conditional write found a different version
   | "LIMIT" // a request exceeds a bound in lib/limits.ts
+  | "OOM" // a write that adds data was refused: used memory is over maxmemory
   | "IMPORT_FORMAT" // an exported collection file is not in walnut's format
   | "COMMAND_ERROR" // a command answered an error reply (WRONGTYPE, ERR ...)
   | "TIMEOUT" // a write was not confirmed in time: its outcome is unknown

@@ -51,4 +51,8 @@ export const limits = {
   expirySweepKeysMax: 1000,
   /** Replies a SCAN call returns per COUNT unit upper bound. */
   scanCountMax: 100_000,
+  /** Default maxmemory, as a fraction of V8's heap limit (docs/operations.md, "Memory", has the measurements). */
+  maxmemoryDefaultHeapFraction: 0.5,
+  /** Largest maxmemory accepted, as a fraction of V8's heap limit: V8 died at 82% in the same measurements. */
+  maxmemoryMostHeapFraction: 0.75,
 } as const;

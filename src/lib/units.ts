@@ -1,7 +1,11 @@
 /**
  * Parsing of human units for durations ("250ms", "5s", "1m", "2h") and sizes
- * ("64MiB", "1GB", "4096"). Used by flags, environment variables and the config file,
- * so that every duration and size accepts the same spellings everywhere.
+ * ("64MiB", "2gb", "4096"). Used by flags, environment variables, the config file and
+ * CONFIG SET, so that every duration and size accepts the same spellings everywhere.
+ *
+ * Sizes follow redis.conf's convention, case-insensitive: 1k = 1000 bytes, 1kb = 1024,
+ * 1m = 1000^2, 1mb = 1024^2, 1g = 1000^3, 1gb = 1024^3 (t and tb likewise); the IEC
+ * spellings KiB, MiB, GiB, TiB are powers of 1024 too.
  */
 import { WalnutError } from "./errors.js";
 
@@ -13,19 +17,20 @@ const durationUnitsMs: Record<string, number> = {
   d: 86_400_000,
 };
 
+/** As redis.conf reads them: a bare letter is a power of 1000, a letter and "b" a power of 1024. */
 const sizeUnitsBytes: Record<string, number> = {
   b: 1,
-  k: 1024,
-  kb: 1000,
+  k: 1000,
+  kb: 1024,
   kib: 1024,
-  m: 1024 ** 2,
-  mb: 1000 ** 2,
+  m: 1000 ** 2,
+  mb: 1024 ** 2,
   mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1000 ** 3,
+  g: 1000 ** 3,
+  gb: 1024 ** 3,
   gib: 1024 ** 3,
-  t: 1024 ** 4,
-  tb: 1000 ** 4,
+  t: 1000 ** 4,
+  tb: 1024 ** 4,
   tib: 1024 ** 4,
 };
 
@@ -43,7 +48,7 @@ export function parseDurationMs(text: string, what: string): number {
   return Math.round(Number(match[1]) * factor);
 }
 
-/** Parses "64MiB", "1GB" or "4096" (bytes) into a byte count. */
+/** Parses "64MiB", "2gb" (2 GiB, as in redis.conf) or "4096" (bytes) into a byte count. */
 export function parseSizeBytes(text: string, what: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = match?.[2]?.toLowerCase() || "b";

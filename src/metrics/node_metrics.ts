@@ -10,6 +10,7 @@
  *   raft          raft_metrics.ts        elections, leader changes, snapshot transfers
  *   state         node_state_metrics.ts  term, indexes, lag, segments, keys (read at scrape)
  *   servers       server_metrics.ts      connected clients, HTTP requests
+ *   memory        memory_metrics.ts      used memory, maxmemory, OOM refusals (watched by the db)
  *
  * plus prom-client's process metrics (CPU, memory, event loop lag, GC), prefixed walnut_.
  * Those describe the process, not a node, and collecting them starts a GC observer and an
@@ -21,6 +22,7 @@ import { CheckpointMetrics } from "./checkpoint_metrics.js";
 import { CommandMeter } from "./command_meter.js";
 import { NodeStateMetrics } from "./node_state_metrics.js";
 import { RaftMetrics } from "./raft_metrics.js";
+import { MemoryMetrics } from "./memory_metrics.js";
 import { ServerMetrics } from "./server_metrics.js";
 import { WalMetrics } from "./wal_metrics.js";
 
@@ -45,6 +47,7 @@ export class NodeMetrics {
   readonly raft = new RaftMetrics(this.registry);
   readonly state = new NodeStateMetrics(this.registry);
   readonly servers = new ServerMetrics(this.registry);
+  readonly memory = new MemoryMetrics(this.registry);
 
   /** The Prometheus text exposition of this node's metrics and the process's. */
   async text(): Promise<string> {

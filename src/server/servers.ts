@@ -77,7 +77,7 @@ export async function startServers(
     idleTimeoutMs: options.idleTimeoutMs,
     outputBufferLimitBytes: options.outputBufferLimitBytes,
   };
-  const context = new ServerContext(db, new CommandExecutor(db.node), settings, prepared.users);
+  const context = new ServerContext(db, new CommandExecutor(db.node, db.memory), settings, prepared.users);
   const tls = prepared.tls;
   const listen = { host: options.host, ...(tls === undefined ? {} : { tls }) };
   const resp = options.respPort === null ? null : await startRespServer(context, { ...listen, port: options.respPort });

@@ -2,7 +2,8 @@
  * The HTTP API's routes, in the shapes the seeds' distributed KV used:
  *
  *   PUT    /key/:key  {"value": ..., "version"?: n, "ttl_ms"?: n, "client_id"?: s, "request_id"?: n}
- *                     → {"status":"ok","id":<log index>}; 409 on a stale version
+ *                     → {"status":"ok","id":<log index>}; 409 on a stale version;
+ *                     507 {"detail":"OOM command not allowed ..."} while used memory > maxmemory
  *   GET    /key/:key  → {"key":..,"value":..,"version":n} or 404 {"detail":"Key not found"}
  *   DELETE /key/:key  → {"status":"ok","id":<log index>,"deleted":bool}
  *   GET    /keys?prefix=&start=&end=&limit=   → {"keys":[{"key","value","version"}...]}
@@ -22,6 +23,7 @@ import type { Reply } from "../../commands/reply.js";
 import { READ_CONSISTENCIES, type ReadConsistency, type Session } from "../../commands/executor.js";
 import type { Engine } from "../../engine/engine.js";
 import { isWalnutError, type WalnutErrorCode } from "../../lib/errors.js";
+import { isOutOfMemoryReply, OOM_REPLY } from "../../commands/memory_limit.js";
 import type { ServerContext } from "../server_context.js";
 import { HttpError, readJsonObject, sendJson, valueFromJson, valueToJson } from "./json.js";
 import { sendBackup } from "./backup_route.js";
@@ -46,8 +48,13 @@ function session(body: Record<string, unknown>): Session | undefined {
   return { clientId, requestId };
 }
 
+/**
+ * The status of a failed write: 507 Insufficient Storage when it was refused because used
+ * memory is over maxmemory (the body's detail starts with OOM), 503 when the WAL failed.
+ */
 function failureStatus(reply: Reply): number {
   if (reply.type !== "error") return 200;
+  if (isOutOfMemoryReply(reply)) return 507;
   if (reply.text.startsWith("IOERR")) return 503;
   return reply.text.startsWith("WRONGTYPE") ? 409 : 400;
 }
@@ -112,7 +119,11 @@ async function putKey(context: ServerContext, request: IncomingMessage, response
     const current = await readState(context, "stale", (engine) => engine.collection(collection)?.get(fromInput(key))?.version ?? 0);
     throw new HttpError(409, `Version conflict: expected version ${version}, found ${current}`);
   }
-  if (result.reply.type === "error") throw new HttpError(failureStatus(result.reply), result.reply.text);
+  if (result.reply.type === "error") {
+    // A list is written as an atomic batch, refused as EXEC is: its detail is the plain OOM one.
+    const reply = isOutOfMemoryReply(result.reply) ? OOM_REPLY : result.reply;
+    throw new HttpError(failureStatus(reply), reply.type === "error" ? reply.text : "");
+  }
   sendJson(response, 200, { status: "ok", id: result.index });
 }
 

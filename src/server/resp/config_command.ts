@@ -6,6 +6,37 @@ import type { ByteString } from "../../engine/bytes.js";
 import { globMatches } from "../../commands/glob.js";
 import { bulk, error, OK, type Reply } from "../../commands/reply.js";
 import type { ServerContext } from "../server_context.js";
+import { MAXMEMORY_POLICY } from "../../commands/memory_limit.js";
+import { describeError } from "../../lib/errors.js";
+import { parseSizeBytes } from "../../lib/units.js";
+
+/** Redis 7.0's eviction policies: CONFIG SET names any of them, walnut runs only noeviction. */
+const REDIS_POLICIES = ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
+
+/** CONFIG SET maxmemory: Redis' units (2gb, 100mb, 1k) and walnut's (512MiB); 0 restores the default. */
+function setMaxmemory(context: ServerContext, value: string): string | null {
+  let bytes: number;
+  try {
+    bytes = parseSizeBytes(value, "maxmemory");
+  } catch {
+    return "argument must be a memory value";
+  }
+  try {
+    context.executor.memory.setMaxmemory(bytes, "maxmemory");
+  } catch (cause) {
+    return describeError(cause);
+  }
+  return null;
+}
+
+function setMaxmemoryPolicy(value: string): string | null {
+  const policy = value.toLowerCase();
+  if (policy === MAXMEMORY_POLICY) return null;
+  if (REDIS_POLICIES.includes(policy)) {
+    return `walnut supports only noeviction: it never evicts keys, and refuses writes that add data (OOM) while used memory > maxmemory`;
+  }
+  return `argument(s) must be one of the following: ${REDIS_POLICIES.join(", ")}`;
+}
 
 interface ConfigEntry {
   get(context: ServerContext): string;
@@ -49,6 +80,11 @@ const entries: Record<string, ConfigEntry> = {
       return null;
     },
   },
+  maxmemory: {
+    get: (c) => String(c.executor.memory.maxmemory),
+    set: setMaxmemory,
+  },
+  "maxmemory-policy": { get: () => MAXMEMORY_POLICY, set: (_c, value) => setMaxmemoryPolicy(value) },
   "proto-max-bulk-len": { get: (c) => String(c.settings.maxRequestBytes) },
   "max-request-bytes": { get: (c) => String(c.settings.maxRequestBytes) },
 };

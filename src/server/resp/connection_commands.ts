@@ -12,6 +12,7 @@
 import type { ByteString } from "../../engine/bytes.js";
 import type { CommandCall, VersionCondition } from "../../commands/entry.js";
 import { isWriteCall, resolveCommand } from "../../commands/executor.js";
+import { OOM_REPLY } from "../../commands/memory_limit.js";
 import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../commands/reply.js";
 import { describeError } from "../../lib/errors.js";
 import { noPermissionText, permits, permitsEverything, requiredCategory, type AclUser } from "../acl.js";
@@ -185,14 +186,22 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   return { kind: "write", pending: context.executor.batch(multi.calls, watched), nilArray: true };
 }
 
-/** Queues a command inside MULTI after checking it exists and has the right arity. */
-function queue(state: ConnectionState, argv: ByteString[]): Reply {
+/**
+ * Queues a command inside MULTI after checking it exists and has the right arity. While
+ * used memory is over maxmemory nothing is queued, whatever the command (queuing costs
+ * memory too), and EXEC will discard the transaction, as in Redis.
+ */
+function queue(context: ServerContext, state: ConnectionState, argv: ByteString[]): Reply {
   const multi = state.multi;
   if (multi === null) return error("ERR", "not in a transaction");
   const spec = resolveCommand(argv);
   if (!("run" in spec)) {
     multi.failed = true;
     return spec;
+  }
+  if (context.executor.memory.confirmOver()) {
+    multi.failed = true;
+    return OOM_REPLY;
   }
   multi.calls.push({ collection: state.connection.collection, argv });
   return QUEUED;
@@ -329,7 +338,11 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
     if (state.multi !== null) state.multi.failed = true;
     return now(error("NOPERM", noPermissionText(user, argv)));
   }
-  if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) return now(queue(state, argv));
+  if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) return now(queue(context, state, argv));
+  if (state.multi !== null && (name === "MULTI" || name === "WATCH") && context.executor.memory.confirmOver()) {
+    state.multi.failed = true; // Redis refuses everything in a transaction but EXEC, DISCARD, QUIT and RESET
+    return now(OOM_REPLY);
+  }
   const own = connectionCommand(context, state, name, argv);
   if (own !== null) return own;
   const spec = resolveCommand(argv);
