@@ -31,6 +31,7 @@ import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, peekOriginNode, peekOriginSequence, type EntryPayload } from "../commands/entry.js";
 import type { Engine } from "../engine/engine.js";
 import { WalnutError, describeError } from "../lib/errors.js";
+import { limits } from "../lib/limits.js";
 import { silentLogger, type Logger } from "../lib/log.js";
 import { NodeMetrics } from "../metrics/node_metrics.js";
 import { applyConfChange, decodeConfChange } from "../raft/conf_change.js";
@@ -402,6 +403,8 @@ export class Node {
         readMode: this.options.readMode ?? "index",
         maxEntriesPerAppend: MAX_ENTRIES_PER_APPEND,
         maxInflightAppends: MAX_INFLIGHT_APPENDS,
+        maxAppendBytes: limits.raftAppendBytesMax,
+        maxInflightBytes: limits.raftInflightBytesMax,
       },
       this.durable.initialState(this.appliedConfState),
     );
@@ -501,7 +504,10 @@ export class Node {
     if (this.readyRunning) return;
     this.readyRunning = true;
     try {
-      for (;;) {
+      for (let turns = 1; ; turns++) {
+        // Bounded work per turn of the event loop: after a run of Readys that never had to
+        // wait (fsync "no", or only commits moving), let timers, peers and clients in.
+        if (turns % limits.readyTurnsBeforeYield === 0) await yieldToEventLoop();
         this.leaseTicks?.catchUp();
         if (this.reads.hasWaiting) this.reads.issue((context) => this.raft.readIndex(context), this.clock());
         if (this.closed || this.writeError !== null || !this.raft.hasReady()) break;
@@ -779,6 +785,11 @@ export class Node {
       this.sweepInProgress = false;
     });
   }
+}
+
+/** Resolves after the event loop has run its pending I/O and timers. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A normal entry whose data is a Buffer is a LogEntry as it is (raft_log_codec stores those unchanged). */
