@@ -55,4 +55,30 @@ export const limits = {
   maxmemoryDefaultHeapFraction: 0.5,
   /** Largest maxmemory accepted, as a fraction of V8's heap limit: V8 died at 82% in the same measurements. */
   maxmemoryMostHeapFraction: 0.75,
+  // ——— A leader's work per follower and per turn of its event loop (docs/transport.md, flow control) ———
+  /**
+   * Entry data bytes in one Raft append message (a single larger entry still goes alone):
+   * what one send costs to encode, and what one answer from a follower can make the leader
+   * send again, stays small whatever the follower's lag.
+   */
+  raftAppendBytesMax: 1024 * 1024,
+  /**
+   * Entry data bytes sent to one follower and not acknowledged yet. A follower that stops
+   * reading (paused, a slow link, a long GC pause) can hold no more of the leader's sending
+   * than this; catching up a far-behind follower goes at this many bytes per round trip.
+   */
+  raftInflightBytesMax: 8 * 1024 * 1024,
+  /** Encoded bytes queued for one peer behind its socket before new messages are dropped. */
+  peerQueuedBytesMax: 64 * 1024 * 1024,
+  /**
+   * Longest wait between dials to a peer that is down: a restarted member is dialed again
+   * within about a heartbeat (100 ms), far inside the 1 s election timeout. It also announces
+   * itself: a connection from a peer ends any wait to dial it back.
+   */
+  peerReconnectBackoffMaxMs: 200,
+  /**
+   * Ready-loop turns the node runs back to back before it yields to the event loop, so that
+   * timers (heartbeats), sockets and clients get their turn however much work is queued.
+   */
+  readyTurnsBeforeYield: 16,
 } as const;

@@ -434,6 +434,8 @@ export class Node {
         readMode: this.options.readMode ?? "index",
         maxEntriesPerAppend: MAX_ENTRIES_PER_APPEND,
         maxInflightAppends: MAX_INFLIGHT_APPENDS,
+        maxAppendBytes: limits.raftAppendBytesMax,
+        maxInflightBytes: limits.raftInflightBytesMax,
       },
       this.durable.initialState(this.appliedConfState),
     );
@@ -534,7 +536,10 @@ export class Node {
     if (this.readyRunning) return;
     this.readyRunning = true;
     try {
-      for (;;) {
+      for (let turns = 1; ; turns++) {
+        // Bounded work per turn of the event loop: after a run of Readys that never had to
+        // wait (fsync "no", or only commits moving), let timers, peers and clients in.
+        if (turns % limits.readyTurnsBeforeYield === 0) await yieldToEventLoop();
         this.leaseTicks?.catchUp();
         if (this.reads.hasWaiting) this.reads.issue((context) => this.raft.readIndex(context), this.clock());
         if (this.closed || this.writeError !== null || !this.raft.hasReady()) break;
@@ -826,6 +831,11 @@ export class Node {
       this.sweepInProgress = false;
     });
   }
+}
+
+/** Resolves after the event loop has run its pending I/O and timers. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A normal entry whose data is a Buffer is a LogEntry as it is (raft_log_codec stores those unchanged). */

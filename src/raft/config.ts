@@ -18,6 +18,9 @@ export function validateConfig(config: RaftConfig): void {
   if (!(config.electionTicks > config.heartbeatTicks)) problems.push(`electionTicks ${config.electionTicks} must exceed heartbeatTicks ${config.heartbeatTicks}`);
   if (!Number.isInteger(config.maxEntriesPerAppend) || config.maxEntriesPerAppend < 1) problems.push(`maxEntriesPerAppend ${config.maxEntriesPerAppend} must be at least 1`);
   if (!Number.isInteger(config.maxInflightAppends) || config.maxInflightAppends < 1) problems.push(`maxInflightAppends ${config.maxInflightAppends} must be at least 1`);
+  for (const [name, value] of [["maxAppendBytes", config.maxAppendBytes], ["maxInflightBytes", config.maxInflightBytes]] as const) {
+    if (value !== undefined && !(value >= 1)) problems.push(`${name} ${value} must be at least 1`);
+  }
   problems.push(...readModeProblems(config));
   if (problems.length > 0) throw new WalnutError("BAD_CONFIG", `Cannot start raft node: ${problems.join("; ")}`);
 }

@@ -92,11 +92,26 @@ export class RaftLog {
     return this.entries.slice(start + from, start + to) as Entry[];
   }
 
-  /** Up to `maxCount` entries from `from`; undefined when `from` was compacted away. */
-  entriesFrom(from: number, maxCount: number): Entry[] | undefined {
+  /**
+   * Up to `maxCount` entries from `from`, holding at most `maxBytes` of data unless the first
+   * entry alone is larger; undefined when `from` was compacted away.
+   */
+  entriesFrom(from: number, maxCount: number, maxBytes = Number.POSITIVE_INFINITY): Entry[] | undefined {
     if (from < this.firstIndex()) return undefined;
-    const to = Math.min(this.lastIndex() + 1, from + maxCount);
-    return from > to ? [] : this.slice(from, to);
+    let to = Math.min(this.lastIndex() + 1, from + maxCount);
+    if (from > to) return [];
+    if (maxBytes !== Number.POSITIVE_INFINITY) {
+      // The first entry always goes, however large: otherwise it could never be sent.
+      let bytes = 0;
+      for (let index = from; index < to; index++) {
+        bytes += this.entryAt(index).data.length;
+        if (bytes > maxBytes && index > from) {
+          to = index;
+          break;
+        }
+      }
+    }
+    return this.slice(from, to);
   }
 
   /** Entries with an index above `index` (the unstable tail when `index` is the stable mark). */

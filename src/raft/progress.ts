@@ -5,6 +5,7 @@
  *
  *   probe      — one append at a time until the peer confirms where its log matches
  *   replicate  — stream appends optimistically, at most `maxInflightAppends` unacknowledged
+ *                appends holding at most `maxInflightBytes` of entry data
  *   snapshot   — the peer is behind the leader's first index; wait for the driver's
  *                "snapshotStatus" report before sending anything else
  */
@@ -13,43 +14,69 @@ import type { PeerProgress } from "./types.js";
 
 export type ProgressState = PeerProgress["state"];
 
-/** A bounded window of append messages sent but not acknowledged, by their last index. */
+/**
+ * A bounded window of append messages sent but not acknowledged, by their last index and
+ * the entry bytes each carried. Full at `capacity` appends or `maxBytes` bytes, whichever
+ * comes first: a follower that stops reading (paused, slow link, long GC) can then hold
+ * at most that much of the leader's sending, however far behind it is.
+ */
 export class InflightAppends {
   private readonly lastIndexes: number[] = [];
+  private readonly sizes: number[] = [];
+  private heldBytes = 0;
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {
     assert(capacity >= 1, `inflight capacity ${capacity} must be at least 1`);
+    assert(maxBytes >= 1, `inflight bytes ${maxBytes} must be at least 1`);
   }
 
   get count(): number {
     return this.lastIndexes.length;
   }
 
-  isFull(): boolean {
-    return this.lastIndexes.length >= this.capacity;
+  /** Entry bytes sent and not acknowledged. */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
-  add(lastIndex: number): void {
+  isFull(): boolean {
+    return this.lastIndexes.length >= this.capacity || this.heldBytes >= this.maxBytes;
+  }
+
+  add(lastIndex: number, bytes = 0): void {
     assert(!this.isFull(), "an append was sent with a full inflight window");
     const previous = this.lastIndexes[this.lastIndexes.length - 1];
     assert(previous === undefined || previous < lastIndex, `inflight index ${lastIndex} after ${previous}`);
     this.lastIndexes.push(lastIndex);
+    this.sizes.push(bytes);
+    this.heldBytes += bytes;
   }
 
   /** Forgets every append whose last index is at or below `index`: the peer has it. */
   freeThrough(index: number): void {
     let freed = 0;
     while (freed < this.lastIndexes.length && (this.lastIndexes[freed] as number) <= index) freed += 1;
-    this.lastIndexes.splice(0, freed);
+    this.free(freed);
   }
 
   /** Forgets the oldest append: lets a peer whose acknowledgements were lost make progress. */
   freeOldest(): void {
-    this.lastIndexes.shift();
+    this.free(Math.min(1, this.lastIndexes.length));
   }
 
   reset(): void {
     this.lastIndexes.length = 0;
+    this.sizes.length = 0;
+    this.heldBytes = 0;
+  }
+
+  private free(count: number): void {
+    if (count === 0) return;
+    this.lastIndexes.splice(0, count);
+    for (const bytes of this.sizes.splice(0, count)) this.heldBytes -= bytes;
   }
 }
 
@@ -63,14 +90,19 @@ export class Progress {
   pendingSnapshot = 0;
   /** Heard from since the last check-quorum round. */
   recentActive = false;
+  /**
+   * The leader's tick when it last sent this peer an append (-1: never). Only a heartbeat
+   * sent after it can show that append was lost (see Replication.onHeartbeatResponse).
+   */
+  lastAppendTick = -1;
   isLearner: boolean;
   readonly inflight: InflightAppends;
 
-  constructor(options: { next: number; isLearner: boolean; maxInflightAppends: number }) {
+  constructor(options: { next: number; isLearner: boolean; maxInflightAppends: number; maxInflightBytes?: number }) {
     assert(options.next >= 1, `next index ${options.next} must be at least 1`);
     this.next = options.next;
     this.isLearner = options.isLearner;
-    this.inflight = new InflightAppends(options.maxInflightAppends);
+    this.inflight = new InflightAppends(options.maxInflightAppends, options.maxInflightBytes);
   }
 
   becomeProbe(): void {
@@ -101,11 +133,11 @@ export class Progress {
     return updated;
   }
 
-  /** An append ending at `lastIndex` was sent in replicate state. */
-  sentOptimistically(lastIndex: number): void {
+  /** An append ending at `lastIndex`, carrying `bytes` of entry data, was sent in replicate state. */
+  sentOptimistically(lastIndex: number, bytes = 0): void {
     assert(this.state === "replicate", `optimistic send in ${this.state} state`);
     this.next = lastIndex + 1;
-    this.inflight.add(lastIndex);
+    this.inflight.add(lastIndex, bytes);
   }
 
   /**

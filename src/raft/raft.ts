@@ -119,6 +119,9 @@ export class RaftNode implements RaftCore {
       log: this.log,
       maxEntriesPerAppend: config.maxEntriesPerAppend,
       maxInflightAppends: config.maxInflightAppends,
+      maxAppendBytes: config.maxAppendBytes ?? Number.POSITIVE_INFINITY,
+      maxInflightBytes: config.maxInflightBytes ?? Number.POSITIVE_INFINITY,
+      currentTick: () => this.ticks,
       send: (fields) => this.send(fields),
     });
     this.reads = new LeaderReads({
@@ -645,7 +648,7 @@ export class RaftNode implements RaftCore {
   }
 
   private handleHeartbeatResponse(response: Message, peer: Progress): void {
-    this.replication.onHeartbeatResponse(response.from, peer);
+    this.replication.onHeartbeatResponse(response.from, peer, response.index);
     this.lease.onEcho(response.from, response.index, this.ticks);
     this.reads.onHeartbeatResponse(response.from, response.context, this.membership.current.voters);
   }

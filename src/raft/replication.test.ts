@@ -192,3 +192,75 @@ test("a leader told a follower is unreachable stops streaming to it and probes i
   leader.step(createMessage({ type: "unreachable", from: 2, to: 1 }));
   assert.equal(leader.status().progress.get(2)?.state, "probe");
 });
+
+/** Messages node 1 handed out for node 3 since the last call (taken off the queue, never delivered). */
+function takeLeaderMessagesTo3(cluster: Cluster): Message[] {
+  cluster.handleReadies();
+  const taken = cluster.pending().filter((message) => message.from === 1 && message.to === 3);
+  cluster.deliverQueued(); // node 3 is cut off: nothing reaches it
+  return taken;
+}
+
+test("answers to heartbeats queued while a follower was paused reopen its flow once, not once each", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3], config: { maxEntriesPerAppend: 64 } });
+  cluster.elect(1);
+  cluster.isolate(3); // paused: it reads nothing
+  const leader = cluster.node(1);
+  for (let count = 0; count < 200; count += 1) leader.propose(bytes(`p${count}`));
+  cluster.stabilize();
+  leader.step(createMessage({ type: "unreachable", from: 3, to: 1 }));
+  assert.equal(leader.status().progress.get(3)?.state, "probe");
+  // One tick: a heartbeat, its answer (as if it got through) reopens the probe: one append.
+  leader.tick();
+  const [heartbeat] = takeLeaderMessagesTo3(cluster).filter((message) => message.type === "heartbeat");
+  assert.ok(heartbeat !== undefined);
+  leader.step(createMessage({ type: "heartbeatResponse", from: 3, to: 1, term: 1, index: heartbeat.index }));
+  const probes = takeLeaderMessagesTo3(cluster).filter((message) => message.type === "append");
+  assert.equal(probes.length, 1);
+  assert.equal(probes[0]?.entries.length, 64);
+  // While 3 is paused, reads send a heartbeat round each; then it answers them all at once.
+  for (let read = 0; read < 50; read += 1) leader.readIndex(bytes(`read ${read}`));
+  const queued = takeLeaderMessagesTo3(cluster).filter((message) => message.type === "heartbeat");
+  assert.equal(queued.length, 50);
+  for (const each of queued) leader.step(createMessage({ type: "heartbeatResponse", from: 3, to: 1, term: 1, index: each.index, context: each.context }));
+  const resent = takeLeaderMessagesTo3(cluster).filter((message) => message.type === "append");
+  assert.equal(resent.length, 0, "heartbeats sent no later than the probe say nothing about it: no resend");
+  // A heartbeat sent after the probe, answered while the probe is not: it was lost, probe again.
+  leader.tick();
+  const [later] = takeLeaderMessagesTo3(cluster).filter((message) => message.type === "heartbeat");
+  assert.ok(later !== undefined);
+  for (let copy = 0; copy < 5; copy += 1) leader.step(createMessage({ type: "heartbeatResponse", from: 3, to: 1, term: 1, index: later.index }));
+  assert.equal(takeLeaderMessagesTo3(cluster).filter((message) => message.type === "append").length, 1);
+});
+
+test("appends carry at most maxAppendBytes of entries, and a follower holds at most maxInflightBytes unacknowledged", () => {
+  const cluster = new Cluster({ voters: [1, 2, 3], config: { maxEntriesPerAppend: 1000, maxInflightAppends: 1000, maxAppendBytes: 100, maxInflightBytes: 450 } });
+  cluster.elect(1);
+  cluster.isolate(3);
+  const leader = cluster.node(1);
+  const big = "x".repeat(150);
+  leader.propose(bytes(big)); // larger than maxAppendBytes: still sent, alone
+  for (let count = 0; count < 100; count += 1) leader.propose(bytes(`entry ${String(count).padStart(4, "0")}`)); // 10 bytes each
+  cluster.stabilize();
+  // Node 3 comes back, is probed, answers the probe, and stops reading again (paused).
+  leader.step(createMessage({ type: "unreachable", from: 3, to: 1 }));
+  leader.tick();
+  const [heartbeat] = takeLeaderMessagesTo3(cluster).filter((message) => message.type === "heartbeat");
+  assert.ok(heartbeat !== undefined);
+  leader.step(createMessage({ type: "heartbeatResponse", from: 3, to: 1, term: 1, index: heartbeat.index }));
+  const [probe] = takeLeaderMessagesTo3(cluster).filter((message) => message.type === "append");
+  assert.equal(probe?.logIndex, 1);
+  assert.deepEqual(probe?.entries.map((each) => each.data.length), [150], "the oversized entry goes alone");
+  leader.step(createMessage({ type: "appendResponse", from: 3, to: 1, term: 1, index: 2 }));
+  assert.equal(leader.status().progress.get(3)?.state, "replicate");
+  const appends = takeLeaderMessagesTo3(cluster).filter((message) => message.type === "append");
+  const sizes = appends.map((message) => message.entries.reduce((sum, each) => sum + each.data.length, 0));
+  assert.ok(sizes.every((size) => size <= 100), `append sizes ${sizes.join(",")}`);
+  const sent = sizes.reduce((sum, size) => sum + size, 0);
+  assert.ok(sent >= 450 && sent < 450 + 100, `${sent} bytes in flight: the window closes once 450 are out`);
+  assert.ok(leader.status().lastIndex > 2 + appends.reduce((sum, message) => sum + message.entries.length, 0), "the rest waits for acknowledgements");
+  const firstLast = appends[0]?.entries.at(-1)?.index ?? 0;
+  leader.step(createMessage({ type: "appendResponse", from: 3, to: 1, term: 1, index: firstLast }));
+  const more = takeLeaderMessagesTo3(cluster).filter((message) => message.type === "append");
+  assert.ok(more.length > 0 && more.length <= 2, `an acknowledgement reopens the window by what it freed (${more.length} appends)`);
+});

@@ -25,6 +25,11 @@ export class Replication {
       log: RaftLog;
       maxEntriesPerAppend: number;
       maxInflightAppends: number;
+      /** Entry data bytes per append (a larger single entry still goes) and in flight per follower. */
+      maxAppendBytes: number;
+      maxInflightBytes: number;
+      /** The node's tick count: when an append went out, to judge later heartbeat answers by. */
+      currentTick: () => number;
       send: SendFunction;
     },
   ) {}
@@ -79,12 +84,13 @@ export class Replication {
     assert(peer.next <= log.lastIndex() + 1, `next ${peer.next} for ${to} beyond last index ${log.lastIndex()}`);
     const previousIndex = peer.next - 1;
     const previousTerm = log.term(previousIndex);
-    const entries = log.entriesFrom(peer.next, this.options.maxEntriesPerAppend);
+    const entries = log.entriesFrom(peer.next, this.options.maxEntriesPerAppend, this.options.maxAppendBytes);
     if (previousTerm === undefined || entries === undefined) return this.sendSnapshot(to, peer);
     if (entries.length === 0 && !options.sendIfEmpty) return false;
     this.options.send({ type: "append", to, logIndex: previousIndex, logTerm: previousTerm, entries, commit: log.committed });
+    peer.lastAppendTick = this.options.currentTick();
     const last = entries[entries.length - 1];
-    if (last !== undefined && peer.state === "replicate") peer.sentOptimistically(last.index);
+    if (last !== undefined && peer.state === "replicate") peer.sentOptimistically(last.index, entryBytes(entries));
     if (peer.state === "probe") peer.probeSent = true;
     return true;
   }
@@ -129,7 +135,18 @@ export class Replication {
     return true;
   }
 
-  onHeartbeatResponse(from: NodeId, peer: Progress): void {
+  /**
+   * A follower answered the heartbeat the leader sent at tick `sentTick`. Only an answer to
+   * a heartbeat sent after this peer's last append says anything about that append: the
+   * follower answered a later message, so if the append has not been answered it was lost,
+   * and the flow to the peer reopens. Answers to older heartbeats are ignored here. A
+   * follower paused mid catch-up (SIGSTOP, a GC pause, a slow link) answers every heartbeat
+   * queued meanwhile (one per ReadIndex round, not only one per tick) in one burst when
+   * it resumes; each of those answers used to resend a full append from `match`, thousands
+   * of entries each, and the leader's event loop went to encoding them for seconds.
+   */
+  onHeartbeatResponse(from: NodeId, peer: Progress, sentTick: number): void {
+    if (sentTick <= peer.lastAppendTick) return;
     peer.probeSent = false;
     // A full window whose appends were lost would never reopen: the peer is alive, so
     // free a slot; if appends were lost, the next one is rejected and we probe again.
@@ -169,11 +186,23 @@ export class Replication {
 
   private newProgress(id: NodeId, confState: ConfState): Progress {
     const { log } = this.options;
-    const progress = new Progress({ next: log.lastIndex() + 1, isLearner: isLearner(confState, id), maxInflightAppends: this.options.maxInflightAppends });
+    const progress = new Progress({
+      next: log.lastIndex() + 1,
+      isLearner: isLearner(confState, id),
+      maxInflightAppends: this.options.maxInflightAppends,
+      maxInflightBytes: this.options.maxInflightBytes,
+    });
     if (id === this.options.selfId) {
       progress.match = log.stableIndex;
       progress.recentActive = true;
     }
     return progress;
   }
+}
+
+/** Entry data bytes of an append, as counted against the byte bounds. */
+function entryBytes(entries: readonly { data: Uint8Array }[]): number {
+  let bytes = 0;
+  for (const each of entries) bytes += each.data.length;
+  return bytes;
 }

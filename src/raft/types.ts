@@ -147,6 +147,12 @@ export interface RaftConfig {
   /** Bounds: entries per append message, append messages in flight per follower. */
   maxEntriesPerAppend: number;
   maxInflightAppends: number;
+  /**
+   * Entry data bytes per append message (an entry larger than this still goes, alone) and
+   * unacknowledged per follower in replicate state. Unbounded when absent.
+   */
+  maxAppendBytes?: number;
+  maxInflightBytes?: number;
   /** "index" (the default) or "lease"; lease requires checkQuorum. */
   readMode?: ReadMode;
   /**

@@ -199,3 +199,42 @@ async function checkNoStaleRead(cluster: ProcessCluster, old: number, probe: Red
   assert.ok(http.status !== 200 || !http.body.includes('"before"'), `node ${old} served a stale linearizable HTTP read: ${http.body}`);
   assert.notEqual(await outcome(probe.get(probeKey)), "before", `node ${old} served a stale linearizable RESP read`);
 }
+
+/** Writes acknowledged while a follower is behind, before it is let go to catch up. */
+const ACKS_WHILE_BEHIND = 3_000;
+/** Writes that must commit while the lagging follower is paused mid catch-up, and after it resumes. */
+const ACKS_WHILE_PAUSED = 300;
+
+test("a follower paused mid catch-up does not stall the leader: it keeps its term, commits and answers /status throughout", { timeout: TEST_TIMEOUT_MS }, async () => {
+  await withCluster({ proxied: false }, async (cluster, _random, workloads) => {
+    const leader = await cluster.waitForLeader();
+    const { term } = (await cluster.status(leader))!;
+    const [follower, other] = cluster.ids.filter((id) => id !== leader) as [number, number];
+    cluster.pause(follower);
+    const workload = new Workload({ ports: [leader, other].map((id) => cluster.respPort(id)), lanesPerClient: 6, name: "lagging" });
+    workloads.push(workload);
+    await waitForAcks(workload, ACKS_WHILE_BEHIND);
+    const leaderIsUnchanged = async (when: string): Promise<void> => {
+      const status = await cluster.status(leader);
+      assert.ok(status !== null, `the leader answers /status ${when}`);
+      assert.deepEqual([status.role, status.term], ["leader", term], `node ${leader} still leads in term ${term} ${when}`);
+    };
+    // Let it go, and stop it again as soon as the leader's appends reach it.
+    cluster.resume(follower);
+    const behindAt = (await cluster.status(follower))?.lastIndex ?? 0;
+    await waitUntil(`node ${follower} starts catching up`, async () => ((await cluster.status(follower))?.lastIndex ?? 0) > behindAt);
+    cluster.pause(follower);
+    const pausedAt = workload.acks;
+    while (workload.acks < pausedAt + ACKS_WHILE_PAUSED) {
+      await leaderIsUnchanged("while the follower is paused mid catch-up");
+      await waitForAcks(workload, Math.min(workload.acks + ACKS_WHILE_PAUSED / 3, pausedAt + ACKS_WHILE_PAUSED));
+    }
+    assert.ok(cluster.isPaused(follower), "every write above committed while the follower was paused");
+    cluster.resume(follower);
+    await waitForAcks(workload, workload.acks + ACKS_WHILE_PAUSED);
+    await leaderIsUnchanged("after the follower resumed");
+    await cluster.waitApplied(follower, (await cluster.status(leader))?.commitIndex ?? 0);
+    await leaderIsUnchanged("once the follower caught up");
+    await checkEveryMember(cluster, workloads);
+  });
+});

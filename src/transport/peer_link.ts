@@ -1,5 +1,6 @@
 /**
- * The outbound side of one peer: a bounded queue of encoded message frames and one
+ * The outbound side of one peer: a bounded queue of encoded message frames (bounded in
+ * count and in bytes) and one
  * persistent connection, opened lazily on the first send. Sending never blocks and never
  * fails: when the queue is full, the peer is backing off after failed dials, or the
  * connection dies with frames still queued, those messages are dropped and the peer is
@@ -8,7 +9,8 @@
  * States: idle (no connection; dial on the next send unless backing off) → connecting
  * (frames queue up) → open (frames flow, paced by the socket's drain) → idle again when
  * the connection closes. Failed dials back off exponentially with jitter:
- * min(maxMs, initialMs · 2^(failures-1)) · (0.5 + random/2).
+ * min(maxMs, initialMs · 2^(failures-1)) · (0.5 + random/2). A connection from the peer
+ * (peerIsBack) ends the wait: a restarted member is dialed on the next send.
  */
 import { assert } from "../lib/assert.js";
 import type { Log } from "../lib/log.js";
@@ -29,6 +31,8 @@ export interface PeerLinkCounters {
 export interface PeerLinkOptions {
   peerId: NodeId;
   maxQueuedMessages: number;
+  /** Encoded bytes queued before new frames are dropped (unbounded when absent). */
+  maxQueuedBytes?: number;
   backoff: ReconnectBackoff;
   /** Opens a connection that has passed the handshake (rejects when it cannot). */
   dial: () => Promise<FramedConnection>;
@@ -43,19 +47,26 @@ export interface PeerLinkOptions {
 class FrameQueue {
   private frames: Buffer[] = [];
   private head = 0;
+  private heldBytes = 0;
 
   get length(): number {
     return this.frames.length - this.head;
   }
 
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
   push(frame: Buffer): void {
     this.frames.push(frame);
+    this.heldBytes += frame.length;
   }
 
   shift(): Buffer | undefined {
     if (this.head >= this.frames.length) return undefined;
     const frame = this.frames[this.head]!;
     this.head += 1;
+    this.heldBytes -= frame.length;
     if (this.head >= 1024 && this.head * 2 >= this.frames.length) {
       this.frames = this.frames.slice(this.head);
       this.head = 0;
@@ -68,6 +79,7 @@ class FrameQueue {
     const count = this.length;
     this.frames = [];
     this.head = 0;
+    this.heldBytes = 0;
     return count;
   }
 }
@@ -91,6 +103,7 @@ export class PeerLink {
     if (this.state === "closed") return this.drop(1);
     if (this.state === "idle" && this.options.now() < this.retryAtMs) return this.drop(1);
     if (this.queue.length >= this.options.maxQueuedMessages) return this.drop(1);
+    if (this.queue.length > 0 && this.queue.bytes + frame.length > (this.options.maxQueuedBytes ?? Number.POSITIVE_INFINITY)) return this.drop(1);
     this.queue.push(frame);
     if (this.state === "idle") this.connect();
     else if (this.state === "open") this.scheduleFlush();
@@ -99,6 +112,16 @@ export class PeerLink {
   /** Messages waiting for the connection or for the socket to drain. */
   get queuedMessages(): number {
     return this.queue.length;
+  }
+
+  /**
+   * The peer connected to us: it is up (perhaps just restarted), so a wait after failed
+   * dials ends and the next send dials it at once.
+   */
+  peerIsBack(): void {
+    if (this.state !== "idle") return;
+    this.retryAtMs = 0;
+    this.failedDials = 0;
   }
 
   close(): void {
@@ -138,7 +161,11 @@ export class PeerLink {
     const delayMs = Math.min(maxMs, initialMs * 2 ** Math.min(this.failedDials - 1, 30)) * (0.5 + this.options.random() / 2);
     this.retryAtMs = this.options.now() + delayMs;
     this.state = "idle";
-    this.options.log(`${error instanceof Error ? error.message : String(error)}; retrying after ${Math.round(delayMs)} ms`);
+    // Dials repeat every few hundred ms while a peer is down: log the 1st, 2nd, 4th, 8th... failure.
+    if ((this.failedDials & (this.failedDials - 1)) === 0) {
+      const failures = this.failedDials === 1 ? "" : ` (failure ${this.failedDials} in a row)`;
+      this.options.log(`${error instanceof Error ? error.message : String(error)}${failures}; retrying after ${Math.round(delayMs)} ms`);
+    }
     this.drop(this.queue.clear());
   }
 

@@ -37,7 +37,10 @@ export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 export const SNAPSHOT_BUFFER_BYTES = 8 * 1024 * 1024;
 /** Inbound connections open at once (handshaking or not); more are closed on arrival. */
 export const MAX_INBOUND_CONNECTIONS = 1024;
-export const DEFAULT_RECONNECT_BACKOFF: ReconnectBackoff = { initialMs: 100, maxMs: 10_000 };
+/** Encoded bytes waiting per peer before new messages are dropped. */
+export const MAX_QUEUED_BYTES_PER_PEER = limits.peerQueuedBytesMax;
+/** Dials to a down peer: 50–100 ms after the first failure, then never more than limits.peerReconnectBackoffMaxMs apart. */
+export const DEFAULT_RECONNECT_BACKOFF: ReconnectBackoff = { initialMs: 100, maxMs: limits.peerReconnectBackoffMaxMs };
 
 export type { MutualTlsOptions, PeerAddress } from "./dial.js";
 export type { ReconnectBackoff } from "./peer_link.js";
@@ -60,6 +63,8 @@ export interface PeerTransportOptions {
   onUnreachable?: (peerId: NodeId) => void;
   log?: Log;
   maxQueuedMessagesPerPeer?: number;
+  /** Encoded bytes waiting per peer (default MAX_QUEUED_BYTES_PER_PEER). */
+  maxQueuedBytesPerPeer?: number;
   maxFrameBytes?: number;
   /** Inbound connections open at once (default MAX_INBOUND_CONNECTIONS). */
   maxInboundConnections?: number;
@@ -220,6 +225,7 @@ export class PeerTransport {
       link = new PeerLink({
         peerId: id,
         maxQueuedMessages: this.options.maxQueuedMessagesPerPeer ?? MAX_QUEUED_MESSAGES_PER_PEER,
+        maxQueuedBytes: this.options.maxQueuedBytesPerPeer ?? MAX_QUEUED_BYTES_PER_PEER,
         backoff: this.options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
         dial: () => this.dial(id, "messages", (frame) => this.unexpectedFrame(id, frame)),
         now: this.options.now ?? Date.now,
@@ -307,6 +313,8 @@ export class PeerTransport {
 
   private serve(connection: FramedConnection, peerId: NodeId, purpose: ConnectionPurpose): void {
     this.inbound.set(connection, peerId);
+    // The peer is up (a restarted member announces itself by connecting): stop backing off.
+    this.links.get(peerId)?.peerIsBack();
     if (purpose === "snapshot") {
       receiveSnapshot(connection, {
         peerId,
