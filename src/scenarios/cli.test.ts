@@ -71,3 +71,51 @@ test("every walnut command answers --help with its usage and flags, and exits 0"
     assert.match(stdout, new RegExp(`^usage: walnut ${command[0]}`), `walnut ${command.join(" ")} --help`);
   }
 });
+
+test("walnut cli answers the seed's LokiKV persistence session (blob markers, PERSIST, LOAD_HMAP, SHUTDOWN); RESP keeps Redis' meanings", async () => {
+  const node = await startTestNode();
+  try {
+    const output = await repl(
+      node.respPort,
+      [
+        "/c_bcust namor", "/selectcol namor", "SET data 12", "SET name 'akshat'", "/selectcol default",
+        "SET data <BLOB_BEGINS>hello world<BLOB_ENDS>", "TYPE data", "GET data", "DISPLAY",
+        "PERSIST namor", "PERSIST default", "LOAD_HMAP default", "LOAD_HMAP namor", "LOAD_HMAP nothing",
+        "RPUSH list <BLOB_BEGINS>x<BLOB_ENDS>", "COLLECTION HELP", "help", "SHUTDOWN", "PING", "",
+      ].join("\n"),
+    );
+    assert.match(output, /> blob\n/, "the blob markers made a blob");
+    assert.match(output, /> "hello world"\n/, "the markers are not part of the value");
+    assert.match(output, /> data => "hello world"\n/);
+    assert.match(output, /collection "namor" is already on disk; to copy it to a file: COLLECTION EXPORT namor \/path\/on\/server/);
+    assert.match(output, /collection "default" is already on disk/);
+    assert.match(output, /"default" is here \(hash\); \/selectcol default uses it; to load a file written by COLLECTION EXPORT: COLLECTION IMPORT \/path\/on\/server default hash/);
+    assert.match(output, /"namor" is here \(ordered\).*COLLECTION IMPORT \/path\/on\/server namor hash/);
+    assert.match(output, /walnut has no collection "nothing"/);
+    assert.match(output, /\(error\) blob markers go around a SET value/);
+    assert.match(output, /EXPORT <name> <path>[\s\S]*IMPORT <path> <name> hash\|ordered/, "COLLECTION HELP lists EXPORT and IMPORT");
+    assert.match(output, /Persistence is automatic/);
+    assert.match(output, /\(the server shut down\)/);
+    assert.doesNotMatch(output, /PONG|unknown command/, "the REPL ended with the server; no LokiKV command was unknown");
+    const request = await node.servers.shutdownRequested;
+    assert.equal(request.saved, false);
+  } finally {
+    await node.stop();
+  }
+  const second = await startTestNode();
+  try {
+    // The same words over RESP mean what they mean in Redis.
+    const redisCli = (...args: string[]): Promise<string> => run("redis-cli", ["-p", String(second.respPort), ...args]).then((out) => out.stdout.trim());
+    await redisCli("COLLECTION", "CREATE", "namor", "hash");
+    assert.equal(await redisCli("PERSIST", "namor"), "0");
+    assert.equal(await redisCli("SET", "data", "<BLOB_BEGINS>hello<BLOB_ENDS>"), "OK");
+    assert.equal(await redisCli("GET", "data"), "<BLOB_BEGINS>hello<BLOB_ENDS>");
+    assert.match(await redisCli("LOAD_HMAP", "namor"), /unknown command/);
+    // In walnut cli, PERSIST on a key (even one named like a collection) is Redis' PERSIST.
+    await redisCli("SET", "namor", "v", "EX", "100");
+    const persisted = await run(process.execPath, [walnut, "cli", "-p", String(second.respPort), "PERSIST", "namor"]);
+    assert.equal(persisted.stdout, "1\n");
+  } finally {
+    await second.stop();
+  }
+});
