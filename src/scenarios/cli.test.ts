@@ -3,6 +3,8 @@
  * and `walnut serve` refusing bad flags with one clear line.
  */
 import { execFile, spawn } from "node:child_process";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { test } from "node:test";
@@ -65,7 +67,7 @@ test("walnut serve refuses a bad flag with one line naming it", async () => {
 });
 
 test("every walnut command answers --help with its usage and flags, and exits 0", async () => {
-  const commands = [["serve"], ["cli"], ["wal"], ["wal", "inspect"], ["checkpoint"], ["cluster"], ["cluster", "up"], ["backup"], ["restore"], ["acl"]];
+  const commands = [["serve"], ["cli"], ["wal"], ["wal", "inspect"], ["checkpoint"], ["cluster"], ["cluster", "up"], ["backup"], ["restore"], ["acl"], ["acl", "hash-password"]];
   for (const command of commands) {
     const { stdout } = await run(process.execPath, [walnut, ...command, "--help"]);
     assert.match(stdout, new RegExp(`^usage: walnut ${command[0]}`), `walnut ${command.join(" ")} --help`);
@@ -117,5 +119,31 @@ test("walnut cli answers the seed's LokiKV persistence session (blob markers, PE
     assert.equal(persisted.stdout, "1\n");
   } finally {
     await second.stop();
+  }
+});
+
+test("walnut cli says which flag limits a value the server refused as too large", async () => {
+  const node = await startTestNode({ servers: { maxRequestBytes: 1024 } });
+  try {
+    const output = await repl(node.respPort, [`SET big ${"x".repeat(2048)}`, ""].join("\n"));
+    assert.match(output, /\(error\) ERR Protocol error: invalid bulk length\n/, "the server's reply is Redis' own");
+    assert.match(output, /larger than its --max-request-bytes/);
+  } finally {
+    await node.stop();
+  }
+});
+
+test("walnut backup refuses an --out in a missing directory before the node takes a checkpoint", async () => {
+  const node = await startTestNode();
+  try {
+    const out = join(node.dir, "no-such-dir", "b.ckpt");
+    await assert.rejects(run(process.execPath, [walnut, "backup", "-p", String(node.httpPort), "--out", out]), (error: { stderr: string; code: number }) => {
+      assert.equal(error.code, 2);
+      assert.equal(error.stderr, `walnut backup: Cannot back up into ${out}: its directory ${join(node.dir, "no-such-dir")}: it does not exist\n`);
+      return true;
+    });
+    assert.deepEqual(await readdir(join(node.dir, "checkpoints")), [], "the node took no checkpoint");
+  } finally {
+    await node.stop();
   }
 });

@@ -33,7 +33,7 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
   const declared = Number(request.headers["content-length"] ?? 0);
   if (declared > limitBytes) {
     request.resume();
-    return Promise.reject(tooLarge(`Request body of ${declared} bytes exceeds ${limitBytes}`));
+    return Promise.reject(tooLarge(`Request body of ${declared} bytes exceeds ${limitBytes} bytes (the server's --max-request-bytes)`));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -43,7 +43,7 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
       received += chunk.length;
       if (received > limitBytes) {
         chunks.length = 0;
-        reject(tooLarge(`Request body exceeds ${limitBytes} bytes`));
+        reject(tooLarge(`Request body exceeds ${limitBytes} bytes (the server's --max-request-bytes)`));
         return;
       }
       chunks.push(chunk);
