@@ -50,8 +50,9 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
   } catch (error) {
     // mkdir's own words for a file in the way ("EEXIST: file already exists, mkdir ...") hide the cause.
     const code = systemErrorCode(error);
-    if (code === "EEXIST" || code === "ENOTDIR") {
-      throw new WalnutError("DATA_DIR", `Cannot use ${dataDir} as the data directory: it (or a parent of it) is a file, not a directory`, { cause: error });
+    if (code === "EEXIST") throw new WalnutError("DATA_DIR", `Cannot create data directory ${dataDir}: it is a file, not a directory`, { cause: error });
+    if (code === "ENOTDIR") {
+      throw new WalnutError("DATA_DIR", `Cannot create data directory ${dataDir}: ENOTDIR: a directory above it is a file`, { cause: error });
     }
     throw new WalnutError("DATA_DIR", `Cannot create data directory ${dataDir}: ${describeError(error)}`, {
       cause: error,

@@ -108,7 +108,7 @@ test("walnut serve names a data directory that is a file", async () => {
     const file = join(dir, "a-file");
     await writeFile(file, "not a node\n");
     const refused = await walnutFailure("serve", "--data-dir", file, "--port", "0", "--http-port", "0");
-    assert.equal(refused.stderr, `walnut serve: Cannot use ${file} as the data directory: it (or a parent of it) is a file, not a directory\n`);
+    assert.equal(refused.stderr, `walnut serve: Cannot create data directory ${file}: it is a file, not a directory\n`);
   });
 });
 
