@@ -18,6 +18,9 @@ const walOptions: readonly OptionSpec[] = [
   { name: "dry-run", kind: "boolean", default: "false", description: "repair: only say what would be dropped" },
 ];
 
+/** How much `inspect` prints at a time. */
+const INSPECT_BATCH_CHARS = 64 * 1024;
+
 const ACTIONS: Record<string, string> = { inspect: "inspect the WAL", verify: "verify the WAL", repair: "repair the WAL" };
 
 
@@ -48,9 +51,15 @@ export async function runWal(argv: string[]): Promise<number> {
 async function runAction(action: string, dir: string, dryRun: boolean): Promise<number> {
   switch (action) {
     case "inspect": {
+      // Lines go out in batches, each awaited, so that a reader that left (| head) stops the scan.
+      let batch = "";
       for await (const frame of inspectWal(dir)) {
-        if (!(await writeStdout(`${formatFrameReport(frame)}\n`))) break; // the reader left (| head)
+        batch += `${formatFrameReport(frame)}\n`;
+        if (batch.length < INSPECT_BATCH_CHARS) continue;
+        if (!(await writeStdout(batch))) return 0;
+        batch = "";
       }
+      if (batch !== "") await writeStdout(batch);
       return 0;
     }
     case "verify": {
