@@ -42,6 +42,10 @@ export async function runAcl(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return action === undefined ? 2 : 0;
   }
+  if (action === "hash-password" && (rest.includes("--help") || rest.includes("-h"))) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (action !== "hash-password" || rest.length > 0) {
     process.stderr.write(`walnut acl: unknown arguments "${argv.join(" ")}"\n\n${USAGE}\n`);
     return 2;

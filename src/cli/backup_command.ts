@@ -10,7 +10,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { readFileSync } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { open, rename, rm, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import { formatOptions, type OptionSpec } from "../config/options.js";
@@ -52,6 +52,7 @@ export async function runBackup(argv: string[]): Promise<number> {
   const out = settingString(settings, "out");
   if (out === undefined) throw new WalnutError("BAD_ARGUMENT", "Cannot back up: --out FILE is required");
   if (settings.positionals.length > 0) throw new WalnutError("BAD_ARGUMENT", `Cannot back up: unexpected argument "${settings.positionals[0]}"`);
+  await checkOutputDirectory(out);
   const log = stderrLog("walnut backup");
   const response = await requestBackup({
     host: settingString(settings, "host") ?? "127.0.0.1",
@@ -84,6 +85,19 @@ export async function runBackup(argv: string[]): Promise<number> {
     await rm(temporaryPath, { force: true });
     throw error;
   }
+}
+
+/** Refuses an --out whose directory is missing, before the node spends a checkpoint on it. */
+async function checkOutputDirectory(out: string): Promise<void> {
+  const directory = dirname(resolve(out));
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(directory)).isDirectory();
+  } catch (error) {
+    const reason = systemErrorCode(error) === "ENOENT" ? "it does not exist" : describeError(error);
+    throw new WalnutError("BAD_ARGUMENT", `Cannot back up into ${out}: its directory ${directory}: ${reason}`);
+  }
+  if (!isDirectory) throw new WalnutError("BAD_ARGUMENT", `Cannot back up into ${out}: ${directory} is not a directory`);
 }
 
 function requestBackup(options: { host: string; port: number; user: string; password: string | null; tls: boolean; caPath: string | null }): Promise<IncomingMessage> {

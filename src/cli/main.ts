@@ -11,6 +11,7 @@ import { runCluster } from "./cluster_command.js";
 import { runCli } from "./repl.js";
 import { runRestore } from "./restore_command.js";
 import { runServe } from "./serve.js";
+import { guardStdout } from "./stdout.js";
 import { runWal } from "./wal_command.js";
 
 const USAGE = `walnut: a durable, replicated key-value store
@@ -36,6 +37,7 @@ function version(): string {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  guardStdout();
   try {
     switch (command) {
       case "serve":

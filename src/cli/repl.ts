@@ -2,12 +2,10 @@
  * `walnut cli [-h host] [-p port] [-a secret] [--tls [--tls-ca F]] [--raw] [COMMAND ...]`:
  * a REPL in the spirit of redis-cli and LokiKV's prompt, or one command and exit.
  *
- * It speaks RESP to any walnut node. Besides walnut's commands it accepts LokiKV's slash
- * commands, so that the seeds' sessions replay unchanged:
- *   /c_hcol NAME     create a hash collection        /selectcol NAME   switch to it (USE)
- *   /c_bcol NAME     create an ordered collection    /listcolnames     list collections
- *   /c_bcust NAME    create an ordered collection    /getcur_colname   the current collection
- *   DISPLAY          every key and value of the current collection
+ * It speaks RESP to any walnut node. Besides walnut's commands it accepts LokiKV's
+ * (lokikv.ts), so that the seeds' sessions replay: slash commands, blob markers, PERSIST
+ * and LOAD_* with a collection name, SHUTDOWN, and DISPLAY (every key and value of the
+ * current collection, handled here).
  */
 import { readFileSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
@@ -21,6 +19,7 @@ import { resolveSettings, settingBoolean, settingNumber, settingString } from ".
 import { fromText } from "../engine/bytes.js";
 import { splitInlineArguments } from "../server/resp/inline.js";
 import { formatPretty, formatRaw } from "./format_reply.js";
+import { translateLokiKv } from "./lokikv.js";
 
 const cliOptions: readonly OptionSpec[] = [
   { name: "host", alias: "h", kind: "string", default: "127.0.0.1", description: "Server host" },
@@ -36,41 +35,30 @@ const HISTORY_LINES_MAX = 1000;
 
 const HELP = `walnut cli: type a command (SET k v, GET k, COLLECTION CREATE users ordered, USE users,
 RANGE a z LIMIT 10, ...), "help" for this text, "quit" to leave.
+Persistence is automatic: every write is in the WAL before it is answered, and checkpoints
+follow. COLLECTION EXPORT name path / COLLECTION IMPORT path name hash|ordered copy one
+collection to and from a file; SHUTDOWN [SAVE] stops the server.
 LokiKV aliases: /c_hcol NAME, /c_bcol NAME, /c_bcust NAME, /selectcol NAME, /listcolnames,
-/getcur_colname, DISPLAY.`;
+/getcur_colname, DISPLAY, SET k <BLOB_BEGINS>bytes<BLOB_ENDS> (SET k bytes AS blob);
+PERSIST NAME and LOAD_HMAP|LOAD_BMAP|LOAD_BCUST NAME answer with walnut's equivalent.`;
+
+/** What a server's "invalid bulk length" most often means, which Redis' words do not say. */
+const BULK_LIMIT_HINT =
+  "(walnut cli) the server refused an argument larger than its --max-request-bytes (64 MiB unless set; CONFIG GET max-request-bytes shows it)";
 
 interface Session {
   client: RespClient;
   collection: string;
   raw: boolean;
   print(text: string): void;
+  /** Set once SHUTDOWN closed the connection: the REPL ends. */
+  serverShutDown: boolean;
 }
 
 /** Splits a typed line with redis-cli's quoting rules; null when quotes are unbalanced. */
 function splitLine(line: string): string[] | null {
   const bytes = Buffer.from(fromText(line), "latin1");
   return splitInlineArguments(bytes, 0, bytes.length);
-}
-
-/** LokiKV's slash commands as walnut commands; the argv unchanged when it is not one. */
-function translateAlias(argv: string[], session: Session): string[] | "handled" {
-  const [name, ...rest] = argv;
-  switch (name?.toLowerCase()) {
-    case "/c_hcol":
-      return ["COLLECTION", "CREATE", ...rest, "hash"];
-    case "/c_bcol":
-    case "/c_bcust":
-      return ["COLLECTION", "CREATE", ...rest, "ordered"];
-    case "/selectcol":
-      return ["USE", ...rest];
-    case "/listcolnames":
-      return ["COLLECTION", "LIST"];
-    case "/getcur_colname":
-      session.print(session.raw ? session.collection : `"${session.collection}"`);
-      return "handled";
-    default:
-      return argv;
-  }
 }
 
 async function display(session: Session): Promise<void> {
@@ -98,13 +86,30 @@ async function run(session: Session, argv: string[]): Promise<Reply | null> {
     await display(session);
     return null;
   }
-  const translated = translateAlias(argv, session);
-  if (translated === "handled") return null;
-  const reply = await session.client.command(translated.map((arg) => Buffer.from(arg, "latin1")));
+  const command = (words: string[]): Promise<Reply> => session.client.command(words.map((arg) => Buffer.from(arg, "latin1")));
+  const outcome = await translateLokiKv(argv, { collection: session.collection, raw: session.raw, command });
+  if (outcome.kind === "answer") {
+    for (const line of outcome.lines) session.print(line);
+    return null;
+  }
+  const translated = outcome.argv;
+  let reply: Reply;
+  try {
+    reply = await command(translated);
+  } catch (error) {
+    // Redis' SHUTDOWN answers nothing: the connection closing is its success.
+    if (translated[0]?.toUpperCase() === "SHUTDOWN") {
+      session.serverShutDown = true;
+      if (!session.raw) session.print("(the server shut down)");
+      return null;
+    }
+    throw error;
+  }
   if (translated[0]?.toUpperCase() === "USE" && reply.type === "status" && translated[1] !== undefined) {
     session.collection = translated[1];
   }
   session.print(session.raw ? formatRaw(reply) : formatPretty(reply));
+  if (reply.type === "error" && /invalid bulk length|request larger than/.test(reply.text)) session.print(BULK_LIMIT_HINT);
   return reply;
 }
 
@@ -135,6 +140,7 @@ async function repl(session: Session, prompt: () => string): Promise<void> {
         else if (argv.length > 0) await run(session, argv).catch((error: Error) => session.print(`(error) ${error.message}`));
       }
     }
+    if (session.serverShutDown) break;
     lines.setPrompt(prompt());
     lines.prompt();
   }
@@ -153,7 +159,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const tls = settingBoolean(settings, "tls") ? (caPath === undefined ? {} : { ca: readFileSync(caPath) }) : undefined;
   const client = await RespClient.connect({ host, port, ...(tls === undefined ? {} : { tls }) });
   const raw = settings.values.has("raw") ? settingBoolean(settings, "raw") : process.stdout.isTTY !== true;
-  const session: Session = { client, collection: "default", raw, print: (text) => void process.stdout.write(`${text}\n`) };
+  const session: Session = { client, collection: "default", raw, print: (text) => void process.stdout.write(`${text}\n`), serverShutDown: false };
   try {
     const password = settingString(settings, "password");
     if (password !== undefined) {

@@ -22,6 +22,7 @@ import { WalnutError, describeError, isWalnutError, systemErrorCode } from "../l
 import { CONTROL_FILE_NAME, newControlFile, readControlFile, writeControlFile, type ControlFile } from "../node/control_file.js";
 import { lockDataDir } from "../node/data_dir_lock.js";
 import { clusterIdOf } from "../node/node.js";
+import { prepareDataDir } from "../node/recovery.js";
 import { checkpointFileName, syncDirectory, TEMPORARY_SUFFIX } from "../snapshot/checkpoint_files.js";
 import type { LoadedCheckpoint } from "../snapshot/reader.js";
 import { membershipFor, recordsMembership, writeWithMembership, type Membership } from "./restore_membership.js";
@@ -110,8 +111,8 @@ export async function seedFromBackup(options: {
   const { from, dataDir, control } = options;
   const loaded = await verifiedCheckpoint(from, `restore from ${from}`);
   const name = checkpointFileName(loaded.index, loaded.term);
-  await mkdir(dataDir, { recursive: true });
-  const lock = await lockDataDir(dataDir);
+  await prepareDataDir(dataDir);
+  const lock = await lockDataDir(dataDir, `restore into ${dataDir}`);
   let staged: string | null = null;
   try {
     // Staged before anything moves: FILE may sit in the checkpoints/ that --force moves aside.

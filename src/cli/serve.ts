@@ -1,5 +1,6 @@
 /**
- * `walnut serve`: open the data directory, start the servers, run until SIGINT/SIGTERM,
+ * `walnut serve`: open the data directory, start the servers, run until SIGINT/SIGTERM
+ * or a client's SHUTDOWN,
  * then close cleanly (queued writes written, WAL synced and closed). It logs through
  * lib/log.ts as --log-format and --log-level say, every event carrying the node's id.
  */
@@ -195,6 +196,12 @@ export async function runServe(argv: string[]): Promise<number> {
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    // A client's SHUTDOWN [SAVE] (server/shutdown.ts) closes the node as a signal does.
+    void servers.shutdownRequested.then(({ saved, client }) => {
+      log.info({ client, saved }, `SHUTDOWN from ${client}${saved ? " (checkpoint taken)" : ""}: closing`);
+      closing = true;
+      resolve();
+    });
   });
   await servers.close();
   await db.close();

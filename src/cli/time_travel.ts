@@ -18,8 +18,8 @@
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { WalnutError } from "../lib/errors.js";
-import { CONTROL_FILE_NAME, readControlFile, writeControlFile } from "../node/control_file.js";
-import { lockDataDir } from "../node/data_dir_lock.js";
+import { CONTROL_FILE_NAME, writeControlFile } from "../node/control_file.js";
+import { lockNodeDataDir } from "./offline_data_dir.js";
 import { syncDirectory } from "../snapshot/checkpoint_files.js";
 import { listCheckpoints } from "../snapshot/store.js";
 import { SetAside } from "./set_aside.js";
@@ -36,9 +36,7 @@ export interface TimeTravel {
 
 export async function travelToCheckpoint(options: { dataDir: string; index: number }): Promise<TimeTravel> {
   const { dataDir, index } = options;
-  const control = await readControlFile(dataDir);
-  if (control === null) throw new WalnutError("DATA_DIR", `Cannot go back to checkpoint ${index}: ${dataDir} holds no node (no ${CONTROL_FILE_NAME})`);
-  const lock = await lockDataDir(dataDir);
+  const { control, lock } = await lockNodeDataDir(dataDir, `go back to checkpoint ${index} in ${dataDir}`);
   try {
     const checkpoints = await listCheckpoints(control.checkpointDirectory);
     const chosen = checkpoints.find((checkpoint) => checkpoint.index === index);

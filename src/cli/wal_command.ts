@@ -1,13 +1,15 @@
 /**
  * `walnut wal inspect|verify|repair --data-dir D`: offline tools over a stopped node's WAL.
+ * Each refuses a path without a node and a running node (offline_data_dir.ts).
  *   inspect  one line per frame (segment, offset, type, index, term, size, crc)
  *   verify   exit 1 and the first bad offset if the WAL is damaged
  *   repair   truncate at the first damage, after saying what will be dropped (--dry-run: only say)
  */
-import { join } from "node:path";
+import { WalnutError } from "../lib/errors.js";
 import { dataDirOptions, type OptionSpec } from "../config/options.js";
 import { resolveSettings, settingBoolean, settingString } from "../config/resolve.js";
-import { readControlFile } from "../node/control_file.js";
+import { lockNodeDataDir } from "./offline_data_dir.js";
+import { writeStdout } from "./stdout.js";
 import { printHelp, wantsHelp } from "./help.js";
 import { formatFrameReport, inspectWal, repairWal, verifyWal } from "../wal/tools.js";
 
@@ -16,10 +18,11 @@ const walOptions: readonly OptionSpec[] = [
   { name: "dry-run", kind: "boolean", default: "false", description: "repair: only say what would be dropped" },
 ];
 
-async function walDirectory(dataDir: string): Promise<string> {
-  const control = await readControlFile(dataDir);
-  return control?.walDirectory ?? join(dataDir, "wal");
-}
+/** How much `inspect` prints at a time. */
+const INSPECT_BATCH_CHARS = 64 * 1024;
+
+const ACTIONS: Record<string, string> = { inspect: "inspect the WAL", verify: "verify the WAL", repair: "repair the WAL" };
+
 
 export async function runWal(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
@@ -29,11 +32,34 @@ export async function runWal(argv: string[]): Promise<number> {
       "  verify   exit 1 and the first bad offset if the WAL is damaged\n" +
       "  repair   truncate at the first damage, after saying what will be dropped");
   }
-  const settings = resolveSettings(walOptions, { argv: rest, env: process.env, command: `wal ${action ?? ""}`.trim() });
-  const dir = await walDirectory(settingString(settings, "data-dir") ?? "./walnut-data");
+  const what = ACTIONS[action ?? ""];
+  if (what === undefined) {
+    process.stderr.write("usage: walnut wal inspect|verify|repair --data-dir D [--dry-run]\n");
+    return 2;
+  }
+  const settings = resolveSettings(walOptions, { argv: rest, env: process.env, command: `wal ${action}` });
+  if (settings.positionals.length > 0) throw new WalnutError("BAD_ARGUMENT", `Cannot ${what}: unexpected argument "${settings.positionals[0]}"`);
+  const dataDir = settingString(settings, "data-dir") ?? "./walnut-data";
+  const { control, lock } = await lockNodeDataDir(dataDir, `${what} in ${dataDir}`);
+  try {
+    return await runAction(action as string, control.walDirectory, settingBoolean(settings, "dry-run"));
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runAction(action: string, dir: string, dryRun: boolean): Promise<number> {
   switch (action) {
     case "inspect": {
-      for await (const frame of inspectWal(dir)) process.stdout.write(`${formatFrameReport(frame)}\n`);
+      // Lines go out in batches, each awaited, so that a reader that left (| head) stops the scan.
+      let batch = "";
+      for await (const frame of inspectWal(dir)) {
+        batch += `${formatFrameReport(frame)}\n`;
+        if (batch.length < INSPECT_BATCH_CHARS) continue;
+        if (!(await writeStdout(batch))) return 0;
+        batch = "";
+      }
+      if (batch !== "") await writeStdout(batch);
       return 0;
     }
     case "verify": {
@@ -47,7 +73,6 @@ export async function runWal(argv: string[]): Promise<number> {
       return 1;
     }
     case "repair": {
-      const dryRun = settingBoolean(settings, "dry-run");
       const result = await repairWal(dir, { dryRun });
       if (result === null) {
         process.stdout.write("WAL ok: nothing to repair\n");
@@ -61,7 +86,6 @@ export async function runWal(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      process.stderr.write("usage: walnut wal inspect|verify|repair --data-dir D [--dry-run]\n");
-      return 2;
+      throw new Error(`unreachable wal action ${action}`);
   }
 }

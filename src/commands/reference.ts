@@ -19,6 +19,7 @@ const connectionCommands: Array<[string, string]> = [
   ["WATCH key [key ...] / UNWATCH", "EXEC answers nil when a watched key's version changed"],
   ["COLLECTION EXPORT name path / COLLECTION IMPORT path name hash|ordered", "LokiKV's persist and load-as-other-type"],
   ["SAVE / BGSAVE / LASTSAVE", "Takes a checkpoint now (in the background) / when the last one finished"],
+  ["SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]", "Stops the server as in Redis 7.0; SAVE takes a checkpoint first (nothing is lost without it: writes are in the WAL)"],
   ["FLUSHALL", "Empties every collection"],
   ["INFO [section ...]", "server, clients, memory, persistence, stats, replication, wal, collections, keyspace"],
   ["CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL", "Connection introspection"],

@@ -80,13 +80,13 @@ function parseFlags(
     }
     const option = long !== null ? byName.get(long[1] as string) : byAlias.get(short?.[1] as string);
     if (option === undefined) {
-      throw new WalnutError("BAD_CONFIG", `walnut ${command}: unknown flag ${arg} (see walnut ${command} --help)`);
+      throw new WalnutError("BAD_CONFIG", `unknown flag ${arg} (see walnut ${command} --help)`);
     }
     let value = long?.[2];
     if (value === undefined) {
       if (option.kind === "boolean" && (argv[i + 1] === undefined || argv[i + 1]?.startsWith("-"))) value = "true";
       else if (i + 1 < argv.length) value = argv[++i] as string;
-      else throw new WalnutError("BAD_CONFIG", `walnut ${command}: --${option.name} needs a value: ${describeAccepted(option)}`);
+      else throw new WalnutError("BAD_CONFIG", `--${option.name} needs a value: ${describeAccepted(option)}`);
     }
     flags.set(option.name, value);
   }

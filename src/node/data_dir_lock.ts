@@ -34,18 +34,22 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+/**
+ * Takes `dataDir`'s LOCK. `action` names what the caller was about to do, for the refusal
+ * ("Cannot repair the WAL in D: a node (process 123) is running on it; stop it first").
+ */
+export async function lockDataDir(dataDir: string, action = `open data directory ${dataDir}`): Promise<DataDirLock> {
   const path = join(dataDir, LOCK_FILE_NAME);
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await createLockFile(path)) return { release: () => rm(path, { force: true }) };
     const owner = Number.parseInt(await readFile(path, "utf8").catch(() => ""), 10);
     if (Number.isInteger(owner) && owner !== process.pid && processIsAlive(owner)) {
-      throw new WalnutError("DATA_DIR", `Cannot open data directory ${dataDir}: it is in use by process ${owner}`);
+      throw new WalnutError("DATA_DIR", `Cannot ${action}: it is in use by process ${owner} (a running node? stop it first)`);
     }
     if (owner === process.pid) {
-      throw new WalnutError("DATA_DIR", `Cannot open data directory ${dataDir}: this process already has it open`);
+      throw new WalnutError("DATA_DIR", `Cannot ${action}: this process already has ${dataDir} open`);
     }
     await rm(path, { force: true }); // stale: its owner is gone
   }
-  throw new WalnutError("DATA_DIR", `Cannot lock data directory ${dataDir}: another process keeps taking the lock`);
+  throw new WalnutError("DATA_DIR", `Cannot ${action}: another process keeps taking the lock of ${dataDir}`);
 }

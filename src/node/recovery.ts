@@ -6,7 +6,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { Engine } from "../engine/engine.js";
-import { WalnutError, describeError } from "../lib/errors.js";
+import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
 import { linesTo, type Logger } from "../lib/log.js";
 import type { ConfState, Entry, HardState, SnapshotMetadata } from "../raft/types.js";
 import { loadNewestCheckpoint } from "../snapshot/store.js";
@@ -48,6 +48,12 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
   try {
     await mkdir(dataDir, { recursive: true });
   } catch (error) {
+    // mkdir's own words for a file in the way ("EEXIST: file already exists, mkdir ...") hide the cause.
+    const code = systemErrorCode(error);
+    if (code === "EEXIST") throw new WalnutError("DATA_DIR", `Cannot create data directory ${dataDir}: it is a file, not a directory`, { cause: error });
+    if (code === "ENOTDIR") {
+      throw new WalnutError("DATA_DIR", `Cannot create data directory ${dataDir}: ENOTDIR: a directory above it is a file`, { cause: error });
+    }
     throw new WalnutError("DATA_DIR", `Cannot create data directory ${dataDir}: ${describeError(error)}`, {
       cause: error,
     });

@@ -48,6 +48,21 @@ test("JSON numbers, booleans and arrays keep their types", () =>
     assert.equal(await node.db.incr("n"), 42, "an integer written over HTTP is an integer for INCR");
   }));
 
+test("a JSON list keeps its numbers over HTTP, while RESP's LRANGE answers the byte strings", () =>
+  withNode(async (node, base) => {
+    const value = [1, 2, -3.5, 1e21, "a", "007", "1.0", "", "9007199254740993"];
+    await put(`${base}/key/list`, { value });
+    const read = async (key: string): Promise<unknown> => ((await (await fetch(`${base}/key/${key}`)).json()) as { value: unknown }).value;
+    assert.deepEqual(await read("list"), value);
+    const listed = (await (await fetch(`${base}/keys?prefix=list`)).json()) as { keys: Array<{ value: unknown }> };
+    assert.deepEqual(listed.keys[0]?.value, value, "GET /keys answers the same types");
+    const reply = await node.db.command("LRANGE", "list", "0", "-1");
+    assert.deepEqual(reply.type === "array" ? reply.items.map((item) => (item.type === "bulk" ? item.value : item.type)) : reply, ["1", "2", "-3.5", "1e+21", "a", "007", "1.0", "", "9007199254740993"]);
+    // The documented cost: a string spelling a number the way JSON does comes back as that number.
+    await put(`${base}/key/texts`, { value: ["1", "two"] });
+    assert.deepEqual(await read("texts"), [1, "two"]);
+  }));
+
 test("a stale version answers 409 and changes nothing", () =>
   withNode(async (_node, base) => {
     const first = (await (await put(`${base}/key/k`, { value: "1" })).json()) as { id: number };

@@ -48,7 +48,7 @@ const CONNECTION_ONLY = new Set([
 /** Connection-level commands (resp/connection_commands.ts) that read the data or the server. */
 const CONNECTION_READS = new Set(["WATCH", "INFO", "LASTSAVE", "RAFT"]);
 /** Connection-level commands for operators: they touch files, settings or other clients. */
-const CONNECTION_ADMIN = new Set(["CONFIG", "SAVE", "BGSAVE", "FLUSHALL"]);
+const CONNECTION_ADMIN = new Set(["CONFIG", "SAVE", "BGSAVE", "FLUSHALL", "SHUTDOWN"]);
 /** For commands with subcommands: the subcommands that are admin; the others keep the command's category. */
 const ADMIN_SUBCOMMANDS: Readonly<Record<string, ReadonlySet<string>>> = {
   CLIENT: new Set(["KILL", "LIST"]),

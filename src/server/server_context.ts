@@ -8,6 +8,7 @@ import type { Db } from "../db.js";
 import type { CommandExecutor } from "../commands/executor.js";
 import type { NodeMetrics } from "../metrics/node_metrics.js";
 import { AccessControl, type AclUser } from "./acl.js";
+import { ShutdownSignal } from "./shutdown.js";
 
 export interface ServerSettings {
   /** The default user's password (unless the ACL file defines one); null: none required. */
@@ -51,6 +52,8 @@ export class ServerContext {
   readonly clients = new Map<number, ClientHandle>();
   readonly access: AccessControl;
   readonly metrics: NodeMetrics;
+  /** Set by SHUTDOWN; servers.ts closes the servers, their owner the rest (shutdown.ts). */
+  readonly shutdown = new ShutdownSignal();
   private nextClientId = 1;
 
   /** @param users the ACL file's users by name (acl_file.ts); none without --aclfile */

@@ -10,6 +10,7 @@ import { loadAclFile } from "./acl_file.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { startRespServer, type RespServer } from "./resp/server.js";
 import { ServerContext, type ServerSettings } from "./server_context.js";
+import type { ShutdownRequest } from "./shutdown.js";
 
 export interface ServersOptions extends ServerSettings {
   host: string;
@@ -25,6 +26,12 @@ export interface RunningServers {
   context: ServerContext;
   resp: RespServer | null;
   http: HttpServer | null;
+  /**
+   * Resolves once a client's SHUTDOWN has closed the servers: the owner of the db closes
+   * it (and `walnut serve` exits). Never resolves when nobody asks.
+   */
+  shutdownRequested: Promise<ShutdownRequest>;
+  /** Stops both servers and ends every client; calling it again waits for the same close. */
   close(): Promise<void>;
 }
 
@@ -88,12 +95,14 @@ export async function startServers(
     await resp?.close();
     throw error;
   }
-  return {
-    context,
-    resp,
-    http,
-    async close() {
-      await Promise.all([resp?.close(), http?.close()]);
-    },
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= Promise.all([resp?.close(), http?.close()]).then(() => undefined);
+    return closing;
   };
+  const shutdownRequested = context.shutdown.requested.then(async (request) => {
+    await close();
+    return request;
+  });
+  return { context, resp, http, shutdownRequested, close };
 }

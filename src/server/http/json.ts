@@ -33,7 +33,7 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
   const declared = Number(request.headers["content-length"] ?? 0);
   if (declared > limitBytes) {
     request.resume();
-    return Promise.reject(tooLarge(`Request body of ${declared} bytes exceeds ${limitBytes}`));
+    return Promise.reject(tooLarge(`Request body of ${declared} bytes exceeds ${limitBytes} bytes (the server's --max-request-bytes)`));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -43,7 +43,7 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
       received += chunk.length;
       if (received > limitBytes) {
         chunks.length = 0;
-        reject(tooLarge(`Request body exceeds ${limitBytes} bytes`));
+        reject(tooLarge(`Request body exceeds ${limitBytes} bytes (the server's --max-request-bytes)`));
         return;
       }
       chunks.push(chunk);
@@ -84,9 +84,25 @@ export function valueFromJson(value: unknown): Value {
   throw new HttpError(400, "value must be a string, number, boolean or array");
 }
 
+/**
+ * A list element as JSON. walnut lists hold byte strings (RESP's LRANGE must answer them
+ * as they are), so a PUT stores a number element as its JSON text ("1", "2.5"); reading
+ * back, an element that is exactly the text JSON gives a number comes back as that number.
+ * So [1, 2] round-trips as [1, 2] and ["a", "b"] as ["a", "b"]; the cost, documented in
+ * docs/http-api.md, is that a string element spelling a number ("1") comes back as 1.
+ * "007", "1.0", "1e3" or digits beyond 2^53 are not what JSON writes for a number, and
+ * stay strings, so no number read back differs from one that was stored.
+ */
+export function listElementToJson(element: string): string | number {
+  if (element === "" || element.length > 32) return element;
+  const number = Number(element);
+  return Number.isFinite(number) && JSON.stringify(number) === element ? number : element;
+}
+
 /** A walnut value as JSON; binary values become base64 with an `encoding` marker. */
 export function valueToJson(value: Value): { value: unknown; encoding?: "base64" } {
   if (Buffer.isBuffer(value)) return { value: value.toString("base64"), encoding: "base64" };
+  if (Array.isArray(value)) return { value: value.map((element) => (typeof element === "string" ? listElementToJson(element) : element)) };
   if (typeof value === "bigint") {
     return { value: value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString() };
   }

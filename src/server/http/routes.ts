@@ -1,18 +1,8 @@
 /**
- * The HTTP API's routes, in the shapes the seeds' distributed KV used:
- *
- *   PUT    /key/:key  {"value": ..., "version"?: n, "ttl_ms"?: n, "client_id"?: s, "request_id"?: n}
- *                     → {"status":"ok","id":<log index>}; 409 on a stale version;
- *                     507 {"detail":"OOM command not allowed ..."} while used memory > maxmemory
- *   GET    /key/:key  → {"key":..,"value":..,"version":n} or 404 {"detail":"Key not found"}
- *   DELETE /key/:key  → {"status":"ok","id":<log index>,"deleted":bool}
- *   GET    /keys?prefix=&start=&end=&limit=   → {"keys":[{"key","value","version"}...]}
- *   GET    /segments  → the WAL segments
- *   GET    /status    → role, id, term, leader, commitIndex, appliedIndex, peers
- *   GET    /cluster/status → every member's /status, gathered by this node
- *   GET    /checkpoints    → this node's checkpoint files
- *   GET    /metrics   → Prometheus text
- *   GET    /          → a status page, its script and stylesheet under /ui/
+ * The HTTP API's routes, in the shapes the seeds' distributed KV used: /key/:key (GET, PUT,
+ * POST, DELETE), /keys, and read-only views of the node (/status, /cluster, /cluster/status,
+ * /segments, /checkpoints, /backup, /metrics, the status page at / and /ui/). Each is
+ * documented in docs/http-api.md (a write over maxmemory: 507); routeList() is what a test holds that document to.
  * Every key route takes ?collection=name (default "default").
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -28,7 +18,7 @@ import type { ServerContext } from "../server_context.js";
 import { HttpError, readJsonObject, sendJson, valueFromJson, valueToJson } from "./json.js";
 import { sendBackup } from "./backup_route.js";
 import { sendMetrics } from "./metrics.js";
-import { statusPageRoutes } from "./status_page.js";
+import { statusPageRoutes, type GetCall } from "./status_page.js";
 import { clusterStatusReport, statusReport } from "./cluster_status_route.js";
 import { checkpointsReport } from "./checkpoints_route.js";
 
@@ -190,6 +180,36 @@ export function requestUrl(request: IncomingMessage): URL {
   }
 }
 
+type GetRoute = (call: GetCall & { url: URL }) => void | Promise<void>;
+
+/** The routes that only read, by path: each answers GET and HEAD. */
+const GET_ROUTES: Readonly<Record<string, GetRoute>> = {
+  "/keys": ({ context, response, url }) => listKeys(context, response, url),
+  "/segments": ({ context, response }) => segments(context, response),
+  "/backup": ({ context, request, response }) => sendBackup(context, request, response),
+  "/status": ({ context, response }) => sendJson(response, 200, statusReport(context)),
+  "/cluster/status": async ({ context, request, response }) => sendJson(response, 200, await clusterStatusReport(context, request)),
+  "/checkpoints": async ({ context, response }) => sendJson(response, 200, await checkpointsReport(context)),
+  "/cluster": ({ context, response }) => {
+    const node = context.executor.node;
+    const s = node.status();
+    sendJson(response, 200, { clusterId: node.clusterId, leader: s.leader, term: s.term, voters: s.voters, learners: s.learners, members: node.memberAddresses(), peers: s.peers });
+  },
+  "/metrics": ({ context, response }) => sendMetrics(context, response),
+  ...statusPageRoutes(),
+};
+
+const KEY_METHODS = ["GET", "PUT", "POST", "DELETE"] as const;
+
+/**
+ * Every route, as "METHOD /path" with :key for the key and :asset for the status page's
+ * files under /ui/: what docs/http-api.md documents (a test holds the two together).
+ */
+export function routeList(): string[] {
+  const paths = Object.keys(GET_ROUTES).map((path) => (path.startsWith("/ui/") ? "/ui/:asset" : path));
+  return [...KEY_METHODS.map((method) => `${method} /key/:key`), ...[...new Set(paths)].map((path) => `GET ${path}`)];
+}
+
 export async function route(context: ServerContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = requestUrl(request);
   const method = request.method ?? "GET";
@@ -204,25 +224,10 @@ export async function route(context: ServerContext, request: IncomingMessage, re
     if (method === "PUT" || method === "POST") return putKey(context, request, response, url, key);
     if (method === "GET") return getKey(context, response, url, key);
     if (method === "DELETE") return deleteKey(context, request, response, url, key);
-    throw new HttpError(405, `Method ${method} not allowed on /key/:key`, { allow: "GET, PUT, POST, DELETE" });
+    throw new HttpError(405, `Method ${method} not allowed on /key/:key`, { allow: KEY_METHODS.join(", ") });
   }
-  const readOnly: Record<string, () => void | Promise<void>> = {
-    "/keys": () => listKeys(context, response, url),
-    "/segments": () => segments(context, response),
-    "/backup": () => sendBackup(context, request, response),
-    "/status": () => sendJson(response, 200, statusReport(context)),
-    "/cluster/status": async () => sendJson(response, 200, await clusterStatusReport(context, request)),
-    "/checkpoints": async () => sendJson(response, 200, await checkpointsReport(context)),
-    "/cluster": () => {
-      const node = context.executor.node;
-      const s = node.status();
-      sendJson(response, 200, { clusterId: node.clusterId, leader: s.leader, term: s.term, voters: s.voters, learners: s.learners, members: node.memberAddresses(), peers: s.peers });
-    },
-    "/metrics": () => sendMetrics(context, response),
-    ...statusPageRoutes(context, request, response),
-  };
-  const handler = readOnly[url.pathname];
-  if (handler === undefined) throw new HttpError(404, `Not found: ${url.pathname}`);
+  const handler = Object.hasOwn(GET_ROUTES, url.pathname) ? GET_ROUTES[url.pathname] : undefined;
+  if (handler === undefined) throw new HttpError(404, `Not found: ${url.pathname} (the routes are in docs/http-api.md)`);
   if (method !== "GET" && method !== "HEAD") throw new HttpError(405, `Method ${method} not allowed on ${url.pathname}`, { allow: "GET" });
-  await handler();
+  await handler({ context, request, response, url });
 }

@@ -24,12 +24,19 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+/** What a GET route is handed (routes.ts). */
+export interface GetCall {
+  context: ServerContext;
+  request: IncomingMessage;
+  response: ServerResponse;
+}
+
 /** GET / and GET /ui/<asset>, for the HTTP routes table (routes.ts). */
-export function statusPageRoutes(context: ServerContext, request: IncomingMessage, response: ServerResponse): Record<string, () => Promise<void> | void> {
-  const routes: Record<string, () => Promise<void> | void> = {
-    "/": () => sendStatusPage(context, response),
+export function statusPageRoutes(): Record<string, (call: GetCall) => Promise<void> | void> {
+  const routes: Record<string, (call: GetCall) => Promise<void> | void> = {
+    "/": ({ context, response }) => sendStatusPage(context, response),
   };
-  for (const name of [...UI_MODULES, STYLESHEET_NAME]) routes[`/ui/${name}`] = () => sendAsset(request, response, name);
+  for (const name of [...UI_MODULES, STYLESHEET_NAME]) routes[`/ui/${name}`] = ({ request, response }) => sendAsset(request, response, name);
   return routes;
 }
 

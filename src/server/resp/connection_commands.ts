@@ -1,7 +1,7 @@
 /**
  * Commands that belong to a connection rather than to the data: authentication (AUTH,
  * ACL WHOAMI|LIST), protocol negotiation (HELLO), MULTI/EXEC/WATCH, USE, CLIENT, COMMAND,
- * INFO, CONFIG, SAVE. Everything else goes to the shared command table through the
+ * INFO, CONFIG, SAVE, SHUTDOWN. Everything else goes to the shared command table through the
  * executor. Every command is first checked against the connection's user (server/acl.ts):
  * NOAUTH before sign-in, NOPERM outside the user's categories.
  *
@@ -22,6 +22,8 @@ import { commandCommand } from "./command_command.js";
 import { configCommand } from "./config_command.js";
 import { infoReply } from "./info.js";
 import { raftCommand } from "./raft_command.js";
+import { SYNTAX_ERROR } from "../../commands/access.js";
+import { parseShutdownArguments } from "../shutdown.js";
 
 export interface ConnectionState {
   /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
@@ -60,6 +62,8 @@ const later = (reply: Reply | Promise<Reply>): Outcome => (reply instanceof Prom
 const BEFORE_AUTH = new Set(["AUTH", "HELLO", "QUIT", "RESET"]);
 /** Commands that act on the transaction itself rather than being queued. */
 const TRANSACTION_CONTROL = new Set(["EXEC", "DISCARD", "MULTI", "WATCH", "QUIT", "RESET"]);
+/** Commands Redis refuses inside MULTI (its no-multi flag), failing the transaction. */
+const NOT_IN_TRANSACTION = new Set(["SHUTDOWN"]);
 
 function currentUser(context: ServerContext, state: ConnectionState): AclUser | null {
   if (state.user === undefined) becomeUser(state, context.access.initialUser());
@@ -218,6 +222,34 @@ function save(context: ServerContext, background: boolean): Outcome {
   return { kind: "write", pending: running.then(() => OK, (cause: unknown) => error("ERR", describeError(cause))) };
 }
 
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as in Redis 7.0: SAVE takes a checkpoint
+ * first (failing, it answers Redis' error unless FORCE); then the connection closes with
+ * no reply and the servers stop (shutdown.ts). Without SAVE nothing is lost either: every
+ * acknowledged write is in the WAL. walnut never waits for replicas before stopping, so
+ * there is never a shutdown in progress for ABORT to cancel.
+ */
+function shutdown(context: ServerContext, state: ConnectionState, args: ByteString[]): Outcome {
+  const parsed = parseShutdownArguments(args);
+  if (parsed === null) return now(SYNTAX_ERROR);
+  if (parsed.abort) return now(error("ERR", "No shutdown in progress."));
+  const pending = (async (): Promise<Reply> => {
+    if (parsed.save) {
+      try {
+        await context.db.checkpoint();
+        context.stats.lastSaveUnixSeconds = Math.floor(Date.now() / 1000);
+      } catch {
+        if (!parsed.force) return error("ERR", "Errors trying to SHUTDOWN. Check logs.");
+      }
+    }
+    context.shutdown.request({ saved: parsed.save, client: state.connection.address });
+    state.connection.close("shutdown");
+    // No reply, as in Redis: the client sees the connection close.
+    return new Promise<Reply>(() => undefined);
+  })();
+  return { kind: "write", pending };
+}
+
 function collectionFile(context: ServerContext, state: ConnectionState, argv: ByteString[]): Outcome | null {
   const sub = argv[1]?.toUpperCase();
   if (sub === "EXPORT") {
@@ -320,6 +352,8 @@ function connectionCommand(context: ServerContext, state: ConnectionState, name:
       return now(configCommand(context, args));
     case "COLLECTION":
       return collectionFile(context, state, argv);
+    case "SHUTDOWN":
+      return shutdown(context, state, args);
     case "RAFT": {
       const reply = raftCommand(context, args);
       return reply instanceof Promise ? { kind: "write", pending: reply } : now(reply);
@@ -337,6 +371,10 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (user !== null && !permitsEverything(user) && !permits(user, requiredCategory({ protocol: "resp", argv }))) {
     if (state.multi !== null) state.multi.failed = true;
     return now(error("NOPERM", noPermissionText(user, argv)));
+  }
+  if (state.multi !== null && NOT_IN_TRANSACTION.has(name)) {
+    state.multi.failed = true;
+    return now(error("ERR", "Command not allowed inside a transaction"));
   }
   if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) return now(queue(context, state, argv));
   if (state.multi !== null && (name === "MULTI" || name === "WATCH") && context.executor.memory.confirmOver()) {
