@@ -7,12 +7,14 @@ import { runCheckpointStallBench } from "./checkpoint_stall.js";
 import { runRespBench } from "./resp.js";
 import { runClusterBench } from "./cluster.js";
 import { runWritePathBench } from "./write_path.js";
+import { runLoadBench } from "./load.js";
 
 const benches: Record<string, () => Promise<void>> = {
   wal: runWalBench,
   write_path: runWritePathBench,
   resp: runRespBench,
   cluster: runClusterBench,
+  load: runLoadBench,
   checkpoint: async () => {
     const keys = Number(process.env.WALNUT_BENCH_KEYS ?? 1_000_000);
     const result = await runCheckpointStallBench({ keys });

@@ -41,6 +41,12 @@ export interface WalnutServerOptions {
   cpuProfileDir?: string;
   /** Preload resp_gc_hook.js so that collectGarbage() works (node --expose-gc). */
   gcReport?: boolean;
+  /** Keep walnut's default checkpoints (by time and by WAL size); off unless asked. */
+  checkpoints?: boolean;
+  /** More `walnut serve` flags. */
+  extraArgs?: string[];
+  /** More environment variables for the process (NODE_OPTIONS for a larger heap, say). */
+  env?: Record<string, string>;
 }
 
 export interface RedisServerOptions {
@@ -57,7 +63,7 @@ export function isInstalled(program: string): boolean {
 /**
  * walnut with checkpoints off (neither by time nor by WAL size), as redis runs with
  * `--save ''`: the figures are the request path and the WAL, not a checkpoint that
- * happens to fall inside a run.
+ * happens to fall inside a run. `checkpoints: true` keeps the defaults instead.
  */
 export async function startWalnut(options: WalnutServerOptions): Promise<BenchServer> {
   const profiling = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
@@ -75,9 +81,10 @@ export async function startWalnut(options: WalnutServerOptions): Promise<BenchSe
       "--port", String(port),
       "--http-port", "0",
       "--fsync", options.fsync,
-      "--checkpoint-interval", "0",
-      "--checkpoint-wal-bytes", "0",
+      ...(options.checkpoints === true ? [] : ["--checkpoint-interval", "0", "--checkpoint-wal-bytes", "0"]),
+      ...(options.extraArgs ?? []),
     ],
+    ...(options.env === undefined ? {} : { env: options.env }),
   });
 }
 
@@ -97,6 +104,7 @@ interface ChildSpec {
   command: string;
   gcReport?: boolean;
   args: (dir: string, port: number) => string[];
+  env?: Record<string, string>;
 }
 
 async function startChild(spec: ChildSpec): Promise<BenchServer> {
@@ -105,7 +113,7 @@ async function startChild(spec: ChildSpec): Promise<BenchServer> {
   const dataDir = join(dir, "data");
   await mkdir(dataDir);
   const gcReportPath = join(dir, "gc-report.json");
-  const env = spec.gcReport === true ? { ...process.env, WALNUT_BENCH_GC_REPORT: gcReportPath } : process.env;
+  const env = { ...process.env, ...spec.env, ...(spec.gcReport === true ? { WALNUT_BENCH_GC_REPORT: gcReportPath } : {}) };
   // The data directory is a subdirectory, so that the report file is not walnut's.
   const child = spawn(spec.command, spec.args(dataDir, port), { stdio: ["ignore", "pipe", "pipe"], env });
   let output = "";
