@@ -139,3 +139,33 @@ for (const fsync of ["always", "everysec", "no"] as FsyncMode[]) {
     }
   });
 }
+
+test(`writes keep being acknowledged while a checkpoint of ${KEYS} keys runs`, { timeout: TEST_TIMEOUT_MS }, async () => {
+  const input = await writeMassInsertionFile(KEYS);
+  const node = await startTestNode({ db: { fsync: "always" } });
+  const saver = new Redis({ port: node.respPort, host: "127.0.0.1" });
+  const writer = new Redis({ port: node.respPort, host: "127.0.0.1" });
+  try {
+    assert.equal((await pipeInto(node.respPort, input)).errors, 0);
+    let saved = false;
+    const save = saver.save().then((reply) => {
+      saved = true;
+      return reply;
+    });
+    let written = 0;
+    let acknowledgedDuringSave = 0;
+    while (!saved) {
+      await writer.set(`during:${written}`, String(written));
+      written += 1;
+      if (!saved) acknowledgedDuringSave += 1;
+    }
+    assert.equal(await save, "OK");
+    assert.ok(acknowledgedDuringSave > 0, "no write was acknowledged while the checkpoint ran");
+    assert.equal(await writer.dbsize(), KEYS + written);
+  } finally {
+    saver.disconnect();
+    writer.disconnect();
+    await node.stop();
+    await input.remove();
+  }
+});
