@@ -13,7 +13,7 @@ test("listen names the listener, port and flag on EADDRINUSE", async () => {
   const second = createServer();
   try {
     await assert.rejects(listen(second, "127.0.0.1", port, { name: "RESP", flag: "--port" }), {
-      message: `Cannot listen for RESP on 127.0.0.1:${port} (--port): port ${port} is already in use by another process; stop it or choose another --port`,
+      message: `Cannot listen for RESP on 127.0.0.1:${port} (--port): port ${port} is already in use by another process (EADDRINUSE); stop it or choose another --port`,
     });
   } finally {
     holder.close();

@@ -20,7 +20,7 @@ export function listen(server: Server, host: string, port: number, listener: Lis
     const failed = (error: Error): void => {
       const where = `${listener.name} on ${host}:${port} (${listener.flag})`;
       const why = systemErrorCode(error) === "EADDRINUSE"
-        ? `port ${port} is already in use by another process; stop it or choose another ${listener.flag}`
+        ? `port ${port} is already in use by another process (EADDRINUSE); stop it or choose another ${listener.flag}`
         : describeError(error);
       reject(new WalnutError("BAD_CONFIG", `Cannot listen for ${where}: ${why}`, { cause: error }));
     };
