@@ -118,10 +118,20 @@ interface StartedNode {
   exitedWith: string | null;
 }
 
+/**
+ * Our environment less the WALNUT_* settings node-i.toml makes: serve ranks the environment
+ * above its config file, so an exported WALNUT_PORT would give every node one port.
+ */
+function nodeEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ["ID", "PEERS", "CLUSTER_SECRET", "DATA_DIR", "PORT", "HTTP_PORT", "PEER_PORT", "FSYNC", "JOIN", "CONFIG"]) delete env[`WALNUT_${name}`];
+  return env;
+}
+
 function startNode(dataDir: string, id: number): StartedNode {
   const args = [walnutBin, "serve", "--config", nodeConfigPath(dataDir, id),
     ...(process.stderr.isTTY ? ["--log-format", "pretty"] : [])]; // the nodes' stderr is a pipe to us, not the terminal
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: nodeEnvironment() });
   const node: StartedNode = { id, child, tail: [], exitedWith: null };
   prefixLines(`[node ${id}] `, child.stdout as NodeJS.ReadableStream, process.stdout);
   prefixLines(`[node ${id}] `, child.stderr as NodeJS.ReadableStream, process.stderr, node.tail);

@@ -74,8 +74,8 @@ class WalnutRun {
   readonly exited: Promise<number | null>;
   readonly child: ChildProcess;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [walnut, ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  constructor(args: string[], env: NodeJS.ProcessEnv = process.env) {
+    this.child = spawn(process.execPath, [walnut, ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true, env });
     this.child.stdout?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve((this.exitCode = code))));
@@ -139,8 +139,9 @@ test("cluster up run again restarts the same cluster on its data, and its printe
     assert.equal(await manual.stop(), 0, manual.output);
     assert.equal(await run.stop(), 0, run.output);
 
-    // The same command again: the same cluster, on the same data.
-    run = new WalnutRun(args);
+    // The same command again: the same cluster, on the same data. A WALNUT_* setting in the
+    // environment (which serve ranks above its config file) must not reach the nodes.
+    run = new WalnutRun(args, { ...process.env, WALNUT_ID: "7", WALNUT_PORT: String(resp) });
     await waitUntil("the cluster reports itself restarted", () => /walnut cluster of 3 restarted on its data/.test(run.output) || run.exitCode !== undefined);
     assert.doesNotMatch(run.output, /belongs to cluster/);
     assert.match(run.output, /walnut cluster of 3 restarted on its data/, run.output);
