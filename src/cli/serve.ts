@@ -161,6 +161,7 @@ export async function runServe(argv: string[]): Promise<number> {
     if (join === undefined || !join.added || joinTarget === undefined) throw error;
     const undone = await undoJoin({ target: joinTarget, nodeId, client: joinClient(settings) });
     if (isWalnutError(error)) throw new WalnutError(error.code, `${error.message}${undone}`, { cause: error });
+    // A raw system error (the WAL's mkdir meeting a file lets EEXIST through): one clear line, the original as cause.
     throw new WalnutError("BAD_CONFIG", `Cannot start the joining node: ${describeError(error)}${undone}`, { cause: error });
   };
   const db = await open({
