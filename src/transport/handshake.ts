@@ -6,7 +6,8 @@
  *   dialer                                        listener
  *     hello      version, clusterId, dialer id,  →  refuses a wrong version, cluster id,
  *                listener id, purpose, nonceD        receiver id, or a dialer that is not
- *                                                    a member
+ *                                                    a member (one it removed is told so:
+ *                                                    removedRefusal)
  *                                             ←  challenge  version, listener id, nonceL,
  *                                                           proofL
  *     checks proofL, then
