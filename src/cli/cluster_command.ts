@@ -9,7 +9,7 @@
  * `walnut serve --config <data-dir>/node-i.toml` (cluster_record.ts): running the command
  * again restarts the same cluster on the same data, and one node can be restarted by hand
  * with the same line. Every port is checked before any node starts, and cluster up reports
- * success only once every node answers; a node that exits before that stops the rest and
+ * success only once every node answers and knows a leader (so the commands it suggests work); a node that exits before that stops the rest and
  * makes cluster up exit non-zero with the node's own error.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -142,23 +142,25 @@ function startNode(dataDir: string, id: number): StartedNode {
   return node;
 }
 
-async function answers(httpPort: number): Promise<boolean> {
+/** Whether the node answers /status and knows a leader (it then takes commands). */
+async function knowsLeader(httpPort: number): Promise<boolean> {
   try {
     const response = await fetch(`http://127.0.0.1:${httpPort}/status`, { signal: AbortSignal.timeout(2_000) });
-    await response.body?.cancel();
-    return response.ok;
+    if (!response.ok) return false;
+    const status = (await response.json()) as { leader?: unknown };
+    return typeof status.leader === "number" && status.leader !== 0;
   } catch {
     return false;
   }
 }
 
-/** Waits until every node answers /status; the first that exits before, or null. */
+/** Waits until every node answers /status with a leader; the first that exits before, or null. */
 async function firstFailure(nodes: StartedNode[], settings: ClusterSettings): Promise<StartedNode | null> {
   const waiting = new Set(nodes);
   while (waiting.size > 0) {
     for (const node of waiting) {
       if (node.exitedWith !== null) return node;
-      if (await answers(settings.httpPort + node.id - 1)) waiting.delete(node);
+      if (await knowsLeader(settings.httpPort + node.id - 1)) waiting.delete(node);
     }
     if (waiting.size > 0) await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
   }

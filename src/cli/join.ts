@@ -26,6 +26,8 @@ import { HANDSHAKE_FRAME_BYTES_MAX } from "../transport/handshake.js";
 import type { MutualTlsOptions } from "../transport/dial.js";
 
 const PROMOTE_POLL_MS = 200;
+/** How long RAFT ADD is retried while the cluster has no leader (it was just started, or is electing one). */
+const ADD_RETRY_MS = 15_000;
 const PROMOTE_GIVE_UP_MS = 10 * 60_000;
 
 /** How this node reaches the member it joins through, as a RESP client. */
@@ -115,7 +117,7 @@ export async function prepareJoin(options: {
     if (known) refuseTakenId(options, view, address);
     await refuseForeignDataDir(options, view, known);
     if (!known) {
-      const added = await client.command(["RAFT", "ADD", String(options.nodeId), address, "LEARNER"]);
+      const added = await addLearner(client, options.nodeId, address);
       if (added.type === "error") throw new WalnutError("BAD_CONFIG", `Cannot join: RAFT ADD answered ${added.text}`);
       view = await clusterView(client);
     }
@@ -143,6 +145,16 @@ export async function prepareJoin(options: {
     return { cluster, added: !known };
   } finally {
     client.close();
+  }
+}
+
+/** RAFT ADD ... LEARNER, retried for a while when the answer is "retry shortly" (no leader yet, a change pending). */
+async function addLearner(client: RespClient, nodeId: number, address: string): Promise<Reply> {
+  const deadline = Date.now() + ADD_RETRY_MS;
+  for (;;) {
+    const added = await client.command(["RAFT", "ADD", String(nodeId), address, "LEARNER"]);
+    if (added.type !== "error" || !/retry shortly/.test(added.text) || Date.now() > deadline) return added;
+    await new Promise((resolve) => setTimeout(resolve, PROMOTE_POLL_MS));
   }
 }
 
