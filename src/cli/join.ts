@@ -18,6 +18,7 @@ import type { Reply } from "../commands/reply.js";
 import { parsePeers, type PeerAddress } from "../config/peers.js";
 import { toText } from "../engine/bytes.js";
 import { describeError, WalnutError } from "../lib/errors.js";
+import { readControlFile } from "../node/control_file.js";
 import type { ClusterOptions } from "../node/node.js";
 import type { Node } from "../node/node.js";
 import { dialPeer } from "../transport/dial.js";
@@ -25,6 +26,8 @@ import { HANDSHAKE_FRAME_BYTES_MAX } from "../transport/handshake.js";
 import type { MutualTlsOptions } from "../transport/dial.js";
 
 const PROMOTE_POLL_MS = 200;
+/** How long RAFT ADD is retried while the cluster has no leader (it was just started, or is electing one). */
+const ADD_RETRY_MS = 15_000;
 const PROMOTE_GIVE_UP_MS = 10 * 60_000;
 
 /** How this node reaches the member it joins through, as a RESP client. */
@@ -89,23 +92,32 @@ async function connect(target: string, options: JoinClientOptions): Promise<Resp
   return client;
 }
 
+/** What prepareJoin found: the cluster options to start with, and whether it added this node. */
+export interface JoinPlan {
+  cluster: ClusterOptions;
+  /** True when this run added the node (as a learner): if it then fails to start, undoJoin. */
+  added: boolean;
+}
+
 /** Adds this node as a learner if needed; the cluster options it must start with. */
 export async function prepareJoin(options: {
   target: string;
   nodeId: number;
+  dataDir: string;
   listen: PeerAddress;
   secret: string | null;
   client: JoinClientOptions;
   peerTls?: MutualTlsOptions;
-}): Promise<ClusterOptions> {
+}): Promise<JoinPlan> {
   const client = await connect(options.target, options.client);
   try {
     let view = await clusterView(client);
     const known = view.voters.includes(options.nodeId) || view.learners.includes(options.nodeId);
     const address = `${options.listen.host}:${options.listen.port}`;
     if (known) refuseTakenId(options, view, address);
-    else {
-      const added = await client.command(["RAFT", "ADD", String(options.nodeId), address, "LEARNER"]);
+    await refuseForeignDataDir(options, view, known);
+    if (!known) {
+      const added = await addLearner(client, options.nodeId, address);
       if (added.type === "error") throw new WalnutError("BAD_CONFIG", `Cannot join: RAFT ADD answered ${added.text}`);
       view = await clusterView(client);
     }
@@ -122,7 +134,7 @@ export async function prepareJoin(options: {
       throw new WalnutError("BAD_CONFIG", `Cannot join through ${options.target}: ${reason}${hint}${undone}`);
     });
     view.members.set(options.nodeId, options.listen);
-    return {
+    const cluster: ClusterOptions = {
       listen: options.listen,
       peers: view.members,
       secret: options.secret,
@@ -130,8 +142,65 @@ export async function prepareJoin(options: {
       clusterId: view.clusterId,
       initialConfState: { voters: view.voters, learners: view.learners },
     };
+    return { cluster, added: !known };
   } finally {
     client.close();
+  }
+}
+
+/** RAFT ADD ... LEARNER, retried for a while when the answer is "retry shortly" (no leader yet, a change pending). */
+async function addLearner(client: RespClient, nodeId: number, address: string): Promise<Reply> {
+  const deadline = Date.now() + ADD_RETRY_MS;
+  for (;;) {
+    const added = await client.command(["RAFT", "ADD", String(nodeId), address, "LEARNER"]);
+    if (added.type !== "error" || !/retry shortly/.test(added.text) || Date.now() > deadline) return added;
+    await new Promise((resolve) => setTimeout(resolve, PROMOTE_POLL_MS));
+  }
+}
+
+/**
+ * The data directory must be new, or this very node's in this cluster (a restart). Found
+ * only when the node opens it, after RAFT ADD, a foreign one (README's join line once
+ * landed in ./walnut-data, which `npm start` uses) left the cluster a learner that never
+ * answers; checked here, nothing is asked of the cluster.
+ */
+async function refuseForeignDataDir(options: { target: string; nodeId: number; dataDir: string }, view: ClusterView, known: boolean): Promise<void> {
+  const control = await readControlFile(options.dataDir);
+  if (control === null) return;
+  const holds = `${options.dataDir} already holds node ${control.nodeId} of cluster ${control.clusterId}`;
+  const fix = "give the new node an empty --data-dir";
+  if (control.clusterId !== view.clusterId) {
+    throw new WalnutError("BAD_CONFIG", `Cannot join through ${options.target}: ${holds}, not of this cluster (${view.clusterId}); ${fix}`);
+  }
+  if (control.nodeId !== options.nodeId) {
+    throw new WalnutError("BAD_CONFIG", `Cannot join through ${options.target}: ${holds}, not node ${options.nodeId}; ${fix} (or --id ${control.nodeId})`);
+  }
+  if (!known) {
+    throw new WalnutError(
+      "BAD_CONFIG",
+      `Cannot join through ${options.target}: ${holds}, which is no longer a member (it was removed); a removed node must not come back with its old data: ${fix} and a new --id`,
+    );
+  }
+}
+
+/**
+ * This run added the node but it could not start (its data directory, a port): remove it
+ * again, so the cluster is not left with a learner that never answers. Best effort: the
+ * reason the node could not start is what the operator needs first, so a failure here is
+ * only added to that message.
+ */
+export async function undoJoin(options: { target: string; nodeId: number; client: JoinClientOptions }): Promise<string> {
+  try {
+    const client = await connect(options.target, options.client);
+    try {
+      const removed = await client.command(["RAFT", "REMOVE", String(options.nodeId)]);
+      if (removed.type === "error") return `; removing node ${options.nodeId} from the cluster again failed (${removed.text}): run RAFT REMOVE ${options.nodeId} on the leader`;
+      return `; node ${options.nodeId} was removed from the cluster again`;
+    } finally {
+      client.close();
+    }
+  } catch (error) {
+    return `; removing node ${options.nodeId} from the cluster again failed (${describeError(error)}): run RAFT REMOVE ${options.nodeId} on the leader`;
   }
 }
 

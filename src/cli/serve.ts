@@ -7,8 +7,9 @@
 import { open } from "../db.js";
 import { serveOptions, formatOptions } from "../config/options.js";
 import { readFileSync } from "node:fs";
-import { parsePeers } from "../config/peers.js";
-import { prepareJoin, promoteWhenCaughtUp, type JoinClientOptions } from "./join.js";
+import { parsePeers, type PeerAddress } from "../config/peers.js";
+import { refuseSharedPorts, refuseTakenPorts, type PlannedPort } from "./port_plan.js";
+import { prepareJoin, promoteWhenCaughtUp, undoJoin, type JoinClientOptions, type JoinPlan } from "./join.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString, type ResolvedSettings } from "../config/resolve.js";
 import type { ClusterOptions } from "../node/node.js";
 import { createLogger, linesTo, type LogFormat, type LogLevel } from "../lib/log.js";
@@ -74,16 +75,38 @@ function joinClient(settings: ResolvedSettings): JoinClientOptions {
   };
 }
 
-/** --join: the membership comes from the cluster; this node listens on --host:--peer-port. */
-async function joinOptions(settings: ResolvedSettings, nodeId: number, target: string): Promise<ClusterOptions> {
+/** Where a joining node listens for peers: --host:--peer-port. */
+function joinListen(settings: ResolvedSettings): PeerAddress {
   if (settingString(settings, "peers") !== undefined) throw new WalnutError("BAD_CONFIG", "--join and --peers exclude each other");
   const peerPort = settings.values.get("peer-port");
   if (typeof peerPort !== "number") throw new WalnutError("BAD_CONFIG", "--join needs --peer-port: where this node listens for peers");
-  const listen = { host: settingString(settings, "host") ?? "127.0.0.1", port: peerPort };
+  return { host: settingString(settings, "host") ?? "127.0.0.1", port: peerPort };
+}
+
+/**
+ * Refuses ports this node would use twice, or that another process holds, naming each
+ * port and its flag, before anything is opened: found later, a taken RESP port stopped a
+ * node only after it had replayed its WAL (and, with --join, been added to the cluster).
+ */
+async function refuseUnusablePorts(settings: ResolvedSettings, servers: ServersOptions, peerListen: PeerAddress | undefined): Promise<void> {
+  const plan: PlannedPort[] = [];
+  if (servers.respPort !== null) plan.push({ port: servers.respPort, what: "RESP", flag: "--port" });
+  if (servers.httpPort !== null) plan.push({ port: servers.httpPort, what: "HTTP", flag: "--http-port" });
+  const peerFlag = settings.values.get("peer-port") === undefined ? "--peers" : "--peer-port";
+  const peer = peerListen === undefined ? [] : [{ port: peerListen.port, what: "Raft peers", flag: peerFlag }];
+  refuseSharedPorts("start walnut serve", peerListen?.host === servers.host ? [...plan, ...peer] : plan);
+  await refuseTakenPorts("start walnut serve", servers.host, plan);
+  if (peerListen !== undefined) await refuseTakenPorts("start walnut serve", peerListen.host, peer);
+}
+
+/** --join: the membership comes from the cluster; this node listens on --host:--peer-port. */
+async function joinOptions(settings: ResolvedSettings, nodeId: number, target: string, dataDir: string): Promise<JoinPlan> {
+  const listen = joinListen(settings);
   const tls = peerTls(settings);
   return prepareJoin({
     target,
     nodeId,
+    dataDir,
     listen,
     secret: settingString(settings, "cluster-secret") ?? null,
     client: joinClient(settings),
@@ -133,7 +156,19 @@ export async function runServe(argv: string[]): Promise<number> {
   const prepared = prepareServers(serversOptions); // a bad ACL or TLS file stops us before the data dir is touched
   const maxmemory = resolveMaxmemory(settingNumber(settings, "maxmemory"), "--maxmemory"); // so does one the heap cannot hold
   const joinTarget = settingString(settings, "join");
-  const cluster = joinTarget === undefined ? clusterOptions(settings, nodeId) : await joinOptions(settings, nodeId, joinTarget);
+  const peersCluster = joinTarget === undefined ? clusterOptions(settings, nodeId) : undefined;
+  // Every port is checked before the data dir is opened or a cluster is asked to add us.
+  await refuseUnusablePorts(settings, serversOptions, peersCluster?.listen ?? (joinTarget === undefined ? undefined : joinListen(settings)));
+  const join = joinTarget === undefined ? undefined : await joinOptions(settings, nodeId, joinTarget, dataDir);
+  const cluster = join === undefined ? peersCluster : join.cluster;
+  /** A node this run added that cannot start leaves the cluster again, and says so. */
+  const failedAfterJoin = async (error: unknown): Promise<never> => {
+    if (join === undefined || !join.added || joinTarget === undefined) throw error;
+    const undone = await undoJoin({ target: joinTarget, nodeId, client: joinClient(settings) });
+    if (isWalnutError(error)) throw new WalnutError(error.code, `${error.message}${undone}`, { cause: error });
+    // A raw system error (the WAL's mkdir meeting a file lets EEXIST through): one clear line, the original as cause.
+    throw new WalnutError("BAD_CONFIG", `Cannot start the joining node: ${describeError(error)}${undone}`, { cause: error });
+  };
   const db = await open({
     dir: dataDir,
     fsync: settingString(settings, "fsync") as FsyncMode,
@@ -147,14 +182,13 @@ export async function runServe(argv: string[]): Promise<number> {
     logMemory: settingNumber(settings, "log-memory"),
     maxmemory,
     ...(cluster === undefined ? {} : { cluster }),
-  });
+  }).catch((error: unknown) => failedAfterJoin(error));
   let servers: RunningServers;
   try {
     servers = await startServers(db, serversOptions, prepared);
   } catch (error) {
     await db.close();
-    if (isWalnutError(error)) throw error;
-    throw new WalnutError("BAD_CONFIG", `Cannot start servers: ${describeError(error)}`, { cause: error });
+    return failedAfterJoin(isWalnutError(error) ? error : new WalnutError("BAD_CONFIG", `Cannot start servers: ${describeError(error)}`, { cause: error }));
   }
   const openUser = servers.context.access.initialUser();
   if (openUser !== null) {

@@ -21,7 +21,8 @@ export type WalnutErrorCode =
   | "IMPORT_FORMAT" // an exported collection file is not in walnut's format
   | "COMMAND_ERROR" // a command answered an error reply (WRONGTYPE, ERR ...)
   | "TIMEOUT" // a write was not confirmed in time: its outcome is unknown
-  | "NO_LEADER"; // the cluster has no leader this node knows of
+  | "NO_LEADER" // the cluster has no leader this node knows of
+  | "REMOVED"; // this node was removed from its cluster: it serves nothing until it joins anew
 
 export class WalnutError extends Error {
   readonly code: WalnutErrorCode;

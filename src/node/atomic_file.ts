@@ -15,10 +15,11 @@ export async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/** `mode`: the new file's permissions (0o600 for a file holding a secret). */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    const handle = await open(temporary, "w", 0o644);
+    const handle = await open(temporary, "w", mode);
     try {
       await handle.writeFile(data);
       await handle.sync();

@@ -48,6 +48,10 @@ export interface ClusterHost {
   readonly log: Logger;
   /** Counts the snapshots sent and received. */
   readonly metrics: RaftMetrics;
+  /** Whether a node that is not a member was removed by a change this node applied. */
+  wasRemoved(id: NodeId): boolean;
+  /** A member refused this node as removed from the cluster. */
+  removed(reason: string): void;
 }
 
 export class ClusterLink {
@@ -70,6 +74,8 @@ export class ClusterLink {
       onMessage: (message) => host.step(message),
       onSnapshot: (from, metadata, chunks) => this.receiveSnapshot(from, metadata, chunks),
       onUnreachable: (peer) => host.step(createMessage({ type: "unreachable", from: peer, to: host.id })),
+      wasRemoved: (id) => host.wasRemoved(id),
+      onRemoved: (reason) => host.removed(reason),
       log: linesTo(host.log.child({ component: "transport" }), "info"),
     });
   }

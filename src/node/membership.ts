@@ -23,6 +23,8 @@ export interface PeerDirectory {
 
 export class MembershipBook {
   private readonly addresses = new Map<number, PeerAddress>();
+  /** Members whose removal this node applied since it started (the peer handshake tells them so). */
+  private readonly removedIds = new Set<number>();
   private waiters: ChangeWaiter[] = [];
   private directory: PeerDirectory | null = null;
 
@@ -54,6 +56,7 @@ export class MembershipBook {
    * hear the acknowledgements that commit its removal.
    */
   noteAppended(change: ConfChange): void {
+    if (change.type !== "remove") this.removedIds.delete(change.node);
     if (change.type === "remove" || change.address === undefined) return;
     const address = parsePeers(`${change.node}=${change.address}`, "a membership change's address").get(change.node);
     if (address === undefined) return;
@@ -66,6 +69,16 @@ export class MembershipBook {
     if (change.type !== "remove") return;
     this.addresses.delete(change.node);
     this.directory?.removePeer(change.node);
+  }
+
+  /** A committed change removed `id`, which no newer change brought back (`current`: the newest membership). */
+  noteRemoved(id: number, current: ConfState): void {
+    if (!current.voters.includes(id) && !current.learners.includes(id)) this.removedIds.add(id);
+  }
+
+  /** Whether `id`, not a member now, was removed by a change this node applied. */
+  wasRemoved(id: number): boolean {
+    return this.removedIds.has(id);
   }
 
   /** Members and where they listen for peers ("host:port"), in id order. */

@@ -57,6 +57,7 @@ import { createReplayProgress } from "./replay_progress.js";
 import { restoreSessions } from "./sessions_metadata.js";
 import type { StateMachine } from "./state_machine.js";
 import { TickClock } from "./tick_clock.js";
+import { Removal } from "./removal.js";
 import { UnwrittenEntries } from "./unwritten_entries.js";
 import { WriteAdmission } from "./write_admission.js";
 
@@ -141,6 +142,8 @@ export class Node {
   /** The logger handed in; `log` is its child for the node's own events. */
   private readonly rootLog: Logger;
   private readonly log: Logger;
+  /** Set once the cluster removed this node: it then serves nothing and stops campaigning. */
+  private readonly removal: Removal;
   private readonly clock: () => number;
   private readonly durable: DurableLog;
   private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20 + 1);
@@ -183,6 +186,7 @@ export class Node {
     this.options = options;
     this.rootLog = options.log ?? silentLogger;
     this.log = this.rootLog.child({ component: "node" });
+    this.removal = new Removal(this.log);
     this.metrics = options.metrics ?? new NodeMetrics();
     this.lastCampaignTerm = recovered.hardState.term;
     this.clock = options.clock ?? Date.now;
@@ -204,7 +208,7 @@ export class Node {
     for (const [id, address] of options.cluster?.peers ?? []) this.membership.set(id, address);
     this.addressesKnownThrough = recovered.snapshot.index + recovered.entries.length;
     this.raft = this.createCore();
-    this.leaseTicks = options.readMode === "lease" ? new TickClock(TICK_MS, () => this.raft.tick()) : null;
+    this.leaseTicks = options.readMode === "lease" ? new TickClock(TICK_MS, () => this.tickRaft()) : null;
     this.metrics.state.watch(this);
   }
 
@@ -266,6 +270,7 @@ export class Node {
   propose(payload: EntryPayload): Promise<WriteResult> {
     if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
     if (this.writeError !== null) return Promise.reject(this.writeError);
+    if (this.removal.happened) return Promise.reject(this.removal.error("write"));
     if (this.admission.length > 0 || !this.hasRoomForProposals()) return this.admission.enqueue(payload);
     return this.proposeNow(payload);
   }
@@ -282,6 +287,8 @@ export class Node {
     if (this.admission.length === 0) return;
     if (this.closed) {
       this.admission.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
+    } else if (this.removal.happened) {
+      this.admission.rejectAll(this.removal.error("write"));
     } else if (this.writeError !== null) {
       this.admission.rejectAll(this.writeError); // never proposed: they certainly failed
     } else {
@@ -315,6 +322,7 @@ export class Node {
    */
   readBarrier(): Promise<void> | null {
     if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot read: the node is closed"));
+    if (this.removal.happened) return Promise.reject(this.removal.error("read"));
     if (this.raft.leadsAlone) return null;
     const barrier = this.reads.request(this.clock());
     this.scheduleReady();
@@ -384,6 +392,7 @@ export class Node {
       fsync: this.options.fsync,
       pendingWrites: this.proposals.size,
       writeError: this.writeError,
+      removed: this.removal.happened,
     });
   }
 
@@ -450,6 +459,8 @@ export class Node {
         step: (message) => this.step(message),
         log: this.rootLog,
         metrics: this.metrics.raft,
+        wasRemoved: (id) => this.membership.wasRemoved(id),
+        removed: (reason) => this.removal.note(reason),
       },
       { ...options, peers: this.membership.peers() },
     );
@@ -463,6 +474,7 @@ export class Node {
    */
   changeMembership(change: ConfChange): Promise<void> {
     if (this.cluster === null) return Promise.reject(new WalnutError("BAD_ARGUMENT", "Cannot change membership: this node runs alone (start it with --peers)"));
+    if (this.removal.happened) return Promise.reject(this.removal.error("change membership"));
     const outcome = this.raft.proposeConfChange(change);
     this.scheduleReady();
     if (!outcome.ok && outcome.leader === 0) return Promise.reject(new WalnutError("NO_LEADER", "Cannot change membership: no leader is known yet; retry shortly"));
@@ -494,10 +506,15 @@ export class Node {
     if (this.writeError !== null) throw this.writeError;
   }
 
+  /** Time passes for Raft, except on a removed node: it must not campaign any more. */
+  private tickRaft(): void {
+    if (!this.removal.happened) this.raft.tick();
+  }
+
   private startTimers(): void {
     const tick = setInterval(() => {
       if (this.leaseTicks !== null) this.leaseTicks.catchUp();
-      else this.raft.tick();
+      else this.tickRaft();
       this.proposals.expire(this.clock());
       this.admitQueuedWrites();
       this.reads.expire(this.clock());
@@ -694,6 +711,8 @@ export class Node {
         const change = decodeConfChange(entry.data);
         this.appliedConfState = applyConfChange(this.appliedConfState, change);
         if (entry.index > this.addressesKnownThrough) this.membership.noteApplied(change);
+        if (change.type === "remove" && change.node === this.id) this.removal.note(`it applied its own removal at index ${entry.index}`);
+        else if (change.type === "remove") this.membership.noteRemoved(change.node, this.raft.status().confState);
         this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
         this.membership.settle(this.appliedConfState, this.clock());
         continue;

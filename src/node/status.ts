@@ -7,8 +7,14 @@ import type { RaftStatus, ReadMode, Role } from "../raft/types.js";
 import type { FsyncMode } from "../wal/wal.js";
 import type { ControlFile } from "./control_file.js";
 
+/**
+ * Raft's roles (a "precandidate" asks whether it could win before it starts an election:
+ * pre-vote), and "removed": the cluster removed this node (removal.ts).
+ */
+export type NodeRole = Role | "removed";
+
 export interface NodeStatus {
-  role: Role;
+  role: NodeRole;
   id: number;
   term: number;
   leader: number;
@@ -38,10 +44,11 @@ export function describeStatus(from: {
   fsync: FsyncMode;
   pendingWrites: number;
   writeError: Error | null;
+  removed: boolean;
 }): NodeStatus {
   const { raft, control } = from;
   return {
-    role: raft.role,
+    role: from.removed ? "removed" : raft.role,
     id: control.nodeId,
     term: raft.term,
     leader: raft.leader,

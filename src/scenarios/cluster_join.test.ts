@@ -7,19 +7,41 @@
  *      member killed, the two voters left (one old, the new one) still commit writes;
  *   2. through the leader after it checkpointed and compacted its log: the joiner catches
  *      up from the leader's checkpoint, becomes a voter and holds every acknowledged write;
- *   3. refusals: a wrong --cluster-secret, or an id that is already a member, is refused
- *      with one clear line and a non-zero exit, and leaves the membership as it was.
+ *   3. refusals: a wrong --cluster-secret, an id that is already a member, or a data
+ *      directory that holds another cluster's node (README's join line once landed in
+ *      ./walnut-data, which `npm start` uses) is refused with one clear line and a non-zero
+ *      exit, and leaves the membership as it was; a joiner that was added but cannot
+ *      open its data directory removes itself again, leaving no learner behind.
  *
  * Each member's own state is read with `?consistency=stale` once every running member
  * holds the same log. No wait is a fixed sleep: each polls /status or acknowledgements.
  */
+import { spawn } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { ProcessCluster } from "./cluster_processes.js";
 import { Workload, checkState } from "./cluster_workload.js";
 import { JoiningNode, memberStatus, ownStateAt, type JoinerStatus } from "./joining_node.js";
-import { waitUntil } from "./server_fixtures.js";
+import { freePort, waitUntil } from "./server_fixtures.js";
+
+const walnutBin = fileURLToPath(new URL("../../bin/walnut.js", import.meta.url));
+
+/** The data directory of a single node (`walnut serve`, as `npm start` runs it), started once and stopped. */
+async function singleNodeDataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "walnut-single-"));
+  const [port, httpPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, [walnutBin, "serve", "--data-dir", dir, "--port", String(port), "--http-port", String(httpPort)], { stdio: "ignore" });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  await waitUntil("the single node answers /status", async () => (await memberStatus(httpPort)) !== null);
+  child.kill("SIGTERM");
+  await exited;
+  return dir;
+}
 
 const JOINER_ID = 4;
 /** Writes acknowledged before the joiner starts, and again while it catches up. */
@@ -185,7 +207,7 @@ test("a node joins through the leader after it compacted its log and catches up 
   });
 });
 
-test("joining with a wrong cluster secret or an id already in the cluster is refused with one clear line and a non-zero exit", { timeout: TEST_TIMEOUT_MS }, async () => {
+test("joining with a wrong cluster secret, an id already in the cluster or another cluster's data dir is refused with one clear line and a non-zero exit, and a joiner that cannot start leaves no learner", { timeout: TEST_TIMEOUT_MS }, async () => {
   await withCluster([], async (cluster, workloads, joiners) => {
     const founders = endpointsOf(cluster, cluster.ids);
     const leader = await waitForLeader(founders);
@@ -202,6 +224,22 @@ test("joining with a wrong cluster secret or an id already in the cluster is ref
     joiners.push(twin);
     assert.notEqual(await twin.exited, 0, "a joiner with a member's id exits non-zero");
     assert.match(twin.stderr, new RegExp(`Cannot join .*node ${follower.id} is already a member`));
+
+    // A data directory a single `walnut serve` (npm start) made: refused before RAFT ADD.
+    const used = await singleNodeDataDir();
+    const stranger = await JoiningNode.start({ id: JOINER_ID, through: `127.0.0.1:${leader.respPort}`, dataDir: used });
+    joiners.push(stranger);
+    assert.notEqual(await stranger.exited, 0, "a joiner whose data dir holds another cluster's node exits non-zero");
+    assert.match(stranger.stderr, /Cannot join through .*: .* already holds node 1 of cluster \S+, not of this cluster \(\S+\); give the new node an empty --data-dir/);
+    assert.doesNotMatch(stranger.stderr, /removed from the cluster again/, "it was never added");
+
+    // Added, then unable to open its data directory (a file stands where wal/ goes): it leaves again.
+    const blocked = await mkdtemp(join(tmpdir(), "walnut-join-blocked-"));
+    await writeFile(join(blocked, "wal"), "not a directory");
+    const stuck = await JoiningNode.start({ id: JOINER_ID + 1, through: `127.0.0.1:${follower.respPort}`, dataDir: blocked });
+    joiners.push(stuck);
+    assert.notEqual(await stuck.exited, 0, "a joiner that cannot open its data directory exits non-zero");
+    assert.match(stuck.stderr, new RegExp(`walnut serve: Cannot .*; node ${JOINER_ID + 1} was removed from the cluster again`));
 
     await waitUntil("the membership is the founders' again", async () => {
       const status = await memberStatus(leader.httpPort);

@@ -32,6 +32,8 @@ export interface JoinOptions {
   secret?: string;
   /** More `walnut serve` flags. */
   extraArgs?: string[];
+  /** The joiner's --data-dir (default: a fresh temporary directory); removed on close. */
+  dataDir?: string;
 }
 
 export class JoiningNode {
@@ -60,7 +62,7 @@ export class JoiningNode {
   /** Spawns `walnut serve --join` on fresh ports and a fresh data directory; does not wait. */
   static async start(options: JoinOptions): Promise<JoiningNode> {
     const [respPort, httpPort, peerPort] = await distinctFreePorts(3);
-    const dataDir = await mkdtemp(join(tmpdir(), `walnut-join-${options.id}-`));
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `walnut-join-${options.id}-`)));
     const args = [walnutBin, "serve", "--id", String(options.id), "--join", options.through, "--peer-port", String(peerPort),
       "--data-dir", dataDir, "--port", String(respPort), "--http-port", String(httpPort),
       "--cluster-secret", options.secret ?? PROCESS_CLUSTER_SECRET, "--fsync", "always", "--checkpoint-interval", "0",

@@ -15,6 +15,8 @@ export const ACCEPT_TIMEOUT_MS = 10_000;
 export interface AcceptOptions {
   identity: HandshakeIdentity;
   isMember: (id: NodeId) => boolean;
+  /** Whether a non-member was removed from the cluster (told so, rather than "not a member"). */
+  wasRemoved?: (id: NodeId) => boolean;
   maxFrameBytes: number;
   counters: ByteCounters;
   /** The handshake failed (already answered with an error frame and closing). */
@@ -26,7 +28,7 @@ export interface AcceptOptions {
 /** Runs the handshake on a freshly accepted socket. Returns the connection, for closing on shutdown. */
 export function acceptPeer(socket: net.Socket, options: AcceptOptions): FramedConnection {
   const connection = new FramedConnection(socket, { maxFrameBytes: HANDSHAKE_FRAME_BYTES_MAX, counters: options.counters });
-  const handshake = new ListenerHandshake(options.identity, options.isMember);
+  const handshake = new ListenerHandshake(options.identity, options.isMember, options.wasRemoved);
   const refuseSlow = (): void => connection.refuse(`Cannot accept peer connection: no handshake within ${ACCEPT_TIMEOUT_MS} ms`);
   const timer = setTimeout(refuseSlow, ACCEPT_TIMEOUT_MS);
   timer.unref();

@@ -1,10 +1,12 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { FrameReader, FRAME_KIND, type Frame } from "./frames.js";
-import { DialerHandshake, ListenerHandshake, type HandshakeIdentity, type HandshakeOutcome } from "./handshake.js";
+import { DialerHandshake, isRemovedRefusal, ListenerHandshake, type HandshakeIdentity, type HandshakeOutcome } from "./handshake.js";
 
 const members = new Set([1, 2, 3]);
 const isMember = (id: number): boolean => members.has(id);
+/** Node 4 was a member until a change the listener applied removed it. */
+const wasRemoved = (id: number): boolean => id === 4;
 
 function frameOf(bytes: Buffer): Frame {
   const frames = new FrameReader(4096).push(bytes);
@@ -22,7 +24,7 @@ interface Run {
 /** Plays the handshake between two in-memory ends until both stop. */
 function run(dialerIdentity: HandshakeIdentity, listenerIdentity: HandshakeIdentity, peerId = listenerIdentity.nodeId): Run {
   const dialer = new DialerHandshake(dialerIdentity, { peerId, purpose: "messages" });
-  const listener = new ListenerHandshake(listenerIdentity, isMember);
+  const listener = new ListenerHandshake(listenerIdentity, isMember, wasRemoved);
   const errors: string[] = [];
   let toListener = [dialer.hello()];
   let dialerOutcome: HandshakeOutcome = { state: "pending" };
@@ -106,6 +108,15 @@ test("a sender that is not a member is refused", () => {
   const result = run(node(9), node(2));
   assert.deepEqual(result.errors, ["Cannot accept peer connection: node 9 is not a member of the cluster"]);
   assert.equal(result.dialer.state, "refused");
+});
+
+test("a sender the listener removed is told so, and the dialer recognises it; any other non-member is not", () => {
+  const removed = run(node(4), node(2));
+  assert.deepEqual(removed.errors, ["Cannot accept peer connection: node 4 was removed from the cluster"]);
+  assert.equal(removed.dialer.state, "refused");
+  assert.ok(isRemovedRefusal((removed.dialer as { reason: string }).reason, 4));
+  const stranger = run(node(9), node(2));
+  assert.ok(!isRemovedRefusal((stranger.dialer as { reason: string }).reason, 9));
 });
 
 test("a hello addressed to another node is refused", () => {

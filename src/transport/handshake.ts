@@ -6,7 +6,8 @@
  *   dialer                                        listener
  *     hello      version, clusterId, dialer id,  →  refuses a wrong version, cluster id,
  *                listener id, purpose, nonceD        receiver id, or a dialer that is not
- *                                                    a member
+ *                                                    a member (one it removed is told so:
+ *                                                    removedRefusal)
  *                                             ←  challenge  version, listener id, nonceL,
  *                                                           proofL
  *     checks proofL, then
@@ -73,6 +74,19 @@ export interface HandshakeIdentity {
   secret: string | null;
 }
 
+/**
+ * The refusal a listener gives a dialer that an applied membership change removed. The
+ * dialer recognises it (isRemovedRefusal) and stops taking part, instead of campaigning
+ * against members that will never answer it.
+ */
+export function removedRefusal(id: NodeId): string {
+  return `node ${id} was removed from the cluster`;
+}
+
+export function isRemovedRefusal(reason: string, id: NodeId): boolean {
+  return reason.includes(removedRefusal(id));
+}
+
 /** The listening side: answers a hello, checks the dialer's proof. */
 export class ListenerHandshake {
   private stage: "hello" | "proof" | "done" = "hello";
@@ -81,6 +95,8 @@ export class ListenerHandshake {
   constructor(
     private readonly identity: HandshakeIdentity,
     private readonly isMember: (id: NodeId) => boolean,
+    /** Whether a non-member was removed by a change this node applied (it is told so). */
+    private readonly wasRemoved: (id: NodeId) => boolean = () => false,
   ) {}
 
   receive(frame: Frame): HandshakeStep {
@@ -109,7 +125,9 @@ export class ListenerHandshake {
     if (hello.version !== PROTOCOL_VERSION) return refuse(`protocol version ${hello.version} is not ${PROTOCOL_VERSION}`);
     if (hello.clusterId !== clusterId) return refuse(`cluster id ${JSON.stringify(hello.clusterId)} is not this cluster's`);
     if (hello.listenerId !== nodeId) return refuse(`hello is addressed to node ${hello.listenerId}, this is node ${nodeId}`);
-    if (!this.isMember(hello.dialerId)) return refuse(`node ${hello.dialerId} is not a member of the cluster`);
+    if (!this.isMember(hello.dialerId)) {
+      return refuse(this.wasRemoved(hello.dialerId) ? removedRefusal(hello.dialerId) : `node ${hello.dialerId} is not a member of the cluster`);
+    }
     this.transcript = {
       clusterId,
       dialerId: hello.dialerId,

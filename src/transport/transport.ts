@@ -22,7 +22,7 @@ import { ERROR_FRAME_LINGER_MS, type FramedConnection, type FrameHandler } from 
 import { dialPeer, type MutualTlsOptions, type PeerAddress } from "./dial.js";
 import { PeerTransportError } from "./errors.js";
 import { encodeFrame, FRAME_KIND, frameKindName, type Frame } from "./frames.js";
-import { encodeErrorFrame, type ConnectionPurpose, type HandshakeIdentity } from "./handshake.js";
+import { encodeErrorFrame, isRemovedRefusal, type ConnectionPurpose, type HandshakeIdentity } from "./handshake.js";
 import { decodeMessage, encodeMessage } from "./message_codec.js";
 import { PeerLink, type ReconnectBackoff } from "./peer_link.js";
 import { receiveSnapshot, sendSnapshot, type SnapshotHandler } from "./snapshot_stream.js";
@@ -61,6 +61,10 @@ export interface PeerTransportOptions {
   onSnapshot: SnapshotHandler;
   /** A message to this peer was dropped (queue full, peer down, connection lost). */
   onUnreachable?: (peerId: NodeId) => void;
+  /** Listening: whether a dialer that is not a member was removed by an applied change. */
+  wasRemoved?: (id: NodeId) => boolean;
+  /** Dialing: a peer refused this node as removed from the cluster (the peer's reason). */
+  onRemoved?: (reason: string) => void;
   log?: Log;
   maxQueuedMessagesPerPeer?: number;
   /** Encoded bytes waiting per peer (default MAX_QUEUED_BYTES_PER_PEER). */
@@ -249,7 +253,7 @@ export class PeerTransport {
     if (address === undefined || this.closed) {
       return Promise.reject(new PeerTransportError("PEER_UNREACHABLE", `Cannot connect to node ${peerId}: not a peer`));
     }
-    return dialPeer({
+    const dialing = dialPeer({
       identity: this.identity,
       peerId,
       address,
@@ -258,6 +262,13 @@ export class PeerTransport {
       maxFrameBytes: this.maxFrameBytes,
       counters: this.counters,
       onFrame,
+    });
+    const onRemoved = this.options.onRemoved;
+    if (onRemoved === undefined) return dialing;
+    return dialing.catch((error: unknown) => {
+      const reason = describeError(error);
+      if (isRemovedRefusal(reason, this.options.nodeId)) onRemoved(reason);
+      throw error;
     });
   }
 
@@ -299,6 +310,7 @@ export class PeerTransport {
     const connection = acceptPeer(socket, {
       identity: this.identity,
       isMember: (id) => this.isPeer(id),
+      ...(this.options.wasRemoved === undefined ? {} : { wasRemoved: this.options.wasRemoved }),
       maxFrameBytes: this.maxFrameBytes,
       counters: this.counters,
       onRefused: (reason) => {

@@ -95,7 +95,7 @@ export async function startHttpServer(
     context.metrics.servers.connectionOpened("http");
     socket.once("close", () => context.metrics.servers.connectionClosed("http"));
   });
-  const port = await listen(server, options.host, options.port);
+  const port = await listen(server, options.host, options.port, { name: "HTTP", flag: "--http-port" });
   return {
     port,
     close: () =>

@@ -43,7 +43,7 @@ export async function startRespServer(
       context.stats.connectionsRejected += 1;
     });
   }
-  const port = await listen(server, options.host, options.port);
+  const port = await listen(server, options.host, options.port, { name: "RESP", flag: "--port" });
   return {
     port,
     close: () =>
