@@ -10,8 +10,7 @@
  * Goals: 0 errors; load time <= 1.5x redis-server's; peak RSS <= 2x.
  */
 import { loadavg } from "node:os";
-import { Redis } from "ioredis";
-import { pipeInto, writeMassInsertionFile, type MassInsertionFile } from "./mass_insertion.js";
+import { keyCount, pipeInto, writeMassInsertionFile, type MassInsertionFile } from "./mass_insertion.js";
 import { isInstalled, startRedis, startWalnut, type BenchServer } from "./resp_servers.js";
 
 const RSS_SAMPLE_MS = 100;
@@ -58,22 +57,12 @@ async function measure(start: () => Promise<BenchServer>, file: MassInsertionFil
     const startedMs = performance.now();
     const piped = await pipeInto(server.port, file);
     const seconds = (performance.now() - startedMs) / 1000;
-    const keysAtLastReply = await dbsize(server.port);
+    const keysAtLastReply = await keyCount(server.port);
     peakRssBytes = Math.max(peakRssBytes, await server.rssBytes());
     return { label: server.label, errors: piped.errors, replies: piped.replies, keysAtLastReply, seconds, peakRssBytes };
   } finally {
     clearInterval(sampler);
     await server.stop();
-  }
-}
-
-async function dbsize(port: number): Promise<number> {
-  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    return await client.dbsize();
-  } finally {
-    client.disconnect();
   }
 }
 

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
+import { Redis } from "ioredis";
 
 /** Keys are written in chunks of this many commands (a 10M-key file is 1.4 GB: never one string). */
 const COMMANDS_PER_CHUNK = 10_000;
@@ -63,4 +64,15 @@ export function pipeInto(port: number, file: MassInsertionFile): Promise<PipeRes
       else resolve({ errors: Number(summary[1]), replies: Number(summary[2]), output });
     });
   });
+}
+
+/** DBSIZE of the server on `port`, through a connection of its own. */
+export async function keyCount(port: number): Promise<number> {
+  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await client.connect();
+    return await client.dbsize();
+  } finally {
+    client.disconnect();
+  }
 }

@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { pipeInto, writeMassInsertionFile } from "../bench/mass_insertion.js";
+import { keyCount, pipeInto, writeMassInsertionFile } from "../bench/mass_insertion.js";
 import { startWalnut } from "../bench/resp_servers.js";
 import { limits } from "../lib/limits.js";
 import type { FsyncMode } from "../wal/wal.js";
@@ -28,16 +28,6 @@ import { DEEP, waitUntil } from "./server_fixtures.js";
 const KEYS = DEEP ? 1_000_000 : 100_000;
 const TEST_TIMEOUT_MS = DEEP ? 3_600_000 : 300_000;
 
-async function dbsize(port: number): Promise<number> {
-  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    return await client.dbsize();
-  } finally {
-    client.disconnect();
-  }
-}
-
 for (const fsync of ["always", "everysec", "no"] as FsyncMode[]) {
   test(`redis-cli --pipe of ${KEYS} SETs into one node under fsync ${fsync}: no error reply, every key there`, { timeout: TEST_TIMEOUT_MS }, async () => {
     const input = await writeMassInsertionFile(KEYS);
@@ -45,7 +35,7 @@ for (const fsync of ["always", "everysec", "no"] as FsyncMode[]) {
     try {
       const result = await pipeInto(node.respPort, input);
       assert.deepEqual({ errors: result.errors, replies: result.replies }, { errors: 0, replies: KEYS }, result.output);
-      assert.equal(await dbsize(node.respPort), KEYS);
+      assert.equal(await keyCount(node.respPort), KEYS);
     } finally {
       await node.stop();
       await input.remove();
@@ -61,8 +51,8 @@ test(`redis-cli --pipe of ${KEYS} SETs into a follower of a three-node cluster: 
     const follower = cluster.ids.find((id) => id !== leader) as number;
     const result = await pipeInto(cluster.respPort(follower), input);
     assert.deepEqual({ errors: result.errors, replies: result.replies }, { errors: 0, replies: KEYS }, result.output);
-    assert.equal(await dbsize(cluster.respPort(follower)), KEYS);
-    for (const id of cluster.ids) await waitUntil(`node ${id} holds every key`, async () => (await dbsize(cluster.respPort(id))) === KEYS);
+    assert.equal(await keyCount(cluster.respPort(follower)), KEYS);
+    for (const id of cluster.ids) await waitUntil(`node ${id} holds every key`, async () => (await keyCount(cluster.respPort(id))) === KEYS);
   } finally {
     await cluster.close();
     await input.remove();
@@ -131,7 +121,7 @@ for (const fsync of ["always", "everysec", "no"] as FsyncMode[]) {
     try {
       const result = await pipeInto(server.port, input);
       assert.deepEqual({ errors: result.errors, replies: result.replies }, { errors: 0, replies: HUGE_KEYS }, result.output);
-      assert.equal(await dbsize(server.port), HUGE_KEYS);
+      assert.equal(await keyCount(server.port), HUGE_KEYS);
       process.stdout.write(`# ${HUGE_KEYS} keys under fsync ${fsync}: RSS ${((await server.rssBytes()) / 2 ** 20).toFixed(0)} MiB\n`);
     } finally {
       await server.stop();
