@@ -178,10 +178,17 @@ test("getting-started.md, 1. One node: every command prints what the guide says;
   let serve = await Serve.start(cwd, ports, ["serve", "--data-dir", "./walnut-data"]);
   try {
     await walk(talk, cwd, ports);
-    const prompt = await run(runnable(interactive.command, ports), cwd, { input: "GET greeting\nHELP\n" });
-    assert.equal(prompt.code, 0, prompt.stderr);
-    assert.match(prompt.stdout, /hello/, "the prompt answers a command");
-    assert.match(prompt.stdout, /HELP|help/i, "the prompt has HELP");
+    // "an interactive prompt with HELP and history": typed on a terminal (HOME here, so the history lands in cwd).
+    const typed = await run(`HOME=${cwd} ${runnable(interactive.command, ports)}`, cwd, { terminal: true, input: "GET greeting\nHELP\nQUIT\n" });
+    assert.equal(typed.code, 0, typed.stderr);
+    assert.match(typed.stdout, new RegExp(`127\\.0\\.0\\.1:${ports.resp}> `), "it prompts");
+    assert.match(typed.stdout, /"hello"/, "it answers a command");
+    assert.match(typed.stdout, /HELP|help/i, "it has HELP");
+    assert.deepEqual((await readFile(join(cwd, ".walnut_history"), "utf8")).split("\n"), ["GET greeting", "HELP", "QUIT", ""], "it keeps a history");
+    // Fed from a pipe, as redis-cli: only the replies.
+    const piped = await run(runnable(interactive.command, ports), cwd, { input: "GET greeting\nINCR visits\n" });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stdout, "hello\n2\n", "piped commands print their replies and no prompt");
 
     // "Stop it with Ctrl-C: ... ("closed cleanly")."
     assert.equal(await serve.stop("SIGINT"), 0, "Ctrl-C exits 0");
@@ -196,7 +203,7 @@ test("getting-started.md, 1. One node: every command prints what the guide says;
     await serve.stop("SIGKILL");
     serve = await Serve.start(cwd, ports, ["serve", "--data-dir", "./walnut-data"]);
     assert.equal((await run(runnable("npx walnut cli GET after-restart", ports), cwd)).stdout.trim(), "yes");
-    assert.equal((await run(runnable("npx walnut cli GET visits", ports), cwd)).stdout.trim(), "1");
+    assert.equal((await run(runnable("npx walnut cli GET visits", ports), cwd)).stdout.trim(), "2");
   } finally {
     await serve.stop("SIGINT");
   }
