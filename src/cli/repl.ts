@@ -118,20 +118,30 @@ async function loadHistory(): Promise<string[]> {
   return text.split("\n").filter((line) => line !== "").slice(-HISTORY_LINES_MAX).reverse();
 }
 
+/**
+ * On a terminal: a prompt, line editing and history (~/.walnut_history). Fed from a pipe
+ * or a file (`echo "GET k" | walnut cli`), as redis-cli: no prompt in the output and
+ * nothing added to the history, only the replies.
+ */
 async function repl(session: Session, prompt: () => string): Promise<void> {
+  const interactive = process.stdin.isTTY === true;
   const lines = createInterface({
     input: process.stdin,
     output: process.stdout,
-    history: await loadHistory(),
+    history: interactive ? await loadHistory() : [],
     historySize: HISTORY_LINES_MAX,
-    terminal: process.stdin.isTTY === true,
+    terminal: interactive,
   });
-  lines.setPrompt(prompt());
-  lines.prompt();
+  const showPrompt = (): void => {
+    if (!interactive) return;
+    lines.setPrompt(prompt());
+    lines.prompt();
+  };
+  showPrompt();
   for await (const line of lines) {
     const trimmed = line.trim();
     if (trimmed !== "") {
-      await appendFile(HISTORY_FILE, `${trimmed}\n`).catch(() => undefined);
+      if (interactive) await appendFile(HISTORY_FILE, `${trimmed}\n`).catch(() => undefined);
       if (/^(quit|exit)$/i.test(trimmed)) break;
       if (/^help$/i.test(trimmed)) session.print(HELP);
       else {
@@ -141,8 +151,7 @@ async function repl(session: Session, prompt: () => string): Promise<void> {
       }
     }
     if (session.serverShutDown) break;
-    lines.setPrompt(prompt());
-    lines.prompt();
+    showPrompt();
   }
   lines.close();
 }

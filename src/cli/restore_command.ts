@@ -66,7 +66,7 @@ export async function runRestore(argv: string[]): Promise<number> {
     const moved = await travelToCheckpoint({ dataDir, index: checkpointIndex });
     process.stdout.write(
       `restored ${dataDir} to its checkpoint at index ${moved.index}, term ${moved.term} (${moved.keys} keys); ` +
-        `the WAL and ${moved.checkpointsMoved} newer checkpoints are in ${moved.setAside}\n`,
+        `the WAL and ${moved.checkpointsMoved} newer checkpoint${moved.checkpointsMoved === 1 ? "" : "s"} are in ${moved.setAside}\n`,
     );
     return 0;
   }

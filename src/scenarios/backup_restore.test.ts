@@ -159,7 +159,7 @@ test("walnut restore --checkpoint goes back to an older checkpoint and keeps wha
     const missing = await walnutFailure("restore", "--checkpoint", "999999", "--data-dir", dir);
     assert.match(missing.stderr, new RegExp(`has no checkpoint at that index \\(it has: ${newer.index}, ${older.index}\\)`));
     const { stdout } = await walnutCommand("restore", "--checkpoint", String(older.index), "--data-dir", dir);
-    assert.match(stdout, new RegExp(`to its checkpoint at index ${older.index}, term ${older.term} \\(1 keys\\); the WAL and 1 newer checkpoints are in`));
+    assert.match(stdout, new RegExp(`to its checkpoint at index ${older.index}, term ${older.term} \\(1 keys\\); the WAL and 1 newer checkpoint are in`));
     const [aside] = (await readdir(dir)).filter((name) => name.startsWith("restore-backup-"));
     assert.ok(aside !== undefined);
     assert.deepEqual(await readdir(join(dir, aside, "checkpoints")), [newer.path.split("/").pop()]);

@@ -90,9 +90,9 @@ test("walnut cli answers the seed's LokiKV persistence session (blob markers, PE
         "RPUSH list <BLOB_BEGINS>x<BLOB_ENDS>", "COLLECTION HELP", "help", "SHUTDOWN", "PING", "",
       ].join("\n"),
     );
-    assert.match(output, /> blob\n/, "the blob markers made a blob");
-    assert.match(output, /> "hello world"\n/, "the markers are not part of the value");
-    assert.match(output, /> data => "hello world"\n/);
+    assert.match(output, /^blob$/m, "the blob markers made a blob");
+    assert.match(output, /^"hello world"$/m, "the markers are not part of the value");
+    assert.match(output, /^data => "hello world"$/m);
     assert.match(output, /collection "namor" is already on disk; to copy it to a file: COLLECTION EXPORT namor \/path\/on\/server/);
     assert.match(output, /collection "default" is already on disk/);
     assert.match(output, /"default" is here \(hash\); \/selectcol default uses it; to load a file written by COLLECTION EXPORT: COLLECTION IMPORT \/path\/on\/server default hash/);

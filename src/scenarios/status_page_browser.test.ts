@@ -8,7 +8,10 @@
  * own URLs and log no error. Screenshots of the
  * follower's page (test-artifacts/status-page.png) and of the leader's with its charts
  * (test-artifacts/status-page-leader.png) are kept at the root of the tree the test runs
- * from.
+ * from. Every node box must hold its text, also with 5-digit terms, 12-digit indexes,
+ * every role and long addresses (test-artifacts/status-page-long-values.png), and every
+ * chart must say what it shows (title, what it measures over which window, each series,
+ * its y axis unit).
  *
  * Members listen for HTTP at their peer port + HTTP_PORT_OFFSET, the layout the page
  * assumes to reach the other members (server/http/cluster_status_route.ts). Every wait
@@ -43,6 +46,8 @@ const ARTIFACTS_DIRECTORY = fileURLToPath(new URL("../../test-artifacts/", impor
 const SCREENSHOT_PATH = `${ARTIFACTS_DIRECTORY}status-page.png`;
 /** The leader's page once its ops/s chart has data. */
 const LEADER_SCREENSHOT_PATH = `${ARTIFACTS_DIRECTORY}status-page-leader.png`;
+/** A page drawing five members with long values (test "…hold 5-digit terms…"). */
+const LONG_VALUES_SCREENSHOT_PATH = `${ARTIFACTS_DIRECTORY}status-page-long-values.png`;
 /** HTTP port − peer port on every member, as `walnut cluster up` lays them out (8380 − 7380). */
 const HTTP_PORT_OFFSET = 1000;
 const CLUSTER_SIZE = 3;
@@ -176,6 +181,74 @@ async function waitForPicture(page: Page, expected: { size: number; leader: numb
   });
 }
 
+/**
+ * Every text of every node box in the cluster picture lies inside its box, as the browser
+ * lays it out (bounding boxes in page pixels, with the box's padding), the box is not
+ * clipped by the picture, and the picture is not shrunk to fit the page.
+ */
+async function assertBoxesFit(page: Page, where: string): Promise<void> {
+  const overflows = await page.locator("#cluster-picture g.member").evaluateAll((boxes) =>
+    boxes.flatMap((box) => {
+      const rect = box.querySelector("rect")?.getBoundingClientRect();
+      const picture = box.closest("svg")?.getBoundingClientRect();
+      if (rect === undefined || picture === undefined) return [`node ${box.getAttribute("data-id")}: no box drawn`];
+      const problems = [...box.querySelectorAll("text")].flatMap((text) => {
+        const bounds = text.getBoundingClientRect();
+        const inside = bounds.left >= rect.left + 2 && bounds.right <= rect.right - 2 && bounds.top >= rect.top && bounds.bottom <= rect.bottom;
+        return inside || bounds.width === 0 ? [] : [`"${text.textContent}" (${Math.round(bounds.left)}–${Math.round(bounds.right)} × ${Math.round(bounds.top)}–${Math.round(bounds.bottom)}) outside its box (${Math.round(rect.left)}–${Math.round(rect.right)} × ${Math.round(rect.top)}–${Math.round(rect.bottom)})`];
+      });
+      const clipped = rect.left < picture.left || rect.right > picture.right + 0.5 || rect.bottom > picture.bottom + 0.5 ? ["the box sticks out of the picture"] : [];
+      return [...problems, ...clipped].map((problem) => `node ${box.getAttribute("data-id")}: ${problem}`);
+    }),
+  );
+  assert.deepEqual(overflows, [], `${where}: every node box holds its text`);
+  const scale = await page.locator("#cluster-picture > svg").evaluate((picture) => picture.getBoundingClientRect().width / Number(picture.getAttribute("width")));
+  assert.ok(scale > 0.99, `${where}: the picture is drawn at full size, not shrunk to fit (scale ${scale}), so its text stays readable`);
+  const texts = await page.locator("#cluster-picture g.member text").count();
+  assert.ok(texts > 0, `${where}: the boxes have text`);
+}
+
+/** The captions the page's charts carry: title, what they cover, legend and y axis label. */
+interface ChartCaption {
+  id: string;
+  title: string;
+  covers: string;
+  legend: string[];
+  yAxis: string | null;
+}
+
+function chartCaptions(page: Page): Promise<ChartCaption[]> {
+  return page.locator(".charts figure").evaluateAll((figures) =>
+    figures.map((figure) => ({
+      id: figure.id,
+      title: figure.querySelector("figcaption .chart-title")?.textContent ?? "",
+      covers: figure.querySelector("figcaption .covers")?.textContent ?? "",
+      legend: [...figure.querySelectorAll("figcaption .legend .series")].map((series) => series.textContent ?? ""),
+      yAxis: figure.querySelector("svg .axis-label")?.textContent ?? null,
+    })),
+  );
+}
+
+/** Each chart says what it shows: its title, what it measures over which window, each series, and (once it has data) its y axis unit. */
+async function assertChartsSayWhatTheyShow(page: Page, where: string): Promise<void> {
+  const captions = await chartCaptions(page);
+  const wanted: Record<string, { title: string; covers: RegExp; legend: RegExp[]; yAxis: string }> = {
+    "chart-operations": { title: "Operations per second", covers: /^Commands this node answered each second.*, last 3 minutes$/, legend: [/^ops\/s all commands: /], yAxis: "commands per second" },
+    "chart-latency": { title: "Command latency", covers: /^Time from a command's arrival on this node to its reply.*, last 3 minutes$/, legend: [/^p50 median: /, /^p99 99th percentile: /], yAxis: "latency" },
+    "chart-fsync": { title: "WAL fsync latency", covers: /^Time each fsync of this node's write-ahead log took.*, last 3 minutes$/, legend: [/^p50 median: /, /^p99 99th percentile: /], yAxis: "latency" },
+  };
+  assert.deepEqual(captions.map((caption) => caption.id).sort(), Object.keys(wanted).sort(), `${where}: the charts`);
+  for (const caption of captions) {
+    const expected = wanted[caption.id] as (typeof wanted)[string];
+    assert.equal(caption.title, expected.title, `${where}: ${caption.id}'s title`);
+    assert.match(caption.covers, expected.covers, `${where}: ${caption.id} says what it covers and over which window`);
+    assert.equal(caption.legend.length, expected.legend.length, `${where}: ${caption.id}'s legend names each series`);
+    caption.legend.forEach((series, index) => assert.match(series, expected.legend[index] as RegExp, `${where}: ${caption.id}'s series ${index + 1}`));
+    const hasData = Number(await page.locator(`#${caption.id}`).getAttribute("data-points")) > 0;
+    if (hasData) assert.equal(caption.yAxis, expected.yAxis, `${where}: ${caption.id}'s y axis names its unit`);
+  }
+}
+
 /** Writes a batch of keys through the leader's HTTP API. */
 async function writeBatch(member: Member, batch: number): Promise<void> {
   const writes = Array.from({ length: 20 }, (_, index) =>
@@ -234,7 +307,12 @@ test("the status page draws the cluster, charts writes, follows a leadership tra
     await waitForPicture(followerPage, { size: CLUSTER_SIZE, leader: leader.id });
     await waitForPicture(leaderPage, { size: CLUSTER_SIZE, leader: leader.id });
 
+    await assertBoxesFit(followerPage, "the follower's page");
+    await assertBoxesFit(leaderPage, "the leader's page");
+
     await checkCharts(leader, { leader: leaderPage, follower: followerPage });
+    await assertChartsSayWhatTheyShow(leaderPage, "the leader's page");
+    await assertChartsSayWhatTheyShow(followerPage, "the follower's page");
     await mkdir(ARTIFACTS_DIRECTORY, { recursive: true });
     await leaderPage.screenshot({ path: LEADER_SCREENSHOT_PATH, fullPage: true });
 
@@ -248,6 +326,7 @@ test("the status page draws the cluster, charts writes, follows a leadership tra
     await stopMember(leader);
     await waitForPicture(followerPage, { size: CLUSTER_SIZE, leader: other.id, unreachable: leader.id });
 
+    await assertBoxesFit(followerPage, "the follower's page with a member unreachable");
     await followerPage.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
     t.diagnostic(`screenshots: ${SCREENSHOT_PATH}, ${LEADER_SCREENSHOT_PATH}`);
     const own = new Set(members.map((member) => `http://127.0.0.1:${member.httpPort}/`));
@@ -293,6 +372,80 @@ test("behind a password the page, its modules and its polls work with the browse
     assert.equal((await signedIn.goto(url))?.status(), 200);
     await waitForPicture(signedIn, { size: 1, leader: 1 });
     await waitUntil("the charts drew", async () => (await signedIn.locator("#chart-fsync").getAttribute("data-points")) !== null, PAGE_WAIT_MS);
+  } finally {
+    await browser.close();
+    await node.stop();
+  }
+});
+
+/**
+ * A cluster report with the longest values an operator meets: 5-digit terms, 12-digit
+ * indexes, every role (precandidate and learner among them), long host names, a member
+ * that does not answer. The page gets it in place of its node's /cluster/status (the
+ * browser's request is answered by the test), so the drawing is checked with values a
+ * test cluster does not reach.
+ */
+function longValuesReport(selfId: number): unknown {
+  const term = 54_321;
+  const last = 123_456_789_012;
+  const address = (id: number): string => `walnut-node-${id}.eu-west-1.compute.internal.example.com:17380`;
+  const roles = ["leader", "precandidate", "learner", "candidate", "follower"];
+  const members = roles.map((role, index) => {
+    const id = index + 1;
+    const answers = id !== 5;
+    return {
+      id,
+      voter: role !== "learner",
+      self: id === selfId,
+      peerAddress: address(id),
+      httpUrl: id === selfId ? null : `http://${address(id).replace(/:\d+$/, ":18380")}`,
+      status: answers
+        ? {
+            role,
+            id,
+            term: term + (role === "leader" ? 0 : 1),
+            leader: role === "leader" || role === "follower" || role === "learner" ? 1 : 0,
+            commitIndex: last - id * 1_000,
+            appliedIndex: last - id * 1_000 - 7,
+            lastIndex: last - id * 10,
+            voters: [1, 2, 4, 5],
+            learners: [3],
+            peers: role === "leader" ? roles.map((_, other) => ({ id: other + 1, match: last - (other + 1) * 98_765, next: last, state: "replicate", active: other + 1 !== 5, learner: other + 1 === 3 })) : [],
+            fsync: "always",
+            readMode: "index",
+            writeError: null,
+            lastCheckpoint: null,
+          }
+        : null,
+      error: answers ? null : `connect ECONNREFUSED ${address(id).replace(/:\d+$/, ":18380")}`,
+    };
+  });
+  return { id: selfId, clusterId: "c".repeat(32), members };
+}
+
+test("the status page's node boxes hold 5-digit terms, 12-digit indexes, every role and long addresses; its charts say what they show", { skip: SKIP_BROWSER, timeout: TEST_TIMEOUT_MS }, async (t) => {
+  assert.ok(existsSync(CHROMIUM_PATH), `Chromium is not at ${CHROMIUM_PATH} and WALNUT_REQUIRE_BROWSER=1: install Debian's chromium package`);
+  const node = await startTestNode({});
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.route("**/cluster/status", (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(longValuesReport(1)) }));
+    await page.goto(`http://127.0.0.1:${node.httpPort}/`);
+    const wanted = ["1:leader", "2:precandidate", "3:learner", "4:candidate", "5:unknown unreachable"];
+    await waitUntil("the page draws the five members", async () => (await pictureMembers(page)).sort().join() === wanted.join(), PAGE_WAIT_MS);
+    const text = (await page.locator("#cluster-picture").textContent()) ?? "";
+    for (const shown of ["term 54,321", "commit 123,456,788,012", "walnut-node-4.eu-west-1.compute.internal.example.com:17380", "precandidate · term 54,322"]) {
+      assert.ok(text.includes(shown), `the picture shows ${shown}`);
+    }
+    await assertBoxesFit(page, "the page with long values");
+    await waitUntil("the charts drew", async () => Number(await page.locator("#chart-fsync").getAttribute("data-points")) > 0 || Number(await page.locator("#chart-operations").getAttribute("data-points")) > 0, PAGE_WAIT_MS);
+    await assertChartsSayWhatTheyShow(page, "the page with long values");
+    await mkdir(ARTIFACTS_DIRECTORY, { recursive: true });
+    await page.screenshot({ path: LONG_VALUES_SCREENSHOT_PATH, fullPage: true });
+    t.diagnostic(`screenshot: ${LONG_VALUES_SCREENSHOT_PATH}`);
+    assert.deepEqual(errors, [], "the page logs no error");
   } finally {
     await browser.close();
     await node.stop();

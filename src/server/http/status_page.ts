@@ -74,10 +74,10 @@ export function statusPage(nodeId: number): string {
   <section aria-labelledby="cluster-title">
     <h2 id="cluster-title">Cluster</h2>
     <div id="cluster-picture" class="picture"></div>
-    <table id="members">
-      <thead><tr><th>node</th><th>role</th><th>term</th><th>commit</th><th>applied</th><th>last index</th><th>match</th><th>lag</th><th>reachable</th></tr></thead>
+    <div class="wide-table"><table id="members">
+      <thead><tr><th>node</th><th>role</th><th>raft address</th><th>term</th><th>commit</th><th>applied</th><th>last index</th><th>match</th><th>lag</th><th>reachable</th></tr></thead>
       <tbody id="members-body"></tbody>
-    </table>
+    </table></div>
   </section>
   <section aria-labelledby="activity-title">
     <h2 id="activity-title">Activity <span class="muted">on this node, last 3 minutes</span></h2>

@@ -24,12 +24,15 @@ h2 { font-size: 16px; margin: 1.6em 0 .6em; border-bottom: 1px solid var(--rule)
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: .6em; }
 th, td { padding: 3px 12px 3px 0; text-align: left; border-bottom: 1px solid var(--rule); }
 td.number { text-align: right; }
+#members td { white-space: nowrap; }
+#members td.reason { white-space: normal; min-width: 14em; }
+.wide-table { overflow-x: auto; }
 tr.unreachable td { color: var(--down); }
 
 .picture svg { max-width: 100%; height: auto; background: var(--panel); border-radius: 6px; }
 .member rect { fill: #fff; stroke: var(--follower); stroke-width: 2; }
 .member.leader rect { stroke: var(--leader); stroke-width: 4; fill: #fff8e5; }
-.member.learner rect, .member.candidate rect, .member.unknown rect { stroke: var(--other); }
+.member.learner rect, .member.candidate rect, .member.precandidate rect, .member.unknown rect { stroke: var(--other); }
 .member.unreachable rect { stroke: var(--down); stroke-dasharray: 6 4; fill: #fff5f5; }
 .member .title { font-weight: 600; font-size: 15px; }
 .member .detail { font-size: 12px; fill: var(--muted); }
@@ -39,8 +42,12 @@ tr.unreachable td { color: var(--down); }
 .lag { font-size: 12px; fill: var(--ink); }
 
 .charts { display: flex; flex-wrap: wrap; gap: 1.2em; }
-figure { margin: 0; }
-figcaption { font-weight: 600; margin-bottom: .3em; }
+figure { margin: 0; width: 360px; }
+figcaption { margin-bottom: .3em; }
+figcaption > span { display: block; }
+.chart-title { font-weight: 600; }
+.covers { font-size: 12px; color: var(--muted); min-height: 2.8em; }
+.chart .axis-label { font-size: 11px; fill: var(--muted); }
 .chart { width: 360px; height: 170px; background: var(--panel); border-radius: 6px; }
 .chart .axis { stroke: var(--rule); }
 .chart .tick { font-size: 10px; fill: var(--muted); }
@@ -53,7 +60,9 @@ figcaption { font-weight: 600; margin-bottom: .3em; }
 .chart .dot.p99 { fill: var(--p99); }
 .chart .no-data { font-size: 13px; fill: var(--muted); }
 .legend { font-size: 12px; color: var(--muted); }
-.legend .swatch { display: inline-block; width: 10px; height: 3px; vertical-align: middle; margin: 0 4px 0 10px; }
+.legend .series { display: inline-block; margin-right: 10px; }
+.legend b { color: var(--ink); font-weight: 600; }
+.legend .swatch { display: inline-block; width: 10px; height: 3px; vertical-align: middle; margin: 0 4px 0 0; }
 .legend .swatch.rate { background: var(--rate); }
 .legend .swatch.p50 { background: var(--p50); }
 .legend .swatch.p99 { background: var(--p99); }

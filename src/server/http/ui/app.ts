@@ -14,7 +14,7 @@ import { drawChart } from "./charts.js";
 import { drawClusterPicture } from "./cluster_picture.js";
 import { ClusterWatch, type ClusterReport } from "./cluster_view.js";
 import { byId } from "./dom.js";
-import { formatRate, formatSeconds } from "./format.js";
+import { formatCount, formatRate, formatSeconds } from "./format.js";
 import { COMMAND_DURATION_METRIC, COMMANDS_METRIC, FSYNC_DURATION_METRIC, exportsMetric, pointBetween, type ChartPoint, type Scrape } from "./metric_points.js";
 import { parsePrometheusText } from "./prometheus_text.js";
 import { fillCheckpoints, fillMembers, fillSegments, type CheckpointsReport, type SegmentsReport } from "./tables.js";
@@ -49,7 +49,7 @@ async function refreshCluster(): Promise<void> {
   const leader = view.leaderId === 0 ? "no leader known" : `node ${view.leaderId} leads`;
   const unreachable = view.members.filter((member) => member.unreachable !== null).map((member) => `node ${member.id}`);
   byId("summary").textContent =
-    `${view.members.length} member${view.members.length === 1 ? "" : "s"}, ${leader}, term ${view.term}` + (unreachable.length === 0 ? "" : `; unreachable: ${unreachable.join(", ")}`);
+    `${view.members.length} member${view.members.length === 1 ? "" : "s"}, ${leader}, term ${formatCount(view.term)}` + (unreachable.length === 0 ? "" : `; unreachable: ${unreachable.join(", ")}`);
   drawClusterPicture(byId("cluster-picture"), view);
   fillMembers(byId("members-body"), view);
 }
@@ -64,7 +64,7 @@ async function refreshMetrics(): Promise<void> {
 
 function drawCharts(): void {
   const timesMs = points.map((point) => point.timeMs);
-  const series = (label: string, className: string, pick: (point: ChartPoint) => number | null) => ({ label, className, values: points.map(pick) });
+  const series = (label: string, meaning: string, className: string, pick: (point: ChartPoint) => number | null) => ({ label, meaning, className, values: points.map(pick) });
   const missing = (name: string): string =>
     previousScrape === null || points.length === 0
       ? "waiting for a second scrape of /metrics"
@@ -73,25 +73,31 @@ function drawCharts(): void {
         : `/metrics has no ${name}`;
   drawChart(byId("chart-operations"), {
     title: "Operations per second",
+    covers: "Commands this node answered each second, over RESP and HTTP, reads and writes",
+    yAxis: "commands per second",
     timesMs,
     windowMs: CHART_WINDOW_MS,
-    series: [series("ops/s", "rate", (point) => point.operationsPerSecond)],
+    series: [series("ops/s", "all commands", "rate", (point) => point.operationsPerSecond)],
     formatValue: formatRate,
     noDataReason: missing(COMMANDS_METRIC),
   });
   drawChart(byId("chart-latency"), {
     title: "Command latency",
+    covers: "Time from a command's arrival on this node to its reply (a write: until committed), per second",
+    yAxis: "latency",
     timesMs,
     windowMs: CHART_WINDOW_MS,
-    series: [series("p50", "p50", (point) => point.commandP50Seconds), series("p99", "p99", (point) => point.commandP99Seconds)],
+    series: [series("p50", "median", "p50", (point) => point.commandP50Seconds), series("p99", "99th percentile", "p99", (point) => point.commandP99Seconds)],
     formatValue: formatSeconds,
     noDataReason: missing(COMMAND_DURATION_METRIC),
   });
   drawChart(byId("chart-fsync"), {
     title: "WAL fsync latency",
+    covers: "Time each fsync of this node's write-ahead log took, per second",
+    yAxis: "latency",
     timesMs,
     windowMs: CHART_WINDOW_MS,
-    series: [series("p50", "p50", (point) => point.fsyncP50Seconds), series("p99", "p99", (point) => point.fsyncP99Seconds)],
+    series: [series("p50", "median", "p50", (point) => point.fsyncP50Seconds), series("p99", "99th percentile", "p99", (point) => point.fsyncP99Seconds)],
     formatValue: formatSeconds,
     noDataReason: missing(FSYNC_DURATION_METRIC),
   });

@@ -1,5 +1,8 @@
 /**
- * Line charts drawn by hand as SVG (no chart library): time runs over the last `windowMs`
+ * Line charts drawn by hand as SVG (no chart library). Each says what it covers: its
+ * caption holds the title, a sentence on what is measured and over which window ("last 3
+ * minutes"), and a legend naming each series with its latest value; the plot's y axis
+ * is labelled with its unit. Time runs over the last `windowMs`
  * up to the newest point, values from 0 to a round maximum (1, 2 or 5 × 10^n), one path
  * per series broken wherever a point has no value, a dot on each series' latest value
  * (so a first lone point shows), and "no data" with the reason when no series has any. The figure's `data-points` attribute counts the values drawn and
@@ -9,14 +12,17 @@ import { html, svg, type PageElement } from "./dom.js";
 
 const WIDTH = 360;
 const HEIGHT = 170;
-const PLOT = { left: 58, right: 10, top: 12, bottom: 24 };
+const PLOT = { left: 72, right: 10, top: 12, bottom: 24 };
 const PLOT_WIDTH = WIDTH - PLOT.left - PLOT.right;
 const PLOT_HEIGHT = HEIGHT - PLOT.top - PLOT.bottom;
 /** Time labels along the bottom, as fractions of the window. */
 const TIME_TICKS = [0, 1 / 3, 2 / 3, 1];
 
 export interface ChartSeries {
+  /** Short name shown in the legend, e.g. "p99". */
   label: string;
+  /** What the series is, after its label in the legend, e.g. "99th percentile". */
+  meaning: string;
   /** The CSS class that colours its line and legend swatch (status_page_style.ts). */
   className: string;
   /** One value (or none) per entry of Chart.timesMs. */
@@ -25,6 +31,10 @@ export interface ChartSeries {
 
 export interface Chart {
   title: string;
+  /** What is measured, shown under the title; the window ("last 3 minutes") is added to it. */
+  covers: string;
+  /** The y axis' label, naming its unit, e.g. "latency" or "commands per second". */
+  yAxis: string;
   timesMs: readonly number[];
   windowMs: number;
   series: ChartSeries[];
@@ -40,22 +50,37 @@ export function drawChart(figure: PageElement, chart: Chart): void {
   figure.replaceChildren(caption(chart), values.length === 0 ? emptyPlot(chart) : plot(chart, Math.max(0, ...values)));
 }
 
-/** Title, then each series' swatch, label and latest value. */
+/** Title; what it covers and over which window; each series' swatch, label, meaning and latest value. */
 function caption(chart: Chart): PageElement {
   const legend = chart.series.map((each) => {
     const latest = each.values[each.values.length - 1];
-    return html("span", {}, html("span", { class: `swatch ${each.className}` }), `${each.label} ${latest === null || latest === undefined ? "–" : chart.formatValue(latest)}`);
+    const now = latest === null || latest === undefined ? "–" : chart.formatValue(latest);
+    return html("span", { class: "series" }, html("span", { class: `swatch ${each.className}` }), html("b", {}, each.label), ` ${each.meaning}: ${now}`);
   });
-  return html("figcaption", {}, chart.title, " ", html("span", { class: "legend" }, ...legend));
+  return html(
+    "figcaption",
+    {},
+    html("span", { class: "chart-title" }, chart.title),
+    html("span", { class: "covers" }, `${chart.covers}, last ${describeWindow(chart.windowMs)}`),
+    html("span", { class: "legend" }, ...legend),
+  );
 }
 
-function frame(...children: PageElement[]): PageElement {
-  return svg("svg", { class: "chart", viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img" }, ...children);
+/** "3 minutes", "90 seconds". */
+function describeWindow(windowMs: number): string {
+  const seconds = Math.round(windowMs / 1000);
+  if (seconds % 60 !== 0) return `${seconds} seconds`;
+  return seconds === 60 ? "minute" : `${seconds / 60} minutes`;
+}
+
+function frame(chart: Chart, ...children: PageElement[]): PageElement {
+  return svg("svg", { class: "chart", viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-label": `${chart.title}: ${chart.yAxis} over the last ${describeWindow(chart.windowMs)}` }, ...children);
 }
 
 function emptyPlot(chart: Chart): PageElement {
   const middle = PLOT.top + PLOT_HEIGHT / 2;
   return frame(
+    chart,
     svg("text", { class: "no-data", x: WIDTH / 2, y: middle - 8, "text-anchor": "middle" }, "no data"),
     svg("text", { class: "tick", x: WIDTH / 2, y: middle + 12, "text-anchor": "middle" }, chart.noDataReason),
   );
@@ -84,7 +109,8 @@ function plot(chart: Chart, highest: number): PageElement {
     }
     return [];
   });
-  return frame(...grid, ...times, ...lines, ...latest);
+  const yAxis = svg("text", { class: "axis-label", transform: `translate(12 ${PLOT.top + PLOT_HEIGHT / 2}) rotate(-90)`, "text-anchor": "middle" }, chart.yAxis);
+  return frame(chart, yAxis, ...grid, ...times, ...lines, ...latest);
 }
 
 /** "M x y L x y …", starting afresh after every missing value. */

@@ -35,7 +35,9 @@ export type ClusterReport = Omit<ServerClusterReport, "members"> & { members: Me
 export interface MemberView {
   id: number;
   self: boolean;
-  /** leader, follower, candidate, learner, or unknown when it did not answer. */
+  /** Where it listens for Raft peers (host:port), as the membership records it. */
+  peerAddress: string | null;
+  /** leader, follower, precandidate, candidate, learner, or unknown when it did not answer. */
   role: string;
   term: number | null;
   commitIndex: number | null;
@@ -81,6 +83,7 @@ export class ClusterWatch {
     return {
       id: member.id,
       self: member.self,
+      peerAddress: member.peerAddress,
       role: status?.role ?? (isLeader ? "leader" : member.voter ? "unknown" : "learner"),
       term: status?.term ?? null,
       commitIndex: status?.commitIndex ?? null,

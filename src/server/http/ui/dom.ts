@@ -12,9 +12,16 @@
 export interface PageElement {
   textContent: string | null;
   hidden: boolean;
+  /** The inner width the page gives it, in CSS pixels (0 for SVG elements and hidden ones). */
+  readonly clientWidth: number;
   setAttribute(name: string, value: string): void;
   append(...children: Array<PageElement | string>): void;
   replaceChildren(...children: Array<PageElement | string>): void;
+}
+
+/** An SVG <text> element on the page: the browser knows how wide it draws. */
+interface MeasuredText {
+  getComputedTextLength(): number;
 }
 
 interface PageDocument {
@@ -47,6 +54,18 @@ export function byId(id: string): PageElement {
   const found = document.getElementById(id);
   if (found === null) throw new Error(`The status page has no element #${id}`);
   return found;
+}
+
+/**
+ * How wide, in SVG user units, each of `texts` draws with its CSS class inside `container`
+ * (an element on the page, so the page's stylesheet applies). The texts are put in a
+ * throwaway <svg> in `container` for the measure; the caller draws over it.
+ */
+export function measureTextWidths(container: PageElement, texts: ReadonlyArray<{ className: string; text: string }>): number[] {
+  const elements = texts.map(({ className, text }) => svg("text", { class: className, x: 0, y: 0 }, text));
+  container.replaceChildren(svg("svg", { width: 0, height: 0, "aria-hidden": "true" }, svg("g", { class: "member" }, ...elements)));
+  // The elements were made by createElementNS in the SVG namespace as <text>: SVGTextElement.
+  return elements.map((element) => (element as unknown as MeasuredText).getComputedTextLength());
 }
 
 function filled(element: PageElement, attributes: Attributes, children: Child[]): PageElement {
