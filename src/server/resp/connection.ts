@@ -194,9 +194,16 @@ export class Connection implements ClientHandle {
     return this.unfinishedWrites > 0 && this.context.executor.node.writesQueued;
   }
 
-  /** One of this connection's commands was answered: run (and read) more if it waited. */
+  /**
+   * One of this connection's commands was answered: run (and read) more if it waited and
+   * enough are answered. Resuming at half the bound, not at the first answer, lets the
+   * replies of a group commit go out in one socket write and the next commands arrive as a
+   * group: resuming at each answer ran the pipeline one command in, one reply out, with a
+   * write() per reply.
+   */
   private onAnswered(): void {
     if (!this.inputBlocked || this.mustWaitForAnswers()) return;
+    if (this.unfinishedWrites > limits.connectionCommandsInFlightMax / 2) return;
     this.inputBlocked = false;
     this.runParsedCommands();
     this.resumeReading();
