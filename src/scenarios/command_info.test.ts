@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { commandTable } from "../commands/table.js";
 import { startTestNode } from "./harness.js";
-import { freePort, waitUntil } from "./server_fixtures.js";
+import { freePort, RawClient, waitUntil } from "./server_fixtures.js";
 
 /** Connection commands that are walnut's own: redis-server has no entry to compare with. */
 const WALNUT_ONLY = new Set(["USE", "RAFT"]);
@@ -27,7 +27,7 @@ async function describeCommand(client: Redis, name: string): Promise<Described |
   return entry.slice(0, 6) as Described;
 }
 
-async function withRedisServer(run: (client: Redis) => Promise<void>): Promise<void> {
+async function withRedisServer(run: (client: Redis, port: number) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "walnut-command-info-redis-"));
   const port = await freePort();
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
@@ -43,7 +43,7 @@ async function withRedisServer(run: (client: Redis) => Promise<void>): Promise<v
         () => false,
       );
     });
-    await run(client);
+    await run(client, port);
   } finally {
     client.disconnect();
     child.kill("SIGTERM");
@@ -93,6 +93,42 @@ test("COMMAND COUNT, LIST and INFO answer from the one table, connection and dat
     assert.deepEqual(await walnut.call("COMMAND", "INFO", "nosuch"), [null]);
   } finally {
     walnut.disconnect();
+    await node.stop();
+  }
+});
+
+/** Sends each command on one connection, one at a time, and returns every reply's bytes. */
+async function conversation(port: number, commands: readonly string[][]): Promise<string[]> {
+  const client = new RawClient(port);
+  await client.connected;
+  const replies: string[] = [];
+  try {
+    for (const command of commands) {
+      const before = client.text().length;
+      await client.write(`*${command.length}\r\n${command.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join("")}`);
+      await waitUntil(`a reply to ${command.join(" ")}`, () => client.replies().replies.length > replies.length);
+      replies.push(client.text().slice(before));
+    }
+  } finally {
+    client.destroy();
+  }
+  return replies;
+}
+
+test("the table's arity and no_multi decide what the connection answers, with redis-server's bytes", async () => {
+  const node = await startTestNode();
+  try {
+    await withRedisServer(async (_redis, redisPort) => {
+      const conversations: string[][][] = [
+        [["ECHO"], ["SELECT"], ["CLIENT"], ["CONFIG"], ["ACL"], ["AUTH"], ["WATCH"], ["RESET", "now"], ["MULTI", "again"], ["TIME", "x"]],
+        [["MULTI"], ["SAVE"], ["EXEC"]],
+        [["MULTI"], ["SHUTDOWN"], ["DISCARD"]],
+      ];
+      for (const commands of conversations) {
+        assert.deepEqual(await conversation(node.respPort, commands), await conversation(redisPort, commands), JSON.stringify(commands));
+      }
+    });
+  } finally {
     await node.stop();
   }
 });
