@@ -27,7 +27,7 @@ import { WalnutError } from "../lib/errors.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import type { CommandCall, EntryPayload, VersionCondition } from "./entry.js";
 import { array, error, isError, NIL, OK, type Reply } from "./reply.js";
-import { lookupCommand } from "./table.js";
+import { lookupDataCommand } from "./table.js";
 
 export function applyEntry(engine: Engine, index: number, term: number, payload: EntryPayload): Reply {
   assert(index > engine.appliedIndex, `apply in index order: ${index} after ${engine.appliedIndex}`);
@@ -60,7 +60,7 @@ function applyOnce(engine: Engine, index: number, payload: EntryPayload): Reply 
 /** Runs one command call: its reply, an error reply for user errors. */
 function runCall(engine: Engine, call: CommandCall, nowMs: number, index: number): Reply {
   const name = call.argv[0];
-  const spec = name === undefined ? undefined : lookupCommand(name);
+  const spec = name === undefined ? undefined : lookupDataCommand(name);
   if (spec === undefined) return unknownCommand(call.argv);
   const arityError = checkArity(spec, call.argv.length);
   if (arityError !== null) return arityError;

@@ -209,7 +209,10 @@ export const collectionCommands: CommandSpec[] = [
     arity: -2,
     flags: ["write"],
     firstKey: 0,
-    summary: "Creates, drops, lists and loads collections (LIST and HELP only read).",
+    hasSubcommands: true,
+    adminSubcommands: ["EXPORT", "IMPORT"],
+    summary:
+      "Creates, drops, lists and loads collections (LIST and HELP only read); over RESP also EXPORT name path / IMPORT path name hash|ordered, LokiKV's persist and load-as-other-type.",
     run: collectionCommand,
   }),
   defineCommand({

@@ -5,7 +5,7 @@
  */
 import type { CommandSpec } from "./spec.js";
 
-export interface CommandDefinition extends Omit<CommandSpec, "firstKey" | "lastKey" | "keyStep"> {
+export interface CommandDefinition extends Omit<CommandSpec, "firstKey" | "lastKey" | "keyStep" | "scope"> {
   /** Position of the first key (1 = the first argument); 0 for commands without keys. Default 1. */
   firstKey?: number;
   /** Position of the last key, -1 for the last argument. Default: firstKey. */
@@ -18,6 +18,7 @@ export function defineCommand(definition: CommandDefinition): CommandSpec {
   const firstKey = definition.firstKey ?? 1;
   return {
     ...definition,
+    scope: "data",
     firstKey,
     lastKey: definition.lastKey ?? firstKey,
     keyStep: definition.keyStep ?? (firstKey === 0 ? 0 : 1),

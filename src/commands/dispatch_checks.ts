@@ -5,14 +5,14 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { error, type Reply } from "./reply.js";
-import type { CommandSpec } from "./spec.js";
+import type { CommandDescription } from "./spec.js";
 
 /** Arguments of an unknown command shown in its error, as Redis shows them. */
 const SHOWN_ARGUMENTS_MAX = 8;
 const SHOWN_ARGUMENT_BYTES_MAX = 128;
 
 /** null when `argc` (the name included) fits the spec's arity, else Redis' error. */
-export function checkArity(spec: CommandSpec, argc: number): Reply | null {
+export function checkArity(spec: CommandDescription, argc: number): Reply | null {
   const fits = spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
   return fits ? null : error("ERR", `wrong number of arguments for '${spec.name.toLowerCase()}' command`);
 }

@@ -22,7 +22,7 @@ import type { CommandCall, EntryPayload, VersionCondition } from "./entry.js";
 import { error, type Reply } from "./reply.js";
 import type { CommandSpec } from "./spec.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
-import { lookupCommand } from "./table.js";
+import { lookupDataCommand } from "./table.js";
 import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
 
 export interface Session {
@@ -67,7 +67,7 @@ export function isWriteCall(spec: CommandSpec, argv: ByteString[]): boolean {
 /** The table entry for a call, or the error reply a client gets for it. */
 export function resolveCommand(argv: ByteString[]): CommandSpec | Reply {
   const name = argv[0];
-  const spec = name === undefined ? undefined : lookupCommand(name);
+  const spec = name === undefined ? undefined : lookupDataCommand(name);
   if (spec === undefined) return unknownCommand(argv);
   return checkArity(spec, argv.length) ?? spec;
 }
@@ -145,7 +145,7 @@ export class CommandExecutor {
    */
   private admit(argv: ByteString[]): Reply | null {
     const name = argv[0];
-    const spec = name === undefined ? undefined : lookupCommand(name);
+    const spec = name === undefined ? undefined : lookupDataCommand(name);
     return spec === undefined ? null : this.memory.admit(spec, argv);
   }
 

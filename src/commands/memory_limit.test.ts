@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { heapSizeLimit, heapUsage } from "../lib/heap_usage.js";
 import { EXECABORT_OOM_REPLY, isDenyoomCall, isOutOfMemoryReply, MemoryLimit, OOM_REPLY, resolveMaxmemory } from "./memory_limit.js";
-import { lookupCommand } from "./table.js";
+import { lookupDataCommand } from "./table.js";
 import type { CommandSpec } from "./spec.js";
 
 /** `mib` MiB of flat strings on the V8 heap, 512 KiB each. */
@@ -10,7 +10,7 @@ function megabytes(mib: number): string[] {
   return Array.from({ length: mib * 2 }, (_, index) => Buffer.alloc(512 * 1024, 97 + (index % 26)).toString("latin1"));
 }
 
-const spec = (name: string): CommandSpec => lookupCommand(name) as CommandSpec;
+const spec = (name: string): CommandSpec => lookupDataCommand(name) as CommandSpec;
 
 test("denyoom follows the table's flags, and COLLECTION CREATE and LOAD add data while DROP frees it", () => {
   assert.equal(isDenyoomCall(spec("SET"), ["SET", "k", "v"]), true);

@@ -1,41 +1,31 @@
 /**
  * docs/commands.md, generated from the command table so the reference cannot drift from
  * the code: `node dist/commands/reference.js > docs/commands.md`. A test fails when the
- * committed file is stale. Connection-level commands (AUTH, HELLO, MULTI, ...) are listed
- * by hand at the end because they live in the server, not in the table.
+ * committed file is stale. Connection commands (AUTH, HELLO, MULTI, ...) come from the same
+ * table, in a section of their own.
  */
 import { fileURLToPath } from "node:url";
 import { commandTable } from "./table.js";
 
-const connectionCommands: Array<[string, string]> = [
-  ["PING [message]", "Answers PONG, or the message"],
-  ["ECHO message", "Answers the message"],
-  ["AUTH [username] password", "Authenticates the connection"],
-  ["HELLO [2|3] [AUTH username password] [SETNAME name]", "Chooses RESP2 or RESP3, optionally authenticating"],
-  ["QUIT / RESET", "Closes the connection / resets its state"],
-  ["SELECT 0", "Database 0 is the only one; use collections instead"],
-  ["USE collection", "Runs later commands of this connection in a collection"],
-  ["MULTI / EXEC / DISCARD", "An atomic, all-or-nothing transaction logged as one entry"],
-  ["WATCH key [key ...] / UNWATCH", "EXEC answers nil when a watched key's version changed"],
-  ["COLLECTION EXPORT name path / COLLECTION IMPORT path name hash|ordered", "LokiKV's persist and load-as-other-type"],
-  ["SAVE / BGSAVE / LASTSAVE", "Takes a checkpoint now (in the background) / when the last one finished"],
-  ["SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]", "Stops the server as in Redis 7.0; SAVE takes a checkpoint first (nothing is lost without it: writes are in the WAL)"],
-  ["FLUSHALL", "Empties every collection"],
-  ["INFO [section ...]", "server, clients, memory, persistence, stats, replication, wal, collections, keyspace"],
-  ["CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL", "Connection introspection"],
-  ["COMMAND [COUNT|LIST|INFO|DOCS]", "This table, for clients"],
-  ["CONFIG GET pattern / CONFIG SET name value", "Run-time settings (requirepass, maxclients, timeout, maxmemory, maxmemory-policy)"],
-  ["TIME", "Server time"],
-  ["RAFT STATUS / RAFT ADD id host:port [LEARNER] / RAFT REMOVE id / RAFT TRANSFER id", "Cluster membership and leadership"],
-];
+/** "2" for exactly two arguments, "2+" for at least two (the name not counted). */
+function argumentCount(arity: number): string {
+  return arity >= 0 ? `${arity - 1}` : `${-arity - 1}+`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
 
 export function commandsReference(): string {
-  const rows = [...commandTable.values()]
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((spec) => {
-      const arity = spec.arity >= 0 ? `${spec.arity - 1}` : `${-spec.arity - 1}+`;
-      return `| \`${spec.name}\` | ${arity} | ${spec.flags.join(", ")} | ${spec.summary.replace(/\|/g, "\\|")} |`;
-    });
+  const entries = [...commandTable.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const rows = entries.flatMap((spec) =>
+    spec.scope === "data" ? [`| \`${spec.name}\` | ${argumentCount(spec.arity)} | ${spec.flags.join(", ")} | ${cell(spec.summary)} |`] : [],
+  );
+  const connectionRows = entries.flatMap((spec) =>
+    spec.scope === "connection"
+      ? [`| \`${cell(spec.usage)}\` | ${argumentCount(spec.arity)} | ${spec.flags.join(", ")} | ${cell(spec.summary)} |`]
+      : [],
+  );
   return `# Commands
 
 Generated from the command table (\`src/commands/table.ts\`) by
@@ -54,9 +44,14 @@ ${rows.join("\n")}
 
 ## Connection commands (RESP server)
 
-| command | what it does |
-| --- | --- |
-${connectionCommands.map(([usage, what]) => `| \`${usage}\` | ${what} |`).join("\n")}
+These run on the RESP connection, with its state (its user, transaction, collection and
+protocol). Their arguments, flags and key positions are Redis 7.0's (USE and RAFT are
+walnut's own): \`no_auth\` commands answer before the connection has signed in, \`no_multi\`
+ones are refused inside MULTI.
+
+| command | arguments | flags | what it does |
+| --- | --- | --- | --- |
+${connectionRows.join("\n")}
 
 ## Where walnut differs from Redis, on purpose
 

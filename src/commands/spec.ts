@@ -2,6 +2,13 @@
  * The shape of a command: walnut's command table is data, as Redis' is. One dispatcher
  * (commands/dispatch.ts) checks arity and flags for every command; handlers are thin.
  *
+ * Every command has one entry, of one of two scopes. A "data" command (CommandSpec) runs
+ * against the data through the executor, the same for RESP, HTTP and the embedded API.
+ * A "connection" command (ConnectionCommandSpec: AUTH, HELLO, MULTI, CLIENT, CONFIG, ...)
+ * acts on a RESP connection or on the server; its entry holds only its description, and
+ * the RESP server registers its handler under the same name (server/resp), so this layer
+ * never imports the server.
+ *
  * A `write` command's handler runs inside apply(), on every replica, when its log entry
  * is committed: it must be deterministic (use ctx.nowMs, never Date.now()). A `readonly`
  * handler runs on the read path against the current engine state and must not mutate it.
@@ -30,9 +37,20 @@ export type CommandFlag =
   | "denyoom" // may add data: refused while used memory > maxmemory (Redis 7.0's flag; memory_limit.ts)
   | "admin" // operator command (ACL category admin)
   | "fast" // O(1) or O(log n)
-  | "noscript"; // connection-level: not allowed inside MULTI
+  | "noscript" // not allowed from scripts (Redis' flag; walnut has no scripts)
+  | "loading" // allowed while the dataset loads (Redis' flag)
+  | "stale" // allowed on a replica with stale data (Redis' flag)
+  | "no_auth" // allowed before the connection has signed in: others answer NOAUTH
+  | "no_multi" // refused inside MULTI ("Command not allowed inside a transaction"), failing the transaction
+  | "allow_busy" // allowed while a script runs (Redis' flag)
+  | "no_async_loading" // refused during an async load (Redis' flag)
+  | "skip_slowlog"; // not logged to the slow log (Redis' flag)
 
-export interface CommandSpec {
+/** What a user must hold to run a command (server/acl.ts); null: any connection may. */
+export type AccessCategory = "read" | "write" | "admin";
+
+/** What every entry of the table says about its command, whatever runs it. */
+export interface CommandDescription {
   /** Upper-case name, e.g. "SET". */
   name: string;
   /** Redis convention, counting the name: N = exactly N, -N = at least N. */
@@ -46,6 +64,30 @@ export interface CommandSpec {
   keyStep: number;
   /** One line for `help` and COMMAND DOCS. */
   summary: string;
+  /** Commands with subcommands are named with them in NOPERM errors ('client|kill'), as in Redis. */
+  hasSubcommands?: boolean;
+  /** Subcommands that need the admin category whatever the command needs otherwise (CLIENT KILL). */
+  adminSubcommands?: readonly string[];
+}
+
+/** A command that runs against the data: the same for RESP, HTTP and the embedded API. */
+export interface CommandSpec extends CommandDescription {
+  scope: "data";
   /** args excludes the command name: for SET k v, args = ["k", "v"]. */
   run(ctx: CommandContext, args: ByteString[]): Reply;
 }
+
+/**
+ * A command a RESP connection runs itself, with its own state (server/resp registers the
+ * handler by this name). Its flags and key positions are Redis 7.0's where Redis has it.
+ */
+export interface ConnectionCommandSpec extends CommandDescription {
+  scope: "connection";
+  /** The category a user needs (data commands' is worked out from their flags). */
+  access: AccessCategory | null;
+  /** How it is called, for docs/commands.md: "AUTH [username] password". */
+  usage: string;
+}
+
+/** One entry of the command table. */
+export type TableEntry = CommandSpec | ConnectionCommandSpec;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { error } from "./reply.js";
-import { checkArity, commandTable, lookupCommand } from "./table.js";
+import { checkArity, commandTable, dataCommands, lookupCommand, lookupDataCommand } from "./table.js";
 
 const mine = [
   "GET", "SET", "SETNX", "SETEX", "PSETEX", "GETSET", "GETDEL", "GETEX", "MGET", "MSET", "MSETNX", "APPEND", "STRLEN",
@@ -14,10 +14,11 @@ test("the table holds the string, counter, keyspace and expiry commands", () => 
   for (const name of mine) assert.ok(commandTable.has(name), name);
 });
 
-test("every command is either a write or a read, with a summary and consistent key positions", () => {
+test("every data command is either a write or a read; every command has a summary and consistent key positions", () => {
   for (const [name, spec] of commandTable) {
     assert.equal(spec.name, name);
-    assert.notEqual(spec.flags.includes("write"), spec.flags.includes("readonly"), name);
+    if (spec.scope === "data") assert.notEqual(spec.flags.includes("write"), spec.flags.includes("readonly"), name);
+    else assert.ok(spec.usage.toUpperCase().startsWith(name), name);
     assert.ok(spec.summary.length > 0, name);
     assert.ok(spec.arity !== 0, name);
     if (spec.firstKey === 0) assert.deepEqual([spec.lastKey, spec.keyStep], [0, 0], name);
@@ -41,9 +42,18 @@ test("lookupCommand ignores case and knows no other names", () => {
   assert.equal(lookupCommand(""), undefined);
 });
 
+test("connection commands are in the table, but only data commands are run by the executor and apply()", () => {
+  for (const name of ["AUTH", "HELLO", "MULTI", "EXEC", "WATCH", "CLIENT", "COMMAND", "CONFIG", "ACL", "SHUTDOWN", "INFO", "PING"]) {
+    assert.equal(lookupCommand(name)?.scope, "connection", name);
+    assert.equal(lookupDataCommand(name), undefined, name);
+  }
+  assert.equal(lookupDataCommand("set")?.name, "SET");
+  assert.equal(dataCommands.size + [...commandTable.values()].filter((spec) => spec.scope === "connection").length, commandTable.size);
+});
+
 test("checkArity accepts exact and minimum counts and words its error like Redis", () => {
-  const get = lookupCommand("GET")!;
-  const del = lookupCommand("DEL")!;
+  const get = lookupDataCommand("GET")!;
+  const del = lookupDataCommand("DEL")!;
   assert.equal(checkArity(get, 2), null);
   assert.deepEqual(checkArity(get, 3), error("ERR", "wrong number of arguments for 'get' command"));
   assert.deepEqual(checkArity(get, 1), error("ERR", "wrong number of arguments for 'get' command"));

@@ -1,37 +1,43 @@
 /**
- * walnut's one command table: every command's name, arity, flags, key positions, summary
- * and handler, shared by the RESP server, the HTTP API, the embedded API and apply().
- * Each family of commands lives in its own file; this file only gathers them.
+ * walnut's one command table: every command's name, arity, flags, key positions and
+ * summary, data commands and connection commands alike. Data commands carry their handler,
+ * shared by the RESP server, the HTTP API, the embedded API and apply(); connection
+ * commands (connection.ts) are run by the RESP server, which registers their handlers by
+ * name. COMMAND, the ACL categories, the command metrics and docs/commands.md all read
+ * this table. Each family of commands lives in its own file; this file only gathers them.
  */
 import type { ByteString } from "../engine/bytes.js";
 import { assert } from "../lib/assert.js";
 import { collectionCommands } from "./collections.js";
+import { connectionCommands } from "./connection.js";
 import { counterCommands } from "./counters.js";
 import { expiryCommands } from "./expiry.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
-import type { CommandSpec } from "./spec.js";
+import type { CommandSpec, TableEntry } from "./spec.js";
 import { stringCommands } from "./strings.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
-function buildTable(families: CommandSpec[][]): ReadonlyMap<string, CommandSpec> {
-  const table = new Map<string, CommandSpec>();
+function buildTable(families: TableEntry[][]): ReadonlyMap<string, TableEntry> {
+  const table = new Map<string, TableEntry>();
   for (const spec of families.flat()) {
     assert(spec.name === spec.name.toUpperCase(), `command name ${spec.name} must be upper case`);
     assert(!table.has(spec.name), `command ${spec.name} is defined twice`);
-    const writes = spec.flags.includes("write");
-    assert(writes !== spec.flags.includes("readonly"), `command ${spec.name} must be either write or readonly`);
-    assert(writes || !spec.flags.includes("denyoom"), `command ${spec.name} is denyoom but not a write`);
+    if (spec.scope === "data") {
+      const writes = spec.flags.includes("write");
+      assert(writes !== spec.flags.includes("readonly"), `command ${spec.name} must be either write or readonly`);
+      assert(writes || !spec.flags.includes("denyoom"), `command ${spec.name} is denyoom but not a write`);
+    }
     table.set(spec.name, spec);
   }
   return table;
 }
 
 /** Every command, by upper-case name. */
-export const commandTable: ReadonlyMap<string, CommandSpec> = buildTable([
+export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   stringCommands,
   counterCommands,
   keyCommands,
@@ -40,9 +46,20 @@ export const commandTable: ReadonlyMap<string, CommandSpec> = buildTable([
   listCommands,
   hyperLogLogCommands,
   collectionCommands,
+  connectionCommands,
 ]);
 
-/** The spec of the command named `name`, in any case; undefined when there is none. */
-export function lookupCommand(name: ByteString): CommandSpec | undefined {
+/** The commands that run against the data (every face's executor and apply()), by upper-case name. */
+export const dataCommands: ReadonlyMap<string, CommandSpec> = new Map(
+  [...commandTable].filter((entry): entry is [string, CommandSpec] => entry[1].scope === "data"),
+);
+
+/** The entry of the command named `name`, in any case, of either scope; undefined when there is none. */
+export function lookupCommand(name: ByteString): TableEntry | undefined {
   return commandTable.get(name) ?? commandTable.get(name.toUpperCase());
+}
+
+/** The data command named `name`, in any case; undefined for connection commands and unknown names. */
+export function lookupDataCommand(name: ByteString): CommandSpec | undefined {
+  return dataCommands.get(name) ?? dataCommands.get(name.toUpperCase());
 }

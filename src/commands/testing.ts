@@ -15,7 +15,7 @@ import { assert } from "../lib/assert.js";
 import { applyEntry } from "./apply.js";
 import { decodeEntry, encodeEntry, type EntryPayload, type VersionCondition } from "./entry.js";
 import type { Reply } from "./reply.js";
-import { lookupCommand } from "./table.js";
+import { lookupDataCommand } from "./table.js";
 
 /** The clock tests run at unless they say otherwise: 2023-11-14T22:13:20Z. */
 export const NOW_MS = 1_700_000_000_000;
@@ -70,7 +70,7 @@ export function runBatch(
 /** Runs a command line through its handler alone, as the read path does. */
 export function read(engine: Engine, line: string, options: RunOptions = {}): Reply {
   const [name, ...args] = words(line);
-  const spec = lookupCommand(name);
+  const spec = lookupDataCommand(name);
   assert(spec !== undefined, `test reads unknown command ${name}`);
   const collection = engine.requireCollection(options.collection ?? DEFAULT_COLLECTION);
   return spec.run({ engine, collection, nowMs: options.nowMs ?? NOW_MS, index: engine.appliedIndex }, args);

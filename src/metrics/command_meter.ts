@@ -25,20 +25,10 @@ const SPELLINGS_CACHED_MAX = 1024;
 /** Longer than any command's name: such a name is "unknown" without a look-up. */
 const COMMAND_NAME_BYTES_MAX = 32;
 const UNKNOWN_COMMAND = "unknown";
-/** Commands a RESP connection answers itself, outside the command table (connection_commands.ts). */
-const CONNECTION_COMMANDS: ReadonlySet<string> = new Set([
-  "ACL", "AUTH", "BGSAVE", "CLIENT", "COLLECTION", "COMMAND", "CONFIG", "DISCARD", "ECHO", "EXEC", "FLUSHALL",
-  "HELLO", "INFO", "LASTSAVE", "MULTI", "PING", "QUIT", "RAFT", "RESET", "SAVE", "SELECT", "TIME", "UNWATCH",
-  "USE", "WATCH",
-]);
-
-/** The label a command name counts under: its lower-case name, or "unknown". */
+/** The label a command name counts under: its lower-case name, or "unknown" when the command table has no such command. */
 export function commandLabel(name: string): string {
   if (name.length > COMMAND_NAME_BYTES_MAX) return UNKNOWN_COMMAND;
-  const spec = lookupCommand(name);
-  if (spec !== undefined) return spec.name.toLowerCase();
-  const upper = name.toUpperCase();
-  return CONNECTION_COMMANDS.has(upper) ? upper.toLowerCase() : UNKNOWN_COMMAND;
+  return lookupCommand(name)?.name.toLowerCase() ?? UNKNOWN_COMMAND;
 }
 
 /** One command over one protocol: where its calls are counted and timed. */

@@ -4,7 +4,8 @@
  *
  * There are three categories: read, write and admin; a user holds any set of them ("all"
  * in the ACL file is the three). Some commands need none: they act only on the connection
- * itself (PING, AUTH, HELLO, MULTI, ...).
+ * itself (PING, AUTH, HELLO, MULTI, ...). Which a command needs comes from its entry in the
+ * command table (commands/table.ts), connection commands included.
  *
  * The default user comes from the ACL file when it defines one (acl_file.ts); otherwise it
  * holds every category and its password is --requirepass (changeable by CONFIG SET), or
@@ -16,11 +17,12 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { isWriteCall } from "../commands/executor.js";
+import type { AccessCategory } from "../commands/spec.js";
 import { lookupCommand } from "../commands/table.js";
 import { fromText, toBuffer, type ByteString } from "../engine/bytes.js";
 import { verifyPassword, type PasswordHash } from "./password_hash.js";
 
-export type Category = "read" | "write" | "admin";
+export type Category = AccessCategory;
 
 export const CATEGORIES: readonly Category[] = ["read", "write", "admin"];
 
@@ -40,32 +42,16 @@ export type AccessRequest =
   | { protocol: "resp"; argv: ByteString[] }
   | { protocol: "http"; method: string; path: string };
 
-/** Commands any connection may run, signed in or not, whatever its user's categories. */
-const CONNECTION_ONLY = new Set([
-  "PING", "ECHO", "QUIT", "AUTH", "HELLO", "RESET", "SELECT", "USE",
-  "MULTI", "EXEC", "DISCARD", "UNWATCH", "TIME", "COMMAND",
-]);
-/** Connection-level commands (resp/connection_commands.ts) that read the data or the server. */
-const CONNECTION_READS = new Set(["WATCH", "INFO", "LASTSAVE", "RAFT"]);
-/** Connection-level commands for operators: they touch files, settings or other clients. */
-const CONNECTION_ADMIN = new Set(["CONFIG", "SAVE", "BGSAVE", "FLUSHALL", "SHUTDOWN"]);
-/** For commands with subcommands: the subcommands that are admin; the others keep the command's category. */
-const ADMIN_SUBCOMMANDS: Readonly<Record<string, ReadonlySet<string>>> = {
-  CLIENT: new Set(["KILL", "LIST"]),
-  ACL: new Set(["LIST"]),
-  COLLECTION: new Set(["EXPORT", "IMPORT"]),
-  RAFT: new Set(["ADD", "REMOVE", "TRANSFER"]),
-};
-
+/**
+ * The category a RESP command needs, from its table entry: an admin subcommand needs admin;
+ * a connection command needs its entry's `access`; a data command needs admin when flagged
+ * so, else write or read as the call does.
+ */
 function commandCategory(argv: ByteString[]): Category | null {
-  const name = (argv[0] ?? "").toUpperCase();
-  const subcommand = (argv[1] ?? "").toUpperCase();
-  if (ADMIN_SUBCOMMANDS[name]?.has(subcommand) === true) return "admin";
-  if (name === "CLIENT" || name === "ACL" || CONNECTION_ONLY.has(name)) return null;
-  if (CONNECTION_READS.has(name)) return "read";
-  if (CONNECTION_ADMIN.has(name)) return "admin";
-  const spec = lookupCommand(name);
+  const spec = lookupCommand(argv[0] ?? "");
   if (spec === undefined) return null; // unknown: the client gets "unknown command", not NOPERM
+  if (spec.adminSubcommands?.includes((argv[1] ?? "").toUpperCase()) === true) return "admin";
+  if (spec.scope === "connection") return spec.access;
   if (spec.flags.includes("admin")) return "admin";
   return isWriteCall(spec, argv) ? "write" : "read";
 }
@@ -93,13 +79,11 @@ export function permitsEverything(user: AclUser): boolean {
   return user.categories.size === CATEGORIES.length;
 }
 
-/** Commands named with their subcommand in NOPERM errors, as Redis does ('client|kill'). */
-const CONTAINER_COMMANDS = new Set(["CLIENT", "ACL", "COLLECTION", "CONFIG", "RAFT"]);
-
 /** The NOPERM text in Redis 7's words: "User alice has no permissions to run the 'set' command". */
 export function noPermissionText(user: AclUser, argv: readonly ByteString[]): string {
   const name = argv[0] ?? "";
-  const shown = CONTAINER_COMMANDS.has(name.toUpperCase()) && argv[1] !== undefined ? `${name}|${argv[1]}` : name;
+  const named = lookupCommand(name)?.hasSubcommands === true && argv[1] !== undefined;
+  const shown = named ? `${name}|${argv[1]}` : name;
   return `User ${user.name} has no permissions to run the '${shown.toLowerCase()}' command`;
 }
 

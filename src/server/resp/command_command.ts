@@ -1,23 +1,14 @@
 /**
  * COMMAND, COMMAND COUNT | INFO | DOCS | LIST: the command table described to clients
  * (redis-cli reads COMMAND DOCS for its hints; cluster-aware clients read key positions).
+ * Every answer comes from the one command table, connection commands included.
  */
 import type { ByteString } from "../../engine/bytes.js";
 import { commandTable, lookupCommand } from "../../commands/table.js";
-import type { CommandSpec } from "../../commands/spec.js";
+import type { TableEntry } from "../../commands/spec.js";
 import { array, bulk, error, integer, NIL, status, type Reply } from "../../commands/reply.js";
 
-/** Connection-level commands, described like table entries: name, arity, flags. */
-const connectionCommands: Array<[string, number, string[]]> = [
-  ["ping", -1, ["fast"]], ["echo", 2, ["fast"]], ["quit", -1, ["fast"]], ["auth", -2, ["noscript", "fast"]],
-  ["hello", -1, ["noscript", "fast"]], ["reset", 1, ["noscript", "fast"]], ["select", 2, ["fast"]],
-  ["use", 2, ["fast"]], ["multi", 1, ["fast"]], ["exec", 1, ["noscript"]], ["discard", 1, ["fast"]],
-  ["watch", -2, ["fast"]], ["unwatch", 1, ["fast"]], ["time", 1, ["fast"]], ["save", 1, ["admin"]],
-  ["bgsave", -1, ["admin"]], ["lastsave", 1, ["fast"]], ["flushall", -1, ["write"]], ["info", -1, []],
-  ["client", -2, []], ["command", -1, []], ["config", -2, ["admin"]], ["raft", -2, ["admin"]],
-];
-
-function describe(spec: CommandSpec): Reply {
+function describe(spec: TableEntry): Reply {
   return array([
     bulk(spec.name.toLowerCase()),
     integer(spec.arity),
@@ -28,12 +19,8 @@ function describe(spec: CommandSpec): Reply {
   ]);
 }
 
-function describeConnectionCommand([name, arity, flags]: [string, number, string[]]): Reply {
-  return array([bulk(name), integer(arity), array(flags.map((flag) => status(flag))), integer(0), integer(0), integer(0)]);
-}
-
 function all(): Reply[] {
-  return [...[...commandTable.values()].map(describe), ...connectionCommands.map(describeConnectionCommand)];
+  return [...commandTable.values()].map(describe);
 }
 
 export function commandCommand(args: ByteString[]): Reply {
@@ -42,16 +29,14 @@ export function commandCommand(args: ByteString[]): Reply {
     case "":
       return array(all());
     case "COUNT":
-      return integer(commandTable.size + connectionCommands.length);
+      return integer(commandTable.size);
     case "LIST":
-      return array([...[...commandTable.keys()].map((n) => bulk(n.toLowerCase())), ...connectionCommands.map(([n]) => bulk(n))]);
+      return array([...commandTable.keys()].map((name) => bulk(name.toLowerCase())));
     case "INFO":
       return array(
         args.slice(1).map((name) => {
           const spec = lookupCommand(name);
-          if (spec !== undefined) return describe(spec);
-          const own = connectionCommands.find(([n]) => n === name.toLowerCase());
-          return own === undefined ? NIL : describeConnectionCommand(own);
+          return spec === undefined ? NIL : describe(spec);
         }),
       );
     case "DOCS": {

@@ -1,9 +1,12 @@
 /**
  * Commands that belong to a connection rather than to the data: authentication (AUTH,
  * ACL WHOAMI|LIST), protocol negotiation (HELLO), MULTI/EXEC/WATCH, USE, CLIENT, COMMAND,
- * INFO, CONFIG, SAVE, SHUTDOWN. Everything else goes to the shared command table through the
- * executor. Every command is first checked against the connection's user (server/acl.ts):
- * NOAUTH before sign-in, NOPERM outside the user's categories.
+ * INFO, CONFIG, SAVE, SHUTDOWN. They are entries of the one command table (commands/connection.ts:
+ * arity, flags, access); their handlers are registered here under the table's names, and
+ * a check at load fails when the two disagree. Everything else goes to the table's data
+ * commands through the executor. Every command is first checked against the connection's
+ * user (server/acl.ts): NOAUTH before sign-in (unless flagged no_auth), NOPERM outside the
+ * user's categories; no_multi commands are refused inside MULTI.
  *
  * runConnectionCommand decides what a command is (a reply now, a write to wait for, or a
  * read to run once the connection's own earlier writes are applied); the connection
@@ -12,6 +15,8 @@
 import type { ByteString } from "../../engine/bytes.js";
 import type { CommandCall, VersionCondition } from "../../commands/entry.js";
 import { isWriteCall, resolveCommand } from "../../commands/executor.js";
+import { checkArity, commandTable, lookupCommand } from "../../commands/table.js";
+import { assert } from "../../lib/assert.js";
 import { OOM_REPLY } from "../../commands/memory_limit.js";
 import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../commands/reply.js";
 import { describeError } from "../../lib/errors.js";
@@ -58,12 +63,8 @@ const now = (reply: Reply): Outcome => ({ kind: "reply", reply });
 /** A reply that may have to wait for scrypt. */
 const later = (reply: Reply | Promise<Reply>): Outcome => (reply instanceof Promise ? { kind: "write", pending: reply } : now(reply));
 
-/** Commands a client may send before AUTH. */
-const BEFORE_AUTH = new Set(["AUTH", "HELLO", "QUIT", "RESET"]);
 /** Commands that act on the transaction itself rather than being queued. */
 const TRANSACTION_CONTROL = new Set(["EXEC", "DISCARD", "MULTI", "WATCH", "QUIT", "RESET"]);
-/** Commands Redis refuses inside MULTI (its no-multi flag), failing the transaction. */
-const NOT_IN_TRANSACTION = new Set(["SHUTDOWN"]);
 
 function currentUser(context: ServerContext, state: ConnectionState): AclUser | null {
   if (state.user === undefined) becomeUser(state, context.access.initialUser());
@@ -102,7 +103,7 @@ function signIn(
 }
 
 function auth(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply | Promise<Reply> {
-  if (args.length < 1 || args.length > 2) return error("ERR", "wrong number of arguments for 'auth' command");
+  if (args.length > 2) return error("ERR", "wrong number of arguments for 'auth' command");
   const [username, password] = args.length === 2 ? [args[0] as string, args[1] as string] : ["default", args[0] as string];
   return signIn(context, state, { username, password }, () => OK);
 }
@@ -250,7 +251,7 @@ function shutdown(context: ServerContext, state: ConnectionState, args: ByteStri
   return { kind: "write", pending };
 }
 
-function collectionFile(context: ServerContext, state: ConnectionState, argv: ByteString[]): Outcome | null {
+function collectionFile(context: ServerContext, argv: ByteString[]): Outcome | null {
   const sub = argv[1]?.toUpperCase();
   if (sub === "EXPORT") {
     if (argv.length !== 4) return now(error("ERR", "wrong number of arguments: COLLECTION EXPORT name path"));
@@ -264,7 +265,6 @@ function collectionFile(context: ServerContext, state: ConnectionState, argv: By
     const pending = context.db.importCollection(argv[2] as string, { name: argv[3] as string, type });
     return { kind: "write", pending: pending.then(() => OK, (cause: unknown) => error("ERR", describeError(cause))) };
   }
-  void state;
   return null;
 }
 
@@ -274,105 +274,109 @@ function flushAll(context: ServerContext): Outcome {
   return { kind: "write", pending: context.executor.batch(calls, []).then((reply) => (reply.type === "error" ? reply : OK)) };
 }
 
-function use(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply {
-  if (args.length !== 1) return error("ERR", "wrong number of arguments for 'use' command");
-  const name = args[0] as string;
+function use(context: ServerContext, state: ConnectionState, name: ByteString): Reply {
   const exists = context.executor.node.read((engine) => engine.collection(name) !== undefined);
   if (!exists) return error("ERR", `no such collection '${name}'`);
   state.connection.collection = name;
   return OK;
 }
 
-/** Connection-level commands; null when `name` is not one of them. */
-function connectionCommand(context: ServerContext, state: ConnectionState, name: string, argv: ByteString[]): Outcome | null {
-  const args = argv.slice(1);
-  switch (name) {
-    case "PING":
-      if (args.length > 1) return now(error("ERR", "wrong number of arguments for 'ping' command"));
-      return now(args.length === 1 ? bulk(args[0] as string) : status("PONG"));
-    case "ECHO":
-      return now(args.length === 1 ? bulk(args[0] as string) : error("ERR", "wrong number of arguments for 'echo' command"));
-    case "QUIT":
-      return { kind: "reply", reply: OK, closeAfter: true };
-    case "AUTH":
-      return later(auth(context, state, args));
-    case "HELLO":
-      return later(hello(context, state, args));
-    case "ACL":
-      return now(acl(context, state, args));
-    case "RESET":
-      state.multi = null;
-      state.watched = [];
-      state.connection.collection = "default";
-      state.connection.protocol = 2;
-      becomeUser(state, context.access.initialUser());
-      return now(status("RESET"));
-    case "SELECT":
-      if (args.length !== 1) return now(error("ERR", "wrong number of arguments for 'select' command"));
-      return now(args[0] === "0" ? OK : error("ERR", "DB index is out of range"));
-    case "USE":
-      return now(use(context, state, args));
-    case "MULTI":
-      if (state.multi !== null) return now(error("ERR", "MULTI calls can not be nested"));
-      state.multi = { calls: [], failed: false };
-      return now(OK);
-    case "EXEC":
-      return exec(context, state);
-    case "DISCARD":
-      if (state.multi === null) return now(error("ERR", "DISCARD without MULTI"));
-      state.multi = null;
-      state.watched = [];
-      return now(OK);
-    case "WATCH":
-      if (state.multi !== null) return now(error("ERR", "WATCH inside MULTI is not allowed"));
-      if (args.length === 0) return now(error("ERR", "wrong number of arguments for 'watch' command"));
-      return { kind: "read", read: () => watch(context, state, args) };
-    case "UNWATCH":
-      state.watched = [];
-      return now(OK);
-    case "TIME": {
-      const micros = BigInt(Math.round(performance.timeOrigin * 1000 + performance.now() * 1000));
-      return now(array([bulk(String(micros / 1_000_000n)), bulk(String(micros % 1_000_000n))]));
-    }
-    case "SAVE":
-      return save(context, false);
-    case "BGSAVE":
-      return save(context, true);
-    case "LASTSAVE":
-      return now(integer(context.stats.lastSaveUnixSeconds));
-    case "FLUSHALL":
-      return flushAll(context);
-    case "INFO":
-      return { kind: "read", read: () => infoReply(context, state.connection, args) };
-    case "CLIENT":
-      return now(clientCommand(context, state.connection, args));
-    case "COMMAND":
-      return now(commandCommand(args));
-    case "CONFIG":
-      return now(configCommand(context, args));
-    case "COLLECTION":
-      return collectionFile(context, state, argv);
-    case "SHUTDOWN":
-      return shutdown(context, state, args);
-    case "RAFT": {
-      const reply = raftCommand(context, args);
-      return reply instanceof Promise ? { kind: "write", pending: reply } : now(reply);
-    }
-    default:
-      return null;
-  }
+/** What a connection command does with the connection's state: `args` excludes the name. */
+type ConnectionHandler = (context: ServerContext, state: ConnectionState, args: ByteString[]) => Outcome;
+
+/**
+ * The handlers of the command table's connection commands (commands/connection.ts), by the
+ * table's name: the table describes them (arity, flags, access), these run them.
+ */
+export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Map<string, ConnectionHandler>([
+  ["PING", (_context, _state, args) => {
+    if (args.length > 1) return now(error("ERR", "wrong number of arguments for 'ping' command"));
+    return now(args.length === 1 ? bulk(args[0] as string) : status("PONG"));
+  }],
+  ["ECHO", (_context, _state, args) => now(bulk(args[0] as string))],
+  ["QUIT", () => ({ kind: "reply", reply: OK, closeAfter: true })],
+  ["AUTH", (context, state, args) => later(auth(context, state, args))],
+  ["HELLO", (context, state, args) => later(hello(context, state, args))],
+  ["ACL", (context, state, args) => now(acl(context, state, args))],
+  ["RESET", (context, state) => {
+    state.multi = null;
+    state.watched = [];
+    state.connection.collection = "default";
+    state.connection.protocol = 2;
+    becomeUser(state, context.access.initialUser());
+    return now(status("RESET"));
+  }],
+  ["SELECT", (_context, _state, args) => now(args[0] === "0" ? OK : error("ERR", "DB index is out of range"))],
+  ["USE", (context, state, args) => now(use(context, state, args[0] as string))],
+  ["MULTI", (_context, state) => {
+    if (state.multi !== null) return now(error("ERR", "MULTI calls can not be nested"));
+    state.multi = { calls: [], failed: false };
+    return now(OK);
+  }],
+  ["EXEC", (context, state) => exec(context, state)],
+  ["DISCARD", (_context, state) => {
+    if (state.multi === null) return now(error("ERR", "DISCARD without MULTI"));
+    state.multi = null;
+    state.watched = [];
+    return now(OK);
+  }],
+  ["WATCH", (context, state, args) => {
+    if (state.multi !== null) return now(error("ERR", "WATCH inside MULTI is not allowed"));
+    return { kind: "read", read: () => watch(context, state, args) };
+  }],
+  ["UNWATCH", (_context, state) => {
+    state.watched = [];
+    return now(OK);
+  }],
+  ["TIME", () => {
+    const micros = BigInt(Math.round(performance.timeOrigin * 1000 + performance.now() * 1000));
+    return now(array([bulk(String(micros / 1_000_000n)), bulk(String(micros % 1_000_000n))]));
+  }],
+  ["SAVE", (context) => save(context, false)],
+  ["BGSAVE", (context) => save(context, true)],
+  ["LASTSAVE", (context) => now(integer(context.stats.lastSaveUnixSeconds))],
+  ["FLUSHALL", (context) => flushAll(context)],
+  ["INFO", (context, state, args) => ({ kind: "read", read: () => infoReply(context, state.connection, args) })],
+  ["CLIENT", (context, state, args) => now(clientCommand(context, state.connection, args))],
+  ["COMMAND", (_context, _state, args) => now(commandCommand(args))],
+  ["CONFIG", (context, _state, args) => now(configCommand(context, args))],
+  ["SHUTDOWN", (context, state, args) => shutdown(context, state, args)],
+  ["RAFT", (context, _state, args) => {
+    const reply = raftCommand(context, args);
+    return reply instanceof Promise ? { kind: "write", pending: reply } : now(reply);
+  }],
+]);
+
+/**
+ * Subcommands of data commands that a RESP connection runs itself, by the data command's
+ * name: COLLECTION EXPORT and IMPORT read and write files of this server. null: the call is
+ * not one of them, and goes to the data command.
+ */
+export const connectionSubcommandHandlers: ReadonlyMap<string, (context: ServerContext, argv: ByteString[]) => Outcome | null> = new Map([
+  ["COLLECTION", collectionFile],
+]);
+
+for (const [name, spec] of commandTable) {
+  assert(spec.scope !== "connection" || connectionHandlers.has(name), `connection command ${name} has no handler`);
+}
+for (const name of connectionHandlers.keys()) {
+  assert(commandTable.get(name)?.scope === "connection", `${name} is handled by the connection but is no connection command of the table`);
+}
+for (const name of connectionSubcommandHandlers.keys()) {
+  assert(commandTable.get(name)?.scope === "data", `${name}'s subcommands are handled by the connection but ${name} is no data command of the table`);
 }
 
 /** What a command is, for a connection not waiting on a sign-in. */
 function decide(context: ServerContext, state: ConnectionState, argv: ByteString[]): Outcome {
   const name = (argv[0] ?? "").toUpperCase();
+  const entry = lookupCommand(name);
   const user = currentUser(context, state);
-  if (user === null && !BEFORE_AUTH.has(name)) return now(error("NOAUTH", "Authentication required."));
+  if (user === null && entry?.flags.includes("no_auth") !== true) return now(error("NOAUTH", "Authentication required."));
   if (user !== null && !permitsEverything(user) && !permits(user, requiredCategory({ protocol: "resp", argv }))) {
     if (state.multi !== null) state.multi.failed = true;
     return now(error("NOPERM", noPermissionText(user, argv)));
   }
-  if (state.multi !== null && NOT_IN_TRANSACTION.has(name)) {
+  if (state.multi !== null && entry?.flags.includes("no_multi") === true) {
     state.multi.failed = true;
     return now(error("ERR", "Command not allowed inside a transaction"));
   }
@@ -381,7 +385,13 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
     state.multi.failed = true; // Redis refuses everything in a transaction but EXEC, DISCARD, QUIT and RESET
     return now(OOM_REPLY);
   }
-  const own = connectionCommand(context, state, name, argv);
+  if (entry?.scope === "connection") {
+    const handler = connectionHandlers.get(entry.name);
+    assert(handler !== undefined, `connection command ${entry.name} has no handler`);
+    const arityError = checkArity(entry, argv.length);
+    return arityError === null ? handler(context, state, argv.slice(1)) : now(arityError);
+  }
+  const own = entry === undefined ? null : (connectionSubcommandHandlers.get(entry.name)?.(context, argv) ?? null);
   if (own !== null) return own;
   const spec = resolveCommand(argv);
   if (!("run" in spec)) return now(spec);

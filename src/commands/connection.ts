@@ -1,0 +1,148 @@
+/**
+ * The entries of the commands a RESP connection runs itself (server/resp/connection_commands.ts
+ * holds their handlers, registered under these names): authentication, protocol, transactions,
+ * introspection and the server's own operations. Arity, flags and key positions are Redis
+ * 7.0's, as redis-server's COMMAND INFO reports them (src/scenarios/command_info.test.ts
+ * compares them); USE and RAFT are walnut's own. `access` is what a user must hold
+ * (server/acl.ts): null for commands that act only on the connection itself.
+ */
+import type { CommandFlag, ConnectionCommandSpec } from "./spec.js";
+
+interface ConnectionDefinition extends Omit<ConnectionCommandSpec, "scope" | "firstKey" | "lastKey" | "keyStep"> {
+  firstKey?: number;
+  lastKey?: number;
+  keyStep?: number;
+}
+
+function connectionCommand(definition: ConnectionDefinition): ConnectionCommandSpec {
+  return { firstKey: 0, lastKey: 0, keyStep: 0, ...definition, scope: "connection" };
+}
+
+/** Redis' flags for commands allowed before sign-in (AUTH, HELLO, QUIT, RESET). */
+const BEFORE_SIGN_IN: readonly CommandFlag[] = ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"];
+/** Redis' flags for the transaction commands other than EXEC. */
+const TRANSACTION: readonly CommandFlag[] = ["noscript", "loading", "stale", "fast", "allow_busy"];
+/** Redis' flags for cheap commands that answer while loading or stale (ECHO, SELECT, TIME). */
+const CHEAP: readonly CommandFlag[] = ["loading", "stale", "fast"];
+
+export const connectionCommands: ConnectionCommandSpec[] = [
+  connectionCommand({ name: "PING", arity: -1, flags: ["fast"], access: null, usage: "PING [message]", summary: "Answers PONG, or the message" }),
+  connectionCommand({ name: "ECHO", arity: 2, flags: CHEAP, access: null, usage: "ECHO message", summary: "Answers the message" }),
+  connectionCommand({ name: "AUTH", arity: -2, flags: BEFORE_SIGN_IN, access: null, usage: "AUTH [username] password", summary: "Authenticates the connection" }),
+  connectionCommand({
+    name: "HELLO",
+    arity: -1,
+    flags: BEFORE_SIGN_IN,
+    access: null,
+    usage: "HELLO [2|3] [AUTH username password] [SETNAME name]",
+    summary: "Chooses RESP2 or RESP3, optionally authenticating",
+  }),
+  connectionCommand({ name: "QUIT", arity: -1, flags: BEFORE_SIGN_IN, access: null, usage: "QUIT", summary: "Closes the connection once its OK is sent" }),
+  connectionCommand({
+    name: "RESET",
+    arity: 1,
+    flags: BEFORE_SIGN_IN,
+    access: null,
+    usage: "RESET",
+    summary: "Resets the connection: no transaction, no watched keys, the default collection, RESP2, the initial user",
+  }),
+  connectionCommand({ name: "SELECT", arity: 2, flags: CHEAP, access: null, usage: "SELECT 0", summary: "Database 0 is the only one; use collections instead" }),
+  connectionCommand({ name: "USE", arity: 2, flags: CHEAP, access: null, usage: "USE collection", summary: "Runs later commands of this connection in a collection" }),
+  connectionCommand({ name: "MULTI", arity: 1, flags: TRANSACTION, access: null, usage: "MULTI", summary: "Starts an atomic, all-or-nothing transaction, logged as one entry" }),
+  connectionCommand({
+    name: "EXEC",
+    arity: 1,
+    flags: ["noscript", "loading", "stale", "skip_slowlog"],
+    access: null,
+    usage: "EXEC",
+    summary: "Runs the transaction; answers nil when a watched key's version changed",
+  }),
+  connectionCommand({ name: "DISCARD", arity: 1, flags: TRANSACTION, access: null, usage: "DISCARD", summary: "Drops the transaction" }),
+  connectionCommand({
+    name: "WATCH",
+    arity: -2,
+    flags: TRANSACTION,
+    firstKey: 1,
+    lastKey: -1,
+    keyStep: 1,
+    access: "read",
+    usage: "WATCH key [key ...]",
+    summary: "EXEC answers nil when a watched key's version changed",
+  }),
+  connectionCommand({ name: "UNWATCH", arity: 1, flags: TRANSACTION, access: null, usage: "UNWATCH", summary: "Forgets the watched keys" }),
+  connectionCommand({ name: "TIME", arity: 1, flags: CHEAP, access: null, usage: "TIME", summary: "Server time" }),
+  connectionCommand({
+    name: "SAVE",
+    arity: 1,
+    flags: ["admin", "noscript", "no_async_loading", "no_multi"],
+    access: "admin",
+    usage: "SAVE",
+    summary: "Takes a checkpoint now",
+  }),
+  connectionCommand({
+    name: "BGSAVE",
+    arity: -1,
+    flags: ["admin", "noscript", "no_async_loading"],
+    access: "admin",
+    usage: "BGSAVE",
+    summary: "Takes a checkpoint in the background",
+  }),
+  connectionCommand({ name: "LASTSAVE", arity: 1, flags: CHEAP, access: "read", usage: "LASTSAVE", summary: "When the last checkpoint finished (Unix seconds)" }),
+  connectionCommand({
+    name: "SHUTDOWN",
+    arity: -1,
+    flags: ["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
+    access: "admin",
+    usage: "SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]",
+    summary: "Stops the server as in Redis 7.0; SAVE takes a checkpoint first (nothing is lost without it: writes are in the WAL)",
+  }),
+  connectionCommand({ name: "FLUSHALL", arity: -1, flags: ["write"], access: "admin", usage: "FLUSHALL", summary: "Empties every collection" }),
+  connectionCommand({
+    name: "INFO",
+    arity: -1,
+    flags: ["loading", "stale"],
+    access: "read",
+    usage: "INFO [section ...]",
+    summary: "server, clients, memory, persistence, stats, replication, wal, collections, keyspace",
+  }),
+  connectionCommand({
+    name: "CLIENT",
+    arity: -2,
+    flags: [],
+    access: null,
+    hasSubcommands: true,
+    adminSubcommands: ["KILL", "LIST"],
+    usage: "CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL",
+    summary: "Connection introspection",
+  }),
+  connectionCommand({ name: "COMMAND", arity: -1, flags: ["loading", "stale"], access: null, usage: "COMMAND [COUNT|LIST|INFO|DOCS]", summary: "This table, for clients" }),
+  connectionCommand({
+    name: "CONFIG",
+    arity: -2,
+    flags: [],
+    access: "admin",
+    hasSubcommands: true,
+    usage: "CONFIG GET pattern / CONFIG SET name value",
+    summary: "Run-time settings (requirepass, maxclients, timeout, maxmemory, maxmemory-policy)",
+  }),
+  connectionCommand({
+    name: "ACL",
+    arity: -2,
+    flags: [],
+    access: null,
+    hasSubcommands: true,
+    adminSubcommands: ["LIST"],
+    usage: "ACL WHOAMI / ACL LIST",
+    summary: "The connection's user / every user and the categories it holds",
+  }),
+  connectionCommand({
+    name: "RAFT",
+    arity: -2,
+    flags: [],
+    access: "read",
+    hasSubcommands: true,
+    adminSubcommands: ["ADD", "REMOVE", "TRANSFER"],
+    usage: "RAFT STATUS / RAFT ADD id host:port [LEARNER] / RAFT REMOVE id / RAFT TRANSFER id",
+    summary: "Cluster membership and leadership",
+  }),
+];
