@@ -18,18 +18,17 @@ import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** fsyncs a directory so that the creation, rename or removal of its entries is durable. */
-export async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+export function syncDirectory(path: string): Promise<void> {
+  return syncOpened(path, "r");
 }
 
 /** fsyncs a file that is already written (e.g. by copyFile). */
-export async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, "r+");
+export function syncFile(path: string): Promise<void> {
+  return syncOpened(path, "r+");
+}
+
+async function syncOpened(path: string, flags: "r" | "r+"): Promise<void> {
+  const handle = await open(path, flags);
   try {
     await handle.sync();
   } finally {
