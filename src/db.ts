@@ -33,7 +33,8 @@ import { NIL, type Reply } from "./commands/reply.js";
 import { integerValue, replyValue, type CommandValue } from "./db_replies.js";
 import { walnutStateMachine } from "./commands/state_machine.js";
 import { WalnutError } from "./lib/errors.js";
-import { parseSizeBytes } from "./lib/units.js";
+import { parseDurationMs, parseSizeBytes } from "./lib/units.js";
+import { optionDefault, serveOptions } from "./config/options.js";
 import { loggerFromLines, type Log, type Logger } from "./lib/log.js";
 import { Node, type ClusterOptions } from "./node/node.js";
 import { decodeCollectionImage, encodeCollectionImage } from "./snapshot/collection_image.js";
@@ -162,11 +163,12 @@ export interface BatchCondition {
   collection?: string;
 }
 
+/** The embedded database's defaults are `walnut serve`'s: read from the one table of settings. */
 export const defaults = {
-  fsync: "always" as FsyncMode,
-  segmentSizeBytes: 64 * 1024 * 1024,
-  checkpointIntervalMs: 60_000,
-  checkpointWalBytes: 64 * 1024 * 1024,
+  fsync: optionDefault(serveOptions, "fsync") as FsyncMode,
+  segmentSizeBytes: parseSizeBytes(optionDefault(serveOptions, "segment-size"), "segment-size"),
+  checkpointIntervalMs: parseDurationMs(optionDefault(serveOptions, "checkpoint-interval"), "checkpoint-interval"),
+  checkpointWalBytes: parseSizeBytes(optionDefault(serveOptions, "checkpoint-wal-bytes"), "checkpoint-wal-bytes"),
 };
 
 /** A write's version (its log index), or null when the write was a no-op (NX/XX unmet). */

@@ -10,14 +10,14 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { readFileSync } from "node:fs";
-import { open, rename, rm, stat } from "node:fs/promises";
+import { open, rm, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import { formatOptions, type OptionSpec } from "../config/options.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString } from "../config/resolve.js";
 import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
 import { stderrLog } from "../lib/log.js";
-import { syncDirectory } from "../snapshot/checkpoint_files.js";
+import { renameDurably } from "../lib/durable_file.js";
 import { readCheckpoint } from "../snapshot/reader.js";
 import { downloadProgress } from "./download_progress.js";
 
@@ -77,8 +77,7 @@ export async function runBackup(argv: string[]): Promise<number> {
     if (loaded.index !== expected.index || loaded.term !== expected.term) {
       throw new WalnutError("CHECKPOINT_CORRUPT", `Cannot back up: the file holds index ${loaded.index}, term ${loaded.term}, the node announced ${expected.index}, ${expected.term}`);
     }
-    await rename(temporaryPath, out);
-    await syncDirectory(dirname(resolve(out)));
+    await renameDurably(temporaryPath, resolve(out));
     process.stdout.write(`backup ${out}: index ${loaded.index}, term ${loaded.term}, ${loaded.keys} keys, ${expected.sizeBytes} bytes\n`);
     return 0;
   } catch (error) {

@@ -18,7 +18,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { describeError, systemErrorCode, WalnutError } from "../lib/errors.js";
-import { writeFileAtomic } from "../node/atomic_file.js";
+import { writeFileDurably } from "../lib/durable_file.js";
 import { readControlFile } from "../node/control_file.js";
 
 export const CLUSTER_RECORD_FILE = "cluster.toml";
@@ -136,7 +136,7 @@ export function peerList(settings: ClusterSettings): string {
 /** Writes cluster.toml and each node's serve config (owner-only: they hold the secret). */
 export async function writeClusterRecord(dataDir: string, settings: ClusterSettings): Promise<void> {
   const record = { nodes: settings.nodes, port: settings.port, "http-port": settings.httpPort, "peer-port": settings.peerPort, fsync: settings.fsync, "cluster-secret": settings.secret };
-  await writeFileAtomic(join(dataDir, CLUSTER_RECORD_FILE), `# walnut cluster up: this cluster's settings; running it again on this directory reuses them\n${stringify(record)}\n`, 0o600);
+  await writeFileDurably(join(dataDir, CLUSTER_RECORD_FILE), `# walnut cluster up: this cluster's settings; running it again on this directory reuses them\n${stringify(record)}\n`, { mode: 0o600 });
   for (let id = 1; id <= settings.nodes; id++) {
     const config = {
       id,
@@ -147,6 +147,6 @@ export async function writeClusterRecord(dataDir: string, settings: ClusterSetti
       "http-port": settings.httpPort + id - 1,
       fsync: settings.fsync,
     };
-    await writeFileAtomic(nodeConfigPath(dataDir, id), `# node ${id} of the cluster in ${resolve(dataDir)}: walnut serve --config ${nodeConfigPath(dataDir, id)}\n${stringify(config)}\n`, 0o600);
+    await writeFileDurably(nodeConfigPath(dataDir, id), `# node ${id} of the cluster in ${resolve(dataDir)}: walnut serve --config ${nodeConfigPath(dataDir, id)}\n${stringify(config)}\n`, { mode: 0o600 });
   }
 }

@@ -13,7 +13,7 @@
  * Both hold D's LOCK while they work, so neither runs beside a live node, and neither
  * deletes anything: replaced files move into D/restore-backup-<time>/ (set_aside.ts).
  */
-import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { formatOptions, type OptionSpec } from "../config/options.js";
 import { parsePeers, type PeerAddress } from "../config/peers.js";
@@ -23,10 +23,11 @@ import { CONTROL_FILE_NAME, newControlFile, readControlFile, writeControlFile, t
 import { lockDataDir } from "../node/data_dir_lock.js";
 import { clusterIdOf } from "../node/node.js";
 import { prepareDataDir } from "../node/recovery.js";
-import { checkpointFileName, syncDirectory, TEMPORARY_SUFFIX } from "../snapshot/checkpoint_files.js";
+import { checkpointFileName, TEMPORARY_SUFFIX } from "../snapshot/checkpoint_files.js";
+import { renameDurably, syncDirectory, syncFile } from "../lib/durable_file.js";
 import type { LoadedCheckpoint } from "../snapshot/reader.js";
 import { membershipFor, recordsMembership, writeWithMembership, type Membership } from "./restore_membership.js";
-import { SetAside, syncFile } from "./set_aside.js";
+import { SetAside } from "./set_aside.js";
 import { travelToCheckpoint } from "./time_travel.js";
 import { verifiedCheckpoint } from "./verified_checkpoint.js";
 
@@ -121,8 +122,7 @@ export async function seedFromBackup(options: {
     await mkdir(control.walDirectory, { recursive: true });
     await mkdir(control.checkpointDirectory, { recursive: true });
     if (staged !== null) {
-      await rename(staged, join(control.checkpointDirectory, name));
-      await syncDirectory(control.checkpointDirectory);
+      await renameDurably(staged, join(control.checkpointDirectory, name));
     } else {
       const { clusterId, nodeId, checkpointDirectory: dir } = control;
       await writeWithMembership(loaded, { dir, membership: options.membership, clusterId, nodeId });

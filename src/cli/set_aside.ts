@@ -8,10 +8,10 @@
  *     wal/             the WAL directory, moved whole
  *     checkpoints/     the checkpoints moved out of the way
  */
-import { copyFile, mkdir, open, rename } from "node:fs/promises";
+import { copyFile, mkdir, rename } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { WalnutError, describeError } from "../lib/errors.js";
-import { syncDirectory } from "../snapshot/checkpoint_files.js";
+import { syncDirectory, syncFile } from "../lib/durable_file.js";
 
 export const SET_ASIDE_PREFIX = "restore-backup-";
 
@@ -61,14 +61,5 @@ export class SetAside {
   /** Makes every move durable: fsyncs each directory an entry left or arrived in. */
   async sync(): Promise<void> {
     for (const directory of this.touchedDirectories) await syncDirectory(directory);
-  }
-}
-
-export async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, "r+");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

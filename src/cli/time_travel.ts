@@ -20,7 +20,7 @@ import { basename, dirname, join } from "node:path";
 import { WalnutError } from "../lib/errors.js";
 import { CONTROL_FILE_NAME, writeControlFile } from "../node/control_file.js";
 import { lockNodeDataDir } from "./offline_data_dir.js";
-import { syncDirectory } from "../snapshot/checkpoint_files.js";
+import { syncDirectory } from "../lib/durable_file.js";
 import { listCheckpoints } from "../snapshot/store.js";
 import { SetAside } from "./set_aside.js";
 import { verifiedCheckpoint } from "./verified_checkpoint.js";

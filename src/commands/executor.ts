@@ -47,7 +47,7 @@ function replyOf(result: { reply: Reply }): Reply {
 
 /** The error reply for a write (or a read barrier) that failed. */
 function failedWrite(cause: unknown): Reply {
-  if (isWalnutError(cause)) return error(cause.code === "WAL_IO" ? "IOERR" : "ERR", cause.message);
+  if (isWalnutError(cause)) return error(cause.code === "WAL_IO" ? "IOERR" : "ERR", cause.message, cause.code);
   return error("ERR", describeError(cause));
 }
 

@@ -29,9 +29,9 @@ export const MOST_HEAP_FRACTION = limits.maxmemoryMostHeapFraction;
 
 /** Redis 7.0's text, word for word. */
 export const OOM_TEXT = "command not allowed when used memory > 'maxmemory'.";
-export const OOM_REPLY: Reply = error("OOM", OOM_TEXT);
+export const OOM_REPLY: Reply = error("OOM", OOM_TEXT, "OOM");
 /** What EXEC (and any atomic batch) answers when one of its commands is refused. */
-export const EXECABORT_OOM_REPLY: Reply = error("EXECABORT", `Transaction discarded because of: OOM ${OOM_TEXT}`);
+export const EXECABORT_OOM_REPLY: Reply = error("EXECABORT", `Transaction discarded because of: OOM ${OOM_TEXT}`, "OOM");
 
 /** The only maxmemory-policy walnut has. */
 export const MAXMEMORY_POLICY = "noeviction";
@@ -44,7 +44,7 @@ export function isDenyoomCall(spec: CommandSpec, argv: readonly ByteString[]): b
 
 /** True for the replies an OOM refusal gives, alone or as an aborted batch. */
 export function isOutOfMemoryReply(reply: Reply): boolean {
-  return reply.type === "error" && (reply.text === `OOM ${OOM_TEXT}` || reply.text === `EXECABORT Transaction discarded because of: OOM ${OOM_TEXT}`);
+  return reply.type === "error" && reply.code === "OOM";
 }
 
 /** The largest maxmemory this process's heap can hold. */

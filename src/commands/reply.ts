@@ -4,10 +4,13 @@
  * Byte strings are latin1 (see engine/bytes.ts).
  */
 import type { ByteString } from "../engine/bytes.js";
+import type { WalnutErrorCode } from "../lib/errors.js";
 
 export type Reply =
   | { type: "status"; text: string } // +OK
-  | { type: "error"; text: string } // -ERR ..., -WRONGTYPE ... (text includes the prefix word)
+  // -ERR ..., -WRONGTYPE ... (text includes the prefix word). `code`: the WalnutError behind a
+  // refused write (NO_LEADER, WAL_IO, OOM ...), which HTTP maps to a status; RESP sends only the text.
+  | { type: "error"; text: string; code?: WalnutErrorCode }
   | { type: "integer"; value: number | bigint } // :1
   | { type: "bulk"; value: ByteString } // $3\r\nabc
   | { type: "nil" } // $-1 (RESP3: _)
@@ -36,15 +39,15 @@ export function array(items: Reply[]): Reply {
   return { type: "array", items };
 }
 
-/** An error reply: `error("ERR", "value is not an integer or out of range")`. */
-export function error(prefix: string, message: string): Reply {
-  return { type: "error", text: `${prefix} ${message}` };
+/** An error reply: `error("ERR", "value is not an integer or out of range")`; `code` when a WalnutError is behind it. */
+export function error(prefix: string, message: string, code?: WalnutErrorCode): Reply {
+  return code === undefined ? { type: "error", text: `${prefix} ${message}` } : { type: "error", text: `${prefix} ${message}`, code };
 }
 
 export const WRONGTYPE: Reply = Object.freeze(
   error("WRONGTYPE", "Operation against a key holding the wrong kind of value"),
 );
 
-export function isError(reply: Reply): reply is { type: "error"; text: string } {
+export function isError(reply: Reply): reply is { type: "error"; text: string; code?: WalnutErrorCode } {
   return reply.type === "error";
 }

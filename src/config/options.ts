@@ -17,6 +17,13 @@ export interface OptionSpec {
   alias?: string;
 }
 
+/** The default of `name` in `options`, as a user would type it; a name without one is a bug. */
+export function optionDefault(options: readonly OptionSpec[], name: string): string {
+  const value = options.find((option) => option.name === name)?.default;
+  if (value === undefined) throw new Error(`no default for option ${name}`);
+  return value;
+}
+
 export const serveOptions: readonly OptionSpec[] = [
   { name: "config", kind: "path", description: "TOML config file (keys are the flag names)" },
   { name: "data-dir", kind: "path", default: "./walnut-data", description: "Data directory: control.toml, wal/, checkpoints/" },

@@ -19,7 +19,7 @@
  */
 import type { OperationCommand, OperationOutcome } from "../check/history.js";
 import type { Reply } from "../commands/reply.js";
-import { NoAnswer, RespConnection } from "./resp_connection.js";
+import { NoAnswer, RespClient } from "../client/resp_client.js";
 import { unansweredOutcome, writeErrorOutcome } from "./outcome.js";
 
 /** What one operation came back with. */
@@ -57,7 +57,7 @@ function replyText(reply: Reply): string | null {
 
 /** RESP over one connection per node, reopened after any failure. */
 export class RespProtocolClient implements ProtocolClient {
-  private readonly connections = new Map<number, RespConnection>();
+  private readonly connections = new Map<number, RespClient>();
 
   async perform(node: NodePorts, command: OperationCommand, timeoutMs: number): Promise<Answer> {
     const isWrite = command.kind !== "read";
@@ -66,7 +66,7 @@ export class RespProtocolClient implements ProtocolClient {
       const connection = await this.connection(node.respPort, timeoutMs);
       const run = (argv: string[], writes: boolean): Promise<Reply> => {
         sentWrite ||= writes;
-        return connection.command(argv, timeoutMs);
+        return connection.command(argv, { timeoutMs });
       };
       return await respOperation(command, run);
     } catch (error) {
@@ -80,16 +80,16 @@ export class RespProtocolClient implements ProtocolClient {
     for (const port of [...this.connections.keys()]) this.drop(port);
   }
 
-  private async connection(port: number, timeoutMs: number): Promise<RespConnection> {
+  private async connection(port: number, timeoutMs: number): Promise<RespClient> {
     const open = this.connections.get(port);
     if (open?.isOpen === true) return open;
-    const fresh = await RespConnection.open(port, timeoutMs);
+    const fresh = await RespClient.connect({ host: "127.0.0.1", port, connectTimeoutMs: timeoutMs });
     this.connections.set(port, fresh);
     return fresh;
   }
 
   private drop(port: number): void {
-    this.connections.get(port)?.close();
+    this.connections.get(port)?.destroy();
     this.connections.delete(port);
   }
 }

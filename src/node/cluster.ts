@@ -11,14 +11,15 @@
  * core then receives the "snapshot" message and the node installs that file.
  */
 import { createReadStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError } from "../lib/errors.js";
 import { linesTo, type Logger } from "../lib/log.js";
 import type { RaftMetrics } from "../metrics/raft_metrics.js";
 import { createMessage } from "../raft/message.js";
 import type { ConfState, Message, NodeId, SnapshotMetadata } from "../raft/types.js";
-import { checkpointFileName, claimTemporaryPath, forgetTemporaryPath, syncDirectory } from "../snapshot/checkpoint_files.js";
+import { checkpointFileName, claimTemporaryPath, forgetTemporaryPath } from "../snapshot/checkpoint_files.js";
+import { renameDurably } from "../lib/durable_file.js";
 import { readCheckpoint } from "../snapshot/reader.js";
 import { PeerTransport, type MutualTlsOptions, type PeerAddress, type PeerTransportStats } from "../transport/transport.js";
 
@@ -147,8 +148,7 @@ export class ClusterLink {
         await handle.close();
       }
       await readCheckpoint(temporary); // every CRC checked before it may replace our state
-      await rename(temporary, join(directory, name));
-      await syncDirectory(directory);
+      await renameDurably(temporary, join(directory, name));
     } catch (error) {
       await rm(temporary, { force: true });
       throw error;

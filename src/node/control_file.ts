@@ -2,7 +2,7 @@
  * control.toml: the node's record of itself, after LokiKV's control file (itself a small
  * cousin of PostgreSQL's pg_control). It names the node and its cluster, where the WAL and
  * checkpoints live, which checkpoint is the latest, and who the node last knew as leader.
- * It is always replaced atomically (atomic_file.ts), never edited in place.
+ * It is always replaced atomically (lib/durable_file.ts), never edited in place.
  *
  *   format_version = 1
  *   node_id = 1
@@ -20,7 +20,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
-import { writeFileAtomic } from "./atomic_file.js";
+import { writeFileDurably } from "../lib/durable_file.js";
 
 export const CONTROL_FILE_NAME = "control.toml";
 const FORMAT_VERSION = 1;
@@ -109,5 +109,5 @@ export async function writeControlFile(dataDir: string, control: ControlFile): P
     last_checkpoint_term: control.lastCheckpointTerm,
     current_leader_value: control.leaderHint,
   });
-  await writeFileAtomic(join(dataDir, CONTROL_FILE_NAME), `# walnut control file: replaced atomically, do not edit while running\n${text}\n`);
+  await writeFileDurably(join(dataDir, CONTROL_FILE_NAME), `# walnut control file: replaced atomically, do not edit while running\n${text}\n`);
 }

@@ -9,7 +9,7 @@
 import { createServer, connect, type Socket } from "node:net";
 import { ReplyParser } from "../server/resp/reply_parser.js";
 import type { Reply } from "../commands/reply.js";
-import { seededRandom } from "../lib/seeded_random.js";
+import { Random } from "../lib/seeded_random.js";
 
 /** How long a wait may last before it is reported as a hang. */
 export const WAIT_GUARD_MS = 60_000;
@@ -19,34 +19,8 @@ const POLL_INTERVAL_MS = 10;
 /** True when WALNUT_DEEP asks for the long runs. */
 export const DEEP = (process.env.WALNUT_DEEP ?? "") !== "" && process.env.WALNUT_DEEP !== "0";
 
-/** mulberry32: a small seeded PRNG, so that a failing run replays from its seed. */
-export class Random {
-  private readonly nextFloat: () => number;
-
-  constructor(readonly seed: number) {
-    this.nextFloat = seededRandom(seed);
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    return this.nextFloat();
-  }
-
-  /** An integer in [0, bound). */
-  below(bound: number): number {
-    return Math.floor(this.next() * bound);
-  }
-
-  pick<T>(choices: readonly T[]): T {
-    return choices[this.below(choices.length)] as T;
-  }
-
-  bytes(length: number): Buffer {
-    const bytes = Buffer.allocUnsafe(length);
-    for (let index = 0; index < length; index++) bytes[index] = this.below(256);
-    return bytes;
-  }
-}
+/** The seeded PRNG the fault campaigns and fuzzers draw from (lib/seeded_random.ts). */
+export { Random };
 
 /** The seed of this run: WALNUT_FUZZ_SEED replays one, otherwise a fresh one. */
 export function runSeed(): number {

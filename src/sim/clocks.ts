@@ -13,7 +13,7 @@
  */
 import { assert } from "../lib/assert.js";
 import type { NodeId } from "../raft/types.js";
-import type { Random } from "./random.js";
+import type { Random } from "../lib/seeded_random.js";
 
 /** How far (either way, as a share of the drift band) a tick's pace strays from its node's base. */
 const PACE_NUDGE = 0.1;

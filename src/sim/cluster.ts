@@ -23,7 +23,7 @@ import { bootstrapState, copyConfState, copyEntry, foundingSnapshotState, type I
 import { ClientHistory } from "./history.js";
 import { encodeRequest, KvStore, type KvCommand, type KvRequest, type KvResult } from "./kv.js";
 import { Network, RELIABLE_NETWORK, type Envelope, type NetworkFaults } from "./network.js";
-import { Random } from "./random.js";
+import { Random } from "../lib/seeded_random.js";
 import { SimNode, type CoreFactory, type CrashPoint, type Packet, type ReadRequest } from "./sim_node.js";
 
 export type RaftSettings = Omit<RaftConfig, "id" | "random">;
@@ -195,7 +195,7 @@ export class Cluster {
     assert(!this.retired.has(id), `node ${id} was retired`);
     const node = this.node(id);
     if (node.isUp) return;
-    node.nextTickAt = this.now + 1 + this.random.int(this.tickUnits);
+    node.nextTickAt = this.now + 1 + this.random.below(this.tickUnits);
     node.start();
   }
 
@@ -305,7 +305,7 @@ export class Cluster {
     });
     this.nodes.set(id, node);
     this.appliedRequests.set(id, new Map());
-    node.nextTickAt = this.now + 1 + this.random.int(this.tickUnits);
+    node.nextTickAt = this.now + 1 + this.random.below(this.tickUnits);
     node.start();
     return node;
   }

@@ -28,7 +28,7 @@ import { InvariantViolation } from "./checkers.js";
 import { Cluster } from "./cluster.js";
 import { checkLinearizability } from "./linearizability.js";
 import type { NetworkFaults } from "./network.js";
-import { Random } from "./random.js";
+import { Random } from "../lib/seeded_random.js";
 
 export const TRIGGERS = ["cut", "restart", "transfer", "campaign"] as const;
 export type Trigger = (typeof TRIGGERS)[number];

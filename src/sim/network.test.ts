@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Network, RELIABLE_NETWORK, UNRELIABLE_NETWORK } from "./network.js";
-import { Random } from "./random.js";
+import { Random } from "../lib/seeded_random.js";
 
 function drain(network: Network<string>, until: number): string[] {
   const delivered: string[] = [];

@@ -17,7 +17,7 @@
  */
 import { assert } from "../lib/assert.js";
 import { MinHeap } from "./heap.js";
-import type { Random } from "./random.js";
+import type { Random } from "../lib/seeded_random.js";
 
 export type Address = number;
 

@@ -22,7 +22,7 @@ import { Cluster } from "./cluster.js";
 import type { KvCommand } from "./kv.js";
 import { checkLinearizability, type Operation } from "./linearizability.js";
 import { RELIABLE_NETWORK, type NetworkFaults } from "./network.js";
-import { Random } from "./random.js";
+import { Random } from "../lib/seeded_random.js";
 import { CRASH_POINTS, type CoreFactory } from "./sim_node.js";
 
 export const DEFAULT_STEPS = 3000;
@@ -277,7 +277,7 @@ class RandomRun {
     const live = cluster.ids.filter((id) => !cluster.retired.has(id));
     const up = live.filter((id) => cluster.node(id).isUp);
     const down = live.filter((id) => !cluster.node(id).isUp);
-    switch (random.int(13)) {
+    switch (random.below(13)) {
       case 0:
       case 1:
         return this.crash(up);
@@ -335,7 +335,7 @@ class RandomRun {
 
   private partitionRandomly(live: NodeId[]): void {
     const groups: NodeId[][] = [[], []];
-    for (const id of this.random.shuffle(live)) groups[this.random.int(2)]!.push(id);
+    for (const id of this.random.shuffle(live)) groups[this.random.below(2)]!.push(id);
     this.cluster.trace(`network partitions into ${groups.map((group) => `{${group.join(",")}}`).join(" ")}`);
     this.cluster.network.partition(groups);
   }
@@ -355,7 +355,7 @@ class RandomRun {
     const confState = cluster.node(leader).raft.status().confState;
     const members = new Set([...confState.voters, ...confState.learners]);
     for (const id of this.removed) if (!members.has(id) && !cluster.retired.has(id)) cluster.retire(id);
-    const choice = this.random.int(3);
+    const choice = this.random.below(3);
     if (choice === 0 && cluster.ids.length < MAX_NODES) {
       const id = cluster.addNode(confState);
       cluster.changeMembership({ type: "addLearner", node: id });

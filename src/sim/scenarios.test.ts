@@ -9,7 +9,7 @@ import type { NodeId } from "../raft/types.js";
 import { checkLinearizability } from "./linearizability.js";
 import { Lab } from "./lab.js";
 import { RELIABLE_NETWORK, UNRELIABLE_NETWORK } from "./network.js";
-import { Random } from "./random.js";
+import { Random } from "../lib/seeded_random.js";
 
 function lab(nodes: number, seed: number, options: { unreliable?: boolean; compactEvery?: number } = {}): Lab {
   return new Lab({ seed, nodes, network: options.unreliable === true ? UNRELIABLE_NETWORK : RELIABLE_NETWORK, compactEvery: options.compactEvery ?? 0 });
@@ -281,7 +281,7 @@ function figure8(options: { seed: number; unreliable: boolean; iterations: numbe
       const node = harness.cluster.node(id);
       if (node.isUp && harness.isConnected(id) && harness.start(id, `${iteration}`).isLeader) leader = id;
     }
-    harness.cluster.runFor(random.chance(0.1) ? random.int(harness.electionTimeout / 2) : random.int(4));
+    harness.cluster.runFor(random.chance(0.1) ? random.below(harness.electionTimeout / 2) : random.below(4));
     if (leader !== undefined && random.chance(0.5)) {
       if (options.unreliable) harness.disconnect(leader);
       else harness.crash(leader);
@@ -305,14 +305,15 @@ function figure8(options: { seed: number; unreliable: boolean; iterations: numbe
 }
 
 test("unreliable churn: clients keep writing while servers crash, restart and reconnect", () => {
-  // Seed 36: how much work gets done here depends on the seed (over seeds 10-69 the count of
-  // completed operations ranges from 0 to 76); this one completes about 50 operations.
+  // Seed 36: how much work gets done here depends on the seed. It was chosen (about 50
+  // completed operations) under the simulator's earlier xoshiro128** generator; under
+  // lib's mulberry32 the same seed draws a different run.
   const harness = lab(5, 36, { unreliable: true, compactEvery: 20 });
   const random = new Random(36);
   const cluster = harness.cluster;
   for (let round = 0; round < 40; round++) {
     const id = random.pick(harness.ids);
-    const roll = random.int(4);
+    const roll = random.below(4);
     if (roll === 0) harness.disconnect(id);
     else if (roll === 1) harness.connect(id);
     else if (roll === 2) harness.crash(id);

@@ -18,7 +18,7 @@ import type { ConfState, Entry, Message, NodeId, ProposeResult, RaftConfig, Raft
 import { InvariantViolation, type SafetyCheckers } from "./checkers.js";
 import { SimulatedDisk, type InitialDisk } from "./disk.js";
 import { decodeRequest, KvStore, type KvRequest, type KvResult } from "./kv.js";
-import type { Random } from "./random.js";
+import type { Random } from "../lib/seeded_random.js";
 
 export type CoreFactory = (config: RaftConfig, initial: RaftInitialState) => RaftCore;
 
@@ -223,7 +223,7 @@ export class SimNode {
     disk.writeEntries(ready.entries);
     if (ready.hardState !== null) disk.writeHardState(ready.hardState);
     if (this.armedCrash === "duringPersist") {
-      this.crash(this.options.random.int(disk.bufferedWrites + 1));
+      this.crash(this.options.random.below(disk.bufferedWrites + 1));
       return;
     }
     disk.sync();

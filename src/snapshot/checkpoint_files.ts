@@ -3,10 +3,10 @@
  * with both numbers zero-padded to 20 digits (so names sort like the numbers), the
  * temporary name a checkpoint is written under before its rename, the set of temporary
  * files this process is writing right now (so that cleaning up stale ones never removes
- * a live one), fsync of a directory, and which errors are the file system's.
+ * a live one), and which errors are the file system's.
  */
 import { randomBytes } from "node:crypto";
-import { open, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { assert } from "../lib/assert.js";
 import { WalnutError, systemErrorCode } from "../lib/errors.js";
@@ -53,16 +53,6 @@ export function forgetTemporaryPath(temporaryPath: string): void {
 /** A temporary file left behind by a crash or a failed write, not one being written now. */
 export function isStaleTemporaryFile(path: string): boolean {
   return path.endsWith(TEMPORARY_SUFFIX) && !temporaryFilesInProgress.has(path);
-}
-
-/** Makes a directory's entries (a rename, a new or removed file) durable. */
-export async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

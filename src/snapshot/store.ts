@@ -16,8 +16,8 @@ import {
   isStaleTemporaryFile,
   parseCheckpointFileName,
   removeQuietly,
-  syncDirectory,
 } from "./checkpoint_files.js";
+import { syncDirectory } from "../lib/durable_file.js";
 import { readCheckpoint, type LoadedCheckpoint } from "./reader.js";
 
 /** Appended to the name of a corrupt checkpoint once an older one has loaded instead. */

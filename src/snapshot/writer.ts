@@ -12,7 +12,8 @@
  * `<index>-<term>.ckpt`, and its directory fsynced. On any failure the temporary file is
  * removed and a CHECKPOINT_IO error names the checkpoint. The view is always closed.
  */
-import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
+import { mkdir, open, type FileHandle } from "node:fs/promises";
+import { renameDurably } from "../lib/durable_file.js";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -29,7 +30,6 @@ import {
   forgetTemporaryPath,
   isSystemError,
   removeQuietly,
-  syncDirectory,
 } from "./checkpoint_files.js";
 import {
   BLOCK_BYTES_MAX,
@@ -116,8 +116,7 @@ export async function writeCheckpoint(view: EngineView, options: WriteCheckpoint
       compressionLevel,
       afterLastSlice: closeView,
     });
-    await rename(temporaryPath, path);
-    await syncDirectory(options.dir);
+    await renameDurably(temporaryPath, path);
     const durationMs = performance.now() - startedMs;
     return { path, index: view.index, term: view.term, ...written, durationMs };
   } catch (error) {

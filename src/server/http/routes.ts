@@ -39,13 +39,30 @@ function session(body: Record<string, unknown>): Session | undefined {
 }
 
 /**
- * The status of a failed write: 507 Insufficient Storage when it was refused because used
- * memory is over maxmemory (the body's detail starts with OOM), 503 when the WAL failed.
+ * The HTTP status of each WalnutError a read or write can fail with. 503: this node cannot
+ * serve it now (no leader, closing, not confirmed in time, its WAL failed, removed); 507
+ * Insufficient Storage: refused over maxmemory; 413: past a bound in lib/limits.ts.
+ */
+const STATUS_OF_CODE: Partial<Record<WalnutErrorCode, number>> = {
+  NO_LEADER: 503,
+  NOT_OPEN: 503,
+  TIMEOUT: 503,
+  WAL_IO: 503,
+  REMOVED: 503,
+  OOM: 507,
+  LIMIT: 413,
+  VERSION_CONFLICT: 409,
+  BAD_ARGUMENT: 400,
+};
+
+/**
+ * The status of a failed write: by the code of the WalnutError behind it; a command's own
+ * error reply (no code) is the caller's: 409 for WRONGTYPE (the key holds another type), else 400.
  */
 function failureStatus(reply: Reply): number {
   if (reply.type !== "error") return 200;
-  if (isOutOfMemoryReply(reply)) return 507;
-  if (reply.text.startsWith("IOERR")) return 503;
+  const status = reply.code === undefined ? undefined : STATUS_OF_CODE[reply.code];
+  if (status !== undefined) return status;
   return reply.text.startsWith("WRONGTYPE") ? 409 : 400;
 }
 
@@ -65,12 +82,12 @@ async function readState<T>(context: ServerContext, consistency: ReadConsistency
   try {
     return await context.executor.readState(reader, consistency);
   } catch (error) {
-    if (isWalnutError(error) && UNAVAILABLE.has(error.code)) throw new HttpError(503, error.message);
+    // Only "not now" maps here; anything else a read throws is the server's own error.
+    const status = isWalnutError(error) ? STATUS_OF_CODE[error.code] : undefined;
+    if (status !== undefined && status >= 500 && isWalnutError(error)) throw new HttpError(status, error.message);
     throw error;
   }
 }
-
-const UNAVAILABLE: ReadonlySet<WalnutErrorCode> = new Set(["NO_LEADER", "NOT_OPEN", "TIMEOUT"]);
 
 /** The collection a request names, which must exist in `engine`. */
 function collectionIn(engine: Engine, url: URL): string {

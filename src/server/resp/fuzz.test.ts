@@ -18,38 +18,11 @@ import { RequestParser, type RequestParserOptions } from "./parser.js";
 import { ProtocolError } from "./protocol_error.js";
 import { ReplyParser, type ReplyParserOptions } from "./reply_parser.js";
 import { ReplyWriter, encodeCommand } from "./writer.js";
-import { seededRandom } from "../../lib/seeded_random.js";
+import { Random } from "../../lib/seeded_random.js";
 
 const ITERATIONS = process.env.WALNUT_DEEP === "1" ? 200_000 : 2_000;
 const FIRST_SEED = Number(process.env.WALNUT_FUZZ_SEED ?? 0x5eed);
 const SINGLE_SEED = process.env.WALNUT_FUZZ_SEED !== undefined;
-
-/** mulberry32: a small, fast, seeded 32-bit PRNG. */
-class Random {
-  private readonly nextFloat: () => number;
-
-  constructor(seed: number) {
-    this.nextFloat = seededRandom(seed);
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    return this.nextFloat();
-  }
-
-  /** An integer in [0, bound). */
-  below(bound: number): number {
-    return Math.floor(this.next() * bound);
-  }
-
-  pick<T>(choices: readonly T[]): T {
-    return choices[this.below(choices.length)]!;
-  }
-
-  bytes(length: number): Buffer {
-    return Buffer.from(Array.from({ length }, () => this.below(256)));
-  }
-}
 
 /** Bytes that matter to RESP, so that random text often looks like a frame. */
 const PROTOCOL_BYTES = Buffer.from("*$+-:_,#%~(!=\r\n\r\n0123456789-\"' \\x", "latin1");

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Random } from "./random.js";
+import { Random } from "./seeded_random.js";
 
 test("the same seed gives the same sequence", () => {
   const first = new Random(42);
@@ -18,7 +18,7 @@ test("helpers stay within their bounds", () => {
   for (let i = 0; i < 1000; i++) {
     const float = random.next();
     assert.ok(float >= 0 && float < 1);
-    const int = random.int(5);
+    const int = random.below(5);
     assert.ok(Number.isInteger(int) && int >= 0 && int < 5);
     const between = random.between(3, 4);
     assert.ok(between === 3 || between === 4);
