@@ -4,7 +4,7 @@
  * looks the same whichever method read it.
  */
 import { toText } from "./engine/bytes.js";
-import type { Reply } from "./commands/reply.js";
+import type { Reply } from "./engine/reply.js";
 import { WalnutError } from "./lib/errors.js";
 
 /**

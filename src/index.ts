@@ -22,7 +22,7 @@ export type {
 } from "./db.js";
 export { WalnutError, isWalnutError } from "./lib/errors.js";
 export type { WalnutErrorCode } from "./lib/errors.js";
-export type { Reply } from "./commands/reply.js";
+export type { Reply } from "./engine/reply.js";
 export type { CheckpointInfo } from "./snapshot/writer.js";
 export { createLogger, silentLogger } from "./lib/log.js";
 export type { Logger, LoggerOptions, LogFormat, LogLevel, LogFields, Log } from "./lib/log.js";

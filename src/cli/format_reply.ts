@@ -2,7 +2,7 @@
  * How `walnut cli` prints replies: like redis-cli on a terminal ("hello", (integer) 1,
  * (nil), numbered array items, (error) ...), and raw values one per line otherwise.
  */
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import { toText } from "../engine/bytes.js";
 
 function quote(text: string): string {

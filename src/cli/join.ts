@@ -14,7 +14,7 @@
  */
 import type { ConnectionOptions } from "node:tls";
 import { RespClient } from "../client/resp_client.js";
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import { parsePeers, type PeerAddress } from "../config/peers.js";
 import { toText } from "../engine/bytes.js";
 import { describeError, WalnutError } from "../lib/errors.js";

@@ -13,7 +13,7 @@
  *   SHUTDOWN                                    sent as it is: walnut's SHUTDOWN works as Redis'
  *   DISPLAY                                     handled by the REPL (repl.ts)
  */
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 
 /** What the CLI does with a typed command. */
 export type LokiOutcome =

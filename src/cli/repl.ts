@@ -13,7 +13,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { RespClient } from "../client/resp_client.js";
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import type { OptionSpec } from "../config/options.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString } from "../config/resolve.js";
 import { fromText } from "../engine/bytes.js";

@@ -14,7 +14,7 @@ import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import { formatFloat, INT64_MAX, INT64_MIN } from "./numbers.js";
-import { error, integer, type Reply } from "./reply.js";
+import { error, integer, type Reply } from "../engine/reply.js";
 import type { CommandContext } from "./spec.js";
 
 export const SYNTAX_ERROR: Reply = Object.freeze(error("ERR", "syntax error"));

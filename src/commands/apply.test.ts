@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine, SessionTable } from "../engine/engine.js";
 import { applyEntry } from "./apply.js";
-import { array, bulk, error, integer, NIL, OK, type Reply } from "./reply.js";
+import { array, bulk, error, integer, NIL, OK, type Reply } from "../engine/reply.js";
 import { applyNext, NOW_MS, read, run, runBatch } from "./testing.js";
 
 /** A value as it is now: lists and registers are copied, the engine may change them in place later. */

@@ -26,7 +26,7 @@ import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import type { CommandCall, EntryPayload, VersionCondition } from "./entry.js";
-import { array, error, isError, NIL, OK, type Reply } from "./reply.js";
+import { array, error, isError, NIL, OK, type Reply } from "../engine/reply.js";
 import { lookupDataCommand } from "./table.js";
 
 export function applyEntry(engine: Engine, index: number, term: number, payload: EntryPayload): Reply {

@@ -5,7 +5,7 @@ import { Item, NO_EXPIRY, type StoredValue } from "../engine/values.js";
 import { limits } from "../lib/limits.js";
 import { encodeCollectionImage } from "../snapshot/collection_image.js";
 import { collectionCommands, isReadOnlyCall, RANGE_PAIRS_MAX } from "./collections.js";
-import { OK, type Reply } from "./reply.js";
+import { OK, type Reply } from "../engine/reply.js";
 
 const NOW_MS = 1_700_000_000_000;
 

@@ -26,7 +26,7 @@ import { decodeCollectionImage } from "../snapshot/collection_image.js";
 import { isWord, NOT_AN_INTEGER, SYNTAX_ERROR, textOf } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, integer, OK, status, type Reply } from "./reply.js";
+import { array, bulk, error, integer, OK, status, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
 /** Most key/value pairs one RANGE answers, and the default when LIMIT is absent. */

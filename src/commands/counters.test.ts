@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
-import { bulk, error, integer, status, WRONGTYPE } from "./reply.js";
+import { bulk, error, integer, status, WRONGTYPE } from "../engine/reply.js";
 import { read, run } from "./testing.js";
 
 const NOT_AN_INTEGER = error("ERR", "value is not an integer or out of range");

@@ -12,7 +12,7 @@ import { NO_EXPIRY, type Item } from "../engine/values.js";
 import { integerReply, liveItem, NOT_A_FLOAT, NOT_AN_INTEGER, textOf, writeValue } from "./access.js";
 import { defineCommand } from "./define.js";
 import { formatFloat, INT64_MAX, INT64_MIN, parseFloatStrict, parseInteger } from "./numbers.js";
-import { bulk, error, WRONGTYPE, type Reply } from "./reply.js";
+import { bulk, error, WRONGTYPE, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
 const OVERFLOW: Reply = Object.freeze(error("ERR", "increment or decrement would overflow"));

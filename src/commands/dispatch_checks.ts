@@ -4,7 +4,7 @@
  * N words counting the name, -N: at least N).
  */
 import type { ByteString } from "../engine/bytes.js";
-import { error, type Reply } from "./reply.js";
+import { error, type Reply } from "../engine/reply.js";
 import type { CommandDescription } from "./spec.js";
 
 /** Arguments of an unknown command shown in its error, as Redis shows them. */

@@ -19,7 +19,7 @@ import { describeError, isWalnutError } from "../lib/errors.js";
 import type { Node, WriteResult } from "../node/node.js";
 import { isReadOnlyCall } from "./collections.js";
 import type { CommandCall, EntryPayload, VersionCondition } from "./entry.js";
-import { error, type Reply } from "./reply.js";
+import { error, type Reply } from "../engine/reply.js";
 import type { CommandSpec } from "./spec.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import { lookupDataCommand } from "./table.js";

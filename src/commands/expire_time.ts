@@ -10,7 +10,7 @@
 import type { ByteString } from "../engine/bytes.js";
 import { NOT_AN_INTEGER } from "./access.js";
 import { parseInteger } from "./numbers.js";
-import { error, type Reply } from "./reply.js";
+import { error, type Reply } from "../engine/reply.js";
 
 export type TimeUnit = "seconds" | "milliseconds";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
 import { Item } from "../engine/values.js";
 import { SWEEP_KEYS_EXAMINED_MAX, findExpiredKeys } from "./expiry.js";
-import { bulk, error, integer, NIL } from "./reply.js";
+import { bulk, error, integer, NIL } from "../engine/reply.js";
 import { NOW_MS, read, run } from "./testing.js";
 
 function engineWith(...lines: string[]): Engine {

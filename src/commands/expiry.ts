@@ -18,7 +18,7 @@ import { changeExpiry, isErrorReply, liveItem, NOT_AN_INTEGER } from "./access.j
 import { defineCommand } from "./define.js";
 import { expiryInstantMs, invalidExpireTime, type ExpiryForm } from "./expire_time.js";
 import { parseInteger } from "./numbers.js";
-import { error, integer, type Reply } from "./reply.js";
+import { error, integer, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
 /** Keys findExpiredKeys() looks at per call, expired or not: the bound on its work. */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
-import { OK, WRONGTYPE, type Reply } from "./reply.js";
+import { OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 
 const NOW_MS = 1_700_000_000_000;
 const NOT_A_SKETCH: Reply = { type: "error", text: "WRONGTYPE Key is not a valid HyperLogLog string value." };

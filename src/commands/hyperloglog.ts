@@ -13,7 +13,7 @@ import { addElement, createRegisters, estimateCardinality, mergeInto, wouldChang
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { liveItem, putItem } from "./access.js";
 import { defineCommand } from "./define.js";
-import { error, integer, OK, WRONGTYPE, type Reply } from "./reply.js";
+import { error, integer, OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
 export const NOT_A_HYPERLOGLOG: Reply = Object.freeze(error("WRONGTYPE", "Key is not a valid HyperLogLog string value."));

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
-import { array, bulk, error, integer, NIL, OK, status } from "./reply.js";
+import { array, bulk, error, integer, NIL, OK, status } from "../engine/reply.js";
 import { NOW_MS, read, run } from "./testing.js";
 
 function engineWith(...lines: string[]): Engine {

@@ -12,7 +12,7 @@ import { assert } from "../lib/assert.js";
 import { checkKeyLength, deleteKey, liveItem, putItem, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { compileGlob } from "./glob.js";
-import { array, bulk, error, integer, NIL, OK, status, type Reply } from "./reply.js";
+import { array, bulk, error, integer, NIL, OK, status, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
 function del(ctx: CommandContext, keys: ByteString[]): Reply {

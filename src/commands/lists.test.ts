@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { listCommands } from "./lists.js";
-import { NIL, OK, WRONGTYPE, type Reply } from "./reply.js";
+import { NIL, OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 
 const NOW_MS = 1_700_000_000_000;
 

@@ -18,7 +18,7 @@ import { limits } from "../lib/limits.js";
 import { liveItem, NOT_AN_INTEGER, putItem, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, integer, NIL, OK, WRONGTYPE, type Reply } from "./reply.js";
+import { array, bulk, error, integer, NIL, OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
 type End = "head" | "tail";

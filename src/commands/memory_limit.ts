@@ -19,7 +19,7 @@ import { heapSizeLimit, heapUsage } from "../lib/heap_usage.js";
 import { limits } from "../lib/limits.js";
 import { formatBytes } from "../lib/units.js";
 import { isGrowingCall } from "./collections.js";
-import { error, type Reply } from "./reply.js";
+import { error, type Reply } from "../engine/reply.js";
 import type { CommandSpec } from "./spec.js";
 
 /** The default maxmemory, as a fraction of V8's heap limit. */

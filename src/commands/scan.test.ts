@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
-import type { Reply } from "./reply.js";
-import { error } from "./reply.js";
+import type { Reply } from "../engine/reply.js";
+import { error } from "../engine/reply.js";
 import { NOW_MS, read, run } from "./testing.js";
 
 interface ScanStep {

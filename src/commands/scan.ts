@@ -27,7 +27,7 @@ import { isErrorReply, NOT_AN_INTEGER, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { compileGlob, type Glob } from "./glob.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, type Reply } from "./reply.js";
+import { array, bulk, error, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
 /** Iterations one engine keeps open at once; the least recently used is forgotten. */

@@ -14,7 +14,7 @@ import { assert } from "../lib/assert.js";
 import { NOT_A_FLOAT, NOT_AN_INTEGER, SYNTAX_ERROR } from "./access.js";
 import { EXPIRY_OPTIONS, positiveExpiryInstantMs } from "./expire_time.js";
 import { parseBoolean, parseFloatStrict, parseInteger } from "./numbers.js";
-import { error, type Reply } from "./reply.js";
+import { error, type Reply } from "../engine/reply.js";
 
 /** What a write does to the key's expiry. */
 export type ExpiryChange = { type: "clear" } | { type: "keep" } | { type: "set"; instantMs: number };

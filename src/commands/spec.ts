@@ -16,7 +16,7 @@
 import type { ByteString } from "../engine/bytes.js";
 import type { Collection } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
-import type { Reply } from "./reply.js";
+import type { Reply } from "../engine/reply.js";
 
 export interface CommandContext {
   engine: Engine;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
-import { array, bulk, error, integer, NIL, OK, WRONGTYPE } from "./reply.js";
+import { array, bulk, error, integer, NIL, OK, WRONGTYPE } from "../engine/reply.js";
 import { NOW_MS, read, run } from "./testing.js";
 
 const SYNTAX = error("ERR", "syntax error");

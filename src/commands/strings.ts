@@ -26,7 +26,7 @@ import {
 import { defineCommand } from "./define.js";
 import { EXPIRY_OPTIONS, positiveExpiryInstantMs } from "./expire_time.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, integer, NIL, OK, WRONGTYPE, type Reply } from "./reply.js";
+import { array, bulk, error, integer, NIL, OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 import { parseGetExOptions, parseSetOptions, typedValue, type ExpiryChange } from "./set_options.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { error } from "./reply.js";
+import { error } from "../engine/reply.js";
 import { checkArity, commandTable, dataCommands, lookupCommand, lookupDataCommand } from "./table.js";
 
 const mine = [

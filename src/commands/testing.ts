@@ -14,7 +14,7 @@ import { DEFAULT_COLLECTION, type Engine } from "../engine/engine.js";
 import { assert } from "../lib/assert.js";
 import { applyEntry } from "./apply.js";
 import { decodeEntry, encodeEntry, type EntryPayload, type VersionCondition } from "./entry.js";
-import type { Reply } from "./reply.js";
+import type { Reply } from "../engine/reply.js";
 import { lookupDataCommand } from "./table.js";
 
 /** The clock tests run at unless they say otherwise: 2023-11-14T22:13:20Z. */

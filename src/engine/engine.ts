@@ -12,8 +12,8 @@
 import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
-// A type-only import: a session remembers the reply a request got, whatever the wire.
-import type { Reply } from "../commands/reply.js";
+// A session remembers the reply a request got, whatever the wire.
+import type { Reply } from "./reply.js";
 import { createCollection, type Collection, type CollectionType, type CollectionView } from "./collection.js";
 import { Journal, type Journaled } from "./journal.js";
 

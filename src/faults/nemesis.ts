@@ -4,7 +4,7 @@
  * leader for a membership change). Each kind of fault lives in its own file; the
  * registry in nemeses.ts maps the CLI's names to them.
  */
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import type { ProcessCluster } from "../scenarios/cluster_processes.js";
 import type { Random } from "../scenarios/server_fixtures.js";
 import { waitUntil } from "../scenarios/server_fixtures.js";

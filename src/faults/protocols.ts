@@ -18,7 +18,7 @@
  * HTTP versioned PUT is the same condition, checked in the same state machine.
  */
 import type { OperationCommand, OperationOutcome } from "../check/history.js";
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import { NoAnswer, RespClient } from "../client/resp_client.js";
 import { unansweredOutcome, writeErrorOutcome } from "./outcome.js";
 

@@ -16,7 +16,7 @@
  * A client that must know an unknown outcome retries with a session id.
  */
 import type { EntryPayload } from "../commands/entry.js";
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import { WalnutError } from "../lib/errors.js";
 
 export interface WriteResult {

@@ -3,7 +3,7 @@
  * retried after a restart is still recognised. Replies may hold bigints, which JSON lacks:
  * they are written as {"$bigint": "<digits>"}.
  */
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import type { SessionRecord, SessionTable } from "../engine/engine.js";
 import { WalnutError } from "../lib/errors.js";
 

@@ -4,7 +4,7 @@
  * (commands/state_machine.ts implements it) and lets tests drive the node with a toy one.
  */
 import type { EntryPayload } from "../commands/entry.js";
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import type { Engine } from "../engine/engine.js";
 
 export interface StateMachine {

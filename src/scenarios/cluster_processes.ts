@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RespClient } from "../client/resp_client.js";
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import { PeerNetwork } from "./tcp_proxy.js";
 import { freePort, waitUntil } from "./server_fixtures.js";
 

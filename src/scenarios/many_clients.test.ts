@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startWalnut } from "../bench/resp_servers.js";
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import { DEEP, RawClient, waitUntil } from "./server_fixtures.js";
 
 const CLIENTS = DEEP ? 10_000 : 1_000;

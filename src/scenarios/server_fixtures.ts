@@ -8,7 +8,7 @@
  */
 import { createServer, connect, type Socket } from "node:net";
 import { ReplyParser } from "../server/resp/reply_parser.js";
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import { Random } from "../lib/seeded_random.js";
 
 /** How long a wait may last before it is reported as a hang. */

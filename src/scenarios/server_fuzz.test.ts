@@ -22,7 +22,7 @@ import { request as httpRequest } from "node:http";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import type { Reply } from "../commands/reply.js";
+import type { Reply } from "../engine/reply.js";
 import { RequestParser } from "../server/resp/parser.js";
 import { encodeCommand } from "../server/resp/writer.js";
 import { startTestNode, type TestNode } from "./harness.js";

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setCalls, itemValue } from "../../db.js";
 import { fromInput, toText } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
-import type { Reply } from "../../commands/reply.js";
+import type { Reply } from "../../engine/reply.js";
 import { READ_CONSISTENCIES, type ReadConsistency, type Session } from "../../commands/executor.js";
 import type { Engine } from "../../engine/engine.js";
 import { isWalnutError, type WalnutErrorCode } from "../../lib/errors.js";

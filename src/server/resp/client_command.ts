@@ -3,7 +3,7 @@
  * what a connection can learn and change about itself and other clients.
  */
 import type { ByteString } from "../../engine/bytes.js";
-import { error, OK, bulk, integer, NIL, type Reply } from "../../commands/reply.js";
+import { error, OK, bulk, integer, NIL, type Reply } from "../../engine/reply.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
 
 function describeClient(client: ClientHandle, nowMs: number): string {

@@ -6,7 +6,7 @@
 import type { ByteString } from "../../engine/bytes.js";
 import { commandTable, lookupCommand } from "../../commands/table.js";
 import type { TableEntry } from "../../commands/spec.js";
-import { array, bulk, error, integer, NIL, status, type Reply } from "../../commands/reply.js";
+import { array, bulk, error, integer, NIL, status, type Reply } from "../../engine/reply.js";
 
 function describe(spec: TableEntry): Reply {
   return array([

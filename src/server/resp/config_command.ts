@@ -4,7 +4,7 @@
  */
 import type { ByteString } from "../../engine/bytes.js";
 import { globMatches } from "../../commands/glob.js";
-import { bulk, error, OK, type Reply } from "../../commands/reply.js";
+import { bulk, error, OK, type Reply } from "../../engine/reply.js";
 import type { ServerContext } from "../server_context.js";
 import { MAXMEMORY_POLICY } from "../../commands/memory_limit.js";
 import { describeError } from "../../lib/errors.js";

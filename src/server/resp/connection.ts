@@ -28,7 +28,7 @@
 import type { Socket } from "node:net";
 import type { ByteString } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
-import type { Reply } from "../../commands/reply.js";
+import type { Reply } from "../../engine/reply.js";
 import { limits } from "../../lib/limits.js";
 import type { CommandInstruments } from "../../metrics/command_meter.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";

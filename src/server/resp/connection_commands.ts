@@ -18,7 +18,7 @@ import { isWriteCall, resolveCommand } from "../../commands/executor.js";
 import { checkArity, commandTable, lookupCommand } from "../../commands/table.js";
 import { assert } from "../../lib/assert.js";
 import { OOM_REPLY } from "../../commands/memory_limit.js";
-import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../commands/reply.js";
+import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../engine/reply.js";
 import { describeError } from "../../lib/errors.js";
 import { noPermissionText, permits, permitsEverything, requiredCategory, type AclUser } from "../acl.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";

@@ -12,7 +12,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Reply } from "../../commands/reply.js";
+import type { Reply } from "../../engine/reply.js";
 import { MIN_CAPACITY_BYTES } from "./input_buffer.js";
 import { RequestParser, type RequestParserOptions } from "./parser.js";
 import { ProtocolError } from "./protocol_error.js";

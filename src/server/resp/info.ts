@@ -6,7 +6,7 @@
 import v8 from "node:v8";
 import type { ByteString } from "../../engine/bytes.js";
 import { MAXMEMORY_POLICY } from "../../commands/memory_limit.js";
-import { bulk, type Reply } from "../../commands/reply.js";
+import { bulk, type Reply } from "../../engine/reply.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
 
 type Section = [string, Array<[string, string | number]>];

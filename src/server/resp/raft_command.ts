@@ -8,7 +8,7 @@
  *   RAFT TRANSFER 3                      hand leadership to node 3 (on the leader)
  */
 import type { ByteString } from "../../engine/bytes.js";
-import { array, bulk, error, integer, OK, type Reply } from "../../commands/reply.js";
+import { array, bulk, error, integer, OK, type Reply } from "../../engine/reply.js";
 import { describeError } from "../../lib/errors.js";
 import type { ServerContext } from "../server_context.js";
 

@@ -21,7 +21,7 @@
  * arrive. Partially received aggregates are kept as a stack of open frames, so a large
  * reply arriving in many chunks is parsed once, not re-parsed from its start.
  */
-import type { Reply } from "../../commands/reply.js";
+import type { Reply } from "../../engine/reply.js";
 import { assert } from "../../lib/assert.js";
 import { limits } from "../../lib/limits.js";
 import { InputBuffer, byteStringAt } from "./input_buffer.js";

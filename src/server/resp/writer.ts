@@ -1,5 +1,5 @@
 /**
- * The reply side of RESP: serializes Reply values (commands/reply.ts) for protocol 2 or 3
+ * The reply side of RESP: serializes Reply values (engine/reply.ts) for protocol 2 or 3
  * into one growing output buffer, which the connection takes whole once per flush.
  * Also `encodeCommand`, the client side of the request format (walnut cli and tests).
  *
@@ -24,7 +24,7 @@
  * the buffer byte by byte, with no intermediate string or Buffer.
  */
 import type { ByteString } from "../../engine/bytes.js";
-import type { Reply } from "../../commands/reply.js";
+import type { Reply } from "../../engine/reply.js";
 import { assert, unreachable } from "../../lib/assert.js";
 import { WalnutError } from "../../lib/errors.js";
 import { formatDouble } from "./double.js";

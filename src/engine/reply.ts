@@ -1,9 +1,12 @@
 /**
  * What a command answers, independent of the wire: the RESP writer turns a Reply into
  * RESP2 or RESP3 bytes, the HTTP layer into JSON, the embedded API into JS values.
- * Byte strings are latin1 (see engine/bytes.ts).
+ * Byte strings are latin1 (see bytes.ts).
+ *
+ * It lives in engine/ because the engine's at-most-once session table remembers replies, and
+ * every layer above (node, commands, the faces, the client) builds or reads them.
  */
-import type { ByteString } from "../engine/bytes.js";
+import type { ByteString } from "./bytes.js";
 import type { WalnutErrorCode } from "../lib/errors.js";
 
 export type Reply =
