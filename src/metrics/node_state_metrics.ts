@@ -15,12 +15,19 @@
  * Until `watch` hands them the node, the gauges read 0.
  */
 import { Gauge, type Registry } from "prom-client";
-import type { NodeStatus } from "../node/status.js";
+import type { Role } from "../raft/types.js";
 
-/** The part of a node's status the gauges read. */
-export type StatusReading = Pick<NodeStatus, "role" | "id" | "term" | "commitIndex" | "appliedIndex" | "lastIndex" | "pendingWrites"> & {
+/** The part of a node's status (node/status.ts NodeStatus) the gauges read; spelled out here because node/ sits above metrics/. */
+export interface StatusReading {
+  role: Role | "removed";
+  id: number;
+  term: number;
+  commitIndex: number;
+  appliedIndex: number;
+  lastIndex: number;
+  pendingWrites: number;
   peers: ReadonlyArray<{ id: number; match: number }>;
-};
+}
 
 /** What the gauges read; a Node is one. */
 export interface NodeStateSource {
