@@ -28,7 +28,7 @@ import { DEFAULT_COLLECTION, type Engine } from "./engine/engine.js";
 import type { Item } from "./engine/values.js";
 import { CommandExecutor, READ_CONSISTENCIES, type ReadConsistency } from "./commands/executor.js";
 import { isOutOfMemoryReply, MemoryLimit, resolveMaxmemory } from "./commands/memory_limit.js";
-import type { CommandCall, VersionCondition } from "./commands/entry.js";
+import type { CommandCall, VersionCondition } from "./node/entry.js";
 import { NIL, type Reply } from "./engine/reply.js";
 import { integerValue, replyValue, type CommandValue } from "./db_replies.js";
 import { walnutStateMachine } from "./commands/state_machine.js";

@@ -25,7 +25,7 @@ import type { Engine } from "../engine/engine.js";
 import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
-import type { CommandCall, EntryPayload, VersionCondition } from "./entry.js";
+import type { CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
 import { array, error, isError, NIL, OK, type Reply } from "../engine/reply.js";
 import { lookupDataCommand } from "./table.js";
 

@@ -18,7 +18,7 @@ import { DEFAULT_COLLECTION, type Engine } from "../engine/engine.js";
 import { describeError, isWalnutError } from "../lib/errors.js";
 import type { Node, WriteResult } from "../node/node.js";
 import { isReadOnlyCall } from "./collections.js";
-import type { CommandCall, EntryPayload, VersionCondition } from "./entry.js";
+import type { CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
 import { error, type Reply } from "../engine/reply.js";
 import type { CommandSpec } from "./spec.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";

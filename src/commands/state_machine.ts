@@ -7,7 +7,7 @@ import type { Engine } from "../engine/engine.js";
 import type { StateMachine } from "../node/state_machine.js";
 import { limits } from "../lib/limits.js";
 import { applyEntry } from "./apply.js";
-import type { EntryPayload } from "./entry.js";
+import type { EntryPayload } from "../node/entry.js";
 import { findExpiredKeys } from "./expiry.js";
 
 export const walnutStateMachine: StateMachine = {

@@ -13,7 +13,7 @@ import type { ByteString } from "../engine/bytes.js";
 import { DEFAULT_COLLECTION, type Engine } from "../engine/engine.js";
 import { assert } from "../lib/assert.js";
 import { applyEntry } from "./apply.js";
-import { decodeEntry, encodeEntry, type EntryPayload, type VersionCondition } from "./entry.js";
+import { decodeEntry, encodeEntry, type EntryPayload, type VersionCondition } from "../node/entry.js";
 import type { Reply } from "../engine/reply.js";
 import { lookupDataCommand } from "./table.js";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { EntryPayload } from "../commands/entry.js";
+import type { EntryPayload } from "./entry.js";
 import { isWalnutError } from "../lib/errors.js";
 import { ProposalTable, type WriteResult } from "./proposals.js";
 import { WriteAdmission } from "./write_admission.js";

@@ -15,7 +15,7 @@
  *     decided by commit or by a change of leader, never by how long the queue was.
  * A client that must know an unknown outcome retries with a session id.
  */
-import type { EntryPayload } from "../commands/entry.js";
+import type { EntryPayload } from "./entry.js";
 import type { Reply } from "../engine/reply.js";
 import { WalnutError } from "../lib/errors.js";
 

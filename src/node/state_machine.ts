@@ -3,7 +3,7 @@
  * decides what it means. Keeping this an interface keeps node/ free of command semantics
  * (commands/state_machine.ts implements it) and lets tests drive the node with a toy one.
  */
-import type { EntryPayload } from "../commands/entry.js";
+import type { EntryPayload } from "./entry.js";
 import type { Reply } from "../engine/reply.js";
 import type { Engine } from "../engine/engine.js";
 

@@ -11,7 +11,7 @@
  * HTTP server handles one request per connection at a time, and an embedded caller's
  * writes wait as its own promises.
  */
-import type { EntryPayload } from "../commands/entry.js";
+import type { EntryPayload } from "./entry.js";
 import type { WriteResult } from "./proposals.js";
 
 interface QueuedWrite {

@@ -13,7 +13,7 @@
  * (connection.ts) keeps the replies in order.
  */
 import type { ByteString } from "../../engine/bytes.js";
-import type { CommandCall, VersionCondition } from "../../commands/entry.js";
+import type { CommandCall, VersionCondition } from "../../node/entry.js";
 import { isWriteCall, resolveCommand } from "../../commands/executor.js";
 import { checkArity, commandTable, lookupCommand } from "../../commands/table.js";
 import { assert } from "../../lib/assert.js";
