@@ -11,9 +11,9 @@ const frame = (functionName: string, url = "", lineNumber = -1): { functionName:
 const profile: CpuProfile = {
   nodes: [
     { id: 1, callFrame: frame("(root)") },
-    { id: 2, callFrame: frame("encode", "file:///project/dist/server/resp/writer.js", 41) },
+    { id: 2, callFrame: frame("encode", "file:///project/dist/resp/writer.js", 41) },
     { id: 3, callFrame: frame("(idle)") },
-    { id: 4, callFrame: frame("encode", "file:///project/dist/server/resp/writer.js", 41) },
+    { id: 4, callFrame: frame("encode", "file:///project/dist/resp/writer.js", 41) },
     { id: 5, callFrame: frame("", "node:net", 10) },
   ],
   startTime: 1000,
@@ -38,7 +38,7 @@ test("self time adds up per script, native code apart", () => {
   assert.deepEqual(summary.byScript.map((entry) => [entry.script, entry.selfMs]), [
     ["(native)", 0.6],
     ["node:net", 0.3],
-    ["dist/server/resp/writer.js", 0.1],
+    ["dist/resp/writer.js", 0.1],
   ]);
 });
 

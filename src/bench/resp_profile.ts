@@ -25,7 +25,7 @@ export interface CpuProfile {
 export interface SelfTime {
   /** "encodeBulk", or V8's "(garbage collector)", "(program)". */
   functionName: string;
-  /** "dist/server/resp/writer.js:42", "node:net:815", or "" for native code and V8's own entries. */
+  /** "dist/resp/writer.js:42", "node:net:815", or "" for native code and V8's own entries. */
   location: string;
   selfMs: number;
   /** Share of the busy time: every sample except "(idle)". */

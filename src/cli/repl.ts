@@ -17,7 +17,7 @@ import type { Reply } from "../engine/reply.js";
 import type { OptionSpec } from "../config/options.js";
 import { resolveSettings, settingBoolean, settingNumber, settingString } from "../config/resolve.js";
 import { fromText } from "../engine/bytes.js";
-import { splitInlineArguments } from "../server/resp/inline.js";
+import { splitInlineArguments } from "../resp/inline.js";
 import { formatPretty, formatRaw } from "./format_reply.js";
 import { translateLokiKv } from "./lokikv.js";
 

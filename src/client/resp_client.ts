@@ -13,8 +13,8 @@ import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls, type ConnectionOptions } from "node:tls";
 import type { Reply } from "../engine/reply.js";
 import { WalnutError } from "../lib/errors.js";
-import { ReplyParser } from "../server/resp/reply_parser.js";
-import { encodeCommand } from "../server/resp/writer.js";
+import { ReplyParser } from "../resp/reply_parser.js";
+import { encodeCommand } from "../resp/writer.js";
 
 export interface ClientOptions {
   host: string;

@@ -7,7 +7,7 @@
  * generous guard that only turns a hang into a clear failure.
  */
 import { createServer, connect, type Socket } from "node:net";
-import { ReplyParser } from "../server/resp/reply_parser.js";
+import { ReplyParser } from "../resp/reply_parser.js";
 import type { Reply } from "../engine/reply.js";
 import { Random } from "../lib/seeded_random.js";
 

@@ -23,8 +23,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import type { Reply } from "../engine/reply.js";
-import { RequestParser } from "../server/resp/parser.js";
-import { encodeCommand } from "../server/resp/writer.js";
+import { RequestParser } from "../resp/parser.js";
+import { encodeCommand } from "../resp/writer.js";
 import { startTestNode, type TestNode } from "./harness.js";
 import { DEEP, Random, RawClient, runSeed, waitUntil } from "./server_fixtures.js";
 

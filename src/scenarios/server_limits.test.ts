@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { encodeCommand } from "../server/resp/writer.js";
+import { encodeCommand } from "../resp/writer.js";
 import { startTestNode, type TestNode } from "./harness.js";
 import { DEEP, RawClient, exchange, exchangeUntilClosed, waitUntil } from "./server_fixtures.js";
 import type { ServersOptions } from "../server/servers.js";

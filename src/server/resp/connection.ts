@@ -33,8 +33,8 @@ import { limits } from "../../lib/limits.js";
 import type { CommandInstruments } from "../../metrics/command_meter.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
 import { runConnectionCommand, type ConnectionState } from "./connection_commands.js";
-import { ProtocolError, RequestParser } from "./parser.js";
-import { ReplyWriter } from "./writer.js";
+import { ProtocolError, RequestParser } from "../../resp/parser.js";
+import { ReplyWriter } from "../../resp/writer.js";
 
 const OUTPUT_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const FLUSH_THRESHOLD_BYTES = 64 * 1024;

@@ -16,7 +16,7 @@
  * One deliberate difference: Redis, being C, stops reading at a NUL byte; walnut treats
  * NUL as an ordinary byte of an unquoted argument.
  */
-import type { ByteString } from "../../engine/bytes.js";
+import type { ByteString } from "../engine/bytes.js";
 import { byteStringAt } from "./input_buffer.js";
 
 const SPACE = 0x20;

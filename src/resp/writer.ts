@@ -23,10 +23,10 @@
  * The hottest replies, +OK, integers and short bulk strings, are written straight into
  * the buffer byte by byte, with no intermediate string or Buffer.
  */
-import type { ByteString } from "../../engine/bytes.js";
-import type { Reply } from "../../engine/reply.js";
-import { assert, unreachable } from "../../lib/assert.js";
-import { WalnutError } from "../../lib/errors.js";
+import type { ByteString } from "../engine/bytes.js";
+import type { Reply } from "../engine/reply.js";
+import { assert, unreachable } from "../lib/assert.js";
+import { WalnutError } from "../lib/errors.js";
 import { formatDouble } from "./double.js";
 
 export type ProtocolVersion = 2 | 3;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NIL, OK, WRONGTYPE, array, bulk, error, integer, status, type Reply } from "../../engine/reply.js";
-import { isWalnutError } from "../../lib/errors.js";
+import { NIL, OK, WRONGTYPE, array, bulk, error, integer, status, type Reply } from "../engine/reply.js";
+import { isWalnutError } from "../lib/errors.js";
 import { formatDouble } from "./double.js";
 import { ReplyWriter, encodeCommand, type ProtocolVersion } from "./writer.js";
 

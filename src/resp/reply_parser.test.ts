@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NIL, OK, array, bulk, error, integer, status, type Reply } from "../../engine/reply.js";
+import { NIL, OK, array, bulk, error, integer, status, type Reply } from "../engine/reply.js";
 import { ProtocolError } from "./protocol_error.js";
 import { ReplyParser, type ReplyParserOptions } from "./reply_parser.js";
 import { ReplyWriter, type ProtocolVersion } from "./writer.js";

@@ -12,13 +12,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Reply } from "../../engine/reply.js";
+import type { Reply } from "../engine/reply.js";
 import { MIN_CAPACITY_BYTES } from "./input_buffer.js";
 import { RequestParser, type RequestParserOptions } from "./parser.js";
 import { ProtocolError } from "./protocol_error.js";
 import { ReplyParser, type ReplyParserOptions } from "./reply_parser.js";
 import { ReplyWriter, encodeCommand } from "./writer.js";
-import { Random } from "../../lib/seeded_random.js";
+import { Random } from "../lib/seeded_random.js";
 
 const ITERATIONS = process.env.WALNUT_DEEP === "1" ? 200_000 : 2_000;
 const FIRST_SEED = Number(process.env.WALNUT_FUZZ_SEED ?? 0x5eed);

@@ -32,8 +32,8 @@
  * than the limit that arrives whole), walnut applies the limit to the line itself, so
  * the result never depends on chunking.
  */
-import type { ByteString } from "../../engine/bytes.js";
-import { assert } from "../../lib/assert.js";
+import type { ByteString } from "../engine/bytes.js";
+import { assert } from "../lib/assert.js";
 import { InputBuffer, byteStringAt } from "./input_buffer.js";
 import { splitInlineArguments } from "./inline.js";
 import { ProtocolError } from "./protocol_error.js";

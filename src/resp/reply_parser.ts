@@ -21,9 +21,9 @@
  * arrive. Partially received aggregates are kept as a stack of open frames, so a large
  * reply arriving in many chunks is parsed once, not re-parsed from its start.
  */
-import type { Reply } from "../../engine/reply.js";
-import { assert } from "../../lib/assert.js";
-import { limits } from "../../lib/limits.js";
+import type { Reply } from "../engine/reply.js";
+import { assert } from "../lib/assert.js";
+import { limits } from "../lib/limits.js";
 import { InputBuffer, byteStringAt } from "./input_buffer.js";
 import { parseInteger } from "./parser.js";
 import { ProtocolError } from "./protocol_error.js";

@@ -9,7 +9,7 @@
  * MIN_CAPACITY_BYTES). When everything has been consumed the buffer is dropped, so a
  * large bulk string leaves nothing behind once it has been parsed.
  */
-import { assert } from "../../lib/assert.js";
+import { assert } from "../lib/assert.js";
 
 /** Smallest buffer allocated for a pending tail: one typical socket read. */
 export const MIN_CAPACITY_BYTES = 16 * 1024;
