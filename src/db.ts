@@ -22,7 +22,7 @@
  * The doc-example check (scenarios/doc_examples.test.ts) type-checks this example.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { fromInput, toText, type ByteString } from "./engine/bytes.js";
+import { fromInput, toText } from "./engine/bytes.js";
 import type { CollectionType } from "./engine/collection.js";
 import { DEFAULT_COLLECTION, type Engine } from "./engine/engine.js";
 import type { Item } from "./engine/values.js";
@@ -30,7 +30,8 @@ import { CommandExecutor, READ_CONSISTENCIES, type ReadConsistency } from "./com
 import { isOutOfMemoryReply, MemoryLimit, resolveMaxmemory } from "./commands/memory_limit.js";
 import type { CommandCall, VersionCondition } from "./node/entry.js";
 import { NIL, type Reply } from "./engine/reply.js";
-import { integerValue, replyValue, type CommandValue } from "./db_replies.js";
+import { replyValue, type CommandValue } from "./db_replies.js";
+import { commandArgument, itemValue, setCalls, type SetOptions, type Value } from "./commands/user_values.js";
 import { walnutStateMachine } from "./commands/state_machine.js";
 import { WalnutError } from "./lib/errors.js";
 import { parseDurationMs, parseSizeBytes } from "./lib/units.js";
@@ -46,9 +47,8 @@ export type { FsyncMode } from "./wal/wal.js";
 export type { CollectionType } from "./engine/collection.js";
 export type { ReadConsistency } from "./commands/executor.js";
 export type { CommandValue } from "./db_replies.js";
+export type { SetOptions, Value } from "./commands/user_values.js";
 
-/** What walnut stores and returns: text, binary, numbers, booleans, lists of text. */
-export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number>;
 export type Key = string | Buffer;
 
 export interface OpenOptions {
@@ -90,20 +90,6 @@ export interface OpenOptions {
   maxmemory?: number | string;
 }
 
-export interface SetOptions {
-  /** Time to live in milliseconds. */
-  ttlMs?: number;
-  /** Absolute expiry, ms since the Unix epoch. */
-  expireAtMs?: number;
-  /** Only set when the key does not exist. */
-  ifNotExists?: boolean;
-  /** Only set when the key exists. */
-  ifExists?: boolean;
-  /** Keep the key's current expiry. */
-  keepTtl?: boolean;
-  /** Compare-and-set: only when the key's version is this (0: absent); else VERSION_CONFLICT. */
-  ifVersion?: number;
-}
 
 /** Options of a set that always writes: it resolves to the new version, never null. */
 export type UnconditionalSetOptions = Omit<SetOptions, "ifNotExists" | "ifExists"> & { ifNotExists?: false; ifExists?: false };
@@ -201,58 +187,6 @@ function consistencyOf(options: ReadOptions | undefined): ReadConsistency {
   return consistency;
 }
 
-function argument(value: string | Buffer | number | bigint): ByteString {
-  return typeof value === "number" || typeof value === "bigint" ? String(value) : fromInput(value);
-}
-
-export function itemValue(item: Item): Value {
-  switch (item.kind) {
-    case "string":
-      return toText(item.value as ByteString);
-    case "blob":
-      return Buffer.from(item.value as ByteString, "latin1");
-    case "integer":
-      return integerValue(item.value as bigint);
-    case "float":
-    case "boolean":
-      return item.value as number | boolean;
-    case "list":
-      return (item.value as ByteString[]).map(toText);
-    case "hyperloglog":
-      return Buffer.from(item.value as Uint8Array);
-  }
-}
-
-/** The SET call (or DEL + RPUSH for lists) that stores `value` under `key`. */
-export function setCalls(collection: string, key: ByteString, value: Value, options: SetOptions): CommandCall[] {
-  const expiry: ByteString[] = [];
-  if (options.ttlMs !== undefined) expiry.push("PX", String(options.ttlMs));
-  if (options.expireAtMs !== undefined) expiry.push("PXAT", String(options.expireAtMs));
-  if (options.keepTtl) expiry.push("KEEPTTL");
-  if (Array.isArray(value)) {
-    if (options.ifNotExists || options.ifExists) {
-      throw new WalnutError("BAD_ARGUMENT", "Cannot set a list with ifExists/ifNotExists: use a batch with a version condition");
-    }
-    const calls: CommandCall[] = [{ collection, argv: ["DEL", key] }];
-    if (value.length > 0) calls.push({ collection, argv: ["RPUSH", key, ...value.map(argument)] });
-    if (expiry.length > 0 && value.length > 0) calls.push({ collection, argv: ["PEXPIREAT", key, String(options.expireAtMs ?? 0)] });
-    return calls;
-  }
-  const argv: ByteString[] = ["SET", key];
-  if (typeof value === "string") argv.push(fromInput(value));
-  else if (Buffer.isBuffer(value)) argv.push(fromInput(value), "AS", "blob");
-  else if (typeof value === "bigint") argv.push(String(value), "AS", "integer");
-  else if (typeof value === "boolean") argv.push(String(value), "AS", "boolean");
-  else if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new WalnutError("BAD_ARGUMENT", `Cannot store ${value}: only finite numbers`);
-    argv.push(String(value), "AS", Number.isInteger(value) ? "integer" : "float");
-  } else throw new WalnutError("BAD_ARGUMENT", `Cannot store a value of type ${typeof value}`);
-  argv.push(...expiry);
-  if (options.ifNotExists) argv.push("NX");
-  if (options.ifExists) argv.push("XX");
-  return [{ collection, argv }];
-}
-
 /** The methods of one collection; `db` itself is the default collection. */
 export class CollectionHandle {
   constructor(
@@ -344,7 +278,7 @@ export class CollectionHandle {
    * linearizable.
    */
   async command(...args: Array<string | Buffer | number>): Promise<Reply> {
-    return raiseIfError(await this.executor.run(this.name, args.map(argument)));
+    return raiseIfError(await this.executor.run(this.name, args.map(commandArgument)));
   }
 
   /** The live item under `key`, read through the executor's read path. */
@@ -472,7 +406,7 @@ export class Db extends CollectionHandle {
       if (operation.op === "set") calls.push(...setCalls(collection, key, operation.value, operation.options ?? {}));
       else if (operation.op === "delete") calls.push({ collection, argv: ["DEL", key] });
       else if (operation.op === "incr") calls.push({ collection, argv: ["INCRBY", key, String(operation.by ?? 1)] });
-      else calls.push({ collection, argv: operation.args.map(argument) });
+      else calls.push({ collection, argv: operation.args.map(commandArgument) });
     }
     const conditions = (options.conditions ?? []).map((c) => ({
       collection: c.collection ?? DEFAULT_COLLECTION,

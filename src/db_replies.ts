@@ -6,6 +6,7 @@
 import { toText } from "./engine/bytes.js";
 import type { Reply } from "./engine/reply.js";
 import { WalnutError } from "./lib/errors.js";
+import { integerValue } from "./commands/user_values.js";
 
 /**
  * A command's answer as a plain value: bulk strings and statuses as text ("OK"), integers
@@ -14,11 +15,6 @@ import { WalnutError } from "./lib/errors.js";
  */
 export type CommandValue = string | number | bigint | boolean | null | CommandValue[];
 
-/** An integer as a number when it fits exactly, else a bigint (as `get` and `incr` return integers). */
-export function integerValue(value: number | bigint): number | bigint {
-  if (typeof value === "number") return value;
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
-}
 
 /** A reply as a plain value; an error reply is raised as a COMMAND_ERROR. */
 export function replyValue(reply: Reply): CommandValue {

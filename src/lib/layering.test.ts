@@ -58,11 +58,6 @@ const KNOWN_VIOLATIONS: readonly string[] = [
   "faults/workload.ts -> scenarios/server_fixtures.ts",
   // Command metrics label by the command table's names (node, which builds the metrics, is below commands).
   "metrics/command_meter.ts -> commands/table.ts",
-  // The HTTP and RESP servers use helpers and types from the embedded face db.ts.
-  "server/http/json.ts -> db.ts",
-  "server/http/routes.ts -> db.ts",
-  "server/server_context.ts -> db.ts",
-  "server/servers.ts -> db.ts",
 ];
 
 const srcRoot = fileURLToPath(new URL("../../src/", import.meta.url));

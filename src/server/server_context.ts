@@ -4,11 +4,29 @@
  * they may do, the registry of connected clients, the counters INFO reports, and the node's
  * metrics (GET /metrics) the servers record into.
  */
-import type { Db } from "../db.js";
 import type { CommandExecutor } from "../commands/executor.js";
+import type { MemoryLimit } from "../commands/memory_limit.js";
+import type { CollectionType } from "../engine/collection.js";
+import type { Node } from "../node/node.js";
+import type { CheckpointInfo } from "../snapshot/writer.js";
 import type { NodeMetrics } from "../metrics/node_metrics.js";
 import { AccessControl, type AclUser } from "./acl.js";
 import { ShutdownSignal } from "./shutdown.js";
+
+/**
+ * What the servers need of the database they serve: db.ts's Db is one. Declared here, not
+ * imported from db.ts, because the embedded API and the servers are peer faces over commands/.
+ */
+export interface ServedDb {
+  readonly node: Node;
+  readonly memory: MemoryLimit;
+  /** CHECKPOINT, BGSAVE and GET /backup. */
+  checkpoint(): Promise<CheckpointInfo>;
+  /** COLLECTION EXPORT name path. */
+  exportCollection(name: string, path: string): Promise<void>;
+  /** COLLECTION IMPORT path name type. */
+  importCollection(path: string, options: { name: string; type: CollectionType }): Promise<unknown>;
+}
 
 export interface ServerSettings {
   /** The default user's password (unless the ACL file defines one); null: none required. */
@@ -58,7 +76,7 @@ export class ServerContext {
 
   /** @param users the ACL file's users by name (acl_file.ts); none without --aclfile */
   constructor(
-    readonly db: Db,
+    readonly db: ServedDb,
     readonly executor: CommandExecutor,
     readonly settings: ServerSettings,
     users: ReadonlyMap<string, AclUser> = new Map(),

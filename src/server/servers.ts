@@ -3,13 +3,12 @@
  */
 import { readFileSync } from "node:fs";
 import type { TlsOptions } from "node:tls";
-import type { Db } from "../db.js";
 import { CommandExecutor } from "../commands/executor.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { loadAclFile } from "./acl_file.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { startRespServer, type RespServer } from "./resp/server.js";
-import { ServerContext, type ServerSettings } from "./server_context.js";
+import { ServerContext, type ServedDb, type ServerSettings } from "./server_context.js";
 import type { ShutdownRequest } from "./shutdown.js";
 
 export interface ServersOptions extends ServerSettings {
@@ -73,7 +72,7 @@ export function prepareServers(options: ServersOptions): PreparedServers {
 }
 
 export async function startServers(
-  db: Db,
+  db: ServedDb,
   options: ServersOptions,
   prepared: PreparedServers = prepareServers(options),
 ): Promise<RunningServers> {

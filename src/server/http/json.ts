@@ -4,7 +4,7 @@
  * the seeds' shape {"detail": "..."}.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Value } from "../../db.js";
+import type { Value } from "../../commands/user_values.js";
 
 export class HttpError extends Error {
   constructor(

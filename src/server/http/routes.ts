@@ -6,7 +6,7 @@
  * Every key route takes ?collection=name (default "default").
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { setCalls, itemValue } from "../../db.js";
+import { setCalls, itemValue } from "../../commands/user_values.js";
 import { fromInput, toText } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
 import type { Reply } from "../../engine/reply.js";

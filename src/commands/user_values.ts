@@ -1,0 +1,87 @@
+/**
+ * A user's value as walnut stores it: the JavaScript values the embedded API and the HTTP API
+ * take and hand back, the commands that store one under a key, and the value an engine item
+ * reads as. Both faces (db.ts, server/http/) use it, so it lives below them, in commands/.
+ */
+import { fromInput, toText, type ByteString } from "../engine/bytes.js";
+import type { Item } from "../engine/values.js";
+import { WalnutError } from "../lib/errors.js";
+import type { CommandCall } from "../node/entry.js";
+
+/** What walnut stores and returns: text, binary, numbers, booleans, lists of text. */
+export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number>;
+
+export interface SetOptions {
+  /** Time to live in milliseconds. */
+  ttlMs?: number;
+  /** Absolute expiry, ms since the Unix epoch. */
+  expireAtMs?: number;
+  /** Only set when the key does not exist. */
+  ifNotExists?: boolean;
+  /** Only set when the key exists. */
+  ifExists?: boolean;
+  /** Keep the key's current expiry. */
+  keepTtl?: boolean;
+  /** Compare-and-set: only when the key's version is this (0: absent); else VERSION_CONFLICT. */
+  ifVersion?: number;
+}
+
+/** An integer as a number when it fits exactly, else a bigint (as `get` and `incr` return integers). */
+export function integerValue(value: number | bigint): number | bigint {
+  if (typeof value === "number") return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+}
+
+/** A value as one command argument: numbers as their decimal text, text and Buffers as byte strings. */
+export function commandArgument(value: string | Buffer | number | bigint): ByteString {
+  return typeof value === "number" || typeof value === "bigint" ? String(value) : fromInput(value);
+}
+
+/** The value an engine item reads as (what `get` returns). */
+export function itemValue(item: Item): Value {
+  switch (item.kind) {
+    case "string":
+      return toText(item.value as ByteString);
+    case "blob":
+      return Buffer.from(item.value as ByteString, "latin1");
+    case "integer":
+      return integerValue(item.value as bigint);
+    case "float":
+    case "boolean":
+      return item.value as number | boolean;
+    case "list":
+      return (item.value as ByteString[]).map(toText);
+    case "hyperloglog":
+      return Buffer.from(item.value as Uint8Array);
+  }
+}
+
+/** The SET call (or DEL + RPUSH for lists) that stores `value` under `key`. */
+export function setCalls(collection: string, key: ByteString, value: Value, options: SetOptions): CommandCall[] {
+  const expiry: ByteString[] = [];
+  if (options.ttlMs !== undefined) expiry.push("PX", String(options.ttlMs));
+  if (options.expireAtMs !== undefined) expiry.push("PXAT", String(options.expireAtMs));
+  if (options.keepTtl) expiry.push("KEEPTTL");
+  if (Array.isArray(value)) {
+    if (options.ifNotExists || options.ifExists) {
+      throw new WalnutError("BAD_ARGUMENT", "Cannot set a list with ifExists/ifNotExists: use a batch with a version condition");
+    }
+    const calls: CommandCall[] = [{ collection, argv: ["DEL", key] }];
+    if (value.length > 0) calls.push({ collection, argv: ["RPUSH", key, ...value.map(commandArgument)] });
+    if (expiry.length > 0 && value.length > 0) calls.push({ collection, argv: ["PEXPIREAT", key, String(options.expireAtMs ?? 0)] });
+    return calls;
+  }
+  const argv: ByteString[] = ["SET", key];
+  if (typeof value === "string") argv.push(fromInput(value));
+  else if (Buffer.isBuffer(value)) argv.push(fromInput(value), "AS", "blob");
+  else if (typeof value === "bigint") argv.push(String(value), "AS", "integer");
+  else if (typeof value === "boolean") argv.push(String(value), "AS", "boolean");
+  else if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new WalnutError("BAD_ARGUMENT", `Cannot store ${value}: only finite numbers`);
+    argv.push(String(value), "AS", Number.isInteger(value) ? "integer" : "float");
+  } else throw new WalnutError("BAD_ARGUMENT", `Cannot store a value of type ${typeof value}`);
+  argv.push(...expiry);
+  if (options.ifNotExists) argv.push("NX");
+  if (options.ifExists) argv.push("XX");
+  return [{ collection, argv }];
+}
