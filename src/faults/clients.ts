@@ -11,7 +11,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type { RecordedFault, RecordedHistory, RecordedOperation } from "../check/history.js";
-import { Random } from "../scenarios/server_fixtures.js";
+import { Random } from "../lib/seeded_random.js";
 import { HttpProtocolClient, RespProtocolClient, type NodePorts, type ProtocolClient } from "./protocols.js";
 import { KeySpace, OperationPicker } from "./workload.js";
 

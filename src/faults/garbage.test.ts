@@ -19,7 +19,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { ProcessCluster } from "../scenarios/cluster_processes.js";
+import { ProcessCluster } from "../processes/cluster_processes.js";
 import { PROCESS_CLUSTER_SECRET, ownStateAt } from "../scenarios/joining_node.js";
 import { runSeed } from "../scenarios/server_fixtures.js";
 import { closeAll, connectAll, startNode } from "../transport/testing.js";

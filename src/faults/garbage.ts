@@ -49,7 +49,7 @@
 import * as net from "node:net";
 import { createMessage } from "../raft/message.js";
 import type { Message, NodeId } from "../raft/types.js";
-import { Random } from "../scenarios/server_fixtures.js";
+import { Random } from "../lib/seeded_random.js";
 import { ReplyParser } from "../resp/reply_parser.js";
 import { encodeCommand } from "../resp/writer.js";
 import { encodeFrame, FRAME_KIND, FrameReader, type Frame } from "../transport/frames.js";

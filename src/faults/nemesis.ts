@@ -5,9 +5,9 @@
  * registry in nemeses.ts maps the CLI's names to them.
  */
 import type { Reply } from "../engine/reply.js";
-import type { ProcessCluster } from "../scenarios/cluster_processes.js";
-import type { Random } from "../scenarios/server_fixtures.js";
-import { waitUntil } from "../scenarios/server_fixtures.js";
+import type { ProcessCluster } from "../processes/cluster_processes.js";
+import type { Random } from "../lib/seeded_random.js";
+import { waitUntil } from "../processes/waiting.js";
 import type { FileSystemFaultSwitch } from "./file_system_fault_switch.js";
 
 /** Tries at a membership change whose leader moved under it. */

@@ -1,13 +1,13 @@
 /**
  * partition: cuts links between peers through the test-controlled proxies
- * (scenarios/tcp_proxy.ts), in one of four shapes chosen by the seed:
+ * (processes/tcp_proxy.ts), in one of four shapes chosen by the seed:
  *   - majority/minority: a random minority cut off from the rest;
  *   - isolated leader: the leader alone on its side;
  *   - bridge: two halves that cannot reach each other, and one node that reaches both;
  *   - one-way: what the leader sends the others is dropped, what they send it arrives.
  * Clients still reach every node (only peer traffic is cut). Healed by mending every link.
  */
-import type { PeerNetwork } from "../scenarios/tcp_proxy.js";
+import type { PeerNetwork } from "../processes/tcp_proxy.js";
 import { type Nemesis, type NemesisContext } from "./nemesis.js";
 
 type Shape = "majority-minority" | "isolated-leader" | "bridge" | "one-way";

@@ -1,7 +1,7 @@
-/** The partition shapes of scenarios/tcp_proxy.ts, as the cut links they make (no traffic). */
+/** The partition shapes of processes/tcp_proxy.ts, as the cut links they make (no traffic). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PeerNetwork } from "../scenarios/tcp_proxy.js";
+import { PeerNetwork } from "../processes/tcp_proxy.js";
 
 async function withNetwork(size: number, body: (network: PeerNetwork) => void): Promise<void> {
   const network = await PeerNetwork.start(Array.from({ length: size }, (_, index) => ({ id: index + 1, realPort: 1 })));

@@ -13,7 +13,7 @@
  * saw for the key, so it often matches.
  */
 import type { OperationCommand } from "../check/history.js";
-import type { Random } from "../scenarios/server_fixtures.js";
+import type { Random } from "../lib/seeded_random.js";
 
 /** Operations on one key before its slot moves on to a fresh key. */
 export const OPERATIONS_PER_KEY = 200;

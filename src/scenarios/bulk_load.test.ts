@@ -21,7 +21,7 @@ import { keyCount, pipeInto, writeMassInsertionFile } from "../bench/mass_insert
 import { startWalnut } from "../bench/resp_servers.js";
 import { limits } from "../lib/limits.js";
 import type { FsyncMode } from "../wal/wal.js";
-import { ProcessCluster } from "./cluster_processes.js";
+import { ProcessCluster } from "../processes/cluster_processes.js";
 import { startTestNode } from "./harness.js";
 import { DEEP, waitUntil } from "./server_fixtures.js";
 

@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { ProcessCluster } from "./cluster_processes.js";
+import { ProcessCluster } from "../processes/cluster_processes.js";
 import { Workload, checkState } from "./cluster_workload.js";
 import { JoiningNode, memberStatus, ownStateAt, type JoinerStatus } from "./joining_node.js";
 import { freePort, waitUntil } from "./server_fixtures.js";

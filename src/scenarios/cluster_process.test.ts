@@ -20,7 +20,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { ProcessCluster } from "./cluster_processes.js";
+import { ProcessCluster } from "../processes/cluster_processes.js";
 import { Workload, checkState } from "./cluster_workload.js";
 import { DEEP, Random, runSeed, waitUntil } from "./server_fixtures.js";
 

@@ -13,7 +13,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { ProcessCluster } from "./cluster_processes.js";
+import { ProcessCluster } from "../processes/cluster_processes.js";
 import { memberStatus } from "./joining_node.js";
 import { waitUntil } from "./server_fixtures.js";
 

@@ -6,15 +6,11 @@
  * Nothing here asserts on timing: every wait is "until a condition holds", with a
  * generous guard that only turns a hang into a clear failure.
  */
-import { createServer, connect, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { ReplyParser } from "../resp/reply_parser.js";
 import type { Reply } from "../engine/reply.js";
 import { Random } from "../lib/seeded_random.js";
-
-/** How long a wait may last before it is reported as a hang. */
-export const WAIT_GUARD_MS = 60_000;
-/** How often a wait checks its condition. */
-const POLL_INTERVAL_MS = 10;
+import { WAIT_GUARD_MS, waitUntil } from "../processes/waiting.js";
 
 /** True when WALNUT_DEEP asks for the long runs. */
 export const DEEP = (process.env.WALNUT_DEEP ?? "") !== "" && process.env.WALNUT_DEEP !== "0";
@@ -22,55 +18,14 @@ export const DEEP = (process.env.WALNUT_DEEP ?? "") !== "" && process.env.WALNUT
 /** The seeded PRNG the fault campaigns and fuzzers draw from (lib/seeded_random.ts). */
 export { Random };
 
+/** Waiting for a condition and finding a free port, shared with the fault campaigns (processes/waiting.ts). */
+export { WAIT_GUARD_MS, freePort, waitUntil } from "../processes/waiting.js";
+
 /** The seed of this run: WALNUT_FUZZ_SEED replays one, otherwise a fresh one. */
 export function runSeed(): number {
   const asked = process.env.WALNUT_FUZZ_SEED;
   if (asked !== undefined && asked !== "") return Number(asked) >>> 0;
   return Math.floor(Math.random() * 2 ** 32) >>> 0;
-}
-
-/** Polls `condition` until it holds; throws naming `what` if the guard runs out. */
-export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, guardMs = WAIT_GUARD_MS): Promise<void> {
-  const deadline = Date.now() + guardMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Gave up waiting (${guardMs} ms) until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-  }
-}
-
-/**
- * Ports tests listen on are drawn from below the kernel's ephemeral range (Linux:
- * 32768-60999), where no outgoing connection takes them: a port is chosen free and bound
- * a moment later, and in the ephemeral range a client socket of a test running beside
- * this one (or of this one) could take it in between.
- */
-const LISTEN_PORT_LOWEST = 20_000;
-const LISTEN_PORT_HIGHEST = 32_767;
-/** Random ports tried before asking the kernel for any free one. */
-const LISTEN_PORT_TRIES = 50;
-
-/** A free loopback port a test can listen on (see LISTEN_PORT_LOWEST). */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < LISTEN_PORT_TRIES; attempt++) {
-    const port = LISTEN_PORT_LOWEST + Math.floor(Math.random() * (LISTEN_PORT_HIGHEST - LISTEN_PORT_LOWEST + 1));
-    if ((await bindAndRelease(port)) !== null) return port;
-  }
-  const port = await bindAndRelease(0);
-  if (port === null) throw new Error("Cannot find a free loopback port");
-  return port;
-}
-
-/** Binds a temporary server to `port` (0: any) and closes it; the port bound, or null when taken. */
-function bindAndRelease(port: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(null));
-    server.listen(port, "127.0.0.1", () => {
-      const address = server.address();
-      const bound = typeof address === "object" && address !== null ? address.port : null;
-      server.close(() => resolve(bound));
-    });
-  });
 }
 
 /**

@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { RespClient } from "../client/resp_client.js";
 import type { Reply } from "../engine/reply.js";
 import { PeerNetwork } from "./tcp_proxy.js";
-import { freePort, waitUntil } from "./server_fixtures.js";
+import { freePort, waitUntil } from "./waiting.js";
 
 const walnutBin = fileURLToPath(new URL("../../bin/walnut.js", import.meta.url));
 /** How long one HTTP request to a member may take before it counts as unanswered. */

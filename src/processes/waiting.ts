@@ -1,0 +1,57 @@
+/**
+ * Waiting without sleeping, and free loopback ports: what the process clusters
+ * (cluster_processes.ts), the fault campaigns and the scenario tests share.
+ *
+ * Nothing here asserts on timing: every wait is "until a condition holds", with a
+ * generous guard that only turns a hang into a clear failure.
+ */
+import { createServer } from "node:net";
+
+/** How long a wait may last before it is reported as a hang. */
+export const WAIT_GUARD_MS = 60_000;
+/** How often a wait checks its condition. */
+const POLL_INTERVAL_MS = 10;
+
+/** Polls `condition` until it holds; throws naming `what` if the guard runs out. */
+export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, guardMs = WAIT_GUARD_MS): Promise<void> {
+  const deadline = Date.now() + guardMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Gave up waiting (${guardMs} ms) until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+/**
+ * Ports tests listen on are drawn from below the kernel's ephemeral range (Linux:
+ * 32768-60999), where no outgoing connection takes them: a port is chosen free and bound
+ * a moment later, and in the ephemeral range a client socket of a test running beside
+ * this one (or of this one) could take it in between.
+ */
+const LISTEN_PORT_LOWEST = 20_000;
+const LISTEN_PORT_HIGHEST = 32_767;
+/** Random ports tried before asking the kernel for any free one. */
+const LISTEN_PORT_TRIES = 50;
+
+/** A free loopback port a test can listen on (see LISTEN_PORT_LOWEST). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < LISTEN_PORT_TRIES; attempt++) {
+    const port = LISTEN_PORT_LOWEST + Math.floor(Math.random() * (LISTEN_PORT_HIGHEST - LISTEN_PORT_LOWEST + 1));
+    if ((await bindAndRelease(port)) !== null) return port;
+  }
+  const port = await bindAndRelease(0);
+  if (port === null) throw new Error("Cannot find a free loopback port");
+  return port;
+}
+
+/** Binds a temporary server to `port` (0: any) and closes it; the port bound, or null when taken. */
+function bindAndRelease(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(null));
+    server.listen(port, "127.0.0.1", () => {
+      const address = server.address();
+      const bound = typeof address === "object" && address !== null ? address.port : null;
+      server.close(() => resolve(bound));
+    });
+  });
+}
