@@ -59,6 +59,11 @@ export function lookupCommand(name: ByteString): TableEntry | undefined {
   return commandTable.get(name) ?? commandTable.get(name.toUpperCase());
 }
 
+/** The upper-case name of the command spelled `spelling`, in any case; undefined when there is none (what metrics label by). */
+export function commandName(spelling: ByteString): string | undefined {
+  return lookupCommand(spelling)?.name;
+}
+
 /** The data command named `name`, in any case; undefined for connection commands and unknown names. */
 export function lookupDataCommand(name: ByteString): CommandSpec | undefined {
   return dataCommands.get(name) ?? dataCommands.get(name.toUpperCase());

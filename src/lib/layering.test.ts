@@ -43,14 +43,12 @@ const FORBIDDEN: readonly (readonly [from: string, to: string])[] = [
 ];
 
 /**
- * Violations that exist today, each "importer -> imported" (paths under src/). Remove an entry when
+ * Violations accepted for now, each "importer -> imported" (paths under src/). Remove an entry when
  * its import is fixed; the test fails if an entry no longer exists, so this list only shrinks, and
- * it fails on any violation not listed here.
+ * it fails on any violation not listed here. Empty: every import flows down. (The 25 found when this
+ * test was written were removed one by one; see the git history of this file.)
  */
-const KNOWN_VIOLATIONS: readonly string[] = [
-  // Command metrics label by the command table's names (node, which builds the metrics, is below commands).
-  "metrics/command_meter.ts -> commands/table.ts",
-];
+const KNOWN_VIOLATIONS: readonly string[] = [];
 
 const srcRoot = fileURLToPath(new URL("../../src/", import.meta.url));
 

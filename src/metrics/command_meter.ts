@@ -4,7 +4,7 @@
  *   walnut_commands_total{command,outcome,protocol}   counter, outcome "ok" or "error"
  *   walnut_command_duration_seconds{command}          histogram, 50 µs to 5 s
  *
- * The hot path: a connection asks `instruments(protocol, argv[0])` once per command and
+ * The hot path: a connection asks `instruments(protocol, argv[0], commandName)` once per command and
  * gets an object bound to its label set, cached by the name exactly as the client spelled
  * it ("GET", "get"); recording then touches only numbers (scraped_metric.ts says why not
  * prom-client's own instruments). Command labels are bounded: a name that is no command
@@ -12,7 +12,6 @@
  * COMMAND_NAME_BYTES_MAX (a client may send megabytes as a command name).
  */
 import type { Registry } from "prom-client";
-import { lookupCommand } from "../commands/table.js";
 import { LatencyCells, registerScrapedMetric, type Sample } from "./scraped_metric.js";
 
 export type Protocol = "resp" | "http";
@@ -25,10 +24,17 @@ const SPELLINGS_CACHED_MAX = 1024;
 /** Longer than any command's name: such a name is "unknown" without a look-up. */
 const COMMAND_NAME_BYTES_MAX = 32;
 const UNKNOWN_COMMAND = "unknown";
+/**
+ * The command table's name for a spelling, in any case, or undefined when it names no
+ * command (commands/table.ts commandName). The callers pass it in because metrics/ sits
+ * below commands/; the table is fixed, so a spelling's label can be cached.
+ */
+export type CommandNames = (spelling: string) => string | undefined;
+
 /** The label a command name counts under: its lower-case name, or "unknown" when the command table has no such command. */
-export function commandLabel(name: string): string {
+export function commandLabel(name: string, names: CommandNames): string {
   if (name.length > COMMAND_NAME_BYTES_MAX) return UNKNOWN_COMMAND;
-  return lookupCommand(name)?.name.toLowerCase() ?? UNKNOWN_COMMAND;
+  return names(name)?.toLowerCase() ?? UNKNOWN_COMMAND;
 }
 
 /** One command over one protocol: where its calls are counted and timed. */
@@ -76,12 +82,12 @@ export class CommandMeter {
     });
   }
 
-  /** The instruments of the command `name` (any case) over `protocol`. */
-  instruments(protocol: Protocol, name: string): CommandInstruments {
+  /** The instruments of the command `name` (any case) over `protocol`; `names` is the command table's (the same on every call). */
+  instruments(protocol: Protocol, name: string, names: CommandNames): CommandInstruments {
     const spellings = this.bySpelling[protocol];
     const cached = spellings.get(name);
     if (cached !== undefined) return cached;
-    const instruments = this.bind(protocol, commandLabel(name));
+    const instruments = this.bind(protocol, commandLabel(name, names));
     if (spellings.size < SPELLINGS_CACHED_MAX && name.length <= COMMAND_NAME_BYTES_MAX) spellings.set(name, instruments);
     return instruments;
   }

@@ -4,6 +4,7 @@
  * operations as the commands they are (PUT /key/k is a "set") in walnut_commands_total.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { commandName } from "../../commands/table.js";
 import { METRICS_CONTENT_TYPE } from "../../metrics/node_metrics.js";
 import type { ServerContext } from "../server_context.js";
 
@@ -40,7 +41,7 @@ export function countRequest(context: ServerContext, request: IncomingMessage, r
   if (command === undefined) return;
   // A missing key (404) is an answer, as a nil reply is over RESP; other 4xx and 5xx are errors.
   const failed = status >= 400 && status !== 404;
-  context.metrics.commands.instruments("http", command).record(performance.now() - startedMs, failed);
+  context.metrics.commands.instruments("http", command, commandName).record(performance.now() - startedMs, failed);
 }
 
 function pathOf(request: IncomingMessage): string {

@@ -26,6 +26,7 @@
  * (a write: committed and applied), through instruments bound once per command name.
  */
 import type { Socket } from "node:net";
+import { commandName } from "../../commands/table.js";
 import type { ByteString } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
 import type { Reply } from "../../engine/reply.js";
@@ -242,7 +243,7 @@ export class Connection implements ClientHandle {
     this.context.stats.commandsProcessed += 1;
     this.lastCommandAtMs = Date.now();
     this.lastCommand = argv[0] ?? "";
-    const command = this.context.metrics.commands.instruments("resp", this.lastCommand);
+    const command = this.context.metrics.commands.instruments("resp", this.lastCommand, commandName);
     const outcome = runConnectionCommand(this.context, this.state, argv, {
       afterOwnWrites: (run) => this.afterOwnWrites(run),
     });
