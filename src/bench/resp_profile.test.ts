@@ -26,7 +26,7 @@ test("self time goes to the sampled function, summed over its call paths, idle a
   assert.equal(summary.idleMs, 0.4);
   assert.equal(summary.busyMs, 0.6);
   assert.deepEqual(summary.top.map((entry) => [entry.functionName, entry.location, entry.selfMs]), [
-    ["encode", "dist/server/resp/writer.js:42", 0.4],
+    ["encode", "dist/resp/writer.js:42", 0.4],
     ["(anonymous)", "node:net:11", 0.2],
   ]);
   assert.equal(Math.round(summary.top[0]?.busyPercent ?? 0), 67);
