@@ -115,7 +115,7 @@ async function conversation(port: number, commands: readonly string[][]): Promis
   return replies;
 }
 
-test("the table's arity and no_multi decide what the connection answers, with redis-server's bytes", async () => {
+test("the table's arity and no_multi decide what the connection answers, and AUTH without a password, with redis-server's bytes", async () => {
   const node = await startTestNode();
   try {
     await withRedisServer(async (_redis, redisPort) => {
@@ -123,6 +123,8 @@ test("the table's arity and no_multi decide what the connection answers, with re
         [["ECHO"], ["SELECT"], ["CLIENT"], ["CONFIG"], ["ACL"], ["AUTH"], ["WATCH"], ["RESET", "now"], ["MULTI", "again"], ["TIME", "x"]],
         [["MULTI"], ["SAVE"], ["EXEC"]],
         [["MULTI"], ["SHUTDOWN"], ["DISCARD"]],
+        // No password configured: one-argument AUTH is refused, the two-argument forms sign in.
+        [["AUTH", "x"], ["AUTH", "default", "x"], ["AUTH", "nobody", "x"], ["PING"]],
       ];
       for (const commands of conversations) {
         assert.deepEqual(await conversation(node.respPort, commands), await conversation(redisPort, commands), JSON.stringify(commands));

@@ -86,12 +86,6 @@ function signIn(
   credentials: { username: ByteString; password: ByteString },
   onSuccess: () => Reply,
 ): Reply | Promise<Reply> {
-  if (credentials.username === "default" && context.access.defaultHasNoPassword()) {
-    return error(
-      "ERR",
-      "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
-    );
-  }
   const finish = (user: AclUser | null): Reply => {
     if (user === null) return error("WRONGPASS", "invalid username-password pair or user is disabled.");
     becomeUser(state, user);
@@ -104,6 +98,14 @@ function signIn(
 
 function auth(context: ServerContext, state: ConnectionState, args: ByteString[]): Reply | Promise<Reply> {
   if (args.length > 2) return error("ERR", "wrong number of arguments for 'auth' command");
+  // Only the one-argument form is refused without a password configured: like Redis 7.0,
+  // "AUTH default <anything>" (and HELLO ... AUTH default) then signs in as the default user.
+  if (args.length === 1 && context.access.defaultHasNoPassword()) {
+    return error(
+      "ERR",
+      "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+    );
+  }
   const [username, password] = args.length === 2 ? [args[0] as string, args[1] as string] : ["default", args[0] as string];
   return signIn(context, state, { username, password }, () => OK);
 }
