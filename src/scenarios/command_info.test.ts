@@ -4,16 +4,13 @@
  * the name, arity, flags and first/last/step key positions must be the same. Also proves
  * that COMMAND COUNT, LIST and INFO come from the one table, connection commands included.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { commandTable } from "../commands/table.js";
 import { startTestNode } from "./harness.js";
-import { freePort, RawClient, waitUntil } from "./server_fixtures.js";
+import { startRedis } from "../bench/resp_servers.js";
+import { conversation } from "./server_fixtures.js";
 
 /** Connection commands that are walnut's own: redis-server has no entry to compare with. */
 const WALNUT_ONLY = new Set(["USE", "RAFT"]);
@@ -27,28 +24,15 @@ async function describeCommand(client: Redis, name: string): Promise<Described |
   return entry.slice(0, 6) as Described;
 }
 
+/** Runs `run` against a fresh redis-server (no persistence), through an ioredis client. */
 async function withRedisServer(run: (client: Redis, port: number) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "walnut-command-info-redis-"));
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
-    stdio: "ignore",
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const server = await startRedis({ appendFsyncAlways: false });
+  const client = new Redis({ port: server.port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
   try {
-    await waitUntil(`redis-server answers on ${port}`, async () => {
-      if (child.exitCode !== null) throw new Error("redis-server exited");
-      return client.connect().then(
-        () => true,
-        () => false,
-      );
-    });
-    await run(client, port);
+    await run(client, server.port);
   } finally {
     client.disconnect();
-    child.kill("SIGTERM");
-    await exited;
-    await rm(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
@@ -96,24 +80,6 @@ test("COMMAND COUNT, LIST and INFO answer from the one table, connection and dat
     await node.stop();
   }
 });
-
-/** Sends each command on one connection, one at a time, and returns every reply's bytes. */
-async function conversation(port: number, commands: readonly string[][]): Promise<string[]> {
-  const client = new RawClient(port);
-  await client.connected;
-  const replies: string[] = [];
-  try {
-    for (const command of commands) {
-      const before = client.text().length;
-      await client.write(`*${command.length}\r\n${command.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join("")}`);
-      await waitUntil(`a reply to ${command.join(" ")}`, () => client.replies().replies.length > replies.length);
-      replies.push(client.text().slice(before));
-    }
-  } finally {
-    client.destroy();
-  }
-  return replies;
-}
 
 test("the table's arity and no_multi decide what the connection answers, and AUTH without a password, with redis-server's bytes", async () => {
   const node = await startTestNode();

@@ -15,16 +15,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { commandTable } from "../commands/table.js";
 import { heapSizeLimit } from "../lib/heap_usage.js";
-import { freePort, RawClient, waitUntil } from "./server_fixtures.js";
+import { startRedis } from "../bench/resp_servers.js";
+import { encodeCommand } from "../resp/writer.js";
+import { conversation, freePort, RawClient, waitUntil } from "./server_fixtures.js";
 
 const run = promisify(execFile);
 const walnut = fileURLToPath(new URL("../../bin/walnut.js", import.meta.url));
 const OOM = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
-
-/** A command as a RESP array of bulk strings. */
-function encodeCommand(args: readonly string[]): string {
-  return `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join("")}`;
-}
 
 interface Child {
   port: number;
@@ -68,36 +65,12 @@ async function startWalnut(...flags: string[]): Promise<Child & { httpPort: numb
   return { ...(await startChild(process.execPath, args, port, dir)), httpPort };
 }
 
-async function startRedis(): Promise<Child> {
-  const dir = await mkdtemp(join(tmpdir(), "walnut-maxmemory-redis-"));
-  const port = await freePort();
-  return startChild("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], port, dir);
-}
-
 function cli(port: number, ...args: string[]): Promise<string> {
   return run("redis-cli", ["-p", String(port), ...args]).then((out) => out.stdout.trim());
 }
 
-/** Sends each command on one connection, one at a time, and returns every reply's bytes. */
-async function conversation(port: number, commands: string[][]): Promise<string[]> {
-  const client = new RawClient(port);
-  await client.connected;
-  const replies: string[] = [];
-  try {
-    for (const command of commands) {
-      const before = client.text().length;
-      await client.write(encodeCommand(command));
-      await waitUntil(`a reply to ${command.join(" ")}`, () => client.replies().replies.length > replies.length);
-      replies.push(client.text().slice(before));
-    }
-  } finally {
-    client.destroy();
-  }
-  return replies;
-}
-
 test("walnut and redis-server over maxmemory answer the same bytes: OOM for denyoom writes, reads and deletes go on", async () => {
-  const redis = await startRedis();
+  const redis = await startRedis({ appendFsyncAlways: false });
   const node = await startWalnut();
   try {
     for (const server of [redis, node]) {
@@ -149,17 +122,17 @@ test("walnut and redis-server over maxmemory answer the same bytes: OOM for deny
 });
 
 test("EXEC of commands queued under maxmemory is refused whole once memory is over, as in Redis", async () => {
-  const redis = await startRedis();
+  const redis = await startRedis({ appendFsyncAlways: false });
   const node = await startWalnut();
   try {
     for (const server of [redis, node]) {
       const client = new RawClient(server.port);
       await client.connected;
       try {
-        await client.write(encodeCommand(["MULTI"]) + encodeCommand(["SET", "q", "1"]) + encodeCommand(["DEL", "z"]));
+        await client.write(Buffer.concat([encodeCommand(["MULTI"]), encodeCommand(["SET", "q", "1"]), encodeCommand(["DEL", "z"])]));
         await waitUntil("MULTI and two QUEUED", () => client.replies().replies.length === 3);
         assert.equal(await cli(server.port, "CONFIG", "SET", "maxmemory", "1"), "OK");
-        await client.write(encodeCommand(["EXEC"]) + encodeCommand(["GET", "q"]) + encodeCommand(["EXEC"]));
+        await client.write(Buffer.concat([encodeCommand(["EXEC"]), encodeCommand(["GET", "q"]), encodeCommand(["EXEC"])]));
         await waitUntil("three more replies", () => client.replies().replies.length === 6);
         assert.equal(
           client.text(),
@@ -181,7 +154,7 @@ test("EXEC of commands queued under maxmemory is refused whole once memory is ov
 });
 
 test("the command table's denyoom flags are Redis 7.0's, as redis-server's COMMAND INFO reports them", async () => {
-  const redis = await startRedis();
+  const redis = await startRedis({ appendFsyncAlways: false });
   try {
     for (const spec of commandTable.values()) {
       const info = await cli(redis.port, "COMMAND", "INFO", spec.name);

@@ -8,6 +8,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { ReplyParser } from "../resp/reply_parser.js";
+import { encodeCommand } from "../resp/writer.js";
 import type { Reply } from "../engine/reply.js";
 import { Random } from "../lib/seeded_random.js";
 import { WAIT_GUARD_MS, waitUntil } from "../processes/waiting.js";
@@ -111,4 +112,25 @@ export async function exchange(port: number, bytes: string | Buffer, expected: s
   await client.write(bytes);
   await client.receivedAtLeast(Buffer.byteLength(expected, "latin1"));
   return client;
+}
+
+/**
+ * Sends each command on one connection, one at a time, and returns every reply's bytes:
+ * what a differential test compares between walnut and redis-server.
+ */
+export async function conversation(port: number, commands: readonly string[][]): Promise<string[]> {
+  const client = new RawClient(port);
+  await client.connected;
+  const replies: string[] = [];
+  try {
+    for (const command of commands) {
+      const before = client.text().length;
+      await client.write(encodeCommand(command));
+      await waitUntil(`a reply to ${command.join(" ")}`, () => client.replies().replies.length > replies.length);
+      replies.push(client.text().slice(before));
+    }
+  } finally {
+    client.destroy();
+  }
+  return replies;
 }
