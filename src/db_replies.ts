@@ -33,6 +33,7 @@ export function replyValue(reply: Reply): CommandValue {
     case "nil":
       return null;
     case "array":
+    case "set":
       return reply.items.map(replyValue);
     case "map":
       return reply.entries.flatMap(([key, value]) => [replyValue(key), replyValue(value)]);

@@ -26,6 +26,9 @@ export function formatPretty(reply: Reply, indent = ""): string {
       return `(double) ${reply.value}`;
     case "boolean":
       return `(boolean) ${reply.value}`;
+    case "set":
+      if (reply.items.length === 0) return "(empty set)";
+      return formatPretty({ type: "array", items: reply.items }, indent);
     case "array":
       if (reply.items.length === 0) return "(empty array)";
       return reply.items
@@ -62,6 +65,7 @@ export function formatRaw(reply: Reply): string {
     case "nil":
       return "";
     case "array":
+    case "set":
       return reply.items.map(formatRaw).join("\n");
     case "map":
       return reply.entries.map(([key, value]) => `${formatRaw(key)}\n${formatRaw(value)}`).join("\n");

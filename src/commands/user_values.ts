@@ -8,8 +8,14 @@ import type { Item } from "../engine/values.js";
 import { WalnutError } from "../lib/errors.js";
 import type { CommandCall } from "../node/entry.js";
 
-/** What walnut stores and returns: text, binary, numbers, booleans, lists of text. */
-export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number>;
+/**
+ * What walnut stores and returns: text, binary, numbers, booleans, lists of text, hashes
+ * (an object of field to text) and sets (`get` returns a set's members as an array).
+ */
+export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number> | HashValue;
+
+/** A hash as the embedded and HTTP APIs give it: field to value, in the hash's order. */
+export type HashValue = { [field: string]: string };
 
 export interface SetOptions {
   /** Time to live in milliseconds. */
@@ -53,6 +59,10 @@ export function itemValue(item: Item): Value {
       return (item.value as ByteString[]).map(toText);
     case "hyperloglog":
       return Buffer.from(item.value as Uint8Array);
+    case "hash":
+      return Object.fromEntries([...(item.value as Map<ByteString, ByteString>)].map(([field, value]) => [toText(field), toText(value)]));
+    case "set":
+      return [...(item.value as Set<ByteString>)].map(toText);
   }
 }
 

@@ -20,7 +20,8 @@ export type Reply =
   | { type: "array"; items: Reply[] } // *2 ...
   | { type: "double"; value: number } // RESP3 ,1.5 (RESP2: bulk string)
   | { type: "boolean"; value: boolean } // RESP3 #t (RESP2: integer 1/0)
-  | { type: "map"; entries: Array<[Reply, Reply]> }; // RESP3 %, RESP2 flat array
+  | { type: "map"; entries: Array<[Reply, Reply]> } // RESP3 %, RESP2 flat array
+  | { type: "set"; items: Reply[] }; // RESP3 ~ (SMEMBERS, SINTER ...), RESP2 array
 
 export const OK: Reply = Object.freeze({ type: "status", text: "OK" });
 export const NIL: Reply = Object.freeze({ type: "nil" });
@@ -40,6 +41,16 @@ export function bulk(value: ByteString): Reply {
 
 export function array(items: Reply[]): Reply {
   return { type: "array", items };
+}
+
+/** A set reply: RESP3 `~`, a plain array in RESP2 (what SMEMBERS answers). */
+export function set(items: Reply[]): Reply {
+  return { type: "set", items };
+}
+
+/** A map reply: RESP3 `%`, a flat key, value, key, value array in RESP2 (what HGETALL answers). */
+export function map(entries: Array<[Reply, Reply]>): Reply {
+  return { type: "map", entries };
 }
 
 /** An error reply: `error("ERR", "value is not an integer or out of range")`; `code` when a WalnutError is behind it. */

@@ -51,7 +51,7 @@ const LINE_FEED = 0x0a;
 /** The length of a verbatim string's format prefix ("txt:"). */
 const VERBATIM_PREFIX_BYTES = 4;
 
-type AggregateKind = "array" | "map";
+type AggregateKind = "array" | "map" | "set";
 
 /** An aggregate whose header has been read and whose elements are still arriving. */
 interface OpenAggregate {
@@ -194,7 +194,7 @@ export class ReplyParser {
   private openAggregate(typeByte: string, count: number): Reply | typeof OPENED {
     if (count === -1 && typeByte === "*") return { type: "nil" };
     if (count < 0 || count > this.options.maxElements) throw this.fail("Protocol error: invalid multibulk length");
-    const kind: AggregateKind = typeByte === "%" ? "map" : "array";
+    const kind: AggregateKind = typeByte === "%" ? "map" : typeByte === "~" ? "set" : "array";
     if (count === 0) return closeAggregate(kind, []);
     if (this.open.length >= this.options.maxDepth) {
       throw this.fail(`Protocol error: reply nested deeper than ${this.options.maxDepth} levels`);
@@ -255,6 +255,7 @@ export class ReplyParser {
 
 function closeAggregate(kind: AggregateKind, items: Reply[]): Reply {
   if (kind === "array") return { type: "array", items };
+  if (kind === "set") return { type: "set", items };
   const entries: Array<[Reply, Reply]> = [];
   for (let index = 0; index < items.length; index += 2) entries.push([items[index]!, items[index + 1]!]);
   return { type: "map", entries };

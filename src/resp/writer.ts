@@ -49,6 +49,7 @@ const MINUS = 0x2d;
 const COLON = 0x3a;
 const DOLLAR = 0x24;
 const ASTERISK = 0x2a;
+const TILDE = 0x7e;
 const PERCENT = 0x25;
 const CARRIAGE_RETURN = 0x0d;
 const LINE_FEED = 0x0a;
@@ -84,6 +85,10 @@ export class ReplyWriter {
         return this.writeAscii(protocol === 3 ? "_\r\n" : "$-1\r\n");
       case "array":
         this.writeHeader(ASTERISK, reply.items.length);
+        for (const item of reply.items) this.write(item, protocol);
+        return;
+      case "set":
+        this.writeHeader(protocol === 3 ? TILDE : ASTERISK, reply.items.length);
         for (const item of reply.items) this.write(item, protocol);
         return;
       case "double":

@@ -43,7 +43,7 @@ test("the worked example in the file comment is what the codec writes", () => {
 
 test("an unknown kind, a bad boolean and an impossible list length are malformed", () => {
   const header = "00000000 00000000 00000000 00000000";
-  assert.throws(decodeHex(`09 ${header}`), (error: unknown) => error instanceof MalformedInput && /unknown value kind 9/.test(error.what));
+  assert.throws(decodeHex(`63 ${header}`), (error: unknown) => error instanceof MalformedInput && /unknown value kind 99/.test(error.what));
   assert.throws(decodeHex(`05 ${header} 02`), /boolean value 2/);
   assert.throws(decodeHex(`06 ${header} ffffffff 00000000`), /list length 4294967295/);
 });

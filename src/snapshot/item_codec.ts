@@ -14,6 +14,8 @@
  *     5 boolean          u8 0 | 1
  *     6 list             u32 count | count × (u32 length | bytes)
  *     7 hyperloglog      16384 bytes, one register per byte
+ *     8 hash             u32 count | count × (u32 length | field | u32 length | value)
+ *     9 set              u32 count | count × (u32 length | member)
  *
  * Example: key "k" holding the integer -2, written at log index 7, expiring at
  * 1700000000000 ms (0x018bcfe56800):
@@ -47,6 +49,8 @@ const KIND_CODES: Record<ValueKind, number> = {
   boolean: 5,
   list: 6,
   hyperloglog: 7,
+  hash: 8,
+  set: 9,
 };
 
 const KINDS_BY_CODE: ReadonlyMap<number, ValueKind> = new Map(
@@ -117,6 +121,26 @@ function writeValue(writer: ByteWriter, item: Item): void {
       }
       return;
     }
+    case "hash": {
+      const fields = item.value as Map<ByteString, ByteString>;
+      writer.u32(fields.size);
+      for (const [field, value] of fields) {
+        writer.u32(field.length);
+        writer.latin1(field);
+        writer.u32(value.length);
+        writer.latin1(value);
+      }
+      return;
+    }
+    case "set": {
+      const members = item.value as Set<ByteString>;
+      writer.u32(members.size);
+      for (const member of members) {
+        writer.u32(member.length);
+        writer.latin1(member);
+      }
+      return;
+    }
     case "hyperloglog": {
       const registers = item.value as Uint8Array;
       assert(registers.length === HYPERLOGLOG_REGISTERS, `hyperloglog of ${registers.length} registers`);
@@ -143,6 +167,10 @@ function readValue(reader: ByteReader, kind: ValueKind): StoredValue {
       return { kind, value: readList(reader) };
     case "hyperloglog":
       return { kind, value: reader.bytes(HYPERLOGLOG_REGISTERS, "hyperloglog registers") };
+    case "hash":
+      return { kind, value: readHash(reader) };
+    case "set":
+      return { kind, value: readSet(reader) };
     default:
       return unreachable(kind, "value kind");
   }
@@ -162,15 +190,47 @@ function readBoolean(reader: ByteReader): boolean {
   return byte === 1;
 }
 
-function readList(reader: ByteReader): ByteString[] {
+/**
+ * Reads an aggregate's element count. Every element takes at least `bytesPerElement`
+ * (its 4-byte lengths): a larger count cannot be real, and checking it first keeps a
+ * damaged count from allocating a huge array.
+ */
+function readCount(reader: ByteReader, what: string, bytesPerElement: number): number {
   const countOffset = reader.offset;
-  const count = reader.u32("list length");
-  // Every element takes at least its 4-byte length: a larger count cannot be real, and
-  // checking it first keeps a damaged count from allocating a huge array.
-  if (count > reader.remaining / 4 || count > limits.listElementsMax) {
-    reader.fail(`list length ${count} beyond the ${reader.remaining} bytes left`, countOffset);
+  const count = reader.u32(`${what} length`);
+  if (count > reader.remaining / bytesPerElement || count > limits.listElementsMax) {
+    reader.fail(`${what} length ${count} beyond the ${reader.remaining} bytes left`, countOffset);
   }
+  return count;
+}
+
+function readList(reader: ByteReader): ByteString[] {
+  const count = readCount(reader, "list", 4);
   const elements = new Array<ByteString>(count);
   for (let i = 0; i < count; i++) elements[i] = readByteString(reader, "list element");
   return elements;
+}
+
+function readHash(reader: ByteReader): Map<ByteString, ByteString> {
+  const count = readCount(reader, "hash", 8);
+  const fields = new Map<ByteString, ByteString>();
+  for (let i = 0; i < count; i++) {
+    const offset = reader.offset;
+    const field = readByteString(reader, "hash field");
+    if (fields.has(field)) reader.fail("hash field repeated", offset);
+    fields.set(field, readByteString(reader, "hash value"));
+  }
+  return fields;
+}
+
+function readSet(reader: ByteReader): Set<ByteString> {
+  const count = readCount(reader, "set", 4);
+  const members = new Set<ByteString>();
+  for (let i = 0; i < count; i++) {
+    const offset = reader.offset;
+    const member = readByteString(reader, "set member");
+    if (members.has(member)) reader.fail("set member repeated", offset);
+    members.add(member);
+  }
+  return members;
 }

@@ -42,6 +42,8 @@ export function valuesOfEveryKind(): Array<[string, StoredValue]> {
     ["list", { kind: "list", value: ["a", "", ALL_BYTES, "z"] }],
     ["list-empty", { kind: "list", value: [] }],
     ["hyperloglog", { kind: "hyperloglog", value: registers }],
+    ["hash", { kind: "hash", value: new Map([["field", "value"], ["", ALL_BYTES], [ALL_BYTES, ""]]) }],
+    ["set", { kind: "set", value: new Set(["a", "", ALL_BYTES]) }],
   ];
 }
 
@@ -73,7 +75,7 @@ export interface CollectionPicture {
 export function pictureOf(collection: Collection): CollectionPicture {
   const entries: Array<[string, ItemPicture]> = [];
   for (const [key, item] of collection.entries()) {
-    const value = Array.isArray(item.value) ? [...item.value] : item.value instanceof Uint8Array ? item.value.slice() : item.value;
+    const value = item.clone().value;
     entries.push([key, { kind: item.kind, value, version: item.version, expiresAtMs: item.expiresAtMs }]);
   }
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

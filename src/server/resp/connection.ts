@@ -357,7 +357,7 @@ export class Connection implements ClientHandle {
    * value many times) disconnects the client rather than exhausting memory.
    */
   private exceedsOutputLimit(reply: Reply): boolean {
-    if (reply.type !== "bulk" && reply.type !== "array" && reply.type !== "map") return false;
+    if (reply.type !== "bulk" && reply.type !== "array" && reply.type !== "set" && reply.type !== "map") return false;
     const unsentBytes = this.socket.writableLength + this.writer.pendingBytes;
     return unsentBytes + encodedSizeBound(reply) > this.context.settings.outputBufferLimitBytes;
   }
@@ -400,6 +400,7 @@ function encodedSizeBound(reply: Reply): number {
     case "error":
       return reply.text.length + FRAME_OVERHEAD_BYTES;
     case "array":
+    case "set":
       return reply.items.reduce((sum, item) => sum + encodedSizeBound(item), FRAME_OVERHEAD_BYTES);
     case "map":
       return reply.entries.reduce((sum, [key, value]) => sum + encodedSizeBound(key) + encodedSizeBound(value), FRAME_OVERHEAD_BYTES);
