@@ -16,6 +16,7 @@ import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
+import { sortedSetCommands } from "./sorted_sets.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import { stringCommands } from "./strings.js";
 
@@ -45,6 +46,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   expiryCommands,
   listCommands,
   hyperLogLogCommands,
+  sortedSetCommands,
   collectionCommands,
   connectionCommands,
 ]);

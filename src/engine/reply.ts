@@ -17,7 +17,9 @@ export type Reply =
   | { type: "integer"; value: number | bigint } // :1
   | { type: "bulk"; value: ByteString } // $3\r\nabc
   | { type: "nil" } // $-1 (RESP3: _)
-  | { type: "array"; items: Reply[] } // *2 ...
+  // *2 ... `flatInResp2`: the items are arrays (pairs) sent nested in RESP3 but spliced into
+  // one flat array in RESP2, as Redis answers ZRANGE ... WITHSCORES.
+  | { type: "array"; items: Reply[]; flatInResp2?: boolean }
   | { type: "double"; value: number } // RESP3 ,1.5 (RESP2: bulk string)
   | { type: "boolean"; value: boolean } // RESP3 #t (RESP2: integer 1/0)
   | { type: "map"; entries: Array<[Reply, Reply]> } // RESP3 %, RESP2 flat array
@@ -41,6 +43,14 @@ export function bulk(value: ByteString): Reply {
 
 export function array(items: Reply[]): Reply {
   return { type: "array", items };
+}
+
+/**
+ * Pairs (member, score): RESP3 an array of 2-element arrays, RESP2 one flat array
+ * (member, score, member, score ...), what Redis answers for ZRANGE ... WITHSCORES.
+ */
+export function pairs(items: Array<[Reply, Reply]>): Reply {
+  return { type: "array", items: items.map((pair) => array(pair)), flatInResp2: true };
 }
 
 /** A set reply: RESP3 `~`, a plain array in RESP2 (what SMEMBERS answers). */

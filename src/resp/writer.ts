@@ -84,6 +84,7 @@ export class ReplyWriter {
       case "nil":
         return this.writeAscii(protocol === 3 ? "_\r\n" : "$-1\r\n");
       case "array":
+        if (reply.flatInResp2 === true && protocol === 2) return this.writeFlattened(reply.items);
         this.writeHeader(ASTERISK, reply.items.length);
         for (const item of reply.items) this.write(item, protocol);
         return;
@@ -101,6 +102,17 @@ export class ReplyWriter {
         return this.writeMap(reply.entries, protocol);
       default:
         unreachable(reply, "reply type");
+    }
+  }
+
+  /** RESP2 of an array of arrays sent flat: one header, then every inner item. */
+  private writeFlattened(groups: Reply[]): void {
+    let count = 0;
+    for (const group of groups) count += group.type === "array" ? group.items.length : 1;
+    this.writeHeader(ASTERISK, count);
+    for (const group of groups) {
+      if (group.type === "array") for (const item of group.items) this.write(item, 2);
+      else this.write(group, 2);
     }
   }
 
