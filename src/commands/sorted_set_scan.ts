@@ -99,9 +99,22 @@ function scanReply(cursor: number, elements: readonly ScoredMember[], match: Glo
   return array([bulk(String(cursor)), array(items)]);
 }
 
+/**
+ * A cursor as Redis reads it (strtoul): optional sign, decimal digits, within 64 bits; a
+ * negative one wraps around ("-1" is 2^64 - 1) and "" is 0. Null for "invalid cursor".
+ */
+function parseCursor(text: ByteString): bigint | null {
+  if (text === "") return 0n;
+  if (!/^[+-]?[0-9]+$/.test(text)) return null;
+  const magnitude = BigInt(text.replace(/^[+-]/, ""));
+  if (magnitude > UINT64_MAX) return null;
+  return text.startsWith("-") ? (2n ** 64n - magnitude) % 2n ** 64n : magnitude;
+}
+
 export function zscan(ctx: CommandContext, args: ByteString[]): Reply {
   const cursorText = args[1]!;
-  if (!/^[0-9]+$/.test(cursorText) || BigInt(cursorText) > UINT64_MAX) return error("ERR", "invalid cursor");
+  const cursor = parseCursor(cursorText);
+  if (cursor === null) return error("ERR", "invalid cursor");
   const sorted = readSortedSet(ctx, args[0]!);
   if (isReply(sorted)) return sorted;
   // As in Redis, a missing key answers an empty scan before the options are read.
@@ -110,7 +123,7 @@ export function zscan(ctx: CommandContext, args: ByteString[]): Reply {
   if (isReply(options)) return options;
   if (sorted.size <= SMALL_SET_MEMBERS) return scanReply(0, [...sorted.entries()], options.match);
   const table = cursorTable(ctx.engine);
-  const known = cursorText === "0" ? undefined : table.take(Number(cursorText));
+  const known = cursor === 0n ? undefined : table.take(Number(cursor));
   let start = 0;
   if (known !== undefined && known.collection === ctx.collection && known.key === args[0]) {
     const [lastMember, lastScore] = known.last;

@@ -17,7 +17,7 @@ import type { ByteString } from "../engine/bytes.js";
 import { SortedSet, type ScoredMember } from "../engine/sorted_set.js";
 import { isWord, NOT_A_FLOAT, NOT_AN_INTEGER, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
-import { array, bulk, error, integer, NIL, type Reply } from "../engine/reply.js";
+import { array, bulk, error, integer, NIL, NIL_ARRAY, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 import { parseLexBound, parseScore, parseScoreBound } from "./scores.js";
 import {
@@ -309,7 +309,7 @@ function zmpop(ctx: CommandContext, args: ByteString[]): Reply {
   const parsed = parseMultiPop(args);
   if (isReply(parsed)) return parsed;
   const result = popFirstNonEmpty(ctx, parsed.keys, parsed.end, parsed.count);
-  if (result === null) return { type: "nil" }; // Redis' null array: *-1 in RESP2, _ in RESP3
+  if (result === null) return NIL_ARRAY;
   if (isReply(result)) return result;
   return multiPopReply(result.key, result.popped);
 }

@@ -16,7 +16,7 @@ export type Reply =
   | { type: "error"; text: string; code?: WalnutErrorCode }
   | { type: "integer"; value: number | bigint } // :1
   | { type: "bulk"; value: ByteString } // $3\r\nabc
-  | { type: "nil" } // $-1 (RESP3: _)
+  | { type: "nil"; array?: boolean } // $-1, or *-1 with `array` (ZMPOP's null array); RESP3: _
   // *2 ... `flatInResp2`: the items are arrays (pairs) sent nested in RESP3 but spliced into
   // one flat array in RESP2, as Redis answers ZRANGE ... WITHSCORES.
   | { type: "array"; items: Reply[]; flatInResp2?: boolean }
@@ -27,6 +27,8 @@ export type Reply =
 
 export const OK: Reply = Object.freeze({ type: "status", text: "OK" });
 export const NIL: Reply = Object.freeze({ type: "nil" });
+/** Redis' null array: *-1 in RESP2, _ in RESP3 (what ZMPOP answers when no key has elements). */
+export const NIL_ARRAY: Reply = Object.freeze({ type: "nil", array: true });
 export const QUEUED: Reply = Object.freeze({ type: "status", text: "QUEUED" });
 
 export function status(text: string): Reply {

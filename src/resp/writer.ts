@@ -82,7 +82,7 @@ export class ReplyWriter {
       case "bulk":
         return this.writeBulk(reply.value);
       case "nil":
-        return this.writeAscii(protocol === 3 ? "_\r\n" : "$-1\r\n");
+        return this.writeAscii(protocol === 3 ? "_\r\n" : reply.array === true ? "*-1\r\n" : "$-1\r\n");
       case "array":
         if (reply.flatInResp2 === true && protocol === 2) return this.writeFlattened(reply.items);
         this.writeHeader(ASTERISK, reply.items.length);
