@@ -4,15 +4,20 @@
  * reads as. Both faces (db.ts, server/http/) use it, so it lives below them, in commands/.
  */
 import { fromInput, toText, type ByteString } from "../engine/bytes.js";
+import type { SortedSet } from "../engine/sorted_set.js";
 import type { Item } from "../engine/values.js";
 import { WalnutError } from "../lib/errors.js";
 import type { CommandCall } from "../node/entry.js";
 
 /**
  * What walnut stores and returns: text, binary, numbers, booleans, lists of text, hashes
- * (an object of field to text) and sets (`get` returns a set's members as an array).
+ * (an object of field to text), sets (`get` returns a set's members as an array) and sorted
+ * sets (`get` returns [member, score] pairs, lowest score first).
  */
-export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number> | HashValue;
+export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number> | HashValue | SortedSetValue;
+
+/** A sorted set as the embedded and HTTP APIs give it: [member, score] pairs in the set's order. */
+export type SortedSetValue = Array<[string, number]>;
 
 /** A hash as the embedded and HTTP APIs give it: field to value, in the hash's order. */
 export type HashValue = { [field: string]: string };
@@ -63,7 +68,34 @@ export function itemValue(item: Item): Value {
       return Object.fromEntries([...(item.value as Map<ByteString, ByteString>)].map(([field, value]) => [toText(field), toText(value)]));
     case "set":
       return [...(item.value as Set<ByteString>)].map(toText);
+    case "zset":
+      return [...(item.value as SortedSet).entries()].map(([member, score]): [string, number] => [toText(member), score]);
   }
+}
+
+/** True for a non-empty array of [member, score] pairs: a sorted set (an empty array is an empty list). */
+function isSortedSetValue(value: Value): value is SortedSetValue {
+  return Array.isArray(value) && value.length > 0 && value.every((element) => Array.isArray(element));
+}
+
+/** DEL + ZADD (+ PEXPIRE or PEXPIREAT): a sorted set replaces whatever the key held. */
+function sortedSetCalls(collection: string, key: ByteString, value: SortedSetValue, options: SetOptions): CommandCall[] {
+  if (options.ifNotExists || options.ifExists) {
+    throw new WalnutError("BAD_ARGUMENT", "Cannot set a sorted set with ifExists/ifNotExists: use a batch with a version condition");
+  }
+  const zadd: ByteString[] = ["ZADD", key];
+  for (const element of value) {
+    const [member, score] = element as unknown[];
+    if (element.length !== 2 || typeof member !== "string" || typeof score !== "number") {
+      throw new WalnutError("BAD_ARGUMENT", "Cannot store a sorted set: every element must be a [member, score] pair of a string and a number");
+    }
+    if (Number.isNaN(score)) throw new WalnutError("BAD_ARGUMENT", `Cannot store a sorted set: the score of ${JSON.stringify(member)} is NaN`);
+    zadd.push(String(score), fromInput(member));
+  }
+  const calls: CommandCall[] = [{ collection, argv: ["DEL", key] }, { collection, argv: zadd }];
+  if (options.ttlMs !== undefined) calls.push({ collection, argv: ["PEXPIRE", key, String(options.ttlMs)] });
+  if (options.expireAtMs !== undefined) calls.push({ collection, argv: ["PEXPIREAT", key, String(options.expireAtMs)] });
+  return calls;
 }
 
 /** Whether `value` is a hash: a plain object (not an array, a Buffer or null). */
@@ -84,14 +116,15 @@ function hashArguments(value: HashValue): ByteString[] {
 
 /**
  * The calls that store `value` under `key`: one SET for the string-like kinds; DEL + RPUSH
- * for a list and DEL + HSET for a hash (an empty one just deletes the key, as neither
- * exists empty), then PEXPIREAT for an expiry (the caller turns ttlMs into expireAtMs).
+ * for a list, DEL + HSET for a hash and DEL + ZADD for a sorted set (an empty one just
+ * deletes the key, as none exists empty), then PEXPIREAT for an expiry (the caller turns ttlMs into expireAtMs).
  */
 export function setCalls(collection: string, key: ByteString, value: Value, options: SetOptions): CommandCall[] {
   const expiry: ByteString[] = [];
   if (options.ttlMs !== undefined) expiry.push("PX", String(options.ttlMs));
   if (options.expireAtMs !== undefined) expiry.push("PXAT", String(options.expireAtMs));
   if (options.keepTtl) expiry.push("KEEPTTL");
+  if (isSortedSetValue(value)) return sortedSetCalls(collection, key, value, options);
   if (Array.isArray(value) || isHashValue(value)) {
     const kind = Array.isArray(value) ? "list" : "hash";
     if (options.ifNotExists || options.ifExists) {

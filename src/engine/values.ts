@@ -6,7 +6,8 @@
  * as binary (the embedded API returns them as Buffers), `integer` is a signed 64-bit
  * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
  * `boolean`, `list` a list of byte strings, `hyperloglog` 16384 6-bit registers, `hash` a
- * map of fields to values and `set` a set of members (both byte strings, in insertion order).
+ * map of fields to values, `set` a set of members (both byte strings, in insertion order)
+ * and `zset` a sorted set (sorted_set.ts: members with scores, ordered by score).
  *
  * Over RESP walnut answers Redis' name for a kind (redisTypeName): Redis has no integer,
  * float, boolean, blob or hyperloglog types, they are all strings to it.
@@ -15,8 +16,9 @@
  * Collection.itemForUpdate.
  */
 import type { ByteString } from "./bytes.js";
+import { SortedSet } from "./sorted_set.js";
 
-export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hyperloglog", "hash", "set"] as const;
+export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hyperloglog", "hash", "set", "zset"] as const;
 export type ValueKind = (typeof valueKinds)[number];
 
 export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
@@ -33,7 +35,9 @@ export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
             ? Map<ByteString, ByteString>
             : K extends "set"
               ? Set<ByteString>
-              : Uint8Array;
+              : K extends "zset"
+                ? SortedSet
+                : Uint8Array;
 
 export type StoredValue =
   | { kind: "string"; value: ByteString }
@@ -44,16 +48,18 @@ export type StoredValue =
   | { kind: "list"; value: ByteString[] }
   | { kind: "hyperloglog"; value: Uint8Array }
   | { kind: "hash"; value: Map<ByteString, ByteString> }
-  | { kind: "set"; value: Set<ByteString> };
+  | { kind: "set"; value: Set<ByteString> }
+  | { kind: "zset"; value: SortedSet };
 
 /** The type Redis reports (TYPE, SCAN TYPE) for a value of this kind. */
-export type RedisTypeName = "string" | "list" | "hash" | "set";
+export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset";
 
 export function redisTypeName(kind: ValueKind): RedisTypeName {
   switch (kind) {
     case "list":
     case "hash":
     case "set":
+    case "zset":
       return kind;
     default:
       return "string";
@@ -69,7 +75,7 @@ export const NO_EXPIRY = 0;
  */
 export class Item {
   kind: ValueKind;
-  value: ByteString | bigint | number | boolean | ByteString[] | Uint8Array | Map<ByteString, ByteString> | Set<ByteString>;
+  value: ByteString | bigint | number | boolean | ByteString[] | Uint8Array | Map<ByteString, ByteString> | Set<ByteString> | SortedSet;
   version: number;
   expiresAtMs: number;
 
@@ -89,7 +95,7 @@ export class Item {
     return this.expiresAtMs !== NO_EXPIRY && this.expiresAtMs <= nowMs;
   }
 
-  /** A deep copy: lists, registers, hashes and sets are copied so the original stays untouched. */
+  /** A deep copy: lists, registers, hashes, sets and sorted sets are copied so the original stays untouched. */
   clone(): Item {
     const copy = new Item(this.stored(), this.version, this.expiresAtMs);
     const value = this.value;
@@ -97,6 +103,7 @@ export class Item {
     else if (value instanceof Uint8Array) copy.value = value.slice();
     else if (value instanceof Map) copy.value = new Map(value);
     else if (value instanceof Set) copy.value = new Set(value);
+    else if (value instanceof SortedSet) copy.value = value.clone();
     return copy;
   }
 }

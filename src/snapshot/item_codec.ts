@@ -16,6 +16,7 @@
  *     7 hyperloglog      16384 bytes, one register per byte
  *     8 hash             u32 count | count × (u32 length | field | u32 length | value)
  *     9 set              u32 count | count × (u32 length | member)
+ *    10 zset             u32 count | count × (u32 length | member | f64 score), ascending order
  *
  * Example: key "k" holding the integer -2, written at log index 7, expiring at
  * 1700000000000 ms (0x018bcfe56800):
@@ -30,6 +31,7 @@
  * damaged length is reported instead of allocating or reading past the end.
  */
 import type { ByteString } from "../engine/bytes.js";
+import { SortedSet } from "../engine/sorted_set.js";
 import { Item, type StoredValue, type ValueKind } from "../engine/values.js";
 import { assert, unreachable } from "../lib/assert.js";
 import { limits } from "../lib/limits.js";
@@ -51,6 +53,7 @@ const KIND_CODES: Record<ValueKind, number> = {
   hyperloglog: 7,
   hash: 8,
   set: 9,
+  zset: 10,
 };
 
 const KINDS_BY_CODE: ReadonlyMap<number, ValueKind> = new Map(
@@ -141,6 +144,16 @@ function writeValue(writer: ByteWriter, item: Item): void {
       }
       return;
     }
+    case "zset": {
+      const sorted = item.value as SortedSet;
+      writer.u32(sorted.size);
+      for (const [member, score] of sorted.entries()) {
+        writer.u32(member.length);
+        writer.latin1(member);
+        writer.f64(score);
+      }
+      return;
+    }
     case "hyperloglog": {
       const registers = item.value as Uint8Array;
       assert(registers.length === HYPERLOGLOG_REGISTERS, `hyperloglog of ${registers.length} registers`);
@@ -171,6 +184,8 @@ function readValue(reader: ByteReader, kind: ValueKind): StoredValue {
       return { kind, value: readHash(reader) };
     case "set":
       return { kind, value: readSet(reader) };
+    case "zset":
+      return { kind, value: readSortedSet(reader) };
     default:
       return unreachable(kind, "value kind");
   }
@@ -233,4 +248,20 @@ function readSet(reader: ByteReader): Set<ByteString> {
     members.add(member);
   }
   return members;
+}
+
+/** A sorted set: a member is never repeated and a score is never NaN (no command stores one). */
+function readSortedSet(reader: ByteReader): SortedSet {
+  const count = readCount(reader, "zset", 12);
+  const sorted = new SortedSet();
+  for (let i = 0; i < count; i++) {
+    const offset = reader.offset;
+    const member = readByteString(reader, "zset member");
+    if (sorted.has(member)) reader.fail("zset member repeated", offset);
+    const scoreOffset = reader.offset;
+    const score = reader.f64("zset score");
+    if (Number.isNaN(score)) reader.fail("zset score is NaN", scoreOffset);
+    sorted.add(member, score);
+  }
+  return sorted;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Collection, CollectionType } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
+import { SortedSet } from "../engine/sorted_set.js";
 import { Item, NO_EXPIRY, type StoredValue } from "../engine/values.js";
 
 
@@ -44,6 +45,7 @@ export function valuesOfEveryKind(): Array<[string, StoredValue]> {
     ["hyperloglog", { kind: "hyperloglog", value: registers }],
     ["hash", { kind: "hash", value: new Map([["field", "value"], ["", ALL_BYTES], [ALL_BYTES, ""]]) }],
     ["set", { kind: "set", value: new Set(["a", "", ALL_BYTES]) }],
+    ["zset", { kind: "zset", value: sortedSetOf([["a", 1.5], ["", -Infinity], [ALL_BYTES, Infinity], ["b", 1.5], ["c", -2e-300]]) }],
   ];
 }
 
@@ -75,7 +77,8 @@ export interface CollectionPicture {
 export function pictureOf(collection: Collection): CollectionPicture {
   const entries: Array<[string, ItemPicture]> = [];
   for (const [key, item] of collection.entries()) {
-    const value = item.clone().value;
+    // A sorted set compares as its elements in order: two equal sets' skip lists may differ in shape.
+    const value = item.value instanceof SortedSet ? [...item.value.entries()] : item.clone().value;
     entries.push([key, { kind: item.kind, value, version: item.version, expiresAtMs: item.expiresAtMs }]);
   }
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -85,4 +88,11 @@ export function pictureOf(collection: Collection): CollectionPicture {
 /** Plain data for every collection of an engine, in the engine's order. */
 export function pictureOfEngine(engine: Engine): CollectionPicture[] {
   return engine.collectionNames().map((name) => pictureOf(engine.collection(name)!));
+}
+
+/** A sorted set holding `elements`. */
+export function sortedSetOf(elements: Array<[string, number]>): SortedSet {
+  const sorted = new SortedSet();
+  for (const [member, score] of elements) sorted.add(member, score);
+  return sorted;
 }

@@ -67,12 +67,15 @@ export async function readJsonObject(request: IncomingMessage, limitBytes: numbe
   return parsed as Record<string, unknown>;
 }
 
-/** A JSON value as walnut stores it: number → integer or float, array → list, object → hash (values as text). */
+/** A JSON value as walnut stores it: number → integer or float, array → list, array of [member, score] pairs → sorted set, object → hash (values as text). */
 export function valueFromJson(value: unknown): Value {
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new HttpError(400, "value must be a finite number");
     return value;
+  }
+  if (Array.isArray(value) && value.length > 0 && value.every((element) => Array.isArray(element))) {
+    return value.map((element: unknown[]) => sortedSetElementFromJson(element));
   }
   if (Array.isArray(value)) {
     return value.map((element) => {
@@ -93,6 +96,21 @@ export function valueFromJson(value: unknown): Value {
   throw new HttpError(400, "value must be a string, number, boolean, array or object");
 }
 
+/** A sorted set's [member, score] pair from JSON; a score is a number or "inf" / "-inf". */
+function sortedSetElementFromJson(element: unknown[]): [string, number] {
+  const [member, score] = element;
+  const parsed = score === "inf" ? Infinity : score === "-inf" ? -Infinity : score;
+  if (element.length !== 2 || typeof member !== "string" || typeof parsed !== "number" || Number.isNaN(parsed)) {
+    throw new HttpError(400, "sorted set elements must be [member, score] pairs: a string and a number (or \"inf\", \"-inf\")");
+  }
+  return [member, parsed];
+}
+
+/** A sorted set's score as JSON: a number, or "inf" / "-inf", which JSON has no number for. */
+function scoreToJson(score: number): number | string {
+  return Number.isFinite(score) ? score : score > 0 ? "inf" : "-inf";
+}
+
 /**
  * A list element as JSON. walnut lists hold byte strings (RESP's LRANGE must answer them
  * as they are), so a PUT stores a number element as its JSON text ("1", "2.5"); reading
@@ -111,7 +129,15 @@ export function listElementToJson(element: string): string | number {
 /** A walnut value as JSON; binary values become base64 with an `encoding` marker. */
 export function valueToJson(value: Value): { value: unknown; encoding?: "base64" } {
   if (Buffer.isBuffer(value)) return { value: value.toString("base64"), encoding: "base64" };
-  if (Array.isArray(value)) return { value: value.map((element) => (typeof element === "string" ? listElementToJson(element) : element)) };
+  if (Array.isArray(value)) {
+    return {
+      value: value.map((element) => {
+        if (typeof element === "string") return listElementToJson(element);
+        if (Array.isArray(element)) return [element[0], scoreToJson(element[1])];
+        return element;
+      }),
+    };
+  }
   if (typeof value === "bigint") {
     return { value: value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString() };
   }

@@ -1,0 +1,136 @@
+/**
+ * ZSCAN key cursor [MATCH pattern] [COUNT count].
+ *
+ * A sorted set of up to SMALL_SET_MEMBERS members answers whole in one call with cursor
+ * 0, as Redis 7.0 does for its compact (listpack) sets: in score order, whatever COUNT
+ * says. A larger one is walked in score order, COUNT elements per call, and the cursor
+ * names server-side state (one table per engine, least recently used forgotten): the
+ * last element returned, so that the next call resumes after it. An element present for
+ * the whole iteration is returned at least once, Redis' guarantee, whatever is added or
+ * removed meanwhile. A cursor the table does not know starts over from the lowest
+ * element (the client then sees some elements twice, which SCAN allows).
+ *
+ * MATCH filters members (the score goes with its member). Scores are bulk strings spelled
+ * "%.17g" in RESP2 and RESP3 alike, as Redis sends them.
+ */
+import type { ByteString } from "../engine/bytes.js";
+import type { Engine } from "../engine/engine.js";
+import { compareElements, type ScoredMember } from "../engine/sorted_set.js";
+import { formatDouble } from "../lib/double_text.js";
+import { limits } from "../lib/limits.js";
+import { NOT_AN_INTEGER, SYNTAX_ERROR, isWord } from "./access.js";
+import { compileGlob, type Glob } from "./glob.js";
+import { parseInteger } from "./numbers.js";
+import { array, bulk, error, type Reply } from "../engine/reply.js";
+import type { CommandContext } from "./spec.js";
+import { isReply, readSortedSet } from "./sorted_set_access.js";
+
+/** Redis 7.0's zset-max-listpack-entries: up to this many members, ZSCAN answers everything at once. */
+export const SMALL_SET_MEMBERS = 128;
+/** Iterations one engine keeps open at once. */
+const CURSORS_MAX = 1024;
+const COUNT_DEFAULT = 10;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+interface Iteration {
+  /** Which set: its collection and key (not the SortedSet object, which a write under a checkpoint replaces with a copy). */
+  collection: CommandContext["collection"];
+  key: ByteString;
+  last: ScoredMember;
+}
+
+class CursorTable {
+  private readonly iterations = new Map<number, Iteration>();
+  private lastCursor = 0;
+
+  take(cursor: number): Iteration | undefined {
+    const iteration = this.iterations.get(cursor);
+    this.iterations.delete(cursor);
+    return iteration;
+  }
+
+  keep(iteration: Iteration): number {
+    this.lastCursor = this.lastCursor >= Number.MAX_SAFE_INTEGER ? 1 : this.lastCursor + 1;
+    this.iterations.set(this.lastCursor, iteration);
+    if (this.iterations.size > CURSORS_MAX) this.iterations.delete(this.iterations.keys().next().value as number);
+    return this.lastCursor;
+  }
+}
+
+const cursorTables = new WeakMap<Engine, CursorTable>();
+
+function cursorTable(engine: Engine): CursorTable {
+  let table = cursorTables.get(engine);
+  if (table === undefined) {
+    table = new CursorTable();
+    cursorTables.set(engine, table);
+  }
+  return table;
+}
+
+interface ScanOptions {
+  match: Glob | null;
+  count: number;
+}
+
+function parseOptions(args: readonly ByteString[]): ScanOptions | Reply {
+  const options: ScanOptions = { match: null, count: COUNT_DEFAULT };
+  for (let at = 0; at < args.length; at += 2) {
+    const word = args[at]!;
+    const value = args[at + 1];
+    if (value === undefined) return SYNTAX_ERROR;
+    if (isWord(word, "COUNT")) {
+      const count = parseInteger(value);
+      if (count === null) return NOT_AN_INTEGER;
+      if (count < 1n) return SYNTAX_ERROR;
+      options.count = Number(count < BigInt(limits.scanCountMax) ? count : BigInt(limits.scanCountMax));
+    } else if (isWord(word, "MATCH")) options.match = compileGlob(value);
+    else return SYNTAX_ERROR;
+  }
+  return options;
+}
+
+function scanReply(cursor: number, elements: readonly ScoredMember[], match: Glob | null): Reply {
+  const items: Reply[] = [];
+  for (const [member, score] of elements) {
+    if (match !== null && !match.matches(member)) continue;
+    items.push(bulk(member), bulk(formatDouble(score)));
+  }
+  return array([bulk(String(cursor)), array(items)]);
+}
+
+/**
+ * A cursor as Redis reads it (strtoul): optional sign, decimal digits, within 64 bits; a
+ * negative one wraps around ("-1" is 2^64 - 1) and "" is 0. Null for "invalid cursor".
+ */
+function parseCursor(text: ByteString): bigint | null {
+  if (text === "") return 0n;
+  if (!/^[+-]?[0-9]+$/.test(text)) return null;
+  const magnitude = BigInt(text.replace(/^[+-]/, ""));
+  if (magnitude > UINT64_MAX) return null;
+  return text.startsWith("-") ? (2n ** 64n - magnitude) % 2n ** 64n : magnitude;
+}
+
+export function zscan(ctx: CommandContext, args: ByteString[]): Reply {
+  const cursorText = args[1]!;
+  const cursor = parseCursor(cursorText);
+  if (cursor === null) return error("ERR", "invalid cursor");
+  const sorted = readSortedSet(ctx, args[0]!);
+  if (isReply(sorted)) return sorted;
+  // As in Redis, a missing key answers an empty scan before the options are read.
+  if (sorted === undefined) return array([bulk("0"), array([])]);
+  const options = parseOptions(args.slice(2));
+  if (isReply(options)) return options;
+  if (sorted.size <= SMALL_SET_MEMBERS) return scanReply(0, [...sorted.entries()], options.match);
+  const table = cursorTable(ctx.engine);
+  const known = cursor === 0n ? undefined : table.take(Number(cursor));
+  let start = 0;
+  if (known !== undefined && known.collection === ctx.collection && known.key === args[0]) {
+    const [lastMember, lastScore] = known.last;
+    start = sorted.countWhile((member, score) => compareElements(score, member, lastScore, lastMember) <= 0);
+  }
+  const elements = sorted.slice(start, options.count);
+  const finished = start + elements.length >= sorted.size;
+  const next = finished ? 0 : table.keep({ collection: ctx.collection, key: args[0]!, last: elements[elements.length - 1]! });
+  return scanReply(next, elements, options.match);
+}
