@@ -14,6 +14,8 @@ import { counterCommands } from "./counters.js";
 import { expiryCommands } from "./expiry.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
+import { listBlockingCommands } from "./list_blocking.js";
+import { listMoveCommands } from "./list_moves.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
@@ -44,6 +46,8 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   scanCommands,
   expiryCommands,
   listCommands,
+  listMoveCommands,
+  listBlockingCommands,
   hyperLogLogCommands,
   collectionCommands,
   connectionCommands,

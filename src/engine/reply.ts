@@ -16,7 +16,8 @@ export type Reply =
   | { type: "error"; text: string; code?: WalnutErrorCode }
   | { type: "integer"; value: number | bigint } // :1
   | { type: "bulk"; value: ByteString } // $3\r\nabc
-  | { type: "nil" } // $-1 (RESP3: _)
+  // $-1 (RESP3: _). `array`: a null array, *-1 in RESP2 (BLPOP's timeout, LPOP key count on a missing key).
+  | { type: "nil"; array?: boolean }
   | { type: "array"; items: Reply[] } // *2 ...
   | { type: "double"; value: number } // RESP3 ,1.5 (RESP2: bulk string)
   | { type: "boolean"; value: boolean } // RESP3 #t (RESP2: integer 1/0)
@@ -25,6 +26,8 @@ export type Reply =
 
 export const OK: Reply = Object.freeze({ type: "status", text: "OK" });
 export const NIL: Reply = Object.freeze({ type: "nil" });
+/** The null array: RESP2 `*-1`, RESP3 `_` (a nil to HTTP and the embedded API). */
+export const NIL_ARRAY: Reply = Object.freeze({ type: "nil", array: true });
 export const QUEUED: Reply = Object.freeze({ type: "status", text: "QUEUED" });
 
 export function status(text: string): Reply {

@@ -5,7 +5,7 @@
  * the type: a `string` holds bytes (text or binary), a `blob` holds bytes that were given
  * as binary (the embedded API returns them as Buffers), `integer` is a signed 64-bit
  * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
- * `boolean`, `list` a list of byte strings, `hyperloglog` 16384 6-bit registers, `hash` a
+ * `boolean`, `list` a list of byte strings (a ListDeque: O(1) at both ends), `hyperloglog` 16384 6-bit registers, `hash` a
  * map of fields to values and `set` a set of members (both byte strings, in insertion order).
  *
  * Over RESP walnut answers Redis' name for a kind (redisTypeName): Redis has no integer,
@@ -15,6 +15,7 @@
  * Collection.itemForUpdate.
  */
 import type { ByteString } from "./bytes.js";
+import { ListDeque } from "./list_deque.js";
 
 export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hyperloglog", "hash", "set"] as const;
 export type ValueKind = (typeof valueKinds)[number];
@@ -28,7 +29,7 @@ export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
       : K extends "boolean"
         ? boolean
         : K extends "list"
-          ? ByteString[]
+          ? ListDeque
           : K extends "hash"
             ? Map<ByteString, ByteString>
             : K extends "set"
@@ -41,7 +42,7 @@ export type StoredValue =
   | { kind: "integer"; value: bigint }
   | { kind: "float"; value: number }
   | { kind: "boolean"; value: boolean }
-  | { kind: "list"; value: ByteString[] }
+  | { kind: "list"; value: ListDeque }
   | { kind: "hyperloglog"; value: Uint8Array }
   | { kind: "hash"; value: Map<ByteString, ByteString> }
   | { kind: "set"; value: Set<ByteString> };
@@ -69,7 +70,7 @@ export const NO_EXPIRY = 0;
  */
 export class Item {
   kind: ValueKind;
-  value: ByteString | bigint | number | boolean | ByteString[] | Uint8Array | Map<ByteString, ByteString> | Set<ByteString>;
+  value: ByteString | bigint | number | boolean | ListDeque | Uint8Array | Map<ByteString, ByteString> | Set<ByteString>;
   version: number;
   expiresAtMs: number;
 
@@ -93,7 +94,7 @@ export class Item {
   clone(): Item {
     const copy = new Item(this.stored(), this.version, this.expiresAtMs);
     const value = this.value;
-    if (Array.isArray(value)) copy.value = value.slice();
+    if (value instanceof ListDeque) copy.value = value.clone();
     else if (value instanceof Uint8Array) copy.value = value.slice();
     else if (value instanceof Map) copy.value = new Map(value);
     else if (value instanceof Set) copy.value = new Set(value);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Collection, CollectionType } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
 import { Item, NO_EXPIRY, type StoredValue } from "../engine/values.js";
+import { ListDeque } from "../engine/list_deque.js";
 
 
 /** A fresh directory under the OS temp dir, removed when the test ends. */
@@ -39,8 +40,8 @@ export function valuesOfEveryKind(): Array<[string, StoredValue]> {
     ["float-nan", { kind: "float", value: NaN }],
     ["boolean-true", { kind: "boolean", value: true }],
     ["boolean-false", { kind: "boolean", value: false }],
-    ["list", { kind: "list", value: ["a", "", ALL_BYTES, "z"] }],
-    ["list-empty", { kind: "list", value: [] }],
+    ["list", { kind: "list", value: ListDeque.from(["a", "", ALL_BYTES, "z"]) }],
+    ["list-empty", { kind: "list", value: new ListDeque() }],
     ["hyperloglog", { kind: "hyperloglog", value: registers }],
     ["hash", { kind: "hash", value: new Map([["field", "value"], ["", ALL_BYTES], [ALL_BYTES, ""]]) }],
     ["set", { kind: "set", value: new Set(["a", "", ALL_BYTES]) }],
