@@ -14,7 +14,8 @@ export const TIMEOUT_NOT_A_FLOAT: Reply = Object.freeze(error("ERR", "timeout is
 export const TIMEOUT_NEGATIVE: Reply = Object.freeze(error("ERR", "timeout is negative"));
 
 const HEX_FLOAT_SYNTAX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?[0-9]+))?$/;
-const TWO_POW_63 = 2 ** 63;
+/** The most seconds whose milliseconds fit a signed 64-bit integer (as near as a double says). */
+const SECONDS_MAX = 9_223_372_036_854_775.807;
 
 /** A hexadecimal float as strtold reads it ("0x10" is 16, "0x1.8p1" is 3), or null. */
 function parseHexFloat(text: ByteString): number | null {
@@ -37,10 +38,12 @@ function parseSeconds(text: ByteString): number | null {
 export function parseTimeout(text: ByteString): number | Reply {
   const seconds = parseSeconds(text);
   if (seconds === null || Number.isNaN(seconds)) return TIMEOUT_NOT_A_FLOAT;
+  // Redis casts ceil(seconds * 1000) to long long: out of range (inf included) comes out as LLONG_MIN.
+  if (seconds > SECONDS_MAX || seconds < -SECONDS_MAX) return TIMEOUT_NEGATIVE;
   const milliseconds = Math.ceil(seconds * 1000);
-  // Redis casts to long long: out of range (inf included) comes out as LLONG_MIN.
-  if (!(milliseconds < TWO_POW_63) || milliseconds < -TWO_POW_63 || milliseconds < 0) return TIMEOUT_NEGATIVE;
-  return milliseconds === 0 ? 0 : milliseconds; // -0 (from -0.0001) waits forever, as 0 does
+  if (milliseconds < 0) return TIMEOUT_NEGATIVE;
+  // -0 (from -0.0001) waits forever, as 0 does; beyond 2^53 ms (285,000 years) is forever in practice.
+  return milliseconds === 0 ? 0 : Math.min(milliseconds, Number.MAX_SAFE_INTEGER);
 }
 
 export function isTimeout(parsed: number | Reply): parsed is number {
