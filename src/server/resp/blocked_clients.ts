@@ -129,6 +129,9 @@ export class BlockedClients {
   /** collection → key → the function that stops watching the key's writes. */
   private readonly unwatch = new Map<string, Map<ByteString, () => void>>();
 
+  /** Attempts proposed again because their outcome was unknown (the leader changed): for INFO and tests. */
+  unknownOutcomeRetries = 0;
+
   constructor(private readonly executor: CommandExecutor) {}
 
   /** How many clients are blocked (INFO's blocked_clients). */
@@ -307,6 +310,7 @@ export class BlockedClients {
       } catch (cause) {
         const unknown = isWalnutError(cause, "NO_LEADER") || isWalnutError(cause, "TIMEOUT");
         if (!unknown || gone()) return failedWrite(cause);
+        this.unknownOutcomeRetries += 1;
         await new Promise((resolve) => setTimeout(resolve, UNKNOWN_OUTCOME_RETRY_MS));
       }
     }
