@@ -15,6 +15,8 @@ import { expiryCommands } from "./expiry.js";
 import { hashCommands } from "./hashes.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
+import { listBlockingCommands } from "./list_blocking.js";
+import { listMoveCommands } from "./list_moves.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
 import { setCommands } from "./sets.js";
@@ -47,6 +49,8 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   scanCommands,
   expiryCommands,
   listCommands,
+  listMoveCommands,
+  listBlockingCommands,
   hyperLogLogCommands,
   hashCommands,
   setCommands,

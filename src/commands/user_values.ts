@@ -6,6 +6,7 @@
 import { fromInput, toText, type ByteString } from "../engine/bytes.js";
 import type { SortedSet } from "../engine/sorted_set.js";
 import type { Item } from "../engine/values.js";
+import type { ListDeque } from "../engine/list_deque.js";
 import { WalnutError } from "../lib/errors.js";
 import type { CommandCall } from "../node/entry.js";
 
@@ -61,7 +62,7 @@ export function itemValue(item: Item): Value {
     case "boolean":
       return item.value as number | boolean;
     case "list":
-      return (item.value as ByteString[]).map(toText);
+      return (item.value as ListDeque).toArray().map(toText);
     case "hyperloglog":
       return Buffer.from(item.value as Uint8Array);
     case "hash":

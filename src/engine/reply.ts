@@ -16,7 +16,7 @@ export type Reply =
   | { type: "error"; text: string; code?: WalnutErrorCode }
   | { type: "integer"; value: number | bigint } // :1
   | { type: "bulk"; value: ByteString } // $3\r\nabc
-  | { type: "nil"; array?: boolean } // $-1, or *-1 with `array` (ZMPOP's null array); RESP3: _
+  | { type: "nil"; array?: boolean } // $-1, or *-1 with `array` (BLPOP's timeout, ZMPOP's nothing); RESP3: _
   // *2 ... `flatInResp2`: the items are arrays (pairs) sent nested in RESP3 but spliced into
   // one flat array in RESP2, as Redis answers ZRANGE ... WITHSCORES.
   | { type: "array"; items: Reply[]; flatInResp2?: boolean }

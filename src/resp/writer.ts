@@ -11,7 +11,7 @@
  *     integer 42          :42\r\n                   (same)
  *     bulk "hi"           $2\r\nhi\r\n              (same)
  *     nil                 $-1\r\n                   _\r\n
- *     nil array (EXEC)    *-1\r\n                   _\r\n
+ *     nil array (EXEC)    *-1\r\n                   _\r\n      (also a nil reply with array: true)
  *     array [1, "a"]      *2\r\n:1\r\n$1\r\na\r\n   (same)
  *     double 1.5          $3\r\n1.5\r\n             ,1.5\r\n     (inf, -inf, nan spelled so)
  *     boolean true        :1\r\n                    #t\r\n
