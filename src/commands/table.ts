@@ -8,6 +8,7 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { assert } from "../lib/assert.js";
+import { bitmapCommands } from "./bitmaps.js";
 import { collectionCommands } from "./collections.js";
 import { connectionCommands } from "./connection.js";
 import { counterCommands } from "./counters.js";
@@ -40,6 +41,7 @@ function buildTable(families: TableEntry[][]): ReadonlyMap<string, TableEntry> {
 export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   stringCommands,
   counterCommands,
+  bitmapCommands,
   keyCommands,
   scanCommands,
   expiryCommands,

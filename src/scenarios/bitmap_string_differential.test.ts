@@ -1,0 +1,279 @@
+/**
+ * The bitmap and string commands answer exactly what redis-server 7.0 answers: the same
+ * command lists (every command, edge offsets, wrong types, bad arguments, seeded random
+ * ranges) go to a real redis-server and to a walnut node, in RESP2 and again after
+ * HELLO 3, and every reply's bytes must be equal. HyperLogLogs too: the same PFADD
+ * sequences leave the same bytes (GET), Redis' bytes SET into walnut count and merge the
+ * same, and corrupt bytes are refused with Redis' errors.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startRedis, type BenchServer } from "../bench/resp_servers.js";
+import { startTestNode, type TestNode } from "./harness.js";
+import { conversation, Random, runSeed } from "./server_fixtures.js";
+
+let redis: BenchServer;
+let walnut: TestNode;
+
+before(async () => {
+  redis = await startRedis({ appendFsyncAlways: false });
+  walnut = await startTestNode();
+});
+
+after(async () => {
+  await Promise.all([redis?.stop(), walnut?.stop()]);
+});
+
+/**
+ * Sends `script` to both servers on a fresh connection each (after FLUSHALL, and HELLO 3
+ * when `resp3`), and asserts every reply is byte-identical.
+ */
+async function sameReplies(script: string[][], resp3: boolean): Promise<string[]> {
+  const prefix: string[][] = [["FLUSHALL"], ...(resp3 ? [["HELLO", "3"]] : [])];
+  const full = [...prefix, ...script];
+  const [fromRedis, fromWalnut] = await Promise.all([conversation(redis.port, full), conversation(walnut.respPort, full)]);
+  const shown = (reply: string | undefined): string => JSON.stringify(reply?.length !== undefined && reply.length > 300 ? `${reply.slice(0, 300)}...` : reply);
+  for (let index = prefix.length; index < full.length; index++) {
+    const command = full[index]!.map((word) => (word.length > 40 ? `${word.slice(0, 40)}...` : word)).join(" ");
+    assert.equal(fromWalnut[index], fromRedis[index], `RESP${resp3 ? 3 : 2} ${command}: walnut ${shown(fromWalnut[index])}, redis ${shown(fromRedis[index])}`);
+  }
+  return fromRedis.slice(prefix.length);
+}
+
+async function sameRepliesBothProtocols(script: string[][]): Promise<void> {
+  await sameReplies(script, false);
+  await sameReplies(script, true);
+}
+
+/** Runs `check`, naming the seed in its failure so that WALNUT_FUZZ_SEED can replay it. */
+async function withSeed(seed: number, check: () => Promise<unknown>): Promise<void> {
+  try {
+    await check();
+  } catch (cause) {
+    if (cause instanceof Error) cause.message = `WALNUT_FUZZ_SEED=${seed}: ${cause.message}`;
+    throw cause;
+  }
+}
+
+const BITMAP_SCRIPT: string[][] = [
+  // SETBIT / GETBIT
+  ["SETBIT", "b", "7", "1"],
+  ["SETBIT", "b", "7", "1"],
+  ["SETBIT", "b", "7", "0"],
+  ["SETBIT", "b", "100", "1"],
+  ["GET", "b"],
+  ["STRLEN", "b"],
+  ["GETBIT", "b", "100"],
+  ["GETBIT", "b", "101"],
+  ["GETBIT", "b", "99999"],
+  ["GETBIT", "nokey", "0"],
+  ["SETBIT", "b", "-1", "1"],
+  ["SETBIT", "b", "4294967296", "1"],
+  ["SETBIT", "b", "x", "1"],
+  ["SETBIT", "b", "1", "2"],
+  ["SETBIT", "b", "1", "-1"],
+  ["SETBIT", "b", "1", "01"],
+  ["SETBIT", "b", "x", "2"],
+  ["SETBIT", "b", "#1", "1"],
+  ["GETBIT", "b", "-1"],
+  ["GETBIT", "b", "4294967296"],
+  ["GETBIT", "b", "4294967295"],
+  ["GETBIT", "b", "1.5"],
+  ["SETBIT", "b"],
+  ["GETBIT", "b"],
+  ["RPUSH", "list", "a"],
+  ["SETBIT", "list", "0", "1"],
+  ["GETBIT", "list", "0"],
+  ["SETBIT", "list", "x", "1"],
+  // integers are strings of their digits
+  ["SET", "n", "42"],
+  ["GETBIT", "n", "2"],
+  ["SETBIT", "n", "6", "1"],
+  ["GET", "n"],
+  ["INCR", "counter"],
+  ["SETBIT", "counter", "15", "1"],
+  ["GET", "counter"],
+  ["SET", "e", ""],
+  ["GETBIT", "e", "0"],
+  ["SETEX", "ttl", "1000", "x"],
+  ["SETBIT", "ttl", "20", "1"],
+  ["TTL", "ttl"],
+  // BITCOUNT
+  ["SET", "s", "foobar"],
+  ["BITCOUNT", "s"],
+  ["BITCOUNT", "s", "0", "0"],
+  ["BITCOUNT", "s", "1", "1"],
+  ["BITCOUNT", "s", "1", "1", "BYTE"],
+  ["BITCOUNT", "s", "5", "30", "BIT"],
+  ["BITCOUNT", "s", "5", "30", "bit"],
+  ["BITCOUNT", "s", "-3", "-1"],
+  ["BITCOUNT", "s", "-1", "-3"],
+  ["BITCOUNT", "s", "-100", "100"],
+  ["BITCOUNT", "s", "-100", "-50"],
+  ["BITCOUNT", "s", "10", "5"],
+  ["BITCOUNT", "s", "0", "-1", "BIT"],
+  ["BITCOUNT", "s", "-5", "-1", "BIT"],
+  ["BITCOUNT", "s", "1"],
+  ["BITCOUNT", "s", "1", "2", "3"],
+  ["BITCOUNT", "s", "1", "2", "BIT", "x"],
+  ["BITCOUNT", "s", "a", "2"],
+  ["BITCOUNT", "s", "1", "b"],
+  ["BITCOUNT", "s", "-1", "-3", "nonsense"],
+  ["BITCOUNT", "nokey", "x", "y"],
+  ["BITCOUNT", "nokey"],
+  ["BITCOUNT", "list"],
+  ["BITCOUNT", "n"],
+  ["BITCOUNT", "e"],
+  ["BITCOUNT", "e", "0", "-1"],
+  ["BITCOUNT"],
+  // BITPOS
+  ["SET", "ones", "\xff\xf0\x00"],
+  ["BITPOS", "ones", "0"],
+  ["BITPOS", "ones", "1"],
+  ["BITPOS", "ones", "1", "2"],
+  ["BITPOS", "ones", "0", "0", "0"],
+  ["BITPOS", "ones", "0", "0"],
+  ["BITPOS", "ones", "1", "1", "-1"],
+  ["BITPOS", "ones", "1", "3", "10", "BIT"],
+  ["BITPOS", "ones", "0", "3", "10", "BIT"],
+  ["BITPOS", "ones", "0", "3", "12", "BIT"],
+  ["BITPOS", "ones", "1", "13", "-1", "BIT"],
+  ["BITPOS", "ones", "1", "0", "-1", "byte"],
+  ["BITPOS", "ones", "1", "0", "-1", "word"],
+  ["BITPOS", "ones", "2"],
+  ["BITPOS", "ones", "-1"],
+  ["BITPOS", "ones", "x"],
+  ["BITPOS", "ones", "1", "x"],
+  ["BITPOS", "ones", "1", "0", "y"],
+  ["BITPOS", "ones", "1", "0", "1", "BIT", "extra"],
+  ["SET", "full", "\xff\xff"],
+  ["BITPOS", "full", "0"],
+  ["BITPOS", "full", "0", "1"],
+  ["BITPOS", "full", "0", "0", "-1"],
+  ["BITPOS", "full", "0", "3", "-1", "BIT"],
+  ["BITPOS", "full", "0", "3", "BIT"],
+  ["BITPOS", "full", "0", "9"],
+  ["SET", "zeros", "\x00\x00"],
+  ["BITPOS", "zeros", "1"],
+  ["BITPOS", "zeros", "0"],
+  ["BITPOS", "nokey", "1"],
+  ["BITPOS", "nokey", "0"],
+  ["BITPOS", "nokey", "0", "x"],
+  ["BITPOS", "e", "0"],
+  ["BITPOS", "e", "1"],
+  ["BITPOS", "list", "1"],
+  ["BITPOS", "list", "3"],
+  ["BITPOS", "n", "1"],
+  // BITOP
+  ["SET", "k1", "foobar"],
+  ["SET", "k2", "abcdef"],
+  ["SET", "k3", "\x01"],
+  ["BITOP", "AND", "dest", "k1", "k2"],
+  ["GET", "dest"],
+  ["BITOP", "or", "dest", "k1", "k2", "k3"],
+  ["GET", "dest"],
+  ["BITOP", "XOR", "dest", "k1", "k3", "nokey"],
+  ["GET", "dest"],
+  ["BITOP", "AND", "dest", "k1", "nokey"],
+  ["GET", "dest"],
+  ["BITOP", "NOT", "dest", "k1"],
+  ["GET", "dest"],
+  ["BITOP", "NOT", "dest", "k1", "k2"],
+  ["BITOP", "NAND", "dest", "k1"],
+  ["BITOP", "AND", "dest", "nokey", "nokey2"],
+  ["EXISTS", "dest"],
+  ["BITOP", "OR", "list", "k1"],
+  ["TYPE", "list"],
+  ["RPUSH", "list2", "a"],
+  ["BITOP", "OR", "dest", "k1", "list2"],
+  ["BITOP", "OR", "n", "n", "k3"],
+  ["GET", "n"],
+  ["SETEX", "withttl", "100", "x"],
+  ["BITOP", "OR", "withttl", "k1"],
+  ["TTL", "withttl"],
+  ["BITOP", "AND", "dest"],
+  // BITFIELD
+  ["BITFIELD", "bf", "SET", "i8", "0", "100", "GET", "u4", "0", "INCRBY", "i5", "100", "1"],
+  ["GET", "bf"],
+  ["BITFIELD", "bf", "INCRBY", "u2", "100", "1", "OVERFLOW", "SAT", "INCRBY", "u2", "102", "1"],
+  ["BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u2", "102", "5", "INCRBY", "i8", "0", "-1000"],
+  ["BITFIELD", "bf", "overflow", "wrap", "incrby", "i8", "0", "200", "get", "i8", "0"],
+  ["BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "i8", "0", "200", "INCRBY", "i8", "0", "-1000", "SET", "i8", "0", "-9223372036854775808", "SET", "u8", "8", "-1"],
+  ["BITFIELD", "bf", "OVERFLOW", "WRAP", "SET", "u8", "8", "-1", "SET", "i8", "0", "300", "SET", "u63", "16", "-1", "GET", "u63", "16"],
+  ["BITFIELD", "bf", "SET", "i64", "0", "-9223372036854775808", "INCRBY", "i64", "0", "-1", "GET", "i64", "0"],
+  ["BITFIELD", "bf", "OVERFLOW", "SAT", "SET", "i64", "0", "9223372036854775807", "INCRBY", "i64", "0", "1", "INCRBY", "i64", "0", "-9223372036854775808"],
+  ["BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u63", "0", "9223372036854775807", "INCRBY", "u63", "0", "1"],
+  ["BITFIELD", "bf", "GET", "u8", "#1", "SET", "u8", "#2", "255", "GET", "u16", "#1", "GET", "i1", "0"],
+  ["GET", "bf"],
+  ["BITFIELD", "bf", "GET", "u64", "0"],
+  ["BITFIELD", "bf", "GET", "i65", "0"],
+  ["BITFIELD", "bf", "GET", "i0", "0"],
+  ["BITFIELD", "bf", "GET", "I8", "0"],
+  ["BITFIELD", "bf", "GET", "x8", "0"],
+  ["BITFIELD", "bf", "GET", "u8", "-1"],
+  ["BITFIELD", "bf", "GET", "u8", "#-1"],
+  ["BITFIELD", "bf", "GET", "u8", "4294967296"],
+  ["BITFIELD", "bf", "GET", "u8", "#536870912"],
+  ["BITFIELD", "bf", "GET", "u8", "x"],
+  ["BITFIELD", "bf", "GET", "u8"],
+  ["BITFIELD", "bf", "SET", "u8", "0"],
+  ["BITFIELD", "bf", "SET", "u8", "0", "x"],
+  ["BITFIELD", "bf", "INCRBY", "u8", "0", "1.5"],
+  ["BITFIELD", "bf", "OVERFLOW", "MAYBE", "GET", "u8", "0"],
+  ["BITFIELD", "bf", "OVERFLOW"],
+  ["BITFIELD", "bf", "FROB", "u8", "0"],
+  ["BITFIELD", "bf"],
+  ["BITFIELD", "nokey", "GET", "u8", "0"],
+  ["EXISTS", "nokey"],
+  ["BITFIELD", "created", "OVERFLOW", "FAIL", "INCRBY", "u2", "20", "9"],
+  ["GET", "created"],
+  ["BITFIELD", "list", "GET", "u8", "0"],
+  ["BITFIELD", "list", "SET", "u8", "0", "1"],
+  ["BITFIELD", "list", "GET", "u99", "0"],
+  ["BITFIELD", "n", "INCRBY", "u8", "0", "1"],
+  ["GET", "n"],
+  ["BITFIELD_RO", "bf", "GET", "u8", "0", "GET", "i4", "#3"],
+  ["BITFIELD_RO", "bf", "SET", "u8", "0", "1"],
+  ["BITFIELD_RO", "bf", "INCRBY", "u8", "0", "1"],
+  ["BITFIELD_RO", "bf", "GET", "u64", "0"],
+  ["BITFIELD_RO", "list", "GET", "u8", "0"],
+  ["BITFIELD_RO", "nokey", "GET", "u8", "0"],
+  ["BITFIELD_RO", "bf"],
+  ["BITFIELD_RO"],
+];
+
+test("bitmap commands answer redis-server 7.0's bytes, RESP2 and RESP3", async () => {
+  await sameRepliesBothProtocols(BITMAP_SCRIPT);
+});
+
+/** Random strings, random ranges and random bitfields, the same to both servers. */
+function randomBitScript(random: Random): string[][] {
+  const script: string[][] = [];
+  const patterns = ["\x00", "\xff", "\x0f", "\xf0", "\x80", "\x01"];
+  for (let round = 0; round < 40; round++) {
+    const length = random.between(0, 6);
+    let value = "";
+    for (let i = 0; i < length; i++) value += random.chance(0.5) ? random.pick(patterns) : String.fromCharCode(random.below(256));
+    script.push(["SET", "r", value]);
+    const index = (): string => String(random.between(-60, 60));
+    for (let probe = 0; probe < 6; probe++) {
+      const unit = random.pick([[], ["BIT"], ["BYTE"]]);
+      script.push(["BITCOUNT", "r", index(), index(), ...unit]);
+      const bit = String(random.below(2));
+      const pos = random.pick([[], [index()], [index(), index()], [index(), index(), "BIT"], [index(), index(), "BYTE"]]);
+      script.push(["BITPOS", "r", bit, ...pos]);
+    }
+    const signed = random.chance(0.5);
+    const type = `${signed ? "i" : "u"}${random.between(1, signed ? 64 : 63)}`;
+    const offset = String(random.between(0, 70));
+    const amount = String(BigInt.asIntN(64, BigInt(random.nextUint32()) * BigInt(random.nextUint32()) * BigInt(random.between(-3, 3))));
+    script.push(["BITFIELD", "r", "OVERFLOW", random.pick(["WRAP", "SAT", "FAIL"]), random.pick(["SET", "INCRBY"]), type, offset, amount, "GET", type, offset]);
+    script.push(["GET", "r"]);
+  }
+  return script;
+}
+
+test("random BITCOUNT, BITPOS and BITFIELD calls answer redis-server 7.0's bytes", async () => {
+  const seed = runSeed();
+  await withSeed(seed, () => sameReplies(randomBitScript(new Random(seed)), false));
+});
