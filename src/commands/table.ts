@@ -15,6 +15,7 @@ import { counterCommands } from "./counters.js";
 import { expiryCommands } from "./expiry.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
+import { lcsCommands } from "./lcs.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
@@ -42,6 +43,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   stringCommands,
   counterCommands,
   bitmapCommands,
+  lcsCommands,
   keyCommands,
   scanCommands,
   expiryCommands,

@@ -277,3 +277,182 @@ test("random BITCOUNT, BITPOS and BITFIELD calls answer redis-server 7.0's bytes
   const seed = runSeed();
   await withSeed(seed, () => sameReplies(randomBitScript(new Random(seed)), false));
 });
+
+const STRING_SCRIPT: string[][] = [
+  // SET and its options
+  ["SET", "k", "v"],
+  ["SET", "k", "w", "GET"],
+  ["SET", "k", "x", "NX"],
+  ["SET", "k", "x", "XX", "GET"],
+  ["SET", "k", "y", "NX", "XX"],
+  ["SET", "k", "y", "EX", "0"],
+  ["SET", "k", "y", "EX", "-1"],
+  ["SET", "k", "y", "EX", "x"],
+  ["SET", "k", "y", "EX", "10", "PX", "100"],
+  ["SET", "k", "y", "KEEPTTL", "EX", "10"],
+  ["SET", "k", "y", "PX", "100000", "KEEPTTL"],
+  ["SET", "k", "y", "EX"],
+  ["SET", "k", "y", "BOGUS"],
+  ["SET", "k"],
+  ["SET", "k", "z", "EX", "100"],
+  ["SET", "k", "z2", "KEEPTTL"],
+  ["TTL", "k"],
+  ["SETNX", "k", "a"],
+  ["SETNX", "fresh", "a"],
+  ["SETEX", "se", "0", "a"],
+  ["SETEX", "se", "x", "a"],
+  ["SETEX", "se", "100", "a"],
+  ["PSETEX", "pse", "-5", "a"],
+  ["PSETEX", "pse", "100000", "a"],
+  ["TTL", "se"],
+  ["GETSET", "k", "gs"],
+  ["GETSET", "newgs", "v"],
+  ["TTL", "k"],
+  ["GETDEL", "k"],
+  ["GETDEL", "k"],
+  ["SET", "ge", "v"],
+  ["GETEX", "ge", "EX", "100"],
+  ["TTL", "ge"],
+  ["GETEX", "ge", "PERSIST"],
+  ["TTL", "ge"],
+  ["GETEX", "ge", "EX", "0"],
+  ["GETEX", "ge", "PERSIST", "EX", "10"],
+  ["GETEX", "ge", "BOGUS"],
+  ["GETEX", "nokey", "EX", "10"],
+  ["RPUSH", "list", "a"],
+  ["GET", "list"],
+  ["GETSET", "list", "x"],
+  ["GETDEL", "list"],
+  ["GETEX", "list"],
+  ["SET", "list", "v", "GET"],
+  ["RPUSH", "list2", "a"],
+  ["MSET", "a", "1", "b", "2"],
+  ["MSET", "a", "1", "b"],
+  ["MGET", "a", "b", "nokey", "list2"],
+  ["MSETNX", "a", "3", "c", "4"],
+  ["MSETNX", "c", "3", "d", "4"],
+  ["MSETNX", "c"],
+  ["MGET", "a", "b", "c", "d"],
+  // APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE
+  ["APPEND", "ap", "Hello"],
+  ["APPEND", "ap", " World"],
+  ["GET", "ap"],
+  ["STRLEN", "ap"],
+  ["STRLEN", "nokey"],
+  ["STRLEN", "list2"],
+  ["APPEND", "list2", "x"],
+  ["GETRANGE", "ap", "0", "3"],
+  ["GETRANGE", "ap", "-3", "-1"],
+  ["GETRANGE", "ap", "0", "-1"],
+  ["GETRANGE", "ap", "10", "100"],
+  ["GETRANGE", "ap", "-1", "-5"],
+  ["GETRANGE", "ap", "5", "3"],
+  ["GETRANGE", "ap", "-100", "2"],
+  ["GETRANGE", "ap", "0", "9223372036854775807"],
+  ["GETRANGE", "ap", "x", "1"],
+  ["GETRANGE", "nokey", "0", "1"],
+  ["GETRANGE", "list2", "0", "1"],
+  ["SUBSTR", "ap", "0", "3"],
+  ["SUBSTR", "ap", "-3", "-1"],
+  ["SUBSTR", "ap", "1"],
+  ["SUBSTR", "list2", "0", "1"],
+  ["SUBSTR", "ap", "a", "b"],
+  ["SETRANGE", "ap", "6", "Redis"],
+  ["GET", "ap"],
+  ["SETRANGE", "sr", "5", "x"],
+  ["GET", "sr"],
+  ["SETRANGE", "sr", "0", ""],
+  ["SETRANGE", "nokey", "10", ""],
+  ["EXISTS", "nokey"],
+  ["SETRANGE", "sr", "-1", "x"],
+  ["SETRANGE", "sr", "x", "x"],
+  ["SETRANGE", "sr", "536870912", "x"],
+  ["SETRANGE", "nokey", "536870912", "x"],
+  ["SETRANGE", "list2", "0", "x"],
+  ["SETRANGE", "list2", "-1", "x"],
+  ["SETEX", "srttl", "100", "abc"],
+  ["SETRANGE", "srttl", "1", "X"],
+  ["APPEND", "srttl", "d"],
+  ["TTL", "srttl"],
+  // values walnut may keep as numbers are strings to Redis
+  ["SET", "num", "42"],
+  ["APPEND", "num", "x"],
+  ["GET", "num"],
+  ["INCR", "cnt"],
+  ["INCRBY", "cnt", "41"],
+  ["STRLEN", "cnt"],
+  ["APPEND", "cnt", "7"],
+  ["GET", "cnt"],
+  ["INCR", "cnt"],
+  ["GET", "cnt"],
+  ["INCR", "cnt2"],
+  ["SETRANGE", "cnt2", "0", "9"],
+  ["GET", "cnt2"],
+  ["INCR", "cnt2"],
+  ["GETRANGE", "cnt2", "0", "0"],
+  ["INCRBYFLOAT", "fl", "1.5"],
+  ["APPEND", "fl", "0"],
+  ["GET", "fl"],
+  ["INCRBYFLOAT", "fl2", "10.25"],
+  ["STRLEN", "fl2"],
+  ["GETRANGE", "fl2", "-2", "-1"],
+  ["LCS", "cnt", "fl2"],
+  ["INCR", "x1"],
+  ["DECR", "x1"],
+  ["DECRBY", "x1", "5"],
+  ["INCRBY", "x1", "x"],
+  ["INCR", "ap"],
+  ["SET", "big", "9223372036854775807"],
+  ["INCR", "big"],
+  ["DECRBY", "x1", "-9223372036854775808"],
+  ["INCRBYFLOAT", "ap", "1"],
+  ["INCRBYFLOAT", "x1", "x"],
+  ["GETSET", "cnt", "y"],
+  // LCS
+  ["MSET", "key1", "ohmytext", "key2", "mynewtext"],
+  ["LCS", "key1", "key2"],
+  ["LCS", "key1", "key2", "LEN"],
+  ["LCS", "key1", "key2", "IDX"],
+  ["LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4"],
+  ["LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"],
+  ["LCS", "key1", "key2", "idx", "withmatchlen", "minmatchlen", "-3"],
+  ["LCS", "key1", "key2", "LEN", "IDX"],
+  ["LCS", "key1", "key2", "IDX", "LEN"],
+  ["LCS", "key1", "key2", "MINMATCHLEN"],
+  ["LCS", "key1", "key2", "MINMATCHLEN", "x"],
+  ["LCS", "key1", "key2", "BOGUS"],
+  ["LCS", "key1", "nokey"],
+  ["LCS", "nokey", "nokey2", "IDX"],
+  ["LCS", "nokey", "nokey2", "LEN"],
+  ["LCS", "key1", "list2"],
+  ["LCS", "list2", "key1", "BOGUS"],
+  ["LCS", "key1", "key1", "IDX", "WITHMATCHLEN"],
+  ["LCS", "key1"],
+];
+
+test("string commands, typed values and LCS answer redis-server 7.0's bytes, RESP2 and RESP3", async () => {
+  await sameRepliesBothProtocols(STRING_SCRIPT);
+});
+
+/** Random strings over small alphabets, so that LCS has many ties to break the way Redis does. */
+function randomLcsScript(random: Random): string[][] {
+  const script: string[][] = [];
+  for (let round = 0; round < 40; round++) {
+    const alphabet = random.pick(["ab", "abc", "abcd", "\x00\xff"]);
+    const text = (): string => {
+      let value = "";
+      for (let length = random.between(0, 14); length > 0; length--) value += alphabet[random.below(alphabet.length)];
+      return value;
+    };
+    script.push(["MSET", "a", text(), "b", text()]);
+    script.push(["LCS", "a", "b"]);
+    script.push(["LCS", "a", "b", "LEN"]);
+    script.push(["LCS", "a", "b", "IDX", "WITHMATCHLEN", "MINMATCHLEN", String(random.between(0, 3))]);
+  }
+  return script;
+}
+
+test("LCS of random strings answers redis-server 7.0's bytes, ties broken alike", async () => {
+  const seed = runSeed();
+  await withSeed(seed, () => sameReplies(randomLcsScript(new Random(seed)), true));
+});
