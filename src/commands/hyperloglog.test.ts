@@ -37,7 +37,8 @@ test("PFADD answers 1 when the sketch changes and 0 when it does not", () => {
   assert.equal(collection.get("h")!.version, 1);
   assert.deepEqual(run("PFADD", "h", "d"), int(1));
   assert.equal(collection.get("h")!.version, 3);
-  assert.equal(collection.get("h")!.kind, "hyperloglog");
+  assert.equal(collection.get("h")!.kind, "string");
+  assert.ok((collection.get("h")!.value as string).startsWith("HYLL\x01"), "a small HLL is Redis' sparse string");
 });
 
 test("PFADD without elements creates an empty sketch once", () => {
@@ -112,11 +113,11 @@ test("PF commands on a string answer Redis' HyperLogLog WRONGTYPE, on a list the
   assert.equal(collection.get("s")!.value, "hello");
 });
 
-test("a sketch changed while a checkpoint view is open leaves the view's registers untouched", () => {
+test("a sketch changed while a checkpoint view is open leaves the view's bytes untouched", () => {
   const { run, engine, collection } = harness();
   run("PFADD", "h", "a");
   run("PFADD", "src", ...elements(500, "v"));
-  const before = (collection.get("h")!.value as Uint8Array).slice();
+  const before = collection.get("h")!.value;
   const view = engine.openView();
   run("PFADD", "h", ...elements(100, "w"));
   run("PFMERGE", "h", "src");

@@ -75,6 +75,13 @@ export interface CommandSpec extends CommandDescription {
   scope: "data";
   /** args excludes the command name: for SET k v, args = ["k", "v"]. */
   run(ctx: CommandContext, args: ByteString[]): Reply;
+  /**
+   * For a `readonly` command that Redis lets change the value it reads (PFCOUNT stores the
+   * cardinality it computed): true when this call, against the current state, would change
+   * it. The dispatcher then sends the call through the log, where `run` may write (see
+   * access.ts isLoggedWrite); otherwise it stays on the read path and writes nothing.
+   */
+  loggedWhen?(ctx: CommandContext, args: ByteString[]): boolean;
 }
 
 /**

@@ -57,8 +57,6 @@ export function itemValue(item: Item): Value {
       return item.value as number | boolean;
     case "list":
       return (item.value as ByteString[]).map(toText);
-    case "hyperloglog":
-      return Buffer.from(item.value as Uint8Array);
     case "hash":
       return Object.fromEntries([...(item.value as Map<ByteString, ByteString>)].map(([field, value]) => [toText(field), toText(value)]));
     case "set":

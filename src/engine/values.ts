@@ -5,18 +5,19 @@
  * the type: a `string` holds bytes (text or binary), a `blob` holds bytes that were given
  * as binary (the embedded API returns them as Buffers), `integer` is a signed 64-bit
  * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
- * `boolean`, `list` a list of byte strings, `hyperloglog` 16384 6-bit registers, `hash` a
- * map of fields to values and `set` a set of members (both byte strings, in insertion order).
+ * `boolean`, `list` a list of byte strings, `hash` a map of fields to values and `set` a
+ * set of members (both byte strings, in insertion order). A HyperLogLog is a `string`
+ * holding Redis' HLL bytes (hll_format.ts), as in Redis.
  *
  * Over RESP walnut answers Redis' name for a kind (redisTypeName): Redis has no integer,
- * float, boolean, blob or hyperloglog types, they are all strings to it.
+ * float, boolean or blob types, they are all strings to it.
  *
  * An Item is never mutated while a checkpoint may be reading it: see
  * Collection.itemForUpdate.
  */
 import type { ByteString } from "./bytes.js";
 
-export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hyperloglog", "hash", "set"] as const;
+export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hash", "set"] as const;
 export type ValueKind = (typeof valueKinds)[number];
 
 export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
@@ -31,9 +32,7 @@ export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
           ? ByteString[]
           : K extends "hash"
             ? Map<ByteString, ByteString>
-            : K extends "set"
-              ? Set<ByteString>
-              : Uint8Array;
+            : Set<ByteString>;
 
 export type StoredValue =
   | { kind: "string"; value: ByteString }
@@ -42,7 +41,6 @@ export type StoredValue =
   | { kind: "float"; value: number }
   | { kind: "boolean"; value: boolean }
   | { kind: "list"; value: ByteString[] }
-  | { kind: "hyperloglog"; value: Uint8Array }
   | { kind: "hash"; value: Map<ByteString, ByteString> }
   | { kind: "set"; value: Set<ByteString> };
 
@@ -69,7 +67,7 @@ export const NO_EXPIRY = 0;
  */
 export class Item {
   kind: ValueKind;
-  value: ByteString | bigint | number | boolean | ByteString[] | Uint8Array | Map<ByteString, ByteString> | Set<ByteString>;
+  value: ByteString | bigint | number | boolean | ByteString[] | Map<ByteString, ByteString> | Set<ByteString>;
   version: number;
   expiresAtMs: number;
 
@@ -89,12 +87,11 @@ export class Item {
     return this.expiresAtMs !== NO_EXPIRY && this.expiresAtMs <= nowMs;
   }
 
-  /** A deep copy: lists, registers, hashes and sets are copied so the original stays untouched. */
+  /** A deep copy: lists, hashes and sets are copied so the original stays untouched. */
   clone(): Item {
     const copy = new Item(this.stored(), this.version, this.expiresAtMs);
     const value = this.value;
     if (Array.isArray(value)) copy.value = value.slice();
-    else if (value instanceof Uint8Array) copy.value = value.slice();
     else if (value instanceof Map) copy.value = new Map(value);
     else if (value instanceof Set) copy.value = new Set(value);
     return copy;

@@ -456,3 +456,171 @@ test("LCS of random strings answers redis-server 7.0's bytes, ties broken alike"
   const seed = runSeed();
   await withSeed(seed, () => sameReplies(randomLcsScript(new Random(seed)), true));
 });
+
+/** PFADD calls of `count` elements each, `calls` times, with a GET of the bytes after each. */
+function pfaddSteps(key: string, prefix: string, calls: number, count: number): string[][] {
+  const script: string[][] = [];
+  for (let call = 0; call < calls; call++) {
+    script.push(["PFADD", key, ...Array.from({ length: count }, (_, i) => `${prefix}${call * count + i}`)]);
+    script.push(["GET", key]);
+  }
+  return script;
+}
+
+const HEADER_SPARSE = "HYLL\x01\x00\x00\x00";
+const STALE_CACHE = "\x00\x00\x00\x00\x00\x00\x00\x80";
+
+const HLL_SCRIPT: string[][] = [
+  ["PFADD", "empty"],
+  ["GET", "empty"],
+  ["PFADD", "empty"],
+  ["PFCOUNT", "empty"],
+  ["GET", "empty"],
+  ["PFADD", "h", "a"],
+  ["GET", "h"],
+  ["PFADD", "h", "a"],
+  ["PFADD", "h", "b", "c", "d", "e", "f", "g"],
+  ["GET", "h"],
+  ["PFCOUNT", "h"],
+  ["GET", "h"], // the cardinality is cached in the header now
+  ["PFCOUNT", "h"],
+  ["PFADD", "h", "a"],
+  ["GET", "h"],
+  ["PFADD", "h", "z"],
+  ["GET", "h"],
+  // grow until Redis turns it dense (hll-sparse-max-bytes 3000)
+  ...pfaddSteps("grow", "e", 16, 64),
+  ["PFCOUNT", "grow"],
+  ["GET", "grow"],
+  ...pfaddSteps("grow", "more", 4, 500),
+  ["PFCOUNT", "grow"],
+  ["STRLEN", "grow"],
+  ["GETRANGE", "grow", "0", "15"],
+  // one element at a time, every step's bytes
+  ...pfaddSteps("single", "s", 60, 1),
+  // merges: sparse into sparse, into absent, dense into sparse, with itself
+  ...pfaddSteps("m1", "x", 2, 30),
+  ...pfaddSteps("m2", "y", 2, 30),
+  ["PFMERGE", "m3", "m1", "m2"],
+  ["GET", "m3"],
+  ["PFCOUNT", "m1", "m2"],
+  ["PFCOUNT", "m3"],
+  ["PFMERGE", "m1", "m2"],
+  ["GET", "m1"],
+  ["PFMERGE", "m2", "grow"],
+  ["GET", "m2"],
+  ["PFMERGE", "fresh"],
+  ["GET", "fresh"],
+  ["PFMERGE", "m3"],
+  ["GET", "m3"],
+  ["PFMERGE", "m4", "nokey", "m1"],
+  ["GET", "m4"],
+  ["PFCOUNT", "m1", "grow", "nokey"],
+  ["PFCOUNT", "nokey"],
+  ["PFCOUNT", "nokey", "nokey2"],
+  // an HLL keeps its expiry; HLL bytes are strings to every string command
+  ["PFADD", "ttl", "a"],
+  ["EXPIRE", "ttl", "1000"],
+  ["PFADD", "ttl", "b"],
+  ["PFMERGE", "ttl", "m1"],
+  ["PFCOUNT", "ttl"],
+  ["TTL", "ttl"],
+  ["TYPE", "ttl"],
+  ["STRLEN", "h"],
+  ["APPEND", "h", "x"],
+  ["PFCOUNT", "h"],
+  ["PFADD", "h", "y"],
+  // wrong kinds and corrupt bytes
+  ["SET", "str", "hello"],
+  ["PFADD", "str", "a"],
+  ["PFCOUNT", "str"],
+  ["PFCOUNT", "h", "str"],
+  ["PFMERGE", "str", "m1"],
+  ["PFMERGE", "m1", "str"],
+  ["RPUSH", "list", "a"],
+  ["PFADD", "list", "a"],
+  ["PFCOUNT", "list"],
+  ["PFCOUNT", "m1", "list"],
+  ["PFMERGE", "list", "m1"],
+  ["INCR", "counter"],
+  ["PFADD", "counter", "a"],
+  ["PFCOUNT", "counter"],
+  ["SET", "num", "12345678901234567890"],
+  ["PFCOUNT", "num"],
+  ["SET", "badenc", `HYLL\x02\x00\x00\x00${STALE_CACHE}\x7f\xff`],
+  ["PFCOUNT", "badenc"],
+  ["SET", "shortdense", `HYLL\x00\x00\x00\x00${STALE_CACHE}\x00\x00`],
+  ["PFADD", "shortdense", "a"],
+  ["SET", "header", `HYLL\x01\x00\x00`],
+  ["PFCOUNT", "header"],
+  ["SET", "short", `${HEADER_SPARSE}${STALE_CACHE}\x00`],
+  ["PFCOUNT", "short"],
+  ["PFADD", "short", "a"],
+  ["PFMERGE", "m1", "short"],
+  ["PFCOUNT", "m1", "short"],
+  ["SET", "long", `${HEADER_SPARSE}${STALE_CACHE}\x7f\xff\x00`],
+  ["PFCOUNT", "long"],
+  ["SET", "cached", `${HEADER_SPARSE}\x05\x00\x00\x00\x00\x00\x00\x00\x00`],
+  ["PFCOUNT", "cached"],
+  ["SET", "fullsparse", `${HEADER_SPARSE}${STALE_CACHE}\x7f\xff`],
+  ["PFCOUNT", "fullsparse"],
+  ["PFADD", "fullsparse", "a", "b"],
+  ["GET", "fullsparse"],
+  ["SET", "dense", `HYLL\x00\x00\x00\x00${STALE_CACHE}${"\xff".repeat(12288)}`],
+  ["PFCOUNT", "dense"],
+  ["GET", "dense"],
+  ["PFADD", "dense", "a"],
+  ["PFMERGE", "fromdense", "dense", "m1"],
+  ["GET", "fromdense"],
+  // inside a transaction PFCOUNT stores its cardinality too
+  ["MULTI"],
+  ["PFADD", "tx", "a", "b"],
+  ["PFCOUNT", "tx"],
+  ["EXEC"],
+  ["GET", "tx"],
+  ["PFADD"],
+  ["PFCOUNT"],
+  ["PFMERGE"],
+];
+
+test("HyperLogLogs are Redis' bytes: the same PFADD and PFMERGE calls leave the same bytes, RESP2 and RESP3", async () => {
+  await sameRepliesBothProtocols(HLL_SCRIPT);
+});
+
+/** The bytes of a bulk reply, "$3\r\nabc\r\n" -> "abc". */
+function bulkBytes(reply: string): string {
+  const headerEnd = reply.indexOf("\r\n");
+  assert.equal(reply[0], "$", `a bulk reply: ${reply.slice(0, 20)}`);
+  return reply.slice(headerEnd + 2, reply.length - 2);
+}
+
+test("an HLL made by redis-server, SET into walnut, counts and merges the same", async () => {
+  const build: string[][] = [
+    ["FLUSHALL"],
+    ["PFADD", "sparse", ...Array.from({ length: 100 }, (_, i) => `s${i}`)],
+    ["PFADD", "dense", ...Array.from({ length: 5000 }, (_, i) => `d${i}`)],
+    ["PFCOUNT", "dense"],
+    ["GET", "sparse"],
+    ["GET", "dense"],
+  ];
+  const fromRedis = await conversation(redis.port, build);
+  const sparse = bulkBytes(fromRedis[4]!);
+  const dense = bulkBytes(fromRedis[5]!);
+  assert.ok(sparse.startsWith("HYLL\x01") && dense.startsWith("HYLL\x00"), "redis made one sparse and one dense HLL");
+  await sameRepliesBothProtocols([
+    ["SET", "a", sparse],
+    ["SET", "b", dense],
+    ["PFCOUNT", "a"],
+    ["PFCOUNT", "b"],
+    ["PFCOUNT", "a", "b"],
+    ["PFADD", "a", "new", "s1"],
+    ["PFADD", "b", "new", "d1"],
+    ["GET", "a"],
+    ["GET", "b"],
+    ["PFMERGE", "c", "a"],
+    ["GET", "c"],
+    ["PFMERGE", "c", "b"],
+    ["GET", "c"],
+    ["PFCOUNT", "c"],
+  ]);
+});
