@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
+import { routesThroughLog } from "./executor.js";
+import { read as readLine, run as applyRun } from "./testing.js";
 import { OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 
 const NOW_MS = 1_700_000_000_000;
@@ -137,4 +139,20 @@ test("PFADD, PFCOUNT and PFMERGE have Redis' arity and flags", () => {
   assert.ok(byName.get("PFCOUNT")!.flags.includes("readonly"));
   assert.equal(byName.get("PFMERGE")!.arity, -2);
   assert.ok(byName.get("PFMERGE")!.flags.includes("write"));
+});
+
+test("PFCOUNT of one HLL with a stale cache goes through the log and caches; with a fresh cache it stays a read", () => {
+  const engine = new Engine();
+  const collection = engine.requireCollection("default");
+  const pfcount = hyperLogLogCommands.find((spec) => spec.name === "PFCOUNT")!;
+  const logs = (...argv: string[]): boolean => routesThroughLog(engine, "default", pfcount, argv, NOW_MS);
+  assert.equal(logs("PFCOUNT", "h"), false, "absent");
+  applyRun(engine, "PFADD h a b");
+  assert.equal(logs("PFCOUNT", "h"), true, "stale cache");
+  assert.equal(logs("PFCOUNT", "h", "h"), false, "several keys never cache");
+  assert.deepEqual(readLine(engine, "PFCOUNT h"), int(2));
+  assert.equal(logs("PFCOUNT", "h"), true, "the read path stored nothing");
+  assert.deepEqual(applyRun(engine, "PFCOUNT h"), int(2));
+  assert.equal(logs("PFCOUNT", "h"), false, "fresh cache");
+  assert.equal((collection.get("h")!.value as string).slice(8, 16), "\x02\x00\x00\x00\x00\x00\x00\x00");
 });

@@ -624,3 +624,29 @@ test("an HLL made by redis-server, SET into walnut, counts and merges the same",
     ["PFCOUNT", "c"],
   ]);
 });
+
+/** Random PFADD, PFMERGE and PFCOUNT calls on a few keys, each followed by a GET of the bytes. */
+function randomHllScript(random: Random): string[][] {
+  const script: string[][] = [];
+  const keys = ["h1", "h2", "h3"];
+  for (let step = 0; step < 60; step++) {
+    const key = random.pick(keys);
+    const choice = random.below(10);
+    if (choice < 6) {
+      const count = random.pick([0, 1, 2, 5, 20, 100, 400]);
+      const space = random.pick([50, 1000, 100000]);
+      script.push(["PFADD", key, ...Array.from({ length: count }, () => `e${random.below(space)}`)]);
+    } else if (choice < 8) {
+      script.push(["PFMERGE", key, ...random.shuffle(keys).slice(0, random.between(0, 3))]);
+    } else {
+      script.push(["PFCOUNT", ...random.shuffle(keys).slice(0, random.between(1, 3))]);
+    }
+    script.push(["GET", key]);
+  }
+  return script;
+}
+
+test("random PFADD, PFMERGE and PFCOUNT calls leave redis-server 7.0's bytes", async () => {
+  const seed = runSeed();
+  await withSeed(seed, () => sameReplies(randomHllScript(new Random(seed)), false));
+});
