@@ -8,6 +8,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { Redis } from "ioredis";
 import { startRedis, type BenchServer } from "../bench/resp_servers.js";
 import { startTestNode, type TestNode } from "./harness.js";
 import { conversation, Random, runSeed } from "./server_fixtures.js";
@@ -408,6 +409,42 @@ const STRING_SCRIPT: string[][] = [
   ["INCRBYFLOAT", "ap", "1"],
   ["INCRBYFLOAT", "x1", "x"],
   ["GETSET", "cnt", "y"],
+  // expiry limits, option order, number syntax
+  ["SET", "k", "v", "EX", "9223372036854775807"],
+  ["SET", "k", "v", "PX", "9223372036854775807"],
+  ["SET", "k", "v", "EXAT", "0"],
+  ["SET", "k", "v", "PXAT", "1"],
+  ["GET", "k"],
+  ["SET", "k", "v", "GET", "NX"],
+  ["SET", "k", "v", "nx", "get"],
+  ["SETEX", "k", "9223372036854775807", "v"],
+  ["GETEX", "k", "PX", "9223372036854775807"],
+  ["GETEX", "k", "EXAT", "1"],
+  ["EXISTS", "k"],
+  ["GETEX", "k", "EX"],
+  ["GETEX", "k", "EX", "1", "PX", "1"],
+  ["INCRBYFLOAT", "f", "1e3"],
+  ["INCRBYFLOAT", "f", "5.0e3"],
+  ["INCRBYFLOAT", "f3", "-0.5"],
+  ["INCRBYFLOAT", "f3", "0.5"],
+  ["GET", "f3"],
+  ["INCRBYFLOAT", "f4", "inf"],
+  ["INCRBYFLOAT", "f4", " 1"],
+  ["SET", "sp", " 1"],
+  ["INCR", "sp"],
+  ["SET", "z", "007"],
+  ["INCR", "z"],
+  ["INCRBY", "z2", "-9223372036854775808"],
+  ["DECR", "z2"],
+  ["APPEND", "a", ""],
+  ["EXISTS", "a"],
+  ["SETRANGE", "a", "0", ""],
+  ["SET", "bin", "\x00\xff"],
+  ["APPEND", "bin", "\x80"],
+  ["GET", "bin"],
+  ["MGET"],
+  ["STRLEN", "k", "x"],
+  ["PSETEX", "k", "0", "v"],
   // LCS
   ["MSET", "key1", "ohmytext", "key2", "mynewtext"],
   ["LCS", "key1", "key2"],
@@ -649,4 +686,19 @@ function randomHllScript(random: Random): string[][] {
 test("random PFADD, PFMERGE and PFCOUNT calls leave redis-server 7.0's bytes", async () => {
   const seed = runSeed();
   await withSeed(seed, () => sameReplies(randomHllScript(new Random(seed)), false));
+});
+
+test("COMMAND INFO of the bitmap, string and HyperLogLog commands matches redis-server 7.0's arity, flags and keys", async () => {
+  const names = ["SETBIT", "GETBIT", "BITCOUNT", "BITPOS", "BITOP", "BITFIELD", "BITFIELD_RO", "LCS", "SUBSTR", "GETRANGE", "SETRANGE", "APPEND", "STRLEN", "PFADD", "PFCOUNT", "PFMERGE"];
+  const clients = [redis.port, walnut.respPort].map((port) => new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 }));
+  try {
+    for (const name of names) {
+      const [fromRedis, fromWalnut] = await Promise.all(
+        clients.map(async (client) => ((await client.call("COMMAND", "INFO", name)) as unknown[][])[0]!.slice(0, 6)),
+      );
+      assert.deepEqual(fromWalnut, fromRedis, name);
+    }
+  } finally {
+    for (const client of clients) client.disconnect();
+  }
 });
