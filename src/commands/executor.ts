@@ -64,6 +64,18 @@ export function isWriteCall(spec: CommandSpec, argv: ByteString[]): boolean {
   return spec.flags.includes("write") && !(spec.name === "COLLECTION" && isReadOnlyCall(argv));
 }
 
+/**
+ * Whether a call goes through the log: every write, and a readonly call whose spec says
+ * (loggedWhen) that against `engine`'s current state it would change what it reads.
+ */
+export function routesThroughLog(engine: Engine, collection: string, spec: CommandSpec, argv: ByteString[], nowMs: number): boolean {
+  if (isWriteCall(spec, argv)) return true;
+  if (spec.loggedWhen === undefined) return false;
+  const target = engine.collection(collection);
+  if (target === undefined) return false;
+  return spec.loggedWhen({ engine, collection: target, nowMs, index: engine.appliedIndex }, argv.slice(1));
+}
+
 /** The table entry for a call, or the error reply a client gets for it. */
 export function resolveCommand(argv: ByteString[]): CommandSpec | Reply {
   const name = argv[0];
@@ -82,11 +94,23 @@ export class CommandExecutor {
     readonly memory: MemoryLimit = new MemoryLimit(),
   ) {}
 
+  /** Whether the call goes through the log (routesThroughLog against this node's state; a closed node reads). */
+  logs(collection: string, spec: CommandSpec, argv: ByteString[]): boolean {
+    if (isWriteCall(spec, argv)) return true;
+    if (spec.loggedWhen === undefined) return false;
+    try {
+      return this.node.read((engine) => routesThroughLog(engine, collection, spec, argv, this.node.now()));
+    } catch (cause) {
+      if (!isWalnutError(cause)) throw cause;
+      return false; // the read path answers the node's error
+    }
+  }
+
   /** Runs one command in `collection`. Reads answer synchronously when they may; writes once committed. */
   execute(collection: string, argv: ByteString[], session: Session = NO_SESSION): Reply | Promise<Reply> {
     const spec = resolveCommand(argv);
     if (!("run" in spec)) return spec;
-    if (isWriteCall(spec, argv)) return this.write({ collection, argv }, session);
+    if (this.logs(collection, spec, argv)) return this.write({ collection, argv }, session);
     return this.read(collection, spec, argv);
   }
 
@@ -94,7 +118,7 @@ export class CommandExecutor {
   async run(collection: string, argv: ByteString[]): Promise<Reply> {
     const spec = resolveCommand(argv);
     if (!("run" in spec)) return spec;
-    if (isWriteCall(spec, argv)) return (await this.commit({ collection, argv })).reply;
+    if (this.logs(collection, spec, argv)) return (await this.commit({ collection, argv })).reply;
     return this.readState((engine) => this.runRead(engine, collection, spec, argv));
   }
 

@@ -56,9 +56,10 @@ ${connectionRows.join("\n")}
 ## Where walnut differs from Redis, on purpose
 
 - **Typed values.** \`SET k v AS integer|float|boolean|blob\` stores a typed value (LokiKV's
-  types); \`TYPE\` names them: string, blob, integer, float, boolean, list, hyperloglog.
+  types); \`TYPE\` names them: string, blob, integer, float, boolean, list, hash, set.
   \`INCR\` on a string that holds an integer stores an integer. \`GET\` of an integer, float or
-  boolean answers its text; \`GET\` of a HyperLogLog answers WRONGTYPE.
+  boolean answers its text. A HyperLogLog is a string in Redis' own format: \`GET\` answers
+  the bytes Redis would hold (sparse, then dense), and Redis' bytes \`SET\` into walnut count.
 - **Transactions are all or nothing.** Redis' EXEC runs the remaining commands when one
   fails at run time; walnut undoes the whole transaction and answers
   \`EXECABORT Transaction discarded: command <n> (<NAME>) failed: <error>\`.

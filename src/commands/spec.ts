@@ -85,6 +85,13 @@ export interface CommandSpec extends CommandDescription {
    * blocked client. See docs/blocking.md.
    */
   blocking?(args: ByteString[]): BlockedCall;
+  /**
+   * For a `readonly` command that Redis lets change the value it reads (PFCOUNT stores the
+   * cardinality it computed): true when this call, against the current state, would change
+   * it. The dispatcher then sends the call through the log, where `run` may write (see
+   * access.ts isLoggedWrite); otherwise it stays on the read path and writes nothing.
+   */
+  loggedWhen?(ctx: CommandContext, args: ByteString[]): boolean;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The string commands, as Redis defines them: GET SET SETNX SETEX PSETEX GETSET GETDEL
- * GETEX MGET MSET MSETNX APPEND STRLEN GETRANGE SETRANGE. (The INCR family is in
- * counters.ts.)
+ * GETEX MGET MSET MSETNX APPEND STRLEN GETRANGE SUBSTR SETRANGE. (The INCR family is in
+ * counters.ts, LCS in lcs.ts, the bit commands in bitmaps.ts.)
  *
  * Every string-like item (string, blob, integer, float, boolean) reads as its bytes (see
  * access.ts), so GET of `SET n 42 AS integer` answers "42". Writes that replace a value
@@ -306,6 +306,13 @@ export const stringCommands: CommandSpec[] = [
     arity: 4,
     flags: ["readonly"],
     summary: "A substring of a key's value (inclusive offsets)",
+    run: getrange,
+  }),
+  defineCommand({
+    name: "SUBSTR",
+    arity: 4,
+    flags: ["readonly"],
+    summary: "A substring of a key's value (inclusive offsets); GETRANGE's old name",
     run: getrange,
   }),
   defineCommand({

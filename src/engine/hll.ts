@@ -39,7 +39,7 @@ export const HLL_HASH_SEED = 0xadc83b19;
 const MULTIPLIER_HIGH = 0xc6a4a793;
 const MULTIPLIER_LOW = 0x5bd1e995;
 /** 1 / (2 ln 2): the estimator's constant as the number of registers grows large. */
-const ALPHA_INFINITY = 1 / (2 * Math.LN2);
+const ALPHA_INFINITY = 0.72134752044448170368; // Redis' HLL_ALPHA_INF literal
 
 /** A 64-bit value as two unsigned 32-bit halves. */
 interface Word64 {
@@ -195,16 +195,27 @@ function tau(x: number): number {
   }
 }
 
-/** The estimated number of distinct elements added to `registers`. */
+/**
+ * The estimate from a histogram of register values (histogram[v] = registers holding v;
+ * 64 slots, as a 6-bit register can hold up to 63), computed exactly as Redis' hllCount
+ * computes it, operation for operation, so that both answer the same integer. Slots
+ * above 51 (which no element can produce) are ignored, as Redis ignores them.
+ */
+export function estimateFromHistogram(histogram: readonly number[]): number {
+  const m = HLL_REGISTER_COUNT;
+  let z = m * tau((m - histogram[HLL_RANK_MAX]!) / m);
+  for (let rank = RANK_BITS; rank >= 1; rank--) {
+    z += histogram[rank]!;
+    z *= 0.5;
+  }
+  z += m * sigma(histogram[0]! / m);
+  return Math.round((ALPHA_INFINITY * m * m) / z);
+}
+
+/** The estimated number of distinct elements added to `registers` (one register per byte). */
 export function estimateCardinality(registers: Uint8Array): number {
   assert(registers.length === HLL_REGISTER_COUNT, "HLL register arrays have 16384 registers");
-  const histogram = new Array<number>(HLL_RANK_MAX + 1).fill(0);
-  // Registers above the largest rank cannot come from addElement; count them as the largest.
-  for (let i = 0; i < HLL_REGISTER_COUNT; i++) histogram[Math.min(registers[i]!, HLL_RANK_MAX)]! += 1;
-  const m = HLL_REGISTER_COUNT;
-  // Denominator m·σ(C0/m) + Σ_{k=1}^{q} C_k·2^-k + m·τ(1 - C_{q+1}/m)·2^-q, Horner-style.
-  let denominator = m * tau(1 - histogram[HLL_RANK_MAX]! / m);
-  for (let rank = RANK_BITS; rank >= 1; rank--) denominator = (denominator + histogram[rank]!) * 0.5;
-  denominator += m * sigma(histogram[0]! / m);
-  return Math.round((ALPHA_INFINITY * m * m) / denominator);
+  const histogram = new Array<number>(256).fill(0);
+  for (let i = 0; i < HLL_REGISTER_COUNT; i++) histogram[registers[i]!]! += 1;
+  return estimateFromHistogram(histogram);
 }
