@@ -56,7 +56,7 @@ ${connectionRows.join("\n")}
 ## Where walnut differs from Redis, on purpose
 
 - **Typed values.** \`SET k v AS integer|float|boolean|blob\` stores a typed value (LokiKV's
-  types); \`TYPE\` names them: string, blob, integer, float, boolean, list, hyperloglog.
+  types); \`TYPE\` names them: string, blob, integer, float, boolean, list, hyperloglog, hash, set.
   \`INCR\` on a string that holds an integer stores an integer. \`GET\` of an integer, float or
   boolean answers its text; \`GET\` of a HyperLogLog answers WRONGTYPE.
 - **Transactions are all or nothing.** Redis' EXEC runs the remaining commands when one
@@ -76,6 +76,16 @@ ${connectionRows.join("\n")}
   Sizes take Redis' units (\`2gb\`, \`100mb\`, \`1k\`) and also \`512MiB\` and decimals.
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
   cursor starts a new full iteration rather than failing.
+- **Hash and set order.** A small hash (at most 128 fields, none and no value over 64 bytes)
+  answers in insertion order and a small all-integer set (at most 512 members) in ascending
+  numeric order, as Redis' listpacks and intsets do, and \`HSCAN\`/\`SSCAN\` answer them whole
+  with cursor 0. Other hashes and sets, which Redis answers in no defined order, answer in
+  insertion order; their \`HSCAN\`/\`SSCAN\` cursors are server-side iterators, like SCAN's.
+- **HINCRBYFLOAT** computes in emulated 80-bit long doubles, so its results are Redis' to the
+  byte (0.1 plus 0.2 is 0.3), but it does not read hexadecimal floats (\`0x1p3\`) as strtold does.
+- **Random picks.** \`SPOP\` is a replicated write: the members it removes are chosen from the
+  log index, the same on every replica. \`HRANDFIELD\`/\`SRANDMEMBER\` with a negative count
+  beyond -1000000 are refused (walnut builds a reply in memory; Redis would stream it).
 `;
 }
 
