@@ -17,7 +17,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startRedis } from "../bench/resp_servers.js";
 import { startTestNode } from "./harness.js";
-import { conversation } from "./server_fixtures.js";
+import { conversation, Random } from "./server_fixtures.js";
 
 const run = promisify(execFile);
 
@@ -501,6 +501,35 @@ const SET_SCRIPT = [
   "GET s",
   "TYPE s",
 ];
+
+/**
+ * HINCRBYFLOAT with increments of every magnitude and precision, seeded: each result is a
+ * long double rounded and written by "%.17Lf", then read back by the next increment.
+ */
+function floatIncrements(seed: number, count: number): string[] {
+  const random = new Random(seed);
+  const lines: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const digits = Array.from({ length: random.between(1, 25) }, () => String(random.below(10))).join("");
+    const point = random.below(digits.length + 1);
+    const mantissa = `${digits.slice(0, point)}.${digits.slice(point)}`.replace(/^\.$/, "0");
+    const exponent = random.chance(0.3) ? `e${random.between(-30, 30)}` : "";
+    const sign = random.chance(0.4) ? "-" : "";
+    lines.push(`HINCRBYFLOAT fuzz f${random.below(4)} ${sign}${mantissa}${exponent}`);
+  }
+  return [...lines, "HGETALL fuzz"];
+}
+
+test("HINCRBYFLOAT rounds as redis-server 7.0's long doubles do, over many increments", async () => {
+  const node = await startTestNode();
+  const redis = await startRedis({ appendFsyncAlways: false });
+  try {
+    await compare(node.respPort, redis.port, floatIncrements(20261207, 300), 2);
+  } finally {
+    await redis.stop();
+    await node.stop();
+  }
+});
 
 test("hash commands answer redis-server 7.0's bytes, RESP2 and RESP3", async () => {
   const node = await startTestNode();
