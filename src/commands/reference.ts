@@ -82,7 +82,7 @@ ${connectionRows.join("\n")}
   with cursor 0. Other hashes and sets, which Redis answers in no defined order, answer in
   insertion order; their \`HSCAN\`/\`SSCAN\` cursors are server-side iterators, like SCAN's.
 - **HINCRBYFLOAT** computes in emulated 80-bit long doubles, so its results are Redis' to the
-  byte (0.1 plus 0.2 is 0.3), but it does not read hexadecimal floats (\`0x1p3\`) as strtold does.
+  byte (0.1 plus 0.2 is 0.3), unlike INCRBYFLOAT's doubles.
 - **Random picks.** \`SPOP\` is a replicated write: the members it removes are chosen from the
   log index, the same on every replica. \`HRANDFIELD\`/\`SRANDMEMBER\` with a negative count
   beyond -1000000 are refused (walnut builds a reply in memory; Redis would stream it).
