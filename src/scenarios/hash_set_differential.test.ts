@@ -311,6 +311,29 @@ const HASH_SCRIPT = [
   "GET r",
   "LPUSH r x",
   "TYPE r",
+  // Other families on a hash.
+  "APPEND r x",
+  "STRLEN r",
+  "INCR r",
+  "INCRBYFLOAT r 1",
+  "GETRANGE r 0 1",
+  "SETRANGE r 0 x",
+  "GETDEL r",
+  "GETEX r",
+  "GETSET r v",
+  "MGET r str",
+  "LLEN r",
+  "LRANGE r 0 -1",
+  "PFADD r a",
+  "PFCOUNT r",
+  "SADD r a",
+  "SCARD r",
+  "SET r v GET",
+  "RENAME r r2",
+  "HGETALL r2",
+  "scan: SCAN 0 TYPE hash COUNT 1000",
+  "DEL r2",
+  "EXISTS r2",
 ];
 
 const SET_SCRIPT = [
@@ -510,6 +533,17 @@ const SET_SCRIPT = [
   "SSCAN h 0",
   "GET s",
   "TYPE s",
+  // Other families on a set.
+  "APPEND s x",
+  "STRLEN s",
+  "INCR s",
+  "MGET s",
+  "LPUSH s a",
+  "PFCOUNT s",
+  "HGET s a",
+  "HLEN s",
+  "RENAME i1 i9",
+  "SMEMBERS i9",
 ];
 
 /**
