@@ -74,6 +74,36 @@ test("HTTP PUT of a JSON object stores a hash; GET answers hashes as objects and
   }
 });
 
+test("a client iterates a large hash and set to the end with HSCAN and SSCAN streams", async () => {
+  const node = await startTestNode();
+  const client = new Redis({ port: node.respPort, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+  await client.connect();
+  try {
+    const fieldValues = Array.from({ length: 500 }, (_, index) => [`field:${index}`, `value:${index}`]).flat();
+    assert.equal(await client.hset("big", ...fieldValues), 500);
+    const members = Array.from({ length: 1000 }, (_, index) => `member:${index}`);
+    assert.equal(await client.sadd("many", ...members), 1000);
+    const scannedFields = new Map<string, string>();
+    let hashCalls = 0;
+    for await (const chunk of client.hscanStream("big", { count: 50 })) {
+      hashCalls += 1;
+      const flat = chunk as string[];
+      for (let at = 0; at < flat.length; at += 2) scannedFields.set(flat[at]!, flat[at + 1]!);
+    }
+    assert.equal(scannedFields.size, 500);
+    assert.equal(scannedFields.get("field:321"), "value:321");
+    assert.ok(hashCalls >= 10, `HSCAN paged: ${hashCalls} calls`);
+    const scannedMembers = new Set<string>();
+    for await (const chunk of client.sscanStream("many", { count: 100, match: "member:*" })) {
+      for (const member of chunk as string[]) scannedMembers.add(member);
+    }
+    assert.equal(scannedMembers.size, 1000);
+  } finally {
+    client.disconnect();
+    await node.stop();
+  }
+});
+
 test("a hash and a set survive a checkpoint and a restart, with their order and expiry", () =>
   withDir(async (dir) => {
     let db = await open({ dir, checkpointInterval: 0 });
