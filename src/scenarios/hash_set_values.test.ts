@@ -41,6 +41,9 @@ test("the embedded API stores an object as a hash and reads hashes as objects, s
       assert.equal(await db.get("user"), null, "an empty hash is no hash: the key is deleted");
       await assert.rejects(db.set("user", { a: "1" }, { ifNotExists: true }), (error) => isWalnutError(error, "BAD_ARGUMENT"));
       await assert.rejects(db.set("user", { a: {} } as unknown as Record<string, string>), (error) => isWalnutError(error, "BAD_ARGUMENT"));
+      await db.set("user", { kept: "yes" });
+      await assert.rejects(db.set("user", new Map([["a", "1"]]) as unknown as Record<string, string>), (error) => isWalnutError(error, "BAD_ARGUMENT"));
+      assert.deepEqual(await db.get("user"), { kept: "yes" }, "a Map is refused, not stored as an empty hash");
       await db.command("SADD", "tags", "b", "a", "c");
       assert.deepEqual(await db.get("tags"), ["b", "a", "c"]);
       await db.command("SADD", "ids", "30", "10", "20");
