@@ -77,6 +77,16 @@ ${connectionRows.join("\n")}
   Sizes take Redis' units (\`2gb\`, \`100mb\`, \`1k\`) and also \`512MiB\` and decimals.
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
   cursor starts a new full iteration rather than failing.
+- **Hash and set order.** A small hash (at most 128 fields, none and no value over 64 bytes)
+  answers in insertion order and a small all-integer set (at most 512 members) in ascending
+  numeric order, as Redis' listpacks and intsets do, and \`HSCAN\`/\`SSCAN\` answer them whole
+  with cursor 0. Other hashes and sets, which Redis answers in no defined order, answer in
+  insertion order; their \`HSCAN\`/\`SSCAN\` cursors are server-side iterators, like SCAN's.
+- **HINCRBYFLOAT** computes in emulated 80-bit long doubles, so its results are Redis' to the
+  byte (0.1 plus 0.2 is 0.3), unlike INCRBYFLOAT's doubles.
+- **Random picks.** \`SPOP\` is a replicated write: the members it removes are chosen from the
+  log index, the same on every replica. \`HRANDFIELD\`/\`SRANDMEMBER\` with a negative count
+  beyond -1000000 are refused (walnut builds a reply in memory; Redis would stream it).
 `;
 }
 

@@ -107,9 +107,11 @@ function sortedSetCalls(collection: string, key: ByteString, value: SortedSetVal
   return calls;
 }
 
-/** Whether `value` is a hash: a plain object (not an array, a Buffer or null). */
+/** Whether `value` is a hash: a plain object (not an array, a Buffer, a Map, a Date or null). */
 export function isHashValue(value: unknown): value is HashValue {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+  if (typeof value !== "object" || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /** HSET's field, value arguments for a hash; a value must be text (or a finite number, stored as its text). */
