@@ -2,12 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine, SessionTable } from "../engine/engine.js";
 import { applyEntry } from "./apply.js";
+import { ListDeque } from "../engine/list_deque.js";
 import { array, bulk, error, integer, NIL, OK, type Reply } from "../engine/reply.js";
 import { applyNext, NOW_MS, read, run, runBatch } from "./testing.js";
 
 /** A value as it is now: lists and registers are copied, the engine may change them in place later. */
 function copy(value: unknown): unknown {
-  if (Array.isArray(value)) return [...value];
+  if (value instanceof ListDeque) return value.toArray();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
   return value;
 }
@@ -187,7 +188,7 @@ test("a failed batch leaves an open checkpoint view reading the state it opened 
   const seen = new Map<string, unknown>();
   for (const collectionView of view.collections) {
     for (let slice = collectionView.next(2); slice.length > 0; slice = collectionView.next(2)) {
-      for (const [key, item] of slice) seen.set(key, item.value);
+      for (const [key, item] of slice) seen.set(key, copy(item.value));
     }
   }
   view.close();
