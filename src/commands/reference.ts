@@ -75,6 +75,10 @@ ${connectionRows.join("\n")}
   the default (half of V8's heap limit), not "no limit", and a \`maxmemory\` above three quarters
   of the heap limit is refused (\`NODE_OPTIONS=--max-old-space-size=<MiB>\` raises the heap).
   Sizes take Redis' units (\`2gb\`, \`100mb\`, \`1k\`) and also \`512MiB\` and decimals.
+- **Blocking commands** (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) block over RESP on any
+  node of a cluster; waiters are served first come first served per node, and each pop is a
+  log entry. Over HTTP and the embedded API they run once, as their non-blocking forms.
+  Details and every difference: [blocking.md](blocking.md).
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
   cursor starts a new full iteration rather than failing.
 - **Hash and set order.** A small hash (at most 128 fields, none and no value over 64 bytes)
