@@ -12,8 +12,8 @@
  *
  * PFCOUNT of one key stores the cardinality it computed in the HLL's header, as Redis
  * does (a later GET shows it). That makes it a write when the cache is stale: the
- * dispatcher asks `loggedWhen` and sends such a PFCOUNT through the log; one whose cache
- * is fresh stays on the read path.
+ * executor asks `loggedWhen` as the read runs and then logs the call; a PFCOUNT whose
+ * cache is fresh stays a read.
  */
 import type { ByteString } from "../engine/bytes.js";
 import { HLL_REGISTER_COUNT } from "../engine/hll.js";
