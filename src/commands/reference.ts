@@ -73,8 +73,9 @@ ${connectionRows.join("\n")}
   strings of about 5,800 bytes) and answers Redis' \`Insufficient memory ... for LCS\` beyond;
   \`LCS ... LEN\` has no such bound.
 - **PFCOUNT's cache.** \`PFCOUNT\` of one key stores the cardinality in the HLL's header, as
-  Redis does; in walnut that is a logged write, taken when the cache is stale at the time the
-  command arrives (a \`PFADD\` racing in between leaves the cache stale, the count is right).
+  Redis does, so a later \`GET\` shows it. In walnut that store is a logged write, made only
+  when the cache is stale; when it cannot be made (no leader) \`PFCOUNT\` still answers the
+  count and the cache stays stale.
 - **Floats** are IEEE doubles (Redis uses long doubles): \`INCRBYFLOAT\` of 0.1 and 0.2 gives
   0.30000000000000004.
 - **maxmemory never evicts.** walnut has one \`maxmemory-policy\`, \`noeviction\`: \`CONFIG SET
