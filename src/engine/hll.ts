@@ -50,13 +50,6 @@ export function createRegisters(): Uint8Array {
   return new Uint8Array(HLL_REGISTER_COUNT);
 }
 
-/** True when `value` has the shape of a register array (length and register bounds). */
-export function isRegisterArray(value: unknown): value is Uint8Array {
-  if (!(value instanceof Uint8Array) || value.length !== HLL_REGISTER_COUNT) return false;
-  for (let i = 0; i < value.length; i++) if (value[i]! > HLL_RANK_MAX) return false;
-  return true;
-}
-
 /** The low 64 bits of a × b, all as unsigned halves. */
 function multiply64(a: Word64, b: Word64): Word64 {
   // 32 × 32 → 64 bits of the low halves, in 16-bit limbs so that every product is exact.
@@ -139,12 +132,6 @@ export function registerAndRank(element: ByteString): { register: number; rank: 
   else if (hash.high !== 0) rank = lowRankWidth + trailingZeros(hash.high) + 1;
   else rank = HLL_RANK_MAX;
   return { register, rank };
-}
-
-/** Whether adding `element` would raise a register (nothing is written). */
-export function wouldChange(registers: Uint8Array, element: ByteString): boolean {
-  const { register, rank } = registerAndRank(element);
-  return rank > registers[register]!;
 }
 
 /** Adds one element; returns whether a register changed. */
