@@ -79,6 +79,15 @@ export function writeValue(ctx: CommandContext, key: ByteString, value: StoredVa
   putItem(ctx, key, new Item(value, ctx.index, expiresAtMs));
 }
 
+/**
+ * Stores edited bytes at `key` (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...): a blob stays a
+ * blob, every other kind becomes a string, and the key keeps its expiry (a new key: none).
+ */
+export function writeEdited(ctx: CommandContext, key: ByteString, bytes: ByteString, current: Item | undefined): void {
+  const kind = current?.kind === "blob" ? "blob" : "string";
+  writeValue(ctx, key, { kind, value: bytes }, current?.expiresAtMs ?? NO_EXPIRY);
+}
+
 /** Refuses a key longer than limits.keyBytesMax (apply() answers it as an ERR reply). */
 export function checkKeyLength(key: ByteString): void {
   if (key.length > limits.keyBytesMax) {

@@ -29,7 +29,7 @@ import {
 } from "../engine/bits.js";
 import { NO_EXPIRY, type Item } from "../engine/values.js";
 import { limits } from "../lib/limits.js";
-import { deleteKey, integerReply, isErrorReply, isWord, liveItem, NOT_AN_INTEGER, STRING_TOO_LONG, SYNTAX_ERROR, textOf, writeValue } from "./access.js";
+import { deleteKey, integerReply, isErrorReply, isWord, liveItem, NOT_AN_INTEGER, STRING_TOO_LONG, SYNTAX_ERROR, textOf, writeEdited, writeValue } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
 import { array, error, integer, NIL, WRONGTYPE, type Reply } from "../engine/reply.js";
@@ -72,12 +72,6 @@ function parseBitOffset(arg: ByteString, fieldBits?: number): number | Reply {
 function bytesAt(item: Item | undefined): ByteString | undefined {
   if (item === undefined) return "";
   return textOf(item) ?? undefined;
-}
-
-/** Stores edited bytes at `key`, keeping the key's expiry and its blob-ness. */
-function writeEdited(ctx: CommandContext, key: ByteString, bytes: ByteString, current: Item | undefined): void {
-  const kind = current?.kind === "blob" ? "blob" : "string";
-  writeValue(ctx, key, { kind, value: bytes }, current?.expiresAtMs ?? NO_EXPIRY);
 }
 
 function setbit(ctx: CommandContext, [key, offsetArg, bitArg]: ByteString[]): Reply {

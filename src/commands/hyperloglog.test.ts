@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
-import { routesThroughLog } from "./executor.js";
 import { read as readLine, run as applyRun } from "./testing.js";
 import { OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 import { ListDeque } from "../engine/list_deque.js";
@@ -142,11 +141,12 @@ test("PFADD, PFCOUNT and PFMERGE have Redis' arity and flags", () => {
   assert.ok(byName.get("PFMERGE")!.flags.includes("write"));
 });
 
-test("PFCOUNT of one HLL with a stale cache goes through the log and caches; with a fresh cache it stays a read", () => {
+test("PFCOUNT of one HLL with a stale cache asks to be logged and caches when logged; with a fresh cache it stays a read", () => {
   const engine = new Engine();
   const collection = engine.requireCollection("default");
   const pfcount = hyperLogLogCommands.find((spec) => spec.name === "PFCOUNT")!;
-  const logs = (...argv: string[]): boolean => routesThroughLog(engine, "default", pfcount, argv, NOW_MS);
+  const logs = (...argv: string[]): boolean =>
+    pfcount.loggedWhen!({ engine, collection, nowMs: NOW_MS, index: engine.appliedIndex }, argv.slice(1));
   assert.equal(logs("PFCOUNT", "h"), false, "absent");
   applyRun(engine, "PFADD h a b");
   assert.equal(logs("PFCOUNT", "h"), true, "stale cache");

@@ -12,14 +12,14 @@
  *
  * PFCOUNT of one key stores the cardinality it computed in the HLL's header, as Redis
  * does (a later GET shows it). That makes it a write when the cache is stale: the
- * dispatcher asks `loggedWhen` and sends such a PFCOUNT through the log; one whose cache
- * is fresh stays on the read path.
+ * executor asks `loggedWhen` as the read runs and then logs the call; a PFCOUNT whose
+ * cache is fresh stays a read.
  */
 import type { ByteString } from "../engine/bytes.js";
 import { HLL_REGISTER_COUNT } from "../engine/hll.js";
 import { countRegisters, hllShapeError, RedisHll } from "../engine/hll_format.js";
-import { NO_EXPIRY, type Item } from "../engine/values.js";
-import { integerReply, isErrorReply, isLoggedWrite, liveItem, writeValue } from "./access.js";
+import type { Item } from "../engine/values.js";
+import { integerReply, isErrorReply, isLoggedWrite, liveItem, writeEdited } from "./access.js";
 import { defineCommand } from "./define.js";
 import { error, integer, OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
@@ -52,8 +52,7 @@ function readHll(ctx: CommandContext, key: ByteString): StoredHll | undefined | 
 
 /** Stores `hll` at `key`, keeping the key's expiry and its blob-ness (a new key: a string, no expiry). */
 function writeHll(ctx: CommandContext, key: ByteString, hll: RedisHll, current: Item | undefined): void {
-  const kind = current?.kind === "blob" ? "blob" : "string";
-  writeValue(ctx, key, { kind, value: hll.toBytes() }, current?.expiresAtMs ?? NO_EXPIRY);
+  writeEdited(ctx, key, hll.toBytes(), current);
 }
 
 /** PFADD key [element ...]: 1 if a register rose (or the key was created), else 0. */

@@ -67,6 +67,15 @@ ${connectionRows.join("\n")}
   WATCH compares versions, so a write by the same client also aborts its EXEC (as in Redis).
 - **Collections** replace numbered databases: \`COLLECTION CREATE name hash|ordered\`,
   \`USE name\`, \`RANGE start end [LIMIT n]\` on ordered collections.
+- **Bounds.** A bit offset is refused past 2^32 - 1, as in Redis, but a write that would make
+  a string longer than V8's longest string (24 bytes short of 512 MiB) answers
+  \`string exceeds maximum allowed size\`. \`LCS\` fills its table up to 2^25 cells (two
+  strings of about 5,800 bytes) and answers Redis' \`Insufficient memory ... for LCS\` beyond;
+  \`LCS ... LEN\` has no such bound.
+- **PFCOUNT's cache.** \`PFCOUNT\` of one key stores the cardinality in the HLL's header, as
+  Redis does, so a later \`GET\` shows it. In walnut that store is a logged write, made only
+  when the cache is stale; when it cannot be made (no leader) \`PFCOUNT\` still answers the
+  count and the cache stays stale.
 - **Floats** are IEEE doubles (Redis uses long doubles): \`INCRBYFLOAT\` of 0.1 and 0.2 gives
   0.30000000000000004.
 - **maxmemory never evicts.** walnut has one \`maxmemory-policy\`, \`noeviction\`: \`CONFIG SET

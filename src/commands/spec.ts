@@ -87,9 +87,9 @@ export interface CommandSpec extends CommandDescription {
   blocking?(args: ByteString[]): BlockedCall;
   /**
    * For a `readonly` command that Redis lets change the value it reads (PFCOUNT stores the
-   * cardinality it computed): true when this call, against the current state, would change
-   * it. The dispatcher then sends the call through the log, where `run` may write (see
-   * access.ts isLoggedWrite); otherwise it stays on the read path and writes nothing.
+   * cardinality it computed): true when this call, against the state it read, would change
+   * it. The executor then logs the call as a write, where `run` may write (see access.ts
+   * isLoggedWrite); on the read path `run` writes nothing.
    */
   loggedWhen?(ctx: CommandContext, args: ByteString[]): boolean;
 }

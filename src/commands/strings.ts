@@ -21,6 +21,7 @@ import {
   NOT_AN_INTEGER,
   STRING_TOO_LONG,
   textOf,
+  writeEdited,
   writeValue,
 } from "./access.js";
 import { defineCommand } from "./define.js";
@@ -148,12 +149,6 @@ function msetnx(ctx: CommandContext, args: ByteString[]): Reply {
   }
   mset(ctx, args);
   return integer(1);
-}
-
-/** Stores edited text at `key`, keeping the key's expiry and its blob-ness. */
-function writeEdited(ctx: CommandContext, key: ByteString, text: ByteString, current: Item | undefined): void {
-  const kind = current?.kind === "blob" ? "blob" : "string";
-  writeValue(ctx, key, { kind, value: text }, current?.expiresAtMs ?? NO_EXPIRY);
 }
 
 function append(ctx: CommandContext, [key, suffix]: ByteString[]): Reply {

@@ -1,15 +1,13 @@
 /**
- * HyperLogLog: the register array behind PFADD, PFCOUNT and PFMERGE, and the estimator
- * that turns registers into a cardinality.
- *
- * Layout: 2^14 = 16384 registers, one per byte of a Uint8Array (values 0..51 fit Redis'
- * 6-bit registers; walnut spends a byte each so that reads and merges need no bit
- * packing — 16 KiB per key, Redis' dense size is 12 KiB).
+ * HyperLogLog: which register an element raises and by how much (the hash), and the
+ * estimator that turns registers into a cardinality. How an HLL is stored, Redis' sparse
+ * and dense byte formats, is hll_format.ts; here registers are plain numbers, one per
+ * byte of a Uint8Array where an array is needed (PFCOUNT and PFMERGE of several keys).
  *
  * Hash: MurmurHash64A with Redis' seed 0xadc83b19, computed exactly in 32-bit halves.
  * We chose it because it is a good 64-bit hash, cheap without BigInt, and because it is
- * the hash Redis uses: the same elements set the same registers as in Redis, so register
- * images can be compared with, or later imported from, Redis. Of the 64 hash bits, the
+ * the hash Redis uses: the same elements set the same registers as in Redis, which is
+ * what lets walnut hold the very bytes Redis holds. Of the 64 hash bits, the
  * low 14 pick the register; the remaining 50 give the rank: 1 + the number of trailing
  * zero bits (51 when all 50 are zero).
  *
@@ -50,13 +48,6 @@ interface Word64 {
 /** A new, empty register array. */
 export function createRegisters(): Uint8Array {
   return new Uint8Array(HLL_REGISTER_COUNT);
-}
-
-/** True when `value` has the shape of a register array (length and register bounds). */
-export function isRegisterArray(value: unknown): value is Uint8Array {
-  if (!(value instanceof Uint8Array) || value.length !== HLL_REGISTER_COUNT) return false;
-  for (let i = 0; i < value.length; i++) if (value[i]! > HLL_RANK_MAX) return false;
-  return true;
 }
 
 /** The low 64 bits of a × b, all as unsigned halves. */
@@ -141,12 +132,6 @@ export function registerAndRank(element: ByteString): { register: number; rank: 
   else if (hash.high !== 0) rank = lowRankWidth + trailingZeros(hash.high) + 1;
   else rank = HLL_RANK_MAX;
   return { register, rank };
-}
-
-/** Whether adding `element` would raise a register (nothing is written). */
-export function wouldChange(registers: Uint8Array, element: ByteString): boolean {
-  const { register, rank } = registerAndRank(element);
-  return rank > registers[register]!;
 }
 
 /** Adds one element; returns whether a register changed. */

@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { startRedis, type BenchServer } from "../bench/resp_servers.js";
 import { startTestNode, type TestNode } from "./harness.js";
-import { conversation, Random, runSeed } from "./server_fixtures.js";
+import { encodeCommand } from "../resp/writer.js";
+import { conversation, Random, RawClient, runSeed, waitUntil } from "./server_fixtures.js";
 
 let redis: BenchServer;
 let walnut: TestNode;
@@ -701,4 +702,23 @@ test("COMMAND INFO of the bitmap, string and HyperLogLog commands matches redis-
   } finally {
     for (const client of clients) client.disconnect();
   }
+});
+
+/** Sends every command in one write (a pipeline) and answers all the bytes of their replies. */
+async function pipelined(port: number, commands: string[][]): Promise<string> {
+  const client = new RawClient(port);
+  await client.connected;
+  try {
+    await client.write(Buffer.concat(commands.map((command) => encodeCommand(command))));
+    await waitUntil(`${commands.length} replies`, () => client.replies().replies.length >= commands.length);
+    return client.text();
+  } finally {
+    client.destroy();
+  }
+}
+
+test("a pipelined PFADD then PFCOUNT caches the cardinality as redis-server does", async () => {
+  const script = [["FLUSHALL"], ["PFADD", "p", "a", "b", "c"], ["PFCOUNT", "p"], ["GET", "p"], ["PFADD", "p", "d"], ["PFCOUNT", "p"], ["PFCOUNT", "p"], ["GET", "p"]];
+  const [fromRedis, fromWalnut] = [await pipelined(redis.port, script), await pipelined(walnut.respPort, script)];
+  assert.equal(fromWalnut, fromRedis);
 });

@@ -14,7 +14,7 @@
  */
 import type { ByteString } from "../../engine/bytes.js";
 import type { CommandCall, VersionCondition } from "../../node/entry.js";
-import { resolveCommand } from "../../commands/executor.js";
+import { isWriteCall, resolveCommand } from "../../commands/executor.js";
 import { checkArity, commandTable, lookupCommand } from "../../commands/table.js";
 import { assert } from "../../lib/assert.js";
 import { OOM_REPLY } from "../../commands/memory_limit.js";
@@ -406,7 +406,7 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (!("run" in spec)) return now(spec);
   const collection = state.connection.collection;
   if (spec.blocking !== undefined) return block(context, state, spec, argv);
-  if (context.executor.logs(collection, spec, argv)) {
+  if (isWriteCall(spec, argv)) {
     return { kind: "write", pending: context.executor.write({ collection, argv }) };
   }
   return { kind: "read", read: () => context.executor.read(collection, spec, argv) };
