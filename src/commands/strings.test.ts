@@ -170,6 +170,14 @@ test("GETEX refuses bad options", () => {
   assert.deepEqual(run(engine, "GETEX k EX soon"), NOT_AN_INTEGER);
 });
 
+test("GETEX checks its option words, then the key, then the time's value, as Redis 7.0 does", () => {
+  const engine = engineWith("RPUSH l x");
+  assert.deepEqual(run(engine, "GETEX missing PX soon"), NIL);
+  assert.deepEqual(run(engine, "GETEX missing EXAT 9223372036854775807"), NIL);
+  assert.deepEqual(run(engine, "GETEX l EX 1.5"), WRONGTYPE);
+  assert.deepEqual(run(engine, "GETEX missing EX"), SYNTAX);
+});
+
 test("MGET answers nil for absent keys and for keys that are not strings", () => {
   const engine = engineWith("SET a 1", "SET c 3 AS integer", "RPUSH l x");
   assert.deepEqual(read(engine, "MGET a b c l"), array([bulk("1"), NIL, bulk("3"), NIL]));
