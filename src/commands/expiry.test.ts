@@ -89,6 +89,16 @@ test("EXPIRE refuses bad options and out-of-range times", () => {
   assert.deepEqual(read(engine, "TTL k"), integer(-1));
 });
 
+test("EXPIRE takes any instant whose milliseconds fit 64 bits; one far in the past deletes the key", () => {
+  const engine = engineWith("SET k v", "SET j v");
+  assert.deepEqual(run(engine, "EXPIRE k -9223372036854775808"), error("ERR", "invalid expire time in 'expire' command"));
+  assert.deepEqual(run(engine, "PEXPIRE missing -9223372036854775808"), integer(0));
+  assert.deepEqual(run(engine, "PEXPIREAT k -9223372036854775808"), integer(1));
+  assert.deepEqual(read(engine, "EXISTS k"), integer(0));
+  assert.deepEqual(run(engine, "EXPIRE j -9223372036854775"), integer(1));
+  assert.deepEqual(read(engine, "EXISTS j"), integer(0));
+});
+
 test("PERSIST removes an expiry and says whether there was one", () => {
   const engine = engineWith("SET k v EX 10", "SET plain v");
   assert.deepEqual(run(engine, "PERSIST k"), integer(1));
