@@ -76,6 +76,8 @@ ${connectionRows.join("\n")}
   Sizes take Redis' units (\`2gb\`, \`100mb\`, \`1k\`) and also \`512MiB\` and decimals.
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
   cursor starts a new full iteration rather than failing.
+- **Expiry instants** stop 2^53 ms (about 285,000 years) after 1970: an expiry further ahead
+  answers \`invalid expire time\`, where Redis takes any instant that fits 64 bits.
 `;
 }
 

@@ -6,8 +6,9 @@
  * - order: SMEMBERS, SINTER, SUNION, SDIFF, KEYS, HKEYS, HVALS, HGETALL of a big hash (past
  *   Redis' listpack limits: more than 128 fields or a field or value over 64 bytes), SPOP
  *   with a count, SORT ... BY nosort, geo searches without ASC/DESC (or with COUNT ANY);
- * - SCAN cursors: SCAN, HSCAN, SSCAN, ZSCAN compare their items as a set when both servers
- *   say the iteration is over (cursor 0), and only the reply's shape otherwise;
+ * - SCAN cursors: SCAN, HSCAN, SSCAN, ZSCAN compare their items as a set when the call
+ *   started at cursor 0 and both servers say the iteration is over (cursor 0), and only the
+ *   reply's shape otherwise;
  * - random picks: RANDOMKEY, SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER compare shape only
  *   (nil or not, how many items, of which types);
  * - time: TTL and EXPIRETIME within TIME_TOLERANCE_SECONDS, PTTL and PEXPIRETIME within
@@ -92,12 +93,13 @@ function closeInTime(redis: Reply, walnut: Reply, toleranceUnits: number): boole
   return Math.abs(a - b) <= toleranceUnits;
 }
 
-function scanItemsAreSame(name: string, redis: Reply, walnut: Reply): boolean {
+function scanItemsAreSame(name: string, requested: string, redis: Reply, walnut: Reply): boolean {
   if (redis.type !== "array" || walnut.type !== "array" || redis.items.length !== 2 || walnut.items.length !== 2) return false;
   const [redisCursor, redisItems] = redis.items as [Reply, Reply];
   const [walnutCursor, walnutItems] = walnut.items as [Reply, Reply];
   if (redisCursor.type !== "bulk" || walnutCursor.type !== "bulk") return false;
-  if (redisCursor.value === "0" && walnutCursor.value === "0") {
+  // Only a whole iteration (from cursor 0 to cursor 0) has a defined content: Redis' cursors are table positions.
+  if (requested === "0" && redisCursor.value === "0" && walnutCursor.value === "0") {
     const pairs = name === "HSCAN" || name === "ZSCAN";
     return unordered(redisItems, pairs) === unordered(walnutItems, pairs);
   }
@@ -120,7 +122,7 @@ export function sameReply(argv: readonly string[], redis: Reply, walnut: Reply, 
   }
   if (UNORDERED.has(name)) return unordered(redis) === unordered(walnut);
   if (name === "HGETALL") return isBigHash(redis) && unordered(redis, true) === unordered(walnut, true);
-  if (SCANS.has(name)) return scanItemsAreSame(name, redis, walnut);
+  if (SCANS.has(name)) return scanItemsAreSame(name, (name === "SCAN" ? argv[1] : argv[2]) ?? "", redis, walnut);
   if (RANDOM.has(name)) return shape(redis) === shape(walnut);
   if (name === "SPOP") {
     const count = Number(argv[2] ?? "NaN");

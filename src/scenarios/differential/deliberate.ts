@@ -116,7 +116,8 @@ const HYPERLOGLOG_TYPE: Deliberate = {
   docs: 'docs/commands.md, "Where walnut differs from Redis, on purpose": Typed values ("GET of a HyperLogLog answers WRONGTYPE")',
   async matches(observed) {
     const { redis, walnut } = observed;
-    const refusedByWalnut = walnut.type === "error" && walnut.text.startsWith("WRONGTYPE") && redis.type !== "error";
+    // Redis runs string commands on a HyperLogLog (or fails them as on any string); walnut refuses them all.
+    const refusedByWalnut = walnut.type === "error" && walnut.text.startsWith("WRONGTYPE") && !(redis.type === "error" && redis.text.startsWith("WRONGTYPE"));
     if (!refusedByWalnut && !containsHyperLogLogBytes(redis)) return false;
     return (await hyperLogLogKeys(observed)).length > 0;
   },
@@ -125,8 +126,37 @@ const HYPERLOGLOG_TYPE: Deliberate = {
   },
 };
 
+/** walnut's last expiry instant (src/commands/expire_time.ts). */
+const INSTANT_MS_MAX = 2 ** 53;
+/** Stands for "now" in relative times: later than any run of this test, so the check errs towards "beyond". */
+const NOW_BOUND_MS = Date.UTC(2100, 0, 1);
+
+/** Whether some integer argument of `argv`, taken as seconds or milliseconds from now, is past 2^53 ms. */
+function beyondInstantLimit(argv: readonly string[]): boolean {
+  const name = (argv[0] ?? "").toUpperCase();
+  return argv.slice(1).some((argument, index) => {
+    if (!/^-?[0-9]+$/.test(argument)) return false;
+    const previous = (argv[index] ?? "").toUpperCase();
+    const seconds = ["EXPIRE", "EXPIREAT", "SETEX"].includes(name) || previous === "EX" || previous === "EXAT";
+    const value = Math.abs(Number(argument)) * (seconds ? 1000 : 1) + NOW_BOUND_MS;
+    return value >= INSTANT_MS_MAX;
+  });
+}
+
+const EXPIRY_INSTANT_LIMIT: Deliberate = {
+  id: "expiry-instants-below-2^53-ms",
+  docs: 'docs/commands.md, "Where walnut differs from Redis, on purpose": Expiry instants stop 2^53 ms after 1970',
+  async matches({ argv, redis, walnut }) {
+    const refused = walnut.type === "error" && /^ERR invalid expire time in '[a-z]+' command$/.test(walnut.text);
+    return refused && redis.type !== "error" && beyondInstantLimit(argv);
+  },
+  async resync({ argv }) {
+    return { kind: "delete", keys: [argv[1]!] };
+  },
+};
+
 /** The allow-list: every deliberate difference, nothing else. */
-export const DELIBERATE: readonly Deliberate[] = [LONG_DOUBLES, EXEC_ALL_OR_NOTHING, HYPERLOGLOG_TYPE];
+export const DELIBERATE: readonly Deliberate[] = [LONG_DOUBLES, EXEC_ALL_OR_NOTHING, HYPERLOGLOG_TYPE, EXPIRY_INSTANT_LIMIT];
 
 /** The deliberate difference that explains `observed`, or null. */
 export async function deliberateDifference(observed: Observed): Promise<Deliberate | null> {

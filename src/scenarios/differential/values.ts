@@ -16,6 +16,9 @@ const KEYS = ["k0", "k1", "k2", "k3", "k4", "k5"] as const;
 /** Keys rarely drawn: another hash slot's worth of names, a binary name, the empty name. */
 const RARE_KEYS = ["", "k\x00\xff", "{k0}x", "K0"] as const;
 
+/** Every key a sequence can name. */
+export const ALL_KEYS: readonly string[] = [...KEYS, ...RARE_KEYS];
+
 const STRINGS = [
   "", "a", "foo", "bar", "hello world", "\x00", "\x00\xff\r\n\x01", "\xc3\xa9t\xc3\xa9",
   "10", "-1", "0", " 1", "1 ", "1.5", "-0", "+5", "007", "0x10", "1e3", "inf", "-inf", "nan",
