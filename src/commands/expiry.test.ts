@@ -83,6 +83,7 @@ test("EXPIRE refuses bad options and out-of-range times", () => {
   assert.deepEqual(run(engine, "EXPIRE k 10 NX GT"), error("ERR", "NX and XX, GT or LT options at the same time are not compatible"));
   assert.deepEqual(run(engine, "EXPIRE k 10 GT LT"), error("ERR", "GT and LT options at the same time are not compatible"));
   assert.deepEqual(run(engine, "EXPIRE k 10 SOON"), error("ERR", "Unsupported option SOON"));
+  assert.deepEqual(run(engine, "EXPIRE k 10 SO\x00ON"), error("ERR", "Unsupported option SO"));
   assert.deepEqual(run(engine, "EXPIRE k ten"), error("ERR", "value is not an integer or out of range"));
   assert.deepEqual(run(engine, "EXPIRE k 9223372036854775807"), error("ERR", "invalid expire time in 'expire' command"));
   assert.deepEqual(run(engine, "PEXPIREAT k 9223372036854775807"), error("ERR", "invalid expire time in 'pexpireat' command"));
