@@ -34,6 +34,11 @@ test("floats are written like INCRBYFLOAT writes them", () => {
   assert.equal(formatFloat(-1.25e22), "-12500000000000000000000");
   assert.equal(formatFloat(1.5e-7), "0.00000015");
   assert.equal(formatFloat(17179869184 + 1.5), "17179869185.5");
+  // Redis' "%.17Lf": at most 17 decimals, so tiny results round (to 0, here).
+  assert.equal(formatFloat(5e-324), "0");
+  assert.equal(formatFloat(-2.5e-18), "0");
+  assert.equal(formatFloat(1.5e-17), "0.00000000000000002");
+  assert.equal(formatFloat(0.0012345678901234567), "0.00123456789012346");
 });
 
 test("booleans are true or false in any case", () => {

@@ -44,14 +44,24 @@ export function parseBoolean(text: ByteString): boolean | null {
   return null;
 }
 
-/** A finite double as INCRBYFLOAT writes it: 1.5 → "1.5", 3 → "3", 1e21 → "1000000000000000000000". */
+/** Redis writes INCRBYFLOAT's result with "%.17Lf": never more than 17 decimals. */
+const DECIMALS_MAX = 17;
+
+/**
+ * A finite double as INCRBYFLOAT writes it: 1.5 → "1.5", 3 → "3", 1e21 → "1000000000000000000000",
+ * 5e-324 → "0" (rounded to 17 decimals, as Redis' "%.17Lf" does, trailing zeros dropped).
+ */
 export function formatFloat(value: number): ByteString {
   if (value === 0) return "0"; // also -0
   if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
   const shortest = String(value);
   const exponentAt = shortest.indexOf("e");
-  if (exponentAt < 0) return shortest;
-  return expandExponent(shortest.slice(0, exponentAt), Number(shortest.slice(exponentAt + 1)));
+  const plain = exponentAt < 0 ? shortest : expandExponent(shortest.slice(0, exponentAt), Number(shortest.slice(exponentAt + 1)));
+  const pointAt = plain.indexOf(".");
+  if (pointAt < 0 || plain.length - pointAt - 1 <= DECIMALS_MAX) return plain;
+  // Only numbers below 1 reach here (a double has at most 17 significant digits), so toFixed is exact.
+  const rounded = value.toFixed(DECIMALS_MAX).replace(/\.?0+$/, "");
+  return rounded === "-0" ? "0" : rounded;
 }
 
 /** Writes mantissa × 10^exponent ("-1.25", 22) without an exponent. */
