@@ -21,10 +21,15 @@ export interface Observed {
   redis: Reply;
   walnut: Reply;
   /**
-   * Whether walnut holds `key` as a HyperLogLog, asked on a side connection (the key exists
-   * and PFCOUNT counts it: TYPE cannot tell once it answers "string" as Redis does).
+   * Whether walnut or redis-server holds `key` as a HyperLogLog, asked on side connections
+   * (the key exists and PFCOUNT counts it: TYPE cannot tell once walnut answers "string" as
+   * Redis does). Redis is asked too because walnut undoes a failed transaction that made one.
    */
-  walnutIsHyperLogLog(key: string): Promise<boolean>;
+  isHyperLogLog(key: string): Promise<boolean>;
+  /** For EXEC: the commands the transaction queued, in order. */
+  queued: readonly string[][];
+  /** Whether another entry explains a queued command's replies (EXEC's failing command, say). */
+  isDeliberate(argv: readonly string[], redis: Reply, walnut: Reply): Promise<boolean>;
 }
 
 export interface Deliberate {
@@ -82,25 +87,33 @@ const LONG_DOUBLES: Deliberate = {
 const EXEC_ALL_OR_NOTHING: Deliberate = {
   id: "exec-all-or-nothing",
   docs: 'docs/commands.md, "Where walnut differs from Redis, on purpose": Transactions are all or nothing',
-  async matches({ argv, redis, walnut }) {
+  async matches({ argv, redis, walnut, queued, isDeliberate }) {
     if ((argv[0] ?? "").toUpperCase() !== "EXEC" || redis.type !== "array" || walnut.type !== "error") return false;
-    const failed = redis.items.findIndex((item) => item.type === "error");
-    if (failed === -1) return false;
-    const failure = redis.items[failed] as { type: "error"; text: string };
-    // walnut names the first failing command (1-based) and gives Redis' own error for it.
-    const expected = new RegExp(`^EXECABORT Transaction discarded: command ${failed + 1} \\([A-Z_]+\\) failed: `);
-    return expected.test(walnut.text) && walnut.text.endsWith(`failed: ${failure.text}`);
+    if (queued.length !== redis.items.length) return false;
+    // walnut names the first failing command (1-based) and gives its error.
+    const named = /^EXECABORT Transaction discarded: command ([0-9]+) \(([A-Z_]+)\) failed: (.*)$/s.exec(walnut.text);
+    if (named === null) return false;
+    const position = Number(named[1]) - 1;
+    const command = queued[position];
+    if (command === undefined || (command[0] ?? "").toUpperCase() !== named[2]) return false;
+    // Every command before it succeeded in walnut, so Redis must not have failed any of them.
+    if (redis.items.slice(0, position).some((item) => item.type === "error")) return false;
+    const theirs = redis.items[position]!;
+    const ours: Reply = { type: "error", text: named[3]! };
+    if (theirs.type === "error" && theirs.text === ours.text) return true;
+    // The failing command differs for a deliberate reason of its own (a HyperLogLog, say).
+    return isDeliberate(command, theirs, ours);
   },
   async resync() {
     return { kind: "flushall" };
   },
 };
 
-/** Keys of `argv` (any argument after the name) that walnut holds as HyperLogLogs. */
+/** Keys of `argv` (any argument after the name) that either server holds as HyperLogLogs. */
 async function hyperLogLogKeys(observed: Observed): Promise<string[]> {
   const found: string[] = [];
   for (const argument of new Set(observed.argv.slice(1))) {
-    if (await observed.walnutIsHyperLogLog(argument)) found.push(argument);
+    if (await observed.isHyperLogLog(argument)) found.push(argument);
   }
   return found;
 }

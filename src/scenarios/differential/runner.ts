@@ -178,7 +178,7 @@ export class DifferentialRunner {
 
   /** The deliberate differences behind a differing reply (one per differing EXEC item), or null. */
   private async explain(argv: readonly string[], redis: Reply, walnut: Reply, queued: readonly string[][]): Promise<Array<{ entry: Deliberate; resync: Resync }> | null> {
-    const whole = await this.explainOne(argv, redis, walnut);
+    const whole = await this.explainOne(argv, redis, walnut, queued);
     if (whole !== null) return [whole];
     if ((argv[0] ?? "").toUpperCase() !== "EXEC" || redis.type !== "array" || walnut.type !== "array") return null;
     if (redis.items.length !== walnut.items.length || queued.length !== redis.items.length) return null;
@@ -193,17 +193,17 @@ export class DifferentialRunner {
     return explained;
   }
 
-  private async explainOne(argv: readonly string[], redis: Reply, walnut: Reply): Promise<{ entry: Deliberate; resync: Resync } | null> {
-    const observed: Observed = { argv, redis, walnut, walnutIsHyperLogLog: (key) => this.walnutIsHyperLogLog(key) };
+  private async explainOne(argv: readonly string[], redis: Reply, walnut: Reply, queued: readonly string[][] = []): Promise<{ entry: Deliberate; resync: Resync } | null> {
+    const observed: Observed = {
+      argv,
+      redis,
+      walnut,
+      queued,
+      isHyperLogLog: async (key) => (await isHyperLogLog(this.probes.walnut, key)) || (await isHyperLogLog(this.probes.redis, key)),
+      isDeliberate: async (command, theirs, ours) => (await this.explainOne(command, theirs, ours)) !== null,
+    };
     const entry = await deliberateDifference(observed);
     return entry === null ? null : { entry, resync: await entry.resync(observed) };
-  }
-
-  private async walnutIsHyperLogLog(key: string): Promise<boolean> {
-    const exists = await this.probes.walnut.send(["EXISTS", key]);
-    if (exists.reply.type !== "integer" || Number(exists.reply.value) !== 1) return false;
-    const counted = await this.probes.walnut.send(["PFCOUNT", key]);
-    return counted.reply.type === "integer";
   }
 
   private async resync(resync: Resync): Promise<void> {
@@ -217,6 +217,14 @@ function countsKeys(argv: readonly string[], queued: readonly string[][] | null)
   const name = (argv[0] ?? "").toUpperCase();
   if (name === "DBSIZE") return true;
   return name === "EXEC" && queued !== null && queued.some((command) => (command[0] ?? "").toUpperCase() === "DBSIZE");
+}
+
+/** Whether the server behind `connection` holds `key` as a HyperLogLog: it exists and PFCOUNT counts it. */
+async function isHyperLogLog(connection: RespConnection, key: string): Promise<boolean> {
+  const exists = await connection.send(["EXISTS", key]);
+  if (exists.reply.type !== "integer" || Number(exists.reply.value) !== 1) return false;
+  const counted = await connection.send(["PFCOUNT", key]);
+  return counted.reply.type === "integer";
 }
 
 async function openPair(targets: Targets): Promise<Pair> {
