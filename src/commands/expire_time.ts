@@ -50,6 +50,8 @@ export function expiryInstantMs(amount: bigint, form: ExpiryForm, nowMs: number)
   if (instantMs > INT64_MAX - baseMs) return null;
   instantMs += baseMs;
   if (instantMs > INSTANT_MS_MAX) return null;
+  // The instant 0 would read as NO_EXPIRY (0) and keep the key forever: -1 is as much in the past.
+  if (instantMs === 0n) return -1;
   return Number(instantMs < -INSTANT_MS_MAX ? -INSTANT_MS_MAX : instantMs);
 }
 

@@ -90,6 +90,14 @@ test("EXPIRE refuses bad options and out-of-range times", () => {
   assert.deepEqual(read(engine, "TTL k"), integer(-1));
 });
 
+test("EXPIREAT and PEXPIREAT at the instant 0 delete the key (0 is not 'no expiry')", () => {
+  const engine = engineWith("SET k v", "SET j v");
+  assert.deepEqual(run(engine, "EXPIREAT k 0"), integer(1));
+  assert.deepEqual(read(engine, "GET k"), NIL);
+  assert.deepEqual(run(engine, "PEXPIREAT j 0 LT"), integer(1));
+  assert.deepEqual(read(engine, "PTTL j"), integer(-2));
+});
+
 test("EXPIRE takes any instant whose milliseconds fit 64 bits; one far in the past deletes the key", () => {
   const engine = engineWith("SET k v", "SET j v");
   assert.deepEqual(run(engine, "EXPIRE k -9223372036854775808"), error("ERR", "invalid expire time in 'expire' command"));
