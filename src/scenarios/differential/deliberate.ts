@@ -131,8 +131,9 @@ const HYPERLOGLOG_TYPE: Deliberate = {
     const { redis, walnut } = observed;
     // Redis runs string commands on a HyperLogLog (or fails them as on any string); walnut refuses them all.
     const refusedByWalnut = walnut.type === "error" && walnut.text.startsWith("WRONGTYPE") && !(redis.type === "error" && redis.text.startsWith("WRONGTYPE"));
-    if (!refusedByWalnut && !containsHyperLogLogBytes(redis)) return false;
-    return (await hyperLogLogKeys(observed)).length > 0;
+    // Redis answering a HyperLogLog's own bytes settles it (the key may be gone by now: GETDEL).
+    if (containsHyperLogLogBytes(redis) && walnut.type !== "bulk") return true;
+    return refusedByWalnut && (await hyperLogLogKeys(observed)).length > 0;
   },
   async resync(observed) {
     return { kind: "delete", keys: await hyperLogLogKeys(observed) };

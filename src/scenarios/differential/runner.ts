@@ -286,7 +286,6 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         const difference = await options.runner.minimize(run.difference);
         result.failures.push({ seed, length: options.length, difference, original: run.difference });
       }
-      break;
     }
     options.onProgress?.(result);
     if (result.failures.length >= options.failuresMax) break;
@@ -294,7 +293,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   return result;
 }
 
-/** Failures with the same command and the same shape of replies are one bug, reported once. */
+/** Failures with the same command and the same shape of replies are one bug, reported once (whatever the protocol). */
 function signatureOf(difference: Difference): string {
   const last = difference.commands[difference.commands.length - 1]!;
   const words = (reply: Reply): string => canonical(reply).replace(/[0-9]+/g, "#").slice(0, 60);
