@@ -14,6 +14,8 @@ export interface CampaignPlan {
   failuresMax: number;
   /** Replay exactly these sequence seeds. */
   seeds?: number[];
+  /** Compare redis-server with a second redis-server (runner.ts startTargets). */
+  selfCheck?: boolean;
   log(line: string): void;
 }
 
@@ -26,7 +28,7 @@ export interface CampaignReport {
 }
 
 export async function differentialCampaign(plan: CampaignPlan): Promise<CampaignReport> {
-  const targets = await startTargets();
+  const targets = await startTargets({ selfCheck: plan.selfCheck === true });
   try {
     const coverage = coverageFor(await commandsOf(targets.walnut.port));
     plan.log(

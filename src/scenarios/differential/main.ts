@@ -1,7 +1,9 @@
 /**
- * `npm run diff -- --commands 1000000 [--seed N] [--length 100] [--failures 20]`: the deep
- * differential run against redis-server 7.0 outside the test runner, printing each
+ * `npm run diff -- --commands 1000000 [--seed N] [--length 100] [--failures 20] [--self-check]`:
+ * the deep differential run against redis-server 7.0 outside the test runner, printing each
  * distinct failure (minimized, with its replay command) as it is found. Exits 1 on any.
+ * --self-check compares redis-server with a second redis-server: every family is generated,
+ * and any failure is the harness' own nondeterminism.
  */
 import { parseArgs } from "node:util";
 import { differentialCampaign } from "./campaign.js";
@@ -12,6 +14,7 @@ const { values } = parseArgs({
     seed: { type: "string" },
     length: { type: "string", default: "100" },
     failures: { type: "string", default: "20" },
+    "self-check": { type: "boolean", default: false },
   },
 });
 
@@ -28,6 +31,7 @@ const report = await differentialCampaign({
   commandsMax: positive("commands", values.commands),
   sequencesMax: Number.MAX_SAFE_INTEGER,
   failuresMax: positive("failures", values.failures),
+  selfCheck: values["self-check"],
   log: (line) => console.log(line),
 });
 process.exitCode = report.result.failures.length === 0 ? 0 : 1;
