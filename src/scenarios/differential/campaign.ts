@@ -1,10 +1,10 @@
 /**
- * One differential campaign from start to end, shared by the test (differential.test.ts)
- * and `npm run diff`: starts redis-server and walnut, asks walnut which commands it has,
+ * One differential campaign from start to end (differential.test.ts runs it, also for
+ * `npm run diff`): starts redis-server and walnut, asks walnut which commands it has,
  * runs the sequences, stops both servers, and says what it covered and what it found.
  */
 import { coverageFor } from "./generator.js";
-import { commandsOf, describeFailure, DifferentialRunner, runCampaign, startTargets, type CampaignResult } from "./runner.js";
+import { commandsOf, describeFailure, DifferentialRunner, runCampaign, type CampaignResult, type Targets } from "./runner.js";
 
 export interface CampaignPlan {
   seed: number;
@@ -14,8 +14,8 @@ export interface CampaignPlan {
   failuresMax: number;
   /** Replay exactly these sequence seeds. */
   seeds?: number[];
-  /** Compare redis-server with a second redis-server (runner.ts startTargets). */
-  selfCheck?: boolean;
+  /** Starts the two servers (redis-server and walnut, or two redis-servers for a self-check). */
+  start(): Promise<Targets>;
   log(line: string): void;
 }
 
@@ -28,9 +28,9 @@ export interface CampaignReport {
 }
 
 export async function differentialCampaign(plan: CampaignPlan): Promise<CampaignReport> {
-  const targets = await startTargets({ selfCheck: plan.selfCheck === true });
+  const targets = await plan.start();
   try {
-    const coverage = coverageFor(await commandsOf(targets.walnut.port));
+    const coverage = coverageFor(await commandsOf(targets.walnutPort));
     plan.log(
       `differential: ${coverage.used.length} commands generated; ${coverage.skipped.length} skipped because walnut lacks them` +
         (coverage.skipped.length > 0 ? ` (${coverage.skipped.join(" ")})` : ""),

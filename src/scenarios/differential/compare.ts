@@ -6,7 +6,8 @@
  * - order: SMEMBERS, SINTER, SUNION, SDIFF, KEYS, HKEYS, HVALS, HGETALL (a hash that ever
  *   went past Redis' listpack limits, 128 fields or a 64-byte field or value, stays a hash
  *   table, so its order cannot be told from the reply), SPOP with a count, SORT ... BY
- *   nosort, geo searches without ASC/DESC (or with COUNT ANY);
+ *   nosort and SORT ... BY <pattern> ALPHA (ties keep no order), geo searches without
+ *   ASC/DESC (or with COUNT ANY);
  * - SCAN cursors: SCAN, HSCAN, SSCAN, ZSCAN compare their items as a set when the call
  *   started at cursor 0 and both servers say the iteration is over (cursor 0), and only the
  *   reply's shape otherwise;
@@ -119,7 +120,11 @@ export function sameReply(argv: readonly string[], redis: Reply, walnut: Reply, 
     const count = Number(argv[2] ?? "NaN");
     return count >= 100 ? unordered(redis) === unordered(walnut) : shape(redis) === shape(walnut);
   }
-  if (name === "SORT" || name === "SORT_RO") return argv.some((argument) => argument.toUpperCase() === "NOSORT") && unordered(redis) === unordered(walnut);
+  if (name === "SORT" || name === "SORT_RO") {
+    // BY nosort keeps the container's order; BY <pattern> ALPHA leaves ties (equal or missing weights) unordered.
+    const unsorted = hasWord(argv, "NOSORT") || (hasWord(argv, "BY") && hasWord(argv, "ALPHA"));
+    return unsorted && unordered(redis) === unordered(walnut);
+  }
   if (GEO_SEARCHES.has(name)) {
     const ordered = hasWord(argv, "ASC", "DESC") || (hasWord(argv, "COUNT") && !hasWord(argv, "ANY"));
     return !ordered && unordered(redis) === unordered(walnut);

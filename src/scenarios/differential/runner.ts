@@ -1,6 +1,6 @@
 /**
  * The differential runner: sends the same seeded command sequences to a real redis-server
- * 7.0 and to `walnut serve` (both child processes on loopback ports, src/bench/resp_servers.ts)
+ * 7.0 and to `walnut serve` (child processes on loopback ports, started by the caller)
  * over raw RESP, in RESP2 and, on another connection, after HELLO 3; compares every reply
  * (compare.ts), lets through only the deliberate differences (deliberate.ts), and for any
  * other difference gives the shortest sequence that still shows it (minimize).
@@ -11,7 +11,6 @@
  * beyond the TTL tolerance in compare.ts: same seed, same commands, same result.
  */
 import type { Reply } from "../../engine/reply.js";
-import { startRedis, startWalnut, type BenchServer } from "../../bench/resp_servers.js";
 import { RespConnection, type Answer } from "./connection.js";
 import { canonical, sameReply } from "./compare.js";
 import { deliberateDifference, type Deliberate, type Observed, type Resync } from "./deliberate.js";
@@ -20,27 +19,11 @@ import { ALL_KEYS } from "./values.js";
 
 export type Protocol = 2 | 3;
 
+/** The two servers compared: redis-server 7.0 and walnut (started by the caller, see differential.test.ts). */
 export interface Targets {
-  redis: BenchServer;
-  walnut: BenchServer;
+  redisPort: number;
+  walnutPort: number;
   stop(): Promise<void>;
-}
-
-/**
- * A real redis-server (no persistence) and a walnut server (fsync no, no checkpoints).
- * `selfCheck`: a second redis-server stands in for walnut, so every difference is the
- * harness' own (a random pick or a timing it failed to normalize): how the generators of
- * families walnut lacks are proven deterministic.
- */
-export async function startTargets(options: { selfCheck?: boolean } = {}): Promise<Targets> {
-  const redis = await startRedis({ appendFsyncAlways: false });
-  try {
-    const walnut = options.selfCheck === true ? await startRedis({ appendFsyncAlways: false }) : await startWalnut({ fsync: "no" });
-    return { redis, walnut, stop: async () => void (await Promise.all([redis.stop(), walnut.stop()])) };
-  } catch (error) {
-    await redis.stop();
-    throw error;
-  }
 }
 
 /** The commands a server has, upper case, from its COMMAND LIST. */
@@ -233,7 +216,7 @@ async function isHyperLogLog(connection: RespConnection, key: string): Promise<b
 }
 
 async function openPair(targets: Targets): Promise<Pair> {
-  const [redis, walnut] = await Promise.all([RespConnection.open(targets.redis.port), RespConnection.open(targets.walnut.port)]);
+  const [redis, walnut] = await Promise.all([RespConnection.open(targets.redisPort), RespConnection.open(targets.walnutPort)]);
   return { redis, walnut };
 }
 
