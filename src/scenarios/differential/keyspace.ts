@@ -55,7 +55,17 @@ export const keyspace: Family = {
     { name: "SCAN", build: (gen) => [["SCAN", gen.pick(["0", "0", "0", "1", "7", "x", "-1", "18446744073709551616"]), ...scanOptions(gen)]] },
     { name: "RANDOMKEY", build: () => [["RANDOMKEY"]] },
     { name: "FLUSHDB", build: (gen) => [["FLUSHDB", ...gen.options(["ASYNC", "SYNC"], 1)]] },
-    { name: "SORT", build: (gen) => [["SORT", gen.key(), ...sortArguments(gen), ...(gen.chance(0.2) ? [gen.option("STORE"), gen.key()] : [])]] },
+    {
+      name: "SORT",
+      build: (gen) => {
+        const options = sortArguments(gen);
+        if (!gen.chance(0.2)) return [["SORT", gen.key(), ...options]];
+        // Stored, BY <pattern> ALPHA would keep Redis' unordered ties: no ALPHA with a BY pattern.
+        const byPattern = options.some((word, index) => word.toUpperCase() === "BY" && options[index + 1] !== "nosort");
+        const stored = byPattern ? options.filter((word) => word.toUpperCase() !== "ALPHA") : options;
+        return [["SORT", gen.key(), ...stored, gen.option("STORE"), gen.key()]];
+      },
+    },
     { name: "SORT_RO", build: (gen) => [["SORT_RO", gen.key(), ...sortArguments(gen)]] },
     { name: "SELECT", requires: NUMBERED_DATABASES, build: (gen) => [["SELECT", database(gen)]] },
     { name: "MOVE", requires: NUMBERED_DATABASES, build: (gen) => [["MOVE", gen.key(), database(gen)]] },

@@ -46,11 +46,12 @@ function rangeOptions(gen: Gen): string[] {
   return options;
 }
 
+/** ZRANGE's source key and range: by rank, by score, or by lex (on a score-0 key only). */
 function zrange(gen: Gen): string[] {
   switch (gen.between(0, 2)) {
-    case 0: return [gen.index(), gen.index()];
-    case 1: return [scoreBound(gen), scoreBound(gen), gen.option("BYSCORE")];
-    default: return [lexBound(gen), lexBound(gen), gen.option("BYLEX")];
+    case 0: return [gen.key(), gen.index(), gen.index()];
+    case 1: return [gen.key(), scoreBound(gen), scoreBound(gen), gen.option("BYSCORE")];
+    default: return [gen.lexKey(), lexBound(gen), lexBound(gen), gen.option("BYLEX")];
   }
 }
 
@@ -66,6 +67,14 @@ export const sortedSets: Family = {
       build: (gen) => [["ZADD", gen.key(), ...gen.options(["NX", "XX", "GT", "LT", "CH"], 2), ...gen.members(1, 4).flatMap((member) => [score(gen), member])]],
     },
     { name: "ZADD", build: (gen) => [["ZADD", gen.key(), gen.option("INCR"), ...gen.options(["NX", "XX", "GT", "LT"], 1), score(gen), gen.member()]] },
+    // The lex keys' members, all at score 0 (sometimes another score, or another type: errors only).
+    {
+      name: "ZADD",
+      build: (gen) => {
+        if (gen.chance(0.05)) return [["SET", gen.lexKey(), gen.value()]];
+        return [["ZADD", gen.lexKey(), ...gen.members(1, 4).flatMap((member) => [gen.chance(0.05) ? "x" : "0", member])]];
+      },
+    },
     { name: "ZINCRBY", build: (gen) => [["ZINCRBY", gen.key(), score(gen), gen.member()]] },
     { name: "ZREM", build: (gen) => [["ZREM", gen.key(), ...gen.members(1, 3)]] },
     { name: "ZCARD", build: (gen) => [["ZCARD", gen.key()]] },
@@ -74,17 +83,17 @@ export const sortedSets: Family = {
     { name: "ZRANK", build: (gen) => [["ZRANK", gen.key(), gen.member()]] },
     { name: "ZREVRANK", build: (gen) => [["ZREVRANK", gen.key(), gen.member()]] },
     { name: "ZCOUNT", build: (gen) => [["ZCOUNT", gen.key(), scoreBound(gen), scoreBound(gen)]] },
-    { name: "ZLEXCOUNT", build: (gen) => [["ZLEXCOUNT", gen.key(), lexBound(gen), lexBound(gen)]] },
-    { name: "ZRANGE", build: (gen) => [["ZRANGE", gen.key(), ...zrange(gen), ...rangeOptions(gen)]] },
-    { name: "ZRANGESTORE", build: (gen) => [["ZRANGESTORE", gen.key(), gen.key(), ...zrange(gen), ...rangeOptions(gen).filter((word) => word.toUpperCase() !== "WITHSCORES")]] },
+    { name: "ZLEXCOUNT", build: (gen) => [["ZLEXCOUNT", gen.lexKey(), lexBound(gen), lexBound(gen)]] },
+    { name: "ZRANGE", build: (gen) => [["ZRANGE", ...zrange(gen), ...rangeOptions(gen)]] },
+    { name: "ZRANGESTORE", build: (gen) => [["ZRANGESTORE", gen.key(), ...zrange(gen), ...rangeOptions(gen).filter((word) => word.toUpperCase() !== "WITHSCORES")]] },
     { name: "ZREVRANGE", build: (gen) => [["ZREVRANGE", gen.key(), gen.index(), gen.index(), ...gen.options(["WITHSCORES"], 1)]] },
     { name: "ZRANGEBYSCORE", build: (gen) => [["ZRANGEBYSCORE", gen.key(), scoreBound(gen), scoreBound(gen), ...gen.options(["WITHSCORES"], 1), ...limit(gen)]] },
     { name: "ZREVRANGEBYSCORE", build: (gen) => [["ZREVRANGEBYSCORE", gen.key(), scoreBound(gen), scoreBound(gen), ...gen.options(["WITHSCORES"], 1), ...limit(gen)]] },
-    { name: "ZRANGEBYLEX", build: (gen) => [["ZRANGEBYLEX", gen.key(), lexBound(gen), lexBound(gen), ...limit(gen)]] },
-    { name: "ZREVRANGEBYLEX", build: (gen) => [["ZREVRANGEBYLEX", gen.key(), lexBound(gen), lexBound(gen), ...limit(gen)]] },
+    { name: "ZRANGEBYLEX", build: (gen) => [["ZRANGEBYLEX", gen.lexKey(), lexBound(gen), lexBound(gen), ...limit(gen)]] },
+    { name: "ZREVRANGEBYLEX", build: (gen) => [["ZREVRANGEBYLEX", gen.lexKey(), lexBound(gen), lexBound(gen), ...limit(gen)]] },
     { name: "ZREMRANGEBYRANK", build: (gen) => [["ZREMRANGEBYRANK", gen.key(), gen.index(), gen.index()]] },
     { name: "ZREMRANGEBYSCORE", build: (gen) => [["ZREMRANGEBYSCORE", gen.key(), scoreBound(gen), scoreBound(gen)]] },
-    { name: "ZREMRANGEBYLEX", build: (gen) => [["ZREMRANGEBYLEX", gen.key(), lexBound(gen), lexBound(gen)]] },
+    { name: "ZREMRANGEBYLEX", build: (gen) => [["ZREMRANGEBYLEX", gen.lexKey(), lexBound(gen), lexBound(gen)]] },
     { name: "ZPOPMIN", build: (gen) => [["ZPOPMIN", gen.key(), ...(gen.chance(0.5) ? [gen.count()] : [])]] },
     { name: "ZPOPMAX", build: (gen) => [["ZPOPMAX", gen.key(), ...(gen.chance(0.5) ? [gen.count()] : [])]] },
     {

@@ -16,8 +16,15 @@ const KEYS = ["k0", "k1", "k2", "k3", "k4", "k5"] as const;
 /** Keys rarely drawn: another hash slot's worth of names, a binary name, the empty name. */
 const RARE_KEYS = ["", "k\x00\xff", "{k0}x", "K0"] as const;
 
+/**
+ * Sorted sets for lexicographic ranges, whose members all have the score 0: Redis leaves a
+ * lex range over different scores unspecified (its answer depends on the skiplist's random
+ * levels), so only the lex templates and a score-0 ZADD touch these.
+ */
+const LEX_KEYS = ["z0", "z1"] as const;
+
 /** Every key a sequence can name. */
-export const ALL_KEYS: readonly string[] = [...KEYS, ...RARE_KEYS];
+export const ALL_KEYS: readonly string[] = [...KEYS, ...RARE_KEYS, ...LEX_KEYS];
 
 const STRINGS = [
   "", "a", "foo", "bar", "hello world", "\x00", "\x00\xff\r\n\x01", "\xc3\xa9t\xc3\xa9",
@@ -64,6 +71,11 @@ export class Gen {
   /** A key of the small shared key space (rarely an odd one). */
   key(): string {
     return this.chance(0.03) ? this.pick(RARE_KEYS) : this.pick(KEYS);
+  }
+
+  /** A key of a sorted set whose scores are all 0 (see LEX_KEYS). */
+  lexKey(): string {
+    return this.pick(LEX_KEYS);
   }
 
   /** `count` keys, duplicates allowed (Redis accepts them). */
