@@ -66,7 +66,11 @@ export class DifferentialRunner {
     private readonly probes: Pair,
   ) {}
 
-  /** Opens the side connections (RESP2) used to flush, resync and ask walnut about a key. */
+  /**
+   * Opens the side connections (RESP2) used to flush, resync and ask about a key. They stay
+   * on database 0: once numbered databases land, a resync or DBSIZE after SELECT elsewhere
+   * acts on database 0 (a limit of the harness, not of the servers).
+   */
   static async open(targets: Targets): Promise<DifferentialRunner> {
     const probes = await openPair(targets);
     return new DifferentialRunner(targets, probes);
