@@ -100,6 +100,8 @@ ${connectionRows.join("\n")}
 - **Random picks.** \`SPOP\` is a replicated write: the members it removes are chosen from the
   log index, the same on every replica. \`HRANDFIELD\`/\`SRANDMEMBER\` with a negative count
   beyond -1000000 are refused (walnut builds a reply in memory; Redis would stream it).
+- **Expiry instants** stop 2^53 ms (about 285,000 years) after 1970: an expiry further ahead
+  answers \`invalid expire time\`, where Redis takes any instant that fits 64 bits.
 `;
 }
 

@@ -20,6 +20,7 @@ import {
   liveItem,
   NOT_AN_INTEGER,
   STRING_TOO_LONG,
+  SYNTAX_ERROR,
   textOf,
   writeEdited,
   writeValue,
@@ -108,11 +109,13 @@ function getdel(ctx: CommandContext, [key]: ByteString[]): Reply {
 
 function getex(ctx: CommandContext, [key, ...optionArgs]: ByteString[]): Reply {
   const change = parseGetExOptions(optionArgs, ctx.nowMs);
-  if (isErrorReply(change)) return change;
+  // As in Redis 7.0: the option words first, then the key (nil, WRONGTYPE), then the time's value.
+  if (change === SYNTAX_ERROR) return change;
   const current = liveItem(ctx, key);
   if (current === undefined) return NIL;
   const text = textOf(current);
   if (text === null) return WRONGTYPE;
+  if (isErrorReply(change)) return change;
   if (change !== null) {
     const expiresAtMs = expiryAfter(change, current);
     if (expiresAtMs !== current.expiresAtMs) changeExpiry(ctx, key, expiresAtMs);
