@@ -1,7 +1,8 @@
 /**
  * The options of SET and GETEX, parsed the way Redis parses them: option words in any
- * case, in any order; conflicting words (NX with XX, two expiries, KEEPTTL with an
- * expiry) are a syntax error; the expiry's number is checked only once the words are
+ * case, in any order; conflicting words (NX with XX, two different expiries, KEEPTTL
+ * with an expiry) are a syntax error, while a word repeated is not (`EX 10 EX 20` expires
+ * in 20 seconds, as in Redis 7.0); the expiry's number is checked only once the words are
  * known to be valid, so a bad word wins over a bad number, as in Redis.
  *
  * walnut adds `AS string|blob|integer|float|boolean` to SET: the value is stored typed
@@ -44,7 +45,7 @@ export function parseSetOptions(args: readonly ByteString[], nowMs: number): Set
     if ((word === "NX" && condition !== "XX") || (word === "XX" && condition !== "NX")) condition = word;
     else if (word === "GET") answerPrevious = true;
     else if (word === "KEEPTTL" && expiryWord === null) keepTtl = true;
-    else if (EXPIRY_OPTIONS.has(word) && expiryWord === null && !keepTtl && next !== undefined) {
+    else if (EXPIRY_OPTIONS.has(word) && (expiryWord === null || expiryWord === word) && !keepTtl && next !== undefined) {
       expiryWord = word;
       expiryText = next;
       at++;
@@ -63,14 +64,27 @@ export function parseSetOptions(args: readonly ByteString[], nowMs: number): Set
   return { condition, answerPrevious, kind, expiry: { type: "set", instantMs } };
 }
 
-/** GETEX's options after the key: none, one of EX/PX/EXAT/PXAT with a time, or PERSIST. */
+/**
+ * GETEX's options after the key: none, one of EX/PX/EXAT/PXAT with a time, or PERSIST.
+ * As in Redis 7.0 the same word may come again (`EX 5 EX 10`: the last time wins).
+ */
 export function parseGetExOptions(args: readonly ByteString[], nowMs: number): ExpiryChange | null | Reply {
   if (args.length === 0) return null;
-  const word = args[0].toUpperCase();
-  if (word === "PERSIST" && args.length === 1) return { type: "clear" };
-  const form = EXPIRY_OPTIONS.get(word);
-  if (form === undefined || args.length !== 2) return SYNTAX_ERROR;
-  const instantMs = positiveExpiryInstantMs({ text: args[1], form, nowMs, command: "getex" });
+  let chosen: string | null = null;
+  let timeText = "";
+  for (let at = 0; at < args.length; at++) {
+    const word = args[at].toUpperCase();
+    if (chosen !== null && chosen !== word) return SYNTAX_ERROR;
+    if (word === "PERSIST") chosen = word;
+    else if (EXPIRY_OPTIONS.has(word) && args[at + 1] !== undefined) {
+      chosen = word;
+      timeText = args[++at];
+    } else return SYNTAX_ERROR;
+  }
+  if (chosen === "PERSIST") return { type: "clear" };
+  const form = EXPIRY_OPTIONS.get(chosen ?? "");
+  assert(form !== undefined, `expiry option ${chosen} was checked`);
+  const instantMs = positiveExpiryInstantMs({ text: timeText, form, nowMs, command: "getex" });
   return typeof instantMs === "number" ? { type: "set", instantMs } : instantMs;
 }
 
