@@ -96,7 +96,6 @@ export const connectionCommands: ConnectionCommandSpec[] = [
     usage: "SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]",
     summary: "Stops the server as in Redis 7.0; SAVE takes a checkpoint first (nothing is lost without it: writes are in the WAL)",
   }),
-  connectionCommand({ name: "FLUSHALL", arity: -1, flags: ["write"], access: "admin", usage: "FLUSHALL", summary: "Empties every collection" }),
   connectionCommand({
     name: "INFO",
     arity: -1,

@@ -23,6 +23,7 @@ import { error, type Reply } from "../engine/reply.js";
 import type { CommandSpec } from "./spec.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import { lookupDataCommand } from "./table.js";
+import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
 
 export interface Session {
@@ -124,7 +125,9 @@ export class CommandExecutor {
 
   private runRead(engine: Engine, collection: string, spec: CommandSpec, argv: ByteString[]): Reply {
     // COLLECTION LIST works whatever collection the client was using (it may be gone).
-    const target = engine.collection(spec.name === "COLLECTION" ? DEFAULT_COLLECTION : collection);
+    const name = spec.name === "COLLECTION" ? DEFAULT_COLLECTION : collection;
+    // A numbered database before its first write reads as empty (databases.ts).
+    const target = engine.collection(name) ?? (isDatabaseCollection(name) ? emptyDatabase(name) : undefined);
     if (target === undefined) return error("ERR", `no such collection '${collection}'`);
     return spec.run({ engine, collection: target, nowMs: this.node.now(), index: engine.appliedIndex }, argv.slice(1));
   }

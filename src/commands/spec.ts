@@ -73,6 +73,8 @@ export interface CommandDescription {
 /** A command that runs against the data: the same for RESP, HTTP and the embedded API. */
 export interface CommandSpec extends CommandDescription {
   scope: "data";
+  /** What a user must hold when the flags do not say (FLUSHALL: admin, though Redis flags it only write). */
+  access?: AccessCategory;
   /** args excludes the command name: for SET k v, args = ["k", "v"]. */
   run(ctx: CommandContext, args: ByteString[]): Reply;
 }

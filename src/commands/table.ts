@@ -11,6 +11,7 @@ import { assert } from "../lib/assert.js";
 import { collectionCommands } from "./collections.js";
 import { connectionCommands } from "./connection.js";
 import { counterCommands } from "./counters.js";
+import { databaseCommands } from "./databases.js";
 import { expiryCommands } from "./expiry.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
@@ -41,6 +42,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   stringCommands,
   counterCommands,
   keyCommands,
+  databaseCommands,
   scanCommands,
   expiryCommands,
   listCommands,

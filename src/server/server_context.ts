@@ -5,6 +5,7 @@
  * metrics (GET /metrics) the servers record into.
  */
 import type { CommandExecutor } from "../commands/executor.js";
+import { DATABASES_DEFAULT } from "../commands/databases.js";
 import type { MemoryLimit } from "../commands/memory_limit.js";
 import type { CollectionType } from "../engine/collection.js";
 import type { Node } from "../node/node.js";
@@ -39,6 +40,8 @@ export interface ServerSettings {
   idleTimeoutMs: number;
   /** Close a client whose unsent replies exceed this many bytes. */
   outputBufferLimitBytes: number;
+  /** Redis databases a client may SELECT (commands/databases.ts); DATABASES_DEFAULT when not given. */
+  databases?: number;
 }
 
 export interface ServerStats {
@@ -72,6 +75,8 @@ export class ServerContext {
   readonly metrics: NodeMetrics;
   /** Set by SHUTDOWN; servers.ts closes the servers, their owner the rest (shutdown.ts). */
   readonly shutdown = new ShutdownSignal();
+  /** The RESP server's port once it listens (INFO tcp_port, CONFIG GET port); 0 without one. */
+  respPort = 0;
   private nextClientId = 1;
 
   /** @param users the ACL file's users by name (acl_file.ts); none without --aclfile */
@@ -93,6 +98,11 @@ export class ServerContext {
       protocolErrors: 0,
       lastSaveUnixSeconds: Math.floor(nowMs / 1000),
     };
+  }
+
+  /** How many databases SELECT, MOVE and SWAPDB accept. */
+  get databases(): number {
+    return this.settings.databases ?? DATABASES_DEFAULT;
   }
 
   allocateClientId(): number {

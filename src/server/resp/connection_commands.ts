@@ -28,6 +28,8 @@ import { configCommand } from "./config_command.js";
 import { infoReply } from "./info.js";
 import { raftCommand } from "./raft_command.js";
 import { SYNTAX_ERROR } from "../../commands/access.js";
+import { databaseCollection, databaseRangeError, DB_OUT_OF_RANGE, isDatabaseCollection, parseDatabaseIndex } from "../../commands/databases.js";
+import type { ConnectionCommandSpec } from "../../commands/spec.js";
 import { parseShutdownArguments } from "../shutdown.js";
 
 export interface ConnectionState {
@@ -43,11 +45,26 @@ export interface ConnectionState {
    * commands wait for it, so they run in order and as the user the AUTH signs in.
    */
   signingIn?: Promise<Reply> | null;
-  /** Calls queued since MULTI, or null outside a transaction. */
-  multi: { calls: CommandCall[]; failed: boolean } | null;
+  /** The transaction since MULTI, or null outside one. */
+  multi: Transaction | null;
   /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
   watched: VersionCondition[];
   connection: ClientHandle;
+}
+
+/**
+ * A command queued since MULTI: a data call, which EXEC logs with the others as one atomic
+ * batch, or a connection command (PING, SELECT, INFO, CONFIG, ...), which EXEC runs once
+ * the batch is applied, its reply in its place among the batch's.
+ */
+type Queued = { kind: "data"; call: CommandCall } | { kind: "connection"; run: () => Outcome };
+
+export interface Transaction {
+  queued: Queued[];
+  /** A command was refused while queuing: EXEC answers EXECABORT. */
+  failed: boolean;
+  /** The collection later data calls run in: the connection's, changed by a queued SELECT or USE. */
+  collection: string;
 }
 
 export type Outcome =
@@ -189,8 +206,19 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   state.watched = [];
   if (multi === null) return now(error("ERR", "EXEC without MULTI"));
   if (multi.failed) return now(error("EXECABORT", "Transaction discarded because of previous errors."));
-  if (multi.calls.length === 0 && watched.length === 0) return now(array([]));
-  return { kind: "write", pending: context.executor.batch(multi.calls, watched), nilArray: true };
+  if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
+  const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
+  const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : context.executor.batch(calls, watched);
+  const pending = batch.then(async (reply): Promise<Reply> => {
+    if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
+    const replies: Reply[] = [];
+    let next = 0;
+    for (const queued of multi.queued) {
+      replies.push(queued.kind === "data" ? (reply.items[next++] as Reply) : await settle(state, queued.run()));
+    }
+    return array(replies);
+  });
+  return { kind: "write", pending, nilArray: true };
 }
 
 /**
@@ -201,6 +229,14 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
 function queue(context: ServerContext, state: ConnectionState, argv: ByteString[]): Reply {
   const multi = state.multi;
   if (multi === null) return error("ERR", "not in a transaction");
+  const entry = lookupCommand(argv[0] ?? "");
+  if (entry?.scope === "connection") return queueConnectionCommand(context, state, multi, entry, argv);
+  const outOfRange = databaseRangeError(argv, context.databases);
+  if (outOfRange !== null && resolveCommand(argv) === entry) {
+    // Redis queues MOVE k 99 and answers its error in EXEC's reply: so does walnut, without logging it.
+    multi.queued.push({ kind: "connection", run: () => now(outOfRange) });
+    return QUEUED;
+  }
   const spec = resolveCommand(argv);
   if (!("run" in spec)) {
     multi.failed = true;
@@ -210,7 +246,36 @@ function queue(context: ServerContext, state: ConnectionState, argv: ByteString[
     multi.failed = true;
     return OOM_REPLY;
   }
-  multi.calls.push({ collection: state.connection.collection, argv });
+  multi.queued.push({ kind: "data", call: { collection: multi.collection, argv } });
+  return QUEUED;
+}
+
+/**
+ * Queues a connection command: its arity is checked now, and it runs at EXEC. A SELECT or
+ * USE that will succeed changes the collection of the data calls queued after it now, so
+ * that they run in the database it selects, as in Redis.
+ */
+function queueConnectionCommand(
+  context: ServerContext,
+  state: ConnectionState,
+  multi: Transaction,
+  entry: ConnectionCommandSpec,
+  argv: ByteString[],
+): Reply {
+  const arityError = checkArity(entry, argv.length);
+  if (arityError !== null) {
+    multi.failed = true;
+    return arityError;
+  }
+  if (context.executor.memory.confirmOver()) {
+    multi.failed = true;
+    return OOM_REPLY;
+  }
+  const handler = connectionHandlers.get(entry.name);
+  assert(handler !== undefined, `connection command ${entry.name} has no handler`);
+  const target = entry.name === "SELECT" ? selectTarget(context, argv[1] as string) : entry.name === "USE" ? useTarget(context, argv[1] as string) : null;
+  if (typeof target === "string") multi.collection = target;
+  multi.queued.push({ kind: "connection", run: () => handler(context, state, argv.slice(1)) });
   return QUEUED;
 }
 
@@ -270,16 +335,24 @@ function collectionFile(context: ServerContext, argv: ByteString[]): Outcome | n
   return null;
 }
 
-function flushAll(context: ServerContext): Outcome {
-  const names = context.executor.node.read((engine) => engine.collectionNames());
-  const calls = names.map((collection) => ({ collection, argv: ["FLUSHDB"] }));
-  return { kind: "write", pending: context.executor.batch(calls, []).then((reply) => (reply.type === "error" ? reply : OK)) };
+/** The collection USE `name` switches to, or its error: a numbered database's need not exist yet. */
+function useTarget(context: ServerContext, name: ByteString): string | Reply {
+  const exists = isDatabaseCollection(name) || context.executor.node.read((engine) => engine.collection(name) !== undefined);
+  return exists ? name : error("ERR", `no such collection '${name}'`);
 }
 
-function use(context: ServerContext, state: ConnectionState, name: ByteString): Reply {
-  const exists = context.executor.node.read((engine) => engine.collection(name) !== undefined);
-  if (!exists) return error("ERR", `no such collection '${name}'`);
-  state.connection.collection = name;
+/** The collection of the database SELECT `text` selects, or Redis' error. */
+function selectTarget(context: ServerContext, text: ByteString): string | Reply {
+  const index = parseDatabaseIndex(text);
+  if (typeof index !== "number") return index;
+  if (index < 0 || index >= context.databases) return DB_OUT_OF_RANGE;
+  return databaseCollection(index);
+}
+
+/** Runs later commands of the connection in `target` (SELECT, USE), or answers its error. */
+function switchTo(state: ConnectionState, target: string | Reply): Reply {
+  if (typeof target !== "string") return target;
+  state.connection.collection = target;
   return OK;
 }
 
@@ -308,11 +381,11 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
     becomeUser(state, context.access.initialUser());
     return now(status("RESET"));
   }],
-  ["SELECT", (_context, _state, args) => now(args[0] === "0" ? OK : error("ERR", "DB index is out of range"))],
-  ["USE", (context, state, args) => now(use(context, state, args[0] as string))],
+  ["SELECT", (context, state, args) => now(switchTo(state, selectTarget(context, args[0] as string)))],
+  ["USE", (context, state, args) => now(switchTo(state, useTarget(context, args[0] as string)))],
   ["MULTI", (_context, state) => {
     if (state.multi !== null) return now(error("ERR", "MULTI calls can not be nested"));
-    state.multi = { calls: [], failed: false };
+    state.multi = { queued: [], failed: false, collection: state.connection.collection };
     return now(OK);
   }],
   ["EXEC", (context, state) => exec(context, state)],
@@ -335,9 +408,12 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
     return now(array([bulk(String(micros / 1_000_000n)), bulk(String(micros % 1_000_000n))]));
   }],
   ["SAVE", (context) => save(context, false)],
-  ["BGSAVE", (context) => save(context, true)],
+  ["BGSAVE", (context, _state, args) => {
+    // BGSAVE [SCHEDULE]: walnut's checkpoint never waits for a rewrite, so SCHEDULE starts it at once.
+    if (args.length > 1 || (args.length === 1 && (args[0] as string).toUpperCase() !== "SCHEDULE")) return now(SYNTAX_ERROR);
+    return save(context, true);
+  }],
   ["LASTSAVE", (context) => now(integer(context.stats.lastSaveUnixSeconds))],
-  ["FLUSHALL", (context) => flushAll(context)],
   ["INFO", (context, state, args) => ({ kind: "read", read: () => infoReply(context, state.connection, args) })],
   ["CLIENT", (context, state, args) => now(clientCommand(context, state.connection, args))],
   ["COMMAND", (_context, _state, args) => now(commandCommand(args))],
@@ -397,6 +473,8 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (own !== null) return own;
   const spec = resolveCommand(argv);
   if (!("run" in spec)) return now(spec);
+  const outOfRange = databaseRangeError(argv, context.databases);
+  if (outOfRange !== null) return now(outOfRange);
   const collection = state.connection.collection;
   if (isWriteCall(spec, argv)) {
     return { kind: "write", pending: context.executor.write({ collection, argv }) };

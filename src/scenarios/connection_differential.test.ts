@@ -1,0 +1,132 @@
+/**
+ * The server's and connection's own commands, byte for byte against a real redis-server
+ * 7.0: one conversation per test goes to both, and every reply must be the same bytes.
+ * Only what must differ is normalized (times, ids, ports, addresses, memory figures),
+ * each by a named function. Also drives ioredis the way applications do: a MULTI with
+ * PING, and a client with `db: 1` whose keys stay apart from db 0's.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { startRedis, type BenchServer } from "../bench/resp_servers.js";
+import { conversation } from "./server_fixtures.js";
+import { startTestNode, type TestNode } from "./harness.js";
+
+let walnut: TestNode;
+let redis: BenchServer;
+
+before(async () => {
+  walnut = await startTestNode();
+  redis = await startRedis({ appendFsyncAlways: false });
+});
+
+after(async () => {
+  await walnut?.stop();
+  await redis?.stop();
+});
+
+type Normalize = (reply: string, command: readonly string[]) => string;
+const asIs: Normalize = (reply) => reply;
+
+/**
+ * Runs `commands` on one connection to each server (after emptying both) and asserts
+ * that every reply, once normalized, is the same bytes.
+ */
+async function sameReplies(commands: string[][], normalize: Normalize = asIs): Promise<string[]> {
+  const flush = [["FLUSHALL"], ...commands];
+  const [theirs, ours] = await Promise.all([conversation(redis.port, flush), conversation(walnut.respPort, flush)]);
+  for (let index = 0; index < flush.length; index++) {
+    const command = flush[index]!;
+    assert.equal(normalize(ours[index]!, command), normalize(theirs[index]!, command), `reply to ${command.join(" ")}`);
+  }
+  return ours.slice(1);
+}
+
+/** TIME's two numbers (seconds, microseconds) differ between any two servers. */
+function withoutTimes(reply: string): string {
+  return reply.replace(/\$10\r\n\d{10}\r\n\$\d\r\n\d{1,6}\r\n/g, "$10\r\n<seconds>\r\n$?\r\n<micros>\r\n");
+}
+
+test("connection commands queue inside MULTI and answer in order in EXEC's reply", async () => {
+  await sameReplies(
+    [
+      ["MULTI"], ["PING"], ["PING", "hello"], ["ECHO", "hi"], ["SET", "k", "v"], ["TIME"], ["GET", "k"], ["EXEC"],
+      ["MULTI"], ["PING", "a", "b"], ["EXEC"],
+      ["MULTI"], ["ECHO"], ["PING"], ["EXEC"],
+      ["MULTI"], ["CLIENT", "SETNAME", "tx"], ["CLIENT", "GETNAME"], ["CONFIG", "SET", "maxmemory", "100mb"], ["CONFIG", "GET", "maxmemory"], ["EXEC"],
+      ["CONFIG", "SET", "maxmemory", "0"],
+      ["MULTI"], ["FLUSHALL"], ["DBSIZE"], ["EXEC"],
+      ["MULTI"], ["SAVE"], ["EXEC"],
+    ],
+    withoutTimes,
+  );
+});
+
+test("SELECT inside MULTI switches the database of the commands queued after it", async () => {
+  await sameReplies([
+    ["SET", "k", "zero"],
+    ["MULTI"], ["SELECT", "1"], ["SET", "k", "one"], ["GET", "k"], ["SELECT", "99"], ["GET", "k"], ["SELECT", "0"], ["GET", "k"], ["EXEC"],
+    ["GET", "k"], ["SELECT", "1"], ["GET", "k"],
+    ["MULTI"], ["SELECT", "2"], ["EXEC"], ["DBSIZE"], ["SELECT", "1"],
+    ["MULTI"], ["MOVE", "k", "16"], ["MOVE", "k", "3"], ["EXEC"], ["DBSIZE"], ["SELECT", "3"], ["GET", "k"],
+  ]);
+});
+
+test("FLUSHALL, BGSAVE, SET and SCAN answer their arguments as Redis 7.0 does", async () => {
+  await sameReplies([
+    ["SET", "k", "v"],
+    ["FLUSHALL", "foo"], ["FLUSHALL", "ASYNC", "SYNC"], ["DBSIZE"], ["FLUSHALL", "sync"], ["DBSIZE"],
+    ["BGSAVE", "foo"], ["BGSAVE", "SCHEDULE", "now"],
+    ["SET", "k", "v", "EX", "10", "EX", "20"], ["TTL", "k"], ["SET", "k", "v", "EX", "10", "PX", "20"], ["SET", "k", "v", "PX", "1", "PX", "20000"], ["TTL", "k"],
+    ["SET", "k", "v", "EX", "ten", "EX", "30"], ["SET", "k", "v", "EX", "30", "EX", "ten"], ["GETEX", "k", "EX", "5", "EX", "50"], ["TTL", "k"],
+    ["GETEX", "k", "PERSIST", "PERSIST"], ["GETEX", "k", "EX", "5", "PERSIST"],
+    ["DEL", "k"], ["SCAN", "-1"], ["SCAN", ""], ["SCAN", "+0"], ["SCAN", "-18446744073709551616"], ["SCAN", " 1"], ["SCAN", "1x"],
+  ]);
+});
+
+test("numbered databases: SELECT, FLUSHDB, FLUSHALL, SWAPDB and MOVE as in Redis 7.0", async () => {
+  await sameReplies([
+    ["SELECT", "15"], ["SELECT", "16"], ["SELECT", "-1"], ["SELECT", "x"], ["SELECT", "01"], ["SELECT"],
+    ["SELECT", "0"], ["SET", "a", "0"], ["SET", "shared", "zero"],
+    ["SELECT", "1"], ["DBSIZE"], ["GET", "a"], ["SET", "b", "1"], ["SET", "shared", "one"], ["PEXPIRE", "b", "100000"],
+    ["MOVE", "b", "0"], ["MOVE", "b", "0"], ["MOVE", "shared", "0"], ["MOVE", "nokey", "2"], ["MOVE", "shared", "1"],
+    ["MOVE", "shared", "x"], ["MOVE", "shared", "16"], ["MOVE", "shared", "-1"], ["MOVE", "shared", "99999999999"], ["SELECT", "2147483648"], ["SWAPDB", "2147483648", "0"],
+    ["SELECT", "0"], ["TTL", "b"], ["DBSIZE"], ["GET", "shared"],
+    ["SWAPDB", "0", "1"], ["DBSIZE"], ["GET", "shared"], ["SELECT", "1"], ["DBSIZE"], ["GET", "b"],
+    ["SWAPDB", "1", "1"], ["SWAPDB", "x", "1"], ["SWAPDB", "1", "x"], ["SWAPDB", "0", "16"], ["SWAPDB", "5", "6"],
+    ["FLUSHDB"], ["DBSIZE"], ["SELECT", "0"], ["DBSIZE"],
+    ["SELECT", "7"], ["SET", "seven", "7"], ["FLUSHALL"], ["DBSIZE"], ["SELECT", "0"], ["DBSIZE"],
+  ]);
+});
+
+test("ioredis: multi().ping().exec() answers PONG in its place", async () => {
+  const client = new Redis({ port: walnut.respPort, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  try {
+    const results = await client.multi().ping().set("tx", "1").echo("e").get("tx").exec();
+    assert.deepEqual(results, [[null, "PONG"], [null, "OK"], [null, "e"], [null, "1"]]);
+  } finally {
+    client.disconnect();
+  }
+});
+
+test("ioredis: a client with db: 1 keeps its keys apart from db 0's", async () => {
+  const zero = new Redis({ port: walnut.respPort, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const one = new Redis({ port: walnut.respPort, host: "127.0.0.1", db: 1, maxRetriesPerRequest: 0 });
+  try {
+    await zero.flushall();
+    await zero.set("k", "in zero");
+    await one.set("k", "in one");
+    await one.set("only-one", "x");
+    assert.equal(await zero.get("k"), "in zero");
+    assert.equal(await one.get("k"), "in one");
+    assert.equal(await zero.exists("only-one"), 0);
+    assert.equal(await one.dbsize(), 2);
+    assert.equal(await zero.dbsize(), 1);
+    assert.deepEqual((await one.keys("*")).sort(), ["k", "only-one"]);
+    await one.flushdb();
+    assert.equal(await zero.get("k"), "in zero", "FLUSHDB in db 1 leaves db 0");
+  } finally {
+    zero.disconnect();
+    one.disconnect();
+  }
+});
