@@ -17,7 +17,8 @@ let redis: BenchServer;
 
 before(async () => {
   walnut = await startTestNode();
-  redis = await startRedis({ appendFsyncAlways: false });
+  // AOF on, as walnut's WAL always is: INFO persistence then shows the same aof_ fields.
+  redis = await startRedis({ appendFsyncAlways: true });
 });
 
 after(async () => {
@@ -129,4 +130,68 @@ test("ioredis: a client with db: 1 keeps its keys apart from db 0's", async () =
     zero.disconnect();
     one.disconnect();
   }
+});
+
+/** INFO's text as [section, field names] pairs. */
+function infoShape(text: string): Array<[string, string[]]> {
+  const sections: Array<[string, string[]]> = [];
+  for (const line of text.split("\r\n")) {
+    if (line.startsWith("# ")) sections.push([line.slice(2), []]);
+    else if (line.includes(":")) sections[sections.length - 1]?.[1].push(line.slice(0, line.indexOf(":")));
+  }
+  return sections;
+}
+
+/** The bulk string's text of a RESP reply. */
+function bulkText(reply: string): string {
+  return reply.slice(reply.indexOf("\r\n") + 2, -2);
+}
+
+/** Sections whose lines depend on what ran (compared by value in their own test) and Redis' latency percentiles, which walnut has not. */
+const VARYING_SECTIONS = new Set(["Commandstats", "Errorstats", "Keyspace", "Latencystats"]);
+/** walnut's own sections, after Redis' */
+const WALNUT_SECTIONS = ["Raft", "WAL", "Collections", "Walnut"];
+
+test("INFO has Redis 7.0's sections, in its order, with its field names", async () => {
+  for (const selection of [[], ["default"], ["everything"], ["server", "clients"], ["CPU"], ["nosuch"]]) {
+    const [theirs, ours] = await Promise.all([conversation(redis.port, [["INFO", ...selection]]), conversation(walnut.respPort, [["INFO", ...selection]])]);
+    const redisShape = infoShape(bulkText(theirs[0]!)).filter(([name]) => name !== "Latencystats");
+    const walnutShape = infoShape(bulkText(ours[0]!)).filter(([name]) => !WALNUT_SECTIONS.includes(name));
+    const fixed = (shape: Array<[string, string[]]>): Array<[string, string[]]> =>
+      shape.map(([name, fields]) => [name, VARYING_SECTIONS.has(name) ? [] : fields]);
+    assert.deepEqual(fixed(walnutShape), fixed(redisShape), `INFO ${selection.join(" ")}`);
+  }
+  const [server] = await conversation(walnut.respPort, [["INFO", "server"]]);
+  assert.match(server!, new RegExp(`\r\ntcp_port:${walnut.respPort}\r\n`));
+  assert.match(server!, new RegExp(`\r\nprocess_id:${process.pid}\r\n`), "the test runs walnut in its own process");
+});
+
+/** Lines of INFO sections, sorted (commandstats' order is Redis' hash table's), times and TTL estimates hidden. */
+function statisticsLines(reply: string): string {
+  return bulkText(reply)
+    .split("\r\n")
+    .map((line) => line.replace(/usec=\d+,usec_per_call=[\d.]+/, "usec=?,usec_per_call=?").replace(/avg_ttl=\d+/, "avg_ttl=?"))
+    .sort()
+    .join("\n");
+}
+
+test("INFO commandstats, errorstats, keyspace and keyspace hits count as Redis 7.0 counts", async () => {
+  const stats = (reply: string, command: readonly string[]): string => {
+    if (command[0] !== "INFO") return reply;
+    if (command[1] !== "stats") return statisticsLines(reply);
+    return (bulkText(reply).match(/^(keyspace_hits|keyspace_misses|total_error_replies):\d+/gm) ?? []).join("\n");
+  };
+  await sameReplies(
+    [
+      ["CONFIG", "RESETSTAT"],
+      ["GET", "a"], ["SET", "a", "1"], ["GET", "a"], ["GET", "nokey"], ["EXISTS", "a", "nokey"], ["MGET", "a", "b", "c"],
+      ["INCR", "a"], ["TTL", "a"], ["STRLEN", "zz"], ["LPUSH", "l", "x"], ["LRANGE", "l", "0", "-1"], ["LLEN", "zz"],
+      ["GET"], ["NOSUCHCOMMAND"], ["CONFIG", "FOO"], ["CONFIG", "GET"], ["INCR", "l"],
+      ["MULTI"], ["PING"], ["SET", "t", "1"], ["EXEC"], ["MULTI"], ["GET"], ["EXEC"], ["MULTI"], ["SET", "k", "v"], ["PING", "a", "b"], ["EXEC"],
+      ["SELECT", "1"], ["SET", "e", "1", "EX", "100"], ["SET", "f", "1"], ["PEXPIRE", "f", "50000"], ["SET", "g", "1"], ["MOVE", "e", "16"], ["SELECT", "x"],
+      ["SELECT", "5"], ["SET", "five", "5"],
+      ["INFO", "commandstats"], ["INFO", "errorstats"], ["INFO", "keyspace"], ["INFO", "stats"],
+    ],
+    stats,
+  );
 });

@@ -13,6 +13,8 @@ import type { CheckpointInfo } from "../snapshot/writer.js";
 import type { NodeMetrics } from "../metrics/node_metrics.js";
 import { AccessControl, type AclUser } from "./acl.js";
 import { ShutdownSignal } from "./shutdown.js";
+import { CommandStats } from "./command_stats.js";
+import { randomBytes } from "node:crypto";
 
 /**
  * What the servers need of the database they serve: db.ts's Db is one. Declared here, not
@@ -49,7 +51,16 @@ export interface ServerStats {
   connectionsReceived: number;
   connectionsRejected: number;
   commandsProcessed: number;
-  commandErrors: number;
+  /** Bytes read from and written to RESP clients, and the reads and writes that moved them. */
+  netInputBytes: number;
+  netOutputBytes: number;
+  readsProcessed: number;
+  writesProcessed: number;
+  /** Used memory when the servers started (INFO used_memory_startup). */
+  startupMemoryBytes: number;
+  /** Checkpoints taken by SAVE and BGSAVE, and whether the last one failed. */
+  saves: number;
+  lastSaveFailed: boolean;
   protocolErrors: number;
   /** Unix seconds of the last successful checkpoint (LASTSAVE). */
   lastSaveUnixSeconds: number;
@@ -71,6 +82,10 @@ export interface ClientHandle {
 export class ServerContext {
   readonly stats: ServerStats;
   readonly clients = new Map<number, ClientHandle>();
+  /** INFO commandstats and errorstats. */
+  readonly commandStats = new CommandStats();
+  /** Redis' run_id: 40 random hex digits, new at every start. */
+  readonly runId = randomBytes(20).toString("hex");
   readonly access: AccessControl;
   readonly metrics: NodeMetrics;
   /** Set by SHUTDOWN; servers.ts closes the servers, their owner the rest (shutdown.ts). */
@@ -94,7 +109,13 @@ export class ServerContext {
       connectionsReceived: 0,
       connectionsRejected: 0,
       commandsProcessed: 0,
-      commandErrors: 0,
+      netInputBytes: 0,
+      netOutputBytes: 0,
+      readsProcessed: 0,
+      writesProcessed: 0,
+      startupMemoryBytes: executor.memory.usedBytes,
+      saves: 0,
+      lastSaveFailed: false,
       protocolErrors: 0,
       lastSaveUnixSeconds: Math.floor(nowMs / 1000),
     };

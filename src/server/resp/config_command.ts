@@ -115,8 +115,18 @@ export function configCommand(context: ServerContext, args: ByteString[]): Reply
     return OK;
   }
   if (sub === "RESETSTAT") {
-    context.stats.commandsProcessed = 0;
-    context.stats.commandErrors = 0;
+    // Redis' resetServerStats: the counters INFO stats, commandstats and errorstats show.
+    const stats = context.stats;
+    stats.commandsProcessed = 0;
+    stats.connectionsReceived = 0;
+    stats.connectionsRejected = 0;
+    stats.netInputBytes = 0;
+    stats.netOutputBytes = 0;
+    stats.readsProcessed = 0;
+    stats.writesProcessed = 0;
+    context.commandStats.reset();
+    context.executor.keyspace.hits = 0;
+    context.executor.keyspace.misses = 0;
     return OK;
   }
   if (sub === "REWRITE") return error("ERR", "CONFIG REWRITE is not supported: walnut's settings come from flags, environment and --config");

@@ -31,9 +31,8 @@ import type { ByteString } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
 import type { Reply } from "../../engine/reply.js";
 import { limits } from "../../lib/limits.js";
-import type { CommandInstruments } from "../../metrics/command_meter.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
-import { runConnectionCommand, type ConnectionState } from "./connection_commands.js";
+import { runConnectionCommand, type ConnectionState, type Outcome } from "./connection_commands.js";
 import { ProtocolError, RequestParser } from "../../resp/parser.js";
 import { ReplyWriter } from "../../resp/writer.js";
 
@@ -49,6 +48,9 @@ const CLOSE_LINGER_MS = 5_000;
 const FRAME_OVERHEAD_BYTES = 32;
 const MAX_ARGUMENTS = 1024 * 1024;
 const MAX_INLINE_BYTES = 64 * 1024;
+
+/** Called once a command has its reply: its metrics and INFO commandstats. */
+type Answered = (reply: Reply) => void;
 
 /** A reply slot: filled now (reads) or later (writes). */
 interface Slot {
@@ -167,6 +169,8 @@ export class Connection implements ClientHandle {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    this.context.stats.netInputBytes += chunk.length;
+    this.context.stats.readsProcessed += 1;
     this.requestBytes += chunk.length;
     this.parser.feed(chunk);
     this.runParsedCommands();
@@ -247,15 +251,32 @@ export class Connection implements ClientHandle {
     const outcome = runConnectionCommand(this.context, this.state, argv, {
       afterOwnWrites: (run) => this.afterOwnWrites(run),
     });
+    const answered: Answered = (reply) => {
+      const elapsedMs = performance.now() - startedMs;
+      command.record(elapsedMs, reply.type === "error");
+      this.account(argv, outcome, reply, elapsedMs * 1000);
+    };
     if (outcome.kind === "reply") {
       this.enqueue(outcome.reply, outcome.nilArray === true);
-      command.record(performance.now() - startedMs, outcome.reply.type === "error");
+      answered(outcome.reply);
     } else if (outcome.kind === "write") {
-      this.enqueueWrite(outcome.pending, outcome.nilArray === true, command, startedMs);
+      this.enqueueWrite(outcome.pending, outcome.nilArray === true, answered);
     } else {
-      this.enqueueRead(outcome.read, command, startedMs);
+      this.enqueueRead(outcome.read, answered);
     }
     if (outcome.kind === "reply" && outcome.closeAfter === true) this.closeAfterReplies();
+  }
+
+  /** Counts an answered command in INFO commandstats: and, for EXEC, each command it ran. */
+  private account(argv: ByteString[], outcome: Outcome, reply: Reply, usec: number): void {
+    const stats = this.context.commandStats;
+    const accounting = outcome.kind === "reply" ? (outcome.accounting ?? "ran") : "ran";
+    if (accounting === "rejected") stats.rejected(argv);
+    if (accounting !== "ran") return;
+    stats.called(argv, usec, reply);
+    const transaction = outcome.kind === "write" ? outcome.transaction : undefined;
+    if (transaction === undefined || reply.type !== "array") return;
+    transaction.forEach((queued, index) => stats.called(queued, 0, reply.items[index] as Reply));
   }
 
   /** Runs `run` now if no write of ours is unfinished, else once the last one is applied. */
@@ -264,18 +285,18 @@ export class Connection implements ClientHandle {
     return this.lastWrite.then(run);
   }
 
-  /** `command` counts the read, which arrived at `startedMs` (as do the writes below). */
-  private enqueueRead(read: () => Reply | Promise<Reply>, command: CommandInstruments, startedMs: number): void {
+  /** `answered` counts the read once it has its reply (as it does the writes below). */
+  private enqueueRead(read: () => Reply | Promise<Reply>, answered: Answered): void {
     if (this.unfinishedWrites > 0) {
-      this.enqueueWaitingRead(this.afterOwnWrites(read) as Promise<Reply>, command, startedMs);
+      this.enqueueWaitingRead(this.afterOwnWrites(read) as Promise<Reply>, answered);
       return;
     }
     const reply = read();
     if (reply instanceof Promise) {
-      this.enqueueWaitingRead(reply, command, startedMs); // a cluster read waits for its read barrier
+      this.enqueueWaitingRead(reply, answered); // a cluster read waits for its read barrier
     } else {
       this.enqueue(reply);
-      command.record(performance.now() - startedMs, reply.type === "error");
+      answered(reply);
     }
   }
 
@@ -284,7 +305,7 @@ export class Connection implements ClientHandle {
    * commands after it stay unparsed until it has run: otherwise a later write of the same
    * pipeline could be applied first and the read would see it.
    */
-  private enqueueWaitingRead(pending: Promise<Reply>, command: CommandInstruments, startedMs: number): void {
+  private enqueueWaitingRead(pending: Promise<Reply>, answered: Answered): void {
     this.waitingRead = true;
     const resume = (): void => {
       this.waitingRead = false;
@@ -302,17 +323,16 @@ export class Connection implements ClientHandle {
         },
       ),
       false,
-      command,
-      startedMs,
+      answered,
     );
   }
 
-  private enqueueWrite(pending: Promise<Reply>, nilArray: boolean, command: CommandInstruments, startedMs: number): void {
+  private enqueueWrite(pending: Promise<Reply>, nilArray: boolean, answered: Answered): void {
     const slot: Slot = { reply: null, nilArray };
     this.slots.push(slot);
     this.unfinishedWrites += 1;
     const fill = (reply: Reply): void => {
-      command.record(performance.now() - startedMs, reply.type === "error");
+      answered(reply);
       slot.reply = reply;
       this.unfinishedWrites -= 1;
       this.drainSlots();
@@ -326,7 +346,6 @@ export class Connection implements ClientHandle {
   }
 
   private enqueue(reply: Reply, nilArray = false): void {
-    if (reply.type === "error") this.context.stats.commandErrors += 1;
     if (this.slots.length === 0) this.writeReply(reply, nilArray);
     else this.slots.push({ reply, nilArray });
   }
@@ -336,12 +355,12 @@ export class Connection implements ClientHandle {
       const slot = this.slots[0] as Slot;
       if (slot.reply === null) return;
       this.slots.shift();
-      if (slot.reply.type === "error") this.context.stats.commandErrors += 1;
       this.writeReply(slot.reply, slot.nilArray);
     }
   }
 
   private writeReply(reply: Reply, nilArray: boolean): void {
+    this.context.commandStats.sent(reply);
     if (this.exceedsOutputLimit(reply)) {
       this.close("output buffer limit");
       return;
@@ -378,7 +397,10 @@ export class Connection implements ClientHandle {
 
   private flush(): void {
     if (this.writer.pendingBytes === 0 || this.socket.destroyed) return;
-    this.socket.write(this.writer.take());
+    const bytes = this.writer.take();
+    this.context.stats.netOutputBytes += bytes.length;
+    this.context.stats.writesProcessed += 1;
+    this.socket.write(bytes);
     const unsent = this.socket.writableLength;
     if (unsent > this.context.settings.outputBufferLimitBytes) {
       this.close("output buffer limit");

@@ -57,7 +57,7 @@ export interface ConnectionState {
  * batch, or a connection command (PING, SELECT, INFO, CONFIG, ...), which EXEC runs once
  * the batch is applied, its reply in its place among the batch's.
  */
-type Queued = { kind: "data"; call: CommandCall } | { kind: "connection"; run: () => Outcome };
+type Queued = { kind: "data"; call: CommandCall } | { kind: "connection"; argv: ByteString[]; run: () => Outcome };
 
 export interface Transaction {
   queued: Queued[];
@@ -67,9 +67,15 @@ export interface Transaction {
   collection: string;
 }
 
+/**
+ * How INFO commandstats counts a command (command_stats.ts): it ran (the default), it was
+ * refused before running, or it was queued in MULTI (counted when EXEC runs it).
+ */
+export type Accounting = "ran" | "rejected" | "queued";
+
 export type Outcome =
-  | { kind: "reply"; reply: Reply; nilArray?: boolean; closeAfter?: boolean }
-  | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean }
+  | { kind: "reply"; reply: Reply; nilArray?: boolean; closeAfter?: boolean; accounting?: Accounting }
+  | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean; transaction?: ByteString[][] }
   | { kind: "read"; read: () => Reply | Promise<Reply> };
 
 export interface ConnectionHooks {
@@ -77,6 +83,8 @@ export interface ConnectionHooks {
 }
 
 const now = (reply: Reply): Outcome => ({ kind: "reply", reply });
+/** An error before the command ran: counted as a rejected call. */
+const refused = (reply: Reply): Outcome => ({ kind: "reply", reply, accounting: "rejected" });
 /** A reply that may have to wait for scrypt. */
 const later = (reply: Reply | Promise<Reply>): Outcome => (reply instanceof Promise ? { kind: "write", pending: reply } : now(reply));
 
@@ -218,7 +226,8 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
     }
     return array(replies);
   });
-  return { kind: "write", pending, nilArray: true };
+  const transaction = multi.queued.map((queued) => (queued.kind === "data" ? queued.call.argv : queued.argv));
+  return { kind: "write", pending, nilArray: true, transaction };
 }
 
 /**
@@ -234,7 +243,7 @@ function queue(context: ServerContext, state: ConnectionState, argv: ByteString[
   const outOfRange = databaseRangeError(argv, context.databases);
   if (outOfRange !== null && resolveCommand(argv) === entry) {
     // Redis queues MOVE k 99 and answers its error in EXEC's reply: so does walnut, without logging it.
-    multi.queued.push({ kind: "connection", run: () => now(outOfRange) });
+    multi.queued.push({ kind: "connection", argv, run: () => now(outOfRange) });
     return QUEUED;
   }
   const spec = resolveCommand(argv);
@@ -275,14 +284,22 @@ function queueConnectionCommand(
   assert(handler !== undefined, `connection command ${entry.name} has no handler`);
   const target = entry.name === "SELECT" ? selectTarget(context, argv[1] as string) : entry.name === "USE" ? useTarget(context, argv[1] as string) : null;
   if (typeof target === "string") multi.collection = target;
-  multi.queued.push({ kind: "connection", run: () => handler(context, state, argv.slice(1)) });
+  multi.queued.push({ kind: "connection", argv, run: () => handler(context, state, argv.slice(1)) });
   return QUEUED;
 }
 
 function save(context: ServerContext, background: boolean): Outcome {
-  const running = context.db.checkpoint().then(() => {
-    context.stats.lastSaveUnixSeconds = Math.floor(Date.now() / 1000);
-  });
+  const running = context.db.checkpoint().then(
+    () => {
+      context.stats.lastSaveUnixSeconds = Math.floor(Date.now() / 1000);
+      context.stats.saves += 1;
+      context.stats.lastSaveFailed = false;
+    },
+    (cause: unknown) => {
+      context.stats.lastSaveFailed = true;
+      throw cause;
+    },
+  );
   if (background) {
     running.catch(() => undefined);
     return now(status("Background saving started"));
@@ -449,30 +466,33 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   const name = (argv[0] ?? "").toUpperCase();
   const entry = lookupCommand(name);
   const user = currentUser(context, state);
-  if (user === null && entry?.flags.includes("no_auth") !== true) return now(error("NOAUTH", "Authentication required."));
+  if (user === null && entry?.flags.includes("no_auth") !== true) return refused(error("NOAUTH", "Authentication required."));
   if (user !== null && !permitsEverything(user) && !permits(user, requiredCategory({ protocol: "resp", argv }))) {
     if (state.multi !== null) state.multi.failed = true;
-    return now(error("NOPERM", noPermissionText(user, argv)));
+    return refused(error("NOPERM", noPermissionText(user, argv)));
   }
   if (state.multi !== null && entry?.flags.includes("no_multi") === true) {
     state.multi.failed = true;
-    return now(error("ERR", "Command not allowed inside a transaction"));
+    return refused(error("ERR", "Command not allowed inside a transaction"));
   }
-  if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) return now(queue(context, state, argv));
+  if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) {
+    const reply = queue(context, state, argv);
+    return reply === QUEUED ? { kind: "reply", reply, accounting: "queued" } : refused(reply);
+  }
   if (state.multi !== null && (name === "MULTI" || name === "WATCH") && context.executor.memory.confirmOver()) {
     state.multi.failed = true; // Redis refuses everything in a transaction but EXEC, DISCARD, QUIT and RESET
-    return now(OOM_REPLY);
+    return refused(OOM_REPLY);
   }
   if (entry?.scope === "connection") {
     const handler = connectionHandlers.get(entry.name);
     assert(handler !== undefined, `connection command ${entry.name} has no handler`);
     const arityError = checkArity(entry, argv.length);
-    return arityError === null ? handler(context, state, argv.slice(1)) : now(arityError);
+    return arityError === null ? handler(context, state, argv.slice(1)) : refused(arityError);
   }
   const own = entry === undefined ? null : (connectionSubcommandHandlers.get(entry.name)?.(context, argv) ?? null);
   if (own !== null) return own;
   const spec = resolveCommand(argv);
-  if (!("run" in spec)) return now(spec);
+  if (!("run" in spec)) return refused(spec);
   const outOfRange = databaseRangeError(argv, context.databases);
   if (outOfRange !== null) return now(outOfRange);
   const collection = state.connection.collection;
