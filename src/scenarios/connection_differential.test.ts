@@ -16,7 +16,7 @@ let walnut: TestNode;
 let redis: BenchServer;
 
 before(async () => {
-  walnut = await startTestNode();
+  walnut = await startTestNode({ servers: { maxClients: 10000 } }); // Redis' default, which CONFIG GET shows
   // AOF on, as walnut's WAL always is: INFO persistence then shows the same aof_ fields.
   redis = await startRedis({ appendFsyncAlways: true });
 });
@@ -194,4 +194,69 @@ test("INFO commandstats, errorstats, keyspace and keyspace hits count as Redis 7
     ],
     stats,
   );
+});
+
+/** A port in a CONFIG GET reply: each server has its own. */
+function withoutPort(reply: string, command: readonly string[]): string {
+  return command[2]?.toLowerCase() === "port" ? reply.replace(/\$\d+\r\n\d+\r\n$/, "$?\r\n<port>\r\n") : reply;
+}
+
+test("CONFIG GET and SET answer as Redis 7.0 does, CONFIG HELP and COMMAND HELP say what Redis says", async () => {
+  await sameReplies(
+    [
+      ["CONFIG", "GET", "maxmemory-policy"], ["CONFIG", "GET", "notify-keyspace-events"], ["CONFIG", "GET", "port"], ["CONFIG", "GET", "Port"],
+      ["CONFIG", "GET", "databases"], ["CONFIG", "GET", "save"], ["CONFIG", "GET", "appendonly"], ["CONFIG", "GET", "maxclients"],
+      ["CONFIG", "GET", "timeout"], ["CONFIG", "GET", "nosuch"], ["CONFIG", "GET", "nosuch*"], ["CONFIG", "GET"],
+      ["CONFIG", "SET", "maxmemory", "100mb"], ["CONFIG", "GET", "maxmemory"], ["CONFIG", "SET", "maxmemory", "0"],
+      ["CONFIG", "SET", "nosuch", "1"], ["CONFIG", "SET", "NOSUCH", "1"], ["CONFIG", "SET", "databases", "4"], ["CONFIG", "SET", "MAXCLIENTS", "0"],
+      ["CONFIG", "SET", "timeout", "-1"], ["CONFIG", "SET", "timeout", "x"], ["CONFIG", "SET", "maxmemory", "lots"],
+      ["CONFIG", "SET", "maxmemory-policy", "bogus"], ["CONFIG", "SET", "maxmemory-policy", "noeviction"],
+      ["CONFIG", "SET", "notify-keyspace-events", ""], ["CONFIG", "SET", "maxclients", "10000", "maxclients", "10000"], ["CONFIG", "SET", "timeout"],
+      ["CONFIG", "HELP"], ["CONFIG", "HELP", "x"], ["CONFIG", "NOSUCH"],
+      ["COMMAND", "HELP"], ["COMMAND", "HELP", "x"], ["COMMAND", "COUNT", "x"], ["COMMAND", "NOSUCH"],
+    ],
+    withoutPort,
+  );
+  const walnutPatterns = await conversation(walnut.respPort, [["CONFIG", "GET", "max*"], ["CONFIG", "GET", "*"]]);
+  assert.match(walnutPatterns[0]!, /\$16\r\nmaxmemory-policy\r\n\$10\r\nnoeviction\r\n/);
+  assert.match(walnutPatterns[1]!, /\$9\r\ndatabases\r\n\$2\r\n16\r\n/);
+});
+
+test("COMMAND GETKEYS and GETKEYSANDFLAGS find keys from the table's key positions, with Redis 7.0's errors", async () => {
+  await sameReplies([
+    ["COMMAND", "GETKEYS", "SET", "a", "b"], ["COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"], ["COMMAND", "GETKEYS", "MGET", "a", "b", "c"],
+    ["COMMAND", "GETKEYS", "RENAME", "a", "b"], ["COMMAND", "GETKEYS", "MOVE", "a", "1"], ["COMMAND", "GETKEYS", "get"],
+    ["COMMAND", "GETKEYS", "PING", "x"], ["COMMAND", "GETKEYS", "NOSUCH", "a"], ["COMMAND", "GETKEYS", "GET", "a", "b"],
+    ["COMMAND", "GETKEYS", "MSET", "a"], ["COMMAND", "GETKEYS"],
+    ["COMMAND", "GETKEYSANDFLAGS", "GET", "a"], ["COMMAND", "GETKEYSANDFLAGS", "MGET", "a", "b"], ["COMMAND", "GETKEYSANDFLAGS", "PING", "x"],
+  ]);
+});
+
+/** CLIENT LIST's field names, and the values a fresh client of either server has in common. */
+function clientFields(line: string): string {
+  const varying = new Set(["id", "addr", "laddr", "fd", "age", "idle", "qbuf", "qbuf-free", "argv-mem", "rbs", "rbp", "tot-mem", "omem", "oll"]);
+  return line
+    .trim()
+    .split(" ")
+    .map((field) => {
+      const name = field.slice(0, field.indexOf("="));
+      return varying.has(name) ? `${name}=?` : field;
+    })
+    .join(" ");
+}
+
+test("CLIENT LIST and CLIENT INFO have Redis 7.0's fields; CLIENT's errors and HELP's shape are Redis'", async () => {
+  const commands = [
+    ["CLIENT", "SETNAME", "differential"], ["SELECT", "3"], ["CLIENT", "INFO"], ["MULTI"], ["PING"], ["EXEC"], ["CLIENT", "LIST", "ID", "0"],
+    ["CLIENT", "LIST", "TYPE", "master"], ["CLIENT", "LIST", "TYPE", "foo"], ["CLIENT", "LIST", "ID", "abc"], ["CLIENT", "LIST", "foo"],
+    ["CLIENT", "INFO", "x"], ["CLIENT", "ID", "x"], ["CLIENT", "GETNAME", "x"], ["CLIENT", "NOSUCH"],
+  ];
+  await sameReplies(commands, (reply, command) => (command[1] === "INFO" && command.length === 2 ? clientFields(bulkText(reply)) : reply));
+  const [theirs, ours] = await Promise.all([conversation(redis.port, [["CLIENT", "HELP"]]), conversation(walnut.respPort, [["CLIENT", "HELP"]])]);
+  const firstLine = (reply: string): string => reply.split("\r\n")[1] ?? "";
+  assert.equal(firstLine(ours[0]!), firstLine(theirs[0]!));
+  for (const subcommand of ["GETNAME", "ID", "INFO", "KILL <ip:port>", "LIST [options ...]", "SETNAME <name>", "HELP"]) {
+    assert.ok(ours[0]!.includes(`\r\n+${subcommand}\r\n`), `CLIENT HELP names ${subcommand}`);
+    assert.ok(theirs[0]!.includes(`\r\n+${subcommand}\r\n`), `redis-server's CLIENT HELP names ${subcommand}`);
+  }
 });

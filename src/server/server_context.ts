@@ -66,6 +66,25 @@ export interface ServerStats {
   lastSaveUnixSeconds: number;
 }
 
+/** A connection's state in CLIENT LIST's terms (Redis 7.0's field names). */
+export interface ClientState {
+  /** The socket's file descriptor, -1 when the platform does not tell. */
+  fd: number;
+  /** Redis' flags: "x" in MULTI, "N" for nothing special. */
+  flags: string;
+  /** Commands queued since MULTI, -1 outside a transaction. */
+  multi: number;
+  /** Bytes received and not yet parsed into a command (qbuf). */
+  queryBufferBytes: number;
+  /** Replies waiting for earlier ones, not yet written (oll). */
+  pendingReplies: number;
+  /** Bytes written to the socket and not yet sent (omem). */
+  unsentBytes: number;
+  /** "r" while reading, "rw" while output waits to drain. */
+  events: string;
+  user: string;
+}
+
 /** What the CLIENT command needs to know about a connection. */
 export interface ClientHandle {
   readonly id: number;
@@ -73,7 +92,12 @@ export interface ClientHandle {
   readonly address: string;
   readonly connectedAtMs: number;
   lastCommandAtMs: number;
+  /** The last command as INFO commandstats names it ("get", "client|list"); "NULL" for an unknown one, as Redis shows it. */
   lastCommand: string;
+  /** The server's end of the connection, "host:port" (CLIENT LIST laddr). */
+  readonly localAddress: string;
+  /** What CLIENT LIST and CLIENT INFO show of the connection's state. */
+  describeState(): ClientState;
   collection: string;
   protocol: 2 | 3;
   close(reason: string): void;

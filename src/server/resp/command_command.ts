@@ -1,5 +1,6 @@
 /**
- * COMMAND, COMMAND COUNT | INFO | DOCS | LIST: the command table described to clients
+ * COMMAND, COMMAND COUNT | INFO | DOCS | LIST | GETKEYS | GETKEYSANDFLAGS | HELP: the
+ * command table described to clients
  * (redis-cli reads COMMAND DOCS for its hints; cluster-aware clients read key positions).
  * Every answer comes from the one command table, connection commands included.
  */
@@ -19,6 +20,54 @@ function describe(spec: TableEntry): Reply {
   ]);
 }
 
+const HELP_LINES = [
+  "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "(no subcommand)",
+  "    Return details about all Redis commands.",
+  "COUNT",
+  "    Return the total number of commands in this Redis server.",
+  "LIST",
+  "    Return a list of all commands in this Redis server.",
+  "INFO [<command-name> ...]",
+  "    Return details about multiple Redis commands.",
+  "    If no command names are given, documentation details for all",
+  "    commands are returned.",
+  "DOCS [<command-name> ...]",
+  "    Return documentation details about multiple Redis commands.",
+  "    If no command names are given, documentation details for all",
+  "    commands are returned.",
+  "GETKEYS <full-command>",
+  "    Return the keys from a full Redis command.",
+  "GETKEYSANDFLAGS <full-command>",
+  "    Return the keys and the access flags from a full Redis command.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/**
+ * COMMAND GETKEYS / GETKEYSANDFLAGS: the keys of a full command, from its table entry's
+ * key positions (first, last, step), with Redis 7.0's errors. The flags are the entry's
+ * access, read (RO access) or write (RW update): walnut's table has no per-key flags, so
+ * where Redis knows more of a key (OW for SET's, RM delete for DEL's) walnut says less.
+ */
+function commandKeys(args: ByteString[], withFlags: boolean): Reply {
+  const spec = lookupCommand(args[0] ?? "");
+  if (spec === undefined) return error("ERR", "Invalid command specified");
+  if (spec.firstKey === 0) return error("ERR", "The command has no key arguments");
+  if ((spec.arity > 0 && args.length !== spec.arity) || args.length < -spec.arity) {
+    return error("ERR", "Invalid number of arguments specified for command");
+  }
+  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
+  const keys: ByteString[] = [];
+  for (let position = spec.firstKey; position <= last && position < args.length; position += Math.max(spec.keyStep, 1)) {
+    keys.push(args[position] as ByteString);
+  }
+  if (keys.length === 0) return error("ERR", "Invalid arguments specified for command");
+  if (!withFlags) return array(keys.map((key) => bulk(key)));
+  const flags = spec.flags.includes("write") ? ["RW", "update"] : ["RO", "access"];
+  return array(keys.map((key) => array([bulk(key), array(flags.map((flag) => status(flag)))])));
+}
+
 function all(): Reply[] {
   return [...commandTable.values()].map(describe);
 }
@@ -29,6 +78,7 @@ export function commandCommand(args: ByteString[]): Reply {
     case "":
       return array(all());
     case "COUNT":
+      if (args.length > 1) return error("ERR", "wrong number of arguments for 'command|count' command");
       return integer(commandTable.size);
     case "LIST":
       return array([...commandTable.keys()].map((name) => bulk(name.toLowerCase())));
@@ -49,6 +99,13 @@ export function commandCommand(args: ByteString[]): Reply {
       }
       return { type: "map", entries };
     }
+    case "GETKEYS":
+    case "GETKEYSANDFLAGS":
+      if (args.length < 3) return error("ERR", `wrong number of arguments for 'command|${sub.toLowerCase()}' command`);
+      return commandKeys(args.slice(1), sub === "GETKEYSANDFLAGS");
+    case "HELP":
+      if (args.length === 1) return array(HELP_LINES.map((line) => status(line)));
+      return error("ERR", "wrong number of arguments for 'command|help' command");
     default:
       return error("ERR", `unknown subcommand '${args[0]}'. Try COMMAND HELP.`);
   }

@@ -31,7 +31,8 @@ import type { ByteString } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
 import type { Reply } from "../../engine/reply.js";
 import { limits } from "../../lib/limits.js";
-import type { ClientHandle, ServerContext } from "../server_context.js";
+import type { ClientHandle, ClientState, ServerContext } from "../server_context.js";
+import { statisticsName } from "../command_stats.js";
 import { runConnectionCommand, type ConnectionState, type Outcome } from "./connection_commands.js";
 import { ProtocolError, RequestParser } from "../../resp/parser.js";
 import { ReplyWriter } from "../../resp/writer.js";
@@ -62,6 +63,7 @@ interface Slot {
 export class Connection implements ClientHandle {
   readonly id: number;
   readonly address: string;
+  readonly localAddress: string;
   readonly connectedAtMs = Date.now();
   name = "";
   lastCommandAtMs = Date.now();
@@ -102,6 +104,7 @@ export class Connection implements ClientHandle {
   ) {
     this.id = context.allocateClientId();
     this.address = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+    this.localAddress = `${socket.localAddress ?? "?"}:${socket.localPort ?? 0}`;
     this.parser = new RequestParser({
       maxBulkBytes: context.settings.maxRequestBytes,
       maxArguments: MAX_ARGUMENTS,
@@ -121,6 +124,22 @@ export class Connection implements ClientHandle {
     socket.on("close", () => this.onClosed());
     context.metrics.servers.connectionOpened("resp");
     this.armIdleTimer();
+  }
+
+  describeState(): ClientState {
+    // Node keeps the descriptor on its internal handle; it is not part of the public API.
+    const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    const multi = this.state.multi;
+    return {
+      fd: typeof fd === "number" ? fd : -1,
+      flags: multi === null ? "N" : "x",
+      multi: multi === null ? -1 : multi.queued.length,
+      queryBufferBytes: this.parser.pendingBytes,
+      pendingReplies: this.slots.length,
+      unsentBytes: this.socket.writableLength + this.writer.pendingBytes,
+      events: this.outputBlocked ? "rw" : "r",
+      user: this.state.user?.name ?? "default",
+    };
   }
 
   /**
@@ -246,8 +265,8 @@ export class Connection implements ClientHandle {
     const startedMs = performance.now();
     this.context.stats.commandsProcessed += 1;
     this.lastCommandAtMs = Date.now();
-    this.lastCommand = argv[0] ?? "";
-    const command = this.context.metrics.commands.instruments("resp", this.lastCommand, commandName);
+    this.lastCommand = statisticsName(argv) ?? "NULL";
+    const command = this.context.metrics.commands.instruments("resp", argv[0] ?? "", commandName);
     const outcome = runConnectionCommand(this.context, this.state, argv, {
       afterOwnWrites: (run) => this.afterOwnWrites(run),
     });
