@@ -149,6 +149,7 @@ function swapdb(ctx: CommandContext, [firstText, secondText]: ByteString[]): Rep
 export const databaseCommands: CommandSpec[] = [
   defineCommand({
     name: "FLUSHALL",
+    categories: ["keyspace", "dangerous"],
     arity: -1,
     flags: ["write"],
     firstKey: 0,
@@ -165,6 +166,7 @@ export const databaseCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: "SWAPDB",
+    categories: ["keyspace", "dangerous"],
     arity: 3,
     flags: ["write", "fast"],
     firstKey: 0,

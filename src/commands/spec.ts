@@ -17,6 +17,7 @@ import type { ByteString } from "../engine/bytes.js";
 import type { Collection } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
 import type { Reply } from "../engine/reply.js";
+import type { AclCategory } from "./acl_categories.js";
 
 export interface CommandContext {
   engine: Engine;
@@ -68,6 +69,10 @@ export interface CommandDescription {
   hasSubcommands?: boolean;
   /** Subcommands that need the admin category whatever the command needs otherwise (CLIENT KILL). */
   adminSubcommands?: readonly string[];
+  /** The ACL category of the command's family, set where table.ts gathers the families (acl_categories.ts). */
+  family?: AclCategory;
+  /** The command's own ACL categories, replacing its family's (FLUSHALL: keyspace and dangerous); its flags add theirs. */
+  categories?: readonly AclCategory[];
 }
 
 /** A command that runs against the data: the same for RESP, HTTP and the embedded API. */

@@ -18,13 +18,22 @@ import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
+import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
-function buildTable(families: TableEntry[][]): ReadonlyMap<string, TableEntry> {
+/**
+ * A family of commands and the ACL category its commands share (acl_categories.ts):
+ * a new family adds one line below, e.g. `[hashCommands, "hash"]`. null: the commands
+ * name their own (`categories`) or have none beyond their flags'.
+ */
+type Family = readonly [TableEntry[], AclCategory | null];
+
+function buildTable(families: readonly Family[]): ReadonlyMap<string, TableEntry> {
   const table = new Map<string, TableEntry>();
-  for (const spec of families.flat()) {
+  const entries = families.flatMap(([commands, family]) => commands.map((spec): TableEntry => (family === null ? spec : { ...spec, family })));
+  for (const spec of entries) {
     assert(spec.name === spec.name.toUpperCase(), `command name ${spec.name} must be upper case`);
     assert(!table.has(spec.name), `command ${spec.name} is defined twice`);
     if (spec.scope === "data") {
@@ -39,16 +48,16 @@ function buildTable(families: TableEntry[][]): ReadonlyMap<string, TableEntry> {
 
 /** Every command, by upper-case name. */
 export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
-  stringCommands,
-  counterCommands,
-  keyCommands,
-  databaseCommands,
-  scanCommands,
-  expiryCommands,
-  listCommands,
-  hyperLogLogCommands,
-  collectionCommands,
-  connectionCommands,
+  [stringCommands, "string"],
+  [counterCommands, "string"],
+  [keyCommands, "keyspace"],
+  [databaseCommands, "keyspace"],
+  [scanCommands, "keyspace"],
+  [expiryCommands, "keyspace"],
+  [listCommands, "list"],
+  [hyperLogLogCommands, "hyperloglog"],
+  [collectionCommands, "keyspace"],
+  [connectionCommands, "connection"],
 ]);
 
 /** The commands that run against the data (every face's executor and apply()), by upper-case name. */

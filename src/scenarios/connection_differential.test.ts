@@ -11,6 +11,7 @@ import { Redis } from "ioredis";
 import { startRedis, type BenchServer } from "../bench/resp_servers.js";
 import { conversation } from "./server_fixtures.js";
 import { startTestNode, type TestNode } from "./harness.js";
+import { commandTable } from "../commands/table.js";
 
 let walnut: TestNode;
 let redis: BenchServer;
@@ -258,5 +259,34 @@ test("CLIENT LIST and CLIENT INFO have Redis 7.0's fields; CLIENT's errors and H
   for (const subcommand of ["GETNAME", "ID", "INFO", "KILL <ip:port>", "LIST [options ...]", "SETNAME <name>", "HELP"]) {
     assert.ok(ours[0]!.includes(`\r\n+${subcommand}\r\n`), `CLIENT HELP names ${subcommand}`);
     assert.ok(theirs[0]!.includes(`\r\n+${subcommand}\r\n`), `redis-server's CLIENT HELP names ${subcommand}`);
+  }
+});
+
+test("COMMAND INFO gives Redis 7.0's ten fields: ACL categories from each family and the flags, key specs from the key positions", async () => {
+  const names = [...commandTable.values()].map((spec) => spec.name.toLowerCase());
+  const redisClient = new Redis({ port: redis.port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const walnutClient = new Redis({ port: walnut.respPort, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  try {
+    const redisInfo = (await redisClient.call("COMMAND", "INFO", ...names)) as Array<unknown[] | null>;
+    const walnutInfo = (await walnutClient.call("COMMAND", "INFO", ...names)) as Array<unknown[] | null>;
+    let compared = 0;
+    names.forEach((name, index) => {
+      const redisEntry = redisInfo[index];
+      const walnutEntry = walnutInfo[index];
+      assert.equal(walnutEntry?.length, 10, `COMMAND INFO ${name} has ten fields`);
+      if (redisEntry === null || redisEntry === undefined) return; // walnut's own command
+      compared += 1;
+      assert.deepEqual(walnutEntry?.slice(0, 7), redisEntry.slice(0, 7), `COMMAND INFO ${name}: name, arity, flags, key positions, ACL categories`);
+    });
+    assert.ok(compared > 60, `compared ${compared} commands`);
+    // Key specs derived from first/last/step are Redis' own where Redis' key flags are the command's access.
+    for (const name of ["get", "mget", "move", "incr", "lrange", "ttl", "getrange", "lindex"]) {
+      const [redisEntry] = (await redisClient.call("COMMAND", "INFO", name)) as unknown[][];
+      const [walnutEntry] = (await walnutClient.call("COMMAND", "INFO", name)) as unknown[][];
+      assert.deepEqual(walnutEntry?.[8], redisEntry?.[8], `key specs of ${name}`);
+    }
+  } finally {
+    redisClient.disconnect();
+    walnutClient.disconnect();
   }
 });

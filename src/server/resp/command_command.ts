@@ -7,8 +7,36 @@
 import type { ByteString } from "../../engine/bytes.js";
 import { commandTable, lookupCommand } from "../../commands/table.js";
 import type { TableEntry } from "../../commands/spec.js";
+import { aclCategories } from "../../commands/acl_categories.js";
 import { array, bulk, error, integer, NIL, status, type Reply } from "../../engine/reply.js";
 
+/**
+ * The command's one key specification, derived from its first/last/step positions: the
+ * key at index `firstKey`, then a range up to `lastKey` (relative to the first key, or
+ * counted from the end when negative) every `keyStep`. Its flags say read (RO access) or
+ * write (RW access update): the table has no finer per-key flags than the command's.
+ */
+function keySpecs(spec: TableEntry): Reply {
+  if (spec.firstKey <= 0) return array([]);
+  const flags = keyFlags(spec);
+  const lastKey = spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey;
+  const map = (entries: Array<[string, Reply]>): Reply => ({ type: "map", entries: entries.map(([key, value]): [Reply, Reply] => [bulk(key), value]) });
+  return array([
+    map([
+      ["flags", array(flags.map((flag) => status(flag)))],
+      ["begin_search", map([["type", bulk("index")], ["spec", map([["index", integer(spec.firstKey)]])]])],
+      [
+        "find_keys",
+        map([
+          ["type", bulk("range")],
+          ["spec", map([["lastkey", integer(lastKey)], ["keystep", integer(spec.keyStep)], ["limit", integer(0)]])],
+        ]),
+      ],
+    ]),
+  ]);
+}
+
+/** COMMAND INFO's ten fields, as Redis 7.0 gives them; walnut lists no tips and no subcommand entries. */
 function describe(spec: TableEntry): Reply {
   return array([
     bulk(spec.name.toLowerCase()),
@@ -17,6 +45,10 @@ function describe(spec: TableEntry): Reply {
     integer(spec.firstKey),
     integer(spec.lastKey),
     integer(spec.keyStep),
+    array(aclCategories(spec).map((category) => status(category))),
+    array([]),
+    keySpecs(spec),
+    array([]),
   ]);
 }
 
@@ -64,8 +96,13 @@ function commandKeys(args: ByteString[], withFlags: boolean): Reply {
   }
   if (keys.length === 0) return error("ERR", "Invalid arguments specified for command");
   if (!withFlags) return array(keys.map((key) => bulk(key)));
-  const flags = spec.flags.includes("write") ? ["RW", "update"] : ["RO", "access"];
+  const flags = keyFlags(spec);
   return array(keys.map((key) => array([bulk(key), array(flags.map((flag) => status(flag)))])));
+}
+
+/** A key's flags as COMMAND GETKEYSANDFLAGS and key specs give them: the command's access, read or write. */
+function keyFlags(spec: TableEntry): string[] {
+  return spec.flags.includes("write") ? ["RW", "access", "update"] : ["RO", "access"];
 }
 
 function all(): Reply[] {
