@@ -6,9 +6,11 @@
  * PING, and a client with `db: 1` whose keys stay apart from db 0's.
  */
 import { after, before, test } from "node:test";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { startRedis, type BenchServer } from "../bench/resp_servers.js";
+import { startRedis, startWalnut, type BenchServer } from "../bench/resp_servers.js";
 import { conversation } from "./server_fixtures.js";
 import { startTestNode, type TestNode } from "./harness.js";
 import { commandTable } from "../commands/table.js";
@@ -288,5 +290,28 @@ test("COMMAND INFO gives Redis 7.0's ten fields: ACL categories from each family
   } finally {
     redisClient.disconnect();
     walnutClient.disconnect();
+  }
+});
+
+test("walnut serve --databases 4 has databases 0 to 3, as redis-server --databases 4 has", async () => {
+  const server = await startWalnut({ fsync: "no", extraArgs: ["--databases", "4"] });
+  try {
+    const replies = await conversation(server.port, [["SELECT", "3"], ["SET", "k", "v"], ["SELECT", "4"], ["MOVE", "k", "4"], ["SWAPDB", "0", "4"], ["CONFIG", "GET", "databases"], ["INFO", "keyspace"]]);
+    assert.deepEqual(replies.slice(0, 6), [
+      "+OK\r\n", "+OK\r\n", "-ERR DB index is out of range\r\n", "-ERR DB index is out of range\r\n", "-ERR DB index is out of range\r\n",
+      "*2\r\n$9\r\ndatabases\r\n$1\r\n4\r\n",
+    ]);
+    assert.match(replies[6]!, /\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("walnut serve refuses --databases outside 1 to 1024 before touching the data directory", () => {
+  const cli = fileURLToPath(new URL("../../bin/walnut.js", import.meta.url));
+  for (const count of ["0", "1025"]) {
+    const run = spawnSync(process.execPath, [cli, "serve", "--data-dir", "/nonexistent/walnut-databases", "--port", "0", "--http-port", "0", "--databases", count], { encoding: "utf8" });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, new RegExp(`Cannot use --databases ${count}: it must be from 1 to 1024`));
   }
 });
