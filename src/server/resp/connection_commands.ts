@@ -8,6 +8,12 @@
  * user (server/acl.ts): NOAUTH before sign-in (unless flagged no_auth), NOPERM outside the
  * user's categories; no_multi commands are refused inside MULTI.
  *
+ * Inside MULTI every other command is queued, connection commands included (PING, SELECT,
+ * INFO, CONFIG...): EXEC logs the data commands as one atomic batch, then runs the
+ * connection commands, each reply in its place. SELECT picks a numbered database
+ * (commands/databases.ts); MOVE and SWAPDB are checked against --databases here, before
+ * they reach the log, since the count is this server's setting and not replicated state.
+ *
  * runConnectionCommand decides what a command is (a reply now, a write to wait for, or a
  * read to run once the connection's own earlier writes are applied); the connection
  * (connection.ts) keeps the replies in order.
