@@ -129,11 +129,11 @@ export class Connection implements ClientHandle {
   describeState(): ClientState {
     // Node keeps the descriptor on its internal handle; it is not part of the public API.
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    const multi = this.state.multi;
+    const queued = this.state.multi?.queued.length ?? this.state.executing ?? null;
     return {
       fd: typeof fd === "number" ? fd : -1,
-      flags: multi === null ? "N" : "x",
-      multi: multi === null ? -1 : multi.queued.length,
+      flags: queued === null ? "N" : "x",
+      multi: queued ?? -1,
       queryBufferBytes: this.parser.pendingBytes,
       pendingReplies: this.slots.length,
       unsentBytes: this.socket.writableLength + this.writer.pendingBytes,

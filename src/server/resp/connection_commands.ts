@@ -53,6 +53,8 @@ export interface ConnectionState {
   signingIn?: Promise<Reply> | null;
   /** The transaction since MULTI, or null outside one. */
   multi: Transaction | null;
+  /** While EXEC runs the queued connection commands: how many commands it runs (CLIENT LIST's multi=). */
+  executing?: number | null;
   /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
   watched: VersionCondition[];
   connection: ClientHandle;
@@ -227,8 +229,13 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
     if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
     const replies: Reply[] = [];
     let next = 0;
-    for (const queued of multi.queued) {
-      replies.push(queued.kind === "data" ? (reply.items[next++] as Reply) : await settle(state, queued.run()));
+    state.executing = multi.queued.length; // CLIENT INFO run by EXEC shows the transaction, as in Redis
+    try {
+      for (const queued of multi.queued) {
+        replies.push(queued.kind === "data" ? (reply.items[next++] as Reply) : await settle(state, queued.run()));
+      }
+    } finally {
+      state.executing = null;
     }
     return array(replies);
   });
