@@ -17,6 +17,7 @@ import { WalnutError, describeError, isWalnutError } from "../lib/errors.js";
 import { prepareServers, startServers, type RunningServers, type ServersOptions } from "../server/servers.js";
 import type { ReadMode } from "../raft/types.js";
 import { resolveMaxmemory } from "../commands/memory_limit.js";
+import { DATABASES_MAX } from "../commands/databases.js";
 import { heapSizeLimit } from "../lib/heap_usage.js";
 import { formatBytes } from "../lib/units.js";
 import type { MutualTlsOptions } from "../transport/dial.js";
@@ -148,6 +149,7 @@ export async function runServe(argv: string[]): Promise<number> {
     requirePass: settingString(settings, "requirepass") ?? null,
     maxRequestBytes: settingNumber(settings, "max-request-bytes"),
     maxClients: settingNumber(settings, "maxclients"),
+    databases: checkedDatabases(settingNumber(settings, "databases")),
     idleTimeoutMs: settingNumber(settings, "timeout"),
     outputBufferLimitBytes: settingNumber(settings, "output-buffer-limit"),
     ...(aclFile === undefined ? {} : { aclFile }),
@@ -242,4 +244,12 @@ export async function runServe(argv: string[]): Promise<number> {
   log.info("closed cleanly");
   process.removeAllListeners("SIGINT").removeAllListeners("SIGTERM");
   return 0;
+}
+
+/** --databases as Redis bounds it here: 1 to DATABASES_MAX. */
+function checkedDatabases(count: number): number {
+  if (!Number.isInteger(count) || count < 1 || count > DATABASES_MAX) {
+    throw new WalnutError("BAD_CONFIG", `Cannot use --databases ${count}: it must be from 1 to ${DATABASES_MAX}`);
+  }
+  return count;
 }

@@ -4,7 +4,6 @@ import { Engine, SessionTable } from "../engine/engine.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { applyEntry } from "./apply.js";
-import { ListDeque } from "../engine/list_deque.js";
 import { array, bulk, error, integer, NIL, OK, type Reply } from "../engine/reply.js";
 import { applyNext, NOW_MS, read, run, runBatch } from "./testing.js";
 

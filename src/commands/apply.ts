@@ -28,6 +28,8 @@ import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import type { CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
 import { array, error, isError, NIL, OK, type Reply } from "../engine/reply.js";
 import { lookupDataCommand } from "./table.js";
+import { emptyDatabase, isDatabaseCollection } from "./databases.js";
+import type { Collection } from "../engine/collection.js";
 
 export function applyEntry(engine: Engine, index: number, term: number, payload: EntryPayload): Reply {
   assert(index > engine.appliedIndex, `apply in index order: ${index} after ${engine.appliedIndex}`);
@@ -64,14 +66,25 @@ function runCall(engine: Engine, call: CommandCall, nowMs: number, index: number
   if (spec === undefined) return unknownCommand(call.argv);
   const arityError = checkArity(spec, call.argv.length);
   if (arityError !== null) return arityError;
-  const collection = engine.collection(call.collection);
-  if (collection === undefined) return error("ERR", `no such collection '${call.collection}'`);
   try {
+    const collection = engine.collection(call.collection) ?? databaseOnFirstUse(engine, call.collection, spec.flags.includes("write"));
+    if (collection === undefined) return error("ERR", `no such collection '${call.collection}'`);
     return spec.run({ engine, collection, nowMs, index }, call.argv.slice(1));
   } catch (thrown) {
     if (thrown instanceof WalnutError) return error("ERR", thrown.message);
     throw thrown;
   }
+}
+
+/**
+ * A numbered database's collection that does not exist yet (databases.ts): a write
+ * creates it, a read sees it empty. undefined for any other missing collection.
+ */
+function databaseOnFirstUse(engine: Engine, name: string, writes: boolean): Collection | undefined {
+  if (!isDatabaseCollection(name)) return undefined;
+  if (!writes) return emptyDatabase(name);
+  engine.createCollection(name, "hash");
+  return engine.collection(name);
 }
 
 interface Batch {

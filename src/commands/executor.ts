@@ -21,8 +21,10 @@ import { isReadOnlyCall } from "./collections.js";
 import type { CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
 import { error, isError, type Reply } from "../engine/reply.js";
 import type { CommandSpec } from "./spec.js";
+import type { Collection } from "../engine/collection.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import { lookupDataCommand } from "./table.js";
+import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
 
 export interface Session {
@@ -72,7 +74,16 @@ export function resolveCommand(argv: ByteString[]): CommandSpec | Reply {
   return checkArity(spec, argv.length) ?? spec;
 }
 
+/** INFO's keyspace_hits and keyspace_misses: keys a read command looked up, found live or not. */
+export interface KeyspaceLookups {
+  hits: number;
+  misses: number;
+}
+
 export class CommandExecutor {
+  /** Counted on the read path, by the read command's key positions, as Redis counts read lookups. */
+  readonly keyspace: KeyspaceLookups = { hits: 0, misses: 0 };
+
   /**
    * @param memory the maxmemory check shared by every face of one db (the embedded API
    *   and the servers over it); a default limit of its own when not given
@@ -166,9 +177,22 @@ export class CommandExecutor {
 
   private runRead(engine: Engine, collection: string, spec: CommandSpec, argv: ByteString[]): Reply {
     // COLLECTION LIST works whatever collection the client was using (it may be gone).
-    const target = engine.collection(spec.name === "COLLECTION" ? DEFAULT_COLLECTION : collection);
+    const name = spec.name === "COLLECTION" ? DEFAULT_COLLECTION : collection;
+    // A numbered database before its first write reads as empty (databases.ts).
+    const target = engine.collection(name) ?? (isDatabaseCollection(name) ? emptyDatabase(name) : undefined);
     if (target === undefined) return error("ERR", `no such collection '${collection}'`);
-    return spec.run({ engine, collection: target, nowMs: this.node.now(), index: engine.appliedIndex }, argv.slice(1));
+    const nowMs = this.node.now();
+    if (spec.firstKey > 0) this.countLookups(target, spec, argv, nowMs);
+    return spec.run({ engine, collection: target, nowMs, index: engine.appliedIndex }, argv.slice(1));
+  }
+
+  private countLookups(target: Collection, spec: CommandSpec, argv: ByteString[], nowMs: number): void {
+    const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
+    for (let position = spec.firstKey; position <= last && position < argv.length; position += Math.max(spec.keyStep, 1)) {
+      const item = target.get(argv[position] as ByteString);
+      if (item === undefined || item.isExpiredAt(nowMs)) this.keyspace.misses += 1;
+      else this.keyspace.hits += 1;
+    }
   }
 
   /**

@@ -164,6 +164,7 @@ export const keyCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: "FLUSHDB",
+    categories: ["keyspace", "dangerous"],
     arity: -1,
     flags: ["write"],
     firstKey: 0,
@@ -172,6 +173,7 @@ export const keyCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: "KEYS",
+    categories: ["keyspace", "dangerous"],
     arity: 2,
     flags: ["readonly"],
     firstKey: 0,

@@ -65,7 +65,14 @@ ${connectionRows.join("\n")}
   \`EXECABORT Transaction discarded: command <n> (<NAME>) failed: <error>\`.
 - **Versions.** Every key carries the log index of its last write (\`VERSION key\`);
   WATCH compares versions, so a write by the same client also aborts its EXEC (as in Redis).
-- **Collections** replace numbered databases: \`COLLECTION CREATE name hash|ordered\`,
+- **Numbered databases are collections.** \`SELECT n\` (0 to \`--databases\` minus 1, 16 by
+  default) runs the connection in database n: database 0 is the \`default\` collection,
+  database n the collection \`dbn\` (\`db1\` ... \`db15\`), created (hash) by its first write and
+  read as empty before it. \`FLUSHDB\`, \`FLUSHALL\`, \`SWAPDB\`, \`MOVE\`, \`INFO keyspace\` and
+  \`CLIENT LIST\`'s \`db=\` work as in Redis. \`FLUSHALL\` also empties collections of your own;
+  \`SWAPDB\` moves every key of both (O(n)) and so changes their versions (WATCH sees it).
+  Over HTTP and embedded, MOVE and SWAPDB accept databases up to 1023 whatever \`--databases\` says.
+- **Collections** beyond the databases: \`COLLECTION CREATE name hash|ordered\`,
   \`USE name\`, \`RANGE start end [LIMIT n]\` on ordered collections.
 - **Bounds.** A bit offset is refused past 2^32 - 1, as in Redis, but a write that would make
   a string longer than V8's longest string (24 bytes short of 512 MiB) answers
@@ -76,6 +83,20 @@ ${connectionRows.join("\n")}
   Redis does, so a later \`GET\` shows it. In walnut that store is a logged write, made only
   when the cache is stale; when it cannot be made (no leader) \`PFCOUNT\` still answers the
   count and the cache stays stale.
+- **Connection commands in MULTI** (PING, ECHO, SELECT, CLIENT, INFO, TIME, CONFIG...) are
+  queued as in Redis and run once EXEC's data commands are applied (all at one log index),
+  their replies in their places; a SELECT queued in MULTI moves the data commands after it
+  into the database it selects.
+- **Introspection.** \`INFO\` has Redis 7.0's sections and field names (values are walnut's:
+  checkpoints show as RDB saves, the WAL as the AOF, features walnut has not as Redis shows
+  them idle) and adds walnut's own sections (Raft, WAL, Collections, Walnut) after Keyspace;
+  it has no Latencystats. \`keyspace_hits\`/\`misses\` count the keys of read-only commands
+  (Redis also counts the lookups of GETSET, GETDEL, GETEX and SET ... GET). \`COMMAND INFO\`'s
+  ACL categories are Redis'; its key specs are derived from the key positions (flags
+  \`RO access\` or \`RW access update\`, where Redis is finer for some commands, such as DEL's
+  \`RM delete\`), and it lists no tips and no subcommands; \`COMMAND DOCS\` gives summaries,
+  not arguments. \`CONFIG GET\` answers several settings in walnut's order (Redis' order is its
+  hash table's), and \`port\`, \`databases\`, \`appendfsync\` and \`dir\` cannot be set at run time.
 - **Floats** are IEEE doubles (Redis uses long doubles): \`INCRBYFLOAT\` of 0.1 and 0.2 gives
   0.30000000000000004.
 - **maxmemory never evicts.** walnut has one \`maxmemory-policy\`, \`noeviction\`: \`CONFIG SET

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
 import type { Reply } from "../engine/reply.js";
-import { error } from "../engine/reply.js";
+import { array, bulk, error } from "../engine/reply.js";
 import { NOW_MS, read, run } from "./testing.js";
 
 interface ScanStep {
@@ -93,13 +93,22 @@ test("SCAN with an unknown cursor starts a new full iteration", () => {
 test("SCAN refuses bad cursors and options", () => {
   const engine = new Engine();
   assert.deepEqual(read(engine, "SCAN abc"), error("ERR", "invalid cursor"));
-  assert.deepEqual(read(engine, "SCAN -1"), error("ERR", "invalid cursor"));
+  assert.deepEqual(read(engine, "SCAN 1x"), error("ERR", "invalid cursor"));
+  assert.deepEqual(read(engine, "SCAN +"), error("ERR", "invalid cursor"));
+  assert.deepEqual(read(engine, "SCAN -18446744073709551616"), error("ERR", "invalid cursor"));
   assert.deepEqual(read(engine, "SCAN 18446744073709551616"), error("ERR", "invalid cursor"));
   assert.deepEqual(read(engine, "SCAN 0 COUNT 0"), error("ERR", "syntax error"));
   assert.deepEqual(read(engine, "SCAN 0 COUNT x"), error("ERR", "value is not an integer or out of range"));
   assert.deepEqual(read(engine, "SCAN 0 MATCH"), error("ERR", "syntax error"));
   assert.deepEqual(read(engine, "SCAN 0 LIMIT 5"), error("ERR", "syntax error"));
   assert.deepEqual(read(engine, "SCAN 0 TYPE nosuchtype"), error("ERR", "unknown type name 'nosuchtype'"));
+});
+
+test("SCAN reads cursors as Redis 7.0's strtoul does: a sign, and -n wrapping around 64 bits", () => {
+  const engine = new Engine();
+  for (const cursor of ["-1", "+0", "-18446744073709551615", "18446744073709551615"]) {
+    assert.deepEqual(read(engine, `SCAN ${cursor}`), array([bulk("0"), array([])]), `SCAN ${cursor}`);
+  }
 });
 
 test("SCAN cursors of different iterations are independent", () => {

@@ -137,9 +137,22 @@ function keyAboveAll(): ByteString {
   return aboveAllKeys;
 }
 
+/**
+ * A cursor as Redis 7.0 reads one (strtoul, the whole text): an optional sign, digits
+ * within 64 bits, "-n" wrapping to 2^64 - n, and the empty text as 0; null when invalid.
+ */
+function parseCursor(text: ByteString): bigint | null {
+  if (text === "") return 0n;
+  const match = /^([+-]?)([0-9]+)$/.exec(text);
+  if (match === null) return null;
+  const magnitude = BigInt(match[2]!);
+  if (magnitude > UINT64_MAX) return null;
+  return match[1] === "-" && magnitude !== 0n ? UINT64_MAX + 1n - magnitude : magnitude;
+}
+
 function scan(ctx: CommandContext, [cursorText, ...optionArgs]: ByteString[]): Reply {
-  const cursorNumber = /^[0-9]{1,20}$/.test(cursorText) ? BigInt(cursorText) : null;
-  if (cursorNumber === null || cursorNumber > UINT64_MAX) return error("ERR", "invalid cursor");
+  const cursorNumber = parseCursor(cursorText);
+  if (cursorNumber === null) return error("ERR", "invalid cursor");
   const options = parseScanOptions(optionArgs);
   if (isErrorReply(options)) return options;
   const table = cursorTable(ctx.engine);

@@ -1,7 +1,8 @@
 /**
  * The options of SET and GETEX, parsed the way Redis parses them: option words in any
- * case, in any order; conflicting words (NX with XX, two expiries, KEEPTTL with an
- * expiry) are a syntax error; the expiry's number is checked only once the words are
+ * case, in any order; conflicting words (NX with XX, two different expiries, KEEPTTL
+ * with an expiry) are a syntax error, while a word repeated is not (`EX 10 EX 20` expires
+ * in 20 seconds, as in Redis 7.0); the expiry's number is checked only once the words are
  * known to be valid, so a bad word wins over a bad number, as in Redis.
  *
  * walnut adds `AS string|blob|integer|float|boolean` to SET: the value is stored typed
@@ -64,7 +65,10 @@ export function parseSetOptions(args: readonly ByteString[], nowMs: number): Set
   return { condition, answerPrevious, kind, expiry: { type: "set", instantMs } };
 }
 
-/** GETEX's options after the key: none, one of EX/PX/EXAT/PXAT with a time, or PERSIST. */
+/**
+ * GETEX's options after the key: none, one of EX/PX/EXAT/PXAT with a time, or PERSIST.
+ * As in Redis 7.0 the same word may come again (`EX 5 EX 10`: the last time wins).
+ */
 export function parseGetExOptions(args: readonly ByteString[], nowMs: number): ExpiryChange | null | Reply {
   let persist = false;
   let expiryWord: string | null = null;

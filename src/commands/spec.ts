@@ -18,6 +18,7 @@ import type { Collection } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
 import type { Reply } from "../engine/reply.js";
 import type { Item } from "../engine/values.js";
+import type { AclCategory } from "./acl_categories.js";
 
 export interface CommandContext {
   engine: Engine;
@@ -71,11 +72,17 @@ export interface CommandDescription {
   hasSubcommands?: boolean;
   /** Subcommands that need the admin category whatever the command needs otherwise (CLIENT KILL). */
   adminSubcommands?: readonly string[];
+  /** The ACL category of the command's family, set where table.ts gathers the families (acl_categories.ts). */
+  family?: AclCategory;
+  /** The command's own ACL categories, replacing its family's (FLUSHALL: keyspace and dangerous); its flags add theirs. */
+  categories?: readonly AclCategory[];
 }
 
 /** A command that runs against the data: the same for RESP, HTTP and the embedded API. */
 export interface CommandSpec extends CommandDescription {
   scope: "data";
+  /** What a user must hold when the flags do not say (FLUSHALL: admin, though Redis flags it only write). */
+  access?: AccessCategory;
   /** args excludes the command name: for SET k v, args = ["k", "v"]. */
   run(ctx: CommandContext, args: ByteString[]): Reply;
   /**

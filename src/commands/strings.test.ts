@@ -97,6 +97,18 @@ test("SET refuses conflicting or malformed options", () => {
   assert.deepEqual(read(engine, "DBSIZE"), integer(0));
 });
 
+test("SET and GETEX take a repeated expiry word as Redis 7.0 does: the last time wins", () => {
+  const engine = engineWith("SET k v EX 10 EX 20");
+  assert.deepEqual(read(engine, "TTL k"), integer(20));
+  assert.deepEqual(run(engine, "SET k v EX ten EX 30"), OK, "only the last time is read");
+  assert.deepEqual(read(engine, "TTL k"), integer(30));
+  assert.deepEqual(run(engine, "SET k v EX 10 EX ten"), NOT_AN_INTEGER);
+  assert.deepEqual(run(engine, "GETEX k PX 5000 PX 40000"), bulk("v"));
+  assert.deepEqual(read(engine, "TTL k"), integer(40));
+  assert.deepEqual(run(engine, "GETEX k PERSIST PERSIST"), bulk("v"));
+  assert.deepEqual(read(engine, "TTL k"), integer(-1));
+});
+
 test("SET AS stores typed values that read back as their text", () => {
   const engine = engineWith("SET i 42 AS integer", "SET f 1.50 AS FLOAT", "SET b TRUE AS boolean", "SET x \xff\x00 AS blob");
   assert.deepEqual(read(engine, "TYPE i"), { type: "status", text: "integer" });

@@ -12,6 +12,7 @@ import { bitmapCommands } from "./bitmaps.js";
 import { collectionCommands } from "./collections.js";
 import { connectionCommands } from "./connection.js";
 import { counterCommands } from "./counters.js";
+import { databaseCommands } from "./databases.js";
 import { expiryCommands } from "./expiry.js";
 import { hashCommands } from "./hashes.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
@@ -24,13 +25,22 @@ import { scanCommands } from "./scan.js";
 import { setCommands } from "./sets.js";
 import { sortedSetCommands } from "./sorted_sets.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
+import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
-function buildTable(families: TableEntry[][]): ReadonlyMap<string, TableEntry> {
+/**
+ * A family of commands and the ACL category its commands share (acl_categories.ts):
+ * a new family adds one line below, e.g. `[hashCommands, "hash"]`. null: the commands
+ * name their own (`categories`) or have none beyond their flags'.
+ */
+type Family = readonly [TableEntry[], AclCategory | null];
+
+function buildTable(families: readonly Family[]): ReadonlyMap<string, TableEntry> {
   const table = new Map<string, TableEntry>();
-  for (const spec of families.flat()) {
+  const entries = families.flatMap(([commands, family]) => commands.map((spec): TableEntry => (family === null ? spec : { ...spec, family })));
+  for (const spec of entries) {
     assert(spec.name === spec.name.toUpperCase(), `command name ${spec.name} must be upper case`);
     assert(!table.has(spec.name), `command ${spec.name} is defined twice`);
     if (spec.scope === "data") {
@@ -45,22 +55,23 @@ function buildTable(families: TableEntry[][]): ReadonlyMap<string, TableEntry> {
 
 /** Every command, by upper-case name. */
 export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
-  stringCommands,
-  counterCommands,
-  bitmapCommands,
-  lcsCommands,
-  keyCommands,
-  scanCommands,
-  expiryCommands,
-  listCommands,
-  listMoveCommands,
-  listBlockingCommands,
-  hyperLogLogCommands,
-  hashCommands,
-  setCommands,
-  sortedSetCommands,
-  collectionCommands,
-  connectionCommands,
+  [stringCommands, "string"],
+  [counterCommands, "string"],
+  [bitmapCommands, "bitmap"],
+  [lcsCommands, "string"],
+  [keyCommands, "keyspace"],
+  [databaseCommands, "keyspace"],
+  [scanCommands, "keyspace"],
+  [expiryCommands, "keyspace"],
+  [listCommands, "list"],
+  [listMoveCommands, "list"],
+  [listBlockingCommands, "list"],
+  [hyperLogLogCommands, "hyperloglog"],
+  [hashCommands, "hash"],
+  [setCommands, "set"],
+  [sortedSetCommands, "sortedset"],
+  [collectionCommands, "keyspace"],
+  [connectionCommands, "connection"],
 ]);
 
 /** The commands that run against the data (every face's executor and apply()), by upper-case name. */

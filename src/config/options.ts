@@ -58,6 +58,13 @@ export const serveOptions: readonly OptionSpec[] = [
   { name: "tls-cert", kind: "path", description: "TLS certificate (PEM): serve RESP and HTTP over TLS" },
   { name: "tls-key", kind: "path", description: "TLS private key (PEM), with --tls-cert" },
   { name: "tls-ca", kind: "path", description: "CA (PEM) that client certificates must chain to; requires client certificates" },
+  {
+    name: "databases",
+    kind: "integer",
+    default: "16",
+    description:
+      "Redis databases a RESP client may SELECT (0 to N-1, at most 1024): database 0 is the default collection, database N the collection dbN, created by its first write",
+  },
   { name: "maxclients", kind: "integer", default: "10000", description: "Most connected RESP clients" },
   { name: "timeout", kind: "duration", default: "0", description: "Close RESP clients idle this long (0: never)" },
   { name: "max-request-bytes", kind: "size", default: "64MiB", description: "Largest single request (a bulk string, an HTTP body)" },

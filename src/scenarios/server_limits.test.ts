@@ -224,7 +224,7 @@ test("CLIENT KILL closes another client, also one that is not reading its replie
       const hog = new RawClient(node.respPort, { read: false });
       await hog.connected;
       await pipelineUnreadGets(hog, () => hog.socket.writableLength >= 4 * 1024 * 1024, GETS_MAX);
-      const hogEntry = [...node.servers.context.clients.values()].find((client) => client.lastCommand === "GET");
+      const hogEntry = [...node.servers.context.clients.values()].find((client) => client.lastCommand === "get"); // as CLIENT LIST names it
       assert.ok(hogEntry !== undefined, "the hog is registered");
       assert.equal(await redis.client("KILL", "ADDR", hogEntry.address), 1);
       await waitUntil("the killed hog is closed", () => hog.closed);

@@ -53,6 +53,7 @@ function commandCategory(argv: ByteString[]): Category | null {
   if (spec.adminSubcommands?.includes((argv[1] ?? "").toUpperCase()) === true) return "admin";
   if (spec.scope === "connection") return spec.access;
   if (spec.flags.includes("admin")) return "admin";
+  if (spec.access !== undefined) return spec.access;
   return isWriteCall(spec, argv) ? "write" : "read";
 }
 

@@ -5,6 +5,7 @@
  * metrics (GET /metrics) the servers record into.
  */
 import type { CommandExecutor } from "../commands/executor.js";
+import { DATABASES_DEFAULT } from "../commands/databases.js";
 import type { MemoryLimit } from "../commands/memory_limit.js";
 import type { CollectionType } from "../engine/collection.js";
 import type { Node } from "../node/node.js";
@@ -13,6 +14,8 @@ import type { NodeMetrics } from "../metrics/node_metrics.js";
 import { AccessControl, type AclUser } from "./acl.js";
 import { BlockedClients } from "./resp/blocked_clients.js";
 import { ShutdownSignal } from "./shutdown.js";
+import { CommandStats } from "./command_stats.js";
+import { randomBytes } from "node:crypto";
 
 /**
  * What the servers need of the database they serve: db.ts's Db is one. Declared here, not
@@ -40,6 +43,8 @@ export interface ServerSettings {
   idleTimeoutMs: number;
   /** Close a client whose unsent replies exceed this many bytes. */
   outputBufferLimitBytes: number;
+  /** Redis databases a client may SELECT (commands/databases.ts); DATABASES_DEFAULT when not given. */
+  databases?: number;
 }
 
 export interface ServerStats {
@@ -47,10 +52,38 @@ export interface ServerStats {
   connectionsReceived: number;
   connectionsRejected: number;
   commandsProcessed: number;
-  commandErrors: number;
+  /** Bytes read from and written to RESP clients, and the reads and writes that moved them. */
+  netInputBytes: number;
+  netOutputBytes: number;
+  readsProcessed: number;
+  writesProcessed: number;
+  /** Used memory when the servers started (INFO used_memory_startup). */
+  startupMemoryBytes: number;
+  /** Checkpoints taken by SAVE and BGSAVE, and whether the last one failed. */
+  saves: number;
+  lastSaveFailed: boolean;
   protocolErrors: number;
   /** Unix seconds of the last successful checkpoint (LASTSAVE). */
   lastSaveUnixSeconds: number;
+}
+
+/** A connection's state in CLIENT LIST's terms (Redis 7.0's field names). */
+export interface ClientState {
+  /** The socket's file descriptor, -1 when the platform does not tell. */
+  fd: number;
+  /** Redis' flags: "x" in MULTI, "N" for nothing special. */
+  flags: string;
+  /** Commands queued since MULTI, -1 outside a transaction. */
+  multi: number;
+  /** Bytes received and not yet parsed into a command (qbuf). */
+  queryBufferBytes: number;
+  /** Replies waiting for earlier ones, not yet written (oll). */
+  pendingReplies: number;
+  /** Bytes written to the socket and not yet sent (omem). */
+  unsentBytes: number;
+  /** "r" while reading, "rw" while output waits to drain. */
+  events: string;
+  user: string;
 }
 
 /** What the CLIENT command needs to know about a connection. */
@@ -60,7 +93,12 @@ export interface ClientHandle {
   readonly address: string;
   readonly connectedAtMs: number;
   lastCommandAtMs: number;
+  /** The last command as INFO commandstats names it ("get", "client|list"); "NULL" for an unknown one, as Redis shows it. */
   lastCommand: string;
+  /** The server's end of the connection, "host:port" (CLIENT LIST laddr). */
+  readonly localAddress: string;
+  /** What CLIENT LIST and CLIENT INFO show of the connection's state. */
+  describeState(): ClientState;
   collection: string;
   protocol: 2 | 3;
   close(reason: string): void;
@@ -69,12 +107,18 @@ export interface ClientHandle {
 export class ServerContext {
   readonly stats: ServerStats;
   readonly clients = new Map<number, ClientHandle>();
+  /** INFO commandstats and errorstats. */
+  readonly commandStats = new CommandStats();
+  /** Redis' run_id: 40 random hex digits, new at every start. */
+  readonly runId = randomBytes(20).toString("hex");
   readonly access: AccessControl;
   readonly metrics: NodeMetrics;
   /** Set by SHUTDOWN; servers.ts closes the servers, their owner the rest (shutdown.ts). */
   readonly shutdown = new ShutdownSignal();
   /** RESP clients blocked in BLPOP and friends, queued per key (resp/blocked_clients.ts). */
   readonly blocked: BlockedClients;
+  /** The RESP server's port once it listens (INFO tcp_port, CONFIG GET port); 0 without one. */
+  respPort = 0;
   private nextClientId = 1;
 
   /** @param users the ACL file's users by name (acl_file.ts); none without --aclfile */
@@ -93,10 +137,21 @@ export class ServerContext {
       connectionsReceived: 0,
       connectionsRejected: 0,
       commandsProcessed: 0,
-      commandErrors: 0,
+      netInputBytes: 0,
+      netOutputBytes: 0,
+      readsProcessed: 0,
+      writesProcessed: 0,
+      startupMemoryBytes: executor.memory.usedBytes,
+      saves: 0,
+      lastSaveFailed: false,
       protocolErrors: 0,
       lastSaveUnixSeconds: Math.floor(nowMs / 1000),
     };
+  }
+
+  /** How many databases SELECT, MOVE and SWAPDB accept. */
+  get databases(): number {
+    return this.settings.databases ?? DATABASES_DEFAULT;
   }
 
   allocateClientId(): number {

@@ -82,6 +82,7 @@ export async function startServers(
     maxClients: options.maxClients,
     idleTimeoutMs: options.idleTimeoutMs,
     outputBufferLimitBytes: options.outputBufferLimitBytes,
+    ...(options.databases === undefined ? {} : { databases: options.databases }),
   };
   const context = new ServerContext(db, new CommandExecutor(db.node, db.memory), settings, prepared.users);
   const tls = prepared.tls;

@@ -1,18 +1,104 @@
 /**
- * CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | SETINFO | NO-EVICT | NO-TOUCH:
+ * CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | SETINFO | NO-EVICT | NO-TOUCH | HELP:
  * what a connection can learn and change about itself and other clients.
+ *
+ * CLIENT LIST and INFO give Redis 7.0's fields in its order. db is the connection's
+ * database (commands/databases.ts), -1 while it USEs a collection that is no database.
+ * Fields of features walnut has not (pub/sub, tracking, Redis' buffer accounting) show
+ * what Redis shows for a client that uses none of them.
  */
 import type { ByteString } from "../../engine/bytes.js";
-import { error, OK, bulk, integer, NIL, type Reply } from "../../engine/reply.js";
+import { databaseIndex } from "../../commands/databases.js";
+import { SYNTAX_ERROR } from "../../commands/access.js";
+import { array, error, OK, bulk, integer, NIL, status, type Reply } from "../../engine/reply.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
 
 function describeClient(client: ClientHandle, nowMs: number): string {
   const ageSeconds = Math.floor((nowMs - client.connectedAtMs) / 1000);
   const idleSeconds = Math.floor((nowMs - client.lastCommandAtMs) / 1000);
-  return (
-    `id=${client.id} addr=${client.address} name=${client.name} age=${ageSeconds} idle=${idleSeconds} ` +
-    `db=0 collection=${client.collection} resp=${client.protocol} cmd=${client.lastCommand.toLowerCase()}`
-  );
+  const state = client.describeState();
+  const fields: Array<[string, string | number]> = [
+    ["id", client.id],
+    ["addr", client.address],
+    ["laddr", client.localAddress],
+    ["fd", state.fd],
+    ["name", client.name],
+    ["age", ageSeconds],
+    ["idle", idleSeconds],
+    ["flags", state.flags],
+    ["db", databaseIndex(client.collection) ?? -1],
+    ["sub", 0],
+    ["psub", 0],
+    ["ssub", 0],
+    ["multi", state.multi],
+    ["qbuf", state.queryBufferBytes],
+    ["qbuf-free", 0],
+    ["argv-mem", 0],
+    ["multi-mem", 0],
+    ["rbs", 0],
+    ["rbp", 0],
+    ["obl", 0],
+    ["oll", state.pendingReplies],
+    ["omem", state.unsentBytes],
+    ["tot-mem", state.queryBufferBytes + state.unsentBytes],
+    ["events", state.events],
+    ["cmd", client.lastCommand],
+    ["user", state.user],
+    ["redir", -1],
+    ["resp", client.protocol],
+  ];
+  return fields.map(([name, value]) => `${name}=${value}`).join(" ");
+}
+
+const HELP_LINES = [
+  "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "GETNAME",
+  "    Return the name of the current connection.",
+  "ID",
+  "    Return the ID of the current connection.",
+  "INFO",
+  "    Return information about the current client connection.",
+  "KILL <ip:port>",
+  "    Kill connection made from <ip:port>.",
+  "KILL <option> <value> [<option> <value> [...]]",
+  "    Kill connections. Options are:",
+  "    * ADDR (<ip:port>|<unixsocket>:0)",
+  "      Kill connections made from the specified address",
+  "    * ID <client-id>",
+  "      Kill connections by client id.",
+  "LIST [options ...]",
+  "    Return information about client connections. Options:",
+  "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+  "      Return clients of specified type.",
+  "    * ID <client-id> [<client-id> ...]",
+  "      Return clients of specified IDs only.",
+  "SETNAME <name>",
+  "    Assign the name <name> to the current connection.",
+  "NO-EVICT (ON|OFF)",
+  "    Protect current client connection from eviction.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** CLIENT LIST [TYPE type] [ID id ...]: every client is of type normal in walnut. */
+function list(context: ServerContext, args: ByteString[], nowMs: number): Reply {
+  let clients = [...context.clients.values()];
+  const option = (args[0] ?? "").toUpperCase();
+  if (option === "TYPE" && args.length === 2) {
+    const type = (args[1] as string).toLowerCase();
+    if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) return error("ERR", `Unknown client type '${args[1]}'`);
+    if (type !== "normal") clients = [];
+  } else if (option === "ID" && args.length >= 2) {
+    const ids = new Set<number>();
+    for (const text of args.slice(1)) {
+      if (!/^-?(0|[1-9][0-9]{0,18})$/.test(text)) return error("ERR", "Invalid client ID");
+      ids.add(Number(text));
+    }
+    clients = clients.filter((client) => ids.has(client.id));
+  } else if (args.length > 0) {
+    return SYNTAX_ERROR;
+  }
+  return bulk(clients.map((client) => `${describeClient(client, nowMs)}\n`).join(""));
 }
 
 function kill(context: ServerContext, args: ByteString[]): Reply {
@@ -41,8 +127,19 @@ function kill(context: ServerContext, args: ByteString[]): Reply {
   return integer(killed);
 }
 
+/** Each subcommand's arity, counting CLIENT and the subcommand, as Redis 7.0 checks it (-N: at least N). */
+const ARITY = new Map<string, number>([
+  ["ID", 2], ["GETNAME", 2], ["INFO", 2], ["HELP", 2], ["SETNAME", 3], ["LIST", -2], ["KILL", -3],
+  ["NO-EVICT", 3], ["NO-TOUCH", 3], ["SETINFO", 4],
+]);
+
 export function clientCommand(context: ServerContext, self: ClientHandle, args: ByteString[]): Reply {
   const sub = (args[0] ?? "").toUpperCase();
+  const arity = ARITY.get(sub);
+  const count = args.length + 1;
+  if (arity !== undefined && (arity > 0 ? count !== arity : count < -arity)) {
+    return error("ERR", `wrong number of arguments for 'client|${sub.toLowerCase()}' command`);
+  }
   const nowMs = Date.now();
   switch (sub) {
     case "ID":
@@ -55,9 +152,13 @@ export function clientCommand(context: ServerContext, self: ClientHandle, args: 
     case "GETNAME":
       return self.name === "" ? NIL : bulk(self.name);
     case "LIST":
-      return bulk([...context.clients.values()].map((client) => `${describeClient(client, nowMs)}\n`).join(""));
+      return list(context, args.slice(1), nowMs);
     case "INFO":
+      if (args.length > 1) return error("ERR", "wrong number of arguments for 'client|info' command");
       return bulk(`${describeClient(self, nowMs)}\n`);
+    case "HELP":
+      if (args.length > 1) return error("ERR", "wrong number of arguments for 'client|help' command");
+      return array(HELP_LINES.map((line) => status(line)));
     case "KILL":
       return kill(context, args.slice(1));
     case "SETINFO":

@@ -1,10 +1,18 @@
 /**
- * CONFIG GET pattern | SET name value | RESETSTAT | REWRITE: walnut's run-time settings,
- * plus the Redis names tools ask for (redis-benchmark reads `save` and `appendonly`).
+ * CONFIG GET pattern [pattern ...] | SET name value [name value ...] | RESETSTAT | REWRITE
+ * | HELP: walnut's run-time settings under Redis 7.0's names, plus walnut's own.
+ *
+ * GET as in Redis 7.0: a name without glob characters is looked up in any case and
+ * answered under the spelling asked; a pattern matches names in any case. (Redis answers
+ * several in its hash table's order, which changes from run to run; walnut in this
+ * table's.) SET: an unknown name is Redis' "Unknown option" error, a setting walnut cannot
+ * change while running (port, databases, appendfsync, dir) Redis' "can't set immutable
+ * config", and a value walnut does not support (appendonly no, keyspace notifications,
+ * an eviction policy) an error that says why.
  */
 import type { ByteString } from "../../engine/bytes.js";
 import { globMatches } from "../../commands/glob.js";
-import { bulk, error, OK, type Reply } from "../../engine/reply.js";
+import { array, bulk, error, OK, status, type Reply } from "../../engine/reply.js";
 import type { ServerContext } from "../server_context.js";
 import { MAXMEMORY_POLICY } from "../../commands/memory_limit.js";
 import { describeError } from "../../lib/errors.js";
@@ -43,18 +51,28 @@ interface ConfigEntry {
   set?(context: ServerContext, value: string): string | null; // an error text, or null when applied
 }
 
-function nonNegativeInteger(value: string): number | null {
-  return /^\d+$/.test(value) ? Number(value) : null;
+/** Redis' integer setting: the text must be an integer, then within [min, max]; the value, or the error's text. */
+function boundedInteger(value: string, min: number, max: number): number | string {
+  if (!/^-?\d+$/.test(value)) return "argument couldn't be parsed into an integer";
+  const parsed = Number(value);
+  return parsed < min || parsed > max ? `argument must be between ${min} and ${max} inclusive` : parsed;
+}
+
+/** A setting walnut shows but whose only accepted value is the one it has. */
+function only(accepted: string, why: string): (context: ServerContext, value: string) => string | null {
+  return (_context, value) => (value.toLowerCase() === accepted ? null : why);
 }
 
 const entries: Record<string, ConfigEntry> = {
   fsync: { get: (c) => c.executor.node.fsyncMode },
   appendfsync: { get: (c) => c.executor.node.fsyncMode },
-  appendonly: { get: () => "yes" },
-  save: { get: () => "" },
+  appendonly: { get: () => "yes", set: only("yes", "walnut logs every write to its WAL: appendonly cannot be turned off") },
+  save: { get: () => "", set: only("", "walnut checkpoints by --checkpoint-interval and --checkpoint-wal-bytes, not by save rules") },
+  "notify-keyspace-events": { get: () => "", set: only("", "walnut has no keyspace notifications") },
+  port: { get: (c) => String(c.respPort) },
+  databases: { get: (c) => String(c.databases) },
   dir: { get: (c) => c.executor.node.dataDir },
   "data-dir": { get: (c) => c.executor.node.dataDir },
-  databases: { get: () => "1" },
   requirepass: {
     get: (c) => c.settings.requirePass ?? "",
     set: (c, value) => {
@@ -65,8 +83,8 @@ const entries: Record<string, ConfigEntry> = {
   maxclients: {
     get: (c) => String(c.settings.maxClients),
     set: (c, value) => {
-      const parsed = nonNegativeInteger(value);
-      if (parsed === null || parsed < 1) return "argument must be a positive integer";
+      const parsed = boundedInteger(value, 1, 4294967295);
+      if (typeof parsed === "string") return parsed;
       c.settings.maxClients = parsed;
       return null;
     },
@@ -74,8 +92,8 @@ const entries: Record<string, ConfigEntry> = {
   timeout: {
     get: (c) => String(Math.floor(c.settings.idleTimeoutMs / 1000)),
     set: (c, value) => {
-      const parsed = nonNegativeInteger(value);
-      if (parsed === null) return "argument couldn't be parsed into an integer";
+      const parsed = boundedInteger(value, 0, 2147483647);
+      if (typeof parsed === "string") return parsed;
       c.settings.idleTimeoutMs = parsed * 1000;
       return null;
     },
@@ -89,34 +107,83 @@ const entries: Record<string, ConfigEntry> = {
   "max-request-bytes": { get: (c) => String(c.settings.maxRequestBytes) },
 };
 
+const HELP_LINES = [
+  "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "GET <pattern>",
+  "    Return parameters matching the glob-like <pattern> and their values.",
+  "SET <directive> <value>",
+  "    Set the configuration <directive> to <value>.",
+  "RESETSTAT",
+  "    Reset statistics reported by the INFO command.",
+  "REWRITE",
+  "    Rewrite the configuration file.",
+  "HELP",
+  "    Prints this help.",
+];
+
+/** CONFIG GET's pairs for `patterns`, each setting once. */
+function getSettings(context: ServerContext, patterns: ByteString[]): Reply {
+  const found = new Map<string, Reply>();
+  for (const pattern of patterns) {
+    if (!/[[*?]/.test(pattern)) {
+      const entry = entries[pattern.toLowerCase()];
+      if (entry !== undefined && !found.has(pattern.toLowerCase())) found.set(pattern, bulk(entry.get(context)));
+      continue;
+    }
+    for (const [name, entry] of Object.entries(entries)) {
+      if (globMatches(pattern.toLowerCase(), name) && !found.has(name)) found.set(name, bulk(entry.get(context)));
+    }
+  }
+  return { type: "map", entries: [...found].map(([name, value]): [Reply, Reply] => [bulk(name), value]) };
+}
+
+/** CONFIG SET name value [name value ...]: every name is checked before any value is applied. */
+function setSettings(context: ServerContext, pairs: ByteString[]): Reply {
+  const failed = (name: string, why: string): Reply => error("ERR", `CONFIG SET failed (possibly related to argument '${name}') - ${why}`);
+  const seen = new Set<string>();
+  for (let index = 0; index < pairs.length; index += 2) {
+    const name = (pairs[index] as string).toLowerCase();
+    const entry = entries[name];
+    if (entry === undefined) return error("ERR", `Unknown option or number of arguments for CONFIG SET - '${pairs[index]}'`);
+    if (entry.set === undefined) return failed(name, "can't set immutable config");
+    if (seen.has(name)) return failed(name, "duplicate parameter");
+    seen.add(name);
+  }
+  for (let index = 0; index < pairs.length; index += 2) {
+    const name = (pairs[index] as string).toLowerCase();
+    const failure = entries[name]!.set!(context, pairs[index + 1] as string);
+    if (failure !== null) return failed(name, failure);
+  }
+  return OK;
+}
+
 export function configCommand(context: ServerContext, args: ByteString[]): Reply {
   const sub = (args[0] ?? "").toUpperCase();
   if (sub === "GET") {
     if (args.length < 2) return error("ERR", "wrong number of arguments for 'config|get' command");
-    const out: Array<[Reply, Reply]> = [];
-    for (const pattern of args.slice(1)) {
-      for (const [name, entry] of Object.entries(entries)) {
-        if (globMatches(pattern.toLowerCase(), name) && !out.some(([n]) => n.type === "bulk" && n.value === name)) {
-          out.push([bulk(name), bulk(entry.get(context))]);
-        }
-      }
-    }
-    return { type: "map", entries: out };
+    return getSettings(context, args.slice(1));
   }
   if (sub === "SET") {
     if (args.length < 3 || args.length % 2 === 0) return error("ERR", "wrong number of arguments for 'config|set' command");
-    for (let index = 1; index < args.length; index += 2) {
-      const name = (args[index] as string).toLowerCase();
-      const entry = entries[name];
-      if (entry?.set === undefined) return error("ERR", `Unknown option or number of arguments for CONFIG SET - '${name}'`);
-      const failure = entry.set(context, args[index + 1] as string);
-      if (failure !== null) return error("ERR", `CONFIG SET failed (possibly related to argument '${name}') - ${failure}`);
-    }
-    return OK;
+    return setSettings(context, args.slice(1));
+  }
+  if (sub === "HELP") {
+    if (args.length > 1) return error("ERR", "wrong number of arguments for 'config|help' command");
+    return array(HELP_LINES.map((line) => status(line)));
   }
   if (sub === "RESETSTAT") {
-    context.stats.commandsProcessed = 0;
-    context.stats.commandErrors = 0;
+    // Redis' resetServerStats: the counters INFO stats, commandstats and errorstats show.
+    const stats = context.stats;
+    stats.commandsProcessed = 0;
+    stats.connectionsReceived = 0;
+    stats.connectionsRejected = 0;
+    stats.netInputBytes = 0;
+    stats.netOutputBytes = 0;
+    stats.readsProcessed = 0;
+    stats.writesProcessed = 0;
+    context.commandStats.reset();
+    context.executor.keyspace.hits = 0;
+    context.executor.keyspace.misses = 0;
     return OK;
   }
   if (sub === "REWRITE") return error("ERR", "CONFIG REWRITE is not supported: walnut's settings come from flags, environment and --config");

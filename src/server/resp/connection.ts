@@ -31,9 +31,9 @@ import type { ByteString } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
 import type { Reply } from "../../engine/reply.js";
 import { limits } from "../../lib/limits.js";
-import type { CommandInstruments } from "../../metrics/command_meter.js";
-import type { ClientHandle, ServerContext } from "../server_context.js";
-import { runConnectionCommand, type ConnectionState } from "./connection_commands.js";
+import type { ClientHandle, ClientState, ServerContext } from "../server_context.js";
+import { statisticsName } from "../command_stats.js";
+import { runConnectionCommand, type ConnectionState, type Outcome } from "./connection_commands.js";
 import { ProtocolError, RequestParser } from "../../resp/parser.js";
 import { ReplyWriter } from "../../resp/writer.js";
 
@@ -50,6 +50,9 @@ const FRAME_OVERHEAD_BYTES = 32;
 const MAX_ARGUMENTS = 1024 * 1024;
 const MAX_INLINE_BYTES = 64 * 1024;
 
+/** Called once a command has its reply: its metrics and INFO commandstats. */
+type Answered = (reply: Reply) => void;
+
 /** A reply slot: filled now (reads) or later (writes). */
 interface Slot {
   reply: Reply | null;
@@ -60,6 +63,7 @@ interface Slot {
 export class Connection implements ClientHandle {
   readonly id: number;
   readonly address: string;
+  readonly localAddress: string;
   readonly connectedAtMs = Date.now();
   name = "";
   lastCommandAtMs = Date.now();
@@ -100,6 +104,7 @@ export class Connection implements ClientHandle {
   ) {
     this.id = context.allocateClientId();
     this.address = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+    this.localAddress = `${socket.localAddress ?? "?"}:${socket.localPort ?? 0}`;
     this.parser = new RequestParser({
       maxBulkBytes: context.settings.maxRequestBytes,
       maxArguments: MAX_ARGUMENTS,
@@ -119,6 +124,22 @@ export class Connection implements ClientHandle {
     socket.on("close", () => this.onClosed());
     context.metrics.servers.connectionOpened("resp");
     this.armIdleTimer();
+  }
+
+  describeState(): ClientState {
+    // Node keeps the descriptor on its internal handle; it is not part of the public API.
+    const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    const queued = this.state.multi?.queued.length ?? this.state.executing ?? null;
+    return {
+      fd: typeof fd === "number" ? fd : -1,
+      flags: queued === null ? "N" : "x",
+      multi: queued ?? -1,
+      queryBufferBytes: this.parser.pendingBytes,
+      pendingReplies: this.slots.length,
+      unsentBytes: this.socket.writableLength + this.writer.pendingBytes,
+      events: this.outputBlocked ? "rw" : "r",
+      user: this.state.user?.name ?? "default",
+    };
   }
 
   /**
@@ -169,6 +190,8 @@ export class Connection implements ClientHandle {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    this.context.stats.netInputBytes += chunk.length;
+    this.context.stats.readsProcessed += 1;
     this.requestBytes += chunk.length;
     this.parser.feed(chunk);
     this.runParsedCommands();
@@ -244,22 +267,39 @@ export class Connection implements ClientHandle {
     const startedMs = performance.now();
     this.context.stats.commandsProcessed += 1;
     this.lastCommandAtMs = Date.now();
-    this.lastCommand = argv[0] ?? "";
-    const command = this.context.metrics.commands.instruments("resp", this.lastCommand, commandName);
+    this.lastCommand = statisticsName(argv) ?? "NULL";
+    const command = this.context.metrics.commands.instruments("resp", argv[0] ?? "", commandName);
     const outcome = runConnectionCommand(this.context, this.state, argv, {
       afterOwnWrites: (run) => this.afterOwnWrites(run),
     });
+    const answered: Answered = (reply) => {
+      const elapsedMs = performance.now() - startedMs;
+      command.record(elapsedMs, reply.type === "error");
+      this.account(argv, outcome, reply, elapsedMs * 1000);
+    };
     if (outcome.kind === "reply") {
       this.enqueue(outcome.reply, outcome.nilArray === true);
-      command.record(performance.now() - startedMs, outcome.reply.type === "error");
+      answered(outcome.reply);
     } else if (outcome.kind === "write" && outcome.holdsInput === true) {
-      this.enqueueWaitingRead(outcome.pending, command, startedMs); // a blocked client: nothing else runs meanwhile
+      this.enqueueWaitingRead(outcome.pending, answered); // a blocked client: nothing else runs meanwhile
     } else if (outcome.kind === "write") {
-      this.enqueueWrite(outcome.pending, outcome.nilArray === true, command, startedMs);
+      this.enqueueWrite(outcome.pending, outcome.nilArray === true, answered);
     } else {
-      this.enqueueRead(outcome.read, command, startedMs);
+      this.enqueueRead(outcome.read, answered);
     }
     if (outcome.kind === "reply" && outcome.closeAfter === true) this.closeAfterReplies();
+  }
+
+  /** Counts an answered command in INFO commandstats: and, for EXEC, each command it ran. */
+  private account(argv: ByteString[], outcome: Outcome, reply: Reply, usec: number): void {
+    const stats = this.context.commandStats;
+    const accounting = outcome.kind === "reply" ? (outcome.accounting ?? "ran") : "ran";
+    if (accounting === "rejected") stats.rejected(argv);
+    if (accounting !== "ran") return;
+    stats.called(argv, usec, reply);
+    const transaction = outcome.kind === "write" ? outcome.transaction : undefined;
+    if (transaction === undefined || reply.type !== "array") return;
+    transaction.forEach((queued, index) => stats.called(queued, 0, reply.items[index] as Reply));
   }
 
   /** Runs `run` now if no write of ours is unfinished, else once the last one is applied. */
@@ -268,18 +308,18 @@ export class Connection implements ClientHandle {
     return this.lastWrite.then(run);
   }
 
-  /** `command` counts the read, which arrived at `startedMs` (as do the writes below). */
-  private enqueueRead(read: () => Reply | Promise<Reply>, command: CommandInstruments, startedMs: number): void {
+  /** `answered` counts the read once it has its reply (as it does the writes below). */
+  private enqueueRead(read: () => Reply | Promise<Reply>, answered: Answered): void {
     if (this.unfinishedWrites > 0) {
-      this.enqueueWaitingRead(this.afterOwnWrites(read) as Promise<Reply>, command, startedMs);
+      this.enqueueWaitingRead(this.afterOwnWrites(read) as Promise<Reply>, answered);
       return;
     }
     const reply = read();
     if (reply instanceof Promise) {
-      this.enqueueWaitingRead(reply, command, startedMs); // a cluster read waits for its read barrier
+      this.enqueueWaitingRead(reply, answered); // a cluster read waits for its read barrier
     } else {
       this.enqueue(reply);
-      command.record(performance.now() - startedMs, reply.type === "error");
+      answered(reply);
     }
   }
 
@@ -288,7 +328,7 @@ export class Connection implements ClientHandle {
    * commands after it stay unparsed until it has run: otherwise a later write of the same
    * pipeline could be applied first and the read would see it.
    */
-  private enqueueWaitingRead(pending: Promise<Reply>, command: CommandInstruments, startedMs: number): void {
+  private enqueueWaitingRead(pending: Promise<Reply>, answered: Answered): void {
     this.waitingRead = true;
     const resume = (): void => {
       this.waitingRead = false;
@@ -306,17 +346,16 @@ export class Connection implements ClientHandle {
         },
       ),
       false,
-      command,
-      startedMs,
+      answered,
     );
   }
 
-  private enqueueWrite(pending: Promise<Reply>, nilArray: boolean, command: CommandInstruments, startedMs: number): void {
+  private enqueueWrite(pending: Promise<Reply>, nilArray: boolean, answered: Answered): void {
     const slot: Slot = { reply: null, nilArray };
     this.slots.push(slot);
     this.unfinishedWrites += 1;
     const fill = (reply: Reply): void => {
-      command.record(performance.now() - startedMs, reply.type === "error");
+      answered(reply);
       slot.reply = reply;
       this.unfinishedWrites -= 1;
       this.drainSlots();
@@ -330,7 +369,6 @@ export class Connection implements ClientHandle {
   }
 
   private enqueue(reply: Reply, nilArray = false): void {
-    if (reply.type === "error") this.context.stats.commandErrors += 1;
     if (this.slots.length === 0) this.writeReply(reply, nilArray);
     else this.slots.push({ reply, nilArray });
   }
@@ -340,12 +378,12 @@ export class Connection implements ClientHandle {
       const slot = this.slots[0] as Slot;
       if (slot.reply === null) return;
       this.slots.shift();
-      if (slot.reply.type === "error") this.context.stats.commandErrors += 1;
       this.writeReply(slot.reply, slot.nilArray);
     }
   }
 
   private writeReply(reply: Reply, nilArray: boolean): void {
+    this.context.commandStats.sent(reply);
     if (this.exceedsOutputLimit(reply)) {
       this.close("output buffer limit");
       return;
@@ -382,7 +420,10 @@ export class Connection implements ClientHandle {
 
   private flush(): void {
     if (this.writer.pendingBytes === 0 || this.socket.destroyed) return;
-    this.socket.write(this.writer.take());
+    const bytes = this.writer.take();
+    this.context.stats.netOutputBytes += bytes.length;
+    this.context.stats.writesProcessed += 1;
+    this.socket.write(bytes);
     const unsent = this.socket.writableLength;
     if (unsent > this.context.settings.outputBufferLimitBytes) {
       this.close("output buffer limit");

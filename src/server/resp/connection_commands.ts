@@ -8,6 +8,12 @@
  * user (server/acl.ts): NOAUTH before sign-in (unless flagged no_auth), NOPERM outside the
  * user's categories; no_multi commands are refused inside MULTI.
  *
+ * Inside MULTI every other command is queued, connection commands included (PING, SELECT,
+ * INFO, CONFIG...): EXEC logs the data commands as one atomic batch, then runs the
+ * connection commands, each reply in its place. SELECT picks a numbered database
+ * (commands/databases.ts); MOVE and SWAPDB are checked against --databases here, before
+ * they reach the log, since the count is this server's setting and not replicated state.
+ *
  * runConnectionCommand decides what a command is (a reply now, a write to wait for, or a
  * read to run once the connection's own earlier writes are applied); the connection
  * (connection.ts) keeps the replies in order.
@@ -28,6 +34,8 @@ import { configCommand } from "./config_command.js";
 import { infoReply } from "./info.js";
 import { raftCommand } from "./raft_command.js";
 import { SYNTAX_ERROR } from "../../commands/access.js";
+import { databaseCollection, databaseRangeError, DB_OUT_OF_RANGE, isDatabaseCollection, parseDatabaseIndex } from "../../commands/databases.js";
+import type { ConnectionCommandSpec } from "../../commands/spec.js";
 import { parseShutdownArguments } from "../shutdown.js";
 import { BlockingSession, type Blocking } from "./blocked_clients.js";
 import type { CommandSpec } from "../../commands/spec.js";
@@ -45,8 +53,10 @@ export interface ConnectionState {
    * commands wait for it, so they run in order and as the user the AUTH signs in.
    */
   signingIn?: Promise<Reply> | null;
-  /** Calls queued since MULTI, or null outside a transaction. */
-  multi: { calls: CommandCall[]; failed: boolean } | null;
+  /** The transaction since MULTI, or null outside one. */
+  multi: Transaction | null;
+  /** While EXEC runs the queued connection commands: how many commands it runs (CLIENT LIST's multi=). */
+  executing?: number | null;
   /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
   watched: VersionCondition[];
   connection: ClientHandle;
@@ -56,10 +66,31 @@ export interface ConnectionState {
   blockedIn?: Blocking | null;
 }
 
+/**
+ * A command queued since MULTI: a data call, which EXEC logs with the others as one atomic
+ * batch, or a connection command (PING, SELECT, INFO, CONFIG, ...), which EXEC runs once
+ * the batch is applied, its reply in its place among the batch's.
+ */
+type Queued = { kind: "data"; call: CommandCall } | { kind: "connection"; argv: ByteString[]; run: () => Outcome };
+
+export interface Transaction {
+  queued: Queued[];
+  /** A command was refused while queuing: EXEC answers EXECABORT. */
+  failed: boolean;
+  /** The collection later data calls run in: the connection's, changed by a queued SELECT or USE. */
+  collection: string;
+}
+
+/**
+ * How INFO commandstats counts a command (command_stats.ts): it ran (the default), it was
+ * refused before running, or it was queued in MULTI (counted when EXEC runs it).
+ */
+export type Accounting = "ran" | "rejected" | "queued";
+
 export type Outcome =
-  | { kind: "reply"; reply: Reply; nilArray?: boolean; closeAfter?: boolean }
+  | { kind: "reply"; reply: Reply; nilArray?: boolean; closeAfter?: boolean; accounting?: Accounting }
   // holdsInput: the connection runs no later command until this one answers (a blocked client).
-  | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean; holdsInput?: boolean }
+  | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean; holdsInput?: boolean; transaction?: ByteString[][] }
   | { kind: "read"; read: () => Reply | Promise<Reply> };
 
 export interface ConnectionHooks {
@@ -67,6 +98,8 @@ export interface ConnectionHooks {
 }
 
 const now = (reply: Reply): Outcome => ({ kind: "reply", reply });
+/** An error before the command ran: counted as a rejected call. */
+const refused = (reply: Reply): Outcome => ({ kind: "reply", reply, accounting: "rejected" });
 /** A reply that may have to wait for scrypt. */
 const later = (reply: Reply | Promise<Reply>): Outcome => (reply instanceof Promise ? { kind: "write", pending: reply } : now(reply));
 
@@ -196,8 +229,25 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   state.watched = [];
   if (multi === null) return now(error("ERR", "EXEC without MULTI"));
   if (multi.failed) return now(error("EXECABORT", "Transaction discarded because of previous errors."));
-  if (multi.calls.length === 0 && watched.length === 0) return now(array([]));
-  return { kind: "write", pending: context.executor.batch(multi.calls, watched), nilArray: true };
+  if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
+  const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
+  const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : context.executor.batch(calls, watched);
+  const pending = batch.then(async (reply): Promise<Reply> => {
+    if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
+    const replies: Reply[] = [];
+    let next = 0;
+    state.executing = multi.queued.length; // CLIENT INFO run by EXEC shows the transaction, as in Redis
+    try {
+      for (const queued of multi.queued) {
+        replies.push(queued.kind === "data" ? (reply.items[next++] as Reply) : await settle(state, queued.run()));
+      }
+    } finally {
+      state.executing = null;
+    }
+    return array(replies);
+  });
+  const transaction = multi.queued.map((queued) => (queued.kind === "data" ? queued.call.argv : queued.argv));
+  return { kind: "write", pending, nilArray: true, transaction };
 }
 
 /**
@@ -208,6 +258,14 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
 function queue(context: ServerContext, state: ConnectionState, argv: ByteString[]): Reply {
   const multi = state.multi;
   if (multi === null) return error("ERR", "not in a transaction");
+  const entry = lookupCommand(argv[0] ?? "");
+  if (entry?.scope === "connection") return queueConnectionCommand(context, state, multi, entry, argv);
+  const outOfRange = databaseRangeError(argv, context.databases);
+  if (outOfRange !== null && resolveCommand(argv) === entry) {
+    // Redis queues MOVE k 99 and answers its error in EXEC's reply: so does walnut, without logging it.
+    multi.queued.push({ kind: "connection", argv, run: () => now(outOfRange) });
+    return QUEUED;
+  }
   const spec = resolveCommand(argv);
   if (!("run" in spec)) {
     multi.failed = true;
@@ -217,14 +275,51 @@ function queue(context: ServerContext, state: ConnectionState, argv: ByteString[
     multi.failed = true;
     return OOM_REPLY;
   }
-  multi.calls.push({ collection: state.connection.collection, argv });
+  multi.queued.push({ kind: "data", call: { collection: multi.collection, argv } });
+  return QUEUED;
+}
+
+/**
+ * Queues a connection command: its arity is checked now, and it runs at EXEC. A SELECT or
+ * USE that will succeed changes the collection of the data calls queued after it now, so
+ * that they run in the database it selects, as in Redis.
+ */
+function queueConnectionCommand(
+  context: ServerContext,
+  state: ConnectionState,
+  multi: Transaction,
+  entry: ConnectionCommandSpec,
+  argv: ByteString[],
+): Reply {
+  const arityError = checkArity(entry, argv.length);
+  if (arityError !== null) {
+    multi.failed = true;
+    return arityError;
+  }
+  if (context.executor.memory.confirmOver()) {
+    multi.failed = true;
+    return OOM_REPLY;
+  }
+  const handler = connectionHandlers.get(entry.name);
+  assert(handler !== undefined, `connection command ${entry.name} has no handler`);
+  const target = entry.name === "SELECT" ? selectTarget(context, argv[1] as string) : entry.name === "USE" ? useTarget(context, argv[1] as string) : null;
+  if (typeof target === "string") multi.collection = target;
+  multi.queued.push({ kind: "connection", argv, run: () => handler(context, state, argv.slice(1)) });
   return QUEUED;
 }
 
 function save(context: ServerContext, background: boolean): Outcome {
-  const running = context.db.checkpoint().then(() => {
-    context.stats.lastSaveUnixSeconds = Math.floor(Date.now() / 1000);
-  });
+  const running = context.db.checkpoint().then(
+    () => {
+      context.stats.lastSaveUnixSeconds = Math.floor(Date.now() / 1000);
+      context.stats.saves += 1;
+      context.stats.lastSaveFailed = false;
+    },
+    (cause: unknown) => {
+      context.stats.lastSaveFailed = true;
+      throw cause;
+    },
+  );
   if (background) {
     running.catch(() => undefined);
     return now(status("Background saving started"));
@@ -277,16 +372,24 @@ function collectionFile(context: ServerContext, argv: ByteString[]): Outcome | n
   return null;
 }
 
-function flushAll(context: ServerContext): Outcome {
-  const names = context.executor.node.read((engine) => engine.collectionNames());
-  const calls = names.map((collection) => ({ collection, argv: ["FLUSHDB"] }));
-  return { kind: "write", pending: context.executor.batch(calls, []).then((reply) => (reply.type === "error" ? reply : OK)) };
+/** The collection USE `name` switches to, or its error: a numbered database's need not exist yet. */
+function useTarget(context: ServerContext, name: ByteString): string | Reply {
+  const exists = isDatabaseCollection(name) || context.executor.node.read((engine) => engine.collection(name) !== undefined);
+  return exists ? name : error("ERR", `no such collection '${name}'`);
 }
 
-function use(context: ServerContext, state: ConnectionState, name: ByteString): Reply {
-  const exists = context.executor.node.read((engine) => engine.collection(name) !== undefined);
-  if (!exists) return error("ERR", `no such collection '${name}'`);
-  state.connection.collection = name;
+/** The collection of the database SELECT `text` selects, or Redis' error. */
+function selectTarget(context: ServerContext, text: ByteString): string | Reply {
+  const index = parseDatabaseIndex(text);
+  if (typeof index !== "number") return index;
+  if (index < 0 || index >= context.databases) return DB_OUT_OF_RANGE;
+  return databaseCollection(index);
+}
+
+/** Runs later commands of the connection in `target` (SELECT, USE), or answers its error. */
+function switchTo(state: ConnectionState, target: string | Reply): Reply {
+  if (typeof target !== "string") return target;
+  state.connection.collection = target;
   return OK;
 }
 
@@ -315,11 +418,11 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
     becomeUser(state, context.access.initialUser());
     return now(status("RESET"));
   }],
-  ["SELECT", (_context, _state, args) => now(args[0] === "0" ? OK : error("ERR", "DB index is out of range"))],
-  ["USE", (context, state, args) => now(use(context, state, args[0] as string))],
+  ["SELECT", (context, state, args) => now(switchTo(state, selectTarget(context, args[0] as string)))],
+  ["USE", (context, state, args) => now(switchTo(state, useTarget(context, args[0] as string)))],
   ["MULTI", (_context, state) => {
     if (state.multi !== null) return now(error("ERR", "MULTI calls can not be nested"));
-    state.multi = { calls: [], failed: false };
+    state.multi = { queued: [], failed: false, collection: state.connection.collection };
     return now(OK);
   }],
   ["EXEC", (context, state) => exec(context, state)],
@@ -342,9 +445,12 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
     return now(array([bulk(String(micros / 1_000_000n)), bulk(String(micros % 1_000_000n))]));
   }],
   ["SAVE", (context) => save(context, false)],
-  ["BGSAVE", (context) => save(context, true)],
+  ["BGSAVE", (context, _state, args) => {
+    // BGSAVE [SCHEDULE]: walnut's checkpoint never waits for a rewrite, so SCHEDULE starts it at once.
+    if (args.length > 1 || (args.length === 1 && (args[0] as string).toUpperCase() !== "SCHEDULE")) return now(SYNTAX_ERROR);
+    return save(context, true);
+  }],
   ["LASTSAVE", (context) => now(integer(context.stats.lastSaveUnixSeconds))],
-  ["FLUSHALL", (context) => flushAll(context)],
   ["INFO", (context, state, args) => ({ kind: "read", read: () => infoReply(context, state.connection, args) })],
   ["CLIENT", (context, state, args) => now(clientCommand(context, state.connection, args))],
   ["COMMAND", (_context, _state, args) => now(commandCommand(args))],
@@ -380,30 +486,35 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   const name = (argv[0] ?? "").toUpperCase();
   const entry = lookupCommand(name);
   const user = currentUser(context, state);
-  if (user === null && entry?.flags.includes("no_auth") !== true) return now(error("NOAUTH", "Authentication required."));
+  if (user === null && entry?.flags.includes("no_auth") !== true) return refused(error("NOAUTH", "Authentication required."));
   if (user !== null && !permitsEverything(user) && !permits(user, requiredCategory({ protocol: "resp", argv }))) {
     if (state.multi !== null) state.multi.failed = true;
-    return now(error("NOPERM", noPermissionText(user, argv)));
+    return refused(error("NOPERM", noPermissionText(user, argv)));
   }
   if (state.multi !== null && entry?.flags.includes("no_multi") === true) {
     state.multi.failed = true;
-    return now(error("ERR", "Command not allowed inside a transaction"));
+    return refused(error("ERR", "Command not allowed inside a transaction"));
   }
-  if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) return now(queue(context, state, argv));
+  if (state.multi !== null && !TRANSACTION_CONTROL.has(name)) {
+    const reply = queue(context, state, argv);
+    return reply === QUEUED ? { kind: "reply", reply, accounting: "queued" } : refused(reply);
+  }
   if (state.multi !== null && (name === "MULTI" || name === "WATCH") && context.executor.memory.confirmOver()) {
     state.multi.failed = true; // Redis refuses everything in a transaction but EXEC, DISCARD, QUIT and RESET
-    return now(OOM_REPLY);
+    return refused(OOM_REPLY);
   }
   if (entry?.scope === "connection") {
     const handler = connectionHandlers.get(entry.name);
     assert(handler !== undefined, `connection command ${entry.name} has no handler`);
     const arityError = checkArity(entry, argv.length);
-    return arityError === null ? handler(context, state, argv.slice(1)) : now(arityError);
+    return arityError === null ? handler(context, state, argv.slice(1)) : refused(arityError);
   }
   const own = entry === undefined ? null : (connectionSubcommandHandlers.get(entry.name)?.(context, argv) ?? null);
   if (own !== null) return own;
   const spec = resolveCommand(argv);
-  if (!("run" in spec)) return now(spec);
+  if (!("run" in spec)) return refused(spec);
+  const outOfRange = databaseRangeError(argv, context.databases);
+  if (outOfRange !== null) return now(outOfRange);
   const collection = state.connection.collection;
   if (spec.blocking !== undefined) return block(context, state, spec, argv);
   if (isWriteCall(spec, argv)) {

@@ -44,6 +44,7 @@ export async function startRespServer(
     });
   }
   const port = await listen(server, options.host, options.port, { name: "RESP", flag: "--port" });
+  context.respPort = port;
   return {
     port,
     close: () =>
