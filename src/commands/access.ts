@@ -13,6 +13,7 @@ import { Item, NO_EXPIRY, type StoredValue, type ValueKind } from "../engine/val
 import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
+import { noteEncodingGrowth } from "./encoding.js";
 import { formatFloat, INT64_MAX, INT64_MIN } from "./numbers.js";
 import { error, integer, type Reply } from "../engine/reply.js";
 import type { CommandContext } from "./spec.js";
@@ -29,8 +30,21 @@ export function isErrorReply(value: unknown): value is Reply {
   return typeof value === "object" && value !== null && (value as { type?: unknown }).type === "error";
 }
 
-/** The item at `key`, or undefined when it is absent or expired at ctx.nowMs. */
+/**
+ * The item at `key`, or undefined when it is absent or expired at ctx.nowMs. Marks it
+ * accessed at ctx.nowMs (OBJECT IDLETIME), as Redis' lookupKey does.
+ */
 export function liveItem(ctx: CommandContext, key: ByteString): Item | undefined {
+  const item = peekItem(ctx, key);
+  if (item !== undefined) item.accessedAtMs = ctx.nowMs;
+  return item;
+}
+
+/**
+ * The item at `key` like liveItem, without marking it accessed: what Redis' commands
+ * that look at a key without using it do (TYPE, EXISTS, OBJECT, SCAN: LOOKUP_NOTOUCH).
+ */
+export function peekItem(ctx: CommandContext, key: ByteString): Item | undefined {
   const item = ctx.collection.get(key);
   return item === undefined || item.isExpiredAt(ctx.nowMs) ? undefined : item;
 }
@@ -82,6 +96,8 @@ export function checkKeyLength(key: ByteString): void {
 export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
   assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
   checkKeyLength(key);
+  item.accessedAtMs = ctx.nowMs;
+  noteEncodingGrowth(item);
   ctx.collection.put(key, item);
 }
 

@@ -56,7 +56,10 @@ ${connectionRows.join("\n")}
 ## Where walnut differs from Redis, on purpose
 
 - **Typed values.** \`SET k v AS integer|float|boolean|blob\` stores a typed value (LokiKV's
-  types); \`TYPE\` names them: string, blob, integer, float, boolean, list, hyperloglog.
+  types). \`TYPE\` and \`SCAN ... TYPE\` answer Redis' type, so Redis tools read every key
+  (integer, float, boolean, blob and hyperloglog are all \`string\` to Redis);
+  \`WALNUT.TYPE key\` answers walnut's own kind: string, blob, integer, float, boolean, list,
+  hyperloglog, hash, set (the HTTP API's \`kind\` field says the same).
   \`INCR\` on a string that holds an integer stores an integer. \`GET\` of an integer, float or
   boolean answers its text; \`GET\` of a HyperLogLog answers WRONGTYPE.
 - **Transactions are all or nothing.** Redis' EXEC runs the remaining commands when one

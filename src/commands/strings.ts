@@ -24,6 +24,7 @@ import {
   writeValue,
 } from "./access.js";
 import { defineCommand } from "./define.js";
+import { markEditedInPlace } from "./encoding.js";
 import { EXPIRY_OPTIONS, positiveExpiryInstantMs } from "./expire_time.js";
 import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, NIL, OK, WRONGTYPE, type Reply } from "../engine/reply.js";
@@ -150,10 +151,15 @@ function msetnx(ctx: CommandContext, args: ByteString[]): Reply {
   return integer(1);
 }
 
-/** Stores edited text at `key`, keeping the key's expiry and its blob-ness. */
-function writeEdited(ctx: CommandContext, key: ByteString, text: ByteString, current: Item | undefined): void {
+/**
+ * Stores edited text at `key`, keeping the key's expiry and its blob-ness. `inPlace`: Redis
+ * edits the existing string (APPEND to a key, any SETRANGE), which leaves it "raw".
+ */
+function writeEdited(ctx: CommandContext, key: ByteString, text: ByteString, current: Item | undefined, inPlace: boolean): void {
   const kind = current?.kind === "blob" ? "blob" : "string";
   writeValue(ctx, key, { kind, value: text }, current?.expiresAtMs ?? NO_EXPIRY);
+  const written = ctx.collection.get(key);
+  if (inPlace && written !== undefined) markEditedInPlace(written);
 }
 
 function append(ctx: CommandContext, [key, suffix]: ByteString[]): Reply {
@@ -162,7 +168,7 @@ function append(ctx: CommandContext, [key, suffix]: ByteString[]): Reply {
   if (text === null) return WRONGTYPE;
   if (text.length + suffix.length > limits.valueBytesMax) return STRING_TOO_LONG;
   const appended = text + suffix;
-  writeEdited(ctx, key, appended, current);
+  writeEdited(ctx, key, appended, current, current !== undefined);
   return integer(appended.length);
 }
 
@@ -200,7 +206,7 @@ function setrange(ctx: CommandContext, [key, offsetText, patch]: ByteString[]): 
   const at = Number(offset);
   const padded = text.length < at ? text + "\0".repeat(at - text.length) : text;
   const patched = padded.slice(0, at) + patch + padded.slice(at + patch.length);
-  writeEdited(ctx, key, patched, current);
+  writeEdited(ctx, key, patched, current, true);
   return integer(patched.length);
 }
 
