@@ -14,8 +14,10 @@ import { counterCommands } from "./counters.js";
 import { expiryCommands } from "./expiry.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
+import { keyspaceCommands } from "./keyspace.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
+import { sortCommands } from "./sort.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import { stringCommands } from "./strings.js";
 
@@ -41,6 +43,8 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   stringCommands,
   counterCommands,
   keyCommands,
+  keyspaceCommands,
+  sortCommands,
   scanCommands,
   expiryCommands,
   listCommands,
