@@ -12,11 +12,13 @@ import { collectionCommands } from "./collections.js";
 import { connectionCommands } from "./connection.js";
 import { counterCommands } from "./counters.js";
 import { expiryCommands } from "./expiry.js";
+import { hashCommands } from "./hashes.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
 import { keyspaceCommands } from "./keyspace.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
+import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import { stringCommands } from "./strings.js";
@@ -49,6 +51,8 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   expiryCommands,
   listCommands,
   hyperLogLogCommands,
+  hashCommands,
+  setCommands,
   collectionCommands,
   connectionCommands,
 ]);

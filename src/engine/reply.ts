@@ -17,7 +17,9 @@ export type Reply =
   | { type: "integer"; value: number | bigint } // :1
   | { type: "bulk"; value: ByteString } // $3\r\nabc
   | { type: "nil" } // $-1 (RESP3: _)
-  | { type: "array"; items: Reply[] } // *2 ...
+  // *2 ... `flatInResp2`: the items are [a, b] pairs that RESP2 writes flattened into one array
+  // (HRANDFIELD WITHVALUES, ZRANGE WITHSCORES: RESP3 nests the pairs, RESP2 does not).
+  | { type: "array"; items: Reply[]; flatInResp2?: boolean }
   | { type: "double"; value: number } // RESP3 ,1.5 (RESP2: bulk string)
   | { type: "boolean"; value: boolean } // RESP3 #t (RESP2: integer 1/0)
   | { type: "map"; entries: Array<[Reply, Reply]> } // RESP3 %, RESP2 flat array
@@ -41,6 +43,11 @@ export function bulk(value: ByteString): Reply {
 
 export function array(items: Reply[]): Reply {
   return { type: "array", items };
+}
+
+/** Pairs: a RESP3 array of two-element arrays, one flat array in RESP2 (HRANDFIELD ... WITHVALUES). */
+export function pairs(entries: Array<[Reply, Reply]>): Reply {
+  return { type: "array", items: entries.map((entry) => array(entry)), flatInResp2: true };
 }
 
 /** A set reply: RESP3 `~`, a plain array in RESP2 (what SMEMBERS answers). */

@@ -84,6 +84,7 @@ export class ReplyWriter {
       case "nil":
         return this.writeAscii(protocol === 3 ? "_\r\n" : "$-1\r\n");
       case "array":
+        if (reply.flatInResp2 === true && protocol === 2) return this.writeFlattened(reply.items);
         this.writeHeader(ASTERISK, reply.items.length);
         for (const item of reply.items) this.write(item, protocol);
         return;
@@ -102,6 +103,13 @@ export class ReplyWriter {
       default:
         unreachable(reply, "reply type");
     }
+  }
+
+  /** RESP2's flat array of the items of `pairs` (each an array): HRANDFIELD ... WITHVALUES. */
+  private writeFlattened(pairs: readonly Reply[]): void {
+    const items = pairs.flatMap((pair) => (pair.type === "array" ? pair.items : [pair]));
+    this.writeHeader(ASTERISK, items.length);
+    for (const item of items) this.write(item, 2);
   }
 
   /** Appends a nil array: what EXEC answers when a WATCHed key changed. */
