@@ -256,7 +256,7 @@ export const sortCommands: CommandSpec[] = [
   defineCommand({
     name: "SORT",
     arity: -2,
-    flags: ["write", "denyoom"],
+    flags: ["write", "denyoom", "movablekeys"],
     summary:
       "Sort a list, set or sorted set: SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE destination]",
     run: (ctx, args) => sortGeneric(ctx, args, false),
@@ -264,7 +264,7 @@ export const sortCommands: CommandSpec[] = [
   defineCommand({
     name: "SORT_RO",
     arity: -2,
-    flags: ["readonly"],
+    flags: ["readonly", "movablekeys"],
     summary: "SORT without STORE, on the read path: SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]",
     run: (ctx, args) => sortGeneric(ctx, args, true),
   }),

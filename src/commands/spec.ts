@@ -44,7 +44,8 @@ export type CommandFlag =
   | "no_multi" // refused inside MULTI ("Command not allowed inside a transaction"), failing the transaction
   | "allow_busy" // allowed while a script runs (Redis' flag)
   | "no_async_loading" // refused during an async load (Redis' flag)
-  | "skip_slowlog"; // not logged to the slow log (Redis' flag)
+  | "skip_slowlog" // not logged to the slow log (Redis' flag)
+  | "movablekeys"; // keys beyond first/last/step depend on the arguments (SORT's BY, GET, STORE; Redis' flag)
 
 /** What a user must hold to run a command (server/acl.ts); null: any connection may. */
 export type AccessCategory = "read" | "write" | "admin";

@@ -104,6 +104,7 @@ const COPIES: string[][] = [
   ["COPY", "str", "x", "FOO"],
   ["COPY", "str", "x", "DB", "0"],
   ["GET", "x"],
+  ["SET", "ttl", "v", "EX", "100"], // again, just before: TTL rounds to whole seconds
   ["COPY", "ttl", "ttl2"],
   ["TTL", "ttl2"],
   ["COPY", "list", "list2"],
@@ -390,6 +391,21 @@ test("walnut's DUMP payload is refused by redis-server and Redis' by walnut, wit
   } finally {
     toRedis.disconnect();
     toWalnut.disconnect();
+    await Promise.all([redis.stop(), node.stop()]);
+  }
+});
+
+test("COMMAND INFO of COPY, TOUCH, DUMP, RESTORE, SORT and SORT_RO matches redis-server 7.0's arity, flags and key positions", async () => {
+  const redis = await startRedis({ appendFsyncAlways: false });
+  const node = await startTestNode();
+  const clients = [redis.port, node.respPort].map((port) => new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 }));
+  try {
+    for (const name of ["copy", "touch", "dump", "restore", "sort", "sort_ro"]) {
+      const [theirs, ours] = await Promise.all(clients.map(async (client) => ((await client.call("COMMAND", "INFO", name)) as unknown[][])[0].slice(0, 6)));
+      assert.deepEqual(ours, theirs, name);
+    }
+  } finally {
+    for (const client of clients) client.disconnect();
     await Promise.all([redis.stop(), node.stop()]);
   }
 });
