@@ -14,7 +14,10 @@
  * - OBJECT FREQ: walnut's maxmemory-policy is always noeviction, under which Redis answers
  *   FREQ with an error; walnut does too.
  * - MEMORY USAGE is walnut's estimate of its own heap bytes (memory_usage.ts).
- * - COPY's DB option: walnut has one numbered database, 0, the connection's collection.
+ * - COPY's DB option: in this branch walnut has one numbered database, 0, the connection's
+ *   collection; any other index answers "DB index is out of range". (Numbered databases as
+ *   collections "dbN" come from databases.ts in a parallel branch: COPY ... DB n should then
+ *   write into that collection, and the RESP server's range check should cover COPY's DB.)
  */
 import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
@@ -29,6 +32,8 @@ import type { CommandContext, CommandSpec } from "./spec.js";
 
 const INT32_MAX = 2n ** 31n - 1n;
 const INT32_MIN = -(2n ** 31n);
+/** Redis' getIntFromObjectOrReply for a number beyond a C int. */
+const INT_OUT_OF_RANGE = error("ERR", "value is out of range, value must between -2147483648 and 2147483647");
 
 /** When this process started: the access time of keys it loaded rather than wrote. */
 const NODE_STARTED_AT_MS = Math.trunc(performance.timeOrigin);
@@ -53,7 +58,8 @@ function copy(ctx: CommandContext, [source, destination, ...options]: ByteString
     if (isWord(options[at], "REPLACE")) replace = true;
     else if (isWord(options[at], "DB") && at + 1 < options.length) {
       const db = parseInteger(options[++at]);
-      if (db === null || db > INT32_MAX || db < INT32_MIN) return NOT_AN_INTEGER;
+      if (db === null) return NOT_AN_INTEGER;
+      if (db > INT32_MAX || db < INT32_MIN) return INT_OUT_OF_RANGE;
       // walnut's one numbered database is 0: the connection's own collection.
       if (db !== 0n) return error("ERR", "DB index is out of range");
     } else return SYNTAX_ERROR;

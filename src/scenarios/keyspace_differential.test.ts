@@ -100,6 +100,8 @@ const COPIES: string[][] = [
   ["COPY", "str", "x", "DB"],
   ["COPY", "str", "x", "DB", "abc"],
   ["COPY", "str", "x", "DB", "16"],
+  ["COPY", "str", "x", "DB", "99999999999"],
+  ["COPY", "str", "x", "DB", "99999999999999999999"],
   ["COPY", "str", "x", "DB", "-1"],
   ["COPY", "str", "x", "FOO"],
   ["COPY", "str", "x", "DB", "0"],
