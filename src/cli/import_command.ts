@@ -124,22 +124,27 @@ function embeddedTarget(db: Db): CommandTarget {
   };
 }
 
-/** A progress line redrawn on a terminal; nothing when stderr is not one. */
+/** A progress line redrawn on a terminal (at most every PROGRESS_INTERVAL_MS, and once at the end); nothing when stderr is not one. */
 function progressLine(stream: NodeJS.WriteStream): { update(read: number, total: number): void; finish(): void } {
   let lastDrawMs = 0;
-  let drawn = false;
+  let last: { read: number; total: number } | null = null;
+  const draw = ({ read, total }: { read: number; total: number }): void => {
+    const percent = total === 0 ? 100 : Math.min(100, Math.floor((read * 100) / total));
+    stream.write(`\rimporting: ${read} of ${total} keys (${percent}%)`);
+  };
   return {
     update(read, total) {
       if (stream.isTTY !== true) return;
+      last = { read, total };
       const nowMs = Date.now();
       if (nowMs - lastDrawMs < PROGRESS_INTERVAL_MS) return;
       lastDrawMs = nowMs;
-      drawn = true;
-      const percent = total === 0 ? 100 : Math.min(100, Math.floor((read * 100) / total));
-      stream.write(`\rimporting: ${read} of ${total} keys (${percent}%)`);
+      draw(last);
     },
     finish() {
-      if (drawn) stream.write("\n");
+      if (last === null) return;
+      draw(last);
+      stream.write("\n");
     },
   };
 }

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { startRedis } from "../bench/resp_servers.js";
+import { isInstalled, startRedis } from "../bench/resp_servers.js";
 import { lookupDataCommand } from "../commands/table.js";
 import { open } from "../db.js";
 import { startTestNode } from "./harness.js";
@@ -156,4 +156,22 @@ test("walnut import refuses a --from that is not a redis:// URL, and an unreacha
   const unreachable = await runImport("--from", "redis://127.0.0.1:1");
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stdout, /Cannot connect to 127\.0\.0\.1:1/);
+});
+
+test("on a terminal, walnut import redraws a progress line that ends at 100%", { skip: isInstalled("script") ? false : "script(1) is not installed" }, async () => {
+  const redisServer = await startRedis({ appendFsyncAlways: false });
+  const node = await startTestNode();
+  const source = new Redis({ port: redisServer.port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  try {
+    for (let index = 0; index < 20; index++) await source.set(`key:${index}`, "v");
+    // script(1) runs the import on a pseudo-terminal, as a user's shell would.
+    const command = `${process.execPath} ${walnut} import --from redis://127.0.0.1:${redisServer.port} --to 127.0.0.1:${node.respPort} --scan-count 5`;
+    const { stdout } = await execFileAsync("script", ["-qc", command, "/dev/null"]);
+    assert.match(stdout, /\rimporting: 5 of 20 keys \(25%\)/);
+    assert.match(stdout, /\rimporting: 20 of 20 keys \(100%\)\r?\n/);
+    assert.match(stdout, /count check: the source's DBSIZE 20 = 20 copied/);
+  } finally {
+    source.disconnect();
+    await Promise.all([redisServer.stop(), node.stop()]);
+  }
 });
