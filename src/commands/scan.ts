@@ -166,7 +166,7 @@ export const scanCommands: CommandSpec[] = [
     arity: -2,
     flags: ["readonly"],
     firstKey: 0,
-    summary: "Iterate the collection's keys: SCAN cursor [MATCH pattern] [COUNT n] [TYPE kind]",
+    summary: "Iterate the collection's keys: SCAN cursor [MATCH pattern] [COUNT n] [TYPE type] (Redis' types: string, list, hash, set, zset)",
     run: scan,
   }),
 ];
