@@ -91,9 +91,10 @@ ${connectionRows.join("\n")}
   does after loading an RDB; a HyperLogLog is always raw (Redis answers embstr for a small
   sparse one after RESTORE). **OBJECT REFCOUNT** answers 2147483647 for the integers 0..9999
   Redis shares (also for a COPY of one, where Redis answers 1).
-- **OBJECT IDLETIME** counts from the key's last read or write on the node that answers
-  (reads on other nodes do not count; keys loaded from a checkpoint count from the node's
-  start); TYPE, EXISTS, TTL, OBJECT and SCAN do not count as access, as in Redis.
+- **OBJECT IDLETIME** counts from the key's last read or write by a command on the node
+  that answers (reads on other nodes, the embedded \`get\` and HTTP's \`GET /key\` do not
+  count; keys loaded from a checkpoint count from the node's start); TYPE, EXISTS, TTL,
+  OBJECT and SCAN do not count as access, as in Redis.
   **OBJECT FREQ** answers Redis' error: walnut's maxmemory-policy is always noeviction.
 - **MEMORY USAGE** is walnut's estimate of the bytes of its own heap the key and its value
   take (every element counted; SAMPLES is accepted and changes nothing), not Redis'
