@@ -25,7 +25,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { fromInput, toText } from "./engine/bytes.js";
 import type { CollectionType } from "./engine/collection.js";
 import { DEFAULT_COLLECTION, type Engine } from "./engine/engine.js";
-import type { Item } from "./engine/values.js";
+import type { Item, ValueKind } from "./engine/values.js";
 import { CommandExecutor, READ_CONSISTENCIES, type ReadConsistency } from "./commands/executor.js";
 import { isOutOfMemoryReply, MemoryLimit, resolveMaxmemory } from "./commands/memory_limit.js";
 import type { CommandCall, VersionCondition } from "./node/entry.js";
@@ -48,6 +48,7 @@ export type { CollectionType } from "./engine/collection.js";
 export type { ReadConsistency } from "./commands/executor.js";
 export type { CommandValue } from "./db_replies.js";
 export type { SetOptions, Value } from "./commands/user_values.js";
+export type { ValueKind } from "./engine/values.js";
 
 export type Key = string | Buffer;
 
@@ -111,6 +112,11 @@ export interface RangeOptions extends ReadOptions {
 
 export interface Entry {
   value: Value;
+  /**
+   * walnut's kind of the value: string, blob, integer, float, boolean, list, hyperloglog,
+   * hash, set ... (RESP's WALNUT.TYPE; RESP's TYPE answers Redis' type instead).
+   */
+  kind: ValueKind;
   /** The log index of the key's last write. */
   version: number;
   /** Absolute expiry in ms since the epoch, or null. */
@@ -235,7 +241,7 @@ export class CollectionHandle {
   async getEntry(key: Key, options?: ReadOptions): Promise<Entry | null> {
     const item = await this.lookup(key, consistencyOf(options));
     if (item === undefined) return null;
-    return { value: itemValue(item), version: item.version, expiresAtMs: item.expiresAtMs === 0 ? null : item.expiresAtMs };
+    return { value: itemValue(item), kind: item.kind, version: item.version, expiresAtMs: item.expiresAtMs === 0 ? null : item.expiresAtMs };
   }
 
   /** Deletes the key; resolves to whether it existed. */

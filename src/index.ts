@@ -19,6 +19,7 @@ export type {
   CommandValue,
   FsyncMode,
   CollectionType,
+  ValueKind,
 } from "./db.js";
 export { WalnutError, isWalnutError } from "./lib/errors.js";
 export type { WalnutErrorCode } from "./lib/errors.js";

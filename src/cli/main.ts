@@ -8,6 +8,7 @@ import { runAcl } from "./acl_command.js";
 import { runBackup } from "./backup_command.js";
 import { runCheckpoint } from "./checkpoint_command.js";
 import { runCluster } from "./cluster_command.js";
+import { runImport } from "./import_command.js";
 import { runCli } from "./repl.js";
 import { runRestore } from "./restore_command.js";
 import { runServe } from "./serve.js";
@@ -24,6 +25,7 @@ usage:
   walnut checkpoint --data-dir D                                                offline checkpoint
   walnut backup     [-h host] [-p http-port] [-a secret] --out FILE             consistent copy of a live node (over HTTP)
   walnut restore    --from FILE --data-dir D | --checkpoint INDEX --data-dir D  seed a node, or go back in time
+  walnut import     --from redis://host:port [--to host:port | --to DATA_DIR]    copy a live Redis into walnut
   walnut acl        hash-password < password                                    a password hash for --aclfile
   walnut version
 
@@ -54,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runBackup(rest);
       case "restore":
         return await runRestore(rest);
+      case "import":
+        return await runImport(rest);
       case "acl":
         return await runAcl(rest);
       case "version":

@@ -13,6 +13,7 @@ import { Item, NO_EXPIRY, type StoredValue, type ValueKind } from "../engine/val
 import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
+import { markEditedInPlace, noteEncodingGrowth } from "./encoding.js";
 import { formatFloat, INT64_MAX, INT64_MIN } from "./numbers.js";
 import { error, integer, type Reply } from "../engine/reply.js";
 import type { CommandContext } from "./spec.js";
@@ -37,8 +38,21 @@ export function isLoggedWrite(ctx: CommandContext): boolean {
   return ctx.index > ctx.engine.appliedIndex;
 }
 
-/** The item at `key`, or undefined when it is absent or expired at ctx.nowMs. */
+/**
+ * The item at `key`, or undefined when it is absent or expired at ctx.nowMs. Marks it
+ * accessed at ctx.nowMs (OBJECT IDLETIME), as Redis' lookupKey does.
+ */
 export function liveItem(ctx: CommandContext, key: ByteString): Item | undefined {
+  const item = peekItem(ctx, key);
+  if (item !== undefined) item.accessedAtMs = ctx.nowMs;
+  return item;
+}
+
+/**
+ * The item at `key` like liveItem, without marking it accessed: what Redis' commands
+ * that look at a key without using it do (TYPE, EXISTS, OBJECT, SCAN: LOOKUP_NOTOUCH).
+ */
+export function peekItem(ctx: CommandContext, key: ByteString): Item | undefined {
   const item = ctx.collection.get(key);
   return item === undefined || item.isExpiredAt(ctx.nowMs) ? undefined : item;
 }
@@ -82,10 +96,14 @@ export function writeValue(ctx: CommandContext, key: ByteString, value: StoredVa
 /**
  * Stores edited bytes at `key` (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...): a blob stays a
  * blob, every other kind becomes a string, and the key keeps its expiry (a new key: none).
+ * `inPlace`: Redis edits the existing string (everything but APPEND to a new key), which
+ * leaves it in the "raw" encoding (encoding.ts).
  */
-export function writeEdited(ctx: CommandContext, key: ByteString, bytes: ByteString, current: Item | undefined): void {
+export function writeEdited(ctx: CommandContext, key: ByteString, bytes: ByteString, current: Item | undefined, inPlace = true): void {
   const kind = current?.kind === "blob" ? "blob" : "string";
   writeValue(ctx, key, { kind, value: bytes }, current?.expiresAtMs ?? NO_EXPIRY);
+  const written = ctx.collection.get(key);
+  if (inPlace && written !== undefined) markEditedInPlace(written);
 }
 
 /** Refuses a key longer than limits.keyBytesMax (apply() answers it as an ERR reply). */
@@ -99,6 +117,8 @@ export function checkKeyLength(key: ByteString): void {
 export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
   assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
   checkKeyLength(key);
+  item.accessedAtMs = ctx.nowMs;
+  noteEncodingGrowth(item);
   ctx.collection.put(key, item);
   ctx.engine.writtenKeys.note(ctx.collection.name, key);
 }

@@ -14,16 +14,16 @@ test("INCR and DECR count from 0 and store an integer item", () => {
   assert.deepEqual(run(engine, "INCR n"), integer(2));
   assert.deepEqual(run(engine, "DECR n"), integer(1));
   assert.deepEqual(run(engine, "DECR m"), integer(-1));
-  assert.deepEqual(read(engine, "TYPE n"), status("integer"));
+  assert.deepEqual(read(engine, "WALNUT.TYPE n"), status("integer"));
   assert.deepEqual(read(engine, "GET n"), bulk("1"));
 });
 
 test("INCR on a string holding an integer turns it into an integer item", () => {
   const engine = new Engine();
   run(engine, "SET n 41");
-  assert.deepEqual(read(engine, "TYPE n"), status("string"));
+  assert.deepEqual(read(engine, "WALNUT.TYPE n"), status("string"));
   assert.deepEqual(run(engine, "INCR n"), integer(42));
-  assert.deepEqual(read(engine, "TYPE n"), status("integer"));
+  assert.deepEqual(read(engine, "WALNUT.TYPE n"), status("integer"));
 });
 
 test("INCRBY and DECRBY add and subtract their argument", () => {
@@ -76,7 +76,7 @@ test("INCRBYFLOAT adds and writes the result as Redis does", () => {
   assert.deepEqual(run(engine, "INCRBYFLOAT f 0.1"), bulk("10.6"));
   assert.deepEqual(run(engine, "INCRBYFLOAT f -5"), bulk("5.6"));
   assert.deepEqual(run(engine, "INCRBYFLOAT f 5.0e3"), bulk("5005.6"));
-  assert.deepEqual(read(engine, "TYPE f"), status("float"));
+  assert.deepEqual(read(engine, "WALNUT.TYPE f"), status("float"));
   run(engine, "SET s 1.5");
   assert.deepEqual(run(engine, "INCRBYFLOAT s 1.5"), bulk("3"));
   assert.deepEqual(read(engine, "GET s"), bulk("3"));

@@ -14,7 +14,7 @@ import type { ByteString } from "../engine/bytes.js";
 import type { Collection } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
 import { NO_EXPIRY } from "../engine/values.js";
-import { changeExpiry, isErrorReply, liveItem, NOT_AN_INTEGER } from "./access.js";
+import { changeExpiry, isErrorReply, liveItem, NOT_AN_INTEGER, peekItem } from "./access.js";
 import { defineCommand } from "./define.js";
 import { expiryInstantMs, invalidExpireTime, type ExpiryForm } from "./expire_time.js";
 import { parseInteger } from "./numbers.js";
@@ -77,7 +77,7 @@ type TimeAnswer = "ttl" | "pttl" | "expiretime" | "pexpiretime";
 /** TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 when absent, -1 without expiry. */
 function timeCommand(answer: TimeAnswer) {
   return (ctx: CommandContext, [key]: ByteString[]): Reply => {
-    const item = liveItem(ctx, key);
+    const item = peekItem(ctx, key); // as Redis: reading a TTL is not an access (OBJECT IDLETIME)
     if (item === undefined) return integer(-2);
     if (item.expiresAtMs === NO_EXPIRY) return integer(-1);
     const absolute = answer === "expiretime" || answer === "pexpiretime";

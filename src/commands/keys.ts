@@ -1,15 +1,19 @@
 /**
  * The keyspace commands, as Redis defines them, in the current collection: DEL UNLINK
  * EXISTS TYPE RENAME RENAMENX DBSIZE FLUSHDB KEYS RANDOMKEY, and walnut's `VERSION key`
- * (the log index of the key's last write, like etcd's mod revision; 0 when absent).
- * SCAN is in scan.ts.
+ * (the log index of the key's last write, like etcd's mod revision; 0 when absent) and
+ * `WALNUT.TYPE key` (walnut's own kind). SCAN is in scan.ts; COPY, TOUCH, OBJECT, DUMP,
+ * RESTORE, SORT in keyspace.ts.
  *
- * TYPE answers walnut's kinds: string, blob, integer, float, boolean, list, hash, set,
- * or none. DBSIZE counts keys that expired but were not swept yet, as Redis' does.
+ * TYPE answers Redis' type (string, list, hash, set, zset, or none): walnut's integer,
+ * float, boolean and blob kinds are strings to Redis (a HyperLogLog is a string anyway), and tools such as
+ * redis-cli --bigkeys pick the command to read a key by its TYPE. WALNUT.TYPE answers the
+ * kind itself: string, blob, integer, float, boolean, list, hash, set, zset or none. DBSIZE counts keys that expired but were not swept yet, as Redis' does.
  */
 import type { ByteString } from "../engine/bytes.js";
 import { assert } from "../lib/assert.js";
-import { checkKeyLength, deleteKey, liveItem, putItem, SYNTAX_ERROR } from "./access.js";
+import { redisTypeName } from "../engine/values.js";
+import { checkKeyLength, deleteKey, liveItem, peekItem, putItem, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { compileGlob } from "./glob.js";
 import { array, bulk, error, integer, NIL, OK, status, type Reply } from "../engine/reply.js";
@@ -23,16 +27,21 @@ function del(ctx: CommandContext, keys: ByteString[]): Reply {
 
 function exists(ctx: CommandContext, keys: ByteString[]): Reply {
   let found = 0;
-  for (const key of keys) if (liveItem(ctx, key) !== undefined) found++;
+  for (const key of keys) if (peekItem(ctx, key) !== undefined) found++;
   return integer(found);
 }
 
 function type(ctx: CommandContext, [key]: ByteString[]): Reply {
-  return status(liveItem(ctx, key)?.kind ?? "none");
+  const item = peekItem(ctx, key);
+  return status(item === undefined ? "none" : redisTypeName(item.kind));
+}
+
+function walnutType(ctx: CommandContext, [key]: ByteString[]): Reply {
+  return status(peekItem(ctx, key)?.kind ?? "none");
 }
 
 function version(ctx: CommandContext, [key]: ByteString[]): Reply {
-  return integer(liveItem(ctx, key)?.version ?? 0);
+  return integer(peekItem(ctx, key)?.version ?? 0);
 }
 
 /** Moves the live item at `source` to `target` (replacing it), keeping its expiry. */
@@ -128,8 +137,15 @@ export const keyCommands: CommandSpec[] = [
     name: "TYPE",
     arity: 2,
     flags: ["readonly", "fast"],
-    summary: "The kind of value at a key",
+    summary: "Redis' type of the value at a key: string, list, hash, set, zset or none",
     run: type,
+  }),
+  defineCommand({
+    name: "WALNUT.TYPE",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    summary: "walnut's kind of the value at a key: string, blob, integer, float, boolean, list, hyperloglog, hash, set ... or none",
+    run: walnutType,
   }),
   defineCommand({
     name: "VERSION",

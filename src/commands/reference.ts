@@ -56,7 +56,10 @@ ${connectionRows.join("\n")}
 ## Where walnut differs from Redis, on purpose
 
 - **Typed values.** \`SET k v AS integer|float|boolean|blob\` stores a typed value (LokiKV's
-  types); \`TYPE\` names them: string, blob, integer, float, boolean, list, hash, set.
+  types). \`TYPE\` and \`SCAN ... TYPE\` answer Redis' type, so Redis tools read every key
+  (integer, float, boolean and blob are all \`string\` to Redis);
+  \`WALNUT.TYPE key\` answers walnut's own kind: string, blob, integer, float, boolean, list,
+  hash, set, zset (the HTTP API's \`kind\` field says the same).
   \`INCR\` on a string that holds an integer stores an integer. \`GET\` of an integer, float or
   boolean answers its text. A HyperLogLog is a string in Redis' own format: \`GET\` answers
   the bytes Redis would hold (sparse, then dense), and Redis' bytes \`SET\` into walnut count.
@@ -109,6 +112,33 @@ ${connectionRows.join("\n")}
   node of a cluster; waiters are served first come first served per node, and each pop is a
   log entry. Over HTTP and the embedded API they run once, as their non-blocking forms.
   Details and every difference: [blocking.md](blocking.md).
+- **DUMP and RESTORE** use walnut's own payload (the checkpoint's value layout, a format
+  version and a CRC32; snapshot/dump_payload.ts), not Redis' RDB serialization: a payload
+  from redis-server is refused with \`ERR DUMP payload version or checksum are wrong\`, as
+  redis-server refuses walnut's. Within walnut, DUMP and RESTORE (REPLACE, ABSTTL, IDLETIME,
+  FREQ, TTL) behave as in Redis; \`walnut import\` copies a live Redis without DUMP.
+- **OBJECT ENCODING** answers the encoding redis-server 7.0 (with its compiled-in defaults)
+  would use for the same data: int/embstr/raw strings (raw once APPENDed or SETRANGEd),
+  quicklist lists, listpack/hashtable hashes (512 fields, 64 bytes), intset/hashtable sets
+  (512 integers), listpack/skiplist sorted sets (128 members, 64 bytes); a value that
+  outgrew its compact encoding keeps the large one until it is replaced, as in Redis. Walnut
+  does not store Redis' encodings, so after a restart it answers from the content, as Redis
+  does after loading an RDB; a HyperLogLog is always raw (Redis answers embstr for a small
+  sparse one after RESTORE). **OBJECT REFCOUNT** answers 2147483647 for the integers 0..9999
+  Redis shares (also for a COPY of one, where Redis answers 1).
+- **OBJECT IDLETIME** counts from the key's last read or write by a command on the node
+  that answers (reads on other nodes, the embedded \`get\` and HTTP's \`GET /key\` do not
+  count; keys loaded from a checkpoint count from the node's start); TYPE, EXISTS, TTL,
+  OBJECT and SCAN do not count as access, as in Redis.
+  **OBJECT FREQ** answers Redis' error: walnut's maxmemory-policy is always noeviction.
+- **MEMORY USAGE** is walnut's estimate of the bytes of its own heap the key and its value
+  take (every element counted; SAMPLES is accepted and changes nothing), not Redis'
+  figure. MEMORY has only USAGE and HELP.
+- **COPY ... DB n**: only database 0 (the connection's collection) is a COPY target so
+  far; any other index answers \`ERR DB index is out of range\`.
+- **SORT** of a set with \`BY nosort\` (and no STORE) answers the set's insertion order, where
+  Redis answers its hash table's order; everything else sorts as Redis does. SORT is a write
+  (it may STORE), so it goes through the log; SORT_RO is on the read path.
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
   cursor starts a new full iteration rather than failing.
 - **Hash and set order.** A small hash (at most 128 fields, none and no value over 64 bytes)

@@ -68,6 +68,17 @@ test("SCAN MATCH and TYPE filter the keys examined", () => {
   assert.deepEqual(scanAll(engine, "MATCH user:1? COUNT 3").sort(), [...Array(10).keys()].map((n) => `user:1${n}`).sort());
   assert.deepEqual(scanAll(engine, "TYPE list"), ["user:list"]);
   assert.deepEqual(scanAll(engine, "TYPE string MATCH other"), ["other"]);
+  assert.deepEqual(scanAll(engine, "TYPE LIST"), ["user:list"], "the type name is compared without case, as Redis does");
+});
+
+test("SCAN TYPE string keeps every kind Redis calls a string; an unknown type keeps nothing", () => {
+  const engine = new Engine();
+  for (const line of ["SET s v", "SET i 1 AS integer", "SET f 1.5 AS float", "SET b true AS boolean", "SET x y AS blob", "PFADD h a", "RPUSH l a"]) {
+    run(engine, line);
+  }
+  assert.deepEqual(scanAll(engine, "TYPE string").sort(), ["b", "f", "h", "i", "s", "x"]);
+  assert.deepEqual(scanAll(engine, "TYPE zset"), []);
+  assert.deepEqual(scanAll(engine, "TYPE nosuchtype"), []);
 });
 
 test("SCAN skips expired keys", () => {
@@ -109,6 +120,7 @@ test("SCAN reads cursors as Redis 7.0's strtoul does: a sign, and -n wrapping ar
   for (const cursor of ["-1", "+0", "-18446744073709551615", "18446744073709551615"]) {
     assert.deepEqual(read(engine, `SCAN ${cursor}`), array([bulk("0"), array([])]), `SCAN ${cursor}`);
   }
+  assert.deepEqual(read(engine, "SCAN 0 TYPE"), error("ERR", "syntax error"));
 });
 
 test("SCAN cursors of different iterations are independent", () => {

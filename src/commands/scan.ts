@@ -15,13 +15,16 @@
  * restart or a failover) starts a new full iteration, the way Redis accepts any cursor:
  * the client still ends with every key, it may see some twice.
  *
+ * TYPE keeps keys of one of Redis' types (string, list, hash, set, zset): walnut's integer,
+ * float, boolean, blob and hyperloglog kinds are strings, as TYPE answers.
+ *
  * COUNT bounds the keys examined per call (expired and unmatched keys included), as in
  * Redis; the default is 10.
  */
 import type { ByteString } from "../engine/bytes.js";
 import type { Collection, ViewEntry } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
-import { valueKinds, type ValueKind } from "../engine/values.js";
+import { redisTypeName } from "../engine/values.js";
 import { limits } from "../lib/limits.js";
 import { isErrorReply, NOT_AN_INTEGER, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
@@ -84,11 +87,12 @@ function cursorTable(engine: Engine): CursorTable {
 interface ScanOptions {
   match: Glob | null;
   count: number;
-  kind: ValueKind | null;
+  /** Redis' type name to keep (lower case), compared with redisTypeName: "string" keeps integers too. */
+  type: string | null;
 }
 
 function parseScanOptions(args: ByteString[]): ScanOptions | Reply {
-  const options: ScanOptions = { match: null, count: SCAN_COUNT_DEFAULT, kind: null };
+  const options: ScanOptions = { match: null, count: SCAN_COUNT_DEFAULT, type: null };
   for (let at = 0; at < args.length; at += 2) {
     const word = args[at].toUpperCase();
     const value = args[at + 1];
@@ -100,9 +104,8 @@ function parseScanOptions(args: ByteString[]): ScanOptions | Reply {
       if (count < 1n) return SYNTAX_ERROR;
       options.count = Number(count < BigInt(limits.scanCountMax) ? count : BigInt(limits.scanCountMax));
     } else if (word === "TYPE") {
-      const kind = valueKinds.find((name) => name === value.toLowerCase());
-      if (kind === undefined) return error("ERR", `unknown type name '${value}'`);
-      options.kind = kind;
+      // Redis 7.0 compares without case and accepts any name: an unknown one matches no key.
+      options.type = value.toLowerCase();
     } else return SYNTAX_ERROR;
   }
   return options;
@@ -161,7 +164,7 @@ function scan(ctx: CommandContext, [cursorText, ...optionArgs]: ByteString[]): R
   const found: Reply[] = [];
   for (const [key, item] of entries) {
     if (item.isExpiredAt(ctx.nowMs)) continue;
-    if (options.kind !== null && item.kind !== options.kind) continue;
+    if (options.type !== null && redisTypeName(item.kind) !== options.type) continue;
     if (options.match !== null && !options.match.matches(key)) continue;
     found.push(bulk(key));
   }
@@ -176,7 +179,7 @@ export const scanCommands: CommandSpec[] = [
     arity: -2,
     flags: ["readonly"],
     firstKey: 0,
-    summary: "Iterate the collection's keys: SCAN cursor [MATCH pattern] [COUNT n] [TYPE kind]",
+    summary: "Iterate the collection's keys: SCAN cursor [MATCH pattern] [COUNT n] [TYPE type] (Redis' types: string, list, hash, set, zset)",
     run: scan,
   }),
 ];

@@ -111,12 +111,12 @@ test("SET and GETEX take a repeated expiry word as Redis 7.0 does: the last time
 
 test("SET AS stores typed values that read back as their text", () => {
   const engine = engineWith("SET i 42 AS integer", "SET f 1.50 AS FLOAT", "SET b TRUE AS boolean", "SET x \xff\x00 AS blob");
-  assert.deepEqual(read(engine, "TYPE i"), { type: "status", text: "integer" });
+  assert.deepEqual(read(engine, "WALNUT.TYPE i"), { type: "status", text: "integer" });
   assert.deepEqual(read(engine, "GET i"), bulk("42"));
-  assert.deepEqual(read(engine, "TYPE f"), { type: "status", text: "float" });
+  assert.deepEqual(read(engine, "WALNUT.TYPE f"), { type: "status", text: "float" });
   assert.deepEqual(read(engine, "GET f"), bulk("1.5"));
   assert.deepEqual(read(engine, "GET b"), bulk("true"));
-  assert.deepEqual(read(engine, "TYPE x"), { type: "status", text: "blob" });
+  assert.deepEqual(read(engine, "WALNUT.TYPE x"), { type: "status", text: "blob" });
   assert.deepEqual(read(engine, "GET x"), bulk("\xff\x00"));
   assert.deepEqual(read(engine, "STRLEN i"), integer(2));
 });
@@ -226,10 +226,10 @@ test("APPEND creates or extends a value and keeps its expiry", () => {
   assert.deepEqual(read(engine, "TTL k"), integer(50));
   assert.deepEqual(run(engine, "APPEND new abc"), integer(3));
   assert.deepEqual(run(engine, "APPEND i 0"), integer(3));
-  assert.deepEqual(read(engine, "TYPE i"), { type: "status", text: "string" });
+  assert.deepEqual(read(engine, "WALNUT.TYPE i"), { type: "status", text: "string" });
   assert.deepEqual(read(engine, "GET i"), bulk("420"));
   run(engine, "APPEND x \x02");
-  assert.deepEqual(read(engine, "TYPE x"), { type: "status", text: "blob" });
+  assert.deepEqual(read(engine, "WALNUT.TYPE x"), { type: "status", text: "blob" });
   assert.deepEqual(run(engine, "APPEND l a"), WRONGTYPE);
 });
 

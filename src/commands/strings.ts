@@ -160,7 +160,7 @@ function append(ctx: CommandContext, [key, suffix]: ByteString[]): Reply {
   if (text === null) return WRONGTYPE;
   if (text.length + suffix.length > limits.valueBytesMax) return STRING_TOO_LONG;
   const appended = text + suffix;
-  writeEdited(ctx, key, appended, current);
+  writeEdited(ctx, key, appended, current, current !== undefined);
   return integer(appended.length);
 }
 
@@ -198,7 +198,7 @@ function setrange(ctx: CommandContext, [key, offsetText, patch]: ByteString[]): 
   const at = Number(offset);
   const padded = text.length < at ? text + "\0".repeat(at - text.length) : text;
   const patched = padded.slice(0, at) + patch + padded.slice(at + patch.length);
-  writeEdited(ctx, key, patched, current);
+  writeEdited(ctx, key, patched, current, true);
   return integer(patched.length);
 }
 

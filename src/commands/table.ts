@@ -17,12 +17,14 @@ import { expiryCommands } from "./expiry.js";
 import { hashCommands } from "./hashes.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
+import { keyspaceCommands } from "./keyspace.js";
 import { listBlockingCommands } from "./list_blocking.js";
 import { listMoveCommands } from "./list_moves.js";
 import { lcsCommands } from "./lcs.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
 import { setCommands } from "./sets.js";
+import { sortCommands } from "./sort.js";
 import { sortedSetCommands } from "./sorted_sets.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import type { AclCategory } from "./acl_categories.js";
@@ -60,6 +62,8 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [bitmapCommands, "bitmap"],
   [lcsCommands, "string"],
   [keyCommands, "keyspace"],
+  [keyspaceCommands, "keyspace"],
+  [sortCommands, "keyspace"],
   [databaseCommands, "keyspace"],
   [scanCommands, "keyspace"],
   [expiryCommands, "keyspace"],

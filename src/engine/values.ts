@@ -11,7 +11,8 @@
  * is a `string` holding Redis' HLL bytes (hll_format.ts), as in Redis.
  *
  * Over RESP walnut answers Redis' name for a kind (redisTypeName): Redis has no integer,
- * float, boolean or blob types, they are all strings to it.
+ * float, boolean or blob types, they are all strings to it (TYPE, SCAN TYPE).
+ * Walnut's own kind stays visible through WALNUT.TYPE, the HTTP API and the embedded API.
  *
  * An Item is never mutated while a checkpoint may be reading it: see
  * Collection.itemForUpdate.
@@ -77,6 +78,19 @@ export class Item {
   value: ByteString | bigint | number | boolean | ListDeque | Map<ByteString, ByteString> | Set<ByteString> | SortedSet;
   version: number;
   expiresAtMs: number;
+  /**
+   * When a command last read or wrote the key, for OBJECT IDLETIME (0: not since this node
+   * loaded it). Redis' LRU clock, kept per node: reads on one node do not change another's,
+   * and checkpoints do not carry it, as Redis' replicas and RDB files do not.
+   */
+  accessedAtMs = 0;
+  /**
+   * The value sits in Redis' large encoding even if it would fit the compact one now: Redis
+   * never converts back (a hash that once held 513 fields stays a hashtable after HDEL, an
+   * APPENDed string stays raw). Set by writes (commands/encoding.ts), copied by clone(), not
+   * checkpointed: Redis too recomputes encodings when it loads a value.
+   */
+  largeEncoding = false;
 
   constructor(value: StoredValue, version: number, expiresAtMs: number) {
     this.kind = value.kind;
@@ -97,6 +111,8 @@ export class Item {
   /** A deep copy: lists, hashes, sets and sorted sets are copied so the original stays untouched. */
   clone(): Item {
     const copy = new Item(this.stored(), this.version, this.expiresAtMs);
+    copy.accessedAtMs = this.accessedAtMs;
+    copy.largeEncoding = this.largeEncoding;
     const value = this.value;
     if (value instanceof ListDeque) copy.value = value.clone();
     else if (value instanceof Map) copy.value = new Map(value);

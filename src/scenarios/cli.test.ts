@@ -85,7 +85,7 @@ test("walnut cli answers the seed's LokiKV persistence session (blob markers, PE
       node.respPort,
       [
         "/c_bcust namor", "/selectcol namor", "SET data 12", "SET name 'akshat'", "/selectcol default",
-        "SET data <BLOB_BEGINS>hello world<BLOB_ENDS>", "TYPE data", "GET data", "DISPLAY",
+        "SET data <BLOB_BEGINS>hello world<BLOB_ENDS>", "WALNUT.TYPE data", "GET data", "DISPLAY",
         "PERSIST namor", "PERSIST default", "LOAD_HMAP default", "LOAD_HMAP namor", "LOAD_HMAP nothing",
         "RPUSH list <BLOB_BEGINS>x<BLOB_ENDS>", "COLLECTION HELP", "help", "SHUTDOWN", "PING", "",
       ].join("\n"),

@@ -57,6 +57,11 @@ test("set resolves to the key's version and ifVersion is compare-and-set", () =>
     assert.ok(typeof first === "number" && first > 0);
     const entry = await db.getEntry("k");
     assert.equal(entry?.version, first);
+    assert.equal(entry?.kind, "string");
+    await db.set("n", 7);
+    assert.equal((await db.getEntry("n"))?.kind, "integer", "walnut's kind, where RESP's TYPE says string");
+    assert.deepEqual(await db.command("TYPE", "n"), { type: "status", text: "string" });
+    assert.deepEqual(await db.command("WALNUT.TYPE", "n"), { type: "status", text: "integer" });
     const second = await db.set("k", "2", { ifVersion: first });
     assert.ok(typeof second === "number" && second > first);
     await assert.rejects(db.set("k", "3", { ifVersion: first }), (error) => isWalnutError(error, "VERSION_CONFLICT"));

@@ -27,7 +27,7 @@ test("PUT, GET and DELETE answer in the seeds' shapes", () =>
     assert.equal(body.status, "ok");
     assert.ok(Number.isInteger(body.id) && body.id > 0);
     const read = await fetch(`${base}/key/key6`);
-    assert.deepEqual(await read.json(), { key: "key6", value: "myvalue", version: body.id });
+    assert.deepEqual(await read.json(), { key: "key6", value: "myvalue", kind: "string", version: body.id });
     const deleted = await fetch(`${base}/key/key6`, { method: "DELETE" });
     assert.equal(((await deleted.json()) as { status: string }).status, "ok");
     const missing = await fetch(`${base}/key/key6`);

@@ -270,3 +270,18 @@ function readSortedSet(reader: ByteReader): SortedSet {
   }
   return sorted;
 }
+
+/** Writes a value alone (u8 kind | value), without key, version or expiry: DUMP's payload body. */
+export function writeKindAndValue(writer: ByteWriter, item: Item): void {
+  writer.u8(KIND_CODES[item.kind]);
+  writeValue(writer, item);
+}
+
+/** Reads what writeKindAndValue wrote. */
+export function readKindAndValue(reader: ByteReader): StoredValue {
+  const kindOffset = reader.offset;
+  const kindCode = reader.u8("value kind");
+  const kind = KINDS_BY_CODE.get(kindCode);
+  if (kind === undefined) reader.fail(`unknown value kind ${kindCode}`, kindOffset);
+  return readValue(reader, kind);
+}

@@ -140,7 +140,7 @@ async function getKey(context: ServerContext, response: ServerResponse, url: URL
     return found === undefined || found.isExpiredAt(context.executor.node.now()) ? undefined : found;
   });
   if (item === undefined) throw new HttpError(404, "Key not found");
-  sendJson(response, 200, { key, ...valueToJson(itemValue(item)), version: item.version });
+  sendJson(response, 200, { key, ...valueToJson(itemValue(item)), kind: item.kind, version: item.version });
 }
 
 async function deleteKey(context: ServerContext, request: IncomingMessage, response: ServerResponse, url: URL, key: string): Promise<void> {
@@ -175,7 +175,7 @@ async function listKeys(context: ServerContext, response: ServerResponse, url: U
     return found
       .filter(([, item]) => !item.isExpiredAt(nowMs))
       .slice(0, limit)
-      .map(([key, item]) => ({ key: toText(key), ...valueToJson(itemValue(item)), version: item.version }));
+      .map(([key, item]) => ({ key: toText(key), ...valueToJson(itemValue(item)), kind: item.kind, version: item.version }));
   });
   sendJson(response, 200, { keys, count: keys.length });
 }

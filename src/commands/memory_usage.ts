@@ -1,0 +1,65 @@
+/**
+ * MEMORY USAGE's figure: an estimate of the bytes walnut's own heap spends on one key and
+ * its value (not what Redis would spend: Redis' encodings are not walnut's). It counts the
+ * key, the Item record and the value's objects with V8's usual sizes on a 64-bit heap:
+ * a one-byte string is a 16-byte header plus its bytes rounded up to 8, a JS array 16 bytes
+ * plus 8 per slot, a Map or Set about 80 bytes plus 24 per entry (its hash table), a bigint
+ * 24 bytes, a HyperLogLog's Uint8Array 96 bytes plus its 16384 registers.
+ *
+ * Every element is counted (Redis samples 5 of an aggregate's elements unless SAMPLES says
+ * otherwise; walnut's figure is exact for its own layout, so SAMPLES changes nothing).
+ */
+import type { ByteString } from "../engine/bytes.js";
+import type { Item } from "../engine/values.js";
+import { sortedSetMembers } from "./encoding.js";
+
+const ITEM_BYTES = 64; // the Item object: header, 6 fields
+const MAP_ENTRY_KEY_BYTES = 24; // a Map/Set's hash table share per entry
+const COLLECTION_BYTES = 80;
+const ARRAY_BYTES = 16;
+const POINTER_BYTES = 8;
+const BIGINT_BYTES = 24;
+const HEAP_NUMBER_BYTES = 16;
+const TYPED_ARRAY_BYTES = 96;
+const SKIPLIST_NODE_BYTES = 64; // a sorted set's node: member, score, level links
+
+/** The heap bytes of a one-byte string of `text`'s length. */
+export function stringBytes(text: ByteString): number {
+  return 16 + Math.ceil(text.length / 8) * 8;
+}
+
+function valueBytes(item: Item): number {
+  const value = item.value;
+  if (typeof value === "string") return stringBytes(value);
+  if (typeof value === "bigint") return BIGINT_BYTES;
+  if (typeof value === "number") return HEAP_NUMBER_BYTES;
+  if (typeof value === "boolean") return 0; // true and false are shared
+  if (value instanceof Uint8Array) return TYPED_ARRAY_BYTES + value.length;
+  if (Array.isArray(value)) {
+    let total = ARRAY_BYTES + POINTER_BYTES * value.length;
+    for (const element of value) total += stringBytes(element);
+    return total;
+  }
+  if (value instanceof Map) {
+    let total = COLLECTION_BYTES;
+    for (const [field, text] of value) total += MAP_ENTRY_KEY_BYTES + stringBytes(field) + stringBytes(text);
+    return total;
+  }
+  if (value instanceof Set) {
+    let total = COLLECTION_BYTES;
+    for (const member of value) total += MAP_ENTRY_KEY_BYTES + stringBytes(member);
+    return total;
+  }
+  const members = sortedSetMembers(value);
+  if (members !== null) {
+    let total = COLLECTION_BYTES;
+    for (const [member] of members) total += MAP_ENTRY_KEY_BYTES + SKIPLIST_NODE_BYTES + stringBytes(member);
+    return total;
+  }
+  return 0;
+}
+
+/** walnut's estimate of the heap bytes `key` and its item take. */
+export function memoryUsageBytes(key: ByteString, item: Item): number {
+  return stringBytes(key) + ITEM_BYTES + valueBytes(item);
+}
