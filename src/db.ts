@@ -31,7 +31,7 @@ import { isOutOfMemoryReply, MemoryLimit, resolveMaxmemory } from "./commands/me
 import type { CommandCall, VersionCondition } from "./node/entry.js";
 import { NIL, type Reply } from "./engine/reply.js";
 import { replyValue, type CommandValue } from "./db_replies.js";
-import { commandArgument, itemValue, setCalls, type SetOptions, type Value } from "./commands/user_values.js";
+import { commandArgument, isHashValue, itemValue, setCalls, type SetOptions, type Value } from "./commands/user_values.js";
 import { walnutStateMachine } from "./commands/state_machine.js";
 import { WalnutError } from "./lib/errors.js";
 import { parseDurationMs, parseSizeBytes } from "./lib/units.js";
@@ -210,7 +210,7 @@ export class CollectionHandle {
   }
 
   private async setWithOptions(key: Key, value: Value, options: SetOptions): Promise<number | null> {
-    if (options.ttlMs !== undefined && Array.isArray(value)) {
+    if (options.ttlMs !== undefined && (Array.isArray(value) || isHashValue(value))) {
       options = { ...options, expireAtMs: this.executor.node.now() + options.ttlMs, ttlMs: undefined };
     }
     const calls = setCalls(this.name, fromInput(key), value, options);
@@ -222,7 +222,7 @@ export class CollectionHandle {
     const { index, reply } = await this.executor.commitBatch(calls, conditions);
     if (raiseIfError(reply).type === "nil") throw await this.conflict(key, options.ifVersion ?? 0);
     const first = reply.type === "array" ? reply.items[0] : undefined;
-    return first?.type === "nil" && !Array.isArray(value) ? null : index;
+    return first?.type === "nil" && !Array.isArray(value) && !isHashValue(value) ? null : index;
   }
 
   /** The stored value, or null when the key is absent or expired. */

@@ -10,7 +10,7 @@
 import { assert } from "../lib/assert.js";
 import type { ByteString } from "../engine/bytes.js";
 import { addElement, createRegisters, estimateCardinality, mergeInto, wouldChange } from "../engine/hll.js";
-import { Item, NO_EXPIRY } from "../engine/values.js";
+import { Item, NO_EXPIRY, redisTypeName } from "../engine/values.js";
 import { liveItem, putItem } from "./access.js";
 import { defineCommand } from "./define.js";
 import { error, integer, OK, WRONGTYPE, type Reply } from "../engine/reply.js";
@@ -24,7 +24,8 @@ function readRegisters(ctx: CommandContext, key: ByteString): Uint8Array | undef
   if (item === undefined) return undefined;
   const stored = item.stored();
   if (stored.kind === "hyperloglog") return stored.value;
-  return stored.kind === "list" ? WRONGTYPE : NOT_A_HYPERLOGLOG;
+  // Redis checks the type first: a list, hash or set is WRONGTYPE, a string that is no sketch is not.
+  return redisTypeName(stored.kind) === "string" ? NOT_A_HYPERLOGLOG : WRONGTYPE;
 }
 
 function isReply(value: Uint8Array | undefined | Reply): value is Reply {

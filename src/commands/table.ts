@@ -12,11 +12,13 @@ import { collectionCommands } from "./collections.js";
 import { connectionCommands } from "./connection.js";
 import { counterCommands } from "./counters.js";
 import { expiryCommands } from "./expiry.js";
+import { hashCommands } from "./hashes.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
 import { sortedSetCommands } from "./sorted_sets.js";
+import { setCommands } from "./sets.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import { stringCommands } from "./strings.js";
 
@@ -47,6 +49,8 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   listCommands,
   hyperLogLogCommands,
   sortedSetCommands,
+  hashCommands,
+  setCommands,
   collectionCommands,
   connectionCommands,
 ]);

@@ -83,6 +83,7 @@ function sortedSetCalls(collection: string, key: ByteString, value: SortedSetVal
   if (options.ifNotExists || options.ifExists) {
     throw new WalnutError("BAD_ARGUMENT", "Cannot set a sorted set with ifExists/ifNotExists: use a batch with a version condition");
   }
+  if (options.keepTtl) throw new WalnutError("BAD_ARGUMENT", "Cannot set a sorted set with keepTtl: it is stored anew (DEL, then ZADD)");
   const zadd: ByteString[] = ["ZADD", key];
   for (const element of value) {
     const [member, score] = element as unknown[];
@@ -98,20 +99,46 @@ function sortedSetCalls(collection: string, key: ByteString, value: SortedSetVal
   return calls;
 }
 
-/** The SET call (or DEL + RPUSH for lists, DEL + ZADD for sorted sets) that stores `value` under `key`. */
+
+/** Whether `value` is a hash: a plain object (not an array, a Buffer or null). */
+export function isHashValue(value: unknown): value is HashValue {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+/** HSET's field, value arguments for a hash; a value must be text (or a finite number, stored as its text). */
+function hashArguments(value: HashValue): ByteString[] {
+  const argv: ByteString[] = [];
+  for (const [field, fieldValue] of Object.entries(value) as Array<[string, unknown]>) {
+    if (typeof fieldValue === "number" && Number.isFinite(fieldValue)) argv.push(fromInput(field), String(fieldValue));
+    else if (typeof fieldValue === "string") argv.push(fromInput(field), fromInput(fieldValue));
+    else throw new WalnutError("BAD_ARGUMENT", `Cannot store hash field ${JSON.stringify(field)}: its value must be a string or a finite number`);
+  }
+  return argv;
+}
+
+/**
+ * The calls that store `value` under `key`: one SET for the string-like kinds; DEL + RPUSH
+ * for a list, DEL + HSET for a hash and DEL + ZADD for a sorted set (an empty one just deletes the key, as neither
+ * exists empty), then PEXPIREAT for an expiry (the caller turns ttlMs into expireAtMs).
+ */
 export function setCalls(collection: string, key: ByteString, value: Value, options: SetOptions): CommandCall[] {
   const expiry: ByteString[] = [];
   if (options.ttlMs !== undefined) expiry.push("PX", String(options.ttlMs));
   if (options.expireAtMs !== undefined) expiry.push("PXAT", String(options.expireAtMs));
   if (options.keepTtl) expiry.push("KEEPTTL");
   if (isSortedSetValue(value)) return sortedSetCalls(collection, key, value, options);
-  if (Array.isArray(value)) {
+  if (Array.isArray(value) || isHashValue(value)) {
+    const kind = Array.isArray(value) ? "list" : "hash";
     if (options.ifNotExists || options.ifExists) {
-      throw new WalnutError("BAD_ARGUMENT", "Cannot set a list with ifExists/ifNotExists: use a batch with a version condition");
+      throw new WalnutError("BAD_ARGUMENT", `Cannot set a ${kind} with ifExists/ifNotExists: use a batch with a version condition`);
     }
+    if (options.keepTtl) {
+      throw new WalnutError("BAD_ARGUMENT", `Cannot set a ${kind} with keepTtl: it is stored anew (DEL, then ${kind === "list" ? "RPUSH" : "HSET"})`);
+    }
+    const elements = Array.isArray(value) ? value.map(commandArgument) : hashArguments(value);
     const calls: CommandCall[] = [{ collection, argv: ["DEL", key] }];
-    if (value.length > 0) calls.push({ collection, argv: ["RPUSH", key, ...value.map(commandArgument)] });
-    if (expiry.length > 0 && value.length > 0) calls.push({ collection, argv: ["PEXPIREAT", key, String(options.expireAtMs ?? 0)] });
+    if (elements.length > 0) calls.push({ collection, argv: [kind === "list" ? "RPUSH" : "HSET", key, ...elements] });
+    if (expiry.length > 0 && elements.length > 0) calls.push({ collection, argv: ["PEXPIREAT", key, String(options.expireAtMs ?? 0)] });
     return calls;
   }
   const argv: ByteString[] = ["SET", key];

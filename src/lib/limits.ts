@@ -49,6 +49,11 @@ export const limits = {
   checkpointSliceKeys: 4096,
   /** Expired keys removed by one sweep entry. */
   expirySweepKeysMax: 1000,
+  /**
+   * Picks one HRANDFIELD/SRANDMEMBER with a negative count (repeats allowed) may answer:
+   * Redis would stream any number; walnut builds the reply in memory first.
+   */
+  randomPicksMax: 1_000_000,
   /** Replies a SCAN call returns per COUNT unit upper bound. */
   scanCountMax: 100_000,
   /** Default maxmemory, as a fraction of V8's heap limit (docs/operations.md, "Memory", has the measurements). */

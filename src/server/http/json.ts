@@ -1,6 +1,6 @@
 /**
  * JSON at the HTTP edge: request bodies read with a size limit, walnut values mapped to
- * and from JSON (numbers, booleans, strings, arrays; binary as base64), error bodies in
+ * and from JSON (numbers, booleans, strings, arrays, objects for hashes; binary as base64), error bodies in
  * the seeds' shape {"detail": "..."}.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -67,7 +67,7 @@ export async function readJsonObject(request: IncomingMessage, limitBytes: numbe
   return parsed as Record<string, unknown>;
 }
 
-/** A JSON value as walnut stores it: number → integer or float, array → list, array of [member, score] pairs → sorted set. */
+/** A JSON value as walnut stores it: number → integer or float, array → list, array of [member, score] pairs → sorted set, object → hash (values as text). */
 export function valueFromJson(value: unknown): Value {
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
@@ -84,7 +84,16 @@ export function valueFromJson(value: unknown): Value {
       throw new HttpError(400, "list elements must be strings, numbers or booleans");
     });
   }
-  throw new HttpError(400, "value must be a string, number, boolean or array");
+  if (typeof value === "object" && value !== null) {
+    const fields: Record<string, string> = {};
+    for (const [field, fieldValue] of Object.entries(value)) {
+      if (typeof fieldValue === "string") fields[field] = fieldValue;
+      else if (typeof fieldValue === "number" && Number.isFinite(fieldValue)) fields[field] = String(fieldValue);
+      else throw new HttpError(400, `hash field ${JSON.stringify(field)}: values must be strings or finite numbers`);
+    }
+    return fields;
+  }
+  throw new HttpError(400, "value must be a string, number, boolean, array or object");
 }
 
 /** A sorted set's [member, score] pair from JSON; a score is a number or "inf" / "-inf". */
