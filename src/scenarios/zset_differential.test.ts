@@ -8,6 +8,8 @@
  * Only deterministic answers are compared: ZRANDMEMBER is asked for counts that leave no
  * choice (a one-member set, a count of the whole set is compared as a set).
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startRedis } from "../bench/resp_servers.js";
@@ -463,5 +465,19 @@ test("ZRANDMEMBER with a count of the whole set returns the whole set (any order
   } finally {
     await node.stop();
     await redis.stop();
+  }
+});
+
+test("redis-benchmark's ZADD and ZPOPMIN run against walnut without an error", async () => {
+  const node = await startTestNode();
+  try {
+    const bench = await promisify(execFile)("redis-benchmark", ["-p", String(node.respPort), "-t", "zadd,zpopmin", "-n", "20000", "-q"]);
+    for (const name of ["ZADD", "ZPOPMIN"]) assert.match(bench.stdout, new RegExp(`${name}: [\\d.]+ requests per second`));
+    assert.doesNotMatch(bench.stdout + bench.stderr, /ERR|error/i);
+    // redis-benchmark's ZADD adds "element:__rand_int__" members to "myzset"; its ZPOPMIN pops them.
+    const [card] = await conversation(node.respPort, [["TYPE", "myzset"]]);
+    assert.match(card!, /^\+(zset|none)\r\n$/);
+  } finally {
+    await node.stop();
   }
 });
