@@ -18,6 +18,7 @@ import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
 import { sortedSetCommands } from "./sorted_sets.js";
+import { geoCommands } from "./geo.js";
 import { setCommands } from "./sets.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import { stringCommands } from "./strings.js";
@@ -49,6 +50,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   listCommands,
   hyperLogLogCommands,
   sortedSetCommands,
+  geoCommands,
   hashCommands,
   setCommands,
   collectionCommands,

@@ -20,7 +20,9 @@ export type Reply =
   // *2 ... `flatInResp2`: the items are [a, b] pairs that RESP2 writes flattened into one array
   // (HRANDFIELD WITHVALUES, ZRANGE WITHSCORES: RESP3 nests the pairs, RESP2 does not).
   | { type: "array"; items: Reply[]; flatInResp2?: boolean }
-  | { type: "double"; value: number } // RESP3 ,1.5 (RESP2: bulk string)
+  // RESP3 ,1.5 (RESP2: bulk string); `text`: the digits to send when the command spells the
+  // value its own way (GEOPOS's "%.17Lf" coordinates) instead of "%.17g".
+  | { type: "double"; value: number; text?: string }
   | { type: "boolean"; value: boolean } // RESP3 #t (RESP2: integer 1/0)
   | { type: "map"; entries: Array<[Reply, Reply]> } // RESP3 %, RESP2 flat array
   | { type: "set"; items: Reply[] }; // RESP3 ~ (SMEMBERS, SINTER ...), RESP2 array
