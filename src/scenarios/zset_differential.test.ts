@@ -504,6 +504,36 @@ const GEO = [
   "GEORADIUS str 1 1 1 km",
 ];
 
+
+/** 200 members: past Redis' 128-member compact encoding, so its skip list answers. */
+const BIG_ZADD = `ZADD big ${Array.from({ length: 200 }, (_, i) => `${(i * 37) % 101} m${i}`).join(" ")}`;
+
+const LARGE_SET = [
+  BIG_ZADD,
+  "ZCARD big",
+  "ZRANGE big 0 9 WITHSCORES",
+  "ZRANGE big -10 -1 REV WITHSCORES",
+  "ZRANGE big 50 100 BYSCORE LIMIT 10 15 WITHSCORES",
+  "ZRANGE big (50 (60 BYSCORE REV",
+  "ZCOUNT big 10 20",
+  "ZRANK big m150",
+  "ZREVRANK big m150",
+  "ZSCORE big m199",
+  "ZINCRBY big 1000 m0",
+  "ZRANGE big -2 -1 WITHSCORES",
+  "ZPOPMIN big 3",
+  "ZPOPMAX big",
+  "ZREMRANGEBYRANK big 10 30",
+  "ZREMRANGEBYSCORE big 40 (45",
+  "ZCARD big",
+  "ZRANGESTORE bigcopy big 0 -1",
+  "ZINTERCARD 2 big bigcopy LIMIT 100",
+  "ZUNIONSTORE both 2 big bigcopy WEIGHTS 1 -1",
+  "ZRANGE both 0 4 WITHSCORES",
+  "ZDIFF 2 big bigcopy",
+  "ZRANGE big 0 -1 WITHSCORES",
+];
+
 const GROUPS: Record<string, string[]> = {
   "scores and flags": SCORES_AND_FLAGS,
   ranges: RANGES,
@@ -514,6 +544,7 @@ const GROUPS: Record<string, string[]> = {
   scan: SCAN,
   arity: ARITY,
   geo: GEO,
+  "a set past 128 members": LARGE_SET,
 };
 
 /** Runs every group on fresh data, returning each reply keyed by group and command. */
