@@ -83,6 +83,7 @@ export function putItem(ctx: CommandContext, key: ByteString, item: Item): void 
   assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
   checkKeyLength(key);
   ctx.collection.put(key, item);
+  ctx.engine.writtenKeys.note(ctx.collection.name, key);
 }
 
 /**

@@ -1,13 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine, SessionTable } from "../engine/engine.js";
+import { ListDeque } from "../engine/list_deque.js";
+import { SortedSet } from "../engine/sorted_set.js";
 import { applyEntry } from "./apply.js";
 import { array, bulk, error, integer, NIL, OK, type Reply } from "../engine/reply.js";
 import { applyNext, NOW_MS, read, run, runBatch } from "./testing.js";
 
-/** A value as it is now: lists and registers are copied, the engine may change them in place later. */
+/** A value as it is now: aggregates and registers are copied, the engine may change them in place later. */
 function copy(value: unknown): unknown {
   if (Array.isArray(value)) return [...value];
+  if (value instanceof ListDeque) return value.toArray();
+  if (value instanceof SortedSet) return [...value.entries()];
+  if (value instanceof Map) return [...value];
+  if (value instanceof Set) return [...value];
   if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
   return value;
 }
@@ -187,7 +193,7 @@ test("a failed batch leaves an open checkpoint view reading the state it opened 
   const seen = new Map<string, unknown>();
   for (const collectionView of view.collections) {
     for (let slice = collectionView.next(2); slice.length > 0; slice = collectionView.next(2)) {
-      for (const [key, item] of slice) seen.set(key, item.value);
+      for (const [key, item] of slice) seen.set(key, copy(item.value));
     }
   }
   view.close();

@@ -6,6 +6,7 @@ import { limits } from "../lib/limits.js";
 import { encodeCollectionImage } from "../snapshot/collection_image.js";
 import { collectionCommands, isReadOnlyCall, RANGE_PAIRS_MAX } from "./collections.js";
 import { OK, type Reply } from "../engine/reply.js";
+import { ListDeque } from "../engine/list_deque.js";
 
 const NOW_MS = 1_700_000_000_000;
 
@@ -113,13 +114,13 @@ test("COLLECTION LOAD installs an exported image under a new name and type, stam
   admin("CREATE", "source", "hash");
   put(engine, "source", "b", { kind: "string", value: "2" });
   put(engine, "source", "a", { kind: "integer", value: 1n });
-  put(engine, "source", "c", { kind: "list", value: ["x", "y"] });
+  put(engine, "source", "c", { kind: "list", value: ListDeque.from(["x", "y"]) });
   const image = encodeCollectionImage(engine.requireCollection("source")).toString("latin1");
   assert.deepEqual(admin("LOAD", "copy", "ordered", image), OK);
   const copy = engine.requireCollection("copy");
   assert.equal(copy.type, "ordered");
   assert.deepEqual([...copy.entries()].map(([key]) => key), ["a", "b", "c"]);
-  assert.deepEqual(copy.get("c")!.value, ["x", "y"]);
+  assert.deepEqual((copy.get("c")!.value as ListDeque).toArray(), ["x", "y"]);
   for (const [, item] of copy.entries()) assert.equal(item.version, engine.appliedIndex);
   assert.deepEqual(run("copy", "RANGE", "a", "z"), bulks("a", "1", "b", "2"));
   assert.deepEqual(admin("LOAD", "source", "hash", image), OK);
@@ -163,7 +164,7 @@ test("RANGE skips expired keys, lists and HyperLogLogs and still fills its LIMIT
   admin("CREATE", "events", "ordered");
   put(engine, "events", "a", { kind: "string", value: "1" });
   put(engine, "events", "b", { kind: "string", value: "gone" }, NOW_MS);
-  put(engine, "events", "c", { kind: "list", value: ["x"] });
+  put(engine, "events", "c", { kind: "list", value: ListDeque.from(["x"]) });
   put(engine, "events", "d", { kind: "hyperloglog", value: new Uint8Array(16384) });
   put(engine, "events", "e", { kind: "string", value: "later" }, NOW_MS + 1);
   put(engine, "events", "f", { kind: "string", value: "6" });

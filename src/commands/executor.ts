@@ -46,7 +46,7 @@ function replyOf(result: { reply: Reply }): Reply {
 }
 
 /** The error reply for a write (or a read barrier) that failed. */
-function failedWrite(cause: unknown): Reply {
+export function failedWrite(cause: unknown): Reply {
   if (isWalnutError(cause)) return error(cause.code === "WAL_IO" ? "IOERR" : "ERR", cause.message, cause.code);
   return error("ERR", describeError(cause));
 }

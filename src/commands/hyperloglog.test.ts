@@ -4,6 +4,7 @@ import { Engine } from "../engine/engine.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { OK, WRONGTYPE, type Reply } from "../engine/reply.js";
+import { ListDeque } from "../engine/list_deque.js";
 
 const NOW_MS = 1_700_000_000_000;
 const NOT_A_SKETCH: Reply = { type: "error", text: "WRONGTYPE Key is not a valid HyperLogLog string value." };
@@ -100,7 +101,7 @@ test("PF commands on a string answer Redis' HyperLogLog WRONGTYPE, on a list the
   const { run, collection } = harness();
   collection.put("s", new Item({ kind: "string", value: "hello" }, 1, NO_EXPIRY));
   collection.put("n", new Item({ kind: "integer", value: 5n }, 1, NO_EXPIRY));
-  collection.put("l", new Item({ kind: "list", value: ["a"] }, 1, NO_EXPIRY));
+  collection.put("l", new Item({ kind: "list", value: ListDeque.from(["a"]) }, 1, NO_EXPIRY));
   run("PFADD", "h", "a");
   assert.deepEqual(run("PFCOUNT", "s"), NOT_A_SKETCH);
   assert.deepEqual(run("PFCOUNT", "h", "n"), NOT_A_SKETCH);

@@ -1,56 +1,58 @@
 /**
  * The list commands, as Redis defines them: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LRANGE
- * LLEN LINDEX LSET LREM LTRIM LINSERT LPOS.
+ * LLEN LINDEX LSET LREM LTRIM LINSERT LPOS (LMOVE, RPOPLPUSH and LMPOP are in
+ * list_moves.ts, the blocking forms in list_blocking.ts; they share the helpers here).
  *
- * A list is an item of kind "list" whose value is an array of byte strings, head first.
+ * A list is an item of kind "list" whose value is a ListDeque of byte strings, head first.
  * A list never exists empty: the write that removes its last element deletes the key.
  * Writes change the item they get from `itemForUpdate` (a private copy while a
  * checkpoint view may still read the original), stamp it with the entry's index and put
  * it back; an existing list keeps its expiry, as in Redis.
  *
- * Cost: pushing or popping at the tail is O(1); at the head it moves the whole array,
- * O(n) per call (one move per call however many elements it pushes or pops).
+ * Cost: pushing or popping at either end is O(1) per element, reading or setting an
+ * index O(1) (engine/list_deque.ts); LREM, LTRIM and LINSERT rebuild the list, O(n).
  */
 import type { ByteString } from "../engine/bytes.js";
+import { ListDeque } from "../engine/list_deque.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
 import { limits } from "../lib/limits.js";
 import { liveItem, NOT_AN_INTEGER, putItem, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, integer, NIL, OK, WRONGTYPE, type Reply } from "../engine/reply.js";
+import { array, bulk, error, integer, NIL, NIL_ARRAY, OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
-type End = "head" | "tail";
+export type End = "head" | "tail";
 
 /** A list index or count: a Redis integer argument, as a number (lists are far shorter than 2^53). */
-function parseIndex(text: ByteString): number | undefined {
+export function parseIndex(text: ByteString): number | undefined {
   const value = parseInteger(text);
   return value === null ? undefined : Number(value);
 }
 
 /** The elements of the list at `key` (read only), undefined when absent, or WRONGTYPE. */
-function readList(ctx: CommandContext, key: ByteString): ByteString[] | undefined | Reply {
+export function readList(ctx: CommandContext, key: ByteString): ListDeque | undefined | Reply {
   const item = liveItem(ctx, key);
   if (item === undefined) return undefined;
   const stored = item.stored();
   return stored.kind === "list" ? stored.value : WRONGTYPE;
 }
 
-function isReply(value: ByteString[] | undefined | Reply): value is Reply {
-  return value !== undefined && !Array.isArray(value);
+export function isReply(value: ListDeque | undefined | Reply): value is Reply {
+  return value !== undefined && !(value instanceof ListDeque);
 }
 
 /** The list item at `key`, safe to change in place; the caller checked it is a live list. */
-function listForUpdate(ctx: CommandContext, key: ByteString): { item: Item; elements: ByteString[] } {
+export function listForUpdate(ctx: CommandContext, key: ByteString): { item: Item; elements: ListDeque } {
   const item = ctx.collection.itemForUpdate(key);
-  assert(item !== undefined && Array.isArray(item.value), `key ${key} was checked to hold a list`);
+  assert(item !== undefined && item.value instanceof ListDeque, `key ${key} was checked to hold a list`);
   return { item, elements: item.value };
 }
 
 /** Puts a changed list back, or deletes the key when the list became empty. */
-function storeList(ctx: CommandContext, key: ByteString, item: Item): void {
-  assert(Array.isArray(item.value), "a list item holds an array");
+export function storeList(ctx: CommandContext, key: ByteString, item: Item): void {
+  assert(item.value instanceof ListDeque, "a list item holds a ListDeque");
   if (item.value.length === 0) {
     ctx.collection.delete(key);
     return;
@@ -80,47 +82,69 @@ function push(ctx: CommandContext, args: ByteString[], options: { end: End; only
   if (isReply(current)) return current;
   if (current === undefined && options.onlyIfExists) return integer(0);
   const length = (current?.length ?? 0) + pushed.length;
-  if (length > limits.listElementsMax) {
-    return error("ERR", `list would exceed the maximum length of ${limits.listElementsMax} elements`);
-  }
-  // LPUSH a b c leaves c at the head: the head receives the arguments in reverse.
-  const ordered = options.end === "head" ? pushed.reverse() : pushed;
-  if (current === undefined) {
-    putItem(ctx, key, new Item({ kind: "list", value: ordered }, ctx.index, NO_EXPIRY));
-    return integer(length);
-  }
-  const { item, elements } = listForUpdate(ctx, key);
-  if (options.end === "tail") for (const element of ordered) elements.push(element);
-  else if (ordered.length === 1) elements.unshift(ordered[0]!);
-  else item.value = ordered.concat(elements);
+  if (length > limits.listElementsMax) return listTooLong();
+  // LPUSH a b c leaves c at the head: each argument in turn becomes the head.
+  const { item, elements } = current === undefined ? newList(ctx, pushed.length) : listForUpdate(ctx, key);
+  for (const element of pushed) pushTo(elements, options.end, element);
   storeList(ctx, key, item);
   return integer(length);
+}
+
+/** The refusal of a write that would take a list past limits.listElementsMax (walnut's own bound). */
+export function listTooLong(): Reply {
+  return error("ERR", `list would exceed the maximum length of ${limits.listElementsMax} elements`);
+}
+
+/** A new, empty list item written by this entry (storeList puts it once it holds elements). */
+export function newList(ctx: CommandContext, capacity: number): { item: Item; elements: ListDeque } {
+  const elements = new ListDeque(capacity);
+  return { item: new Item({ kind: "list", value: elements }, ctx.index, NO_EXPIRY), elements };
+}
+
+export function pushTo(elements: ListDeque, end: End, element: ByteString): void {
+  if (end === "head") elements.pushHead(element);
+  else elements.pushTail(element);
 }
 
 // ---- pops ----
 
 /** Removes up to `count` elements from one end, in pop order. */
-function takeFrom(elements: ByteString[], end: End, count: number): ByteString[] {
-  if (end === "head") return elements.splice(0, count);
-  return elements.splice(Math.max(elements.length - count, 0)).reverse();
+function takeFrom(elements: ListDeque, end: End, count: number): ByteString[] {
+  const taken: ByteString[] = [];
+  while (taken.length < count && elements.length > 0) {
+    taken.push((end === "head" ? elements.popHead() : elements.popTail())!);
+  }
+  return taken;
 }
+
+/**
+ * Pops up to `count` elements from one end of the live list at `key` (the caller checked
+ * it is a non-empty list), deleting the key when it empties; the elements in pop order.
+ */
+export function popElements(ctx: CommandContext, key: ByteString, end: End, count: number): ByteString[] {
+  const { item, elements } = listForUpdate(ctx, key);
+  const taken = takeFrom(elements, end, count);
+  storeList(ctx, key, item);
+  return taken;
+}
+
+const COUNT_NOT_POSITIVE: Reply = Object.freeze(error("ERR", "value is out of range, must be positive"));
 
 function pop(ctx: CommandContext, args: ByteString[], end: End): Reply {
   const key = args[0]!;
   if (args.length > 2) return error("ERR", `wrong number of arguments for '${end === "head" ? "lpop" : "rpop"}' command`);
   let count: number | undefined;
   if (args.length === 2) {
+    // Redis reads the count with getPositiveLongFromObjectOrReply: one message for both.
     count = parseIndex(args[1]!);
-    if (count === undefined) return NOT_AN_INTEGER;
-    if (count < 0) return error("ERR", "value is out of range, must be positive");
+    if (count === undefined || count < 0) return COUNT_NOT_POSITIVE;
   }
   const current = readList(ctx, key);
   if (isReply(current)) return current;
-  if (current === undefined) return NIL;
+  // With a count, Redis answers a missing key with a null array (RESP2 *-1), not a nil bulk.
+  if (current === undefined) return count === undefined ? NIL : NIL_ARRAY;
   if (count === 0) return array([]);
-  const { item, elements } = listForUpdate(ctx, key);
-  const taken = takeFrom(elements, end, count ?? 1);
-  storeList(ctx, key, item);
+  const taken = popElements(ctx, key, end, count ?? 1);
   return count === undefined ? bulk(taken[0]!) : array(taken.map(bulk));
 }
 
@@ -149,7 +173,7 @@ function lindex(ctx: CommandContext, args: ByteString[]): Reply {
   const elements = readList(ctx, args[0]!);
   if (isReply(elements)) return elements;
   if (elements === undefined) return NIL;
-  const element = elements[resolveIndex(index, elements.length)];
+  const element = elements.at(resolveIndex(index, elements.length));
   return element === undefined ? NIL : bulk(element);
 }
 
@@ -165,19 +189,19 @@ function lset(ctx: CommandContext, args: ByteString[]): Reply {
   const at = resolveIndex(index, current.length);
   if (at < 0 || at >= current.length) return error("ERR", "index out of range");
   const { item, elements } = listForUpdate(ctx, key);
-  elements[at] = element;
+  elements.set(at, element);
   storeList(ctx, key, item);
   return OK;
 }
 
 /** The elements left after removing `count` occurrences of `removed` (Redis LREM counting). */
-function withoutOccurrences(elements: ByteString[], removed: ByteString, count: number): ByteString[] {
+function withoutOccurrences(elements: ListDeque, removed: ByteString, count: number): ByteString[] {
   const limit = count === 0 ? Infinity : Math.abs(count);
   const kept: ByteString[] = [];
   let taken = 0;
   const fromTail = count < 0;
   for (let step = 0; step < elements.length; step++) {
-    const element = elements[fromTail ? elements.length - 1 - step : step]!;
+    const element = elements.at(fromTail ? elements.length - 1 - step : step)!;
     if (element === removed && taken < limit) taken += 1;
     else kept.push(element);
   }
@@ -195,7 +219,7 @@ function lrem(ctx: CommandContext, args: ByteString[]): Reply {
   const removedCount = current.length - kept.length;
   if (removedCount === 0) return integer(0);
   const { item } = listForUpdate(ctx, key);
-  item.value = kept;
+  item.value = ListDeque.from(kept);
   storeList(ctx, key, item);
   return integer(removedCount);
 }
@@ -211,7 +235,7 @@ function ltrim(ctx: CommandContext, args: ByteString[]): Reply {
   const range = resolveRange(start, stop, current.length);
   if (range !== undefined && range.first === 0 && range.last === current.length - 1) return OK;
   const { item } = listForUpdate(ctx, key);
-  item.value = range === undefined ? [] : current.slice(range.first, range.last + 1);
+  item.value = ListDeque.from(range === undefined ? [] : current.slice(range.first, range.last + 1));
   storeList(ctx, key, item);
   return OK;
 }
@@ -223,13 +247,13 @@ function linsert(ctx: CommandContext, args: ByteString[]): Reply {
   const current = readList(ctx, key);
   if (isReply(current)) return current;
   if (current === undefined) return integer(0);
-  const pivotAt = current.indexOf(pivot);
+  const pivotAt = current.toArray().indexOf(pivot);
   if (pivotAt < 0) return integer(-1);
-  if (current.length + 1 > limits.listElementsMax) {
-    return error("ERR", `list would exceed the maximum length of ${limits.listElementsMax} elements`);
-  }
-  const { item, elements } = listForUpdate(ctx, key);
+  if (current.length + 1 > limits.listElementsMax) return listTooLong();
+  const { item } = listForUpdate(ctx, key);
+  const elements = current.toArray();
   elements.splice(placement === "BEFORE" ? pivotAt : pivotAt + 1, 0, element);
+  item.value = ListDeque.from(elements);
   storeList(ctx, key, item);
   return integer(elements.length);
 }
@@ -275,7 +299,7 @@ function isPositionOptions(parsed: PositionOptions | Reply): parsed is PositionO
 }
 
 /** Positions of `wanted` in `elements` under the LPOS options. */
-function findPositions(elements: ByteString[], wanted: ByteString, options: PositionOptions): number[] {
+function findPositions(elements: ListDeque, wanted: ByteString, options: PositionOptions): number[] {
   const positions: number[] = [];
   const wantedCount = options.count === undefined ? 1 : options.count === 0 ? Infinity : options.count;
   const compared = options.maxLength === 0 ? elements.length : Math.min(options.maxLength, elements.length);
@@ -283,7 +307,7 @@ function findPositions(elements: ByteString[], wanted: ByteString, options: Posi
   let skip = Math.abs(options.rank) - 1;
   for (let step = 0; step < compared && positions.length < wantedCount; step++) {
     const at = fromTail ? elements.length - 1 - step : step;
-    if (elements[at] !== wanted) continue;
+    if (elements.at(at) !== wanted) continue;
     if (skip > 0) skip -= 1;
     else positions.push(at);
   }

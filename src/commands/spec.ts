@@ -17,6 +17,7 @@ import type { ByteString } from "../engine/bytes.js";
 import type { Collection } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
 import type { Reply } from "../engine/reply.js";
+import type { Item } from "../engine/values.js";
 
 export interface CommandContext {
   engine: Engine;
@@ -44,7 +45,9 @@ export type CommandFlag =
   | "no_multi" // refused inside MULTI ("Command not allowed inside a transaction"), failing the transaction
   | "allow_busy" // allowed while a script runs (Redis' flag)
   | "no_async_loading" // refused during an async load (Redis' flag)
-  | "skip_slowlog"; // not logged to the slow log (Redis' flag)
+  | "skip_slowlog" // not logged to the slow log (Redis' flag)
+  | "blocking" // may wait for a key to be written (BLPOP ...): over RESP it blocks, elsewhere it runs once (see `blocking`)
+  | "movablekeys"; // its keys are not at fixed positions (LMPOP numkeys key ...: Redis' flag)
 
 /** What a user must hold to run a command (server/acl.ts); null: any connection may. */
 export type AccessCategory = "read" | "write" | "admin";
@@ -75,6 +78,30 @@ export interface CommandSpec extends CommandDescription {
   scope: "data";
   /** args excludes the command name: for SET k v, args = ["k", "v"]. */
   run(ctx: CommandContext, args: ByteString[]): Reply;
+  /**
+   * Blocking commands (flag "blocking"): what a RESP client waits for when `run` found
+   * nothing to serve it (answered nil). `run` itself is the non-blocking form: what the
+   * call answers inside MULTI, over HTTP and the embedded API, and each attempt to serve a
+   * blocked client. See docs/blocking.md.
+   */
+  blocking?(args: ByteString[]): BlockedCall;
+}
+
+/**
+ * What a blocked RESP client waits on (server/resp/blocked_clients.ts), from a call whose
+ * arguments `run` already accepted.
+ */
+export interface BlockedCall {
+  /** The keys it waits on, in its argument order. */
+  keys: ByteString[];
+  /** How long it waits, in ms from when the command arrived; 0: forever. */
+  timeoutMs: number;
+  /** How many waiters the live item at `key` could serve now (a list's length; 0 if none or not a list). */
+  servable(item: Item | undefined): number;
+  /** The call (argv, name first) that serves this client from `key` once it is servable. */
+  attemptOn(key: ByteString): ByteString[];
+  /** True when an attempt's reply means "not served": the client keeps waiting. */
+  keepsWaiting(reply: Reply): boolean;
 }
 
 /**

@@ -15,11 +15,13 @@ import { expiryCommands } from "./expiry.js";
 import { hashCommands } from "./hashes.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
+import { listBlockingCommands } from "./list_blocking.js";
+import { listMoveCommands } from "./list_moves.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
+import { setCommands } from "./sets.js";
 import { sortedSetCommands } from "./sorted_sets.js";
 import { geoCommands } from "./geo.js";
-import { setCommands } from "./sets.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import { stringCommands } from "./strings.js";
 
@@ -48,11 +50,13 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   scanCommands,
   expiryCommands,
   listCommands,
+  listMoveCommands,
+  listBlockingCommands,
   hyperLogLogCommands,
-  sortedSetCommands,
-  geoCommands,
   hashCommands,
   setCommands,
+  sortedSetCommands,
+  geoCommands,
   collectionCommands,
   connectionCommands,
 ]);

@@ -6,6 +6,7 @@
 import { fromInput, toText, type ByteString } from "../engine/bytes.js";
 import type { SortedSet } from "../engine/sorted_set.js";
 import type { Item } from "../engine/values.js";
+import type { ListDeque } from "../engine/list_deque.js";
 import { WalnutError } from "../lib/errors.js";
 import type { CommandCall } from "../node/entry.js";
 
@@ -61,7 +62,7 @@ export function itemValue(item: Item): Value {
     case "boolean":
       return item.value as number | boolean;
     case "list":
-      return (item.value as ByteString[]).map(toText);
+      return (item.value as ListDeque).toArray().map(toText);
     case "hyperloglog":
       return Buffer.from(item.value as Uint8Array);
     case "hash":
@@ -99,7 +100,6 @@ function sortedSetCalls(collection: string, key: ByteString, value: SortedSetVal
   return calls;
 }
 
-
 /** Whether `value` is a hash: a plain object (not an array, a Buffer or null). */
 export function isHashValue(value: unknown): value is HashValue {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
@@ -118,8 +118,8 @@ function hashArguments(value: HashValue): ByteString[] {
 
 /**
  * The calls that store `value` under `key`: one SET for the string-like kinds; DEL + RPUSH
- * for a list, DEL + HSET for a hash and DEL + ZADD for a sorted set (an empty one just deletes the key, as neither
- * exists empty), then PEXPIREAT for an expiry (the caller turns ttlMs into expireAtMs).
+ * for a list, DEL + HSET for a hash and DEL + ZADD for a sorted set (an empty one just
+ * deletes the key, as none exists empty), then PEXPIREAT for an expiry (the caller turns ttlMs into expireAtMs).
  */
 export function setCalls(collection: string, key: ByteString, value: Value, options: SetOptions): CommandCall[] {
   const expiry: ByteString[] = [];

@@ -16,6 +16,7 @@ import { limits } from "../lib/limits.js";
 import type { Reply } from "./reply.js";
 import { createCollection, type Collection, type CollectionType, type CollectionView } from "./collection.js";
 import { Journal, type Journaled } from "./journal.js";
+import { WrittenKeys } from "./written_keys.js";
 
 export const DEFAULT_COLLECTION = "default";
 
@@ -86,6 +87,8 @@ export class Engine implements Journaled {
   readonly sessions = new SessionTable();
   /** The undo log of the atomic batch being applied; null between batches. */
   journal: Journal | null = null;
+  /** Which keys applied writes touched, for blocked clients (a hint, not replicated state: written_keys.ts). */
+  readonly writtenKeys = new WrittenKeys();
   private readonly collections = new Map<string, Collection>();
   private view: EngineView | null = null;
 
@@ -136,6 +139,7 @@ export class Engine implements Journaled {
     this.journalCollections();
     this.journal?.attach(collection);
     this.collections.set(collection.name, collection);
+    this.writtenKeys.noteEverything();
   }
 
   /**
@@ -151,6 +155,7 @@ export class Engine implements Journaled {
     this.sessions.clear();
     this.appliedIndex = index;
     this.appliedTerm = term;
+    this.writtenKeys.noteEverything();
   }
 
   /** Drops a collection; the default collection is emptied instead of removed. */

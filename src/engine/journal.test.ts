@@ -4,13 +4,14 @@ import { AssertionError } from "../lib/assert.js";
 import type { Collection, CollectionType } from "./collection.js";
 import { DEFAULT_COLLECTION, Engine } from "./engine.js";
 import { Item, NO_EXPIRY } from "./values.js";
+import { ListDeque } from "./list_deque.js";
 
 function stringItem(value: string, version: number, expiresAtMs = NO_EXPIRY): Item {
   return new Item({ kind: "string", value }, version, expiresAtMs);
 }
 
 function listItem(elements: string[], version: number): Item {
-  return new Item({ kind: "list", value: elements }, version, NO_EXPIRY);
+  return new Item({ kind: "list", value: ListDeque.from(elements) }, version, NO_EXPIRY);
 }
 
 /**
@@ -22,7 +23,7 @@ function snapshot(collection: Collection): unknown {
   const sorted = [...collection.entries()].sort(([left], [right]) => (left < right ? -1 : 1));
   const entries = sorted.map(([key, item]) => [
     key,
-    Array.isArray(item.value) ? [...item.value] : item.value,
+    item.value instanceof ListDeque ? item.value.toArray() : item.value,
     item.version,
     item.expiresAtMs,
   ]);
@@ -49,10 +50,10 @@ for (const type of ["hash", "ordered"] as CollectionType[]) {
     collection.delete("b");
     collection.put("new", stringItem("n", 10, 9000));
     const list = collection.itemForUpdate("list")!;
-    (list.value as string[]).push("z");
+    (list.value as ListDeque).pushTail("z");
     list.version = 10;
     collection.put("list", list);
-    (collection.itemForUpdate("list")!.value as string[]).shift(); // a second touch, in place again
+    (collection.itemForUpdate("list")!.value as ListDeque).popHead(); // a second touch, in place again
     engine.rollbackBatch();
     assert.deepEqual(snapshot(collection), before);
     assert.equal(collection.journal, null);
@@ -88,24 +89,24 @@ for (const type of ["hash", "ordered"] as CollectionType[]) {
     const view = engine.openView();
     engine.beginBatch();
     const list = collection.itemForUpdate("list")!;
-    (list.value as string[]).push("z");
+    (list.value as ListDeque).pushTail("z");
     list.version = 10;
     collection.put("list", list);
     collection.clear();
     engine.rollbackBatch();
     const afterList = collection.itemForUpdate("list")!; // copy-on-write must still protect the view
-    (afterList.value as string[]).push("after");
+    (afterList.value as ListDeque).pushTail("after");
     afterList.version = 11;
     collection.put("list", afterList);
     const seen = new Map<string, unknown>();
     for (const collectionView of view.collections) {
       for (let slice = collectionView.next(1); slice.length > 0; slice = collectionView.next(1)) {
-        for (const [key, item] of slice) if (collectionView.name === "c") seen.set(key, item.value);
+        for (const [key, item] of slice) if (collectionView.name === "c") seen.set(key, item.value instanceof ListDeque ? item.value.toArray() : item.value);
       }
     }
     view.close();
     assert.deepEqual(seen.get("list"), ["x", "y"]);
-    assert.deepEqual(collection.get("list")?.value, ["x", "y", "after"]);
+    assert.deepEqual((collection.get("list")?.value as ListDeque).toArray(), ["x", "y", "after"]);
   });
 }
 

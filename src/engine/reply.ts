@@ -16,9 +16,9 @@ export type Reply =
   | { type: "error"; text: string; code?: WalnutErrorCode }
   | { type: "integer"; value: number | bigint } // :1
   | { type: "bulk"; value: ByteString } // $3\r\nabc
-  | { type: "nil"; array?: boolean } // $-1, or *-1 with `array` (ZMPOP's null array); RESP3: _
-  // *2 ... `flatInResp2`: the items are [a, b] pairs that RESP2 writes flattened into one array
-  // (HRANDFIELD WITHVALUES, ZRANGE WITHSCORES: RESP3 nests the pairs, RESP2 does not).
+  | { type: "nil"; array?: boolean } // $-1, or *-1 with `array` (BLPOP's timeout, ZMPOP's nothing); RESP3: _
+  // *2 ... `flatInResp2`: the items are arrays (pairs) sent nested in RESP3 but spliced into
+  // one flat array in RESP2, as Redis answers ZRANGE ... WITHSCORES.
   | { type: "array"; items: Reply[]; flatInResp2?: boolean }
   // RESP3 ,1.5 (RESP2: bulk string); `text`: the digits to send when the command spells the
   // value its own way (GEOPOS's "%.17Lf" coordinates) instead of "%.17g".
@@ -49,9 +49,12 @@ export function array(items: Reply[]): Reply {
   return { type: "array", items };
 }
 
-/** Pairs: a RESP3 array of two-element arrays, one flat array in RESP2 (HRANDFIELD ... WITHVALUES). */
-export function pairs(entries: Array<[Reply, Reply]>): Reply {
-  return { type: "array", items: entries.map((entry) => array(entry)), flatInResp2: true };
+/**
+ * Pairs (member, score): RESP3 an array of 2-element arrays, RESP2 one flat array
+ * (member, score, member, score ...), what Redis answers for ZRANGE ... WITHSCORES.
+ */
+export function pairs(items: Array<[Reply, Reply]>): Reply {
+  return { type: "array", items: items.map((pair) => array(pair)), flatInResp2: true };
 }
 
 /** A set reply: RESP3 `~`, a plain array in RESP2 (what SMEMBERS answers). */

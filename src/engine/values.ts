@@ -5,7 +5,8 @@
  * the type: a `string` holds bytes (text or binary), a `blob` holds bytes that were given
  * as binary (the embedded API returns them as Buffers), `integer` is a signed 64-bit
  * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
- * `boolean`, `list` a list of byte strings, `hyperloglog` 16384 6-bit registers, `hash` a
+ * `boolean`, `list` a list of byte strings (a ListDeque: O(1) at both ends), `hyperloglog`
+ * 16384 6-bit registers, `hash` a
  * map of fields to values, `set` a set of members (both byte strings, in insertion order)
  * and `zset` a sorted set (sorted_set.ts: members with scores, ordered by score).
  *
@@ -17,6 +18,7 @@
  */
 import type { ByteString } from "./bytes.js";
 import { SortedSet } from "./sorted_set.js";
+import { ListDeque } from "./list_deque.js";
 
 export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hyperloglog", "hash", "set", "zset"] as const;
 export type ValueKind = (typeof valueKinds)[number];
@@ -30,7 +32,7 @@ export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
       : K extends "boolean"
         ? boolean
         : K extends "list"
-          ? ByteString[]
+          ? ListDeque
           : K extends "hash"
             ? Map<ByteString, ByteString>
             : K extends "set"
@@ -45,7 +47,7 @@ export type StoredValue =
   | { kind: "integer"; value: bigint }
   | { kind: "float"; value: number }
   | { kind: "boolean"; value: boolean }
-  | { kind: "list"; value: ByteString[] }
+  | { kind: "list"; value: ListDeque }
   | { kind: "hyperloglog"; value: Uint8Array }
   | { kind: "hash"; value: Map<ByteString, ByteString> }
   | { kind: "set"; value: Set<ByteString> }
@@ -75,7 +77,7 @@ export const NO_EXPIRY = 0;
  */
 export class Item {
   kind: ValueKind;
-  value: ByteString | bigint | number | boolean | ByteString[] | Uint8Array | Map<ByteString, ByteString> | Set<ByteString> | SortedSet;
+  value: ByteString | bigint | number | boolean | ListDeque | Uint8Array | Map<ByteString, ByteString> | Set<ByteString> | SortedSet;
   version: number;
   expiresAtMs: number;
 
@@ -99,7 +101,7 @@ export class Item {
   clone(): Item {
     const copy = new Item(this.stored(), this.version, this.expiresAtMs);
     const value = this.value;
-    if (Array.isArray(value)) copy.value = value.slice();
+    if (value instanceof ListDeque) copy.value = value.clone();
     else if (value instanceof Uint8Array) copy.value = value.slice();
     else if (value instanceof Map) copy.value = new Map(value);
     else if (value instanceof Set) copy.value = new Set(value);

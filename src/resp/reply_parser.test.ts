@@ -53,7 +53,7 @@ const cases: Array<{ reply: Reply; resp2: Reply }> = [
   { reply: array([bulk("a"), NIL, array([integer(1)])]), resp2: array([bulk("a"), NIL, array([integer(1)])]) },
   { reply: double(1.5), resp2: bulk("1.5") },
   { reply: double(-Infinity), resp2: bulk("-inf") },
-  { reply: double(1e-7), resp2: bulk("1e-7") },
+  { reply: double(1e-7), resp2: bulk("9.9999999999999995e-08") }, // Redis 7.0 writes doubles with %.17g
   { reply: boolean(true), resp2: integer(1) },
   { reply: boolean(false), resp2: integer(0) },
   { reply: map([]), resp2: array([]) },

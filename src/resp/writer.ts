@@ -11,7 +11,7 @@
  *     integer 42          :42\r\n                   (same)
  *     bulk "hi"           $2\r\nhi\r\n              (same)
  *     nil                 $-1\r\n                   _\r\n
- *     nil array (EXEC)    *-1\r\n                   _\r\n
+ *     nil array (EXEC)    *-1\r\n                   _\r\n      (also a nil reply with array: true)
  *     array [1, "a"]      *2\r\n:1\r\n$1\r\na\r\n   (same)
  *     double 1.5          $3\r\n1.5\r\n             ,1.5\r\n     (inf, -inf, nan spelled so)
  *     boolean true        :1\r\n                    #t\r\n
@@ -105,11 +105,15 @@ export class ReplyWriter {
     }
   }
 
-  /** RESP2's flat array of the items of `pairs` (each an array): HRANDFIELD ... WITHVALUES. */
-  private writeFlattened(pairs: readonly Reply[]): void {
-    const items = pairs.flatMap((pair) => (pair.type === "array" ? pair.items : [pair]));
-    this.writeHeader(ASTERISK, items.length);
-    for (const item of items) this.write(item, 2);
+  /** RESP2 of an array of arrays sent flat: one header, then every inner item. */
+  private writeFlattened(groups: Reply[]): void {
+    let count = 0;
+    for (const group of groups) count += group.type === "array" ? group.items.length : 1;
+    this.writeHeader(ASTERISK, count);
+    for (const group of groups) {
+      if (group.type === "array") for (const item of group.items) this.write(item, 2);
+      else this.write(group, 2);
+    }
   }
 
   /** Appends a nil array: what EXEC answers when a WATCHed key changed. */

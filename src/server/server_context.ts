@@ -11,6 +11,7 @@ import type { Node } from "../node/node.js";
 import type { CheckpointInfo } from "../snapshot/writer.js";
 import type { NodeMetrics } from "../metrics/node_metrics.js";
 import { AccessControl, type AclUser } from "./acl.js";
+import { BlockedClients } from "./resp/blocked_clients.js";
 import { ShutdownSignal } from "./shutdown.js";
 
 /**
@@ -72,6 +73,8 @@ export class ServerContext {
   readonly metrics: NodeMetrics;
   /** Set by SHUTDOWN; servers.ts closes the servers, their owner the rest (shutdown.ts). */
   readonly shutdown = new ShutdownSignal();
+  /** RESP clients blocked in BLPOP and friends, queued per key (resp/blocked_clients.ts). */
+  readonly blocked: BlockedClients;
   private nextClientId = 1;
 
   /** @param users the ACL file's users by name (acl_file.ts); none without --aclfile */
@@ -83,6 +86,7 @@ export class ServerContext {
   ) {
     this.access = new AccessControl(users, () => this.settings.requirePass);
     this.metrics = executor.node.metrics;
+    this.blocked = new BlockedClients(executor);
     const nowMs = Date.now();
     this.stats = {
       startedAtMs: nowMs,

@@ -32,6 +32,7 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { SortedSet } from "../engine/sorted_set.js";
+import { ListDeque } from "../engine/list_deque.js";
 import { Item, type StoredValue, type ValueKind } from "../engine/values.js";
 import { assert, unreachable } from "../lib/assert.js";
 import { limits } from "../lib/limits.js";
@@ -116,7 +117,7 @@ function writeValue(writer: ByteWriter, item: Item): void {
       writer.u8(item.value === true ? 1 : 0);
       return;
     case "list": {
-      const elements = item.value as ByteString[];
+      const elements = item.value as ListDeque;
       writer.u32(elements.length);
       for (const element of elements) {
         writer.u32(element.length);
@@ -219,10 +220,10 @@ function readCount(reader: ByteReader, what: string, bytesPerElement: number): n
   return count;
 }
 
-function readList(reader: ByteReader): ByteString[] {
+function readList(reader: ByteReader): ListDeque {
   const count = readCount(reader, "list", 4);
-  const elements = new Array<ByteString>(count);
-  for (let i = 0; i < count; i++) elements[i] = readByteString(reader, "list element");
+  const elements = new ListDeque(count);
+  for (let i = 0; i < count; i++) elements.pushTail(readByteString(reader, "list element"));
   return elements;
 }
 

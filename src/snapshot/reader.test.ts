@@ -19,6 +19,7 @@ import { Item, type StoredValue } from "../engine/values.js";
 import { readCheckpoint } from "./reader.js";
 import { pictureOf, temporaryDirectory } from "./test_fixtures.js";
 import { writeCheckpoint } from "./writer.js";
+import { ListDeque } from "../engine/list_deque.js";
 
 /** A small checkpoint (a few hundred bytes): three blocks, both collection types, expiry. */
 async function smallCheckpoint(dir: string): Promise<{ path: string; bytes: Buffer }> {
@@ -29,7 +30,7 @@ async function smallCheckpoint(dir: string): Promise<{ path: string; bytes: Buff
   const values: StoredValue[] = [
     { kind: "string", value: "text" },
     { kind: "integer", value: -5n },
-    { kind: "list", value: ["a", "b"] },
+    { kind: "list", value: ListDeque.from(["a", "b"]) },
     { kind: "float", value: 0.5 },
   ];
   for (const [position, value] of values.entries()) {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Collection, CollectionType } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
+import { ListDeque } from "../engine/list_deque.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { Item, NO_EXPIRY, type StoredValue } from "../engine/values.js";
 
@@ -40,8 +41,8 @@ export function valuesOfEveryKind(): Array<[string, StoredValue]> {
     ["float-nan", { kind: "float", value: NaN }],
     ["boolean-true", { kind: "boolean", value: true }],
     ["boolean-false", { kind: "boolean", value: false }],
-    ["list", { kind: "list", value: ["a", "", ALL_BYTES, "z"] }],
-    ["list-empty", { kind: "list", value: [] }],
+    ["list", { kind: "list", value: ListDeque.from(["a", "", ALL_BYTES, "z"]) }],
+    ["list-empty", { kind: "list", value: new ListDeque() }],
     ["hyperloglog", { kind: "hyperloglog", value: registers }],
     ["hash", { kind: "hash", value: new Map([["field", "value"], ["", ALL_BYTES], [ALL_BYTES, ""]]) }],
     ["set", { kind: "set", value: new Set(["a", "", ALL_BYTES]) }],
@@ -77,8 +78,10 @@ export interface CollectionPicture {
 export function pictureOf(collection: Collection): CollectionPicture {
   const entries: Array<[string, ItemPicture]> = [];
   for (const [key, item] of collection.entries()) {
-    // A sorted set compares as its elements in order: two equal sets' skip lists may differ in shape.
-    const value = item.value instanceof SortedSet ? [...item.value.entries()] : item.clone().value;
+    // Sorted sets and lists compare as their elements in order: two equal ones' skip lists
+    // or ring buffers may differ in shape.
+    const value =
+      item.value instanceof SortedSet ? [...item.value.entries()] : item.value instanceof ListDeque ? item.value.toArray() : item.clone().value;
     entries.push([key, { kind: item.kind, value, version: item.version, expiresAtMs: item.expiresAtMs }]);
   }
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import type { Collection } from "../engine/collection.js";
 import { Engine, DEFAULT_COLLECTION } from "../engine/engine.js";
 import { Item } from "../engine/values.js";
+import { ListDeque } from "../engine/list_deque.js";
 import { isWalnutError } from "../lib/errors.js";
 import { readCheckpoint } from "./reader.js";
 import {
@@ -77,10 +78,10 @@ function mutate(engine: Engine, random: () => number, step: number): void {
 function appendToList(collection: Collection, key: string, index: number): void {
   const item = collection.itemForUpdate(key);
   if (item === undefined || item.kind !== "list") {
-    collection.put(key, new Item({ kind: "list", value: [`first${index}`] }, index, 0));
+    collection.put(key, new Item({ kind: "list", value: ListDeque.from([`first${index}`]) }, index, 0));
     return;
   }
-  (item.value as string[]).push(`pushed${index}`);
+  (item.value as ListDeque).pushTail(`pushed${index}`);
   item.version = index;
   collection.put(key, item);
 }

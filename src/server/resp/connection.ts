@@ -151,6 +151,7 @@ export class Connection implements ClientHandle {
 
   private onClosed(): void {
     this.closing = true;
+    this.state.blockedIn?.cancel(); // a blocked client killed or gone waits no more
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     this.context.clients.delete(this.id);
@@ -161,7 +162,8 @@ export class Connection implements ClientHandle {
     const timeoutMs = this.context.settings.idleTimeoutMs;
     if (timeoutMs <= 0) return;
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.close("idle timeout"), timeoutMs);
+    // Like Redis, a client blocked in BLPOP and friends is not idle: only its own timeout ends it.
+    this.idleTimer = setTimeout(() => (this.state.blockedIn ? this.armIdleTimer() : this.close("idle timeout")), timeoutMs);
     this.idleTimer.unref();
   }
 
@@ -250,6 +252,8 @@ export class Connection implements ClientHandle {
     if (outcome.kind === "reply") {
       this.enqueue(outcome.reply, outcome.nilArray === true);
       command.record(performance.now() - startedMs, outcome.reply.type === "error");
+    } else if (outcome.kind === "write" && outcome.holdsInput === true) {
+      this.enqueueWaitingRead(outcome.pending, command, startedMs); // a blocked client: nothing else runs meanwhile
     } else if (outcome.kind === "write") {
       this.enqueueWrite(outcome.pending, outcome.nilArray === true, command, startedMs);
     } else {

@@ -29,6 +29,8 @@ import { infoReply } from "./info.js";
 import { raftCommand } from "./raft_command.js";
 import { SYNTAX_ERROR } from "../../commands/access.js";
 import { parseShutdownArguments } from "../shutdown.js";
+import { BlockingSession, type Blocking } from "./blocked_clients.js";
+import type { CommandSpec } from "../../commands/spec.js";
 
 export interface ConnectionState {
   /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
@@ -48,11 +50,16 @@ export interface ConnectionState {
   /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
   watched: VersionCondition[];
   connection: ClientHandle;
+  /** The at-most-once session this connection's blocking commands propose under, made at the first. */
+  blockingSession?: BlockingSession;
+  /** The blocking command this connection waits in, if any (cancelled when it closes). */
+  blockedIn?: Blocking | null;
 }
 
 export type Outcome =
   | { kind: "reply"; reply: Reply; nilArray?: boolean; closeAfter?: boolean }
-  | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean }
+  // holdsInput: the connection runs no later command until this one answers (a blocked client).
+  | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean; holdsInput?: boolean }
   | { kind: "read"; read: () => Reply | Promise<Reply> };
 
 export interface ConnectionHooks {
@@ -398,10 +405,35 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   const spec = resolveCommand(argv);
   if (!("run" in spec)) return now(spec);
   const collection = state.connection.collection;
+  if (spec.blocking !== undefined) return block(context, state, spec, argv);
   if (isWriteCall(spec, argv)) {
     return { kind: "write", pending: context.executor.write({ collection, argv }) };
   }
   return { kind: "read", read: () => context.executor.read(collection, spec, argv) };
+}
+
+/**
+ * A blocking command outside MULTI (inside, it was queued and runs its non-blocking form):
+ * it waits on this node until served or timed out (blocked_clients.ts), and the
+ * connection runs nothing else meanwhile, as a blocked Redis client does.
+ */
+function block(context: ServerContext, state: ConnectionState, spec: CommandSpec, argv: ByteString[]): Outcome {
+  const describe = spec.blocking;
+  assert(describe !== undefined, `${spec.name} is no blocking command`);
+  state.blockingSession ??= new BlockingSession();
+  const blocking = context.blocked.block({
+    collection: state.connection.collection,
+    argv,
+    describe: () => describe(argv.slice(1)),
+    session: state.blockingSession,
+    arrivedAtMs: Date.now(),
+  });
+  state.blockedIn = blocking;
+  const pending = blocking.reply.then((reply) => {
+    if (state.blockedIn === blocking) state.blockedIn = null;
+    return reply;
+  });
+  return { kind: "write", pending, holdsInput: true };
 }
 
 /** An outcome's reply, once it has one. QUIT closes once its OK is written. */

@@ -58,7 +58,7 @@ function sections(context: ServerContext): Section[] {
   const defaultSize = collections.find((c) => c.name === "default")?.size ?? 0;
   return [
     ["Server", [["redis_version", "7.0.0"], ["walnut_version", "0.1.0"], ["redis_mode", "standalone"], ["os", `${process.platform} ${process.arch}`], ["process_id", process.pid], ["tcp_port", 0], ["uptime_in_seconds", uptimeSeconds], ["node_version", process.version]]],
-    ["Clients", [["connected_clients", context.clients.size], ["maxclients", context.settings.maxClients]]],
+    ["Clients", [["connected_clients", context.clients.size], ["maxclients", context.settings.maxClients], ["blocked_clients", context.blocked.size]]],
     ["Memory", memoryFields(context)],
     ["Persistence", [["loading", 0], ["aof_enabled", 1], ["fsync", status.fsync], ["rdb_last_save_time", context.stats.lastSaveUnixSeconds], ["last_checkpoint_index", status.lastCheckpoint.index], ["last_checkpoint_id", status.lastCheckpoint.id], ["wal_write_error", status.writeError ?? ""]]],
     ["Stats", [["total_connections_received", context.stats.connectionsReceived], ["rejected_connections", context.stats.connectionsRejected], ["total_commands_processed", context.stats.commandsProcessed], ["total_error_replies", context.stats.commandErrors], ["protocol_errors", context.stats.protocolErrors]]],
