@@ -13,21 +13,8 @@ import { promisify } from "node:util";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startRedis } from "../bench/resp_servers.js";
-import { lookupCommand } from "../commands/table.js";
 import { startTestNode } from "./harness.js";
 import { conversation } from "./server_fixtures.js";
-
-/**
- * Lines marked "[sets] " need the set commands (SADD), which another branch brings: they
- * run once walnut has SADD; the unit tests (commands/sorted_sets.test.ts) cover sets as
- * ZUNION/ZINTER/ZDIFF inputs meanwhile.
- */
-const HAS_SET_COMMANDS = lookupCommand("SADD") !== undefined;
-const SETS_MARK = "[sets] ";
-
-function runnable(lines: string[]): string[] {
-  return lines.filter((line) => HAS_SET_COMMANDS || !line.startsWith(SETS_MARK)).map((line) => line.replace(SETS_MARK, ""));
-}
 
 /** Splits `ZADD k 1 "a b"` into words; "double quoted" words may hold spaces or be empty. */
 function words(line: string): string[] {
@@ -265,11 +252,11 @@ const REMOVALS_AND_POPS = [
 const ALGEBRA = [
   "ZADD za 1 a 2 b 3 c",
   "ZADD zb 10 b 20 c 30 d",
-  "[sets] SADD sa b x",
+  "SADD sa b x",
   "SET str v",
   "ZUNION 2 za zb",
   "ZUNION 2 za zb WITHSCORES",
-  "[sets] ZUNION 3 za zb sa WITHSCORES",
+  "ZUNION 3 za zb sa WITHSCORES",
   "ZUNION 2 za zb WEIGHTS 2 0.5 WITHSCORES",
   "ZUNION 2 za zb AGGREGATE MIN WITHSCORES",
   "ZUNION 2 za zb AGGREGATE max WITHSCORES",
@@ -286,12 +273,12 @@ const ALGEBRA = [
   "ZUNION x za",
   "ZUNION 3 za zb",
   "ZINTER 2 za zb WITHSCORES",
-  "[sets] ZINTER 2 za sa WITHSCORES",
+  "ZINTER 2 za sa WITHSCORES",
   "ZINTER 2 za zb WEIGHTS 1 2 AGGREGATE MAX WITHSCORES",
   "ZINTER 2 za nosuch",
   "ZINTER 1 za WITHSCORES",
   "ZDIFF 2 za zb WITHSCORES",
-  "[sets] ZDIFF 2 za sa",
+  "ZDIFF 2 za sa",
   "ZDIFF 1 nosuch",
   "ZDIFF 2 za zb WEIGHTS 1 1",
   "ZDIFF 2 za zb AGGREGATE SUM",
@@ -329,14 +316,14 @@ const ALGEBRA = [
 const WRONG_TYPES = [
   "SET s v",
   "LPUSH list a",
-  "[sets] SADD set m",
+  "SADD set m",
   "ZADD s 1 a",
   "ZADD s x a",
   "ZINCRBY list 1 a",
   "ZREM s a",
   "ZSCORE s a",
   "ZMSCORE s a",
-  "[sets] ZCARD set",
+  "ZCARD set",
   "ZCOUNT s 0 1",
   "ZCOUNT s x 1",
   "ZLEXCOUNT s - +",
@@ -363,7 +350,7 @@ const WRONG_TYPES = [
   "TYPE zt",
   "LPUSH zt x",
   "GET zt",
-  "[sets] SADD zt x",
+  "SADD zt x",
 ];
 
 const SCAN = [
@@ -550,8 +537,7 @@ const GROUPS: Record<string, string[]> = {
 /** Runs every group on fresh data, returning each reply keyed by group and command. */
 async function replies(port: number, protocol: 2 | 3): Promise<Array<[string, string]>> {
   const answered: Array<[string, string]> = [];
-  for (const [group, marked] of Object.entries(GROUPS)) {
-    const lines = runnable(marked);
+  for (const [group, lines] of Object.entries(GROUPS)) {
     const commands = [["FLUSHALL"], ...(protocol === 3 ? [["HELLO", "3"]] : []), ...lines.map(words)];
     const got = await conversation(port, commands);
     const skipped = protocol === 3 ? 2 : 1; // FLUSHALL and HELLO answer differently (server name, version)
