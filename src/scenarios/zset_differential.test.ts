@@ -605,7 +605,15 @@ function randomCommand(random: Random): string[] {
   const lex = (): string => random.pick(["-", "+", "[m1", "(m2", "[x", "(y", "m"]);
   const rank = (): string => String(random.between(-6, 6));
   const flags = (): string[] => random.shuffle(["NX", "XX", "GT", "LT", "CH", "INCR"]).slice(0, random.below(3));
-  switch (random.below(22)) {
+  switch (random.below(26)) {
+    case 22:
+      return ["ZREVRANGEBYLEX", key, lex(), lex(), ...(random.chance(0.5) ? ["LIMIT", rank(), rank()] : [])];
+    case 23:
+      return ["ZREMRANGEBYLEX", key, lex(), lex()];
+    case 24:
+      return ["ZINTERSTORE", random.pick(["a", "b", "c", "d"]), "2", key, random.pick(["a", "b", "c"]), "WEIGHTS", score(), score()];
+    case 25:
+      return ["ZRANGE", key, lex(), lex(), "BYLEX", ...(random.chance(0.5) ? ["REV"] : []), ...(random.chance(0.5) ? ["LIMIT", rank(), rank()] : [])];
     case 0:
     case 1:
       return ["ZADD", key, ...flags(), score(), member(), ...(random.chance(0.5) ? [score(), member()] : [])];
