@@ -677,3 +677,39 @@ test("600 random sorted-set commands answer exactly as redis-server 7.0 does (se
     await redis.stop();
   }
 });
+
+test("random GEOSEARCH and GEORADIUS queries over random places answer as redis-server 7.0 does (seeded)", async () => {
+  const seed = runSeed();
+  const random = new Random(seed);
+  const coordinate = (span: number): string => (random.next() * 2 * span - span).toFixed(6);
+  const commands: string[][] = [["FLUSHALL"]];
+  for (let place = 0; place < 80; place++) {
+    // Half near one spot (dense cells), half anywhere (poles and the antimeridian included).
+    const near = random.chance(0.5);
+    const longitude = near ? (12 + Number(coordinate(3))).toFixed(6) : coordinate(180);
+    const latitude = near ? (41 + Number(coordinate(3))).toFixed(6) : coordinate(85);
+    commands.push(["GEOADD", "places", longitude, latitude, `p${place}`]);
+  }
+  for (let query = 0; query < 60; query++) {
+    const radius = random.pick(["0.5", "10", "150", "700", "2500", "9000", "21000"]);
+    const unit = random.pick(["km", "mi", "m"]);
+    const sort = random.pick([[], ["ASC"], ["DESC"]]);
+    const extras = random.pick([[], ["WITHDIST"], ["WITHCOORD", "WITHHASH"], ["COUNT", "3"], ["COUNT", "2", "ANY"]]);
+    const centre = random.chance(0.5) ? ["FROMMEMBER", `p${random.below(80)}`] : ["FROMLONLAT", (12 + Number(coordinate(5))).toFixed(4), (41 + Number(coordinate(5))).toFixed(4)];
+    const shape = random.chance(0.6) ? ["BYRADIUS", radius, unit] : ["BYBOX", radius, random.pick(["1", "300", "5000"]), unit];
+    commands.push(["GEOSEARCH", "places", ...centre, ...shape, ...sort, ...extras]);
+    if (query % 6 === 0) commands.push(["GEORADIUSBYMEMBER", "places", `p${random.below(80)}`, radius, unit, "WITHDIST", ...sort]);
+  }
+  const redis = await startRedis({ appendFsyncAlways: false });
+  const node = await startTestNode();
+  try {
+    const expected = await conversation(redis.port, commands);
+    const actual = await conversation(node.respPort, commands);
+    for (let index = 1; index < commands.length; index++) {
+      assert.equal(actual[index], expected[index], `seed ${seed}, command ${index}: ${commands[index]!.join(" ")}`);
+    }
+  } finally {
+    await node.stop();
+    await redis.stop();
+  }
+});
