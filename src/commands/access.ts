@@ -5,8 +5,8 @@
  * - every write stamps the item with ctx.index (its version) and may carry an expiry;
  *   an expiry instant already past deletes the key instead;
  * - the string-like kinds (string, blob, integer, float, boolean) read as their bytes
- *   (integer 42 reads "42", float 1.5 reads "1.5", boolean true reads "true"); list and
- *   hyperloglog items are not strings (string commands answer WRONGTYPE for them).
+ *   (integer 42 reads "42", float 1.5 reads "1.5", boolean true reads "true"); lists,
+ *   hashes and sets are not strings (string commands answer WRONGTYPE for them).
  */
 import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY, type StoredValue, type ValueKind } from "../engine/values.js";
@@ -29,6 +29,14 @@ export function isErrorReply(value: unknown): value is Reply {
   return typeof value === "object" && value !== null && (value as { type?: unknown }).type === "error";
 }
 
+/**
+ * True when the handler runs inside apply(), as part of a log entry (its index is past
+ * the engine's applied index); false on the read path, where nothing may change.
+ */
+export function isLoggedWrite(ctx: CommandContext): boolean {
+  return ctx.index > ctx.engine.appliedIndex;
+}
+
 /** The item at `key`, or undefined when it is absent or expired at ctx.nowMs. */
 export function liveItem(ctx: CommandContext, key: ByteString): Item | undefined {
   const item = ctx.collection.get(key);
@@ -41,7 +49,7 @@ export function isStringLike(kind: ValueKind): boolean {
   return STRING_LIKE.has(kind);
 }
 
-/** The bytes a string-like item reads as; null for lists and hyperloglogs. */
+/** The bytes a string-like item reads as; null for lists, hashes and sets. */
 export function textOf(item: Item): ByteString | null {
   const stored = item.stored();
   switch (stored.kind) {
@@ -69,6 +77,15 @@ export function writeValue(ctx: CommandContext, key: ByteString, value: StoredVa
     return;
   }
   putItem(ctx, key, new Item(value, ctx.index, expiresAtMs));
+}
+
+/**
+ * Stores edited bytes at `key` (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD...): a blob stays a
+ * blob, every other kind becomes a string, and the key keeps its expiry (a new key: none).
+ */
+export function writeEdited(ctx: CommandContext, key: ByteString, bytes: ByteString, current: Item | undefined): void {
+  const kind = current?.kind === "blob" ? "blob" : "string";
+  writeValue(ctx, key, { kind, value: bytes }, current?.expiresAtMs ?? NO_EXPIRY);
 }
 
 /** Refuses a key longer than limits.keyBytesMax (apply() answers it as an ERR reply). */

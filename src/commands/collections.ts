@@ -12,7 +12,7 @@
  * RANGE start end [LIMIT n] walks an ordered collection in bytewise key order and answers
  * a flat array key, value, key, value... Values read as GET reads them (access.ts
  * textOf: integers in decimal, floats as INCRBYFLOAT writes them, booleans "true"/"false").
- * It skips lists and HyperLogLogs (a scan should not fail halfway because one key holds
+ * It skips lists, hashes and sets (a scan should not fail halfway because one key holds
  * an aggregate) and expired keys.
  * Without LIMIT it answers at most RANGE_PAIRS_MAX pairs; a client pages on by calling
  * again with start = last key + "\x00".

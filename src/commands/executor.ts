@@ -19,7 +19,7 @@ import { describeError, isWalnutError } from "../lib/errors.js";
 import type { Node, WriteResult } from "../node/node.js";
 import { isReadOnlyCall } from "./collections.js";
 import type { CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
-import { error, type Reply } from "../engine/reply.js";
+import { error, isError, type Reply } from "../engine/reply.js";
 import type { CommandSpec } from "./spec.js";
 import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import { lookupDataCommand } from "./table.js";
@@ -95,6 +95,10 @@ export class CommandExecutor {
     const spec = resolveCommand(argv);
     if (!("run" in spec)) return spec;
     if (isWriteCall(spec, argv)) return (await this.commit({ collection, argv })).reply;
+    if (spec.loggedWhen !== undefined) {
+      const logged = (call: CommandCall): Promise<Reply> => this.commit(call).then(replyOf);
+      return this.readOrLog(collection, spec, argv, "linearizable", logged);
+    }
     return this.readState((engine) => this.runRead(engine, collection, spec, argv));
   }
 
@@ -114,12 +118,50 @@ export class CommandExecutor {
   read(collection: string, spec: CommandSpec, argv: ByteString[], consistency: ReadConsistency = "linearizable"): Reply | Promise<Reply> {
     let answer: Reply | Promise<Reply>;
     try {
-      answer = this.readState((engine) => this.runRead(engine, collection, spec, argv), consistency);
+      answer =
+        spec.loggedWhen === undefined
+          ? this.readState((engine) => this.runRead(engine, collection, spec, argv), consistency)
+          : this.readOrLog(collection, spec, argv, consistency, (call) => this.write(call));
     } catch (cause) {
       if (!isWalnutError(cause)) throw cause; // a bug, not a closed node: let it surface
       return failedWrite(cause);
     }
     return answer instanceof Promise ? answer.catch(failedWrite) : answer;
+  }
+
+  /**
+   * A readonly command that may change what it reads (spec.loggedWhen: PFCOUNT caching its
+   * cardinality) runs on the read path, where it changes nothing; when, against the state it
+   * read, it would change something, the call is then logged as a write (`log`) and answers
+   * what the write answers. The question is asked when the read runs, after the
+   * connection's own earlier writes, so a pipelined PFADD then PFCOUNT caches as in Redis.
+   * Should the write fail (a follower that cannot reach the leader), the read's answer stands.
+   */
+  private readOrLog(
+    collection: string,
+    spec: CommandSpec,
+    argv: ByteString[],
+    consistency: ReadConsistency,
+    log: (call: CommandCall) => Promise<Reply>,
+  ): Reply | Promise<Reply> {
+    const loggedWhen = spec.loggedWhen!;
+    let logs = false;
+    const reader = (engine: Engine): Reply => {
+      const target = engine.collection(collection);
+      if (target !== undefined) {
+        logs = loggedWhen({ engine, collection: target, nowMs: this.node.now(), index: engine.appliedIndex }, argv.slice(1));
+      }
+      return this.runRead(engine, collection, spec, argv);
+    };
+    const settle = (reply: Reply): Reply | Promise<Reply> => {
+      if (!logs) return reply;
+      return log({ collection, argv }).then(
+        (written) => (isError(written) ? reply : written),
+        () => reply,
+      );
+    };
+    const answer = this.readState(reader, consistency);
+    return answer instanceof Promise ? answer.then(settle) : settle(answer);
   }
 
   private runRead(engine: Engine, collection: string, spec: CommandSpec, argv: ByteString[]): Reply {

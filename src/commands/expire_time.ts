@@ -34,12 +34,25 @@ export function invalidExpireTime(command: string): Reply {
   return error("ERR", `invalid expire time in '${command.toLowerCase()}' command`);
 }
 
-/** The absolute instant `amount` (in `form`) means at `nowMs`, or null when out of range. */
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/**
+ * The absolute instant `amount` (in `form`) means at `nowMs`, or null when out of range.
+ * Out of range is Redis' overflow check (seconds times 1000, plus now, must fit 64 bits)
+ * or walnut's limit of 2^53 ms ahead; an instant further back than -2^53 ms is as much in
+ * the past as -2^53 ms itself (the key goes), so it is answered as that.
+ */
 export function expiryInstantMs(amount: bigint, form: ExpiryForm, nowMs: number): number | null {
+  if (form.unit === "seconds" && (amount > INT64_MAX / 1000n || amount < INT64_MIN / 1000n)) return null;
   let instantMs = form.unit === "seconds" ? amount * 1000n : amount;
-  if (form.relative) instantMs += BigInt(Math.trunc(nowMs));
-  if (instantMs > INSTANT_MS_MAX || instantMs < -INSTANT_MS_MAX) return null;
-  return Number(instantMs);
+  const baseMs = form.relative ? BigInt(Math.trunc(nowMs)) : 0n;
+  if (instantMs > INT64_MAX - baseMs) return null;
+  instantMs += baseMs;
+  if (instantMs > INSTANT_MS_MAX) return null;
+  // The instant 0 would read as NO_EXPIRY (0) and keep the key forever: -1 is as much in the past.
+  if (instantMs === 0n) return -1;
+  return Number(instantMs < -INSTANT_MS_MAX ? -INSTANT_MS_MAX : instantMs);
 }
 
 /**

@@ -83,10 +83,29 @@ test("EXPIRE refuses bad options and out-of-range times", () => {
   assert.deepEqual(run(engine, "EXPIRE k 10 NX GT"), error("ERR", "NX and XX, GT or LT options at the same time are not compatible"));
   assert.deepEqual(run(engine, "EXPIRE k 10 GT LT"), error("ERR", "GT and LT options at the same time are not compatible"));
   assert.deepEqual(run(engine, "EXPIRE k 10 SOON"), error("ERR", "Unsupported option SOON"));
+  assert.deepEqual(run(engine, "EXPIRE k 10 SO\x00ON"), error("ERR", "Unsupported option SO"));
   assert.deepEqual(run(engine, "EXPIRE k ten"), error("ERR", "value is not an integer or out of range"));
   assert.deepEqual(run(engine, "EXPIRE k 9223372036854775807"), error("ERR", "invalid expire time in 'expire' command"));
   assert.deepEqual(run(engine, "PEXPIREAT k 9223372036854775807"), error("ERR", "invalid expire time in 'pexpireat' command"));
   assert.deepEqual(read(engine, "TTL k"), integer(-1));
+});
+
+test("EXPIREAT and PEXPIREAT at the instant 0 delete the key (0 is not 'no expiry')", () => {
+  const engine = engineWith("SET k v", "SET j v");
+  assert.deepEqual(run(engine, "EXPIREAT k 0"), integer(1));
+  assert.deepEqual(read(engine, "GET k"), NIL);
+  assert.deepEqual(run(engine, "PEXPIREAT j 0 LT"), integer(1));
+  assert.deepEqual(read(engine, "PTTL j"), integer(-2));
+});
+
+test("EXPIRE takes any instant whose milliseconds fit 64 bits; one far in the past deletes the key", () => {
+  const engine = engineWith("SET k v", "SET j v");
+  assert.deepEqual(run(engine, "EXPIRE k -9223372036854775808"), error("ERR", "invalid expire time in 'expire' command"));
+  assert.deepEqual(run(engine, "PEXPIRE missing -9223372036854775808"), integer(0));
+  assert.deepEqual(run(engine, "PEXPIREAT k -9223372036854775808"), integer(1));
+  assert.deepEqual(read(engine, "EXISTS k"), integer(0));
+  assert.deepEqual(run(engine, "EXPIRE j -9223372036854775"), integer(1));
+  assert.deepEqual(read(engine, "EXISTS j"), integer(0));
 });
 
 test("PERSIST removes an expiry and says whether there was one", () => {

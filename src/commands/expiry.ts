@@ -31,7 +31,9 @@ function parseExpireConditions(words: ByteString[]): Set<ExpireCondition> | Repl
   for (const word of words) {
     const upper = word.toUpperCase();
     if (upper !== "NX" && upper !== "XX" && upper !== "GT" && upper !== "LT") {
-      return error("ERR", `Unsupported option ${word}`);
+      // Redis formats the word as a C string: its message ends at the word's first NUL byte.
+      const nul = word.indexOf("\x00");
+      return error("ERR", `Unsupported option ${nul === -1 ? word : word.slice(0, nul)}`);
     }
     conditions.add(upper);
   }

@@ -4,7 +4,7 @@ import { Engine } from "../engine/engine.js";
 import { array, bulk, integer, map, NIL, OK, pairs, WRONGTYPE, type Reply } from "../engine/reply.js";
 import { hashCommands } from "./hashes.js";
 import { addLongDoubles, formatLongDouble, parseLongDouble, type LongDouble } from "./long_double.js";
-import { NOW_MS, read, run } from "./testing.js";
+import { NOW_MS, read, run, runBatch } from "./testing.js";
 
 const bulks = (...values: string[]): Reply => array(values.map(bulk));
 const err = (text: string): Reply => ({ type: "error", text });
@@ -232,4 +232,16 @@ test("every hash command has the arity and flags Redis 7.0 gives it", () => {
     assert.ok(spec.flags.includes(flag as "write" | "readonly"), spec.name);
     assert.deepEqual([spec.firstKey, spec.lastKey, spec.keyStep], [1, 1, 1], spec.name);
   }
+});
+
+test("a failed batch undoes its hash and set changes, deletions and creations included", () => {
+  const engine = new Engine();
+  run(engine, "HSET h a 1 b 2");
+  run(engine, "SADD s x y");
+  run(engine, "SET str text");
+  const reply = runBatch(engine, ["HSET h a 9 c 3", "HDEL h b", "HINCRBY h n 4", "SPOP s 2", "SADD t new", "SMOVE s t x", "HSET fresh f v", "INCR str"]);
+  assert.match((reply as { text: string }).text, /^EXECABORT Transaction discarded: command 8 \(INCR\) failed/);
+  assert.deepEqual(read(engine, "HGETALL h"), map([[bulk("a"), bulk("1")], [bulk("b"), bulk("2")]]));
+  assert.deepEqual(read(engine, "SMEMBERS s"), { type: "set", items: [bulk("x"), bulk("y")] });
+  assert.deepEqual(read(engine, "EXISTS t fresh"), integer(0));
 });

@@ -246,11 +246,11 @@ function hrandfield(ctx: CommandContext, args: ByteString[]): Reply {
   if (withValues && (count < -WITHVALUES_COUNT_MAX || count > WITHVALUES_COUNT_MAX)) {
     return error("ERR", "value is out of range");
   }
-  const refused = tooManyPicks(count);
-  if (refused !== null) return refused;
   const fields = readHash(ctx, key);
   if (isReply(fields)) return fields;
   if (fields === undefined || count === 0n) return EMPTY_ARRAY;
+  const refused = tooManyPicks(count);
+  if (refused !== null) return refused;
   const entries = pickEntries(fields, count);
   if (!withValues) return array(entries.map(([field]) => bulk(field)));
   return pairs(entries.map(([field, value]): [Reply, Reply] => [bulk(field), bulk(value)]));

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { hyperLogLogCommands } from "./hyperloglog.js";
+import { read as readLine, run as applyRun } from "./testing.js";
 import { OK, WRONGTYPE, type Reply } from "../engine/reply.js";
 import { ListDeque } from "../engine/list_deque.js";
 
@@ -38,7 +39,8 @@ test("PFADD answers 1 when the sketch changes and 0 when it does not", () => {
   assert.equal(collection.get("h")!.version, 1);
   assert.deepEqual(run("PFADD", "h", "d"), int(1));
   assert.equal(collection.get("h")!.version, 3);
-  assert.equal(collection.get("h")!.kind, "hyperloglog");
+  assert.equal(collection.get("h")!.kind, "string");
+  assert.ok((collection.get("h")!.value as string).startsWith("HYLL\x01"), "a small HLL is Redis' sparse string");
 });
 
 test("PFADD without elements creates an empty sketch once", () => {
@@ -113,11 +115,11 @@ test("PF commands on a string answer Redis' HyperLogLog WRONGTYPE, on a list the
   assert.equal(collection.get("s")!.value, "hello");
 });
 
-test("a sketch changed while a checkpoint view is open leaves the view's registers untouched", () => {
+test("a sketch changed while a checkpoint view is open leaves the view's bytes untouched", () => {
   const { run, engine, collection } = harness();
   run("PFADD", "h", "a");
   run("PFADD", "src", ...elements(500, "v"));
-  const before = (collection.get("h")!.value as Uint8Array).slice();
+  const before = collection.get("h")!.value;
   const view = engine.openView();
   run("PFADD", "h", ...elements(100, "w"));
   run("PFMERGE", "h", "src");
@@ -137,4 +139,21 @@ test("PFADD, PFCOUNT and PFMERGE have Redis' arity and flags", () => {
   assert.ok(byName.get("PFCOUNT")!.flags.includes("readonly"));
   assert.equal(byName.get("PFMERGE")!.arity, -2);
   assert.ok(byName.get("PFMERGE")!.flags.includes("write"));
+});
+
+test("PFCOUNT of one HLL with a stale cache asks to be logged and caches when logged; with a fresh cache it stays a read", () => {
+  const engine = new Engine();
+  const collection = engine.requireCollection("default");
+  const pfcount = hyperLogLogCommands.find((spec) => spec.name === "PFCOUNT")!;
+  const logs = (...argv: string[]): boolean =>
+    pfcount.loggedWhen!({ engine, collection, nowMs: NOW_MS, index: engine.appliedIndex }, argv.slice(1));
+  assert.equal(logs("PFCOUNT", "h"), false, "absent");
+  applyRun(engine, "PFADD h a b");
+  assert.equal(logs("PFCOUNT", "h"), true, "stale cache");
+  assert.equal(logs("PFCOUNT", "h", "h"), false, "several keys never cache");
+  assert.deepEqual(readLine(engine, "PFCOUNT h"), int(2));
+  assert.equal(logs("PFCOUNT", "h"), true, "the read path stored nothing");
+  assert.deepEqual(applyRun(engine, "PFCOUNT h"), int(2));
+  assert.equal(logs("PFCOUNT", "h"), false, "fresh cache");
+  assert.equal((collection.get("h")!.value as string).slice(8, 16), "\x02\x00\x00\x00\x00\x00\x00\x00");
 });

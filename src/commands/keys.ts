@@ -4,7 +4,7 @@
  * (the log index of the key's last write, like etcd's mod revision; 0 when absent).
  * SCAN is in scan.ts.
  *
- * TYPE answers walnut's kinds: string, blob, integer, float, boolean, list, hyperloglog,
+ * TYPE answers walnut's kinds: string, blob, integer, float, boolean, list, hash, set,
  * or none. DBSIZE counts keys that expired but were not swept yet, as Redis' does.
  */
 import type { ByteString } from "../engine/bytes.js";

@@ -285,7 +285,8 @@ function parsePositionOptions(args: ByteString[]): PositionOptions | Reply {
           "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
         );
       }
-      options.rank = value;
+      // Redis negates a negative rank; -2^63 stays negative, and then every match counts: the first from the tail.
+      options.rank = value <= -(2 ** 63) ? -1 : value;
     } else if (value < 0) {
       return error("ERR", `${name} can't be negative`);
     } else if (name === "COUNT") options.count = value;

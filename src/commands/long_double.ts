@@ -11,10 +11,9 @@
  * (2^64 - 1) × 2^16320 is infinity.
  *
  * Accepted text is what Redis' string2ld accepts: decimal digits with an optional point and
- * exponent, an optional sign, "inf"/"infinity" in any case; no surrounding spaces, no NaN,
- * nothing that overflows to infinity or underflows to zero, at most 5119 bytes.
- * (strtold's hexadecimal floats, "0x1p3", are not accepted: walnut's other number parsers
- * do not take them either.)
+ * exponent, strtold's hexadecimal form ("0x1.8p3"), an optional sign, "inf"/"infinity" in
+ * any case; no surrounding spaces, no NaN, nothing that overflows to infinity or underflows
+ * to zero, at most 5119 bytes.
  */
 import type { ByteString } from "../engine/bytes.js";
 
@@ -41,6 +40,7 @@ const DECIMAL_MAGNITUDE_MIN = -4952;
 const FRACTION_DIGITS = 17;
 
 const DECIMAL_SYNTAX = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$/;
+const HEXADECIMAL_SYNTAX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?[0-9]+))?$/;
 const INFINITY_SYNTAX = /^([+-]?)(inf|infinity)$/i;
 
 const ZERO: LongDouble = { negative: false, significand: 0n, exponent: 0 };
@@ -50,6 +50,8 @@ export function parseLongDouble(text: ByteString): ParsedLongDouble | null {
   if (text.length === 0 || text.length > TEXT_BYTES_MAX) return null;
   const infinity = INFINITY_SYNTAX.exec(text);
   if (infinity !== null) return infinity[1] === "-" ? "-inf" : "inf";
+  const hex = HEXADECIMAL_SYNTAX.exec(text);
+  if (hex !== null) return parseHexadecimal(hex);
   const parts = DECIMAL_SYNTAX.exec(text);
   if (parts === null) return null;
   const [, sign, whole = "", fraction = "", exponentText] = parts;
@@ -68,6 +70,22 @@ export function parseLongDouble(text: ByteString): ParsedLongDouble | null {
     decimalExponent >= 0
       ? roundRational(mantissa * 10n ** BigInt(decimalExponent), 1n, 0)
       : roundRational(mantissa, 10n ** BigInt(-decimalExponent), 0);
+  if (rounded === null || rounded.significand === 0n) return null;
+  return { ...rounded, negative };
+}
+
+/** strtold's hexadecimal form, "0x1.8p3" = 0x18 × 2^(3 - 4): exact in binary, rounded once. */
+function parseHexadecimal([, sign, whole = "", fraction = "", exponentText]: RegExpExecArray): LongDouble | null {
+  if (whole.length === 0 && fraction.length === 0) return null;
+  const negative = sign === "-";
+  const digits = (whole + fraction).replace(/^0+/, "");
+  if (digits.length === 0) return { ...ZERO, negative };
+  const written = exponentText === undefined ? 0 : Math.max(-1e6, Math.min(1e6, Number(exponentText)));
+  const exponent = written - 4 * fraction.length;
+  const magnitude = exponent + 4 * digits.length; // the value is below 2^magnitude
+  if (magnitude > EXPONENT_MAX + SIGNIFICAND_BITS + 1) return null; // overflow
+  if (magnitude < EXPONENT_MIN - 1) return null; // underflow to zero
+  const rounded = roundRational(BigInt(`0x${digits}`), 1n, exponent);
   if (rounded === null || rounded.significand === 0n) return null;
   return { ...rounded, negative };
 }

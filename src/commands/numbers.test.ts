@@ -20,9 +20,17 @@ test("floats accept decimal, exponent and infinity forms but never NaN or spaces
   assert.equal(parseFloatStrict("+1E-2"), 0.01);
   assert.equal(parseFloatStrict("inf"), Infinity);
   assert.equal(parseFloatStrict("-Infinity"), -Infinity);
-  for (const bad of ["", "nan", "NaN", " 1", "1 ", "1.5x", "1\x002", ".", "e5", "0x10"]) {
+  for (const bad of ["", "nan", "NaN", " 1", "1 ", "1.5x", "1\x002", ".", "e5"]) {
     assert.equal(parseFloatStrict(bad), null, JSON.stringify(bad));
   }
+});
+
+test("floats also take C's hexadecimal forms, as strtold does", () => {
+  assert.equal(parseFloatStrict("0x10"), 16);
+  assert.equal(parseFloatStrict("0x1.8p1"), 3);
+  assert.equal(parseFloatStrict("-0x.8"), -0.5);
+  assert.equal(parseFloatStrict("+0x1P+2"), 4);
+  for (const text of ["0x", "0xp1", "0x1p", "0x1g", " 0x1"]) assert.equal(parseFloatStrict(text), null, text);
 });
 
 test("floats are written like INCRBYFLOAT writes them", () => {
@@ -34,6 +42,11 @@ test("floats are written like INCRBYFLOAT writes them", () => {
   assert.equal(formatFloat(-1.25e22), "-12500000000000000000000");
   assert.equal(formatFloat(1.5e-7), "0.00000015");
   assert.equal(formatFloat(17179869184 + 1.5), "17179869185.5");
+  // Redis' "%.17Lf": at most 17 decimals, so tiny results round (to 0, here).
+  assert.equal(formatFloat(5e-324), "0");
+  assert.equal(formatFloat(-2.5e-18), "0");
+  assert.equal(formatFloat(1.5e-17), "0.00000000000000002");
+  assert.equal(formatFloat(0.0012345678901234567), "0.00123456789012346");
 });
 
 test("booleans are true or false in any case", () => {

@@ -44,7 +44,8 @@ export function parseSetOptions(args: readonly ByteString[], nowMs: number): Set
     if ((word === "NX" && condition !== "XX") || (word === "XX" && condition !== "NX")) condition = word;
     else if (word === "GET") answerPrevious = true;
     else if (word === "KEEPTTL" && expiryWord === null) keepTtl = true;
-    else if (EXPIRY_OPTIONS.has(word) && expiryWord === null && !keepTtl && next !== undefined) {
+    // The same expiry word again is allowed, as in Redis: the last one's time counts.
+    else if (EXPIRY_OPTIONS.has(word) && (expiryWord === null || expiryWord === word) && !keepTtl && next !== undefined) {
       expiryWord = word;
       expiryText = next;
       at++;
@@ -65,12 +66,24 @@ export function parseSetOptions(args: readonly ByteString[], nowMs: number): Set
 
 /** GETEX's options after the key: none, one of EX/PX/EXAT/PXAT with a time, or PERSIST. */
 export function parseGetExOptions(args: readonly ByteString[], nowMs: number): ExpiryChange | null | Reply {
-  if (args.length === 0) return null;
-  const word = args[0].toUpperCase();
-  if (word === "PERSIST" && args.length === 1) return { type: "clear" };
-  const form = EXPIRY_OPTIONS.get(word);
-  if (form === undefined || args.length !== 2) return SYNTAX_ERROR;
-  const instantMs = positiveExpiryInstantMs({ text: args[1], form, nowMs, command: "getex" });
+  let persist = false;
+  let expiryWord: string | null = null;
+  let expiryText = "";
+  // Repeating PERSIST, or the same expiry word (the last time counts), is allowed, as in Redis.
+  for (let at = 0; at < args.length; at++) {
+    const word = args[at].toUpperCase();
+    const next = args[at + 1];
+    if (word === "PERSIST" && expiryWord === null) persist = true;
+    else if (EXPIRY_OPTIONS.has(word) && (expiryWord === null || expiryWord === word) && !persist && next !== undefined) {
+      expiryWord = word;
+      expiryText = next;
+      at++;
+    } else return SYNTAX_ERROR;
+  }
+  if (expiryWord === null) return persist ? { type: "clear" } : null;
+  const form = EXPIRY_OPTIONS.get(expiryWord);
+  assert(form !== undefined, `expiry option ${expiryWord} was checked`);
+  const instantMs = positiveExpiryInstantMs({ text: expiryText, form, nowMs, command: "getex" });
   return typeof instantMs === "number" ? { type: "set", instantMs } : instantMs;
 }
 

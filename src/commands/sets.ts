@@ -248,11 +248,11 @@ function srandmember(ctx: CommandContext, args: ByteString[]): Reply {
   }
   const count = randomCount(args[1]!);
   if (typeof count !== "bigint") return count;
-  const refused = tooManyPicks(count);
-  if (refused !== null) return refused;
   const members = readSet(ctx, key);
   if (isReply(members)) return members;
   if (members === undefined || count === 0n) return EMPTY_ARRAY;
+  const refused = tooManyPicks(count);
+  if (refused !== null) return refused;
   if (count < 0n) {
     const listed = [...members];
     const picks: Reply[] = [];

@@ -85,6 +85,13 @@ export interface CommandSpec extends CommandDescription {
    * blocked client. See docs/blocking.md.
    */
   blocking?(args: ByteString[]): BlockedCall;
+  /**
+   * For a `readonly` command that Redis lets change the value it reads (PFCOUNT stores the
+   * cardinality it computed): true when this call, against the state it read, would change
+   * it. The executor then logs the call as a write, where `run` may write (see access.ts
+   * isLoggedWrite); on the read path `run` writes nothing.
+   */
+  loggedWhen?(ctx: CommandContext, args: ByteString[]): boolean;
 }
 
 /**

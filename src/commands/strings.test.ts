@@ -72,6 +72,18 @@ test("SET with an expiry instant already past deletes the key", () => {
   assert.deepEqual(read(engine, "EXISTS k"), integer(0));
 });
 
+test("SET and GETEX take the same expiry word twice (the last time counts), as Redis does", () => {
+  const engine = new Engine();
+  assert.deepEqual(run(engine, "SET k v PX 1000 NX px 2000"), OK);
+  assert.deepEqual(read(engine, "PEXPIRETIME k"), integer(NOW_MS + 2000));
+  assert.deepEqual(run(engine, "SET k v EXAT 9223372036854775807 GET EXAT -1"), error("ERR", "invalid expire time in 'set' command"));
+  assert.deepEqual(run(engine, "GETEX k EX 10 ex 20"), bulk("v"));
+  assert.deepEqual(read(engine, "PEXPIRETIME k"), integer(NOW_MS + 20_000));
+  assert.deepEqual(run(engine, "GETEX k PERSIST persist"), bulk("v"));
+  assert.deepEqual(read(engine, "PEXPIRETIME k"), integer(-1));
+  assert.deepEqual(run(engine, "GETEX k EX 10 PX 20"), SYNTAX);
+});
+
 test("SET refuses conflicting or malformed options", () => {
   const engine = new Engine();
   for (const options of ["NX XX", "EX 1 PX 1", "EX 1 KEEPTTL", "KEEPTTL EX 1", "EX", "BOGUS", "AS", "AS integer AS float"]) {
@@ -168,6 +180,14 @@ test("GETEX refuses bad options", () => {
   assert.deepEqual(run(engine, "GETEX k EX"), SYNTAX);
   assert.deepEqual(run(engine, "GETEX k EX 0"), error("ERR", "invalid expire time in 'getex' command"));
   assert.deepEqual(run(engine, "GETEX k EX soon"), NOT_AN_INTEGER);
+});
+
+test("GETEX checks its option words, then the key, then the time's value, as Redis 7.0 does", () => {
+  const engine = engineWith("RPUSH l x");
+  assert.deepEqual(run(engine, "GETEX missing PX soon"), NIL);
+  assert.deepEqual(run(engine, "GETEX missing EXAT 9223372036854775807"), NIL);
+  assert.deepEqual(run(engine, "GETEX l EX 1.5"), WRONGTYPE);
+  assert.deepEqual(run(engine, "GETEX missing EX"), SYNTAX);
 });
 
 test("MGET answers nil for absent keys and for keys that are not strings", () => {

@@ -1,7 +1,7 @@
 /**
  * The string commands, as Redis defines them: GET SET SETNX SETEX PSETEX GETSET GETDEL
- * GETEX MGET MSET MSETNX APPEND STRLEN GETRANGE SETRANGE. (The INCR family is in
- * counters.ts.)
+ * GETEX MGET MSET MSETNX APPEND STRLEN GETRANGE SUBSTR SETRANGE. (The INCR family is in
+ * counters.ts, LCS in lcs.ts, the bit commands in bitmaps.ts.)
  *
  * Every string-like item (string, blob, integer, float, boolean) reads as its bytes (see
  * access.ts), so GET of `SET n 42 AS integer` answers "42". Writes that replace a value
@@ -20,7 +20,9 @@ import {
   liveItem,
   NOT_AN_INTEGER,
   STRING_TOO_LONG,
+  SYNTAX_ERROR,
   textOf,
+  writeEdited,
   writeValue,
 } from "./access.js";
 import { defineCommand } from "./define.js";
@@ -107,11 +109,13 @@ function getdel(ctx: CommandContext, [key]: ByteString[]): Reply {
 
 function getex(ctx: CommandContext, [key, ...optionArgs]: ByteString[]): Reply {
   const change = parseGetExOptions(optionArgs, ctx.nowMs);
-  if (isErrorReply(change)) return change;
+  // As in Redis 7.0: the option words first, then the key (nil, WRONGTYPE), then the time's value.
+  if (change === SYNTAX_ERROR) return change;
   const current = liveItem(ctx, key);
   if (current === undefined) return NIL;
   const text = textOf(current);
   if (text === null) return WRONGTYPE;
+  if (isErrorReply(change)) return change;
   if (change !== null) {
     const expiresAtMs = expiryAfter(change, current);
     if (expiresAtMs !== current.expiresAtMs) changeExpiry(ctx, key, expiresAtMs);
@@ -148,12 +152,6 @@ function msetnx(ctx: CommandContext, args: ByteString[]): Reply {
   }
   mset(ctx, args);
   return integer(1);
-}
-
-/** Stores edited text at `key`, keeping the key's expiry and its blob-ness. */
-function writeEdited(ctx: CommandContext, key: ByteString, text: ByteString, current: Item | undefined): void {
-  const kind = current?.kind === "blob" ? "blob" : "string";
-  writeValue(ctx, key, { kind, value: text }, current?.expiresAtMs ?? NO_EXPIRY);
 }
 
 function append(ctx: CommandContext, [key, suffix]: ByteString[]): Reply {
@@ -306,6 +304,13 @@ export const stringCommands: CommandSpec[] = [
     arity: 4,
     flags: ["readonly"],
     summary: "A substring of a key's value (inclusive offsets)",
+    run: getrange,
+  }),
+  defineCommand({
+    name: "SUBSTR",
+    arity: 4,
+    flags: ["readonly"],
+    summary: "A substring of a key's value (inclusive offsets); GETRANGE's old name",
     run: getrange,
   }),
   defineCommand({

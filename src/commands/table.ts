@@ -8,6 +8,7 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { assert } from "../lib/assert.js";
+import { bitmapCommands } from "./bitmaps.js";
 import { collectionCommands } from "./collections.js";
 import { connectionCommands } from "./connection.js";
 import { counterCommands } from "./counters.js";
@@ -17,6 +18,7 @@ import { hyperLogLogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
 import { listBlockingCommands } from "./list_blocking.js";
 import { listMoveCommands } from "./list_moves.js";
+import { lcsCommands } from "./lcs.js";
 import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
 import { setCommands } from "./sets.js";
@@ -46,6 +48,8 @@ function buildTable(families: TableEntry[][]): ReadonlyMap<string, TableEntry> {
 export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   stringCommands,
   counterCommands,
+  bitmapCommands,
+  lcsCommands,
   keyCommands,
   scanCommands,
   expiryCommands,

@@ -3,6 +3,7 @@
  * take and hand back, the commands that store one under a key, and the value an engine item
  * reads as. Both faces (db.ts, server/http/) use it, so it lives below them, in commands/.
  */
+import { isUtf8 } from "node:buffer";
 import { fromInput, toText, type ByteString } from "../engine/bytes.js";
 import type { SortedSet } from "../engine/sorted_set.js";
 import type { Item } from "../engine/values.js";
@@ -49,11 +50,20 @@ export function commandArgument(value: string | Buffer | number | bigint): ByteS
   return typeof value === "number" || typeof value === "bigint" ? String(value) : fromInput(value);
 }
 
+/**
+ * A string's value: its text when its bytes are UTF-8, else its bytes as a Buffer, so that
+ * binary strings written over RESP (a HyperLogLog, a bitmap) come back whole, not mangled.
+ */
+function textOrBytes(bytes: ByteString): string | Buffer {
+  const buffer = Buffer.from(bytes, "latin1");
+  return isUtf8(buffer) ? buffer.toString("utf8") : buffer;
+}
+
 /** The value an engine item reads as (what `get` returns). */
 export function itemValue(item: Item): Value {
   switch (item.kind) {
     case "string":
-      return toText(item.value as ByteString);
+      return textOrBytes(item.value as ByteString);
     case "blob":
       return Buffer.from(item.value as ByteString, "latin1");
     case "integer":
@@ -63,8 +73,6 @@ export function itemValue(item: Item): Value {
       return item.value as number | boolean;
     case "list":
       return (item.value as ListDeque).toArray().map(toText);
-    case "hyperloglog":
-      return Buffer.from(item.value as Uint8Array);
     case "hash":
       return Object.fromEntries([...(item.value as Map<ByteString, ByteString>)].map(([field, value]) => [toText(field), toText(value)]));
     case "set":
@@ -100,9 +108,11 @@ function sortedSetCalls(collection: string, key: ByteString, value: SortedSetVal
   return calls;
 }
 
-/** Whether `value` is a hash: a plain object (not an array, a Buffer or null). */
+/** Whether `value` is a hash: a plain object (not an array, a Buffer, a Map, a Date or null). */
 export function isHashValue(value: unknown): value is HashValue {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+  if (typeof value !== "object" || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /** HSET's field, value arguments for a hash; a value must be text (or a finite number, stored as its text). */

@@ -7,7 +7,6 @@ import {
   HLL_HASH_SEED,
   HLL_RANK_MAX,
   HLL_REGISTER_COUNT,
-  isRegisterArray,
   mergeInto,
   murmurHash64A,
   registerAndRank,
@@ -98,15 +97,6 @@ test("merging two sketches gives exactly the sketch of the union", () => {
   mergeInto(left, right);
   assert.deepEqual(left, sketchOf(100_000, "u", 0));
   assert.ok(Math.abs(estimateCardinality(left) - 100_000) <= 100_000 * 0.025);
-});
-
-test("isRegisterArray accepts sketches and refuses wrong sizes and register values", () => {
-  assert.equal(isRegisterArray(sketchOf(10)), true);
-  assert.equal(isRegisterArray(new Uint8Array(100)), false);
-  const bad = createRegisters();
-  bad[5] = HLL_RANK_MAX + 1;
-  assert.equal(isRegisterArray(bad), false);
-  assert.equal(isRegisterArray("registers"), false);
 });
 
 test("the estimate stays finite for registers beyond the largest rank", () => {

@@ -1,15 +1,13 @@
 /**
- * HyperLogLog: the register array behind PFADD, PFCOUNT and PFMERGE, and the estimator
- * that turns registers into a cardinality.
- *
- * Layout: 2^14 = 16384 registers, one per byte of a Uint8Array (values 0..51 fit Redis'
- * 6-bit registers; walnut spends a byte each so that reads and merges need no bit
- * packing — 16 KiB per key, Redis' dense size is 12 KiB).
+ * HyperLogLog: which register an element raises and by how much (the hash), and the
+ * estimator that turns registers into a cardinality. How an HLL is stored, Redis' sparse
+ * and dense byte formats, is hll_format.ts; here registers are plain numbers, one per
+ * byte of a Uint8Array where an array is needed (PFCOUNT and PFMERGE of several keys).
  *
  * Hash: MurmurHash64A with Redis' seed 0xadc83b19, computed exactly in 32-bit halves.
  * We chose it because it is a good 64-bit hash, cheap without BigInt, and because it is
- * the hash Redis uses: the same elements set the same registers as in Redis, so register
- * images can be compared with, or later imported from, Redis. Of the 64 hash bits, the
+ * the hash Redis uses: the same elements set the same registers as in Redis, which is
+ * what lets walnut hold the very bytes Redis holds. Of the 64 hash bits, the
  * low 14 pick the register; the remaining 50 give the rank: 1 + the number of trailing
  * zero bits (51 when all 50 are zero).
  *
@@ -39,7 +37,7 @@ export const HLL_HASH_SEED = 0xadc83b19;
 const MULTIPLIER_HIGH = 0xc6a4a793;
 const MULTIPLIER_LOW = 0x5bd1e995;
 /** 1 / (2 ln 2): the estimator's constant as the number of registers grows large. */
-const ALPHA_INFINITY = 1 / (2 * Math.LN2);
+const ALPHA_INFINITY = 0.72134752044448170368; // Redis' HLL_ALPHA_INF literal
 
 /** A 64-bit value as two unsigned 32-bit halves. */
 interface Word64 {
@@ -50,13 +48,6 @@ interface Word64 {
 /** A new, empty register array. */
 export function createRegisters(): Uint8Array {
   return new Uint8Array(HLL_REGISTER_COUNT);
-}
-
-/** True when `value` has the shape of a register array (length and register bounds). */
-export function isRegisterArray(value: unknown): value is Uint8Array {
-  if (!(value instanceof Uint8Array) || value.length !== HLL_REGISTER_COUNT) return false;
-  for (let i = 0; i < value.length; i++) if (value[i]! > HLL_RANK_MAX) return false;
-  return true;
 }
 
 /** The low 64 bits of a × b, all as unsigned halves. */
@@ -143,12 +134,6 @@ export function registerAndRank(element: ByteString): { register: number; rank: 
   return { register, rank };
 }
 
-/** Whether adding `element` would raise a register (nothing is written). */
-export function wouldChange(registers: Uint8Array, element: ByteString): boolean {
-  const { register, rank } = registerAndRank(element);
-  return rank > registers[register]!;
-}
-
 /** Adds one element; returns whether a register changed. */
 export function addElement(registers: Uint8Array, element: ByteString): boolean {
   const { register, rank } = registerAndRank(element);
@@ -195,16 +180,27 @@ function tau(x: number): number {
   }
 }
 
-/** The estimated number of distinct elements added to `registers`. */
+/**
+ * The estimate from a histogram of register values (histogram[v] = registers holding v;
+ * 64 slots, as a 6-bit register can hold up to 63), computed exactly as Redis' hllCount
+ * computes it, operation for operation, so that both answer the same integer. Slots
+ * above 51 (which no element can produce) are ignored, as Redis ignores them.
+ */
+export function estimateFromHistogram(histogram: readonly number[]): number {
+  const m = HLL_REGISTER_COUNT;
+  let z = m * tau((m - histogram[HLL_RANK_MAX]!) / m);
+  for (let rank = RANK_BITS; rank >= 1; rank--) {
+    z += histogram[rank]!;
+    z *= 0.5;
+  }
+  z += m * sigma(histogram[0]! / m);
+  return Math.round((ALPHA_INFINITY * m * m) / z);
+}
+
+/** The estimated number of distinct elements added to `registers` (one register per byte). */
 export function estimateCardinality(registers: Uint8Array): number {
   assert(registers.length === HLL_REGISTER_COUNT, "HLL register arrays have 16384 registers");
-  const histogram = new Array<number>(HLL_RANK_MAX + 1).fill(0);
-  // Registers above the largest rank cannot come from addElement; count them as the largest.
-  for (let i = 0; i < HLL_REGISTER_COUNT; i++) histogram[Math.min(registers[i]!, HLL_RANK_MAX)]! += 1;
-  const m = HLL_REGISTER_COUNT;
-  // Denominator m·σ(C0/m) + Σ_{k=1}^{q} C_k·2^-k + m·τ(1 - C_{q+1}/m)·2^-q, Horner-style.
-  let denominator = m * tau(1 - histogram[HLL_RANK_MAX]! / m);
-  for (let rank = RANK_BITS; rank >= 1; rank--) denominator = (denominator + histogram[rank]!) * 0.5;
-  denominator += m * sigma(histogram[0]! / m);
-  return Math.round((ALPHA_INFINITY * m * m) / denominator);
+  const histogram = new Array<number>(256).fill(0);
+  for (let i = 0; i < HLL_REGISTER_COUNT; i++) histogram[registers[i]!]! += 1;
+  return estimateFromHistogram(histogram);
 }

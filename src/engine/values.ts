@@ -5,13 +5,13 @@
  * the type: a `string` holds bytes (text or binary), a `blob` holds bytes that were given
  * as binary (the embedded API returns them as Buffers), `integer` is a signed 64-bit
  * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
- * `boolean`, `list` a list of byte strings (a ListDeque: O(1) at both ends), `hyperloglog`
- * 16384 6-bit registers, `hash` a
- * map of fields to values, `set` a set of members (both byte strings, in insertion order)
- * and `zset` a sorted set (sorted_set.ts: members with scores, ordered by score).
+ * `boolean`, `list` a list of byte strings (a ListDeque: O(1) at both ends), `hash` a map of
+ * fields to values, `set` a set of members (both byte strings, in insertion order) and
+ * `zset` a sorted set (sorted_set.ts: members with scores, ordered by score). A HyperLogLog
+ * is a `string` holding Redis' HLL bytes (hll_format.ts), as in Redis.
  *
  * Over RESP walnut answers Redis' name for a kind (redisTypeName): Redis has no integer,
- * float, boolean, blob or hyperloglog types, they are all strings to it.
+ * float, boolean or blob types, they are all strings to it.
  *
  * An Item is never mutated while a checkpoint may be reading it: see
  * Collection.itemForUpdate.
@@ -20,7 +20,7 @@ import type { ByteString } from "./bytes.js";
 import { SortedSet } from "./sorted_set.js";
 import { ListDeque } from "./list_deque.js";
 
-export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hyperloglog", "hash", "set", "zset"] as const;
+export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hash", "set", "zset"] as const;
 export type ValueKind = (typeof valueKinds)[number];
 
 export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
@@ -37,9 +37,7 @@ export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
             ? Map<ByteString, ByteString>
             : K extends "set"
               ? Set<ByteString>
-              : K extends "zset"
-                ? SortedSet
-                : Uint8Array;
+              : SortedSet;
 
 export type StoredValue =
   | { kind: "string"; value: ByteString }
@@ -48,7 +46,6 @@ export type StoredValue =
   | { kind: "float"; value: number }
   | { kind: "boolean"; value: boolean }
   | { kind: "list"; value: ListDeque }
-  | { kind: "hyperloglog"; value: Uint8Array }
   | { kind: "hash"; value: Map<ByteString, ByteString> }
   | { kind: "set"; value: Set<ByteString> }
   | { kind: "zset"; value: SortedSet };
@@ -77,7 +74,7 @@ export const NO_EXPIRY = 0;
  */
 export class Item {
   kind: ValueKind;
-  value: ByteString | bigint | number | boolean | ListDeque | Uint8Array | Map<ByteString, ByteString> | Set<ByteString> | SortedSet;
+  value: ByteString | bigint | number | boolean | ListDeque | Map<ByteString, ByteString> | Set<ByteString> | SortedSet;
   version: number;
   expiresAtMs: number;
 
@@ -97,12 +94,11 @@ export class Item {
     return this.expiresAtMs !== NO_EXPIRY && this.expiresAtMs <= nowMs;
   }
 
-  /** A deep copy: lists, registers, hashes, sets and sorted sets are copied so the original stays untouched. */
+  /** A deep copy: lists, hashes, sets and sorted sets are copied so the original stays untouched. */
   clone(): Item {
     const copy = new Item(this.stored(), this.version, this.expiresAtMs);
     const value = this.value;
     if (value instanceof ListDeque) copy.value = value.clone();
-    else if (value instanceof Uint8Array) copy.value = value.slice();
     else if (value instanceof Map) copy.value = new Map(value);
     else if (value instanceof Set) copy.value = new Set(value);
     else if (value instanceof SortedSet) copy.value = value.clone();

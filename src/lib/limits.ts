@@ -16,6 +16,11 @@ export const limits = {
    * are kept as byte strings.
    */
   valueBytesMax: Math.min(512 * 1024 * 1024, MAX_STRING_LENGTH),
+  /**
+   * Cells of the table LCS fills to find the subsequence itself (4 bytes each: 128 MiB at
+   * most, freed when the command answers). LCS LEN needs two rows and has no such bound.
+   */
+  lcsTableCellsMax: 2 ** 25,
   /** Largest log entry payload, in bytes: one command or one atomic batch. */
   entryBytesMax: 512 * 1024 * 1024 + 1024 * 1024,
   /** Largest WAL frame we will believe when reading a length prefix: an entry plus its header. */

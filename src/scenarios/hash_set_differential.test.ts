@@ -17,7 +17,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startRedis } from "../bench/resp_servers.js";
 import { startTestNode } from "./harness.js";
-import { conversation } from "./server_fixtures.js";
+import { conversation, Random } from "./server_fixtures.js";
 
 const run = promisify(execFile);
 
@@ -198,6 +198,16 @@ const HASH_SCRIPT = [
   "HINCRBYFLOAT h over 1e5000",
   "HINCRBYFLOAT h under 1e-5000",
   "HINCRBYFLOAT h tiny 1e-4940",
+  "HINCRBYFLOAT h hex 0x10",
+  "HINCRBYFLOAT h hex 0x1.8p1",
+  "HINCRBYFLOAT h hex 0X.8",
+  "HINCRBYFLOAT h hex -0x1p-2",
+  "HINCRBYFLOAT h hex 0x",
+  "HINCRBYFLOAT h hex 0x1p",
+  "HINCRBYFLOAT h hex 0x1p99999",
+  "HINCRBYFLOAT h hex 0x1p-99999",
+  "HSET h hexv 0x20",
+  "HINCRBYFLOAT h hexv 1",
   "HINCRBYFLOAT h neg -2.5",
   "HINCRBYFLOAT h neg 2.5",
   "HINCRBYFLOAT h third 0.333333333333333333333333",
@@ -301,6 +311,29 @@ const HASH_SCRIPT = [
   "GET r",
   "LPUSH r x",
   "TYPE r",
+  // Other families on a hash.
+  "APPEND r x",
+  "STRLEN r",
+  "INCR r",
+  "INCRBYFLOAT r 1",
+  "GETRANGE r 0 1",
+  "SETRANGE r 0 x",
+  "GETDEL r",
+  "GETEX r",
+  "GETSET r v",
+  "MGET r str",
+  "LLEN r",
+  "LRANGE r 0 -1",
+  "PFADD r a",
+  "PFCOUNT r",
+  "SADD r a",
+  "SCARD r",
+  "SET r v GET",
+  "RENAME r r2",
+  "HGETALL r2",
+  "scan: SCAN 0 TYPE hash COUNT 1000",
+  "DEL r2",
+  "EXISTS r2",
 ];
 
 const SET_SCRIPT = [
@@ -500,7 +533,47 @@ const SET_SCRIPT = [
   "SSCAN h 0",
   "GET s",
   "TYPE s",
+  // Other families on a set.
+  "APPEND s x",
+  "STRLEN s",
+  "INCR s",
+  "MGET s",
+  "LPUSH s a",
+  "PFCOUNT s",
+  "HGET s a",
+  "HLEN s",
+  "RENAME i1 i9",
+  "SMEMBERS i9",
 ];
+
+/**
+ * HINCRBYFLOAT with increments of every magnitude and precision, seeded: each result is a
+ * long double rounded and written by "%.17Lf", then read back by the next increment.
+ */
+function floatIncrements(seed: number, count: number): string[] {
+  const random = new Random(seed);
+  const lines: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const digits = Array.from({ length: random.between(1, 25) }, () => String(random.below(10))).join("");
+    const point = random.below(digits.length + 1);
+    const mantissa = `${digits.slice(0, point)}.${digits.slice(point)}`.replace(/^\.$/, "0");
+    const exponent = random.chance(0.3) ? `e${random.between(-30, 30)}` : "";
+    const sign = random.chance(0.4) ? "-" : "";
+    lines.push(`HINCRBYFLOAT fuzz f${random.below(4)} ${sign}${mantissa}${exponent}`);
+  }
+  return [...lines, "HGETALL fuzz"];
+}
+
+test("HINCRBYFLOAT rounds as redis-server 7.0's long doubles do, over many increments", async () => {
+  const node = await startTestNode();
+  const redis = await startRedis({ appendFsyncAlways: false });
+  try {
+    await compare(node.respPort, redis.port, floatIncrements(20261207, 300), 2);
+  } finally {
+    await redis.stop();
+    await node.stop();
+  }
+});
 
 test("hash commands answer redis-server 7.0's bytes, RESP2 and RESP3", async () => {
   const node = await startTestNode();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { RedisHll } from "../engine/hll_format.js";
 import { Item } from "../engine/values.js";
 import { ByteReader, ByteWriter, MalformedInput } from "./binary.js";
 import { readEntry, readItem, writeEntry, writeItem } from "./item_codec.js";
@@ -61,4 +62,28 @@ test("a truncated item is malformed at every cut, never decoded", () => {
 
 test("a version beyond 2^53 is malformed", () => {
   assert.throws(decodeHex("01 ffffffff ffffffff 00000000 00000000 00000000"), /version beyond 2\^53/);
+});
+
+test("an old checkpoint's hyperloglog (kind 7, one register per byte) loads as Redis' dense HLL string", () => {
+  const registers = new Uint8Array(16384);
+  registers[0] = 5;
+  registers[12711] = 2;
+  registers[16383] = 51;
+  const writer = new ByteWriter(16);
+  writer.u8(7);
+  writer.u64(9);
+  writer.u64(1_700_000_000_000);
+  writer.bytes(registers);
+  const item = readItem(new ByteReader(writer.finish()));
+  assert.equal(item.kind, "string");
+  assert.equal(item.version, 9);
+  assert.equal(item.expiresAtMs, 1_700_000_000_000);
+  const bytes = item.value as string;
+  assert.equal(bytes.length, 12304);
+  assert.ok(bytes.startsWith("HYLL\x00\x00\x00\x00"), "dense header");
+  assert.equal(bytes.charCodeAt(15) & 0x80, 0x80, "the cached cardinality is stale");
+  const merged = new Uint8Array(16384);
+  assert.ok(RedisHll.fromBytes(bytes).mergeInto(merged));
+  assert.deepEqual(merged, registers);
+  assert.equal(RedisHll.fromBytes(bytes).count(), 3n);
 });

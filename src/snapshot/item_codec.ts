@@ -13,7 +13,8 @@
  *     4 float            f64 (IEEE 754)
  *     5 boolean          u8 0 | 1
  *     6 list             u32 count | count × (u32 length | bytes)
- *     7 hyperloglog      16384 bytes, one register per byte
+ *     7 (old) hyperloglog 16384 bytes, one register per byte: read only, as the string
+ *                        holding Redis' dense HLL of those registers (HLLs are strings now)
  *     8 hash             u32 count | count × (u32 length | field | u32 length | value)
  *     9 set              u32 count | count × (u32 length | member)
  *    10 zset             u32 count | count × (u32 length | member | f64 score), ascending order
@@ -33,6 +34,7 @@
 import type { ByteString } from "../engine/bytes.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { ListDeque } from "../engine/list_deque.js";
+import { RedisHll } from "../engine/hll_format.js";
 import { Item, type StoredValue, type ValueKind } from "../engine/values.js";
 import { assert, unreachable } from "../lib/assert.js";
 import { limits } from "../lib/limits.js";
@@ -41,8 +43,10 @@ import type { ByteReader, ByteWriter } from "./binary.js";
 const INTEGER_MIN = -(2n ** 63n);
 const INTEGER_MAX = 2n ** 63n - 1n;
 
-/** Registers in a HyperLogLog value (Redis' dense representation: 2^14). */
+/** Registers in an old checkpoint's hyperloglog value (kind 7), one per byte. */
 export const HYPERLOGLOG_REGISTERS = 16384;
+/** The kind code old checkpoints gave HyperLogLogs, before they became strings in Redis' format. */
+export const LEGACY_HYPERLOGLOG_CODE = 7;
 
 const KIND_CODES: Record<ValueKind, number> = {
   string: 1,
@@ -51,7 +55,6 @@ const KIND_CODES: Record<ValueKind, number> = {
   float: 4,
   boolean: 5,
   list: 6,
-  hyperloglog: 7,
   hash: 8,
   set: 9,
   zset: 10,
@@ -86,11 +89,20 @@ export function writeItem(writer: ByteWriter, item: Item): void {
 export function readItem(reader: ByteReader): Item {
   const kindOffset = reader.offset;
   const kindCode = reader.u8("value kind");
+  if (kindCode === LEGACY_HYPERLOGLOG_CODE) return readLegacyHyperLogLog(reader);
   const kind = KINDS_BY_CODE.get(kindCode);
   if (kind === undefined) reader.fail(`unknown value kind ${kindCode}`, kindOffset);
   const version = reader.u64("version");
   const expiresAtMs = reader.u64("expiry instant");
   return new Item(readValue(reader, kind), version, expiresAtMs);
+}
+
+/** An old checkpoint's register array, as the string Redis would hold for those registers (dense). */
+function readLegacyHyperLogLog(reader: ByteReader): Item {
+  const version = reader.u64("version");
+  const expiresAtMs = reader.u64("expiry instant");
+  const registers = reader.bytes(HYPERLOGLOG_REGISTERS, "hyperloglog registers");
+  return new Item({ kind: "string", value: RedisHll.denseFromRegisters(registers).toBytes() }, version, expiresAtMs);
 }
 
 /** Switches on the item's own fields: item.stored() would allocate once per key. */
@@ -155,12 +167,6 @@ function writeValue(writer: ByteWriter, item: Item): void {
       }
       return;
     }
-    case "hyperloglog": {
-      const registers = item.value as Uint8Array;
-      assert(registers.length === HYPERLOGLOG_REGISTERS, `hyperloglog of ${registers.length} registers`);
-      writer.bytes(registers);
-      return;
-    }
     default:
       unreachable(kind, "value kind");
   }
@@ -179,8 +185,6 @@ function readValue(reader: ByteReader, kind: ValueKind): StoredValue {
       return { kind, value: readBoolean(reader) };
     case "list":
       return { kind, value: readList(reader) };
-    case "hyperloglog":
-      return { kind, value: reader.bytes(HYPERLOGLOG_REGISTERS, "hyperloglog registers") };
     case "hash":
       return { kind, value: readHash(reader) };
     case "set":

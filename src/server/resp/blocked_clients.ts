@@ -129,7 +129,7 @@ export class BlockedClients {
   /** collection → key → the function that stops watching the key's writes. */
   private readonly unwatch = new Map<string, Map<ByteString, () => void>>();
 
-  /** Attempts proposed again because their outcome was unknown (the leader changed): for INFO and tests. */
+  /** Attempts proposed again because their outcome was unknown (the leader changed), since the start. */
   unknownOutcomeRetries = 0;
 
   constructor(private readonly executor: CommandExecutor) {}
@@ -156,7 +156,13 @@ export class BlockedClients {
           return;
         }
         waiter = new Waiter(request, request.describe(), resolve, this);
-        this.join(waiter);
+        try {
+          this.join(waiter);
+        } catch (cause) {
+          if (!isWalnutError(cause)) throw cause; // a bug: let it surface
+          waiter.finish(failedWrite(cause)); // the node closed meanwhile
+          return;
+        }
         waiter.armTimeout();
         this.lookAtKeys(waiter);
       });
@@ -183,7 +189,10 @@ export class BlockedClients {
       this.unwatch.get(waiter.collection)?.get(key)?.();
       this.unwatch.get(waiter.collection)?.delete(key);
     }
-    if (byKey.size === 0) this.queues.delete(waiter.collection);
+    if (byKey.size === 0) {
+      this.queues.delete(waiter.collection);
+      this.unwatch.delete(waiter.collection);
+    }
   }
 
   private join(waiter: Waiter): void {
