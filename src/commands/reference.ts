@@ -153,6 +153,14 @@ ${connectionRows.join("\n")}
   beyond -1000000 are refused (walnut builds a reply in memory; Redis would stream it).
 - **Expiry instants** stop 2^53 ms (about 285,000 years) after 1970: an expiry further ahead
   answers \`invalid expire time\`, where Redis takes any instant that fits 64 bits.
+- **Sorted sets have one encoding.** A score of -0 is stored as 0 (Redis keeps -0 only in
+  sets of more than 128 members). \`ZSCAN\` of up to 128 members answers them all in score
+  order with cursor 0, as Redis does; a larger set is walked in score order, \`COUNT\` at a
+  time, with a server-side cursor (Redis walks its hash table, in no order).
+  \`ZRANDMEMBER\` with a negative count answers at most 10,000,000 members. Members at the
+  very same distance in a sorted \`GEOSEARCH\`/\`GEORADIUS\` reply may come in another order
+  than Redis' (its qsort is not stable), and GEOSEARCH's "exactly one of ..." errors name the
+  command in lower case (Redis repeats the client's spelling).
 `;
 }
 

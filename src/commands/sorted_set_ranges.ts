@@ -129,15 +129,44 @@ export function scoreWindow(sorted: SortedSet, range: ScoreRange): { first: numb
   return { first, end: Math.max(first, end) };
 }
 
+/** Redis 7.0's compact encoding holds up to this many members; lex ranges over it are linear scans. */
+const COMPACT_MEMBERS_MAX = 128;
+
 /**
- * The ascending ranks [first, end) of the members in `range`. Meaningful when every
- * score is equal (Redis documents the rest as unspecified).
+ * The ascending ranks [first, end) of the members in `range`, found as Redis finds them.
+ * With every score equal (what lex ranges are for) that is simply the members between the
+ * bounds. With mixed scores Redis documents the answer as unspecified; walnut gives what
+ * redis-server gives for a set of up to 128 members (its listpack scans): the run of
+ * consecutive members that starts at the first member not below the lower bound (or, in
+ * reverse, ends at the last member not above the upper bound). Larger sets find the ends
+ * by descending the skip list, as Redis does with its own.
  */
-export function lexWindow(sorted: SortedSet, range: LexRange): { first: number; end: number } {
-  if (isEmptyLexRange(range)) return { first: 0, end: 0 };
-  const first = sorted.countWhile((member) => isBelowLexMin(member, range.min));
-  const end = sorted.countWhile((member) => isWithinLexMax(member, range.max));
-  return { first, end: Math.max(first, end) };
+export function lexWindow(sorted: SortedSet, range: LexRange, options: { reverse?: boolean } = {}): { first: number; end: number } {
+  const none = { first: 0, end: 0 };
+  if (isEmptyLexRange(range) || sorted.size === 0) return none;
+  const atLeastMin = (member: ByteString): boolean => !isBelowLexMin(member, range.min);
+  const atMostMax = (member: ByteString): boolean => isWithinLexMax(member, range.max);
+  if (!atLeastMin(sorted.last()![0]) || !atMostMax(sorted.at(0)![0])) return none;
+  if (sorted.size > COMPACT_MEMBERS_MAX) {
+    const first = sorted.countWhile((member) => !atLeastMin(member));
+    const end = sorted.countWhile((member) => atMostMax(member));
+    return end > first ? { first, end } : none;
+  }
+  const members = [...sorted.entries()].map(([member]) => member);
+  if (options.reverse) {
+    let last = members.length - 1;
+    while (last >= 0 && !atMostMax(members[last]!)) last -= 1;
+    if (last < 0 || !atLeastMin(members[last]!)) return none;
+    let first = last;
+    while (first > 0 && atLeastMin(members[first - 1]!)) first -= 1;
+    return { first, end: last + 1 };
+  }
+  let first = 0;
+  while (first < members.length && !atLeastMin(members[first]!)) first += 1;
+  if (first >= members.length || !atMostMax(members[first]!)) return none;
+  let end = first;
+  while (end < members.length && atMostMax(members[end]!)) end += 1;
+  return { first, end };
 }
 
 /** The elements a selection picks, in reply order. */
@@ -150,7 +179,8 @@ export function selectElements(sorted: SortedSet, selection: RangeSelection): Sc
     // Reversed ranks count from the highest element.
     return sorted.slice(sorted.size - 1 - window.first, count, { reverse: true });
   }
-  const window = selection.kind === "score" ? scoreWindow(sorted, selection.range) : lexWindow(sorted, selection.range);
+  const window =
+    selection.kind === "score" ? scoreWindow(sorted, selection.range) : lexWindow(sorted, selection.range, { reverse: selection.reverse });
   // A negative offset selects nothing, as in Redis; a negative limit means no limit.
   if (selection.offset < 0) return [];
   const available = window.end - window.first - selection.offset;

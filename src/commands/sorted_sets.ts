@@ -97,7 +97,7 @@ function parseAddFlags(args: ByteString[], incr: boolean): { flags: AddFlags; fi
   return { flags, first: at };
 }
 
-function zaddGeneric(ctx: CommandContext, args: ByteString[], options: { incr: boolean; flags: boolean }): Reply {
+export function zaddGeneric(ctx: CommandContext, args: ByteString[], options: { incr: boolean; flags: boolean }): Reply {
   const key = args[0]!;
   const { flags, first } = options.flags ? parseAddFlags(args, options.incr) : { flags: { nx: false, xx: false, gt: false, lt: false, ch: false, incr: options.incr }, first: 1 };
   const pairCount = args.length - first;

@@ -26,6 +26,7 @@ import { scanCommands } from "./scan.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
 import { sortedSetCommands } from "./sorted_sets.js";
+import { geoCommands } from "./geo.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
@@ -74,6 +75,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [hashCommands, "hash"],
   [setCommands, "set"],
   [sortedSetCommands, "sortedset"],
+  [geoCommands, "geo"],
   [collectionCommands, "keyspace"],
   [connectionCommands, "connection"],
 ]);

@@ -92,6 +92,7 @@ function sortedSetCalls(collection: string, key: ByteString, value: SortedSetVal
   if (options.ifNotExists || options.ifExists) {
     throw new WalnutError("BAD_ARGUMENT", "Cannot set a sorted set with ifExists/ifNotExists: use a batch with a version condition");
   }
+  if (options.keepTtl) throw new WalnutError("BAD_ARGUMENT", "Cannot set a sorted set with keepTtl: it is stored anew (DEL, then ZADD)");
   const zadd: ByteString[] = ["ZADD", key];
   for (const element of value) {
     const [member, score] = element as unknown[];

@@ -20,7 +20,9 @@ export type Reply =
   // *2 ... `flatInResp2`: the items are arrays (pairs) sent nested in RESP3 but spliced into
   // one flat array in RESP2, as Redis answers ZRANGE ... WITHSCORES.
   | { type: "array"; items: Reply[]; flatInResp2?: boolean }
-  | { type: "double"; value: number } // RESP3 ,1.5 (RESP2: bulk string)
+  // RESP3 ,1.5 (RESP2: bulk string); `text`: the digits to send when the command spells the
+  // value its own way (GEOPOS's "%.17Lf" coordinates) instead of "%.17g".
+  | { type: "double"; value: number; text?: string }
   | { type: "boolean"; value: boolean } // RESP3 #t (RESP2: integer 1/0)
   | { type: "map"; entries: Array<[Reply, Reply]> } // RESP3 %, RESP2 flat array
   | { type: "set"; items: Reply[] }; // RESP3 ~ (SMEMBERS, SINTER ...), RESP2 array

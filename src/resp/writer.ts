@@ -93,8 +93,8 @@ export class ReplyWriter {
         for (const item of reply.items) this.write(item, protocol);
         return;
       case "double":
-        if (protocol === 3) return this.writeAscii("," + formatDouble(reply.value) + CRLF);
-        return this.writeBulk(formatDouble(reply.value));
+        if (protocol === 3) return this.writeAscii("," + (reply.text ?? formatDouble(reply.value)) + CRLF);
+        return this.writeBulk(reply.text ?? formatDouble(reply.value));
       case "boolean":
         if (protocol === 3) return this.writeAscii(reply.value ? "#t\r\n" : "#f\r\n");
         return this.writeAscii(reply.value ? ":1\r\n" : ":0\r\n");
