@@ -40,3 +40,21 @@ export const realTimers: Timers = {
   clearInterval: (timer) => clearInterval(timer as NodeJS.Timeout),
   yieldTurn: () => new Promise((resolve) => setImmediate(resolve)),
 };
+
+/** Which process this is, and whether another one lives (the data directory's LOCK file). */
+export interface Processes {
+  readonly pid: number;
+  isAlive(pid: number): boolean;
+}
+
+export const realProcesses: Processes = {
+  pid: process.pid,
+  isAlive(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EPERM"; // it exists, we may not signal it
+    }
+  },
+};

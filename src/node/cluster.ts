@@ -82,7 +82,7 @@ export class ClusterLink {
       onRemoved: (reason) => host.removed(reason),
       log: linesTo(host.log.child({ component: "transport" }), "info"),
       random: host.environment.random,
-      now: host.environment.clock.now,
+      now: () => host.environment.clock.now(),
     });
   }
 

@@ -6,22 +6,14 @@
 import { join } from "node:path";
 import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
 import { realFiles, type Files } from "../lib/files.js";
+import { realProcesses, type Processes } from "../lib/environment.js";
 
 const LOCK_FILE_NAME = "LOCK";
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return systemErrorCode(error) === "EPERM";
-  }
-}
-
-async function createLockFile(path: string, files: Files): Promise<boolean> {
+async function createLockFile(path: string, files: Files, pid: number): Promise<boolean> {
   try {
     const handle = await files.open(path, "wx", 0o644);
-    await handle.writeFile(`${process.pid}\n`);
+    await handle.writeFile(`${pid}\n`);
     await handle.close();
     return true;
   } catch (error) {
@@ -42,15 +34,16 @@ export async function lockDataDir(
   dataDir: string,
   action = `open data directory ${dataDir}`,
   files: Files = realFiles,
+  processes: Processes = realProcesses,
 ): Promise<DataDirLock> {
   const path = join(dataDir, LOCK_FILE_NAME);
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (await createLockFile(path, files)) return { release: () => files.rm(path, { force: true }) };
+    if (await createLockFile(path, files, processes.pid)) return { release: () => files.rm(path, { force: true }) };
     const owner = Number.parseInt(await files.readFile(path, "utf8").catch(() => ""), 10);
-    if (Number.isInteger(owner) && owner !== process.pid && processIsAlive(owner)) {
+    if (Number.isInteger(owner) && owner !== processes.pid && processes.isAlive(owner)) {
       throw new WalnutError("DATA_DIR", `Cannot ${action}: it is in use by process ${owner} (a running node? stop it first)`);
     }
-    if (owner === process.pid) {
+    if (owner === processes.pid) {
       throw new WalnutError("DATA_DIR", `Cannot ${action}: this process already has ${dataDir} open`);
     }
     await files.rm(path, { force: true }); // stale: its owner is gone

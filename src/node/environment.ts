@@ -5,7 +5,7 @@
  * simulator (src/sim/) runs the real node by handing in virtual time, a seeded random, an
  * in-memory disk and its simulated network. `realEnvironment` is the world as it is.
  */
-import { realClock, realTimers, type Clock, type Timers } from "../lib/environment.js";
+import { realClock, realProcesses, realTimers, type Clock, type Processes, type Timers } from "../lib/environment.js";
 import { realFiles, type Files } from "../lib/files.js";
 import { realCheckpointIo, type CheckpointIo } from "../snapshot/io.js";
 import { peerTransportFactory, type TransportFactory } from "../transport/contract.js";
@@ -24,6 +24,8 @@ export interface NodeEnvironment {
   checkpointIo: CheckpointIo;
   /** Builds the peer transport of a cluster member. */
   transport: TransportFactory;
+  /** This process's id and whether another lives (the data directory's lock). */
+  processes: Processes;
 }
 
 export const realEnvironment: NodeEnvironment = {
@@ -34,4 +36,5 @@ export const realEnvironment: NodeEnvironment = {
   walFileSystem: nodeFileSystem,
   checkpointIo: realCheckpointIo,
   transport: peerTransportFactory,
+  processes: realProcesses,
 };

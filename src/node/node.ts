@@ -201,7 +201,8 @@ export class Node {
     this.removal = new Removal(this.log);
     this.metrics = options.metrics ?? new NodeMetrics();
     this.lastCampaignTerm = recovered.hardState.term;
-    this.clock = options.clock ?? this.environment.clock.now;
+    const clock = this.environment.clock;
+    this.clock = options.clock ?? (() => clock.now());
     this.lock = lock;
     this.engine = recovered.engine;
     this.wal = recovered.wal;
@@ -228,7 +229,7 @@ export class Node {
   static async open(options: NodeOptions): Promise<Node> {
     const environment = environmentOf(options);
     await prepareDataDir(options.dataDir, environment.files);
-    const lock = await lockDataDir(options.dataDir, undefined, environment.files);
+    const lock = await lockDataDir(options.dataDir, undefined, environment.files, environment.processes);
     const startedMs = environment.clock.monotonicMs();
     const log = (options.log ?? silentLogger).child({ component: "recovery" });
     const metrics = options.metrics ?? new NodeMetrics();
