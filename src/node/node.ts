@@ -579,7 +579,7 @@ export class Node {
         const ready = this.raft.ready();
         this.noteRaftEvents(ready);
         if (ready.softState !== null) this.proposals.leaderChanged(ready.softState.leader);
-        if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
+        if (ready.snapshot !== null && !(await this.installedSnapshot(ready))) return;
         // A leader may send its appends before its own copy is durable (Raft thesis
         // §10.2.1): the core counts the leader's copy only once persisted, so followers
         // fsync in parallel with it. Anything else waits for the persist, and so does
@@ -653,6 +653,22 @@ export class Node {
     this.notePersisted(hardState);
     this.maybeCheckpointBySize();
     return true;
+  }
+
+  /**
+   * Step 2, and what a failure means: the disk refused part of it (a full disk writing the
+   * control file, say). Handled as a failed persist: the Ready's writes fail, and the core
+   * starts over from what the WAL holds after a pause; the leader sends what is missing.
+   * (Found by the real-node simulator: the rejection used to escape the Ready loop.)
+   */
+  private async installedSnapshot(ready: Ready): Promise<boolean> {
+    try {
+      await this.installSnapshot(ready.snapshot as SnapshotMetadata);
+      return true;
+    } catch (error) {
+      this.onPersistFailed(ready, error);
+      return false;
+    }
   }
 
   /** Step 2: replace our state with a checkpoint the leader sent (already on disk, checked). */

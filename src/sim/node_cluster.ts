@@ -20,6 +20,7 @@
  */
 import { assert } from "../lib/assert.js";
 import { describeError, isWalnutError } from "../lib/errors.js";
+import { loggerFromLines } from "../lib/log.js";
 import { Random } from "../lib/seeded_random.js";
 import { CommandExecutor, resolveCommand } from "../commands/executor.js";
 import { walnutStateMachine } from "../commands/state_machine.js";
@@ -46,6 +47,8 @@ export interface NodeClusterOptions {
   segmentSizeBytes?: number;
   /** A checkpoint once this many WAL bytes were written since the last (small: runs take many). */
   checkpointWalBytes?: number;
+  /** Bytes of applied entries a member keeps for followers (small: laggards get snapshots). */
+  logMemoryBytes?: number;
   trace?: (line: string) => void;
 }
 
@@ -67,6 +70,8 @@ export class NodeCluster {
   readonly network: Network<Packet>;
   readonly switchboard: SimSwitchboard;
   readonly members = new Map<NodeId, Member>();
+  /** What the nodes' own logs reported, counted: elections won, checkpoints taken and installed, torn tails cut. */
+  readonly events = { leaders: 0, checkpoints: 0, snapshotsInstalled: 0, tornTails: 0, writeFailures: 0 };
   /** The first failure seen (an exception in a node, a corrupt recovery); the run stops on it. */
   failure: { kind: string; message: string; at: number } | null = null;
   private readonly peers = new Map<NodeId, PeerAddress>();
@@ -142,12 +147,15 @@ export class NodeCluster {
       fsync: "always",
       segmentSizeBytes: this.options.segmentSizeBytes ?? 16 * 1024,
       checkpointIntervalMs: 0,
-      checkpointWalBytes: this.options.checkpointWalBytes ?? 8 * 1024,
+      checkpointWalBytes: this.options.checkpointWalBytes ?? 4 * 1024,
+      // A small window: a follower that falls behind soon needs a checkpoint from its leader.
+      logMemoryBytes: this.options.logMemoryBytes ?? 4 * 1024,
       archiveWal: false,
       stateMachine: walnutStateMachine,
       nodeId: id,
       cluster: { listen: this.peers.get(id) as PeerAddress, peers: new Map(this.peers), secret: null },
       environment,
+      log: loggerFromLines((line) => this.nodeLogged(id, line)),
     }).then(
       (node) => {
         if (!process.alive) return;
@@ -194,6 +202,16 @@ export class NodeCluster {
       if (member.process !== null) member.process.pausedUntil = 0;
     }
     this.trace("every fault heals");
+  }
+
+  /** A line of node `id`'s own log: into the trace, and counted. */
+  private nodeLogged(id: NodeId, line: string): void {
+    if (line.startsWith("leading in term")) this.events.leaders += 1;
+    else if (line.startsWith("checkpoint at index")) this.events.checkpoints += 1;
+    else if (line.startsWith("installed checkpoint")) this.events.snapshotsInstalled += 1;
+    else if (line.includes("truncated a torn tail")) this.events.tornTails += 1;
+    else if (line.includes("write failed")) this.events.writeFailures += 1;
+    this.trace(`node ${id}: ${line}`);
   }
 
   /** Whether the simulated process `pid` is a running life of some node. */

@@ -68,6 +68,8 @@ export interface NodeRunReport {
   linearizabilityUndecided: boolean;
   operations: { completed: number; unknown: number; failed: number };
   faults: Record<FaultKind, number>;
+  /** What the nodes logged: leaders elected, checkpoints taken and installed from a leader, torn WAL tails cut, failed writes. */
+  events: NodeCluster["events"];
   /** Tasks the virtual-time queue ran, and a digest of the run's events (equal for equal runs). */
   tasks: number;
   digest: string;
@@ -144,6 +146,7 @@ export async function runNodeSimulation(options: NodeRunOptions): Promise<NodeRu
     linearizabilityUndecided: undecided,
     operations: run.counts,
     faults: run.faultCounts,
+    events: { ...cluster.events },
     tasks: cluster.scheduler.tasksRun,
     digest: digest.toString(16).padStart(8, "0"),
   };

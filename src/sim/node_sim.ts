@@ -38,7 +38,9 @@ function describe(report: NodeRunReport): string {
   const faults = Object.entries(report.faults).filter(([, count]) => count > 0).map(([kind, count]) => `${kind} ${count}`).join(", ");
   return (
     `seed ${report.seed}: ${outcome}; ${report.nodes} nodes, ${report.operations.completed} operations completed, ` +
-    `${report.operations.unknown + report.operations.failed} unknown, faults: ${faults || "none"}; ${report.tasks} tasks, digest ${report.digest}` +
+    `${report.operations.unknown + report.operations.failed} unknown, faults: ${faults || "none"}; ` +
+    `${report.events.leaders} leaders, ${report.events.checkpoints} checkpoints, ${report.events.snapshotsInstalled} installed from a leader, ` +
+    `${report.events.tornTails} torn tails; ${report.tasks} tasks, digest ${report.digest}` +
     (report.linearizabilityUndecided ? ", linearizability undecided (search budget)" : "")
   );
 }
