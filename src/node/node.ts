@@ -30,6 +30,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, peekOriginNode, peekOriginSequence, type EntryPayload } from "./entry.js";
 import type { Engine } from "../engine/engine.js";
+import { assert } from "../lib/assert.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import { silentLogger, type Logger } from "../lib/log.js";
@@ -593,6 +594,7 @@ export class Node {
         if (!persisted) return;
         this.send(early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append"));
         this.applyCommitted(ready.committedEntries);
+        this.checkProgressOrder();
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
         this.reads.applied(this.engine.appliedIndex);
         this.leaseTicks?.catchUp();
@@ -621,6 +623,7 @@ export class Node {
       this.durable.append([], ready.hardState);
       return true;
     }
+    this.checkAppendable(ready.entries);
     this.noteLoggedEntries(ready.entries);
     // Normal entries carry their payload's bytes as the WAL stores them: written as they are.
     const entries = ready.entries.every(isStoredAsIs) ? ready.entries : ready.entries.map(toLogEntry);
@@ -669,6 +672,35 @@ export class Node {
       this.onPersistFailed(ready, error);
       return false;
     }
+  }
+
+  /**
+   * Before entries go to the WAL: they follow one another, and they continue what the node
+   * holds as durable with no gap and without rewriting a committed entry. (The other half
+   * of the pair: DurableLog.append checks the same of what the WAL accepted.)
+   */
+  private checkAppendable(entries: readonly Entry[]): void {
+    const first = entries[0];
+    if (first === undefined) return;
+    const durableLast = this.durable.lastIndex;
+    const committed = this.durable.currentHardState().commit;
+    assert(first.index <= durableLast + 1, `Ready entry ${first.index} leaves a gap after the durable log's last entry ${durableLast}`);
+    assert(first.index > committed, `Ready entry ${first.index} would rewrite committed entries (commit index ${committed})`);
+    for (let position = 1; position < entries.length; position++) {
+      const previous = entries[position - 1] as Entry;
+      const entry = entries[position] as Entry;
+      assert(entry.index === previous.index + 1, `Ready entries jump from ${previous.index} to ${entry.index}`);
+      assert(entry.term >= previous.term, `Ready entry ${entry.index} has term ${entry.term} after term ${previous.term}`);
+    }
+  }
+
+  /** After a Ready is persisted and applied: applied ≤ committed ≤ durable. */
+  private checkProgressOrder(): void {
+    const applied = this.engine.appliedIndex;
+    const committed = this.durable.currentHardState().commit;
+    const durableLast = this.durable.lastIndex;
+    assert(applied <= committed, `applied index ${applied} is past the commit index ${committed}`);
+    assert(committed <= durableLast, `commit index ${committed} is past the durable log's last entry ${durableLast}`);
   }
 
   /** Step 2: replace our state with a checkpoint the leader sent (already on disk, checked). */
