@@ -14,6 +14,7 @@ import { checkPerKey, type Model, type ModelOperation } from "../check/lineariza
 import { describeError } from "../lib/errors.js";
 import { Random } from "../lib/seeded_random.js";
 import type { Reply } from "../engine/reply.js";
+import type { NodeId } from "../raft/types.js";
 import { NodeCluster } from "./node_cluster.js";
 import { UNRELIABLE_NETWORK, type NetworkFaults } from "./network.js";
 
@@ -56,6 +57,8 @@ export interface NodeRunOptions {
   /** Only these fault kinds (all by default). */
   faults?: readonly FaultKind[];
   trace?: (line: string) => void;
+  /** Sabotage, to prove the checkers catch lost writes: from this virtual time on, every disk's fsync lies. */
+  fsyncLiesAfterMs?: number;
 }
 
 export interface NodeRunReport {
@@ -110,7 +113,7 @@ export async function runNodeSimulation(options: NodeRunOptions): Promise<NodeRu
       options.trace?.(line);
     },
   });
-  const run = new RandomRun(cluster, schedule, faultKinds);
+  const run = new RandomRun(cluster, schedule, faultKinds, options.fsyncLiesAfterMs ?? Infinity);
   const onUnhandled = (reason: unknown): void => cluster.fail("exception", `unhandled rejection in a node: ${describeError(reason)}${reason instanceof Error && reason.stack ? `\n${reason.stack}` : ""}`);
   process.on("unhandledRejection", onUnhandled);
   try {
@@ -172,12 +175,14 @@ class RandomRun {
     private readonly cluster: NodeCluster,
     private readonly random: Random,
     private readonly faultKinds: readonly FaultKind[],
+    private readonly fsyncLiesAfterMs: number,
   ) {}
 
   async faultyPhase(durationMs: number): Promise<void> {
     const cluster = this.cluster;
     for (let time = STEP_MS; time <= durationMs && cluster.failure === null; time += STEP_MS) {
       this.runDueRepairs();
+      if (time === this.fsyncLiesAfterMs) for (const member of cluster.members.values()) member.disk.faults.fsyncLies = true;
       if (this.faultKinds.length > 0 && this.random.chance(FAULT_PROBABILITY)) this.strike(this.random.pick(this.faultKinds));
       this.startClientOperations();
       await cluster.runUntil(time);
@@ -198,16 +203,22 @@ class RandomRun {
     const deadline = cluster.now + LIVENESS_MS;
     let committed = false;
     while (!committed && cluster.now < deadline && cluster.failure === null) {
-      const id = this.random.pick([...cluster.members.keys()]);
-      const answer = cluster.execute(id, ["SET", "liveness", "ok"]);
-      let reply: Reply | null = null;
-      if (answer !== null) void Promise.resolve(answer).then((value) => (reply = value));
-      const until = cluster.now + 1_000;
-      while (reply === null && cluster.now < until && cluster.failure === null) await cluster.runUntil(cluster.now + STEP_MS);
-      committed = (reply as Reply | null)?.type === "status";
+      committed = (await this.ask(this.random.pick([...cluster.members.keys()]), ["SET", "liveness", "ok"]))?.type === "status";
     }
     if (cluster.failure !== null) return;
     if (!committed) return cluster.fail("liveness", `no write committed within ${LIVENESS_MS} ms after every fault healed`);
+    // Every key read once more through the real read path, after every node restarted: an
+    // acknowledged write the restarts lost shows up here as a stale read.
+    const reader = CLIENTS + 1;
+    for (const key of KEYS) {
+      const operation: Operation = { client: reader, command: { kind: "get", key }, invokedAt: ++this.eventTime, completedAt: Infinity, result: undefined };
+      const reply = await this.ask(this.random.pick([...cluster.members.keys()]), ["GET", key]);
+      const result = reply === null ? undefined : resultOf(reply);
+      if (result === undefined) continue;
+      operation.completedAt = ++this.eventTime;
+      operation.result = result;
+      this.history.push(operation);
+    }
     await cluster.runUntil(cluster.now + CONVERGENCE_MS);
     this.expireClientOperations();
     for (const key of KEYS) {
@@ -217,6 +228,17 @@ class RandomRun {
       }
     }
     cluster.trace("every member agrees");
+  }
+
+  /** Runs one command at node `id` and waits up to a second for its reply (null: none came). */
+  private async ask(id: NodeId, argv: string[]): Promise<Reply | null> {
+    const cluster = this.cluster;
+    const answer = cluster.execute(id, argv);
+    let reply: Reply | null = null;
+    if (answer !== null) void Promise.resolve(answer).then((value) => (reply = value));
+    const until = cluster.now + 1_000;
+    while (reply === null && cluster.now < until && cluster.failure === null) await cluster.runUntil(cluster.now + STEP_MS);
+    return reply;
   }
 
   private strike(kind: FaultKind): void {

@@ -39,6 +39,8 @@ export interface DiskFaults {
   fsyncFailureProbability: number;
   /** An fsync takes this many virtual ms (each one drawn in [min, max]). */
   fsyncDelayMs: { min: number; max: number };
+  /** Sabotage, for proving the checkers: fsync reports success and makes nothing durable. */
+  fsyncLies?: boolean;
 }
 
 export const HEALTHY_DISK: DiskFaults = { capacityBytes: null, fsyncFailureProbability: 0, fsyncDelayMs: { min: 1, max: 2 } };
@@ -178,7 +180,7 @@ export class SimDisk {
       this.stats.failedFsyncs += 1;
       return systemError("EIO", "fsync");
     }
-    file.durable = Buffer.from(file.data.subarray(0, file.length));
+    if (this.faults.fsyncLies !== true) file.durable = Buffer.from(file.data.subarray(0, file.length));
     return null;
   }
 
