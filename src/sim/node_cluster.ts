@@ -27,8 +27,8 @@ import { walnutStateMachine } from "../commands/state_machine.js";
 import type { Reply } from "../engine/reply.js";
 import { DEFAULT_COLLECTION } from "../engine/engine.js";
 import type { NodeEnvironment } from "../node/environment.js";
-import { Node } from "../node/node.js";
-import type { NodeId } from "../raft/types.js";
+import { Node, clusterIdOf } from "../node/node.js";
+import type { ConfState, NodeId } from "../raft/types.js";
 import { inlineCheckpointIo } from "../snapshot/io.js";
 import type { PeerAddress } from "../transport/transport.js";
 import { Network, type NetworkFaults } from "./network.js";
@@ -75,6 +75,10 @@ export class NodeCluster {
   /** The first failure seen (an exception in a node, a corrupt recovery); the run stops on it. */
   failure: { kind: string; message: string; at: number } | null = null;
   private readonly peers = new Map<NodeId, PeerAddress>();
+  /** Members removed from the cluster by a membership change: never started again. */
+  readonly removed = new Set<NodeId>();
+  /** Every member's cluster id, derived once from the founders (later members are told it, as --join does). */
+  private readonly clusterId: string;
   /** Simulated process ids: each life of a node is a new process. */
   private nextPid = 100;
   private readonly options: NodeClusterOptions;
@@ -86,19 +90,51 @@ export class NodeCluster {
     this.network = new Network<Packet>(this.random.fork(), options.network);
     this.switchboard = new SimSwitchboard(this.network);
     for (let id = 1; id <= options.nodes; id++) this.peers.set(id, { host: `node${id}`, port: 7000 + id });
-    for (const id of this.peers.keys()) {
-      const member: Member = {
-        id,
-        disk: new SimDisk(this.random.fork()),
-        clock: new SimClock(this.scheduler),
-        random: this.random.fork(),
-        process: null,
-        node: null,
-        executor: null,
-        lives: 0,
-      };
-      this.members.set(id, member);
-    }
+    for (const id of [...this.peers.keys()]) this.addMember(id);
+    this.clusterId = clusterIdOf({ listen: this.peers.get(1) as PeerAddress, peers: this.peers, secret: null });
+  }
+
+  /** A member with an empty disk (a founder, or a node about to join); not started yet. */
+  addMember(id: NodeId): Member {
+    assert(!this.members.has(id), `node ${id} exists already`);
+    if (!this.peers.has(id)) this.peers.set(id, { host: `node${id}`, port: 7000 + id });
+    const member: Member = {
+      id,
+      disk: new SimDisk(this.random.fork()),
+      clock: new SimClock(this.scheduler),
+      random: this.random.fork(),
+      process: null,
+      node: null,
+      executor: null,
+      lives: 0,
+    };
+    this.members.set(id, member);
+    return member;
+  }
+
+  /** Where node `id` listens for peers, as RAFT ADD takes it. */
+  addressOf(id: NodeId): string {
+    const address = this.peers.get(id);
+    assert(address !== undefined, `node ${id} has no address`);
+    return `${address.host}:${address.port}`;
+  }
+
+  /** The running member that leads, if any. */
+  leader(): Member | null {
+    for (const member of this.members.values()) if (member.node !== null && member.node.status().role === "leader") return member;
+    return null;
+  }
+
+  /** Members not removed from the cluster. */
+  current(): Member[] {
+    return [...this.members.values()].filter((member) => !this.removed.has(member.id));
+  }
+
+  /** Node `id` was removed by a membership change: it stops for good. */
+  retire(id: NodeId): void {
+    this.crash(id);
+    this.removed.add(id);
+    this.trace(`node ${id} is retired`);
   }
 
   get now(): number {
@@ -122,10 +158,14 @@ export class NodeCluster {
     return member;
   }
 
-  /** Starts a life of node `id`: it recovers from its disk and joins the others. */
-  start(id: NodeId): void {
+  /**
+   * Starts a life of node `id`: it recovers from its disk and joins the others. A node
+   * joining a running cluster is given the membership it starts with (as --join does).
+   */
+  start(id: NodeId, joining?: ConfState): void {
     const member = this.member(id);
     assert(member.process === null, `node ${id} is already running`);
+    if (this.removed.has(id)) return;
     member.lives += 1;
     const process = new Process(`node ${id} life ${member.lives}`, this.nextPid++);
     member.process = process;
@@ -153,7 +193,13 @@ export class NodeCluster {
       archiveWal: false,
       stateMachine: walnutStateMachine,
       nodeId: id,
-      cluster: { listen: this.peers.get(id) as PeerAddress, peers: new Map(this.peers), secret: null },
+      cluster: {
+        listen: this.peers.get(id) as PeerAddress,
+        peers: new Map(this.peers),
+        secret: null,
+        clusterId: this.clusterId,
+        ...(joining === undefined ? {} : { initialConfState: joining }),
+      },
       environment,
       log: loggerFromLines((line) => this.nodeLogged(id, line)),
     }).then(

@@ -2,8 +2,8 @@
  * One random simulation of real walnut nodes from a seed (node_cluster.ts): clients run
  * SET, GET and APPEND on a few keys at random members through the real command path
  * while faults strike — crashes (the disk keeps what was synced, and maybe a torn tail)
- * and restarts, partitions, pauses, clock drift, a full disk, slow fsyncs and failing
- * fsyncs. Then every fault heals and every node restarts; the cluster must commit a write
+ * and restarts, partitions, pauses, clock drift, a full disk, slow fsyncs, failing
+ * fsyncs and membership changes (a node joins, a voter is removed). Then every fault heals and every node restarts; the cluster must commit a write
  * again (liveness), every member must hold the same values (convergence), and the
  * clients' history must be linearizable (src/check/linearizability.ts).
  *
@@ -15,7 +15,7 @@ import { describeError } from "../lib/errors.js";
 import { Random } from "../lib/seeded_random.js";
 import type { Reply } from "../engine/reply.js";
 import type { NodeId } from "../raft/types.js";
-import { NodeCluster } from "./node_cluster.js";
+import { NodeCluster, type Member } from "./node_cluster.js";
 import { UNRELIABLE_NETWORK, type NetworkFaults } from "./network.js";
 
 export const DEFAULT_DURATION_MS = 20_000;
@@ -41,8 +41,12 @@ const SCHEDULE_SEED_SALT = 0x3c6ef372;
  */
 export const SIMULATED_LAN: NetworkFaults = { ...UNRELIABLE_NETWORK, minDelay: 1, maxDelay: 5, dropProbability: 0.02, duplicateProbability: 0, reorderProbability: 0.02, reorderExtraDelay: 10 };
 
-export type FaultKind = "crash" | "partition" | "pause" | "clockDrift" | "diskFull" | "slowFsync" | "failingFsync";
-export const FAULT_KINDS: readonly FaultKind[] = ["crash", "partition", "pause", "clockDrift", "diskFull", "slowFsync", "failingFsync"];
+export type FaultKind = "crash" | "partition" | "pause" | "clockDrift" | "diskFull" | "slowFsync" | "failingFsync" | "membership";
+export const FAULT_KINDS: readonly FaultKind[] = ["crash", "partition", "pause", "clockDrift", "diskFull", "slowFsync", "failingFsync", "membership"];
+/** Node ids a run may use, counting the nodes membership changes add. */
+const MAX_NODE_ID = 9;
+/** A new member is promoted from learner to voter this long after it started. */
+const PROMOTE_AFTER_MS = 2_000;
 
 export type KvCommand = { kind: "set" | "append"; key: string; value: string } | { kind: "get"; key: string };
 /** SET answers "OK", APPEND the new length, GET the value (null when absent). */
@@ -178,6 +182,9 @@ class RandomRun {
     private readonly fsyncLiesAfterMs: number,
   ) {}
 
+  /** A membership change in progress (one at a time, as Raft requires). */
+  private changing = false;
+
   async faultyPhase(durationMs: number): Promise<void> {
     const cluster = this.cluster;
     for (let time = STEP_MS; time <= durationMs && cluster.failure === null; time += STEP_MS) {
@@ -195,7 +202,7 @@ class RandomRun {
     const cluster = this.cluster;
     this.pending.length = 0;
     cluster.healAll();
-    for (const member of cluster.members.values()) {
+    for (const member of cluster.current()) {
       member.clock.rate = 1;
       cluster.crash(member.id);
       cluster.start(member.id);
@@ -203,7 +210,7 @@ class RandomRun {
     const deadline = cluster.now + LIVENESS_MS;
     let committed = false;
     while (!committed && cluster.now < deadline && cluster.failure === null) {
-      committed = (await this.ask(this.random.pick([...cluster.members.keys()]), ["SET", "liveness", "ok"]))?.type === "status";
+      committed = (await this.ask(this.random.pick(cluster.current()).id, ["SET", "liveness", "ok"]))?.type === "status";
     }
     if (cluster.failure !== null) return;
     if (!committed) return cluster.fail("liveness", `no write committed within ${LIVENESS_MS} ms after every fault healed`);
@@ -212,7 +219,7 @@ class RandomRun {
     const reader = CLIENTS + 1;
     for (const key of KEYS) {
       const operation: Operation = { client: reader, command: { kind: "get", key }, invokedAt: ++this.eventTime, completedAt: Infinity, result: undefined };
-      const reply = await this.ask(this.random.pick([...cluster.members.keys()]), ["GET", key]);
+      const reply = await this.ask(this.random.pick(cluster.current()).id, ["GET", key]);
       const result = reply === null ? undefined : resultOf(reply);
       if (result === undefined) continue;
       operation.completedAt = ++this.eventTime;
@@ -222,12 +229,21 @@ class RandomRun {
     await cluster.runUntil(cluster.now + CONVERGENCE_MS);
     this.expireClientOperations();
     for (const key of KEYS) {
-      const values = [...cluster.members.values()].map((member) => cluster.localValue(member.id, key));
+      const members = this.finalMembers();
+      const values = members.map((member) => cluster.localValue(member.id, key));
       if (new Set(values).size !== 1) {
-        return cluster.fail("convergence", `the members disagree on key ${key}: ${values.map((value, i) => `node ${i + 1} ${JSON.stringify(value)}`).join(", ")}`);
+        return cluster.fail("convergence", `the members disagree on key ${key}: ${values.map((value, i) => `node ${members[i]?.id} ${JSON.stringify(value)}`).join(", ")}`);
       }
     }
     cluster.trace("every member agrees");
+  }
+
+  /** The members of the final configuration (a change that failed here may still have taken effect). */
+  private finalMembers(): Member[] {
+    const status = this.cluster.leader()?.node?.status();
+    if (status === undefined) return this.cluster.current();
+    const ids = new Set([...status.voters, ...status.learners]);
+    return this.cluster.current().filter((member) => ids.has(member.id));
   }
 
   /** Runs one command at node `id` and waits up to a second for its reply (null: none came). */
@@ -294,6 +310,9 @@ class RandomRun {
         });
         return;
       }
+      case "membership":
+        this.changeMembership();
+        return;
       case "failingFsync": {
         member.disk.faults.fsyncFailureProbability = 0.3;
         cluster.trace(`node ${id}'s fsyncs start failing`);
@@ -307,6 +326,79 @@ class RandomRun {
         return;
       }
     }
+  }
+
+  /**
+   * One membership change through the leader's real path (Node.changeMembership, what
+   * RAFT ADD and RAFT REMOVE call): with 3 voters or fewer a new node joins (as a learner
+   * with an empty disk, promoted later, as `walnut serve --join` does); with 5 or more a
+   * voter other than the leader is removed and retired; in between, either.
+   */
+  private changeMembership(): void {
+    const cluster = this.cluster;
+    const leader = cluster.leader();
+    if (this.changing || leader === null || leader.node === null) return;
+    const node = leader.node;
+    const { voters, learners } = node.status();
+    const nextId = Math.max(...cluster.members.keys()) + 1;
+    const add = nextId <= MAX_NODE_ID && learners.length === 0 && (voters.length <= 3 || (voters.length < 5 && this.random.chance(0.5)));
+    this.changing = true;
+    const done = (): void => {
+      this.changing = false;
+    };
+    if (!add) {
+      const candidates = voters.filter((id) => id !== leader.id);
+      if (voters.length <= 3 || candidates.length === 0) return done();
+      const id = this.random.pick(candidates);
+      cluster.trace(`membership: node ${leader.id} removes node ${id}`);
+      node.changeMembership({ type: "remove", node: id }).then(
+        () => {
+          cluster.retire(id);
+          done();
+        },
+        (error: unknown) => {
+          cluster.trace(`membership: removing node ${id} failed: ${describeError(error)}`);
+          done();
+        },
+      );
+      return;
+    }
+    cluster.addMember(nextId);
+    cluster.trace(`membership: node ${leader.id} adds node ${nextId} as a learner`);
+    node.changeMembership({ type: "addLearner", node: nextId, address: cluster.addressOf(nextId) }).then(
+      () => {
+        const status = node.status();
+        cluster.start(nextId, { voters: status.voters, learners: status.learners });
+        this.later(PROMOTE_AFTER_MS, () => this.promote(nextId));
+      },
+      (error: unknown) => {
+        // It may still be in the log and take effect later: retire it, never start it.
+        cluster.trace(`membership: adding node ${nextId} failed: ${describeError(error)}`);
+        cluster.retire(nextId);
+        done();
+      },
+    );
+  }
+
+  /** The learner becomes a voter, through whoever leads now (retried while nobody does). */
+  private promote(id: NodeId): void {
+    const cluster = this.cluster;
+    if (cluster.removed.has(id)) {
+      this.changing = false;
+      return;
+    }
+    const leader = cluster.leader();
+    if (leader === null || leader.node === null) return this.later(500, () => this.promote(id));
+    cluster.trace(`membership: node ${leader.id} promotes node ${id} to voter`);
+    leader.node.changeMembership({ type: "addVoter", node: id }).then(
+      () => {
+        this.changing = false;
+      },
+      (error: unknown) => {
+        cluster.trace(`membership: promoting node ${id} failed: ${describeError(error)}`);
+        this.later(500, () => this.promote(id));
+      },
+    );
   }
 
   private later(delayMs: number, action: () => void): void {
