@@ -28,7 +28,7 @@ import type { Reply } from "../engine/reply.js";
 import { DEFAULT_COLLECTION } from "../engine/engine.js";
 import type { NodeEnvironment } from "../node/environment.js";
 import { Node, clusterIdOf } from "../node/node.js";
-import type { ConfState, NodeId } from "../raft/types.js";
+import type { ConfState, NodeId, ReadMode } from "../raft/types.js";
 import { inlineCheckpointIo } from "../snapshot/io.js";
 import type { PeerAddress } from "../transport/transport.js";
 import { Network, type NetworkFaults } from "./network.js";
@@ -50,6 +50,8 @@ export interface NodeClusterOptions {
   /** Bytes of applied entries a member keeps for followers (small: laggards get snapshots). */
   logMemoryBytes?: number;
   trace?: (line: string) => void;
+  /** How leaders prove reads current (--read-mode): "index" by default. */
+  readMode?: ReadMode;
 }
 
 export interface Member {
@@ -202,6 +204,7 @@ export class NodeCluster {
       },
       environment,
       log: loggerFromLines((line) => this.nodeLogged(id, line)),
+      readMode: this.options.readMode ?? "index",
     }).then(
       (node) => {
         if (!process.alive) return;

@@ -34,6 +34,17 @@ for (let first = 1; first <= SEEDS; first += SEEDS_PER_TEST) {
   });
 }
 
+const LEASE_SEEDS = DEEP ? 100 : 4;
+
+test(`real-node seeds 1 to ${LEASE_SEEDS} in lease read mode, clocks drifting, stay linearizable`, async () => {
+  for (let seed = 1; seed <= LEASE_SEEDS; seed++) {
+    const report = await runNodeSimulation({ seed, durationMs: DURATION_MS, readMode: "lease" });
+    if (report.failure !== null) {
+      assert.fail(`seed ${seed} failed (${report.failure.kind} at ${report.failure.at} ms): ${report.failure.message}\n  replay: ${report.replay}`);
+    }
+  }
+});
+
 test("a seed replays exactly: the same events, the same history", async () => {
   const first = await runNodeSimulation({ seed: 7, durationMs: 4_000 });
   const second = await runNodeSimulation({ seed: 7, durationMs: 4_000 });

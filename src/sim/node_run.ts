@@ -14,7 +14,7 @@ import { checkPerKey, type Model, type ModelOperation } from "../check/lineariza
 import { describeError } from "../lib/errors.js";
 import { Random } from "../lib/seeded_random.js";
 import type { Reply } from "../engine/reply.js";
-import type { NodeId } from "../raft/types.js";
+import type { NodeId, ReadMode } from "../raft/types.js";
 import { NodeCluster, type Member } from "./node_cluster.js";
 import { UNRELIABLE_NETWORK, type NetworkFaults } from "./network.js";
 
@@ -61,6 +61,8 @@ export interface NodeRunOptions {
   /** Only these fault kinds (all by default). */
   faults?: readonly FaultKind[];
   trace?: (line: string) => void;
+  /** "index" (default) or "lease": leaders answer reads on their lease, while clocks drift. */
+  readMode?: ReadMode;
   /** Sabotage, to prove the checkers catch lost writes: from this virtual time on, every disk's fsync lies. */
   fsyncLiesAfterMs?: number;
 }
@@ -97,8 +99,9 @@ const kvModel: Model<string | null, KvCommand, KvResult> = {
   commandKey: (command) => JSON.stringify(command),
 };
 
-export function replayCommand(options: { seed: number; nodes: number; durationMs: number }): string {
-  return `npm run sim:node -- --seed ${options.seed} --nodes ${options.nodes} --duration ${options.durationMs} --trace`;
+export function replayCommand(options: { seed: number; nodes: number; durationMs: number; readMode: ReadMode }): string {
+  const mode = options.readMode === "index" ? "" : ` --read-mode ${options.readMode}`;
+  return `npm run sim:node -- --seed ${options.seed} --nodes ${options.nodes} --duration ${options.durationMs}${mode} --trace`;
 }
 
 /** Runs one seed. Never throws for a failure of the system under test: it is in the report. */
@@ -112,6 +115,7 @@ export async function runNodeSimulation(options: NodeRunOptions): Promise<NodeRu
     seed: options.seed,
     nodes,
     network: SIMULATED_LAN,
+    readMode: options.readMode ?? "index",
     trace: (line) => {
       for (let i = 0; i < line.length; i++) digest = Math.imul(digest ^ line.charCodeAt(i), 0x01000193) >>> 0;
       options.trace?.(line);
@@ -147,7 +151,7 @@ export async function runNodeSimulation(options: NodeRunOptions): Promise<NodeRu
     seed: options.seed,
     nodes,
     durationMs,
-    replay: replayCommand({ seed: options.seed, nodes, durationMs }),
+    replay: replayCommand({ seed: options.seed, nodes, durationMs, readMode: options.readMode ?? "index" }),
     failure: cluster.failure,
     failingHistory,
     linearizabilityUndecided: undecided,

@@ -5,7 +5,8 @@
  *   npm run sim:node -- --seed 42 [--trace]          one seed, replayed exactly (with its event trace)
  *   options: --first S (with --seeds: start at S), --nodes K (3 or 5 at random by default),
  *            --duration MS (virtual ms of faults, default 20000),
- *            --faults crash,partition,... (only these fault kinds)
+ *            --faults crash,partition,... (only these fault kinds),
+ *            --read-mode index|lease (lease: leaders answer reads on their lease while clocks drift)
  *
  * Exits 1 when any seed fails, printing each failure with the command that replays it.
  */
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       faults: { type: "string" },
       trace: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
+      "read-mode": { type: "string", default: "index" },
     },
   });
   const first = positiveInteger("--first", values.first ?? "1");
@@ -66,6 +68,11 @@ async function main(): Promise<void> {
       ? [positiveInteger("--seed", values.seed)]
       : Array.from({ length: positiveInteger("--seeds", values.seeds ?? "20") }, (_, index) => first + index);
   const verbose = values.verbose === true || values.seed !== undefined;
+  const readMode = values["read-mode"];
+  if (readMode !== "index" && readMode !== "lease") {
+    process.stderr.write(`--read-mode takes index or lease, got "${readMode}"\n`);
+    process.exit(2);
+  }
   const started = performance.now();
   let failed = 0;
   let operations = 0;
@@ -74,6 +81,7 @@ async function main(): Promise<void> {
       seed,
       durationMs: values.duration === undefined ? DEFAULT_DURATION_MS : positiveInteger("--duration", values.duration),
       faults: faultKinds(values.faults),
+      readMode,
       ...(values.nodes === undefined ? {} : { nodes: positiveInteger("--nodes", values.nodes) }),
       ...(values.trace === true ? { trace: (line: string) => process.stdout.write(`${line}\n`) } : {}),
     });
