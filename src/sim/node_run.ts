@@ -107,7 +107,9 @@ export function replayCommand(options: { seed: number; nodes: number; durationMs
 /** Runs one seed. Never throws for a failure of the system under test: it is in the report. */
 export async function runNodeSimulation(options: NodeRunOptions): Promise<NodeRunReport> {
   const schedule = new Random(options.seed ^ SCHEDULE_SEED_SALT);
-  const nodes = options.nodes ?? schedule.pick([3, 5]);
+  // Drawn even when given, so that naming the count a seed drew (as `replay` does) replays the same run.
+  const drawnNodes = schedule.pick([3, 5]);
+  const nodes = options.nodes ?? drawnNodes;
   const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
   const faultKinds = options.faults ?? FAULT_KINDS;
   let digest = 0x811c9dc5;

@@ -54,6 +54,14 @@ export class SimSwitchboard {
     return delivered.length + lost.length;
   }
 
+  /**
+   * A snapshot or its answer was dropped at random. Over TCP that is a broken connection,
+   * which the sender of the snapshot hears of: tell it, rather than leave it waiting.
+   */
+  snapshotConnectionBroke(snapshotSender: NodeId, receiver: NodeId, id: number): void {
+    this.listening(snapshotSender)?.lost(receiver, { kind: "snapshot", id, metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } }, data: Buffer.alloc(0) });
+  }
+
   private listening(id: NodeId): SimTransport | null {
     const transport = this.endpoints.get(id);
     return transport !== undefined && transport.isListening ? transport : null;
@@ -127,7 +135,9 @@ export class SimTransport implements Transport {
         else reject(error);
       };
       this.pendingSnapshots.set(id, { to, settle });
-      this.switchboard.network.send(this.options.nodeId, to, { kind: "snapshot", id, metadata, data: Buffer.concat(parts) });
+      if (!this.switchboard.network.send(this.options.nodeId, to, { kind: "snapshot", id, metadata, data: Buffer.concat(parts) })) {
+        this.switchboard.snapshotConnectionBroke(this.options.nodeId, to, id);
+      }
     });
     this.counters.snapshotsSent += 1;
   }
@@ -180,7 +190,10 @@ export class SimTransport implements Transport {
     }
     this.counters.snapshotsReceived += 1;
     const reply = (error: string | null): void => {
-      if (this.isListening) this.switchboard.network.send(this.options.nodeId, from, { kind: "snapshotDone", id: packet.id, error });
+      if (!this.isListening) return;
+      if (!this.switchboard.network.send(this.options.nodeId, from, { kind: "snapshotDone", id: packet.id, error })) {
+        this.switchboard.snapshotConnectionBroke(from, this.options.nodeId, packet.id);
+      }
     };
     this.options.onSnapshot(from, packet.metadata, single(packet.data)).then(
       () => reply(null),
@@ -195,6 +208,8 @@ export class SimTransport implements Transport {
       this.options.onUnreachable?.(to);
     } else if (packet.kind === "snapshot") {
       this.pendingSnapshots.get(packet.id)?.settle(new PeerTransportError("PEER_UNREACHABLE", `Cannot send snapshot to node ${to}: the connection broke`));
+    } else if (packet.kind === "snapshotDone") {
+      this.switchboard.snapshotConnectionBroke(to, this.options.nodeId, packet.id);
     }
   }
 
