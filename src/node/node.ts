@@ -234,7 +234,7 @@ export class Node {
     const startedMs = environment.clock.monotonicMs();
     const log = (options.log ?? silentLogger).child({ component: "recovery" });
     const metrics = options.metrics ?? new NodeMetrics();
-    const progress = createReplayProgress({ log, terminal: options.terminal ?? null });
+    const progress = createReplayProgress({ log, terminal: options.terminal ?? null, clock: environment.clock });
     let node: Node;
     try {
       const nodeId = options.nodeId ?? 1;
