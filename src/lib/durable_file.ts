@@ -14,21 +14,21 @@
  * The WAL does the same through its own injectable file system (src/wal/file_system.ts),
  * so that its tests can fail any call; everything else uses these.
  */
-import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { realFiles, type Files } from "./files.js";
 
 /** fsyncs a directory so that the creation, rename or removal of its entries is durable. */
-export function syncDirectory(path: string): Promise<void> {
-  return syncOpened(path, "r");
+export function syncDirectory(path: string, files: Files = realFiles): Promise<void> {
+  return syncOpened(path, "r", files);
 }
 
 /** fsyncs a file that is already written (e.g. by copyFile). */
-export function syncFile(path: string): Promise<void> {
-  return syncOpened(path, "r+");
+export function syncFile(path: string, files: Files = realFiles): Promise<void> {
+  return syncOpened(path, "r+", files);
 }
 
-async function syncOpened(path: string, flags: "r" | "r+"): Promise<void> {
-  const handle = await open(path, flags);
+async function syncOpened(path: string, flags: "r" | "r+", files: Files): Promise<void> {
+  const handle = await files.open(path, flags);
   try {
     await handle.sync();
   } finally {
@@ -37,31 +37,34 @@ async function syncOpened(path: string, flags: "r" | "r+"): Promise<void> {
 }
 
 /** Renames a file (already fsynced) to `to` and makes the rename durable. */
-export async function renameDurably(from: string, to: string): Promise<void> {
-  await rename(from, to);
-  await syncDirectory(dirname(to));
+export async function renameDurably(from: string, to: string, files: Files = realFiles): Promise<void> {
+  await files.rename(from, to);
+  await syncDirectory(dirname(to), files);
 }
 
 export interface WriteFileDurablyOptions {
   /** The new file's permissions: 0o644 unless given (0o600 for a file holding a secret). */
   mode?: number;
+  /** The file system to write on (the real one unless given). */
+  files?: Files;
 }
 
 /** Replaces `path` with `data` so that a crash leaves either the old or the new contents. */
 export async function writeFileDurably(path: string, data: string | Uint8Array, options: WriteFileDurablyOptions = {}): Promise<void> {
+  const files = options.files ?? realFiles;
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    const handle = await open(temporary, "w", options.mode ?? 0o644);
+    const handle = await files.open(temporary, "w", options.mode ?? 0o644);
     try {
       await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(temporary, path);
+    await files.rename(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
+    await files.rm(temporary, { force: true });
     throw error;
   }
-  await syncDirectory(dirname(path));
+  await syncDirectory(dirname(path), files);
 }

@@ -16,6 +16,7 @@ import { listCheckpoints, pruneCheckpoints } from "../snapshot/store.js";
 import { writeCheckpoint, type CheckpointInfo } from "../snapshot/writer.js";
 import type { Wal } from "../wal/wal.js";
 import { writeControlFile, type ControlFile } from "./control_file.js";
+import { realCheckpointIo, type CheckpointIo } from "../snapshot/io.js";
 import { encodeSessions } from "./sessions_metadata.js";
 
 export const CHECKPOINTS_KEPT = 2;
@@ -35,13 +36,16 @@ export interface CheckpointJob {
   log: Logger;
   /** Told how each checkpoint went; none in offline tools. */
   metrics?: CheckpointMetrics;
+  /** Files, compression and time (the real ones unless given: the simulator's). */
+  io?: CheckpointIo;
 }
 
 export async function takeCheckpoint(job: CheckpointJob): Promise<CheckpointInfo> {
-  const startedMs = performance.now();
+  const clock = (job.io ?? realCheckpointIo).clock;
+  const startedMs = clock.monotonicMs();
   try {
     const info = await writeAndTrim(job);
-    job.metrics?.succeeded(performance.now() - startedMs, info.sizeBytes);
+    job.metrics?.succeeded(clock.monotonicMs() - startedMs, info.sizeBytes);
     return info;
   } catch (error) {
     job.metrics?.failed();
@@ -51,6 +55,7 @@ export async function takeCheckpoint(job: CheckpointJob): Promise<CheckpointInfo
 
 /** Writes the checkpoint, records it (WAL marker, control file), prunes, and trims the WAL. */
 async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
+  const io = job.io ?? realCheckpointIo;
   const view = job.engine.openView();
   let info: CheckpointInfo;
   try {
@@ -69,14 +74,15 @@ async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
       members: job.members,
       sessions: encodeSessions(view.sessions),
     },
+    io,
   });
   await job.wal.markCheckpoint(info.index, info.term);
   job.control.lastCheckpointId += 1;
   job.control.lastCheckpointIndex = info.index;
   job.control.lastCheckpointTerm = info.term;
-  await writeControlFile(job.dataDir, job.control);
-  await pruneCheckpoints(job.control.checkpointDirectory, CHECKPOINTS_KEPT);
-  const kept = await listCheckpoints(job.control.checkpointDirectory);
+  await writeControlFile(job.dataDir, job.control, io.files);
+  await pruneCheckpoints(job.control.checkpointDirectory, CHECKPOINTS_KEPT, io);
+  const kept = await listCheckpoints(job.control.checkpointDirectory, io);
   const oldestKept = kept[kept.length - 1];
   if (kept.length >= CHECKPOINTS_KEPT && oldestKept !== undefined) {
     const archiveDir = job.archiveWal ? join(job.control.walDirectory, "archive") : undefined;

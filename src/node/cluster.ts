@@ -10,10 +10,9 @@
  * directory, fsynced, checked (CRC) and renamed to the checkpoint's name. The follower's
  * core then receives the "snapshot" message and the node installs that file.
  */
-import { createReadStream } from "node:fs";
-import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError } from "../lib/errors.js";
+import { readChunks, type FileHandleLike } from "../lib/files.js";
 import { linesTo, type Logger } from "../lib/log.js";
 import type { RaftMetrics } from "../metrics/raft_metrics.js";
 import { createMessage } from "../raft/message.js";
@@ -21,7 +20,9 @@ import type { ConfState, Message, NodeId, SnapshotMetadata } from "../raft/types
 import { checkpointFileName, claimTemporaryPath, forgetTemporaryPath } from "../snapshot/checkpoint_files.js";
 import { renameDurably } from "../lib/durable_file.js";
 import { readCheckpoint } from "../snapshot/reader.js";
-import { PeerTransport, type MutualTlsOptions, type PeerAddress, type PeerTransportStats } from "../transport/transport.js";
+import type { Transport } from "../transport/contract.js";
+import type { MutualTlsOptions, PeerAddress, PeerTransportStats } from "../transport/transport.js";
+import type { NodeEnvironment } from "./environment.js";
 
 const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 
@@ -53,10 +54,12 @@ export interface ClusterHost {
   wasRemoved(id: NodeId): boolean;
   /** A member refused this node as removed from the cluster. */
   removed(reason: string): void;
+  /** Where the link's transport, files and timers come from. */
+  readonly environment: NodeEnvironment;
 }
 
 export class ClusterLink {
-  private readonly transport: PeerTransport;
+  private readonly transport: Transport;
   private readonly log: Logger;
   private readonly streaming = new Set<NodeId>();
 
@@ -65,7 +68,7 @@ export class ClusterLink {
     options: ClusterOptions,
   ) {
     this.log = host.log.child({ component: "cluster" });
-    this.transport = new PeerTransport({
+    this.transport = host.environment.transport({
       nodeId: host.id,
       clusterId: host.clusterId,
       secret: options.secret,
@@ -78,6 +81,8 @@ export class ClusterLink {
       wasRemoved: (id) => host.wasRemoved(id),
       onRemoved: (reason) => host.removed(reason),
       log: linesTo(host.log.child({ component: "transport" }), "info"),
+      random: host.environment.random,
+      now: () => host.environment.clock.now(),
     });
   }
 
@@ -116,7 +121,7 @@ export class ClusterLink {
     if (metadata === null || this.streaming.has(message.to)) return;
     this.streaming.add(message.to);
     const path = join(this.host.checkpointDirectory, checkpointFileName(metadata.index, metadata.term));
-    const chunks = createReadStream(path, { highWaterMark: SNAPSHOT_CHUNK_BYTES });
+    const chunks = readChunks(this.host.environment.files, path, SNAPSHOT_CHUNK_BYTES);
     const fields = { index: metadata.index, term: metadata.term, peer: message.to };
     this.log.info(fields, `sending checkpoint ${metadata.index} to node ${message.to}`);
     this.transport.sendSnapshot(message.to, metadata, chunks).then(
@@ -128,7 +133,7 @@ export class ClusterLink {
       },
       (error: unknown) => {
         this.streaming.delete(message.to);
-        chunks.destroy();
+        void chunks.return(undefined).catch(() => undefined);
         this.log.warn(fields, `sending checkpoint ${metadata.index} to node ${message.to} failed: ${describeError(error)}`);
         this.host.step(createMessage({ type: "snapshotStatus", from: message.to, to: this.host.id, reject: true }));
       },
@@ -139,23 +144,37 @@ export class ClusterLink {
     const directory = this.host.checkpointDirectory;
     const name = checkpointFileName(metadata.index, metadata.term);
     const temporary = claimTemporaryPath(join(directory, name));
+    const { files, checkpointIo } = this.host.environment;
     try {
-      const handle = await open(temporary, "w", 0o644);
+      const handle = await files.open(temporary, "w", 0o644);
       try {
-        for await (const chunk of chunks) await handle.write(chunk);
+        let position = 0;
+        for await (const chunk of chunks) {
+          await writeFully(handle, chunk, position);
+          position += chunk.length;
+        }
         await handle.sync();
       } finally {
         await handle.close();
       }
-      await readCheckpoint(temporary); // every CRC checked before it may replace our state
-      await renameDurably(temporary, join(directory, name));
+      await readCheckpoint(temporary, checkpointIo); // every CRC checked before it may replace our state
+      await renameDurably(temporary, join(directory, name), files);
     } catch (error) {
-      await rm(temporary, { force: true });
+      await files.rm(temporary, { force: true });
       throw error;
     } finally {
       forgetTemporaryPath(temporary);
     }
     this.host.metrics.snapshotReceived();
     this.log.info({ index: metadata.index, term: metadata.term, peer: from }, `received checkpoint ${metadata.index} from node ${from}`);
+  }
+}
+
+/** Writes all of `chunk` at `position`, continuing after short writes. */
+async function writeFully(handle: FileHandleLike, chunk: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < chunk.length; ) {
+    const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, position + done);
+    if (bytesWritten === 0) throw Object.assign(new Error("EIO: a write made no progress"), { code: "EIO" });
+    done += bytesWritten;
   }
 }

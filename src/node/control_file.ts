@@ -16,11 +16,11 @@
  *   current_leader_value = 1
  */
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
 import { writeFileDurably } from "../lib/durable_file.js";
+import { realFiles, type Files } from "../lib/files.js";
 
 export const CONTROL_FILE_NAME = "control.toml";
 const FORMAT_VERSION = 1;
@@ -38,10 +38,10 @@ export interface ControlFile {
   leaderHint: number;
 }
 
-export function newControlFile(options: { dataDir: string; nodeId: number }): ControlFile {
+export function newControlFile(options: { dataDir: string; nodeId: number; random?: () => number }): ControlFile {
   return {
     nodeId: options.nodeId,
-    clusterId: randomBytes(8).toString("hex"),
+    clusterId: options.random === undefined ? randomBytes(8).toString("hex") : randomHex(options.random, 16),
     walDirectory: join(options.dataDir, "wal"),
     checkpointDirectory: join(options.dataDir, "checkpoints"),
     lastCheckpointId: 0,
@@ -52,11 +52,11 @@ export function newControlFile(options: { dataDir: string; nodeId: number }): Co
 }
 
 /** Reads control.toml from `dataDir`; null when the directory has none (a new node). */
-export async function readControlFile(dataDir: string): Promise<ControlFile | null> {
+export async function readControlFile(dataDir: string, files: Files = realFiles): Promise<ControlFile | null> {
   const path = join(dataDir, CONTROL_FILE_NAME);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await files.readFile(path, "utf8");
   } catch (error) {
     if (systemErrorCode(error) === "ENOENT") return null;
     throw new WalnutError("DATA_DIR", `Cannot read ${path}: ${describeError(error)}`, { cause: error });
@@ -96,7 +96,7 @@ export async function readControlFile(dataDir: string): Promise<ControlFile | nu
   };
 }
 
-export async function writeControlFile(dataDir: string, control: ControlFile): Promise<void> {
+export async function writeControlFile(dataDir: string, control: ControlFile, files: Files = realFiles): Promise<void> {
   const text = stringify({
     format_version: FORMAT_VERSION,
     node_id: control.nodeId,
@@ -109,5 +109,13 @@ export async function writeControlFile(dataDir: string, control: ControlFile): P
     last_checkpoint_term: control.lastCheckpointTerm,
     current_leader_value: control.leaderHint,
   });
-  await writeFileDurably(join(dataDir, CONTROL_FILE_NAME), `# walnut control file: replaced atomically, do not edit while running\n${text}\n`);
+  const contents = `# walnut control file: replaced atomically, do not edit while running\n${text}\n`;
+  await writeFileDurably(join(dataDir, CONTROL_FILE_NAME), contents, { files });
+}
+
+/** `digits` hex digits from an injected random source (a simulated node's seeded one). */
+function randomHex(random: () => number, digits: number): string {
+  let text = "";
+  for (let i = 0; i < digits; i++) text += Math.floor(random() * 16).toString(16);
+  return text;
 }

@@ -26,10 +26,11 @@
  * are written again until the disk takes them, and new writes are refused meanwhile.
  * A failed fsync is final until restart. Reads keep working throughout.
  */
-import { createHash, randomInt } from "node:crypto";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, peekOriginNode, peekOriginSequence, type EntryPayload } from "./entry.js";
 import type { Engine } from "../engine/engine.js";
+import { assert } from "../lib/assert.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import { silentLogger, type Logger } from "../lib/log.js";
@@ -47,6 +48,8 @@ import { ClusterLink, type ClusterOptions } from "./cluster.js";
 import { writeControlFile, type ControlFile } from "./control_file.js";
 import { lockDataDir, type DataDirLock } from "./data_dir_lock.js";
 import { DurableLog, type LogMemory } from "./durable_log.js";
+import { realEnvironment, type NodeEnvironment } from "./environment.js";
+import type { Timer } from "../lib/environment.js";
 import { MembershipBook } from "./membership.js";
 import { describeStatus, type NodeStatus } from "./status.js";
 import { ProposalTable, type WriteResult } from "./proposals.js";
@@ -102,8 +105,13 @@ export interface NodeOptions {
   metrics?: NodeMetrics;
   /** Terminal for the replay progress bar; null or absent logs lines instead. */
   terminal?: NodeJS.WriteStream | null;
-  /** The proposer's clock, stamped into entries; injectable for tests. */
+  /** The proposer's clock, stamped into entries; injectable for tests (environment.clock.now by default). */
   clock?: () => number;
+  /**
+   * Time, timers, randomness, files and the peer transport: the real ones unless given
+   * (the deterministic simulator hands in its own). See environment.ts.
+   */
+  environment?: Partial<NodeEnvironment>;
   /** The WAL's file system; injectable so tests can make the disk fail. */
   walFileSystem?: WalFileSystem;
   /** Peers to replicate with; absent for a single node. */
@@ -146,7 +154,9 @@ export class Node {
   private readonly removal: Removal;
   private readonly clock: () => number;
   private readonly durable: DurableLog;
-  private readonly proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, randomInt(2 ** 32) * 2 ** 20 + 1);
+  /** Where time, timers, randomness, files and peers come from. */
+  private readonly environment: NodeEnvironment;
+  private readonly proposals: ProposalTable;
   private readonly admission = new WriteAdmission();
   private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
   private cluster: ClusterLink | null = null;
@@ -173,8 +183,8 @@ export class Node {
   private gathering: { target: number; arrived: number; done(): void } | null = null;
   /** Term and vote of the last hard state written to the WAL (those must be durable before we act on them). */
   private persistedTermAndVote: { term: number; vote: number } | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private retryTimer: Timer | null = null;
+  private readonly timers: Timer[] = [];
   private closed = false;
   /** The leader this node knows of (0: none), and the last term it voted for itself in. */
   private knownLeader = 0;
@@ -184,12 +194,16 @@ export class Node {
 
   private constructor(options: NodeOptions, lock: DataDirLock, recovered: Recovered) {
     this.options = options;
+    this.environment = environmentOf(options);
+    // Numbered from a random point, so that a restarted node's proposals never match the old ones'.
+    this.proposals = new ProposalTable(PROPOSAL_TIMEOUT_MS, Math.floor(this.environment.random() * 2 ** 32) * 2 ** 20 + 1);
     this.rootLog = options.log ?? silentLogger;
     this.log = this.rootLog.child({ component: "node" });
     this.removal = new Removal(this.log);
     this.metrics = options.metrics ?? new NodeMetrics();
     this.lastCampaignTerm = recovered.hardState.term;
-    this.clock = options.clock ?? Date.now;
+    const clock = this.environment.clock;
+    this.clock = options.clock ?? (() => clock.now());
     this.lock = lock;
     this.engine = recovered.engine;
     this.wal = recovered.wal;
@@ -208,18 +222,19 @@ export class Node {
     for (const [id, address] of options.cluster?.peers ?? []) this.membership.set(id, address);
     this.addressesKnownThrough = recovered.snapshot.index + recovered.entries.length;
     this.raft = this.createCore();
-    this.leaseTicks = options.readMode === "lease" ? new TickClock(TICK_MS, () => this.tickRaft()) : null;
+    this.leaseTicks = options.readMode === "lease" ? new TickClock(TICK_MS, () => this.tickRaft(), this.environment.clock) : null;
     this.metrics.state.watch(this);
   }
 
   /** Opens (or creates) the data directory, recovers its state and starts serving. */
   static async open(options: NodeOptions): Promise<Node> {
-    await prepareDataDir(options.dataDir);
-    const lock = await lockDataDir(options.dataDir);
-    const startedMs = performance.now();
+    const environment = environmentOf(options);
+    await prepareDataDir(options.dataDir, environment.files);
+    const lock = await lockDataDir(options.dataDir, undefined, environment.files, environment.processes);
+    const startedMs = environment.clock.monotonicMs();
     const log = (options.log ?? silentLogger).child({ component: "recovery" });
     const metrics = options.metrics ?? new NodeMetrics();
-    const progress = createReplayProgress({ log, terminal: options.terminal ?? null });
+    const progress = createReplayProgress({ log, terminal: options.terminal ?? null, clock: environment.clock });
     let node: Node;
     try {
       const nodeId = options.nodeId ?? 1;
@@ -235,13 +250,17 @@ export class Node {
         log,
         walObserver: metrics.wal,
         onProgress: (bytes) => progress.update(bytes),
-        ...(options.walFileSystem === undefined ? {} : { walFileSystem: options.walFileSystem }),
+        walFileSystem: environment.walFileSystem,
+        files: environment.files,
+        checkpointIo: environment.checkpointIo,
+        timers: environment.timers,
+        ...(options.environment?.random === undefined ? {} : { random: environment.random }),
       });
       node = new Node({ ...options, metrics }, lock, recovered);
       const replayed = recovered.entries.length;
       if (options.cluster !== undefined) await node.joinCluster(options.cluster);
       await node.becomeReady();
-      progress.finish({ entries: replayed, keys: node.engine.size, elapsedMs: performance.now() - startedMs });
+      progress.finish({ entries: replayed, keys: node.engine.size, elapsedMs: environment.clock.monotonicMs() - startedMs });
     } catch (error) {
       await lock.release();
       throw error;
@@ -370,6 +389,7 @@ export class Node {
       archiveWal: this.options.archiveWal,
       log: this.rootLog.child({ component: "checkpointer" }),
       metrics: this.metrics.checkpoints,
+      io: this.environment.checkpointIo,
     })
       .then((info) => {
         const snapshot = { index: info.index, term: info.term, confState: this.appliedConfState };
@@ -414,10 +434,10 @@ export class Node {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearInterval(timer);
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    for (const timer of this.timers) this.environment.timers.clearInterval(timer);
+    if (this.retryTimer !== null) this.environment.timers.clearTimeout(this.retryTimer);
     await this.checkpointInProgress?.catch(() => undefined);
-    while (this.readyRunning) await new Promise((resolve) => setImmediate(resolve));
+    while (this.readyRunning) await this.environment.timers.yieldTurn();
     this.proposals.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
     this.admission.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
     this.reads.rejectAll(new WalnutError("NOT_OPEN", "Cannot read: the node closed first"));
@@ -437,7 +457,7 @@ export class Node {
         id: this.control.nodeId,
         electionTicks: ELECTION_TICKS,
         heartbeatTicks: HEARTBEAT_TICKS,
-        random: Math.random,
+        random: this.environment.random,
         preVote: true,
         checkQuorum: true,
         readMode: this.options.readMode ?? "index",
@@ -461,6 +481,7 @@ export class Node {
         metrics: this.metrics.raft,
         wasRemoved: (id) => this.membership.wasRemoved(id),
         removed: (reason) => this.removal.note(reason),
+        environment: this.environment,
       },
       { ...options, peers: this.membership.peers() },
     );
@@ -512,7 +533,8 @@ export class Node {
   }
 
   private startTimers(): void {
-    const tick = setInterval(() => {
+    const timers = this.environment.timers;
+    const tick = timers.setInterval(() => {
       if (this.leaseTicks !== null) this.leaseTicks.catchUp();
       else this.tickRaft();
       this.proposals.expire(this.clock());
@@ -521,16 +543,11 @@ export class Node {
       this.membership.settle(this.appliedConfState, this.clock());
       this.scheduleReady();
     }, TICK_MS);
-    tick.unref();
     this.timers.push(tick);
     if (this.options.checkpointIntervalMs > 0) {
-      const timer = setInterval(() => this.backgroundCheckpoint("interval"), this.options.checkpointIntervalMs);
-      timer.unref();
-      this.timers.push(timer);
+      this.timers.push(timers.setInterval(() => this.backgroundCheckpoint("interval"), this.options.checkpointIntervalMs));
     }
-    const sweep = setInterval(() => this.sweepExpiredKeys(), EXPIRY_SWEEP_INTERVAL_MS);
-    sweep.unref();
-    this.timers.push(sweep);
+    this.timers.push(timers.setInterval(() => this.sweepExpiredKeys(), EXPIRY_SWEEP_INTERVAL_MS));
   }
 
   // ——— The Ready loop ———
@@ -556,14 +573,14 @@ export class Node {
       for (let turns = 1; ; turns++) {
         // Bounded work per turn of the event loop: after a run of Readys that never had to
         // wait (fsync "no", or only commits moving), let timers, peers and clients in.
-        if (turns % limits.readyTurnsBeforeYield === 0) await yieldToEventLoop();
+        if (turns % limits.readyTurnsBeforeYield === 0) await this.environment.timers.yieldTurn();
         this.leaseTicks?.catchUp();
         if (this.reads.hasWaiting) this.reads.issue((context) => this.raft.readIndex(context), this.clock());
         if (this.closed || this.writeError !== null || !this.raft.hasReady()) break;
         const ready = this.raft.ready();
         this.noteRaftEvents(ready);
         if (ready.softState !== null) this.proposals.leaderChanged(ready.softState.leader);
-        if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
+        if (ready.snapshot !== null && !(await this.installedSnapshot(ready))) return;
         // A leader may send its appends before its own copy is durable (Raft thesis
         // §10.2.1): the core counts the leader's copy only once persisted, so followers
         // fsync in parallel with it. Anything else waits for the persist, and so does
@@ -577,6 +594,7 @@ export class Node {
         if (!persisted) return;
         this.send(early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append"));
         this.applyCommitted(ready.committedEntries);
+        this.checkProgressOrder();
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
         this.reads.applied(this.engine.appliedIndex);
         this.leaseTicks?.catchUp();
@@ -605,6 +623,7 @@ export class Node {
       this.durable.append([], ready.hardState);
       return true;
     }
+    this.checkAppendable(ready.entries);
     this.noteLoggedEntries(ready.entries);
     // Normal entries carry their payload's bytes as the WAL stores them: written as they are.
     const entries = ready.entries.every(isStoredAsIs) ? ready.entries : ready.entries.map(toLogEntry);
@@ -639,11 +658,56 @@ export class Node {
     return true;
   }
 
+  /**
+   * Step 2, and what a failure means: the disk refused part of it (a full disk writing the
+   * control file, say). Handled as a failed persist: the Ready's writes fail, and the core
+   * starts over from what the WAL holds after a pause; the leader sends what is missing.
+   * (Found by the real-node simulator: the rejection used to escape the Ready loop.)
+   */
+  private async installedSnapshot(ready: Ready): Promise<boolean> {
+    try {
+      await this.installSnapshot(ready.snapshot as SnapshotMetadata);
+      return true;
+    } catch (error) {
+      this.onPersistFailed(ready, error);
+      return false;
+    }
+  }
+
+  /**
+   * Before entries go to the WAL: they follow one another, and they continue what the node
+   * holds as durable with no gap and without rewriting a committed entry. (The other half
+   * of the pair: DurableLog.append checks the same of what the WAL accepted.)
+   */
+  private checkAppendable(entries: readonly Entry[]): void {
+    const first = entries[0];
+    if (first === undefined) return;
+    const durableLast = this.durable.lastIndex;
+    const committed = this.durable.currentHardState().commit;
+    assert(first.index <= durableLast + 1, `Ready entry ${first.index} leaves a gap after the durable log's last entry ${durableLast}`);
+    assert(first.index > committed, `Ready entry ${first.index} would rewrite committed entries (commit index ${committed})`);
+    for (let position = 1; position < entries.length; position++) {
+      const previous = entries[position - 1] as Entry;
+      const entry = entries[position] as Entry;
+      assert(entry.index === previous.index + 1, `Ready entries jump from ${previous.index} to ${entry.index}`);
+      assert(entry.term >= previous.term, `Ready entry ${entry.index} has term ${entry.term} after term ${previous.term}`);
+    }
+  }
+
+  /** After a Ready is persisted and applied: applied ≤ committed ≤ durable. */
+  private checkProgressOrder(): void {
+    const applied = this.engine.appliedIndex;
+    const committed = this.durable.currentHardState().commit;
+    const durableLast = this.durable.lastIndex;
+    assert(applied <= committed, `applied index ${applied} is past the commit index ${committed}`);
+    assert(committed <= durableLast, `commit index ${committed} is past the durable log's last entry ${durableLast}`);
+  }
+
   /** Step 2: replace our state with a checkpoint the leader sent (already on disk, checked). */
   private async installSnapshot(snapshot: SnapshotMetadata): Promise<void> {
     await this.checkpointInProgress?.catch(() => undefined);
     const path = join(this.control.checkpointDirectory, checkpointFileName(snapshot.index, snapshot.term));
-    const loaded = await readCheckpoint(path);
+    const loaded = await readCheckpoint(path, this.environment.checkpointIo);
     this.engine.replaceContents(loaded.collections, snapshot.index, snapshot.term);
     restoreSessions(this.engine.sessions, loaded.metadata.sessions, path);
     this.appliedConfState = snapshot.confState;
@@ -652,7 +716,7 @@ export class Node {
     this.control.lastCheckpointId += 1;
     this.control.lastCheckpointIndex = snapshot.index;
     this.control.lastCheckpointTerm = snapshot.term;
-    await writeControlFile(this.options.dataDir, this.control);
+    await writeControlFile(this.options.dataDir, this.control, this.environment.files);
     const fields = { index: snapshot.index, term: snapshot.term, keys: loaded.keys };
     this.log.info(fields, `installed checkpoint ${snapshot.index} (term ${snapshot.term}) from the leader: ${loaded.keys} keys`);
   }
@@ -737,9 +801,9 @@ export class Node {
    */
   private gatherNextGroup(target: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done(), GROUP_COMMIT_GATHER_MS);
+      const timer = this.environment.timers.setTimeout(() => done(), GROUP_COMMIT_GATHER_MS, { keepAlive: true });
       const done = (): void => {
-        clearTimeout(timer);
+        this.environment.timers.clearTimeout(timer);
         this.gathering = null;
         resolve();
       };
@@ -792,7 +856,7 @@ export class Node {
     }
     this.writeError = error;
     if (this.wal.failure !== null) return; // final: what reached the disk is unknown until a restart
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.environment.timers.setTimeout(() => {
       this.retryTimer = null;
       // Start over from what the WAL really holds, as a restart would.
       this.persistedTermAndVote = null;
@@ -800,7 +864,6 @@ export class Node {
       this.writeError = null;
       void this.becomeReady().catch(() => undefined);
     }, FAILED_WRITE_RETRY_MS);
-    this.retryTimer.unref();
   }
 
   private onUnwrittenEntries(cause: unknown): void {
@@ -818,13 +881,11 @@ export class Node {
         },
         () => {
           if (this.wal.failure !== null || this.closed) return;
-          this.retryTimer = setTimeout(retry, FAILED_WRITE_RETRY_MS);
-          this.retryTimer.unref();
+          this.retryTimer = this.environment.timers.setTimeout(retry, FAILED_WRITE_RETRY_MS);
         },
       );
     };
-    this.retryTimer = setTimeout(retry, FAILED_WRITE_RETRY_MS);
-    this.retryTimer.unref();
+    this.retryTimer = this.environment.timers.setTimeout(retry, FAILED_WRITE_RETRY_MS);
   }
 
   // ——— Background work: checkpoints and the expiry sweep ———
@@ -852,9 +913,10 @@ export class Node {
   }
 }
 
-/** Resolves after the event loop has run its pending I/O and timers. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/** The node's environment: the real one, with what the options name replaced. */
+function environmentOf(options: NodeOptions): NodeEnvironment {
+  const environment = { ...realEnvironment, ...options.environment };
+  return options.walFileSystem === undefined ? environment : { ...environment, walFileSystem: options.walFileSystem };
 }
 
 /** A normal entry whose data is a Buffer is a LogEntry as it is (raft_log_codec stores those unchanged). */

@@ -4,10 +4,12 @@
  * nothing itself: the entries go to the Raft core, which hands the committed ones back
  * through the one apply path (and commits the rest once a leader confirms them).
  */
-import { mkdir } from "node:fs/promises";
 import { Engine } from "../engine/engine.js";
 import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
 import { linesTo, type Logger } from "../lib/log.js";
+import { realFiles, type Files } from "../lib/files.js";
+import type { Timers } from "../lib/environment.js";
+import type { CheckpointIo } from "../snapshot/io.js";
 import type { ConfState, Entry, HardState, SnapshotMetadata } from "../raft/types.js";
 import { loadNewestCheckpoint } from "../snapshot/store.js";
 import { Wal, type FsyncMode, type WalFileSystem, type WalObserver, type WalRecovery } from "../wal/wal.js";
@@ -29,6 +31,12 @@ export interface RecoveryOptions {
   walObserver?: WalObserver;
   onProgress?: (progress: { bytesRead: number; bytesTotal: number }) => void;
   walFileSystem?: WalFileSystem;
+  /** The control file's and checkpoints' file system, and the WAL's timers (the real ones unless given). */
+  files?: Files;
+  checkpointIo?: CheckpointIo;
+  timers?: Timers;
+  /** Draws a new node's cluster id (a random one from node:crypto unless given). */
+  random?: () => number;
 }
 
 export interface RecoveredNode {
@@ -44,9 +52,9 @@ export interface RecoveredNode {
   members: Record<string, string>;
 }
 
-export async function prepareDataDir(dataDir: string): Promise<void> {
+export async function prepareDataDir(dataDir: string, files: Files = realFiles): Promise<void> {
   try {
-    await mkdir(dataDir, { recursive: true });
+    await files.mkdir(dataDir, { recursive: true });
   } catch (error) {
     // mkdir's own words for a file in the way ("EEXIST: file already exists, mkdir ...") hide the cause.
     const code = systemErrorCode(error);
@@ -61,7 +69,8 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
 }
 
 async function loadControlFile(options: RecoveryOptions): Promise<ControlFile> {
-  const existing = await readControlFile(options.dataDir);
+  const files = options.files ?? realFiles;
+  const existing = await readControlFile(options.dataDir, files);
   if (existing !== null) {
     if (options.clusterId !== undefined && existing.clusterId !== options.clusterId) {
       throw new WalnutError(
@@ -77,10 +86,14 @@ async function loadControlFile(options: RecoveryOptions): Promise<ControlFile> {
     }
     return existing;
   }
-  const control = newControlFile({ dataDir: options.dataDir, nodeId: options.nodeId });
+  const control = newControlFile({
+    dataDir: options.dataDir,
+    nodeId: options.nodeId,
+    ...(options.random === undefined ? {} : { random: options.random }),
+  });
   if (options.clusterId !== undefined) control.clusterId = options.clusterId;
-  await mkdir(control.checkpointDirectory, { recursive: true });
-  await writeControlFile(options.dataDir, control);
+  await files.mkdir(control.checkpointDirectory, { recursive: true });
+  await writeControlFile(options.dataDir, control, files);
   return control;
 }
 
@@ -113,7 +126,7 @@ async function refuseLostEntries(control: ControlFile, logEnd: number, wal: Wal)
 export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNode> {
   const control = await loadControlFile(options);
   const engine = new Engine();
-  const checkpoint = await loadNewestCheckpoint(control.checkpointDirectory, linesTo(options.log, "warn"));
+  const checkpoint = await loadNewestCheckpoint(control.checkpointDirectory, linesTo(options.log, "warn"), options.checkpointIo);
   let snapshot: SnapshotMetadata = { index: 0, term: 0, confState: options.bootstrapConfState };
   let members: Record<string, string> = {};
   if (checkpoint !== null) {
@@ -152,6 +165,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     log: linesTo(options.log, "info"),
     ...(options.walObserver === undefined ? {} : { observer: options.walObserver }),
     ...(options.walFileSystem === undefined ? {} : { fileSystem: options.walFileSystem }),
+    ...(options.timers === undefined ? {} : { timers: options.timers }),
   });
   await refuseLostEntries(control, snapshot.index + entries.length, wal);
   if (recovery.truncatedTail !== null) {

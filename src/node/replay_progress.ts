@@ -7,6 +7,7 @@
  * the bar stops at 99% saying "applying entries", and shows 100% only in finish(), once
  * the node is ready: 100% means replay is over.
  */
+import { realClock, type Clock } from "../lib/environment.js";
 import type { Logger } from "../lib/log.js";
 import { formatBytes } from "../lib/units.js";
 
@@ -36,15 +37,18 @@ export interface ReplayProgress {
 export function createReplayProgress(options: {
   log: Logger;
   terminal: NodeJS.WriteStream | null;
+  /** Times the replay (the real monotonic clock unless given: the simulator's virtual one). */
+  clock?: Pick<Clock, "monotonicMs">;
 }): ReplayProgress {
-  const startedMs = performance.now();
+  const clock = options.clock ?? realClock;
+  const startedMs = clock.monotonicMs();
   let lastReportMs = startedMs;
   let drewBar = false;
   let lastTotal = 0;
   return {
     update({ bytesRead, bytesTotal }) {
       lastTotal = bytesTotal;
-      const nowMs = performance.now();
+      const nowMs = clock.monotonicMs();
       const percent = percentOf(bytesRead, bytesTotal);
       const reading = bytesRead < bytesTotal;
       if (options.terminal !== null) {

@@ -5,19 +5,24 @@
  * any input that may answer a read (a step, a read request, an advance). Index mode needs
  * none of this (a late tick only delays an election), so it ticks once per timer.
  */
+import { realClock, type Clock } from "../lib/environment.js";
+
 export class TickClock {
   /** Ticks handed to the core, counted from when the clock started. */
   private ticksGiven = 0;
-  private readonly startedMs = performance.now();
+  private readonly startedMs: number;
 
   constructor(
     private readonly tickMs: number,
     private readonly tick: () => void,
-  ) {}
+    private readonly clock: Pick<Clock, "monotonicMs"> = realClock,
+  ) {
+    this.startedMs = clock.monotonicMs();
+  }
 
   /** Gives every tick the monotonic clock says is due. */
   catchUp(): void {
-    const due = Math.floor((performance.now() - this.startedMs) / this.tickMs);
+    const due = Math.floor((this.clock.monotonicMs() - this.startedMs) / this.tickMs);
     for (; this.ticksGiven < due; this.ticksGiven += 1) this.tick();
   }
 }

@@ -5,11 +5,10 @@
  * files this process is writing right now (so that cleaning up stale ones never removes
  * a live one), and which errors are the file system's.
  */
-import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { assert } from "../lib/assert.js";
 import { WalnutError, systemErrorCode } from "../lib/errors.js";
+import { realFiles, type Files } from "../lib/files.js";
 
 const NUMBER_DIGITS = 20;
 const CHECKPOINT_NAME = /^(\d{20})-(\d{20})\.ckpt$/;
@@ -17,6 +16,8 @@ export const TEMPORARY_SUFFIX = ".tmp";
 
 /** Temporary files being written by this process, by full path. */
 const temporaryFilesInProgress = new Set<string>();
+/** Makes temporary names unique within this process (the pid makes them unique between processes). */
+let temporaryFilesClaimed = 0;
 
 export function checkpointFileName(index: number, term: number): string {
   assert(Number.isSafeInteger(index) && index >= 0, `checkpoint index ${index}`);
@@ -41,7 +42,8 @@ export function displayName(path: string): string {
 
 /** A fresh temporary path beside `path`, registered as in progress until `forgetTemporaryPath`. */
 export function claimTemporaryPath(path: string): string {
-  const temporaryPath = `${path}.${randomBytes(4).toString("hex")}${TEMPORARY_SUFFIX}`;
+  temporaryFilesClaimed += 1;
+  const temporaryPath = `${path}.${process.pid}-${temporaryFilesClaimed}${TEMPORARY_SUFFIX}`;
   temporaryFilesInProgress.add(temporaryPath);
   return temporaryPath;
 }
@@ -65,6 +67,6 @@ export function isSystemError(error: unknown): boolean {
 }
 
 /** Removes a file if it exists; failing to remove is not worth a second error. */
-export async function removeQuietly(path: string): Promise<void> {
-  await rm(path, { force: true }).catch(() => undefined);
+export async function removeQuietly(path: string, files: Files = realFiles): Promise<void> {
+  await files.rm(path, { force: true }).catch(() => undefined);
 }

@@ -7,14 +7,13 @@
  * END frame's counts. Any damage is a CHECKPOINT_CORRUPT error saying what is wrong and
  * where, never a partial or wrong load.
  */
-import { open, type FileHandle } from "node:fs/promises";
-import { promisify } from "node:util";
-import { inflateRaw } from "node:zlib";
 import { createCollection, type Collection } from "../engine/collection.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import { ByteReader, MalformedInput } from "./binary.js";
 import { displayName, isSystemError } from "./checkpoint_files.js";
+import type { FileHandleLike } from "../lib/files.js";
+import { realCheckpointIo, type CheckpointIo } from "./io.js";
 import {
   BLOCK_BYTES_MAX,
   BLOCK_PREFIX_BYTES,
@@ -33,7 +32,6 @@ import {
 } from "./format.js";
 import { readEntry } from "./item_codec.js";
 
-const inflateRawAsync = promisify(inflateRaw);
 
 export interface LoadedCheckpoint {
   path: string;
@@ -61,12 +59,12 @@ class Damage extends Error {
  * @example
  * const { index, collections } = await readCheckpoint("walnut-data/checkpoints/<index>-<term>.ckpt");
  */
-export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  let handle: FileHandle | undefined;
+export async function readCheckpoint(path: string, io: CheckpointIo = realCheckpointIo): Promise<LoadedCheckpoint> {
+  let handle: FileHandleLike | undefined;
   try {
-    handle = await open(path, "r");
+    handle = await io.files.open(path, "r");
     const frames = new FrameSource(handle, (await handle.stat()).size);
-    return await readFrames(path, frames);
+    return await readFrames(path, frames, io);
   } catch (error) {
     if (error instanceof Damage) {
       throw new WalnutError("CHECKPOINT_CORRUPT", `Cannot read checkpoint ${displayName(path)}: ${error.message}`);
@@ -82,7 +80,7 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   }
 }
 
-async function readFrames(path: string, frames: FrameSource): Promise<LoadedCheckpoint> {
+async function readFrames(path: string, frames: FrameSource, io: CheckpointIo): Promise<LoadedCheckpoint> {
   await frames.readPreamble();
   const headerFrame = await frames.next();
   if (headerFrame.type !== FrameType.header) {
@@ -92,12 +90,12 @@ async function readFrames(path: string, frames: FrameSource): Promise<LoadedChec
   const metadata = parseMetadata(header, headerFrame);
   const loader = new CollectionLoader(header.index);
   let blockCount = 0;
-  let upcoming = readAndInflate(frames, blockCount);
+  let upcoming = readAndInflate(frames, blockCount, io);
   for (;;) {
     const frame = await upcoming;
     if (frame.type === FrameType.block) {
       // The next frame is read and inflated (on the thread pool) while this one is parsed.
-      upcoming = readAndInflate(frames, blockCount + 1);
+      upcoming = readAndInflate(frames, blockCount + 1, io);
       upcoming.catch(() => undefined); // awaited next round; this only silences it if parsing fails first
       loadRecords(frame, blockCount, loader);
       blockCount += 1;
@@ -150,7 +148,7 @@ interface InflatedFrame extends Frame {
 }
 
 /** Reads the next frame; a block is checked against its expected sequence and inflated. */
-async function readAndInflate(frames: FrameSource, expectedSequence: number): Promise<InflatedFrame> {
+async function readAndInflate(frames: FrameSource, expectedSequence: number, io: CheckpointIo): Promise<InflatedFrame> {
   const frame = await frames.next();
   if (frame.type !== FrameType.block) return { ...frame, records: Buffer.alloc(0) };
   const where = `offset ${frame.offset} (block ${expectedSequence})`;
@@ -161,7 +159,7 @@ async function readAndInflate(frames: FrameSource, expectedSequence: number): Pr
   if (rawLength === 0 || rawLength > BLOCK_BYTES_MAX) throw new Damage(`inflated block length ${rawLength}`, where);
   let records: Buffer;
   try {
-    records = await inflateRawAsync(frame.payload.subarray(BLOCK_PREFIX_BYTES), { maxOutputLength: rawLength });
+    records = await io.inflateRaw(frame.payload.subarray(BLOCK_PREFIX_BYTES), rawLength);
   } catch (error) {
     throw new Damage(`block does not inflate to ${rawLength} bytes (${describeError(error)})`, where);
   }
@@ -241,7 +239,7 @@ class FrameSource {
   private position = 0;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: FileHandleLike,
     private readonly fileSizeBytes: number,
   ) {}
 

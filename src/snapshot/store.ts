@@ -7,7 +7,6 @@
  * now are leftovers of a crash or a failed write and are removed when the directory is
  * listed. Corrupt checkpoints are renamed `*.ckpt.corrupt` once an older one has loaded.
  */
-import { readdir, rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { assert } from "../lib/assert.js";
 import { WalnutError, describeError, isWalnutError, systemErrorCode } from "../lib/errors.js";
@@ -18,6 +17,7 @@ import {
   removeQuietly,
 } from "./checkpoint_files.js";
 import { syncDirectory } from "../lib/durable_file.js";
+import { realCheckpointIo, type CheckpointIo } from "./io.js";
 import { readCheckpoint, type LoadedCheckpoint } from "./reader.js";
 
 /** Appended to the name of a corrupt checkpoint once an older one has loaded instead. */
@@ -33,10 +33,10 @@ export interface CheckpointFile {
 }
 
 /** Checkpoints in `dir`, newest (highest index) first; an absent directory holds none. */
-export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
+export async function listCheckpoints(dir: string, io: CheckpointIo = realCheckpointIo): Promise<CheckpointFile[]> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await io.files.readdir(dir);
   } catch (error) {
     if (systemErrorCode(error) === "ENOENT") return [];
     throw new WalnutError("CHECKPOINT_IO", `Cannot list checkpoints in ${dir}: ${describeError(error)}`, { cause: error });
@@ -46,7 +46,7 @@ export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
     const path = join(dir, name);
     const parsed = parseCheckpointFileName(name);
     if (parsed !== null) checkpoints.push({ path, ...parsed });
-    else if (isStaleTemporaryFile(path)) await removeQuietly(path);
+    else if (isStaleTemporaryFile(path)) await removeQuietly(path, io.files);
   }
   return checkpoints.sort((a, b) => b.index - a.index || b.term - a.term);
 }
@@ -62,13 +62,14 @@ export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
 export async function loadNewestCheckpoint(
   dir: string,
   log: (message: string) => void,
+  io: CheckpointIo = realCheckpointIo,
 ): Promise<LoadedCheckpoint | null> {
-  const checkpoints = await listCheckpoints(dir);
+  const checkpoints = await listCheckpoints(dir, io);
   const corrupt: string[] = [];
   for (const [position, checkpoint] of checkpoints.entries()) {
     try {
-      const loaded = await readCheckpoint(checkpoint.path);
-      await moveAside(corrupt, log);
+      const loaded = await readCheckpoint(checkpoint.path, io);
+      await moveAside(corrupt, log, io);
       return loaded;
     } catch (error) {
       if (!isWalnutError(error, "CHECKPOINT_CORRUPT")) throw error;
@@ -84,10 +85,10 @@ export async function loadNewestCheckpoint(
   );
 }
 
-async function moveAside(corruptPaths: string[], log: (message: string) => void): Promise<void> {
+async function moveAside(corruptPaths: string[], log: (message: string) => void, io: CheckpointIo): Promise<void> {
   for (const path of corruptPaths) {
     try {
-      await rename(path, `${path}${CORRUPT_SUFFIX}`);
+      await io.files.rename(path, `${path}${CORRUPT_SUFFIX}`);
       log(`moved the corrupt checkpoint ${displayName(path)} aside to ${basename(path)}${CORRUPT_SUFFIX}`);
     } catch (error) {
       log(`Cannot move the corrupt checkpoint ${displayName(path)} aside: ${describeError(error)}`);
@@ -96,12 +97,16 @@ async function moveAside(corruptPaths: string[], log: (message: string) => void)
 }
 
 /** Deletes all but the newest `keep` checkpoints; returns the deleted paths. */
-export async function pruneCheckpoints(dir: string, keep: number = CHECKPOINTS_KEPT_DEFAULT): Promise<string[]> {
+export async function pruneCheckpoints(
+  dir: string,
+  keep: number = CHECKPOINTS_KEPT_DEFAULT,
+  io: CheckpointIo = realCheckpointIo,
+): Promise<string[]> {
   assert(Number.isInteger(keep) && keep >= 1, `pruning must keep at least one checkpoint, not ${keep}`);
-  const doomed = (await listCheckpoints(dir)).slice(keep).map((checkpoint) => checkpoint.path);
+  const doomed = (await listCheckpoints(dir, io)).slice(keep).map((checkpoint) => checkpoint.path);
   try {
-    for (const path of doomed) await rm(path, { force: true });
-    if (doomed.length > 0) await syncDirectory(dir);
+    for (const path of doomed) await io.files.rm(path, { force: true });
+    if (doomed.length > 0) await syncDirectory(dir, io.files);
   } catch (error) {
     throw new WalnutError("CHECKPOINT_IO", `Cannot prune checkpoints in ${dir}: ${describeError(error)}`, { cause: error });
   }

@@ -12,13 +12,11 @@
  * `<index>-<term>.ckpt`, and its directory fsynced. On any failure the temporary file is
  * removed and a CHECKPOINT_IO error names the checkpoint. The view is always closed.
  */
-import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { renameDurably } from "../lib/durable_file.js";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { promisify } from "node:util";
-import { deflateRaw } from "node:zlib";
+import type { FileHandleLike } from "../lib/files.js";
+import { realCheckpointIo, type CheckpointIo } from "./io.js";
 import type { EngineView } from "../engine/engine.js";
 import { assert } from "../lib/assert.js";
 import { WalnutError, describeError } from "../lib/errors.js";
@@ -61,7 +59,6 @@ const BLOCKS_IN_FLIGHT_MAX = Math.max(1, Math.min(2, availableParallelism() - 1)
 /** A slice buffer grown past this (a huge value) is dropped after use rather than reused. */
 const SLICE_BUFFER_REUSE_BYTES_MAX = 4 * SLICE_BYTES_TARGET;
 
-const deflateRawAsync = promisify(deflateRaw);
 
 export interface CheckpointInfo {
   path: string;
@@ -84,6 +81,8 @@ export interface WriteCheckpointOptions {
   sliceKeys?: number;
   /** zlib level 0-9 (default CHECKPOINT_COMPRESSION_LEVEL); for measurements. */
   compressionLevel?: number;
+  /** Files, compression and time to write with (the real ones by default). */
+  io?: CheckpointIo;
 }
 
 /**
@@ -93,7 +92,8 @@ export interface WriteCheckpointOptions {
  * const info = await writeCheckpoint(engine.openView(), { dir: "walnut-data/checkpoints" });
  */
 export async function writeCheckpoint(view: EngineView, options: WriteCheckpointOptions): Promise<CheckpointInfo> {
-  const startedMs = performance.now();
+  const io = options.io ?? realCheckpointIo;
+  const startedMs = io.clock.monotonicMs();
   const path = join(options.dir, checkpointFileName(view.index, view.term));
   const temporaryPath = claimTemporaryPath(path);
   let viewOpen = true;
@@ -108,19 +108,20 @@ export async function writeCheckpoint(view: EngineView, options: WriteCheckpoint
     const compressionLevel = options.compressionLevel ?? CHECKPOINT_COMPRESSION_LEVEL;
     assert(Number.isInteger(sliceKeys) && sliceKeys > 0, `sliceKeys must be a positive integer, not ${sliceKeys}`);
     assert(Number.isInteger(compressionLevel) && compressionLevel >= 0 && compressionLevel <= 9, "zlib level 0-9");
-    await mkdir(options.dir, { recursive: true });
+    await io.files.mkdir(options.dir, { recursive: true });
     const written = await writeTemporaryFile({ path, temporaryPath }, {
       view,
       metadataJson,
       sliceKeys,
       compressionLevel,
       afterLastSlice: closeView,
+      io,
     });
-    await renameDurably(temporaryPath, path);
-    const durationMs = performance.now() - startedMs;
+    await renameDurably(temporaryPath, path, io.files);
+    const durationMs = io.clock.monotonicMs() - startedMs;
     return { path, index: view.index, term: view.term, ...written, durationMs };
   } catch (error) {
-    await removeQuietly(temporaryPath);
+    await removeQuietly(temporaryPath, io.files);
     throw asCheckpointError(error, path);
   } finally {
     closeView();
@@ -154,15 +155,16 @@ interface FileContent {
   compressionLevel: number;
   /** Called once the view has been read to the end, before the file is synced. */
   afterLastSlice: () => void;
+  io: CheckpointIo;
 }
 
 async function writeTemporaryFile(
   paths: { path: string; temporaryPath: string },
   content: FileContent,
 ): Promise<{ sizeBytes: number; keys: number; longestSliceMs: number }> {
-  const handle = await open(paths.temporaryPath, "wx");
+  const handle = await content.io.files.open(paths.temporaryPath, "wx");
   try {
-    const file = new BlockFile(handle, { path: paths.path, compressionLevel: content.compressionLevel });
+    const file = new BlockFile(handle, { path: paths.path, compressionLevel: content.compressionLevel, io: content.io });
     await file.writeFrame(FrameType.header, [
       encodeHeaderPayload({
         index: content.view.index,
@@ -171,7 +173,7 @@ async function writeTemporaryFile(
         metadataJson: content.metadataJson,
       }),
     ]);
-    const serialized = await serializeView(content.view, content.sliceKeys, file);
+    const serialized = await serializeView(content.view, content.sliceKeys, file, content.io);
     content.afterLastSlice();
     await file.drain();
     await file.writeFrame(FrameType.end, [encodeEndPayload({ blockCount: file.blockCount, ...serialized.counts })]);
@@ -192,17 +194,18 @@ async function serializeView(
   view: EngineView,
   sliceKeys: number,
   file: BlockFile,
+  io: CheckpointIo,
 ): Promise<{ counts: SerializedCounts; longestSliceMs: number }> {
   const counts: SerializedCounts = { collectionCount: 0, entryCount: 0 };
-  const slices = encodeSlices({ view, sliceKeys, counts, buffers: file.sliceBuffers });
+  const slices = encodeSlices({ view, sliceKeys, counts, buffers: file.sliceBuffers, clock: io.clock });
   let longestSliceMs = 0;
   for (;;) {
-    const sliceStartedMs = performance.now();
+    const sliceStartedMs = io.clock.monotonicMs();
     const slice = slices.next();
-    longestSliceMs = Math.max(longestSliceMs, performance.now() - sliceStartedMs);
+    longestSliceMs = Math.max(longestSliceMs, io.clock.monotonicMs() - sliceStartedMs);
     if (slice.done) break;
     await file.writeBlock(slice.value);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await io.yieldTurn();
   }
   return { counts, longestSliceMs };
 }
@@ -232,14 +235,15 @@ interface SliceSource {
   sliceKeys: number;
   counts: SerializedCounts;
   buffers: SliceBuffers;
+  clock: CheckpointIo["clock"];
 }
 
 /** Each step encodes one slice of records (the view's next entries) and yields it. */
 function* encodeSlices(source: SliceSource): Generator<ByteWriter, void, void> {
-  const { view, sliceKeys, counts, buffers } = source;
+  const { view, sliceKeys, counts, buffers, clock } = source;
   let slice = buffers.take();
   let keysInSlice = 0;
-  let sliceStartedMs = performance.now();
+  let sliceStartedMs = clock.monotonicMs();
   for (const collection of view.collections) {
     writeCollectionRecord(slice, collection.name, collection.type);
     counts.collectionCount += 1;
@@ -252,11 +256,11 @@ function* encodeSlices(source: SliceSource): Generator<ByteWriter, void, void> {
       keysInSlice += entries.length;
       counts.entryCount += entries.length;
       const full = keysInSlice >= sliceKeys || slice.length >= SLICE_BYTES_TARGET;
-      if (full || performance.now() - sliceStartedMs >= SLICE_TIME_BUDGET_MS) {
+      if (full || clock.monotonicMs() - sliceStartedMs >= SLICE_TIME_BUDGET_MS) {
         yield slice;
         slice = buffers.take();
         keysInSlice = 0;
-        sliceStartedMs = performance.now();
+        sliceStartedMs = clock.monotonicMs();
       }
     }
   }
@@ -275,8 +279,8 @@ class BlockFile {
   private started = false;
 
   constructor(
-    private readonly handle: FileHandle,
-    private readonly options: { path: string; compressionLevel: number },
+    private readonly handle: FileHandleLike,
+    private readonly options: { path: string; compressionLevel: number; io: CheckpointIo },
   ) {}
 
   private get path(): string {
@@ -298,7 +302,7 @@ class BlockFile {
         `Cannot write checkpoint ${this.path}: a block of ${slice.length} bytes is beyond ${BLOCK_BYTES_MAX} (one huge value?)`,
       );
     }
-    const compressed = deflateRawAsync(slice.finish(), { level: this.options.compressionLevel });
+    const compressed = this.options.io.deflateRaw(slice.finish(), this.options.compressionLevel);
     compressed.catch(() => undefined); // awaited in order by writeOldest; this only silences an early abort
     this.compressing.push({ sequence: this.blockCount, slice, compressed });
     this.blockCount += 1;

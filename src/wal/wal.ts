@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import { assert } from "../lib/assert.js";
+import type { Timers } from "../lib/environment.js";
 import { describeError, WalnutError } from "../lib/errors.js";
 import {
   makeDirectory,
@@ -70,6 +71,8 @@ export interface WalOptions {
   log?(message: string): void;
   /** Injectable for fault tests; node:fs by default. */
   fileSystem?: WalFileSystem;
+  /** The timers of fsync everysec's background fsync (node's unless given: the simulator's virtual ones). */
+  timers?: Timers;
   /** Told of every batch written and every fsync (metrics). */
   observer?: WalObserver;
 }
@@ -140,6 +143,7 @@ export class Wal {
       table,
       tail: { lastIndex, lastTerm, hardState, checkpoint },
       ...(options.observer === undefined ? {} : { observer: options.observer }),
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
     });
     const recovery: WalRecovery = {
       hardState,

@@ -27,6 +27,7 @@
  * never split, so a segment may overshoot the size by one batch (as etcd's do).
  */
 import { assert } from "../lib/assert.js";
+import { realTimers, type Timer, type Timers } from "../lib/environment.js";
 import { describeError, WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import { closeFile, dataSync, truncateFile, writeAll, writeAllSync, type WalFileSystem } from "./file_system.js";
@@ -185,6 +186,7 @@ export interface WriterOptions {
   table: SegmentTable;
   tail: LogTail;
   observer?: WalObserver;
+  timers?: Timers;
 }
 
 export interface WriterStats {
@@ -212,7 +214,7 @@ export class GroupCommitWriter {
   private unsyncedBytes = false;
   private failure: WalnutError | null = null;
   private closed = false;
-  private readonly everysecTimer: NodeJS.Timeout | null = null;
+  private readonly everysecTimer: Timer | null = null;
   private readonly counters = {
     appends: 0,
     entries: 0,
@@ -230,7 +232,7 @@ export class GroupCommitWriter {
     this.written = { ...options.tail };
     this.pending = new Batch(Buffer.allocUnsafe(BATCH_BUFFER_INITIAL_BYTES), this.written);
     if (options.fsync === "everysec") {
-      this.everysecTimer = setInterval(() => this.syncInBackground(), EVERYSEC_INTERVAL_MS).unref();
+      this.everysecTimer = (options.timers ?? realTimers).setInterval(() => this.syncInBackground(), EVERYSEC_INTERVAL_MS);
     }
   }
 
@@ -271,7 +273,7 @@ export class GroupCommitWriter {
     if (this.closed) return;
     const flushed = this.failure ? Promise.resolve() : this.enqueue(this.pending.syncWaiters);
     this.closed = true;
-    if (this.everysecTimer) clearInterval(this.everysecTimer);
+    if (this.everysecTimer) (this.options.timers ?? realTimers).clearInterval(this.everysecTimer);
     try {
       await flushed;
     } finally {
