@@ -44,7 +44,7 @@ export function isLoggedWrite(ctx: CommandContext): boolean {
  */
 export function liveItem(ctx: CommandContext, key: ByteString): Item | undefined {
   const item = peekItem(ctx, key);
-  if (item !== undefined) item.accessedAtMs = ctx.nowMs;
+  if (item !== undefined) item.accessedAtSeconds = secondsOf(ctx.nowMs);
   return item;
 }
 
@@ -106,6 +106,11 @@ export function writeEdited(ctx: CommandContext, key: ByteString, bytes: ByteStr
   if (inPlace && written !== undefined) markEditedInPlace(written);
 }
 
+/** An instant in whole seconds, as Item.accessedAtSeconds keeps it. */
+export function secondsOf(instantMs: number): number {
+  return Math.floor(instantMs / 1000);
+}
+
 /** Refuses a key longer than limits.keyBytesMax (apply() answers it as an ERR reply). */
 export function checkKeyLength(key: ByteString): void {
   if (key.length > limits.keyBytesMax) {
@@ -117,7 +122,7 @@ export function checkKeyLength(key: ByteString): void {
 export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
   assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
   checkKeyLength(key);
-  item.accessedAtMs = ctx.nowMs;
+  item.accessedAtSeconds = secondsOf(ctx.nowMs);
   noteEncodingGrowth(item);
   ctx.collection.put(key, item);
   ctx.engine.writtenKeys.note(ctx.collection.name, key);

@@ -66,7 +66,7 @@ export function parseDatabaseIndex(text: ByteString, invalid?: Reply): number | 
 }
 
 /** The collection of database `index`, created (hash) when this write is its first. */
-function writableDatabase(engine: Engine, index: number): Collection {
+export function writableDatabase(engine: Engine, index: number): Collection {
   const name = databaseCollection(index);
   const existing = engine.collection(name);
   if (existing !== undefined) return existing;
@@ -81,10 +81,19 @@ function writableDatabase(engine: Engine, index: number): Collection {
  */
 export function databaseRangeError(argv: readonly ByteString[], databases: number): Reply | null {
   const name = (argv[0] ?? "").toUpperCase();
-  const positions = name === "MOVE" ? [2] : name === "SWAPDB" ? [1, 2] : name === "SELECT" ? [1] : [];
+  const positions = name === "MOVE" ? [2] : name === "SWAPDB" ? [1, 2] : name === "SELECT" ? [1] : name === "COPY" ? copyDatabasePositions(argv) : [];
   const indices = positions.map((position) => parseDatabaseIndex(argv[position] ?? ""));
   if (indices.some((index) => typeof index !== "number")) return null;
   return indices.some((index) => (index as number) < 0 || (index as number) >= databases) ? DB_OUT_OF_RANGE : null;
+}
+
+/** Where COPY source destination [DB n] [REPLACE] names its database: after each DB word past the keys. */
+function copyDatabasePositions(argv: readonly ByteString[]): number[] {
+  const positions: number[] = [];
+  for (let at = 3; at + 1 < argv.length; at++) {
+    if (argv[at]!.toUpperCase() === "DB") positions.push(++at);
+  }
+  return positions;
 }
 
 /** FLUSHALL [ASYNC|SYNC]: empties every collection (every database and every collection of yours). */

@@ -33,7 +33,9 @@ test("COPY copies value, kind and expiry, and answers 0 when the target exists w
   assert.deepEqual(read(engine, "LLEN l"), integer(2), "the copy does not share the source's list");
   assert.deepEqual(run(engine, "COPY n n"), error("ERR", "source and destination objects are the same"));
   assert.deepEqual(run(engine, "COPY missing x"), integer(0));
-  assert.deepEqual(run(engine, "COPY n x DB 1"), error("ERR", "DB index is out of range"));
+  assert.deepEqual(run(engine, "COPY n n DB 1"), integer(1), "the same name in another database is another key");
+  assert.deepEqual(engine.requireCollection("db1").get("n")?.kind, engine.requireCollection("default").get("n")?.kind);
+  assert.deepEqual(run(engine, "COPY n x DB 1024"), error("ERR", "DB index is out of range"));
   assert.deepEqual(run(engine, "COPY n x DB 0"), integer(1));
   assert.deepEqual(run(engine, "COPY n x BAD"), error("ERR", "syntax error"));
 });

@@ -7,22 +7,21 @@
  * Where walnut cannot be Redis (docs/commands.md lists these):
  * - DUMP's payload is walnut's own format (snapshot/dump_payload.ts), not an RDB object:
  *   a payload from Redis is refused as a payload of an unknown version.
- * - OBJECT IDLETIME counts from the key's last access on this node (Item.accessedAtMs),
+ * - OBJECT IDLETIME counts from the key's last access on this node (Item.accessedAtSeconds),
  *   at Redis' one-second resolution; keys loaded from a checkpoint count from the node's
  *   start. Redis' shared integers (0..9999) report the idle time of the shared object;
  *   walnut reports the key's.
  * - OBJECT FREQ: walnut's maxmemory-policy is always noeviction, under which Redis answers
  *   FREQ with an error; walnut does too.
  * - MEMORY USAGE is walnut's estimate of its own heap bytes (memory_usage.ts).
- * - COPY's DB option: in this branch walnut has one numbered database, 0, the connection's
- *   collection; any other index answers "DB index is out of range". (Numbered databases as
- *   collections "dbN" come from databases.ts in a parallel branch: COPY ... DB n should then
- *   write into that collection, and the RESP server's range check should cover COPY's DB.)
+ * - COPY's DB option writes into that database's collection (databases.ts); the RESP
+ *   server checks the index against --databases before the call is logged.
  */
 import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { decodeDumpPayload, encodeDumpPayload } from "../snapshot/dump_payload.js";
-import { deleteKey, isErrorReply, liveItem, NOT_AN_INTEGER, peekItem, putItem, SYNTAX_ERROR, textOf, isWord } from "./access.js";
+import { deleteKey, isErrorReply, liveItem, NOT_AN_INTEGER, peekItem, putItem, secondsOf, SYNTAX_ERROR, textOf, isWord } from "./access.js";
+import { databaseCollection, DATABASES_MAX, DB_OUT_OF_RANGE, writableDatabase } from "./databases.js";
 import { defineCommand } from "./define.js";
 import { redisEncoding, redisRefcount } from "./encoding.js";
 import { memoryUsageBytes } from "./memory_usage.js";
@@ -54,26 +53,30 @@ function helpReply(lines: readonly string[]): Reply {
 
 function copy(ctx: CommandContext, [source, destination, ...options]: ByteString[]): Reply {
   let replace = false;
+  let target: number | null = null;
   for (let at = 0; at < options.length; at++) {
     if (isWord(options[at], "REPLACE")) replace = true;
     else if (isWord(options[at], "DB") && at + 1 < options.length) {
       const db = parseInteger(options[++at]);
       if (db === null) return NOT_AN_INTEGER;
       if (db > INT32_MAX || db < INT32_MIN) return INT_OUT_OF_RANGE;
-      // walnut's one numbered database is 0: the connection's own collection.
-      if (db !== 0n) return error("ERR", "DB index is out of range");
+      // The RESP server checks the index against --databases first (databaseRangeError).
+      if (db < 0n || db >= BigInt(DATABASES_MAX)) return DB_OUT_OF_RANGE;
+      target = Number(db);
     } else return SYNTAX_ERROR;
   }
-  if (source === destination) return error("ERR", "source and destination objects are the same");
+  const sameDatabase = target === null || databaseCollection(target) === ctx.collection.name;
+  if (sameDatabase && source === destination) return error("ERR", "source and destination objects are the same");
   const item = liveItem(ctx, source);
   if (item === undefined) return integer(0);
-  if (peekItem(ctx, destination) !== undefined) {
+  const into: CommandContext = sameDatabase ? ctx : { ...ctx, collection: writableDatabase(ctx.engine, target!) };
+  if (peekItem(into, destination) !== undefined) {
     if (!replace) return integer(0);
-    deleteKey(ctx, destination);
+    deleteKey(into, destination);
   }
   const copied = item.clone();
   copied.version = ctx.index;
-  putItem(ctx, destination, copied);
+  putItem(into, destination, copied);
   return integer(1);
 }
 
@@ -111,9 +114,9 @@ const FREQ_NOT_TRACKED = error(
 );
 
 /** Whole seconds between two instants on Redis' one-second LRU clock. */
-function idleSeconds(nowMs: number, accessedAtMs: number): number {
-  const since = accessedAtMs === 0 ? NODE_STARTED_AT_MS : accessedAtMs;
-  return Math.max(0, Math.floor(nowMs / 1000) - Math.floor(since / 1000));
+function idleSeconds(nowMs: number, accessedAtSeconds: number): number {
+  const since = accessedAtSeconds === 0 ? secondsOf(NODE_STARTED_AT_MS) : accessedAtSeconds;
+  return Math.max(0, secondsOf(nowMs) - since);
 }
 
 function object(ctx: CommandContext, [subcommand, ...args]: ByteString[]): Reply {
@@ -131,7 +134,7 @@ function object(ctx: CommandContext, [subcommand, ...args]: ByteString[]): Reply
     case "REFCOUNT":
       return integer(redisRefcount(item, textOf(item)));
     case "IDLETIME":
-      return integer(idleSeconds(ctx.nowMs, item.accessedAtMs));
+      return integer(idleSeconds(ctx.nowMs, item.accessedAtSeconds));
     case "FREQ":
       return FREQ_NOT_TRACKED; // the maxmemory-policy is noeviction (memory_limit.ts)
   }
@@ -224,8 +227,8 @@ function restore(ctx: CommandContext, [key, ttlText, payload, ...optionArgs]: By
   const item = new Item(value, ctx.index, expiresAtMs);
   putItem(ctx, key, item);
   if (options.idleSeconds !== null) {
-    const idleMs = options.idleSeconds * 1000n;
-    item.accessedAtMs = idleMs >= BigInt(ctx.nowMs) ? 1 : ctx.nowMs - Number(idleMs);
+    const nowSeconds = BigInt(secondsOf(ctx.nowMs));
+    item.accessedAtSeconds = options.idleSeconds >= nowSeconds ? 1 : Number(nowSeconds - options.idleSeconds);
   }
   return OK;
 }

@@ -167,12 +167,13 @@ function llen(ctx: CommandContext, args: ByteString[]): Reply {
   return integer(elements?.length ?? 0);
 }
 
+/** LINDEX looks the key up first, as Redis does: a missing key is nil, another type WRONGTYPE, whatever the index. */
 function lindex(ctx: CommandContext, args: ByteString[]): Reply {
-  const index = parseIndex(args[1]!);
-  if (index === undefined) return NOT_AN_INTEGER;
   const elements = readList(ctx, args[0]!);
   if (isReply(elements)) return elements;
   if (elements === undefined) return NIL;
+  const index = parseIndex(args[1]!);
+  if (index === undefined) return NOT_AN_INTEGER;
   const element = elements.at(resolveIndex(index, elements.length));
   return element === undefined ? NIL : bulk(element);
 }
@@ -181,11 +182,12 @@ function lindex(ctx: CommandContext, args: ByteString[]): Reply {
 
 function lset(ctx: CommandContext, args: ByteString[]): Reply {
   const [key, indexText, element] = args as [ByteString, ByteString, ByteString];
-  const index = parseIndex(indexText);
-  if (index === undefined) return NOT_AN_INTEGER;
+  // Redis looks the key up before it reads the index: no such key and WRONGTYPE come first.
   const current = readList(ctx, key);
   if (isReply(current)) return current;
   if (current === undefined) return error("ERR", "no such key");
+  const index = parseIndex(indexText);
+  if (index === undefined) return NOT_AN_INTEGER;
   const at = resolveIndex(index, current.length);
   if (at < 0 || at >= current.length) return error("ERR", "index out of range");
   const { item, elements } = listForUpdate(ctx, key);
@@ -277,7 +279,8 @@ function parsePositionOptions(args: ByteString[]): PositionOptions | Reply {
     if (at + 1 >= args.length) return SYNTAX_ERROR;
     const value = parseIndex(args[at + 1]!);
     if (name !== "RANK" && name !== "COUNT" && name !== "MAXLEN") return SYNTAX_ERROR;
-    if (value === undefined) return NOT_AN_INTEGER;
+    // Redis parses COUNT and MAXLEN with their own message for anything not a non-negative integer.
+    if (value === undefined) return name === "RANK" ? NOT_AN_INTEGER : error("ERR", `${name} can't be negative`);
     if (name === "RANK") {
       if (value === 0) {
         return error(

@@ -10,6 +10,7 @@
  * otherwise; walnut's figure is exact for its own layout, so SAMPLES changes nothing).
  */
 import type { ByteString } from "../engine/bytes.js";
+import { ListDeque } from "../engine/list_deque.js";
 import type { Item } from "../engine/values.js";
 import { sortedSetMembers } from "./encoding.js";
 
@@ -35,7 +36,7 @@ function valueBytes(item: Item): number {
   if (typeof value === "number") return HEAP_NUMBER_BYTES;
   if (typeof value === "boolean") return 0; // true and false are shared
   if (value instanceof Uint8Array) return TYPED_ARRAY_BYTES + value.length;
-  if (Array.isArray(value)) {
+  if (value instanceof ListDeque) {
     let total = ARRAY_BYTES + POINTER_BYTES * value.length;
     for (const element of value) total += stringBytes(element);
     return total;

@@ -134,8 +134,6 @@ ${connectionRows.join("\n")}
 - **MEMORY USAGE** is walnut's estimate of the bytes of its own heap the key and its value
   take (every element counted; SAMPLES is accepted and changes nothing), not Redis'
   figure. MEMORY has only USAGE and HELP.
-- **COPY ... DB n**: only database 0 (the connection's collection) is a COPY target so
-  far; any other index answers \`ERR DB index is out of range\`.
 - **SORT** of a set with \`BY nosort\` (and no STORE) answers the set's insertion order, where
   Redis answers its hash table's order; everything else sorts as Redis does. SORT is a write
   (it may STORE), so it goes through the log; SORT_RO is on the read path.

@@ -86,7 +86,7 @@ function elementsOf(ctx: CommandContext, key: ByteString): { elements: ByteStrin
   const item = liveItem(ctx, key);
   if (item === undefined) return { elements: [], isSet: false, ordered: true };
   const value = item.value;
-  if (Array.isArray(value)) return { elements: value, isSet: false, ordered: true };
+  if (value instanceof ListDeque) return { elements: value.toArray(), isSet: false, ordered: true };
   if (value instanceof Set) return { elements: [...value], isSet: true, ordered: false };
   const typeName: string = redisTypeName(item.kind);
   const members = typeName === "zset" ? sortedSetMembers(value) : null;

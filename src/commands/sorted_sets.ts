@@ -16,6 +16,7 @@
 import type { ByteString } from "../engine/bytes.js";
 import { SortedSet, type ScoredMember } from "../engine/sorted_set.js";
 import { isWord, NOT_A_FLOAT, NOT_AN_INTEGER, SYNTAX_ERROR } from "./access.js";
+import { INT64_MAX, parseInteger } from "./numbers.js";
 import { defineCommand } from "./define.js";
 import { array, bulk, error, integer, NIL, NIL_ARRAY, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
@@ -321,6 +322,10 @@ const RANDOM_COUNT_WITH_SCORES_MAX = 2 ** 62;
 /** The most elements one ZRANDMEMBER with a negative count returns: Redis has no bound, walnut keeps a reply finite. */
 const RANDOM_REPEATED_MAX = 10_000_000;
 
+const COUNT_OUT_OF_RANGE: Reply = Object.freeze(
+  error("ERR", "value is out of range, value must between -9223372036854775807 and 9223372036854775807"),
+);
+
 function zrandmember(ctx: CommandContext, args: ByteString[]): Reply {
   if (args.length === 1) {
     const current = readSortedSet(ctx, args[0]!);
@@ -330,6 +335,8 @@ function zrandmember(ctx: CommandContext, args: ByteString[]): Reply {
   }
   const count = parseLong(args[1]!);
   if (count === null) return NOT_AN_INTEGER;
+  // Redis takes the count within -LONG_MAX..LONG_MAX: -2^63 alone is out of range.
+  if (parseInteger(args[1]!)! < -INT64_MAX) return COUNT_OUT_OF_RANGE;
   if (args.length > 3 || (args.length === 3 && !isWord(args[2]!, "WITHSCORES"))) return SYNTAX_ERROR;
   const withScores = args.length === 3;
   if (withScores && Math.abs(count) > RANDOM_COUNT_WITH_SCORES_MAX) return error("ERR", "value is out of range");

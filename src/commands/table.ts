@@ -25,6 +25,7 @@ import { listCommands } from "./lists.js";
 import { scanCommands } from "./scan.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
+import { sortedSetBlockingCommands } from "./sorted_set_blocking.js";
 import { sortedSetCommands } from "./sorted_sets.js";
 import { geoCommands } from "./geo.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
@@ -75,6 +76,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [hashCommands, "hash"],
   [setCommands, "set"],
   [sortedSetCommands, "sortedset"],
+  [sortedSetBlockingCommands, "sortedset"],
   [geoCommands, "geo"],
   [collectionCommands, "keyspace"],
   [connectionCommands, "connection"],

@@ -129,7 +129,7 @@ function hashArguments(value: HashValue): ByteString[] {
 /**
  * The calls that store `value` under `key`: one SET for the string-like kinds; DEL + RPUSH
  * for a list, DEL + HSET for a hash and DEL + ZADD for a sorted set (an empty one just
- * deletes the key, as none exists empty), then PEXPIREAT for an expiry (the caller turns ttlMs into expireAtMs).
+ * deletes the key, as none exists empty), then PEXPIRE or PEXPIREAT for an expiry.
  */
 export function setCalls(collection: string, key: ByteString, value: Value, options: SetOptions): CommandCall[] {
   const expiry: ByteString[] = [];
@@ -148,7 +148,8 @@ export function setCalls(collection: string, key: ByteString, value: Value, opti
     const elements = Array.isArray(value) ? value.map(commandArgument) : hashArguments(value);
     const calls: CommandCall[] = [{ collection, argv: ["DEL", key] }];
     if (elements.length > 0) calls.push({ collection, argv: [kind === "list" ? "RPUSH" : "HSET", key, ...elements] });
-    if (expiry.length > 0 && elements.length > 0) calls.push({ collection, argv: ["PEXPIREAT", key, String(options.expireAtMs ?? 0)] });
+    if (elements.length > 0 && options.ttlMs !== undefined) calls.push({ collection, argv: ["PEXPIRE", key, String(options.ttlMs)] });
+    if (elements.length > 0 && options.expireAtMs !== undefined) calls.push({ collection, argv: ["PEXPIREAT", key, String(options.expireAtMs)] });
     return calls;
   }
   const argv: ByteString[] = ["SET", key];

@@ -79,11 +79,13 @@ export class Item {
   version: number;
   expiresAtMs: number;
   /**
-   * When a command last read or wrote the key, for OBJECT IDLETIME (0: not since this node
-   * loaded it). Redis' LRU clock, kept per node: reads on one node do not change another's,
-   * and checkpoints do not carry it, as Redis' replicas and RDB files do not.
+   * When a command last read or wrote the key, in whole seconds since the Unix epoch, for
+   * OBJECT IDLETIME (0: not since this node loaded it). Redis' one-second LRU clock, kept per
+   * node: reads on one node do not change another's, and checkpoints do not carry it, as
+   * Redis' replicas and RDB files do not. Seconds fit a small integer (until 2038), which V8
+   * keeps in the object itself; milliseconds would box a heap number per key.
    */
-  accessedAtMs = 0;
+  accessedAtSeconds = 0;
   /**
    * The value sits in Redis' large encoding even if it would fit the compact one now: Redis
    * never converts back (a hash that once held 513 fields stays a hashtable after HDEL, an
@@ -111,7 +113,7 @@ export class Item {
   /** A deep copy: lists, hashes, sets and sorted sets are copied so the original stays untouched. */
   clone(): Item {
     const copy = new Item(this.stored(), this.version, this.expiresAtMs);
-    copy.accessedAtMs = this.accessedAtMs;
+    copy.accessedAtSeconds = this.accessedAtSeconds;
     copy.largeEncoding = this.largeEncoding;
     const value = this.value;
     if (value instanceof ListDeque) copy.value = value.clone();

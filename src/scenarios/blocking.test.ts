@@ -168,3 +168,27 @@ test("a waiter whose key gets another type keeps waiting, as in Redis, and is se
     await pusher.rpush("shifty", "element");
     assert.deepEqual(await popped, ["shifty", "element"]);
   }));
+
+test("BZPOPMIN, BZPOPMAX and BZMPOP wait for another client's ZADD; inside MULTI they do not wait", () =>
+  withNode(async (_node, clients) => {
+    const waiting = clients();
+    const writer = clients();
+    const lowest = waiting.bzpopmin("scores", "other", 0);
+    await untilBlocked(writer, 1);
+    assert.equal(await writer.zadd("other", 2, "b", 1, "a"), 2);
+    assert.deepEqual(await lowest, ["other", "a", "1"]);
+    assert.deepEqual(await waiting.bzpopmax("other", 0), ["other", "b", "2"], "a key with members answers at once");
+    assert.equal(await writer.exists("other"), 0, "the emptied sorted set is gone");
+
+    const several = waiting.call("BZMPOP", "0", "2", "first", "second", "MAX", "COUNT", "2");
+    await untilBlocked(writer, 1);
+    await writer.zadd("second", 1, "x", 5, "y", 3, "z");
+    assert.deepEqual(await several, ["second", [["y", "5"], ["z", "3"]]]);
+    assert.equal(await waiting.bzpopmin("nothing", 0.05), null, "a timeout answers a null array");
+
+    await writer.set("text", "v");
+    await assert.rejects(waiting.bzpopmin("text", 0), /WRONGTYPE/);
+    const queued = await waiting.multi().bzpopmin("empty", 0).call("BZMPOP", "0", "1", "empty", "MIN").exec();
+    assert.deepEqual(queued, [[null, null], [null, null]], "inside MULTI they run once, as ZPOPMIN would, and answer nil");
+    assert.equal(await blockedClients(writer), 0);
+  }));

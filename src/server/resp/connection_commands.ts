@@ -481,6 +481,19 @@ for (const name of connectionSubcommandHandlers.keys()) {
   assert(commandTable.get(name)?.scope === "data", `${name}'s subcommands are handled by the connection but ${name} is no data command of the table`);
 }
 
+/**
+ * A connection command with the wrong number of arguments, as Redis' rejectCommand answers
+ * it: inside MULTI it fails the transaction (EXEC will answer EXECABORT), and a malformed
+ * EXEC itself aborts the transaction at once, with or without MULTI.
+ */
+function refusedForArity(state: ConnectionState, name: string, arityError: Reply): Reply {
+  if (state.multi !== null) state.multi.failed = true;
+  if (name !== "EXEC" || arityError.type !== "error") return arityError;
+  state.multi = null;
+  state.watched = [];
+  return error("EXECABORT", `Transaction discarded because of: ${arityError.text.replace(/^ERR /, "")}`);
+}
+
 /** What a command is, for a connection not waiting on a sign-in. */
 function decide(context: ServerContext, state: ConnectionState, argv: ByteString[]): Outcome {
   const name = (argv[0] ?? "").toUpperCase();
@@ -507,7 +520,7 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
     const handler = connectionHandlers.get(entry.name);
     assert(handler !== undefined, `connection command ${entry.name} has no handler`);
     const arityError = checkArity(entry, argv.length);
-    return arityError === null ? handler(context, state, argv.slice(1)) : refused(arityError);
+    return arityError === null ? handler(context, state, argv.slice(1)) : refused(refusedForArity(state, entry.name, arityError));
   }
   const own = entry === undefined ? null : (connectionSubcommandHandlers.get(entry.name)?.(context, argv) ?? null);
   if (own !== null) return own;
