@@ -376,7 +376,8 @@ function searchCommand(name: string, arity: number, variant: Omit<SearchVariant,
   return defineCommand({
     name,
     arity,
-    flags: writes ? ["write", "denyoom"] : ["readonly"],
+    // GEORADIUS and GEORADIUSBYMEMBER take a STORE key anywhere in their options: movablekeys, as in Redis.
+    flags: writes ? (variant.store ? ["write", "denyoom"] : ["write", "denyoom", "movablekeys"]) : ["readonly"],
     lastKey: variant.store ? 2 : 1,
     summary,
     run: (ctx, args) => search(ctx, args, { ...variant, name }),

@@ -280,6 +280,7 @@ export const keyspaceCommands: CommandSpec[] = [
     name: "RESTORE",
     arity: -4,
     flags: ["write", "denyoom"],
+    categories: ["keyspace", "dangerous"],
     summary: "Create a key from a DUMP payload: RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]",
     run: restore,
   }),

@@ -395,7 +395,7 @@ export const setCommands: CommandSpec[] = [
   defineCommand({
     name: "SINTERCARD",
     arity: -3,
-    flags: ["readonly"],
+    flags: ["readonly", "movablekeys"],
     firstKey: 0,
     summary: "Returns the size of the intersection of sets: SINTERCARD numkeys key [key ...] [LIMIT limit]",
     run: sintercard,

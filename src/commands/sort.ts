@@ -258,6 +258,7 @@ export const sortCommands: CommandSpec[] = [
     name: "SORT",
     arity: -2,
     flags: ["write", "denyoom", "movablekeys"],
+    categories: ["set", "sortedset", "list", "dangerous"],
     summary:
       "Sort a list, set or sorted set: SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE destination]",
     run: (ctx, args) => sortGeneric(ctx, args, false),
@@ -266,6 +267,7 @@ export const sortCommands: CommandSpec[] = [
     name: "SORT_RO",
     arity: -2,
     flags: ["readonly", "movablekeys"],
+    categories: ["set", "sortedset", "list", "dangerous"],
     summary: "SORT without STORE, on the read path: SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]",
     run: (ctx, args) => sortGeneric(ctx, args, true),
   }),

@@ -193,12 +193,12 @@ function algebra(ctx: CommandContext, args: ByteString[], shape: AlgebraShape): 
 
 function readCommand(name: string, operation: Operation, summary: string): CommandSpec {
   const shape: AlgebraShape = { name, operation, store: false, cardinalityOnly: false };
-  return defineCommand({ name, arity: -3, flags: ["readonly"], firstKey: 0, summary, run: (ctx, args) => algebra(ctx, args, shape) });
+  return defineCommand({ name, arity: -3, flags: ["readonly", "movablekeys"], firstKey: 0, summary, run: (ctx, args) => algebra(ctx, args, shape) });
 }
 
 function storeCommand(name: string, operation: Operation, summary: string): CommandSpec {
   const shape: AlgebraShape = { name, operation, store: true, cardinalityOnly: false };
-  return defineCommand({ name, arity: -4, flags: ["write", "denyoom"], summary, run: (ctx, args) => algebra(ctx, args, shape) });
+  return defineCommand({ name, arity: -4, flags: ["write", "denyoom", "movablekeys"], summary, run: (ctx, args) => algebra(ctx, args, shape) });
 }
 
 export const sortedSetAlgebraCommands: CommandSpec[] = [
@@ -211,7 +211,7 @@ export const sortedSetAlgebraCommands: CommandSpec[] = [
   defineCommand({
     name: "ZINTERCARD",
     arity: -3,
-    flags: ["readonly"],
+    flags: ["readonly", "movablekeys"],
     firstKey: 0,
     summary: "Counts the members of the intersection of sorted sets (LIMIT stops counting early).",
     run: (ctx, args) => algebra(ctx, args, { name: "ZINTERCARD", operation: "inter", store: false, cardinalityOnly: true }),

@@ -89,7 +89,7 @@ export const sortedSetBlockingCommands: CommandSpec[] = [
   defineCommand({
     name: "BZPOPMIN",
     arity: -3,
-    flags: ["write", "noscript", "fast", "blocking"],
+    flags: ["write", "noscript", "blocking", "fast"],
     lastKey: -2,
     summary: "ZPOPMIN of the first non-empty sorted set, waiting up to a timeout; [key, member, score].",
     run: (ctx, args) => blockingPop(ctx, args, "min"),
@@ -98,7 +98,7 @@ export const sortedSetBlockingCommands: CommandSpec[] = [
   defineCommand({
     name: "BZPOPMAX",
     arity: -3,
-    flags: ["write", "noscript", "fast", "blocking"],
+    flags: ["write", "noscript", "blocking", "fast"],
     lastKey: -2,
     summary: "ZPOPMAX of the first non-empty sorted set, waiting up to a timeout; [key, member, score].",
     run: (ctx, args) => blockingPop(ctx, args, "max"),

@@ -464,7 +464,7 @@ export const sortedSetCommands: CommandSpec[] = [
   defineCommand({
     name: "ZMPOP",
     arity: -4,
-    flags: ["write"],
+    flags: ["write", "movablekeys"],
     firstKey: 0,
     summary: "Removes and returns members by score from the first non-empty sorted set of several.",
     run: zmpop,

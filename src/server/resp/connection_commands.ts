@@ -224,10 +224,10 @@ function watch(context: ServerContext, state: ConnectionState, keys: ByteString[
 
 function exec(context: ServerContext, state: ConnectionState): Outcome {
   const multi = state.multi;
+  if (multi === null) return now(error("ERR", "EXEC without MULTI")); // the watched keys stay watched, as in Redis
   const watched = state.watched;
   state.multi = null;
   state.watched = [];
-  if (multi === null) return now(error("ERR", "EXEC without MULTI"));
   if (multi.failed) return now(error("EXECABORT", "Transaction discarded because of previous errors."));
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
