@@ -111,6 +111,19 @@ export function secondsOf(instantMs: number): number {
   return Math.floor(instantMs / 1000);
 }
 
+/**
+ * Puts a changed aggregate (list, hash, set, sorted set) back with this write's version, or
+ * deletes the key when it holds `size` 0 elements: Redis never keeps an empty aggregate.
+ */
+export function storeAggregate(ctx: CommandContext, key: ByteString, item: Item, size: number): void {
+  if (size === 0) {
+    ctx.collection.delete(key);
+    return;
+  }
+  item.version = ctx.index;
+  putItem(ctx, key, item);
+}
+
 /** Refuses a key longer than limits.keyBytesMax (apply() answers it as an ERR reply). */
 export function checkKeyLength(key: ByteString): void {
   if (key.length > limits.keyBytesMax) {

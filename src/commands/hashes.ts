@@ -21,7 +21,7 @@
 import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
-import { integerReply, isWord, liveItem, NOT_A_FLOAT, NOT_AN_INTEGER, putItem, SYNTAX_ERROR } from "./access.js";
+import { integerReply, isWord, liveItem, NOT_A_FLOAT, NOT_AN_INTEGER, storeAggregate, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import {
   cursorScan,
@@ -82,12 +82,7 @@ function hashForUpdate(ctx: CommandContext, key: ByteString): { item: Item; fiel
 /** Puts a changed hash back, or deletes the key when it became empty. */
 function storeHash(ctx: CommandContext, key: ByteString, item: Item): void {
   assert(item.value instanceof Map, "a hash item holds a Map");
-  if (item.value.size === 0) {
-    ctx.collection.delete(key);
-    return;
-  }
-  item.version = ctx.index;
-  putItem(ctx, key, item);
+  storeAggregate(ctx, key, item, item.value.size);
 }
 
 /** Whether Redis would keep this hash as a listpack (insertion order, HSCAN in one call). */

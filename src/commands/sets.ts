@@ -32,7 +32,7 @@ import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
 import { Random } from "../lib/seeded_random.js";
-import { isWord, liveItem, putItem, SYNTAX_ERROR } from "./access.js";
+import { isWord, liveItem, putItem, storeAggregate, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import {
   cursorScan,
@@ -97,12 +97,7 @@ function setForUpdate(ctx: CommandContext, key: ByteString): { item: Item; membe
 /** Puts a changed set back, or deletes the key when it became empty. */
 function storeSet(ctx: CommandContext, key: ByteString, item: Item): void {
   assert(item.value instanceof Set, "a set item holds a Set");
-  if (item.value.size === 0) {
-    ctx.collection.delete(key);
-    return;
-  }
-  item.version = ctx.index;
-  putItem(ctx, key, item);
+  storeAggregate(ctx, key, item, item.value.size);
 }
 
 /** Replaces whatever `key` holds with `members` (no expiry), or deletes it when empty; the size. */

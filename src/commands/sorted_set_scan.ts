@@ -17,11 +17,9 @@ import type { ByteString } from "../engine/bytes.js";
 import type { Engine } from "../engine/engine.js";
 import { compareElements, type ScoredMember } from "../engine/sorted_set.js";
 import { formatDouble } from "../lib/double_text.js";
-import { limits } from "../lib/limits.js";
-import { NOT_AN_INTEGER, SYNTAX_ERROR, isWord } from "./access.js";
-import { compileGlob, type Glob } from "./glob.js";
-import { parseInteger } from "./numbers.js";
-import { array, bulk, error, type Reply } from "../engine/reply.js";
+import { EMPTY_SCAN, INVALID_CURSOR, parseElementCursor, parseElementScanOptions } from "./element_scan.js";
+import type { Glob } from "./glob.js";
+import { array, bulk, type Reply } from "../engine/reply.js";
 import type { CommandContext } from "./spec.js";
 import { isReply, readSortedSet } from "./sorted_set_access.js";
 
@@ -29,8 +27,6 @@ import { isReply, readSortedSet } from "./sorted_set_access.js";
 export const SMALL_SET_MEMBERS = 128;
 /** Iterations one engine keeps open at once. */
 const CURSORS_MAX = 1024;
-const COUNT_DEFAULT = 10;
-const UINT64_MAX = 2n ** 64n - 1n;
 
 interface Iteration {
   /** Which set: its collection and key (not the SortedSet object, which a write under a checkpoint replaces with a copy). */
@@ -68,28 +64,6 @@ function cursorTable(engine: Engine): CursorTable {
   return table;
 }
 
-interface ScanOptions {
-  match: Glob | null;
-  count: number;
-}
-
-function parseOptions(args: readonly ByteString[]): ScanOptions | Reply {
-  const options: ScanOptions = { match: null, count: COUNT_DEFAULT };
-  for (let at = 0; at < args.length; at += 2) {
-    const word = args[at]!;
-    const value = args[at + 1];
-    if (value === undefined) return SYNTAX_ERROR;
-    if (isWord(word, "COUNT")) {
-      const count = parseInteger(value);
-      if (count === null) return NOT_AN_INTEGER;
-      if (count < 1n) return SYNTAX_ERROR;
-      options.count = Number(count < BigInt(limits.scanCountMax) ? count : BigInt(limits.scanCountMax));
-    } else if (isWord(word, "MATCH")) options.match = compileGlob(value);
-    else return SYNTAX_ERROR;
-  }
-  return options;
-}
-
 function scanReply(cursor: number, elements: readonly ScoredMember[], match: Glob | null): Reply {
   const items: Reply[] = [];
   for (const [member, score] of elements) {
@@ -99,27 +73,15 @@ function scanReply(cursor: number, elements: readonly ScoredMember[], match: Glo
   return array([bulk(String(cursor)), array(items)]);
 }
 
-/**
- * A cursor as Redis reads it (strtoul): optional sign, decimal digits, within 64 bits; a
- * negative one wraps around ("-1" is 2^64 - 1) and "" is 0. Null for "invalid cursor".
- */
-function parseCursor(text: ByteString): bigint | null {
-  if (text === "") return 0n;
-  if (!/^[+-]?[0-9]+$/.test(text)) return null;
-  const magnitude = BigInt(text.replace(/^[+-]/, ""));
-  if (magnitude > UINT64_MAX) return null;
-  return text.startsWith("-") ? (2n ** 64n - magnitude) % 2n ** 64n : magnitude;
-}
-
 export function zscan(ctx: CommandContext, args: ByteString[]): Reply {
   const cursorText = args[1]!;
-  const cursor = parseCursor(cursorText);
-  if (cursor === null) return error("ERR", "invalid cursor");
+  const cursor = parseElementCursor(cursorText);
+  if (cursor === null) return INVALID_CURSOR;
   const sorted = readSortedSet(ctx, args[0]!);
   if (isReply(sorted)) return sorted;
   // As in Redis, a missing key answers an empty scan before the options are read.
-  if (sorted === undefined) return array([bulk("0"), array([])]);
-  const options = parseOptions(args.slice(2));
+  if (sorted === undefined) return EMPTY_SCAN;
+  const options = parseElementScanOptions(args.slice(2));
   if (isReply(options)) return options;
   if (sorted.size <= SMALL_SET_MEMBERS) return scanReply(0, [...sorted.entries()], options.match);
   const table = cursorTable(ctx.engine);
