@@ -68,6 +68,9 @@ ${connectionRows.join("\n")}
   \`EXECABORT Transaction discarded: command <n> (<NAME>) failed: <error>\`.
 - **Versions.** Every key carries the log index of its last write (\`VERSION key\`);
   WATCH compares versions, so a write by the same client also aborts its EXEC (as in Redis).
+  One gap (a bug, not a choice): a key that was absent at WATCH, then created and deleted
+  again before EXEC, reads version 0 both times, so walnut's EXEC runs where Redis' aborts.
+  Closing it needs deletion records that every replica keeps alike, checkpoints included.
 - **Numbered databases are collections.** \`SELECT n\` (0 to \`--databases\` minus 1, 16 by
   default) runs the connection in database n: database 0 is the \`default\` collection,
   database n the collection \`dbn\` (\`db1\` ... \`db15\`), created (hash) by its first write and
