@@ -167,7 +167,8 @@ test("on a terminal, walnut import redraws a progress line that ends at 100%", {
     // script(1) runs the import on a pseudo-terminal, as a user's shell would.
     const command = `${process.execPath} ${walnut} import --from redis://127.0.0.1:${redisServer.port} --to 127.0.0.1:${node.respPort} --scan-count 5`;
     const { stdout } = await execFileAsync("script", ["-qc", command, "/dev/null"]);
-    assert.match(stdout, /\rimporting: 5 of 20 keys \(25%\)/);
+    // How many lines it draws on the way depends on timing; that it redraws one does not.
+    assert.match(stdout, /\rimporting: \d+ of 20 keys \(\d+%\)\r/);
     assert.match(stdout, /\rimporting: 20 of 20 keys \(100%\)\r?\n/);
     assert.match(stdout, /count check: the source's DBSIZE 20 = 20 copied/);
   } finally {
