@@ -112,6 +112,18 @@ export function secondsOf(instantMs: number): number {
 }
 
 /**
+ * The aggregate item (hash, set ...) at `key`, safe to change in place: a private copy while
+ * a checkpoint view may read it, or a new one holding `empty()` when the key is absent (the
+ * caller checked the key's type; storeAggregate puts it back, or drops it if still empty).
+ */
+export function aggregateForUpdate(ctx: CommandContext, key: ByteString, empty: () => StoredValue): Item {
+  if (liveItem(ctx, key) === undefined) return new Item(empty(), ctx.index, NO_EXPIRY);
+  const item = ctx.collection.itemForUpdate(key);
+  assert(item !== undefined, `key ${key} was checked to hold an aggregate`);
+  return item;
+}
+
+/**
  * Puts a changed aggregate (list, hash, set, sorted set) back with this write's version, or
  * deletes the key when it holds `size` 0 elements: Redis never keeps an empty aggregate.
  */

@@ -19,9 +19,9 @@
  * with a count O(n) (it picks positions, then walks the Map once).
  */
 import type { ByteString } from "../engine/bytes.js";
-import { Item, NO_EXPIRY } from "../engine/values.js";
+import type { Item } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
-import { integerReply, isWord, liveItem, NOT_A_FLOAT, NOT_AN_INTEGER, storeAggregate, SYNTAX_ERROR } from "./access.js";
+import { aggregateForUpdate, integerReply, isWord, liveItem, NOT_A_FLOAT, NOT_AN_INTEGER, storeAggregate, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import {
   cursorScan,
@@ -70,12 +70,8 @@ function isReply(value: Hash | undefined | Reply): value is Reply {
  * checked that the key holds a hash or nothing.
  */
 function hashForUpdate(ctx: CommandContext, key: ByteString): { item: Item; fields: Hash } {
-  if (liveItem(ctx, key) === undefined) {
-    const item = new Item({ kind: "hash", value: new Map() }, ctx.index, NO_EXPIRY);
-    return { item, fields: item.value as Hash };
-  }
-  const item = ctx.collection.itemForUpdate(key);
-  assert(item !== undefined && item.value instanceof Map, `key ${key} was checked to hold a hash`);
+  const item = aggregateForUpdate(ctx, key, () => ({ kind: "hash", value: new Map() }));
+  assert(item.value instanceof Map, `key ${key} was checked to hold a hash`);
   return { item, fields: item.value };
 }
 

@@ -32,7 +32,7 @@ import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
 import { Random } from "../lib/seeded_random.js";
-import { isWord, liveItem, putItem, storeAggregate, SYNTAX_ERROR } from "./access.js";
+import { aggregateForUpdate, isWord, liveItem, putItem, storeAggregate, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import {
   cursorScan,
@@ -85,12 +85,8 @@ function readSets(ctx: CommandContext, keys: readonly ByteString[]): Array<Membe
  * when absent (storeSet puts it; an empty set is never stored). The caller checked the type.
  */
 function setForUpdate(ctx: CommandContext, key: ByteString): { item: Item; members: Members } {
-  if (liveItem(ctx, key) === undefined) {
-    const item = new Item({ kind: "set", value: new Set() }, ctx.index, NO_EXPIRY);
-    return { item, members: item.value as Members };
-  }
-  const item = ctx.collection.itemForUpdate(key);
-  assert(item !== undefined && item.value instanceof Set, `key ${key} was checked to hold a set`);
+  const item = aggregateForUpdate(ctx, key, () => ({ kind: "set", value: new Set() }));
+  assert(item.value instanceof Set, `key ${key} was checked to hold a set`);
   return { item, members: item.value };
 }
 
