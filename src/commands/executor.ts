@@ -26,6 +26,7 @@ import { checkArity, unknownCommand } from "./dispatch_checks.js";
 import { lookupDataCommand } from "./table.js";
 import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
+import { resolveScriptCall } from "./scripting/eval_commands.js";
 
 export interface Session {
   clientId: string;
@@ -93,11 +94,29 @@ export class CommandExecutor {
     readonly memory: MemoryLimit = new MemoryLimit(),
   ) {}
 
+  /**
+   * Whether a call goes through the log: a write command, unless its call only reads (a
+   * script declared no-writes, spec.readsOnly), which takes the read path.
+   */
+  writes(spec: CommandSpec, argv: ByteString[]): boolean {
+    if (!isWriteCall(spec, argv)) return false;
+    const readsOnly = spec.readsOnly;
+    return readsOnly === undefined || !this.node.read((engine) => readsOnly(engine, argv));
+  }
+
+  /** An EVALSHA to log becomes EVAL with this node's cached body (eval_commands.ts); other calls stay. */
+  private withScriptBody(call: CommandCall): CommandCall | Reply {
+    const name = call.argv[0];
+    if (name === undefined || name.length !== 7 || name.toUpperCase() !== "EVALSHA") return call;
+    const resolved = this.node.read((engine) => resolveScriptCall(engine, call.argv));
+    return Array.isArray(resolved) ? { collection: call.collection, argv: resolved } : (resolved as Reply);
+  }
+
   /** Runs one command in `collection`. Reads answer synchronously when they may; writes once committed. */
   execute(collection: string, argv: ByteString[], session: Session = NO_SESSION): Reply | Promise<Reply> {
     const spec = resolveCommand(argv);
     if (!("run" in spec)) return spec;
-    if (isWriteCall(spec, argv)) return this.write({ collection, argv }, session);
+    if (this.writes(spec, argv)) return this.write({ collection, argv }, session);
     return this.read(collection, spec, argv);
   }
 
@@ -105,7 +124,7 @@ export class CommandExecutor {
   async run(collection: string, argv: ByteString[]): Promise<Reply> {
     const spec = resolveCommand(argv);
     if (!("run" in spec)) return spec;
-    if (isWriteCall(spec, argv)) return (await this.commit({ collection, argv })).reply;
+    if (this.writes(spec, argv)) return (await this.commit({ collection, argv })).reply;
     if (spec.loggedWhen !== undefined) {
       const logged = (call: CommandCall): Promise<Reply> => this.commit(call).then(replyOf);
       return this.readOrLog(collection, spec, argv, "linearizable", logged);
@@ -200,6 +219,9 @@ export class CommandExecutor {
    * the node's error. A write refused over maxmemory resolves with the OOM reply (index 0).
    */
   commit(call: CommandCall, session: Session = NO_SESSION): Promise<WriteResult> {
+    const resolved = this.withScriptBody(call);
+    if (!("argv" in resolved)) return Promise.resolve({ index: 0, reply: resolved });
+    call = resolved;
     const refused = this.admit(call.argv);
     if (refused !== null) return Promise.resolve({ index: 0, reply: refused });
     return this.node.propose(commandPayload(this.node.now(), call, session));
@@ -244,6 +266,11 @@ export class CommandExecutor {
   /** Like batchIndexed(), but a failed write rejects with the node's error. */
   commitBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session = NO_SESSION): Promise<WriteResult> {
     const specs: CommandSpec[] = [];
+    // An EVALSHA without a cached body stays as it is: apply() answers NOSCRIPT, aborting the batch.
+    calls = calls.map((call) => {
+      const resolved = this.withScriptBody(call);
+      return "argv" in resolved ? resolved : call;
+    });
     for (const call of calls) {
       const spec = resolveCommand(call.argv);
       if (!("run" in spec)) {

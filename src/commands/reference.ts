@@ -137,6 +137,17 @@ ${connectionRows.join("\n")}
 - **MEMORY USAGE** is walnut's estimate of the bytes of its own heap the key and its value
   take (every element counted; SAMPLES is accepted and changes nothing), not Redis'
   figure. MEMORY has only USAGE and HELP.
+- **Scripting** (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FUNCTION, FCALL, FCALL_RO) runs
+  real Lua 5.1 (WebAssembly) with Redis' API and libraries. A writing script is one log entry
+  carrying its body, run by every replica in apply(); a no-writes one takes the read path.
+  Differences: no script ever answers \`BUSY\` and SCRIPT KILL / FUNCTION KILL answer
+  \`NOTBUSY\`, because a script runs to its end on Node's one thread; instead a script is
+  stopped after 500 million Lua instructions (the same instruction on every replica) or a
+  256 MiB Lua heap, and its writes are undone. \`math.random\` is seeded per script from
+  the log index (Redis' sequence runs on across scripts); SCRIPT DEBUG YES is refused;
+  redis.call reaches data commands and PING, ECHO, TIME (the entry's clock); other connection
+  commands (SELECT, CLIENT, CONFIG ...) answer "not allowed from script". EVAL's COMMAND
+  INFO flags carry \`write\` (walnut's route to the log). Details: [scripting.md](scripting.md).
 - **SORT** of a set with \`BY nosort\` (and no STORE) answers the set's insertion order, where
   Redis answers its hash table's order; everything else sorts as Redis does. SORT is a write
   (it may STORE), so it goes through the log; SORT_RO is on the read path.

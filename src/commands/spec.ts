@@ -99,6 +99,12 @@ export interface CommandSpec extends CommandDescription {
    * isLoggedWrite); on the read path `run` writes nothing.
    */
   loggedWhen?(ctx: CommandContext, args: ByteString[]): boolean;
+  /**
+   * For a `write` command whose call, as given, only reads (EVAL of a script declared
+   * `#!lua flags=no-writes`): true sends it down the read path instead of the log.
+   * `argv` includes the name.
+   */
+  readsOnly?(engine: Engine, argv: ByteString[]): boolean;
 }
 
 /**

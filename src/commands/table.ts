@@ -31,6 +31,7 @@ import { geoCommands } from "./geo.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
+import { evalCommands } from "./scripting/eval_commands.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
@@ -79,6 +80,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [sortedSetBlockingCommands, "sortedset"],
   [geoCommands, "geo"],
   [collectionCommands, "keyspace"],
+  [evalCommands, "scripting"],
   [connectionCommands, "connection"],
 ]);
 

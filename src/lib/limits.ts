@@ -25,6 +25,14 @@ export const limits = {
   entryBytesMax: 512 * 1024 * 1024 + 1024 * 1024,
   /** Largest WAL frame we will believe when reading a length prefix: an entry plus its header. */
   walFrameBytesMax: 512 * 1024 * 1024 + 1024 * 1024 + 64,
+  /**
+   * Lua VM instructions one script may execute (about a second of Lua on this VM): past
+   * it the script is stopped, its writes undone. An instruction count, not a time, so
+   * every replica stops a runaway script at the same point (docs/scripting.md).
+   */
+  scriptInstructionsMax: 500_000_000,
+  /** Bytes the Lua heap may hold while a script runs; past it the script is stopped. */
+  scriptHeapBytesMax: 256 * 1024 * 1024,
   /** Commands in one atomic batch (MULTI/EXEC). */
   batchCommandsMax: 100_000,
   /** Arguments in one command. */

@@ -20,7 +20,7 @@
  */
 import type { ByteString } from "../../engine/bytes.js";
 import type { CommandCall, VersionCondition } from "../../node/entry.js";
-import { isWriteCall, resolveCommand } from "../../commands/executor.js";
+import { resolveCommand } from "../../commands/executor.js";
 import { checkArity, commandTable, lookupCommand } from "../../commands/table.js";
 import { assert } from "../../lib/assert.js";
 import { OOM_REPLY } from "../../commands/memory_limit.js";
@@ -530,7 +530,7 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (outOfRange !== null) return now(outOfRange);
   const collection = state.connection.collection;
   if (spec.blocking !== undefined) return block(context, state, spec, argv);
-  if (isWriteCall(spec, argv)) {
+  if (context.executor.writes(spec, argv)) {
     return { kind: "write", pending: context.executor.write({ collection, argv }) };
   }
   return { kind: "read", read: () => context.executor.read(collection, spec, argv) };

@@ -1,0 +1,177 @@
+/**
+ * The Lua 5.1 engine: real Lua 5.1 compiled to WebAssembly (the wasmoon-lua5.1 package),
+ * driven through its raw C API. walnut uses none of the package's JS object bridging:
+ * Redis values are byte strings, so every string crosses the boundary as bytes copied
+ * into and out of the WASM heap (lua_pushlstring / lua_tolstring with a length), never
+ * through UTF-8 text. JS functions become Lua C functions with addFunction; a JS function
+ * raises a Lua error with lua_error (the build implements longjmp with JS exceptions,
+ * so that unwinds correctly through the JS frame).
+ *
+ * The module is instantiated once per process, at import (top-level await): every Lua
+ * state of every node lives in that one WASM memory.
+ */
+import wasmoon from "wasmoon-lua5.1";
+import type { ByteString } from "../../engine/bytes.js";
+
+/** The raw exports of the emscripten module that walnut calls (pointers are numbers). */
+export interface LuaModule {
+  HEAPU8: Uint8Array;
+  HEAPU32: Uint32Array;
+  _malloc(size: number): number;
+  _free(pointer: number): void;
+  addFunction(fn: (...args: number[]) => number | void, signature: string): number;
+  _luaL_newstate(): number;
+  _luaL_openlibs(L: number): void;
+  _luaL_loadbuffer(L: number, buffer: number, size: number, name: number): number;
+  _luaL_ref(L: number, table: number): number;
+  _luaL_unref(L: number, table: number, ref: number): void;
+  _lua_close(L: number): void;
+  _lua_gettop(L: number): number;
+  _lua_settop(L: number, index: number): void;
+  _lua_pushvalue(L: number, index: number): void;
+  _lua_remove(L: number, index: number): void;
+  _lua_insert(L: number, index: number): void;
+  _lua_type(L: number, index: number): number;
+  _lua_pushnil(L: number): void;
+  _lua_pushnumber(L: number, value: number): void;
+  _lua_pushboolean(L: number, value: number): void;
+  _lua_pushlstring(L: number, pointer: number, length: number): void;
+  _lua_pushcclosure(L: number, fn: number, upvalues: number): void;
+  _lua_tolstring(L: number, index: number, lengthPointer: number): number;
+  _lua_tonumber(L: number, index: number): number;
+  _lua_toboolean(L: number, index: number): number;
+  _lua_objlen(L: number, index: number): number;
+  _lua_createtable(L: number, arrayCount: number, recordCount: number): void;
+  _lua_rawget(L: number, index: number): void;
+  _lua_rawset(L: number, index: number): void;
+  _lua_rawgeti(L: number, index: number, n: number): void;
+  _lua_rawseti(L: number, index: number, n: number): void;
+  _lua_next(L: number, index: number): number;
+  _lua_pcall(L: number, argCount: number, resultCount: number, handlerIndex: number): number;
+  _lua_error(L: number): number;
+  _lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  _lua_gc(L: number, what: number, data: number): number;
+  _lua_checkstack(L: number, extra: number): number;
+  _lua_getmetatable(L: number, index: number): number;
+}
+
+// The package is CommonJS with a UMD wrapper: its named exports are reached through the default import.
+const { LuaApi } = wasmoon as unknown as { LuaApi: { initialize(): Promise<{ module: unknown }> } };
+// The emscripten module's type in the package does not list the raw `_lua_*` exports; LuaModule does.
+export const lua: LuaModule = (await LuaApi.initialize()).module as LuaModule;
+
+export const LUA_REGISTRYINDEX = -10000;
+export const LUA_GLOBALSINDEX = -10002;
+export const LUA_MULTRET = -1;
+export const LUA_MASKCOUNT = 8;
+export const LUA_GCCOUNT = 3;
+export const LUA_GCCOLLECT = 2;
+
+export const enum LuaType {
+  None = -1,
+  Nil = 0,
+  Boolean = 1,
+  LightUserdata = 2,
+  Number = 3,
+  String = 4,
+  Table = 5,
+  Function = 6,
+  Userdata = 7,
+  Thread = 8,
+}
+
+/** A scratch word for lua_tolstring's length out-parameter (one per process: Lua runs on one thread). */
+const lengthWord = lua._malloc(4);
+/** A scratch buffer reused for short strings pushed onto a Lua stack. */
+let scratch = { pointer: lua._malloc(4096), size: 4096 };
+
+function scratchOf(size: number): number {
+  if (size > scratch.size) {
+    lua._free(scratch.pointer);
+    const grown = Math.max(size, scratch.size * 2);
+    scratch = { pointer: lua._malloc(grown), size: grown };
+  }
+  return scratch.pointer;
+}
+
+/** Pushes a latin1 byte string (walnut's ByteString) as a Lua string, byte for byte. */
+export function pushBytes(L: number, value: ByteString): void {
+  const length = value.length;
+  const pointer = scratchOf(length + 1);
+  const heap = lua.HEAPU8;
+  for (let at = 0; at < length; at++) heap[pointer + at] = value.charCodeAt(at);
+  lua._lua_pushlstring(L, pointer, length);
+}
+
+/** The Lua string (or number, converted as Lua converts it) at `index` as a latin1 byte string. */
+export function toBytes(L: number, index: number): ByteString {
+  const pointer = lua._lua_tolstring(L, index, lengthWord);
+  if (pointer === 0) return "";
+  const length = lua.HEAPU32[lengthWord >> 2]!;
+  return latin1(lua.HEAPU8, pointer, length);
+}
+
+function latin1(heap: Uint8Array, pointer: number, length: number): string {
+  let text = "";
+  const chunk = 8192;
+  for (let at = 0; at < length; at += chunk) {
+    text += String.fromCharCode(...heap.subarray(pointer + at, pointer + Math.min(length, at + chunk)));
+  }
+  return text;
+}
+
+/** Interned NUL-terminated C strings (field and chunk names): made once, never freed. */
+const cStrings = new Map<string, number>();
+
+export function cString(text: string): number {
+  let pointer = cStrings.get(text);
+  if (pointer === undefined) {
+    pointer = lua._malloc(text.length + 1);
+    for (let at = 0; at < text.length; at++) lua.HEAPU8[pointer + at] = text.charCodeAt(at) & 0xff;
+    lua.HEAPU8[pointer + text.length] = 0;
+    cStrings.set(text, pointer);
+  }
+  return pointer;
+}
+
+/** t[field] for the table at `index` (raw: no metamethods), pushed onto the stack. */
+export function rawGetField(L: number, index: number, field: string): LuaType {
+  const absolute = index < 0 && index > LUA_REGISTRYINDEX ? lua._lua_gettop(L) + index + 1 : index;
+  pushBytes(L, field);
+  lua._lua_rawget(L, absolute);
+  return lua._lua_type(L, -1) as LuaType;
+}
+
+/** t[field] = the value on top of the stack (popped), raw, for the table at `index`. */
+export function rawSetField(L: number, index: number, field: string): void {
+  const absolute = index < 0 && index > LUA_REGISTRYINDEX ? lua._lua_gettop(L) + index + 1 : index;
+  pushBytes(L, field);
+  lua._lua_insert(L, -2);
+  lua._lua_rawset(L, absolute);
+}
+
+/** Loads a chunk of bytes under `chunkName` ("@user_script"); 0 on success, else the error is on the stack. */
+export function loadChunk(L: number, code: ByteString, chunkName: string): number {
+  const pointer = lua._malloc(code.length + 1);
+  const heap = lua.HEAPU8;
+  for (let at = 0; at < code.length; at++) heap[pointer + at] = code.charCodeAt(at);
+  try {
+    return lua._luaL_loadbuffer(L, pointer, code.length, cString(chunkName));
+  } finally {
+    lua._free(pointer);
+  }
+}
+
+/** A JS function callable from Lua: it reads its arguments off the stack and returns how many results it pushed. */
+export type LuaCFunction = (L: number) => number;
+
+/** Registers a JS function as a Lua C function (a pointer into the WASM function table). */
+export function cFunction(fn: LuaCFunction): number {
+  return lua.addFunction(fn, "ii");
+}
+
+/** Raises a Lua error with the value on top of the stack; never returns. */
+export function raise(L: number): never {
+  lua._lua_error(L);
+  throw new Error("lua_error returned"); // unreachable: lua_error unwinds
+}

@@ -1,0 +1,42 @@
+/**
+ * A node's scripting state, beside its engine: the Lua state that runs scripts and the
+ * script cache (sha → body, filled by SCRIPT LOAD and every EVAL, emptied by SCRIPT
+ * FLUSH). The cache is the node's own, as each Redis server's is: it is not replicated
+ * and not checkpointed, because a replicated script carries its body in the log entry
+ * (the node that receives EVALSHA looks the body up before logging, executor.ts).
+ * Function libraries, which are replicated state, live in the engine (functions.ts).
+ */
+import type { Engine } from "../../engine/engine.js";
+import type { ByteString } from "../../engine/bytes.js";
+import { limits } from "../../lib/limits.js";
+import { ScriptVm } from "./script_vm.js";
+
+export class ScriptHost {
+  private vmInstance: ScriptVm | null = null;
+  /** The script cache: every body by its sha1 (lower-case hex). */
+  readonly bodies = new Map<string, ByteString>();
+
+  /** The Lua state, made on first use (a node that runs no script pays nothing). */
+  get vm(): ScriptVm {
+    this.vmInstance ??= new ScriptVm({ instructionsMax: limits.scriptInstructionsMax, heapBytesMax: limits.scriptHeapBytesMax });
+    return this.vmInstance;
+  }
+
+  /** SCRIPT FLUSH: the cache and the compiled bodies go; function libraries stay. */
+  flushBodies(): void {
+    this.bodies.clear();
+    this.vmInstance?.forgetBodies();
+  }
+}
+
+const hosts = new WeakMap<Engine, ScriptHost>();
+
+/** The scripting state of the node whose engine this is. */
+export function scriptHost(engine: Engine): ScriptHost {
+  let host = hosts.get(engine);
+  if (host === undefined) {
+    host = new ScriptHost();
+    hosts.set(engine, host);
+  }
+  return host;
+}
