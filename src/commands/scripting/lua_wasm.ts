@@ -53,6 +53,11 @@ export interface LuaModule {
   _lua_gc(L: number, what: number, data: number): number;
   _lua_checkstack(L: number, extra: number): number;
   _lua_getmetatable(L: number, index: number): number;
+  _lua_pushlightuserdata(L: number, pointer: number): void;
+  _lua_getstack(L: number, level: number, debugRecord: number): number;
+  _lua_getinfo(L: number, what: number, debugRecord: number): number;
+  _lua_isnumber(L: number, index: number): number;
+  _lua_touserdata(L: number, index: number): number;
 }
 
 // The package is CommonJS with a UMD wrapper: its named exports are reached through the default import.
@@ -174,4 +179,41 @@ export function cFunction(fn: LuaCFunction): number {
 export function raise(L: number): never {
   lua._lua_error(L);
   throw new Error("lua_error returned"); // unreachable: lua_error unwinds
+}
+
+/** C's printf("%.<precision>g", value), which Lua uses to turn numbers into text (LUA_NUMBER_FMT "%.14g"). */
+export function formatG(value: number, precision: number): string {
+  if (Number.isNaN(value)) return value < 0 ? "-nan" : "nan";
+  if (!Number.isFinite(value)) return value < 0 ? "-inf" : "inf";
+  if (value === 0) return Object.is(value, -0) ? "-0" : "0";
+  const exponent = Number(value.toExponential(precision - 1).split("e")[1]);
+  if (exponent < -4 || exponent >= precision) {
+    const [mantissa, power] = value.toExponential(precision - 1).split("e") as [string, string];
+    const trimmed = mantissa.includes(".") ? mantissa.replace(/0+$/, "").replace(/\.$/, "") : mantissa;
+    const sign = power.startsWith("-") ? "-" : "+";
+    const digits = power.replace(/^[+-]/, "").padStart(2, "0");
+    return `${trimmed}e${sign}${digits}`;
+  }
+  const fixed = value.toFixed(Math.max(0, precision - 1 - exponent));
+  return fixed.includes(".") ? fixed.replace(/0+$/, "").replace(/\.$/, "") : fixed;
+}
+
+/** A lua_Debug record (wasm32 layout: 9 words, short_src[60], i_ci: 100 bytes, rounded up). */
+const debugRecord = lua._malloc(128);
+const SHORT_SRC_OFFSET = 36;
+const CURRENTLINE_OFFSET = 20;
+
+/**
+ * luaL_where(L, 1): "chunk:line: " of the Lua function that called the running C function,
+ * or "" when that caller is C (as for pcall(f, ...)). C libraries prefix their errors so.
+ */
+export function callerWhere(L: number): string {
+  if (lua._lua_getstack(L, 1, debugRecord) === 0) return "";
+  lua._lua_getinfo(L, cString("Sl"), debugRecord);
+  const line = lua.HEAPU32[(debugRecord + CURRENTLINE_OFFSET) >> 2]! | 0;
+  if (line <= 0) return "";
+  const heap = lua.HEAPU8;
+  let source = "";
+  for (let at = debugRecord + SHORT_SRC_OFFSET; heap[at] !== 0 && at < debugRecord + SHORT_SRC_OFFSET + 60; at++) source += String.fromCharCode(heap[at]!);
+  return `${source}:${line}: `;
 }

@@ -15,7 +15,7 @@
 import type { ByteString } from "../../engine/bytes.js";
 import { isError, type Reply } from "../../engine/reply.js";
 import { formatDouble } from "../../lib/double_text.js";
-import { cFunction, LUA_GLOBALSINDEX, LUA_REGISTRYINDEX, lua, LuaType, pushBytes, raise, rawGetField, rawSetField, toBytes } from "./lua_wasm.js";
+import { callerWhere, cFunction, LUA_GLOBALSINDEX, LUA_REGISTRYINDEX, lua, LuaType, pushBytes, raise, rawGetField, rawSetField, toBytes } from "./lua_wasm.js";
 import { pushField, pushReply } from "./lua_replies.js";
 import type { RunState } from "./script_vm.js";
 import { sha1hex } from "./sha1.js";
@@ -51,7 +51,7 @@ const RAISE = -1;
  * throwing through this frame (emscripten's longjmp), which no catch may intercept. A
  * thrown bug is kept for the run to rethrow once Lua has unwound.
  */
-function guarded(stateOf: () => RunState, body: (L: number) => number): number {
+export function guarded(stateOf: () => RunState, body: (L: number) => number): number {
   return cFunction((L) => {
     let results: number;
     try {
@@ -65,8 +65,11 @@ function guarded(stateOf: () => RunState, body: (L: number) => number): number {
         }
       }
       // Redis raises its API's errors as tables {err="ERR ..."} (the pcall wrapper of sandbox.ts gives scripts the text).
-      const message = thrown instanceof LuaRaise ? `ERR ${thrown.message}` : "ERR internal error in a walnut script function";
-      pushField(L, "err", () => pushBytes(L, message));
+      if (thrown instanceof LuaRaise && thrown.plain) pushBytes(L, callerWhere(L) + thrown.message);
+      else {
+        const message = thrown instanceof LuaRaise ? `ERR ${thrown.message}` : "ERR internal error in a walnut script function";
+        pushField(L, "err", () => pushBytes(L, message));
+      }
       results = RAISE;
     }
     return results === RAISE ? raise(L) : results;
@@ -74,7 +77,15 @@ function guarded(stateOf: () => RunState, body: (L: number) => number): number {
 }
 
 /** Thrown inside a guarded function to raise a plain Lua error string. */
-class LuaRaise extends Error {}
+export class LuaRaise extends Error {
+  /** plain: raised as a bare string, as a C library's luaL_error raises (cjson, struct ...); else as Redis' {err="ERR ..."}. */
+  constructor(
+    message: string,
+    readonly plain = false,
+  ) {
+    super(message);
+  }
+}
 
 function commandFunction(stateOf: () => RunState, raising: boolean): number {
   return guarded(stateOf, (L) => {

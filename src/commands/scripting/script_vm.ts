@@ -27,6 +27,7 @@ import {
 import { replyOf, type ScriptProtocol } from "./lua_replies.js";
 import { SANDBOX_PRELUDE } from "./sandbox.js";
 import { installRedisApi, type ScriptCalls } from "./redis_api.js";
+import { installLibraries } from "./libraries.js";
 
 /** The limits of one run: deterministic instructions, and the Lua heap. */
 export interface ScriptLimits {
@@ -71,6 +72,7 @@ export class ScriptVm {
     if (this.L === 0) throw new Error("Cannot create a Lua state: out of memory");
     lua._luaL_openlibs(this.L);
     installRedisApi(this.L, () => this.runState());
+    installLibraries(this.L, () => this.runState());
     this.runPrelude();
     this.hook = lua.addFunction((L: number) => this.onHook(L), "vii");
   }
