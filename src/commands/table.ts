@@ -32,6 +32,7 @@ import type { CommandSpec, TableEntry } from "./spec.js";
 import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
 import { evalCommands } from "./scripting/eval_commands.js";
+import { functionCommands } from "./scripting/functions.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
@@ -81,6 +82,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [geoCommands, "geo"],
   [collectionCommands, "keyspace"],
   [evalCommands, "scripting"],
+  [functionCommands, "scripting"],
   [connectionCommands, "connection"],
 ]);
 

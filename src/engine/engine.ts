@@ -13,8 +13,10 @@ import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 // A session remembers the reply a request got, whatever the wire.
+import type { ByteString } from "./bytes.js";
 import type { Reply } from "./reply.js";
 import { createCollection, type Collection, type CollectionType, type CollectionView } from "./collection.js";
+import { FunctionLibraries } from "./function_libraries.js";
 import { Journal, type Journaled } from "./journal.js";
 import { WrittenKeys } from "./written_keys.js";
 
@@ -76,6 +78,8 @@ export interface EngineView {
   readonly collections: CollectionView[];
   /** The at-most-once session table as of `index` (least recently used first). */
   readonly sessions: Array<[string, SessionRecord]>;
+  /** FUNCTION LOAD's libraries as of `index`: name and code, in load order. */
+  readonly functionLibraries: Array<[string, ByteString]>;
   close(): void;
 }
 
@@ -85,6 +89,8 @@ export class Engine implements Journaled {
   appliedTerm = 0;
   /** At-most-once sessions (replicated state: checkpoints must include it). */
   readonly sessions = new SessionTable();
+  /** FUNCTION LOAD's libraries (replicated state: checkpoints include them). */
+  readonly functionLibraries = new FunctionLibraries(this);
   /** The undo log of the atomic batch being applied; null between batches. */
   journal: Journal | null = null;
   /** Which keys applied writes touched, for blocked clients (a hint, not replicated state: written_keys.ts). */
@@ -153,6 +159,7 @@ export class Engine implements Journaled {
     this.collections.set(DEFAULT_COLLECTION, createCollection(DEFAULT_COLLECTION, "hash"));
     for (const collection of collections) this.collections.set(collection.name, collection);
     this.sessions.clear();
+    this.functionLibraries.restore([]);
     this.appliedIndex = index;
     this.appliedTerm = term;
     this.writtenKeys.noteEverything();
@@ -222,6 +229,7 @@ export class Engine implements Journaled {
       term: this.appliedTerm,
       collections,
       sessions: [...this.sessions.entries()],
+      functionLibraries: this.functionLibraries.entries(),
       close: () => {
         for (const collection of opened) collection.closeView();
         if (this.view === view) this.view = null;

@@ -18,6 +18,7 @@ import type { Wal } from "../wal/wal.js";
 import { writeControlFile, type ControlFile } from "./control_file.js";
 import { realCheckpointIo, type CheckpointIo } from "../snapshot/io.js";
 import { encodeSessions } from "./sessions_metadata.js";
+import { encodeFunctions } from "./function_metadata.js";
 
 export const CHECKPOINTS_KEPT = 2;
 
@@ -73,6 +74,7 @@ async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
       confState: job.confState,
       members: job.members,
       sessions: encodeSessions(view.sessions),
+      functions: encodeFunctions(view.functionLibraries),
     },
     io,
   });

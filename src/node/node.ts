@@ -58,6 +58,7 @@ import { toLogEntry } from "./raft_log_codec.js";
 import { prepareDataDir, recoverNode } from "./recovery.js";
 import { createReplayProgress } from "./replay_progress.js";
 import { restoreSessions } from "./sessions_metadata.js";
+import { restoreFunctions } from "./function_metadata.js";
 import type { StateMachine } from "./state_machine.js";
 import { TickClock } from "./tick_clock.js";
 import { Removal } from "./removal.js";
@@ -710,6 +711,7 @@ export class Node {
     const loaded = await readCheckpoint(path, this.environment.checkpointIo);
     this.engine.replaceContents(loaded.collections, snapshot.index, snapshot.term);
     restoreSessions(this.engine.sessions, loaded.metadata.sessions, path);
+    restoreFunctions(this.engine.functionLibraries, loaded.metadata.functions, path);
     this.appliedConfState = snapshot.confState;
     await this.wal.markCheckpoint(snapshot.index, snapshot.term); // the log continues after it
     this.durable.restore(snapshot);

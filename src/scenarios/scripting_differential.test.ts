@@ -4,7 +4,8 @@
  * reply must be the same bytes: Lua-to-Redis conversions (integer truncation, nil-ended
  * arrays, ok/err tables, false as nil), redis.call's Redis-to-Lua conversions, errors and
  * where they are reported ("script: <sha>, on @user_script:N."), compile errors, the
- * read-only rules, the global protection, shebang flags, the script cache, and the
+ * read-only rules, the global protection, shebang flags, the script cache, FUNCTION and
+ * FCALL (libraries, registration errors, LIST, STATS, no-writes functions), and the
  * cjson, cmsgpack, bit and struct libraries. (math.random is left out: Redis' sequence
  * runs on across scripts, walnut's is seeded per log entry; docs/scripting.md.)
  */
@@ -235,7 +236,69 @@ const SCRIPT: string[][] = [
   ["eval", "return {struct.unpack(\"b\", \"\\1\\2\\3\", 2)}", "0"],
   ["eval", "return struct.pack(\"i40\", 1)", "0"],
   ["eval", "return {struct.unpack(\"Bc0\", \"\\3abc\")}", "0"],
-  ["eval", "return {struct.unpack(\">d\", struct.pack(\">d\", 2.25))}", "0"]
+  ["eval", "return {struct.unpack(\">d\", struct.pack(\">d\", 2.25))}", "0"],
+  ["function", "flush"],
+  ["function", "load", "return 1"],
+  ["function", "load", "#!lua\nreturn 1"],
+  ["function", "load", "#!lua name=a-b\nreturn 1"],
+  ["function", "load", "#!js name=x\nreturn 1"],
+  ["function", "load", "#!lua name=lib1\nreturn 1"],
+  ["function", "load", "#!lua name=lib1\nredis.register_function(\"f1\", function(keys, args) return redis.call(\"set\", keys[1], args[1]) end)\nredis.register_function{function_name=\"f2\", callback=function(keys, args) return #keys end, flags={\"no-writes\"}, description=\"counts\"}"],
+  ["function", "load", "#!lua name=lib1\nredis.register_function(\"f3\", function() return 1 end)"],
+  ["function", "load", "#!lua name=lib2\nredis.register_function(\"f1\", function() return 1 end)"],
+  ["function", "load", "#!lua name=lib3\nredis.call(\"ping\")"],
+  ["function", "load", "#!lua name=lib3\nsyntax error"],
+  ["function", "load", "#!lua name=lib3\nredis.register_function(\"bad-name\", function() end)"],
+  ["function", "load", "#!lua name=lib3\nredis.register_function{function_name=\"g\", callback=function() end, flags={\"bogus\"}}"],
+  ["function", "load", "#!lua name=lib3\nredis.register_function(\"g\")"],
+  ["function", "load", "#!lua name=lib3\nredis.register_function(\"g\", 1)"],
+  ["function", "load", "#!lua name=lib3\nredis.register_function(\"g\", function() end)\nredis.register_function(\"g\", function() end)"],
+  ["fcall", "f1", "1", "k", "v"],
+  ["get", "k"],
+  ["fcall", "f2", "2", "a", "b"],
+  ["fcall", "nosuch", "0"],
+  ["fcall_ro", "f1", "1", "k", "v"],
+  ["fcall_ro", "f2", "0"],
+  ["fcall", "f1", "x"],
+  ["function", "list", "libraryname", "nomatch"],
+  ["function", "stats"],
+  ["function", "delete", "nosuch"],
+  ["function", "kill"],
+  ["function", "load", "#!lua name=lib4\nredis.register_function(\"e\", function() error(\"boom\") end)"],
+  ["fcall", "e", "0"],
+  ["function", "load", "#!lua name=lib5\nredis.register_function(\"w\", function() return redis.call(\"set\",\"x\",\"y\") end)\nredis.register_function{function_name=\"ro\", callback=function() return redis.call(\"set\",\"x\",\"y\") end, flags={\"no-writes\"}}"],
+  ["fcall", "ro", "0"],
+  ["fcall", "w", "0"],
+  ["function", "delete", "lib4"],
+  ["fcall", "e", "0"],
+  ["function", "restore", "garbage"],
+  ["function", "bogus"],
+  ["function", "help"],
+  ["function", "load", "#!lua name=lib6\nreturn x"],
+  ["function", "load", "#!lua name=lib6\nlocal t = redis.call"],
+  ["function", "load", "#!lua name=lib6 foo=bar\nreturn 1"],
+  ["function", "load", "#!lua name=lib6\nredis.register_function{function_name=\"g\", callback=function() end, foo=1}"],
+  ["function", "load", "REPLACE", "#!lua name=lib1\nredis.register_function(\"f1\", function() return 2 end)"],
+  ["fcall", "f2", "0"],
+  ["fcall", "f1", "0"],
+  ["function", "load", "#!lua name=lib7\nlocal function helper(x) return x * 2 end\nredis.register_function(\"double\", function(keys, args) return helper(tonumber(args[1])) end)"],
+  ["fcall", "double", "0", "21"],
+  ["fcall", "double", "-1"],
+  ["fcall", "double", "3"],
+  ["function", "delete"],
+  ["function", "flush", "bad"],
+  ["function", "list", "bogus"],
+  ["function", "flush"],
+  ["function", "stats"],
+  ["function", "flush"],
+  ["function", "load", "#!lua name=lib7\nlocal function helper(x) return x * 2 end\nredis.register_function(\"double\", function(keys, args) return helper(tonumber(args[1])) end)"],
+  ["function", "list"],
+  ["function", "list", "withcode"],
+  ["function", "list", "libraryname", "lib*"],
+  ["function", "list", "libraryname", "x*"],
+  ["function", "stats"],
+  ["function", "flush"],
+  ["function", "list"]
 ];
 
 async function replies(port: number, protocol: 2 | 3): Promise<string[]> {

@@ -62,6 +62,32 @@ globals.loadstring = function(code, name)
   return compiled, message
 end
 
+-- Function libraries (FUNCTION LOAD) run in their own environment, whose \`redis\` is,
+-- while a library loads, a table holding only register_function and the constants (what
+-- Redis lets a loading library reach), and the full API afterwards.
+local libraryGlobals = setmetatable({}, { __index = globals, __newindex = refuse, __metatable = false, walnut_readonly = true })
+local libraryEnv = readonly(libraryGlobals)
+local fullRedis = globals.redis
+local loaderTable = walnut.loader_redis
+-- Redis' loading library finds nothing else in redis, and says so as for a global.
+local loaderRedis = setmetatable({}, {
+  __index = function(_, name)
+    local value = rawget(loaderTable, name)
+    if value == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+    end
+    return value
+  end,
+  __newindex = refuse,
+  __metatable = false,
+  walnut_readonly = true,
+})
+registry.walnut_library_env = libraryEnv
+registry.walnut_library_loading = function(loading)
+  rawset(libraryGlobals, "redis", loading and loaderRedis or fullRedis)
+end
+rawset(libraryGlobals, "redis", fullRedis)
+
 getmetatable("").__metatable = false
 rawset(globals, "_G", env)
 setmetatable(globals, {

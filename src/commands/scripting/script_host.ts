@@ -10,6 +10,12 @@ import type { Engine } from "../../engine/engine.js";
 import type { ByteString } from "../../engine/bytes.js";
 import { limits } from "../../lib/limits.js";
 import { ScriptVm } from "./script_vm.js";
+import type { RegisteredFunction } from "./register_function.js";
+
+/** A compiled function of a loaded library. */
+export interface LoadedFunction extends RegisteredFunction {
+  library: string;
+}
 
 export class ScriptHost {
   private vmInstance: ScriptVm | null = null;
@@ -20,6 +26,30 @@ export class ScriptHost {
   get vm(): ScriptVm {
     this.vmInstance ??= new ScriptVm({ instructionsMax: limits.scriptInstructionsMax, heapBytesMax: limits.scriptHeapBytesMax });
     return this.vmInstance;
+  }
+
+  /** The functions of the engine's libraries, compiled, by name; as of `compiledGeneration`. */
+  private compiledFunctions = new Map<string, LoadedFunction>();
+  private compiledGeneration = -1;
+
+  /**
+   * The functions of `engine`'s libraries, compiling them again when the libraries changed
+   * (FUNCTION LOAD, DELETE, RESTORE, FLUSH, an aborted transaction, a checkpoint installed).
+   * Every replica compiles the same code, so every replica has the same functions.
+   */
+  functions(engine: Engine): ReadonlyMap<string, LoadedFunction> {
+    const libraries = engine.functionLibraries;
+    if (this.compiledGeneration === libraries.generation) return this.compiledFunctions;
+    for (const compiled of this.compiledFunctions.values()) this.vm.releaseFunctions(new Map([[compiled.name, compiled]]));
+    const functions = new Map<string, LoadedFunction>();
+    for (const [library, code] of libraries.entries()) {
+      const loaded = this.vm.loadLibrary(code, { name: library });
+      if (typeof loaded === "string") continue; // it loaded when FUNCTION LOAD accepted it; Lua is deterministic
+      for (const registered of loaded.values()) functions.set(registered.name, { ...registered, library });
+    }
+    this.compiledFunctions = functions;
+    this.compiledGeneration = libraries.generation;
+    return functions;
   }
 
   /** SCRIPT FLUSH: the cache and the compiled bodies go; function libraries stay. */

@@ -26,7 +26,8 @@ import {
 } from "./lua_wasm.js";
 import { replyOf, type ScriptProtocol } from "./lua_replies.js";
 import { SANDBOX_PRELUDE } from "./sandbox.js";
-import { installRedisApi, type ScriptCalls } from "./redis_api.js";
+import { installRedisApi, LuaRaise, type ScriptCalls } from "./redis_api.js";
+import { pushLoaderRedis, type RegisteredFunction } from "./register_function.js";
 import { installLibraries } from "./libraries.js";
 
 /** The limits of one run: deterministic instructions, and the Lua heap. */
@@ -34,6 +35,9 @@ export interface ScriptLimits {
   instructionsMax: number;
   heapBytesMax: number;
 }
+
+/** A library load may call no command (its `redis` has no call). */
+const NO_CALLS: ScriptCalls = { call: () => ({ type: "error", text: "ERR no commands while a library loads" }) };
 
 /** Instructions between two looks of the hook at the budget. */
 const HOOK_EVERY = 1000;
@@ -84,9 +88,11 @@ export class ScriptVm {
 
   private runPrelude(): void {
     const L = this.L;
-    lua._lua_createtable(L, 0, 1);
+    lua._lua_createtable(L, 0, 2);
     lua._lua_pushvalue(L, LUA_REGISTRYINDEX);
     rawSetField(L, -2, "registry");
+    pushLoaderRedis(L, () => this.runState(), (registration) => this.register(registration));
+    rawSetField(L, -2, "loader_redis");
     rawSetField(L, LUA_GLOBALSINDEX, "__walnut");
     if (loadChunk(L, SANDBOX_PRELUDE, "=walnut_sandbox") !== 0 || lua._lua_pcall(L, 0, 0, 0) !== 0) {
       throw new Error(`Cannot set up the Lua sandbox: ${toBytes(L, -1)}`);
@@ -112,13 +118,79 @@ export class ScriptVm {
     return null;
   }
 
-  /** Gives the function on top of the stack the sandbox's read-only environment. */
-  setSandboxEnvironment(): void {
+  /** Gives the function on top of the stack the sandbox's read-only environment (or the libraries'). */
+  setSandboxEnvironment(environment = "walnut_env"): void {
     const L = this.L;
     rawGetField(L, LUA_REGISTRYINDEX, "walnut_setfenv");
     lua._lua_pushvalue(L, -2);
-    rawGetField(L, LUA_REGISTRYINDEX, "walnut_env");
+    rawGetField(L, LUA_REGISTRYINDEX, environment);
     lua._lua_pcall(L, 2, 0, 0);
+  }
+
+  private registering: Map<string, RegisteredFunction> | null = null;
+
+  private register(registration: RegisteredFunction): void {
+    const registering = this.registering;
+    if (registering === null) throw new Error("register_function outside a library load");
+    if (registering.has(registration.name)) {
+      lua._luaL_unref(this.L, LUA_REGISTRYINDEX, registration.reference);
+      throw new LuaRaise("Function already exists in the library");
+    }
+    registering.set(registration.name, registration);
+  }
+
+  /**
+   * Runs a library's code (FUNCTION LOAD) and answers the functions it registered, or
+   * Redis' error text. The caller owns the functions' registry references (releaseFunctions).
+   */
+  loadLibrary(code: ByteString, limits: { name: string }): Map<string, RegisteredFunction> | string {
+    const L = this.L;
+    lua._lua_settop(L, 0);
+    if (loadChunk(L, `--${code}`, "@user_function") !== 0) {
+      const message = toBytes(L, -1);
+      lua._lua_settop(L, 0);
+      return `ERR Error compiling function: ${message}`;
+    }
+    this.setSandboxEnvironment("walnut_library_env");
+    const reference = lua._luaL_ref(L, LUA_REGISTRYINDEX);
+    this.registering = new Map();
+    this.libraryLoading(true);
+    let reply: Reply;
+    try {
+      reply = this.runReference(reference, { keys: [], args: [], calls: NO_CALLS, randomSeed: 0, name: limits.name }, 0, undefined, false);
+    } finally {
+      this.libraryLoading(false);
+      lua._luaL_unref(L, LUA_REGISTRYINDEX, reference);
+    }
+    const registered = this.registering;
+    this.registering = null;
+    if (reply.type === "error") {
+      this.releaseFunctions(registered);
+      const text = reply.text.replace(/ script: .*$/, "");
+      return `ERR Error registering functions: ${text}`;
+    }
+    if (registered.size === 0) return "ERR No functions registered";
+    return registered;
+  }
+
+  releaseFunctions(functions: Map<string, RegisteredFunction>): void {
+    for (const registered of functions.values()) lua._luaL_unref(this.L, LUA_REGISTRYINDEX, registered.reference);
+  }
+
+  private libraryLoading(loading: boolean): void {
+    const L = this.L;
+    rawGetField(L, LUA_REGISTRYINDEX, "walnut_library_loading");
+    lua._lua_pushboolean(L, loading ? 1 : 0);
+    lua._lua_pcall(L, 1, 0, 0);
+    lua._lua_settop(L, 0);
+  }
+
+  /** Runs a registered function with its keys and arguments as its two table arguments (FCALL). */
+  runFunction(registered: RegisteredFunction, run: ScriptRun): Reply {
+    return this.runReference(registered.reference, run, 2, () => {
+      pushList(this.L, run.keys);
+      pushList(this.L, run.args);
+    }, false);
   }
 
   hasCompiled(sha: string): boolean {
@@ -143,12 +215,12 @@ export class ScriptVm {
    * Runs the function in the registry at `reference`, with `extra` arguments already
    * pushed after... (FCALL pushes the keys and args tables itself); answers its reply.
    */
-  runReference(reference: number, run: ScriptRun, argCount: number, pushArgs?: () => void): Reply {
+  runReference(reference: number, run: ScriptRun, argCount: number, pushArgs?: () => void, argumentGlobals = true): Reply {
     const L = this.L;
     lua._lua_settop(L, 0);
     rawGetField(L, LUA_REGISTRYINDEX, "walnut_handler");
     lua._lua_rawgeti(L, LUA_REGISTRYINDEX, reference);
-    this.setArgumentGlobals(run);
+    if (argumentGlobals) this.setArgumentGlobals(run);
     pushArgs?.();
     this.current = { run, protocol: 2, random: seedOf(run.randomSeed), bug: undefined };
     this.instructions = 0;
@@ -169,7 +241,7 @@ export class ScriptVm {
       return replyOf(L, -1, state.protocol);
     } finally {
       lua._lua_settop(L, 0);
-      this.clearArgumentGlobals();
+      if (argumentGlobals) this.clearArgumentGlobals();
     }
   }
 
