@@ -5,7 +5,8 @@
  * arrays, ok/err tables, false as nil), redis.call's Redis-to-Lua conversions, errors and
  * where they are reported ("script: <sha>, on @user_script:N."), compile errors, the
  * read-only rules, the global protection, shebang flags, the script cache, FUNCTION and
- * FCALL (libraries, registration errors, LIST, STATS, no-writes functions), and the
+ * FCALL (libraries, registration errors, LIST, STATS, no-writes functions; FUNCTION LIST
+ * only of one-function libraries, since Redis lists from a hash table), and the
  * cjson, cmsgpack, bit and struct libraries. (math.random is left out: Redis' sequence
  * runs on across scripts, walnut's is seeded per log entry; docs/scripting.md.)
  */
@@ -298,8 +299,35 @@ const SCRIPT: string[][] = [
   ["function", "list", "libraryname", "x*"],
   ["function", "stats"],
   ["function", "flush"],
-  ["function", "list"]
+  ["function", "list"],
+  ["eval", "return {big_number=\"123456789012345678901234567890\"}", "0"],
+  ["eval", "return {verbatim_string={format=\"txt\", string=\"hello\"}}", "0"],
+  ["eval", "redis.setresp(3) return redis.call(\"hgetall\",\"h\")", "0"],
+  ["eval", "redis.setresp(3) return {map={a=1}}", "0"],
+  ["eval", "redis.setresp(3) return {set={a=true}}", "0"],
+  ["eval", "redis.setresp(3) return true", "0"],
+  ["eval", "redis.setresp(3) return false", "0"],
+  ["eval", "redis.setresp(3) return {double=2.5}", "0"],
+  ["eval", "redis.setresp(3) return redis.call(\"get\",\"nokey\")", "0"],
+  ["multi"],
+  ["eval", "return redis.call(\"incr\", KEYS[1])", "1", "mk"],
+  ["eval", "return redis.call(\"incr\", KEYS[1])", "1", "mk"],
+  ["exec"],
+  ["get", "mk"],
+  ["eval", "redis.call(\"set\", \"partial\", \"1\") error(\"after write\")", "0"],
+  ["get", "partial"],
+  ["eval", "return redis.call(\"expire\", \"partial\", 100)", "0"],
+  ["eval", "return redis.call(\"ttl\", \"partial\")", "0"],
+  ["eval", "return redis.call(\"blpop\", \"emptylist\", 0)", "0"],
+  ["eval", "return redis.call(\"spop\", \"noset\")", "0"]
 ];
+
+/**
+ * Lines whose RESP3 answer differs by design: walnut's replies have no RESP3 big number or
+ * verbatim string type, so a script returning one answers the bulk string Redis sends a
+ * RESP2 client (docs/scripting.md). They are compared in RESP2 only.
+ */
+const RESP2_ONLY = new Set(SCRIPT.filter((argv) => /big_number|verbatim_string/.test(argv[1] ?? "")).map((argv) => JSON.stringify(argv)));
 
 async function replies(port: number, protocol: 2 | 3): Promise<string[]> {
   const prelude = protocol === 3 ? [["HELLO", "3"]] : [];
@@ -315,6 +343,7 @@ test("scripts answer redis-server 7.0's bytes, in RESP2 and in RESP3", async () 
       const theirs = await replies(redis.port, protocol);
       const ours = await replies(node.respPort, protocol);
       for (let line = 0; line < SCRIPT.length; line++) {
+        if (protocol === 3 && RESP2_ONLY.has(JSON.stringify(SCRIPT[line]))) continue;
         assert.equal(JSON.stringify(ours[line]), JSON.stringify(theirs[line]), `RESP${protocol}: ${JSON.stringify(SCRIPT[line])}`);
       }
     }

@@ -12,7 +12,9 @@
  * Out of Lua: string → bulk, number → integer (truncated toward zero; out of range or NaN
  * gives C's cast result, -2^63), true → 1 (RESP3: #t), false and nil → nil (RESP3 false:
  * #f), a table with a string `err` → error, `ok` → status, `double`, `map`, `set` →
- * those types, any other table → an array of t[1], t[2] ... up to the first nil.
+ * those types, `big_number` and `verbatim_string` → a bulk string (walnut's replies have no
+ * RESP3 big number or verbatim type: what Redis sends a RESP2 client), any other table →
+ * an array of t[1], t[2] ... up to the first nil.
  */
 import type { ByteString } from "../../engine/bytes.js";
 import { array, integer, map, NIL, set, status, type Reply } from "../../engine/reply.js";
@@ -167,9 +169,22 @@ function specialTable(L: number, table: number, protocol: ScriptProtocol, depth:
     field("err", LuaType.String, () => ({ type: "error", text: oneLine(toBytes(L, -1)) })) ??
     field("ok", LuaType.String, () => status(oneLine(toBytes(L, -1)))) ??
     field("double", LuaType.Number, () => ({ type: "double", value: lua._lua_tonumber(L, -1) })) ??
+    field("big_number", LuaType.String, () => ({ type: "bulk", value: toBytes(L, -1) })) ??
     field("map", LuaType.Table, () => mapReply(L, protocol, depth)) ??
-    field("set", LuaType.Table, () => setReply(L, protocol, depth))
+    field("set", LuaType.Table, () => setReply(L, protocol, depth)) ??
+    field("verbatim_string", LuaType.Table, () => verbatimReply(L))
   );
+}
+
+/**
+ * {verbatim_string = {format = "txt", string = "..."}}: the string. walnut's replies have
+ * no RESP3 verbatim or big number type, so both reach a client as the bulk string a RESP2
+ * client gets from Redis (docs/scripting.md).
+ */
+function verbatimReply(L: number): Reply {
+  const found = rawGetField(L, -1, "string") === LuaType.String ? toBytes(L, -1) : null;
+  lua._lua_settop(L, -2);
+  return found === null ? array([]) : { type: "bulk", value: found };
 }
 
 /** The map at the top of the stack: every key and value, in the table's traversal order. */

@@ -32,6 +32,8 @@ test("Lua values become Redis replies as Redis converts them", () => {
   assert.deepEqual(run("redis.setresp(3) return true"), { type: "boolean", value: true });
   assert.deepEqual(run("return {map={a=1}}"), map([[bulk("a"), integer(1)]]));
   assert.deepEqual(run("return {set={x=true}}"), set([bulk("x")]));
+  assert.deepEqual(run("return {big_number='123456789012345678901234567890'}"), bulk("123456789012345678901234567890"));
+  assert.deepEqual(run("return {verbatim_string={format='txt', string='hello'}}"), bulk("hello"));
 });
 
 test("Redis replies become Lua values by the script's protocol", () => {
