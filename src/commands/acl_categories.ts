@@ -23,6 +23,7 @@ export type AclCategory = (typeof ACL_CATEGORIES)[number];
 
 /** The command's categories, "@"-prefixed, in Redis' order. */
 export function aclCategories(entry: TableEntry): string[] {
+  if (entry.info !== undefined) return [...entry.info.categories];
   const found = new Set<AclCategory>(entry.categories ?? (entry.family === undefined ? [] : [entry.family]));
   if (entry.flags.includes("write")) found.add("write");
   if (entry.flags.includes("readonly")) found.add("read");

@@ -146,8 +146,8 @@ ${connectionRows.join("\n")}
   256 MiB Lua heap, and its writes are undone. \`math.random\` is seeded per script from
   the log index (Redis' sequence runs on across scripts); SCRIPT DEBUG YES is refused;
   redis.call reaches data commands and PING, ECHO, TIME (the entry's clock); other connection
-  commands (SELECT, CLIENT, CONFIG ...) answer "not allowed from script". EVAL's COMMAND
-  INFO flags carry \`write\` (walnut's route to the log). Details: [scripting.md](scripting.md).
+  commands (SELECT, CLIENT, CONFIG ...) answer "not allowed from script". FUNCTION DUMP's
+  payload is walnut's own. Details: [scripting.md](scripting.md).
 - **SORT** of a set with \`BY nosort\` (and no STORE) answers the set's insertion order, where
   Redis answers its hash table's order; everything else sorts as Redis does. SORT is a write
   (it may STORE), so it goes through the log; SORT_RO is on the read path.

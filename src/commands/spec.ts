@@ -76,6 +76,12 @@ export interface CommandDescription {
   family?: AclCategory;
   /** The command's own ACL categories, replacing its family's (FLUSHALL: keyspace and dangerous); its flags add theirs. */
   categories?: readonly AclCategory[];
+  /**
+   * What COMMAND INFO shows, flags and ACL categories as Redis 7.0 spells them, when walnut's
+   * routing flags differ from Redis' (EVAL routes by `write` in walnut; Redis flags it
+   * no_mandatory_keys and skip_monitor, and SCRIPT's container entry has no flags at all).
+   */
+  info?: { flags: readonly string[]; categories: readonly string[] };
 }
 
 /** A command that runs against the data: the same for RESP, HTTP and the embedded API. */

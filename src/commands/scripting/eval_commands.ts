@@ -183,6 +183,11 @@ function script(ctx: CommandContext, args: ByteString[]): Reply {
   return badSubcommand("SCRIPT", SCRIPT_SUBCOMMANDS, args[0]!);
 }
 
+/** COMMAND INFO of the script commands, as Redis 7.0 gives it (spec.ts `info`). */
+export const SCRIPT_RUN_INFO = { flags: ["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"], categories: ["@slow", "@scripting"] };
+export const READ_ONLY_SCRIPT_RUN_INFO = { flags: ["readonly", ...SCRIPT_RUN_INFO.flags], categories: SCRIPT_RUN_INFO.categories };
+export const CONTAINER_INFO = { flags: [], categories: ["@slow"] };
+
 const EVAL_SUMMARY = "Runs a Lua script (numkeys, keys, then arguments) atomically";
 
 export const evalCommands: CommandSpec[] = [
@@ -193,6 +198,7 @@ export const evalCommands: CommandSpec[] = [
       flags: ["write", "noscript", "stale", "skip_slowlog", "movablekeys"],
       firstKey: 0,
       summary: EVAL_SUMMARY,
+      info: SCRIPT_RUN_INFO,
       run: (ctx, args) => runEval(ctx, args, { bySha: false, readOnly: false }),
     }),
     readsOnly: (engine, argv) => declaredReadOnly(engine, argv, false),
@@ -204,6 +210,7 @@ export const evalCommands: CommandSpec[] = [
       flags: ["write", "noscript", "stale", "skip_slowlog", "movablekeys"],
       firstKey: 0,
       summary: "Runs a script of the script cache by its sha1",
+      info: SCRIPT_RUN_INFO,
       run: (ctx, args) => runEval(ctx, args, { bySha: true, readOnly: false }),
     }),
     readsOnly: (engine, argv) => declaredReadOnly(engine, argv, true),
@@ -214,6 +221,7 @@ export const evalCommands: CommandSpec[] = [
     flags: ["readonly", "noscript", "stale", "skip_slowlog", "movablekeys"],
     firstKey: 0,
     summary: "Runs a read-only Lua script",
+    info: READ_ONLY_SCRIPT_RUN_INFO,
     run: (ctx, args) => runEval(ctx, args, { bySha: false, readOnly: true }),
   }),
   defineCommand({
@@ -222,6 +230,7 @@ export const evalCommands: CommandSpec[] = [
     flags: ["readonly", "noscript", "stale", "skip_slowlog", "movablekeys"],
     firstKey: 0,
     summary: "Runs a read-only script of the script cache by its sha1",
+    info: READ_ONLY_SCRIPT_RUN_INFO,
     run: (ctx, args) => runEval(ctx, args, { bySha: true, readOnly: true }),
   }),
   defineCommand({
@@ -231,6 +240,7 @@ export const evalCommands: CommandSpec[] = [
     firstKey: 0,
     hasSubcommands: true,
     summary: "LOAD, EXISTS, FLUSH, KILL, HELP: this node's script cache",
+    info: CONTAINER_INFO,
     run: script,
   }),
 ];

@@ -14,7 +14,7 @@ import { array, bulk, error, integer, map, NIL, OK, set, status, type Reply } fr
 import { defineCommand } from "../define.js";
 import { globMatches } from "../glob.js";
 import type { CommandContext, CommandSpec } from "../spec.js";
-import { atomically, badSubcommand, splitKeys } from "./eval_commands.js";
+import { atomically, badSubcommand, CONTAINER_INFO, READ_ONLY_SCRIPT_RUN_INFO, SCRIPT_RUN_INFO, splitKeys } from "./eval_commands.js";
 import { BAD_NAME, isValidName } from "./register_function.js";
 import { scriptCalls } from "./script_calls.js";
 import { scriptHost } from "./script_host.js";
@@ -264,6 +264,7 @@ export const functionCommands: CommandSpec[] = [
       firstKey: 0,
       hasSubcommands: true,
       summary: "LOAD, DELETE, FLUSH, RESTORE (logged); LIST, DUMP, STATS, KILL, HELP: function libraries",
+      info: CONTAINER_INFO,
       run: functionCommand,
     }),
     readsOnly: (_engine, argv) => !WRITING_SUBCOMMANDS.has((argv[1] ?? "").toUpperCase()),
@@ -275,6 +276,7 @@ export const functionCommands: CommandSpec[] = [
       flags: ["write", "noscript", "stale", "skip_slowlog", "movablekeys"],
       firstKey: 0,
       summary: "Calls a function of a loaded library (name, numkeys, keys, arguments)",
+      info: SCRIPT_RUN_INFO,
       run: (ctx, args) => fcall(ctx, args, false),
     }),
     readsOnly: (engine, argv) => scriptHost(engine).functions(engine).get(argv[1] ?? "")?.flags.has("no-writes") === true,
@@ -285,6 +287,7 @@ export const functionCommands: CommandSpec[] = [
     flags: ["readonly", "noscript", "stale", "skip_slowlog", "movablekeys"],
     firstKey: 0,
     summary: "Calls a no-writes function of a loaded library",
+    info: READ_ONLY_SCRIPT_RUN_INFO,
     run: (ctx, args) => fcall(ctx, args, true),
   }),
 ];

@@ -41,7 +41,7 @@ function describe(spec: TableEntry): Reply {
   return array([
     bulk(spec.name.toLowerCase()),
     integer(spec.arity),
-    array(spec.flags.map((flag) => status(flag))),
+    array((spec.info?.flags ?? spec.flags).map((flag) => status(flag))),
     integer(spec.firstKey),
     integer(spec.lastKey),
     integer(spec.keyStep),
