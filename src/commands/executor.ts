@@ -101,7 +101,13 @@ export class CommandExecutor {
   writes(spec: CommandSpec, argv: ByteString[]): boolean {
     if (!isWriteCall(spec, argv)) return false;
     const readsOnly = spec.readsOnly;
-    return readsOnly === undefined || !this.node.read((engine) => readsOnly(engine, argv));
+    if (readsOnly === undefined) return true;
+    try {
+      return !this.node.read((engine) => readsOnly(engine, argv));
+    } catch (cause) {
+      if (!isWalnutError(cause)) throw cause;
+      return true; // a closed node: the write path reports it
+    }
   }
 
   /** An EVALSHA to log becomes EVAL with this node's cached body (eval_commands.ts); other calls stay. */

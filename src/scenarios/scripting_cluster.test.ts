@@ -3,7 +3,8 @@
  * NOSCRIPT) sent to a follower; every member applies the script itself from its log entry
  * and ends with the same keys, math.random's draws and redis.call('TIME') included (both
  * seeded and clocked from the entry); and the writes are still there after every member
- * is killed and restarted.
+ * is killed and restarted. A function library loaded through a follower is applied by every
+ * member, and FCALL runs it everywhere, before and after the restart.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -24,6 +25,9 @@ redis.call('SET', KEYS[1], math.random(1000000) .. ':' .. time[1] .. '.' .. time
 return redis.call('GET', KEYS[1])
 `;
 
+const LIBRARY = `#!lua name=tally
+redis.register_function('tally', function(keys, args) return redis.call('HINCRBY', keys[1], args[1], 1) end)`;
+
 type Scripted = Redis & {
   transfer(from: string, to: string, amount: number): Promise<number>;
   draw(key: string): Promise<string>;
@@ -43,6 +47,9 @@ test("a script sent to a follower runs once per member, the same everywhere, and
     await assert.rejects(client.transfer("alice", "bob", 1000), /insufficient funds/);
     const drawn = await client.draw("lucky");
     assert.match(drawn, /^\d+:\d+\.\d+$/);
+    assert.equal(await client.function("LOAD", LIBRARY), "tally");
+    assert.equal(await client.fcall("tally", 1, "votes", "yes"), 1);
+    assert.equal(await client.fcall("tally", 1, "votes", "yes"), 2);
 
     await cluster.waitConverged();
     for (const id of cluster.ids) {
@@ -50,6 +57,7 @@ test("a script sent to a follower runs once per member, the same everywhere, and
       assert.equal(String(state.get("alice")), "30", `node ${id}: alice`);
       assert.equal(String(state.get("bob")), "70", `node ${id}: bob`);
       assert.equal(state.get("lucky"), drawn, `node ${id} drew the same number at the same time`);
+      assert.deepEqual(state.get("votes"), { yes: "2" }, `node ${id} ran the function`);
     }
 
     client.disconnect();
@@ -59,6 +67,7 @@ test("a script sent to a follower runs once per member, the same everywhere, and
     const after = new Redis({ port: cluster.respPort(newLeader), host: "127.0.0.1", maxRetriesPerRequest: 3 });
     clients.push(after);
     assert.deepEqual(await after.mget("alice", "bob", "lucky"), ["30", "70", drawn]);
+    assert.equal(await after.fcall("tally", 1, "votes", "no"), 1, "the library is loaded again from the log after the restart");
     // The script cache is each node's own and starts empty; EVAL fills it again.
     const sha = (await after.script("LOAD", DRAW)) as string;
     assert.deepEqual(await after.script("EXISTS", sha), [1]);
