@@ -260,7 +260,8 @@ export const functionCommands: CommandSpec[] = [
     ...defineCommand({
       name: "FUNCTION",
       arity: -2,
-      flags: ["write", "noscript"],
+      // denyoom as Redis' FUNCTION LOAD and RESTORE: over maxmemory the logged subcommands are refused.
+      flags: ["write", "denyoom", "noscript"],
       firstKey: 0,
       hasSubcommands: true,
       summary: "LOAD, DELETE, FLUSH, RESTORE (logged); LIST, DUMP, STATS, KILL, HELP: function libraries",
