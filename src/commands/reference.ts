@@ -145,8 +145,8 @@ ${connectionRows.join("\n")}
   stopped after 500 million Lua instructions (the same instruction on every replica) or a
   256 MiB Lua heap, and its writes are undone. \`math.random\` is seeded per script from
   the log index (Redis' sequence runs on across scripts); SCRIPT DEBUG YES is refused;
-  redis.call reaches data commands and PING, ECHO, TIME (the entry's clock); other connection
-  commands (SELECT, CLIENT, CONFIG ...) answer "not allowed from script". FUNCTION DUMP's
+  redis.call reaches data commands and PING, ECHO, SELECT, TIME (the entry's clock); other
+  connection commands (CLIENT, CONFIG, INFO ...) answer "not allowed from script". FUNCTION DUMP's
   payload is walnut's own. Details: [scripting.md](scripting.md).
 - **SORT** of a set with \`BY nosort\` (and no STORE) answers the set's insertion order, where
   Redis answers its hash table's order; everything else sorts as Redis does. SORT is a write

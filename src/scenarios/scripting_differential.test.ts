@@ -319,7 +319,18 @@ const SCRIPT: string[][] = [
   ["eval", "return redis.call(\"expire\", \"partial\", 100)", "0"],
   ["eval", "return redis.call(\"ttl\", \"partial\")", "0"],
   ["eval", "return redis.call(\"blpop\", \"emptylist\", 0)", "0"],
-  ["eval", "return redis.call(\"spop\", \"noset\")", "0"]
+  ["eval", "return redis.call(\"spop\", \"noset\")", "0"],
+  ["select", "0"],
+  ["flushall"],
+  ["eval", "redis.call(\"select\", \"3\") redis.call(\"set\", \"insel\", \"x\") return redis.call(\"get\", \"insel\")", "0"],
+  ["get", "insel"],
+  ["select", "3"],
+  ["get", "insel"],
+  ["select", "0"],
+  ["eval", "return redis.call(\"select\", \"x\")", "0"],
+  ["eval", "return redis.call(\"select\", \"5000\")", "0"],
+  ["eval", "redis.call(\"select\", \"4\") return redis.call(\"get\", \"nothing\")", "0"],
+  ["eval", "return redis.call(\"select\")", "0"]
 ];
 
 /**

@@ -4,15 +4,18 @@
  * texts in Redis' order: unknown command, arity, commands scripts may not run (the
  * `noscript` flag: EVAL, MULTI, SUBSCRIBE ...), writes from a read-only script.
  *
- * Connection commands have no handler here (the RESP server runs them); PING, ECHO and
- * TIME, which scripts use, are answered here (TIME with the entry's clock, so every
- * replica reads the same time); any other is refused as not allowed from scripts.
+ * Connection commands have no handler here (the RESP server runs them); PING, ECHO,
+ * TIME and SELECT, which scripts use, are answered here (TIME with the entry's clock, so
+ * every replica reads the same time; SELECT switches the database of the script's later
+ * calls, up to apply()'s bound on an index, DATABASES_MAX); any other is refused as not
+ * allowed from scripts.
  */
 import type { ByteString } from "../../engine/bytes.js";
-import { array, bulk, error, status, type Reply } from "../../engine/reply.js";
+import { array, bulk, error, OK, status, type Reply } from "../../engine/reply.js";
 import { WalnutError } from "../../lib/errors.js";
 import type { CommandContext } from "../spec.js";
 import { lookupCommand } from "../table.js";
+import { databaseCollection, DATABASES_MAX, DB_OUT_OF_RANGE, emptyDatabase, parseDatabaseIndex, writableDatabase } from "../databases.js";
 import type { ScriptCalls } from "./redis_api.js";
 
 const UNKNOWN = error("ERR", "Unknown Redis command called from script");
@@ -25,8 +28,15 @@ function arityFits(arity: number, argc: number): boolean {
 }
 
 /** Connection commands a script may call, answered without a connection. */
-function connectionCall(ctx: CommandContext, name: string, args: ByteString[]): Reply | null {
+function connectionCall(ctx: CommandContext, name: string, args: ByteString[], select: (index: number) => void): Reply | null {
   switch (name) {
+    case "SELECT": {
+      const index = parseDatabaseIndex(args[0]!);
+      if (typeof index !== "number") return index;
+      if (index < 0 || index >= DATABASES_MAX) return DB_OUT_OF_RANGE;
+      select(index);
+      return OK;
+    }
     case "PING":
       if (args.length > 1) return error("ERR", "wrong number of arguments for 'ping' command");
       return args.length === 0 ? status("PONG") : bulk(args[0]!);
@@ -42,16 +52,27 @@ function connectionCall(ctx: CommandContext, name: string, args: ByteString[]): 
 }
 
 export function scriptCalls(ctx: CommandContext, readOnly: boolean): ScriptCalls {
+  let database: number | null = null; // set by SELECT: the script's calls run there from then on
+  const contextFor = (writes: boolean): CommandContext => {
+    if (database === null) return ctx;
+    const name = databaseCollection(database);
+    const collection = writes ? writableDatabase(ctx.engine, database) : (ctx.engine.collection(name) ?? emptyDatabase(name));
+    return { ...ctx, collection };
+  };
+  const select = (index: number): void => {
+    database = index;
+  };
   return {
     call(argv: ByteString[]): Reply {
       const entry = lookupCommand(argv[0]!);
       if (entry === undefined) return UNKNOWN;
       if (!arityFits(entry.arity, argv.length)) return WRONG_ARITY;
       if (entry.flags.includes("noscript")) return NOT_ALLOWED;
-      if (entry.scope === "connection") return connectionCall(ctx, entry.name, argv.slice(1)) ?? NOT_ALLOWED;
-      if (readOnly && entry.flags.includes("write")) return WRITE_FROM_READ_ONLY;
+      if (entry.scope === "connection") return connectionCall(ctx, entry.name, argv.slice(1), select) ?? NOT_ALLOWED;
+      const writes = entry.flags.includes("write");
+      if (readOnly && writes) return WRITE_FROM_READ_ONLY;
       try {
-        return entry.run(ctx, argv.slice(1));
+        return entry.run(contextFor(writes), argv.slice(1));
       } catch (thrown) {
         if (thrown instanceof WalnutError) return error("ERR", thrown.message);
         throw thrown;
