@@ -24,6 +24,7 @@
  * Like Redis, walnut forgets this when it loads a value from a checkpoint, and recomputes.
  */
 import type { ByteString } from "../engine/bytes.js";
+import { HashFields } from "../engine/hash_fields.js";
 import type { Item } from "../engine/values.js";
 import { parseInteger } from "./numbers.js";
 
@@ -70,7 +71,7 @@ function allShort(texts: Iterable<ByteString>, bytesMax: number): boolean {
   return true;
 }
 
-function hashFits(fields: Map<ByteString, ByteString>): boolean {
+function hashFits(fields: HashFields): boolean {
   if (fields.size > HASH_LISTPACK_ENTRIES_MAX) return false;
   for (const [field, value] of fields) {
     if (field.length > HASH_LISTPACK_VALUE_BYTES_MAX || value.length > HASH_LISTPACK_VALUE_BYTES_MAX) return false;
@@ -95,7 +96,7 @@ function sortedSetFits(value: ScoredMembers): boolean {
 /** True when an aggregate's content fits Redis' compact encoding (strings and lists: true). */
 function fitsCompactEncoding(item: Item): boolean {
   const value = item.value;
-  if (value instanceof Map) return hashFits(value);
+  if (value instanceof HashFields) return hashFits(value);
   if (value instanceof Set) return setFits(value);
   if (isScoredMembers(value)) return sortedSetFits(value);
   return true;

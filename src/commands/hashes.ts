@@ -2,7 +2,7 @@
  * The hash commands, as Redis 7.0 defines them: HSET HSETNX HGET HMGET HMSET HGETALL HDEL
  * HEXISTS HLEN HKEYS HVALS HINCRBY HINCRBYFLOAT HSTRLEN HRANDFIELD HSCAN.
  *
- * A hash is an item of kind "hash" whose value is a Map of field to value (byte strings)
+ * A hash is an item of kind "hash" whose value is a HashFields, field to value (byte strings)
  * in insertion order; a field set again keeps its place. That is the order Redis answers
  * in for a small hash (a listpack: at most 128 fields, none and no value longer than 64
  * bytes); a larger Redis hash is a hash table that answers in no defined order, so
@@ -10,15 +10,17 @@
  * with cursor 0, as Redis does, and walks a larger one with a cursor (element_scan.ts).
  *
  * A hash never exists empty: HDEL of its last field deletes the key. Writes change the
- * Map they get from `itemForUpdate` (a private copy while a checkpoint view may still read
+ * HashFields they get from `itemForUpdate` (a private copy while a checkpoint view may still read
  * the original), stamp the item with the entry's index and put it back; an existing hash
  * keeps its expiry. HINCRBYFLOAT computes in 80-bit long doubles as Redis does
  * (long_double.ts). HRANDFIELD only reads, so it may use Math.random.
  *
  * Cost: every command is O(1) per field it names; HGETALL, HKEYS, HVALS O(n); HRANDFIELD
- * with a count O(n) (it picks positions, then walks the Map once).
+ * with a count O(n) (it picks positions, then walks the hash once). A hash of
+ * up to 512 short fields is two arrays (engine/hash_fields.ts): a field costs a linear scan there.
  */
 import type { ByteString } from "../engine/bytes.js";
+import { HashFields } from "../engine/hash_fields.js";
 import type { Item } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
 import { aggregateForUpdate, integerReply, isWord, liveItem, NOT_A_FLOAT, NOT_AN_INTEGER, storeAggregate, SYNTAX_ERROR } from "./access.js";
@@ -38,7 +40,7 @@ import { randomCount, tooManyPicks } from "./random_count.js";
 import { array, bulk, error, integer, map, NIL, OK, pairs, WRONGTYPE, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
-type Hash = Map<ByteString, ByteString>;
+type Hash = HashFields;
 
 /** Redis keeps a hash as a listpack up to this many fields (hash-max-listpack-entries)... */
 export const HASH_LISTPACK_ENTRIES_MAX = 128;
@@ -61,7 +63,7 @@ function readHash(ctx: CommandContext, key: ByteString): Hash | undefined | Repl
 }
 
 function isReply(value: Hash | undefined | Reply): value is Reply {
-  return value !== undefined && !(value instanceof Map);
+  return value !== undefined && !(value instanceof HashFields);
 }
 
 /**
@@ -70,14 +72,14 @@ function isReply(value: Hash | undefined | Reply): value is Reply {
  * checked that the key holds a hash or nothing.
  */
 function hashForUpdate(ctx: CommandContext, key: ByteString): { item: Item; fields: Hash } {
-  const item = aggregateForUpdate(ctx, key, () => ({ kind: "hash", value: new Map() }));
-  assert(item.value instanceof Map, `key ${key} was checked to hold a hash`);
+  const item = aggregateForUpdate(ctx, key, () => ({ kind: "hash", value: new HashFields() }));
+  assert(item.value instanceof HashFields, `key ${key} was checked to hold a hash`);
   return { item, fields: item.value };
 }
 
 /** Puts a changed hash back, or deletes the key when it became empty. */
 function storeHash(ctx: CommandContext, key: ByteString, item: Item): void {
-  assert(item.value instanceof Map, "a hash item holds a Map");
+  assert(item.value instanceof HashFields, "a hash item holds HashFields");
   storeAggregate(ctx, key, item, item.value.size);
 }
 

@@ -11,6 +11,7 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { ListDeque } from "../engine/list_deque.js";
+import { HashFields } from "../engine/hash_fields.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import type { Item } from "../engine/values.js";
 import { sortedSetMembers } from "./encoding.js";
@@ -42,7 +43,13 @@ function valueBytes(item: Item): number {
     for (const element of value) total += stringBytes(element);
     return total;
   }
-  if (value instanceof Map) {
+  if (value instanceof HashFields && value.isCompact) {
+    // Two arrays (fields, values): two pointers per field.
+    let total = COLLECTION_BYTES + 2 * ARRAY_BYTES;
+    for (const [field, text] of value) total += 2 * POINTER_BYTES + stringBytes(field) + stringBytes(text);
+    return total;
+  }
+  if (value instanceof HashFields) {
     let total = COLLECTION_BYTES;
     for (const [field, text] of value) total += MAP_ENTRY_KEY_BYTES + stringBytes(field) + stringBytes(text);
     return total;
