@@ -27,8 +27,10 @@
  * Like Redis, walnut forgets this when it loads a value from a checkpoint, and recomputes.
  */
 import type { ByteString } from "../engine/bytes.js";
-import { HashFields } from "../engine/hash_fields.js";
+import { HashFields, COMPACT_ENTRIES_MAX as HASH_COMPACT_ENTRIES_MAX, COMPACT_VALUE_BYTES_MAX as HASH_COMPACT_VALUE_BYTES_MAX } from "../engine/hash_fields.js";
+import { SortedSet, COMPACT_ENTRIES_MAX as ZSET_COMPACT_ENTRIES_MAX, COMPACT_MEMBER_BYTES_MAX as ZSET_COMPACT_MEMBER_BYTES_MAX } from "../engine/sorted_set.js";
 import type { Item } from "../engine/values.js";
+import { assert } from "../lib/assert.js";
 import { parseInteger } from "./numbers.js";
 
 /** Redis 7.0's compiled defaults (config.c), which redis-server uses without a config file. */
@@ -37,6 +39,9 @@ export const HASH_LISTPACK_VALUE_BYTES_MAX = 64;
 export const SET_INTSET_ENTRIES_MAX = 512;
 export const ZSET_LISTPACK_ENTRIES_MAX = 128;
 export const ZSET_LISTPACK_VALUE_BYTES_MAX = 64;
+// The engine's compact representations switch at the same limits (see fitsCompactEncoding).
+assert(HASH_COMPACT_ENTRIES_MAX === HASH_LISTPACK_ENTRIES_MAX && HASH_COMPACT_VALUE_BYTES_MAX === HASH_LISTPACK_VALUE_BYTES_MAX, "hash limits agree");
+assert(ZSET_COMPACT_ENTRIES_MAX === ZSET_LISTPACK_ENTRIES_MAX && ZSET_COMPACT_MEMBER_BYTES_MAX === ZSET_LISTPACK_VALUE_BYTES_MAX, "sorted set limits agree");
 /** Strings up to this many bytes are embstr (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
 export const EMBSTR_BYTES_MAX = 44;
 /** Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS): OBJECT REFCOUNT answers INT_MAX for them. */
@@ -99,8 +104,11 @@ function sortedSetFits(value: ScoredMembers): boolean {
 /** True when an aggregate's content fits Redis' compact encoding (strings and lists: true). */
 function fitsCompactEncoding(item: Item): boolean {
   const value = item.value;
-  if (value instanceof HashFields) return hashFits(value);
+  // A compact sorted set or hash holds exactly what fits (the limits are the same), so a
+  // write need not walk it; a large one may have shrunk back under them and is walked.
+  if (value instanceof HashFields) return value.isCompact || hashFits(value);
   if (value instanceof Set) return setFits(value);
+  if (value instanceof SortedSet && value.isCompact) return true;
   if (isScoredMembers(value)) return sortedSetFits(value);
   return true;
 }
