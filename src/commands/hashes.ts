@@ -4,7 +4,7 @@
  *
  * A hash is an item of kind "hash" whose value is a HashFields, field to value (byte strings)
  * in insertion order; a field set again keeps its place. That is the order Redis answers
- * in for a small hash (a listpack: at most 128 fields, none and no value longer than 64
+ * in for a small hash (a listpack: at most 512 fields, none and no value longer than 64
  * bytes); a larger Redis hash is a hash table that answers in no defined order, so
  * walnut's insertion order is one Redis could give too. HSCAN answers a small hash whole
  * with cursor 0, as Redis does, and walks a larger one with a cursor (element_scan.ts).
@@ -42,11 +42,6 @@ import type { CommandContext, CommandSpec } from "./spec.js";
 
 type Hash = HashFields;
 
-/** Redis keeps a hash as a listpack up to this many fields (hash-max-listpack-entries)... */
-export const HASH_LISTPACK_ENTRIES_MAX = 128;
-/** ...and while no field or value is longer than this (hash-max-listpack-value). */
-export const HASH_LISTPACK_VALUE_BYTES_MAX = 64;
-
 const EMPTY_ARRAY: Reply = Object.freeze(array([]));
 const NOT_AN_INTEGER_FIELD: Reply = Object.freeze(error("ERR", "hash value is not an integer"));
 const NOT_A_FLOAT_FIELD: Reply = Object.freeze(error("ERR", "hash value is not a float"));
@@ -81,15 +76,6 @@ function hashForUpdate(ctx: CommandContext, key: ByteString): { item: Item; fiel
 function storeHash(ctx: CommandContext, key: ByteString, item: Item): void {
   assert(item.value instanceof HashFields, "a hash item holds HashFields");
   storeAggregate(ctx, key, item, item.value.size);
-}
-
-/** Whether Redis would keep this hash as a listpack (insertion order, HSCAN in one call). */
-export function isSmallHash(fields: Hash): boolean {
-  if (fields.size > HASH_LISTPACK_ENTRIES_MAX) return false;
-  for (const [field, value] of fields) {
-    if (field.length > HASH_LISTPACK_VALUE_BYTES_MAX || value.length > HASH_LISTPACK_VALUE_BYTES_MAX) return false;
-  }
-  return true;
 }
 
 // ---- writes ----
@@ -291,7 +277,10 @@ function hscan(ctx: CommandContext, [key, cursorText, ...optionArgs]: ByteString
   if (fields === undefined) return EMPTY_SCAN;
   const options = parseElementScanOptions(optionArgs);
   if (!("count" in options)) return options;
-  if (isSmallHash(fields)) return wholeScan(fields.entries(), options);
+  // A compact hash is one Redis keeps as a listpack (the same limits: engine/hash_fields.ts),
+  // which Redis answers whole. A cursor walk is only ever over the Map of a large one, whose
+  // live iterator neither skips nor repeats a field that stays while fields come and go.
+  if (fields.isCompact) return wholeScan(fields.entries(), options);
   return cursorScan(ctx.engine, ctx.collection, key!, cursor, () => hashElements(fields), options);
 }
 
