@@ -66,3 +66,15 @@ test("a clone shares nothing with the original, compact or not", () => {
     assert.equal(original.size, count);
   }
 });
+
+test("a hash made from a Map equals one built field by field, compact or not", () => {
+  for (const [count, valueBytes] of [[0, 1], [COMPACT_ENTRIES_MAX, COMPACT_VALUE_BYTES_MAX], [COMPACT_ENTRIES_MAX + 1, 1], [3, COMPACT_VALUE_BYTES_MAX + 1]] as const) {
+    const entries = Array.from({ length: count }, (_, i): [string, string] => [`f${i}`, "v".repeat(valueBytes)]);
+    const fromMap = HashFields.fromMap(new Map(entries));
+    const built = new HashFields(entries);
+    assert.equal(fromMap.isCompact, built.isCompact, `${count} fields of ${valueBytes} bytes`);
+    assert.deepEqual([...fromMap], [...built]);
+    fromMap.set("f0", "changed");
+    assert.equal(fromMap.get("f0"), "changed");
+  }
+});

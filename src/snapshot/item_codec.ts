@@ -234,14 +234,14 @@ function readList(reader: ByteReader): ListDeque {
 
 function readHash(reader: ByteReader): HashFields {
   const count = readCount(reader, "hash", 8);
-  const fields = new HashFields();
+  const fields = new Map<ByteString, ByteString>();
   for (let i = 0; i < count; i++) {
     const offset = reader.offset;
     const field = readByteString(reader, "hash field");
     if (fields.has(field)) reader.fail("hash field repeated", offset);
     fields.set(field, readByteString(reader, "hash value"));
   }
-  return fields;
+  return HashFields.fromMap(fields);
 }
 
 function readSet(reader: ByteReader): Set<ByteString> {
