@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Item, type StoredValue } from "../engine/values.js";
+import { HashFields } from "../engine/hash_fields.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { markEditedInPlace, noteEncodingGrowth, redisEncoding, redisRefcount, SHARED_REFCOUNT, stringEncoding } from "./encoding.js";
 import { textOf } from "./access.js";
@@ -13,8 +14,8 @@ function encodingOf(stored: Item): string {
   return redisEncoding(stored, textOf(stored));
 }
 
-function hashOf(count: number, valueBytes = 1): Map<string, string> {
-  return new Map(Array.from({ length: count }, (_, index) => [`f${index}`, "v".repeat(valueBytes)]));
+function hashOf(count: number, valueBytes = 1): HashFields {
+  return new HashFields(Array.from({ length: count }, (_, index) => [`f${index}`, "v".repeat(valueBytes)]));
 }
 
 test("strings are int by Redis' strict integer rule, embstr up to 44 bytes, raw beyond", () => {
@@ -45,11 +46,11 @@ test("hashes are listpack up to 512 fields of at most 64 bytes, and stay hashtab
   assert.equal(encodingOf(item({ kind: "hash", value: hashOf(512, 64) })), "listpack");
   assert.equal(encodingOf(item({ kind: "hash", value: hashOf(513) })), "hashtable");
   assert.equal(encodingOf(item({ kind: "hash", value: hashOf(1, 65) })), "hashtable");
-  assert.equal(encodingOf(item({ kind: "hash", value: new Map([["f".repeat(65), "v"]]) })), "hashtable");
+  assert.equal(encodingOf(item({ kind: "hash", value: new HashFields([["f".repeat(65), "v"]]) })), "hashtable");
   const grown = item({ kind: "hash", value: hashOf(513) });
   noteEncodingGrowth(grown);
-  (grown.value as Map<string, string>).delete("f0");
-  (grown.value as Map<string, string>).delete("f1");
+  (grown.value as HashFields).delete("f0");
+  (grown.value as HashFields).delete("f1");
   assert.equal(encodingOf(grown), "hashtable", "HDEL below the limit keeps the hashtable");
 });
 

@@ -1,7 +1,10 @@
 /**
  * The encoding Redis 7.0 would hold a value in, for OBJECT ENCODING and OBJECT REFCOUNT.
- * Walnut keeps every kind in one representation; Redis picks a compact or a large one by
- * size, and tools (redis-cli --memkeys, GUIs, tests) read the answer, so walnut answers
+ * Redis picks a compact or a large representation by size; walnut's sorted sets and hashes
+ * switch between theirs at the same limits (engine/sorted_set.ts, engine/hash_fields.ts:
+ * compact arrays up to them, a skip list or a Map past them, never back), its lists and sets
+ * keep one representation. The answer is computed from the content here, so it is the same
+ * whichever representation a value is in, and tools (redis-cli --memkeys, GUIs, tests) read the answer, so walnut answers
  * what redis-server 7.0 with its built-in defaults answers for the same data:
  *
  * - strings: "int" when the bytes are an integer by Redis' strict rule (string2l: no '+',
@@ -24,7 +27,10 @@
  * Like Redis, walnut forgets this when it loads a value from a checkpoint, and recomputes.
  */
 import type { ByteString } from "../engine/bytes.js";
+import { HashFields, COMPACT_ENTRIES_MAX as HASH_COMPACT_ENTRIES_MAX, COMPACT_VALUE_BYTES_MAX as HASH_COMPACT_VALUE_BYTES_MAX } from "../engine/hash_fields.js";
+import { SortedSet, COMPACT_ENTRIES_MAX as ZSET_COMPACT_ENTRIES_MAX, COMPACT_MEMBER_BYTES_MAX as ZSET_COMPACT_MEMBER_BYTES_MAX } from "../engine/sorted_set.js";
 import type { Item } from "../engine/values.js";
+import { assert } from "../lib/assert.js";
 import { parseInteger } from "./numbers.js";
 
 /** Redis 7.0's compiled defaults (config.c), which redis-server uses without a config file. */
@@ -33,6 +39,9 @@ export const HASH_LISTPACK_VALUE_BYTES_MAX = 64;
 export const SET_INTSET_ENTRIES_MAX = 512;
 export const ZSET_LISTPACK_ENTRIES_MAX = 128;
 export const ZSET_LISTPACK_VALUE_BYTES_MAX = 64;
+// The engine's compact representations switch at the same limits (see fitsCompactEncoding).
+assert(HASH_COMPACT_ENTRIES_MAX === HASH_LISTPACK_ENTRIES_MAX && HASH_COMPACT_VALUE_BYTES_MAX === HASH_LISTPACK_VALUE_BYTES_MAX, "hash limits agree");
+assert(ZSET_COMPACT_ENTRIES_MAX === ZSET_LISTPACK_ENTRIES_MAX && ZSET_COMPACT_MEMBER_BYTES_MAX === ZSET_LISTPACK_VALUE_BYTES_MAX, "sorted set limits agree");
 /** Strings up to this many bytes are embstr (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
 export const EMBSTR_BYTES_MAX = 44;
 /** Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS): OBJECT REFCOUNT answers INT_MAX for them. */
@@ -70,7 +79,7 @@ function allShort(texts: Iterable<ByteString>, bytesMax: number): boolean {
   return true;
 }
 
-function hashFits(fields: Map<ByteString, ByteString>): boolean {
+function hashFits(fields: HashFields): boolean {
   if (fields.size > HASH_LISTPACK_ENTRIES_MAX) return false;
   for (const [field, value] of fields) {
     if (field.length > HASH_LISTPACK_VALUE_BYTES_MAX || value.length > HASH_LISTPACK_VALUE_BYTES_MAX) return false;
@@ -95,8 +104,11 @@ function sortedSetFits(value: ScoredMembers): boolean {
 /** True when an aggregate's content fits Redis' compact encoding (strings and lists: true). */
 function fitsCompactEncoding(item: Item): boolean {
   const value = item.value;
-  if (value instanceof Map) return hashFits(value);
+  // A compact sorted set or hash holds exactly what fits (the limits are the same), so a
+  // write need not walk it; a large one may have shrunk back under them and is walked.
+  if (value instanceof HashFields) return value.isCompact || hashFits(value);
   if (value instanceof Set) return setFits(value);
+  if (value instanceof SortedSet && value.isCompact) return true;
   if (isScoredMembers(value)) return sortedSetFits(value);
   return true;
 }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
+import { HashFields } from "../engine/hash_fields.js";
 import { array, bulk, integer, map, NIL, OK, pairs, WRONGTYPE, type Reply } from "../engine/reply.js";
 import { hashCommands } from "./hashes.js";
 import { addLongDoubles, formatLongDouble, parseLongDouble, type LongDouble } from "./long_double.js";
@@ -163,9 +164,19 @@ test("HSCAN answers a small hash whole with cursor 0, filtered by MATCH", () => 
   assert.deepEqual(scanned(read(engine, "HSCAN nokey 0 COUNT 0")), { cursor: "0", found: [] });
 });
 
+test("HSCAN answers a hash of up to 512 short fields whole, as redis-server 7.0 does (its listpack limit)", () => {
+  const engine = new Engine();
+  run(engine, `HSET h ${Array.from({ length: 512 }, (_, index) => `f${index} v`).join(" ")}`);
+  const whole = scanned(read(engine, "HSCAN h 0 COUNT 10"));
+  assert.equal(whole.cursor, "0");
+  assert.equal(whole.found.length, 1024);
+  run(engine, "HSET h f512 v");
+  assert.notEqual(scanned(read(engine, "HSCAN h 0 COUNT 10")).cursor, "0", "513 fields: a hashtable, walked with a cursor");
+});
+
 test("HSCAN walks a large hash with a cursor: every field present throughout is returned, once", () => {
   const engine = new Engine();
-  const fields = Array.from({ length: 300 }, (_, index) => `f${index} v${index}`).join(" ");
+  const fields = Array.from({ length: 600 }, (_, index) => `f${index} v${index}`).join(" ");
   run(engine, `HSET h ${fields}`);
   const seen: string[] = [];
   let cursor = "0";
@@ -177,7 +188,7 @@ test("HSCAN walks a large hash with a cursor: every field present throughout is 
     calls += 1;
     // Writes meanwhile: delete fields not yet seen, add new ones, replace the Map under a checkpoint view.
     if (calls === 3) {
-      run(engine, "HDEL h f299 f298");
+      run(engine, "HDEL h f599 f598 f0");
       run(engine, "HSET h new1 x");
       const view = engine.openView();
       run(engine, "HSET h new2 y");
@@ -185,10 +196,10 @@ test("HSCAN walks a large hash with a cursor: every field present throughout is 
     }
   } while (cursor !== "0" && calls < 100);
   assert.equal(cursor, "0");
-  assert.ok(calls >= 12, `walked in ${calls} calls`);
+  assert.ok(calls >= 24, `walked in ${calls} calls`);
   const unique = new Set(seen);
   assert.equal(unique.size, seen.length, "no field twice");
-  for (let index = 0; index < 298; index++) assert.ok(unique.has(`f${index}`), `f${index}`);
+  for (let index = 0; index < 598; index++) assert.ok(unique.has(`f${index}`), `f${index}`);
 });
 
 test("hash commands on a key of another kind answer WRONGTYPE, and other families refuse a hash", () => {
@@ -214,7 +225,7 @@ test("a hash changed while a checkpoint view is open leaves the view's Map untou
   run(engine, "HINCRBY h b 5");
   const seen = new Map(view.collections[0]!.next(100).map(([key, item]) => [key, item]));
   view.close();
-  assert.deepEqual([...(seen.get("h")!.value as Map<string, string>)], [["a", "1"], ["b", "2"]]);
+  assert.deepEqual([...(seen.get("h")!.value as HashFields)], [["a", "1"], ["b", "2"]]);
   assert.deepEqual(read(engine, "HGETALL h"), map([[bulk("b"), bulk("7")], [bulk("c"), bulk("3")]]));
 });
 

@@ -2,23 +2,25 @@
  * The hash commands, as Redis 7.0 defines them: HSET HSETNX HGET HMGET HMSET HGETALL HDEL
  * HEXISTS HLEN HKEYS HVALS HINCRBY HINCRBYFLOAT HSTRLEN HRANDFIELD HSCAN.
  *
- * A hash is an item of kind "hash" whose value is a Map of field to value (byte strings)
+ * A hash is an item of kind "hash" whose value is a HashFields, field to value (byte strings)
  * in insertion order; a field set again keeps its place. That is the order Redis answers
- * in for a small hash (a listpack: at most 128 fields, none and no value longer than 64
+ * in for a small hash (a listpack: at most 512 fields, none and no value longer than 64
  * bytes); a larger Redis hash is a hash table that answers in no defined order, so
  * walnut's insertion order is one Redis could give too. HSCAN answers a small hash whole
  * with cursor 0, as Redis does, and walks a larger one with a cursor (element_scan.ts).
  *
  * A hash never exists empty: HDEL of its last field deletes the key. Writes change the
- * Map they get from `itemForUpdate` (a private copy while a checkpoint view may still read
+ * HashFields they get from `itemForUpdate` (a private copy while a checkpoint view may still read
  * the original), stamp the item with the entry's index and put it back; an existing hash
  * keeps its expiry. HINCRBYFLOAT computes in 80-bit long doubles as Redis does
  * (long_double.ts). HRANDFIELD only reads, so it may use Math.random.
  *
  * Cost: every command is O(1) per field it names; HGETALL, HKEYS, HVALS O(n); HRANDFIELD
- * with a count O(n) (it picks positions, then walks the Map once).
+ * with a count O(n) (it picks positions, then walks the hash once). A hash of
+ * up to 512 short fields is two arrays (engine/hash_fields.ts): a field costs a linear scan there.
  */
 import type { ByteString } from "../engine/bytes.js";
+import { HashFields } from "../engine/hash_fields.js";
 import type { Item } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
 import { aggregateForUpdate, integerReply, isWord, liveItem, NOT_A_FLOAT, NOT_AN_INTEGER, storeAggregate, SYNTAX_ERROR } from "./access.js";
@@ -38,12 +40,7 @@ import { randomCount, tooManyPicks } from "./random_count.js";
 import { array, bulk, error, integer, map, NIL, OK, pairs, WRONGTYPE, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 
-type Hash = Map<ByteString, ByteString>;
-
-/** Redis keeps a hash as a listpack up to this many fields (hash-max-listpack-entries)... */
-export const HASH_LISTPACK_ENTRIES_MAX = 128;
-/** ...and while no field or value is longer than this (hash-max-listpack-value). */
-export const HASH_LISTPACK_VALUE_BYTES_MAX = 64;
+type Hash = HashFields;
 
 const EMPTY_ARRAY: Reply = Object.freeze(array([]));
 const NOT_AN_INTEGER_FIELD: Reply = Object.freeze(error("ERR", "hash value is not an integer"));
@@ -61,7 +58,7 @@ function readHash(ctx: CommandContext, key: ByteString): Hash | undefined | Repl
 }
 
 function isReply(value: Hash | undefined | Reply): value is Reply {
-  return value !== undefined && !(value instanceof Map);
+  return value !== undefined && !(value instanceof HashFields);
 }
 
 /**
@@ -70,24 +67,15 @@ function isReply(value: Hash | undefined | Reply): value is Reply {
  * checked that the key holds a hash or nothing.
  */
 function hashForUpdate(ctx: CommandContext, key: ByteString): { item: Item; fields: Hash } {
-  const item = aggregateForUpdate(ctx, key, () => ({ kind: "hash", value: new Map() }));
-  assert(item.value instanceof Map, `key ${key} was checked to hold a hash`);
+  const item = aggregateForUpdate(ctx, key, () => ({ kind: "hash", value: new HashFields() }));
+  assert(item.value instanceof HashFields, `key ${key} was checked to hold a hash`);
   return { item, fields: item.value };
 }
 
 /** Puts a changed hash back, or deletes the key when it became empty. */
 function storeHash(ctx: CommandContext, key: ByteString, item: Item): void {
-  assert(item.value instanceof Map, "a hash item holds a Map");
+  assert(item.value instanceof HashFields, "a hash item holds HashFields");
   storeAggregate(ctx, key, item, item.value.size);
-}
-
-/** Whether Redis would keep this hash as a listpack (insertion order, HSCAN in one call). */
-export function isSmallHash(fields: Hash): boolean {
-  if (fields.size > HASH_LISTPACK_ENTRIES_MAX) return false;
-  for (const [field, value] of fields) {
-    if (field.length > HASH_LISTPACK_VALUE_BYTES_MAX || value.length > HASH_LISTPACK_VALUE_BYTES_MAX) return false;
-  }
-  return true;
 }
 
 // ---- writes ----
@@ -289,7 +277,10 @@ function hscan(ctx: CommandContext, [key, cursorText, ...optionArgs]: ByteString
   if (fields === undefined) return EMPTY_SCAN;
   const options = parseElementScanOptions(optionArgs);
   if (!("count" in options)) return options;
-  if (isSmallHash(fields)) return wholeScan(fields.entries(), options);
+  // A compact hash is one Redis keeps as a listpack (the same limits: engine/hash_fields.ts),
+  // which Redis answers whole. A cursor walk is only ever over the Map of a large one, whose
+  // live iterator neither skips nor repeats a field that stays while fields come and go.
+  if (fields.isCompact) return wholeScan(fields.entries(), options);
   return cursorScan(ctx.engine, ctx.collection, key!, cursor, () => hashElements(fields), options);
 }
 

@@ -3,7 +3,7 @@
  * its value (not what Redis would spend: Redis' encodings are not walnut's). It counts the
  * key, the Item record and the value's objects with V8's usual sizes on a 64-bit heap:
  * a one-byte string is a 16-byte header plus its bytes rounded up to 8, a JS array 16 bytes
- * plus 8 per slot, a Map or Set about 80 bytes plus 24 per entry (its hash table), a bigint
+ * plus 8 per slot (a compact sorted set is two of them: sorted_set.ts), a Map or Set about 80 bytes plus 24 per entry (its hash table), a bigint
  * 24 bytes, a HyperLogLog's Uint8Array 96 bytes plus its 16384 registers.
  *
  * Every element is counted (Redis samples 5 of an aggregate's elements unless SAMPLES says
@@ -11,6 +11,8 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { ListDeque } from "../engine/list_deque.js";
+import { HashFields } from "../engine/hash_fields.js";
+import { SortedSet } from "../engine/sorted_set.js";
 import type { Item } from "../engine/values.js";
 import { sortedSetMembers } from "./encoding.js";
 
@@ -41,7 +43,13 @@ function valueBytes(item: Item): number {
     for (const element of value) total += stringBytes(element);
     return total;
   }
-  if (value instanceof Map) {
+  if (value instanceof HashFields && value.isCompact) {
+    // Two arrays (fields, values): two pointers per field.
+    let total = COLLECTION_BYTES + 2 * ARRAY_BYTES;
+    for (const [field, text] of value) total += 2 * POINTER_BYTES + stringBytes(field) + stringBytes(text);
+    return total;
+  }
+  if (value instanceof HashFields) {
     let total = COLLECTION_BYTES;
     for (const [field, text] of value) total += MAP_ENTRY_KEY_BYTES + stringBytes(field) + stringBytes(text);
     return total;
@@ -52,6 +60,12 @@ function valueBytes(item: Item): number {
     return total;
   }
   const members = sortedSetMembers(value);
+  if (members !== null && value instanceof SortedSet && value.isCompact) {
+    // Two arrays (members, scores): a pointer and a double per element.
+    let total = COLLECTION_BYTES + 2 * ARRAY_BYTES;
+    for (const [member] of members) total += POINTER_BYTES + 8 + stringBytes(member);
+    return total;
+  }
   if (members !== null) {
     let total = COLLECTION_BYTES;
     for (const [member] of members) total += MAP_ENTRY_KEY_BYTES + SKIPLIST_NODE_BYTES + stringBytes(member);

@@ -153,7 +153,7 @@ ${connectionRows.join("\n")}
   (it may STORE), so it goes through the log; SORT_RO is on the read path.
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
   cursor starts a new full iteration rather than failing.
-- **Hash and set order.** A small hash (at most 128 fields, none and no value over 64 bytes)
+- **Hash and set order.** A small hash (at most 512 fields, none and no value over 64 bytes)
   answers in insertion order and a small all-integer set (at most 512 members) in ascending
   numeric order, as Redis' listpacks and intsets do, and \`HSCAN\`/\`SSCAN\` answer them whole
   with cursor 0. Other hashes and sets, which Redis answers in no defined order, answer in

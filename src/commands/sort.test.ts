@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
+import { HashFields } from "../engine/hash_fields.js";
 import { array, bulk, error, integer, NIL, WRONGTYPE, type Reply } from "../engine/reply.js";
 import { Item, type StoredValue } from "../engine/values.js";
 import { parseSortScore } from "./sort.js";
@@ -48,8 +49,8 @@ test("SORT reads scores as strtod does", () => {
 
 test("BY and GET follow patterns to strings and hash fields; a missing one is nil (\"\" when stored)", () => {
   const engine = engineWith("RPUSH l 1 2 3", "MSET w_1 30 w_2 10 name_2 two");
-  put(engine, "h_1", { kind: "hash", value: new Map([["rank", "2"], ["label", "one"]]) });
-  put(engine, "h_3", { kind: "hash", value: new Map([["rank", "1"]]) });
+  put(engine, "h_1", { kind: "hash", value: new HashFields([["rank", "2"], ["label", "one"]]) });
+  put(engine, "h_3", { kind: "hash", value: new HashFields([["rank", "1"]]) });
   assert.deepEqual(texts(read(engine, "SORT_RO l BY w_*")), ["3", "2", "1"], "a missing weight scores 0");
   assert.deepEqual(texts(read(engine, "SORT_RO l BY h_*->rank GET # GET h_*->label GET name_*")), [
     "2", null, "two",
@@ -66,7 +67,7 @@ test("BY and GET follow patterns to strings and hash fields; a missing one is ni
 test("SORT takes sets and answers WRONGTYPE for strings and hashes; SORT_RO refuses STORE", () => {
   const engine = engineWith("SET s v");
   put(engine, "set", { kind: "set", value: new Set(["b", "c", "a"]) });
-  put(engine, "hash", { kind: "hash", value: new Map([["f", "v"]]) });
+  put(engine, "hash", { kind: "hash", value: new HashFields([["f", "v"]]) });
   assert.deepEqual(texts(read(engine, "SORT_RO set ALPHA")), ["a", "b", "c"]);
   assert.deepEqual(run(engine, "SORT set BY nosort STORE out"), integer(3));
   assert.deepEqual(read(engine, "LRANGE out 0 -1"), array([bulk("a"), bulk("b"), bulk("c")]), "a stored set is sorted ALPHA");

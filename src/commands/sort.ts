@@ -25,6 +25,7 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY, redisTypeName } from "../engine/values.js";
+import { HashFields } from "../engine/hash_fields.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { deleteKey, isErrorReply, isWord, liveItem, NOT_AN_INTEGER, putItem, SYNTAX_ERROR, textOf } from "./access.js";
 import { defineCommand } from "./define.js";
@@ -109,7 +110,7 @@ function lookupByPattern(ctx: CommandContext, pattern: ByteString, element: Byte
   const item = liveItem(ctx, key);
   if (item === undefined) return null;
   if (hasField) {
-    if (!(item.value instanceof Map)) return null;
+    if (!(item.value instanceof HashFields)) return null;
     return item.value.get(pattern.slice(arrow + 2)) ?? null;
   }
   return textOf(item);

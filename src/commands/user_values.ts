@@ -5,6 +5,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { fromInput, toText, type ByteString } from "../engine/bytes.js";
+import type { HashFields } from "../engine/hash_fields.js";
 import type { SortedSet } from "../engine/sorted_set.js";
 import type { Item } from "../engine/values.js";
 import type { ListDeque } from "../engine/list_deque.js";
@@ -74,7 +75,7 @@ export function itemValue(item: Item): Value {
     case "list":
       return (item.value as ListDeque).toArray().map(toText);
     case "hash":
-      return Object.fromEntries([...(item.value as Map<ByteString, ByteString>)].map(([field, value]) => [toText(field), toText(value)]));
+      return Object.fromEntries([...(item.value as HashFields)].map(([field, value]) => [toText(field), toText(value)]));
     case "set":
       return [...(item.value as Set<ByteString>)].map(toText);
     case "zset":

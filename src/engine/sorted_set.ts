@@ -3,150 +3,112 @@
  * among equal scores, by member bytewise (latin1 strings compare bytewise with `<`).
  * This is the value of the `zset` kind, and what Redis' sorted-set commands work on.
  *
- * Two structures hold the same elements:
- * - `scores`, a Map member → score: O(1) ZSCORE and membership;
- * - a skip list whose forward links carry spans (how many elements each link jumps
- *   over), so that finding an element, its rank, the element at a rank, and the first
- *   element past a score or lex bound are all O(log n) expected; a range is then walked
- *   along the bottom level (forward) or the `previous` links (backward).
- *
- * A node's level comes from a keyed hash of its member, not from a random draw: the
- * list's shape is then a function of its elements alone (two sets with the same elements
- * are deepEqual however they were built), and apply() stays free of randomness. The key
- * is drawn once per process, so nobody can choose members that all land on level 1 and
- * turn the list into a linked list. The level changes only performance, never an answer.
+ * Two representations, as Redis has its listpack and skiplist encodings:
+ * - compact, while the set holds at most COMPACT_ENTRIES_MAX members of at most
+ *   COMPACT_MEMBER_BYTES_MAX bytes (Redis 7.0's zset-max-listpack-entries and -value):
+ *   two arrays in ascending order, members and their scores. A member is found by a
+ *   linear scan (at most 128 string comparisons), a score bound or rank by binary search;
+ *   an insert or removal moves at most 128 slots. It costs two array slots per element
+ *   where the skip list costs a node with two level arrays and a Map entry (about 40 bytes
+ *   per element instead of 250: docs/benchmarks.md);
+ * - large: a SkipList (skip_list.ts) with its member → score Map.
+ * A set switches to the large representation when an add makes it outgrow the compact one,
+ * and never back, as Redis never converts back: the representation then matches what
+ * OBJECT ENCODING answers (commands/encoding.ts), which follows the same thresholds. A
+ * set built from scratch (a checkpoint load, a clone of a compact set) starts compact.
  *
  * Scores are never NaN (the commands refuse it before it gets here) and -0 is stored as
  * 0 (see `add`).
  */
 import { assert } from "../lib/assert.js";
 import type { ByteString } from "./bytes.js";
+import { compareElements, SkipList, type ScoredMember } from "./skip_list.js";
 
-/** Levels a node may have: 1 + the 16 bit pairs of a 32-bit hash (4^16 elements at p = 1/4). */
-const LEVEL_MAX = 17;
-/** A node reaches the next level with probability 1 / LEVEL_FANOUT. */
-const LEVEL_FANOUT = 4;
-/**
- * The per-process key of the level hash. Replicas draw different keys and so build
- * differently shaped lists, which no reply can tell apart.
- */
-const LEVEL_HASH_KEY = globalThis.crypto.getRandomValues(new Uint32Array(1))[0]!;
+export { compareElements, type ScoredMember } from "./skip_list.js";
 
-/** A node's level: 1 + the number of trailing zero bit pairs of a keyed hash of the member (p = 1/4 per level). */
-function levelOf(member: ByteString): number {
-  // FNV-1a over the bytes, then murmur3's finalizer to spread the low bits.
-  let hash = (0x811c9dc5 ^ LEVEL_HASH_KEY) >>> 0;
-  for (let i = 0; i < member.length; i++) hash = Math.imul(hash ^ member.charCodeAt(i), 0x01000193);
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  let level = 1;
-  while (level < LEVEL_MAX && (hash & (LEVEL_FANOUT - 1)) === 0) {
-    level += 1;
-    hash >>>= 2;
-  }
-  return level;
-}
-
-/** One element in the skip list, or the header (member "", never compared). */
-class SkipNode {
-  readonly member: ByteString;
-  readonly score: number;
-  /** next[i]: the following node on level i, or null at the end. */
-  readonly next: Array<SkipNode | null>;
-  /** span[i]: how many bottom-level steps next[i] jumps (to the end when next[i] is null). */
-  readonly span: number[];
-  previous: SkipNode | null = null;
-
-  constructor(member: ByteString, score: number, level: number) {
-    this.member = member;
-    this.score = score;
-    this.next = new Array<SkipNode | null>(level).fill(null);
-    this.span = new Array<number>(level).fill(0);
-  }
-}
-
-/** An element as ranges return it. */
-export type ScoredMember = readonly [member: ByteString, score: number];
-
-/** Orders (score, member) pairs as a sorted set does: by score, then bytewise by member. */
-export function compareElements(scoreA: number, memberA: ByteString, scoreB: number, memberB: ByteString): number {
-  if (scoreA !== scoreB) return scoreA < scoreB ? -1 : 1;
-  return memberA === memberB ? 0 : memberA < memberB ? -1 : 1;
-}
-
-/**
- * Scratch arrays for link/unlink (the nodes to update on each level, and their ranks):
- * allocated once, since a sorted set is only ever changed by one call at a time.
- */
-const scratchUpdate = new Array<SkipNode | null>(LEVEL_MAX).fill(null);
-const scratchRank = new Array<number>(LEVEL_MAX).fill(0);
-
-/** True when `node` comes before the element (score, member). */
-function isBefore(node: SkipNode, score: number, member: ByteString): boolean {
-  return node.score < score || (node.score === score && node.member < member);
-}
+/** Redis 7.0's zset-max-listpack-entries: more members than this take the skip list. */
+export const COMPACT_ENTRIES_MAX = 128;
+/** Redis 7.0's zset-max-listpack-value: a longer member takes the skip list. */
+export const COMPACT_MEMBER_BYTES_MAX = 64;
 
 export class SortedSet {
-  // The skip list lives in #private fields: node:assert's deepEqual then compares two
-  // sets by `scores` alone (the whole content), never walking the doubly linked nodes.
-  private readonly scores = new Map<ByteString, number>();
-  readonly #header = new SkipNode("", 0, LEVEL_MAX);
-  #tail: SkipNode | null = null;
-  /** Levels in use (at least 1); the header's spans above it are 0. */
-  #level = 1;
+  // Exactly one representation is in use: `members` and `memberScores` (compact, ascending,
+  // same length) or `large`. node:assert's deepEqual compares two sets by these fields.
+  private members: ByteString[] | null = [];
+  private memberScores: number[] | null = [];
+  private large: SkipList | null = null;
 
   get size(): number {
-    return this.scores.size;
+    return this.members !== null ? this.members.length : this.large!.size;
+  }
+
+  /** True while the set is in its compact representation (Redis' listpack). */
+  get isCompact(): boolean {
+    return this.members !== null;
   }
 
   /** The member's score, or undefined when it is not a member. */
   score(member: ByteString): number | undefined {
-    return this.scores.get(member);
+    if (this.members === null) return this.large!.score(member);
+    const at = this.members.indexOf(member);
+    return at < 0 ? undefined : this.memberScores![at];
   }
 
   has(member: ByteString): boolean {
-    return this.scores.has(member);
+    return this.members !== null ? this.members.includes(member) : this.large!.has(member);
   }
 
   /**
    * Adds `member` with `score`, or moves it to `score`; true when it was not a member.
    * -0 is stored as 0: Redis 7.0 answers "0" for a -0 score in every set of up to 128
-   * members (its compact encoding drops the sign), and walnut has one encoding.
+   * members (its compact encoding drops the sign), and walnut keeps one rule for every size.
    */
   add(member: ByteString, score: number): boolean {
     assert(!Number.isNaN(score), "a sorted set score is never NaN");
+    const members = this.members;
+    if (members === null) return this.large!.add(member, score);
+    const scores = this.memberScores!;
     const stored = score === 0 ? 0 : score;
-    const current = this.scores.get(member);
-    if (current === stored) return false;
-    if (current !== undefined) this.unlink(member, current);
-    this.scores.set(member, stored);
-    this.link(member, stored);
-    return current === undefined;
+    const current = members.indexOf(member);
+    if (current >= 0) {
+      if (scores[current] === stored) return false;
+      members.splice(current, 1);
+      scores.splice(current, 1);
+    }
+    const at = this.countCompactBefore(stored, member);
+    if (at === members.length) {
+      members.push(member);
+      scores.push(stored);
+    } else {
+      members.splice(at, 0, member);
+      scores.splice(at, 0, stored);
+    }
+    if (members.length > COMPACT_ENTRIES_MAX || member.length > COMPACT_MEMBER_BYTES_MAX) this.becomeLarge();
+    return current < 0;
   }
 
   /** Removes `member`; true when it was a member. */
   delete(member: ByteString): boolean {
-    const current = this.scores.get(member);
-    if (current === undefined) return false;
-    this.scores.delete(member);
-    this.unlink(member, current);
+    if (this.members === null) return this.large!.delete(member);
+    const at = this.members.indexOf(member);
+    if (at < 0) return false;
+    this.members.splice(at, 1);
+    this.memberScores!.splice(at, 1);
     return true;
   }
 
   /** The 0-based rank of `member` in ascending order, or undefined when it is not a member. */
   rank(member: ByteString): number | undefined {
-    const score = this.scores.get(member);
-    if (score === undefined) return undefined;
-    return this.countNodesWhile((node) => compareElements(node.score, node.member, score, member) < 0);
+    if (this.members === null) return this.large!.rank(member);
+    const at = this.members.indexOf(member);
+    return at < 0 ? undefined : at;
   }
 
   /** The element at 0-based ascending rank `rank`, or undefined outside 0..size-1. */
   at(rank: number): ScoredMember | undefined {
-    const node = this.nodeAt(rank);
-    return node === null ? undefined : [node.member, node.score];
+    if (this.members === null) return this.large!.at(rank);
+    if (!Number.isInteger(rank) || rank < 0 || rank >= this.members.length) return undefined;
+    return [this.members[rank]!, this.memberScores![rank]!];
   }
 
   /**
@@ -155,7 +117,17 @@ export class SortedSet {
    * the ends of score and lex ranges are found.
    */
   countWhile(below: (member: ByteString, score: number) => boolean): number {
-    return this.countNodesWhile((node) => below(node.member, node.score));
+    const members = this.members;
+    if (members === null) return this.large!.countWhile(below);
+    const scores = this.memberScores!;
+    let low = 0;
+    let high = members.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (below(members[middle]!, scores[middle]!)) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /**
@@ -163,149 +135,75 @@ export class SortedSet {
    * `reverse`, from `start` towards rank 0). O(log n + count).
    */
   slice(start: number, count: number, options: { reverse?: boolean } = {}): ScoredMember[] {
+    const members = this.members;
+    if (members === null) return this.large!.slice(start, count, options);
     const found: ScoredMember[] = [];
-    let node = this.nodeAt(start);
-    while (node !== null && found.length < count) {
-      found.push([node.member, node.score]);
-      node = options.reverse ? node.previous : node.next[0]!;
+    if (!Number.isInteger(start) || start < 0 || start >= members.length) return found;
+    const scores = this.memberScores!;
+    const step = options.reverse ? -1 : 1;
+    for (let at = start; at >= 0 && at < members.length && found.length < count; at += step) {
+      found.push([members[at]!, scores[at]!]);
     }
     return found;
   }
 
   /** Every element in ascending order. */
   *entries(): IterableIterator<ScoredMember> {
-    for (let node = this.#header.next[0]!; node !== null; node = node.next[0]!) yield [node.member, node.score];
+    if (this.members === null) {
+      yield* this.large!.entries();
+      return;
+    }
+    // Read by index each step, so that a set changed during the walk behaves as the
+    // skip list does (the walk goes on from the same position), never throwing.
+    for (let at = 0; at < this.members.length; at++) yield [this.members[at]!, this.memberScores![at]!];
+  }
+
+  /** The highest element, or undefined when empty. */
+  last(): ScoredMember | undefined {
+    if (this.members === null) return this.large!.last();
+    const at = this.members.length - 1;
+    return at < 0 ? undefined : [this.members[at]!, this.memberScores![at]!];
   }
 
   /** A copy that shares nothing mutable with this set (copy-on-write for checkpoints and batches). O(n). */
   clone(): SortedSet {
     const copy = new SortedSet();
-    copy.appendAllInOrder(this.entries(), this.size);
+    if (this.members === null) {
+      copy.members = null;
+      copy.memberScores = null;
+      copy.large = this.large!.clone();
+    } else {
+      copy.members = this.members.slice();
+      copy.memberScores = this.memberScores!.slice();
+    }
     return copy;
   }
 
-  /** Builds an empty set from ascending elements in one pass, linking each at the end of every level it reaches. */
-  private appendAllInOrder(elements: Iterable<ScoredMember>, count: number): void {
-    assert(this.size === 0, "appending in order starts from an empty set");
-    const lastOnLevel: SkipNode[] = new Array<SkipNode>(LEVEL_MAX).fill(this.#header);
-    const lastRankOnLevel: number[] = new Array<number>(LEVEL_MAX).fill(0);
-    let rank = 0;
-    let previous: SkipNode | null = null;
-    for (const [member, score] of elements) {
-      rank += 1;
-      const level = levelOf(member);
-      const node = new SkipNode(member, score, level);
-      for (let i = 0; i < level; i++) {
-        lastOnLevel[i]!.next[i] = node;
-        lastOnLevel[i]!.span[i] = rank - lastRankOnLevel[i]!;
-        lastOnLevel[i] = node;
-        lastRankOnLevel[i] = rank;
-      }
-      if (level > this.#level) this.#level = level;
-      node.previous = previous;
-      previous = node;
-      this.scores.set(member, score);
+  /** Where (score, member) goes in the compact arrays: how many elements come before it. */
+  private countCompactBefore(score: number, member: ByteString): number {
+    const members = this.members!;
+    const scores = this.memberScores!;
+    let low = 0;
+    let high = members.length;
+    // Elements arrive in ascending order when a set is loaded or built from a range: try the end first.
+    if (high > 0 && compareElements(scores[high - 1]!, members[high - 1]!, score, member) < 0) return high;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareElements(scores[middle]!, members[middle]!, score, member) < 0) low = middle + 1;
+      else high = middle;
     }
-    assert(rank === count, `appended ${rank} elements of ${count}`);
-    for (let i = 0; i < this.#level; i++) lastOnLevel[i]!.span[i] = count - lastRankOnLevel[i]!;
-    this.#tail = previous;
+    return low;
   }
 
-  private countNodesWhile(below: (node: SkipNode) => boolean): number {
-    let node = this.#header;
-    let traversed = 0;
-    for (let i = this.#level - 1; i >= 0; i--) {
-      for (let next = node.next[i]!; next !== null && below(next); next = node.next[i]!) {
-        traversed += node.span[i]!;
-        node = next;
-      }
-    }
-    return traversed;
-  }
-
-  private nodeAt(rank: number): SkipNode | null {
-    if (!Number.isInteger(rank) || rank < 0 || rank >= this.size) return null;
-    const target = rank + 1;
-    let node = this.#header;
-    let traversed = 0;
-    for (let i = this.#level - 1; i >= 0; i--) {
-      while (node.next[i] !== null && traversed + node.span[i]! <= target) {
-        traversed += node.span[i]!;
-        node = node.next[i]!;
-      }
-      if (traversed === target) return node;
-    }
-    assert(false, `rank ${rank} not found in a set of ${this.size}`);
-  }
-
-  /** Inserts a node for an element known to be absent from the list. */
-  private link(member: ByteString, score: number): void {
-    const update = scratchUpdate;
-    const rankAt = scratchRank;
-    let node = this.#header;
-    for (let i = this.#level - 1; i >= 0; i--) {
-      rankAt[i] = i === this.#level - 1 ? 0 : rankAt[i + 1]!;
-      for (let next = node.next[i]!; next !== null && isBefore(next, score, member); next = node.next[i]!) {
-        rankAt[i] += node.span[i]!;
-        node = next;
-      }
-      update[i] = node;
-    }
-    const level = levelOf(member);
-    if (level > this.#level) {
-      for (let i = this.#level; i < level; i++) {
-        rankAt[i] = 0;
-        update[i] = this.#header;
-        this.#header.span[i] = this.size - 1; // the Map already holds the new member
-      }
-      this.#level = level;
-    }
-    const created = new SkipNode(member, score, level);
-    const rank = rankAt[0]!;
-    for (let i = 0; i < level; i++) {
-      const before = update[i]!;
-      created.next[i] = before.next[i]!;
-      before.next[i] = created;
-      created.span[i] = before.span[i]! - (rank - rankAt[i]!);
-      before.span[i] = rank - rankAt[i]! + 1;
-    }
-    for (let i = level; i < this.#level; i++) update[i]!.span[i] += 1;
-    created.previous = update[0] === this.#header ? null : update[0]!;
-    const after = created.next[0]!;
-    if (after !== null) after.previous = created;
-    else this.#tail = created;
-  }
-
-  /** Removes the node of an element known to be in the list. */
-  private unlink(member: ByteString, score: number): void {
-    const update = scratchUpdate;
-    let node = this.#header;
-    for (let i = this.#level - 1; i >= 0; i--) {
-      for (let next = node.next[i]!; next !== null && isBefore(next, score, member); next = node.next[i]!) {
-        node = next;
-      }
-      update[i] = node;
-    }
-    const removed = node.next[0]!;
-    assert(removed !== null && removed.member === member && removed.score === score, `unlinking absent member ${member}`);
-    for (let i = 0; i < this.#level; i++) {
-      const before = update[i]!;
-      if (before.next[i] === removed) {
-        before.span[i] += removed.span[i]! - 1;
-        before.next[i] = removed.next[i]!;
-      } else before.span[i] -= 1;
-    }
-    const after = removed.next[0]!;
-    if (after !== null) after.previous = removed.previous;
-    else this.#tail = removed.previous;
-    while (this.#level > 1 && this.#header.next[this.#level - 1] === null) {
-      this.#header.span[this.#level - 1] = 0;
-      this.#level -= 1;
-    }
-  }
-
-  /** The highest element, or undefined when empty. */
-  last(): ScoredMember | undefined {
-    return this.#tail === null ? undefined : [this.#tail.member, this.#tail.score];
+  /** Moves the elements into a skip list, for good. */
+  private becomeLarge(): void {
+    const members = this.members!;
+    const scores = this.memberScores!;
+    const ascending = function* (): IterableIterator<ScoredMember> {
+      for (let at = 0; at < members.length; at++) yield [members[at]!, scores[at]!];
+    };
+    this.large = SkipList.fromAscending(ascending(), members.length);
+    this.members = null;
+    this.memberScores = null;
   }
 }

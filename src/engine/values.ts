@@ -6,7 +6,7 @@
  * as binary (the embedded API returns them as Buffers), `integer` is a signed 64-bit
  * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
  * `boolean`, `list` a list of byte strings (a ListDeque: O(1) at both ends), `hash` a map of
- * fields to values, `set` a set of members (both byte strings, in insertion order) and
+ * fields to values (hash_fields.ts), `set` a set of members (both byte strings, in insertion order) and
  * `zset` a sorted set (sorted_set.ts: members with scores, ordered by score). A HyperLogLog
  * is a `string` holding Redis' HLL bytes (hll_format.ts), as in Redis.
  *
@@ -18,6 +18,7 @@
  * Collection.itemForUpdate.
  */
 import type { ByteString } from "./bytes.js";
+import { HashFields } from "./hash_fields.js";
 import { SortedSet } from "./sorted_set.js";
 import { ListDeque } from "./list_deque.js";
 
@@ -35,7 +36,7 @@ export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
         : K extends "list"
           ? ListDeque
           : K extends "hash"
-            ? Map<ByteString, ByteString>
+            ? HashFields
             : K extends "set"
               ? Set<ByteString>
               : SortedSet;
@@ -47,7 +48,7 @@ export type StoredValue =
   | { kind: "float"; value: number }
   | { kind: "boolean"; value: boolean }
   | { kind: "list"; value: ListDeque }
-  | { kind: "hash"; value: Map<ByteString, ByteString> }
+  | { kind: "hash"; value: HashFields }
   | { kind: "set"; value: Set<ByteString> }
   | { kind: "zset"; value: SortedSet };
 
@@ -75,7 +76,7 @@ export const NO_EXPIRY = 0;
  */
 export class Item {
   kind: ValueKind;
-  value: ByteString | bigint | number | boolean | ListDeque | Map<ByteString, ByteString> | Set<ByteString> | SortedSet;
+  value: ByteString | bigint | number | boolean | ListDeque | HashFields | Set<ByteString> | SortedSet;
   version: number;
   expiresAtMs: number;
   /**
@@ -117,7 +118,7 @@ export class Item {
     copy.largeEncoding = this.largeEncoding;
     const value = this.value;
     if (value instanceof ListDeque) copy.value = value.clone();
-    else if (value instanceof Map) copy.value = new Map(value);
+    else if (value instanceof HashFields) copy.value = value.clone();
     else if (value instanceof Set) copy.value = new Set(value);
     else if (value instanceof SortedSet) copy.value = value.clone();
     return copy;

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crc32 } from "node:zlib";
 import { Item, type StoredValue } from "../engine/values.js";
+import { HashFields } from "../engine/hash_fields.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { decodeDumpPayload, encodeDumpPayload } from "./dump_payload.js";
 
@@ -12,7 +13,7 @@ const VALUES: StoredValue[] = [
   { kind: "float", value: 0.1 },
   { kind: "boolean", value: false },
   { kind: "list", value: ListDeque.from(["a", "", "c"]) },
-  { kind: "hash", value: new Map([["f", "v"], ["g", ""]]) },
+  { kind: "hash", value: new HashFields([["f", "v"], ["g", ""]]) },
   { kind: "set", value: new Set(["x", "y"]) },
 ];
 

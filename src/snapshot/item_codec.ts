@@ -32,6 +32,7 @@
  * damaged length is reported instead of allocating or reading past the end.
  */
 import type { ByteString } from "../engine/bytes.js";
+import { HashFields } from "../engine/hash_fields.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { RedisHll } from "../engine/hll_format.js";
@@ -138,7 +139,7 @@ function writeValue(writer: ByteWriter, item: Item): void {
       return;
     }
     case "hash": {
-      const fields = item.value as Map<ByteString, ByteString>;
+      const fields = item.value as HashFields;
       writer.u32(fields.size);
       for (const [field, value] of fields) {
         writer.u32(field.length);
@@ -231,7 +232,7 @@ function readList(reader: ByteReader): ListDeque {
   return elements;
 }
 
-function readHash(reader: ByteReader): Map<ByteString, ByteString> {
+function readHash(reader: ByteReader): HashFields {
   const count = readCount(reader, "hash", 8);
   const fields = new Map<ByteString, ByteString>();
   for (let i = 0; i < count; i++) {
@@ -240,7 +241,7 @@ function readHash(reader: ByteReader): Map<ByteString, ByteString> {
     if (fields.has(field)) reader.fail("hash field repeated", offset);
     fields.set(field, readByteString(reader, "hash value"));
   }
-  return fields;
+  return HashFields.fromMap(fields);
 }
 
 function readSet(reader: ByteReader): Set<ByteString> {

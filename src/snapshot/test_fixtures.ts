@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Collection, CollectionType } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
+import { HashFields } from "../engine/hash_fields.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { Item, NO_EXPIRY, type StoredValue } from "../engine/values.js";
@@ -45,7 +46,7 @@ export function valuesOfEveryKind(): Array<[string, StoredValue]> {
     ["list", { kind: "list", value: ListDeque.from(["a", "", ALL_BYTES, "z"]) }],
     ["list-empty", { kind: "list", value: new ListDeque() }],
     ["hyperloglog", { kind: "string", value: RedisHll.denseFromRegisters(registers).toBytes() }],
-    ["hash", { kind: "hash", value: new Map([["field", "value"], ["", ALL_BYTES], [ALL_BYTES, ""]]) }],
+    ["hash", { kind: "hash", value: new HashFields([["field", "value"], ["", ALL_BYTES], [ALL_BYTES, ""]]) }],
     ["set", { kind: "set", value: new Set(["a", "", ALL_BYTES]) }],
     ["zset", { kind: "zset", value: sortedSetOf([["a", 1.5], ["", -Infinity], [ALL_BYTES, Infinity], ["b", 1.5], ["c", -2e-300]]) }],
   ];
