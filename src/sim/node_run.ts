@@ -24,7 +24,7 @@ import { checkPerKey, type Model, type ModelOperation } from "../check/lineariza
 import { describeError } from "../lib/errors.js";
 import { Random } from "../lib/seeded_random.js";
 import type { Reply } from "../engine/reply.js";
-import type { NodeId, ReadMode } from "../raft/types.js";
+import type { ConfState, NodeId, ReadMode } from "../raft/types.js";
 import type { FsyncMode } from "../wal/wal.js";
 import { NodeCluster, type Member } from "./node_cluster.js";
 import { UNRELIABLE_NETWORK, type NetworkFaults } from "./network.js";
@@ -225,6 +225,9 @@ class RandomRun {
     private readonly sabotage: { fsyncLiesAfterMs: number; staleReads: boolean; powerLoss: boolean; crashes: boolean },
   ) {}
 
+  /** Nodes being added: the membership each starts with, as `walnut serve --join` is told it. */
+  private readonly joining = new Map<NodeId, ConfState>();
+
   /** A membership change in progress (one at a time, as Raft requires). */
   private changing = false;
 
@@ -247,6 +250,13 @@ class RandomRun {
     cluster.healAll();
     for (const member of cluster.current()) {
       member.clock.rate = 1;
+      // A node being added and not started yet starts as a joiner (as the founders' peers it
+      // would start wrong); its join's answer may never come, if the healing crashed the leader.
+      if (member.lives === 0) {
+        const joining = this.joining.get(member.id);
+        if (joining !== undefined) cluster.start(member.id, joining);
+        continue;
+      }
       // Under fsync "no" a restart may lose what was acknowledged: the running nodes stay up.
       if (member.process !== null && !this.sabotage.crashes) continue;
       cluster.crash(member.id, this.sabotage.powerLoss);
@@ -429,11 +439,13 @@ class RandomRun {
       return;
     }
     cluster.addMember(nextId);
+    this.joining.set(nextId, { voters, learners: [...learners, nextId] });
     cluster.trace(`membership: node ${leader.id} adds node ${nextId} as a learner`);
     node.changeMembership({ type: "addLearner", node: nextId, address: cluster.addressOf(nextId) }).then(
       () => {
         const status = node.status();
-        cluster.start(nextId, { voters: status.voters, learners: status.learners });
+        // Started once (the healing phase may have come in between: it leaves a joiner to this).
+        if (cluster.member(nextId).lives === 0) cluster.start(nextId, { voters: status.voters, learners: status.learners });
         this.later(PROMOTE_AFTER_MS, () => this.promote(nextId));
       },
       (error: unknown) => {
