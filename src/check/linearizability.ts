@@ -1,7 +1,7 @@
 /**
  * A linearizability checker over any sequential model: Wing & Gong's search with Lowe's
- * memoization, as Porcupine does it. The simulator (src/sim/linearizability.ts) and the
- * fault campaign (src/check/report.ts) both use it, each with its own model.
+ * memoization, as Porcupine does it. The simulator (src/sim/node_run.ts) and the fault
+ * campaign (src/check/report.ts) both use it, each with its own model.
  *
  * A history is a list of operations, each with the time it was invoked, the time it
  * completed and its result. An operation whose outcome is unknown (the client gave up

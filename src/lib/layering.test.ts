@@ -160,7 +160,7 @@ test("the checker parses every kind of static import and classifies edges by the
   assert.match(against("client/resp_client.ts", "server/resp/connection.ts") ?? "", /same tier/);
   assert.match(against("server/servers.ts", "db.ts") ?? "", /same tier/);
   assert.match(against("faults/nemesis.ts", "scenarios/tcp_proxy.ts") ?? "", /test fixtures/);
-  assert.equal(against("sim/cluster.ts", "scenarios/harness.ts"), undefined);
+  assert.equal(against("sim/node_cluster.ts", "scenarios/harness.ts"), undefined);
   assert.equal(against("commands/apply.ts", "engine/engine.ts"), undefined);
   assert.equal(against("server/resp/connection.ts", "server/resp/info.ts"), undefined);
   assert.match(against("lib/errors.ts", "config/options.ts") ?? "", /higher layer/);

@@ -33,3 +33,16 @@ test("a removed member stays reachable until the removal is applied, so a leader
   assert.deepEqual(directory.calls, ["remove 3"]);
   assert.deepEqual(book.recorded(), {});
 });
+
+test("a checkpoint installed from the leader makes the members it records reachable, keeping addresses already known", () => {
+  const book = new MembershipBook();
+  book.set(1, { host: "127.0.0.1", port: 7381 });
+  book.set(2, { host: "10.0.0.2", port: 7382 }); // the operator's word (--peers): it stays
+  const directory = recordingDirectory();
+  book.attach(directory);
+  const recorded = { "1": "127.0.0.1:7381", "2": "127.0.0.1:7382", "3": "127.0.0.1:7383", "4": "127.0.0.1:7384", "5": "127.0.0.1:7385" };
+  // Node 1 installs it; 4 is a learner it only hears of here; 5 is no member any more.
+  book.learnFromCheckpoint(recorded, { voters: [1, 2, 3], learners: [4] }, 1);
+  assert.deepEqual(directory.calls, ["add 3 127.0.0.1:7383", "add 4 127.0.0.1:7384"]);
+  assert.deepEqual(book.recorded(), { "1": "127.0.0.1:7381", "2": "10.0.0.2:7382", "3": "127.0.0.1:7383", "4": "127.0.0.1:7384" });
+});

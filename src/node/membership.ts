@@ -41,6 +41,24 @@ export class MembershipBook {
     }
   }
 
+  /**
+   * A checkpoint installed from the leader replaced the log: members of its membership
+   * that this node has no address for (their changes were in the entries the checkpoint
+   * covers, which this node never saw) become reachable from its address book. Addresses
+   * already known stay: the flags' and newer changes' word wins.
+   */
+  learnFromCheckpoint(recorded: Record<string, string>, confState: ConfState, selfId: number): void {
+    const members = new Set([...confState.voters, ...confState.learners]);
+    for (const [id, text] of Object.entries(recorded)) {
+      const node = Number(id);
+      if (node === selfId || !members.has(node) || this.addresses.has(node)) continue;
+      const address = parsePeers(`${id}=${text}`, "the checkpoint's member list").get(node);
+      if (address === undefined) continue;
+      this.addresses.set(node, address);
+      this.directory?.addPeer(node, address);
+    }
+  }
+
   set(id: number, address: PeerAddress): void {
     this.addresses.set(id, address);
   }

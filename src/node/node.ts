@@ -713,6 +713,10 @@ export class Node {
     restoreSessions(this.engine.sessions, loaded.metadata.sessions, path);
     restoreFunctions(this.engine.functionLibraries, loaded.metadata.functions, path);
     this.appliedConfState = snapshot.confState;
+    // Found by the simulator (seed 1875 --fsync no): a follower that learned of a member
+    // only through a checkpoint had no address for it, and as leader never reached it.
+    const recorded = loaded.metadata["members"];
+    if (typeof recorded === "object" && recorded !== null) this.membership.learnFromCheckpoint(recorded as Record<string, string>, snapshot.confState, this.id);
     await this.wal.markCheckpoint(snapshot.index, snapshot.term); // the log continues after it
     this.durable.restore(snapshot);
     this.control.lastCheckpointId += 1;

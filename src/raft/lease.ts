@@ -29,7 +29,7 @@
  * (a late timer is caught up before the next input, as src/node/ does in lease mode), and
  * its clock keeps counting while the process is stopped. A clock that stops while the
  * process is paused, or runs slower than the bound allows, lets a deposed leader serve
- * stale reads (src/sim/lease.test.ts shows the simulator catching a slow one).
+ * stale reads (src/sim/node_lease.test.ts shows the simulator catching a slow one).
  */
 import { quorumMatchIndex } from "./quorum.js";
 import type { NodeId, RaftConfig } from "./types.js";

@@ -29,9 +29,11 @@ import { DEFAULT_COLLECTION } from "../engine/engine.js";
 import type { NodeEnvironment } from "../node/environment.js";
 import { Node, clusterIdOf } from "../node/node.js";
 import type { ConfState, NodeId, ReadMode } from "../raft/types.js";
+import type { FsyncMode } from "../wal/wal.js";
 import { inlineCheckpointIo } from "../snapshot/io.js";
 import type { PeerAddress } from "../transport/transport.js";
 import { Network, type NetworkFaults } from "./network.js";
+import { RaftSafety } from "./raft_safety.js";
 import { SimDisk, HEALTHY_DISK } from "./sim_disk.js";
 import { SimSwitchboard, SimTransport, type Packet } from "./sim_transport.js";
 import { Process, Scheduler, SimClock, SimTimers } from "./virtual_time.js";
@@ -52,6 +54,8 @@ export interface NodeClusterOptions {
   trace?: (line: string) => void;
   /** How leaders prove reads current (--read-mode): "index" by default. */
   readMode?: ReadMode;
+  /** The nodes' --fsync mode: "always" by default. */
+  fsync?: FsyncMode;
 }
 
 export interface Member {
@@ -84,6 +88,8 @@ export class NodeCluster {
   /** Simulated process ids: each life of a node is a new process. */
   private nextPid = 100;
   private readonly options: NodeClusterOptions;
+  /** Election and state machine safety, watched on every node (raft_safety.ts). */
+  readonly safety = new RaftSafety((kind, message) => this.fail(kind, message));
 
   constructor(options: NodeClusterOptions) {
     assert(options.nodes >= 1, `a cluster needs a node, got ${options.nodes}`);
@@ -186,14 +192,14 @@ export class NodeCluster {
     this.trace(`node ${id} starts (life ${member.lives})`);
     Node.open({
       dataDir: `/data/node${id}`,
-      fsync: "always",
+      fsync: this.options.fsync ?? "always",
       segmentSizeBytes: this.options.segmentSizeBytes ?? 16 * 1024,
       checkpointIntervalMs: 0,
       checkpointWalBytes: this.options.checkpointWalBytes ?? 4 * 1024,
       // A small window: a follower that falls behind soon needs a checkpoint from its leader.
       logMemoryBytes: this.options.logMemoryBytes ?? 4 * 1024,
       archiveWal: false,
-      stateMachine: walnutStateMachine,
+      stateMachine: this.safety.watch(id, walnutStateMachine),
       nodeId: id,
       cluster: {
         listen: this.peers.get(id) as PeerAddress,
@@ -223,16 +229,20 @@ export class NodeCluster {
     );
   }
 
-  /** The process dies: in-flight I/O and timers vanish, the disk keeps what was synced (and perhaps a torn tail). */
-  crash(id: NodeId): void {
+  /**
+   * The process dies: in-flight I/O and timers vanish. With the power (`powerLoss`, the
+   * default) the disk keeps what was synced and perhaps a torn tail; without, what was
+   * written (kill -9: the page cache survives).
+   */
+  crash(id: NodeId, powerLoss = true): void {
     const member = this.member(id);
     if (member.process === null) return;
     member.process.alive = false;
     member.process = null;
     member.node = null;
     member.executor = null;
-    member.disk.crash();
-    this.trace(`node ${id} crashes`);
+    member.disk.crash(powerLoss);
+    this.trace(`node ${id} crashes${powerLoss ? "" : " (the process only: its page cache survives)"}`);
   }
 
   /** The process stops for `durationMs` (SIGSTOP): nothing of it runs until then. */
@@ -255,7 +265,10 @@ export class NodeCluster {
 
   /** A line of node `id`'s own log: into the trace, and counted. */
   private nodeLogged(id: NodeId, line: string): void {
-    if (line.startsWith("leading in term")) this.events.leaders += 1;
+    if (line.startsWith("leading in term")) {
+      this.events.leaders += 1;
+      this.safety.leading(id, Number(/^leading in term (\d+)/.exec(line)?.[1]));
+    }
     else if (line.startsWith("checkpoint at index")) this.events.checkpoints += 1;
     else if (line.startsWith("installed checkpoint")) this.events.snapshotsInstalled += 1;
     else if (line.includes("truncated a torn tail")) this.events.tornTails += 1;

@@ -2,10 +2,20 @@
  * One random simulation of real walnut nodes from a seed (node_cluster.ts): clients run
  * SET, GET and APPEND on a few keys at random members through the real command path
  * while faults strike — crashes (the disk keeps what was synced, and maybe a torn tail)
- * and restarts, partitions, pauses, clock drift, a full disk, slow fsyncs, failing
- * fsyncs and membership changes (a node joins, a voter is removed). Then every fault heals and every node restarts; the cluster must commit a write
- * again (liveness), every member must hold the same values (convergence), and the
- * clients' history must be linearizable (src/check/linearizability.ts).
+ * and restarts, crashes in the middle of a Ready (right after the WAL's fsync, before
+ * the node sends or applies what it persisted), partitions, pauses, clock drift, a full
+ * disk, slow fsyncs, failing fsyncs, membership changes (a node joins, a voter is
+ * removed) and leadership transfers. Then every fault heals and every node restarts;
+ * the cluster must commit a write again (liveness), every member must hold the same
+ * values (convergence), and the clients' history must be linearizable
+ * (src/check/linearizability.ts). Election and state machine safety are watched
+ * throughout (raft_safety.ts).
+ *
+ * Under --fsync everysec and no, a crash kills the process and keeps the page cache
+ * (what those modes promise to survive, DESIGN.md "Durability modes": an acknowledged
+ * write is in the OS, not necessarily on the platter); under always the power goes.
+ * Under no, entries count as persisted before the OS has them, so a node that crashes
+ * may forget what it acknowledged (its vote included): those runs leave crashes out.
  *
  * The same seed (with the same node count and duration) replays the same run exactly;
  * a failure's `replay` is the command that does it.
@@ -14,7 +24,8 @@ import { checkPerKey, type Model, type ModelOperation } from "../check/lineariza
 import { describeError } from "../lib/errors.js";
 import { Random } from "../lib/seeded_random.js";
 import type { Reply } from "../engine/reply.js";
-import type { NodeId, ReadMode } from "../raft/types.js";
+import type { ConfState, NodeId, ReadMode } from "../raft/types.js";
+import type { FsyncMode } from "../wal/wal.js";
 import { NodeCluster, type Member } from "./node_cluster.js";
 import { UNRELIABLE_NETWORK, type NetworkFaults } from "./network.js";
 
@@ -41,8 +52,15 @@ const SCHEDULE_SEED_SALT = 0x3c6ef372;
  */
 export const SIMULATED_LAN: NetworkFaults = { ...UNRELIABLE_NETWORK, minDelay: 1, maxDelay: 5, dropProbability: 0.02, duplicateProbability: 0, reorderProbability: 0.02, reorderExtraDelay: 10 };
 
-export type FaultKind = "crash" | "partition" | "pause" | "clockDrift" | "diskFull" | "slowFsync" | "failingFsync" | "membership";
-export const FAULT_KINDS: readonly FaultKind[] = ["crash", "partition", "pause", "clockDrift", "diskFull", "slowFsync", "failingFsync", "membership"];
+export type FaultKind = "crash" | "midReadyCrash" | "partition" | "pause" | "clockDrift" | "diskFull" | "slowFsync" | "failingFsync" | "membership" | "transfer";
+export const FAULT_KINDS: readonly FaultKind[] = ["crash", "midReadyCrash", "partition", "pause", "clockDrift", "diskFull", "slowFsync", "failingFsync", "membership", "transfer"];
+/** The fault kinds that crash or restart a node: left out under fsync "no", which promises nothing across a crash. */
+const CRASH_KINDS: readonly FaultKind[] = ["crash", "midReadyCrash", "failingFsync"];
+/**
+ * Clock rates within the drift the cores assume (DEFAULT_MAX_CLOCK_DRIFT_RATIO, 0.1):
+ * between the slowest and the fastest clock a ratio of at most 1.1.
+ */
+const RATE_SPREAD = Math.sqrt(1.1);
 /** Node ids a run may use, counting the nodes membership changes add. */
 const MAX_NODE_ID = 9;
 /** A new member is promoted from learner to voter this long after it started. */
@@ -63,8 +81,12 @@ export interface NodeRunOptions {
   trace?: (line: string) => void;
   /** "index" (default) or "lease": leaders answer reads on their lease, while clocks drift. */
   readMode?: ReadMode;
+  /** The nodes' --fsync mode: "always" by default. */
+  fsync?: FsyncMode;
   /** Sabotage, to prove the checkers catch lost writes: from this virtual time on, every disk's fsync lies. */
   fsyncLiesAfterMs?: number;
+  /** Sabotage, to prove the checker catches stale reads: clients' GETs read a node's own state, with no read barrier. */
+  staleReads?: boolean;
 }
 
 export interface NodeRunReport {
@@ -79,12 +101,16 @@ export interface NodeRunReport {
   faults: Record<FaultKind, number>;
   /** What the nodes logged: leaders elected, checkpoints taken and installed from a leader, torn WAL tails cut, failed writes. */
   events: NodeCluster["events"];
+  /** Safety checks made on applied entries and elected leaders (raft_safety.ts). */
+  safetyChecks: number;
+  /** Virtual ms the run lasted, faults, healing and checks included. */
+  virtualMs: number;
   /** Tasks the virtual-time queue ran, and a digest of the run's events (equal for equal runs). */
   tasks: number;
   digest: string;
 }
 
-const kvModel: Model<string | null, KvCommand, KvResult> = {
+export const kvModel: Model<string | null, KvCommand, KvResult> = {
   initialState: null,
   step(value, command, result) {
     let next = value;
@@ -99,9 +125,11 @@ const kvModel: Model<string | null, KvCommand, KvResult> = {
   commandKey: (command) => JSON.stringify(command),
 };
 
-export function replayCommand(options: { seed: number; nodes: number; durationMs: number; readMode: ReadMode }): string {
+export function replayCommand(options: { seed: number; nodes: number; durationMs: number; readMode: ReadMode; fsync: FsyncMode; faults: readonly FaultKind[] }): string {
   const mode = options.readMode === "index" ? "" : ` --read-mode ${options.readMode}`;
-  return `npm run sim:node -- --seed ${options.seed} --nodes ${options.nodes} --duration ${options.durationMs}${mode} --trace`;
+  const fsync = options.fsync === "always" ? "" : ` --fsync ${options.fsync}`;
+  const faults = options.faults.length === FAULT_KINDS.length ? "" : ` --faults ${options.faults.join(",")}`;
+  return `npm run sim -- --seed ${options.seed} --nodes ${options.nodes} --duration ${options.durationMs}${mode}${fsync}${faults} --trace`;
 }
 
 /** Runs one seed. Never throws for a failure of the system under test: it is in the report. */
@@ -111,19 +139,26 @@ export async function runNodeSimulation(options: NodeRunOptions): Promise<NodeRu
   const drawnNodes = schedule.pick([3, 5]);
   const nodes = options.nodes ?? drawnNodes;
   const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
-  const faultKinds = options.faults ?? FAULT_KINDS;
+  const fsync = options.fsync ?? "always";
+  const faultKinds = (options.faults ?? FAULT_KINDS).filter((kind) => fsync !== "no" || !CRASH_KINDS.includes(kind));
   let digest = 0x811c9dc5;
   const cluster = new NodeCluster({
     seed: options.seed,
     nodes,
     network: SIMULATED_LAN,
     readMode: options.readMode ?? "index",
+    fsync,
     trace: (line) => {
       for (let i = 0; i < line.length; i++) digest = Math.imul(digest ^ line.charCodeAt(i), 0x01000193) >>> 0;
       options.trace?.(line);
     },
   });
-  const run = new RandomRun(cluster, schedule, faultKinds, options.fsyncLiesAfterMs ?? Infinity);
+  const run = new RandomRun(cluster, schedule, faultKinds, {
+    fsyncLiesAfterMs: options.fsyncLiesAfterMs ?? Infinity,
+    staleReads: options.staleReads === true,
+    powerLoss: fsync === "always",
+    crashes: fsync !== "no",
+  });
   const onUnhandled = (reason: unknown): void => cluster.fail("exception", `unhandled rejection in a node: ${describeError(reason)}${reason instanceof Error && reason.stack ? `\n${reason.stack}` : ""}`);
   process.on("unhandledRejection", onUnhandled);
   try {
@@ -153,13 +188,15 @@ export async function runNodeSimulation(options: NodeRunOptions): Promise<NodeRu
     seed: options.seed,
     nodes,
     durationMs,
-    replay: replayCommand({ seed: options.seed, nodes, durationMs, readMode: options.readMode ?? "index" }),
+    replay: replayCommand({ seed: options.seed, nodes, durationMs, readMode: options.readMode ?? "index", fsync, faults: options.faults ?? FAULT_KINDS }),
     failure: cluster.failure,
     failingHistory,
     linearizabilityUndecided: undecided,
     operations: run.counts,
     faults: run.faultCounts,
     events: { ...cluster.events },
+    safetyChecks: cluster.safety.checks,
+    virtualMs: cluster.now,
     tasks: cluster.scheduler.tasksRun,
     digest: digest.toString(16).padStart(8, "0"),
   };
@@ -185,8 +222,11 @@ class RandomRun {
     private readonly cluster: NodeCluster,
     private readonly random: Random,
     private readonly faultKinds: readonly FaultKind[],
-    private readonly fsyncLiesAfterMs: number,
+    private readonly sabotage: { fsyncLiesAfterMs: number; staleReads: boolean; powerLoss: boolean; crashes: boolean },
   ) {}
+
+  /** Nodes being added: the membership each starts with, as `walnut serve --join` is told it. */
+  private readonly joining = new Map<NodeId, ConfState>();
 
   /** A membership change in progress (one at a time, as Raft requires). */
   private changing = false;
@@ -195,7 +235,7 @@ class RandomRun {
     const cluster = this.cluster;
     for (let time = STEP_MS; time <= durationMs && cluster.failure === null; time += STEP_MS) {
       this.runDueRepairs();
-      if (time === this.fsyncLiesAfterMs) for (const member of cluster.members.values()) member.disk.faults.fsyncLies = true;
+      if (time === this.sabotage.fsyncLiesAfterMs) for (const member of cluster.members.values()) member.disk.faults.fsyncLies = true;
       if (this.faultKinds.length > 0 && this.random.chance(FAULT_PROBABILITY)) this.strike(this.random.pick(this.faultKinds));
       this.startClientOperations();
       await cluster.runUntil(time);
@@ -210,7 +250,16 @@ class RandomRun {
     cluster.healAll();
     for (const member of cluster.current()) {
       member.clock.rate = 1;
-      cluster.crash(member.id);
+      // A node being added and not started yet starts as a joiner (as the founders' peers it
+      // would start wrong); its join's answer may never come, if the healing crashed the leader.
+      if (member.lives === 0) {
+        const joining = this.joining.get(member.id);
+        if (joining !== undefined) cluster.start(member.id, joining);
+        continue;
+      }
+      // Under fsync "no" a restart may lose what was acknowledged: the running nodes stay up.
+      if (member.process !== null && !this.sabotage.crashes) continue;
+      cluster.crash(member.id, this.sabotage.powerLoss);
       cluster.start(member.id);
     }
     const deadline = cluster.now + LIVENESS_MS;
@@ -273,8 +322,28 @@ class RandomRun {
     this.faultCounts[kind] += 1;
     switch (kind) {
       case "crash": {
-        cluster.crash(id);
-        this.later(this.random.between(100, 3_000), () => cluster.member(id).process === null && cluster.start(id));
+        cluster.crash(id, this.sabotage.powerLoss);
+        this.restartLater(id);
+        return;
+      }
+      case "midReadyCrash": {
+        // The next WAL fsync completes, and the node dies before it hears so: what it
+        // persisted is on disk, the messages and applies that were to follow never happen.
+        member.disk.faults.crashAfterSync = () => {
+          cluster.trace(`node ${id}'s WAL fsync completes; the node crashes before it sends or applies`);
+          cluster.crash(id, this.sabotage.powerLoss);
+          this.restartLater(id);
+        };
+        cluster.trace(`node ${id} will crash right after its next WAL fsync`);
+        return;
+      }
+      case "transfer": {
+        const leader = cluster.leader();
+        const voters = leader?.node?.status().voters.filter((voter) => voter !== leader.id) ?? [];
+        if (leader === null || leader.node === null || voters.length === 0) return;
+        const target = this.random.pick(voters);
+        cluster.trace(`node ${leader.id} transfers its leadership to node ${target}`);
+        leader.node.transferLeadership(target);
         return;
       }
       case "partition": {
@@ -293,7 +362,7 @@ class RandomRun {
         cluster.pause(id, this.random.between(100, 3_000));
         return;
       case "clockDrift": {
-        member.clock.rate = 1 + (this.random.next() - 0.5) / 10;
+        member.clock.rate = 1 / RATE_SPREAD + this.random.next() * (RATE_SPREAD - 1 / RATE_SPREAD);
         member.clock.offsetMs += this.random.between(-2_000, 2_000);
         cluster.trace(`node ${id}'s clock runs at ${member.clock.rate.toFixed(3)}, offset ${member.clock.offsetMs} ms`);
         return;
@@ -326,7 +395,7 @@ class RandomRun {
           member.disk.faults.fsyncFailureProbability = 0;
           cluster.trace(`node ${id}'s fsyncs work again; it restarts`);
           // A failed fsync is final until restart (wal/writer.ts): the operator restarts it.
-          cluster.crash(id);
+          cluster.crash(id, this.sabotage.powerLoss);
           cluster.start(id);
         });
         return;
@@ -370,11 +439,13 @@ class RandomRun {
       return;
     }
     cluster.addMember(nextId);
+    this.joining.set(nextId, { voters, learners: [...learners, nextId] });
     cluster.trace(`membership: node ${leader.id} adds node ${nextId} as a learner`);
     node.changeMembership({ type: "addLearner", node: nextId, address: cluster.addressOf(nextId) }).then(
       () => {
         const status = node.status();
-        cluster.start(nextId, { voters: status.voters, learners: status.learners });
+        // Started once (the healing phase may have come in between: it leaves a joiner to this).
+        if (cluster.member(nextId).lives === 0) cluster.start(nextId, { voters: status.voters, learners: status.learners });
         this.later(PROMOTE_AFTER_MS, () => this.promote(nextId));
       },
       (error: unknown) => {
@@ -407,6 +478,10 @@ class RandomRun {
     );
   }
 
+  private restartLater(id: NodeId): void {
+    this.later(this.random.between(100, 3_000), () => this.cluster.member(id).process === null && this.cluster.start(id));
+  }
+
   private later(delayMs: number, action: () => void): void {
     this.pending.push({ at: this.cluster.now + delayMs, action });
   }
@@ -433,7 +508,7 @@ class RandomRun {
       const entry: Outstanding = { operation, deadline: cluster.now + CLIENT_TIMEOUT_MS };
       this.outstanding.set(client, entry);
       cluster.trace(`client ${client} -> node ${member.id}: ${argv.join(" ")}`);
-      const answer = cluster.execute(member.id, argv);
+      const answer = this.sabotage.staleReads && command.kind === "get" ? staleRead(cluster, member.id, key) : cluster.execute(member.id, argv);
       if (answer === null) continue;
       if (answer instanceof Promise) answer.then((reply) => this.answer(client, entry, reply), (error: unknown) => this.answer(client, entry, { type: "error", text: describeError(error) }));
       else this.answer(client, entry, answer);
@@ -471,13 +546,20 @@ class RandomRun {
   }
 }
 
+/** Sabotage: the node's own value, with no read barrier (what a broken read path would answer). */
+function staleRead(cluster: NodeCluster, id: NodeId, key: string): Reply | null {
+  const value = cluster.localValue(id, key);
+  if (value === undefined) return null;
+  return value === null ? { type: "nil" } : { type: "bulk", value };
+}
+
 /** The error of a write the node refused before proposing it (node.ts proposeNow): it is in no log. */
 function neverProposed(reply: Reply): boolean {
   return reply.type === "error" && reply.code === "NO_LEADER" && reply.text.includes("no leader is known yet");
 }
 
 /** A reply as the model's result; undefined for an error. */
-function resultOf(reply: Reply): KvResult | undefined {
+export function resultOf(reply: Reply): KvResult | undefined {
   switch (reply.type) {
     case "status":
       return reply.text;

@@ -1,16 +1,22 @@
 /**
- * The real-node simulator's command line (node_run.ts): runs seeds and prints a summary.
+ * The simulator's command line (node_run.ts): runs seeds of real walnut nodes and prints
+ * a summary (`npm run sim:node` is the same command).
  *
- *   npm run sim:node -- --seeds 100                  seeds 1..100
- *   npm run sim:node -- --seed 42 [--trace]          one seed, replayed exactly (with its event trace)
+ *   npm run sim -- --seeds 100                  seeds 1..100
+ *   npm run sim -- --seed 42 [--trace]          one seed, replayed exactly (with its event trace)
  *   options: --first S (with --seeds: start at S), --nodes K (3 or 5 at random by default),
  *            --duration MS (virtual ms of faults, default 20000),
  *            --faults crash,partition,... (only these fault kinds),
- *            --read-mode index|lease (lease: leaders answer reads on their lease while clocks drift)
+ *            --read-mode index|lease (lease: leaders answer reads on their lease while clocks drift),
+ *            --fsync always|everysec|no (the nodes' durability mode; always by default),
+ *            --mix (seeds cycle through read modes and fsync modes: index/always, lease/always,
+ *            index/everysec, index/no ... as the deep run does; overrides --read-mode and --fsync)
  *
  * Exits 1 when any seed fails, printing each failure with the command that replays it.
  */
 import { parseArgs } from "node:util";
+import type { ReadMode } from "../raft/types.js";
+import type { FsyncMode } from "../wal/wal.js";
 import { DEFAULT_DURATION_MS, FAULT_KINDS, runNodeSimulation, type FaultKind, type NodeRunReport } from "./node_run.js";
 
 function positiveInteger(flag: string, text: string): number {
@@ -46,6 +52,14 @@ function describe(report: NodeRunReport): string {
   );
 }
 
+/** --mix: every 4th seed reads on leases, and one in 4 runs fsync everysec, one in 8 fsync no. */
+function mixedMode(seed: number): { readMode: ReadMode; fsync: FsyncMode } {
+  return {
+    readMode: seed % 4 === 1 ? "lease" : "index",
+    fsync: seed % 4 === 2 ? "everysec" : seed % 8 === 3 ? "no" : "always",
+  };
+}
+
 async function main(): Promise<void> {
   process.stdout.on("error", () => process.exit(0));
   const { values } = parseArgs({
@@ -60,6 +74,8 @@ async function main(): Promise<void> {
       trace: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       "read-mode": { type: "string", default: "index" },
+      fsync: { type: "string", default: "always" },
+      mix: { type: "boolean", default: false },
     },
   });
   const first = positiveInteger("--first", values.first ?? "1");
@@ -73,19 +89,37 @@ async function main(): Promise<void> {
     process.stderr.write(`--read-mode takes index or lease, got "${readMode}"\n`);
     process.exit(2);
   }
+  const fsync = values.fsync;
+  if (fsync !== "always" && fsync !== "everysec" && fsync !== "no") {
+    process.stderr.write(`--fsync takes always, everysec or no, got "${fsync}"\n`);
+    process.exit(2);
+  }
   const started = performance.now();
   let failed = 0;
-  let operations = 0;
+  const totals = { operations: 0, unknown: 0, virtualMs: 0, safetyChecks: 0, leaders: 0, checkpoints: 0, snapshotsInstalled: 0, tornTails: 0 };
+  const faultTotals = new Map<string, number>();
+  const modes = new Map<string, number>();
   for (const seed of seeds) {
+    const mode = values.mix === true ? mixedMode(seed) : { readMode: readMode as ReadMode, fsync: fsync as FsyncMode };
+    modes.set(`${mode.readMode}/${mode.fsync}`, (modes.get(`${mode.readMode}/${mode.fsync}`) ?? 0) + 1);
     const report = await runNodeSimulation({
       seed,
       durationMs: values.duration === undefined ? DEFAULT_DURATION_MS : positiveInteger("--duration", values.duration),
       faults: faultKinds(values.faults),
-      readMode,
+      readMode: mode.readMode,
+      fsync: mode.fsync,
       ...(values.nodes === undefined ? {} : { nodes: positiveInteger("--nodes", values.nodes) }),
       ...(values.trace === true ? { trace: (line: string) => process.stdout.write(`${line}\n`) } : {}),
     });
-    operations += report.operations.completed;
+    totals.operations += report.operations.completed;
+    totals.unknown += report.operations.unknown + report.operations.failed;
+    totals.virtualMs += report.virtualMs;
+    totals.safetyChecks += report.safetyChecks;
+    totals.leaders += report.events.leaders;
+    totals.checkpoints += report.events.checkpoints;
+    totals.snapshotsInstalled += report.events.snapshotsInstalled;
+    totals.tornTails += report.events.tornTails;
+    for (const [kind, count] of Object.entries(report.faults)) faultTotals.set(kind, (faultTotals.get(kind) ?? 0) + count);
     if (verbose) process.stdout.write(`${describe(report)}\n`);
     if (report.failure === null) continue;
     failed += 1;
@@ -96,7 +130,13 @@ async function main(): Promise<void> {
     process.stdout.write(`seed ${seed} FAILED: ${report.failure.message}\n  replay: ${report.replay}\n`);
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`${seeds.length} seeds, ${failed} failed, ${operations} operations completed, ${seconds} s\n`);
+  process.stdout.write(
+    `${seeds.length} seeds (${[...modes].map(([mode, count]) => `${mode} ${count}`).join(", ")}), ${failed} failed, ` +
+      `${totals.operations} operations completed, ${totals.unknown} failed or unknown, ${totals.safetyChecks} safety checks, ` +
+      `${totals.leaders} leaders elected, ${totals.checkpoints} checkpoints, ${totals.snapshotsInstalled} installed from a leader, ` +
+      `${totals.tornTails} torn tails cut; faults: ${[...faultTotals].map(([kind, count]) => `${kind} ${count}`).join(", ")}; ` +
+      `${(totals.virtualMs / 3_600_000).toFixed(2)} virtual hours, ${seconds} s wall\n`,
+  );
   process.exitCode = failed === 0 ? 0 : 1;
 }
 

@@ -41,6 +41,12 @@ export interface DiskFaults {
   fsyncDelayMs: { min: number; max: number };
   /** Sabotage, for proving the checkers: fsync reports success and makes nothing durable. */
   fsyncLies?: boolean;
+  /**
+   * Called (once) right after the next WAL fsync succeeds, before the node hears of it:
+   * the simulator crashes the node there, between persisting a Ready and sending or
+   * applying it. The fsync's callback never runs.
+   */
+  crashAfterSync?: () => void;
 }
 
 export const HEALTHY_DISK: DiskFaults = { capacityBytes: null, fsyncFailureProbability: 0, fsyncDelayMs: { min: 1, max: 2 } };
@@ -62,10 +68,19 @@ export class SimDisk {
 
   constructor(private readonly random: Random) {}
 
-  /** The power goes: every file keeps its durable bytes and, at random, part of what was appended after them. */
-  crash(): void {
+  /**
+   * The power goes: every file keeps its durable bytes and, at random, part of what was
+   * appended after them. With `powerLoss` false only the process dies (kill -9): the
+   * page cache survives, every byte written stays.
+   */
+  crash(powerLoss = true): void {
     this.stats.crashes += 1;
     for (const file of this.files.values()) {
+      if (!powerLoss) {
+        file.data = Buffer.from(file.data.subarray(0, file.length));
+        file.durable = Buffer.from(file.data);
+        continue;
+      }
       const durableLength = file.durable.length;
       let keep = 0;
       const appendedStartsDurable = file.length > durableLength && file.data.subarray(0, durableLength).equals(file.durable);
@@ -325,7 +340,16 @@ export class SimDiskView implements WalFileSystem, Files {
   };
 
   fdatasync(fd: number, callback: ErrorCallback): void {
-    this.complete(this.disk.fsyncDelay(), () => callback(this.syncNow(fd)));
+    this.complete(this.disk.fsyncDelay(), () => {
+      const error = this.syncNow(fd);
+      const crash = this.disk.faults.crashAfterSync;
+      if (error === null && crash !== undefined) {
+        delete this.disk.faults.crashAfterSync;
+        crash();
+        if (!this.owner.alive) return;
+      }
+      callback(error);
+    });
   }
 
   fsync(fd: number, callback: ErrorCallback): void {

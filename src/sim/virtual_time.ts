@@ -137,27 +137,45 @@ export class SimTimers implements Timers {
 
 /**
  * A node's clock: virtual time at `rate` (1 runs true; 1.05 runs 5% fast) plus an
- * offset, so clocks drift apart and may disagree on the wall time.
+ * offset, so clocks drift apart and may disagree on the wall time. Changing the rate
+ * changes how fast the clock runs from then on, never what it reads at that moment: a
+ * monotonic clock never jumps (an offset may step the wall time, as NTP does).
  */
 export class SimClock implements Clock {
+  private rate_ = 1;
+  /** Virtual time of the last rate change, and what the monotonic clock read then. */
+  private rebasedAt = 0;
+  private monotonicAtRebase = 0;
+
   constructor(
     private readonly scheduler: Scheduler,
-    public rate = 1,
+    rate = 1,
     public offsetMs = 0,
   ) {
+    this.rate = rate;
+  }
+
+  get rate(): number {
+    return this.rate_;
+  }
+
+  set rate(rate: number) {
     assert(rate > 0, `a clock rate must be positive, got ${rate}`);
+    this.monotonicAtRebase = this.monotonicMs();
+    this.rebasedAt = this.scheduler.now;
+    this.rate_ = rate;
   }
 
   now(): number {
-    return Math.floor(SIMULATED_EPOCH_MS + this.offsetMs + this.scheduler.now * this.rate);
+    return Math.floor(SIMULATED_EPOCH_MS + this.offsetMs + this.monotonicMs());
   }
 
   monotonicMs(): number {
-    return this.scheduler.now * this.rate;
+    return this.monotonicAtRebase + (this.scheduler.now - this.rebasedAt) * this.rate_;
   }
 
   /** The virtual time at which `delayMs` of this clock's time will have passed. */
   dueAt(delayMs: number): number {
-    return this.scheduler.now + Math.ceil(Math.max(0, delayMs) / this.rate);
+    return this.scheduler.now + Math.ceil(Math.max(0, delayMs) / this.rate_);
   }
 }
