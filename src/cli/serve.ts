@@ -182,6 +182,8 @@ export async function runServe(argv: string[]): Promise<number> {
     nodeId,
     readMode: settingString(settings, "read-mode") as ReadMode,
     logMemory: settingNumber(settings, "log-memory"),
+    watchHistory: settingNumber(settings, "watch-history"),
+    watchHistoryBytes: settingNumber(settings, "watch-history-bytes"),
     maxmemory,
     ...(cluster === undefined ? {} : { cluster }),
   }).catch((error: unknown) => failedAfterJoin(error));

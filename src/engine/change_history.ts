@@ -19,6 +19,8 @@
 import { assert } from "../lib/assert.js";
 import type { ByteString } from "./bytes.js";
 import type { ValueKind } from "./values.js";
+import { optionDefault, serveOptions } from "../config/options.js";
+import { parseSizeBytes } from "../lib/units.js";
 
 /**
  * put: the key was written (its new version is the index). delete: a command removed it.
@@ -58,7 +60,11 @@ export interface HistoryBounds {
   readonly maxBytes: number;
 }
 
-export const HISTORY_BOUNDS_DEFAULT: HistoryBounds = { maxChanges: 100_000, maxBytes: 64 * 1024 * 1024 };
+/** --watch-history and --watch-history-bytes as they default. */
+export const HISTORY_BOUNDS_DEFAULT: HistoryBounds = {
+  maxChanges: Number(optionDefault(serveOptions, "watch-history")),
+  maxBytes: parseSizeBytes(optionDefault(serveOptions, "watch-history-bytes"), "watch-history-bytes"),
+};
 
 /** What a change costs in the window beyond its key and value bytes (object, fields, array slot). */
 const CHANGE_OVERHEAD_BYTES = 96;

@@ -82,9 +82,9 @@ export interface EngineView {
 }
 
 export class Engine implements Journaled {
-  /** Index and term of the last applied log entry. */
-  appliedIndex = 0;
+  /** Term of the last applied log entry. */
   appliedTerm = 0;
+  private applied = 0;
   /** At-most-once sessions (replicated state: checkpoints must include it). */
   readonly sessions = new SessionTable();
   /** The undo log of the atomic batch being applied; null between batches. */
@@ -111,6 +111,21 @@ export class Engine implements Journaled {
   /** Called by apply() after the entry at `index` (`sweep`: the expiry sweep): records what it changed. */
   endChanges(index: number, sweep: boolean): void {
     this.history.record(index, this.changeCapture.finish(index, sweep));
+  }
+
+  /**
+   * Index of the last applied log entry. Setting it to anything but the index the history
+   * just recorded (a checkpoint loaded or installed) restarts the watch history there.
+   */
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  set appliedIndex(index: number) {
+    this.applied = index;
+    if (index === this.history.coveredThrough) return;
+    this.changeCapture.discard();
+    this.history.restart(index);
   }
 
   /** `collection`, telling the change capture what is about to change in it. */
