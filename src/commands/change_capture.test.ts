@@ -28,11 +28,11 @@ test("applied writes fill the history: puts with their value and index, deletes,
   assert.equal(engine.history.coveredThrough, 6);
 });
 
-test("a batch's changes carry its index; a rolled-back batch and a key created then deleted inside one record nothing", () => {
+test("a batch's changes carry its index; a key created then deleted inside one is a delete; a rolled-back batch records nothing", () => {
   const engine = new Engine();
-  runBatch(engine, ["SET a 1", "SET b 2", "DEL b"]);
+  runBatch(engine, ["SET a 1", "SET b 2", "DEL b", "DEL never"]);
   runBatch(engine, ["SET c 1", "INCR a", "LPUSH a x"]); // LPUSH on a string: WRONGTYPE, rolled back
-  assert.deepEqual(changes(engine), ["1 default put a=1 (string)"]);
+  assert.deepEqual(changes(engine), ["1 default put a=1 (string)", "1 default delete b"]);
 });
 
 test("the expiry sweep's removals are expire events; FLUSHDB is one flush", () => {

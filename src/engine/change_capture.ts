@@ -8,8 +8,10 @@
  *   key the entry's index as its version, commands/access.ts putItem);
  * - absent now, present before: a delete, or an expire when the entry was the expiry
  *   sweep;
- * - anything else (written then deleted again in one batch, a version unchanged): no
- *   change a watcher could see.
+ * - absent now and before, but stored for a while in between (created and deleted again
+ *   inside one batch): a delete too, so that a watcher (and WATCH, which Redis aborts
+ *   for it) learns the key was touched;
+ * - anything else (a version unchanged, a delete of a key never there): no change.
  *
  * A rolled-back batch leaves the engine as it was, so it records nothing (discard()).
  * A clear() is one "flush" of the collection, recorded before the entry's key changes.
@@ -21,22 +23,32 @@ import type { Item } from "./values.js";
 
 /** What a collection tells about its changes. */
 export interface ChangeSink {
-  touched(collection: Collection, key: ByteString): void;
+  /** `key` is about to change: `storing` true for a put, false for a delete. */
+  touched(collection: Collection, key: ByteString, storing: boolean): void;
   cleared(collection: Collection): void;
 }
 
+interface Touch {
+  /** Stored when the entry first touched it. */
+  readonly existed: boolean;
+  /** Put at least once by the entry. */
+  stored: boolean;
+}
+
 export class ChangeCapture implements ChangeSink {
-  /** Per touched collection, each touched key and whether it was stored at its first touch, in touch order. */
-  private readonly touchedKeys = new Map<Collection, Map<ByteString, boolean>>();
+  /** Per touched collection, each touched key (in touch order) and what it was at its first touch. */
+  private readonly touchedKeys = new Map<Collection, Map<ByteString, Touch>>();
   private readonly clearedNames: string[] = [];
 
-  touched(collection: Collection, key: ByteString): void {
+  touched(collection: Collection, key: ByteString, storing: boolean): void {
     let keys = this.touchedKeys.get(collection);
     if (keys === undefined) {
       keys = new Map();
       this.touchedKeys.set(collection, keys);
     }
-    if (!keys.has(key)) keys.set(key, collection.get(key) !== undefined);
+    const touch = keys.get(key);
+    if (touch === undefined) keys.set(key, { existed: collection.get(key) !== undefined, stored: storing });
+    else if (storing) touch.stored = true;
   }
 
   cleared(collection: Collection): void {
@@ -61,11 +73,11 @@ export class ChangeCapture implements ChangeSink {
     const changes: Change[] = [];
     for (const name of this.clearedNames) changes.push({ index, collection: name, type: "flush", key: "", kind: null, value: null });
     for (const [collection, keys] of this.touchedKeys) {
-      for (const [key, existed] of keys) {
+      for (const [key, { existed, stored }] of keys) {
         const item = collection.get(key);
         if (item !== undefined && item.version === index) {
           changes.push({ index, collection: collection.name, type: "put", key, kind: item.kind, value: scalarValue(item) });
-        } else if (item === undefined && existed) {
+        } else if (item === undefined && (existed || stored)) {
           changes.push({ index, collection: collection.name, type: sweep ? "expire" : "delete", key, kind: null, value: null });
         }
       }

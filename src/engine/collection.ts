@@ -124,7 +124,7 @@ export class HashCollection implements Collection {
   }
 
   put(key: ByteString, item: Item): void {
-    this.changes?.touched(this, key);
+    this.changes?.touched(this, key, true);
     if (this.journal !== null) journalKey(this, key, this.map.get(key), false);
     this.freeze(key);
     this.map.set(key, item);
@@ -132,7 +132,7 @@ export class HashCollection implements Collection {
   }
 
   delete(key: ByteString): boolean {
-    this.changes?.touched(this, key);
+    this.changes?.touched(this, key, false);
     if (this.journal !== null) journalKey(this, key, this.map.get(key), false);
     this.freeze(key);
     this.volatileKeys.delete(key);
@@ -248,14 +248,14 @@ export class OrderedCollection implements Collection {
   }
 
   put(key: ByteString, item: Item): void {
-    this.changes?.touched(this, key);
+    this.changes?.touched(this, key, true);
     if (this.journal !== null) journalKey(this, key, this.tree.get(key), false);
     this.tree.set(key, item, true);
     trackExpiry(this.volatileKeys, key, item);
   }
 
   delete(key: ByteString): boolean {
-    this.changes?.touched(this, key);
+    this.changes?.touched(this, key, false);
     if (this.journal !== null) journalKey(this, key, this.tree.get(key), false);
     this.volatileKeys.delete(key);
     return this.tree.delete(key);

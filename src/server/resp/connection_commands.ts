@@ -24,7 +24,7 @@ import { isWriteCall, resolveCommand } from "../../commands/executor.js";
 import { checkArity, commandTable, lookupCommand } from "../../commands/table.js";
 import { assert } from "../../lib/assert.js";
 import { OOM_REPLY } from "../../commands/memory_limit.js";
-import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../engine/reply.js";
+import { error, NIL, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../engine/reply.js";
 import { describeError } from "../../lib/errors.js";
 import { noPermissionText, permits, permitsEverything, requiredCategory, type AclUser } from "../acl.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
@@ -38,6 +38,7 @@ import { databaseCollection, databaseRangeError, DB_OUT_OF_RANGE, isDatabaseColl
 import type { ConnectionCommandSpec } from "../../commands/spec.js";
 import { parseShutdownArguments } from "../shutdown.js";
 import { BlockingSession, type Blocking } from "./blocked_clients.js";
+import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_absent.js";
 import type { CommandSpec } from "../../commands/spec.js";
 
 export interface ConnectionState {
@@ -59,6 +60,8 @@ export interface ConnectionState {
   executing?: number | null;
   /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
   watched: VersionCondition[];
+  /** The applied index when WATCH found a key absent (watched_absent.ts). */
+  absentSince?: AbsentSince;
   connection: ClientHandle;
   /** The at-most-once session this connection's blocking commands propose under, made at the first. */
   blockingSession?: BlockingSession;
@@ -211,12 +214,15 @@ function acl(context: ServerContext, state: ConnectionState, args: ByteString[])
 function watch(context: ServerContext, state: ConnectionState, keys: ByteString[]): Reply {
   const collectionName = state.connection.collection;
   const nowMs = context.executor.node.now();
+  if (state.watched.length === 0) state.absentSince = new Map(); // what UNWATCH or DISCARD left behind goes
   context.executor.node.read((engine) => {
     const collection = engine.collection(collectionName);
     for (const key of keys) {
       const item = collection?.get(key);
       const version = item === undefined || item.isExpiredAt(nowMs) ? 0 : item.version;
-      state.watched.push({ collection: collectionName, key, version });
+      const condition = { collection: collectionName, key, version };
+      state.watched.push(condition);
+      noteAbsentWatch((state.absentSince ??= new Map()), condition, engine);
     }
   });
   return OK;
@@ -226,9 +232,14 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   const multi = state.multi;
   if (multi === null) return now(error("ERR", "EXEC without MULTI")); // the watched keys stay watched, as in Redis
   const watched = state.watched;
+  const absentSince = state.absentSince;
   state.multi = null;
   state.watched = [];
+  state.absentSince = undefined;
   if (multi.failed) return now(error("EXECABORT", "Transaction discarded because of previous errors."));
+  if (absentSince !== undefined && context.executor.node.read((engine) => absentKeyTouched(engine, watched, absentSince))) {
+    return { kind: "write", pending: Promise.resolve(NIL), nilArray: true, transaction: multi.queued.map((queued) => (queued.kind === "data" ? queued.call.argv : queued.argv)) };
+  }
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
   const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : context.executor.batch(calls, watched);
