@@ -38,6 +38,7 @@ import { databaseCollection, databaseRangeError, DB_OUT_OF_RANGE, isDatabaseColl
 import type { ConnectionCommandSpec } from "../../commands/spec.js";
 import { parseShutdownArguments } from "../shutdown.js";
 import { BlockingSession, type Blocking } from "./blocked_clients.js";
+import { ALLOWED_WHILE_WATCHING_RESP2, startWatch, stopWatch, type RespWatch } from "./watch_command.js";
 import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_absent.js";
 import type { CommandSpec } from "../../commands/spec.js";
 
@@ -67,6 +68,8 @@ export interface ConnectionState {
   blockingSession?: BlockingSession;
   /** The blocking command this connection waits in, if any (cancelled when it closes). */
   blockedIn?: Blocking | null;
+  /** The connection's WALNUT.WATCH, if any (watch_command.ts; stopped when it closes). */
+  watching?: RespWatch | null;
 }
 
 /**
@@ -421,7 +424,22 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
   ["AUTH", (context, state, args) => later(auth(context, state, args))],
   ["HELLO", (context, state, args) => later(hello(context, state, args))],
   ["ACL", (context, state, args) => now(acl(context, state, args))],
+  ["WALNUT.WATCH", (context, state, args) => {
+    if (state.watching?.feed.stopped === false) return now(error("ERR", "this connection already watches: WALNUT.UNWATCH first"));
+    const push = state.connection.push?.bind(state.connection);
+    if (push === undefined) return now(error("ERR", "WALNUT.WATCH needs a connection that can receive pushes"));
+    const started = startWatch(context, state.connection.collection, args, push);
+    state.watching = started.watch;
+    return now(started.reply);
+  }],
+  ["WALNUT.UNWATCH", (_context, state) => {
+    const reply = stopWatch(state.watching);
+    state.watching = null;
+    return now(reply);
+  }],
   ["RESET", (context, state) => {
+    stopWatch(state.watching);
+    state.watching = null;
     state.multi = null;
     state.watched = [];
     state.connection.collection = "default";
@@ -514,6 +532,9 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (user !== null && !permitsEverything(user) && !permits(user, requiredCategory({ protocol: "resp", argv }))) {
     if (state.multi !== null) state.multi.failed = true;
     return refused(error("NOPERM", noPermissionText(user, argv)));
+  }
+  if (state.connection.protocol === 2 && state.watching?.feed.stopped === false && !ALLOWED_WHILE_WATCHING_RESP2.has(name)) {
+    return refused(error("ERR", `Can't execute '${(argv[0] ?? "").toLowerCase()}': only WALNUT.UNWATCH / PING / QUIT / RESET are allowed while a RESP2 connection watches`));
   }
   if (state.multi !== null && entry?.flags.includes("no_multi") === true) {
     state.multi.failed = true;
