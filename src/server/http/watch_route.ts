@@ -4,6 +4,7 @@
  *
  *   GET /watch?prefix=user:&from=42[&collection=name][&progress_ms=5000]
  *   GET /watch?key=user:1
+ *   GET /watch                       every key of the default collection
  *
  * Each applied entry that changed a watched key is one event, its id the entry's log
  * index, so that EventSource's Last-Event-ID (sent when it reconnects, and taking
@@ -76,7 +77,6 @@ function filterOf(url: URL): ChangeFilter {
   const key = url.searchParams.get("key");
   const prefix = url.searchParams.get("prefix");
   if (key !== null && prefix !== null) throw new HttpError(400, "Give key or prefix, not both");
-  if (key === null && prefix === null) throw new HttpError(400, "Give key=... or prefix=... (prefix= alone: every key)");
   const collection = fromInput(url.searchParams.get("collection") ?? DEFAULT_COLLECTION);
   return { collection, ...(key === null ? {} : { key: fromInput(key) }), ...(prefix === null ? {} : { prefix: fromInput(prefix) }) };
 }
