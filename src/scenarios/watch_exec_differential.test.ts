@@ -64,3 +64,18 @@ test("an absent key nobody touched, or only other keys touched, lets EXEC run", 
 test("a DEL of the absent key (nothing deleted) does not abort EXEC", async () => {
   assert.deepEqual(await onBoth("k", (other) => other.del("k")), [[[null, "OK"]], "1"]);
 });
+
+test("walnut only: when the watch history no longer reaches back to WATCH, EXEC aborts conservatively", async () => {
+  const small = await startTestNode({ db: { fsync: "no", watchHistory: 5 } });
+  const watcher = new Redis({ port: small.respPort, host: "127.0.0.1" });
+  try {
+    await watcher.watch("absent");
+    for (let i = 0; i < 10; i++) await small.db.set(`other${i}`, "v"); // pushes WATCH's index out of the window
+    assert.equal(await watcher.multi().set("result", "1").exec(), null);
+    await watcher.watch("absent");
+    assert.deepEqual(await watcher.multi().set("result", "2").exec(), [[null, "OK"]], "with the window covering WATCH, EXEC runs");
+  } finally {
+    watcher.disconnect();
+    await small.stop();
+  }
+});
