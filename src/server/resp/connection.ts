@@ -187,7 +187,9 @@ export class Connection implements ClientHandle {
     if (timeoutMs <= 0) return;
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     // Like Redis, a client blocked in BLPOP and friends is not idle: only its own timeout ends it.
-    this.idleTimer = setTimeout(() => (this.state.blockedIn ? this.armIdleTimer() : this.close("idle timeout")), timeoutMs);
+    // Nor is one that watches (WALNUT.WATCH), as Redis spares its subscribers.
+    const busy = (): boolean => Boolean(this.state.blockedIn) || this.state.watching?.feed.stopped === false;
+    this.idleTimer = setTimeout(() => (busy() ? this.armIdleTimer() : this.close("idle timeout")), timeoutMs);
     this.idleTimer.unref();
   }
 
