@@ -97,6 +97,8 @@ export interface OpenOptions {
   watchHistory?: number;
   /** ... and at most this many bytes (default 64 MiB); the oldest changes go first. */
   watchHistoryBytes?: number;
+  /** Longest value a watch event carries (default 1 KiB); a longer one is null: read the key. */
+  watchValueBytes?: number;
 }
 
 
@@ -345,6 +347,7 @@ export class Db extends CollectionHandle {
       watchHistory: {
         maxChanges: options.watchHistory ?? HISTORY_BOUNDS_DEFAULT.maxChanges,
         maxBytes: options.watchHistoryBytes ?? HISTORY_BOUNDS_DEFAULT.maxBytes,
+        maxValueBytes: options.watchValueBytes ?? HISTORY_BOUNDS_DEFAULT.maxValueBytes,
       },
     });
     const memory = new MemoryLimit(maxmemory, "options.maxmemory");

@@ -184,6 +184,7 @@ export async function runServe(argv: string[]): Promise<number> {
     logMemory: settingNumber(settings, "log-memory"),
     watchHistory: settingNumber(settings, "watch-history"),
     watchHistoryBytes: settingNumber(settings, "watch-history-bytes"),
+    watchValueBytes: settingNumber(settings, "watch-value-bytes"),
     maxmemory,
     ...(cluster === undefined ? {} : { cluster }),
   }).catch((error: unknown) => failedAfterJoin(error));

@@ -105,6 +105,12 @@ export const serveOptions: readonly OptionSpec[] = [
     description: "Bytes (keys, values and 96 B per change) the watch history may hold; whichever of the two bounds is reached first evicts the oldest changes",
   },
   {
+    name: "watch-value-bytes",
+    kind: "size",
+    default: "1KiB",
+    description: "Longest value a watch event carries; a longer one is sent as nil/null (read the key), so that deleting large values frees their memory at once",
+  },
+  {
     name: "log-format",
     kind: "choice",
     choices: ["auto", "json", "pretty"],

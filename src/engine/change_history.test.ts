@@ -34,7 +34,7 @@ test("a flush matches every filter of its collection, and a collection filter ke
 });
 
 test("the change bound evicts whole entries, oldest first, and a read from before the window answers compacted", () => {
-  const history = new ChangeHistory({ maxChanges: 3, maxBytes: Number.MAX_SAFE_INTEGER });
+  const history = new ChangeHistory({ maxChanges: 3, maxBytes: Number.MAX_SAFE_INTEGER, maxValueBytes: 1024 });
   history.record(1, [put(1, "a")]);
   history.record(2, [put(2, "b"), put(2, "c")]);
   assert.equal(history.compactedThrough, 0);
@@ -52,7 +52,7 @@ test("the change bound evicts whole entries, oldest first, and a read from befor
 
 test("the byte bound counts keys, values and a per-change overhead", () => {
   const big = put(1, "k", "x".repeat(1000));
-  const history = new ChangeHistory({ maxChanges: 1000, maxBytes: changeBytes(big) + changeBytes(put(2, "k2")) });
+  const history = new ChangeHistory({ maxChanges: 1000, maxBytes: changeBytes(big) + changeBytes(put(2, "k2")), maxValueBytes: 1000 });
   history.record(1, [big]);
   history.record(2, [put(2, "k2")]);
   assert.equal(history.compactedThrough, 0);
@@ -101,4 +101,14 @@ test("listeners hear after records, in a microtask, not during them", async () =
   history.record(3, []);
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(heard, 1);
+});
+
+test("a value longer than maxValueBytes is left out of the window: the put carries null", () => {
+  const history = new ChangeHistory({ maxChanges: 10, maxBytes: 1_000_000, maxValueBytes: 3 });
+  history.record(1, [put(1, "short", "abc"), put(1, "long", "abcd")]);
+  const read = history.read(1, {});
+  assert.ok(!read.compacted);
+  if (read.compacted) return;
+  assert.deepEqual(read.changes.map((change) => change.value), ["abc", null]);
+  assert.equal(history.sizeBytes, changeBytes(put(1, "short", "abc")) + changeBytes({ ...put(1, "long"), value: null }));
 });

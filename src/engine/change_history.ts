@@ -39,9 +39,10 @@ export interface Change {
   /** A put's value kind; null otherwise. */
   readonly kind: ValueKind | null;
   /**
-   * A put's new value for the scalar kinds (strings as their bytes; integers, floats and
-   * booleans as Redis would print them); null for aggregates (lists, hashes, sets, sorted
-   * sets: a watcher reads the key for its elements) and for removals.
+   * A put's new value for the scalar kinds (strings as their bytes; integers in decimal,
+   * floats as JavaScript prints them, booleans as true/false); null for removals, for
+   * aggregates (lists, hashes, sets, sorted sets) and for values longer than
+   * --watch-value-bytes: a watcher reads the key for those.
    */
   readonly value: ByteString | null;
 }
@@ -58,12 +59,19 @@ export interface HistoryBounds {
   readonly maxChanges: number;
   /** The most bytes (keys, values and a fixed overhead per change) it holds. */
   readonly maxBytes: number;
+  /**
+   * A put's value longer than this is left out of the window (value null: the watcher
+   * reads the key), so that deleting large values frees their memory at once rather than
+   * when the window lets them go.
+   */
+  readonly maxValueBytes: number;
 }
 
 /** --watch-history and --watch-history-bytes as they default. */
 export const HISTORY_BOUNDS_DEFAULT: HistoryBounds = {
   maxChanges: Number(optionDefault(serveOptions, "watch-history")),
   maxBytes: parseSizeBytes(optionDefault(serveOptions, "watch-history-bytes"), "watch-history-bytes"),
+  maxValueBytes: parseSizeBytes(optionDefault(serveOptions, "watch-value-bytes"), "watch-value-bytes"),
 };
 
 /** What a change costs in the window beyond its key and value bytes (object, fields, array slot). */
@@ -134,8 +142,9 @@ export class ChangeHistory {
   record(index: number, changes: readonly Change[]): void {
     assert(index > this.covered, `history in index order: ${index} after ${this.covered}`);
     if (index !== this.covered + 1) this.restart(index - 1);
-    for (const change of changes) {
-      assert(change.index === index, `a change of entry ${index} carries index ${change.index}`);
+    for (const captured of changes) {
+      assert(captured.index === index, `a change of entry ${index} carries index ${captured.index}`);
+      const change = captured.value !== null && captured.value.length > this.bounds.maxValueBytes ? { ...captured, value: null } : captured;
       this.changes.push(change);
       this.bytes += changeBytes(change);
     }
