@@ -15,6 +15,9 @@
  *
  * A rolled-back batch leaves the engine as it was, so it records nothing (discard()).
  * A clear() is one "flush" of the collection, recorded before the entry's key changes.
+ *
+ * Cost: this runs for every write. Most entries touch one key, so the first touched key
+ * lives in plain fields and only further keys go to a Map.
  */
 import type { Collection } from "./collection.js";
 import type { ByteString } from "./bytes.js";
@@ -29,61 +32,82 @@ export interface ChangeSink {
 }
 
 interface Touch {
+  readonly collection: Collection;
+  readonly key: ByteString;
   /** Stored when the entry first touched it. */
   readonly existed: boolean;
   /** Put at least once by the entry. */
   stored: boolean;
 }
 
+const NO_CHANGES: Change[] = [];
+
 export class ChangeCapture implements ChangeSink {
-  /** Per touched collection, each touched key (in touch order) and what it was at its first touch. */
-  private readonly touchedKeys = new Map<Collection, Map<ByteString, Touch>>();
-  private readonly clearedNames: string[] = [];
+  /** The entry's first touched key; null before any. */
+  private first: Touch | null = null;
+  /** Further touched keys, per collection, in touch order. */
+  private more: Map<Collection, Map<ByteString, Touch>> | null = null;
+  private clearedNames: string[] | null = null;
 
   touched(collection: Collection, key: ByteString, storing: boolean): void {
-    let keys = this.touchedKeys.get(collection);
+    const first = this.first;
+    if (first === null) {
+      this.first = { collection, key, existed: collection.get(key) !== undefined, stored: storing };
+      return;
+    }
+    if (first.collection === collection && first.key === key) {
+      if (storing) first.stored = true;
+      return;
+    }
+    this.more ??= new Map();
+    let keys = this.more.get(collection);
     if (keys === undefined) {
       keys = new Map();
-      this.touchedKeys.set(collection, keys);
+      this.more.set(collection, keys);
     }
     const touch = keys.get(key);
-    if (touch === undefined) keys.set(key, { existed: collection.get(key) !== undefined, stored: storing });
+    if (touch === undefined) keys.set(key, { collection, key, existed: collection.get(key) !== undefined, stored: storing });
     else if (storing) touch.stored = true;
   }
 
   cleared(collection: Collection): void {
-    if (!this.clearedNames.includes(collection.name)) this.clearedNames.push(collection.name);
+    this.replaced(collection.name);
     // Keys touched before the clear are gone with it; the flush says so.
-    this.touchedKeys.get(collection)?.clear();
+    if (this.first?.collection === collection) this.first = null;
+    this.more?.get(collection)?.clear();
   }
 
   /** Notes that a whole collection left or was replaced (dropped, installed by an import). */
   replaced(name: string): void {
+    this.clearedNames ??= [];
     if (!this.clearedNames.includes(name)) this.clearedNames.push(name);
   }
 
   /** Forgets what was touched: the entry's changes were undone. */
   discard(): void {
-    this.touchedKeys.clear();
-    this.clearedNames.length = 0;
+    this.first = null;
+    this.more = null;
+    this.clearedNames = null;
   }
 
   /** The changes the entry at `index` made; `sweep`: it was the expiry sweep. Resets for the next entry. */
   finish(index: number, sweep: boolean): Change[] {
+    if (this.first === null && this.more === null && this.clearedNames === null) return NO_CHANGES;
     const changes: Change[] = [];
-    for (const name of this.clearedNames) changes.push({ index, collection: name, type: "flush", key: "", kind: null, value: null });
-    for (const [collection, keys] of this.touchedKeys) {
-      for (const [key, { existed, stored }] of keys) {
-        const item = collection.get(key);
-        if (item !== undefined && item.version === index) {
-          changes.push({ index, collection: collection.name, type: "put", key, kind: item.kind, value: scalarValue(item) });
-        } else if (item === undefined && (existed || stored)) {
-          changes.push({ index, collection: collection.name, type: sweep ? "expire" : "delete", key, kind: null, value: null });
-        }
-      }
-    }
+    for (const name of this.clearedNames ?? []) changes.push({ index, collection: name, type: "flush", key: "", kind: null, value: null });
+    if (this.first !== null) addChange(changes, this.first, index, sweep);
+    for (const keys of this.more?.values() ?? []) for (const touch of keys.values()) addChange(changes, touch, index, sweep);
     this.discard();
     return changes;
+  }
+}
+
+function addChange(changes: Change[], { collection, key, existed, stored }: Touch, index: number, sweep: boolean): void {
+  const item = collection.get(key);
+  if (item !== undefined && item.version === index) {
+    changes.push({ index, collection: collection.name, type: "put", key, kind: item.kind, value: scalarValue(item) });
+  } else if (item === undefined && (existed || stored)) {
+    changes.push({ index, collection: collection.name, type: sweep ? "expire" : "delete", key, kind: null, value: null });
   }
 }
 

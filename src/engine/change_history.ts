@@ -140,10 +140,11 @@ export class ChangeHistory {
    * follow the last one restarts the window: the entries between were never seen here.
    */
   record(index: number, changes: readonly Change[]): void {
-    assert(index > this.covered, `history in index order: ${index} after ${this.covered}`);
+    // Checked without assert(): its message would be built for every entry.
+    if (index <= this.covered) assert(false, `history in index order: ${index} after ${this.covered}`);
     if (index !== this.covered + 1) this.restart(index - 1);
     for (const captured of changes) {
-      assert(captured.index === index, `a change of entry ${index} carries index ${captured.index}`);
+      if (captured.index !== index) assert(false, `a change of entry ${index} carries index ${captured.index}`);
       const change = captured.value !== null && captured.value.length > this.bounds.maxValueBytes ? { ...captured, value: null } : captured;
       this.changes.push(change);
       this.bytes += changeBytes(change);
