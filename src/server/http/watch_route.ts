@@ -24,6 +24,8 @@
  * EventSource does not retry it); a stream whose position falls out of the window later
  * (this node installed a checkpoint from its leader) ends with `event: compacted`, data
  * {"oldest_index":N}: the client must close its EventSource, re-read, and watch anew.
+ * A client whose unread events pass the output buffer limit (--output-buffer-limit)
+ * is cut off; its EventSource reconnects and resumes through Last-Event-ID.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fromInput, toText } from "../../engine/bytes.js";
@@ -60,7 +62,9 @@ export function watchRoute({ context, request, response, url }: WatchCall): Prom
       (engine) =>
         new WatchFeed(engine, { filter, ...(from === undefined ? {} : { from }), ...(progressMs === undefined ? {} : { progressIntervalMs: progressMs }) }, (message) => {
           response.write(eventsOf(message));
-          if (message.type === "compacted") response.end();
+          // A client that reads slower than changes come is cut off, as RESP's output
+          // buffer limit does; its EventSource reconnects with Last-Event-ID and resumes.
+          if (message.type === "compacted" || response.writableLength > context.settings.outputBufferLimitBytes) response.end();
         }),
     );
     const finish = (): void => {
