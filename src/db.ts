@@ -42,6 +42,10 @@ import { decodeCollectionImage, encodeCollectionImage } from "./snapshot/collect
 import type { CheckpointInfo } from "./snapshot/writer.js";
 import type { ReadMode } from "./raft/types.js";
 import type { FsyncMode, SegmentInfo } from "./wal/wal.js";
+import { WatchStream, type WatchOptions } from "./db_watch.js";
+import { HISTORY_BOUNDS_DEFAULT } from "./engine/change_history.js";
+
+export { WatchCompactedError, WatchStream, type WatchEvent, type WatchOptions } from "./db_watch.js";
 
 export type { FsyncMode } from "./wal/wal.js";
 export type { CollectionType } from "./engine/collection.js";
@@ -89,6 +93,12 @@ export interface OpenOptions {
    * "2gb". Default (and 0): half of V8's heap limit; at most three quarters of it.
    */
   maxmemory?: number | string;
+  /** The watch history window (docs/watch.md): at most this many changes (default 100 000) ... */
+  watchHistory?: number;
+  /** ... and at most this many bytes (default 64 MiB); the oldest changes go first. */
+  watchHistoryBytes?: number;
+  /** Longest value a watch event carries (default 1 KiB); a longer one is null: read the key. */
+  watchValueBytes?: number;
 }
 
 
@@ -334,6 +344,11 @@ export class Db extends CollectionHandle {
       ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
       ...(options.readMode === undefined ? {} : { readMode: options.readMode }),
       ...(options.logMemory === undefined ? {} : { logMemoryBytes: options.logMemory }),
+      watchHistory: {
+        maxChanges: options.watchHistory ?? HISTORY_BOUNDS_DEFAULT.maxChanges,
+        maxBytes: options.watchHistoryBytes ?? HISTORY_BOUNDS_DEFAULT.maxBytes,
+        maxValueBytes: options.watchValueBytes ?? HISTORY_BOUNDS_DEFAULT.maxValueBytes,
+      },
     });
     const memory = new MemoryLimit(maxmemory, "options.maxmemory");
     node.metrics.memory.watch(memory);
@@ -442,6 +457,14 @@ export class Db extends CollectionHandle {
 
   segments(): SegmentInfo[] {
     return this.executor.node.segments();
+  }
+
+  /**
+   * Every change to the watched key or prefix from `fromVersion` on, in log-index order,
+   * with progress events; an async iterator (db_watch.ts, docs/watch.md).
+   */
+  watch(options: WatchOptions = {}): WatchStream {
+    return new WatchStream(this.executor.node, options);
   }
 
   /** Writes what is pending and closes; the db cannot be used afterwards. */

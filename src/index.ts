@@ -1,7 +1,7 @@
 /**
  * walnut as a library: `import { open } from "walnut"`. See db.ts for the API.
  */
-export { open, Db, CollectionHandle, defaults } from "./db.js";
+export { open, Db, CollectionHandle, defaults, WatchCompactedError, WatchStream } from "./db.js";
 export type {
   OpenOptions,
   SetOptions,
@@ -20,6 +20,8 @@ export type {
   FsyncMode,
   CollectionType,
   ValueKind,
+  WatchEvent,
+  WatchOptions,
 } from "./db.js";
 export { WalnutError, isWalnutError } from "./lib/errors.js";
 export type { WalnutErrorCode } from "./lib/errors.js";

@@ -182,6 +182,9 @@ export async function runServe(argv: string[]): Promise<number> {
     nodeId,
     readMode: settingString(settings, "read-mode") as ReadMode,
     logMemory: settingNumber(settings, "log-memory"),
+    watchHistory: settingNumber(settings, "watch-history"),
+    watchHistoryBytes: settingNumber(settings, "watch-history-bytes"),
+    watchValueBytes: settingNumber(settings, "watch-value-bytes"),
     maxmemory,
     ...(cluster === undefined ? {} : { cluster }),
   }).catch((error: unknown) => failedAfterJoin(error));

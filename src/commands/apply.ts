@@ -34,7 +34,9 @@ import type { Collection } from "../engine/collection.js";
 export function applyEntry(engine: Engine, index: number, term: number, payload: EntryPayload): Reply {
   assert(index > engine.appliedIndex, `apply in index order: ${index} after ${engine.appliedIndex}`);
   assert(term >= engine.appliedTerm, `apply in term order: term ${term} after ${engine.appliedTerm}`);
+  engine.beginChanges(index);
   const reply = applyOnce(engine, index, payload);
+  engine.endChanges(index, payload.type === "command" && payload.call.argv[0] === "EXPIRESWEEP");
   engine.appliedIndex = index;
   engine.appliedTerm = term;
   return reply;

@@ -144,6 +144,22 @@ export const connectionCommands: ConnectionCommandSpec[] = [
     summary: "The connection's user / every user and the categories it holds",
   }),
   connectionCommand({
+    name: "WALNUT.WATCH",
+    arity: -3,
+    flags: ["noscript", "loading", "stale", "no_multi"],
+    access: "read",
+    usage: "WALNUT.WATCH KEY key | PREFIX prefix [FROM index] [DB n | COLLECTION name] [PROGRESS ms]",
+    summary: "Streams every change to a key or prefix from a log index on, in order, as pushes (docs/watch.md)",
+  }),
+  connectionCommand({
+    name: "WALNUT.UNWATCH",
+    arity: 1,
+    flags: ["noscript", "loading", "stale", "no_multi"],
+    access: null,
+    usage: "WALNUT.UNWATCH",
+    summary: "Ends this connection's WALNUT.WATCH; answers the next index to resume from",
+  }),
+  connectionCommand({
     name: "RAFT",
     arity: -2,
     flags: [],

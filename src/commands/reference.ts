@@ -68,9 +68,12 @@ ${connectionRows.join("\n")}
   \`EXECABORT Transaction discarded: command <n> (<NAME>) failed: <error>\`.
 - **Versions.** Every key carries the log index of its last write (\`VERSION key\`);
   WATCH compares versions, so a write by the same client also aborts its EXEC (as in Redis).
-  One gap (a bug, not a choice): a key that was absent at WATCH, then created and deleted
-  again before EXEC, reads version 0 both times, so walnut's EXEC runs where Redis' aborts.
-  Closing it needs deletion records that every replica keeps alike, checkpoints included.
+  A key absent at WATCH reads version 0 again if it was created and deleted before EXEC,
+  so EXEC also looks in the node's watch history (docs/watch.md) for a change to it since
+  WATCH and aborts as Redis does. Where that history no longer reaches back to the WATCH
+  (\`--watch-history\`), EXEC aborts conservatively (Redis might have run it). One gap left:
+  a create-and-delete by entries the connection's node has not applied yet when EXEC is
+  sent (on a follower, ones still replicating) is not seen, and EXEC runs.
 - **Numbered databases are collections.** \`SELECT n\` (0 to \`--databases\` minus 1, 16 by
   default) runs the connection in database n: database 0 is the \`default\` collection,
   database n the collection \`dbn\` (\`db1\` ... \`db15\`), created (hash) by its first write and

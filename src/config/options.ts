@@ -92,6 +92,25 @@ export const serveOptions: readonly OptionSpec[] = [
       "In a cluster: memory for applied log entries kept for followers that fall behind (data bytes + 190 B per entry); a follower further behind gets a checkpoint. A node alone keeps none",
   },
   {
+    name: "watch-history",
+    kind: "integer",
+    default: "100000",
+    description:
+      "Changes each node keeps for watchers (WALNUT.WATCH, GET /watch, db.watch) to resume from; older ones are compacted and a watch from before them is refused (docs/watch.md)",
+  },
+  {
+    name: "watch-history-bytes",
+    kind: "size",
+    default: "64MiB",
+    description: "Bytes (keys, values and 96 B per change) the watch history may hold; whichever of the two bounds is reached first evicts the oldest changes",
+  },
+  {
+    name: "watch-value-bytes",
+    kind: "size",
+    default: "1KiB",
+    description: "Longest value a watch event carries; a longer one is sent as nil/null (read the key), so that deleting large values frees their memory at once",
+  },
+  {
     name: "log-format",
     kind: "choice",
     choices: ["auto", "json", "pretty"],

@@ -19,6 +19,7 @@ import sortedBtree from "sorted-btree";
 import type { ByteString } from "./bytes.js";
 import { Item } from "./values.js";
 import type { Journal, Journaled } from "./journal.js";
+import type { ChangeSink } from "./change_capture.js";
 import { assert } from "../lib/assert.js";
 
 // sorted-btree is CommonJS with `exports.default`; under Node ESM the class is `.default`.
@@ -76,6 +77,8 @@ export interface Collection extends Journaled {
   closeView(): void;
   /** While an atomic batch runs, where changes record their undo steps; null otherwise. */
   journal: Journal | null;
+  /** Told of every key about to change, for the watch history (change_capture.ts); null when detached. */
+  changes: ChangeSink | null;
 }
 
 export function createCollection(name: string, type: CollectionType): Collection {
@@ -104,6 +107,7 @@ export class HashCollection implements Collection {
   readonly type = "hash" as const;
   readonly volatileKeys = new Set<ByteString>();
   journal: Journal | null = null;
+  changes: ChangeSink | null = null;
   private map = new Map<ByteString, Item>();
   /** Previous items of keys written while a view is open; null = absent when the view opened. */
   private frozen: Map<ByteString, Item | null> | null = null;
@@ -120,6 +124,7 @@ export class HashCollection implements Collection {
   }
 
   put(key: ByteString, item: Item): void {
+    this.changes?.touched(this, key, true);
     if (this.journal !== null) journalKey(this, key, this.map.get(key), false);
     this.freeze(key);
     this.map.set(key, item);
@@ -127,6 +132,7 @@ export class HashCollection implements Collection {
   }
 
   delete(key: ByteString): boolean {
+    this.changes?.touched(this, key, false);
     if (this.journal !== null) journalKey(this, key, this.map.get(key), false);
     this.freeze(key);
     this.volatileKeys.delete(key);
@@ -134,6 +140,7 @@ export class HashCollection implements Collection {
   }
 
   clear(): void {
+    this.changes?.cleared(this);
     if (this.journal !== null) this.journalContents(this.journal);
     // A fresh Map, not clear(): an open view keeps reading the old one untouched.
     this.map = new Map();
@@ -226,6 +233,7 @@ export class OrderedCollection implements Collection {
   readonly type = "ordered" as const;
   readonly volatileKeys = new Set<ByteString>();
   journal: Journal | null = null;
+  changes: ChangeSink | null = null;
   private tree = new BTree<ByteString, Item>();
   private viewIndex = -1;
 
@@ -240,18 +248,21 @@ export class OrderedCollection implements Collection {
   }
 
   put(key: ByteString, item: Item): void {
+    this.changes?.touched(this, key, true);
     if (this.journal !== null) journalKey(this, key, this.tree.get(key), false);
     this.tree.set(key, item, true);
     trackExpiry(this.volatileKeys, key, item);
   }
 
   delete(key: ByteString): boolean {
+    this.changes?.touched(this, key, false);
     if (this.journal !== null) journalKey(this, key, this.tree.get(key), false);
     this.volatileKeys.delete(key);
     return this.tree.delete(key);
   }
 
   clear(): void {
+    this.changes?.cleared(this);
     if (this.journal !== null) this.journalContents(this.journal);
     this.tree = new BTree<ByteString, Item>();
     this.volatileKeys.clear();

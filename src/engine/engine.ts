@@ -19,6 +19,8 @@ import { createCollection, type Collection, type CollectionType, type Collection
 import { FunctionLibraries } from "./function_libraries.js";
 import { Journal, type Journaled } from "./journal.js";
 import { WrittenKeys } from "./written_keys.js";
+import { ChangeCapture } from "./change_capture.js";
+import { ChangeHistory } from "./change_history.js";
 
 export const DEFAULT_COLLECTION = "default";
 
@@ -84,9 +86,9 @@ export interface EngineView {
 }
 
 export class Engine implements Journaled {
-  /** Index and term of the last applied log entry. */
-  appliedIndex = 0;
+  /** Term of the last applied log entry. */
   appliedTerm = 0;
+  private applied = 0;
   /** At-most-once sessions (replicated state: checkpoints must include it). */
   readonly sessions = new SessionTable();
   /** FUNCTION LOAD's libraries (replicated state: checkpoints include them). */
@@ -95,11 +97,47 @@ export class Engine implements Journaled {
   journal: Journal | null = null;
   /** Which keys applied writes touched, for blocked clients (a hint, not replicated state: written_keys.ts). */
   readonly writtenKeys = new WrittenKeys();
+  /** The changes recent entries made, for watchers (a hint kept per node, not replicated state: change_history.ts). */
+  readonly history = new ChangeHistory();
+  private readonly changeCapture = new ChangeCapture();
   private readonly collections = new Map<string, Collection>();
   private view: EngineView | null = null;
 
   constructor() {
-    this.collections.set(DEFAULT_COLLECTION, createCollection(DEFAULT_COLLECTION, "hash"));
+    this.collections.set(DEFAULT_COLLECTION, this.captured(createCollection(DEFAULT_COLLECTION, "hash")));
+  }
+
+  /** Called by apply() before the entry at `index`: a jump in indices (a checkpoint loaded) restarts the history. */
+  beginChanges(index: number): void {
+    if (index === this.history.coveredThrough + 1) return;
+    this.changeCapture.discard();
+    this.history.restart(index - 1);
+  }
+
+  /** Called by apply() after the entry at `index` (`sweep`: the expiry sweep): records what it changed. */
+  endChanges(index: number, sweep: boolean): void {
+    this.history.record(index, this.changeCapture.finish(index, sweep));
+  }
+
+  /**
+   * Index of the last applied log entry. Setting it to anything but the index the history
+   * just recorded (a checkpoint loaded or installed) restarts the watch history there.
+   */
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  set appliedIndex(index: number) {
+    this.applied = index;
+    if (index === this.history.coveredThrough) return;
+    this.changeCapture.discard();
+    this.history.restart(index);
+  }
+
+  /** `collection`, telling the change capture what is about to change in it. */
+  private captured(collection: Collection): Collection {
+    collection.changes = this.changeCapture;
+    return collection;
   }
 
   collection(name: string): Collection | undefined {
@@ -129,7 +167,7 @@ export class Engine implements Journaled {
     if (this.collections.size >= limits.collectionsMax) {
       throw new WalnutError("LIMIT", `Cannot create collection "${name}": limit of ${limits.collectionsMax} reached`);
     }
-    const collection = createCollection(name, type);
+    const collection = this.captured(createCollection(name, type));
     this.journalCollections();
     this.journal?.attach(collection);
     this.collections.set(name, collection);
@@ -142,6 +180,8 @@ export class Engine implements Journaled {
    * replaced collection any more, and EngineView.close() closes it.
    */
   installCollection(collection: Collection): void {
+    this.captured(collection);
+    this.changeCapture.replaced(collection.name);
     this.journalCollections();
     this.journal?.attach(collection);
     this.collections.set(collection.name, collection);
@@ -156,12 +196,14 @@ export class Engine implements Journaled {
     assert(this.view === null, "cannot replace the engine's contents while a checkpoint reads it");
     assert(this.journal === null, "cannot replace the engine's contents inside a batch");
     this.collections.clear();
-    this.collections.set(DEFAULT_COLLECTION, createCollection(DEFAULT_COLLECTION, "hash"));
-    for (const collection of collections) this.collections.set(collection.name, collection);
+    this.collections.set(DEFAULT_COLLECTION, this.captured(createCollection(DEFAULT_COLLECTION, "hash")));
+    for (const collection of collections) this.collections.set(collection.name, this.captured(collection));
     this.sessions.clear();
     this.functionLibraries.restore([]);
     this.appliedIndex = index;
     this.appliedTerm = term;
+    this.changeCapture.discard();
+    this.history.restart(index);
     this.writtenKeys.noteEverything();
   }
 
@@ -171,6 +213,7 @@ export class Engine implements Journaled {
     if (collection === undefined) return false;
     if (name === DEFAULT_COLLECTION) collection.clear();
     else {
+      this.changeCapture.replaced(name);
       this.journalCollections();
       this.collections.delete(name);
     }
@@ -198,6 +241,7 @@ export class Engine implements Journaled {
   rollbackBatch(): void {
     assert(this.journal !== null, "no atomic batch is running");
     this.journal.rollback();
+    this.changeCapture.discard();
   }
 
   /** Total keys across collections (expired keys not yet swept included). */

@@ -22,6 +22,7 @@ export type WalnutErrorCode =
   | "COMMAND_ERROR" // a command answered an error reply (WRONGTYPE, ERR ...)
   | "TIMEOUT" // a write was not confirmed in time: its outcome is unknown
   | "NO_LEADER" // the cluster has no leader this node knows of
+  | "COMPACTED" // a watch asked for changes older than the history window holds
   | "REMOVED"; // this node was removed from its cluster: it serves nothing until it joins anew
 
 export class WalnutError extends Error {

@@ -26,6 +26,7 @@
  * are written again until the disk takes them, and new writes are refused meanwhile.
  * A failed fsync is final until restart. Reads keep working throughout.
  */
+import type { HistoryBounds } from "../engine/change_history.js";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, peekOriginNode, peekOriginSequence, type EntryPayload } from "./entry.js";
@@ -125,6 +126,8 @@ export interface NodeOptions {
    * keeps none. See src/node/durable_log.ts.
    */
   logMemoryBytes?: number;
+  /** Bounds of this node's watch history window (--watch-history, --watch-history-bytes; engine/change_history.ts). */
+  watchHistory?: HistoryBounds;
 }
 
 /**
@@ -207,6 +210,7 @@ export class Node {
     this.clock = options.clock ?? (() => clock.now());
     this.lock = lock;
     this.engine = recovered.engine;
+    if (options.watchHistory !== undefined) this.engine.history.setBounds(options.watchHistory);
     this.wal = recovered.wal;
     this.control = recovered.control;
     this.durable = new DurableLog(recovered.snapshot, recovered.entries, recovered.hardState);

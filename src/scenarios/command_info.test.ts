@@ -13,7 +13,7 @@ import { startRedis } from "../bench/resp_servers.js";
 import { conversation } from "./server_fixtures.js";
 
 /** Connection commands that are walnut's own: redis-server has no entry to compare with. */
-const WALNUT_ONLY = new Set(["USE", "RAFT"]);
+const WALNUT_ONLY = new Set(["USE", "RAFT", "WALNUT.WATCH", "WALNUT.UNWATCH"]);
 
 /** The first six fields of a COMMAND INFO entry: name, arity, flags, first key, last key, step. */
 type Described = [string, number, string[], number, number, number];

@@ -4,6 +4,7 @@
  * they may do, the registry of connected clients, the counters INFO reports, and the node's
  * metrics (GET /metrics) the servers record into.
  */
+import type { Reply } from "../engine/reply.js";
 import type { CommandExecutor } from "../commands/executor.js";
 import { DATABASES_DEFAULT } from "../commands/databases.js";
 import type { MemoryLimit } from "../commands/memory_limit.js";
@@ -102,6 +103,8 @@ export interface ClientHandle {
   collection: string;
   protocol: 2 | 3;
   close(reason: string): void;
+  /** Sends out-of-band frames (WALNUT.WATCH events) after every reply owed so far: RESP3 pushes, RESP2 arrays. */
+  push?(frames: Reply[][]): void;
 }
 
 export class ServerContext {

@@ -21,6 +21,7 @@ import { sendMetrics } from "./metrics.js";
 import { statusPageRoutes, type GetCall } from "./status_page.js";
 import { clusterStatusReport, statusReport } from "./cluster_status_route.js";
 import { checkpointsReport } from "./checkpoints_route.js";
+import { watchRoute } from "./watch_route.js";
 
 const KEYS_LIMIT_DEFAULT = 100;
 const KEYS_LIMIT_MAX = 10_000;
@@ -213,6 +214,7 @@ const GET_ROUTES: Readonly<Record<string, GetRoute>> = {
     sendJson(response, 200, { clusterId: node.clusterId, leader: s.leader, term: s.term, voters: s.voters, learners: s.learners, members: node.memberAddresses(), peers: s.peers });
   },
   "/metrics": ({ context, response }) => sendMetrics(context, response),
+  "/watch": (call) => watchRoute(call),
   ...statusPageRoutes(),
 };
 

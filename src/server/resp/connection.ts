@@ -29,7 +29,7 @@ import type { Socket } from "node:net";
 import { commandName } from "../../commands/table.js";
 import type { ByteString } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
-import type { Reply } from "../../engine/reply.js";
+import { NIL, type Reply } from "../../engine/reply.js";
 import { limits } from "../../lib/limits.js";
 import type { ClientHandle, ClientState, ServerContext } from "../server_context.js";
 import { statisticsName } from "../command_stats.js";
@@ -58,6 +58,8 @@ interface Slot {
   reply: Reply | null;
   /** EXEC aborted by WATCH answers a nil array, not a nil bulk string. */
   nilArray: boolean;
+  /** Out-of-band frames (push()), written as pushes rather than as a reply. */
+  frames?: Reply[][];
 }
 
 export class Connection implements ClientHandle {
@@ -173,6 +175,7 @@ export class Connection implements ClientHandle {
   private onClosed(): void {
     this.closing = true;
     this.state.blockedIn?.cancel(); // a blocked client killed or gone waits no more
+    this.state.watching?.feed.stop();
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     this.context.clients.delete(this.id);
@@ -184,7 +187,9 @@ export class Connection implements ClientHandle {
     if (timeoutMs <= 0) return;
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     // Like Redis, a client blocked in BLPOP and friends is not idle: only its own timeout ends it.
-    this.idleTimer = setTimeout(() => (this.state.blockedIn ? this.armIdleTimer() : this.close("idle timeout")), timeoutMs);
+    // Nor is one that watches (WALNUT.WATCH), as Redis spares its subscribers.
+    const busy = (): boolean => Boolean(this.state.blockedIn) || this.state.watching?.feed.stopped === false;
+    this.idleTimer = setTimeout(() => (busy() ? this.armIdleTimer() : this.close("idle timeout")), timeoutMs);
     this.idleTimer.unref();
   }
 
@@ -378,8 +383,25 @@ export class Connection implements ClientHandle {
       const slot = this.slots[0] as Slot;
       if (slot.reply === null) return;
       this.slots.shift();
-      this.writeReply(slot.reply, slot.nilArray);
+      if (slot.frames !== undefined) this.writeFrames(slot.frames);
+      else this.writeReply(slot.reply, slot.nilArray);
     }
+  }
+
+  push(frames: Reply[][]): void {
+    if (this.closing || frames.length === 0) return;
+    if (this.slots.length > 0) this.slots.push({ reply: NIL, nilArray: false, frames });
+    else this.writeFrames(frames);
+    this.scheduleFlush();
+  }
+
+  /** RESP3 push frames (>n), or, in RESP2, plain arrays. */
+  private writeFrames(frames: Reply[][]): void {
+    for (const items of frames) {
+      this.writer.writeRaw(Buffer.from(`${this.protocol === 3 ? ">" : "*"}${items.length}\r\n`, "latin1"));
+      for (const item of items) this.writer.write(item, this.protocol);
+    }
+    if (this.writer.pendingBytes >= FLUSH_THRESHOLD_BYTES) this.flush();
   }
 
   private writeReply(reply: Reply, nilArray: boolean): void {

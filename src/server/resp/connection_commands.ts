@@ -24,7 +24,7 @@ import { resolveCommand } from "../../commands/executor.js";
 import { checkArity, commandTable, lookupCommand } from "../../commands/table.js";
 import { assert } from "../../lib/assert.js";
 import { OOM_REPLY } from "../../commands/memory_limit.js";
-import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../engine/reply.js";
+import { error, NIL, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../engine/reply.js";
 import { describeError } from "../../lib/errors.js";
 import { noPermissionText, permits, permitsEverything, requiredCategory, type AclUser } from "../acl.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
@@ -38,6 +38,8 @@ import { databaseCollection, databaseRangeError, DB_OUT_OF_RANGE, isDatabaseColl
 import type { ConnectionCommandSpec } from "../../commands/spec.js";
 import { parseShutdownArguments } from "../shutdown.js";
 import { BlockingSession, type Blocking } from "./blocked_clients.js";
+import { ALLOWED_WHILE_WATCHING_RESP2, startWatch, stopWatch, type RespWatch } from "./watch_command.js";
+import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_absent.js";
 import type { CommandSpec } from "../../commands/spec.js";
 
 export interface ConnectionState {
@@ -59,11 +61,15 @@ export interface ConnectionState {
   executing?: number | null;
   /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
   watched: VersionCondition[];
+  /** The applied index when WATCH found a key absent (watched_absent.ts). */
+  absentSince?: AbsentSince;
   connection: ClientHandle;
   /** The at-most-once session this connection's blocking commands propose under, made at the first. */
   blockingSession?: BlockingSession;
   /** The blocking command this connection waits in, if any (cancelled when it closes). */
   blockedIn?: Blocking | null;
+  /** The connection's WALNUT.WATCH, if any (watch_command.ts; stopped when it closes). */
+  watching?: RespWatch | null;
 }
 
 /**
@@ -211,12 +217,15 @@ function acl(context: ServerContext, state: ConnectionState, args: ByteString[])
 function watch(context: ServerContext, state: ConnectionState, keys: ByteString[]): Reply {
   const collectionName = state.connection.collection;
   const nowMs = context.executor.node.now();
+  if (state.watched.length === 0) state.absentSince = new Map(); // what UNWATCH or DISCARD left behind goes
   context.executor.node.read((engine) => {
     const collection = engine.collection(collectionName);
     for (const key of keys) {
       const item = collection?.get(key);
       const version = item === undefined || item.isExpiredAt(nowMs) ? 0 : item.version;
-      state.watched.push({ collection: collectionName, key, version });
+      const condition = { collection: collectionName, key, version };
+      state.watched.push(condition);
+      noteAbsentWatch((state.absentSince ??= new Map()), condition, engine);
     }
   });
   return OK;
@@ -226,9 +235,14 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   const multi = state.multi;
   if (multi === null) return now(error("ERR", "EXEC without MULTI")); // the watched keys stay watched, as in Redis
   const watched = state.watched;
+  const absentSince = state.absentSince;
   state.multi = null;
   state.watched = [];
+  state.absentSince = undefined;
   if (multi.failed) return now(error("EXECABORT", "Transaction discarded because of previous errors."));
+  if (absentSince !== undefined && context.executor.node.read((engine) => absentKeyTouched(engine, watched, absentSince))) {
+    return { kind: "write", pending: Promise.resolve(NIL), nilArray: true, transaction: multi.queued.map((queued) => (queued.kind === "data" ? queued.call.argv : queued.argv)) };
+  }
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
   const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : context.executor.batch(calls, watched);
@@ -410,7 +424,22 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
   ["AUTH", (context, state, args) => later(auth(context, state, args))],
   ["HELLO", (context, state, args) => later(hello(context, state, args))],
   ["ACL", (context, state, args) => now(acl(context, state, args))],
+  ["WALNUT.WATCH", (context, state, args) => {
+    if (state.watching?.feed.stopped === false) return now(error("ERR", "this connection already watches: WALNUT.UNWATCH first"));
+    const push = state.connection.push?.bind(state.connection);
+    if (push === undefined) return now(error("ERR", "WALNUT.WATCH needs a connection that can receive pushes"));
+    const started = startWatch(context, state.connection.collection, args, push);
+    state.watching = started.watch;
+    return now(started.reply);
+  }],
+  ["WALNUT.UNWATCH", (_context, state) => {
+    const reply = stopWatch(state.watching);
+    state.watching = null;
+    return now(reply);
+  }],
   ["RESET", (context, state) => {
+    stopWatch(state.watching);
+    state.watching = null;
     state.multi = null;
     state.watched = [];
     state.connection.collection = "default";
@@ -503,6 +532,9 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (user !== null && !permitsEverything(user) && !permits(user, requiredCategory({ protocol: "resp", argv }))) {
     if (state.multi !== null) state.multi.failed = true;
     return refused(error("NOPERM", noPermissionText(user, argv)));
+  }
+  if (state.connection.protocol === 2 && state.watching?.feed.stopped === false && !ALLOWED_WHILE_WATCHING_RESP2.has(name)) {
+    return refused(error("ERR", `Can't execute '${(argv[0] ?? "").toLowerCase()}': only WALNUT.UNWATCH / PING / QUIT / RESET are allowed while a RESP2 connection watches`));
   }
   if (state.multi !== null && entry?.flags.includes("no_multi") === true) {
     state.multi.failed = true;

@@ -1,0 +1,129 @@
+/**
+ * Turns what one applied entry did to the collections into watch-history changes
+ * (change_history.ts). Collections tell it, before each put, delete and clear, which key
+ * is about to change (Collection.changes); when the entry is over, finish() looks at
+ * each touched key once and compares it with how it was at its first touch:
+ *
+ * - present now with this entry's index as its version: a put (every write gives the
+ *   key the entry's index as its version, commands/access.ts putItem);
+ * - absent now, present before: a delete, or an expire when the entry was the expiry
+ *   sweep;
+ * - absent now and before, but stored for a while in between (created and deleted again
+ *   inside one batch): a delete too, so that a watcher (and WATCH, which Redis aborts
+ *   for it) learns the key was touched;
+ * - anything else (a version unchanged, a delete of a key never there): no change.
+ *
+ * A rolled-back batch leaves the engine as it was, so it records nothing (discard()).
+ * A clear() is one "flush" of the collection, recorded before the entry's key changes.
+ *
+ * Cost: this runs for every write. Most entries touch one key, so the first touched key
+ * lives in plain fields and only further keys go to a Map.
+ */
+import type { Collection } from "./collection.js";
+import type { ByteString } from "./bytes.js";
+import type { Change } from "./change_history.js";
+import type { Item } from "./values.js";
+
+/** What a collection tells about its changes. */
+export interface ChangeSink {
+  /** `key` is about to change: `storing` true for a put, false for a delete. */
+  touched(collection: Collection, key: ByteString, storing: boolean): void;
+  cleared(collection: Collection): void;
+}
+
+interface Touch {
+  readonly collection: Collection;
+  readonly key: ByteString;
+  /** Stored when the entry first touched it. */
+  readonly existed: boolean;
+  /** Put at least once by the entry. */
+  stored: boolean;
+}
+
+const NO_CHANGES: Change[] = [];
+
+export class ChangeCapture implements ChangeSink {
+  /** The entry's first touched key; null before any. */
+  private first: Touch | null = null;
+  /** Further touched keys, per collection, in touch order. */
+  private more: Map<Collection, Map<ByteString, Touch>> | null = null;
+  private clearedNames: string[] | null = null;
+
+  touched(collection: Collection, key: ByteString, storing: boolean): void {
+    const first = this.first;
+    if (first === null) {
+      this.first = { collection, key, existed: collection.get(key) !== undefined, stored: storing };
+      return;
+    }
+    if (first.collection === collection && first.key === key) {
+      if (storing) first.stored = true;
+      return;
+    }
+    this.more ??= new Map();
+    let keys = this.more.get(collection);
+    if (keys === undefined) {
+      keys = new Map();
+      this.more.set(collection, keys);
+    }
+    const touch = keys.get(key);
+    if (touch === undefined) keys.set(key, { collection, key, existed: collection.get(key) !== undefined, stored: storing });
+    else if (storing) touch.stored = true;
+  }
+
+  cleared(collection: Collection): void {
+    this.replaced(collection.name);
+    // Keys touched before the clear are gone with it; the flush says so.
+    if (this.first?.collection === collection) this.first = null;
+    this.more?.get(collection)?.clear();
+  }
+
+  /** Notes that a whole collection left or was replaced (dropped, installed by an import). */
+  replaced(name: string): void {
+    this.clearedNames ??= [];
+    if (!this.clearedNames.includes(name)) this.clearedNames.push(name);
+  }
+
+  /** Forgets what was touched: the entry's changes were undone. */
+  discard(): void {
+    this.first = null;
+    this.more = null;
+    this.clearedNames = null;
+  }
+
+  /** The changes the entry at `index` made; `sweep`: it was the expiry sweep. Resets for the next entry. */
+  finish(index: number, sweep: boolean): Change[] {
+    if (this.first === null && this.more === null && this.clearedNames === null) return NO_CHANGES;
+    const changes: Change[] = [];
+    for (const name of this.clearedNames ?? []) changes.push({ index, collection: name, type: "flush", key: "", kind: null, value: null });
+    if (this.first !== null) addChange(changes, this.first, index, sweep);
+    for (const keys of this.more?.values() ?? []) for (const touch of keys.values()) addChange(changes, touch, index, sweep);
+    this.discard();
+    return changes;
+  }
+}
+
+function addChange(changes: Change[], { collection, key, existed, stored }: Touch, index: number, sweep: boolean): void {
+  const item = collection.get(key);
+  if (item !== undefined && item.version === index) {
+    changes.push({ index, collection: collection.name, type: "put", key, kind: item.kind, value: scalarValue(item) });
+  } else if (item === undefined && (existed || stored)) {
+    changes.push({ index, collection: collection.name, type: sweep ? "expire" : "delete", key, kind: null, value: null });
+  }
+}
+
+/** A scalar item's value as bytes; null for aggregates, which a watcher reads itself. */
+function scalarValue(item: Item): ByteString | null {
+  switch (item.kind) {
+    case "string":
+    case "blob":
+      return item.value as ByteString;
+    case "integer":
+      return (item.value as bigint).toString();
+    case "float":
+      return String(item.value as number);
+    case "boolean":
+      return item.value === true ? "true" : "false";
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * WATCH on an absent key against a real redis-server 7.0: a key created and deleted again
+ * between WATCH and EXEC aborts the EXEC (nil), as in Redis, though its version is 0 before
+ * and after (server/resp/watched_absent.ts). Each case runs the same two-connection script
+ * on both servers; the replies must be equal, and the interesting ones are named.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { startRedis, type BenchServer } from "../bench/resp_servers.js";
+import { startTestNode, type TestNode } from "./harness.js";
+
+let walnut: TestNode;
+let redis: BenchServer;
+
+before(async () => {
+  walnut = await startTestNode();
+  redis = await startRedis({ appendFsyncAlways: false });
+});
+
+after(async () => {
+  await walnut?.stop();
+  await redis?.stop();
+});
+
+/** WATCH `key` on one connection, let `meddle` run on another, then MULTI / SET result 1 / EXEC. */
+async function execAfter(port: number, key: string, meddle: (other: Redis) => Promise<unknown>): Promise<unknown> {
+  const watcher = new Redis({ port, host: "127.0.0.1", lazyConnect: true });
+  const other = new Redis({ port, host: "127.0.0.1", lazyConnect: true });
+  await watcher.connect();
+  await other.connect();
+  try {
+    await watcher.flushall();
+    await watcher.watch(key);
+    await meddle(other);
+    const result = await watcher.multi().set("result", "1").exec();
+    return [result, await other.get("result")];
+  } finally {
+    watcher.disconnect();
+    other.disconnect();
+  }
+}
+
+async function onBoth(key: string, meddle: (other: Redis) => Promise<unknown>): Promise<unknown> {
+  const theirs = await execAfter(redis.port, key, meddle);
+  const ours = await execAfter(walnut.respPort, key, meddle);
+  assert.deepEqual(ours, theirs);
+  return ours;
+}
+
+test("an absent key created and deleted again after WATCH aborts EXEC", async () => {
+  assert.deepEqual(await onBoth("k", async (other) => { await other.set("k", "v"); await other.del("k"); }), [null, null]);
+});
+
+test("an absent key created and deleted again inside one MULTI of another client aborts EXEC", async () => {
+  assert.deepEqual(await onBoth("k", (other) => other.multi().set("k", "v").del("k").exec()), [null, null]);
+});
+
+test("an absent key nobody touched, or only other keys touched, lets EXEC run", async () => {
+  assert.deepEqual(await onBoth("k", async () => undefined), [[[null, "OK"]], "1"]);
+  assert.deepEqual(await onBoth("k", async (other) => { await other.set("j", "v"); await other.del("j"); }), [[[null, "OK"]], "1"]);
+});
+
+test("a DEL of the absent key (nothing deleted) does not abort EXEC", async () => {
+  assert.deepEqual(await onBoth("k", (other) => other.del("k")), [[[null, "OK"]], "1"]);
+});
+
+test("walnut only: when the watch history no longer reaches back to WATCH, EXEC aborts conservatively", async () => {
+  const small = await startTestNode({ db: { fsync: "no", watchHistory: 5 } });
+  const watcher = new Redis({ port: small.respPort, host: "127.0.0.1" });
+  try {
+    await watcher.watch("absent");
+    for (let i = 0; i < 10; i++) await small.db.set(`other${i}`, "v"); // pushes WATCH's index out of the window
+    assert.equal(await watcher.multi().set("result", "1").exec(), null);
+    await watcher.watch("absent");
+    assert.deepEqual(await watcher.multi().set("result", "2").exec(), [[null, "OK"]], "with the window covering WATCH, EXEC runs");
+  } finally {
+    watcher.disconnect();
+    await small.stop();
+  }
+});
