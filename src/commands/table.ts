@@ -28,6 +28,7 @@ import { sortCommands } from "./sort.js";
 import { sortedSetBlockingCommands } from "./sorted_set_blocking.js";
 import { sortedSetCommands } from "./sorted_sets.js";
 import { geoCommands } from "./geo.js";
+import { pubsubCommands } from "./pubsub.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
@@ -78,6 +79,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [sortedSetCommands, "sortedset"],
   [sortedSetBlockingCommands, "sortedset"],
   [geoCommands, "geo"],
+  [pubsubCommands, "pubsub"],
   [collectionCommands, "keyspace"],
   [connectionCommands, "connection"],
 ]);

@@ -16,6 +16,7 @@ import { limits } from "../lib/limits.js";
 import type { Reply } from "./reply.js";
 import { createCollection, type Collection, type CollectionType, type CollectionView } from "./collection.js";
 import { Journal, type Journaled } from "./journal.js";
+import { PublishedMessages } from "./published.js";
 import { WrittenKeys } from "./written_keys.js";
 
 export const DEFAULT_COLLECTION = "default";
@@ -89,6 +90,8 @@ export class Engine implements Journaled {
   journal: Journal | null = null;
   /** Which keys applied writes touched, for blocked clients (a hint, not replicated state: written_keys.ts). */
   readonly writtenKeys = new WrittenKeys();
+  /** Messages applied entries publish (PUBLISH, keyspace notifications), for this node's subscribers: published.ts. */
+  readonly published = new PublishedMessages();
   private readonly collections = new Map<string, Collection>();
   private view: EngineView | null = null;
 

@@ -27,9 +27,9 @@ function describeClient(client: ClientHandle, nowMs: number): string {
     ["idle", idleSeconds],
     ["flags", state.flags],
     ["db", databaseIndex(client.collection) ?? -1],
-    ["sub", 0],
-    ["psub", 0],
-    ["ssub", 0],
+    ["sub", state.subscriptions.channels],
+    ["psub", state.subscriptions.patterns],
+    ["ssub", state.subscriptions.shardChannels],
     ["multi", state.multi],
     ["qbuf", state.queryBufferBytes],
     ["qbuf-free", 0],
@@ -87,7 +87,11 @@ function list(context: ServerContext, args: ByteString[], nowMs: number): Reply 
   if (option === "TYPE" && args.length === 2) {
     const type = (args[1] as string).toLowerCase();
     if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) return error("ERR", `Unknown client type '${args[1]}'`);
-    if (type !== "normal") clients = [];
+    // A subscribed client is of type pubsub, as in Redis; every other one is normal.
+    const subscribed = (client: ClientHandle): boolean => client.describeState().flags.includes("P");
+    if (type === "pubsub") clients = clients.filter(subscribed);
+    else if (type === "normal") clients = clients.filter((client) => !subscribed(client));
+    else clients = [];
   } else if (option === "ID" && args.length >= 2) {
     const ids = new Set<number>();
     for (const text of args.slice(1)) {
