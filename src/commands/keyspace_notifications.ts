@@ -31,6 +31,8 @@ type Change = "written" | "removed";
 /** The events of one key of a call: `position` is the key's place among the call's keys. */
 interface Rule {
   keys?(args: ByteString[]): ByteString[];
+  /** RENAME: every key's "new" comes before the command's events, as Redis adds the key first. */
+  newFirst?: boolean;
   events(args: ByteString[], position: number, change: Change): Event[];
 }
 
@@ -66,12 +68,17 @@ function setsString(withExpiry: (args: ByteString[]) => boolean): Rule {
   };
 }
 
-/** LMOVE, RPOPLPUSH, SMOVE: a pop event on the source (then "del" if emptied), a push event on the destination. */
+/**
+ * LMOVE, RPOPLPUSH, SMOVE: a pop event on the source (then "del" if emptied), a push event
+ * on the destination; lists announce the destination first, SMOVE the source, as Redis does.
+ */
 function moves(eventClass: EventClass, popEvent: (args: ByteString[]) => string, pushEvent: (args: ByteString[]) => string): Rule {
+  const destinationFirst = eventClass === "list";
+  const source = destinationFirst ? 1 : 0;
   return {
-    keys: (args) => [args[0] as ByteString, args[1] as ByteString],
+    keys: (args) => (destinationFirst ? [args[1] as ByteString, args[0] as ByteString] : [args[0] as ByteString, args[1] as ByteString]),
     events: (args, position, change) => {
-      if (position === 0) return change === "written" ? [[eventClass, popEvent(args)]] : [[eventClass, popEvent(args)], DEL];
+      if (position === source) return change === "written" ? [[eventClass, popEvent(args)]] : [[eventClass, popEvent(args)], DEL];
       return [[eventClass, pushEvent(args)]];
     },
   };
@@ -96,8 +103,8 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ["EXPIREAT", expires],
   ["PEXPIREAT", expires],
   ["PERSIST", { events: () => [["generic", "persist"]] }],
-  ["RENAME", { events: (_args, position) => [["generic", position === 0 ? "rename_from" : "rename_to"]] }],
-  ["RENAMENX", { events: (_args, position) => [["generic", position === 0 ? "rename_from" : "rename_to"]] }],
+  ["RENAME", { newFirst: true, events: (_args, position) => [["generic", position === 0 ? "rename_from" : "rename_to"]] }],
+  ["RENAMENX", { newFirst: true, events: (_args, position) => [["generic", position === 0 ? "rename_from" : "rename_to"]] }],
   ["RESTORE", { events: () => [["generic", "restore"]] }],
   ["COPY", { keys: (args) => [args[1] as ByteString], events: () => [["generic", "copy_to"]] }],
   ["SORT", stores("list", "sortstore", (args) => {
@@ -117,9 +124,9 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ["APPEND", edits("string", "append")],
   ["SETRANGE", edits("string", "setrange")],
   ["INCR", edits("string", "incrby")],
-  ["DECR", edits("string", "decrby")],
+  ["DECR", edits("string", "incrby")],
   ["INCRBY", edits("string", "incrby")],
-  ["DECRBY", edits("string", "decrby")],
+  ["DECRBY", edits("string", "incrby")],
   ["INCRBYFLOAT", edits("string", "incrbyfloat")],
   ["SETBIT", edits("string", "setbit")],
   ["BITFIELD", edits("string", "setbit")],
@@ -230,25 +237,28 @@ export function notifyChanges(engine: Engine, collection: Collection, observed: 
   const { nowMs } = entry;
   const at = { database: databaseLabel(collection), index: entry.index };
   const published = engine.published;
+  const sweep = observed.rule === RULES.get("EXPIRESWEEP");
   const seen = new Set<ByteString>();
-  observed.keys.forEach((before, position) => {
-    if (seen.has(before.key)) return;
+  const changes = observed.keys.flatMap((before, position) => {
+    if (seen.has(before.key)) return [];
     seen.add(before.key);
     const after = collection.get(before.key);
     const wasExpired = before.item !== undefined && before.item.isExpiredAt(nowMs);
     const wasLive = before.item !== undefined && !wasExpired;
     const changed = after !== undefined && (after !== before.item || after.version !== before.version);
     const removed = before.item !== undefined && after === undefined;
-    if (wasExpired && (changed || removed) && observed.rule !== RULES.get("EXPIRESWEEP")) {
-      published.notifyKeyspaceEvent("expired", "expired", at, before.key);
-    }
-    let events: Event[] = [];
-    if (changed) {
-      if (!wasLive) published.notifyKeyspaceEvent("newKey", "new", at, before.key);
-      events = observed.rule.events(observed.args, position, "written");
-    } else if (removed && (wasLive || observed.rule === RULES.get("EXPIRESWEEP"))) {
-      events = observed.rule.events(observed.args, position, "removed");
-    }
-    for (const [eventClass, event] of events) published.notifyKeyspaceEvent(eventClass, event, at, before.key);
+    const change: Change | null = changed ? "written" : removed && (wasLive || sweep) ? "removed" : null;
+    return [{ key: before.key, position, change, expired: wasExpired && !sweep && (changed || removed), created: changed && !wasLive }];
   });
+  const announce = (eventClass: EventClass, event: string, key: ByteString): void => published.notifyKeyspaceEvent(eventClass, event, at, key);
+  const announceCreation = (change: (typeof changes)[number]): void => {
+    if (change.expired) announce("expired", "expired", change.key);
+    if (change.created) announce("newKey", "new", change.key);
+  };
+  if (observed.rule.newFirst === true) changes.forEach(announceCreation);
+  for (const change of changes) {
+    if (observed.rule.newFirst !== true) announceCreation(change);
+    if (change.change === null) continue;
+    for (const [eventClass, event] of observed.rule.events(observed.args, change.position, change.change)) announce(eventClass, event, change.key);
+  }
 }

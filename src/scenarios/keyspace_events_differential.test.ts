@@ -1,0 +1,143 @@
+/**
+ * Keyspace notifications, event for event: a subscriber with PSUBSCRIBE __key*__:* on a
+ * real redis-server 7.0 and one on walnut, notify-keyspace-events set alike on both, and
+ * the same commands sent to each: the sequences of (pattern, channel, message) must be
+ * the same. The script covers every family (strings, keys and expiry, lists, hashes,
+ * sets, sorted sets): writes that change a key, writes that change nothing (no event),
+ * pops that empty a key (the command's event, then del), stores of an empty result, new
+ * keys (n), and an expired key met by a write (expired first).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { startRedis } from "../bench/resp_servers.js";
+import { startTestNode } from "./harness.js";
+import { waitUntil } from "./server_fixtures.js";
+
+const SCRIPT = `
+SET s v
+SET s v2 EX 100
+SETNX s x
+SETNX s2 x
+GETSET s v3
+MSET m1 a m2 b
+APPEND s tail
+SETRANGE s 0 zz
+INCR n
+INCRBY n 5
+DECR n
+DECRBY n 2
+INCRBYFLOAT n 1.5
+SETEX se 100 v
+PSETEX pse 100000 v
+GETEX s PERSIST
+GETEX s EX 50
+SETBIT b 3 1
+PFADD h a b
+GETDEL m1
+DEL m2 nothere s
+EXPIRE se 200
+PEXPIRE se 300000
+EXPIRE pse -1
+PERSIST se
+RENAME se se2
+RENAMENX se2 se3
+COPY se3 se4
+SET gone v PX 1
+SLEEP
+SET gone back
+RPUSH l a b c
+LPUSH l z
+LPUSHX l y
+RPUSHX l w
+LINSERT l BEFORE a q
+LSET l 0 first
+LREM l 1 q
+LTRIM l 0 3
+LPOP l
+RPOP l
+RPOPLPUSH l l2
+LMOVE l2 l3 LEFT RIGHT
+LMPOP 1 l LEFT COUNT 10
+HSET hh f v g w
+HSET hh f v
+HSETNX hh f x
+HSETNX hh n x
+HINCRBY hh c 3
+HINCRBYFLOAT hh d 1.5
+HDEL hh f g c d n
+SADD st a b c
+SADD st a
+SREM st a
+SADD sp only
+SPOP sp
+SMOVE st st2 c
+SMOVE st st2 b
+SADD o1 x y
+SADD o2 y z
+SINTERSTORE si o1 o2
+SUNIONSTORE su o1 o2
+SDIFFSTORE sd o1 o1
+ZADD z 1 a 2 b 3 c
+ZADD z 1 a
+ZADD z INCR 5 a
+ZINCRBY z 2 b
+ZREM z c
+ZPOPMIN z
+ZPOPMAX z
+ZADD z2 1 a 2 b 3 c 4 d
+ZREMRANGEBYSCORE z2 1 1
+ZREMRANGEBYRANK z2 0 0
+ZREMRANGEBYLEX z2 - +
+ZADD z3 1 a 2 b
+ZUNIONSTORE zu 1 z3
+ZINTERSTORE zi 1 z3
+ZRANGESTORE zr z3 0 0
+ZDIFFSTORE zd 1 z3
+ZMPOP 1 z3 MIN COUNT 5
+`;
+
+/** A notification as "channel message" (the pattern is always __key*__:*). */
+type Message = string;
+
+/** Runs the script against the server at `port` and returns every notification, in order. */
+async function notifications(port: number, flags: string): Promise<Message[]> {
+  const subscriber = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const client = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const received: Message[] = [];
+  try {
+    await client.call("CONFIG", "SET", "notify-keyspace-events", flags);
+    subscriber.on("pmessage", (_pattern: string, channel: string, message: string) => received.push(`${channel} ${message}`));
+    await subscriber.psubscribe("__key*__:*");
+    for (const line of SCRIPT.trim().split("\n")) {
+      if (line === "SLEEP") {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        continue;
+      }
+      const [name, ...args] = line.split(" ");
+      await client.call(name as string, ...args).catch(() => undefined);
+    }
+    // A marker after the script, which the pattern matches whatever the flags: once it arrives, every earlier notification has.
+    await client.publish("__keyspace@0__:marker", "done");
+    await waitUntil("the marker", () => received.includes("__keyspace@0__:marker done"));
+  } finally {
+    subscriber.disconnect();
+    client.disconnect();
+  }
+  return received;
+}
+
+for (const flags of ["KEA", "KEAn", "Kl", "E$gx"]) {
+  test(`keyspace notifications under notify-keyspace-events ${flags} are redis-server 7.0's, event for event`, async () => {
+    const redis = await startRedis({ appendFsyncAlways: false });
+    const node = await startTestNode();
+    try {
+      const theirs = await notifications(redis.port, flags);
+      const ours = await notifications(node.respPort, flags);
+      assert.equal(ours.join("\n"), theirs.join("\n"));
+    } finally {
+      await redis.stop();
+      await node.stop();
+    }
+  });
+}
