@@ -22,8 +22,8 @@ export const pubsubCommands: CommandSpec[] = [
   defineCommand({
     name: "PUBLISH",
     arity: 3,
-    // "write": walnut logs it (Redis flags it pubsub, loading, stale, fast, may_replicate).
-    flags: ["write", "pubsub", "loading", "stale", "fast"],
+    // Redis' flags; "pubsub" makes the executor log it (executor.ts isWriteCall).
+    flags: ["pubsub", "loading", "stale", "fast"],
     firstKey: 0,
     summary: "Posts a message to a channel, on every node of the cluster; answers how many clients of this node received it",
     run: (ctx, args) => publish(ctx, args, false),
@@ -31,7 +31,7 @@ export const pubsubCommands: CommandSpec[] = [
   defineCommand({
     name: "SPUBLISH",
     arity: 3,
-    flags: ["write", "pubsub", "loading", "stale", "fast"],
+    flags: ["pubsub", "loading", "stale", "fast"],
     summary: "Posts a message to a shard channel (SSUBSCRIBE subscribers), on every node; answers how many clients of this node received it",
     run: (ctx, args) => publish(ctx, args, true),
   }),

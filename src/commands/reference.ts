@@ -119,8 +119,7 @@ ${connectionRows.join("\n")}
   entries that every node delivers to its own subscribers as it applies them, so a message
   published on any node reaches every node's subscribers, in the log's order. Their reply
   counts the receivers on the node the client is connected to (as Redis Cluster counts the
-  node that ran it); \`PUBSUB\` answers for this node's subscribers. They carry walnut's
-  \`write\` flag (Redis: \`pubsub loading stale fast may_replicate\`). Keyspace notifications
+  node that ran it); \`PUBSUB\` answers for this node's subscribers. Keyspace notifications
   (\`CONFIG SET notify-keyspace-events\`, a setting of each node) are generated as each node
   applies an entry, so followers notify too; MOVE, COPY ... DB and SWAPDB send none, and a
   rolled-back transaction's events are still sent. Details: [pubsub.md](pubsub.md).

@@ -50,7 +50,8 @@ function buildTable(families: readonly Family[]): ReadonlyMap<string, TableEntry
     assert(!table.has(spec.name), `command ${spec.name} is defined twice`);
     if (spec.scope === "data") {
       const writes = spec.flags.includes("write");
-      assert(writes !== spec.flags.includes("readonly"), `command ${spec.name} must be either write or readonly`);
+      const publishes = spec.flags.includes("pubsub"); // PUBLISH, SPUBLISH: logged, though Redis flags them neither
+      assert(publishes ? !writes && !spec.flags.includes("readonly") : writes !== spec.flags.includes("readonly"), `command ${spec.name} must be either write or readonly`);
       assert(writes || !spec.flags.includes("denyoom"), `command ${spec.name} is denyoom but not a write`);
     }
     table.set(spec.name, spec);
