@@ -5,7 +5,8 @@
  * clients of the node that ran it received the message. After kill -9 of the leader the
  * survivors elect another and messages published on them still reach every surviving
  * subscriber. Keyspace notifications are generated where entries are applied: a
- * follower's subscriber hears the events of writes made through the leader.
+ * follower's subscriber hears the events of writes made through the leader (the setting
+ * given by --notify-keyspace-events, then changed by CONFIG SET).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -88,7 +89,7 @@ test("PUBLISH on any node of a 3-process cluster reaches every node's subscriber
 });
 
 test("a follower's subscriber hears the keyspace notifications of writes made through the leader", async () => {
-  const cluster = await ProcessCluster.start({ size: 3, proxied: false });
+  const cluster = await ProcessCluster.start({ size: 3, proxied: false, extraArgs: ["--notify-keyspace-events", "Kl"] });
   const clients: Redis[] = [];
   try {
     const leader = await cluster.waitForLeader();
@@ -97,6 +98,7 @@ test("a follower's subscriber hears the keyspace notifications of writes made th
     const writer = publisher(cluster, leader);
     const subscriber = new Redis({ port: cluster.respPort(follower), host: "127.0.0.1", maxRetriesPerRequest: 0 });
     clients.push(config, writer, subscriber);
+    assert.deepEqual(await config.config("GET", "notify-keyspace-events"), ["notify-keyspace-events", "lK"], "the flag's value");
     assert.equal(await config.config("SET", "notify-keyspace-events", "KEA"), "OK");
     assert.deepEqual(await config.config("GET", "notify-keyspace-events"), ["notify-keyspace-events", "AKE"]);
     const events: string[] = [];

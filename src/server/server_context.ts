@@ -46,6 +46,8 @@ export interface ServerSettings {
   outputBufferLimitBytes: number;
   /** Redis databases a client may SELECT (commands/databases.ts); DATABASES_DEFAULT when not given. */
   databases?: number;
+  /** notify-keyspace-events at start (engine/keyspace_events.ts bits); CONFIG SET changes the engine's. */
+  keyspaceEventFlags?: number;
 }
 
 export interface ServerStats {
@@ -136,7 +138,9 @@ export class ServerContext {
     this.access = new AccessControl(users, () => this.settings.requirePass);
     this.metrics = executor.node.metrics;
     this.blocked = new BlockedClients(executor);
-    this.channels = new ChannelRegistry(executor.node.read((engine) => engine.published));
+    const published = executor.node.read((engine) => engine.published);
+    this.channels = new ChannelRegistry(published);
+    if (settings.keyspaceEventFlags !== undefined) published.keyspaceEventFlags = settings.keyspaceEventFlags;
     const nowMs = Date.now();
     this.stats = {
       startedAtMs: nowMs,

@@ -83,6 +83,7 @@ export async function startServers(
     idleTimeoutMs: options.idleTimeoutMs,
     outputBufferLimitBytes: options.outputBufferLimitBytes,
     ...(options.databases === undefined ? {} : { databases: options.databases }),
+    ...(options.keyspaceEventFlags === undefined ? {} : { keyspaceEventFlags: options.keyspaceEventFlags }),
   };
   const context = new ServerContext(db, new CommandExecutor(db.node, db.memory), settings, prepared.users);
   const tls = prepared.tls;
