@@ -5,7 +5,8 @@
  * the same. The script covers every family (strings, keys and expiry, lists, hashes,
  * sets, sorted sets): writes that change a key, writes that change nothing (no event),
  * pops that empty a key (the command's event, then del), stores of an empty result, new
- * keys (n), and an expired key met by a write (expired first).
+ * keys (n), an expired key met by a write (expired first), and keys that expire untouched
+ * (Redis' active expiry, walnut's sweep).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -141,3 +142,42 @@ for (const flags of ["KEA", "KEAn", "Kl", "E$gx"]) {
     }
   });
 }
+
+/** The notifications of keys left to expire untouched: Redis' active expiry, walnut's sweep. */
+async function expiryNotifications(port: number): Promise<Message[]> {
+  const subscriber = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const client = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const received: Message[] = [];
+  try {
+    await client.call("CONFIG", "SET", "notify-keyspace-events", "KEx");
+    subscriber.on("pmessage", (_pattern: string, channel: string, message: string) => received.push(`${channel} ${message}`));
+    await subscriber.psubscribe("__key*__:*");
+    await client.set("short-lived", "v", "PX", 1);
+    await client.hset("short-hash", "f", "v");
+    await client.pexpire("short-hash", 1);
+    await waitUntil("both keys expired and were announced", () => received.length >= 4);
+  } finally {
+    subscriber.disconnect();
+    client.disconnect();
+  }
+  return received.sort(); // the sweep's order among keys expiring together is not Redis'
+}
+
+test("keys that expire untouched are announced as expired, as redis-server 7.0's active expiry announces them", async () => {
+  const redis = await startRedis({ appendFsyncAlways: false });
+  const node = await startTestNode();
+  try {
+    const theirs = await expiryNotifications(redis.port);
+    const ours = await expiryNotifications(node.respPort);
+    assert.deepEqual(ours, theirs);
+    assert.deepEqual(theirs, [
+      "__keyevent@0__:expired short-hash",
+      "__keyevent@0__:expired short-lived",
+      "__keyspace@0__:short-hash expired",
+      "__keyspace@0__:short-lived expired",
+    ]);
+  } finally {
+    await redis.stop();
+    await node.stop();
+  }
+});
