@@ -38,6 +38,7 @@ import { ProtocolError, RequestParser } from "../../resp/parser.js";
 import { ReplyWriter } from "../../resp/writer.js";
 import { Subscriptions } from "./pubsub_commands.js";
 import type { Subscriber } from "./pubsub.js";
+import { SubscriberOutputLimit } from "./subscriber_output_limit.js";
 
 const OUTPUT_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const FLUSH_THRESHOLD_BYTES = 64 * 1024;
@@ -66,15 +67,6 @@ interface Slot {
   entryIndex?: number;
 }
 
-/**
- * Redis' client-output-buffer-limit for pub/sub clients (32mb 8mb 60): a subscribed client
- * whose unsent output passes the hard limit, or stays above the soft one this long, is
- * disconnected. Messages are never dropped silently, and a slow subscriber never holds
- * more than the hard limit.
- */
-const PUBSUB_OUTPUT_HARD_LIMIT_BYTES = 32 * 1024 * 1024;
-const PUBSUB_OUTPUT_SOFT_LIMIT_BYTES = 8 * 1024 * 1024;
-const PUBSUB_OUTPUT_SOFT_LIMIT_MS = 60_000;
 
 export class Connection implements ClientHandle, Subscriber {
   readonly id: number;
@@ -115,8 +107,8 @@ export class Connection implements ClientHandle, Subscriber {
   private readonly requestBytesMax: number;
   /** Bytes of pub/sub frames queued behind unanswered replies, not yet encoded. */
   private queuedPushBytes = 0;
-  /** Since when unsent output has been over the pub/sub soft limit; null when under it. */
-  private overSoftLimitSinceMs: number | null = null;
+  /** Redis' pub/sub output limit, checked at each message while the connection subscribes. */
+  private readonly subscriberOutputLimit = new SubscriberOutputLimit();
 
   constructor(
     private readonly socket: Socket,
@@ -427,17 +419,10 @@ export class Connection implements ClientHandle, Subscriber {
     if (this.state.subscriptions?.active === true) this.checkPubsubOutputLimit();
   }
 
-  /** Disconnects a subscriber over Redis' pub/sub output limits (see PUBSUB_OUTPUT_HARD_LIMIT_BYTES). */
+  /** Disconnects a subscriber over Redis' pub/sub output limits (subscriber_output_limit.ts). */
   private checkPubsubOutputLimit(): void {
     const unsentBytes = this.socket.writableLength + this.writer.pendingBytes + this.queuedPushBytes;
-    if (unsentBytes > PUBSUB_OUTPUT_HARD_LIMIT_BYTES) return this.close("pubsub output buffer limit");
-    if (unsentBytes <= PUBSUB_OUTPUT_SOFT_LIMIT_BYTES) {
-      this.overSoftLimitSinceMs = null;
-      return;
-    }
-    const nowMs = Date.now();
-    this.overSoftLimitSinceMs ??= nowMs;
-    if (nowMs - this.overSoftLimitSinceMs >= PUBSUB_OUTPUT_SOFT_LIMIT_MS) this.close("pubsub output buffer limit");
+    if (this.subscriberOutputLimit.exceeded(unsentBytes, Date.now())) this.close("pubsub output buffer limit");
   }
 
   private enqueue(reply: Reply, nilArray = false): void {

@@ -552,6 +552,8 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   const collection = state.connection.collection;
   if (spec.blocking !== undefined) return block(context, state, spec, argv);
   if (isWriteCall(spec, argv)) {
+    // Only a subscribed connection orders messages among its replies: others keep the cheaper path.
+    if (state.subscriptions?.active !== true) return { kind: "write", pending: context.executor.write({ collection, argv }) };
     const written = context.executor.writeIndexed({ collection, argv });
     return { kind: "write", pending: written.then((result) => result.reply), entryIndex: written.then((result) => result.index) };
   }
