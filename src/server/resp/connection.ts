@@ -67,7 +67,6 @@ interface Slot {
   entryIndex?: number;
 }
 
-
 export class Connection implements ClientHandle, Subscriber {
   readonly id: number;
   readonly address: string;
@@ -399,9 +398,9 @@ export class Connection implements ClientHandle, Subscriber {
   }
 
   /**
-   * A published message for this client (Subscriber): written after every reply the
-   * connection owes when the message is applied, so that the client sees it between the
-   * replies of the commands it sent before and after that moment.
+   * A published message for this client (Subscriber), from the entry at log index `index`:
+   * queued after the replies the connection owes, and written before those of its writes
+   * whose entries come later (drainSlots).
    */
   deliver(frame: Reply[], index: number): void {
     if (this.closing) return;
@@ -432,16 +431,16 @@ export class Connection implements ClientHandle, Subscriber {
 
   /**
    * Writes the filled replies at the head of the queue. A message published by an entry
-   * applied no later than a write's entry (that entry's own included) is written before that write's reply, wherever it
-   * waits in the queue: the client sees messages and replies in log order, as a Redis
-   * client sees them in the order the server ran the commands (its own PUBLISH to a
-   * channel it subscribes to: the message, then PUBLISH's reply).
+   * no later than a write's entry (that entry itself included) is written before that
+   * write's reply, wherever it waits in the queue: the client sees messages and replies in
+   * log order, as a Redis client sees them in the order the server ran the commands (its
+   * own PUBLISH to a channel it subscribes to: the message, then PUBLISH's reply).
    */
   private drainSlots(): void {
     while (this.slots.length > 0 && !this.outputBlocked && !this.socket.destroyed) {
       const slot = this.slots[0] as Slot;
       if (slot.reply === null) return;
-      if (slot.push !== true && slot.entryIndex !== undefined) this.writeEarlierMessages(slot.entryIndex);
+      if (slot.push !== true && slot.entryIndex !== undefined && this.queuedPushBytes > 0) this.writeEarlierMessages(slot.entryIndex);
       this.slots.shift();
       if (slot.push === true) this.queuedPushBytes -= encodedSizeBound(slot.reply);
       this.writeReply(slot.reply, slot.nilArray, slot.push === true);

@@ -1,7 +1,8 @@
 /**
  * Commands that belong to a connection rather than to the data: authentication (AUTH,
  * ACL WHOAMI|LIST), protocol negotiation (HELLO), MULTI/EXEC/WATCH, USE, CLIENT, COMMAND,
- * INFO, CONFIG, SAVE, SHUTDOWN. They are entries of the one command table (commands/connection.ts:
+ * INFO, CONFIG, SAVE, SHUTDOWN, and the subscribing commands and PUBSUB (pubsub_commands.ts,
+ * which also says what RESP2 subscriber mode refuses). They are entries of the one command table (commands/connection.ts:
  * arity, flags, access); their handlers are registered here under the table's names, and
  * a check at load fails when the two disagree. Everything else goes to the table's data
  * commands through the executor. Every command is first checked against the connection's
