@@ -23,6 +23,7 @@ import type { EventClass } from "../engine/keyspace_events.js";
 import type { Item } from "../engine/values.js";
 import { isError, type Reply } from "../engine/reply.js";
 import { databaseIndex } from "./databases.js";
+import { textOf } from "./access.js";
 import type { CommandSpec } from "./spec.js";
 
 type Event = readonly [EventClass, string];
@@ -33,6 +34,11 @@ interface Rule {
   keys?(args: ByteString[]): ByteString[];
   /** RENAME: every key's "new" comes before the command's events, as Redis adds the key first. */
   newFirst?: boolean;
+  /**
+   * For a command walnut stores even when nothing changed (SETBIT of the bit already
+   * there): whether it did, from the reply and the first key's length before the call.
+   */
+  changed?(args: ByteString[], reply: Reply, lengthBefore: number, lengthAfter: number): boolean;
   events(args: ByteString[], position: number, change: Change): Event[];
 }
 
@@ -128,7 +134,8 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ["INCRBY", edits("string", "incrby")],
   ["DECRBY", edits("string", "incrby")],
   ["INCRBYFLOAT", edits("string", "incrbyfloat")],
-  ["SETBIT", edits("string", "setbit")],
+  // Redis announces a SETBIT that flipped the bit or grew the string.
+  ["SETBIT", { ...edits("string", "setbit"), changed: (args, reply, before, after) => after > before || !(reply.type === "integer" && String(reply.value) === args[2]) }],
   ["BITFIELD", edits("string", "setbit")],
   ["BITOP", stores("string", "set", (args) => [args[1] as ByteString])],
   ["PFADD", edits("string", "pfadd")],
@@ -200,6 +207,12 @@ export interface Observed {
   rule: Rule;
   args: ByteString[];
   keys: Before[];
+  /** The first key's string length before the call (-1: absent or no string), for Rule.changed. */
+  lengthBefore: number;
+}
+
+function stringLength(item: Item | undefined): number {
+  return item === undefined ? -1 : (textOf(item)?.length ?? -1);
 }
 
 /** The keys of a call at the spec's key positions (MSET: every other argument). */
@@ -222,7 +235,8 @@ export function observeKeys(engine: Engine, collection: Collection, spec: Comman
     const item = collection.get(key);
     return { key, item, version: item?.version ?? 0 };
   });
-  return { rule, args, keys };
+  const lengthBefore = rule.changed === undefined ? -1 : stringLength(keys[0]?.item);
+  return { rule, args, keys, lengthBefore };
 }
 
 /** The database a collection is, in channel names: "default" is 0, dbN is N, another collection its name. */
@@ -234,6 +248,9 @@ function databaseLabel(collection: Collection): string {
 /** Publishes the events of a call that answered `reply`, comparing its keys with `observed`. */
 export function notifyChanges(engine: Engine, collection: Collection, observed: Observed, reply: Reply, entry: { nowMs: number; index: number }): void {
   if (isError(reply)) return;
+  const first = observed.keys[0]?.key;
+  const lengthAfter = observed.rule.changed === undefined || first === undefined ? -1 : stringLength(collection.get(first));
+  if (observed.rule.changed?.(observed.args, reply, observed.lengthBefore, lengthAfter) === false) return;
   const { nowMs } = entry;
   const at = { database: databaseLabel(collection), index: entry.index };
   const published = engine.published;

@@ -96,6 +96,44 @@ ZINTERSTORE zi 1 z3
 ZRANGESTORE zr z3 0 0
 ZDIFFSTORE zd 1 z3
 ZMPOP 1 z3 MIN COUNT 5
+SETBIT bits 7 1
+SETBIT bits 7 1
+SETBIT nb 7 0
+SETBIT nb 100 0
+SETBIT nb 100 0
+BITFIELD bf SET u8 0 255
+BITOP AND band bits bf
+BITOP AND band nothere1 nothere2
+PFADD hll a
+PFADD hll a
+PFMERGE hll2 hll
+COPY hll hll3
+RPUSH tosort 3 1 2
+SORT tosort STORE sorted
+SORT nothere STORE sorted
+GEOADD geo 13.361389 38.115556 Palermo
+GEOSEARCHSTORE geo2 geo FROMLONLAT 15 37 BYRADIUS 200 km
+RPUSH bl x
+BLPOP bl 1
+ZADD bz 1 a
+BZPOPMIN bz 1
+SET kt v EX 100
+SET kt v2 KEEPTTL
+SET kt v3 GET
+EXPIREAT kt 99999999999
+PEXPIREAT kt 1
+MSETNX mn1 a mn2 b
+MSETNX mn1 a mn3 c
+HMSET hm a 1 b 2
+ZADD zx XX 5 nothere
+ZADD zx NX 1 a
+ZADD zx NX 2 a
+SADD si2 x
+SINTERSTORE si2 o1 nothere
+LPUSH lp a
+LPOS lp a
+RPUSHX nothere a
+INCR ctr
 `;
 
 /** A notification as "channel message" (the pattern is always __key*__:*). */
