@@ -34,6 +34,10 @@ interface Rule {
   keys?(args: ByteString[]): ByteString[];
   /** RENAME: every key's "new" comes before the command's events, as Redis adds the key first. */
   newFirst?: boolean;
+  /** LTRIM: announced whenever the key was live and still is, changed or not, as Redis does. */
+  always?: boolean;
+  /** LMOVE of a list onto itself: a key named twice gets the events of both places. */
+  repeatsKeys?: boolean;
   /**
    * For a command walnut stores even when nothing changed (SETBIT of the bit already
    * there): whether it did, from the reply and the first key's length before the call.
@@ -68,7 +72,8 @@ const hasOption = (args: ByteString[], names: string[]): boolean => args.slice(1
 function setsString(withExpiry: (args: ByteString[]) => boolean): Rule {
   return {
     events: (args, _position, change) => {
-      if (change === "removed") return [DEL];
+      // An expiry already past: walnut drops the key at once, Redis 7.0 announces set and expire.
+      if (change === "removed") return withExpiry(args) ? [["string", "set"], ["generic", "expire"]] : [DEL];
       return withExpiry(args) ? [["string", "set"], ["generic", "expire"]] : [["string", "set"]];
     },
   };
@@ -82,6 +87,7 @@ function moves(eventClass: EventClass, popEvent: (args: ByteString[]) => string,
   const destinationFirst = eventClass === "list";
   const source = destinationFirst ? 1 : 0;
   return {
+    repeatsKeys: destinationFirst, // SMOVE of a set onto itself changes nothing and says nothing
     keys: (args) => (destinationFirst ? [args[1] as ByteString, args[0] as ByteString] : [args[0] as ByteString, args[1] as ByteString]),
     events: (args, position, change) => {
       if (position === source) return change === "written" ? [[eventClass, popEvent(args)]] : [[eventClass, popEvent(args)], DEL];
@@ -126,7 +132,7 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ["GETSET", setsString(() => false)],
   ["MSET", setsString(() => false)],
   ["MSETNX", setsString(() => false)],
-  ["GETEX", { events: (args) => [["generic", expiryOf(args)]] }],
+  ["GETEX", { events: (args, _position, change) => (change === "removed" ? [DEL] : [["generic", expiryOf(args)]]) }],
   ["APPEND", edits("string", "append")],
   ["SETRANGE", edits("string", "setrange")],
   ["INCR", edits("string", "incrby")],
@@ -152,7 +158,7 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ["LINSERT", edits("list", "linsert")],
   ["LSET", edits("list", "lset")],
   ["LREM", edits("list", "lrem")],
-  ["LTRIM", edits("list", "ltrim")],
+  ["LTRIM", { ...edits("list", "ltrim"), always: true }],
   ["RPOPLPUSH", moves("list", () => "rpop", () => "lpush")],
   ["BRPOPLPUSH", moves("list", () => "rpop", () => "lpush")],
   ["LMOVE", moves("list", (args) => `${side(args[2])}pop`, (args) => `${side(args[3])}push`)],
@@ -257,12 +263,12 @@ export function notifyChanges(engine: Engine, collection: Collection, observed: 
   const sweep = observed.rule === RULES.get("EXPIRESWEEP");
   const seen = new Set<ByteString>();
   const changes = observed.keys.flatMap((before, position) => {
-    if (seen.has(before.key)) return [];
+    if (seen.has(before.key) && observed.rule.repeatsKeys !== true) return [];
     seen.add(before.key);
     const after = collection.get(before.key);
     const wasExpired = before.item !== undefined && before.item.isExpiredAt(nowMs);
     const wasLive = before.item !== undefined && !wasExpired;
-    const changed = after !== undefined && (after !== before.item || after.version !== before.version);
+    const changed = after !== undefined && (after !== before.item || after.version !== before.version || (observed.rule.always === true && wasLive));
     const removed = before.item !== undefined && after === undefined;
     const change: Change | null = changed ? "written" : removed && (wasLive || sweep) ? "removed" : null;
     return [{ key: before.key, position, change, expired: wasExpired && !sweep && (changed || removed), created: changed && !wasLive }];

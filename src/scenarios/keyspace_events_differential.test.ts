@@ -134,6 +134,25 @@ LPUSH lp a
 LPOS lp a
 RPUSHX nothere a
 INCR ctr
+SET plain v
+GETEX plain
+GETEX plain PERSIST
+PERSIST plain
+EXPIRE plain 100
+EXPIRE plain 200 NX
+GETEX plain PERSIST
+RPUSH rot a b c
+LTRIM rot 0 -1
+LREM rot 0 zz
+LINSERT rot BEFORE zz q
+LMOVE rot rot LEFT RIGHT
+RPOPLPUSH rot rot
+HDEL hh nope
+SADD same a
+SMOVE same same a
+ZREM z nope
+INCRBY ctr 0
+SPOP nothere
 `;
 
 /** A notification as "channel message" (the pattern is always __key*__:*). */
