@@ -42,7 +42,7 @@ export class PublishedMessages {
     return receivers;
   }
 
-  /** Whether events of `eventClass` are published: callers skip their work when not. */
+  /** Whether events of `eventClass` are published at all (someone listens and the class is on). */
   notifies(eventClass: EventClass): boolean {
     return this.listeners.size > 0 && notifies(this.keyspaceEventFlags, eventClass);
   }
