@@ -12,7 +12,7 @@
  * first, as Redis' lazy expiry sends it. A call that changed nothing sends nothing, as
  * SADD of a present member or SET NX on a present key sends nothing in Redis.
  *
- * Cost: one Map lookup per write while notify-keyspace-events is empty (the default).
+ * Cost: one comparison per write while notify-keyspace-events is empty (the default).
  * Known gaps (docs/pubsub.md): MOVE, COPY ... DB and SWAPDB send no events; inside one
  * MULTI, a key written by an earlier command of the same transaction is seen unchanged.
  */
