@@ -86,3 +86,21 @@ test("a subscriber that stops reading is disconnected at the pub/sub output limi
     await node.stop();
   }
 });
+
+test("CLIENT LIST TYPE pubsub lists the subscribed clients, TYPE normal the others", async () => {
+  const node = await startTestNode();
+  const options = { port: node.respPort, host: "127.0.0.1", maxRetriesPerRequest: 0 };
+  const subscriber = new Redis(options);
+  const other = new Redis(options);
+  try {
+    await subscriber.client("SETNAME", "listener");
+    await other.client("SETNAME", "talker");
+    await subscriber.psubscribe("x*");
+    assert.match((await other.call("CLIENT", "LIST", "TYPE", "pubsub")) as string, /^id=\d+ .*name=listener .*\n$/);
+    assert.match((await other.call("CLIENT", "LIST", "TYPE", "normal")) as string, /^id=\d+ .*name=talker .*\n$/);
+  } finally {
+    subscriber.disconnect();
+    other.disconnect();
+    await node.stop();
+  }
+});

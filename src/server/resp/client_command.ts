@@ -4,7 +4,7 @@
  *
  * CLIENT LIST and INFO give Redis 7.0's fields in its order. db is the connection's
  * database (commands/databases.ts), -1 while it USEs a collection that is no database.
- * Fields of features walnut has not (pub/sub, tracking, Redis' buffer accounting) show
+ * Fields of features walnut has not (tracking, Redis' buffer accounting) show
  * what Redis shows for a client that uses none of them.
  */
 import type { ByteString } from "../../engine/bytes.js";
@@ -80,7 +80,7 @@ const HELP_LINES = [
   "    Prints this help.",
 ];
 
-/** CLIENT LIST [TYPE type] [ID id ...]: every client is of type normal in walnut. */
+/** CLIENT LIST [TYPE type] [ID id ...]: a client is of type pubsub while it subscribes, else normal. */
 function list(context: ServerContext, args: ByteString[], nowMs: number): Reply {
   let clients = [...context.clients.values()];
   const option = (args[0] ?? "").toUpperCase();
