@@ -14,6 +14,7 @@ import { resolveSettings, settingBoolean, settingNumber, settingString, type Res
 import type { ClusterOptions } from "../node/node.js";
 import { createLogger, linesTo, type LogFormat, type LogLevel } from "../lib/log.js";
 import { WalnutError, describeError, isWalnutError } from "../lib/errors.js";
+import { parseKeyspaceEvents } from "../engine/keyspace_events.js";
 import { prepareServers, startServers, type RunningServers, type ServersOptions } from "../server/servers.js";
 import type { ReadMode } from "../raft/types.js";
 import { resolveMaxmemory } from "../commands/memory_limit.js";
@@ -24,6 +25,13 @@ import type { MutualTlsOptions } from "../transport/dial.js";
 import type { FsyncMode } from "../wal/wal.js";
 
 /** The cluster this node joins, from --peers and friends; undefined for a single node. */
+/** --notify-keyspace-events as flag bits (engine/keyspace_events.ts), or a clear refusal. */
+function checkedKeyspaceEvents(text: string): number {
+  const flags = parseKeyspaceEvents(text);
+  if (flags === null) throw new WalnutError("BAD_CONFIG", `--notify-keyspace-events must be letters of Ag$lshzxeKEtmdn (got "${text}")`);
+  return flags;
+}
+
 function clusterOptions(settings: ResolvedSettings, nodeId: number): ClusterOptions | undefined {
   const peersText = settingString(settings, "peers");
   if (peersText === undefined) return undefined;
@@ -152,6 +160,7 @@ export async function runServe(argv: string[]): Promise<number> {
     databases: checkedDatabases(settingNumber(settings, "databases")),
     idleTimeoutMs: settingNumber(settings, "timeout"),
     outputBufferLimitBytes: settingNumber(settings, "output-buffer-limit"),
+    keyspaceEventFlags: checkedKeyspaceEvents(settingString(settings, "notify-keyspace-events") ?? ""),
     ...(aclFile === undefined ? {} : { aclFile }),
     ...(certPath !== undefined && keyPath !== undefined ? { tls: { certPath, keyPath, ...(caPath === undefined ? {} : { caPath }) } } : {}),
   };

@@ -30,6 +30,7 @@ import { array, error, isError, NIL, OK, type Reply } from "../engine/reply.js";
 import { lookupDataCommand } from "./table.js";
 import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import type { Collection } from "../engine/collection.js";
+import { notifyChanges, observeKeys } from "./keyspace_notifications.js";
 
 export function applyEntry(engine: Engine, index: number, term: number, payload: EntryPayload): Reply {
   assert(index > engine.appliedIndex, `apply in index order: ${index} after ${engine.appliedIndex}`);
@@ -71,7 +72,11 @@ function runCall(engine: Engine, call: CommandCall, nowMs: number, index: number
   try {
     const collection = engine.collection(call.collection) ?? databaseOnFirstUse(engine, call.collection, spec.flags.includes("write"));
     if (collection === undefined) return error("ERR", `no such collection '${call.collection}'`);
-    return spec.run({ engine, collection, nowMs, index }, call.argv.slice(1));
+    const args = call.argv.slice(1);
+    const observed = observeKeys(engine, collection, spec, args); // null unless keyspace notifications are on
+    const reply = spec.run({ engine, collection, nowMs, index }, args);
+    if (observed !== null) notifyChanges(engine, collection, observed, reply, { nowMs, index });
+    return reply;
   } catch (thrown) {
     if (thrown instanceof WalnutError) return error("ERR", thrown.message);
     throw thrown;

@@ -25,7 +25,37 @@ const TRANSACTION: readonly CommandFlag[] = ["noscript", "loading", "stale", "fa
 /** Redis' flags for cheap commands that answer while loading or stale (ECHO, SELECT, TIME). */
 const CHEAP: readonly CommandFlag[] = ["loading", "stale", "fast"];
 
+/** Redis' flags for the subscribing commands. */
+const SUBSCRIBING: readonly CommandFlag[] = ["pubsub", "noscript", "loading", "stale"];
+
+/** SUBSCRIBE and friends (server/resp/pubsub_commands.ts); the shard ones name their channels as keys, as Redis does. */
+function subscribing(name: string, arity: number, usage: string, summary: string, shard = false): ConnectionCommandSpec {
+  const keys = shard ? { firstKey: 1, lastKey: -1, keyStep: 1 } : {};
+  return connectionCommand({ name, arity, flags: SUBSCRIBING, categories: ["pubsub"], access: null, usage, summary, ...keys });
+}
+
+/** The pub/sub commands a connection runs itself; PUBLISH and SPUBLISH are log entries (commands/pubsub.ts). */
+const pubsubConnectionCommands: ConnectionCommandSpec[] = [
+  subscribing("SUBSCRIBE", -2, "SUBSCRIBE channel [channel ...]", "Receives the messages published to the channels, from every node of the cluster"),
+  subscribing("UNSUBSCRIBE", -1, "UNSUBSCRIBE [channel ...]", "Stops receiving the channels' messages (all channels without arguments)"),
+  subscribing("PSUBSCRIBE", -2, "PSUBSCRIBE pattern [pattern ...]", "Receives the messages of every channel matching the glob patterns"),
+  subscribing("PUNSUBSCRIBE", -1, "PUNSUBSCRIBE [pattern ...]", "Stops receiving the patterns' messages (all patterns without arguments)"),
+  subscribing("SSUBSCRIBE", -2, "SSUBSCRIBE shardchannel [shardchannel ...]", "Receives the messages SPUBLISH posts to the shard channels", true),
+  subscribing("SUNSUBSCRIBE", -1, "SUNSUBSCRIBE [shardchannel ...]", "Stops receiving the shard channels' messages (all without arguments)", true),
+  connectionCommand({
+    name: "PUBSUB",
+    categories: [],
+    arity: -2,
+    flags: [],
+    access: null,
+    hasSubcommands: true,
+    usage: "PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT | SHARDCHANNELS [pattern] | SHARDNUMSUB [shardchannel ...] | HELP",
+    summary: "This node's channels and subscribers, as in Redis Cluster where each node answers for its own clients",
+  }),
+];
+
 export const connectionCommands: ConnectionCommandSpec[] = [
+  ...pubsubConnectionCommands,
   connectionCommand({ name: "PING", arity: -1, flags: ["fast"], access: null, usage: "PING [message]", summary: "Answers PONG, or the message" }),
   connectionCommand({ name: "ECHO", arity: 2, flags: CHEAP, access: null, usage: "ECHO message", summary: "Answers the message" }),
   connectionCommand({ name: "AUTH", arity: -2, flags: BEFORE_SIGN_IN, access: null, usage: "AUTH [username] password", summary: "Authenticates the connection" }),

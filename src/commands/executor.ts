@@ -64,6 +64,8 @@ function commandPayload(nowMs: number, call: CommandCall, session: Session): Ent
 }
 
 export function isWriteCall(spec: CommandSpec, argv: ByteString[]): boolean {
+  // PUBLISH and SPUBLISH (flag pubsub, as in Redis) are logged too: a message is a log entry (docs/pubsub.md).
+  if (spec.flags.includes("pubsub")) return true;
   return spec.flags.includes("write") && !(spec.name === "COLLECTION" && isReadOnlyCall(argv));
 }
 

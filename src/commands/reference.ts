@@ -118,6 +118,14 @@ ${connectionRows.join("\n")}
   node of a cluster; waiters are served first come first served per node, and each pop is a
   log entry. Over HTTP and the embedded API they run once, as their non-blocking forms.
   Details and every difference: [blocking.md](blocking.md).
+- **Pub/sub and keyspace notifications** are cluster-wide: \`PUBLISH\` and \`SPUBLISH\` are log
+  entries that every node delivers to its own subscribers as it applies them, so a message
+  published on any node reaches every node's subscribers, in the log's order. Their reply
+  counts the receivers on the node the client is connected to (as Redis Cluster counts the
+  node that ran it); \`PUBSUB\` answers for this node's subscribers. Keyspace notifications
+  (\`CONFIG SET notify-keyspace-events\`, a setting of each node) are generated as each node
+  applies an entry, so followers notify too; MOVE, COPY ... DB and SWAPDB send none, and a
+  rolled-back transaction's events are still sent. Details: [pubsub.md](pubsub.md).
 - **DUMP and RESTORE** use walnut's own payload (the checkpoint's value layout, a format
   version and a CRC32; snapshot/dump_payload.ts), not Redis' RDB serialization: a payload
   from redis-server is refused with \`ERR DUMP payload version or checksum are wrong\`, as

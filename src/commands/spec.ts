@@ -48,6 +48,7 @@ export type CommandFlag =
   | "no_async_loading" // refused during an async load (Redis' flag)
   | "skip_slowlog" // not logged to the slow log (Redis' flag)
   | "blocking" // may wait for a key to be written (BLPOP ...): over RESP it blocks, elsewhere it runs once (see `blocking`)
+  | "pubsub" // publishes or subscribes (Redis' flag)
   | "movablekeys"; // its keys are not at fixed positions (LMPOP numkeys key ..., SORT's BY, GET, STORE: Redis' flag)
 
 /** What a user must hold to run a command (server/acl.ts); null: any connection may. */

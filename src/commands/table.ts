@@ -28,6 +28,7 @@ import { sortCommands } from "./sort.js";
 import { sortedSetBlockingCommands } from "./sorted_set_blocking.js";
 import { sortedSetCommands } from "./sorted_sets.js";
 import { geoCommands } from "./geo.js";
+import { pubsubCommands } from "./pubsub.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
@@ -51,7 +52,8 @@ function buildTable(families: readonly Family[]): ReadonlyMap<string, TableEntry
     assert(!table.has(spec.name), `command ${spec.name} is defined twice`);
     if (spec.scope === "data") {
       const writes = spec.flags.includes("write");
-      assert(writes !== spec.flags.includes("readonly"), `command ${spec.name} must be either write or readonly`);
+      const publishes = spec.flags.includes("pubsub"); // PUBLISH, SPUBLISH: logged, though Redis flags them neither
+      assert(publishes ? !writes && !spec.flags.includes("readonly") : writes !== spec.flags.includes("readonly"), `command ${spec.name} must be either write or readonly`);
       assert(writes || !spec.flags.includes("denyoom"), `command ${spec.name} is denyoom but not a write`);
     }
     table.set(spec.name, spec);
@@ -80,6 +82,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [sortedSetCommands, "sortedset"],
   [sortedSetBlockingCommands, "sortedset"],
   [geoCommands, "geo"],
+  [pubsubCommands, "pubsub"],
   [collectionCommands, "keyspace"],
   [evalCommands, "scripting"],
   [functionCommands, "scripting"],

@@ -70,6 +70,13 @@ export const serveOptions: readonly OptionSpec[] = [
   { name: "max-request-bytes", kind: "size", default: "64MiB", description: "Largest single request (a bulk string, an HTTP body)" },
   { name: "output-buffer-limit", kind: "size", default: "256MiB", description: "Disconnect a client whose unread replies exceed this" },
   {
+    name: "notify-keyspace-events",
+    kind: "string",
+    default: "",
+    description:
+      "Keyspace notifications this node sends its subscribers, in Redis' letters (K E g $ l s h z x e t m d n A, e.g. KEA); empty: none. CONFIG SET changes it at run time (docs/pubsub.md)",
+  },
+  {
     name: "maxmemory",
     kind: "size",
     default: "0",

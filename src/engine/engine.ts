@@ -18,6 +18,7 @@ import type { Reply } from "./reply.js";
 import { createCollection, type Collection, type CollectionType, type CollectionView } from "./collection.js";
 import { FunctionLibraries } from "./function_libraries.js";
 import { Journal, type Journaled } from "./journal.js";
+import { PublishedMessages } from "./published.js";
 import { WrittenKeys } from "./written_keys.js";
 import { ChangeCapture } from "./change_capture.js";
 import { ChangeHistory } from "./change_history.js";
@@ -100,6 +101,8 @@ export class Engine implements Journaled {
   /** The changes recent entries made, for watchers (a hint kept per node, not replicated state: change_history.ts). */
   readonly history = new ChangeHistory();
   private readonly changeCapture = new ChangeCapture();
+  /** Messages applied entries publish (PUBLISH, keyspace notifications), for this node's subscribers: published.ts. */
+  readonly published = new PublishedMessages();
   private readonly collections = new Map<string, Collection>();
   private view: EngineView | null = null;
 

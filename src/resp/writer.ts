@@ -50,6 +50,7 @@ const COLON = 0x3a;
 const DOLLAR = 0x24;
 const ASTERISK = 0x2a;
 const TILDE = 0x7e;
+const GREATER_THAN = 0x3e;
 const PERCENT = 0x25;
 const CARRIAGE_RETURN = 0x0d;
 const LINE_FEED = 0x0a;
@@ -114,6 +115,12 @@ export class ReplyWriter {
       if (group.type === "array") for (const item of group.items) this.write(item, 2);
       else this.write(group, 2);
     }
+  }
+
+  /** Appends a pub/sub frame: a RESP3 push (>), a plain array in RESP2. */
+  writePush(items: Reply[], protocol: ProtocolVersion): void {
+    this.writeHeader(protocol === 3 ? GREATER_THAN : ASTERISK, items.length);
+    for (const item of items) this.write(item, protocol);
   }
 
   /** Appends a nil array: what EXEC answers when a WATCHed key changed. */

@@ -14,6 +14,7 @@ import type { CheckpointInfo } from "../snapshot/writer.js";
 import type { NodeMetrics } from "../metrics/node_metrics.js";
 import { AccessControl, type AclUser } from "./acl.js";
 import { BlockedClients } from "./resp/blocked_clients.js";
+import { ChannelRegistry } from "./resp/pubsub.js";
 import { ShutdownSignal } from "./shutdown.js";
 import { CommandStats } from "./command_stats.js";
 import { randomBytes } from "node:crypto";
@@ -46,6 +47,8 @@ export interface ServerSettings {
   outputBufferLimitBytes: number;
   /** Redis databases a client may SELECT (commands/databases.ts); DATABASES_DEFAULT when not given. */
   databases?: number;
+  /** notify-keyspace-events at start (engine/keyspace_events.ts bits); CONFIG SET changes the engine's. */
+  keyspaceEventFlags?: number;
 }
 
 export interface ServerStats {
@@ -72,7 +75,7 @@ export interface ServerStats {
 export interface ClientState {
   /** The socket's file descriptor, -1 when the platform does not tell. */
   fd: number;
-  /** Redis' flags: "x" in MULTI, "N" for nothing special. */
+  /** Redis' flags: "x" in MULTI, "P" subscribed, "N" for nothing special. */
   flags: string;
   /** Commands queued since MULTI, -1 outside a transaction. */
   multi: number;
@@ -82,6 +85,8 @@ export interface ClientState {
   pendingReplies: number;
   /** Bytes written to the socket and not yet sent (omem). */
   unsentBytes: number;
+  /** Channels, patterns and shard channels subscribed to (sub, psub, ssub). */
+  subscriptions: { channels: number; patterns: number; shardChannels: number };
   /** "r" while reading, "rw" while output waits to drain. */
   events: string;
   user: string;
@@ -120,6 +125,8 @@ export class ServerContext {
   readonly shutdown = new ShutdownSignal();
   /** RESP clients blocked in BLPOP and friends, queued per key (resp/blocked_clients.ts). */
   readonly blocked: BlockedClients;
+  /** Who subscribes to which channels on this node (resp/pubsub.ts). */
+  readonly channels: ChannelRegistry;
   /** The RESP server's port once it listens (INFO tcp_port, CONFIG GET port); 0 without one. */
   respPort = 0;
   private nextClientId = 1;
@@ -134,6 +141,9 @@ export class ServerContext {
     this.access = new AccessControl(users, () => this.settings.requirePass);
     this.metrics = executor.node.metrics;
     this.blocked = new BlockedClients(executor);
+    const published = executor.node.read((engine) => engine.published);
+    this.channels = new ChannelRegistry(published);
+    if (settings.keyspaceEventFlags !== undefined) published.keyspaceEventFlags = settings.keyspaceEventFlags;
     const nowMs = Date.now();
     this.stats = {
       startedAtMs: nowMs,

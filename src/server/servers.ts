@@ -83,6 +83,7 @@ export async function startServers(
     idleTimeoutMs: options.idleTimeoutMs,
     outputBufferLimitBytes: options.outputBufferLimitBytes,
     ...(options.databases === undefined ? {} : { databases: options.databases }),
+    ...(options.keyspaceEventFlags === undefined ? {} : { keyspaceEventFlags: options.keyspaceEventFlags }),
   };
   const context = new ServerContext(db, new CommandExecutor(db.node, db.memory), settings, prepared.users);
   const tls = prepared.tls;
@@ -93,11 +94,13 @@ export async function startServers(
     http = options.httpPort === null ? null : await startHttpServer(context, { ...listen, port: options.httpPort });
   } catch (error) {
     await resp?.close();
+    context.channels.close();
     throw error;
   }
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
-    closing ??= Promise.all([resp?.close(), http?.close()]).then(() => undefined);
+    // The registry stops listening to the engine, which outlives these servers (a db may be served again).
+    closing ??= Promise.all([resp?.close(), http?.close()]).then(() => context.channels.close());
     return closing;
   };
   const shutdownRequested = context.shutdown.requested.then(async (request) => {

@@ -4,7 +4,7 @@
  *
  * CLIENT LIST and INFO give Redis 7.0's fields in its order. db is the connection's
  * database (commands/databases.ts), -1 while it USEs a collection that is no database.
- * Fields of features walnut has not (pub/sub, tracking, Redis' buffer accounting) show
+ * Fields of features walnut has not (tracking, Redis' buffer accounting) show
  * what Redis shows for a client that uses none of them.
  */
 import type { ByteString } from "../../engine/bytes.js";
@@ -27,9 +27,9 @@ function describeClient(client: ClientHandle, nowMs: number): string {
     ["idle", idleSeconds],
     ["flags", state.flags],
     ["db", databaseIndex(client.collection) ?? -1],
-    ["sub", 0],
-    ["psub", 0],
-    ["ssub", 0],
+    ["sub", state.subscriptions.channels],
+    ["psub", state.subscriptions.patterns],
+    ["ssub", state.subscriptions.shardChannels],
     ["multi", state.multi],
     ["qbuf", state.queryBufferBytes],
     ["qbuf-free", 0],
@@ -80,14 +80,18 @@ const HELP_LINES = [
   "    Prints this help.",
 ];
 
-/** CLIENT LIST [TYPE type] [ID id ...]: every client is of type normal in walnut. */
+/** CLIENT LIST [TYPE type] [ID id ...]: a client is of type pubsub while it subscribes, else normal. */
 function list(context: ServerContext, args: ByteString[], nowMs: number): Reply {
   let clients = [...context.clients.values()];
   const option = (args[0] ?? "").toUpperCase();
   if (option === "TYPE" && args.length === 2) {
     const type = (args[1] as string).toLowerCase();
     if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) return error("ERR", `Unknown client type '${args[1]}'`);
-    if (type !== "normal") clients = [];
+    // A subscribed client is of type pubsub, as in Redis; every other one is normal.
+    const subscribed = (client: ClientHandle): boolean => client.describeState().flags.includes("P");
+    if (type === "pubsub") clients = clients.filter(subscribed);
+    else if (type === "normal") clients = clients.filter((client) => !subscribed(client));
+    else clients = [];
   } else if (option === "ID" && args.length >= 2) {
     const ids = new Set<number>();
     for (const text of args.slice(1)) {

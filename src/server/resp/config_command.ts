@@ -7,8 +7,8 @@
  * several in its hash table's order, which changes from run to run; walnut in this
  * table's.) SET: an unknown name is Redis' "Unknown option" error, a setting walnut cannot
  * change while running (port, databases, appendfsync, dir) Redis' "can't set immutable
- * config", and a value walnut does not support (appendonly no, keyspace notifications,
- * an eviction policy) an error that says why.
+ * config", and a value walnut does not support (appendonly no, an eviction policy) an
+ * error that says why. notify-keyspace-events is this node's (docs/pubsub.md).
  */
 import type { ByteString } from "../../engine/bytes.js";
 import { globMatches } from "../../commands/glob.js";
@@ -17,6 +17,7 @@ import type { ServerContext } from "../server_context.js";
 import { MAXMEMORY_POLICY } from "../../commands/memory_limit.js";
 import { describeError } from "../../lib/errors.js";
 import { parseSizeBytes } from "../../lib/units.js";
+import { formatKeyspaceEvents, parseKeyspaceEvents } from "../../engine/keyspace_events.js";
 
 /** Redis 7.0's eviction policies: CONFIG SET names any of them, walnut runs only noeviction. */
 const REDIS_POLICIES = ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
@@ -68,7 +69,15 @@ const entries: Record<string, ConfigEntry> = {
   appendfsync: { get: (c) => c.executor.node.fsyncMode },
   appendonly: { get: () => "yes", set: only("yes", "walnut logs every write to its WAL: appendonly cannot be turned off") },
   save: { get: () => "", set: only("", "walnut checkpoints by --checkpoint-interval and --checkpoint-wal-bytes, not by save rules") },
-  "notify-keyspace-events": { get: () => "", set: only("", "walnut has no keyspace notifications") },
+  "notify-keyspace-events": {
+    get: (c) => formatKeyspaceEvents(c.executor.node.read((engine) => engine.published.keyspaceEventFlags)),
+    set: (c, value) => {
+      const flags = parseKeyspaceEvents(value);
+      if (flags === null) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+      c.executor.node.read((engine) => (engine.published.keyspaceEventFlags = flags));
+      return null;
+    },
+  },
   port: { get: (c) => String(c.respPort) },
   databases: { get: (c) => String(c.databases) },
   dir: { get: (c) => c.executor.node.dataDir },

@@ -29,13 +29,16 @@ import type { Socket } from "node:net";
 import { commandName } from "../../commands/table.js";
 import type { ByteString } from "../../engine/bytes.js";
 import { DEFAULT_COLLECTION } from "../../engine/engine.js";
-import { NIL, type Reply } from "../../engine/reply.js";
+import { array, type Reply } from "../../engine/reply.js";
 import { limits } from "../../lib/limits.js";
 import type { ClientHandle, ClientState, ServerContext } from "../server_context.js";
 import { statisticsName } from "../command_stats.js";
 import { runConnectionCommand, type ConnectionState, type Outcome } from "./connection_commands.js";
 import { ProtocolError, RequestParser } from "../../resp/parser.js";
 import { ReplyWriter } from "../../resp/writer.js";
+import { Subscriptions } from "./pubsub_commands.js";
+import type { Subscriber } from "./pubsub.js";
+import { SubscriberOutputLimit } from "./subscriber_output_limit.js";
 
 const OUTPUT_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const FLUSH_THRESHOLD_BYTES = 64 * 1024;
@@ -58,11 +61,13 @@ interface Slot {
   reply: Reply | null;
   /** EXEC aborted by WATCH answers a nil array, not a nil bulk string. */
   nilArray: boolean;
-  /** Out-of-band frames (push()), written as pushes rather than as a reply. */
-  frames?: Reply[][];
+  /** A pub/sub frame (a message, a SUBSCRIBE confirmation): a RESP3 push, a RESP2 array. */
+  push?: boolean;
+  /** A write's log index once applied, or the index of the entry that published a message: see drainSlots. */
+  entryIndex?: number;
 }
 
-export class Connection implements ClientHandle {
+export class Connection implements ClientHandle, Subscriber {
   readonly id: number;
   readonly address: string;
   readonly localAddress: string;
@@ -99,6 +104,10 @@ export class Connection implements ClientHandle {
    */
   private requestBytes = 0;
   private readonly requestBytesMax: number;
+  /** Bytes of pub/sub frames queued behind unanswered replies, not yet encoded. */
+  private queuedPushBytes = 0;
+  /** Redis' pub/sub output limit, checked at each message while the connection subscribes. */
+  private readonly subscriberOutputLimit = new SubscriberOutputLimit();
 
   constructor(
     private readonly socket: Socket,
@@ -119,6 +128,7 @@ export class Connection implements ClientHandle {
       watched: [],
       connection: this,
     };
+    this.state.subscriptions = new Subscriptions(context.channels, this);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => this.onDrain());
@@ -132,9 +142,16 @@ export class Connection implements ClientHandle {
     // Node keeps the descriptor on its internal handle; it is not part of the public API.
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
     const queued = this.state.multi?.queued.length ?? this.state.executing ?? null;
+    const subscriptions = this.state.subscriptions;
+    const flags = (queued === null ? "" : "x") + (subscriptions?.active === true ? "P" : "");
     return {
       fd: typeof fd === "number" ? fd : -1,
-      flags: queued === null ? "N" : "x",
+      flags: flags === "" ? "N" : flags,
+      subscriptions: {
+        channels: subscriptions?.count("channel") ?? 0,
+        patterns: subscriptions?.count("pattern") ?? 0,
+        shardChannels: subscriptions?.count("shard") ?? 0,
+      },
       multi: queued ?? -1,
       queryBufferBytes: this.parser.pendingBytes,
       pendingReplies: this.slots.length,
@@ -176,6 +193,7 @@ export class Connection implements ClientHandle {
     this.closing = true;
     this.state.blockedIn?.cancel(); // a blocked client killed or gone waits no more
     this.state.watching?.feed.stop();
+    this.state.subscriptions?.clear();
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     this.context.clients.delete(this.id);
@@ -285,10 +303,13 @@ export class Connection implements ClientHandle {
     if (outcome.kind === "reply") {
       this.enqueue(outcome.reply, outcome.nilArray === true);
       answered(outcome.reply);
+    } else if (outcome.kind === "pushes") {
+      for (const frame of outcome.frames) this.enqueuePush(array(frame));
+      answered(array(outcome.frames[0] ?? []));
     } else if (outcome.kind === "write" && outcome.holdsInput === true) {
       this.enqueueWaitingRead(outcome.pending, answered); // a blocked client: nothing else runs meanwhile
     } else if (outcome.kind === "write") {
-      this.enqueueWrite(outcome.pending, outcome.nilArray === true, answered);
+      this.enqueueWrite(outcome.pending, outcome.nilArray === true, answered, outcome.entryIndex);
     } else {
       this.enqueueRead(outcome.read, answered);
     }
@@ -355,8 +376,14 @@ export class Connection implements ClientHandle {
     );
   }
 
-  private enqueueWrite(pending: Promise<Reply>, nilArray: boolean, answered: Answered): void {
+  private enqueueWrite(pending: Promise<Reply>, nilArray: boolean, answered: Answered, entryIndex?: Promise<number>): void {
     const slot: Slot = { reply: null, nilArray };
+    if (entryIndex !== undefined) {
+      pending = Promise.all([pending, entryIndex]).then(([reply, index]) => {
+        slot.entryIndex = index;
+        return reply;
+      });
+    }
     this.slots.push(slot);
     this.unfinishedWrites += 1;
     const fill = (reply: Reply): void => {
@@ -373,44 +400,82 @@ export class Connection implements ClientHandle {
     );
   }
 
+  /**
+   * A published message for this client (Subscriber), from the entry at log index `index`:
+   * queued after the replies the connection owes, and written before those of its writes
+   * whose entries come later (drainSlots).
+   */
+  deliver(frame: Reply[], index: number): void {
+    if (this.closing) return;
+    this.enqueuePush(array(frame), index);
+    this.scheduleFlush();
+  }
+
+  /** Out-of-band frames (WALNUT.WATCH events): queued after every reply owed so far, as pub/sub messages are. */
+  push(frames: Reply[][]): void {
+    if (this.closing || frames.length === 0) return;
+    for (const frame of frames) this.enqueuePush(array(frame));
+    this.scheduleFlush();
+  }
+
+  private enqueuePush(frame: Reply, entryIndex?: number): void {
+    if (this.slots.length === 0) {
+      this.writeReply(frame, false, true);
+    } else {
+      this.slots.push({ reply: frame, nilArray: false, push: true, entryIndex });
+      this.queuedPushBytes += encodedSizeBound(frame);
+    }
+    if (this.state.subscriptions?.active === true) this.checkPubsubOutputLimit();
+  }
+
+  /** Disconnects a subscriber over Redis' pub/sub output limits (subscriber_output_limit.ts). */
+  private checkPubsubOutputLimit(): void {
+    const unsentBytes = this.socket.writableLength + this.writer.pendingBytes + this.queuedPushBytes;
+    if (this.subscriberOutputLimit.exceeded(unsentBytes, Date.now())) this.close("pubsub output buffer limit");
+  }
+
   private enqueue(reply: Reply, nilArray = false): void {
     if (this.slots.length === 0) this.writeReply(reply, nilArray);
     else this.slots.push({ reply, nilArray });
   }
 
+  /**
+   * Writes the filled replies at the head of the queue. A message published by an entry
+   * no later than a write's entry (that entry itself included) is written before that
+   * write's reply, wherever it waits in the queue: the client sees messages and replies in
+   * log order, as a Redis client sees them in the order the server ran the commands (its
+   * own PUBLISH to a channel it subscribes to: the message, then PUBLISH's reply).
+   */
   private drainSlots(): void {
     while (this.slots.length > 0 && !this.outputBlocked && !this.socket.destroyed) {
       const slot = this.slots[0] as Slot;
       if (slot.reply === null) return;
+      if (slot.push !== true && slot.entryIndex !== undefined && this.queuedPushBytes > 0) this.writeEarlierMessages(slot.entryIndex);
       this.slots.shift();
-      if (slot.frames !== undefined) this.writeFrames(slot.frames);
-      else this.writeReply(slot.reply, slot.nilArray);
+      if (slot.push === true) this.queuedPushBytes -= encodedSizeBound(slot.reply);
+      this.writeReply(slot.reply, slot.nilArray, slot.push === true);
     }
   }
 
-  push(frames: Reply[][]): void {
-    if (this.closing || frames.length === 0) return;
-    if (this.slots.length > 0) this.slots.push({ reply: NIL, nilArray: false, frames });
-    else this.writeFrames(frames);
-    this.scheduleFlush();
-  }
-
-  /** RESP3 push frames (>n), or, in RESP2, plain arrays. */
-  private writeFrames(frames: Reply[][]): void {
-    for (const items of frames) {
-      this.writer.writeRaw(Buffer.from(`${this.protocol === 3 ? ">" : "*"}${items.length}\r\n`, "latin1"));
-      for (const item of items) this.writer.write(item, this.protocol);
+  /** Writes, and takes out of the queue, the messages published by entries up to `entryIndex` (its own included). */
+  private writeEarlierMessages(entryIndex: number): void {
+    for (let position = 1; position < this.slots.length; position++) {
+      const slot = this.slots[position] as Slot;
+      if (slot.push !== true || slot.entryIndex === undefined || slot.entryIndex > entryIndex) continue;
+      this.slots.splice(position--, 1);
+      this.queuedPushBytes -= encodedSizeBound(slot.reply as Reply);
+      this.writeReply(slot.reply as Reply, false, true);
     }
-    if (this.writer.pendingBytes >= FLUSH_THRESHOLD_BYTES) this.flush();
   }
 
-  private writeReply(reply: Reply, nilArray: boolean): void {
-    this.context.commandStats.sent(reply);
+  private writeReply(reply: Reply, nilArray: boolean, push = false): void {
+    if (!push) this.context.commandStats.sent(reply);
     if (this.exceedsOutputLimit(reply)) {
       this.close("output buffer limit");
       return;
     }
-    if (nilArray && reply.type === "nil") this.writer.writeNilArray(this.protocol);
+    if (push && reply.type === "array") this.writer.writePush(reply.items, this.protocol);
+    else if (nilArray && reply.type === "nil") this.writer.writeNilArray(this.protocol);
     else this.writer.write(reply, this.protocol);
     if (this.writer.pendingBytes >= FLUSH_THRESHOLD_BYTES) this.flush();
   }

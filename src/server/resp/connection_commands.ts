@@ -1,7 +1,8 @@
 /**
  * Commands that belong to a connection rather than to the data: authentication (AUTH,
  * ACL WHOAMI|LIST), protocol negotiation (HELLO), MULTI/EXEC/WATCH, USE, CLIENT, COMMAND,
- * INFO, CONFIG, SAVE, SHUTDOWN. They are entries of the one command table (commands/connection.ts:
+ * INFO, CONFIG, SAVE, SHUTDOWN, and the subscribing commands and PUBSUB (pubsub_commands.ts,
+ * which also says what RESP2 subscriber mode refuses). They are entries of the one command table (commands/connection.ts:
  * arity, flags, access); their handlers are registered here under the table's names, and
  * a check at load fails when the two disagree. Everything else goes to the table's data
  * commands through the executor. Every command is first checked against the connection's
@@ -41,6 +42,7 @@ import { BlockingSession, type Blocking } from "./blocked_clients.js";
 import { ALLOWED_WHILE_WATCHING_RESP2, startWatch, stopWatch, type RespWatch } from "./watch_command.js";
 import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_absent.js";
 import type { CommandSpec } from "../../commands/spec.js";
+import { pubsubCommand, subscriberModeRefusal, SUBSCRIBING_COMMANDS, type Subscriptions } from "./pubsub_commands.js";
 
 export interface ConnectionState {
   /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
@@ -70,6 +72,8 @@ export interface ConnectionState {
   blockedIn?: Blocking | null;
   /** The connection's WALNUT.WATCH, if any (watch_command.ts; stopped when it closes). */
   watching?: RespWatch | null;
+  /** Its channels, patterns and shard channels (pubsub_commands.ts); set by connection.ts. */
+  subscriptions?: Subscriptions;
 }
 
 /**
@@ -96,8 +100,11 @@ export type Accounting = "ran" | "rejected" | "queued";
 export type Outcome =
   | { kind: "reply"; reply: Reply; nilArray?: boolean; closeAfter?: boolean; accounting?: Accounting }
   // holdsInput: the connection runs no later command until this one answers (a blocked client).
-  | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean; holdsInput?: boolean; transaction?: ByteString[][] }
-  | { kind: "read"; read: () => Reply | Promise<Reply> };
+  // entryIndex: the write's log index once applied, by which the connection orders pub/sub messages before or after its reply.
+  | { kind: "write"; pending: Promise<Reply>; nilArray?: boolean; holdsInput?: boolean; transaction?: ByteString[][]; entryIndex?: Promise<number> }
+  | { kind: "read"; read: () => Reply | Promise<Reply> }
+  // SUBSCRIBE and friends: one frame per name, pushes in RESP3 (pubsub_commands.ts).
+  | { kind: "pushes"; frames: Reply[][] };
 
 export interface ConnectionHooks {
   afterOwnWrites<T>(run: () => T | Promise<T>): T | Promise<T>;
@@ -415,8 +422,9 @@ type ConnectionHandler = (context: ServerContext, state: ConnectionState, args: 
  * table's name: the table describes them (arity, flags, access), these run them.
  */
 export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Map<string, ConnectionHandler>([
-  ["PING", (_context, _state, args) => {
+  ["PING", (_context, state, args) => {
     if (args.length > 1) return now(error("ERR", "wrong number of arguments for 'ping' command"));
+    if (inSubscriberMode(state)) return now(array([bulk("pong"), bulk(args[0] ?? "")])); // Redis' RESP2 subscriber-mode PING
     return now(args.length === 1 ? bulk(args[0] as string) : status("PONG"));
   }],
   ["ECHO", (_context, _state, args) => now(bulk(args[0] as string))],
@@ -440,6 +448,7 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
   ["RESET", (context, state) => {
     stopWatch(state.watching);
     state.watching = null;
+    state.subscriptions?.clear();
     state.multi = null;
     state.watched = [];
     state.connection.collection = "default";
@@ -485,6 +494,15 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
   ["COMMAND", (_context, _state, args) => now(commandCommand(args))],
   ["CONFIG", (context, _state, args) => now(configCommand(context, args))],
   ["SHUTDOWN", (context, state, args) => shutdown(context, state, args)],
+  ...[...SUBSCRIBING_COMMANDS].map(([name, { kind, adds }]): [string, ConnectionHandler] => [
+    name,
+    (_context, state, args) => {
+      const subscriptions = state.subscriptions;
+      assert(subscriptions !== undefined, "a RESP connection has subscriptions");
+      return { kind: "pushes", frames: adds ? subscriptions.subscribe(kind, args) : subscriptions.unsubscribe(kind, args) };
+    },
+  ]),
+  ["PUBSUB", (context, _state, args) => now(pubsubCommand(context.channels, args))],
   ["RAFT", (context, _state, args) => {
     const reply = raftCommand(context, args);
     return reply instanceof Promise ? { kind: "write", pending: reply } : now(reply);
@@ -536,6 +554,10 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (state.connection.protocol === 2 && state.watching?.feed.stopped === false && !ALLOWED_WHILE_WATCHING_RESP2.has(name)) {
     return refused(error("ERR", `Can't execute '${(argv[0] ?? "").toLowerCase()}': only WALNUT.UNWATCH / PING / QUIT / RESET are allowed while a RESP2 connection watches`));
   }
+  if (inSubscriberMode(state) && entry !== undefined && checkArity(entry, argv.length) === null) {
+    const refusal = subscriberModeRefusal(entry.name, fullCommandName(entry.name, argv));
+    if (refusal !== null) return refused(refusal);
+  }
   if (state.multi !== null && entry?.flags.includes("no_multi") === true) {
     state.multi.failed = true;
     return refused(error("ERR", "Command not allowed inside a transaction"));
@@ -563,7 +585,10 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   const collection = state.connection.collection;
   if (spec.blocking !== undefined) return block(context, state, spec, argv);
   if (context.executor.writes(spec, argv)) {
-    return { kind: "write", pending: context.executor.write({ collection, argv }) };
+    // Only a subscribed connection orders messages among its replies: others keep the cheaper path.
+    if (state.subscriptions?.active !== true) return { kind: "write", pending: context.executor.write({ collection, argv }) };
+    const written = context.executor.writeIndexed({ collection, argv });
+    return { kind: "write", pending: written.then((result) => result.reply), entryIndex: written.then((result) => result.index) };
   }
   return { kind: "read", read: () => context.executor.read(collection, spec, argv) };
 }
@@ -592,9 +617,23 @@ function block(context: ServerContext, state: ConnectionState, spec: CommandSpec
   return { kind: "write", pending, holdsInput: true };
 }
 
+/** RESP2 subscriber mode: a RESP2 connection with a subscription runs only the subscribing commands, PING, QUIT, RESET. */
+function inSubscriberMode(state: ConnectionState): boolean {
+  return state.connection.protocol === 2 && state.subscriptions?.active === true;
+}
+
+/** A command's name as Redis' errors show it: "get", "pubsub|numsub". */
+function fullCommandName(name: string, argv: ByteString[]): string {
+  const entry = lookupCommand(name);
+  const sub = argv[1];
+  return entry?.hasSubcommands === true && sub !== undefined ? `${name}|${sub}`.toLowerCase() : name.toLowerCase();
+}
+
 /** An outcome's reply, once it has one. QUIT closes once its OK is written. */
 function settle(state: ConnectionState, outcome: Outcome): Promise<Reply> {
   if (outcome.kind === "read") return Promise.resolve(outcome.read());
+  // Inside EXEC (or after a sign-in) a SUBSCRIBE answers its first confirmation, as Redis' EXEC shows it.
+  if (outcome.kind === "pushes") return Promise.resolve(array(outcome.frames[0] ?? []));
   if (outcome.kind === "write") return outcome.pending;
   if (outcome.closeAfter === true) setImmediate(() => state.connection.close("quit"));
   return Promise.resolve(outcome.reply);
