@@ -153,6 +153,9 @@ SMOVE same same a
 ZREM z nope
 INCRBY ctr 0
 SPOP nothere
+EVAL redis.call('set',KEYS[1],'v');redis.call('hset',KEYS[2],'f','1');redis.call('del',KEYS[1]) 2 ek eh
+EVAL redis.call('lpush',KEYS[1],'a');redis.call('incr',KEYS[1]) 1 el
+EVAL redis.call('zadd',KEYS[1],1,'m');return redis.call('zincrby',KEYS[1],1,'m') 1 ez
 `;
 
 /** A notification as "channel message" (the pattern is always __key*__:*). */

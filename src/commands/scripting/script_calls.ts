@@ -10,6 +10,7 @@
  * calls, up to apply()'s bound on an index, DATABASES_MAX); any other is refused as not
  * allowed from scripts.
  */
+import { notifyChanges, observeKeys } from "../keyspace_notifications.js";
 import type { ByteString } from "../../engine/bytes.js";
 import { array, bulk, error, OK, status, type Reply } from "../../engine/reply.js";
 import { WalnutError } from "../../lib/errors.js";
@@ -72,7 +73,13 @@ export function scriptCalls(ctx: CommandContext, readOnly: boolean): ScriptCalls
       const writes = entry.flags.includes("write");
       if (readOnly && writes) return WRITE_FROM_READ_ONLY;
       try {
-        return entry.run(contextFor(writes), argv.slice(1));
+        const context = contextFor(writes);
+        const args = argv.slice(1);
+        // A script's writes notify as the same commands sent alone do (Redis sends keyspace events from scripts).
+        const observed = writes ? observeKeys(context.engine, context.collection, entry, args) : null;
+        const reply = entry.run(context, args);
+        if (observed !== null) notifyChanges(context.engine, context.collection, observed, reply, { nowMs: context.nowMs, index: context.index });
+        return reply;
       } catch (thrown) {
         if (thrown instanceof WalnutError) return error("ERR", thrown.message);
         throw thrown;
