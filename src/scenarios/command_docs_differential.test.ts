@@ -8,6 +8,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { Redis } from "ioredis";
 import { RespClient } from "../client/resp_client.js";
 import type { Reply } from "../engine/reply.js";
 import { commandTable } from "../commands/table.js";
@@ -174,4 +175,34 @@ test("COMMAND COUNT, LIST FILTERBY and GETKEYS(ANDFLAGS) answer as redis-server'
     const [oursCount] = await ask(["COMMAND", "COUNT"]);
     assert.equal(oursCount, commandTable.size);
   });
+});
+
+test("ioredis (RESP2) reads walnut's COMMAND INFO and DOCS as it reads redis-server's, and still runs commands", async () => {
+  const node = await startTestNode();
+  const server = await startRedis({ appendFsyncAlways: false });
+  const walnut = new Redis({ port: node.respPort, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const redis = new Redis({ port: server.port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  try {
+    for (const name of ["zadd", "sort", "config", "client|list", "object"]) {
+      const sorted = (info: unknown): unknown =>
+        (info as unknown[][]).map((entry) => [...entry.slice(0, 9), [...(entry[9] as unknown[])].sort(byName)]);
+      assert.deepEqual(sorted(await walnut.call("COMMAND", "INFO", name)), sorted(await redis.call("COMMAND", "INFO", name)), name);
+    }
+    const docs = (await walnut.call("COMMAND", "DOCS", "zadd")) as unknown[];
+    const theirs = (await redis.call("COMMAND", "DOCS", "zadd")) as unknown[];
+    const fields = (reply: unknown[]): unknown[] => {
+      const map = reply[1] as unknown[];
+      const kept: unknown[] = [];
+      for (let index = 0; index < map.length; index += 2) if (map[index] !== "summary" && map[index] !== "complexity") kept.push(map[index], map[index + 1]);
+      return kept;
+    };
+    assert.deepEqual(fields(docs), fields(theirs));
+    assert.equal(await walnut.zadd("z", 1, "a"), 1);
+    assert.deepEqual(await walnut.zrange("z", 0, -1), ["a"]);
+  } finally {
+    walnut.disconnect();
+    redis.disconnect();
+    await server.stop();
+    await node.stop();
+  }
 });
