@@ -17,7 +17,7 @@ export interface FoundKey {
 }
 
 /** A key spec reduced to what the search needs. */
-interface KeySpec {
+export interface KeySpec {
   flags: string[];
   begin: { type: "index"; index: number } | { type: "keyword"; keyword: string; startFrom: number } | { type: "unknown" };
   find: { type: "range"; lastKey: number; keyStep: number; limit: number } | { type: "keynum"; keyNumIndex: number; firstKey: number; keyStep: number } | { type: "unknown" };
@@ -93,9 +93,25 @@ function keysOf(spec: KeySpec, argv: readonly ByteString[]): FoundKey[] | null {
   return keys;
 }
 
+/** The keys every spec finds in `argv` (name first), in spec order; null when one spec's keys fall outside the line. */
+export function keysBySpecs(argv: readonly ByteString[], specs: readonly KeySpec[]): FoundKey[] | null {
+  const found: FoundKey[] = [];
+  for (const keySpec of specs) {
+    const keys = keysOf(keySpec, argv);
+    if (keys === null) return null;
+    found.push(...keys);
+  }
+  return found;
+}
+
+/** The key specs of a COMMAND INFO entry fact. */
+export function keySpecsOfInfo(info: Fact): KeySpec[] {
+  return factItems(factItems(info)[8]).map(readKeySpec);
+}
+
 /** The key specs of a table command, Redis' where it has them, else one derived from the key positions. */
 function keySpecsOf(spec: TableEntry, info: Fact | undefined): KeySpec[] {
-  if (info !== undefined) return factItems(factItems(info)[8]).map(readKeySpec);
+  if (info !== undefined) return keySpecsOfInfo(info);
   if (spec.firstKey <= 0) return [];
   const lastKey = spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey;
   return [{ flags: derivedKeyFlags(spec), begin: { type: "index", index: spec.firstKey }, find: { type: "range", lastKey, keyStep: spec.keyStep, limit: 0 } }];
@@ -160,12 +176,8 @@ export function commandKeys(argv: readonly ByteString[]): FoundKey[] | string {
   if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return "Invalid number of arguments specified for command";
   const ownFinder = OWN_KEY_FINDERS[spec.name];
   if (ownFinder !== undefined) return ownFinder(argv);
-  const found: FoundKey[] = [];
-  for (const keySpec of specs) {
-    const keys = keysOf(keySpec, argv);
-    if (keys === null) return "Invalid arguments specified for command";
-    found.push(...keys);
-  }
+  const found = keysBySpecs(argv, specs);
+  if (found === null) return "Invalid arguments specified for command";
   const optional = factItems(factItems(facts?.info)[2]).map(factText).includes("no_mandatory_keys");
   if (found.length === 0 && !optional) return "Invalid arguments specified for command";
   return found;
