@@ -100,8 +100,8 @@ ${connectionRows.join("\n")}
   (Redis also counts the lookups of GETSET, GETDEL, GETEX and SET ... GET).
   \`COMMAND INFO\` and \`COMMAND DOCS\` answer Redis 7.0's facts (tips, key specs,
   subcommands, arguments, since, group, history; src/commands/docs/, generated from
-  redis-server by scripts/generate_command_facts.mjs) with two differences: **summaries are
-  walnut's own** words (subcommands have none yet) and **there are no complexity texts**.
+  redis-server by scripts/generate_command_facts.mjs) with one difference: **summaries and
+  complexity texts are walnut's own** words (subcommands have neither yet).
   Subcommands are listed as Redis lists them, in name order (Redis' order is its hash
   table's), including those walnut's handler does not implement. Walnut's own commands
   (WALNUT.TYPE, COLLECTION, RAFT ...) are in group \`walnut\`. \`CONFIG GET\` answers several settings in walnut's order (Redis' order is its

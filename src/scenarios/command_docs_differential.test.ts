@@ -2,7 +2,7 @@
  * COMMAND INFO and COMMAND DOCS, walnut beside redis-server 7.0, over RESP3 (so sets,
  * maps, simple and bulk strings must match too), for every command both servers have and
  * each of its subcommands, field by field. The one documented difference (docs/commands.md,
- * "Introspection"): summaries are walnut's own and walnut gives no complexity texts, so
+ * "Introspection"): summaries and complexity texts are walnut's own words, so
  * COMMAND DOCS is compared without `summary` and `complexity`, at every level.
  * Also COMMAND COUNT, LIST (FILTERBY ...) and GETKEYS(ANDFLAGS) of commands whose keys move.
  */

@@ -3,7 +3,7 @@
  * redis-server 7.0 gives them. Name, arity, flags, key positions and ACL categories come
  * from the table (it decides what the dispatcher does); tips, key specifications,
  * subcommands, arguments, since, group and history are Redis' facts (redis_facts.ts).
- * Summaries are walnut's own (the table's); walnut gives no complexity texts yet.
+ * Summaries (the table's) and complexity texts (complexity.ts) are walnut's own words.
  * A walnut-only command (no Redis facts) gets a key spec derived from its key positions.
  */
 import { aclCategories } from "../acl_categories.js";
@@ -11,6 +11,7 @@ import type { TableEntry } from "../spec.js";
 import { array, bulk, integer, map, set, status, type Reply } from "../../engine/reply.js";
 import { factItems, factReply, factWithout, redisFacts, type Fact } from "./facts.js";
 import { WALNUT_ONLY_DOCS } from "./walnut_docs.js";
+import { COMPLEXITY } from "./complexity.js";
 
 /** The key flags of a command walnut derives a key spec for: read (RO access) or write (RW access update). */
 export function derivedKeyFlags(spec: TableEntry): string[] {
@@ -71,6 +72,11 @@ export function commandDocs(spec: TableEntry): Reply {
   const rest = facts === undefined ? WALNUT_ONLY_DOCS[spec.name] : factWithout(facts.docs, []);
   const entries: Array<[Reply, Reply]> = [[bulk("summary"), bulk(spec.summary)]];
   const restReply = rest === undefined ? map([[bulk("since"), bulk("0.1.0")], [bulk("group"), bulk("walnut")]]) : factReply(rest);
-  if (restReply.type === "map") entries.push(...restReply.entries);
+  const complexity = COMPLEXITY[spec.name];
+  for (const entry of restReply.type === "map" ? restReply.entries : []) {
+    entries.push(entry);
+    // Redis' order: summary, since, group, complexity, then the rest.
+    if (complexity !== undefined && entry[0].type === "bulk" && entry[0].value === "group") entries.push([bulk("complexity"), bulk(complexity)]);
+  }
   return map(entries);
 }

@@ -10,6 +10,9 @@ import { commandTable } from "../table.js";
 import { factField, factItems, factReply, factText, redisFacts } from "./facts.js";
 import { REDIS_COMMAND_FACTS } from "./redis_facts.js";
 import { WALNUT_ONLY_DOCS } from "./walnut_docs.js";
+import { COMPLEXITY } from "./complexity.js";
+import { commandDocs } from "./command_info.js";
+import type { TableEntry } from "../spec.js";
 
 const REGENERATE = "regenerate src/commands/docs/redis_facts.ts (scripts/generate_command_facts.mjs says how) or, for a walnut-only command, add its entry to src/commands/docs/walnut_docs.ts";
 
@@ -18,6 +21,16 @@ test("every command of the table has Redis' facts or a hand-written walnut entry
   assert.deepEqual(missing, [], `commands without docs or key specs: ${REGENERATE}`);
   const stale = Object.keys(WALNUT_ONLY_DOCS).filter((name) => !commandTable.has(name) || redisFacts(name) !== undefined);
   assert.deepEqual(stale, [], "walnut_docs.ts entries for commands that are not walnut-only table commands");
+});
+
+test("complexity texts are walnut's, name only table commands, and come after the group as in Redis (commands merged later may lack one)", () => {
+  const zadd = commandDocs(commandTable.get("ZADD") as TableEntry);
+  const keys = zadd.type === "map" ? zadd.entries.map(([key]) => (key.type === "bulk" ? key.value : "")) : [];
+  assert.deepEqual(keys.slice(0, 5), ["summary", "since", "group", "complexity", "history"]);
+  assert.deepEqual(Object.keys(COMPLEXITY).filter((name) => !commandTable.has(name)), []);
+  // Commands merged from other branches may lack one until complexity.ts gains it: they answer none.
+  const without = [...commandTable.keys()].filter((name) => COMPLEXITY[name] === undefined);
+  assert.ok(without.length < commandTable.size / 4, `commands without a complexity text: ${without.join(" ")}`);
 });
 
 test("the table's arity, flags and key positions are Redis' for every command Redis has facts about", () => {
