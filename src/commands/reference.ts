@@ -100,11 +100,14 @@ ${connectionRows.join("\n")}
   checkpoints show as RDB saves, the WAL as the AOF, features walnut has not as Redis shows
   them idle) and adds walnut's own sections (Raft, WAL, Collections, Walnut) after Keyspace;
   it has no Latencystats. \`keyspace_hits\`/\`misses\` count the keys of read-only commands
-  (Redis also counts the lookups of GETSET, GETDEL, GETEX and SET ... GET). \`COMMAND INFO\`'s
-  ACL categories are Redis'; its key specs are derived from the key positions (flags
-  \`RO access\` or \`RW access update\`, where Redis is finer for some commands, such as DEL's
-  \`RM delete\`), and it lists no tips and no subcommands; \`COMMAND DOCS\` gives summaries,
-  not arguments. \`CONFIG GET\` answers several settings in walnut's order (Redis' order is its
+  (Redis also counts the lookups of GETSET, GETDEL, GETEX and SET ... GET).
+  \`COMMAND INFO\` and \`COMMAND DOCS\` answer Redis 7.0's facts (tips, key specs,
+  subcommands, arguments, since, group, history; src/commands/docs/, generated from
+  redis-server by scripts/generate_command_facts.mjs) with one difference: **summaries and
+  complexity texts are walnut's own** words (subcommands have neither yet).
+  Subcommands are listed as Redis lists them, in name order (Redis' order is its hash
+  table's), including those walnut's handler does not implement. Walnut's own commands
+  (WALNUT.TYPE, COLLECTION, RAFT ...) are in group \`walnut\`. \`CONFIG GET\` answers several settings in walnut's order (Redis' order is its
   hash table's), and \`port\`, \`databases\`, \`appendfsync\` and \`dir\` cannot be set at run time.
 - **Floats** are IEEE doubles (Redis uses long doubles): \`INCRBYFLOAT\` of 0.1 and 0.2 gives
   0.30000000000000004.

@@ -68,7 +68,9 @@ test("COMMAND COUNT, LIST and INFO answer from the one table, connection and dat
   try {
     assert.equal(await walnut.call("COMMAND", "COUNT"), commandTable.size);
     const listed = (await walnut.call("COMMAND", "LIST")) as string[];
-    assert.deepEqual([...listed].sort(), [...commandTable.keys()].map((name) => name.toLowerCase()).sort());
+    // As in Redis, LIST also names the subcommands ("config|get"), after their command.
+    assert.deepEqual(listed.filter((name) => !name.includes("|")).sort(), [...commandTable.keys()].map((name) => name.toLowerCase()).sort());
+    assert.ok(listed.includes("config|get") && listed.includes("client|list"));
     const everything = (await walnut.call("COMMAND")) as unknown[][];
     assert.equal(everything.length, commandTable.size);
     // ACL once answered nil: it was handled by the connection but missing from COMMAND's own list.

@@ -8,48 +8,63 @@ import type { ByteString } from "../../engine/bytes.js";
 import { commandTable, lookupCommand } from "../../commands/table.js";
 import type { TableEntry } from "../../commands/spec.js";
 import { aclCategories } from "../../commands/acl_categories.js";
-import { array, bulk, error, integer, NIL, status, type Reply } from "../../engine/reply.js";
+import { commandDocs, commandInfo, subcommandNames } from "../../commands/docs/command_info.js";
+import { commandKeys } from "../../commands/docs/command_keys.js";
+import { factItems, factReply, factText, factWithout, redisFacts } from "../../commands/docs/facts.js";
+import { globMatches } from "../../commands/glob.js";
+import { array, bulk, error, integer, map, NIL, set, status, type Reply } from "../../engine/reply.js";
 
-/**
- * The command's one key specification, derived from its first/last/step positions: the
- * key at index `firstKey`, then a range up to `lastKey` (relative to the first key, or
- * counted from the end when negative) every `keyStep`. Its flags say read (RO access) or
- * write (RW access update): the table has no finer per-key flags than the command's.
- */
-function keySpecs(spec: TableEntry): Reply {
-  if (spec.firstKey <= 0) return array([]);
-  const flags = keyFlags(spec);
-  const lastKey = spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey;
-  const map = (entries: Array<[string, Reply]>): Reply => ({ type: "map", entries: entries.map(([key, value]): [Reply, Reply] => [bulk(key), value]) });
-  return array([
-    map([
-      ["flags", array(flags.map((flag) => status(flag)))],
-      ["begin_search", map([["type", bulk("index")], ["spec", map([["index", integer(spec.firstKey)]])]])],
-      [
-        "find_keys",
-        map([
-          ["type", bulk("range")],
-          ["spec", map([["lastkey", integer(lastKey)], ["keystep", integer(spec.keyStep)], ["limit", integer(0)]])],
-        ]),
-      ],
-    ]),
+/** The table command and, for "container|sub", the subcommand a name asks for; undefined when neither exists. */
+function named(name: ByteString): { spec: TableEntry; subcommand?: string } | undefined {
+  const bar = name.indexOf("|");
+  const spec = lookupCommand(bar < 0 ? name : name.slice(0, bar));
+  if (spec === undefined) return undefined;
+  if (bar < 0) return { spec };
+  const subcommand = name.toLowerCase();
+  return subcommandNames(spec).includes(subcommand) ? { spec, subcommand } : undefined;
+}
+
+function infoOf(name: ByteString): Reply {
+  const found = named(name);
+  if (found === undefined) return NIL;
+  if (found.subcommand === undefined) return commandInfo(found.spec);
+  const facts = redisFacts(found.subcommand);
+  return facts === undefined ? NIL : factReply(facts.info);
+}
+
+/** A subcommand's docs: Redis' facts; walnut has no summaries of its own for subcommands yet. */
+function docsOf(name: ByteString): Reply | undefined {
+  const found = named(name);
+  if (found === undefined) return undefined;
+  if (found.subcommand === undefined) return commandDocs(found.spec);
+  const facts = redisFacts(found.subcommand);
+  return facts === undefined ? undefined : factReply(factWithout(facts.docs, []));
+}
+
+/** Every command name COMMAND LIST gives: each table command and its subcommands ("config|get"). */
+function everyName(): Array<{ name: string; categories: string[] }> {
+  return [...commandTable.values()].flatMap((spec) => [
+    { name: spec.name.toLowerCase(), categories: aclCategories(spec) },
+    ...subcommandNames(spec).map((name) => ({ name, categories: factItems(factItems(redisFacts(name)?.info)[6]).map(factText) })),
   ]);
 }
 
-/** COMMAND INFO's ten fields, as Redis 7.0 gives them; walnut lists no tips and no subcommand entries. */
-function describe(spec: TableEntry): Reply {
-  return array([
-    bulk(spec.name.toLowerCase()),
-    integer(spec.arity),
-    array((spec.info?.flags ?? spec.flags).map((flag) => status(flag))),
-    integer(spec.firstKey),
-    integer(spec.lastKey),
-    integer(spec.keyStep),
-    array(aclCategories(spec).map((category) => status(category))),
-    array([]),
-    keySpecs(spec),
-    array([]),
-  ]);
+/** COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]; walnut has no modules. */
+function commandList(args: ByteString[]): Reply {
+  const names = everyName();
+  if (args.length === 1) return array(names.map(({ name }) => bulk(name)));
+  if (args.length !== 4 || (args[1] ?? "").toUpperCase() !== "FILTERBY") return error("ERR", "syntax error");
+  const value = args[3] ?? "";
+  switch ((args[2] ?? "").toUpperCase()) {
+    case "MODULE":
+      return array([]);
+    case "ACLCAT":
+      return array(names.filter(({ categories }) => categories.includes(`@${value.toLowerCase()}`)).map(({ name }) => bulk(name)));
+    case "PATTERN":
+      return array(names.filter(({ name }) => globMatches(value, name)).map(({ name }) => bulk(name)));
+    default:
+      return error("ERR", "syntax error");
+  }
 }
 
 const HELP_LINES = [
@@ -76,37 +91,16 @@ const HELP_LINES = [
   "    Prints this help.",
 ];
 
-/**
- * COMMAND GETKEYS / GETKEYSANDFLAGS: the keys of a full command, from its table entry's
- * key positions (first, last, step), with Redis 7.0's errors. The flags are the entry's
- * access, read (RO access) or write (RW update): walnut's table has no per-key flags, so
- * where Redis knows more of a key (OW for SET's, RM delete for DEL's) walnut says less.
- */
-function commandKeys(args: ByteString[], withFlags: boolean): Reply {
-  const spec = lookupCommand(args[0] ?? "");
-  if (spec === undefined) return error("ERR", "Invalid command specified");
-  if (spec.firstKey === 0) return error("ERR", "The command has no key arguments");
-  if ((spec.arity > 0 && args.length !== spec.arity) || args.length < -spec.arity) {
-    return error("ERR", "Invalid number of arguments specified for command");
-  }
-  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
-  const keys: ByteString[] = [];
-  for (let position = spec.firstKey; position <= last && position < args.length; position += Math.max(spec.keyStep, 1)) {
-    keys.push(args[position] as ByteString);
-  }
-  if (keys.length === 0) return error("ERR", "Invalid arguments specified for command");
-  if (!withFlags) return array(keys.map((key) => bulk(key)));
-  const flags = keyFlags(spec);
-  return array(keys.map((key) => array([bulk(key), array(flags.map((flag) => status(flag)))])));
-}
-
-/** A key's flags as COMMAND GETKEYSANDFLAGS and key specs give them: the command's access, read or write. */
-function keyFlags(spec: TableEntry): string[] {
-  return spec.flags.includes("write") ? ["RW", "access", "update"] : ["RO", "access"];
+/** COMMAND GETKEYS / GETKEYSANDFLAGS of a full command line (commands/docs/command_keys.ts). */
+function getKeys(argv: ByteString[], withFlags: boolean): Reply {
+  const found = commandKeys(argv);
+  if (typeof found === "string") return error("ERR", found);
+  if (!withFlags) return array(found.map(({ key }) => bulk(key)));
+  return array(found.map(({ key, flags }) => array([bulk(key), set(flags.map((flag) => status(flag)))])));
 }
 
 function all(): Reply[] {
-  return [...commandTable.values()].map(describe);
+  return [...commandTable.values()].map(commandInfo);
 }
 
 export function commandCommand(args: ByteString[]): Reply {
@@ -118,28 +112,22 @@ export function commandCommand(args: ByteString[]): Reply {
       if (args.length > 1) return error("ERR", "wrong number of arguments for 'command|count' command");
       return integer(commandTable.size);
     case "LIST":
-      return array([...commandTable.keys()].map((name) => bulk(name.toLowerCase())));
+      return commandList(args);
     case "INFO":
-      return array(
-        args.slice(1).map((name) => {
-          const spec = lookupCommand(name);
-          return spec === undefined ? NIL : describe(spec);
-        }),
-      );
+      return args.length === 1 ? array(all()) : array(args.slice(1).map(infoOf));
     case "DOCS": {
-      const names = args.length > 1 ? args.slice(1).map((n) => n.toUpperCase()) : [...commandTable.keys()];
+      const names = args.length > 1 ? args.slice(1) : [...commandTable.keys()];
       const entries: Array<[Reply, Reply]> = [];
       for (const name of names) {
-        const spec = commandTable.get(name);
-        if (spec === undefined) continue;
-        entries.push([bulk(name.toLowerCase()), { type: "map", entries: [[bulk("summary"), bulk(spec.summary)], [bulk("group"), bulk("walnut")]] }]);
+        const docs = docsOf(name);
+        if (docs !== undefined) entries.push([bulk(name.toLowerCase()), docs]);
       }
-      return { type: "map", entries };
+      return map(entries);
     }
     case "GETKEYS":
     case "GETKEYSANDFLAGS":
       if (args.length < 3) return error("ERR", `wrong number of arguments for 'command|${sub.toLowerCase()}' command`);
-      return commandKeys(args.slice(1), sub === "GETKEYSANDFLAGS");
+      return getKeys(args.slice(1), sub === "GETKEYSANDFLAGS");
     case "HELP":
       if (args.length === 1) return array(HELP_LINES.map((line) => status(line)));
       return error("ERR", "wrong number of arguments for 'command|help' command");
