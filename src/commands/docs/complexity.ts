@@ -176,6 +176,8 @@ export const COMPLEXITY: Readonly<Record<string, string>> = {
   USE: CONSTANT,
   VERSION: CONSTANT,
   "WALNUT.TYPE": CONSTANT,
+  "WALNUT.UNWATCH": CONSTANT,
+  "WALNUT.WATCH": "O(h) for the h changes replayed from FROM, then O(1) per change",
   WATCH: PER_KEY,
   ZADD: "O(m log n): m members added to n",
   ZCARD: CONSTANT,

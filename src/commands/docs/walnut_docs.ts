@@ -42,6 +42,13 @@ export const WALNUT_ONLY_DOCS: Readonly<Record<string, Fact>> = {
   ]),
   RANGE: docs([argument("start", "string"), argument("end", "string"), argument("limit", "integer", { token: "LIMIT", flags: ["optional"] })]),
   USE: docs([argument("collection", "string")]),
+  "WALNUT.WATCH": docs([
+    argument("what", "oneof", { arguments: [argument("key", "string", { token: "KEY" }), argument("prefix", "string", { token: "PREFIX" })] }),
+    argument("index", "integer", { token: "FROM", flags: ["optional"] }),
+    argument("where", "oneof", { flags: ["optional"], arguments: [argument("db", "integer", { token: "DB" }), argument("collection", "string", { token: "COLLECTION" })] }),
+    argument("milliseconds", "integer", { token: "PROGRESS", flags: ["optional"] }),
+  ]),
+  "WALNUT.UNWATCH": docs([]),
   RAFT: docs([
     argument("operation", "oneof", {
       arguments: [
