@@ -7,7 +7,8 @@
  * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
  * `boolean`, `list` a list of byte strings (a ListDeque: O(1) at both ends), `hash` a map of
  * fields to values, `set` a set of members (both byte strings, in insertion order) and
- * `zset` a sorted set (sorted_set.ts: members with scores, ordered by score). A HyperLogLog
+ * `zset` a sorted set (sorted_set.ts: members with scores, ordered by score) and `stream`
+ * a Redis stream (stream.ts: entries by ID, consumer groups). A HyperLogLog
  * is a `string` holding Redis' HLL bytes (hll_format.ts), as in Redis.
  *
  * Over RESP walnut answers Redis' name for a kind (redisTypeName): Redis has no integer,
@@ -20,8 +21,9 @@
 import type { ByteString } from "./bytes.js";
 import { SortedSet } from "./sorted_set.js";
 import { ListDeque } from "./list_deque.js";
+import { Stream } from "./stream.js";
 
-export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hash", "set", "zset"] as const;
+export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hash", "set", "zset", "stream"] as const;
 export type ValueKind = (typeof valueKinds)[number];
 
 export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
@@ -38,7 +40,9 @@ export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
             ? Map<ByteString, ByteString>
             : K extends "set"
               ? Set<ByteString>
-              : SortedSet;
+              : K extends "zset"
+                ? SortedSet
+                : Stream;
 
 export type StoredValue =
   | { kind: "string"; value: ByteString }
@@ -49,10 +53,11 @@ export type StoredValue =
   | { kind: "list"; value: ListDeque }
   | { kind: "hash"; value: Map<ByteString, ByteString> }
   | { kind: "set"; value: Set<ByteString> }
-  | { kind: "zset"; value: SortedSet };
+  | { kind: "zset"; value: SortedSet }
+  | { kind: "stream"; value: Stream };
 
 /** The type Redis reports (TYPE, SCAN TYPE) for a value of this kind. */
-export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset";
+export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset" | "stream";
 
 export function redisTypeName(kind: ValueKind): RedisTypeName {
   switch (kind) {
@@ -60,6 +65,7 @@ export function redisTypeName(kind: ValueKind): RedisTypeName {
     case "hash":
     case "set":
     case "zset":
+    case "stream":
       return kind;
     default:
       return "string";
@@ -75,7 +81,7 @@ export const NO_EXPIRY = 0;
  */
 export class Item {
   kind: ValueKind;
-  value: ByteString | bigint | number | boolean | ListDeque | Map<ByteString, ByteString> | Set<ByteString> | SortedSet;
+  value: ByteString | bigint | number | boolean | ListDeque | Map<ByteString, ByteString> | Set<ByteString> | SortedSet | Stream;
   version: number;
   expiresAtMs: number;
   /**
@@ -120,6 +126,7 @@ export class Item {
     else if (value instanceof Map) copy.value = new Map(value);
     else if (value instanceof Set) copy.value = new Set(value);
     else if (value instanceof SortedSet) copy.value = value.clone();
+    else if (value instanceof Stream) copy.value = value.clone();
     return copy;
   }
 }
