@@ -31,6 +31,7 @@ import { geoCommands } from "./geo.js";
 import type { CommandSpec, TableEntry } from "./spec.js";
 import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
+import { streamCommands } from "./streams.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
@@ -78,6 +79,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [sortedSetCommands, "sortedset"],
   [sortedSetBlockingCommands, "sortedset"],
   [geoCommands, "geo"],
+  [streamCommands, "stream"],
   [collectionCommands, "keyspace"],
   [connectionCommands, "connection"],
 ]);
