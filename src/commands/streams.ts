@@ -17,7 +17,7 @@ import { assert } from "../lib/assert.js";
 import { liveItem, NOT_AN_INTEGER, putItem, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, integer, map, NIL, NIL_ARRAY, WRONGTYPE, type Reply } from "../engine/reply.js";
+import { array, bulk, error, integer, NIL, NIL_ARRAY, WRONGTYPE, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 import { INVALID_ID, parseAddId, parseId, parseIntervalEnd, type AddId } from "./stream_ids.js";
 
@@ -105,7 +105,8 @@ function parseTrimOptions(args: ByteString[], from: number, forAdd: boolean): Ad
       options.noMakeStream = true;
     } else if (option === "limit" && moreArgs > 0) {
       const value = parseInteger(args[i + 1]!);
-      if (value === null || value < 0n) return NOT_AN_INTEGER;
+      if (value === null) return NOT_AN_INTEGER;
+      if (value < 0n) return error("ERR", "The LIMIT argument must be >= 0.");
       limitGiven = Number(value);
       i++;
     } else if (forAdd) {
@@ -254,7 +255,8 @@ function xrange(ctx: CommandContext, args: ByteString[], reverse: boolean): Repl
   }
   const stream = readStream(ctx, key);
   if (isStreamReply(stream)) return stream;
-  if (stream === undefined || count === 0) return array([]);
+  if (stream === undefined) return array([]);
+  if (count === 0) return NIL_ARRAY;
   const entries = reverse ? stream.reverseRange(start, end, count) : stream.range(start, end, count);
   return array(entries.map(entryReply));
 }
@@ -295,7 +297,7 @@ function parseXread(args: ByteString[]): ReadRequest | Reply {
   if (streamsAt < 0) return SYNTAX_ERROR;
   const rest = args.slice(streamsAt);
   if (rest.length % 2 !== 0) {
-    return error("ERR", "Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.");
+    return error("ERR", "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
   }
   request.keys = rest.slice(0, rest.length / 2);
   request.idTexts = rest.slice(rest.length / 2);
@@ -329,7 +331,7 @@ function xread(ctx: CommandContext, args: ByteString[]): Reply {
     const entries = stream.range(start, MAX_ID, request.count);
     if (entries.length > 0) found.push([bulk(request.keys[i]!), array(entries.map(entryReply))]);
   }
-  return found.length === 0 ? NIL_ARRAY : map(found);
+  return found.length === 0 ? NIL_ARRAY : { type: "map", entries: found, pairsInResp2: true };
 }
 
 export const streamCommands: CommandSpec[] = [
