@@ -87,6 +87,16 @@ const CORE = [
   "XADD big * a b",
   "XADD big 18446744073709551615-* a b",
   "XRANGE big - +",
+  "SCAN 0 TYPE stream COUNT 100",
+  "COPY s s-copy",
+  "XADD s-copy 100-0 only in copy",
+  "XRANGE s 99 +",
+  "XRANGE s-copy 99 +",
+  "XLEN s-copy",
+  "RENAME s-copy s-moved",
+  "XLEN s-moved",
+  "DEL s-moved",
+  "XLEN s-moved",
 ];
 
 const TRIMMING = [

@@ -2,7 +2,7 @@
  * Streams as the other faces and a restart meet them: the embedded API reads a stream as
  * its entries ({ id, fields }) and refuses to set one; a stream's entries and its last ID
  * (which outlives deleted entries) survive a restart from the WAL alone and from a
- * checkpoint; HTTP GET answers a stream as the same entries.
+ * checkpoint, and through DUMP and RESTORE; HTTP GET answers a stream as the same entries.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -54,6 +54,11 @@ test("a stream's entries and last ID survive a restart from the WAL and from a c
     db = await open({ dir, checkpointInterval: 0 });
     try {
       await expectStream(db, "after a restart from the checkpoint");
+      const dumped = await db.command("DUMP", "s");
+      assert.equal(dumped.type, "bulk");
+      await db.command("RESTORE", "restored", "0", Buffer.from((dumped as { value: string }).value, "latin1"));
+      assert.deepEqual(await db.get("restored"), ENTRIES, "DUMP and RESTORE copy the stream");
+      await assert.rejects(db.command("XADD", "restored", "8-0", "x", "y"), /equal or smaller/, "and its last ID");
       assert.deepEqual(await db.command("XADD", "s", "9-*", "new", "1"), { type: "bulk", value: "9-1" }, "the next sequence after 9-0");
     } finally {
       await db.close();
