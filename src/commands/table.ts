@@ -32,6 +32,7 @@ import type { CommandSpec, TableEntry } from "./spec.js";
 import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
 import { streamCommands } from "./streams.js";
+import { streamGroupCommands } from "./stream_groups.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
@@ -80,6 +81,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [sortedSetBlockingCommands, "sortedset"],
   [geoCommands, "geo"],
   [streamCommands, "stream"],
+  [streamGroupCommands, "stream"],
   [collectionCommands, "keyspace"],
   [connectionCommands, "connection"],
 ]);
