@@ -28,13 +28,19 @@ const ENTRIES = [
 ];
 
 async function expectStream(db: Db, when: string): Promise<void> {
+  // The group's PEL holds 1-1 for alice; bob exists with nothing pending; the group read up to 1-1.
+  assert.deepEqual(await db.command("XPENDING", "s", "workers"), {
+    type: "array",
+    items: [{ type: "integer", value: 1 }, { type: "bulk", value: "1-1" }, { type: "bulk", value: "1-1" }, { type: "array", items: [{ type: "array", items: [{ type: "bulk", value: "alice" }, { type: "bulk", value: "1" }] }] }],
+  }, when);
+  assert.deepEqual(await db.command("XGROUP", "CREATECONSUMER", "s", "workers", "bob"), { type: "integer", value: 0 }, when);
   assert.deepEqual(await db.get("s"), ENTRIES, when);
   assert.deepEqual(await db.command("TYPE", "s"), { type: "status", text: "stream" }, when);
   // 9-0 was the last ID before it was deleted: a smaller ID is still refused.
   await assert.rejects(db.command("XADD", "s", "8-0", "x", "y"), /equal or smaller than the target stream top item/, when);
 }
 
-test("a stream's entries and last ID survive a restart from the WAL and from a checkpoint", () =>
+test("a stream's entries, last ID and consumer groups (PEL, consumers, last ID) survive a restart from the WAL and from a checkpoint", () =>
   withDir(async (dir) => {
     let db = await open({ dir, checkpointInterval: 0 });
     await db.command("XADD", "s", "1-1", "a", "1", "a", "2");
@@ -42,6 +48,9 @@ test("a stream's entries and last ID survive a restart from the WAL and from a c
     await db.command("XADD", "s", "7-0", "é", "välue");
     await db.command("XADD", "s", "9-0", "gone", "2");
     await db.command("XDEL", "s", "5-0", "9-0");
+    await db.command("XGROUP", "CREATE", "s", "workers", "0");
+    await db.command("XREADGROUP", "GROUP", "workers", "alice", "COUNT", "1", "STREAMS", "s", ">");
+    await db.command("XGROUP", "CREATECONSUMER", "s", "workers", "bob");
     await expectStream(db, "before the restart");
     await assert.rejects(db.set("s", ENTRIES as never), (error) => isWalnutError(error, "BAD_ARGUMENT"));
     await db.close();
@@ -60,6 +69,9 @@ test("a stream's entries and last ID survive a restart from the WAL and from a c
       assert.deepEqual(await db.get("restored"), ENTRIES, "DUMP and RESTORE copy the stream");
       await assert.rejects(db.command("XADD", "restored", "8-0", "x", "y"), /equal or smaller/, "and its last ID");
       assert.deepEqual(await db.command("XADD", "s", "9-*", "new", "1"), { type: "bulk", value: "9-1" }, "the next sequence after 9-0");
+      const next = await db.command("XREADGROUP", "GROUP", "workers", "bob", "STREAMS", "s", ">");
+      assert.equal(JSON.stringify(next).includes('"7-0"'), true, "the group goes on after its last ID (1-1): 7-0 next");
+      assert.equal(JSON.stringify(next).includes('"1-1"'), false);
     } finally {
       await db.close();
     }
