@@ -33,6 +33,7 @@ import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
 import { streamCommands } from "./streams.js";
 import { streamGroupCommands } from "./stream_groups.js";
+import { streamClaimCommands } from "./stream_claims.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
@@ -82,6 +83,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [geoCommands, "geo"],
   [streamCommands, "stream"],
   [streamGroupCommands, "stream"],
+  [streamClaimCommands, "stream"],
   [collectionCommands, "keyspace"],
   [connectionCommands, "connection"],
 ]);
