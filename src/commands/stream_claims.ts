@@ -5,13 +5,13 @@
  * records the same delivery times.
  */
 import type { ByteString } from "../engine/bytes.js";
-import { compareIds, type PendingEntry, type StreamId } from "../engine/stream.js";
+import { compareIds, nextId, type PendingEntry, type StreamId } from "../engine/stream.js";
 import { NOT_AN_INTEGER, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
 import { array, bulk, error, OK, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
-import { INVALID_ID, parseId } from "./stream_ids.js";
+import { INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
 import { entryReply, isStreamReply, readStream, storeStream, streamForUpdate } from "./streams.js";
 import { formatId } from "../engine/stream.js";
 
@@ -109,6 +109,75 @@ function xclaim(ctx: CommandContext, args: ByteString[]): Reply {
   return array(claimed);
 }
 
+// ---- XAUTOCLAIM ----
+
+/** Redis looks at no more than COUNT × 10 pending entries per call. */
+const AUTOCLAIM_ATTEMPTS_FACTOR = 10;
+
+function xautoclaim(ctx: CommandContext, args: ByteString[]): Reply {
+  const [key, groupName, consumerName, minIdleText, startText] = [args[0]!, args[1]!, args[2]!, args[3]!, args[4]!];
+  const current = readStream(ctx, key);
+  if (isStreamReply(current)) return current;
+  if (current === undefined || !current.groups.has(groupName)) return error("NOGROUP", `No such key '${key}' or consumer group '${groupName}'`);
+  const minIdleValue = parseInteger(minIdleText);
+  if (minIdleValue === null) return error("ERR", "Invalid min-idle-time argument for XAUTOCLAIM");
+  const minIdleMs = minIdleValue < 0n ? 0n : minIdleValue;
+  const startEnd = parseIntervalEnd(startText, 0n);
+  if (startEnd === undefined) return INVALID_ID;
+  const start = startEnd.exclusive ? nextId(startEnd.id) : startEnd.id;
+  if (start === undefined) return error("ERR", "invalid start ID for the interval");
+  let count = 100;
+  let justId = false;
+  for (let j = 5; j < args.length; j++) {
+    const moreArgs = args.length - 1 - j;
+    const option = args[j]!.toUpperCase();
+    if (option === "COUNT" && moreArgs > 0) {
+      const value = parseInteger(args[++j]!);
+      // getRangeLongFromObjectOrReply: one message for not a number and out of range.
+      if (value === null || value < 1n || value > BigInt(Math.floor(Number.MAX_SAFE_INTEGER / 16))) return error("ERR", "COUNT must be > 0");
+      count = Number(value);
+    } else if (option === "JUSTID") {
+      justId = true;
+    } else {
+      return SYNTAX_ERROR;
+    }
+  }
+  const { item, stream } = streamForUpdate(ctx, key);
+  const group = stream.groups.get(groupName)!;
+  let attempts = count * AUTOCLAIM_ATTEMPTS_FACTOR;
+  const claimed: Reply[] = [];
+  const deleted: Reply[] = [];
+  // The PEL from `start`, as a list: the loop removes entries from it as it goes.
+  const candidates = [...group.pending.values()].filter((pending) => compareIds(pending.id, start) >= 0);
+  let examined = 0;
+  while (attempts > 0 && count > 0 && examined < candidates.length) {
+    attempts--;
+    const pending = candidates[examined++]!;
+    const entry = stream.get(pending.id);
+    if (entry === undefined) {
+      group.pending.delete(pending.id);
+      group.consumers.get(pending.consumer)?.pending.delete(pending.id);
+      deleted.push(bulk(formatId(pending.id)));
+      count--;
+      continue;
+    }
+    if (minIdleMs !== 0n && BigInt(ctx.nowMs - pending.deliveryTimeMs) < minIdleMs) continue;
+    const consumer = group.consumer(consumerName, ctx.nowMs).consumer;
+    consumer.seenTimeMs = ctx.nowMs;
+    if (pending.consumer !== consumerName) group.consumers.get(pending.consumer)?.pending.delete(pending.id);
+    pending.deliveryTimeMs = ctx.nowMs;
+    if (!justId) pending.deliveryCount += 1;
+    pending.consumer = consumerName;
+    consumer.pending.set(pending.id, pending);
+    claimed.push(justId ? bulk(formatId(pending.id)) : entryReply(entry));
+    count--;
+  }
+  // The cursor: the next pending entry after the last one looked at, 0-0 when none is left.
+  const following = candidates[examined];
+  storeStream(ctx, key, item);
+  return array([bulk(following === undefined ? "0-0" : formatId(following.id)), array(claimed), array(deleted)]);
+}
+
 // ---- XSETID ----
 
 function xsetid(ctx: CommandContext, args: ByteString[]): Reply {
@@ -159,6 +228,13 @@ export const streamClaimCommands: CommandSpec[] = [
     flags: ["write", "fast"],
     summary: "Gives pending entries idle at least min-idle-time to another consumer: XCLAIM key group consumer min-idle id ... [IDLE|TIME|RETRYCOUNT|FORCE|JUSTID|LASTID].",
     run: xclaim,
+  }),
+  defineCommand({
+    name: "XAUTOCLAIM",
+    arity: -6,
+    flags: ["write", "fast"],
+    summary: "Claims pending entries idle at least min-idle-time from a cursor: [next cursor, claimed entries, deleted IDs].",
+    run: xautoclaim,
   }),
   defineCommand({
     name: "XSETID",
