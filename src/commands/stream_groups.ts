@@ -17,6 +17,7 @@ import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, NIL, NIL_ARRAY, OK, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 import { INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
+import { advanceGroup } from "./stream_info.js";
 import { entryReply, isStreamReply, readStream, storeStream, streamForUpdate } from "./streams.js";
 
 function noGroup(key: ByteString, group: ByteString): Reply {
@@ -65,7 +66,7 @@ function xgroup(ctx: CommandContext, args: ByteString[]): Reply {
     if (sub === "CREATE" && current?.groups.has(groupName) === true) return error("BUSYGROUP", "Consumer Group name already exists");
     const { item, stream } = current === undefined ? newStreamItem(ctx) : streamForUpdate(ctx, key);
     if (sub === "CREATE") {
-      stream.groups.set(groupName, new ConsumerGroup(groupName, id, entriesRead ?? (idText === "$" ? stream.entriesAdded : -1n)));
+      stream.groups.set(groupName, new ConsumerGroup(groupName, id, entriesRead ?? -1n));
     } else {
       const group = stream.groups.get(groupName)!;
       group.lastId = id;
@@ -165,8 +166,7 @@ function deliverNew(ctx: CommandContext, stream: Stream, group: ConsumerGroup, c
   const entries = stream.range(start, MAX_ID, request.count);
   const consumer = group.consumers.get(consumerName)!;
   for (const entry of entries) {
-    group.lastId = entry.id;
-    if (group.entriesRead !== -1n) group.entriesRead += 1n;
+    advanceGroup(stream, group, entry.id);
     if (request.noAck) continue;
     const existing = group.pending.get(entry.id);
     if (existing !== undefined) {

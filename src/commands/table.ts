@@ -34,6 +34,7 @@ import { stringCommands } from "./strings.js";
 import { streamCommands } from "./streams.js";
 import { streamGroupCommands } from "./stream_groups.js";
 import { streamClaimCommands } from "./stream_claims.js";
+import { streamInfoCommands } from "./stream_info.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
@@ -84,6 +85,7 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [streamCommands, "stream"],
   [streamGroupCommands, "stream"],
   [streamClaimCommands, "stream"],
+  [streamInfoCommands, "stream"],
   [collectionCommands, "keyspace"],
   [connectionCommands, "connection"],
 ]);

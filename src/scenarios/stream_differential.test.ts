@@ -369,11 +369,62 @@ const CLAIMS_AND_SETID = [
   "XADD e 5-* a b",
 ];
 
-const GROUPS: Record<string, string[]> = { "claims and setid": CLAIMS_AND_SETID, core: CORE, trimming: TRIMMING, reads: READS, "wrong types": WRONG_TYPES, "consumer groups": CONSUMER_GROUPS };
+const INFO = [
+  "XINFO STREAM nokey",
+  "XADD i 1-0 a 1",
+  "XADD i 2-0 b 2",
+  "XADD i 3-0 c 3",
+  "XADD i 4-0 d 4",
+  "XINFO STREAM i",
+  "XGROUP CREATE i g 0",
+  "XGROUP CREATE i late $",
+  "XGROUP CREATE i set 0 ENTRIESREAD 1",
+  "XINFO GROUPS i",
+  "XREADGROUP GROUP g alice COUNT 1 STREAMS i >",
+  "XINFO GROUPS i",
+  "XDEL i 3-0",
+  "XREADGROUP GROUP g bob COUNT 1 STREAMS i >",
+  "XINFO GROUPS i",
+  "XREADGROUP GROUP g bob STREAMS i >",
+  "XINFO GROUPS i",
+  "XDEL i 1-0",
+  "XINFO STREAM i",
+  "XGROUP SETID i set 2-0",
+  "XINFO GROUPS i",
+  "XADD i 5-0 e 5",
+  "XINFO GROUPS i",
+  "XINFO CONSUMERS i nogroup",
+  "XINFO CONSUMERS i g",
+  "XINFO CONSUMERS i late",
+  "XINFO STREAM i FOO",
+  "XINFO STREAM i FULL COUNT",
+  "XINFO STREAM i FULL COUNT x",
+  "XINFO STREAM i FULL COUNT 0 EXTRA",
+  "XINFO STREAM i FULL COUNT 2",
+  "XINFO STREAM i FULL",
+  "XINFO GROUPS",
+  "XINFO FOO i",
+  "XINFO CONSUMERS nokey g",
+  "XINFO GROUPS nokey",
+  "XADD empty 1-0 a b",
+  "XDEL empty 1-0",
+  "XINFO STREAM empty",
+  "XGROUP CREATE empty g $",
+  "XINFO GROUPS empty",
+  "SET str x",
+  "XINFO STREAM str",
+];
 
-/** XPENDING's extended rows carry the idle time, which depends on each server's clock: compared by shape. */
+const GROUPS: Record<string, string[]> = { info: INFO, "claims and setid": CLAIMS_AND_SETID, core: CORE, trimming: TRIMMING, reads: READS, "wrong types": WRONG_TYPES, "consumer groups": CONSUMER_GROUPS };
+
+/**
+ * XPENDING's extended rows carry the idle time, and XINFO STREAM FULL delivery and seen
+ * times (milliseconds since the epoch), which depend on each server's clock: compared by shape.
+ */
 function withoutIdleTimes(reply: string): string {
-  return reply.replace(/(\*4\r\n\$\d+\r\n[^\r]*\r\n\$\d+\r\n[^\r]*\r\n):\d+\r\n/g, "$1:<idle>\r\n");
+  return reply
+    .replace(/:1\d{12}\r\n/g, ":<time>\r\n")
+    .replace(/(\$4\r\nidle\r\n):\d+\r\n/g, "$1:<idle>\r\n").replace(/(\*4\r\n\$\d+\r\n[^\r]*\r\n\$\d+\r\n[^\r]*\r\n):\d+\r\n/g, "$1:<idle>\r\n");
 }
 
 async function replies(port: number, protocol: 2 | 3): Promise<Array<[string, string]>> {
