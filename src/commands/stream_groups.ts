@@ -14,7 +14,7 @@ import { Item, NO_EXPIRY } from "../engine/values.js";
 import { NOT_AN_INTEGER, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, integer, NIL, NIL_ARRAY, OK, type Reply } from "../engine/reply.js";
+import { array, bulk, error, integer, NIL, NIL_ARRAY, OK, status, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 import { INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
 import { advanceGroup } from "./stream_info.js";
@@ -28,8 +28,30 @@ function noGroup(key: ByteString, group: ByteString): Reply {
 
 const XGROUP_ARITY: Record<string, number> = { CREATE: -5, SETID: -5, DESTROY: 4, CREATECONSUMER: 5, DELCONSUMER: 5 };
 
+const XGROUP_HELP = [
+  "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CREATE <key> <groupname> <id|$> [option]",
+  "    Create a new consumer group. Options are:",
+  "    * MKSTREAM",
+  "      Create the empty stream if it does not exist.",
+  "    * ENTRIESREAD entries_read",
+  "      Set the group's entries_read counter (internal use).",
+  "CREATECONSUMER <key> <groupname> <consumer>",
+  "    Create a new consumer in the specified group.",
+  "DELCONSUMER <key> <groupname> <consumer>",
+  "    Remove the specified consumer.",
+  "DESTROY <key> <groupname>",
+  "    Remove the specified group.",
+  "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+  "    Set the current group ID and entries_read counter.",
+  "HELP",
+  "    Prints this help.",
+];
+
 function xgroup(ctx: CommandContext, args: ByteString[]): Reply {
   const sub = args[0]!.toUpperCase();
+  if (sub === "HELP" && args.length > 1) return error("ERR", "wrong number of arguments for 'xgroup|help' command");
+  if (sub === "HELP") return array(XGROUP_HELP.map(status));
   const arity = XGROUP_ARITY[sub];
   if (arity === undefined || !Object.hasOwn(XGROUP_ARITY, sub)) return error("ERR", `unknown subcommand '${args[0]}'. Try XGROUP HELP.`);
   const count = args.length + 1;

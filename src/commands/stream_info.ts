@@ -11,7 +11,7 @@ import { compareIds, ConsumerGroup, formatId, MAX_ID, MIN_ID, Stream, type Strea
 import { NOT_AN_INTEGER } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, integer, map, NIL, type Reply } from "../engine/reply.js";
+import { array, bulk, error, integer, map, NIL, status, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 import { entryReply, isStreamReply, readStream } from "./streams.js";
 
@@ -126,8 +126,22 @@ function sortedConsumers(group: ConsumerGroup): Array<ConsumerGroup["consumers"]
 
 const SUBCOMMAND_ARITY: Record<string, number> = { STREAM: -3, GROUPS: 3, CONSUMERS: 4 };
 
+const XINFO_HELP = [
+  "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CONSUMERS <key> <groupname>",
+  "    Show consumers of <groupname>.",
+  "GROUPS <key>",
+  "    Show the stream consumer groups.",
+  "STREAM <key> [FULL [COUNT <count>]",
+  "    Show information about the stream.",
+  "HELP",
+  "    Prints this help.",
+];
+
 function xinfo(ctx: CommandContext, args: ByteString[]): Reply {
   const sub = args[0]!.toUpperCase();
+  if (sub === "HELP" && args.length > 1) return error("ERR", "wrong number of arguments for 'xinfo|help' command");
+  if (sub === "HELP") return array(XINFO_HELP.map(status));
   const arity = Object.hasOwn(SUBCOMMAND_ARITY, sub) ? SUBCOMMAND_ARITY[sub] : undefined;
   if (arity === undefined) return error("ERR", `unknown subcommand '${args[0]}'. Try XINFO HELP.`);
   const count = args.length + 1;
