@@ -94,7 +94,7 @@ function streamInfo(stream: Stream, args: ByteString[], subcommand: ByteString):
     if (value === null) return NOT_AN_INTEGER;
     count = value <= 0n ? undefined : Number(value);
   }
-  const groups = [...stream.groups.values()].map((group) =>
+  const groups = sortedGroups(stream).map((group) =>
     map([
       [bulk("name"), bulk(group.name)],
       [bulk("last-delivered-id"), bulk(formatId(group.lastId))],
@@ -118,6 +118,11 @@ function streamInfo(stream: Stream, args: ByteString[], subcommand: ByteString):
     ]),
   );
   return map([...layoutFields(stream), [bulk("entries"), array(stream.range(MIN_ID, MAX_ID, count).map(entryReply))], [bulk("groups"), array(groups)]]);
+}
+
+/** A stream's groups in name order (Redis keeps them in a radix tree). */
+function sortedGroups(stream: Stream): ConsumerGroup[] {
+  return [...stream.groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function sortedConsumers(group: ConsumerGroup): Array<ConsumerGroup["consumers"] extends Map<ByteString, infer C> ? C : never> {
@@ -153,7 +158,7 @@ function xinfo(ctx: CommandContext, args: ByteString[]): Reply {
   if (sub === "STREAM") return streamInfo(stream, args.slice(2), args[0]!);
   if (sub === "GROUPS") {
     return array(
-      [...stream.groups.values()].map((group) =>
+      sortedGroups(stream).map((group) =>
         map([
           [bulk("name"), bulk(group.name)],
           [bulk("consumers"), integer(group.consumers.size)],

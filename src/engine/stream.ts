@@ -124,7 +124,7 @@ export class Stream {
   lastId: StreamId = MIN_ID;
   /** Entries ever added (XADD), not lowered by deletions. */
   entriesAdded = 0n;
-  /** The largest ID ever deleted (XDEL, trimming), 0-0 when none. */
+  /** The largest ID ever deleted by XDEL (not by trimming, as in Redis 7.0), 0-0 when none. */
   maxDeletedId: StreamId = MIN_ID;
   groups: Map<ByteString, ConsumerGroup> = new Map();
 
@@ -198,7 +198,8 @@ export class Stream {
     while (limit === undefined || removed < limit) {
       const first = this.firstEntry();
       if (first === undefined || !shouldGo(first, this.length)) break;
-      this.delete(first.id);
+      // Trimming does not move maxDeletedId: Redis 7.0 records only XDEL's deletions there.
+      this.entries.delete(first.id);
       removed++;
     }
     return removed;
