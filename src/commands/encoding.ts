@@ -151,6 +151,8 @@ export function redisEncoding(item: Item, text: ByteString | null): string {
       return item.largeEncoding || !fitsCompactEncoding(item) ? "hashtable" : "listpack";
     case "set":
       return item.largeEncoding || !fitsCompactEncoding(item) ? "hashtable" : "intset";
+    case "stream":
+      return "stream";
     default:
       // The sorted set kind (added in parallel, read by shape).
       return item.largeEncoding || !fitsCompactEncoding(item) ? "skiplist" : "listpack";

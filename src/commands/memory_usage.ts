@@ -13,6 +13,7 @@ import type { ByteString } from "../engine/bytes.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { HashFields } from "../engine/hash_fields.js";
 import { SortedSet } from "../engine/sorted_set.js";
+import { Stream } from "../engine/stream.js";
 import type { Item } from "../engine/values.js";
 import { sortedSetMembers } from "./encoding.js";
 
@@ -25,6 +26,8 @@ const BIGINT_BYTES = 24;
 const HEAP_NUMBER_BYTES = 16;
 const TYPED_ARRAY_BYTES = 96;
 const SKIPLIST_NODE_BYTES = 64; // a sorted set's node: member, score, level links
+const STREAM_ENTRY_BYTES = 96; // a stream entry: its B+tree slot, the entry object, its ID object and two bigints
+const PENDING_ENTRY_BYTES = 64; // a pending entry object and its slots in the group's and the consumer's B+trees
 
 /** The heap bytes of a one-byte string of `text`'s length. */
 export function stringBytes(text: ByteString): number {
@@ -59,6 +62,7 @@ function valueBytes(item: Item): number {
     for (const member of value) total += MAP_ENTRY_KEY_BYTES + stringBytes(member);
     return total;
   }
+  if (value instanceof Stream) return streamBytes(value);
   const members = sortedSetMembers(value);
   if (members !== null && value instanceof SortedSet && value.isCompact) {
     // Two arrays (members, scores): a pointer and a double per element.
@@ -72,6 +76,19 @@ function valueBytes(item: Item): number {
     return total;
   }
   return 0;
+}
+
+function streamBytes(stream: Stream): number {
+  let total = COLLECTION_BYTES;
+  for (const entry of stream.allEntries()) {
+    total += STREAM_ENTRY_BYTES + ARRAY_BYTES + POINTER_BYTES * entry.fields.length;
+    for (const field of entry.fields) total += stringBytes(field);
+  }
+  for (const group of stream.groups.values()) {
+    total += COLLECTION_BYTES + stringBytes(group.name) + PENDING_ENTRY_BYTES * group.pending.size;
+    for (const consumer of group.consumers.values()) total += COLLECTION_BYTES + stringBytes(consumer.name);
+  }
+  return total;
 }
 
 /** walnut's estimate of the heap bytes `key` and its item take. */

@@ -165,6 +165,11 @@ ${connectionRows.join("\n")}
 - **SORT** of a set with \`BY nosort\` (and no STORE) answers the set's insertion order, where
   Redis answers its hash table's order; everything else sorts as Redis does. SORT is a write
   (it may STORE), so it goes through the log; SORT_RO is on the read path.
+- **Streams**: \`~\` trimming removes as many entries as \`=\` would (within LIMIT, 10000
+  by default), where Redis removes only whole internal nodes of about 100 entries and so
+  often fewer; XREAD's and XREADGROUP's BLOCK is checked but the call answers at once (see
+  blocking.md); XINFO's radix-tree-keys and radix-tree-nodes are an estimate (walnut has
+  no radix tree): one key per 100 entries, one node more.
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
   cursor starts a new full iteration rather than failing.
 - **Hash and set order.** A small hash (at most 512 fields, none and no value over 64 bytes)

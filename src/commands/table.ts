@@ -34,6 +34,10 @@ import type { AclCategory } from "./acl_categories.js";
 import { stringCommands } from "./strings.js";
 import { evalCommands } from "./scripting/eval_commands.js";
 import { functionCommands } from "./scripting/functions.js";
+import { streamCommands } from "./streams.js";
+import { streamGroupCommands } from "./stream_groups.js";
+import { streamClaimCommands } from "./stream_claims.js";
+import { streamInfoCommands } from "./stream_info.js";
 
 export { checkArity } from "./dispatch_checks.js";
 
@@ -83,6 +87,10 @@ export const commandTable: ReadonlyMap<string, TableEntry> = buildTable([
   [sortedSetBlockingCommands, "sortedset"],
   [geoCommands, "geo"],
   [pubsubCommands, "pubsub"],
+  [streamCommands, "stream"],
+  [streamGroupCommands, "stream"],
+  [streamClaimCommands, "stream"],
+  [streamInfoCommands, "stream"],
   [collectionCommands, "keyspace"],
   [evalCommands, "scripting"],
   [functionCommands, "scripting"],

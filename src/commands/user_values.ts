@@ -7,6 +7,7 @@ import { isUtf8 } from "node:buffer";
 import { fromInput, toText, type ByteString } from "../engine/bytes.js";
 import type { HashFields } from "../engine/hash_fields.js";
 import type { SortedSet } from "../engine/sorted_set.js";
+import { formatId, type Stream } from "../engine/stream.js";
 import type { Item } from "../engine/values.js";
 import type { ListDeque } from "../engine/list_deque.js";
 import { WalnutError } from "../lib/errors.js";
@@ -17,7 +18,10 @@ import type { CommandCall } from "../node/entry.js";
  * (an object of field to text), sets (`get` returns a set's members as an array) and sorted
  * sets (`get` returns [member, score] pairs, lowest score first).
  */
-export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number> | HashValue | SortedSetValue;
+export type Value = string | Buffer | number | bigint | boolean | Array<string | Buffer | number> | HashValue | SortedSetValue | StreamValue;
+
+/** A stream as the HTTP and embedded APIs read it: its entries in ID order, fields as [field, value] pairs (a field may repeat). */
+export type StreamValue = Array<{ id: string; fields: Array<[string, string]> }>;
 
 /** A sorted set as the embedded and HTTP APIs give it: [member, score] pairs in the set's order. */
 export type SortedSetValue = Array<[string, number]>;
@@ -80,7 +84,24 @@ export function itemValue(item: Item): Value {
       return [...(item.value as Set<ByteString>)].map(toText);
     case "zset":
       return [...(item.value as SortedSet).entries()].map(([member, score]): [string, number] => [toText(member), score]);
+    case "stream":
+      return [...(item.value as Stream).allEntries()].map((entry) => ({ id: formatId(entry.id), fields: fieldPairs(entry.fields) }));
   }
+}
+
+function fieldPairs(flat: readonly ByteString[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([toText(flat[i]!), toText(flat[i + 1]!)]);
+  return pairs;
+}
+
+/** True for a non-empty array of objects: a stream's entries (what itemValue reads a stream as). */
+function isStreamValue(value: Value): value is StreamValue {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((element) => typeof element === "object" && element !== null && !Array.isArray(element) && !Buffer.isBuffer(element))
+  );
 }
 
 /** True for a non-empty array of [member, score] pairs: a sorted set (an empty array is an empty list). */
@@ -138,6 +159,7 @@ export function setCalls(collection: string, key: ByteString, value: Value, opti
   if (options.expireAtMs !== undefined) expiry.push("PXAT", String(options.expireAtMs));
   if (options.keepTtl) expiry.push("KEEPTTL");
   if (isSortedSetValue(value)) return sortedSetCalls(collection, key, value, options);
+  if (isStreamValue(value)) throw new WalnutError("BAD_ARGUMENT", "Cannot set a stream: add its entries with XADD");
   if (Array.isArray(value) || isHashValue(value)) {
     const kind = Array.isArray(value) ? "list" : "hash";
     if (options.ifNotExists || options.ifExists) {
@@ -146,7 +168,7 @@ export function setCalls(collection: string, key: ByteString, value: Value, opti
     if (options.keepTtl) {
       throw new WalnutError("BAD_ARGUMENT", `Cannot set a ${kind} with keepTtl: it is stored anew (DEL, then ${kind === "list" ? "RPUSH" : "HSET"})`);
     }
-    const elements = Array.isArray(value) ? value.map(commandArgument) : hashArguments(value);
+    const elements = Array.isArray(value) ? (value as Array<string | Buffer | number>).map(commandArgument) : hashArguments(value);
     const calls: CommandCall[] = [{ collection, argv: ["DEL", key] }];
     if (elements.length > 0) calls.push({ collection, argv: [kind === "list" ? "RPUSH" : "HSET", key, ...elements] });
     if (elements.length > 0 && options.ttlMs !== undefined) calls.push({ collection, argv: ["PEXPIRE", key, String(options.ttlMs)] });

@@ -24,7 +24,8 @@ export type Reply =
   // value its own way (GEOPOS's "%.17Lf" coordinates) instead of "%.17g".
   | { type: "double"; value: number; text?: string }
   | { type: "boolean"; value: boolean } // RESP3 #t (RESP2: integer 1/0)
-  | { type: "map"; entries: Array<[Reply, Reply]> } // RESP3 %, RESP2 flat array
+  // RESP3 %, RESP2 flat array; `pairsInResp2`: RESP2 an array of [key, value] arrays (XREAD's streams)
+  | { type: "map"; entries: Array<[Reply, Reply]>; pairsInResp2?: boolean }
   | { type: "set"; items: Reply[] }; // RESP3 ~ (SMEMBERS, SINTER ...), RESP2 array
 
 export const OK: Reply = Object.freeze({ type: "status", text: "OK" });

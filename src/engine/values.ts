@@ -6,8 +6,9 @@
  * as binary (the embedded API returns them as Buffers), `integer` is a signed 64-bit
  * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
  * `boolean`, `list` a list of byte strings (a ListDeque: O(1) at both ends), `hash` a map of
- * fields to values (hash_fields.ts), `set` a set of members (both byte strings, in insertion order) and
- * `zset` a sorted set (sorted_set.ts: members with scores, ordered by score). A HyperLogLog
+ * fields to values (hash_fields.ts), `set` a set of members (both byte strings, in insertion order),
+ * `zset` a sorted set (sorted_set.ts: members with scores, ordered by score) and `stream`
+ * a Redis stream (stream.ts: entries by ID, consumer groups). A HyperLogLog
  * is a `string` holding Redis' HLL bytes (hll_format.ts), as in Redis.
  *
  * Over RESP walnut answers Redis' name for a kind (redisTypeName): Redis has no integer,
@@ -21,8 +22,9 @@ import type { ByteString } from "./bytes.js";
 import { HashFields } from "./hash_fields.js";
 import { SortedSet } from "./sorted_set.js";
 import { ListDeque } from "./list_deque.js";
+import { Stream } from "./stream.js";
 
-export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hash", "set", "zset"] as const;
+export const valueKinds = ["string", "blob", "integer", "float", "boolean", "list", "hash", "set", "zset", "stream"] as const;
 export type ValueKind = (typeof valueKinds)[number];
 
 export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
@@ -39,7 +41,9 @@ export type ValueOf<K extends ValueKind> = K extends "string" | "blob"
             ? HashFields
             : K extends "set"
               ? Set<ByteString>
-              : SortedSet;
+              : K extends "zset"
+                ? SortedSet
+                : Stream;
 
 export type StoredValue =
   | { kind: "string"; value: ByteString }
@@ -50,10 +54,11 @@ export type StoredValue =
   | { kind: "list"; value: ListDeque }
   | { kind: "hash"; value: HashFields }
   | { kind: "set"; value: Set<ByteString> }
-  | { kind: "zset"; value: SortedSet };
+  | { kind: "zset"; value: SortedSet }
+  | { kind: "stream"; value: Stream };
 
 /** The type Redis reports (TYPE, SCAN TYPE) for a value of this kind. */
-export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset";
+export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset" | "stream";
 
 export function redisTypeName(kind: ValueKind): RedisTypeName {
   switch (kind) {
@@ -61,6 +66,7 @@ export function redisTypeName(kind: ValueKind): RedisTypeName {
     case "hash":
     case "set":
     case "zset":
+    case "stream":
       return kind;
     default:
       return "string";
@@ -76,7 +82,7 @@ export const NO_EXPIRY = 0;
  */
 export class Item {
   kind: ValueKind;
-  value: ByteString | bigint | number | boolean | ListDeque | HashFields | Set<ByteString> | SortedSet;
+  value: ByteString | bigint | number | boolean | ListDeque | HashFields | Set<ByteString> | SortedSet | Stream;
   version: number;
   expiresAtMs: number;
   /**
@@ -121,6 +127,7 @@ export class Item {
     else if (value instanceof HashFields) copy.value = value.clone();
     else if (value instanceof Set) copy.value = new Set(value);
     else if (value instanceof SortedSet) copy.value = value.clone();
+    else if (value instanceof Stream) copy.value = value.clone();
     return copy;
   }
 }

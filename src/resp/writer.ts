@@ -100,6 +100,7 @@ export class ReplyWriter {
         if (protocol === 3) return this.writeAscii(reply.value ? "#t\r\n" : "#f\r\n");
         return this.writeAscii(reply.value ? ":1\r\n" : ":0\r\n");
       case "map":
+        if (reply.pairsInResp2 === true && protocol === 2) return this.write({ type: "array", items: reply.entries.map(([key, value]) => ({ type: "array", items: [key, value] })) }, 2);
         return this.writeMap(reply.entries, protocol);
       default:
         unreachable(reply, "reply type");

@@ -18,6 +18,7 @@
  *     8 hash             u32 count | count × (u32 length | field | u32 length | value)
  *     9 set              u32 count | count × (u32 length | member)
  *    10 zset             u32 count | count × (u32 length | member | f64 score), ascending order
+ *    11 stream           entries, groups and bookkeeping: see stream_codec.ts
  *
  * Example: key "k" holding the integer -2, written at log index 7, expiring at
  * 1700000000000 ms (0x018bcfe56800):
@@ -34,6 +35,8 @@
 import type { ByteString } from "../engine/bytes.js";
 import { HashFields } from "../engine/hash_fields.js";
 import { SortedSet } from "../engine/sorted_set.js";
+import { Stream } from "../engine/stream.js";
+import { readStream, writeStream } from "./stream_codec.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { RedisHll } from "../engine/hll_format.js";
 import { Item, type StoredValue, type ValueKind } from "../engine/values.js";
@@ -59,6 +62,7 @@ const KIND_CODES: Record<ValueKind, number> = {
   hash: 8,
   set: 9,
   zset: 10,
+  stream: 11,
 };
 
 const KINDS_BY_CODE: ReadonlyMap<number, ValueKind> = new Map(
@@ -168,6 +172,9 @@ function writeValue(writer: ByteWriter, item: Item): void {
       }
       return;
     }
+    case "stream":
+      writeStream(writer, item.value as Stream);
+      return;
     default:
       unreachable(kind, "value kind");
   }
@@ -192,6 +199,8 @@ function readValue(reader: ByteReader, kind: ValueKind): StoredValue {
       return { kind, value: readSet(reader) };
     case "zset":
       return { kind, value: readSortedSet(reader) };
+    case "stream":
+      return { kind, value: readStream(reader) };
     default:
       return unreachable(kind, "value kind");
   }
