@@ -48,6 +48,9 @@ interface Rule {
 
 const DEL: Event = ["generic", "del"];
 
+/** XDEL, XTRIM: walnut stores the stream even when nothing went; Redis announces only a removal. */
+const removedSome = (_args: ByteString[], reply: Reply): boolean => reply.type === "integer" && Number(reply.value) > 0;
+
 /** A write to an aggregate or string: its event; when it emptied the key, also "del". */
 function edits(eventClass: EventClass, event: string | ((args: ByteString[], position: number) => string)): Rule {
   return {
@@ -199,6 +202,12 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ["ZRANGESTORE", stores("zset", "zrangestore", (args) => [args[0] as ByteString])],
   ["GEOADD", edits("zset", "zadd")],
   ["GEOSEARCHSTORE", stores("zset", "geosearchstore", (args) => [args[0] as ByteString])],
+  // streams (XADD that trims sends no "xtrim"; XREADGROUP, XCLAIM and XAUTOCLAIM send no "xgroup-createconsumer": docs/pubsub.md)
+  ["XADD", edits("stream", "xadd")],
+  ["XTRIM", { ...edits("stream", "xtrim"), changed: removedSome }],
+  ["XDEL", { ...edits("stream", "xdel"), changed: removedSome }],
+  ["XSETID", edits("stream", "xsetid")],
+  ["XGROUP", { keys: (args) => (args[1] === undefined ? [] : [args[1]]), ...edits("stream", (args) => `xgroup-${(args[0] ?? "").toLowerCase()}`) }],
 ]);
 
 /** A key as it was before the call. */

@@ -169,7 +169,9 @@ ${connectionRows.join("\n")}
   by default), where Redis removes only whole internal nodes of about 100 entries and so
   often fewer; XREAD's and XREADGROUP's BLOCK is checked but the call answers at once (see
   blocking.md); XINFO's radix-tree-keys and radix-tree-nodes are an estimate (walnut has
-  no radix tree): one key per 100 entries, one node more.
+  no radix tree): one key per 100 entries, one node more. XGROUP is not denyoom as a whole
+  (Redis flags only its CREATE and CREATECONSUMER), so \`XGROUP CREATE ... MKSTREAM\` is not
+  refused over maxmemory.
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted
   cursor starts a new full iteration rather than failing.
 - **Hash and set order.** A small hash (at most 512 fields, none and no value over 64 bytes)

@@ -253,10 +253,13 @@ function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
   const found: Array<[Reply, Reply]> = [];
   for (let i = 0; i < request.keys.length; i++) {
     const key = request.keys[i]!;
+    const after = afterIds[i]!;
+    // ">" with nothing past the group's last delivered ID serves nothing and, as in Redis, creates no consumer.
+    const current = readStream(ctx, key) as Stream; // checked above: a stream with the group
+    if (after === ">" && compareIds(current.lastId, current.groups.get(request.group)!.lastId) <= 0) continue;
     const { item, stream } = streamForUpdate(ctx, key);
     const group = stream.groups.get(request.group)!;
     group.consumer(request.consumer, ctx.nowMs).consumer.seenTimeMs = ctx.nowMs;
-    const after = afterIds[i]!;
     const entries = after === ">" ? deliverNew(ctx, stream, group, request.consumer, request) : deliverHistory(ctx, stream, group, request.consumer, after, request.count);
     storeStream(ctx, key, item);
     // New entries: only streams that had some; history: every stream, even with none.
@@ -369,6 +372,8 @@ export const streamGroupCommands: CommandSpec[] = [
     flags: ["write", "movablekeys"],
     firstKey: 0,
     summary: "Reads a stream as a consumer of a group: XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS key ... id|> ...",
+    // COMMAND INFO gives Redis' flags: BLOCK is accepted but answers at once (docs/blocking.md), so walnut's table does not route it as blocking.
+    info: { flags: ["write", "blocking", "movablekeys"], categories: ["@write", "@stream", "@slow", "@blocking"] },
     run: xreadgroup,
   }),
   defineCommand({

@@ -383,6 +383,8 @@ export const streamCommands: CommandSpec[] = [
     flags: ["readonly", "movablekeys"],
     firstKey: 0,
     summary: "Entries after the given IDs of one or more streams: XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ...",
+    // COMMAND INFO gives Redis' flags: BLOCK is accepted but answers at once (docs/blocking.md), so walnut's table does not route it as blocking.
+    info: { flags: ["readonly", "blocking", "movablekeys"], categories: ["@read", "@stream", "@slow", "@blocking"] },
     run: xread,
   }),
 ];

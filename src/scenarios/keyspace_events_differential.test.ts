@@ -153,6 +153,19 @@ SMOVE same same a
 ZREM z nope
 INCRBY ctr 0
 SPOP nothere
+XADD st 1-1 f v
+XADD st 2-1 f v
+XADD st 1-0 f v
+XDEL st 1-1
+XDEL st 9-9
+XTRIM st MAXLEN 5
+XTRIM st MAXLEN 0
+XGROUP CREATE st2 g $ MKSTREAM
+XGROUP CREATECONSUMER st2 g c
+XGROUP DELCONSUMER st2 g c
+XGROUP SETID st2 g 0
+XSETID st2 5-5
+XGROUP DESTROY st2 g
 EVAL redis.call('set',KEYS[1],'v');redis.call('hset',KEYS[2],'f','1');redis.call('del',KEYS[1]) 2 ek eh
 EVAL redis.call('lpush',KEYS[1],'a');redis.call('incr',KEYS[1]) 1 el
 EVAL redis.call('zadd',KEYS[1],1,'m');return redis.call('zincrby',KEYS[1],1,'m') 1 ez

@@ -159,6 +159,9 @@ test("the command table's denyoom flags are Redis 7.0's, as redis-server's COMMA
     for (const spec of commandTable.values()) {
       const info = await cli(redis.port, "COMMAND", "INFO", spec.name);
       if (info === "") continue; // walnut's own command (COLLECTION, RANGE, VERSION, EXPIRESWEEP)
+      // A container's denyoom is its subcommands' (XGROUP CREATE has it, DESTROY not) and redis-cli prints them
+      // nested; walnut's table flags a command whole, so XGROUP is checked by no flag here (docs/commands.md).
+      if (spec.hasSubcommands === true) continue;
       const flags = info.split("\n");
       assert.equal(spec.flags.includes("denyoom"), flags.includes("denyoom"), `${spec.name}: denyoom`);
     }

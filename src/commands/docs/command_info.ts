@@ -37,7 +37,7 @@ export function commandInfo(spec: TableEntry): Reply {
   const facts = redisFacts(spec.name);
   const redis = facts === undefined ? [] : factItems(facts.info);
   const factOr = (index: number, otherwise: Reply): Reply => (redis[index] === undefined ? otherwise : factReply(redis[index] as Fact));
-  // A container (MEMORY, OBJECT) is described by Redis without flags of its own, its
+  // A container (MEMORY, OBJECT, XGROUP) is described by Redis without flags or keys of its own, its
   // subcommands carrying them; walnut's table flags it readonly, as every data command is.
   const container = factItems(redis[9]).length > 0;
   // `info` states Redis' flags where walnut's routing flags differ (EVAL is routed as a write, Redis flags it by what it may do).
@@ -47,9 +47,9 @@ export function commandInfo(spec: TableEntry): Reply {
     bulk(spec.name.toLowerCase()),
     integer(spec.arity),
     container ? factOr(2, flags) : flags,
-    integer(spec.firstKey),
-    integer(spec.lastKey),
-    integer(spec.keyStep),
+    container ? factOr(3, integer(spec.firstKey)) : integer(spec.firstKey),
+    container ? factOr(4, integer(spec.lastKey)) : integer(spec.lastKey),
+    container ? factOr(5, integer(spec.keyStep)) : integer(spec.keyStep),
     container ? factOr(6, categories) : categories,
     factOr(7, set([])),
     factOr(8, derivedKeySpecs(spec)),
