@@ -44,7 +44,7 @@ export function skipReason(): string | false {
 }
 
 export async function startLibraryTarget(): Promise<LibraryTarget> {
-  return againstRedis() ? redisTarget(await startRedis({ appendFsyncAlways: false })) : walnutTarget(await ProcessCluster.start({ size: 3, proxied: false }));
+  return againstRedis() ? redisTarget(await startRedis({ appendFsyncAlways: false })) : await walnutTarget(await ProcessCluster.start({ size: 3, proxied: false }));
 }
 
 function withClients(name: string, endpoints: readonly Endpoint[], stop: () => Promise<void>, killLeader?: () => Promise<void>): LibraryTarget {
@@ -71,7 +71,9 @@ function redisTarget(server: BenchServer): LibraryTarget {
   return withClients("redis-server", [{ host: "127.0.0.1", port: server.port }], () => server.stop());
 }
 
-function walnutTarget(cluster: ProcessCluster): LibraryTarget {
+async function walnutTarget(cluster: ProcessCluster): Promise<LibraryTarget> {
+  // Libraries treat "no leader is known yet" as a failed command: start them on a cluster that has one.
+  await cluster.waitForLeader();
   const endpoints = cluster.ids.map((id) => ({ host: "127.0.0.1", port: cluster.respPort(id) }));
   const killLeader = async (): Promise<void> => {
     const leader = await cluster.waitForLeader();
