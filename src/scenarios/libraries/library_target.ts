@@ -8,7 +8,6 @@
  * fault, not walnut's).
  */
 import { Redis, type RedisOptions } from "ioredis";
-import { startRedis, isInstalled, type BenchServer } from "../../bench/resp_servers.js";
 import { ProcessCluster } from "../../processes/cluster_processes.js";
 
 export interface Endpoint {
@@ -34,17 +33,26 @@ export interface LibraryTarget {
   close(): Promise<void>;
 }
 
+/**
+ * How to start a redis-server, given by the test files (bench/resp_servers.ts's startRedis
+ * and isInstalled: a fixture may not import bench/, a test may).
+ */
+export interface RedisProvider {
+  isInstalled(program: string): boolean;
+  startRedis(options: { appendFsyncAlways: boolean }): Promise<{ port: number; stop(): Promise<void> }>;
+}
+
 export function againstRedis(): boolean {
   return process.env.WALNUT_LIBRARIES_TARGET === "redis";
 }
 
 /** Why the library tests cannot run here, or false when they can. */
-export function skipReason(): string | false {
-  return againstRedis() && !isInstalled("redis-server") ? "redis-server is not installed" : false;
+export function skipReason(redis: RedisProvider): string | false {
+  return againstRedis() && !redis.isInstalled("redis-server") ? "redis-server is not installed" : false;
 }
 
-export async function startLibraryTarget(): Promise<LibraryTarget> {
-  return againstRedis() ? redisTarget(await startRedis({ appendFsyncAlways: false })) : await walnutTarget(await ProcessCluster.start({ size: 3, proxied: false }));
+export async function startLibraryTarget(redis: RedisProvider): Promise<LibraryTarget> {
+  return againstRedis() ? redisTarget(await redis.startRedis({ appendFsyncAlways: false })) : await walnutTarget(await ProcessCluster.start({ size: 3, proxied: false }));
 }
 
 function withClients(name: string, endpoints: readonly Endpoint[], stop: () => Promise<void>, killLeader?: () => Promise<void>): LibraryTarget {
@@ -67,7 +75,7 @@ function withClients(name: string, endpoints: readonly Endpoint[], stop: () => P
   };
 }
 
-function redisTarget(server: BenchServer): LibraryTarget {
+function redisTarget(server: { port: number; stop(): Promise<void> }): LibraryTarget {
   return withClients("redis-server", [{ host: "127.0.0.1", port: server.port }], () => server.stop());
 }
 

@@ -9,20 +9,23 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Redlock from "redlock";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { isInstalled, startRedis } from "../../bench/resp_servers.js";
 import { skipReason, startLibraryTarget, type LibraryTarget } from "./library_target.js";
+
+const redis = { isInstalled, startRedis };
 
 const WORKERS = 3;
 const SECTIONS_PER_WORKER = 15;
 
 let target: LibraryTarget;
 before(async () => {
-  if (skipReason() === false) target = await startLibraryTarget();
+  if (skipReason(redis) === false) target = await startLibraryTarget(redis);
 });
 after(async () => {
   await target?.close();
 });
 
-test("redlock keeps a read-modify-write exclusive across workers on every node", { skip: skipReason() }, async () => {
+test("redlock keeps a read-modify-write exclusive across workers on every node", { skip: skipReason(redis) }, async () => {
   await target.client(0).set("counter", "0");
   const worker = async (i: number): Promise<void> => {
     const client = target.client(i);
@@ -44,7 +47,7 @@ test("redlock keeps a read-modify-write exclusive across workers on every node",
   assert.equal(await target.client(2).exists("lock:counter"), 0, "every lock was released");
 });
 
-test("redlock refuses a lock another holder has, and the lock expires by itself", { skip: skipReason() }, async () => {
+test("redlock refuses a lock another holder has, and the lock expires by itself", { skip: skipReason(redis) }, async () => {
   const first = new Redlock([target.client(0)], { retryCount: 0 });
   const second = new Redlock([target.client(1)], { retryCount: 0 });
   const held = await first.acquire(["lock:a"], 500);
@@ -56,7 +59,7 @@ test("redlock refuses a lock another holder has, and the lock expires by itself"
   await after.release();
 });
 
-test("RateLimiterRedis lets exactly `points` requests through per window, counted on any node", { skip: skipReason() }, async () => {
+test("RateLimiterRedis lets exactly `points` requests through per window, counted on any node", { skip: skipReason(redis) }, async () => {
   const limiters = [0, 1, 2].map((i) => new RateLimiterRedis({ storeClient: target.client(i), points: 5, duration: 30, keyPrefix: "rl" }));
   const outcomes: Array<"allowed" | "refused"> = [];
   for (let n = 0; n < 8; n++) {
@@ -78,7 +81,7 @@ test("RateLimiterRedis lets exactly `points` requests through per window, counte
   assert.equal((await (limiters[2] as RateLimiterRedis).consume("user:2", 2)).remainingPoints, 3);
 });
 
-test("ioredis defineCommand runs a script by its sha, loading it once", { skip: skipReason() }, async () => {
+test("ioredis defineCommand runs a script by its sha, loading it once", { skip: skipReason(redis) }, async () => {
   const client = target.client(1);
   client.defineCommand("bumpBy", {
     numberOfKeys: 1,

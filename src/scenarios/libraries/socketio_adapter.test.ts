@@ -12,8 +12,11 @@ import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
+import { isInstalled, startRedis } from "../../bench/resp_servers.js";
 import { skipReason, startLibraryTarget, type LibraryTarget } from "./library_target.js";
 import { waitUntil } from "../server_fixtures.js";
+
+const redis = { isInstalled, startRedis };
 
 interface SocketServer {
   io: Server;
@@ -26,8 +29,8 @@ const servers: SocketServer[] = [];
 const clients: ClientSocket[] = [];
 
 before(async () => {
-  if (skipReason() !== false) return;
-  target = await startLibraryTarget();
+  if (skipReason(redis) !== false) return;
+  target = await startLibraryTarget(redis);
   for (const node of [1, 2]) servers.push(await startSocketServer(node));
 });
 
@@ -84,7 +87,7 @@ function nextEvent(socket: ClientSocket, event: string): Promise<unknown[]> {
   return new Promise((resolve) => socket.once(event, (...args: unknown[]) => resolve(args)));
 }
 
-test("a broadcast from one server reaches the clients of the other", { skip: skipReason() }, async () => {
+test("a broadcast from one server reaches the clients of the other", { skip: skipReason(redis) }, async () => {
   const [first, second] = servers as [SocketServer, SocketServer];
   const onFirst = await connectTo(first);
   const onSecond = await connectTo(second);
@@ -96,7 +99,7 @@ test("a broadcast from one server reaches the clients of the other", { skip: ski
   assert.deepEqual(await heardSecond, ["hello", { from: 2 }]);
 });
 
-test("a room broadcast reaches only the room's members, on the other server", { skip: skipReason() }, async () => {
+test("a room broadcast reaches only the room's members, on the other server", { skip: skipReason(redis) }, async () => {
   const [first, second] = servers as [SocketServer, SocketServer];
   const member = await connectTo(first);
   const outsider = await connectTo(first);
@@ -119,7 +122,7 @@ test("a room broadcast reaches only the room's members, on the other server", { 
 // whose adapter subscribes through another node is not counted and its answer is not awaited.
 const numsubIsNodeLocal = process.env.WALNUT_LIBRARIES_TARGET === "redis" ? false : "PUBSUB NUMSUB counts one node's subscribers, not the cluster's";
 
-test("fetchSockets() on one server lists the sockets of both", { skip: skipReason(), todo: numsubIsNodeLocal }, async () => {
+test("fetchSockets() on one server lists the sockets of both", { skip: skipReason(redis), todo: numsubIsNodeLocal }, async () => {
   const [first, second] = servers as [SocketServer, SocketServer];
   await connectTo(first);
   await connectTo(second);
