@@ -100,6 +100,12 @@ export interface CommandSpec extends CommandDescription {
    */
   blocking?(args: ByteString[]): BlockedCall;
   /**
+   * A `readonly` command that may wait (XREAD ... BLOCK ms): over RESP, what it waits for,
+   * from the item at each key as the command arrives; null when this call does not block
+   * (no BLOCK, or arguments `run` refuses). Elsewhere it runs once. See docs/blocking.md.
+   */
+  blockingRead?(args: ByteString[], itemAt: (key: ByteString) => Item | undefined): BlockingRead | null;
+  /**
    * For a `readonly` command that Redis lets change the value it reads (PFCOUNT stores the
    * cardinality it computed): true when this call, against the state it read, would change
    * it. The executor then logs the call as a write, where `run` may write (see access.ts
@@ -112,6 +118,15 @@ export interface CommandSpec extends CommandDescription {
    * `argv` includes the name.
    */
   readsOnly?(engine: Engine, argv: ByteString[]): boolean;
+}
+
+/** What a blocked read waits for: the keys whose writes wake it, how long, and the read that serves it. */
+export interface BlockingRead {
+  keys: ByteString[];
+  /** ms from when the command arrived; 0: forever. */
+  timeoutMs: number;
+  /** The non-blocking call (argv, name first) that answers it once it has something to answer (not nil). */
+  readArgv: ByteString[];
 }
 
 /**

@@ -18,7 +18,7 @@ import { liveItem, NOT_AN_INTEGER, putItem, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, NIL, NIL_ARRAY, WRONGTYPE, type Reply } from "../engine/reply.js";
-import type { CommandContext, CommandSpec } from "./spec.js";
+import type { BlockingRead, CommandContext, CommandSpec } from "./spec.js";
 import { INVALID_ID, parseAddId, parseId, parseIntervalEnd, type AddId } from "./stream_ids.js";
 
 /** Redis' default LIMIT for `~` trimming: 100 × stream-node-max-entries (100). */
@@ -304,6 +304,29 @@ function parseXread(args: ByteString[]): ReadRequest | Reply {
   return request;
 }
 
+/**
+ * XREAD ... BLOCK ms over RESP: waits on its streams; each `$` is fixed to the stream's last
+ * ID as the command arrives (0-0 for a missing stream), as Redis fixes it, so entries added
+ * while it waits are what it answers.
+ */
+function blockingXread(args: ByteString[], itemAt: (key: ByteString) => Item | undefined): BlockingRead | null {
+  const request = parseXread(args);
+  if (!("keys" in request) || request.blockMs === undefined) return null;
+  const ids: ByteString[] = [];
+  for (let i = 0; i < request.keys.length; i++) {
+    const text = request.idTexts[i]!;
+    if (text !== "$") {
+      ids.push(text);
+      continue;
+    }
+    const value = itemAt(request.keys[i]!)?.value;
+    if (value !== undefined && !(value instanceof Stream)) return null; // run() answers WRONGTYPE
+    ids.push(formatId(value?.lastId ?? { ms: 0n, seq: 0n }));
+  }
+  const count = request.count === undefined ? [] : ["COUNT", String(request.count)];
+  return { keys: request.keys, timeoutMs: request.blockMs, readArgv: ["XREAD", ...count, "STREAMS", ...request.keys, ...ids] };
+}
+
 function xread(ctx: CommandContext, args: ByteString[]): Reply {
   const request = parseXread(args);
   if (!("keys" in request)) return request;
@@ -386,5 +409,6 @@ export const streamCommands: CommandSpec[] = [
     // COMMAND INFO gives Redis' flags: BLOCK is accepted but answers at once (docs/blocking.md), so walnut's table does not route it as blocking.
     info: { flags: ["readonly", "blocking", "movablekeys"], categories: ["@read", "@stream", "@slow", "@blocking"] },
     run: xread,
+    blockingRead: blockingXread,
   }),
 ];

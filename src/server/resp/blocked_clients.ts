@@ -134,11 +134,14 @@ export class BlockedClients {
 
   constructor(private readonly executor: CommandExecutor) {}
 
-  /** How many clients are blocked (INFO's blocked_clients). */
+  /** Clients waiting in a blocked read (blocked_reads.ts), which keep no queue here. */
+  readsWaiting = 0;
+
+  /** How many clients are blocked (INFO's blocked_clients), in pops and in reads. */
   get size(): number {
     const waiters = new Set<Waiter>();
     for (const byKey of this.queues.values()) for (const queue of byKey.values()) for (const waiter of queue) waiters.add(waiter);
-    return waiters.size;
+    return waiters.size + this.readsWaiting;
   }
 
   /**

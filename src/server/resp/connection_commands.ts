@@ -41,7 +41,8 @@ import { parseShutdownArguments } from "../shutdown.js";
 import { BlockingSession, type Blocking } from "./blocked_clients.js";
 import { ALLOWED_WHILE_WATCHING_RESP2, startWatch, stopWatch, type RespWatch } from "./watch_command.js";
 import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_absent.js";
-import type { CommandSpec } from "../../commands/spec.js";
+import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
+import { blockingReadOf, waitForRead } from "./blocked_reads.js";
 import { pubsubCommand, subscriberModeRefusal, SUBSCRIBING_COMMANDS, type Subscriptions } from "./pubsub_commands.js";
 
 export interface ConnectionState {
@@ -584,6 +585,8 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (outOfRange !== null) return now(outOfRange);
   const collection = state.connection.collection;
   if (spec.blocking !== undefined) return block(context, state, spec, argv);
+  const blockingRead = blockingReadOf(context.executor, collection, spec, argv);
+  if (blockingRead !== null) return blockedRead(context, state, spec, blockingRead);
   if (context.executor.writes(spec, argv)) {
     // Only a subscribed connection orders messages among its replies: others keep the cheaper path.
     if (state.subscriptions?.active !== true) return { kind: "write", pending: context.executor.write({ collection, argv }) };
@@ -609,6 +612,17 @@ function block(context: ServerContext, state: ConnectionState, spec: CommandSpec
     session: state.blockingSession,
     arrivedAtMs: Date.now(),
   });
+  state.blockedIn = blocking;
+  const pending = blocking.reply.then((reply) => {
+    if (state.blockedIn === blocking) state.blockedIn = null;
+    return reply;
+  });
+  return { kind: "write", pending, holdsInput: true };
+}
+
+/** A read that waits (XREAD ... BLOCK) outside MULTI: the connection runs nothing else meanwhile (blocked_reads.ts). */
+function blockedRead(context: ServerContext, state: ConnectionState, spec: CommandSpec, read: BlockingRead): Outcome {
+  const blocking = waitForRead(context.executor, context.blocked, state.connection.collection, spec, read);
   state.blockedIn = blocking;
   const pending = blocking.reply.then((reply) => {
     if (state.blockedIn === blocking) state.blockedIn = null;
