@@ -406,7 +406,7 @@ export const streamCommands: CommandSpec[] = [
     flags: ["readonly", "movablekeys"],
     firstKey: 0,
     summary: "Entries after the given IDs of one or more streams: XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ...",
-    // COMMAND INFO gives Redis' flags: BLOCK is accepted but answers at once (docs/blocking.md), so walnut's table does not route it as blocking.
+    // COMMAND INFO gives Redis' flags; walnut routes a blocking XREAD by blockingRead, not by the flag (docs/blocking.md).
     info: { flags: ["readonly", "blocking", "movablekeys"], categories: ["@read", "@stream", "@slow", "@blocking"] },
     run: xread,
     blockingRead: blockingXread,
