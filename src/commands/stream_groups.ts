@@ -18,7 +18,7 @@ import { array, bulk, error, integer, NIL, NIL_ARRAY, OK, status, type Reply } f
 import type { CommandContext, CommandSpec } from "./spec.js";
 import { INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
 import { advanceGroup } from "./stream_info.js";
-import { entryReply, isStreamReply, readStream, storeStream, streamForUpdate } from "./streams.js";
+import { entryReply, isStreamReply, parseBlockMs, parseReadCount, readStream, storeStream, streamForUpdate } from "./streams.js";
 
 function noGroup(key: ByteString, group: ByteString): Reply {
   return error("NOGROUP", `No such consumer group '${group}' for key name '${key}'`);
@@ -149,13 +149,12 @@ function parseXreadgroup(args: ByteString[]): GroupReadRequest | Reply {
     const moreArgs = args.length - 1 - i;
     const option = args[i]!.toLowerCase();
     if (option === "block" && moreArgs > 0) {
-      const value = parseInteger(args[++i]!);
-      if (value === null) return error("ERR", "timeout is not an integer or out of range");
-      if (value < 0n) return error("ERR", "timeout is negative");
+      const blockMs = parseBlockMs(args[++i]!); // checked as Redis does; XREADGROUP answers at once (docs/blocking.md)
+      if (typeof blockMs !== "number") return blockMs;
     } else if (option === "count" && moreArgs > 0) {
-      const value = parseInteger(args[++i]!);
-      if (value === null) return NOT_AN_INTEGER;
-      request.count = value <= 0n ? undefined : Number(value);
+      const count = parseReadCount(args[++i]!);
+      if (typeof count === "object") return count;
+      request.count = count;
     } else if (option === "streams" && moreArgs > 0) {
       streamsAt = i + 1;
       break;

@@ -270,6 +270,21 @@ interface ReadRequest {
   idTexts: ByteString[];
 }
 
+/** XREAD's and XREADGROUP's BLOCK milliseconds, or Redis' error. */
+export function parseBlockMs(text: ByteString): number | Reply {
+  const value = parseInteger(text);
+  if (value === null) return error("ERR", "timeout is not an integer or out of range");
+  if (value < 0n) return error("ERR", "timeout is negative");
+  return Number(value);
+}
+
+/** XREAD's and XREADGROUP's COUNT: undefined for no limit (0 or less), or Redis' error. */
+export function parseReadCount(text: ByteString): number | undefined | Reply {
+  const value = parseInteger(text);
+  if (value === null) return NOT_AN_INTEGER;
+  return value <= 0n ? undefined : Number(value);
+}
+
 function parseXread(args: ByteString[]): ReadRequest | Reply {
   const request: ReadRequest = { count: undefined, blockMs: undefined, keys: [], idTexts: [] };
   let streamsAt = -1;
@@ -277,14 +292,13 @@ function parseXread(args: ByteString[]): ReadRequest | Reply {
     const moreArgs = args.length - 1 - i;
     const option = args[i]!.toLowerCase();
     if (option === "block" && moreArgs > 0) {
-      const value = parseInteger(args[++i]!);
-      if (value === null) return error("ERR", "timeout is not an integer or out of range");
-      if (value < 0n) return error("ERR", "timeout is negative");
-      request.blockMs = Number(value);
+      const blockMs = parseBlockMs(args[++i]!);
+      if (typeof blockMs !== "number") return blockMs;
+      request.blockMs = blockMs;
     } else if (option === "count" && moreArgs > 0) {
-      const value = parseInteger(args[++i]!);
-      if (value === null) return NOT_AN_INTEGER;
-      request.count = value <= 0n ? undefined : Number(value);
+      const count = parseReadCount(args[++i]!);
+      if (typeof count === "object") return count;
+      request.count = count;
     } else if (option === "streams" && moreArgs > 0) {
       streamsAt = i + 1;
       break;
