@@ -14,7 +14,7 @@
  * its answer then counts.
  */
 import { assert } from "../lib/assert.js";
-import { describeError } from "../lib/errors.js";
+import { describeError, WalnutError } from "../lib/errors.js";
 import type { NodeId } from "../raft/types.js";
 
 /** Answers one member's question of a topic. */
@@ -43,10 +43,10 @@ export class PeerQuestions {
   /** Answers a member's question (the transport's onQuestion); rejects when nobody answers its topic. */
   async receive(from: NodeId, payload: Buffer): Promise<Uint8Array> {
     const topicBytes = payload[0] ?? 0;
-    if (payload.length < 1 + topicBytes) throw new Error(`a question of ${payload.length} bytes is cut short`);
+    if (payload.length < 1 + topicBytes) throw new WalnutError("BAD_ARGUMENT", `Cannot answer a question: its ${payload.length} bytes are cut short`);
     const topic = payload.subarray(1, 1 + topicBytes).toString("latin1");
     const answerer = this.answerers.get(topic);
-    if (answerer === undefined) throw new Error(`this node answers no questions of ${JSON.stringify(topic)}`);
+    if (answerer === undefined) throw new WalnutError("BAD_ARGUMENT", `Cannot answer a question of ${JSON.stringify(topic)}: this node answers no questions of it`);
     return await answerer(from, payload.subarray(1 + topicBytes));
   }
 

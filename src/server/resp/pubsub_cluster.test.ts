@@ -100,7 +100,7 @@ test("a malformed question is refused by the member asked, and a closed registry
   await assert.rejects(questions.receive(2, payload("not json")));
   assert.deepEqual(JSON.parse(Buffer.from(await questions.receive(2, payload('{"ask":"patterns"}'))).toString()), []);
   one.registry.close();
-  await assert.rejects(questions.receive(2, payload('{"ask":"patterns"}')), /answers no questions of "pubsub"/);
+  await assert.rejects(questions.receive(2, payload('{"ask":"patterns"}')), /Cannot answer a question of "pubsub": this node answers no questions of it/);
 });
 
 test("a node alone asks nobody", () => {

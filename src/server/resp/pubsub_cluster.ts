@@ -22,6 +22,7 @@
  *   answer    ["a","b"]  (names)  |  [2,0]  (a count per channel asked, in order)
  */
 import type { ByteString } from "../../engine/bytes.js";
+import { WalnutError } from "../../lib/errors.js";
 import type { Reply } from "../../engine/reply.js";
 import type { MemberAnswer, TopicAnswerer } from "../../node/peer_questions.js";
 import type { ChannelRegistry } from "./pubsub.js";
@@ -87,7 +88,7 @@ function decodeQuestion(bytes: Buffer): PubsubQuestion {
     if (ask === "channels" && typeof shard === "boolean" && (pattern === null || typeof pattern === "string")) return { ask, shard, pattern };
     if (ask === "numsub" && typeof shard === "boolean" && isStrings(channels)) return { ask, shard, channels };
   }
-  throw new Error("Cannot answer a pubsub question: it is malformed");
+  throw new WalnutError("BAD_ARGUMENT", "Cannot answer a pubsub question: it is malformed");
 }
 
 /** A member's answer if it has the shape `question` calls for; none (as if it did not answer) otherwise. */
