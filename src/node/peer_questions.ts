@@ -31,9 +31,11 @@ const TOPIC_BYTES_MAX = 255;
 export class PeerQuestions {
   private readonly answerers = new Map<string, TopicAnswerer>();
 
-  /** From now on, `topic`'s questions go to `answerer`; returns the function that stops it. */
+  /**
+   * From now on, `topic`'s questions go to `answerer` (replacing an earlier one: the
+   * servers of a node started again); returns the function that stops it.
+   */
   answer(topic: string, answerer: TopicAnswerer): () => void {
-    assert(!this.answerers.has(topic), `questions of ${topic} already have an answerer`);
     this.answerers.set(topic, answerer);
     return () => {
       if (this.answerers.get(topic) === answerer) this.answerers.delete(topic);
