@@ -125,7 +125,10 @@ ${connectionRows.join("\n")}
   entries that every node delivers to its own subscribers as it applies them, so a message
   published on any node reaches every node's subscribers, in the log's order. Their reply
   counts the receivers on the node the client is connected to (as Redis Cluster counts the
-  node that ran it); \`PUBSUB\` answers for this node's subscribers. Keyspace notifications
+  node that ran it), not the cluster's: counting those would make \`PUBLISH\` wait for every
+  node. \`PUBSUB\` answers for the whole cluster, like one redis-server for all its clients:
+  the node asked asks every other member (1 s each) and a member that does not answer adds
+  nothing. Keyspace notifications
   (\`CONFIG SET notify-keyspace-events\`, a setting of each node) are generated as each node
   applies an entry, so followers notify too; MOVE, COPY ... DB and SWAPDB send none, and a
   rolled-back transaction's events are still sent. Details: [pubsub.md](pubsub.md).

@@ -15,6 +15,7 @@ import type { NodeMetrics } from "../metrics/node_metrics.js";
 import { AccessControl, type AclUser } from "./acl.js";
 import { BlockedClients } from "./resp/blocked_clients.js";
 import { ChannelRegistry } from "./resp/pubsub.js";
+import { ClusterPubsub } from "./resp/pubsub_cluster.js";
 import { ShutdownSignal } from "./shutdown.js";
 import { CommandStats } from "./command_stats.js";
 import { randomBytes } from "node:crypto";
@@ -127,6 +128,8 @@ export class ServerContext {
   readonly blocked: BlockedClients;
   /** Who subscribes to which channels on this node (resp/pubsub.ts). */
   readonly channels: ChannelRegistry;
+  /** PUBSUB's counts over every member of a cluster (resp/pubsub_cluster.ts). */
+  readonly pubsub: ClusterPubsub;
   /** The RESP server's port once it listens (INFO tcp_port, CONFIG GET port); 0 without one. */
   respPort = 0;
   private nextClientId = 1;
@@ -143,6 +146,7 @@ export class ServerContext {
     this.blocked = new BlockedClients(executor);
     const published = executor.node.read((engine) => engine.published);
     this.channels = new ChannelRegistry(published);
+    this.pubsub = new ClusterPubsub(this.channels, executor.node);
     if (settings.keyspaceEventFlags !== undefined) published.keyspaceEventFlags = settings.keyspaceEventFlags;
     const nowMs = Date.now();
     this.stats = {

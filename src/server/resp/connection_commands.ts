@@ -503,7 +503,8 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
       return { kind: "pushes", frames: adds ? subscriptions.subscribe(kind, args) : subscriptions.unsubscribe(kind, args) };
     },
   ]),
-  ["PUBSUB", (context, _state, args) => now(pubsubCommand(context.channels, args))],
+  // A member of a cluster asks the others (pubsub_cluster.ts); a node alone answers at once.
+  ["PUBSUB", (context, _state, args) => (context.pubsub.spansCluster ? { kind: "read", read: () => context.pubsub.command(args) } : now(pubsubCommand(context.channels, args)))],
   ["RAFT", (context, _state, args) => {
     const reply = raftCommand(context, args);
     return reply instanceof Promise ? { kind: "write", pending: reply } : now(reply);
