@@ -44,6 +44,7 @@ import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_a
 import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
 import { blockingReadOf, waitForRead } from "./blocked_reads.js";
 import { pubsubCommand, subscriberModeRefusal, SUBSCRIBING_COMMANDS, type Subscriptions } from "./pubsub_commands.js";
+import { readKeys, trackedRead } from "./client_tracking.js";
 
 export interface ConnectionState {
   /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
@@ -447,6 +448,7 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
     return now(reply);
   }],
   ["RESET", (context, state) => {
+    context.tracking.disable(state.connection.id);
     stopWatch(state.watching);
     state.watching = null;
     state.subscriptions?.clear();
@@ -587,13 +589,19 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (spec.blocking !== undefined) return block(context, state, spec, argv);
   const blockingRead = blockingReadOf(context.executor, collection, spec, argv);
   if (blockingRead !== null) return blockedRead(context, state, spec, blockingRead);
+  const { tracking } = context;
+  const id = state.connection.id;
   if (context.executor.writes(spec, argv)) {
-    // Only a subscribed connection orders messages among its replies: others keep the cheaper path.
-    if (state.subscriptions?.active !== true) return { kind: "write", pending: context.executor.write({ collection, argv }) };
-    const written = context.executor.writeIndexed({ collection, argv });
+    const call = { collection, argv };
+    if (tracking.skipsOwnWrites(id)) tracking.noteOwnCall(call, id); // NOLOOP knows its writes by their call
+    // Only a connection that receives messages orders them among its replies: others keep the cheaper path.
+    if (state.subscriptions?.active !== true && !tracking.tracks(id)) return { kind: "write", pending: context.executor.write(call) };
+    const written = context.executor.writeIndexed(call);
     return { kind: "write", pending: written.then((result) => result.reply), entryIndex: written.then((result) => result.index) };
   }
-  return { kind: "read", read: () => context.executor.read(collection, spec, argv) };
+  const read = (): Reply | Promise<Reply> => context.executor.read(collection, spec, argv);
+  if (!tracking.remembersNextRead(id)) return { kind: "read", read };
+  return { kind: "read", read: trackedRead(tracking, id, readKeys(spec, argv), read) };
 }
 
 /**
@@ -680,5 +688,7 @@ export function runConnectionCommand(
   if (previous !== undefined && previous !== null) return afterSigningIn(context, state, argv, previous);
   const outcome = decide(context, state, argv);
   if (outcome.kind === "write" && /^(AUTH|HELLO)$/i.test(argv[0] ?? "")) waitFor(state, outcome.pending);
+  // CLIENT CACHING's answer holds for one command, but through a transaction and CLIENT commands, as in Redis.
+  context.tracking.commandEnded(state.connection.id, state.multi !== null || (argv[0] ?? "").toUpperCase() === "CLIENT");
   return outcome;
 }
