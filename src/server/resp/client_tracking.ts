@@ -300,7 +300,7 @@ export class ClientTracking {
       return err("You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
     }
     if (options.bcast && (options.optin || options.optout)) return err("OPTIN and OPTOUT are not compatible with BCAST");
-    if (options.optin && options.optout) return err("You can't use both OPTIN and OPTOUT");
+    if (options.optin && options.optout) return err("You can't specify both OPTIN mode and OPTOUT mode");
     if (current !== undefined && ((options.optin && current.optout) || (options.optout && current.optin))) {
       return err("You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
     }
