@@ -254,7 +254,9 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   }
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
+  const releaseTracked = trackTransaction(context, state.connection.id, calls);
   const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : context.executor.batch(calls, watched);
+  if (releaseTracked !== null) void batch.finally(releaseTracked);
   const pending = batch.then(async (reply): Promise<Reply> => {
     if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
     const replies: Reply[] = [];
@@ -271,6 +273,23 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   });
   const transaction = multi.queued.map((queued) => (queued.kind === "data" ? queued.call.argv : queued.argv));
   return { kind: "write", pending, nilArray: true, transaction };
+}
+
+/**
+ * CLIENT TRACKING of a transaction's calls: the keys of its read-only calls are remembered
+ * (pinned until the batch answers, client_tracking.ts), and a NOLOOP client's writes are
+ * known as its own. The release of the pins, or null.
+ */
+function trackTransaction(context: ServerContext, id: number, calls: CommandCall[]): (() => void) | null {
+  const { tracking } = context;
+  if (!tracking.tracks(id)) return null;
+  if (tracking.skipsOwnWrites(id)) for (const call of calls) tracking.noteOwnCall(call, id);
+  if (!tracking.remembersNextRead(id)) return null;
+  const keys = calls.flatMap((call) => {
+    const spec = resolveCommand(call.argv);
+    return "run" in spec ? readKeys(spec, call.argv) : [];
+  });
+  return tracking.remember(id, keys);
 }
 
 /**
