@@ -159,6 +159,10 @@ const OWN_STEPS: Step[] = [
   [1, "SET d 1"],
   [0, ["MULTI", "GET t1", "SET t2 1", "EXEC"]],
   [1, "MSET t1 1 t2 2"],
+  [0, "EVAL return&redis.call('get',KEYS[1]) 1 s1"],
+  [1, "SET s1 1"],
+  [0, "EVAL_RO return&redis.call('get',KEYS[1]) 1 s2"],
+  [1, "SET s2 1"],
   [0, "CLIENT TRACKING on NOLOOP"],
   [0, "GET e"],
   [0, "SET e 1"],
@@ -189,7 +193,7 @@ async function run(port: number, protocol: 2 | 3, steps: Step[]): Promise<string
   const ids: string[] = [];
   const send = async (which: Connection, commands: string[]): Promise<void> => {
     const client = clients[which];
-    for (const command of commands) await client.write(encodeCommand(command.replaceAll("{r}", ids[2] ?? "").replaceAll("{g}", ids[3] ?? "").split(" ")));
+    for (const command of commands) await client.write(encodeCommand(command.replaceAll("{r}", ids[2] ?? "").replaceAll("{g}", ids[3] ?? "").split(" ").map((word) => word.replaceAll("&", " "))));
     await client.write(encodeCommand(["PING", "marker"]));
     const expected = ++markersSent[which]!;
     await waitUntil(`the marker after ${commands.join("; ")}`, () => markersIn(client.text()) >= expected);

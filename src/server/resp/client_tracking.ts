@@ -446,12 +446,20 @@ export class ClientTracking {
   }
 }
 
-/** Scripts: Redis 7.0 tracks the keys of the commands a script runs, not the script's; walnut tracks neither (docs). */
+/**
+ * Scripts and functions: Redis 7.0 remembers the keys of the read commands a script runs;
+ * walnut remembers the keys the call declares (numkeys), read or written (docs).
+ */
 const SCRIPTS = new Set(["EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"]);
 
-/** The keys a read-only command reads, found as Redis finds them (its key specs); none for pub/sub commands and scripts. */
+/** Whether `spec` is a script or function call (its declared keys are remembered). */
+export function isScriptCall(spec: CommandSpec): boolean {
+  return SCRIPTS.has(spec.name);
+}
+
+/** The keys a read-only command (or a script) reads, found as Redis finds them (its key specs); none for pub/sub commands. */
 export function readKeys(spec: CommandSpec, argv: readonly ByteString[]): ByteString[] {
-  if (!spec.flags.includes("readonly") || spec.flags.includes("pubsub") || SCRIPTS.has(spec.name)) return [];
+  if (!SCRIPTS.has(spec.name) && (!spec.flags.includes("readonly") || spec.flags.includes("pubsub"))) return [];
   const found = commandKeys(argv);
   return typeof found === "string" ? [] : found.map((key) => key.key);
 }

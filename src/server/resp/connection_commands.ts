@@ -44,7 +44,7 @@ import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_a
 import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
 import { blockingReadOf, waitForRead } from "./blocked_reads.js";
 import { pubsubCommand, subscriberModeRefusal, SUBSCRIBING_COMMANDS, type Subscriptions } from "./pubsub_commands.js";
-import { readKeys, trackedRead } from "./client_tracking.js";
+import { isScriptCall, readKeys, trackedRead } from "./client_tracking.js";
 
 export interface ConnectionState {
   /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
@@ -615,7 +615,9 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
     if (tracking.skipsOwnWrites(id)) tracking.noteOwnCall(call, id); // NOLOOP knows its writes by their call
     // Only a connection that receives messages orders them among its replies: others keep the cheaper path.
     if (state.subscriptions?.active !== true && !tracking.tracks(id)) return { kind: "write", pending: context.executor.write(call) };
+    const remembered = isScriptCall(spec) && tracking.remembersNextRead(id) ? tracking.remember(id, readKeys(spec, argv)) : null;
     const written = context.executor.writeIndexed(call);
+    if (remembered !== null) void written.finally(remembered);
     return { kind: "write", pending: written.then((result) => result.reply), entryIndex: written.then((result) => result.index) };
   }
   const read = (): Reply | Promise<Reply> => context.executor.read(collection, spec, argv);
