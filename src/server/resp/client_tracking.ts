@@ -105,10 +105,12 @@ export class ClientTracking {
   /**
    * @param engine the engine whose applied changes invalidate (listened to only while a client tracks)
    * @param receiver the connection of a client id, if it is still connected
+   * @param keysMax the most keys remembered (limits.trackingKeysMax unless a test says otherwise)
    */
   constructor(
     private readonly engine: Engine,
     private readonly receiver: (id: number) => InvalidationReceiver | undefined,
+    private readonly keysMax: number = limits.trackingKeysMax,
   ) {}
 
   /** INFO tracking_clients. */
@@ -435,9 +437,9 @@ export class ClientTracking {
     if (self?.protocol === 3) self.deliver([bulk("invalidate"), payload], at);
   }
 
-  /** Keeps the table within limits.trackingKeysMax: the oldest keys are invalidated, as Redis' tracking-table-max-keys does. */
+  /** Keeps the table within keysMax: the oldest keys are invalidated, as Redis' tracking-table-max-keys does. */
   private limitKeys(): void {
-    while (this.keys.size > limits.trackingKeysMax) {
+    while (this.keys.size > this.keysMax) {
       const oldest = this.keys.keys().next().value as ByteString;
       const holders = this.keys.get(oldest) as Map<number, number>;
       if ([...holders.values()].some((pins) => pins > 0)) return; // a read still runs on it: next time
