@@ -710,6 +710,6 @@ export function runConnectionCommand(
   const outcome = decide(context, state, argv);
   if (outcome.kind === "write" && /^(AUTH|HELLO)$/i.test(argv[0] ?? "")) waitFor(state, outcome.pending);
   // CLIENT CACHING's answer holds for one command, but through a transaction and CLIENT commands, as in Redis.
-  context.tracking.commandEnded(state.connection.id, state.multi !== null || (argv[0] ?? "").toUpperCase() === "CLIENT");
+  if (context.tracking.clientCount > 0) context.tracking.commandEnded(state.connection.id, state.multi !== null || (argv[0] ?? "").toUpperCase() === "CLIENT");
   return outcome;
 }
