@@ -256,7 +256,7 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
   const releaseTracked = trackTransaction(context, state.connection.id, calls);
   const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : context.executor.batch(calls, watched);
-  if (releaseTracked !== null) void batch.finally(releaseTracked);
+  if (releaseTracked !== null) void batch.then(releaseTracked, releaseTracked);
   const pending = batch.then(async (reply): Promise<Reply> => {
     if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
     const replies: Reply[] = [];
@@ -617,7 +617,7 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
     if (state.subscriptions?.active !== true && !tracking.tracks(id)) return { kind: "write", pending: context.executor.write(call) };
     const remembered = isScriptCall(spec) && tracking.remembersNextRead(id) ? tracking.remember(id, readKeys(spec, argv)) : null;
     const written = context.executor.writeIndexed(call);
-    if (remembered !== null) void written.finally(remembered);
+    if (remembered !== null) void written.then(remembered, remembered);
     return { kind: "write", pending: written.then((result) => result.reply), entryIndex: written.then((result) => result.index) };
   }
   const read = (): Reply | Promise<Reply> => context.executor.read(collection, spec, argv);
