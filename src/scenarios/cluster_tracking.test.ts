@@ -1,7 +1,8 @@
 /**
  * Client-side caching in a three-node cluster (embedded nodes over loopback TCP, each with
  * its RESP server): a RESP3 client tracking on a follower is told of writes made through
- * the leader and through the other follower, since every node applies every entry and
+ * the leader and through the other follower, by a script, and by the leader's expiry
+ * sweep, since every node applies every entry and
  * tells its own tracking clients; NOLOOP there means the writes this connection made,
  * though its follower forwarded them to the leader; BCAST and FLUSHALL reach it too.
  */
@@ -60,6 +61,13 @@ test("a RESP3 client tracking on a follower hears of writes made through any nod
     seen += (await expect(tracker, ["GET", "k"], "$1\r\n1\r\n", seen)).length;
     assert.equal(await throughOther.set("k", "2"), "OK");
     seen += (await expect(tracker, null, invalidation(["k"]), seen)).length;
+
+    // A script run through the leader, and the leader's expiry sweep, which every node applies.
+    assert.equal(await throughLeader.set("brief", "b", "PX", 2000), "OK");
+    seen += (await expect(tracker, ["MGET", "scripted", "brief"], "*2\r\n_\r\n$1\r\nb\r\n", seen)).length;
+    await throughOther.eval("redis.call('set', KEYS[1], ARGV[1])", 1, "scripted", "s");
+    seen += (await expect(tracker, null, invalidation(["scripted"]), seen)).length;
+    seen += (await expect(tracker, null, invalidation(["brief"]), seen)).length; // its 2 s are up: the sweep removed it
 
     // NOLOOP: its own write, forwarded by its follower to the leader, is not announced to it; another's is.
     seen += (await expect(tracker, ["CLIENT", "TRACKING", "on", "NOLOOP"], "+OK\r\n", seen)).length;
