@@ -5,12 +5,16 @@
  * sweep, since every node applies every entry and
  * tells its own tracking clients; NOLOOP there means the writes this connection made,
  * though its follower forwarded them to the leader; BCAST and FLUSHALL reach it too.
+ * And with ioredis against three `walnut serve` processes: a RESP2 tracker on a follower,
+ * redirecting to a connection of that follower subscribed to __redis__:invalidate, hears of
+ * writes made through the leader and the other follower, and of FLUSHALL (null).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { startServers, type RunningServers } from "../server/servers.js";
 import { startEmbeddedCluster } from "./embedded_cluster.js";
+import { ProcessCluster } from "../processes/cluster_processes.js";
 import { RawClient, waitUntil } from "./server_fixtures.js";
 import { encodeCommand } from "../resp/writer.js";
 
@@ -95,6 +99,39 @@ test("a RESP3 client tracking on a follower hears of writes made through any nod
     for (const client of raw) client.destroy();
     for (const client of clients) client.disconnect();
     for (const running of servers.values()) await running.close();
+    await cluster.close();
+  }
+});
+
+test("ioredis tracking on a follower of a 3-process cluster, redirected to a subscriber there, hears of writes through the other nodes", async () => {
+  const cluster = await ProcessCluster.start({ size: 3, proxied: false });
+  const clients: Redis[] = [];
+  const connect = (id: number): Redis => {
+    const client = new Redis({ port: cluster.respPort(id), host: "127.0.0.1", maxRetriesPerRequest: 0 });
+    clients.push(client);
+    return client;
+  };
+  try {
+    const leader = await cluster.waitForLeader();
+    const [follower, other] = cluster.ids.filter((id) => id !== leader) as [number, number];
+    const subscriber = connect(follower);
+    const redirectId = Number(await subscriber.client("ID"));
+    const received: Array<string[] | null> = [];
+    subscriber.on("messageBuffer", (_channel: Buffer, payload: Buffer[] | null) => received.push(payload === null ? null : payload.map(String)));
+    await subscriber.subscribe("__redis__:invalidate");
+    const tracker = connect(follower);
+    assert.equal(await tracker.client("TRACKING", "ON", "REDIRECT", String(redirectId)), "OK");
+
+    assert.deepEqual(await tracker.mget("a", "b"), [null, null]);
+    assert.equal(await connect(leader).set("a", "1"), "OK");
+    await waitUntil("the invalidation of a", () => received.length === 1);
+    assert.equal(await connect(other).set("b", "2"), "OK");
+    await waitUntil("the invalidation of b", () => received.length === 2);
+    assert.equal(await connect(other).flushall(), "OK");
+    await waitUntil("the flush", () => received.length === 3);
+    assert.deepEqual(received, [["a"], ["b"], null]);
+  } finally {
+    for (const client of clients) client.disconnect();
     await cluster.close();
   }
 });
