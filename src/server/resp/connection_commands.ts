@@ -44,7 +44,7 @@ import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_a
 import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
 import { blockingReadOf, waitForRead } from "./blocked_reads.js";
 import { pubsubCommand, subscriberModeRefusal, SUBSCRIBING_COMMANDS, type Subscriptions } from "./pubsub_commands.js";
-import { isScriptCall, readKeys, trackedRead } from "./client_tracking.js";
+import { isScriptCall, readKeys, trackedRead } from "./tracked_reads.js";
 
 export interface ConnectionState {
   /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
