@@ -37,7 +37,7 @@
 import type { ByteString } from "../../engine/bytes.js";
 import type { Change } from "../../engine/change_history.js";
 import type { ChangeListener, Engine } from "../../engine/engine.js";
-import { array, bulk, integer, NIL, type Reply } from "../../engine/reply.js";
+import { array, bulk, error, integer, NIL, OK, type Reply } from "../../engine/reply.js";
 import { limits } from "../../lib/limits.js";
 
 /** The channel a RESP2 connection subscribes to for redirected invalidations. */
@@ -84,12 +84,11 @@ interface TrackingOptions {
   prefixes: ByteString[];
 }
 
-const SYNTAX_ERROR: Reply = { type: "error", text: "ERR syntax error" };
-const err = (text: string): Reply => ({ type: "error", text: `ERR ${text}` });
+const SYNTAX_ERROR = error("ERR", "syntax error");
 
 export class ClientTracking {
   private readonly clients = new Map<number, TrackingClient>();
-  /** Default mode: key → ids of the clients that may cache it → reads of it still running (see pin). */
+  /** Default mode: key → ids of the clients that may cache it → reads of it still running (see remember). */
   private readonly keys = new Map<ByteString, Map<number, number>>();
   private items = 0;
   private readonly prefixes = new Map<ByteString, Prefix>();
@@ -134,29 +133,29 @@ export class ClientTracking {
     const mode = (args[0] ?? "").toUpperCase();
     if (mode === "OFF") {
       this.disable(id);
-      return { type: "status", text: "OK" };
+      return OK;
     }
     if (mode !== "ON") return SYNTAX_ERROR;
     const refusal = this.refusal(id, parsed);
     if (refusal !== null) return refusal;
     this.enable(id, parsed);
-    return { type: "status", text: "OK" };
+    return OK;
   }
 
   /** CLIENT CACHING YES|NO. */
   cachingCommand(id: number, args: ByteString[]): Reply {
     const client = this.clients.get(id);
-    if (client === undefined) return err("CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+    if (client === undefined) return error("ERR", "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
     const answer = (args[0] ?? "").toUpperCase();
     if (answer === "YES") {
-      if (!client.optin) return err("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      if (!client.optin) return error("ERR", "CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
     } else if (answer === "NO") {
-      if (!client.optout) return err("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      if (!client.optout) return error("ERR", "CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
     } else {
       return SYNTAX_ERROR;
     }
     client.caching = true;
-    return { type: "status", text: "OK" };
+    return OK;
   }
 
   /** CLIENT GETREDIR: the redirect id, 0 without one, -1 when not tracking. */
@@ -277,11 +276,11 @@ export class ClientTracking {
       const option = (args[index] as string).toUpperCase();
       const hasValue = index + 1 < args.length;
       if (option === "REDIRECT" && hasValue) {
-        if (options.redirect !== 0) return err("A client can only redirect to a single other client");
+        if (options.redirect !== 0) return error("ERR", "A client can only redirect to a single other client");
         const text = args[++index] as string;
-        if (!/^-?(0|[1-9][0-9]{0,18})$/.test(text) || !Number.isSafeInteger(Number(text))) return err("value is not an integer or out of range");
+        if (!/^-?(0|[1-9][0-9]{0,18})$/.test(text) || !Number.isSafeInteger(Number(text))) return error("ERR", "value is not an integer or out of range");
         options.redirect = Number(text);
-        if (this.receiver(options.redirect) === undefined) return err("The client ID you want redirect to does not exist");
+        if (this.receiver(options.redirect) === undefined) return error("ERR", "The client ID you want redirect to does not exist");
       } else if (option === "BCAST") options.bcast = true;
       else if (option === "OPTIN") options.optin = true;
       else if (option === "OPTOUT") options.optout = true;
@@ -295,14 +294,14 @@ export class ClientTracking {
   /** Why ON with `options` is refused for client `id`, in Redis 7.0's order and words; null: it is not. */
   private refusal(id: number, options: TrackingOptions): Reply | null {
     const current = this.clients.get(id);
-    if (!options.bcast && options.prefixes.length > 0) return err("PREFIX option requires BCAST mode to be enabled");
+    if (!options.bcast && options.prefixes.length > 0) return error("ERR", "PREFIX option requires BCAST mode to be enabled");
     if (current !== undefined && current.bcast !== options.bcast) {
-      return err("You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+      return error("ERR", "You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
     }
-    if (options.bcast && (options.optin || options.optout)) return err("OPTIN and OPTOUT are not compatible with BCAST");
-    if (options.optin && options.optout) return err("You can't specify both OPTIN mode and OPTOUT mode");
+    if (options.bcast && (options.optin || options.optout)) return error("ERR", "OPTIN and OPTOUT are not compatible with BCAST");
+    if (options.optin && options.optout) return error("ERR", "You can't specify both OPTIN mode and OPTOUT mode");
     if (current !== undefined && ((options.optin && current.optout) || (options.optout && current.optin))) {
-      return err("You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+      return error("ERR", "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
     }
     return options.bcast ? prefixCollision(current?.prefixes ?? [], options.prefixes) : null;
   }
@@ -461,9 +460,9 @@ function prefixCollision(existing: readonly ByteString[], added: readonly ByteSt
   for (let index = 0; index < added.length; index++) {
     const prefix = added[index] as ByteString;
     const taken = existing.find((other) => overlaps(other, prefix));
-    if (taken !== undefined) return err(`Prefix '${prefix}' overlaps with an existing prefix '${taken}'. Prefixes for a single client must not overlap.`);
+    if (taken !== undefined) return error("ERR", `Prefix '${prefix}' overlaps with an existing prefix '${taken}'. Prefixes for a single client must not overlap.`);
     for (const later of added.slice(index + 1)) {
-      if (overlaps(prefix, later)) return err(`Prefix '${prefix}' overlaps with another provided prefix '${later}'. Prefixes for a single client must not overlap.`);
+      if (overlaps(prefix, later)) return error("ERR", `Prefix '${prefix}' overlaps with another provided prefix '${later}'. Prefixes for a single client must not overlap.`);
     }
   }
   return null;
