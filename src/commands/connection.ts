@@ -148,7 +148,7 @@ export const connectionCommands: ConnectionCommandSpec[] = [
     access: null,
     hasSubcommands: true,
     adminSubcommands: ["KILL", "LIST"],
-    usage: "CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL",
+    usage: "CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL|TRACKING|CACHING|GETREDIR|TRACKINGINFO",
     summary: "Connection introspection",
   }),
   connectionCommand({ name: "COMMAND", arity: -1, flags: ["loading", "stale"], access: null, usage: "COMMAND [COUNT|LIST|INFO|DOCS]", summary: "This table, for clients" }),

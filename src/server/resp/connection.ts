@@ -194,6 +194,7 @@ export class Connection implements ClientHandle, Subscriber {
     this.state.blockedIn?.cancel(); // a blocked client killed or gone waits no more
     this.state.watching?.feed.stop();
     this.state.subscriptions?.clear();
+    this.context.tracking.disable(this.id);
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     this.context.clients.delete(this.id);

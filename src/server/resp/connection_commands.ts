@@ -44,6 +44,7 @@ import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_a
 import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
 import { blockingReadOf, waitForRead } from "./blocked_reads.js";
 import { pubsubCommand, subscriberModeRefusal, SUBSCRIBING_COMMANDS, type Subscriptions } from "./pubsub_commands.js";
+import { isScriptCall, readKeys, trackedRead } from "./tracked_reads.js";
 
 export interface ConnectionState {
   /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
@@ -253,7 +254,9 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   }
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
+  const releaseTracked = trackTransaction(context, state.connection.id, calls);
   const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : context.executor.batch(calls, watched);
+  if (releaseTracked !== null) void batch.then(releaseTracked, releaseTracked);
   const pending = batch.then(async (reply): Promise<Reply> => {
     if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
     const replies: Reply[] = [];
@@ -270,6 +273,23 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   });
   const transaction = multi.queued.map((queued) => (queued.kind === "data" ? queued.call.argv : queued.argv));
   return { kind: "write", pending, nilArray: true, transaction };
+}
+
+/**
+ * CLIENT TRACKING of a transaction's calls: the keys of its read-only calls are remembered
+ * (pinned until the batch answers, client_tracking.ts), and a NOLOOP client's writes are
+ * known as its own. The release of the pins, or null.
+ */
+function trackTransaction(context: ServerContext, id: number, calls: CommandCall[]): (() => void) | null {
+  const { tracking } = context;
+  if (!tracking.tracks(id)) return null;
+  if (tracking.skipsOwnWrites(id)) for (const call of calls) tracking.noteOwnCall(call, id);
+  if (!tracking.remembersNextRead(id)) return null;
+  const keys = calls.flatMap((call) => {
+    const spec = resolveCommand(call.argv);
+    return "run" in spec ? readKeys(spec, call.argv) : [];
+  });
+  return tracking.remember(id, keys);
 }
 
 /**
@@ -447,6 +467,7 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
     return now(reply);
   }],
   ["RESET", (context, state) => {
+    context.tracking.disable(state.connection.id);
     stopWatch(state.watching);
     state.watching = null;
     state.subscriptions?.clear();
@@ -588,13 +609,21 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (spec.blocking !== undefined) return block(context, state, spec, argv);
   const blockingRead = blockingReadOf(context.executor, collection, spec, argv);
   if (blockingRead !== null) return blockedRead(context, state, spec, blockingRead);
+  const { tracking } = context;
+  const id = state.connection.id;
   if (context.executor.writes(spec, argv)) {
-    // Only a subscribed connection orders messages among its replies: others keep the cheaper path.
-    if (state.subscriptions?.active !== true) return { kind: "write", pending: context.executor.write({ collection, argv }) };
-    const written = context.executor.writeIndexed({ collection, argv });
+    const call = { collection, argv };
+    if (tracking.skipsOwnWrites(id)) tracking.noteOwnCall(call, id); // NOLOOP knows its writes by their call
+    // Only a connection that receives messages orders them among its replies: others keep the cheaper path.
+    if (state.subscriptions?.active !== true && !tracking.tracks(id)) return { kind: "write", pending: context.executor.write(call) };
+    const remembered = isScriptCall(spec) && tracking.remembersNextRead(id) ? tracking.remember(id, readKeys(spec, argv)) : null;
+    const written = context.executor.writeIndexed(call);
+    if (remembered !== null) void written.then(remembered, remembered);
     return { kind: "write", pending: written.then((result) => result.reply), entryIndex: written.then((result) => result.index) };
   }
-  return { kind: "read", read: () => context.executor.read(collection, spec, argv) };
+  const read = (): Reply | Promise<Reply> => context.executor.read(collection, spec, argv);
+  if (!tracking.remembersNextRead(id)) return { kind: "read", read };
+  return { kind: "read", read: trackedRead(tracking, id, readKeys(spec, argv), read) };
 }
 
 /**
@@ -681,5 +710,7 @@ export function runConnectionCommand(
   if (previous !== undefined && previous !== null) return afterSigningIn(context, state, argv, previous);
   const outcome = decide(context, state, argv);
   if (outcome.kind === "write" && /^(AUTH|HELLO)$/i.test(argv[0] ?? "")) waitFor(state, outcome.pending);
+  // CLIENT CACHING's answer holds for one command, but through a transaction and CLIENT commands, as in Redis.
+  if (context.tracking.clientCount > 0) context.tracking.commandEnded(state.connection.id, state.multi !== null || (argv[0] ?? "").toUpperCase() === "CLIENT");
   return outcome;
 }
