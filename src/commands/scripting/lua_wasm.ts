@@ -86,6 +86,27 @@ export const LUA_ERRRUN = 2;
  */
 const N_C_CALLS_OFFSET = 52;
 const BASE_C_CALLS_OFFSET = 54;
+/** ... and, after the hook mask bytes, basehookcount and hookcount (ints). */
+const BASE_HOOK_COUNT_OFFSET = 60;
+const HOOK_COUNT_OFFSET = 64;
+
+/** The count the thread's count hook was last set to (lua_sethook's count). */
+export function baseHookCount(L: number): number {
+  return new DataView(lua.HEAPU8.buffer).getInt32(L + BASE_HOOK_COUNT_OFFSET, true);
+}
+
+/** Instructions the thread still has to fetch before its count hook fires. */
+export function hookCountLeft(L: number): number {
+  return new DataView(lua.HEAPU8.buffer).getInt32(L + HOOK_COUNT_OFFSET, true);
+}
+
+/** lua_Debug's event (its first field), for a hook's second argument. */
+export function hookEvent(debugRecord: number): number {
+  return new DataView(lua.HEAPU8.buffer).getInt32(debugRecord, true);
+}
+
+export const LUA_HOOKCOUNT = 3;
+export const LUA_MASKRET = 2;
 
 /**
  * True when the coroutine `L` runs no C call of its own below the running Lua code: no

@@ -37,6 +37,11 @@ import {
   toBytes,
   LUA_YIELD,
   yieldableNow,
+  baseHookCount,
+  hookCountLeft,
+  hookEvent,
+  LUA_HOOKCOUNT,
+  LUA_MASKRET,
 } from "./lua_wasm.js";
 import { replyOf, type ScriptProtocol } from "./lua_replies.js";
 import { SANDBOX_PRELUDE } from "./sandbox.js";
@@ -48,6 +53,8 @@ import { installLibraries } from "./libraries.js";
 export interface ScriptLimits {
   instructionsMax: number;
   heapBytesMax: number;
+  /** How long a run that may pause runs before it lets Node serve others (PAUSE_AFTER_MS unless given; tests pause at every hook with 0). */
+  pauseAfterMs?: number;
 }
 
 /** A library load may call no command (its `redis` has no call). */
@@ -88,7 +95,19 @@ interface ActiveRun {
   /** The coroutine it runs in, and that coroutine's registry reference. */
   thread: number;
   threadReference: number;
-  instructions: number;
+  /**
+   * Instructions the run's own coroutine has executed, exactly (so the budget stops it at
+   * the same instruction on every replica, however often it paused), up to the last hook.
+   */
+  executed: number;
+  /**
+   * Whether the instruction that fired the last count hook runs in the current period
+   * without being counted again: false after a yield (it is fetched, so counted, again on
+   * resume) and at the start.
+   */
+  carry: boolean;
+  /** A pause is due, but the script was inside a C call: a return hook waits for it to leave. */
+  awaitingReturn: boolean;
   /** Why a limit stopped it, once one did. */
   stopped: string | null;
   killed: boolean;
@@ -109,6 +128,7 @@ export class ScriptVm {
   private readonly idleThreads: Array<{ thread: number; reference: number }> = [];
   private lastStopped = false;
   private readonly hook: number;
+  private readonly pauseAfterMs: number;
 
   constructor(private readonly limits: ScriptLimits) {
     this.L = lua._luaL_newstate();
@@ -117,7 +137,8 @@ export class ScriptVm {
     installRedisApi(this.L, () => this.runState());
     installLibraries(this.L, () => this.runState());
     this.runPrelude();
-    this.hook = lua.addFunction((L: number) => this.onHook(L), "vii");
+    this.pauseAfterMs = limits.pauseAfterMs ?? PAUSE_AFTER_MS;
+    this.hook = lua.addFunction((L: number, debugRecord: number) => this.onHook(L, debugRecord), "vii");
   }
 
   runState(): RunState {
@@ -292,13 +313,15 @@ export class ScriptVm {
       state: { run, protocol: 2, random: seedOf(run.randomSeed), bug: undefined },
       thread,
       threadReference,
-      instructions: 0,
+      executed: 0,
+      carry: false,
+      awaitingReturn: false,
       stopped: null,
       killed: false,
-      pauseAtMs: how.pausable ? performance.now() + PAUSE_AFTER_MS : Infinity,
+      pauseAtMs: how.pausable ? performance.now() + this.pauseAfterMs : Infinity,
       argumentGlobals: how.argumentGlobals,
     };
-    lua._lua_sethook(thread, this.hook, LUA_MASKCOUNT, HOOK_EVERY);
+    lua._lua_sethook(thread, this.hook, LUA_MASKCOUNT, Math.min(HOOK_EVERY, this.limits.instructionsMax + 1));
     const status = this.resume(active, how.argCount);
     if (status !== LUA_YIELD) return this.finish(active, status);
     return this.runPaused(active);
@@ -328,7 +351,7 @@ export class ScriptVm {
       let status = LUA_YIELD;
       while (status === LUA_YIELD) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        active.pauseAtMs = performance.now() + PAUSE_AFTER_MS;
+        active.pauseAtMs = performance.now() + this.pauseAfterMs;
         status = this.resume(active, 0);
       }
       return this.finish(active, status);
@@ -422,9 +445,13 @@ export class ScriptVm {
     return { type: "error", text: `${message}${where}`.replace(/[\r\n]/g, " ") };
   }
 
-  private onHook(L: number): void {
+  private onHook(L: number, debugRecord: number): void {
     const active = this.active;
     if (active === null) return;
+    if (hookEvent(debugRecord) !== LUA_HOOKCOUNT) {
+      this.onReturnHook(L, active);
+      return;
+    }
     if (active.stopped !== null) {
       pushBytes(L, active.stopped);
       lua._lua_error(L);
@@ -439,9 +466,13 @@ export class ScriptVm {
       lua._lua_error(L);
       return;
     }
-    active.instructions += HOOK_EVERY;
+    const own = L === active.thread;
+    // The period's instructions: the count, less the one that fired the hook (it runs next
+    // period), plus the previous one unless it was fetched again after a yield. A coroutine
+    // the script made is counted by its count alone (it never pauses).
+    active.executed += own ? baseHookCount(L) - 1 + (active.carry ? 1 : 0) : baseHookCount(L);
     let why: string | null = null;
-    if (active.instructions > this.limits.instructionsMax) {
+    if (active.executed >= this.limits.instructionsMax) {
       why = `ERR Script stopped: it ran more than ${this.limits.instructionsMax} Lua instructions (walnut's deterministic script limit); its writes were undone`;
     } else if (lua._lua_gc(L, LUA_GCCOUNT, 0) * 1024 > this.limits.heapBytesMax) {
       why = `ERR Script stopped: the Lua heap grew past ${this.limits.heapBytesMax} bytes (walnut's script memory limit); its writes were undone`;
@@ -454,8 +485,29 @@ export class ScriptVm {
       lua._lua_error(L);
       return;
     }
-    // Pause only the run's own coroutine (not one the script made), and only outside C calls.
-    if (L === active.thread && performance.now() >= active.pauseAtMs && yieldableNow(L)) lua._lua_yield(L, 0);
+    if (!own) return;
+    const due = performance.now() >= active.pauseAtMs;
+    const yielding = due && yieldableNow(L);
+    active.awaitingReturn = due && !yielding;
+    // The next hook comes when the budget is used up at the latest, so every replica stops at the same instruction.
+    const next = Math.min(HOOK_EVERY, this.limits.instructionsMax - active.executed) + (yielding ? 1 : 0);
+    active.carry = !yielding;
+    lua._lua_sethook(L, this.hook, active.awaitingReturn ? LUA_MASKCOUNT | LUA_MASKRET : LUA_MASKCOUNT, next);
+    if (yielding) lua._lua_yield(L, 0);
+  }
+
+  /**
+   * A pause came due inside a C call (pcall, a metamethod ...): at each return, once the
+   * script is back at its own level, the next instruction fires the count hook, which then
+   * yields. The instructions of the period so far are counted first, since setting the
+   * hook starts a new period.
+   */
+  private onReturnHook(L: number, active: ActiveRun): void {
+    if (L !== active.thread || !active.awaitingReturn || !yieldableNow(L)) return;
+    active.executed += baseHookCount(L) - hookCountLeft(L) + (active.carry ? 1 : 0);
+    active.carry = false;
+    active.awaitingReturn = false;
+    lua._lua_sethook(L, this.hook, LUA_MASKCOUNT, 1);
   }
 
   close(): void {
