@@ -27,7 +27,7 @@ import { lookupDataCommand } from "./table.js";
 import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
 import { resolveScriptCall } from "./scripting/eval_commands.js";
-import { endPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
+import { endPausedScript, reachesPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
 
 export interface Session {
   clientId: string;
@@ -162,6 +162,8 @@ export class CommandExecutor {
 
   /** Runs a read-only command through the read path; a failed barrier becomes an error reply. */
   read(collection: string, spec: CommandSpec, argv: ByteString[], consistency: ReadConsistency = "linearizable"): Reply | Promise<Reply> {
+    // SCRIPT KILL, FUNCTION KILL and FUNCTION STATS are about the paused script itself: they must not wait for it.
+    if (reachesPausedScript(argv)) return this.node.read((engine) => this.runRead(engine, collection, spec, argv));
     let answer: Reply | Promise<Reply>;
     try {
       answer =

@@ -134,6 +134,14 @@ function commandKey(argv: readonly ByteString[]): string {
   return name === "SCRIPT" || name === "FUNCTION" ? `${name}|${(argv[1] ?? "").toUpperCase()}` : name;
 }
 
+/** SCRIPT KILL, FUNCTION KILL and FUNCTION STATS: they act on or report the paused script, so they never wait for it. */
+export function reachesPausedScript(argv: readonly ByteString[]): boolean {
+  const name = argv[0];
+  if (name === undefined || (name.length !== 6 && name.length !== 8)) return false;
+  const key = commandKey(argv);
+  return key === "SCRIPT|KILL" || key === "FUNCTION|KILL" || key === "FUNCTION|STATS";
+}
+
 /**
  * What a client's command meets while a script holds the engine: null (no script, or a
  * command Redis lets through), the BUSY error once the script has run for
