@@ -68,8 +68,6 @@ const ALLOWED_WHILE_BUSY = new Set([
   "WATCH",
 ]);
 
-const NOT_PAUSABLE = Object.freeze({ allowed: false, startedMs: 0, reply: null });
-
 /** The reply a script command gives its handler's caller while the real reply is a promise (runPausable takes that instead). */
 const PAUSED: Reply = error("ERR", "walnut: the script paused (runPausable answers its reply)");
 
@@ -86,11 +84,11 @@ export function runPausable(engine: Engine, name: string, run: () => Reply): Rep
   try {
     reply = run();
   } catch (bug) {
-    host.pause = NOT_PAUSABLE;
+    host.pause = notPausable();
     throw bug;
   }
   const paused = host.pause.reply;
-  host.pause = NOT_PAUSABLE;
+  host.pause = notPausable();
   return paused ?? reply;
 }
 
@@ -110,9 +108,13 @@ export function settleRun(host: ScriptHost, outcome: Reply | Promise<Reply>, wha
 
 /** Whether a run may pause: only under runPausable, and only its first script (consumed). */
 export function takePausable(host: ScriptHost): boolean {
-  const allowed = host.pause.allowed;
+  if (!host.pause.allowed) return false;
   host.pause.allowed = false;
-  return allowed;
+  return true;
+}
+
+function notPausable(): ScriptHost["pause"] {
+  return { allowed: false, startedMs: 0, reply: null };
 }
 
 /** The caller of a paused script is done with its reply: other commands and entries go on. */
