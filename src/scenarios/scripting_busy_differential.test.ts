@@ -19,7 +19,7 @@ import { RespConnection, type Answer } from "./differential/connection.js";
 const SPIN_EVAL = ["eval_ro", "local i = 0\nwhile true do i = i + 1 end", "0"];
 const SPIN_SHEBANG = ["eval", "#!lua flags=no-writes\nlocal i = 0\nwhile true do i = i + 1 end", "0"];
 const LIBRARY = "#!lua name=spinners\nredis.register_function{function_name='spin', callback=function() local i = 0 while true do i = i + 1 end end, flags={'no-writes'}}";
-/** Commands a busy server must still answer quickly; PING until BUSY, at most this many. */
+/** PINGs sent at most while waiting for the script to pass the threshold (a guard: BUSY comes within a few). */
 const PINGS_MAX = 100_000;
 
 /** Sends PING until the answer is BUSY (the script is past the threshold); the BUSY answer. */
