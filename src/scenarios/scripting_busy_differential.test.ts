@@ -112,3 +112,25 @@ test("a long script that may write is never killed: walnut's UNKILLABLE, then it
     await node.stop();
   }
 });
+
+test("a paused read-only script holds off writes: both its reads see the same value", { timeout: 120_000 }, async () => {
+  const node = await startTestNode();
+  const caller = await RespConnection.open(node.respPort);
+  const other = await RespConnection.open(node.respPort);
+  try {
+    await other.send(["set", "k", "old"]);
+    await other.send(["config", "set", "busy-reply-threshold", "0"]);
+    const body = "local a = redis.call('get', 'k')\nfor i = 1, 100000000 do end\nreturn {a, redis.call('get', 'k')}";
+    const running = caller.send(["eval_ro", body, "0"]);
+    await untilBusy(other); // the script is paused now
+    // The embedded API meets no BUSY: its write is logged at once, and applied after the script.
+    const written = node.db.set("k", "new");
+    assert.equal((await running).raw, "*2\r\n$3\r\nold\r\n$3\r\nold\r\n");
+    await written;
+    assert.equal((await other.send(["get", "k"])).raw, "$3\r\nnew\r\n");
+  } finally {
+    caller.close();
+    other.close();
+    await node.stop();
+  }
+});
