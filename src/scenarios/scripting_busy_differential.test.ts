@@ -8,7 +8,8 @@
  * them (walnut's instruction limit is some seconds away on any machine).
  *
  * Then walnut alone: a script that may write is a log entry every replica runs, so SCRIPT
- * KILL answers walnut's UNKILLABLE, and the script ends with its writes applied.
+ * KILL answers walnut's UNKILLABLE, and the script ends with its writes applied; and a
+ * paused read-only script holds off writes, so both of its reads of a key agree.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
