@@ -31,20 +31,51 @@ import { lookupDataCommand } from "./table.js";
 import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import type { Collection } from "../engine/collection.js";
 import { notifyChanges, observeKeys } from "./keyspace_notifications.js";
+import { endPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
 
-export function applyEntry(engine: Engine, index: number, term: number, payload: EntryPayload): Reply {
+/**
+ * A promise when a script paused the entry (it runs long and lets Node answer BUSY
+ * meanwhile: scripting/script_busy.ts), or waits for a paused read-only script to end;
+ * node/ then applies nothing else until it resolves.
+ */
+export function applyEntry(engine: Engine, index: number, term: number, payload: EntryPayload): Reply | Promise<Reply> {
+  const idle = scriptsIdle(engine);
+  if (idle !== null) return idle.then(() => applyEntry(engine, index, term, payload));
   assert(index > engine.appliedIndex, `apply in index order: ${index} after ${engine.appliedIndex}`);
   assert(term >= engine.appliedTerm, `apply in term order: term ${term} after ${engine.appliedTerm}`);
   engine.beginChanges(index);
   const reply = applyOnce(engine, index, payload);
+  if (!(reply instanceof Promise)) return finishEntry(engine, index, term, payload, reply);
+  return reply.then(
+    (settled) => {
+      const answer = finishEntry(engine, index, term, payload, settled);
+      endPausedScript(engine);
+      return answer;
+    },
+    (bug: unknown) => {
+      endPausedScript(engine);
+      throw bug;
+    },
+  );
+}
+
+/** What every applied entry ends with: its changes handed on, the applied index moved. */
+function finishEntry(engine: Engine, index: number, term: number, payload: EntryPayload, reply: Reply): Reply {
   engine.endChanges(index, payload.type === "command" && payload.call.argv[0] === "EXPIRESWEEP", payload);
   engine.appliedIndex = index;
   engine.appliedTerm = term;
   return reply;
 }
 
+/** applyEntry for callers whose entries never pause (tests and tools without long scripts): the reply itself. */
+export function applyEntryNow(engine: Engine, index: number, term: number, payload: EntryPayload): Reply {
+  const reply = applyEntry(engine, index, term, payload);
+  assert(!(reply instanceof Promise), `entry ${index} paused: a script ran longer than a slice`);
+  return reply;
+}
+
 /** Applies the payload unless its session already did; remembers the session's reply. */
-function applyOnce(engine: Engine, index: number, payload: EntryPayload): Reply {
+function applyOnce(engine: Engine, index: number, payload: EntryPayload): Reply | Promise<Reply> {
   if (payload.type === "noop") return OK;
   const { clientId, requestId } = payload;
   if (clientId !== "") {
@@ -56,14 +87,21 @@ function applyOnce(engine: Engine, index: number, payload: EntryPayload): Reply 
   }
   const reply =
     payload.type === "command"
-      ? runCall(engine, payload.call, payload.nowMs, index)
+      ? runCall(engine, payload.call, payload.nowMs, index, true)
       : runBatch(engine, { conditions: payload.conditions, calls: payload.calls, nowMs: payload.nowMs, index });
-  if (clientId !== "") engine.sessions.remember(clientId, { requestId, reply });
-  return reply;
+  if (clientId === "") return reply;
+  const remember = (settled: Reply): Reply => {
+    engine.sessions.remember(clientId, { requestId, reply: settled });
+    return settled;
+  };
+  return reply instanceof Promise ? reply.then(remember) : remember(reply);
 }
 
-/** Runs one command call: its reply, an error reply for user errors. */
-function runCall(engine: Engine, call: CommandCall, nowMs: number, index: number): Reply {
+/**
+ * Runs one command call: its reply, an error reply for user errors. A script command alone
+ * in its entry (`mayPause`) may pause: then a promise of its reply.
+ */
+function runCall(engine: Engine, call: CommandCall, nowMs: number, index: number, mayPause: boolean): Reply | Promise<Reply> {
   const name = call.argv[0];
   const spec = name === undefined ? undefined : lookupDataCommand(name);
   if (spec === undefined) return unknownCommand(call.argv);
@@ -74,13 +112,22 @@ function runCall(engine: Engine, call: CommandCall, nowMs: number, index: number
     if (collection === undefined) return error("ERR", `no such collection '${call.collection}'`);
     const args = call.argv.slice(1);
     const observed = observeKeys(engine, collection, spec, args); // null unless keyspace notifications are on
-    const reply = spec.run({ engine, collection, nowMs, index }, args);
-    if (observed !== null) notifyChanges(engine, collection, observed, reply, { nowMs, index });
-    return reply;
+    const run = (): Reply => spec.run({ engine, collection, nowMs, index }, args);
+    const notify = (reply: Reply): Reply => {
+      if (observed !== null) notifyChanges(engine, collection, observed, reply, { nowMs, index });
+      return reply;
+    };
+    const reply = mayPause ? runPausable(engine, spec.name, run) : run();
+    return reply instanceof Promise ? reply.then(notify, userError) : notify(reply);
   } catch (thrown) {
-    if (thrown instanceof WalnutError) return error("ERR", thrown.message);
-    throw thrown;
+    return userError(thrown);
   }
+}
+
+/** A WalnutError thrown by a handler is the user's error reply; anything else is a bug. */
+function userError(thrown: unknown): Reply {
+  if (thrown instanceof WalnutError) return error("ERR", thrown.message);
+  throw thrown;
 }
 
 /**
@@ -109,7 +156,8 @@ function runBatch(engine: Engine, batch: Batch): Reply {
   const replies: Reply[] = [];
   try {
     for (const call of batch.calls) {
-      const reply = runCall(engine, call, batch.nowMs, batch.index);
+      const reply = runCall(engine, call, batch.nowMs, batch.index, false);
+      assert(!(reply instanceof Promise), "a call in a batch never pauses");
       if (isError(reply)) {
         engine.rollbackBatch();
         return executionAborted(replies.length + 1, call, reply.text);

@@ -27,6 +27,7 @@ import { lookupDataCommand } from "./table.js";
 import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
 import { resolveScriptCall } from "./scripting/eval_commands.js";
+import { endPausedScript, reachesPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
 
 export interface Session {
   clientId: string;
@@ -137,7 +138,7 @@ export class CommandExecutor {
       const logged = (call: CommandCall): Promise<Reply> => this.commit(call).then(replyOf);
       return this.readOrLog(collection, spec, argv, "linearizable", logged);
     }
-    return this.readState((engine) => this.runRead(engine, collection, spec, argv));
+    return this.readState((engine) => this.runReadLettingScriptsPause(engine, collection, spec, argv));
   }
 
   /**
@@ -148,17 +149,27 @@ export class CommandExecutor {
    */
   readState<T>(reader: (engine: Engine) => T, consistency: ReadConsistency = "linearizable"): T | Promise<T> {
     const barrier = consistency === "stale" ? null : this.node.readBarrier();
-    if (barrier === null) return this.node.read(reader);
-    return barrier.then(() => this.node.read(reader));
+    if (barrier === null) return this.readWhenNoScriptRuns(reader);
+    return barrier.then(() => this.readWhenNoScriptRuns(reader));
+  }
+
+  /** A paused script holds the engine (scripting/script_busy.ts): a read waits for it, never seeing half of it. */
+  private readWhenNoScriptRuns<T>(reader: (engine: Engine) => T): T | Promise<T> {
+    const idle = scriptsIdle(this.node.engine);
+    if (idle === null) return this.node.read(reader);
+    return idle.then(() => this.readWhenNoScriptRuns(reader));
   }
 
   /** Runs a read-only command through the read path; a failed barrier becomes an error reply. */
   read(collection: string, spec: CommandSpec, argv: ByteString[], consistency: ReadConsistency = "linearizable"): Reply | Promise<Reply> {
+    // SCRIPT KILL, FUNCTION KILL and FUNCTION STATS are about the paused script itself: they must not wait for it.
+    if (reachesPausedScript(argv)) return this.node.read((engine) => this.runRead(engine, collection, spec, argv));
     let answer: Reply | Promise<Reply>;
     try {
       answer =
         spec.loggedWhen === undefined
-          ? this.readState((engine) => this.runRead(engine, collection, spec, argv), consistency)
+          ? // A promise that resolves to a promise settles as the inner one: the type says Reply | Promise<Reply>.
+            (this.readState((engine) => this.runReadLettingScriptsPause(engine, collection, spec, argv), consistency) as Reply | Promise<Reply>)
           : this.readOrLog(collection, spec, argv, consistency, (call) => this.write(call));
     } catch (cause) {
       if (!isWalnutError(cause)) throw cause; // a bug, not a closed node: let it surface
@@ -200,6 +211,13 @@ export class CommandExecutor {
     };
     const answer = this.readState(reader, consistency);
     return answer instanceof Promise ? answer.then(settle) : settle(answer);
+  }
+
+  /** runRead, where a read-only script may pause (scripting/script_busy.ts): then a promise of its reply. */
+  private runReadLettingScriptsPause(engine: Engine, collection: string, spec: CommandSpec, argv: ByteString[]): Reply | Promise<Reply> {
+    const reply = runPausable(engine, spec.name, () => this.runRead(engine, collection, spec, argv));
+    if (!(reply instanceof Promise)) return reply;
+    return reply.finally(() => endPausedScript(engine));
   }
 
   private runRead(engine: Engine, collection: string, spec: CommandSpec, argv: ByteString[]): Reply {

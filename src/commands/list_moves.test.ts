@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { NIL, NIL_ARRAY, WRONGTYPE, type Reply } from "../engine/reply.js";
-import { applyEntry } from "./apply.js";
+import { applyEntryNow } from "./apply.js";
 import { parseTimeout, TIMEOUT_NEGATIVE, TIMEOUT_NOT_A_FLOAT } from "./blocking_timeout.js";
 import { lookupDataCommand } from "./table.js";
 
@@ -17,7 +17,7 @@ const NOW_MS = 1_700_000_000_000;
 function harness() {
   const engine = new Engine();
   const apply = (session: { clientId: string; requestId: number }, ...argv: string[]): Reply =>
-    applyEntry(engine, engine.appliedIndex + 1, 1, { type: "command", nowMs: NOW_MS, ...session, call: { collection: "default", argv } });
+    applyEntryNow(engine, engine.appliedIndex + 1, 1, { type: "command", nowMs: NOW_MS, ...session, call: { collection: "default", argv } });
   const run = (...argv: string[]): Reply => apply({ clientId: "", requestId: 0 }, ...argv);
   const list = (key: string): string[] | undefined => {
     const value = engine.requireCollection("default").get(key)?.value;

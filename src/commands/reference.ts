@@ -166,10 +166,12 @@ ${connectionRows.join("\n")}
 - **Scripting** (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FUNCTION, FCALL, FCALL_RO) runs
   real Lua 5.1 (WebAssembly) with Redis' API and libraries. A writing script is one log entry
   carrying its body, run by every replica in apply(); a no-writes one takes the read path.
-  Differences: no script ever answers \`BUSY\` and SCRIPT KILL / FUNCTION KILL answer
-  \`NOTBUSY\`, because a script runs to its end on Node's one thread; instead a script is
-  stopped after 500 million Lua instructions (the same instruction on every replica) or a
-  256 MiB Lua heap, and its writes are undone. \`math.random\` is seeded per script from
+  A script running past busy-reply-threshold makes other clients' commands answer \`BUSY\`,
+  and SCRIPT KILL / FUNCTION KILL kill a read-only one, as in Redis. Differences: a script
+  that may write (a log entry every replica runs) is never killed: SCRIPT KILL answers
+  \`UNKILLABLE\` with walnut's reason, since killing it on one replica would make the
+  replicas diverge; instead a script is stopped after 500 million Lua instructions (the
+  same instruction on every replica) or a 256 MiB Lua heap, and its writes are undone. \`math.random\` is seeded per script from
   the log index (Redis' sequence runs on across scripts); SCRIPT DEBUG YES is refused;
   redis.call reaches data commands and PING, ECHO, SELECT, TIME (the entry's clock); other
   connection commands (CLIENT, CONFIG, INFO ...) answer "not allowed from script". FUNCTION DUMP's

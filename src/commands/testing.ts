@@ -12,7 +12,7 @@
 import type { ByteString } from "../engine/bytes.js";
 import { DEFAULT_COLLECTION, type Engine } from "../engine/engine.js";
 import { assert } from "../lib/assert.js";
-import { applyEntry } from "./apply.js";
+import { applyEntryNow } from "./apply.js";
 import { decodeEntry, encodeEntry, type EntryPayload, type VersionCondition } from "../node/entry.js";
 import type { Reply } from "../engine/reply.js";
 import { lookupDataCommand } from "./table.js";
@@ -37,7 +37,7 @@ export function words(line: string): ByteString[] {
 /** Encodes, decodes and applies `payload` at the engine's next index (term 1). */
 export function applyNext(engine: Engine, payload: EntryPayload): Reply {
   const term = Math.max(1, engine.appliedTerm);
-  return applyEntry(engine, engine.appliedIndex + 1, term, decodeEntry(encodeEntry(payload)));
+  return applyEntryNow(engine, engine.appliedIndex + 1, term, decodeEntry(encodeEntry(payload)));
 }
 
 /** Applies one command line as a log entry. */

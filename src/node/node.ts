@@ -31,6 +31,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, peekOriginNode, peekOriginSequence, type EntryPayload } from "./entry.js";
 import type { Engine } from "../engine/engine.js";
+import type { Reply } from "../engine/reply.js";
 import { assert } from "../lib/assert.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
@@ -178,6 +179,8 @@ export class Node {
    */
   private readonly addressesKnownThrough: number;
   private readyRunning = false;
+  /** An apply paused by a long script (waitForPausedApply), else null. */
+  private applying: Promise<void> | null = null;
   private readyScheduled = false;
   private walBytesSinceCheckpoint = 0;
   private checkpointInProgress: Promise<CheckpointInfo> | null = null;
@@ -384,6 +387,8 @@ export class Node {
   checkpoint(): Promise<CheckpointInfo> {
     if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot checkpoint: the node is closed"));
     if (this.checkpointInProgress !== null) return this.checkpointInProgress;
+    // The engine holds half of a paused entry (a long script): checkpoint once it is whole.
+    if (this.applying !== null) return this.applying.then(() => this.checkpoint());
     this.walBytesSinceCheckpoint = 0;
     const running = takeCheckpoint({
       dataDir: this.options.dataDir,
@@ -619,7 +624,8 @@ export class Node {
         if (typeof persisted !== "boolean") persisted = await persisted;
         if (!persisted) return;
         this.send(early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append"));
-        this.applyCommitted(ready.committedEntries);
+        const applying = this.applyCommitted(ready.committedEntries);
+        if (applying !== undefined) await this.waitForPausedApply(applying);
         this.checkProgressOrder();
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
         this.reads.applied(this.engine.appliedIndex);
@@ -634,6 +640,21 @@ export class Node {
       }
     } finally {
       this.readyRunning = false;
+    }
+  }
+
+  /**
+   * An apply that paused (a long script): checkpoints and the expiry sweep wait for it
+   * (`applying`), since the engine holds half of an entry meanwhile. Raft's timers go on;
+   * messages wait for the loop, so a script longer than an election timeout may cost a
+   * leader change after it (docs/scripting.md).
+   */
+  private async waitForPausedApply(applying: Promise<void>): Promise<void> {
+    this.applying = applying;
+    try {
+      await applying;
+    } finally {
+      this.applying = null;
     }
   }
 
@@ -796,33 +817,49 @@ export class Node {
     if (through > this.durable.startIndex) this.raft.compact(this.durable.release(through));
   }
 
-  /** Step 4: apply in index order, answering this node's own proposals. */
-  private applyCommitted(entries: Entry[]): void {
-    for (const entry of entries) {
-      if (entry.index <= this.engine.appliedIndex) continue; // applied before the core was rebuilt
-      const sequence = entry.type === "normal" && peekOriginNode(entry.data) === this.id ? peekOriginSequence(entry.data) : 0;
-      this.proposals.settleApplied(entry.index, sequence);
-      if (entry.type === "confChange") {
-        const change = decodeConfChange(entry.data);
-        this.appliedConfState = applyConfChange(this.appliedConfState, change);
-        if (entry.index > this.addressesKnownThrough) this.membership.noteApplied(change);
-        if (change.type === "remove" && change.node === this.id) this.removal.note(`it applied its own removal at index ${entry.index}`);
-        else if (change.type === "remove") this.membership.noteRemoved(change.node, this.raft.status().confState);
-        this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
-        this.membership.settle(this.appliedConfState, this.clock());
-        continue;
-      }
-      if (entry.data.length === 0) {
-        this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
-        continue;
-      }
-      const own = sequence === 0 ? undefined : this.proposals.payloadOf(sequence);
-      const reply = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
-      if (own !== undefined) this.proposals.resolve(sequence, { index: entry.index, reply });
+  /**
+   * Step 4: apply in index order, answering this node's own proposals. A promise when an
+   * entry paused (the state machine's apply answered one: a long script lets the server
+   * answer BUSY meanwhile); the entries after it are applied once it resolves, and the
+   * Ready loop waits for all of them before it moves on, so nothing is reordered.
+   */
+  private applyCommitted(entries: Entry[], from = 0): void | Promise<void> {
+    for (let at = from; at < entries.length; at++) {
+      const paused = this.applyOne(entries[at] as Entry);
+      if (paused !== undefined) return paused.then(() => this.applyCommitted(entries, at + 1));
     }
   }
 
-
+  /** Applies one entry; a promise when the state machine paused it, else undefined. */
+  private applyOne(entry: Entry): Promise<void> | undefined {
+    if (entry.index <= this.engine.appliedIndex) return undefined; // applied before the core was rebuilt
+    const sequence = entry.type === "normal" && peekOriginNode(entry.data) === this.id ? peekOriginSequence(entry.data) : 0;
+    this.proposals.settleApplied(entry.index, sequence);
+    if (entry.type === "confChange") {
+      const change = decodeConfChange(entry.data);
+      this.appliedConfState = applyConfChange(this.appliedConfState, change);
+      if (entry.index > this.addressesKnownThrough) this.membership.noteApplied(change);
+      if (change.type === "remove" && change.node === this.id) this.removal.note(`it applied its own removal at index ${entry.index}`);
+      else if (change.type === "remove") this.membership.noteRemoved(change.node, this.raft.status().confState);
+      const applied = this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
+      const settle = (): void => this.membership.settle(this.appliedConfState, this.clock());
+      if (applied instanceof Promise) return applied.then(settle);
+      settle();
+      return undefined;
+    }
+    if (entry.data.length === 0) {
+      const applied = this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
+      return applied instanceof Promise ? applied.then(() => undefined) : undefined;
+    }
+    const own = sequence === 0 ? undefined : this.proposals.payloadOf(sequence);
+    const applied = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
+    const answer = (reply: Reply): void => {
+      if (own !== undefined) this.proposals.resolve(sequence, { index: entry.index, reply });
+    };
+    if (applied instanceof Promise) return applied.then(answer);
+    answer(applied);
+    return undefined;
+  }
 
   /**
    * After a group commit of several writes, wait until `target` new writes have arrived,
@@ -933,7 +970,7 @@ export class Node {
   }
 
   private sweepExpiredKeys(): void {
-    if (this.closed || this.sweepInProgress || this.writeError !== null) return;
+    if (this.closed || this.sweepInProgress || this.writeError !== null || this.applying !== null) return;
     if (this.raft.currentLeader !== this.id) return; // the leader's sweep reaches every replica
     const sweeps = this.options.stateMachine.expiredKeySweeps(this.engine, this.clock());
     if (sweeps.length === 0) return;

@@ -8,8 +8,12 @@ import type { Reply } from "../engine/reply.js";
 import type { Engine } from "../engine/engine.js";
 
 export interface StateMachine {
-  /** Applies one committed entry to the engine; deterministic. */
-  apply(engine: Engine, index: number, term: number, payload: EntryPayload): Reply;
+  /**
+   * Applies one committed entry to the engine; deterministic. A promise when the entry
+   * cannot be finished in this turn of the event loop (a long script pauses so that the
+   * server can answer BUSY): the node then applies nothing after it until it resolves.
+   */
+  apply(engine: Engine, index: number, term: number, payload: EntryPayload): Reply | Promise<Reply>;
   /** Writes that remove keys expired at `nowMs` (bounded), to propose through the log. */
   expiredKeySweeps(engine: Engine, nowMs: number): EntryPayload[];
 }

@@ -8,14 +8,14 @@
  * clock and index; randomness is seeded from the index. A read-only script (EVAL_RO,
  * EVALSHA_RO, or a `#!lua flags=no-writes` shebang) runs on the read path instead.
  *
- * Atomicity: a script runs to its end before anything else runs. A runtime error keeps
+ * Atomicity: a script runs to its end before anything else runs (a long one pauses so
+ * that Node can answer BUSY, but holds the engine meanwhile: script_busy.ts). A runtime error keeps
  * the writes made before it, as in Redis; a script stopped by walnut's instruction or
  * heap limit has every write undone (the engine's batch journal), so a replica never
  * holds half of a runaway script.
  *
  * SCRIPT LOAD | EXISTS | FLUSH act on this node's script cache (script_host.ts); SCRIPT
- * KILL answers NOTBUSY: a script runs to its end or to its limit on Node's one thread,
- * so no client is ever served while one runs (docs/scripting.md).
+ * KILL stops a long read-only script (a logged one is never killed: script_busy.ts).
  */
 import type { ByteString } from "../../engine/bytes.js";
 import type { Engine } from "../../engine/engine.js";
@@ -27,6 +27,7 @@ import { scriptCalls } from "./script_calls.js";
 import { scriptHost } from "./script_host.js";
 import { sha1hex } from "./sha1.js";
 import { readShebang } from "./shebang.js";
+import { killScript, settleRun, takePausable } from "./script_busy.js";
 
 const NOSCRIPT = error("NOSCRIPT", "No matching script. Please use EVAL.");
 const NOT_AN_INTEGER = error("ERR", "value is not an integer or out of range");
@@ -77,27 +78,37 @@ function runEval(ctx: CommandContext, args: ByteString[], mode: EvalMode): Reply
   host.bodies.set(sha, body);
   const readOnly = mode.readOnly || shebang.flags.has("no-writes");
   const run = { keys: split.keys, args: split.args, calls: scriptCalls(ctx, readOnly), randomSeed: ctx.index, name: sha };
-  if (readOnly) return host.vm.runBody(sha, run);
-  return atomically(ctx.engine, () => host.vm.runBody(sha, run), () => host.vm.wasStopped);
+  const pausable = takePausable(host);
+  const outcome = readOnly ? host.vm.runBody(sha, run, pausable) : atomically(ctx.engine, () => host.vm.runBody(sha, run, pausable), () => host.vm.wasStopped);
+  return settleRun(host, outcome, { kind: "eval", logged: inApply(ctx), name: sha, argv: [] });
 }
 
 /**
  * Runs a writing script so that a stop by a limit undoes its writes: in a batch journal
  * of its own, unless it already runs inside one (MULTI), whose abort undoes it all.
  */
-export function atomically(engine: Engine, run: () => Reply, stopped: () => boolean): Reply {
+export function atomically(engine: Engine, run: () => Reply, stopped: () => boolean): Reply;
+export function atomically(engine: Engine, run: () => Reply | Promise<Reply>, stopped: () => boolean): Reply | Promise<Reply>;
+export function atomically(engine: Engine, run: () => Reply | Promise<Reply>, stopped: () => boolean): Reply | Promise<Reply> {
   if (engine.journal !== null) return run();
   engine.beginBatch();
-  let reply: Reply;
+  const rollback = (bug: unknown): never => {
+    engine.rollbackBatch();
+    throw bug;
+  };
+  const settle = (reply: Reply): Reply => {
+    if (stopped()) engine.rollbackBatch();
+    else engine.commitBatch();
+    return reply;
+  };
+  let reply: Reply | Promise<Reply>;
   try {
     reply = run();
   } catch (bug) {
-    engine.rollbackBatch();
-    throw bug;
+    return rollback(bug);
   }
-  if (stopped()) engine.rollbackBatch();
-  else engine.commitBatch();
-  return reply;
+  // A paused script keeps its journal open until it ends: nothing else writes meanwhile (script_busy.ts).
+  return reply instanceof Promise ? reply.then(settle, rollback) : settle(reply);
 }
 
 /** True when an EVAL-family call, as given, only reads: a no-writes shebang (its body looked up for EVALSHA). */
@@ -173,7 +184,7 @@ function script(ctx: CommandContext, args: ByteString[]): Reply {
     host.flushBodies();
     return OK;
   }
-  if (sub === "KILL" && args.length === 1) return error("NOTBUSY", "No scripts in execution right now.");
+  if (sub === "KILL" && args.length === 1) return killScript(ctx.engine, "eval");
   if (sub === "DEBUG" && args.length === 2) {
     const mode = args[1]!.toUpperCase();
     if (mode === "NO") return OK;

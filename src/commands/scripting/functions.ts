@@ -14,7 +14,8 @@ import { array, bulk, error, integer, map, NIL, OK, set, status, type Reply } fr
 import { defineCommand } from "../define.js";
 import { globMatches } from "../glob.js";
 import type { CommandContext, CommandSpec } from "../spec.js";
-import { atomically, badSubcommand, CONTAINER_INFO, READ_ONLY_SCRIPT_RUN_INFO, SCRIPT_RUN_INFO, splitKeys } from "./eval_commands.js";
+import { killScript, runningScriptStats, settleRun, takePausable } from "./script_busy.js";
+import { atomically, badSubcommand, inApply, CONTAINER_INFO, READ_ONLY_SCRIPT_RUN_INFO, SCRIPT_RUN_INFO, splitKeys } from "./eval_commands.js";
 import { BAD_NAME, isValidName } from "./register_function.js";
 import { scriptCalls } from "./script_calls.js";
 import { scriptHost } from "./script_host.js";
@@ -227,14 +228,16 @@ function functionCommand(ctx: CommandContext, args: ByteString[]): Reply {
         [bulk("libraries_count"), integer(libraries.size)],
         [bulk("functions_count"), integer(scriptHost(ctx.engine).functions(ctx.engine).size)],
       ]);
+      const running = runningScriptStats(ctx.engine);
+      if (running !== null && running.type === "error") return running; // an EVAL is running: Redis answers BUSY
       return map([
-        [bulk("running_script"), NIL],
+        [bulk("running_script"), running ?? NIL],
         [bulk("engines"), map([[bulk("LUA"), counts]])],
       ]);
     }
     case "KILL":
       if (args.length !== 1) break;
-      return error("NOTBUSY", "No scripts in execution right now.");
+      return killScript(ctx.engine, "function");
     case "HELP":
       if (args.length !== 1) break;
       return array(FUNCTION_HELP.map((line) => status(line)));
@@ -251,8 +254,12 @@ function fcall(ctx: CommandContext, args: ByteString[], readOnlyCommand: boolean
   const declaredReadOnly = loaded.flags.has("no-writes");
   if (readOnlyCommand && !declaredReadOnly) return error("ERR", "Can not execute a script with write flag using *_ro command.");
   const run = { keys: split.keys, args: split.args, calls: scriptCalls(ctx, declaredReadOnly), randomSeed: ctx.index, name: loaded.name };
-  if (declaredReadOnly) return host.vm.runFunction(loaded, run);
-  return atomically(ctx.engine, () => host.vm.runFunction(loaded, run), () => host.vm.wasStopped);
+  const pausable = takePausable(host);
+  const outcome = declaredReadOnly
+    ? host.vm.runFunction(loaded, run, pausable)
+    : atomically(ctx.engine, () => host.vm.runFunction(loaded, run, pausable), () => host.vm.wasStopped);
+  const argv = [readOnlyCommand ? "fcall_ro" : "fcall", ...args];
+  return settleRun(host, outcome, { kind: "function", logged: inApply(ctx), name: loaded.name, argv });
 }
 
 export const functionCommands: CommandSpec[] = [

@@ -58,6 +58,11 @@ export interface LuaModule {
   _lua_getinfo(L: number, what: number, debugRecord: number): number;
   _lua_isnumber(L: number, index: number): number;
   _lua_touserdata(L: number, index: number): number;
+  _lua_newthread(L: number): number;
+  _lua_resume(L: number, argCount: number): number;
+  _lua_yield(L: number, resultCount: number): number;
+  _lua_status(L: number): number;
+  _lua_xmove(from: number, to: number, count: number): void;
 }
 
 // The package is CommonJS with a UMD wrapper: its named exports are reached through the default import.
@@ -71,6 +76,50 @@ export const LUA_MULTRET = -1;
 export const LUA_MASKCOUNT = 8;
 export const LUA_GCCOUNT = 3;
 export const LUA_GCCOLLECT = 2;
+export const LUA_YIELD = 1;
+export const LUA_ERRRUN = 2;
+
+/**
+ * Where lua_State keeps nCcalls and baseCcalls (two unsigned shorts) in this build: Lua
+ * 5.1's lstate.h laid out for wasm32 (a header of 8 bytes, nine 4-byte fields, then the
+ * two counters). script_vm.test.ts checks them against a pcall.
+ */
+const N_C_CALLS_OFFSET = 52;
+const BASE_C_CALLS_OFFSET = 54;
+/** ... and, after the hook mask bytes, basehookcount and hookcount (ints). */
+const BASE_HOOK_COUNT_OFFSET = 60;
+const HOOK_COUNT_OFFSET = 64;
+
+/** The count the thread's count hook was last set to (lua_sethook's count). */
+export function baseHookCount(L: number): number {
+  return new DataView(lua.HEAPU8.buffer).getInt32(L + BASE_HOOK_COUNT_OFFSET, true);
+}
+
+/** Instructions the thread still has to fetch before its count hook fires. */
+export function hookCountLeft(L: number): number {
+  return new DataView(lua.HEAPU8.buffer).getInt32(L + HOOK_COUNT_OFFSET, true);
+}
+
+/** lua_Debug's event (its first field), for a hook's second argument. */
+export function hookEvent(debugRecord: number): number {
+  return new DataView(lua.HEAPU8.buffer).getInt32(debugRecord, true);
+}
+
+export const LUA_HOOKCOUNT = 3;
+export const LUA_MASKRET = 2;
+
+/**
+ * True when the coroutine `L` runs no C call of its own below the running Lua code: no
+ * pcall, metamethod, iterator, gsub or sort callback between it and where it was resumed.
+ * Only then may a count hook yield it: lua_yield across a C call raises "attempt to yield
+ * across metamethod/C-call boundary", an error the script could catch.
+ */
+export function yieldableNow(L: number): boolean {
+  const heap = lua.HEAPU8;
+  const calls = heap[L + N_C_CALLS_OFFSET]! | (heap[L + N_C_CALLS_OFFSET + 1]! << 8);
+  const base = heap[L + BASE_C_CALLS_OFFSET]! | (heap[L + BASE_C_CALLS_OFFSET + 1]! << 8);
+  return calls === base;
+}
 
 export const enum LuaType {
   None = -1,

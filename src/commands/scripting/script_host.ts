@@ -11,6 +11,8 @@ import type { ByteString } from "../../engine/bytes.js";
 import { limits } from "../../lib/limits.js";
 import { ScriptVm } from "./script_vm.js";
 import type { RegisteredFunction } from "./register_function.js";
+import type { Reply } from "../../engine/reply.js";
+import type { RunningScript } from "./script_busy.js";
 
 /** A compiled function of a loaded library. */
 export interface LoadedFunction extends RegisteredFunction {
@@ -21,6 +23,15 @@ export class ScriptHost {
   private vmInstance: ScriptVm | null = null;
   /** The script cache: every body by its sha1 (lower-case hex). */
   readonly bodies = new Map<string, ByteString>();
+  /** busy-reply-threshold (lua-time-limit): how long a script runs before others are told BUSY (script_busy.ts). */
+  busyReplyThresholdMs = 5000;
+  /** The script that holds the engine while it is paused (script_busy.ts), else null. */
+  running: RunningScript | null = null;
+  /**
+   * The command being run under runPausable (script_busy.ts): whether its script may
+   * pause, when it started, and its reply's promise once it paused.
+   */
+  pause: { allowed: boolean; startedMs: number; reply: Promise<Reply> | null } = { allowed: false, startedMs: 0, reply: null };
 
   /** The Lua state, made on first use (a node that runs no script pays nothing). */
   get vm(): ScriptVm {
@@ -60,6 +71,11 @@ export class ScriptHost {
 }
 
 const hosts = new WeakMap<Engine, ScriptHost>();
+
+/** The scripting state of this engine's node, if it has made one (no allocation for nodes that run no script). */
+export function existingScriptHost(engine: Engine): ScriptHost | undefined {
+  return hosts.get(engine);
+}
 
 /** The scripting state of the node whose engine this is. */
 export function scriptHost(engine: Engine): ScriptHost {

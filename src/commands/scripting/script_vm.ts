@@ -1,7 +1,17 @@
 /**
  * One Lua state and the scripts compiled in it: what runs EVAL's body and FCALL's
  * functions. A node has one (script_host.ts), used by apply() and by the read path in
- * turn: Node runs one thing at a time, and a script runs to its end before anything else.
+ * turn.
+ *
+ * A script runs as a Lua coroutine. A run that may pause (the caller can wait for a
+ * promise: a script command alone in a log entry, or on the read path) is yielded by the
+ * count hook once it has run for PAUSE_AFTER_MS, and resumed after setImmediate: Node
+ * serves its clients meanwhile (they are told BUSY, script_busy.ts) and SCRIPT KILL can
+ * arrive. The hook yields only when the script is in no C call of its own (pcall, a
+ * metamethod, an iterator, a gsub or sort callback: lua_wasm.ts yieldableNow), because
+ * Lua 5.1 cannot yield across one and would raise an error the script could catch. So a
+ * pause never changes what a script does, only when Node gets to serve others; a script
+ * that spends long inside one pcall pauses only once back outside it.
  *
  * A run is bounded: a count hook adds up the VM instructions the script executes, and past
  * the budget (or past the Lua heap limit) the script is stopped. The instruction count is
@@ -11,7 +21,9 @@
  */
 import type { ByteString } from "../../engine/bytes.js";
 import { error as errorReply, type Reply } from "../../engine/reply.js";
+import { assert } from "../../lib/assert.js";
 import {
+  LUA_ERRRUN,
   LUA_GCCOUNT,
   LUA_GLOBALSINDEX,
   LUA_MASKCOUNT,
@@ -23,6 +35,13 @@ import {
   rawGetField,
   rawSetField,
   toBytes,
+  LUA_YIELD,
+  yieldableNow,
+  baseHookCount,
+  hookCountLeft,
+  hookEvent,
+  LUA_HOOKCOUNT,
+  LUA_MASKRET,
 } from "./lua_wasm.js";
 import { replyOf, type ScriptProtocol } from "./lua_replies.js";
 import { SANDBOX_PRELUDE } from "./sandbox.js";
@@ -34,13 +53,21 @@ import { installLibraries } from "./libraries.js";
 export interface ScriptLimits {
   instructionsMax: number;
   heapBytesMax: number;
+  /** How long a run that may pause runs before it lets Node serve others (PAUSE_AFTER_MS unless given; tests pause at every hook with 0). */
+  pauseAfterMs?: number;
 }
 
 /** A library load may call no command (its `redis` has no call). */
 const NO_CALLS: ScriptCalls = { call: () => ({ type: "error", text: "ERR no commands while a library loads" }) };
 
-/** Instructions between two looks of the hook at the budget. */
+/** Instructions between two looks of the hook at the budget (and at the clock). */
 const HOOK_EVERY = 1000;
+
+/** How long a run that may pause runs before it lets Node serve others for a turn. */
+const PAUSE_AFTER_MS = 100;
+
+/** What a killed script raises (redis-server 7.0's text). */
+export const KILLED_BY_USER = "ERR Script killed by user with SCRIPT KILL...";
 
 
 /** What a run gets: its keys and arguments, who answers redis.call, and where it starts its random sequence. */
@@ -62,14 +89,46 @@ export interface RunState {
   bug: unknown;
 }
 
+/** One run, from its start to its reply (kept while it is paused). */
+interface ActiveRun {
+  state: RunState;
+  /** The coroutine it runs in, and that coroutine's registry reference. */
+  thread: number;
+  threadReference: number;
+  /**
+   * Instructions the run's own coroutine has executed, exactly (so the budget stops it at
+   * the same instruction on every replica, however often it paused), up to the last hook.
+   */
+  executed: number;
+  /**
+   * Whether the instruction that fired the last count hook runs in the current period
+   * without being counted again: false after a yield (it is fetched, so counted, again on
+   * resume) and at the start.
+   */
+  carry: boolean;
+  /** A pause is due, but the script was inside a C call: a return hook waits for it to leave. */
+  awaitingReturn: boolean;
+  /** Why a limit stopped it, once one did. */
+  stopped: string | null;
+  killed: boolean;
+  /** When it yields at its next chance (performance.now() ms); Infinity when it may not pause. */
+  pauseAtMs: number;
+  argumentGlobals: boolean;
+}
+
 export class ScriptVm {
   readonly L: number;
   /** Compiled EVAL bodies by sha: a registry reference to each function. */
   private readonly compiled = new Map<string, number>();
-  private current: RunState | null = null;
-  private instructions = 0;
-  private stopped: string | null = null;
+  /** The run the Lua state is executing right now (the hook's), null between runs and while one is paused. */
+  private active: ActiveRun | null = null;
+  /** The run that is paused, waiting for its next turn. */
+  private paused: ActiveRun | null = null;
+  /** Coroutines of runs that ended well, kept for the next runs (a failed one is dead). */
+  private readonly idleThreads: Array<{ thread: number; reference: number }> = [];
+  private lastStopped = false;
   private readonly hook: number;
+  private readonly pauseAfterMs: number;
 
   constructor(private readonly limits: ScriptLimits) {
     this.L = lua._luaL_newstate();
@@ -78,12 +137,13 @@ export class ScriptVm {
     installRedisApi(this.L, () => this.runState());
     installLibraries(this.L, () => this.runState());
     this.runPrelude();
-    this.hook = lua.addFunction((L: number) => this.onHook(L), "vii");
+    this.pauseAfterMs = limits.pauseAfterMs ?? PAUSE_AFTER_MS;
+    this.hook = lua.addFunction((L: number, debugRecord: number) => this.onHook(L, debugRecord), "vii");
   }
 
   runState(): RunState {
-    if (this.current === null) throw new Error("redis.* called outside a script run");
-    return this.current;
+    if (this.active === null) throw new Error("redis.* called outside a script run");
+    return this.active.state;
   }
 
   private runPrelude(): void {
@@ -157,7 +217,9 @@ export class ScriptVm {
     this.libraryLoading(true);
     let reply: Reply;
     try {
-      reply = this.runReference(reference, { keys: [], args: [], calls: NO_CALLS, randomSeed: 0, name: limits.name }, 0, undefined, false);
+      const outcome = this.runReference(reference, { keys: [], args: [], calls: NO_CALLS, randomSeed: 0, name: limits.name }, { argCount: 0, argumentGlobals: false, pausable: false });
+      assert(!(outcome instanceof Promise), "a library load never pauses");
+      reply = outcome;
     } finally {
       this.libraryLoading(false);
       lua._luaL_unref(L, LUA_REGISTRYINDEX, reference);
@@ -186,11 +248,14 @@ export class ScriptVm {
   }
 
   /** Runs a registered function with its keys and arguments as its two table arguments (FCALL). */
-  runFunction(registered: RegisteredFunction, run: ScriptRun): Reply {
-    return this.runReference(registered.reference, run, 2, () => {
-      pushList(this.L, run.keys);
-      pushList(this.L, run.args);
-    }, false);
+  runFunction(registered: RegisteredFunction, run: ScriptRun): Reply;
+  runFunction(registered: RegisteredFunction, run: ScriptRun, pausable: boolean): Reply | Promise<Reply>;
+  runFunction(registered: RegisteredFunction, run: ScriptRun, pausable = false): Reply | Promise<Reply> {
+    const pushArgs = (thread: number): void => {
+      pushList(thread, run.keys);
+      pushList(thread, run.args);
+    };
+    return this.runReference(registered.reference, run, { argCount: 2, pushArgs, argumentGlobals: false, pausable });
   }
 
   hasCompiled(sha: string): boolean {
@@ -204,50 +269,142 @@ export class ScriptVm {
     lua._lua_gc(this.L, 2, 0);
   }
 
-  /** Runs a compiled EVAL body. */
-  runBody(sha: string, run: ScriptRun): Reply {
+  /** Runs a compiled EVAL body; a promise when it may pause and did. */
+  runBody(sha: string, run: ScriptRun): Reply;
+  runBody(sha: string, run: ScriptRun, pausable: boolean): Reply | Promise<Reply>;
+  runBody(sha: string, run: ScriptRun, pausable = false): Reply | Promise<Reply> {
     const reference = this.compiled.get(sha);
     if (reference === undefined) throw new Error(`script ${sha} is not compiled`);
-    return this.runReference(reference, run, 0);
+    return this.runReference(reference, run, { argCount: 0, argumentGlobals: true, pausable });
+  }
+
+  /** Whether a run is paused (it holds the engine until it ends: script_busy.ts). */
+  get hasPausedRun(): boolean {
+    return this.paused !== null;
   }
 
   /**
-   * Runs the function in the registry at `reference`, with `extra` arguments already
-   * pushed after... (FCALL pushes the keys and args tables itself); answers its reply.
+   * Kills the paused run (SCRIPT KILL, FUNCTION KILL): at its next instruction it raises
+   * Redis' "Script killed by user" error, and again at every instruction after, so that no
+   * pcall inside it can carry on. False when no run is paused.
    */
-  runReference(reference: number, run: ScriptRun, argCount: number, pushArgs?: () => void, argumentGlobals = true): Reply {
+  killPausedRun(): boolean {
+    if (this.paused === null) return false;
+    this.paused.killed = true;
+    return true;
+  }
+
+  /**
+   * Runs the function in the registry at `reference` as a coroutine, with `argCount`
+   * arguments pushed by `pushArgs` (FCALL's keys and args tables); answers its reply, or
+   * a promise of it when the run may pause and did.
+   */
+  runReference(
+    reference: number,
+    run: ScriptRun,
+    how: { argCount: number; pushArgs?: (thread: number) => void; argumentGlobals: boolean; pausable: boolean },
+  ): Reply | Promise<Reply> {
+    const { thread, reference: threadReference } = this.idleThreads.pop() ?? this.newThread();
+    lua._lua_settop(thread, 0);
+    lua._lua_rawgeti(thread, LUA_REGISTRYINDEX, reference);
+    if (how.argumentGlobals) this.setArgumentGlobals(run);
+    how.pushArgs?.(thread);
+    const active: ActiveRun = {
+      state: { run, protocol: 2, random: seedOf(run.randomSeed), bug: undefined },
+      thread,
+      threadReference,
+      executed: 0,
+      carry: false,
+      awaitingReturn: false,
+      stopped: null,
+      killed: false,
+      pauseAtMs: how.pausable ? performance.now() + this.pauseAfterMs : Infinity,
+      argumentGlobals: how.argumentGlobals,
+    };
+    lua._lua_sethook(thread, this.hook, LUA_MASKCOUNT, Math.min(HOOK_EVERY, this.limits.instructionsMax + 1));
+    const status = this.resume(active, how.argCount);
+    if (status !== LUA_YIELD) return this.finish(active, status);
+    return this.runPaused(active);
+  }
+
+  private newThread(): { thread: number; reference: number } {
+    const thread = lua._lua_newthread(this.L);
+    return { thread, reference: lua._luaL_ref(this.L, LUA_REGISTRYINDEX) };
+  }
+
+  /** Resumes a run's coroutine; the hook sees it as the active run meanwhile (a library load may nest inside a pause). */
+  private resume(active: ActiveRun, argCount: number): number {
+    const outer = this.active;
+    this.active = active;
+    try {
+      return lua._lua_resume(active.thread, argCount);
+    } finally {
+      this.active = outer;
+    }
+  }
+
+  /** A paused run: resumed turn after turn (setImmediate lets sockets and timers in between) until it ends. */
+  private async runPaused(active: ActiveRun): Promise<Reply> {
+    assert(this.paused === null, "one script run pauses at a time (script_busy.ts holds other scripts back)");
+    this.paused = active;
+    try {
+      let status = LUA_YIELD;
+      while (status === LUA_YIELD) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        active.pauseAtMs = performance.now() + this.pauseAfterMs;
+        status = this.resume(active, 0);
+      }
+      return this.finish(active, status);
+    } finally {
+      this.paused = null;
+    }
+  }
+
+  /** The reply of an ended run (its first result, as lua_pcall with one result gives it), its coroutine kept or freed. */
+  private finish(active: ActiveRun, status: number): Reply {
+    const thread = active.thread;
+    lua._lua_sethook(thread, 0, 0, 0);
+    this.lastStopped = active.stopped !== null;
+    try {
+      if (active.state.bug !== undefined) throw active.state.bug;
+      if (active.stopped !== null) return { type: "error", text: active.stopped };
+      if (status !== 0) return this.threadFailure(active, status);
+      if (lua._lua_gettop(thread) === 0) lua._lua_pushnil(thread);
+      lua._lua_settop(thread, 1);
+      return replyOf(thread, -1, active.state.protocol);
+    } finally {
+      if (active.argumentGlobals) this.clearArgumentGlobals();
+      if (status === 0) {
+        lua._lua_settop(thread, 0);
+        this.idleThreads.push({ thread, reference: active.threadReference });
+      } else {
+        lua._luaL_unref(this.L, LUA_REGISTRYINDEX, active.threadReference); // a dead coroutine cannot run again
+      }
+    }
+  }
+
+  /** The error reply of a failed run: a runtime error is located by walnut_thread_handler first (sandbox.ts). */
+  private threadFailure(active: ActiveRun, status: number): Reply {
     const L = this.L;
     lua._lua_settop(L, 0);
-    rawGetField(L, LUA_REGISTRYINDEX, "walnut_handler");
-    lua._lua_rawgeti(L, LUA_REGISTRYINDEX, reference);
-    if (argumentGlobals) this.setArgumentGlobals(run);
-    pushArgs?.();
-    this.current = { run, protocol: 2, random: seedOf(run.randomSeed), bug: undefined };
-    this.instructions = 0;
-    this.stopped = null;
-    lua._lua_sethook(L, this.hook, LUA_MASKCOUNT, HOOK_EVERY);
-    let outcome: number;
-    try {
-      outcome = lua._lua_pcall(L, argCount, 1, 1);
-    } finally {
-      lua._lua_sethook(L, 0, 0, 0);
+    if (status === LUA_ERRRUN) {
+      rawGetField(L, LUA_REGISTRYINDEX, "walnut_thread_handler");
+      lua._lua_xmove(active.thread, L, 1);
+      lua._lua_rawgeti(L, LUA_REGISTRYINDEX, active.threadReference);
+      if (lua._lua_pcall(L, 2, 1, 0) !== 0) return errorReply("ERR", `Error running script: ${toBytes(L, -1)}`);
+    } else {
+      lua._lua_xmove(active.thread, L, 1);
     }
-    const state = this.current;
-    this.current = null;
     try {
-      if (state.bug !== undefined) throw state.bug;
-      if (this.stopped !== null) return { type: "error", text: this.stopped };
-      if (outcome !== 0) return this.failure(run.name);
-      return replyOf(L, -1, state.protocol);
+      return this.failure(active.state.run.name);
     } finally {
       lua._lua_settop(L, 0);
-      if (argumentGlobals) this.clearArgumentGlobals();
     }
   }
 
   /** Whether the last run was stopped by a limit (its writes are then undone). */
   get wasStopped(): boolean {
-    return this.stopped !== null;
+    return this.lastStopped;
   }
 
   private setArgumentGlobals(run: ScriptRun): void {
@@ -288,25 +445,69 @@ export class ScriptVm {
     return { type: "error", text: `${message}${where}`.replace(/[\r\n]/g, " ") };
   }
 
-  private onHook(L: number): void {
-    if (this.stopped !== null) {
-      pushBytes(L, this.stopped);
+  private onHook(L: number, debugRecord: number): void {
+    const active = this.active;
+    if (active === null) return;
+    if (hookEvent(debugRecord) !== LUA_HOOKCOUNT) {
+      this.onReturnHook(L, active);
+      return;
+    }
+    if (active.stopped !== null) {
+      pushBytes(L, active.stopped);
       lua._lua_error(L);
       return;
     }
-    this.instructions += HOOK_EVERY;
+    if (active.killed) {
+      // As Redis: from now on every instruction raises, so no pcall can carry on after a kill.
+      lua._lua_sethook(L, this.hook, LUA_MASKCOUNT, 1);
+      lua._lua_createtable(L, 0, 1);
+      pushBytes(L, KILLED_BY_USER);
+      rawSetField(L, -2, "err");
+      lua._lua_error(L);
+      return;
+    }
+    const own = L === active.thread;
+    // The period's instructions: the count, less the one that fired the hook (it runs next
+    // period), plus the previous one unless it was fetched again after a yield. A coroutine
+    // the script made is counted by its count alone (it never pauses).
+    active.executed += own ? baseHookCount(L) - 1 + (active.carry ? 1 : 0) : baseHookCount(L);
     let why: string | null = null;
-    if (this.instructions > this.limits.instructionsMax) {
+    if (active.executed >= this.limits.instructionsMax) {
       why = `ERR Script stopped: it ran more than ${this.limits.instructionsMax} Lua instructions (walnut's deterministic script limit); its writes were undone`;
     } else if (lua._lua_gc(L, LUA_GCCOUNT, 0) * 1024 > this.limits.heapBytesMax) {
       why = `ERR Script stopped: the Lua heap grew past ${this.limits.heapBytesMax} bytes (walnut's script memory limit); its writes were undone`;
     }
-    if (why === null) return;
-    this.stopped = why;
-    // From now on every instruction raises, so a pcall inside the script cannot swallow the stop.
+    if (why !== null) {
+      active.stopped = why;
+      // From now on every instruction raises, so a pcall inside the script cannot swallow the stop.
+      lua._lua_sethook(L, this.hook, LUA_MASKCOUNT, 1);
+      pushBytes(L, why);
+      lua._lua_error(L);
+      return;
+    }
+    if (!own) return;
+    const due = performance.now() >= active.pauseAtMs;
+    const yielding = due && yieldableNow(L);
+    active.awaitingReturn = due && !yielding;
+    // The next hook comes when the budget is used up at the latest, so every replica stops at the same instruction.
+    const next = Math.min(HOOK_EVERY, this.limits.instructionsMax - active.executed) + (yielding ? 1 : 0);
+    active.carry = !yielding;
+    lua._lua_sethook(L, this.hook, active.awaitingReturn ? LUA_MASKCOUNT | LUA_MASKRET : LUA_MASKCOUNT, next);
+    if (yielding) lua._lua_yield(L, 0);
+  }
+
+  /**
+   * A pause came due inside a C call (pcall, a metamethod ...): at each return, once the
+   * script is back at its own level, the next instruction fires the count hook, which then
+   * yields. The instructions of the period so far are counted first, since setting the
+   * hook starts a new period.
+   */
+  private onReturnHook(L: number, active: ActiveRun): void {
+    if (L !== active.thread || !active.awaitingReturn || !yieldableNow(L)) return;
+    active.executed += baseHookCount(L) - hookCountLeft(L) + (active.carry ? 1 : 0);
+    active.carry = false;
+    active.awaitingReturn = false;
     lua._lua_sethook(L, this.hook, LUA_MASKCOUNT, 1);
-    pushBytes(L, why);
-    lua._lua_error(L);
   }
 
   close(): void {

@@ -17,6 +17,7 @@ import type { ServerContext } from "../server_context.js";
 import { MAXMEMORY_POLICY } from "../../commands/memory_limit.js";
 import { describeError } from "../../lib/errors.js";
 import { parseSizeBytes } from "../../lib/units.js";
+import { scriptHost } from "../../commands/scripting/script_host.js";
 import { formatKeyspaceEvents, parseKeyspaceEvents } from "../../engine/keyspace_events.js";
 
 /** Redis 7.0's eviction policies: CONFIG SET names any of them, walnut runs only noeviction. */
@@ -45,6 +46,18 @@ function setMaxmemoryPolicy(value: string): string | null {
     return `walnut supports only noeviction: it never evicts keys, and refuses writes that add data (OOM) while used memory > maxmemory`;
   }
   return `argument(s) must be one of the following: ${REDIS_POLICIES.join(", ")}`;
+}
+
+/** busy-reply-threshold (alias lua-time-limit): ms a script runs before other clients are told BUSY (script_busy.ts). */
+function busyReplyThreshold(context: ServerContext): string {
+  return String(scriptHost(context.executor.node.engine).busyReplyThresholdMs);
+}
+
+function setBusyReplyThreshold(context: ServerContext, value: string): string | null {
+  if (!/^-?\d+$/.test(value)) return "argument couldn't be parsed into an integer";
+  if (value.startsWith("-")) return "argument must be between 0 and 9223372036854775807 inclusive";
+  scriptHost(context.executor.node.engine).busyReplyThresholdMs = Number(value);
+  return null;
 }
 
 interface ConfigEntry {
@@ -112,6 +125,8 @@ const entries: Record<string, ConfigEntry> = {
     set: setMaxmemory,
   },
   "maxmemory-policy": { get: () => MAXMEMORY_POLICY, set: (_c, value) => setMaxmemoryPolicy(value) },
+  "busy-reply-threshold": { get: busyReplyThreshold, set: setBusyReplyThreshold },
+  "lua-time-limit": { get: busyReplyThreshold, set: setBusyReplyThreshold },
   "proto-max-bulk-len": { get: (c) => String(c.settings.maxRequestBytes) },
   "max-request-bytes": { get: (c) => String(c.settings.maxRequestBytes) },
 };

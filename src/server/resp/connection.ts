@@ -39,6 +39,7 @@ import { ReplyWriter } from "../../resp/writer.js";
 import { Subscriptions } from "./pubsub_commands.js";
 import type { Subscriber } from "./pubsub.js";
 import { SubscriberOutputLimit } from "./subscriber_output_limit.js";
+import { busyGate } from "../../commands/scripting/script_busy.js";
 
 const OUTPUT_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const FLUSH_THRESHOLD_BYTES = 64 * 1024;
@@ -87,6 +88,8 @@ export class Connection implements ClientHandle, Subscriber {
   private closing = false;
   /** A read is waiting to run: later commands wait in the parser (see enqueueWaitingRead). */
   private waitingRead = false;
+  /** A command held back while a script runs (scriptGate), run first when the script ends. */
+  private heldCommand: ByteString[] | null = null;
   private flushScheduled = false;
   /** True while the socket holds more unsent replies than OUTPUT_HIGH_WATER_BYTES. */
   private outputBlocked = false;
@@ -268,7 +271,8 @@ export class Connection implements ClientHandle, Subscriber {
           this.socket.pause();
           break;
         }
-        const argv = this.parser.next();
+        const argv = this.heldCommand ?? this.parser.next();
+        this.heldCommand = null;
         if (argv === null) {
           if (this.requestBytes > this.requestBytesMax) {
             throw new ProtocolError(`Protocol error: request larger than ${this.requestBytesMax} bytes`);
@@ -276,7 +280,9 @@ export class Connection implements ClientHandle, Subscriber {
           break;
         }
         this.requestBytes = this.parser.pendingBytes;
-        this.dispatch(argv);
+        const gate = this.scriptGate(argv);
+        if (gate === "held") break;
+        if (gate === "run") this.dispatch(argv);
       }
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
@@ -285,6 +291,30 @@ export class Connection implements ClientHandle, Subscriber {
       this.closeAfterReplies();
     }
     this.flush();
+  }
+
+  /**
+   * While a long script holds the engine (commands/scripting/script_busy.ts): "answered"
+   * with BUSY once it has run past busy-reply-threshold, "held" (the command waits, and the
+   * ones after it) before that, else "run". A connection with unanswered commands skips
+   * this: its replies come after theirs, which wait for the script anyway.
+   */
+  private scriptGate(argv: ByteString[]): "run" | "answered" | "held" {
+    if (this.unfinishedWrites > 0) return "run";
+    const gate = busyGate(this.context.executor.node.engine, argv);
+    if (gate === null) return "run";
+    if (!(gate instanceof Promise)) {
+      this.context.commandStats.rejected(argv);
+      this.enqueue(gate);
+      return "answered";
+    }
+    this.heldCommand = argv;
+    this.waitingRead = true;
+    void gate.then(() => {
+      this.waitingRead = false;
+      this.runParsedCommands();
+    });
+    return "held";
   }
 
   private dispatch(argv: ByteString[]): void {

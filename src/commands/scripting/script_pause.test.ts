@@ -1,0 +1,102 @@
+/**
+ * Pausing a script never changes what it does: with a run pausing at every chance it has
+ * (pauseAfterMs 0: at every count hook outside C calls), scripts that spend their time
+ * inside pcall, a metamethod, a coroutine of their own, a sort comparator or a gsub
+ * callback end with the same replies as unpaused runs (a yield across those C calls would
+ * raise an error the script could catch); the instruction budget stops a script at the
+ * same instruction whether it paused or not, so every replica agrees; and a killed run
+ * cannot be carried on by pcall.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { integer, type Reply } from "../../engine/reply.js";
+import { ScriptVm } from "./script_vm.js";
+import { sha1hex } from "./sha1.js";
+
+const HEAP_BYTES = 64 * 1024 * 1024;
+
+function runner(vm: ScriptVm): (body: string, pausable: boolean) => Reply | Promise<Reply> {
+  return (body, pausable) => {
+    const sha = sha1hex(body);
+    assert.equal(vm.compileBody(sha, body), null, "compiles");
+    return vm.runBody(sha, { keys: [], args: [], calls: { call: () => ({ type: "nil" }) }, randomSeed: 1, name: sha }, pausable);
+  };
+}
+
+const SCRIPTS: Array<{ name: string; body: string }> = [
+  {
+    name: "a long loop inside pcall",
+    body: "local ok, n = pcall(function() local c = 0 for i = 1, 300000 do c = c + 1 end return c end) return {ok and 1 or 0, n}",
+  },
+  {
+    name: "many pcalls, each a loop",
+    body: "local c = 0 for r = 1, 30 do local ok = pcall(function() for i = 1, 10000 do c = c + 1 end end) if not ok then return -1 end end return c",
+  },
+  {
+    name: "a metamethod that loops",
+    body: "local t = setmetatable({}, {__index = function(_, k) local c = 0 for i = 1, 200000 do c = c + 1 end return c + k end}) local v = t[5] for i = 1, 5000 do end return v",
+  },
+  {
+    name: "a coroutine of the script's own",
+    body: "local co = coroutine.create(function(a) local c = a for i = 1, 200000 do c = c + 1 end local b = coroutine.yield(c) return c + b end) local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) for i = 1, 5000 do end return {x, y, coroutine.status(co)}",
+  },
+  {
+    name: "a sort comparator",
+    body: "local t = {} for i = 1, 3000 do t[i] = (i * 7919) % 3001 end table.sort(t, function(a, b) return a < b end) for i = 1, 5000 do end return {t[1], t[1500], t[3000]}",
+  },
+  {
+    name: "a gsub callback",
+    body: "local s = string.rep('ab', 20000) local n = 0 local out = s:gsub('a', function() n = n + 1 return 'c' end) for i = 1, 5000 do end return {n, out:sub(1, 6)}",
+  },
+  {
+    name: "an error inside pcall after a pause is due",
+    body: "local c = 0 for i = 1, 200000 do c = c + 1 end local ok, e = pcall(function() for i = 1, 200000 do c = c + 1 end error('boom') end) return {ok and 1 or 0, e, c}",
+  },
+];
+
+test("a paused script ends as an unpaused one: no yield inside pcall, metamethods, coroutines, sort or gsub", async () => {
+  const pausing = runner(new ScriptVm({ instructionsMax: 1e9, heapBytesMax: HEAP_BYTES, pauseAfterMs: 0 }));
+  const straight = runner(new ScriptVm({ instructionsMax: 1e9, heapBytesMax: HEAP_BYTES }));
+  for (const { name, body } of SCRIPTS) {
+    const expected = straight(body, false);
+    assert.ok(!(expected instanceof Promise));
+    assert.notEqual(expected.type, "error", `${name}: ${JSON.stringify(expected)}`);
+    const outcome = pausing(body, true);
+    // Each script ends with a loop at its own level, where a pause due inside a C call happens at the latest.
+    assert.ok(outcome instanceof Promise, `${name}: the run paused at least once`);
+    assert.deepEqual(await outcome, expected, name);
+  }
+});
+
+test("the instruction budget stops a script at the same instruction whether it paused or not", async () => {
+  const budget = 50_000;
+  const straight = runner(new ScriptVm({ instructionsMax: budget, heapBytesMax: HEAP_BYTES }));
+  const pausing = runner(new ScriptVm({ instructionsMax: budget, heapBytesMax: HEAP_BYTES, pauseAfterMs: 0 }));
+  const loop = (n: number): string => `local c = 0 for i = 1, ${n} do c = c + 1 end return c`;
+  const stopped = (reply: Reply): boolean => reply.type === "error" && reply.text.startsWith("ERR Script stopped");
+  // The longest loop the budget lets finish, found without pausing.
+  let low = 1;
+  let high = budget;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (stopped(straight(loop(middle), false) as Reply)) high = middle - 1;
+    else low = middle;
+  }
+  assert.ok(low > budget / 3 && low < budget, `the longest loop that finishes: ${low}`);
+  assert.deepEqual(await pausing(loop(low), true), integer(low));
+  assert.ok(stopped(await pausing(loop(low + 1), true)), "one iteration more is stopped, paused or not");
+});
+
+test("a killed run raises at every instruction, so pcall cannot carry on", async () => {
+  const vm = new ScriptVm({ instructionsMax: 1e10, heapBytesMax: HEAP_BYTES, pauseAfterMs: 0 });
+  const outcome = runner(vm)("while true do pcall(function() for i = 1, 1000 do end end) end", true);
+  assert.ok(outcome instanceof Promise);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(vm.hasPausedRun, true);
+  assert.equal(vm.killPausedRun(), true);
+  const reply = await outcome;
+  assert.equal(reply.type, "error");
+  assert.match((reply as { text: string }).text, /^ERR Script killed by user with SCRIPT KILL\.\.\. script: \w+, on @user_script:1\.$/);
+  assert.equal(vm.hasPausedRun, false);
+  assert.equal(vm.killPausedRun(), false);
+});
