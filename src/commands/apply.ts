@@ -15,11 +15,13 @@
  *   change the earlier calls made and the batch answers EXECABORT naming the call.
  * - A no-op (a new leader's first entry) changes nothing but the applied index.
  *
- * At-most-once sessions: a payload with a clientId is remembered in engine.sessions
- * (the client's highest requestId and its reply). A payload whose requestId is not above
- * the remembered one is not applied again: a retry of the remembered request gets the
- * remembered reply, an older request an error. This is how a retried HTTP write is
- * applied once even when its first attempt was committed but not answered.
+ * At-most-once sessions (engine/session_table.ts, docs/sessions.md): a payload with a
+ * clientId is applied only if the session table says so. A request the session already
+ * applied answers its remembered reply (or an error when that reply was dropped); a request
+ * of an ordered session that comes before an earlier one of the same client (a gap: the
+ * earlier one was lost on its way) is not applied and answers SESSION_OUT_OF_ORDER, which
+ * the client's connection turns into proposing both again, in order. This is how a write
+ * retried after a leader change is applied once, and a connection's writes in its order.
  */
 import type { Engine } from "../engine/engine.js";
 import { assert } from "../lib/assert.js";
@@ -43,23 +45,33 @@ export function applyEntry(engine: Engine, index: number, term: number, payload:
   return reply;
 }
 
-/** Applies the payload unless its session already did; remembers the session's reply. */
+/**
+ * The reply of a request that came before an earlier request of its ordered session: not
+ * applied. Compared by identity: it is never remembered, so only apply() hands it out.
+ */
+export const SESSION_OUT_OF_ORDER: Reply = Object.freeze(
+  error("ERR", "Cannot apply the write yet: an earlier write of this connection has not reached the log; it is proposed again"),
+);
+
+/** Applies the payload unless its session says otherwise (see the top of this file). */
 function applyOnce(engine: Engine, index: number, payload: EntryPayload): Reply {
   if (payload.type === "noop") return OK;
   const { clientId, requestId } = payload;
-  if (clientId !== "") {
-    const remembered = engine.sessions.get(clientId);
-    if (remembered !== undefined && requestId <= remembered.requestId) {
-      if (requestId === remembered.requestId) return remembered.reply;
-      return error("ERR", `request ${requestId} of client '${clientId}' was already applied and its reply is gone`);
-    }
-  }
-  const reply =
-    payload.type === "command"
-      ? runCall(engine, payload.call, payload.nowMs, index)
-      : runBatch(engine, { conditions: payload.conditions, calls: payload.calls, nowMs: payload.nowMs, index });
-  if (clientId !== "") engine.sessions.remember(clientId, { requestId, reply });
+  if (clientId === "") return runPayload(engine, index, payload);
+  const ackBelow = payload.ackBelow ?? 0;
+  const verdict = engine.sessions.verdict(clientId, requestId, ackBelow);
+  if (verdict.kind === "duplicate") return verdict.reply;
+  if (verdict.kind === "forgotten") return error("ERR", `request ${requestId} of client '${clientId}' was already applied and its reply is gone`);
+  if (verdict.kind === "early") return SESSION_OUT_OF_ORDER;
+  const reply = runPayload(engine, index, payload);
+  engine.sessions.applied(clientId, requestId, ackBelow, reply);
   return reply;
+}
+
+function runPayload(engine: Engine, index: number, payload: EntryPayload & { type: "command" | "batch" }): Reply {
+  return payload.type === "command"
+    ? runCall(engine, payload.call, payload.nowMs, index)
+    : runBatch(engine, { conditions: payload.conditions, calls: payload.calls, nowMs: payload.nowMs, index });
 }
 
 /** Runs one command call: its reply, an error reply for user errors. */
