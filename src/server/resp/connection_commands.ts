@@ -39,6 +39,7 @@ import { databaseCollection, databaseRangeError, DB_OUT_OF_RANGE, isDatabaseColl
 import type { ConnectionCommandSpec } from "../../commands/spec.js";
 import { parseShutdownArguments } from "../shutdown.js";
 import { BlockingSession, type Blocking } from "./blocked_clients.js";
+import { WriteSession } from "./write_session.js";
 import { ALLOWED_WHILE_WATCHING_RESP2, startWatch, stopWatch, type RespWatch } from "./watch_command.js";
 import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_absent.js";
 import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
@@ -69,6 +70,8 @@ export interface ConnectionState {
   connection: ClientHandle;
   /** The at-most-once session this connection's blocking commands propose under, made at the first. */
   blockingSession?: BlockingSession;
+  /** The ordered session every other write of this connection goes under, made at the first (write_session.ts). */
+  writes?: WriteSession;
   /** The blocking command this connection waits in, if any (cancelled when it closes). */
   blockedIn?: Blocking | null;
   /** The connection's WALNUT.WATCH, if any (watch_command.ts; stopped when it closes). */
@@ -253,7 +256,7 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   }
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
-  const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : context.executor.batch(calls, watched);
+  const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : writeSession(context, state).batch(calls, watched);
   const pending = batch.then(async (reply): Promise<Reply> => {
     if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
     const replies: Reply[] = [];
@@ -589,11 +592,17 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (blockingRead !== null) return blockedRead(context, state, spec, blockingRead);
   if (context.executor.writes(spec, argv)) {
     // Only a subscribed connection orders messages among its replies: others keep the cheaper path.
-    if (state.subscriptions?.active !== true) return { kind: "write", pending: context.executor.write({ collection, argv }) };
-    const written = context.executor.writeIndexed({ collection, argv });
+    const writes = writeSession(context, state);
+    if (state.subscriptions?.active !== true) return { kind: "write", pending: writes.write({ collection, argv }) };
+    const written = writes.commit({ collection, argv });
     return { kind: "write", pending: written.then((result) => result.reply), entryIndex: written.then((result) => result.index) };
   }
   return { kind: "read", read: () => context.executor.read(collection, spec, argv) };
+}
+
+/** The connection's write session, made at its first write. */
+function writeSession(context: ServerContext, state: ConnectionState): WriteSession {
+  return (state.writes ??= new WriteSession(context.executor));
 }
 
 /**
