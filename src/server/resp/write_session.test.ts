@@ -21,8 +21,11 @@ import { WriteSession } from "./write_session.js";
 
 const UNKNOWN = "Cannot confirm the write: the leader changed before it committed; its outcome is unknown, retry";
 
-/** What happens to the proposal: it goes through, commits but its answer is lost, or never reaches the log. */
-type Fate = "pass" | "lose-answer" | "drop";
+/**
+ * What happens to the proposal: it goes through, commits but its answer is lost, never
+ * reaches the log, or is held back until the test opens `gate`.
+ */
+type Fate = "pass" | "lose-answer" | "drop" | "gated";
 
 /** A real executor whose proposals meet the fate planned for them, by proposal number (1, 2, ...). */
 class LosingExecutor extends CommandExecutor {
@@ -30,6 +33,10 @@ class LosingExecutor extends CommandExecutor {
   proposals = 0;
   /** Every proposal's session, in the order proposed. */
   readonly sessions: Session[] = [];
+  openGate!: () => void;
+  readonly gate = new Promise<void>((resolve) => {
+    this.openGate = resolve;
+  });
 
   override proposeCall(call: CommandCall, session: Session): Promise<WriteResult> {
     return this.meetFate(session, () => super.proposeCall(call, session));
@@ -44,6 +51,7 @@ class LosingExecutor extends CommandExecutor {
     this.sessions.push({ ...session });
     const fate = this.fates.get(this.proposals) ?? "pass";
     if (fate === "drop") throw new WalnutError("NO_LEADER", "Cannot write: no leader is known yet; retry shortly");
+    if (fate === "gated") await this.gate;
     const result = await propose();
     if (fate === "lose-answer") throw new WalnutError("NO_LEADER", UNKNOWN);
     return result;
@@ -107,6 +115,21 @@ test("a write that never reached the log holds back the writes pipelined after i
     assert.deepEqual(await db.command("GET", "n"), bulk("1"));
     const retriedIds = executor.sessions.slice(10).map((each) => each.requestId);
     assert.ok(retriedIds.includes(3) && retriedIds.indexOf(3) < retriedIds.indexOf(4), `request 3 is proposed again before 4: ${retriedIds.join(",")}`);
+  }));
+
+test("a write is not proposed again while an earlier write of its connection is still out", () =>
+  withNode(async (db, executor) => {
+    executor.fates.set(1, "gated"); // request 1 is slow to reach the log
+    executor.fates.set(2, "drop"); // request 2 is lost: proposed again now, it could only come back out of order
+    const session = new WriteSession(executor, { retryMs: 5 });
+    const first = session.write({ collection: "default", argv: ["RPUSH", "l", "a"] });
+    const second = session.write({ collection: "default", argv: ["RPUSH", "l", "b"] });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // twenty retry rounds
+    assert.equal(executor.proposals, 2, "request 2 waits while request 1 is out");
+    executor.openGate();
+    assert.deepEqual(await within(Promise.all([first, second]), 5_000), [integer(1), integer(2)]);
+    assert.deepEqual(executor.sessions.map((each) => each.requestId), [1, 2, 2]);
+    assert.deepEqual(await elements(db, "l"), ["a", "b"]);
   }));
 
 test("every proposal acknowledges the replies received: the session in the log keeps only those still awaited", () =>

@@ -20,7 +20,7 @@
  *   be a gap that would otherwise hold every later id back).
  *
  * Cost on the hot path: one small object per write and the two callbacks of its promise;
- * the answered ids are a boolean array used as a queue.
+ * the unanswered writes are an array used as a queue.
  */
 import { randomBytes } from "node:crypto";
 import type { CommandExecutor } from "../../commands/executor.js";
@@ -50,8 +50,8 @@ class Numbering {
   ackBelow = 1;
   /** A failed write may have left a gap: nothing more is proposed under this session. */
   abandoned = false;
-  /** answered[id - offset]: whether request `id` has its answer. */
-  private answered: boolean[] = [];
+  /** unanswered[id - offset]: request `id`'s write until it has its answer, then null. */
+  private unanswered: Array<SessionWrite | null> = [];
   private offset = 1;
 
   constructor(nodeId: number) {
@@ -59,26 +59,41 @@ class Numbering {
     this.clientId = `${nodeId}.${PROCESS_TAG}.${this.serial}`;
   }
 
-  take(): number {
-    this.answered.push(false);
+  take(write: SessionWrite): number {
+    this.unanswered.push(write);
     return this.nextRequestId++;
   }
 
   answer(requestId: number): void {
-    this.answered[requestId - this.offset] = true;
-    while (this.ackBelow < this.nextRequestId && this.answered[this.ackBelow - this.offset] === true) this.ackBelow += 1;
+    this.unanswered[requestId - this.offset] = null;
+    while (this.ackBelow < this.nextRequestId && this.unanswered[this.ackBelow - this.offset] === null) this.ackBelow += 1;
     if (this.ackBelow === this.nextRequestId) {
-      this.answered.length = 0;
+      this.unanswered.length = 0;
       this.offset = this.nextRequestId;
     } else if (this.ackBelow - this.offset > 1024) {
-      this.answered = this.answered.slice(this.ackBelow - this.offset);
+      this.unanswered = this.unanswered.slice(this.ackBelow - this.offset);
       this.offset = this.ackBelow;
     }
+  }
+
+  /**
+   * The lowest id whose proposal is still out (neither answered nor waiting for a retry
+   * round), or Infinity. A later write proposed again before that one settles could only
+   * come back out of order.
+   */
+  lowestProposed(): number {
+    for (let id = this.ackBelow; id < this.nextRequestId; id++) {
+      if (this.unanswered[id - this.offset]?.proposed === true) return id;
+    }
+    return Infinity;
   }
 }
 
 /** One write of the session: what to propose, under which id. */
 class SessionWrite {
+  readonly requestId: number;
+  /** True while a proposal of it is out. */
+  proposed = false;
   /** When its outcome first became unknown (0: never). */
   unknownSinceMs = 0;
   /** While it waits for a retry round: how to hand over its final result. */
@@ -86,12 +101,13 @@ class SessionWrite {
 
   constructor(
     readonly numbering: Numbering,
-    readonly requestId: number,
     /** A command, or null for a batch. */
     readonly call: CommandCall | null,
     readonly calls: CommandCall[],
     readonly conditions: VersionCondition[],
-  ) {}
+  ) {
+    this.requestId = numbering.take(this);
+  }
 }
 
 const NO_CALLS: CommandCall[] = [];
@@ -131,8 +147,7 @@ export class WriteSession {
   commit(call: CommandCall): Promise<WriteResult> {
     const prepared = this.executor.prepare(call);
     if (!("argv" in prepared)) return Promise.resolve({ index: 0, reply: prepared });
-    const numbering = this.numbering;
-    return this.attempt(new SessionWrite(numbering, numbering.take(), prepared, NO_CALLS, NO_CONDITIONS));
+    return this.attempt(new SessionWrite(this.numbering, prepared, NO_CALLS, NO_CONDITIONS));
   }
 
   write(call: CommandCall): Promise<Reply> {
@@ -143,8 +158,7 @@ export class WriteSession {
   commitBatch(calls: CommandCall[], conditions: VersionCondition[]): Promise<WriteResult> {
     const prepared = this.executor.prepareBatch(calls);
     if (!Array.isArray(prepared)) return Promise.resolve({ index: 0, reply: prepared });
-    const numbering = this.numbering;
-    return this.attempt(new SessionWrite(numbering, numbering.take(), null, prepared, conditions));
+    return this.attempt(new SessionWrite(this.numbering, null, prepared, conditions));
   }
 
   batch(calls: CommandCall[], conditions: VersionCondition[]): Promise<Reply> {
@@ -165,6 +179,7 @@ export class WriteSession {
   private attempt(write: SessionWrite): Promise<WriteResult> {
     const numbering = write.numbering;
     const session = { clientId: numbering.clientId, requestId: write.requestId, ackBelow: numbering.ackBelow };
+    write.proposed = true;
     const proposal =
       write.call !== null
         ? this.executor.proposeCall(write.call, session)
@@ -176,6 +191,7 @@ export class WriteSession {
   }
 
   private settled(write: SessionWrite, result: WriteResult): WriteResult | Promise<WriteResult> {
+    write.proposed = false;
     if (result.reply === SESSION_OUT_OF_ORDER) {
       return this.unknown(write, new WalnutError("NO_LEADER", "Cannot confirm the write: an earlier write of this connection never reached the log"));
     }
@@ -184,6 +200,7 @@ export class WriteSession {
   }
 
   private failed(write: SessionWrite, cause: unknown): WriteResult | Promise<WriteResult> {
+    write.proposed = false;
     if (isWalnutError(cause, "NO_LEADER") || isWalnutError(cause, "TIMEOUT")) return this.unknown(write, cause);
     return this.giveUp(write, cause);
   }
@@ -201,19 +218,35 @@ export class WriteSession {
     });
   }
 
-  /** Proposes again every write whose outcome is unknown, oldest session and lowest id first. */
+  /**
+   * Proposes again every write whose outcome is unknown, oldest session and lowest id
+   * first; a write behind an earlier one of its session whose proposal is still out waits
+   * for a later round (proposed now, it could only come back out of order).
+   */
   private readonly retryRound = (): void => {
     this.timer = null;
     const round = this.retrying;
     this.retrying = [];
     round.sort((left, right) => left.numbering.serial - right.numbering.serial || left.requestId - right.requestId);
+    let numbering: Numbering | null = null;
+    let holdFrom = Infinity;
     for (const write of round) {
+      if (write.numbering !== numbering) {
+        numbering = write.numbering;
+        holdFrom = numbering.lowestProposed();
+      }
+      if (write.requestId > holdFrom) {
+        if (Date.now() - write.unknownSinceMs <= this.deadlineMs) this.retrying.push(write);
+        else this.handOver(write, this.giveUp(write, new WalnutError("TIMEOUT", "Cannot confirm the write: an earlier write of this connection is still unanswered")));
+        continue;
+      }
       // Taken now: should this attempt's outcome be unknown too, the write waits again with a new settle.
       const settle = write.settle;
       write.settle = null;
       this.unknownOutcomeRetries += 1;
       void this.attempt(write).then(settle);
     }
+    if (this.retrying.length > 0) this.timer ??= setTimeout(this.retryRound, this.retryMs);
   };
 
   private handOver(write: SessionWrite, result: WriteResult): void {
