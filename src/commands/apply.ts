@@ -62,6 +62,7 @@ function applyOnce(engine: Engine, index: number, payload: EntryPayload): Reply 
   const verdict = engine.sessions.verdict(clientId, requestId, ackBelow);
   if (verdict.kind === "duplicate") return verdict.reply;
   if (verdict.kind === "forgotten") return error("ERR", `request ${requestId} of client '${clientId}' was already applied and its reply is gone`);
+  if (verdict.kind === "tooLarge") return error("ERR", `request ${requestId} of client '${clientId}' was already applied; its reply was too large to keep`);
   if (verdict.kind === "early") return SESSION_OUT_OF_ORDER;
   const reply = runPayload(engine, index, payload);
   engine.sessions.applied(clientId, requestId, ackBelow, reply);

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine, SessionTable } from "../engine/engine.js";
-import { SESSION_REPLIES_MAX } from "../engine/session_table.js";
+import { SESSION_REPLIES_MAX, SESSION_REPLY_BYTES_MAX } from "../engine/session_table.js";
 import { DEFAULT_COLLECTION } from "../engine/engine.js";
 import { SESSION_OUT_OF_ORDER } from "./apply.js";
 import { bulk, error, integer, OK, type Reply } from "../engine/reply.js";
@@ -75,6 +75,20 @@ test("a session keeps at most SESSION_REPLIES_MAX replies, the oldest dropped fi
   assert.equal(record?.replies.length, SESSION_REPLIES_MAX);
   assert.equal(record?.firstKept, 11);
   assert.deepEqual(request(engine, "INCR n", { clientId: "c", requestId: 11, ackBelow: 1 }), integer(11));
+});
+
+test("a reply too large to keep is not kept: its duplicate answers an error, smaller ones their reply", () => {
+  const engine = new Engine();
+  const large = "x".repeat(SESSION_REPLY_BYTES_MAX);
+  request(engine, `SET big ${large}`, { clientId: "c", requestId: 1, ackBelow: 1 });
+  assert.deepEqual(request(engine, "GETDEL big", { clientId: "c", requestId: 2, ackBelow: 2 }), bulk(large));
+  assert.deepEqual(request(engine, "INCR n", { clientId: "c", requestId: 3, ackBelow: 2 }), integer(1));
+  assert.deepEqual(
+    request(engine, "GETDEL big", { clientId: "c", requestId: 2, ackBelow: 2 }),
+    error("ERR", "request 2 of client 'c' was already applied; its reply was too large to keep"),
+  );
+  assert.deepEqual(request(engine, "INCR n", { clientId: "c", requestId: 3, ackBelow: 2 }), integer(1));
+  assert.deepEqual(read(engine, "EXISTS big"), integer(0), "the duplicate deleted nothing more");
 });
 
 test("a batch is a request of its session like a command", () => {

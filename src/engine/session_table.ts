@@ -21,8 +21,11 @@
  *     last reply is kept.
  *
  * Only apply() changes the table, in log order, so every replica holds the same one.
- * Bounded: `clientsMax` sessions, the least recently applied forgotten first, and
- * `SESSION_REPLIES_MAX` replies per session, the oldest dropped first.
+ * Bounded: `clientsMax` sessions, the least recently applied forgotten first;
+ * `SESSION_REPLIES_MAX` replies per session, the oldest dropped first; and a reply larger
+ * than SESSION_REPLY_BYTES_MAX is not kept (a GETDEL of a large value would otherwise stay
+ * in memory and in every checkpoint until its session is forgotten): its duplicate answers
+ * an error instead.
  */
 import { assert } from "../lib/assert.js";
 import { limits } from "../lib/limits.js";
@@ -32,6 +35,9 @@ import type { Reply } from "./reply.js";
 export const SESSION_CLIENTS_MAX = 10_000;
 /** Replies one session keeps: as many as a RESP connection may have commands in flight. */
 export const SESSION_REPLIES_MAX = limits.connectionCommandsInFlightMax;
+
+/** A reply larger than this (roughly, as its bytes) is not kept for duplicates. */
+export const SESSION_REPLY_BYTES_MAX = 64 * 1024;
 
 /** One session: the next request expected and the replies of `firstKept` .. `next - 1`. */
 export interface SessionRecord {
@@ -45,10 +51,14 @@ export type SessionVerdict =
   | { kind: "apply" }
   | { kind: "duplicate"; reply: Reply }
   | { kind: "forgotten" }
+  | { kind: "tooLarge" }
   | { kind: "early"; expected: number };
 
 const APPLY: SessionVerdict = Object.freeze({ kind: "apply" });
 const FORGOTTEN: SessionVerdict = Object.freeze({ kind: "forgotten" });
+const TOO_LARGE_VERDICT: SessionVerdict = Object.freeze({ kind: "tooLarge" });
+/** Kept in place of a reply over SESSION_REPLY_BYTES_MAX (compared by identity; a checkpoint restores it as TOO_LARGE). */
+export const TOO_LARGE: Reply = Object.freeze({ type: "nil" as const });
 
 export class SessionTable {
   private readonly records = new Map<string, SessionRecord>();
@@ -72,7 +82,8 @@ export class SessionTable {
     if (requestId >= next) return requestId === next || ackBelow === 0 ? APPLY : { kind: "early", expected: next };
     if (record === undefined || requestId < record.firstKept) return FORGOTTEN;
     const reply = record.replies[requestId - record.firstKept];
-    return reply === undefined ? FORGOTTEN : { kind: "duplicate", reply };
+    if (reply === undefined) return FORGOTTEN;
+    return reply === TOO_LARGE ? TOO_LARGE_VERDICT : { kind: "duplicate", reply };
   }
 
   /**
@@ -80,6 +91,7 @@ export class SessionTable {
    * "apply"): it becomes the session's latest, and the session the most recently used.
    */
   applied(clientId: string, requestId: number, ackBelow: number, reply: Reply): void {
+    if (!fitsKept(reply, SESSION_REPLY_BYTES_MAX)) reply = TOO_LARGE;
     let record = this.records.get(clientId);
     if (record === undefined || ackBelow === 0) {
       record = { next: requestId + 1, firstKept: requestId, replies: [reply] };
@@ -120,5 +132,37 @@ export class SessionTable {
 
   clear(): void {
     this.records.clear();
+  }
+}
+
+/** Whether `reply` is at most about `budget` bytes: counts until the budget runs out, so a large reply costs no more than a small one. */
+function fitsKept(reply: Reply, budget: number): boolean {
+  return remainingAfter(reply, budget) >= 0;
+}
+
+function remainingAfter(reply: Reply, budget: number): number {
+  switch (reply.type) {
+    case "bulk":
+      return budget - reply.value.length - 8;
+    case "status":
+    case "error":
+      return budget - reply.text.length - 8;
+    case "array":
+    case "set":
+      budget -= 8;
+      for (const item of reply.items) {
+        budget = remainingAfter(item, budget);
+        if (budget < 0) return budget;
+      }
+      return budget;
+    case "map":
+      budget -= 8;
+      for (const [key, value] of reply.entries) {
+        budget = remainingAfter(value, remainingAfter(key, budget));
+        if (budget < 0) return budget;
+      }
+      return budget;
+    default:
+      return budget - 8;
   }
 }

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SessionTable } from "../engine/engine.js";
+import { SESSION_REPLY_BYTES_MAX } from "../engine/session_table.js";
 import { array, bulk, error, integer, type Reply } from "../engine/reply.js";
 import { WalnutError } from "../lib/errors.js";
 import { encodeSessions, restoreSessions } from "./sessions_metadata.js";
@@ -25,9 +26,11 @@ test("a session table survives a checkpoint: next id, kept replies and recency o
   table.applied("b", 7, 7, error("ERR", "boom", "LIMIT"));
   table.applied("a", 3, 2, array([]));
   table.applied("h", 12, 0, bulk("single"));
+  table.applied("large", 1, 1, bulk("x".repeat(SESSION_REPLY_BYTES_MAX)));
   const restored = roundTrip(table);
   assert.deepEqual(restored.snapshot(), table.snapshot());
-  assert.deepEqual(restored.snapshot().map(([clientId]) => clientId), ["b", "a", "h"]);
+  assert.deepEqual(restored.snapshot().map(([clientId]) => clientId), ["b", "a", "h", "large"]);
+  assert.deepEqual(restored.verdict("large", 1, 1), { kind: "tooLarge" });
   assert.deepEqual(restored.verdict("a", 2, 2), { kind: "duplicate", reply: big });
   assert.deepEqual(restored.verdict("a", 4, 2), { kind: "apply" });
   assert.deepEqual(restored.verdict("a", 5, 2), { kind: "early", expected: 4 });

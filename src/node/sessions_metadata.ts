@@ -8,19 +8,22 @@
  * Checkpoints written before ordered sessions (engine/session_table.ts) hold
  *   [clientId, requestId, reply]
  * (the last request applied and its reply), which restores as next = requestId + 1 with
- * that one reply kept.
+ * that one reply kept. A reply too large to keep (session_table.ts) is written as null.
  */
 import type { Reply } from "../engine/reply.js";
 import type { SessionRecord, SessionTable } from "../engine/engine.js";
+import { TOO_LARGE } from "../engine/session_table.js";
 import { WalnutError } from "../lib/errors.js";
 
 type EncodedSession = [string, number, number, unknown[]];
 
 function encodeReply(reply: Reply): unknown {
+  if (reply === TOO_LARGE) return null;
   return JSON.parse(JSON.stringify(reply, (_key, value: unknown) => (typeof value === "bigint" ? { $bigint: value.toString() } : value)));
 }
 
 function decodeReply(encoded: unknown): Reply {
+  if (encoded === null) return TOO_LARGE;
   return JSON.parse(JSON.stringify(encoded), (_key, value: unknown) =>
     typeof value === "object" && value !== null && "$bigint" in value ? BigInt(String((value as { $bigint: unknown }).$bigint)) : value,
   ) as Reply;
