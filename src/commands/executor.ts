@@ -244,7 +244,10 @@ export class CommandExecutor {
     return this.admit(resolved.argv) ?? resolved;
   }
 
-  /** Logs a prepared call (prepare()); resolves once committed, or rejects with the node's error. */
+  /**
+   * Logs a prepared call (prepare()); resolves once committed, or rejects with the node's
+   * error. `session` is read before this returns: the caller may reuse the object.
+   */
   proposeCall(call: CommandCall, session: Session): Promise<WriteResult> {
     return this.node.propose(commandPayload(this.node.now(), call, session));
   }

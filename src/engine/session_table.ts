@@ -100,10 +100,8 @@ export class SessionTable {
       record.replies.push(reply);
       record.next = requestId + 1;
       const drop = Math.max(Math.min(ackBelow, record.next) - record.firstKept, record.replies.length - SESSION_REPLIES_MAX);
-      if (drop > 0) {
-        record.replies.splice(0, drop);
-        record.firstKept += drop;
-      }
+      for (let dropped = 0; dropped < drop; dropped++) record.replies.shift(); // usually one: no array made, as splice would
+      if (drop > 0) record.firstKept += drop;
     }
     this.remember(clientId, record);
   }

@@ -38,17 +38,20 @@ class LosingExecutor extends CommandExecutor {
     this.openGate = resolve;
   });
 
+  // The session object is the caller's to reuse once the call returns: a gated proposal keeps a copy.
   override proposeCall(call: CommandCall, session: Session): Promise<WriteResult> {
-    return this.meetFate(session, () => super.proposeCall(call, session));
+    const copy = { ...session };
+    return this.meetFate(copy, () => super.proposeCall(call, copy));
   }
 
   override proposeBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session): Promise<WriteResult> {
-    return this.meetFate(session, () => super.proposeBatch(calls, conditions, session));
+    const copy = { ...session };
+    return this.meetFate(copy, () => super.proposeBatch(calls, conditions, copy));
   }
 
   private async meetFate(session: Session, propose: () => Promise<WriteResult>): Promise<WriteResult> {
     this.proposals += 1;
-    this.sessions.push({ ...session });
+    this.sessions.push(session);
     const fate = this.fates.get(this.proposals) ?? "pass";
     if (fate === "drop") throw new WalnutError("NO_LEADER", "Cannot write: no leader is known yet; retry shortly");
     if (fate === "gated") await this.gate;
