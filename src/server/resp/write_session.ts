@@ -249,6 +249,10 @@ export class WriteSession {
         numbering = write.numbering;
         holdFrom = numbering.lowestProposed();
       }
+      if (numbering.abandoned) {
+        this.handOver(write, this.giveUp(write, new WalnutError("NO_LEADER", "Cannot confirm the write: an earlier write of this connection failed")));
+        continue;
+      }
       if (write.requestId > holdFrom) {
         if (Date.now() - write.unknownSinceMs <= this.deadlineMs) this.retrying.push(write);
         else this.handOver(write, this.giveUp(write, new WalnutError("TIMEOUT", "Cannot confirm the write: an earlier write of this connection is still unanswered")));
