@@ -3,7 +3,7 @@
  * (server/resp/write_session.ts): three `walnut serve` processes, ioredis clients on the
  * followers pipelining INCR and RPUSH without pause, while the leader is killed with -9
  * (then restarted on its data) and, later, while leadership is handed over with RAFT
- * TRANSFER. Afterwards, for every client: no command got an error, its INCRs answered
+ * TRANSFER. The pairs go as plain commands, as MULTI/EXEC transactions and as EVAL scripts. Afterwards, for every client: no command got an error, its INCRs answered
  * 1, 2, 3, ... in order (each applied once, none lost, none twice), and its list holds
  * exactly the elements it pushed, each once, in the order it sent them. No wait is a fixed
  * sleep; each has a guard, and everything is closed in `finally`.
@@ -16,16 +16,25 @@ import { waitUntil } from "./server_fixtures.js";
 
 /** Commands per pipeline: half INCR, half RPUSH. */
 const PIPELINE_PAIRS = 16;
-const CLIENTS_PER_FOLLOWER = 2;
+/** On each follower, one client per form. */
+const FORMS: WriteForm[] = ["plain", "plain", "transaction", "script"];
 /** Acknowledged pipelines each client must see between two faults. */
 const PIPELINES_BETWEEN_FAULTS = 20;
 /** How long the load may take to stop once asked: a pipeline never answered is a hang to report. */
 const STOP_GUARD_MS = 60_000;
 const TEST_TIMEOUT_MS = 300_000;
 
+/**
+ * How a writer sends its INCR and RPUSH pairs: as plain commands, each pair as one
+ * MULTI/EXEC, or each command as an EVAL script. All pipelined.
+ */
+type WriteForm = "plain" | "transaction" | "script";
+
+const INCR_SCRIPT = "return redis.call('INCR', KEYS[1])";
+const RPUSH_SCRIPT = "return redis.call('RPUSH', KEYS[1], ARGV[1])";
+
 /** One client pipelining INCR n:<name> and RPUSH l:<name> <seq> until stopped. */
 class PipelinedWriter {
-  incrsAcknowledged = 0;
   /** The INCR replies in the order received. */
   readonly incrReplies: number[] = [];
   /** Elements whose RPUSH was acknowledged, in send order. */
@@ -39,38 +48,50 @@ class PipelinedWriter {
   constructor(
     readonly name: string,
     private readonly client: Redis,
+    private readonly form: WriteForm,
   ) {
     this.running = this.run();
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const pipeline = this.client.pipeline();
-      const elements: string[] = [];
-      for (let i = 0; i < PIPELINE_PAIRS; i++) {
-        const element = `${this.name}:${this.nextElement++}`;
-        elements.push(element);
-        pipeline.incr(`n:${this.name}`);
-        pipeline.rpush(`l:${this.name}`, element);
-      }
-      let results: Array<[Error | null, unknown]> | null;
+      const elements = Array.from({ length: PIPELINE_PAIRS }, () => `${this.name}:${this.nextElement++}`);
+      let pairs: Array<[[Error | null, unknown], [Error | null, unknown]]>;
       try {
-        results = await pipeline.exec();
+        pairs = await this.sendPairs(elements);
       } catch (error) {
         this.errors.push(`pipeline failed: ${String(error)}`);
         return;
       }
-      for (let i = 0; i < (results?.length ?? 0); i++) {
-        const [error, value] = results![i]!;
-        if (error !== null) {
-          this.errors.push(`${i % 2 === 0 ? "INCR" : "RPUSH"}: ${error.message}`);
-          continue;
-        }
-        if (i % 2 === 0) this.incrReplies.push(Number(value));
-        else this.pushed.push(elements[(i - 1) / 2]!);
-      }
+      pairs.forEach(([[incrError, count], [pushError]], i) => {
+        if (incrError !== null) this.errors.push(`INCR: ${incrError.message}`);
+        else this.incrReplies.push(Number(count));
+        if (pushError !== null) this.errors.push(`RPUSH: ${pushError.message}`);
+        else this.pushed.push(elements[i]!);
+      });
       this.pipelines += 1;
     }
+  }
+
+  /** Sends one INCR and one RPUSH per element, pipelined; the results of each pair. */
+  private async sendPairs(elements: string[]): Promise<Array<[[Error | null, unknown], [Error | null, unknown]]>> {
+    const counter = `n:${this.name}`;
+    const list = `l:${this.name}`;
+    if (this.form === "transaction") {
+      // Each pair as MULTI INCR RPUSH EXEC; ioredis writes them back to back on the one connection.
+      const results = await Promise.all(elements.map((element) => this.client.multi().incr(counter).rpush(list, element).exec()));
+      return results.map((result) => {
+        if (result === null) throw new Error("EXEC answered nil: nothing was watched");
+        return [result[0] as [Error | null, unknown], result[1] as [Error | null, unknown]];
+      });
+    }
+    const pipeline = this.client.pipeline();
+    for (const element of elements) {
+      if (this.form === "script") pipeline.eval(INCR_SCRIPT, 1, counter).eval(RPUSH_SCRIPT, 1, list, element);
+      else pipeline.incr(counter).rpush(list, element);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return elements.map((_, i) => [results[2 * i] as [Error | null, unknown], results[2 * i + 1] as [Error | null, unknown]]);
   }
 
   async stop(): Promise<void> {
@@ -108,7 +129,7 @@ async function transferLeadership(cluster: ProcessCluster, target: number): Prom
   });
 }
 
-test("pipelined writes on followers through a kill -9 of the leader and a leadership transfer: none errs, each applied once, in order", { timeout: TEST_TIMEOUT_MS }, async () => {
+test("pipelined writes, transactions and scripts on followers through a kill -9 of the leader and a leadership transfer: none errs, each applied once, in order", { timeout: TEST_TIMEOUT_MS }, async () => {
   const cluster = await ProcessCluster.start({ size: 3, proxied: false });
   const clients: Redis[] = [];
   const writers: PipelinedWriter[] = [];
@@ -116,11 +137,11 @@ test("pipelined writes on followers through a kill -9 of the leader and a leader
     const firstLeader = await cluster.waitForLeader();
     const followers = cluster.ids.filter((id) => id !== firstLeader);
     for (const id of followers) {
-      for (let i = 0; i < CLIENTS_PER_FOLLOWER; i++) {
+      for (const [i, form] of FORMS.entries()) {
         const client = new Redis({ host: "127.0.0.1", port: cluster.respPort(id), maxRetriesPerRequest: 0 });
         clients.push(client);
         await client.ping();
-        writers.push(new PipelinedWriter(`node${id}-${i}`, client));
+        writers.push(new PipelinedWriter(`node${id}-${i}-${form}`, client, form));
       }
     }
     await progress(writers, PIPELINES_BETWEEN_FAULTS, "before the kill");
