@@ -33,8 +33,14 @@ import { isWalnutError, WalnutError } from "../../lib/errors.js";
 
 /** How long a write's outcome may stay unknown (no leader, lost answers) before it answers an error. */
 export const UNKNOWN_OUTCOME_DEADLINE_MS = 30_000;
-/** The pause between two rounds of proposing again the writes whose outcome is unknown. */
+/**
+ * The pause before proposing again the writes whose outcome is unknown; it doubles with each
+ * round that brings no answer, up to UNKNOWN_OUTCOME_RETRY_MS_MAX (a connection with a
+ * thousand writes waiting through an election proposes them a few times, not forty), and
+ * is back to this at the first answer.
+ */
 export const UNKNOWN_OUTCOME_RETRY_MS = 50;
+export const UNKNOWN_OUTCOME_RETRY_MS_MAX = 400;
 
 /** Differs between processes, so that a session id is never reused after a restart. */
 const PROCESS_TAG = randomBytes(6).toString("hex");
@@ -134,6 +140,8 @@ export class WriteSession {
 
   private readonly deadlineMs: number;
   private readonly retryMs: number;
+  /** The pause before the next retry round (see UNKNOWN_OUTCOME_RETRY_MS). */
+  private roundDelayMs: number;
 
   constructor(
     private readonly executor: CommandExecutor,
@@ -142,6 +150,7 @@ export class WriteSession {
     this.numbering = new Numbering(executor.node.id);
     this.deadlineMs = options.deadlineMs ?? UNKNOWN_OUTCOME_DEADLINE_MS;
     this.retryMs = options.retryMs ?? UNKNOWN_OUTCOME_RETRY_MS;
+    this.roundDelayMs = this.retryMs;
   }
 
   /** The client id later writes go under (a new one after a write failed). */
@@ -210,6 +219,7 @@ export class WriteSession {
       return this.unknown(write, new WalnutError("NO_LEADER", "Cannot confirm the write: an earlier write of this connection never reached the log"));
     }
     write.numbering.answer(write.requestId);
+    if (this.roundDelayMs !== this.retryMs) this.roundDelayMs = this.retryMs;
     return answerOf(write, result);
   }
 
@@ -228,7 +238,7 @@ export class WriteSession {
     return new Promise<Answer>((resolve) => {
       write.settle = resolve;
       this.retrying.push(write);
-      this.timer ??= setTimeout(this.retryRound, this.retryMs);
+      this.timer ??= setTimeout(this.retryRound, this.roundDelayMs);
     });
   }
 
@@ -264,7 +274,8 @@ export class WriteSession {
       this.unknownOutcomeRetries += 1;
       void this.attempt(write).then(settle);
     }
-    if (this.retrying.length > 0) this.timer ??= setTimeout(this.retryRound, this.retryMs);
+    this.roundDelayMs = Math.min(this.roundDelayMs * 2, Math.max(UNKNOWN_OUTCOME_RETRY_MS_MAX, this.retryMs));
+    if (this.retrying.length > 0) this.timer ??= setTimeout(this.retryRound, this.roundDelayMs);
   };
 
   private handOver(write: SessionWrite, answer: Answer): void {
