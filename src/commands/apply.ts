@@ -39,7 +39,7 @@ export function applyEntry(engine: Engine, index: number, term: number, payload:
   assert(term >= engine.appliedTerm, `apply in term order: term ${term} after ${engine.appliedTerm}`);
   engine.beginChanges(index);
   const reply = applyOnce(engine, index, payload);
-  engine.endChanges(index, payload.type === "command" && payload.call.argv[0] === "EXPIRESWEEP");
+  engine.endChanges(index, payload.type === "command" && payload.call.argv[0] === "EXPIRESWEEP", payload);
   engine.appliedIndex = index;
   engine.appliedTerm = term;
   return reply;

@@ -50,7 +50,7 @@ const pubsubConnectionCommands: ConnectionCommandSpec[] = [
     access: null,
     hasSubcommands: true,
     usage: "PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT | SHARDCHANNELS [pattern] | SHARDNUMSUB [shardchannel ...] | HELP",
-    summary: "This node's channels and subscribers, as in Redis Cluster where each node answers for its own clients",
+    summary: "The channels and subscribers of every member of the cluster (each asked, up to 1 s), as one Redis server answers for all its clients",
   }),
 ];
 
@@ -148,7 +148,7 @@ export const connectionCommands: ConnectionCommandSpec[] = [
     access: null,
     hasSubcommands: true,
     adminSubcommands: ["KILL", "LIST"],
-    usage: "CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL",
+    usage: "CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL|TRACKING|CACHING|GETREDIR|TRACKINGINFO",
     summary: "Connection introspection",
   }),
   connectionCommand({ name: "COMMAND", arity: -1, flags: ["loading", "stale"], access: null, usage: "COMMAND [COUNT|LIST|INFO|DOCS]", summary: "This table, for clients" }),

@@ -125,10 +125,22 @@ ${connectionRows.join("\n")}
   entries that every node delivers to its own subscribers as it applies them, so a message
   published on any node reaches every node's subscribers, in the log's order. Their reply
   counts the receivers on the node the client is connected to (as Redis Cluster counts the
-  node that ran it); \`PUBSUB\` answers for this node's subscribers. Keyspace notifications
+  node that ran it), not the cluster's: counting those would make \`PUBLISH\` wait for every
+  node. \`PUBSUB\` answers for the whole cluster, like one redis-server for all its clients:
+  the node asked asks every other member (1 s each) and a member that does not answer adds
+  nothing. Keyspace notifications
   (\`CONFIG SET notify-keyspace-events\`, a setting of each node) are generated as each node
   applies an entry, so followers notify too; MOVE, COPY ... DB and SWAPDB send none, and a
   rolled-back transaction's events are still sent. Details: [pubsub.md](pubsub.md).
+- **Client-side caching** (\`CLIENT TRACKING\`, \`CACHING\`, \`GETREDIR\`, \`TRACKINGINFO\`) works on
+  every node of a cluster: a tracking client hears of the writes its node applies, whoever
+  made them. Differences: \`SWAPDB\` (and \`COLLECTION IMPORT\`, a checkpoint installed from the
+  leader) sends the null "every key" message, where Redis 7.0 sends nothing for SWAPDB; a
+  script's or function's declared keys are remembered, where Redis remembers the keys its
+  read commands use; a BCAST client's own write is announced right after its reply, where
+  Redis waits for the end of its event loop iteration (after the replies of the pipelined
+  commands it read with it); overlapping PREFIXes after the first answer only the error
+  (Redis 7.0 also answers OK and adds them). Details: [client-side-caching.md](client-side-caching.md).
 - **DUMP and RESTORE** use walnut's own payload (the checkpoint's value layout, a format
   version and a CRC32; snapshot/dump_payload.ts), not Redis' RDB serialization: a payload
   from redis-server is refused with \`ERR DUMP payload version or checksum are wrong\`, as

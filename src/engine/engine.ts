@@ -19,12 +19,20 @@ import { Journal, type Journaled } from "./journal.js";
 import { PublishedMessages } from "./published.js";
 import { WrittenKeys } from "./written_keys.js";
 import { ChangeCapture } from "./change_capture.js";
-import { ChangeHistory } from "./change_history.js";
+import { ChangeHistory, type Change } from "./change_history.js";
 import { SessionTable, type SessionRecord } from "./session_table.js";
 
 export { SESSION_CLIENTS_MAX, SessionTable, type SessionRecord } from "./session_table.js";
 
 export const DEFAULT_COLLECTION = "default";
+
+/**
+ * Told what each applied entry changed (client-side caching: server/resp/client_tracking.ts):
+ * `changes` null when the whole state was replaced (a checkpoint installed from the leader).
+ * `origin` is the payload apply() was given, by identity: a proposer recognises its own call.
+ * Called synchronously inside apply(), and only for entries that changed something.
+ */
+export type ChangeListener = (changes: readonly Change[] | null, index: number, origin: object | null) => void;
 
 /** A consistent picture of the whole engine as of `index`, for a checkpoint. */
 export interface EngineView {
@@ -53,6 +61,8 @@ export class Engine implements Journaled {
   /** The changes recent entries made, for watchers (a hint kept per node, not replicated state: change_history.ts). */
   readonly history = new ChangeHistory();
   private readonly changeCapture = new ChangeCapture();
+  /** Listeners of every entry's changes (client tracking); empty unless a client tracks. */
+  readonly changeListeners = new Set<ChangeListener>();
   /** Messages applied entries publish (PUBLISH, keyspace notifications), for this node's subscribers: published.ts. */
   readonly published = new PublishedMessages();
   private readonly collections = new Map<string, Collection>();
@@ -69,9 +79,14 @@ export class Engine implements Journaled {
     this.history.restart(index - 1);
   }
 
-  /** Called by apply() after the entry at `index` (`sweep`: the expiry sweep): records what it changed. */
-  endChanges(index: number, sweep: boolean): void {
-    this.history.record(index, this.changeCapture.finish(index, sweep));
+  /**
+   * Called by apply() after the entry at `index` (`sweep`: the expiry sweep, `origin`: the
+   * entry's payload): records what it changed and tells the change listeners.
+   */
+  endChanges(index: number, sweep: boolean, origin: object | null = null): void {
+    const changes = this.changeCapture.finish(index, sweep);
+    this.history.record(index, changes);
+    if (changes.length > 0 && this.changeListeners.size > 0) for (const listener of this.changeListeners) listener(changes, index, origin);
   }
 
   /**
@@ -160,6 +175,7 @@ export class Engine implements Journaled {
     this.changeCapture.discard();
     this.history.restart(index);
     this.writtenKeys.noteEverything();
+    for (const listener of this.changeListeners) listener(null, index, null);
   }
 
   /** Drops a collection; the default collection is emptied instead of removed. */

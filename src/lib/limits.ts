@@ -33,6 +33,11 @@ export const limits = {
   scriptInstructionsMax: 500_000_000,
   /** Bytes the Lua heap may hold while a script runs; past it the script is stopped. */
   scriptHeapBytesMax: 256 * 1024 * 1024,
+  /**
+   * Keys the client-tracking table remembers (Redis' tracking-table-max-keys, 1,000,000 by
+   * default there too): past it the oldest are invalidated and forgotten.
+   */
+  trackingKeysMax: 1_000_000,
   /** Commands in one atomic batch (MULTI/EXEC). */
   batchCommandsMax: 100_000,
   /** Arguments in one command. */

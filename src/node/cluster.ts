@@ -54,6 +54,8 @@ export interface ClusterHost {
   wasRemoved(id: NodeId): boolean;
   /** A member refused this node as removed from the cluster. */
   removed(reason: string): void;
+  /** Answers a member's question asked outside Raft (peer_questions.ts). */
+  answerQuestion(from: NodeId, question: Buffer): Promise<Uint8Array>;
   /** Where the link's transport, files and timers come from. */
   readonly environment: NodeEnvironment;
 }
@@ -77,6 +79,7 @@ export class ClusterLink {
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       onMessage: (message) => host.step(message),
       onSnapshot: (from, metadata, chunks) => this.receiveSnapshot(from, metadata, chunks),
+      onQuestion: (from, question) => host.answerQuestion(from, question),
       onUnreachable: (peer) => host.step(createMessage({ type: "unreachable", from: peer, to: host.id })),
       wasRemoved: (id) => host.wasRemoved(id),
       onRemoved: (reason) => host.removed(reason),
@@ -97,6 +100,12 @@ export class ClusterLink {
       else plain.push(message);
     }
     if (plain.length > 0) this.transport.send(plain);
+  }
+
+  /** Asks `to` one question outside Raft; rejects when it does not answer within `timeoutMs`. */
+  ask(to: NodeId, question: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (this.transport.ask === undefined) return Promise.reject(new Error(`Cannot ask node ${to}: this transport carries Raft messages only`));
+    return this.transport.ask(to, question, timeoutMs);
   }
 
   /** A member joined (or moved): messages to it go to `address`. */

@@ -52,6 +52,7 @@ import { DurableLog, type LogMemory } from "./durable_log.js";
 import { realEnvironment, type NodeEnvironment } from "./environment.js";
 import type { Timer } from "../lib/environment.js";
 import { MembershipBook } from "./membership.js";
+import { PeerQuestions, type MemberAnswer, type TopicAnswerer } from "./peer_questions.js";
 import { describeStatus, type NodeStatus } from "./status.js";
 import { ProposalTable, type WriteResult } from "./proposals.js";
 import { ReadBarriers } from "./read_barrier.js";
@@ -165,6 +166,7 @@ export class Node {
   private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
   private cluster: ClusterLink | null = null;
   private readonly membership = new MembershipBook();
+  private readonly questions = new PeerQuestions();
   private raft!: RaftNode;
   /** Membership as of the applied index (what a checkpoint records). */
   private appliedConfState: ConfState;
@@ -486,6 +488,7 @@ export class Node {
         metrics: this.metrics.raft,
         wasRemoved: (id) => this.membership.wasRemoved(id),
         removed: (reason) => this.removal.note(reason),
+        answerQuestion: (from, question) => this.questions.receive(from, question),
         environment: this.environment,
       },
       { ...options, peers: this.membership.peers() },
@@ -511,6 +514,24 @@ export class Node {
       return Promise.reject(new WalnutError("NO_LEADER", "Cannot change membership: a leadership transfer is in progress; retry shortly"));
     }
     return this.membership.waitFor(change, this.appliedConfState, this.clock() + PROPOSAL_TIMEOUT_MS);
+  }
+
+  /** The members other than this node, as of the applied membership (none when it runs alone). */
+  otherMembers(): number[] {
+    const { voters, learners } = this.appliedConfState;
+    return this.cluster === null ? [] : [...voters, ...learners].filter((id) => id !== this.id);
+  }
+
+  /** Answers the other members' questions of `topic` outside Raft (peer_questions.ts); returns the function that stops. */
+  answerQuestions(topic: string, answerer: TopicAnswerer): () => void {
+    return this.questions.answer(topic, answerer);
+  }
+
+  /** Asks every other member a question of `topic`; each answers within `timeoutMs` or is reported silent. */
+  askOtherMembers(topic: string, question: Uint8Array, timeoutMs: number): Promise<MemberAnswer[]> {
+    const cluster = this.cluster;
+    if (cluster === null) return Promise.resolve([]);
+    return this.questions.askAll({ members: this.otherMembers(), topic, question, timeoutMs, ask: (member, payload, ms) => cluster.ask(member, payload, ms) });
   }
 
   /** Members and where they listen for peers ("host:port"), for RAFT STATUS and checkpoints. */

@@ -15,6 +15,8 @@ import type { NodeMetrics } from "../metrics/node_metrics.js";
 import { AccessControl, type AclUser } from "./acl.js";
 import { BlockedClients } from "./resp/blocked_clients.js";
 import { ChannelRegistry } from "./resp/pubsub.js";
+import { ClusterPubsub } from "./resp/pubsub_cluster.js";
+import { ClientTracking, type InvalidationReceiver } from "./resp/client_tracking.js";
 import { ShutdownSignal } from "./shutdown.js";
 import { CommandStats } from "./command_stats.js";
 import { randomBytes } from "node:crypto";
@@ -110,6 +112,8 @@ export interface ClientHandle {
   close(reason: string): void;
   /** Sends out-of-band frames (WALNUT.WATCH events) after every reply owed so far: RESP3 pushes, RESP2 arrays. */
   push?(frames: Reply[][]): void;
+  /** Queues a push frame caused by the entry at log index `index`, ordered among the replies by it (pub/sub, invalidations). */
+  deliver?(frame: Reply[], index: number): void;
 }
 
 export class ServerContext {
@@ -127,6 +131,10 @@ export class ServerContext {
   readonly blocked: BlockedClients;
   /** Who subscribes to which channels on this node (resp/pubsub.ts). */
   readonly channels: ChannelRegistry;
+  /** PUBSUB's counts over every member of a cluster (resp/pubsub_cluster.ts). */
+  readonly pubsub: ClusterPubsub;
+  /** CLIENT TRACKING: who may cache which keys, and their invalidations (resp/client_tracking.ts). */
+  readonly tracking: ClientTracking;
   /** The RESP server's port once it listens (INFO tcp_port, CONFIG GET port); 0 without one. */
   respPort = 0;
   private nextClientId = 1;
@@ -143,7 +151,9 @@ export class ServerContext {
     this.blocked = new BlockedClients(executor);
     const published = executor.node.read((engine) => engine.published);
     this.channels = new ChannelRegistry(published);
+    this.pubsub = new ClusterPubsub(this.channels, executor.node);
     if (settings.keyspaceEventFlags !== undefined) published.keyspaceEventFlags = settings.keyspaceEventFlags;
+    this.tracking = new ClientTracking(executor.node.read((engine) => engine), (id) => this.invalidationReceiver(id));
     const nowMs = Date.now();
     this.stats = {
       startedAtMs: nowMs,
@@ -165,6 +175,14 @@ export class ServerContext {
   /** How many databases SELECT, MOVE and SWAPDB accept. */
   get databases(): number {
     return this.settings.databases ?? DATABASES_DEFAULT;
+  }
+
+  /** The connection of client `id` as client tracking sends to it; undefined when gone (or not a RESP connection). */
+  private invalidationReceiver(id: number): InvalidationReceiver | undefined {
+    const client = this.clients.get(id);
+    const deliver = client?.deliver?.bind(client);
+    if (client === undefined || deliver === undefined) return undefined;
+    return { id, protocol: client.protocol, deliver, subscribed: () => client.describeState().flags.includes("P") };
   }
 
   allocateClientId(): number {

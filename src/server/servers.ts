@@ -95,12 +95,16 @@ export async function startServers(
   } catch (error) {
     await resp?.close();
     context.channels.close();
+    context.tracking.close();
     throw error;
   }
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     // The registry stops listening to the engine, which outlives these servers (a db may be served again).
-    closing ??= Promise.all([resp?.close(), http?.close()]).then(() => context.channels.close());
+    closing ??= Promise.all([resp?.close(), http?.close()]).then(() => {
+      context.channels.close();
+      context.tracking.close();
+    });
     return closing;
   };
   const shutdownRequested = context.shutdown.requested.then(async (request) => {

@@ -13,6 +13,11 @@ export interface Transport {
   send(messages: Message[]): void;
   /** Streams a snapshot to `to`; resolves once the receiver's onSnapshot has finished. */
   sendSnapshot(to: NodeId, metadata: SnapshotMetadata, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+  /**
+   * Asks `to` one question outside Raft (peer_question.ts); rejects when no answer comes
+   * within `timeoutMs`. Absent from a transport that carries Raft only (the simulator's).
+   */
+  ask?(to: NodeId, question: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   addPeer(id: NodeId, address: PeerAddress): void;
   removePeer(id: NodeId): void;
   stats(): PeerTransportStats;

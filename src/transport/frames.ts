@@ -9,7 +9,8 @@
  *   u8  kind     what the payload is, below
  *   ... payload  `length` bytes
  *
- * Kinds (handshake.ts owns the payloads of 1-5, message_codec.ts those of 6 and 7):
+ * Kinds (handshake.ts owns the payloads of 1-5, message_codec.ts those of 6 and 7,
+ * peer_question.ts says how 11 and 12 travel; their bytes are the asker's business):
  *
  *    1 hello          dialer → listener: version, cluster, sender, receiver, purpose, nonce
  *    2 challenge      listener → dialer: its own nonce and its proof of the secret
@@ -21,6 +22,8 @@
  *    8 snapshotChunk  the next bytes of the snapshot (any size up to the frame bound)
  *    9 snapshotEnd    the snapshot is complete (empty payload)
  *   10 snapshotDone   receiver → sender: u8 1 installed / 0 failed, then a UTF-8 reason
+ *   11 question       dialer → listener, on a question connection: the question's bytes
+ *   12 answer         listener → dialer: the answer's bytes; the listener then closes
  *
  * Worked example: a snapshotDone saying "installed" is 6 bytes:
  *
@@ -47,6 +50,8 @@ export const FRAME_KIND = {
   snapshotChunk: 8,
   snapshotEnd: 9,
   snapshotDone: 10,
+  question: 11,
+  answer: 12,
 } as const;
 
 export type FrameKindName = keyof typeof FRAME_KIND;

@@ -18,7 +18,7 @@
  * when the cluster has no secret, else 32 bytes):
  *
  *   hello      u8 version, bytes clusterId (UTF-8), varint dialer id, varint listener id,
- *              u8 purpose (1 messages, 2 snapshot), nonce
+ *              u8 purpose (1 messages, 2 snapshot, 3 question), nonce
  *   challenge  u8 version, varint listener id, nonce, proof
  *   proof      proof
  *   error      one line of UTF-8
@@ -53,8 +53,8 @@ export const HANDSHAKE_FRAME_BYTES_MAX = 4096;
 /** Longest reason an error frame carries, in characters. */
 export const ERROR_REASON_CHARS_MAX = 512;
 
-export type ConnectionPurpose = "messages" | "snapshot";
-const PURPOSES: readonly ConnectionPurpose[] = ["messages", "snapshot"];
+export type ConnectionPurpose = "messages" | "snapshot" | "question";
+const PURPOSES: readonly ConnectionPurpose[] = ["messages", "snapshot", "question"];
 
 /** What a handshake step produces: frames to send, and where the handshake stands. */
 export interface HandshakeStep {

@@ -110,3 +110,12 @@ test("plain TCP on a TLS peer port is refused", async () => {
     await closeAll(nodes);
   }
 });
+
+test("a question and its answer travel over mutual TLS", async () => {
+  const nodes = await startCluster(2, { tls: trusted, onQuestion: async (from, question) => Buffer.from(`${from} asked ${question.toString()}`) });
+  try {
+    assert.equal((await nodes[0]!.transport.ask(2, Buffer.from("who?"), 5000)).toString(), "1 asked who?");
+  } finally {
+    await closeAll(nodes);
+  }
+});

@@ -1,9 +1,10 @@
 /**
  * PeerTransport: how a walnut node talks to the other members of its Raft group. It
  * listens for peers (TCP, or mutual TLS), accepts only connections that pass the
- * handshake, and hands each decoded Raft message to `onMessage` and each streamed
- * snapshot to `onSnapshot`. Outbound, it keeps one lazily opened connection per peer
- * (peer_link.ts) for messages and opens a fresh one per snapshot (snapshot_stream.ts).
+ * handshake, and hands each decoded Raft message to `onMessage`, each streamed
+ * snapshot to `onSnapshot` and each peer's question to `onQuestion`. Outbound, it keeps
+ * one lazily opened connection per peer (peer_link.ts) for messages and opens a fresh one
+ * per snapshot (snapshot_stream.ts) and per question (peer_question.ts).
  *
  * Nothing here blocks the caller or retries on its own: Raft's heartbeats and retries
  * drive everything, and a message that cannot be delivered is dropped and reported
@@ -25,6 +26,7 @@ import { encodeFrame, FRAME_KIND, frameKindName, type Frame } from "./frames.js"
 import { encodeErrorFrame, isRemovedRefusal, type ConnectionPurpose, type HandshakeIdentity } from "./handshake.js";
 import { decodeMessage, encodeMessage } from "./message_codec.js";
 import { PeerLink, type ReconnectBackoff } from "./peer_link.js";
+import { answerQuestion, askPeer, type QuestionHandler } from "./peer_question.js";
 import { receiveSnapshot, sendSnapshot, type SnapshotHandler } from "./snapshot_stream.js";
 
 /** Messages waiting per peer before new ones are dropped. */
@@ -45,6 +47,7 @@ export const DEFAULT_RECONNECT_BACKOFF: ReconnectBackoff = { initialMs: 100, max
 export type { MutualTlsOptions, PeerAddress } from "./dial.js";
 export type { ReconnectBackoff } from "./peer_link.js";
 export type { SnapshotHandler } from "./snapshot_stream.js";
+export type { QuestionHandler } from "./peer_question.js";
 export { isPeerTransportError, PeerTransportError, type PeerTransportErrorCode } from "./errors.js";
 
 export interface PeerTransportOptions {
@@ -59,6 +62,8 @@ export interface PeerTransportOptions {
   tls?: MutualTlsOptions;
   onMessage: (message: Message) => void;
   onSnapshot: SnapshotHandler;
+  /** Answers a peer's question (ask); without it, questions are refused. */
+  onQuestion?: QuestionHandler;
   /** A message to this peer was dropped (queue full, peer down, connection lost). */
   onUnreachable?: (peerId: NodeId) => void;
   /** Listening: whether a dialer that is not a member was removed by an applied change. */
@@ -102,6 +107,8 @@ export class PeerTransport {
   private readonly inbound = new Map<FramedConnection, NodeId | null>();
   /** Snapshot connections this node opened, with the peer they go to. */
   private readonly outboundSnapshots = new Map<FramedConnection, NodeId>();
+  /** Question connections this node opened (peer_question.ts), closed with the transport. */
+  private readonly outboundQuestions = new Set<FramedConnection>();
   private readonly counters: PeerTransportStats = {
     messagesSent: 0,
     messagesReceived: 0,
@@ -188,6 +195,23 @@ export class PeerTransport {
     this.counters.snapshotsSent += 1;
   }
 
+  /**
+   * Asks `to` one question on a connection of its own; resolves with its answer, or
+   * rejects with PeerTransportError PEER_UNREACHABLE when none comes within `timeoutMs`.
+   */
+  ask(to: NodeId, question: Uint8Array, timeoutMs: number): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new PeerTransportError("TRANSPORT_CLOSED", `Cannot ask node ${to}: the transport is closed`));
+    if (!this.isPeer(to)) return Promise.reject(new PeerTransportError("PEER_UNREACHABLE", `Cannot ask node ${to}: not a peer`));
+    const dial = async (onFrame: FrameHandler): Promise<FramedConnection> => {
+      const connection = await this.dial(to, "question", onFrame);
+      this.outboundQuestions.add(connection);
+      connection.socket.once("close", () => this.outboundQuestions.delete(connection));
+      if (this.closed) connection.close();
+      return connection;
+    };
+    return askPeer({ peerId: to, question, timeoutMs, dial });
+  }
+
   /** Adds or moves a member; an open connection to an old address is dropped. */
   addPeer(id: NodeId, address: PeerAddress): void {
     const previous = this.peers.get(id);
@@ -214,6 +238,7 @@ export class PeerTransport {
     for (const id of [...this.links.keys()]) this.closeLink(id);
     for (const connection of this.inbound.keys()) connection.close();
     for (const connection of this.outboundSnapshots.keys()) connection.close();
+    for (const connection of this.outboundQuestions) connection.close();
     const server = this.server;
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -336,6 +361,10 @@ export class PeerTransport {
           if (installed) this.counters.snapshotsReceived += 1;
         },
       });
+      return;
+    }
+    if (purpose === "question") {
+      answerQuestion(connection, peerId, this.options.onQuestion);
       return;
     }
     connection.onClose(() => {

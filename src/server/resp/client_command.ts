@@ -1,10 +1,11 @@
 /**
- * CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | SETINFO | NO-EVICT | NO-TOUCH | HELP:
+ * CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | SETINFO | NO-EVICT | NO-TOUCH | HELP,
+ * and client-side caching's TRACKING | CACHING | GETREDIR | TRACKINGINFO (client_tracking.ts):
  * what a connection can learn and change about itself and other clients.
  *
  * CLIENT LIST and INFO give Redis 7.0's fields in its order. db is the connection's
  * database (commands/databases.ts), -1 while it USEs a collection that is no database.
- * Fields of features walnut has not (tracking, Redis' buffer accounting) show
+ * Fields of features walnut has not (Redis' buffer accounting) show
  * what Redis shows for a client that uses none of them.
  */
 import type { ByteString } from "../../engine/bytes.js";
@@ -13,10 +14,12 @@ import { SYNTAX_ERROR } from "../../commands/access.js";
 import { array, error, OK, bulk, integer, NIL, status, type Reply } from "../../engine/reply.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
 
-function describeClient(client: ClientHandle, nowMs: number): string {
+function describeClient(context: ServerContext, client: ClientHandle, nowMs: number): string {
   const ageSeconds = Math.floor((nowMs - client.connectedAtMs) / 1000);
   const idleSeconds = Math.floor((nowMs - client.lastCommandAtMs) / 1000);
   const state = client.describeState();
+  const tracking = context.tracking.describe(client.id);
+  const flags = `${state.flags === "N" ? "" : state.flags}${tracking.flags}` || "N";
   const fields: Array<[string, string | number]> = [
     ["id", client.id],
     ["addr", client.address],
@@ -25,7 +28,7 @@ function describeClient(client: ClientHandle, nowMs: number): string {
     ["name", client.name],
     ["age", ageSeconds],
     ["idle", idleSeconds],
-    ["flags", state.flags],
+    ["flags", flags],
     ["db", databaseIndex(client.collection) ?? -1],
     ["sub", state.subscriptions.channels],
     ["psub", state.subscriptions.patterns],
@@ -44,7 +47,7 @@ function describeClient(client: ClientHandle, nowMs: number): string {
     ["events", state.events],
     ["cmd", client.lastCommand],
     ["user", state.user],
-    ["redir", -1],
+    ["redir", tracking.redirect],
     ["resp", client.protocol],
   ];
   return fields.map(([name, value]) => `${name}=${value}`).join(" ");
@@ -52,6 +55,10 @@ function describeClient(client: ClientHandle, nowMs: number): string {
 
 const HELP_LINES = [
   "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "CACHING (YES|NO)",
+  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+  "GETREDIR",
+  "    Return the client ID we are redirecting to when tracking is enabled.",
   "GETNAME",
   "    Return the name of the current connection.",
   "ID",
@@ -74,6 +81,11 @@ const HELP_LINES = [
   "      Return clients of specified IDs only.",
   "SETNAME <name>",
   "    Assign the name <name> to the current connection.",
+  "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+  "         [OPTIN] [OPTOUT] [NOLOOP]",
+  "    Control server assisted client side caching.",
+  "TRACKINGINFO",
+  "    Report tracking status for the current connection.",
   "NO-EVICT (ON|OFF)",
   "    Protect current client connection from eviction.",
   "HELP",
@@ -102,7 +114,7 @@ function list(context: ServerContext, args: ByteString[], nowMs: number): Reply 
   } else if (args.length > 0) {
     return SYNTAX_ERROR;
   }
-  return bulk(clients.map((client) => `${describeClient(client, nowMs)}\n`).join(""));
+  return bulk(clients.map((client) => `${describeClient(context, client, nowMs)}\n`).join(""));
 }
 
 function kill(context: ServerContext, args: ByteString[]): Reply {
@@ -134,7 +146,7 @@ function kill(context: ServerContext, args: ByteString[]): Reply {
 /** Each subcommand's arity, counting CLIENT and the subcommand, as Redis 7.0 checks it (-N: at least N). */
 const ARITY = new Map<string, number>([
   ["ID", 2], ["GETNAME", 2], ["INFO", 2], ["HELP", 2], ["SETNAME", 3], ["LIST", -2], ["KILL", -3],
-  ["NO-EVICT", 3], ["NO-TOUCH", 3], ["SETINFO", 4],
+  ["NO-EVICT", 3], ["NO-TOUCH", 3], ["SETINFO", 4], ["TRACKING", -3], ["CACHING", 3], ["GETREDIR", 2], ["TRACKINGINFO", 2],
 ]);
 
 export function clientCommand(context: ServerContext, self: ClientHandle, args: ByteString[]): Reply {
@@ -159,12 +171,20 @@ export function clientCommand(context: ServerContext, self: ClientHandle, args: 
       return list(context, args.slice(1), nowMs);
     case "INFO":
       if (args.length > 1) return error("ERR", "wrong number of arguments for 'client|info' command");
-      return bulk(`${describeClient(self, nowMs)}\n`);
+      return bulk(`${describeClient(context, self, nowMs)}\n`);
     case "HELP":
       if (args.length > 1) return error("ERR", "wrong number of arguments for 'client|help' command");
       return array(HELP_LINES.map((line) => status(line)));
     case "KILL":
       return kill(context, args.slice(1));
+    case "TRACKING":
+      return context.tracking.trackingCommand(self.id, args.slice(1));
+    case "CACHING":
+      return context.tracking.cachingCommand(self.id, args.slice(1));
+    case "GETREDIR":
+      return integer(context.tracking.redirectOf(self.id));
+    case "TRACKINGINFO":
+      return context.tracking.trackingInfo(self.id);
     case "SETINFO":
     case "NO-EVICT":
     case "NO-TOUCH":

@@ -195,6 +195,7 @@ export class Connection implements ClientHandle, Subscriber {
     this.state.writes?.close(); // its writes whose outcome is unknown are not proposed again
     this.state.watching?.feed.stop();
     this.state.subscriptions?.clear();
+    this.context.tracking.disable(this.id);
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     this.context.clients.delete(this.id);

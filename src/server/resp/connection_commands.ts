@@ -45,6 +45,7 @@ import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_a
 import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
 import { blockingReadOf, waitForRead } from "./blocked_reads.js";
 import { pubsubCommand, subscriberModeRefusal, SUBSCRIBING_COMMANDS, type Subscriptions } from "./pubsub_commands.js";
+import { isScriptCall, readKeys, trackedRead } from "./tracked_reads.js";
 
 export interface ConnectionState {
   /** Set by connection.ts at connect; `user` decides, and this mirrors `user !== null`. */
@@ -256,7 +257,9 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   }
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
+  const releaseTracked = trackTransaction(context, state.connection.id, calls);
   const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : writeSession(context, state).batch(calls, watched);
+  if (releaseTracked !== null) void batch.then(releaseTracked, releaseTracked);
   const pending = batch.then(async (reply): Promise<Reply> => {
     if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
     const replies: Reply[] = [];
@@ -273,6 +276,23 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   });
   const transaction = multi.queued.map((queued) => (queued.kind === "data" ? queued.call.argv : queued.argv));
   return { kind: "write", pending, nilArray: true, transaction };
+}
+
+/**
+ * CLIENT TRACKING of a transaction's calls: the keys of its read-only calls are remembered
+ * (pinned until the batch answers, client_tracking.ts), and a NOLOOP client's writes are
+ * known as its own. The release of the pins, or null.
+ */
+function trackTransaction(context: ServerContext, id: number, calls: CommandCall[]): (() => void) | null {
+  const { tracking } = context;
+  if (!tracking.tracks(id)) return null;
+  if (tracking.skipsOwnWrites(id)) for (const call of calls) tracking.noteOwnCall(call, id);
+  if (!tracking.remembersNextRead(id)) return null;
+  const keys = calls.flatMap((call) => {
+    const spec = resolveCommand(call.argv);
+    return "run" in spec ? readKeys(spec, call.argv) : [];
+  });
+  return tracking.remember(id, keys);
 }
 
 /**
@@ -450,6 +470,7 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
     return now(reply);
   }],
   ["RESET", (context, state) => {
+    context.tracking.disable(state.connection.id);
     stopWatch(state.watching);
     state.watching = null;
     state.subscriptions?.clear();
@@ -506,7 +527,8 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
       return { kind: "pushes", frames: adds ? subscriptions.subscribe(kind, args) : subscriptions.unsubscribe(kind, args) };
     },
   ]),
-  ["PUBSUB", (context, _state, args) => now(pubsubCommand(context.channels, args))],
+  // A member of a cluster asks the others (pubsub_cluster.ts); a node alone answers at once.
+  ["PUBSUB", (context, _state, args) => (context.pubsub.spansCluster ? { kind: "read", read: () => context.pubsub.command(args) } : now(pubsubCommand(context.channels, args)))],
   ["RAFT", (context, _state, args) => {
     const reply = raftCommand(context, args);
     return reply instanceof Promise ? { kind: "write", pending: reply } : now(reply);
@@ -590,14 +612,22 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (spec.blocking !== undefined) return block(context, state, spec, argv);
   const blockingRead = blockingReadOf(context.executor, collection, spec, argv);
   if (blockingRead !== null) return blockedRead(context, state, spec, blockingRead);
+  const { tracking } = context;
+  const id = state.connection.id;
   if (context.executor.writes(spec, argv)) {
-    // Only a subscribed connection orders messages among its replies: others keep the cheaper path.
+    const call = { collection, argv };
+    if (tracking.skipsOwnWrites(id)) tracking.noteOwnCall(call, id); // NOLOOP knows its writes by their call
     const writes = writeSession(context, state);
-    if (state.subscriptions?.active !== true) return { kind: "write", pending: writes.write({ collection, argv }) };
-    const written = writes.commit({ collection, argv });
+    // Only a connection that receives messages orders them among its replies: others keep the cheaper path.
+    if (state.subscriptions?.active !== true && !tracking.tracks(id)) return { kind: "write", pending: writes.write(call) };
+    const remembered = isScriptCall(spec) && tracking.remembersNextRead(id) ? tracking.remember(id, readKeys(spec, argv)) : null;
+    const written = writes.commit(call);
+    if (remembered !== null) void written.then(remembered, remembered);
     return { kind: "write", pending: written.then((result) => result.reply), entryIndex: written.then((result) => result.index) };
   }
-  return { kind: "read", read: () => context.executor.read(collection, spec, argv) };
+  const read = (): Reply | Promise<Reply> => context.executor.read(collection, spec, argv);
+  if (!tracking.remembersNextRead(id)) return { kind: "read", read };
+  return { kind: "read", read: trackedRead(tracking, id, readKeys(spec, argv), read) };
 }
 
 /** The connection's write session, made at its first write. */
@@ -689,5 +719,7 @@ export function runConnectionCommand(
   if (previous !== undefined && previous !== null) return afterSigningIn(context, state, argv, previous);
   const outcome = decide(context, state, argv);
   if (outcome.kind === "write" && /^(AUTH|HELLO)$/i.test(argv[0] ?? "")) waitFor(state, outcome.pending);
+  // CLIENT CACHING's answer holds for one command, but through a transaction and CLIENT commands, as in Redis.
+  if (context.tracking.clientCount > 0) context.tracking.commandEnded(state.connection.id, state.multi !== null || (argv[0] ?? "").toUpperCase() === "CLIENT");
   return outcome;
 }

@@ -93,7 +93,7 @@ function clientFields(context: ServerContext): Field[] {
     ["client_recent_max_input_buffer", 0],
     ["client_recent_max_output_buffer", 0],
     ["blocked_clients", context.blocked.size],
-    ["tracking_clients", 0],
+    ["tracking_clients", context.tracking.clientCount],
     ["clients_in_timeout_table", 0],
   ];
 }
@@ -249,9 +249,9 @@ function statsFields(context: ServerContext): Field[] {
     ["active_defrag_key_misses", 0],
     ["total_active_defrag_time", 0],
     ["current_active_defrag_time", 0],
-    ["tracking_total_keys", 0],
-    ["tracking_total_items", 0],
-    ["tracking_total_prefixes", 0],
+    ["tracking_total_keys", context.tracking.totals.keys],
+    ["tracking_total_items", context.tracking.totals.items],
+    ["tracking_total_prefixes", context.tracking.totals.prefixes],
     ["unexpected_error_replies", 0],
     ["total_error_replies", context.commandStats.errorReplies],
     ["dump_payload_sanitizations", 0],

@@ -38,15 +38,21 @@ export class ChannelRegistry {
   private readonly channels = new Map<ByteString, Set<Subscriber>>();
   private readonly shardChannels = new Map<ByteString, Set<Subscriber>>();
   private readonly patterns = new Map<ByteString, PatternSubscribers>();
-  private readonly stopListening: () => void;
+  /** What close() stops: listening to the engine, and whatever else was tied to the registry (whenClosed). */
+  private readonly stops: (() => void)[] = [];
 
   constructor(published: PublishedMessages) {
-    this.stopListening = published.listen((message) => this.deliver(message));
+    this.stops.push(published.listen((message) => this.deliver(message)));
   }
 
-  /** Stops receiving the engine's messages (the server is closing). */
+  /** Stops receiving the engine's messages (the server is closing), and runs what whenClosed was given. */
   close(): void {
-    this.stopListening();
+    for (const stop of this.stops.splice(0)) stop();
+  }
+
+  /** Runs `stop` when the registry closes (pubsub_cluster.ts stops answering the other members). */
+  whenClosed(stop: () => void): void {
+    this.stops.push(stop);
   }
 
   /** How many channels, patterns and shard channels have at least one subscriber (INFO pubsub_*). */
@@ -101,9 +107,9 @@ export class ChannelRegistry {
     return (shard ? this.shardChannels : this.channels).get(channel)?.size ?? 0;
   }
 
-  /** PUBSUB NUMPAT: patterns with at least one subscriber. */
-  get patternCount(): number {
-    return this.patterns.size;
+  /** PUBSUB NUMPAT: the patterns with at least one subscriber (a cluster counts the union of its members'). */
+  patternNames(): ByteString[] {
+    return [...this.patterns.keys()];
   }
 
   /** Delivers a published message: the number of deliveries made. */

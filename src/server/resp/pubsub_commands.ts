@@ -104,22 +104,52 @@ const PUBSUB_HELP = [
   "    Prints this help.",
 ];
 
-/** PUBSUB CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB|HELP: this node's subscribers, as in Redis Cluster. */
-export function pubsubCommand(registry: ChannelRegistry, args: ByteString[]): Reply {
+/**
+ * What a PUBSUB subcommand asks about the subscriptions: the part one node answers for
+ * its own clients, and that pubsub_cluster.ts asks every member of a cluster.
+ */
+export type PubsubQuestion =
+  | { ask: "channels"; shard: boolean; pattern: ByteString | null } // CHANNELS, SHARDCHANNELS: active channel names
+  | { ask: "numsub"; shard: boolean; channels: ByteString[] } // NUMSUB, SHARDNUMSUB: subscribers per channel
+  | { ask: "patterns" }; // NUMPAT: the patterns subscribed to (counted once merged)
+
+/** What one node answers: names for "channels" and "patterns", a count per channel for "numsub". */
+export type PubsubAnswer = ByteString[] | number[];
+
+/** Reads PUBSUB's arguments: the question they ask, or the reply they get at once (HELP, an error). */
+export function parsePubsub(args: ByteString[]): { question: PubsubQuestion } | { reply: Reply } {
   const sub = (args[0] ?? "").toUpperCase();
   const rest = args.slice(1);
-  if ((sub === "HELP" || sub === "NUMPAT") && rest.length > 0) return error("ERR", `wrong number of arguments for 'pubsub|${sub.toLowerCase()}' command`);
-  if (sub === "HELP") return array(PUBSUB_HELP.map((line) => ({ type: "status", text: line })));
+  if ((sub === "HELP" || sub === "NUMPAT") && rest.length > 0) return { reply: error("ERR", `wrong number of arguments for 'pubsub|${sub.toLowerCase()}' command`) };
+  if (sub === "HELP") return { reply: array(PUBSUB_HELP.map((line) => ({ type: "status", text: line }))) };
   if ((sub === "CHANNELS" || sub === "SHARDCHANNELS") && rest.length <= 1) {
-    return array(registry.activeChannels(sub === "SHARDCHANNELS", rest[0] ?? null).map((name) => bulk(name)));
+    return { question: { ask: "channels", shard: sub === "SHARDCHANNELS", pattern: rest[0] ?? null } };
   }
-  if (sub === "NUMSUB" || sub === "SHARDNUMSUB") {
-    const shard = sub === "SHARDNUMSUB";
-    return array(rest.flatMap((channel) => [bulk(channel), integer(registry.subscriberCount(shard, channel))]));
-  }
-  if (sub === "NUMPAT") return integer(registry.patternCount);
+  if (sub === "NUMSUB" || sub === "SHARDNUMSUB") return { question: { ask: "numsub", shard: sub === "SHARDNUMSUB", channels: rest } };
+  if (sub === "NUMPAT") return { question: { ask: "patterns" } };
   if (sub === "CHANNELS" || sub === "SHARDCHANNELS") {
-    return error("ERR", `unknown subcommand or wrong number of arguments for '${args[0] ?? ""}'. Try PUBSUB HELP.`);
+    return { reply: error("ERR", `unknown subcommand or wrong number of arguments for '${args[0] ?? ""}'. Try PUBSUB HELP.`) };
   }
-  return error("ERR", `unknown subcommand '${args[0] ?? ""}'. Try PUBSUB HELP.`);
+  return { reply: error("ERR", `unknown subcommand '${args[0] ?? ""}'. Try PUBSUB HELP.`) };
+}
+
+/** This node's answer to `question`, from its own subscribers. */
+export function localPubsubAnswer(registry: ChannelRegistry, question: PubsubQuestion): PubsubAnswer {
+  if (question.ask === "channels") return registry.activeChannels(question.shard, question.pattern);
+  if (question.ask === "numsub") return question.channels.map((channel) => registry.subscriberCount(question.shard, channel));
+  return registry.patternNames();
+}
+
+/** The reply to `question` given its (possibly merged) answer. */
+export function pubsubReply(question: PubsubQuestion, answer: PubsubAnswer): Reply {
+  if (question.ask === "channels") return array((answer as ByteString[]).map((name) => bulk(name)));
+  if (question.ask === "numsub") return array(question.channels.flatMap((channel, i) => [bulk(channel), integer((answer as number[])[i] ?? 0)]));
+  return integer(answer.length);
+}
+
+/** PUBSUB CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB|HELP for this node's subscribers alone (a node running alone). */
+export function pubsubCommand(registry: ChannelRegistry, args: ByteString[]): Reply {
+  const parsed = parsePubsub(args);
+  if ("reply" in parsed) return parsed.reply;
+  return pubsubReply(parsed.question, localPubsubAnswer(registry, parsed.question));
 }
