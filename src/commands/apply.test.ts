@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Engine, SessionTable } from "../engine/engine.js";
+import { Engine } from "../engine/engine.js";
 import { ListDeque } from "../engine/list_deque.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { applyEntry } from "./apply.js";
-import { array, bulk, error, integer, NIL, OK, type Reply } from "../engine/reply.js";
+import { array, bulk, error, integer, NIL, OK } from "../engine/reply.js";
 import { applyNext, NOW_MS, read, run, runBatch } from "./testing.js";
 
 /** A value as it is now: aggregates and registers are copied, the engine may change them in place later. */
@@ -224,17 +224,6 @@ test("a retried batch of a session is applied once", () => {
   const first = runBatch(engine, ["INCR a", "INCR b"], session);
   assert.deepEqual(runBatch(engine, ["INCR a", "INCR b"], session), first);
   assert.deepEqual(read(engine, "MGET a b"), array([bulk("1"), bulk("1")]));
-});
-
-test("the session table forgets the least recently applied client beyond its bound", () => {
-  const table = new SessionTable(2);
-  const reply: Reply = OK;
-  table.remember("a", { requestId: 1, reply });
-  table.remember("b", { requestId: 1, reply });
-  table.remember("a", { requestId: 2, reply });
-  table.remember("c", { requestId: 1, reply });
-  assert.deepEqual([...table.entries()].map(([clientId]) => clientId), ["a", "c"]);
-  assert.equal(table.get("a")?.requestId, 2);
 });
 
 /** A small deterministic generator, so that the test itself is reproducible. */

@@ -15,11 +15,13 @@
  *   change the earlier calls made and the batch answers EXECABORT naming the call.
  * - A no-op (a new leader's first entry) changes nothing but the applied index.
  *
- * At-most-once sessions: a payload with a clientId is remembered in engine.sessions
- * (the client's highest requestId and its reply). A payload whose requestId is not above
- * the remembered one is not applied again: a retry of the remembered request gets the
- * remembered reply, an older request an error. This is how a retried HTTP write is
- * applied once even when its first attempt was committed but not answered.
+ * At-most-once sessions (engine/session_table.ts, docs/sessions.md): a payload with a
+ * clientId is applied only if the session table says so. A request the session already
+ * applied answers its remembered reply (or an error when that reply was dropped); a request
+ * of an ordered session that comes before an earlier one of the same client (a gap: the
+ * earlier one was lost on its way) is not applied and answers SESSION_OUT_OF_ORDER, which
+ * the client's connection turns into proposing both again, in order. This is how a write
+ * retried after a leader change is applied once, and a connection's writes in its order.
  */
 import type { Engine } from "../engine/engine.js";
 import { assert } from "../lib/assert.js";
@@ -74,27 +76,40 @@ export function applyEntryNow(engine: Engine, index: number, term: number, paylo
   return reply;
 }
 
-/** Applies the payload unless its session already did; remembers the session's reply. */
+/**
+ * The reply of a request that came before an earlier request of its ordered session: not
+ * applied. Compared by identity: it is never remembered, so only apply() hands it out.
+ */
+export const SESSION_OUT_OF_ORDER: Reply = Object.freeze(
+  error("ERR", "Cannot apply the write yet: an earlier write of this connection has not reached the log; it is proposed again"),
+);
+
+/** Applies the payload unless its session says otherwise (see the top of this file). */
 function applyOnce(engine: Engine, index: number, payload: EntryPayload): Reply | Promise<Reply> {
   if (payload.type === "noop") return OK;
   const { clientId, requestId } = payload;
-  if (clientId !== "") {
-    const remembered = engine.sessions.get(clientId);
-    if (remembered !== undefined && requestId <= remembered.requestId) {
-      if (requestId === remembered.requestId) return remembered.reply;
-      return error("ERR", `request ${requestId} of client '${clientId}' was already applied and its reply is gone`);
-    }
+  if (clientId === "") return runPayload(engine, index, payload);
+  const ackBelow = payload.ackBelow ?? 0;
+  const verdict = engine.sessions.verdict(clientId, requestId, ackBelow);
+  if (verdict.kind === "duplicate") return verdict.reply;
+  if (verdict.kind === "forgotten") return error("ERR", `request ${requestId} of client '${clientId}' was already applied and its reply is gone`);
+  if (verdict.kind === "tooLarge") return error("ERR", `request ${requestId} of client '${clientId}' was already applied; its reply was too large to keep`);
+  if (verdict.kind === "early") return SESSION_OUT_OF_ORDER;
+  const reply = runPayload(engine, index, payload);
+  if (!(reply instanceof Promise)) {
+    engine.sessions.applied(clientId, requestId, ackBelow, reply);
+    return reply;
   }
-  const reply =
-    payload.type === "command"
-      ? runCall(engine, payload.call, payload.nowMs, index, true)
-      : runBatch(engine, { conditions: payload.conditions, calls: payload.calls, nowMs: payload.nowMs, index });
-  if (clientId === "") return reply;
-  const remember = (settled: Reply): Reply => {
-    engine.sessions.remember(clientId, { requestId, reply: settled });
+  return reply.then((settled) => {
+    engine.sessions.applied(clientId, requestId, ackBelow, settled);
     return settled;
-  };
-  return reply instanceof Promise ? reply.then(remember) : remember(reply);
+  });
+}
+
+function runPayload(engine: Engine, index: number, payload: EntryPayload & { type: "command" | "batch" }): Reply | Promise<Reply> {
+  return payload.type === "command"
+    ? runCall(engine, payload.call, payload.nowMs, index, true)
+    : runBatch(engine, { conditions: payload.conditions, calls: payload.calls, nowMs: payload.nowMs, index });
 }
 
 /**

@@ -32,6 +32,8 @@ import { endPausedScript, reachesPausedScript, runPausable, scriptsIdle } from "
 export interface Session {
   clientId: string;
   requestId: number;
+  /** An ordered session's acknowledgement (engine/session_table.ts); absent: a single request. */
+  ackBelow?: number;
 }
 
 const NO_SESSION: Session = { clientId: "", requestId: 0 };
@@ -61,7 +63,7 @@ function failedWriteIndexed(cause: unknown): { index: number; reply: Reply } {
 
 /** The entry payload of one command (fields spelled out: cheaper than spreading the session). */
 function commandPayload(nowMs: number, call: CommandCall, session: Session): EntryPayload {
-  return { type: "command", nowMs, clientId: session.clientId, requestId: session.requestId, call };
+  return { type: "command", nowMs, clientId: session.clientId, requestId: session.requestId, ackBelow: session.ackBelow, call };
 }
 
 export function isWriteCall(spec: CommandSpec, argv: ByteString[]): boolean {
@@ -245,11 +247,26 @@ export class CommandExecutor {
    * the node's error. A write refused over maxmemory resolves with the OOM reply (index 0).
    */
   commit(call: CommandCall, session: Session = NO_SESSION): Promise<WriteResult> {
+    const prepared = this.prepare(call);
+    if (!("argv" in prepared)) return Promise.resolve({ index: 0, reply: prepared });
+    return this.proposeCall(prepared, session);
+  }
+
+  /**
+   * The call as it goes into the log (an EVALSHA with its script's body), or the reply it
+   * gets without reaching the log (NOSCRIPT, OOM). A session numbers only what reaches the log.
+   */
+  prepare(call: CommandCall): CommandCall | Reply {
     const resolved = this.withScriptBody(call);
-    if (!("argv" in resolved)) return Promise.resolve({ index: 0, reply: resolved });
-    call = resolved;
-    const refused = this.admit(call.argv);
-    if (refused !== null) return Promise.resolve({ index: 0, reply: refused });
+    if (!("argv" in resolved)) return resolved;
+    return this.admit(resolved.argv) ?? resolved;
+  }
+
+  /**
+   * Logs a prepared call (prepare()); resolves once committed, or rejects with the node's
+   * error. `session` is read before this returns: the caller may reuse the object.
+   */
+  proposeCall(call: CommandCall, session: Session): Promise<WriteResult> {
     return this.node.propose(commandPayload(this.node.now(), call, session));
   }
 
@@ -291,6 +308,19 @@ export class CommandExecutor {
 
   /** Like batchIndexed(), but a failed write rejects with the node's error. */
   commitBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session = NO_SESSION): Promise<WriteResult> {
+    const prepared = this.prepareBatch(calls);
+    if (!Array.isArray(prepared)) return Promise.resolve({ index: 0, reply: prepared });
+    return this.proposeBatch(prepared, conditions, session);
+  }
+
+  /** Logs a prepared batch (prepareBatch()); resolves once committed, or rejects with the node's error. */
+  proposeBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session): Promise<WriteResult> {
+    const { clientId, requestId, ackBelow } = session;
+    return this.node.propose({ type: "batch", nowMs: this.node.now(), clientId, requestId, ackBelow, conditions, calls });
+  }
+
+  /** The calls of a batch as they go into the log, or the EXECABORT it gets without reaching the log. */
+  prepareBatch(calls: CommandCall[]): CommandCall[] | Reply {
     const specs: CommandSpec[] = [];
     // An EVALSHA without a cached body stays as it is: apply() answers NOSCRIPT, aborting the batch.
     calls = calls.map((call) => {
@@ -301,11 +331,10 @@ export class CommandExecutor {
       const spec = resolveCommand(call.argv);
       if (!("run" in spec)) {
         const why = spec.type === "error" ? spec.text : "bad command";
-        return Promise.resolve({ index: 0, reply: error("EXECABORT", `Transaction discarded because of: ${why}`) });
+        return error("EXECABORT", `Transaction discarded because of: ${why}`);
       }
       specs.push(spec);
     }
-    if (!this.memory.admitBatch(specs, calls)) return Promise.resolve({ index: 0, reply: EXECABORT_OOM_REPLY });
-    return this.node.propose({ type: "batch", nowMs: this.node.now(), ...session, conditions, calls });
+    return this.memory.admitBatch(specs, calls) ? calls : EXECABORT_OOM_REPLY;
   }
 }

@@ -6,15 +6,13 @@
  *
  * Two more pieces of replicated state live here: the undo journal of the atomic batch
  * being applied (beginBatch/commitBatch/rollbackBatch, see journal.ts), and the
- * at-most-once session table (what each client's last request answered), which is part
- * of the state machine so that a retried write is applied once on every replica.
+ * at-most-once session table (session_table.ts: what each client's requests answered), which
+ * is part of the state machine so that a retried write is applied once on every replica.
  */
 import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
-// A session remembers the reply a request got, whatever the wire.
 import type { ByteString } from "./bytes.js";
-import type { Reply } from "./reply.js";
 import { createCollection, type Collection, type CollectionType, type CollectionView } from "./collection.js";
 import { FunctionLibraries } from "./function_libraries.js";
 import { Journal, type Journaled } from "./journal.js";
@@ -22,57 +20,11 @@ import { PublishedMessages } from "./published.js";
 import { WrittenKeys } from "./written_keys.js";
 import { ChangeCapture } from "./change_capture.js";
 import { ChangeHistory, type Change } from "./change_history.js";
+import { SessionTable, type SessionRecord } from "./session_table.js";
+
+export { SESSION_CLIENTS_MAX, SessionTable, type SessionRecord } from "./session_table.js";
 
 export const DEFAULT_COLLECTION = "default";
-
-/** Clients whose last request the session table remembers; the least recent is forgotten. */
-export const SESSION_CLIENTS_MAX = 10_000;
-
-/** What an at-most-once session remembers: the highest request applied and its reply. */
-export interface SessionRecord {
-  readonly requestId: number;
-  readonly reply: Reply;
-}
-
-/**
- * Per client id, the last request applied and what it answered, bounded by
- * `clientsMax` with least-recently-applied eviction. Only apply() changes it, in log
- * order, so every replica holds the same table.
- */
-export class SessionTable {
-  private readonly records = new Map<string, SessionRecord>();
-
-  constructor(readonly clientsMax: number = SESSION_CLIENTS_MAX) {
-    assert(clientsMax > 0, "a session table must hold at least one client");
-  }
-
-  get size(): number {
-    return this.records.size;
-  }
-
-  get(clientId: string): SessionRecord | undefined {
-    return this.records.get(clientId);
-  }
-
-  /** Remembers `record` as the client's latest, making it the most recently used. */
-  remember(clientId: string, record: SessionRecord): void {
-    this.records.delete(clientId);
-    this.records.set(clientId, record);
-    if (this.records.size > this.clientsMax) {
-      const leastRecent = this.records.keys().next().value as string;
-      this.records.delete(leastRecent);
-    }
-  }
-
-  /** Every record, least recently used first (the order to restore them in). */
-  entries(): IterableIterator<[string, SessionRecord]> {
-    return this.records.entries();
-  }
-
-  clear(): void {
-    this.records.clear();
-  }
-}
 
 /**
  * Told what each applied entry changed (client-side caching: server/resp/client_tracking.ts):
@@ -291,7 +243,7 @@ export class Engine implements Journaled {
       index,
       term: this.appliedTerm,
       collections,
-      sessions: [...this.sessions.entries()],
+      sessions: this.sessions.snapshot(),
       functionLibraries: this.functionLibraries.entries(),
       close: () => {
         for (const collection of opened) collection.closeView();

@@ -8,12 +8,14 @@
  *
  * Layout (little-endian; a "str" is u32 byte length + bytes, byte strings as latin1):
  *
- *   u8  type         1 = command, 2 = batch, 3 = no-op
+ *   u8  type         1 = command, 2 = batch, 3 = no-op; plus 0x80 when ackBelow follows requestId
  *   u32 originNode   the node that proposed it (0: none), and its sequence number there:
  *   f64 originSeq    the proposer answers its client when it applies this entry
  *   f64 nowMs
  *   str clientId     "" when the writer asked for no at-most-once session
  *   f64 requestId    0 when none
+ *   f64 ackBelow     only with the 0x80 flag: the session's requests below it were answered
+ *                    (engine/session_table.ts); entries without it are "single" requests
  *   type 1: str collection, u32 argc, argc × str
  *   type 2: u32 conditionCount, conditionCount × (str collection, str key, f64 version)
  *           u32 commandCount, commandCount × (str collection, u32 argc, argc × str)
@@ -55,6 +57,11 @@ interface EntryHeader {
   /** At-most-once sessions: a retried request with the same id is applied once. */
   clientId: string;
   requestId: number;
+  /**
+   * An ordered session (a RESP connection): every reply below this request id reached the
+   * client, and ids are consecutive. 0 or absent: a single request (engine/session_table.ts).
+   */
+  ackBelow?: number;
 }
 
 export type EntryPayload =
@@ -63,6 +70,8 @@ export type EntryPayload =
   | (EntryHeader & { type: "noop" });
 
 const TYPE_CODES = { command: 1, batch: 2, noop: 3 } as const;
+/** Set in the type byte when an f64 ackBelow follows the request id. */
+const ACK_BELOW_FLAG = 0x80;
 /** The origin sits at a fixed offset so that a node can find its own entries without decoding. */
 const ORIGIN_END = 1 + 4 + 8;
 
@@ -130,18 +139,23 @@ function bodyLength(payload: EntryPayload): number {
 
 /** The entry bytes of `payload`; `origin` (default: the payload's own) tags who proposed it. */
 export function encodeEntry(payload: EntryPayload, origin: EntryOrigin = payload.origin ?? NO_ORIGIN): Buffer {
-  const total = ORIGIN_END + 8 + strLength(payload.clientId) + 8 + bodyLength(payload);
+  const ackBelow = payload.ackBelow ?? 0;
+  const total = ORIGIN_END + 8 + strLength(payload.clientId) + 8 + (ackBelow > 0 ? 8 : 0) + bodyLength(payload);
   if (total > limits.entryBytesMax) {
     throw new WalnutError("LIMIT", `Cannot log write: entry of ${total} bytes exceeds ${limits.entryBytesMax}`);
   }
   const out = Buffer.allocUnsafe(total);
-  out[0] = TYPE_CODES[payload.type];
+  out[0] = TYPE_CODES[payload.type] | (ackBelow > 0 ? ACK_BELOW_FLAG : 0);
   out.writeUInt32LE(origin.node, 1);
   out.writeDoubleLE(origin.sequence, 5);
   out.writeDoubleLE(payload.nowMs, ORIGIN_END);
   let at = putString(out, ORIGIN_END + 8, payload.clientId);
   out.writeDoubleLE(payload.requestId, at);
   at += 8;
+  if (ackBelow > 0) {
+    out.writeDoubleLE(ackBelow, at);
+    at += 8;
+  }
   if (payload.type === "command") at = putCall(out, at, payload.call);
   else if (payload.type === "batch") {
     out.writeUInt32LE(payload.conditions.length, at);
@@ -196,14 +210,16 @@ export function decodeEntry(data: Uint8Array): EntryPayload {
     return { collection, argv };
   };
   need(ORIGIN_END);
-  const code = buf[at++];
+  const typeByte = buf[at++] as number;
+  const code = typeByte & ~ACK_BELOW_FLAG;
   const originNode = buf.readUInt32LE(at);
   at += 4;
   const origin = { node: originNode, sequence: f64() };
   const nowMs = f64();
   const clientId = str();
   const requestId = f64();
-  const header = { origin, nowMs, clientId, requestId };
+  const header: EntryHeader = { origin, nowMs, clientId, requestId };
+  if ((typeByte & ACK_BELOW_FLAG) !== 0) header.ackBelow = f64();
   switch (code) {
     case TYPE_CODES.command:
       return { ...header, type: "command", call: call() };

@@ -13,7 +13,9 @@
  *     follower forwarded it and the leader dropped it, or the message was lost): outcome
  *     unknown (expire). Once the entry is in the log it no longer times out: its fate is
  *     decided by commit or by a change of leader, never by how long the queue was.
- * A client that must know an unknown outcome retries with a session id.
+ * A client that must know an unknown outcome retries with a session id: every RESP
+ * connection does (server/resp/write_session.ts, docs/sessions.md), so these errors reach
+ * only HTTP and embedded callers, or a RESP write whose outcome stays unknown for 30 s.
  */
 import type { EntryPayload } from "./entry.js";
 import type { Reply } from "../engine/reply.js";

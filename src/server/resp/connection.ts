@@ -195,6 +195,7 @@ export class Connection implements ClientHandle, Subscriber {
   private onClosed(): void {
     this.closing = true;
     this.state.blockedIn?.cancel(); // a blocked client killed or gone waits no more
+    this.state.writes?.close(); // its writes whose outcome is unknown are not proposed again
     this.state.watching?.feed.stop();
     this.state.subscriptions?.clear();
     this.context.tracking.disable(this.id);

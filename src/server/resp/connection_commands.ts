@@ -39,6 +39,7 @@ import { databaseCollection, databaseRangeError, DB_OUT_OF_RANGE, isDatabaseColl
 import type { ConnectionCommandSpec } from "../../commands/spec.js";
 import { parseShutdownArguments } from "../shutdown.js";
 import { BlockingSession, type Blocking } from "./blocked_clients.js";
+import { WriteSession } from "./write_session.js";
 import { ALLOWED_WHILE_WATCHING_RESP2, startWatch, stopWatch, type RespWatch } from "./watch_command.js";
 import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_absent.js";
 import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
@@ -70,6 +71,8 @@ export interface ConnectionState {
   connection: ClientHandle;
   /** The at-most-once session this connection's blocking commands propose under, made at the first. */
   blockingSession?: BlockingSession;
+  /** The ordered session every other write of this connection goes under, made at the first (write_session.ts). */
+  writes?: WriteSession;
   /** The blocking command this connection waits in, if any (cancelled when it closes). */
   blockedIn?: Blocking | null;
   /** The connection's WALNUT.WATCH, if any (watch_command.ts; stopped when it closes). */
@@ -255,7 +258,7 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
   const releaseTracked = trackTransaction(context, state.connection.id, calls);
-  const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : context.executor.batch(calls, watched);
+  const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : writeSession(context, state).batch(calls, watched);
   if (releaseTracked !== null) void batch.then(releaseTracked, releaseTracked);
   const pending = batch.then(async (reply): Promise<Reply> => {
     if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
@@ -614,16 +617,22 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   if (context.executor.writes(spec, argv)) {
     const call = { collection, argv };
     if (tracking.skipsOwnWrites(id)) tracking.noteOwnCall(call, id); // NOLOOP knows its writes by their call
+    const writes = writeSession(context, state);
     // Only a connection that receives messages orders them among its replies: others keep the cheaper path.
-    if (state.subscriptions?.active !== true && !tracking.tracks(id)) return { kind: "write", pending: context.executor.write(call) };
+    if (state.subscriptions?.active !== true && !tracking.tracks(id)) return { kind: "write", pending: writes.write(call) };
     const remembered = isScriptCall(spec) && tracking.remembersNextRead(id) ? tracking.remember(id, readKeys(spec, argv)) : null;
-    const written = context.executor.writeIndexed(call);
+    const written = writes.commit(call);
     if (remembered !== null) void written.then(remembered, remembered);
     return { kind: "write", pending: written.then((result) => result.reply), entryIndex: written.then((result) => result.index) };
   }
   const read = (): Reply | Promise<Reply> => context.executor.read(collection, spec, argv);
   if (!tracking.remembersNextRead(id)) return { kind: "read", read };
   return { kind: "read", read: trackedRead(tracking, id, readKeys(spec, argv), read) };
+}
+
+/** The connection's write session, made at its first write. */
+function writeSession(context: ServerContext, state: ConnectionState): WriteSession {
+  return (state.writes ??= new WriteSession(context.executor));
 }
 
 /**
