@@ -103,3 +103,16 @@ test("a redirect whose connection is gone is flagged, and a RESP3 client is told
   assert.deepEqual(client.frames, [["tracking-redir-broken", "2"]]);
   assert.deepEqual(tracking.describe(1), { flags: "tR", redirect: 2 });
 });
+
+test("lowering the limit (CONFIG SET tracking-table-max-keys) announces the oldest keys at once; 0 means no limit", () => {
+  const { tracking, clients } = setUp();
+  const client = receiver(1);
+  clients.set(1, client);
+  tracking.trackingCommand(1, ["on"]);
+  tracking.maxKeys = 0;
+  tracking.remember(1, ["a", "b", "c", "d"])?.();
+  assert.deepEqual(tracking.totals, { keys: 4, items: 4, prefixes: 0 });
+  tracking.maxKeys = 2;
+  assert.deepEqual(client.frames, [["invalidate", "a"], ["invalidate", "b"]]);
+  assert.deepEqual(tracking.totals, { keys: 2, items: 2, prefixes: 0 });
+});

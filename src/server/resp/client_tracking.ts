@@ -102,12 +102,13 @@ export class ClientTracking {
   /**
    * @param engine the engine whose applied changes invalidate (listened to only while a client tracks)
    * @param receiver the connection of a client id, if it is still connected
-   * @param keysMax the most keys remembered (limits.trackingKeysMax unless a test says otherwise)
+   * @param keysMax the most keys remembered, 0 for no limit (limits.trackingKeysMax unless a
+   *   test says otherwise; CONFIG SET tracking-table-max-keys changes it)
    */
   constructor(
     private readonly engine: Engine,
     private readonly receiver: (id: number) => InvalidationReceiver | undefined,
-    private readonly keysMax: number = limits.trackingKeysMax,
+    private keysMax: number = limits.trackingKeysMax,
   ) {}
 
   /** INFO tracking_clients. */
@@ -118,6 +119,17 @@ export class ClientTracking {
   /** INFO tracking_total_keys, tracking_total_items, tracking_total_prefixes. */
   get totals(): { keys: number; items: number; prefixes: number } {
     return { keys: this.keys.size, items: this.items, prefixes: this.prefixes.size };
+  }
+
+  /** CONFIG GET tracking-table-max-keys. */
+  get maxKeys(): number {
+    return this.keysMax;
+  }
+
+  /** CONFIG SET tracking-table-max-keys: a lower limit invalidates the oldest keys at once. */
+  set maxKeys(keysMax: number) {
+    this.keysMax = keysMax;
+    this.limitKeys();
   }
 
   /** Stops listening to the engine (the server is closing). */
@@ -436,7 +448,7 @@ export class ClientTracking {
 
   /** Keeps the table within keysMax: the oldest keys are invalidated, as Redis' tracking-table-max-keys does. */
   private limitKeys(): void {
-    while (this.keys.size > this.keysMax) {
+    while (this.keysMax > 0 && this.keys.size > this.keysMax) {
       const oldest = this.keys.keys().next().value as ByteString;
       const holders = this.keys.get(oldest) as Map<number, number>;
       if ([...holders.values()].some((pins) => pins > 0)) return; // a read still runs on it: next time

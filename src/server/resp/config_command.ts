@@ -127,6 +127,15 @@ const entries: Record<string, ConfigEntry> = {
   "maxmemory-policy": { get: () => MAXMEMORY_POLICY, set: (_c, value) => setMaxmemoryPolicy(value) },
   "busy-reply-threshold": { get: busyReplyThreshold, set: setBusyReplyThreshold },
   "lua-time-limit": { get: busyReplyThreshold, set: setBusyReplyThreshold },
+  "tracking-table-max-keys": {
+    get: (c) => String(c.tracking.maxKeys),
+    set: (c, value) => {
+      const parsed = boundedInteger(value, 0, 9223372036854775807);
+      if (typeof parsed === "string") return parsed;
+      c.tracking.maxKeys = parsed;
+      return null;
+    },
+  },
   "proto-max-bulk-len": { get: (c) => String(c.settings.maxRequestBytes) },
   "max-request-bytes": { get: (c) => String(c.settings.maxRequestBytes) },
 };
