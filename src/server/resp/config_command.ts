@@ -66,10 +66,10 @@ interface ConfigEntry {
 }
 
 /** Redis' integer setting: the text must be an integer, then within [min, max]; the value, or the error's text. */
-function boundedInteger(value: string, min: number, max: number): number | string {
+function boundedInteger(value: string, min: number, max: number | bigint): number | string {
   if (!/^-?\d+$/.test(value)) return "argument couldn't be parsed into an integer";
-  const parsed = Number(value);
-  return parsed < min || parsed > max ? `argument must be between ${min} and ${max} inclusive` : parsed;
+  const parsed = BigInt(value);
+  return parsed < BigInt(min) || parsed > BigInt(max) ? `argument must be between ${min} and ${max} inclusive` : Number(parsed);
 }
 
 /** A setting walnut shows but whose only accepted value is the one it has. */
@@ -130,7 +130,7 @@ const entries: Record<string, ConfigEntry> = {
   "tracking-table-max-keys": {
     get: (c) => String(c.tracking.maxKeys),
     set: (c, value) => {
-      const parsed = boundedInteger(value, 0, 9223372036854775807);
+      const parsed = boundedInteger(value, 0, 9223372036854775807n);
       if (typeof parsed === "string") return parsed;
       c.tracking.maxKeys = parsed;
       return null;
