@@ -786,6 +786,7 @@ export class Node {
         this.appliedConfState = applyConfChange(this.appliedConfState, change);
         if (entry.index > this.addressesKnownThrough) this.membership.noteApplied(change);
         if (change.type === "remove" && change.node === this.id) this.removal.note(`it applied its own removal at index ${entry.index}`);
+        else if (change.node === this.id) this.removal.lift(`it applied a change adding it back at index ${entry.index}`);
         else if (change.type === "remove") this.membership.noteRemoved(change.node, this.raft.status().confState);
         this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
         this.membership.settle(this.appliedConfState, this.clock());
