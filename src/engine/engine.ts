@@ -119,7 +119,7 @@ export class Engine implements Journaled {
 
   /** Called by apply() after the entry at `index` (`sweep`: the expiry sweep): records what it changed. */
   endChanges(index: number, sweep: boolean): void {
-    this.history.record(index, this.changeCapture.finish(index, sweep));
+    this.changeCapture.recordInto(this.history, index, sweep);
   }
 
   /**
