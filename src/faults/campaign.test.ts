@@ -1,8 +1,11 @@
 /**
  * The quick fault campaign of `npm test`: three real `walnut serve` processes, clients on
- * RESP and HTTP, and a seeded rotation of every nemesis (kill, pause, partition,
+ * RESP and HTTP, three watchers (two on RESP, one on HTTP) following every change through
+ * every fault, and a seeded rotation of every nemesis (kill, pause, partition,
  * membership, torn WAL, corrupt checkpoint, full disk, slow fsync) for CAMPAIGN_MS; the
- * checker must find every key's history linearizable and nothing acknowledged lost.
+ * checker must find every key's history linearizable and nothing acknowledged lost, and
+ * every watcher must have seen every committed change exactly once, in log order, and
+ * nothing that did not commit (watch_check.ts).
  * WALNUT_DEEP=1 runs it for ten minutes; WALNUT_FUZZ_SEED replays a seed's choices of
  * faults, targets and operations. On failure the history and the minimal failing
  * sub-history stay in the printed folder.
@@ -29,6 +32,7 @@ test(`a ${CAMPAIGN_MS / 1000} s campaign of rotating faults on 3 nodes stays lin
     nodes: 3,
     nemeses: [...NEMESES.keys()],
     clients: 4,
+    watchers: 3,
     keys: 4,
     seed,
     readMode: "index",
@@ -40,10 +44,12 @@ test(`a ${CAMPAIGN_MS / 1000} s campaign of rotating faults on 3 nodes stays lin
   const context = `seed ${seed} (WALNUT_FUZZ_SEED=${seed} replays); history in ${outDir}\n${log.join("\n")}\n${result.judgement.summary.join("\n")}`;
   assert.notEqual(report.verdict, "fail", context);
   assert.deepEqual(result.nemesisProblems, [], context);
+  assert.deepEqual(result.watch.problems, [], context);
   assert.deepEqual(report.linearizability.failingKeys, [], context);
   assert.equal(report.finalState.acknowledgedWritesLost, 0, context);
   assert.ok(report.counts.total.ok > 0, `no operation succeeded: ${context}`);
   assert.ok(result.history.faults.length > 0, `no fault was thrown: ${context}`);
   t.diagnostic(tableRow(result));
+  t.diagnostic(result.watch.summary);
   await rm(outDir, { recursive: true, force: true });
 });
