@@ -6,9 +6,11 @@
  * checker must find every key's history linearizable and nothing acknowledged lost, and
  * every watcher must have seen every committed change exactly once, in log order, and
  * nothing that did not commit (watch_check.ts).
- * WALNUT_DEEP=1 runs it for ten minutes; WALNUT_FUZZ_SEED replays a seed's choices of
- * faults, targets and operations. On failure the history and the minimal failing
- * sub-history stay in the printed folder.
+ * WALNUT_DEEP=1 runs it for ten minutes, with a watch window of DEEP_WATCH_HISTORY
+ * changes so that watchers stuck on a paused node fall behind every window and meet
+ * "compacted"; WALNUT_FUZZ_SEED replays a seed's choices of faults, targets and
+ * operations. On failure the history and the minimal failing sub-history stay in the
+ * printed folder.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -22,6 +24,8 @@ import { tableRow } from "./faults_table.js";
 
 const CAMPAIGN_MS = DEEP ? 600_000 : 20_000;
 const TEST_TIMEOUT_MS = CAMPAIGN_MS + 300_000;
+/** About three seconds of the campaign's writes. */
+const DEEP_WATCH_HISTORY = 300;
 
 test(`a ${CAMPAIGN_MS / 1000} s campaign of rotating faults on 3 nodes stays linearizable and loses nothing acknowledged`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const seed = runSeed();
@@ -33,6 +37,7 @@ test(`a ${CAMPAIGN_MS / 1000} s campaign of rotating faults on 3 nodes stays lin
     nemeses: [...NEMESES.keys()],
     clients: 4,
     watchers: 3,
+    ...(DEEP ? { watchHistory: DEEP_WATCH_HISTORY } : {}),
     keys: 4,
     seed,
     readMode: "index",

@@ -51,6 +51,12 @@ export interface CampaignOptions {
   clients: number;
   /** Change-feed watchers, alternately on RESP and HTTP, each starting on its own node. */
   watchers: number;
+  /**
+   * Each node's watch window (--watch-history, changes); undefined: the default. A small
+   * one makes watchers that were stuck on a paused node fall behind every window, so the
+   * campaign also checks compacted answers and the gaps they leave.
+   */
+  watchHistory?: number;
   keys: number;
   seed: number;
   /** How leaders prove reads current (walnut serve --read-mode). */
@@ -87,7 +93,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const cluster = await ProcessCluster.start({
     size: options.nodes,
     proxied: true,
-    extraArgs: [...SERVE_ARGS, "--read-mode", options.readMode],
+    extraArgs: [...SERVE_ARGS, "--read-mode", options.readMode, ...(options.watchHistory === undefined ? [] : ["--watch-history", String(options.watchHistory)])],
     ...(fileSystemFaults === null ? {} : { memberEnv: (id: number, dataDir: string) => fileSystemFaults.environment(id, dataDir) }),
   });
   const startedMs = performance.now();

@@ -1,6 +1,6 @@
 /**
  * `npm run faults -- [--time 60s] [--nodes 3|5] [--nemesis kill,pause,...] [--clients N]
- *  [--watchers W] [--keys K] [--seed S] [--read-mode index|lease] [--canary stale-reads] [--out DIR]`: one fault campaign against real `walnut serve`
+ *  [--watchers W] [--watch-history N] [--keys K] [--seed S] [--read-mode index|lease] [--canary stale-reads] [--out DIR]`: one fault campaign against real `walnut serve`
  * processes (campaign.ts). Prints progress, the FAULTS.md table row, and where the
  * history and the checker's artifacts went. Exits 1 when a check fails, 2 on bad flags.
  */
@@ -15,7 +15,7 @@ import { NEMESES, nemesesNamed } from "./nemeses.js";
 import { isFailing } from "./verdict.js";
 
 const USAGE = `usage: npm run faults -- [--time 60s] [--nodes 3|5] [--nemesis ${[...NEMESES.keys()].join(",")}]
-                        [--clients 6] [--watchers 3] [--keys 6] [--seed S] [--read-mode index|lease] [--canary stale-reads] [--out DIR]`;
+                        [--clients 6] [--watchers 3] [--watch-history N] [--keys 6] [--seed S] [--read-mode index|lease] [--canary stale-reads] [--out DIR]`;
 
 async function options(argv: string[]): Promise<CampaignOptions> {
   const { values } = parseArgs({
@@ -26,6 +26,7 @@ async function options(argv: string[]): Promise<CampaignOptions> {
       nemesis: { type: "string", default: [...NEMESES.keys()].join(",") },
       clients: { type: "string", default: "6" },
       watchers: { type: "string", default: "3" },
+      "watch-history": { type: "string" },
       keys: { type: "string", default: "6" },
       seed: { type: "string" },
       "read-mode": { type: "string", default: "index" },
@@ -49,6 +50,7 @@ async function options(argv: string[]): Promise<CampaignOptions> {
     nemeses: nemesesNamed(values.nemesis.split(",").filter((name) => name !== "")).map((nemesis) => nemesis.kind),
     clients: count("clients", values.clients),
     watchers: count("watchers", values.watchers),
+    ...(values["watch-history"] === undefined ? {} : { watchHistory: count("watch-history", values["watch-history"]) }),
     keys: count("keys", values.keys),
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : count("seed", values.seed) >>> 0,
     readMode,

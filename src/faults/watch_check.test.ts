@@ -36,7 +36,7 @@ function put(index: number, key: string, value: string): SeenChange {
 }
 
 function watcher(name: string, changes: SeenChange[], gaps: WatchGap[] = []): WatcherLog {
-  return { name, changes, gaps, through: 10, reconnects: 0, malformed: [] };
+  return { name, changes, gaps, through: 10, reconnects: 0, compactedAnswers: 0, malformed: [] };
 }
 
 test("watchers that saw the committed log, the same on both, pass", () => {

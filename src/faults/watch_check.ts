@@ -103,7 +103,7 @@ export function checkWatchers(operations: readonly RecordedOperation[], watchers
     }
   }
 
-  const changes = watchers.map((watcher) => `${watcher.name} ${watcher.changes.length} changes, ${watcher.reconnects} reconnects, ${watcher.gaps.length} gaps`).join("; ");
+  const changes = watchers.map((watcher) => `${watcher.name} ${watcher.changes.length} changes, ${watcher.reconnects} reconnects, ${watcher.compactedAnswers} compacted, ${watcher.gaps.length} gaps`).join("; ");
   return { problems: problems.lines(), summary: `watchers: ${changes}; ${expected.length} acknowledged writes expected of each${excused > 0 ? `, ${excused} excused by compacted gaps` : ""}` };
 }
 

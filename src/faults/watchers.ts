@@ -50,6 +50,8 @@ export interface WatcherLog {
   gaps: WatchGap[];
   through: number;
   reconnects: number;
+  /** "compacted" answers it got (each sent it to another node, or, from every node, made a gap). */
+  compactedAnswers: number;
   /** Frames it could not make sense of: each fails the check. */
   malformed: string[];
 }
@@ -74,7 +76,7 @@ export class CampaignWatcher {
     private readonly random: Random,
     firstNode: number,
   ) {
-    this.log = { name: `${protocol} watcher`, changes: [], gaps: [], through: 0, reconnects: 0, malformed: [] };
+    this.log = { name: `${protocol} watcher`, changes: [], gaps: [], through: 0, reconnects: 0, compactedAnswers: 0, malformed: [] };
     this.stallTimer = setInterval(() => {
       if (this.session !== null && performance.now() - this.lastHeardMs > STALL_MS) this.moveOn(this.node);
     }, STALL_MS / 3);
@@ -143,6 +145,7 @@ export class CampaignWatcher {
   }
 
   private compacted(node: number, from: number, oldest: number): void {
+    this.log.compactedAnswers += 1;
     if (this.compactedAnswers === null || this.compactedAnswers.from !== from) this.compactedAnswers = { from, oldest: new Map() };
     this.compactedAnswers.oldest.set(node, oldest);
     this.moveOn(node);
