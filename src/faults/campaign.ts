@@ -127,7 +127,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     try {
       const converged = await readFinalStates(cluster);
       finalStates = converged.states;
+      const waitedFromMs = performance.now();
       for (const watcher of watchers) await watcher.caughtUp(converged.index);
+      options.log(`watchers told everything through index ${converged.index} ${Math.round(performance.now() - waitedFromMs)} ms after the nodes converged`);
     } finally {
       for (const watcher of watchers) watcher.stop();
     }

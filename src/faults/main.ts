@@ -39,9 +39,9 @@ async function options(argv: string[]): Promise<CampaignOptions> {
   const readMode = values["read-mode"];
   if (readMode !== "index" && readMode !== "lease") throw new Error(`--read-mode must be index or lease (got ${readMode})`);
   if (values.canary !== undefined && values.canary !== "stale-reads") throw new Error(`--canary must be stale-reads (got ${values.canary})`);
-  const count = (name: string, text: string): number => {
+  const count = (name: string, text: string, minimum = 1): number => {
     const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer (got ${text})`);
+    if (!Number.isSafeInteger(value) || value < minimum) throw new Error(`--${name} must be an integer >= ${minimum} (got ${text})`);
     return value;
   };
   return {
@@ -49,7 +49,7 @@ async function options(argv: string[]): Promise<CampaignOptions> {
     nodes,
     nemeses: nemesesNamed(values.nemesis.split(",").filter((name) => name !== "")).map((nemesis) => nemesis.kind),
     clients: count("clients", values.clients),
-    watchers: count("watchers", values.watchers),
+    watchers: count("watchers", values.watchers, 0),
     ...(values["watch-history"] === undefined ? {} : { watchHistory: count("watch-history", values["watch-history"]) }),
     keys: count("keys", values.keys),
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : count("seed", values.seed) >>> 0,
