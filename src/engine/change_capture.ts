@@ -35,7 +35,11 @@ export interface ChangeSink {
 interface Touch {
   collection: Collection;
   key: ByteString;
-  /** Stored when the entry first touched it. */
+  /**
+   * Stored when the entry first touched it. Looked up only when that first touch is a
+   * delete: after a put, `stored` alone decides (absent at the end is a delete whether or
+   * not it existed before), which saves a SET a lookup.
+   */
   existed: boolean;
   /** Put at least once by the entry. */
   stored: boolean;
@@ -57,7 +61,7 @@ export class ChangeCapture implements ChangeSink {
       const record = this.firstRecord;
       record.collection = collection;
       record.key = key;
-      record.existed = collection.get(key) !== undefined;
+      record.existed = !storing && collection.get(key) !== undefined;
       record.stored = storing;
       this.first = record;
       return;
@@ -73,7 +77,7 @@ export class ChangeCapture implements ChangeSink {
       this.more.set(collection, keys);
     }
     const touch = keys.get(key);
-    if (touch === undefined) keys.set(key, { collection, key, existed: collection.get(key) !== undefined, stored: storing });
+    if (touch === undefined) keys.set(key, { collection, key, existed: !storing && collection.get(key) !== undefined, stored: storing });
     else if (storing) touch.stored = true;
   }
 
