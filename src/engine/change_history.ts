@@ -20,7 +20,7 @@
  * the window too: server/resp/watched_absent.ts), so recording allocates nothing. The
  * window is a ring of columns (index, type, collection, key, kind, value) that holds
  * references to the strings the entry already made; a Change object is built only when
- * a reader asks for it. One object per change kept for the window's life was most of
+ * a reader asks for it. One object per change kept for the window's life was much of
  * what recording cost: 100 000 of them surviving into the old generation made every SET
  * pay in garbage collection (src/bench/apply_history.ts measures it).
  */
@@ -100,7 +100,12 @@ export function changeMatches(change: Change, filter: ChangeFilter): boolean {
 }
 
 export function changeBytes(change: Change): number {
-  return CHANGE_OVERHEAD_BYTES + change.key.length + change.collection.length + (change.value?.length ?? 0);
+  return bytesOf(change.collection, change.key, change.value);
+}
+
+/** What a change with these strings counts against --watch-history-bytes. */
+function bytesOf(collection: string, key: ByteString, value: ByteString | null): number {
+  return CHANGE_OVERHEAD_BYTES + key.length + collection.length + (value?.length ?? 0);
 }
 
 export class ChangeHistory {
@@ -182,7 +187,7 @@ export class ChangeHistory {
     this.kinds[slot] = kind;
     this.values[slot] = kept;
     this.count += 1;
-    this.bytes += CHANGE_OVERHEAD_BYTES + key.length + collection.length + (kept?.length ?? 0);
+    this.bytes += bytesOf(collection, key, kept);
   }
 
   /** The entry at `index` is applied: its changes (appended, or none) are the window's now. */
@@ -316,7 +321,7 @@ export class ChangeHistory {
   private evictOldestEntry(): void {
     const oldest = this.indexes[this.head] as number;
     while (this.count > 0 && this.indexes[this.head] === oldest) {
-      this.bytes -= CHANGE_OVERHEAD_BYTES + (this.keys[this.head]?.length ?? 0) + (this.collections[this.head]?.length ?? 0) + (this.values[this.head]?.length ?? 0);
+      this.bytes -= bytesOf(this.collections[this.head] ?? "", this.keys[this.head] ?? "", this.values[this.head] ?? null);
       this.clearSlot(this.head);
       this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
       this.count -= 1;
