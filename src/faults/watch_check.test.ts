@@ -83,3 +83,16 @@ test("two watchers that disagree about an index, and an end state that is not th
   const ending = new Map([...FINAL, ["k0.0", "10000001"]]);
   assert.match(checkWatchers(OPERATIONS, [watcher("a", COMMITTED)], ending).problems.join("\n"), /k0\.0 ends as 10000001 but the last change a saw \(index 6\) put 10000003/);
 });
+
+test("an acknowledged change no watcher saw is excused only by gaps covering where real time puts it in the log", () => {
+  // k2.0's write ran from 5 to 6 ms: after every change acknowledged by 1 ms (the last, the CAS at index 6; index 7 was an increment of unknown outcome, which bounds nothing), before c0.0's third increment (sent at 8 ms, index 10).
+  const timed = (command: OperationCommand, outcome: OperationOutcome, result: string | null, invokedAtMs: number, completedAtMs: number): RecordedOperation => ({ ...operation(command, outcome, result), invokedAtMs, completedAtMs });
+  const operations = [
+    ...OPERATIONS.slice(0, 7),
+    timed({ kind: "incr", key: "c0.0" }, "ok", "3", 8, 9),
+    timed({ kind: "write", key: "k2.0", value: "10000009" }, "ok", null, 5, 6),
+  ];
+  const gapped = (gap: WatchGap): WatcherLog => watcher("a", COMMITTED.filter((change) => change.index < gap.from || change.index > gap.to), [gap]);
+  assert.match(checkWatchers(operations, [gapped({ from: 11, to: 12 })], null).problems.join("\n"), /never saw acknowledged k2\.0 = 10000009 \(no watcher did; its index is in \(6, 10\)\)/);
+  assert.deepEqual(checkWatchers(operations, [gapped({ from: 8, to: 8 })], null).problems, []);
+});
