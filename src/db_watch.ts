@@ -10,10 +10,14 @@
  * ```
  *
  * Events come in log-index order; the iterator buffers what the consumer has not taken
- * yet (the node applies at its own pace; a consumer that falls behind holds the events
- * in memory rather than losing them). When `fromVersion` is older than the window, the
- * iterator rejects with a WalnutError of code COMPACTED carrying `oldestIndex`. `return()`
- * (a `break` out of the loop) stops the feed.
+ * yet, at most `maxBufferedEvents` (plus the one batch of whole entries that filled it).
+ * A consumer that falls that far behind is not given more memory: the feed pauses, its
+ * position waits in the node's history window, and it resumes once the consumer has
+ * taken half the buffer. If the window passes the position by meanwhile, the consumer
+ * gets the events buffered and then a WatchCompactedError, as etcd cancels a watcher
+ * that fell behind compaction; it re-reads and watches again from there. When
+ * `fromVersion` is older than the window, the iterator rejects the same way (code
+ * COMPACTED, `oldestIndex`). `return()` (a `break` out of the loop) stops the feed.
  */
 import { fromInput, toText } from "./engine/bytes.js";
 import type { Change } from "./engine/change_history.js";
@@ -33,7 +37,11 @@ export interface WatchOptions {
   fromVersion?: number;
   /** Progress events every this many ms (default 5000; 0: only the first). */
   progressIntervalMs?: number;
+  /** Events the iterator holds for a consumer that has not taken them (default 10 000); past it the feed pauses. */
+  maxBufferedEvents?: number;
 }
+
+export const WATCH_BUFFERED_EVENTS_DEFAULT = 10_000;
 
 export type WatchEvent =
   | { type: "put"; index: number; collection: string; key: string; kind: ValueKind; value: string | null }
@@ -65,11 +73,14 @@ export class WatchStream implements AsyncIterableIterator<WatchEvent> {
   private failure: WalnutError | null = null;
   private waiting: { resolve: (result: IteratorResult<WatchEvent>) => void; reject: (error: unknown) => void } | null = null;
   private readonly feed: WatchFeed;
+  private readonly maxBuffered: number;
   private done = false;
 
   constructor(node: Node, options: WatchOptions) {
     const from = options.fromVersion ?? 0;
     if (!Number.isSafeInteger(from) || from < 0) throw new WalnutError("BAD_ARGUMENT", "Cannot watch: fromVersion must be a log index >= 1 (or 0: from now)");
+    this.maxBuffered = options.maxBufferedEvents ?? WATCH_BUFFERED_EVENTS_DEFAULT;
+    if (!Number.isSafeInteger(this.maxBuffered) || this.maxBuffered < 1) throw new WalnutError("BAD_ARGUMENT", "Cannot watch: maxBufferedEvents must be an integer >= 1");
     const filter = {
       ...(options.collection === undefined ? {} : { collection: options.collection }),
       ...(options.key === undefined ? {} : { key: fromInput(options.key) }),
@@ -91,8 +102,14 @@ export class WatchStream implements AsyncIterableIterator<WatchEvent> {
     return this.feed.nextIndex;
   }
 
+  /** Events received and not yet taken by the consumer. */
+  get bufferedEvents(): number {
+    return this.queued.length;
+  }
+
   next(): Promise<IteratorResult<WatchEvent>> {
     const event = this.queued.shift();
+    if (this.feed.isPaused && this.queued.length <= this.maxBuffered / 2) this.feed.resume();
     if (event !== undefined) return Promise.resolve({ value: event, done: false });
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.done) return Promise.resolve({ value: undefined, done: true });
@@ -127,10 +144,12 @@ export class WatchStream implements AsyncIterableIterator<WatchEvent> {
     } else if (message.type === "progress") this.queued.push({ type: "progress", index: message.index });
     else for (const change of message.changes) this.queued.push(watchEventOf(change));
     const waiting = this.waiting;
-    if (waiting === null) return;
-    this.waiting = null;
-    const event = this.queued.shift();
-    if (event !== undefined) waiting.resolve({ value: event, done: false });
-    else if (this.failure !== null) waiting.reject(this.failure);
+    if (waiting !== null) {
+      this.waiting = null;
+      const event = this.queued.shift();
+      if (event !== undefined) waiting.resolve({ value: event, done: false });
+      else if (this.failure !== null) waiting.reject(this.failure);
+    }
+    if (this.queued.length >= this.maxBuffered) this.feed.pause();
   }
 }

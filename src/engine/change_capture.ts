@@ -17,12 +17,13 @@
  * A clear() is one "flush" of the collection, recorded before the entry's key changes.
  *
  * Cost: this runs for every write. Most entries touch one key, so the first touched key
- * lives in plain fields and only further keys go to a Map.
+ * lives in one record reused from entry to entry and only further keys go to a Map; the
+ * changes go straight into the history's columns (recordInto), with no Change objects.
  */
 import type { Collection } from "./collection.js";
 import type { ByteString } from "./bytes.js";
-import type { Change } from "./change_history.js";
-import type { Item } from "./values.js";
+import type { Change, ChangeHistory, ChangeType } from "./change_history.js";
+import type { Item, ValueKind } from "./values.js";
 
 /** What a collection tells about its changes. */
 export interface ChangeSink {
@@ -32,19 +33,24 @@ export interface ChangeSink {
 }
 
 interface Touch {
-  readonly collection: Collection;
-  readonly key: ByteString;
-  /** Stored when the entry first touched it. */
-  readonly existed: boolean;
+  collection: Collection;
+  key: ByteString;
+  /**
+   * Stored when the entry first touched it. Looked up only when that first touch is a
+   * delete: after a put, `stored` alone decides (absent at the end is a delete whether or
+   * not it existed before), which saves a SET a lookup.
+   */
+  existed: boolean;
   /** Put at least once by the entry. */
   stored: boolean;
 }
 
-const NO_CHANGES: Change[] = [];
-
 export class ChangeCapture implements ChangeSink {
   /** The entry's first touched key; null before any. */
   private first: Touch | null = null;
+  /** The record `first` reuses from entry to entry (one allocation per capture, not per write). */
+  // Its collection is a placeholder until touched() fills the record in, before `first` points at it.
+  private readonly firstRecord: Touch = { collection: null as unknown as Collection, key: "", existed: false, stored: false };
   /** Further touched keys, per collection, in touch order. */
   private more: Map<Collection, Map<ByteString, Touch>> | null = null;
   private clearedNames: string[] | null = null;
@@ -52,7 +58,12 @@ export class ChangeCapture implements ChangeSink {
   touched(collection: Collection, key: ByteString, storing: boolean): void {
     const first = this.first;
     if (first === null) {
-      this.first = { collection, key, existed: collection.get(key) !== undefined, stored: storing };
+      const record = this.firstRecord;
+      record.collection = collection;
+      record.key = key;
+      record.existed = !storing && collection.get(key) !== undefined;
+      record.stored = storing;
+      this.first = record;
       return;
     }
     if (first.collection === collection && first.key === key) {
@@ -66,7 +77,7 @@ export class ChangeCapture implements ChangeSink {
       this.more.set(collection, keys);
     }
     const touch = keys.get(key);
-    if (touch === undefined) keys.set(key, { collection, key, existed: collection.get(key) !== undefined, stored: storing });
+    if (touch === undefined) keys.set(key, { collection, key, existed: !storing && collection.get(key) !== undefined, stored: storing });
     else if (storing) touch.stored = true;
   }
 
@@ -90,24 +101,27 @@ export class ChangeCapture implements ChangeSink {
     this.clearedNames = null;
   }
 
-  /** The changes the entry at `index` made; `sweep`: it was the expiry sweep. Resets for the next entry. */
-  finish(index: number, sweep: boolean): Change[] {
-    if (this.first === null && this.more === null && this.clearedNames === null) return NO_CHANGES;
-    const changes: Change[] = [];
-    for (const name of this.clearedNames ?? []) changes.push({ index, collection: name, type: "flush", key: "", kind: null, value: null });
-    if (this.first !== null) addChange(changes, this.first, index, sweep);
-    for (const keys of this.more?.values() ?? []) for (const touch of keys.values()) addChange(changes, touch, index, sweep);
-    this.discard();
-    return changes;
+  /**
+   * Records in `history` the changes the entry at `index` made (`sweep`: it was the expiry
+   * sweep), ends the entry there, and resets for the next one.
+   */
+  recordInto(history: ChangeRecorder, index: number, sweep: boolean): void {
+    if (this.first !== null || this.more !== null || this.clearedNames !== null) {
+      for (const name of this.clearedNames ?? []) history.append(index, "flush", name, "", null, null);
+      if (this.first !== null) appendChange(history, this.first, index, sweep);
+      for (const keys of this.more?.values() ?? []) for (const touch of keys.values()) appendChange(history, touch, index, sweep);
+      this.discard();
+    }
+    history.endEntry(index);
   }
 }
 
-function addChange(changes: Change[], { collection, key, existed, stored }: Touch, index: number, sweep: boolean): void {
+function appendChange(history: ChangeRecorder, { collection, key, existed, stored }: Touch, index: number, sweep: boolean): void {
   const item = collection.get(key);
   if (item !== undefined && item.version === index) {
-    changes.push({ index, collection: collection.name, type: "put", key, kind: item.kind, value: scalarValue(item) });
+    history.append(index, "put", collection.name, key, item.kind, scalarValue(item));
   } else if (item === undefined && (existed || stored)) {
-    changes.push({ index, collection: collection.name, type: sweep ? "expire" : "delete", key, kind: null, value: null });
+    history.append(index, sweep ? "expire" : "delete", collection.name, key, null, null);
   }
 }
 
@@ -125,5 +139,27 @@ function scalarValue(item: Item): ByteString | null {
       return item.value === true ? "true" : "false";
     default:
       return null;
+  }
+}
+
+/** Where an entry's changes go: the history, or a collector in front of it. */
+export type ChangeRecorder = Pick<ChangeHistory, "append" | "endEntry">;
+
+/**
+ * Passes an entry's changes on to the history and keeps them as Change objects too, for
+ * the engine's change listeners (client tracking): made only while someone listens.
+ */
+export class ChangeCollector implements ChangeRecorder {
+  readonly changes: Change[] = [];
+
+  constructor(private readonly history: ChangeRecorder) {}
+
+  append(index: number, type: ChangeType, collection: string, key: ByteString, kind: ValueKind | null, value: ByteString | null): void {
+    this.changes.push({ index, type, collection, key, kind, value });
+    this.history.append(index, type, collection, key, kind, value);
+  }
+
+  endEntry(index: number): void {
+    this.history.endEntry(index);
   }
 }

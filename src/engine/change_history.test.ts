@@ -112,3 +112,37 @@ test("a value longer than maxValueBytes is left out of the window: the put carri
   assert.deepEqual(read.changes.map((change) => change.value), ["abc", null]);
   assert.equal(history.sizeBytes, changeBytes(put(1, "short", "abc")) + changeBytes({ ...put(1, "long"), value: null }));
 });
+
+test("the ring keeps exactly the newest whole entries that fit, through growth and wrap-around, as a plain list would", () => {
+  const maxChanges = 1500;
+  const history = new ChangeHistory({ maxChanges, maxBytes: Number.MAX_SAFE_INTEGER, maxValueBytes: 1024 });
+  const model: Change[] = [];
+  let seed = 7;
+  const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+  for (let index = 1; index <= 6000; index++) {
+    const changes = Array.from({ length: next() % 4 }, (_, n) => put(index, `k${next() % 50}-${n}`, `v${index}`));
+    history.record(index, changes);
+    model.push(...changes);
+    while (model.length > maxChanges) {
+      const oldest = (model[0] as Change).index;
+      while (model.length > 0 && (model[0] as Change).index === oldest) model.shift();
+    }
+  }
+  assert.equal(history.size, model.length);
+  const from = history.oldestIndex;
+  const read = history.read(from, {});
+  assert.ok(!read.compacted);
+  if (read.compacted) return;
+  assert.deepEqual(read.changes, model.filter((change) => change.index >= from));
+  assert.deepEqual(history.read(5000, { prefix: "k1" }), { compacted: false, changes: model.filter((c) => c.index >= 5000 && c.key.startsWith("k1")), through: 6000 });
+});
+
+test("an entry with more changes than the window holds is dropped whole: the window restarts after it", () => {
+  const history = new ChangeHistory({ maxChanges: 3, maxBytes: Number.MAX_SAFE_INTEGER, maxValueBytes: 1024 });
+  history.record(1, [put(1, "a")]);
+  history.record(2, Array.from({ length: 2000 }, (_, n) => put(2, `big${n}`)));
+  assert.equal(history.compactedThrough, 2);
+  assert.equal(history.size, 0);
+  history.record(3, [put(3, "b")]);
+  assert.deepEqual(readAll(history, 3), ["3:put:b"]);
+});

@@ -15,6 +15,14 @@
  * The window restarts (everything before is compacted) when this node's state jumps
  * rather than advances one entry at a time: a checkpoint loaded at start-up, or one
  * installed from the leader. Nothing about the window is replicated or checkpointed.
+ *
+ * Cost: every applied write records here, watched or not (WATCH of an absent key reads
+ * the window too: server/resp/watched_absent.ts), so recording allocates nothing. The
+ * window is a ring of columns (index, type, collection, key, kind, value) that holds
+ * references to the strings the entry already made; a Change object is built only when
+ * a reader asks for it. One object per change kept for the window's life was much of
+ * what recording cost: 100 000 of them surviving into the old generation made every SET
+ * pay in garbage collection (src/bench/apply_history.ts measures it).
  */
 import { assert } from "../lib/assert.js";
 import type { ByteString } from "./bytes.js";
@@ -74,8 +82,10 @@ export const HISTORY_BOUNDS_DEFAULT: HistoryBounds = {
   maxValueBytes: parseSizeBytes(optionDefault(serveOptions, "watch-value-bytes"), "watch-value-bytes"),
 };
 
-/** What a change costs in the window beyond its key and value bytes (object, fields, array slot). */
+/** What a change costs in the window beyond its key and value bytes (its slots in the ring's columns, rounded up). */
 const CHANGE_OVERHEAD_BYTES = 96;
+/** The ring's first capacity; it doubles up to maxChanges (and past it only for an entry larger than the window). */
+const RING_CAPACITY_MIN = 1024;
 
 /** A read's answer: the changes with index >= from, or the news that some are gone. */
 export type HistoryRead =
@@ -90,13 +100,25 @@ export function changeMatches(change: Change, filter: ChangeFilter): boolean {
 }
 
 export function changeBytes(change: Change): number {
-  return CHANGE_OVERHEAD_BYTES + change.key.length + change.collection.length + (change.value?.length ?? 0);
+  return bytesOf(change.collection, change.key, change.value);
+}
+
+/** What a change with these strings counts against --watch-history-bytes. */
+function bytesOf(collection: string, key: ByteString, value: ByteString | null): number {
+  return CHANGE_OVERHEAD_BYTES + key.length + collection.length + (value?.length ?? 0);
 }
 
 export class ChangeHistory {
-  /** Changes in index order; those before `head` are evicted and wait for the array to be compacted. */
-  private changes: Change[] = [];
+  // The ring: the change at logical position p (0 = oldest) is in slot (head + p) % capacity.
+  private capacity = 0;
+  private indexes = new Float64Array(0);
+  private types: Array<ChangeType | null> = [];
+  private collections: Array<string | null> = [];
+  private keys: Array<ByteString | null> = [];
+  private kinds: Array<ValueKind | null> = [];
+  private values: Array<ByteString | null> = [];
   private head = 0;
+  private count = 0;
   private bytes = 0;
   private compacted = 0;
   private covered = 0;
@@ -123,7 +145,7 @@ export class ChangeHistory {
   }
 
   get size(): number {
-    return this.changes.length - this.head;
+    return this.count;
   }
 
   get sizeBytes(): number {
@@ -140,15 +162,38 @@ export class ChangeHistory {
    * follow the last one restarts the window: the entries between were never seen here.
    */
   record(index: number, changes: readonly Change[]): void {
-    // Checked without assert(): its message would be built for every entry.
+    for (const change of changes) {
+      if (change.index !== index) assert(false, `a change of entry ${index} carries index ${change.index}`);
+      this.append(index, change.type, change.collection, change.key, change.kind, change.value);
+    }
+    this.endEntry(index);
+  }
+
+  /**
+   * Adds one change of the entry at `index` (the apply path's record(), without a Change
+   * object: change_capture.ts). The entry's changes end with endEntry(index).
+   */
+  append(index: number, type: ChangeType, collection: string, key: ByteString, kind: ValueKind | null, value: ByteString | null): void {
+    // Checked without assert(): its message would be built for every change.
     if (index <= this.covered) assert(false, `history in index order: ${index} after ${this.covered}`);
     if (index !== this.covered + 1) this.restart(index - 1);
-    for (const captured of changes) {
-      if (captured.index !== index) assert(false, `a change of entry ${index} carries index ${captured.index}`);
-      const change = captured.value !== null && captured.value.length > this.bounds.maxValueBytes ? { ...captured, value: null } : captured;
-      this.changes.push(change);
-      this.bytes += changeBytes(change);
-    }
+    if (this.count === this.capacity) this.makeRoom(index);
+    const slot = this.slot(this.count);
+    const kept = value !== null && value.length > this.bounds.maxValueBytes ? null : value;
+    this.indexes[slot] = index;
+    this.types[slot] = type;
+    this.collections[slot] = collection;
+    this.keys[slot] = key;
+    this.kinds[slot] = kind;
+    this.values[slot] = kept;
+    this.count += 1;
+    this.bytes += bytesOf(collection, key, kept);
+  }
+
+  /** The entry at `index` is applied: its changes (appended, or none) are the window's now. */
+  endEntry(index: number): void {
+    if (index <= this.covered) assert(false, `history in index order: ${index} after ${this.covered}`);
+    if (index !== this.covered + 1) this.restart(index - 1);
     this.covered = index;
     this.evict();
     this.scheduleNotify();
@@ -156,8 +201,9 @@ export class ChangeHistory {
 
   /** Forgets everything: the state is now as of `index`, and changes up to it are compacted. */
   restart(index: number): void {
-    this.changes = [];
+    for (let position = 0; position < this.count; position++) this.clearSlot(this.slot(position));
     this.head = 0;
+    this.count = 0;
     this.bytes = 0;
     this.compacted = index;
     this.covered = index;
@@ -172,14 +218,12 @@ export class ChangeHistory {
   read(from: number, filter: ChangeFilter, limit = Number.POSITIVE_INFINITY): HistoryRead {
     if (from <= this.compacted) return { compacted: true, oldestIndex: this.oldestIndex };
     const found: Change[] = [];
-    let position = this.firstAtOrAfter(from);
-    while (position < this.changes.length) {
-      const change = this.changes[position] as Change;
+    for (let position = this.firstAtOrAfter(from); position < this.count; position++) {
+      const change = this.changeAt(position);
       if (found.length >= limit && change.index !== found[found.length - 1]?.index) {
         return { compacted: false, changes: found, through: change.index - 1 };
       }
       if (changeMatches(change, filter)) found.push(change);
-      position += 1;
     }
     return { compacted: false, changes: found, through: Math.max(this.covered, from - 1) };
   }
@@ -194,33 +238,104 @@ export class ChangeHistory {
     return this.listeners.size;
   }
 
+  private slot(position: number): number {
+    const slot = this.head + position;
+    return slot < this.capacity ? slot : slot - this.capacity;
+  }
+
+  private changeAt(position: number): Change {
+    const slot = this.slot(position);
+    return {
+      index: this.indexes[slot] as number,
+      collection: this.collections[slot] as string,
+      type: this.types[slot] as ChangeType,
+      key: this.keys[slot] as ByteString,
+      kind: this.kinds[slot] as ValueKind | null,
+      value: this.values[slot] as ByteString | null,
+    };
+  }
+
   /** The position of the first change with index >= from (binary search). */
   private firstAtOrAfter(from: number): number {
-    let low = this.head;
-    let high = this.changes.length;
+    let low = 0;
+    let high = this.count;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if ((this.changes[middle] as Change).index < from) low = middle + 1;
+      if ((this.indexes[this.slot(middle)] as number) < from) low = middle + 1;
       else high = middle;
     }
     return low;
   }
 
+  /**
+   * The ring is full and the entry at `index` adds a change: below maxChanges it grows;
+   * at it, the oldest entry goes now rather than after this one (the same entry evict()
+   * would drop); an entry larger than the window grows the ring past it, and evict()
+   * then drops that entry whole.
+   */
+  private makeRoom(index: number): void {
+    if (this.capacity >= this.bounds.maxChanges && this.count > 0 && (this.indexes[this.head] as number) < index) {
+      this.evictOldestEntry();
+      return;
+    }
+    const capacity = Math.max(RING_CAPACITY_MIN, this.capacity < this.bounds.maxChanges ? Math.min(this.capacity * 2, this.bounds.maxChanges) : this.capacity * 2);
+    this.resize(Math.max(capacity, this.count + 1));
+  }
+
+  /** Copies the ring into columns of `capacity` slots, oldest first. */
+  private resize(capacity: number): void {
+    const indexes = new Float64Array(capacity);
+    const types = new Array<ChangeType | null>(capacity).fill(null);
+    const collections = new Array<string | null>(capacity).fill(null);
+    const keys = new Array<ByteString | null>(capacity).fill(null);
+    const kinds = new Array<ValueKind | null>(capacity).fill(null);
+    const values = new Array<ByteString | null>(capacity).fill(null);
+    for (let position = 0; position < this.count; position++) {
+      const slot = this.slot(position);
+      indexes[position] = this.indexes[slot] as number;
+      types[position] = this.types[slot] ?? null;
+      collections[position] = this.collections[slot] ?? null;
+      keys[position] = this.keys[slot] ?? null;
+      kinds[position] = this.kinds[slot] ?? null;
+      values[position] = this.values[slot] ?? null;
+    }
+    this.indexes = indexes;
+    this.types = types;
+    this.collections = collections;
+    this.keys = keys;
+    this.kinds = kinds;
+    this.values = values;
+    this.capacity = capacity;
+    this.head = 0;
+  }
+
   /** Drops the oldest entries' changes, whole entries at a time, until the window fits its bounds. */
   private evict(): void {
-    while (this.size > this.bounds.maxChanges || this.bytes > this.bounds.maxBytes) {
-      const oldest = (this.changes[this.head] as Change).index;
-      while (this.head < this.changes.length && (this.changes[this.head] as Change).index === oldest) {
-        this.bytes -= changeBytes(this.changes[this.head] as Change);
-        this.head += 1;
-      }
-      this.compacted = oldest;
+    while (this.count > this.bounds.maxChanges || this.bytes > this.bounds.maxBytes) this.evictOldestEntry();
+    // A window shrunk by setBounds() gives back its memory.
+    if (this.capacity > RING_CAPACITY_MIN && this.capacity > 2 * Math.max(this.bounds.maxChanges, this.count)) {
+      this.resize(Math.max(RING_CAPACITY_MIN, this.count, this.bounds.maxChanges));
     }
-    // Compact the array once the evicted prefix is most of it: amortised O(1) per change.
-    if (this.head > 1024 && this.head * 2 > this.changes.length) {
-      this.changes = this.changes.slice(this.head);
-      this.head = 0;
+  }
+
+  private evictOldestEntry(): void {
+    const oldest = this.indexes[this.head] as number;
+    while (this.count > 0 && this.indexes[this.head] === oldest) {
+      this.bytes -= bytesOf(this.collections[this.head] ?? "", this.keys[this.head] ?? "", this.values[this.head] ?? null);
+      this.clearSlot(this.head);
+      this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+      this.count -= 1;
     }
+    this.compacted = oldest;
+  }
+
+  /** Lets go of a slot's strings, so that the window keeps alive only what it holds. */
+  private clearSlot(slot: number): void {
+    this.types[slot] = null;
+    this.collections[slot] = null;
+    this.keys[slot] = null;
+    this.kinds[slot] = null;
+    this.values[slot] = null;
   }
 
   private scheduleNotify(): void {

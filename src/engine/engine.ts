@@ -18,7 +18,7 @@ import { FunctionLibraries } from "./function_libraries.js";
 import { Journal, type Journaled } from "./journal.js";
 import { PublishedMessages } from "./published.js";
 import { WrittenKeys } from "./written_keys.js";
-import { ChangeCapture } from "./change_capture.js";
+import { ChangeCapture, ChangeCollector } from "./change_capture.js";
 import { ChangeHistory, type Change } from "./change_history.js";
 import { SessionTable, type SessionRecord } from "./session_table.js";
 
@@ -81,12 +81,17 @@ export class Engine implements Journaled {
 
   /**
    * Called by apply() after the entry at `index` (`sweep`: the expiry sweep, `origin`: the
-   * entry's payload): records what it changed and tells the change listeners.
+   * entry's payload): records what it changed and tells the change listeners, if any (only
+   * then are Change objects made).
    */
   endChanges(index: number, sweep: boolean, origin: object | null = null): void {
-    const changes = this.changeCapture.finish(index, sweep);
-    this.history.record(index, changes);
-    if (changes.length > 0 && this.changeListeners.size > 0) for (const listener of this.changeListeners) listener(changes, index, origin);
+    if (this.changeListeners.size === 0) {
+      this.changeCapture.recordInto(this.history, index, sweep);
+      return;
+    }
+    const collector = new ChangeCollector(this.history);
+    this.changeCapture.recordInto(collector, index, sweep);
+    if (collector.changes.length > 0) for (const listener of this.changeListeners) listener(collector.changes, index, origin);
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
- * One fault campaign: start a cluster of real `walnut serve` processes, run the clients,
+ * One fault campaign: start a cluster of real `walnut serve` processes, run the clients
+ * and the watchers (change feeds that follow every key through every fault, watchers.ts),
  * throw faults on a seeded schedule, heal everything, wait until every node holds the
- * same log, read each node's own final state, judge the history, and write history.json
+ * same log and every watcher has been told all of it, read each node's own final state,
+ * judge the history and what the watchers saw (watch_check.ts), and write history.json
  * (and the checker's artifacts) into the output directory.
  *
  * The schedule alternates quiet and faulty periods: QUIET_MS_MIN..MAX of calm, then one
@@ -24,6 +26,8 @@ import { FileSystemFaultSwitch } from "./file_system_fault_switch.js";
 import { replaceNode, type Nemesis, type NemesisContext } from "./nemesis.js";
 import { nemesesNamed } from "./nemeses.js";
 import { judge, type Judgement } from "./verdict.js";
+import { checkWatchers, type WatchJudgement } from "./watch_check.js";
+import { CampaignWatcher } from "./watchers.js";
 
 const QUIET_MS_MIN = 1_000;
 const QUIET_MS_MAX = 3_000;
@@ -45,6 +49,14 @@ export interface CampaignOptions {
   nodes: number;
   nemeses: string[];
   clients: number;
+  /** Change-feed watchers, alternately on RESP and HTTP, each starting on its own node. */
+  watchers: number;
+  /**
+   * Each node's watch window (--watch-history, changes); undefined: the default. A small
+   * one makes watchers that were stuck on a paused node fall behind every window, so the
+   * campaign also checks compacted answers and the gaps they leave.
+   */
+  watchHistory?: number;
   keys: number;
   seed: number;
   /** How leaders prove reads current (walnut serve --read-mode). */
@@ -66,6 +78,8 @@ export interface CampaignResult {
   /** Each node's own keyspace after the heal (key → value). */
   finalStates: Map<number, Map<string, string>>;
   judgement: Judgement;
+  /** What the watchers saw, checked against the history: problems fail the campaign. */
+  watch: WatchJudgement;
   /** Checks the nemeses made themselves that failed (garbage let through): each fails the campaign. */
   nemesisProblems: string[];
   /** Wall time from the first operation to the end of the checks. */
@@ -79,10 +93,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const cluster = await ProcessCluster.start({
     size: options.nodes,
     proxied: true,
-    extraArgs: [...SERVE_ARGS, "--read-mode", options.readMode],
+    extraArgs: [...SERVE_ARGS, "--read-mode", options.readMode, ...(options.watchHistory === undefined ? [] : ["--watch-history", String(options.watchHistory)])],
     ...(fileSystemFaults === null ? {} : { memberEnv: (id: number, dataDir: string) => fileSystemFaults.environment(id, dataDir) }),
   });
   const startedMs = performance.now();
+  let watchers: CampaignWatcher[] = [];
   try {
     for (const id of cluster.ids) await fileSystemFaults?.clear(id);
     await cluster.waitForLeader();
@@ -90,6 +105,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const recorder = new HistoryRecorder();
     const nodes = new Map(cluster.ids.map((id) => [id, { respPort: cluster.respPort(id), httpPort: cluster.httpPort(id) }]));
     const clients = new CampaignClients({ count: options.clients, keys: options.keys, seed: options.seed, nodes, operationTimeoutMs: OPERATION_TIMEOUT_MS, recorder, staleReads: options.canary === "stale-reads" });
+    watchers = Array.from({ length: options.watchers }, (_, n) =>
+      new CampaignWatcher(cluster, n % 2 === 0 ? "resp" : "http", new Random((options.seed + (n + 1) * 104_729) >>> 0), cluster.ids[n % cluster.ids.length] as number),
+    );
     const nemesisProblems: string[] = [];
     const context: NemesisContext = {
       cluster,
@@ -105,17 +123,31 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       await clients.stop();
     }
     options.log(`${recorder.operations.length} operations; waiting for the nodes to converge`);
-    const finalStates = await readFinalStates(cluster);
+    let finalStates: Map<number, Map<string, string>>;
+    try {
+      const converged = await readFinalStates(cluster);
+      finalStates = converged.states;
+      const waitedFromMs = performance.now();
+      for (const watcher of watchers) await watcher.caughtUp(converged.index);
+      options.log(`watchers told everything through index ${converged.index} ${Math.round(performance.now() - waitedFromMs)} ms after the nodes converged`);
+    } finally {
+      for (const watcher of watchers) watcher.stop();
+    }
     const history = recorder.history();
+    const watch = checkWatchers(history.operations, watchers.map((watcher) => watcher.log), finalStates.get(cluster.ids[0] as number) ?? null);
+    options.log(watch.summary);
+    for (const problem of watch.problems) options.log(`WATCH PROBLEM: ${problem}`);
     await mkdir(options.outDir, { recursive: true });
     await writeFile(join(options.outDir, "history.json"), JSON.stringify({ ...history, finalStates: Object.fromEntries([...finalStates].map(([id, state]) => [id, Object.fromEntries(state)])) }));
+    await writeFile(join(options.outDir, "watchers.json"), JSON.stringify(watchers.map((watcher) => watcher.log)));
     const judgement = await judge(history, finalStates, options.outDir);
-    return { options, history, finalStates, judgement, nemesisProblems, elapsedMs: performance.now() - startedMs };
+    return { options, history, finalStates, judgement, watch, nemesisProblems, elapsedMs: performance.now() - startedMs };
   } catch (error) {
     await mkdir(options.outDir, { recursive: true });
     for (const id of cluster.ids) await writeFile(join(options.outDir, `node-${id}.log`), cluster.stderr(id));
     throw new Error(`campaign with seed ${options.seed} failed: ${String(error)}; every node's log is in ${options.outDir}`, { cause: error });
   } finally {
+    for (const watcher of watchers) watcher.stop();
     await cluster.close();
     await rm(switchDirectory, { recursive: true, force: true });
   }
@@ -155,14 +187,14 @@ async function healEverything(context: NemesisContext): Promise<void> {
   }
 }
 
-/** Waits until every node holds the same log, then reads each one's own state. */
-async function readFinalStates(cluster: ProcessCluster): Promise<Map<number, Map<string, string>>> {
+/** Waits until every node holds the same log, then reads each one's own state; and the index they converged on. */
+async function readFinalStates(cluster: ProcessCluster): Promise<{ index: number; states: Map<number, Map<string, string>> }> {
   await cluster.waitForLeader();
-  await cluster.waitConverged();
+  const index = await cluster.waitConverged();
   const states = new Map<number, Map<string, string>>();
   for (const id of cluster.ids) {
     const state = await cluster.ownState(id);
     states.set(id, new Map([...state].map(([key, value]) => [key, String(value)])));
   }
-  return states;
+  return { index, states };
 }

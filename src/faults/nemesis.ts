@@ -64,14 +64,6 @@ export async function changeMembership(cluster: ProcessCluster, argv: string[]):
   throw new Error(`${argv.join(" ")} was refused ${MEMBERSHIP_ATTEMPTS} times; last: ${last?.type === "error" ? last.text : "?"}`);
 }
 
-/** Adds `node` back as a learner, waits until it has caught up, then makes it a voter. */
-export async function addBack(cluster: ProcessCluster, node: number): Promise<void> {
-  const address = cluster.peerAddress(node);
-  await changeMembership(cluster, ["RAFT", "ADD", String(node), address, "LEARNER"]);
-  await waitCaughtUp(cluster, node);
-  await changeMembership(cluster, ["RAFT", "ADD", String(node), address]);
-}
-
 /** Waits until `node` has applied what the leader had committed when the wait began. */
 export async function waitCaughtUp(cluster: ProcessCluster, node: number): Promise<void> {
   const leader = await cluster.waitForLeader(cluster.ids.filter((id) => id !== node && cluster.isRunning(id)));
@@ -80,19 +72,50 @@ export async function waitCaughtUp(cluster: ProcessCluster, node: number): Promi
 }
 
 /**
- * Replaces `node` (stopping it first) as an operator replaces a node whose disk is lost: removes it
- * from the group, wipes its data directory, starts it empty, and adds it back as a
- * learner that becomes a voter once it has caught up (addBack). Until the group adds it,
- * the empty node only knows its --peers; the others do not count it as a voter, so the
- * votes it lost with its disk cannot elect anyone. (`walnut serve --join` would do the
- * adding itself, but it advertises the node's own peer port, not its proxy.)
+ * Replaces `node` (stopping it first) as an operator replaces a node whose disk is lost:
+ * removes it from the group, then brings the id back on an empty data directory
+ * (rejoin). Until the group adds it, the empty node only knows its --peers; the others
+ * do not count it as a voter, so the votes it lost with its disk cannot elect anyone.
  */
 export async function replaceNode(cluster: ProcessCluster, node: number): Promise<void> {
   if (cluster.isRunning(node)) await cluster.stop(node, "SIGKILL");
   await changeMembership(cluster, ["RAFT", "REMOVE", String(node)]);
+  await rejoin(cluster, node);
+}
+
+/**
+ * Brings removed `node`'s id back as a new, empty member: stops whatever still runs
+ * under the id, wipes its data directory, adds the id as a learner, and only then starts
+ * the process, which catches up and is made a voter (addBack's second half).
+ *
+ * The order is etcd's (`member add`, then start the member) and it matters: a member
+ * that applied the removal refuses a dialing node of that id as "removed" until the
+ * re-adding change reaches its log, and a node told so stops for good (node/removal.ts:
+ * it stops campaigning and serves nothing, as etcd's removed members do). Started before
+ * the ADD, the new process heard that refusal, stayed a silent voter once promoted, and
+ * a later fault on another node left no leader (seed 4293867938: "no leader among 1,3").
+ *
+ * docs/operations.md has operators start the replacement with a new id through
+ * `walnut serve --join`, as etcd never reuses a removed member's id. The campaign keeps
+ * the id because its members sit behind per-id proxies that --join cannot advertise and
+ * its clients address nodes by id; reusing it is sound only because nothing ever runs
+ * under the id between its removal and its re-adding, and the new process starts empty.
+ */
+export async function rejoin(cluster: ProcessCluster, node: number): Promise<void> {
+  if (cluster.isRunning(node)) await cluster.stop(node, "SIGKILL");
   await cluster.wipe(node);
+  const address = cluster.peerAddress(node);
+  await changeMembership(cluster, ["RAFT", "ADD", String(node), address, "LEARNER"]);
   await cluster.restart(node);
-  await addBack(cluster, node);
+  await waitCaughtUp(cluster, node);
+  await changeMembership(cluster, ["RAFT", "ADD", String(node), address]);
+  await expectTakingPart(cluster, node);
+}
+
+/** Throws if `node` reports the role "removed": it was re-added but will never campaign or serve. */
+export async function expectTakingPart(cluster: ProcessCluster, node: number): Promise<void> {
+  const role = (await cluster.status(node))?.role;
+  if (role === "removed") throw new Error(`node ${node} was added back but reports the role "removed": it will never campaign or serve`);
 }
 
 /**

@@ -11,7 +11,8 @@
  *     its newest checkpoint file are overwritten; it must fall back to an older one or
  *     refuse to start with a clear error.
  * A node that refuses to start is replaced as an operator would (nemesis.ts,
- * replaceNode): removed, wiped, restarted empty, added back; the heal notes say so. Only followers are damaged, one at a time, and healing waits until
+ * replaceNode): removed, wiped, added back as a learner, restarted empty, made a voter;
+ * the heal notes say so. Only followers are damaged, one at a time, and healing waits until
  * the node has caught up: a disk that loses acknowledged frames is outside Raft's fault
  * model, and damage to a second copy of an entry before it is re-replicated could lose it.
  */

@@ -46,3 +46,21 @@ test("a checkpoint installed from the leader makes the members it records reacha
   assert.deepEqual(directory.calls, ["add 3 127.0.0.1:7383", "add 4 127.0.0.1:7384"]);
   assert.deepEqual(book.recorded(), { "1": "127.0.0.1:7381", "2": "10.0.0.2:7382", "3": "127.0.0.1:7383", "4": "127.0.0.1:7384" });
 });
+
+test("a removal applied after the change adding the id back was appended keeps the re-added member's address", () => {
+  const book = new MembershipBook();
+  book.set(2, { host: "127.0.0.1", port: 7382 });
+  const directory = recordingDirectory();
+  book.attach(directory);
+  // A node catching up appends both, then applies both.
+  book.noteAppended({ type: "remove", node: 2 });
+  book.noteAppended({ type: "addLearner", node: 2, address: "127.0.0.1:7392" });
+  book.noteApplied({ type: "remove", node: 2 });
+  book.noteApplied({ type: "addLearner", node: 2, address: "127.0.0.1:7392" });
+  assert.deepEqual(directory.calls, ["add 2 127.0.0.1:7392"]);
+  assert.deepEqual(book.recorded(), { "2": "127.0.0.1:7392" });
+  // Removed again later, it goes.
+  book.noteAppended({ type: "remove", node: 2 });
+  book.noteApplied({ type: "remove", node: 2 });
+  assert.deepEqual(book.recorded(), {});
+});

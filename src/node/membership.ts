@@ -25,6 +25,8 @@ export class MembershipBook {
   private readonly addresses = new Map<number, PeerAddress>();
   /** Members whose removal this node applied since it started (the peer handshake tells them so). */
   private readonly removedIds = new Set<number>();
+  /** Per member id, whether the newest change appended for it removes it or adds it. */
+  private readonly newestAppended = new Map<number, "remove" | "add">();
   private waiters: ChangeWaiter[] = [];
   private directory: PeerDirectory | null = null;
 
@@ -74,6 +76,7 @@ export class MembershipBook {
    * hear the acknowledgements that commit its removal.
    */
   noteAppended(change: ConfChange): void {
+    this.newestAppended.set(change.node, change.type === "remove" ? "remove" : "add");
     if (change.type !== "remove") this.removedIds.delete(change.node);
     if (change.type === "remove" || change.address === undefined) return;
     const address = parsePeers(`${change.node}=${change.address}`, "a membership change's address").get(change.node);
@@ -82,9 +85,14 @@ export class MembershipBook {
     this.directory?.addPeer(change.node, address);
   }
 
-  /** A membership change was applied: a removed member is forgotten and its connections close. */
+  /**
+   * A membership change was applied: a removed member is forgotten and its connections
+   * close, unless a change adding the id back was appended since (a node catching up
+   * appends a removal and the re-adding together, then applies them: the re-adding's
+   * address must stay, or this node would refuse the member as "not a member").
+   */
   noteApplied(change: ConfChange): void {
-    if (change.type !== "remove") return;
+    if (change.type !== "remove" || this.newestAppended.get(change.node) === "add") return;
     this.addresses.delete(change.node);
     this.directory?.removePeer(change.node);
   }

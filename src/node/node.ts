@@ -31,7 +31,6 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { decodeEntry, encodeEntry, peekOrigin, peekOriginNode, peekOriginSequence, type EntryPayload } from "./entry.js";
 import type { Engine } from "../engine/engine.js";
-import type { Reply } from "../engine/reply.js";
 import { assert } from "../lib/assert.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
@@ -840,6 +839,7 @@ export class Node {
       this.appliedConfState = applyConfChange(this.appliedConfState, change);
       if (entry.index > this.addressesKnownThrough) this.membership.noteApplied(change);
       if (change.type === "remove" && change.node === this.id) this.removal.note(`it applied its own removal at index ${entry.index}`);
+      else if (change.node === this.id) this.removal.lift(`it applied a change adding it back at index ${entry.index}`);
       else if (change.type === "remove") this.membership.noteRemoved(change.node, this.raft.status().confState);
       const applied = this.options.stateMachine.apply(this.engine, entry.index, entry.term, NOOP);
       const settle = (): void => this.membership.settle(this.appliedConfState, this.clock());
@@ -853,11 +853,12 @@ export class Node {
     }
     const own = sequence === 0 ? undefined : this.proposals.payloadOf(sequence);
     const applied = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
-    const answer = (reply: Reply): void => {
-      if (own !== undefined) this.proposals.resolve(sequence, { index: entry.index, reply });
-    };
-    if (applied instanceof Promise) return applied.then(answer);
-    answer(applied);
+    if (applied instanceof Promise) {
+      return applied.then((reply) => {
+        if (own !== undefined) this.proposals.resolve(sequence, { index: entry.index, reply });
+      });
+    }
+    if (own !== undefined) this.proposals.resolve(sequence, { index: entry.index, reply: applied });
     return undefined;
   }
 

@@ -59,3 +59,28 @@ test("a node that installs a checkpoint past the feed's position ends the feed w
   assert.deepEqual(describe(messages), ["progress 1", "compacted 51"]);
   assert.equal(feed.stopped, true);
 });
+
+test("a paused feed delivers nothing, not even progress; resumed, it goes on from where it stopped, or answers compacted", async () => {
+  const engine = new Engine();
+  engine.history.setBounds({ maxChanges: 3, maxBytes: Number.MAX_SAFE_INTEGER, maxValueBytes: 1024 });
+  const messages: WatchMessage[] = [];
+  const feed = new WatchFeed(engine, { filter: {}, progressIntervalMs: 0 }, (message) => messages.push(message));
+  feed.start();
+  feed.pause();
+  run(engine, "SET a 1");
+  run(engine, "SET b 1");
+  feed.progress();
+  await settle();
+  assert.deepEqual(describe(messages), ["progress 0"]);
+  feed.resume();
+  await settle();
+  assert.deepEqual(describe(messages).slice(1), ["1 put a", "2 put b"]);
+  feed.pause();
+  for (const key of ["c", "d", "e", "f"]) run(engine, `SET ${key} 1`);
+  await settle();
+  assert.equal(describe(messages).length, 3, "nothing while paused");
+  feed.resume();
+  await settle();
+  assert.deepEqual(describe(messages).slice(3), ["compacted 4"], "the window (3 changes) passed position 3 by");
+  assert.equal(feed.stopped, true);
+});

@@ -16,6 +16,11 @@
  *   checkpoint from its leader past it); the feed ends with the oldest index it could
  *   serve. The watcher re-reads what it needs and watches again from there.
  *
+ * - Paused: a face whose consumer is behind (the embedded iterator's full buffer) pauses
+ *   the feed rather than buffering without bound; the position waits in the history
+ *   window, and a resume delivers from there, or "compacted" if the window passed it by
+ *   meanwhile, as etcd cancels a watcher that fell behind compaction.
+ *
  * A node answers from its own applied state: on a follower that is what the follower has
  * applied, which may lag the leader by the replication delay, never anything uncommitted.
  */
@@ -44,6 +49,7 @@ export class WatchFeed {
   private progressTimer: ReturnType<typeof setInterval> | null = null;
   private pumpScheduled = false;
   private ended = false;
+  private paused = false;
 
   constructor(
     private readonly engine: Engine,
@@ -87,16 +93,32 @@ export class WatchFeed {
     this.progressTimer = null;
   }
 
+  /** Delivers nothing (no changes, no progress) until resume(): the consumer is behind. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Goes on delivering from where the feed stopped (or answers compacted, if the window passed it). */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.schedulePump();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Delivers a progress notification now (a client asked, or the interval passed). */
   progress(): void {
-    if (this.ended) return;
+    if (this.ended || this.paused) return;
     this.pump();
-    if (this.ended) return;
+    if (this.ended || this.paused) return;
     this.deliver({ type: "progress", index: Math.min(this.position - 1, this.history.coveredThrough) });
   }
 
   private schedulePump(): void {
-    if (this.pumpScheduled || this.ended) return;
+    if (this.pumpScheduled || this.ended || this.paused) return;
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;
@@ -106,7 +128,7 @@ export class WatchFeed {
 
   /** Delivers one batch of whole entries; schedules the next when more is waiting. */
   private pump(): void {
-    if (this.ended) return;
+    if (this.ended || this.paused) return;
     const read = this.history.read(this.position, this.options.filter, BATCH_CHANGES);
     if (read.compacted) {
       this.deliver({ type: "compacted", oldestIndex: read.oldestIndex });

@@ -123,3 +123,58 @@ test("collection filters, key filters and flushes", () =>
     );
     stream.close();
   }));
+
+/** Lets the feed's pumps (setImmediate) run until the stream stops filling. */
+async function settle(stream: WatchStream): Promise<void> {
+  for (let before = -1; before !== stream.bufferedEvents; ) {
+    before = stream.bufferedEvents;
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+test("a consumer that takes nothing holds a bounded buffer; when it reads, every event still comes, in order", () =>
+  withDb(async (db) => {
+    const stream = db.watch({ prefix: "s:", maxBufferedEvents: 8, progressIntervalMs: 0 });
+    const writes = 3000;
+    const versions: number[] = [];
+    for (let i = 0; i < writes; i++) versions.push(await db.set(`s:${i}`, String(i)));
+    await settle(stream);
+    // Paused once it held 8: at most one more batch of the feed (1000 changes) past that, never all 3000.
+    assert.ok(stream.bufferedEvents >= 8 && stream.bufferedEvents < 8 + 1000, `${stream.bufferedEvents} events buffered`);
+    const events = await take(stream, writes);
+    assert.deepEqual(events.map((event) => event.index), versions);
+    assert.deepEqual(events.map((event) => (event.type === "put" ? event.value : null)), versions.map((_, i) => String(i)));
+    stream.close();
+  }));
+
+test("a consumer that falls behind the window gets what it buffered, then COMPACTED past it, never a gap", () =>
+  withDb(
+    async (db) => {
+      const stream = db.watch({ prefix: "s:", maxBufferedEvents: 10, progressIntervalMs: 0 });
+      const versions: number[] = [];
+      for (let i = 0; i < 500; i++) {
+        versions.push(await db.set(`s:${i}`, String(i)));
+        await new Promise((resolve) => setImmediate(resolve)); // the feed delivers as writes come
+      }
+      await settle(stream);
+      assert.ok(stream.bufferedEvents < 500, `${stream.bufferedEvents} buffered`);
+      const seen: number[] = [];
+      const error = await (async () => {
+        try {
+          for (;;) {
+            const next = await stream.next();
+            if (next.done === true) return null;
+            if (next.value.type !== "progress") seen.push(next.value.index);
+          }
+        } catch (failure) {
+          return failure;
+        }
+      })();
+      assert.ok(error instanceof WatchCompactedError, `compacted, not ${String(error)}`);
+      assert.ok(seen.length > 0 && seen.length < 10, `${seen.length} events before compacted: the buffer of 10 held the start's progress and changes`);
+      assert.deepEqual(seen, versions.slice(0, seen.length), "what came is the first changes, in order");
+      assert.ok(error.oldestIndex > (seen[seen.length - 1] as number) + 1, "the window had passed the position by");
+      assert.equal(error.oldestIndex, db.node.read((engine) => engine.history.oldestIndex));
+    },
+    { watchHistory: 100 },
+  ));
