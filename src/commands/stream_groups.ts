@@ -226,6 +226,16 @@ function deliverHistory(ctx: CommandContext, stream: Stream, group: ConsumerGrou
   return replies;
 }
 
+/**
+ * Whether `>` has something to deliver to the group: an entry past its last delivered ID.
+ * Redis compares the last entry's ID, not the stream's last ID, which XSETID or XDEL may
+ * have moved past every entry; with nothing to deliver it creates no consumer.
+ */
+export function hasNewEntries(stream: Stream, group: ConsumerGroup): boolean {
+  const last = stream.lastEntry();
+  return last !== undefined && compareIds(last.id, group.lastId) > 0;
+}
+
 function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
   const request = parseXreadgroup(args);
   if (!("keys" in request)) return request;
@@ -253,9 +263,8 @@ function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
   for (let i = 0; i < request.keys.length; i++) {
     const key = request.keys[i]!;
     const after = afterIds[i]!;
-    // ">" with nothing past the group's last delivered ID serves nothing and, as in Redis, creates no consumer.
     const current = readStream(ctx, key) as Stream; // checked above: a stream with the group
-    if (after === ">" && compareIds(current.lastId, current.groups.get(request.group)!.lastId) <= 0) continue;
+    if (after === ">" && !hasNewEntries(current, current.groups.get(request.group)!)) continue;
     const { item, stream } = streamForUpdate(ctx, key);
     const group = stream.groups.get(request.group)!;
     group.consumer(request.consumer, ctx.nowMs).consumer.seenTimeMs = ctx.nowMs;

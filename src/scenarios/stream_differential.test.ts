@@ -418,6 +418,20 @@ const INFO = [
   "XINFO GROUPS empty",
   "SET str x",
   "XINFO STREAM str",
+  // Regression (random differential, seed 1): `>` with the stream's last ID moved past every
+  // entry (XSETID, XDEL) has nothing to deliver and creates no consumer, as in Redis.
+  "XADD past 1-0 a 1",
+  "XGROUP CREATE past g $",
+  "XSETID past 40-0",
+  "XREADGROUP GROUP g c1 STREAMS past >",
+  "XADD past 41-0 b 2",
+  "XDEL past 41-0",
+  "XREADGROUP GROUP g c2 STREAMS past >",
+  "XINFO GROUPS past",
+  "XINFO CONSUMERS past g",
+  "XADD past 42-0 c 3",
+  "XREADGROUP GROUP g c3 STREAMS past >",
+  "XINFO GROUPS past",
 ];
 
 const GROUPS: Record<string, string[]> = { info: INFO, "claims and setid": CLAIMS_AND_SETID, core: CORE, trimming: TRIMMING, reads: READS, "wrong types": WRONG_TYPES, "consumer groups": CONSUMER_GROUPS };
@@ -504,7 +518,7 @@ function randomCommand(random: Random): string[] {
     case 8:
       return random.chance(0.8) ? ["XLEN", key] : ["SET", key, "x"];
     default:
-      return ["XRANGE", key, "-", "+"];
+      return random.pick([["XRANGE", key, "-", "+"], ["XINFO", "GROUPS", key], ["XINFO", "STREAM", key], ["XINFO", "CONSUMERS", key, group]]);
   }
 }
 
