@@ -1,8 +1,14 @@
 /**
  * Consumer groups, as Redis 7.0 answers them: XGROUP (CREATE [MKSTREAM] [ENTRIESREAD],
  * SETID, DESTROY, CREATECONSUMER, DELCONSUMER), XREADGROUP (`>` for new entries, an ID for
- * the consumer's history, COUNT, NOACK; BLOCK is read and answers at once), XACK and
- * XPENDING (summary and extended form, IDLE, consumer).
+ * the consumer's history, COUNT, NOACK, BLOCK), XACK and XPENDING (summary and extended
+ * form, IDLE, consumer).
+ *
+ * XREADGROUP ... BLOCK ms with `>` blocks over RESP like BLPOP (server/resp/blocked_clients.ts,
+ * docs/blocking.md): `run` is its non-blocking form; a blocked client is served by an
+ * attempt `XREADGROUP GROUP g c [COUNT n] [NOACK] STREAMS key >` through the log once an
+ * entry past the group's last ID is on `key`; the key deleted (or no stream any more) or
+ * the group destroyed end the wait with Redis 7.0's errors.
  *
  * XREADGROUP is a write: it moves the group's last ID and fills the PEL, so it goes through
  * the log and every replica records the same delivery times (ctx.nowMs, the entry's clock).
@@ -14,8 +20,9 @@ import { Item, NO_EXPIRY } from "../engine/values.js";
 import { NOT_AN_INTEGER, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, integer, NIL, NIL_ARRAY, OK, status, type Reply } from "../engine/reply.js";
-import type { CommandContext, CommandSpec } from "./spec.js";
+import { array, bulk, error, integer, isError, NIL, NIL_ARRAY, OK, status, type Reply } from "../engine/reply.js";
+import type { BlockedCall, CommandContext, CommandSpec } from "./spec.js";
+import { assert } from "../lib/assert.js";
 import { INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
 import { advanceGroup } from "./stream_info.js";
 import { entryReply, isStreamReply, parseBlockMs, parseReadCount, readStream, storeStream, streamForUpdate } from "./streams.js";
@@ -133,6 +140,8 @@ function newStreamItem(ctx: CommandContext): { item: Item; stream: Stream } {
 // ---- XREADGROUP ----
 
 interface GroupReadRequest {
+  /** BLOCK's milliseconds, undefined without BLOCK. */
+  blockMs: number | undefined;
   group: ByteString;
   consumer: ByteString;
   count: number | undefined;
@@ -142,15 +151,16 @@ interface GroupReadRequest {
 }
 
 function parseXreadgroup(args: ByteString[]): GroupReadRequest | Reply {
-  const request: GroupReadRequest = { group: "", consumer: "", count: undefined, noAck: false, keys: [], idTexts: [] };
+  const request: GroupReadRequest = { blockMs: undefined, group: "", consumer: "", count: undefined, noAck: false, keys: [], idTexts: [] };
   let groupGiven = false;
   let streamsAt = -1;
   for (let i = 0; i < args.length; i++) {
     const moreArgs = args.length - 1 - i;
     const option = args[i]!.toLowerCase();
     if (option === "block" && moreArgs > 0) {
-      const blockMs = parseBlockMs(args[++i]!); // checked as Redis does; XREADGROUP answers at once (docs/blocking.md)
+      const blockMs = parseBlockMs(args[++i]!);
       if (typeof blockMs !== "number") return blockMs;
+      request.blockMs = blockMs;
     } else if (option === "count" && moreArgs > 0) {
       const count = parseReadCount(args[++i]!);
       if (typeof count === "object") return count;
@@ -276,6 +286,46 @@ function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
   return found.length === 0 ? NIL_ARRAY : { type: "map", entries: found, pairsInResp2: true };
 }
 
+// ---- XREADGROUP ... BLOCK ----
+
+const STREAM_GONE: Reply = Object.freeze(error("UNBLOCKED", "the stream key no longer exists"));
+const GROUP_GONE: Reply = Object.freeze(error("NOGROUP", "the consumer group this client was blocked on no longer exists"));
+
+/** Over RESP, an XREADGROUP with BLOCK may wait; whether it does is up to its first run (nil: nothing for `>`). */
+function xreadgroupBlocks(args: ByteString[]): boolean {
+  const request = parseXreadgroup(args);
+  return "keys" in request && request.blockMs !== undefined;
+}
+
+/** What a blocked XREADGROUP waits for (its arguments were accepted by `run`, which found nothing new). */
+function blockedXreadgroup(args: ByteString[]): BlockedCall {
+  const request = parseXreadgroup(args);
+  assert("keys" in request, "blocking() is asked only of XREADGROUP arguments run() accepted");
+  const options = [...(request.count === undefined ? [] : ["COUNT", String(request.count)]), ...(request.noAck ? ["NOACK"] : [])];
+  const groupOf = (item: Item | undefined): { stream: Stream; group: ConsumerGroup } | undefined => {
+    const stream = item?.value;
+    const group = stream instanceof Stream ? stream.groups.get(request.group) : undefined;
+    return group === undefined ? undefined : { stream: stream as Stream, group };
+  };
+  return {
+    keys: request.keys,
+    timeoutMs: request.blockMs ?? 0,
+    // Every group gets each new entry; consumers of one group compete for it.
+    share: request.group,
+    servable: (item) => {
+      const found = groupOf(item);
+      return found !== undefined && hasNewEntries(found.stream, found.group) ? 1 : 0;
+    },
+    attemptOn: (key) => ["XREADGROUP", "GROUP", request.group, request.consumer, ...options, "STREAMS", key, ">"],
+    // NOGROUP and WRONGTYPE: the key or group went between the wake-up and the attempt; unblockedBy answers it as Redis does.
+    keepsWaiting: (reply) => reply.type === "nil" || (isError(reply) && /^(NOGROUP|WRONGTYPE) /.test(reply.text)),
+    unblockedBy: (item) => {
+      if (!(item?.value instanceof Stream)) return STREAM_GONE;
+      return groupOf(item) === undefined ? GROUP_GONE : null;
+    },
+  };
+}
+
 // ---- XACK ----
 
 function xack(ctx: CommandContext, args: ByteString[]): Reply {
@@ -380,9 +430,11 @@ export const streamGroupCommands: CommandSpec[] = [
     flags: ["write", "movablekeys"],
     firstKey: 0,
     summary: "Reads a stream as a consumer of a group: XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS key ... id|> ...",
-    // COMMAND INFO gives Redis' flags: BLOCK is accepted but answers at once (docs/blocking.md), so walnut's table does not route it as blocking.
+    // COMMAND INFO gives Redis' flags; walnut routes a blocking XREADGROUP by blocksWhen (BLOCK given), not by the flag.
     info: { flags: ["write", "blocking", "movablekeys"], categories: ["@write", "@stream", "@slow", "@blocking"] },
     run: xreadgroup,
+    blocking: blockedXreadgroup,
+    blocksWhen: xreadgroupBlocks,
   }),
   defineCommand({
     name: "XACK",

@@ -119,7 +119,15 @@ export class Engine implements Journaled {
 
   /** Called by apply() after the entry at `index` (`sweep`: the expiry sweep): records what it changed. */
   endChanges(index: number, sweep: boolean): void {
-    this.history.record(index, this.changeCapture.finish(index, sweep));
+    const changes = this.changeCapture.finish(index, sweep);
+    // Key watchers hear of deletions too (putItem notes the writes): a blocked XREADGROUP ends when its stream goes.
+    if (this.writtenKeys.watchedKeys > 0) {
+      for (const change of changes) {
+        if (change.type === "flush") this.writtenKeys.noteEverything();
+        else if (change.type !== "put") this.writtenKeys.note(change.collection, change.key);
+      }
+    }
+    this.history.record(index, changes);
   }
 
   /**

@@ -134,8 +134,19 @@ function kill(context: ServerContext, args: ByteString[]): Reply {
 /** Each subcommand's arity, counting CLIENT and the subcommand, as Redis 7.0 checks it (-N: at least N). */
 const ARITY = new Map<string, number>([
   ["ID", 2], ["GETNAME", 2], ["INFO", 2], ["HELP", 2], ["SETNAME", 3], ["LIST", -2], ["KILL", -3],
-  ["NO-EVICT", 3], ["NO-TOUCH", 3], ["SETINFO", 4],
+  ["NO-EVICT", 3], ["NO-TOUCH", 3], ["SETINFO", 4], ["UNBLOCK", -3],
 ]);
+
+/** CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 when the client was blocked and is answered (blocked_clients.ts). */
+function unblock(context: ServerContext, args: ByteString[], subcommand: ByteString): Reply {
+  if (args.length > 2) return error("ERR", `unknown subcommand or wrong number of arguments for '${subcommand}'. Try CLIENT HELP.`);
+  const id = /^-?(0|[1-9][0-9]{0,18})$/.test(args[0] as string) ? Number(args[0]) : null;
+  if (id === null || !Number.isSafeInteger(id)) return error("ERR", "value is not an integer or out of range");
+  const how = (args[1] ?? "TIMEOUT").toUpperCase();
+  if (how !== "TIMEOUT" && how !== "ERROR") return error("ERR", "CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+  const client = context.clients.get(id);
+  return integer(client?.unblock?.(how === "TIMEOUT" ? "timeout" : "error") === true ? 1 : 0);
+}
 
 export function clientCommand(context: ServerContext, self: ClientHandle, args: ByteString[]): Reply {
   const sub = (args[0] ?? "").toUpperCase();
@@ -165,6 +176,8 @@ export function clientCommand(context: ServerContext, self: ClientHandle, args: 
       return array(HELP_LINES.map((line) => status(line)));
     case "KILL":
       return kill(context, args.slice(1));
+    case "UNBLOCK":
+      return unblock(context, args.slice(1), args[0] as ByteString);
     case "SETINFO":
     case "NO-EVICT":
     case "NO-TOUCH":
