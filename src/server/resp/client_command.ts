@@ -1,6 +1,7 @@
 /**
- * CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | SETINFO | NO-EVICT | NO-TOUCH | HELP:
- * what a connection can learn and change about itself and other clients.
+ * CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | UNBLOCK | SETINFO | NO-EVICT | NO-TOUCH | HELP:
+ * what a connection can learn and change about itself and other clients. UNBLOCK ends
+ * another client's blocking command (server/resp/blocked_clients.ts, docs/blocking.md).
  *
  * CLIENT LIST and INFO give Redis 7.0's fields in its order. db is the connection's
  * database (commands/databases.ts), -1 while it USEs a collection that is no database.
