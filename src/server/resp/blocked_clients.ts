@@ -1,8 +1,8 @@
 /**
- * RESP clients blocked in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP (and any command whose
- * table entry has `blocking`): they wait on the node they are connected to, leader or
- * follower, and are served through the log like any write. docs/blocking.md tells the
- * whole story; in short:
+ * RESP clients blocked in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN and friends,
+ * XREADGROUP ... BLOCK (any command whose table entry has `blocking`): they wait on the node
+ * they are connected to, leader or follower, and are served through the log like any write.
+ * docs/blocking.md tells the whole story; in short:
  *
  * 1. The command is proposed as it is (its handler is the non-blocking form). A reply
  *    other than "nothing for you" (nil) is the answer: a pop, or an argument error.
@@ -25,7 +25,9 @@
  * reply instead of popping again (commands/apply.ts).
  *
  * A client that disconnects or is killed (CLIENT KILL) stops waiting at once; an attempt
- * already proposed runs its course, as a pop sent just before a disconnect would.
+ * already proposed runs its course, as a pop sent just before a disconnect would. CLIENT
+ * UNBLOCK answers it as its timeout would, or with UNBLOCKED. A call may end the wait from
+ * its key's state alone (BlockedCall.unblockedBy: XREADGROUP's stream or group gone).
  */
 import { randomUUID } from "node:crypto";
 import type { ByteString } from "../../engine/bytes.js";
