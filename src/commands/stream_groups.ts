@@ -23,12 +23,12 @@ import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, isError, NIL, NIL_ARRAY, OK, status, type Reply } from "../engine/reply.js";
 import type { BlockedCall, CommandContext, CommandSpec } from "./spec.js";
 import { assert } from "../lib/assert.js";
-import { INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
+import { cText, INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
 import { advanceGroup } from "./stream_info.js";
 import { entryReply, isStreamReply, parseBlockMs, parseReadCount, readStream, storeStream, streamForUpdate } from "./streams.js";
 
 function noGroup(key: ByteString, group: ByteString): Reply {
-  return error("NOGROUP", `No such consumer group '${group}' for key name '${key}'`);
+  return error("NOGROUP", `No such consumer group '${cText(group)}' for key name '${cText(key)}'`);
 }
 
 // ---- XGROUP ----
@@ -182,7 +182,8 @@ function parseXreadgroup(args: ByteString[]): GroupReadRequest | Reply {
   if (streamsAt < 0) return SYNTAX_ERROR;
   const rest = args.slice(streamsAt);
   if (rest.length % 2 !== 0) {
-    return error("ERR", "Unbalanced XREADGROUP list of streams: for each stream key an ID or '$' must be specified.");
+    // Redis 7.0 names XREAD here for both commands.
+    return error("ERR", "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
   }
   if (!groupGiven) return error("ERR", "Missing GROUP option for XREADGROUP");
   request.keys = rest.slice(0, rest.length / 2);
@@ -255,7 +256,7 @@ function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
     const stream = readStream(ctx, key);
     if (isStreamReply(stream)) return stream;
     if (stream === undefined || !stream.groups.has(request.group)) {
-      return error("NOGROUP", `No such key '${key}' or consumer group '${request.group}' in XREADGROUP with GROUP option`);
+      return error("NOGROUP", `No such key '${cText(key)}' or consumer group '${cText(request.group)}' in XREADGROUP with GROUP option`);
     }
     const text = request.idTexts[i]!;
     if (text === "$") {
@@ -385,7 +386,7 @@ function xpending(ctx: CommandContext, args: ByteString[]): Reply {
   const stream = readStream(ctx, key);
   if (isStreamReply(stream)) return stream;
   const group = stream?.groups.get(groupName);
-  if (group === undefined) return error("NOGROUP", `No such key '${key}' or consumer group '${groupName}'`);
+  if (group === undefined) return error("NOGROUP", `No such key '${cText(key)}' or consumer group '${cText(groupName)}'`);
   if (range === undefined) return pendingSummary(group);
   let pel = group.pending;
   if (range.consumer !== undefined) {

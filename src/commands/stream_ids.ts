@@ -57,3 +57,9 @@ export function parseIntervalEnd(text: ByteString, missingSeq: bigint): { id: St
 }
 
 export const INTEGER_PATTERN = /^-?(0|[1-9][0-9]*)$/;
+
+/** A name as Redis' error messages show it: formatted with %s, it ends at its first NUL byte. */
+export function cText(text: ByteString): ByteString {
+  const nul = text.indexOf("\0");
+  return nul < 0 ? text : text.slice(0, nul);
+}

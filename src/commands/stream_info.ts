@@ -14,6 +14,7 @@ import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, map, NIL, status, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 import { entryReply, isStreamReply, readStream } from "./streams.js";
+import { cText } from "./stream_ids.js";
 
 const isZero = (id: StreamId): boolean => id.ms === 0n && id.seq === 0n;
 
@@ -171,7 +172,7 @@ function xinfo(ctx: CommandContext, args: ByteString[]): Reply {
     );
   }
   const group = stream.groups.get(args[2]!);
-  if (group === undefined) return error("NOGROUP", `No such consumer group '${args[2]}' for key name '${key}'`);
+  if (group === undefined) return error("NOGROUP", `No such consumer group '${cText(args[2]!)}' for key name '${cText(key)}'`);
   return array(
     sortedConsumers(group).map((consumer) =>
       map([
