@@ -162,6 +162,40 @@ test("with the leadership moving as entries are added, every entry reaches exact
   }
 });
 
+test("a reader blocked in XREADGROUP on a follower right after the group was made through the leader waits, and ends with Redis' errors when the group or stream goes", async () => {
+  const served = await startServedCluster();
+  try {
+    const leader = await served.cluster.leader();
+    const follower = [...served.cluster.dbs.keys()].find((id) => id !== leader) as number;
+    const writer = served.connect(leader);
+    const reader = served.connect(follower);
+    // The reader starts waiting as soon as the leader has made the group, whether or not the
+    // follower has applied it yet (blocked_clients.ts judges unblockedBy only on state at least as
+    // recent as the reader's own proposal; in practice the follower is rarely behind here, so
+    // this loop checks the wake-ups rather than proving that rule).
+    for (let round = 0; round < 10; round++) {
+      const key = `fresh-${round}`;
+      await writer.xgroup("CREATE", key, "g", "$", "MKSTREAM");
+      const read = reader.call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", key, ">");
+      await waitUntil("the reader blocks", () => blockedOn(served, follower) === 1);
+      await writer.xadd(key, "1-0", "f", String(round));
+      assert.deepEqual(await read, [[key, [["1-0", ["f", String(round)]]]]], `round ${round}`);
+    }
+    await writer.xgroup("CREATE", "ends", "g", "$", "MKSTREAM");
+    let read = reader.call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "ends", ">");
+    await waitUntil("the reader blocks", () => blockedOn(served, follower) === 1);
+    await writer.xgroup("DESTROY", "ends", "g");
+    await assert.rejects(read, /^ReplyError: NOGROUP the consumer group this client was blocked on no longer exists$/);
+    await writer.xgroup("CREATE", "ends", "g", "$");
+    read = reader.call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "ends", ">");
+    await waitUntil("the reader blocks", () => blockedOn(served, follower) === 1);
+    await writer.del("ends");
+    await assert.rejects(read, /^ReplyError: UNBLOCKED the stream key no longer exists$/);
+  } finally {
+    await served.close();
+  }
+});
+
 /** A read retried while a new leader confirms itself. */
 async function waitForAnswer<T>(read: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
