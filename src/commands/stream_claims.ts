@@ -116,9 +116,7 @@ const AUTOCLAIM_ATTEMPTS_FACTOR = 10;
 
 function xautoclaim(ctx: CommandContext, args: ByteString[]): Reply {
   const [key, groupName, consumerName, minIdleText, startText] = [args[0]!, args[1]!, args[2]!, args[3]!, args[4]!];
-  const current = readStream(ctx, key);
-  if (isStreamReply(current)) return current;
-  if (current === undefined || !current.groups.has(groupName)) return error("NOGROUP", `No such key '${cText(key)}' or consumer group '${cText(groupName)}'`);
+  // Unlike XCLAIM, Redis reads every argument before it looks at the key.
   const minIdleValue = parseInteger(minIdleText);
   if (minIdleValue === null) return error("ERR", "Invalid min-idle-time argument for XAUTOCLAIM");
   const minIdleMs = minIdleValue < 0n ? 0n : minIdleValue;
@@ -142,6 +140,9 @@ function xautoclaim(ctx: CommandContext, args: ByteString[]): Reply {
       return SYNTAX_ERROR;
     }
   }
+  const current = readStream(ctx, key);
+  if (isStreamReply(current)) return current;
+  if (current === undefined || !current.groups.has(groupName)) return error("NOGROUP", `No such key '${cText(key)}' or consumer group '${cText(groupName)}'`);
   const { item, stream } = streamForUpdate(ctx, key);
   const group = stream.groups.get(groupName)!;
   let attempts = count * AUTOCLAIM_ATTEMPTS_FACTOR;
