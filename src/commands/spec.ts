@@ -105,6 +105,12 @@ export interface CommandSpec extends CommandDescription {
    */
   blocksWhen?(args: ByteString[]): boolean;
   /**
+   * For a container command (XGROUP, XINFO): the error Redis gives before running a call
+   * whose subcommand is unknown or has the wrong number of arguments, also when MULTI
+   * queues it (the transaction then fails), or null.
+   */
+  subcommandCheck?(args: ByteString[]): Reply | null;
+  /**
    * A `readonly` command that may wait (XREAD ... BLOCK ms): over RESP, what it waits for,
    * from the item at each key as the command arrives; null when this call does not block
    * (no BLOCK, or arguments `run` refuses). Elsewhere it runs once. See docs/blocking.md.

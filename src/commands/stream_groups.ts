@@ -23,7 +23,7 @@ import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, isError, NIL, NIL_ARRAY, OK, status, type Reply } from "../engine/reply.js";
 import type { BlockedCall, CommandContext, CommandSpec } from "./spec.js";
 import { assert } from "../lib/assert.js";
-import { cText, INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
+import { cText, INVALID_ID, parseId, parseIntervalEnd, subcommandError } from "./stream_ids.js";
 import { advanceGroup } from "./stream_info.js";
 import { entryReply, isStreamReply, parseBlockMs, parseReadCount, readStream, storeStream, streamForUpdate } from "./streams.js";
 
@@ -56,13 +56,10 @@ const XGROUP_HELP = [
 ];
 
 function xgroup(ctx: CommandContext, args: ByteString[]): Reply {
+  const refused = subcommandError("XGROUP", XGROUP_ARITY, args);
+  if (refused !== null) return refused;
   const sub = args[0]!.toUpperCase();
-  if (sub === "HELP" && args.length > 1) return error("ERR", "wrong number of arguments for 'xgroup|help' command");
   if (sub === "HELP") return array(XGROUP_HELP.map(status));
-  const arity = XGROUP_ARITY[sub];
-  if (arity === undefined || !Object.hasOwn(XGROUP_ARITY, sub)) return error("ERR", `unknown subcommand '${args[0]}'. Try XGROUP HELP.`);
-  const count = args.length + 1;
-  if (arity > 0 ? count !== arity : count < -arity) return error("ERR", `wrong number of arguments for 'xgroup|${sub.toLowerCase()}' command`);
   const [key, groupName] = [args[1]!, args[2]!];
   let makeStream = false;
   let entriesRead: bigint | undefined;
@@ -424,6 +421,7 @@ export const streamGroupCommands: CommandSpec[] = [
     hasSubcommands: true,
     summary: "Consumer groups: XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n] | SETID | DESTROY | CREATECONSUMER | DELCONSUMER.",
     run: xgroup,
+    subcommandCheck: (args) => subcommandError("XGROUP", XGROUP_ARITY, args),
   }),
   defineCommand({
     name: "XREADGROUP",
