@@ -77,7 +77,7 @@ export function resolveCommand(argv: ByteString[]): CommandSpec | Reply {
   const name = argv[0];
   const spec = name === undefined ? undefined : lookupDataCommand(name);
   if (spec === undefined) return unknownCommand(argv);
-  return checkArity(spec, argv.length) ?? spec;
+  return checkArity(spec, argv.length) ?? spec.subcommandCheck?.(argv.slice(1)) ?? spec;
 }
 
 /** INFO's keyspace_hits and keyspace_misses: keys a read command looked up, found live or not. */

@@ -21,6 +21,7 @@ import type { Collection } from "../engine/collection.js";
 import type { Engine } from "../engine/engine.js";
 import type { EventClass } from "../engine/keyspace_events.js";
 import type { Item } from "../engine/values.js";
+import { Stream } from "../engine/stream.js";
 import { isError, type Reply } from "../engine/reply.js";
 import { databaseIndex } from "./databases.js";
 import { textOf } from "./access.js";
@@ -43,7 +44,15 @@ interface Rule {
    * there): whether it did, from the reply and the first key's length before the call.
    */
   changed?(args: ByteString[], reply: Reply, lengthBefore: number, lengthAfter: number): boolean;
-  events(args: ByteString[], position: number, change: Change): Event[];
+  /** A size of each key's item taken before and after the call (a stream's length), given to `events` as `sizes`. */
+  measure?(item: Item | undefined, args: ByteString[]): number;
+  events(args: ByteString[], position: number, change: Change, sizes: Sizes): Event[];
+}
+
+/** Rule.measure of a key before and after the call (0 and 0 without a measure). */
+interface Sizes {
+  before: number;
+  after: number;
 }
 
 const DEL: Event = ["generic", "del"];
@@ -64,6 +73,33 @@ function edits(eventClass: EventClass, event: string | ((args: ByteString[], pos
 /** A command that stores a result at a destination: its event, or only "del" when the result was empty. */
 function stores(eventClass: EventClass, event: string, keys?: (args: ByteString[]) => ByteString[]): Rule {
   return { keys, events: (_args, _position, change) => (change === "written" ? [[eventClass, event]] : [DEL]) };
+}
+
+const XTRIM: Event = ["stream", "xtrim"];
+
+function streamLength(item: Item | undefined): number {
+  return item?.value instanceof Stream ? item.value.length : 0;
+}
+
+/** XREADGROUP's keys: the first half of what follows STREAMS. */
+function streamsKeys(args: ByteString[]): ByteString[] {
+  const at = args.findIndex((arg) => upper(arg) === "STREAMS");
+  if (at < 0) return [];
+  const rest = args.slice(at + 1);
+  return rest.slice(0, Math.floor(rest.length / 2));
+}
+
+/**
+ * XREADGROUP (GROUP group consumer), XCLAIM and XAUTOCLAIM (key group consumer): the group
+ * is args[1] in all three, its consumer count the measure; a call that added a consumer
+ * announces "xgroup-createconsumer", as Redis does, and nothing else.
+ */
+function createsConsumer(keys: (args: ByteString[]) => ByteString[]): Rule {
+  return {
+    keys,
+    measure: (item, args) => (item?.value instanceof Stream ? (item.value.groups.get(args[1] as ByteString)?.consumers.size ?? 0) : 0),
+    events: (_args, _position, change, sizes) => (change === "written" && sizes.after > sizes.before ? [["stream", "xgroup-createconsumer"]] : []),
+  };
 }
 
 const deletes: Rule = { events: (_args, _position, change) => (change === "removed" ? [DEL] : []) };
@@ -202,11 +238,14 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ["ZRANGESTORE", stores("zset", "zrangestore", (args) => [args[0] as ByteString])],
   ["GEOADD", edits("zset", "zadd")],
   ["GEOSEARCHSTORE", stores("zset", "geosearchstore", (args) => [args[0] as ByteString])],
-  // streams (XADD that trims sends no "xtrim"; XREADGROUP, XCLAIM and XAUTOCLAIM send no "xgroup-createconsumer": docs/pubsub.md)
-  ["XADD", edits("stream", "xadd")],
+  // streams: an XADD that trimmed adds "xtrim"; a read or claim that made a consumer sends "xgroup-createconsumer", and nothing else
+  ["XADD", { measure: streamLength, events: (_args, _position, change, sizes) => (change === "written" ? [["stream", "xadd"], ...(sizes.after <= sizes.before ? [XTRIM] : [])] : []) }],
   ["XTRIM", { ...edits("stream", "xtrim"), changed: removedSome }],
   ["XDEL", { ...edits("stream", "xdel"), changed: removedSome }],
   ["XSETID", edits("stream", "xsetid")],
+  ["XREADGROUP", createsConsumer((args) => streamsKeys(args))],
+  ["XCLAIM", createsConsumer((args) => [args[0] as ByteString])],
+  ["XAUTOCLAIM", createsConsumer((args) => [args[0] as ByteString])],
   ["XGROUP", { keys: (args) => (args[1] === undefined ? [] : [args[1]]), ...edits("stream", (args) => `xgroup-${(args[0] ?? "").toLowerCase()}`) }],
 ]);
 
@@ -215,6 +254,8 @@ interface Before {
   key: ByteString;
   item: Item | undefined;
   version: number;
+  /** Rule.measure of the item before the call (0 without one). */
+  size: number;
 }
 
 /** What notifyChanges needs of a call, taken before it runs; null when nothing can be notified. */
@@ -248,7 +289,7 @@ export function observeKeys(engine: Engine, collection: Collection, spec: Comman
   if (rule === undefined) return null;
   const keys = (rule.keys?.(args) ?? keyPositions(spec, args)).map((key): Before => {
     const item = collection.get(key);
-    return { key, item, version: item?.version ?? 0 };
+    return { key, item, version: item?.version ?? 0, size: rule.measure?.(item, args) ?? 0 };
   });
   const lengthBefore = rule.changed === undefined ? -1 : stringLength(keys[0]?.item);
   return { rule, args, keys, lengthBefore };
@@ -280,7 +321,8 @@ export function notifyChanges(engine: Engine, collection: Collection, observed: 
     const changed = after !== undefined && (after !== before.item || after.version !== before.version || (observed.rule.always === true && wasLive));
     const removed = before.item !== undefined && after === undefined;
     const change: Change | null = changed ? "written" : removed && (wasLive || sweep) ? "removed" : null;
-    return [{ key: before.key, position, change, expired: wasExpired && !sweep && (changed || removed), created: changed && !wasLive }];
+    const sizes = { before: before.size, after: observed.rule.measure?.(after, observed.args) ?? 0 };
+    return [{ key: before.key, position, change, sizes, expired: wasExpired && !sweep && (changed || removed), created: changed && !wasLive }];
   });
   const announce = (eventClass: EventClass, event: string, key: ByteString): void => published.notifyKeyspaceEvent(eventClass, event, at, key);
   const announceCreation = (change: (typeof changes)[number]): void => {
@@ -291,6 +333,6 @@ export function notifyChanges(engine: Engine, collection: Collection, observed: 
   for (const change of changes) {
     if (observed.rule.newFirst !== true) announceCreation(change);
     if (change.change === null) continue;
-    for (const [eventClass, event] of observed.rule.events(observed.args, change.position, change.change)) announce(eventClass, event, change.key);
+    for (const [eventClass, event] of observed.rule.events(observed.args, change.position, change.change, change.sizes)) announce(eventClass, event, change.key);
   }
 }

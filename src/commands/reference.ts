@@ -181,9 +181,9 @@ ${connectionRows.join("\n")}
   (it may STORE), so it goes through the log; SORT_RO is on the read path.
 - **Streams**: \`~\` trimming removes as many entries as \`=\` would (within LIMIT, 10000
   by default), where Redis removes only whole internal nodes of about 100 entries and so
-  often fewer; XREADGROUP's BLOCK is checked but the call answers at once (XREAD's blocks:
-  see blocking.md); XINFO's radix-tree-keys and radix-tree-nodes are an estimate (walnut has
-  no radix tree): one key per 100 entries, one node more. XGROUP is not denyoom as a whole
+  often fewer; XINFO's radix-tree-keys and radix-tree-nodes are an estimate (walnut has
+  no radix tree): one key per 100 entries, one node more. XREAD and XREADGROUP BLOCK wait
+  as in Redis (blocking.md says how, and what differs in a cluster). XGROUP is not denyoom as a whole
   (Redis flags only its CREATE and CREATECONSUMER), so \`XGROUP CREATE ... MKSTREAM\` is not
   refused over maxmemory.
 - **SCAN cursors** are server-side iterators for hash collections; an unknown or evicted

@@ -100,6 +100,17 @@ export interface CommandSpec extends CommandDescription {
    */
   blocking?(args: ByteString[]): BlockedCall;
   /**
+   * For a blocking command that blocks only with some arguments (XREADGROUP ... BLOCK ms):
+   * whether this call may block over RESP. false: it is an ordinary write. Absent: always.
+   */
+  blocksWhen?(args: ByteString[]): boolean;
+  /**
+   * For a container command (XGROUP, XINFO): the error Redis gives before running a call
+   * whose subcommand is unknown or has the wrong number of arguments, also when MULTI
+   * queues it (the transaction then fails), or null.
+   */
+  subcommandCheck?(args: ByteString[]): Reply | null;
+  /**
    * A `readonly` command that may wait (XREAD ... BLOCK ms): over RESP, what it waits for,
    * from the item at each key as the command arrives; null when this call does not block
    * (no BLOCK, or arguments `run` refuses). Elsewhere it runs once. See docs/blocking.md.
@@ -144,6 +155,18 @@ export interface BlockedCall {
   attemptOn(key: ByteString): ByteString[];
   /** True when an attempt's reply means "not served": the client keeps waiting. */
   keepsWaiting(reply: Reply): boolean;
+  /**
+   * Waiters with the same share compete for what a key holds (every pop shares a list's
+   * elements: the default ""); waiters of different shares do not (XREADGROUP of two
+   * consumer groups each get the same new entry).
+   */
+  share?: string;
+  /**
+   * The reply that ends the wait at once, from the live item at `key` on this node's state
+   * (XREADGROUP: the stream deleted, its group destroyed), or null to keep waiting. Asked
+   * only of state at least as recent as the client's last attempt that kept it waiting.
+   */
+  unblockedBy?(item: Item | undefined): Reply | null;
 }
 
 /**

@@ -11,7 +11,7 @@ import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
 import { array, bulk, error, OK, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
-import { INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
+import { cText, INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
 import { entryReply, isStreamReply, readStream, storeStream, streamForUpdate } from "./streams.js";
 import { formatId } from "../engine/stream.js";
 
@@ -47,7 +47,7 @@ function parseClaimOptions(args: ByteString[], from: number, nowMs: number): Cla
       if (id === undefined) return INVALID_ID;
       options.lastId = id;
     } else {
-      return error("ERR", `Unrecognized XCLAIM option '${args[j]}'`);
+      return error("ERR", `Unrecognized XCLAIM option '${cText(args[j]!)}'`);
     }
   }
   // A bogus delivery time (negative, in the future) becomes now, as Redis chooses.
@@ -59,7 +59,7 @@ function xclaim(ctx: CommandContext, args: ByteString[]): Reply {
   const [key, groupName, consumerName, minIdleText] = [args[0]!, args[1]!, args[2]!, args[3]!];
   const current = readStream(ctx, key);
   if (isStreamReply(current)) return current;
-  if (current === undefined || !current.groups.has(groupName)) return error("NOGROUP", `No such key '${key}' or consumer group '${groupName}'`);
+  if (current === undefined || !current.groups.has(groupName)) return error("NOGROUP", `No such key '${cText(key)}' or consumer group '${cText(groupName)}'`);
   const minIdleValue = parseInteger(minIdleText);
   if (minIdleValue === null) return error("ERR", "Invalid min-idle-time argument for XCLAIM");
   const minIdleMs = minIdleValue < 0n ? 0n : minIdleValue;
@@ -116,9 +116,7 @@ const AUTOCLAIM_ATTEMPTS_FACTOR = 10;
 
 function xautoclaim(ctx: CommandContext, args: ByteString[]): Reply {
   const [key, groupName, consumerName, minIdleText, startText] = [args[0]!, args[1]!, args[2]!, args[3]!, args[4]!];
-  const current = readStream(ctx, key);
-  if (isStreamReply(current)) return current;
-  if (current === undefined || !current.groups.has(groupName)) return error("NOGROUP", `No such key '${key}' or consumer group '${groupName}'`);
+  // Unlike XCLAIM, Redis reads every argument before it looks at the key.
   const minIdleValue = parseInteger(minIdleText);
   if (minIdleValue === null) return error("ERR", "Invalid min-idle-time argument for XAUTOCLAIM");
   const minIdleMs = minIdleValue < 0n ? 0n : minIdleValue;
@@ -142,6 +140,9 @@ function xautoclaim(ctx: CommandContext, args: ByteString[]): Reply {
       return SYNTAX_ERROR;
     }
   }
+  const current = readStream(ctx, key);
+  if (isStreamReply(current)) return current;
+  if (current === undefined || !current.groups.has(groupName)) return error("NOGROUP", `No such key '${cText(key)}' or consumer group '${cText(groupName)}'`);
   const { item, stream } = streamForUpdate(ctx, key);
   const group = stream.groups.get(groupName)!;
   let attempts = count * AUTOCLAIM_ATTEMPTS_FACTOR;

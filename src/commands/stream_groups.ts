@@ -1,8 +1,14 @@
 /**
  * Consumer groups, as Redis 7.0 answers them: XGROUP (CREATE [MKSTREAM] [ENTRIESREAD],
  * SETID, DESTROY, CREATECONSUMER, DELCONSUMER), XREADGROUP (`>` for new entries, an ID for
- * the consumer's history, COUNT, NOACK; BLOCK is read and answers at once), XACK and
- * XPENDING (summary and extended form, IDLE, consumer).
+ * the consumer's history, COUNT, NOACK, BLOCK), XACK and XPENDING (summary and extended
+ * form, IDLE, consumer).
+ *
+ * XREADGROUP ... BLOCK ms with `>` blocks over RESP like BLPOP (server/resp/blocked_clients.ts,
+ * docs/blocking.md): `run` is its non-blocking form; a blocked client is served by an
+ * attempt `XREADGROUP GROUP g c [COUNT n] [NOACK] STREAMS key >` through the log once an
+ * entry past the group's last ID is on `key`; the key deleted (or no stream any more) or
+ * the group destroyed end the wait with Redis 7.0's errors.
  *
  * XREADGROUP is a write: it moves the group's last ID and fills the PEL, so it goes through
  * the log and every replica records the same delivery times (ctx.nowMs, the entry's clock).
@@ -14,14 +20,15 @@ import { Item, NO_EXPIRY } from "../engine/values.js";
 import { NOT_AN_INTEGER, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
-import { array, bulk, error, integer, NIL, NIL_ARRAY, OK, status, type Reply } from "../engine/reply.js";
-import type { CommandContext, CommandSpec } from "./spec.js";
-import { INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
+import { array, bulk, error, integer, isError, NIL, NIL_ARRAY, OK, status, type Reply } from "../engine/reply.js";
+import type { BlockedCall, CommandContext, CommandSpec } from "./spec.js";
+import { assert } from "../lib/assert.js";
+import { cText, INVALID_ID, parseId, parseIntervalEnd, subcommandError } from "./stream_ids.js";
 import { advanceGroup } from "./stream_info.js";
 import { entryReply, isStreamReply, parseBlockMs, parseReadCount, readStream, storeStream, streamForUpdate } from "./streams.js";
 
 function noGroup(key: ByteString, group: ByteString): Reply {
-  return error("NOGROUP", `No such consumer group '${group}' for key name '${key}'`);
+  return error("NOGROUP", `No such consumer group '${cText(group)}' for key name '${cText(key)}'`);
 }
 
 // ---- XGROUP ----
@@ -49,13 +56,10 @@ const XGROUP_HELP = [
 ];
 
 function xgroup(ctx: CommandContext, args: ByteString[]): Reply {
+  const refused = subcommandError("XGROUP", XGROUP_ARITY, args);
+  if (refused !== null) return refused;
   const sub = args[0]!.toUpperCase();
-  if (sub === "HELP" && args.length > 1) return error("ERR", "wrong number of arguments for 'xgroup|help' command");
   if (sub === "HELP") return array(XGROUP_HELP.map(status));
-  const arity = XGROUP_ARITY[sub];
-  if (arity === undefined || !Object.hasOwn(XGROUP_ARITY, sub)) return error("ERR", `unknown subcommand '${args[0]}'. Try XGROUP HELP.`);
-  const count = args.length + 1;
-  if (arity > 0 ? count !== arity : count < -arity) return error("ERR", `wrong number of arguments for 'xgroup|${sub.toLowerCase()}' command`);
   const [key, groupName] = [args[1]!, args[2]!];
   let makeStream = false;
   let entriesRead: bigint | undefined;
@@ -133,6 +137,8 @@ function newStreamItem(ctx: CommandContext): { item: Item; stream: Stream } {
 // ---- XREADGROUP ----
 
 interface GroupReadRequest {
+  /** BLOCK's milliseconds, undefined without BLOCK. */
+  blockMs: number | undefined;
   group: ByteString;
   consumer: ByteString;
   count: number | undefined;
@@ -142,15 +148,16 @@ interface GroupReadRequest {
 }
 
 function parseXreadgroup(args: ByteString[]): GroupReadRequest | Reply {
-  const request: GroupReadRequest = { group: "", consumer: "", count: undefined, noAck: false, keys: [], idTexts: [] };
+  const request: GroupReadRequest = { blockMs: undefined, group: "", consumer: "", count: undefined, noAck: false, keys: [], idTexts: [] };
   let groupGiven = false;
   let streamsAt = -1;
   for (let i = 0; i < args.length; i++) {
     const moreArgs = args.length - 1 - i;
     const option = args[i]!.toLowerCase();
     if (option === "block" && moreArgs > 0) {
-      const blockMs = parseBlockMs(args[++i]!); // checked as Redis does; XREADGROUP answers at once (docs/blocking.md)
+      const blockMs = parseBlockMs(args[++i]!);
       if (typeof blockMs !== "number") return blockMs;
+      request.blockMs = blockMs;
     } else if (option === "count" && moreArgs > 0) {
       const count = parseReadCount(args[++i]!);
       if (typeof count === "object") return count;
@@ -172,7 +179,8 @@ function parseXreadgroup(args: ByteString[]): GroupReadRequest | Reply {
   if (streamsAt < 0) return SYNTAX_ERROR;
   const rest = args.slice(streamsAt);
   if (rest.length % 2 !== 0) {
-    return error("ERR", "Unbalanced XREADGROUP list of streams: for each stream key an ID or '$' must be specified.");
+    // Redis 7.0 names XREAD here for both commands.
+    return error("ERR", "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
   }
   if (!groupGiven) return error("ERR", "Missing GROUP option for XREADGROUP");
   request.keys = rest.slice(0, rest.length / 2);
@@ -226,6 +234,16 @@ function deliverHistory(ctx: CommandContext, stream: Stream, group: ConsumerGrou
   return replies;
 }
 
+/**
+ * Whether `>` has something to deliver to the group: an entry past its last delivered ID.
+ * Redis compares the last entry's ID, not the stream's last ID, which XSETID or XDEL may
+ * have moved past every entry; with nothing to deliver it creates no consumer.
+ */
+export function hasNewEntries(stream: Stream, group: ConsumerGroup): boolean {
+  const last = stream.lastEntry();
+  return last !== undefined && compareIds(last.id, group.lastId) > 0;
+}
+
 function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
   const request = parseXreadgroup(args);
   if (!("keys" in request)) return request;
@@ -235,7 +253,7 @@ function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
     const stream = readStream(ctx, key);
     if (isStreamReply(stream)) return stream;
     if (stream === undefined || !stream.groups.has(request.group)) {
-      return error("NOGROUP", `No such key '${key}' or consumer group '${request.group}' in XREADGROUP with GROUP option`);
+      return error("NOGROUP", `No such key '${cText(key)}' or consumer group '${cText(request.group)}' in XREADGROUP with GROUP option`);
     }
     const text = request.idTexts[i]!;
     if (text === "$") {
@@ -253,9 +271,8 @@ function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
   for (let i = 0; i < request.keys.length; i++) {
     const key = request.keys[i]!;
     const after = afterIds[i]!;
-    // ">" with nothing past the group's last delivered ID serves nothing and, as in Redis, creates no consumer.
     const current = readStream(ctx, key) as Stream; // checked above: a stream with the group
-    if (after === ">" && compareIds(current.lastId, current.groups.get(request.group)!.lastId) <= 0) continue;
+    if (after === ">" && !hasNewEntries(current, current.groups.get(request.group)!)) continue;
     const { item, stream } = streamForUpdate(ctx, key);
     const group = stream.groups.get(request.group)!;
     group.consumer(request.consumer, ctx.nowMs).consumer.seenTimeMs = ctx.nowMs;
@@ -265,6 +282,46 @@ function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
     if (after !== ">" || entries.length > 0) found.push([bulk(key), array(entries)]);
   }
   return found.length === 0 ? NIL_ARRAY : { type: "map", entries: found, pairsInResp2: true };
+}
+
+// ---- XREADGROUP ... BLOCK ----
+
+const STREAM_GONE: Reply = Object.freeze(error("UNBLOCKED", "the stream key no longer exists"));
+const GROUP_GONE: Reply = Object.freeze(error("NOGROUP", "the consumer group this client was blocked on no longer exists"));
+
+/** Over RESP, an XREADGROUP with BLOCK may wait; whether it does is up to its first run (nil: nothing for `>`). */
+function xreadgroupBlocks(args: ByteString[]): boolean {
+  const request = parseXreadgroup(args);
+  return "keys" in request && request.blockMs !== undefined;
+}
+
+/** What a blocked XREADGROUP waits for (its arguments were accepted by `run`, which found nothing new). */
+function blockedXreadgroup(args: ByteString[]): BlockedCall {
+  const request = parseXreadgroup(args);
+  assert("keys" in request, "blocking() is asked only of XREADGROUP arguments run() accepted");
+  const options = [...(request.count === undefined ? [] : ["COUNT", String(request.count)]), ...(request.noAck ? ["NOACK"] : [])];
+  const groupOf = (item: Item | undefined): { stream: Stream; group: ConsumerGroup } | undefined => {
+    const stream = item?.value;
+    const group = stream instanceof Stream ? stream.groups.get(request.group) : undefined;
+    return group === undefined ? undefined : { stream: stream as Stream, group };
+  };
+  return {
+    keys: request.keys,
+    timeoutMs: request.blockMs ?? 0,
+    // Every group gets each new entry; consumers of one group compete for it.
+    share: request.group,
+    servable: (item) => {
+      const found = groupOf(item);
+      return found !== undefined && hasNewEntries(found.stream, found.group) ? 1 : 0;
+    },
+    attemptOn: (key) => ["XREADGROUP", "GROUP", request.group, request.consumer, ...options, "STREAMS", key, ">"],
+    // NOGROUP and WRONGTYPE: the key or group went between the wake-up and the attempt; unblockedBy answers it as Redis does.
+    keepsWaiting: (reply) => reply.type === "nil" || (isError(reply) && /^(NOGROUP|WRONGTYPE) /.test(reply.text)),
+    unblockedBy: (item) => {
+      if (!(item?.value instanceof Stream)) return STREAM_GONE;
+      return groupOf(item) === undefined ? GROUP_GONE : null;
+    },
+  };
 }
 
 // ---- XACK ----
@@ -326,7 +383,7 @@ function xpending(ctx: CommandContext, args: ByteString[]): Reply {
   const stream = readStream(ctx, key);
   if (isStreamReply(stream)) return stream;
   const group = stream?.groups.get(groupName);
-  if (group === undefined) return error("NOGROUP", `No such key '${key}' or consumer group '${groupName}'`);
+  if (group === undefined) return error("NOGROUP", `No such key '${cText(key)}' or consumer group '${cText(groupName)}'`);
   if (range === undefined) return pendingSummary(group);
   let pel = group.pending;
   if (range.consumer !== undefined) {
@@ -364,6 +421,7 @@ export const streamGroupCommands: CommandSpec[] = [
     hasSubcommands: true,
     summary: "Consumer groups: XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n] | SETID | DESTROY | CREATECONSUMER | DELCONSUMER.",
     run: xgroup,
+    subcommandCheck: (args) => subcommandError("XGROUP", XGROUP_ARITY, args),
   }),
   defineCommand({
     name: "XREADGROUP",
@@ -371,9 +429,11 @@ export const streamGroupCommands: CommandSpec[] = [
     flags: ["write", "movablekeys"],
     firstKey: 0,
     summary: "Reads a stream as a consumer of a group: XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS key ... id|> ...",
-    // COMMAND INFO gives Redis' flags: BLOCK is accepted but answers at once (docs/blocking.md), so walnut's table does not route it as blocking.
+    // COMMAND INFO gives Redis' flags; walnut routes a blocking XREADGROUP by blocksWhen (BLOCK given), not by the flag.
     info: { flags: ["write", "blocking", "movablekeys"], categories: ["@write", "@stream", "@slow", "@blocking"] },
     run: xreadgroup,
+    blocking: blockedXreadgroup,
+    blocksWhen: xreadgroupBlocks,
   }),
   defineCommand({
     name: "XACK",

@@ -57,3 +57,23 @@ export function parseIntervalEnd(text: ByteString, missingSeq: bigint): { id: St
 }
 
 export const INTEGER_PATTERN = /^-?(0|[1-9][0-9]*)$/;
+
+/** A name as Redis' error messages show it: formatted with %s, it ends at its first NUL byte. */
+export function cText(text: ByteString): ByteString {
+  const nul = text.indexOf("\0");
+  return nul < 0 ? text : text.slice(0, nul);
+}
+
+/**
+ * XGROUP's and XINFO's subcommand checks, made as Redis makes them before the call runs (so
+ * also when MULTI queues it): an unknown subcommand, or a subcommand's arity (counting the
+ * command and the subcommand; HELP takes nothing more). null: the call may run.
+ */
+export function subcommandError(command: string, arities: Readonly<Record<string, number>>, args: ByteString[]): Reply | null {
+  const sub = (args[0] ?? "").toUpperCase();
+  const arity = sub === "HELP" ? 2 : Object.hasOwn(arities, sub) ? arities[sub] : undefined;
+  if (arity === undefined) return error("ERR", `unknown subcommand '${cText(args[0] ?? "").slice(0, 128)}'. Try ${command} HELP.`);
+  const count = args.length + 1;
+  const fits = arity > 0 ? count === arity : count >= -arity;
+  return fits ? null : error("ERR", `wrong number of arguments for '${command.toLowerCase()}|${sub.toLowerCase()}' command`);
+}

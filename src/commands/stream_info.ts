@@ -14,6 +14,7 @@ import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, map, NIL, status, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 import { entryReply, isStreamReply, readStream } from "./streams.js";
+import { cText, subcommandError } from "./stream_ids.js";
 
 const isZero = (id: StreamId): boolean => id.ms === 0n && id.seq === 0n;
 
@@ -144,13 +145,10 @@ const XINFO_HELP = [
 ];
 
 function xinfo(ctx: CommandContext, args: ByteString[]): Reply {
+  const refused = subcommandError("XINFO", SUBCOMMAND_ARITY, args);
+  if (refused !== null) return refused;
   const sub = args[0]!.toUpperCase();
-  if (sub === "HELP" && args.length > 1) return error("ERR", "wrong number of arguments for 'xinfo|help' command");
   if (sub === "HELP") return array(XINFO_HELP.map(status));
-  const arity = Object.hasOwn(SUBCOMMAND_ARITY, sub) ? SUBCOMMAND_ARITY[sub] : undefined;
-  if (arity === undefined) return error("ERR", `unknown subcommand '${args[0]}'. Try XINFO HELP.`);
-  const count = args.length + 1;
-  if (arity > 0 ? count !== arity : count < -arity) return error("ERR", `wrong number of arguments for 'xinfo|${sub.toLowerCase()}' command`);
   const key = args[1]!;
   const stream = readStream(ctx, key);
   if (isStreamReply(stream)) return stream;
@@ -171,7 +169,7 @@ function xinfo(ctx: CommandContext, args: ByteString[]): Reply {
     );
   }
   const group = stream.groups.get(args[2]!);
-  if (group === undefined) return error("NOGROUP", `No such consumer group '${args[2]}' for key name '${key}'`);
+  if (group === undefined) return error("NOGROUP", `No such consumer group '${cText(args[2]!)}' for key name '${cText(key)}'`);
   return array(
     sortedConsumers(group).map((consumer) =>
       map([
@@ -192,5 +190,6 @@ export const streamInfoCommands: CommandSpec[] = [
     hasSubcommands: true,
     summary: "A stream's state: XINFO STREAM key [FULL [COUNT n]] | GROUPS key | CONSUMERS key group.",
     run: xinfo,
+    subcommandCheck: (args) => subcommandError("XINFO", SUBCOMMAND_ARITY, args),
   }),
 ];

@@ -81,17 +81,26 @@ export class Engine implements Journaled {
 
   /**
    * Called by apply() after the entry at `index` (`sweep`: the expiry sweep, `origin`: the
-   * entry's payload): records what it changed and tells the change listeners, if any (only
-   * then are Change objects made).
+   * entry's payload): records what it changed. Change objects are made only when someone
+   * needs them: the change listeners (client tracking) and, for deletions, the key watchers
+   * (putItem notes the writes; a blocked XREADGROUP ends when its stream goes).
    */
   endChanges(index: number, sweep: boolean, origin: object | null = null): void {
-    if (this.changeListeners.size === 0) {
+    if (this.changeListeners.size === 0 && this.writtenKeys.watchedKeys === 0) {
       this.changeCapture.recordInto(this.history, index, sweep);
       return;
     }
     const collector = new ChangeCollector(this.history);
     this.changeCapture.recordInto(collector, index, sweep);
-    if (collector.changes.length > 0) for (const listener of this.changeListeners) listener(collector.changes, index, origin);
+    const changes = collector.changes;
+    if (changes.length === 0) return;
+    if (this.writtenKeys.watchedKeys > 0) {
+      for (const change of changes) {
+        if (change.type === "flush") this.writtenKeys.noteEverything();
+        else if (change.type !== "put") this.writtenKeys.note(change.collection, change.key);
+      }
+    }
+    for (const listener of this.changeListeners) listener(changes, index, origin);
   }
 
   /**

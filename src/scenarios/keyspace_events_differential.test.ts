@@ -166,6 +166,36 @@ XGROUP DELCONSUMER st2 g c
 XGROUP SETID st2 g 0
 XSETID st2 5-5
 XGROUP DESTROY st2 g
+XADD st3 MAXLEN 0 1-0 f v
+XADD st3 2-0 f v
+XADD st3 3-0 f v
+XADD st3 MAXLEN 5 4-0 f v
+XADD st3 MAXLEN 2 5-0 f v
+XADD st3 MINID 5 6-0 f v
+XADD st3 MINID 1 7-0 f v
+XADD st3 NOMKSTREAM MAXLEN 1 8-0 f v
+XADD st4 NOMKSTREAM MAXLEN 1 8-0 f v
+XGROUP CREATE st3 g 0
+XREADGROUP GROUP g c1 COUNT 1 STREAMS st3 >
+XREADGROUP GROUP g c1 COUNT 1 STREAMS st3 >
+XREADGROUP GROUP g c2 STREAMS st3 0
+XREADGROUP GROUP g c3 NOACK STREAMS st3 >
+XREADGROUP GROUP g c4 STREAMS st3 >
+XCLAIM st3 g c5 0 9-0
+XCLAIM st3 g c5 100000000 7-0
+XCLAIM st3 g c6 0 7-0
+XCLAIM st3 g c6 0 8-0
+XCLAIM st3 g c7 0 9-0 FORCE
+XAUTOCLAIM st3 g c8 100000000 0
+XAUTOCLAIM st3 g c9 0 0
+XAUTOCLAIM st3 g c9 0 0
+XACK st3 g 7-0
+XGROUP CREATE st5 g $ MKSTREAM
+XGROUP CREATE st3 g2 $
+XADD st5 1-0 f v
+XADD st6 1-0 f v
+XGROUP CREATE st6 g 0
+XREADGROUP GROUP g c1 STREAMS st5 st6 > >
 EVAL redis.call('set',KEYS[1],'v');redis.call('hset',KEYS[2],'f','1');redis.call('del',KEYS[1]) 2 ek eh
 EVAL redis.call('lpush',KEYS[1],'a');redis.call('incr',KEYS[1]) 1 el
 EVAL redis.call('zadd',KEYS[1],1,'m');return redis.call('zincrby',KEYS[1],1,'m') 1 ez

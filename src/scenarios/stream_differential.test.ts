@@ -234,6 +234,8 @@ const CONSUMER_GROUPS = [
   "XREADGROUP GROUP nogroup alice STREAMS g >",
   "XREADGROUP GROUP early alice STREAMS nokey >",
   "XREADGROUP GROUP early alice STREAMS g",
+  "XREADGROUP GROUP early alice STREAMS g g2 0",
+  "XREADGROUP GROUP early alice COUNT 1 STREAMS g g2 0",
   "XREADGROUP COUNT 1 STREAMS g >",
   "XREADGROUP GROUP early alice FOO STREAMS g >",
   "XREADGROUP GROUP early alice BLOCK -1 STREAMS g >",
@@ -253,6 +255,9 @@ const CONSUMER_GROUPS = [
   "XPENDING g early - +",
   "XPENDING g early IDLE x - + 1",
   "XPENDING g early IDLE 1 - +",
+  "XPENDING \"no\x00key\" \"grp\x00x\"",
+  "XINFO CONSUMERS g \"no\x00group\"",
+  "XREADGROUP GROUP \"no\x00group\" c STREAMS g >",
   "XDEL g 2-0",
   "XREADGROUP GROUP early alice STREAMS g 0",
   "XACK g early 1-0 2-0 9-0",
@@ -336,6 +341,10 @@ const CLAIMS_AND_SETID = [
   "XAUTOCLAIM c g erin 0 x",
   "XAUTOCLAIM c nogroup erin 0 0",
   "XAUTOCLAIM nokey g erin 0 0",
+  "XAUTOCLAIM nokey g erin 0 0 COUNT 0",
+  "XAUTOCLAIM nokey g erin 0 x",
+  "XAUTOCLAIM c nogroup erin 0 0 EXTRA",
+  "XAUTOCLAIM str g erin 0 0 COUNT 0",
   "XPENDING c g - + 10",
   "XADD c 5-0 e 5",
   "XADD c 6-0 f 6",
@@ -397,6 +406,16 @@ const INFO = [
   "XINFO CONSUMERS i g",
   "XINFO CONSUMERS i late",
   "XINFO STREAM i FOO",
+  "MULTI",
+  "XINFO STREAM",
+  "XGROUP DESTROY i",
+  "XGROUP NOSUCH i",
+  "XINFO GROUPS i",
+  "EXEC",
+  "MULTI",
+  "XGROUP HELP",
+  "XINFO HELP",
+  "EXEC",
   "XINFO STREAM i FULL COUNT",
   "XINFO STREAM i FULL COUNT x",
   "XINFO STREAM i FULL COUNT 0 EXTRA",
@@ -418,6 +437,20 @@ const INFO = [
   "XINFO GROUPS empty",
   "SET str x",
   "XINFO STREAM str",
+  // Regression (random differential, seed 1): `>` with the stream's last ID moved past every
+  // entry (XSETID, XDEL) has nothing to deliver and creates no consumer, as in Redis.
+  "XADD past 1-0 a 1",
+  "XGROUP CREATE past g $",
+  "XSETID past 40-0",
+  "XREADGROUP GROUP g c1 STREAMS past >",
+  "XADD past 41-0 b 2",
+  "XDEL past 41-0",
+  "XREADGROUP GROUP g c2 STREAMS past >",
+  "XINFO GROUPS past",
+  "XINFO CONSUMERS past g",
+  "XADD past 42-0 c 3",
+  "XREADGROUP GROUP g c3 STREAMS past >",
+  "XINFO GROUPS past",
 ];
 
 const GROUPS: Record<string, string[]> = { info: INFO, "claims and setid": CLAIMS_AND_SETID, core: CORE, trimming: TRIMMING, reads: READS, "wrong types": WRONG_TYPES, "consumer groups": CONSUMER_GROUPS };
@@ -504,7 +537,7 @@ function randomCommand(random: Random): string[] {
     case 8:
       return random.chance(0.8) ? ["XLEN", key] : ["SET", key, "x"];
     default:
-      return ["XRANGE", key, "-", "+"];
+      return random.pick([["XRANGE", key, "-", "+"], ["XINFO", "GROUPS", key], ["XINFO", "STREAM", key], ["XINFO", "CONSUMERS", key, group]]);
   }
 }
 

@@ -110,6 +110,8 @@ export interface ClientHandle {
   collection: string;
   protocol: 2 | 3;
   close(reason: string): void;
+  /** CLIENT UNBLOCK: ends the blocking command the client waits in; false when it waits in none. */
+  unblock?(how: "timeout" | "error"): boolean;
   /** Sends out-of-band frames (WALNUT.WATCH events) after every reply owed so far: RESP3 pushes, RESP2 arrays. */
   push?(frames: Reply[][]): void;
   /** Queues a push frame caused by the entry at log index `index`, ordered among the replies by it (pub/sub, invalidations). */

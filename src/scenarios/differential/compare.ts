@@ -14,7 +14,8 @@
  * - random picks: RANDOMKEY, SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER compare shape only
  *   (nil or not, how many items, of which types);
  * - time: TTL and EXPIRETIME within TIME_TOLERANCE_SECONDS, PTTL and PEXPIRETIME within
- *   that many seconds in milliseconds (the servers run the same command moments apart).
+ *   that many seconds in milliseconds (the servers run the same command moments apart);
+ *   the idle times of XPENDING's extended rows and of XINFO CONSUMERS by shape only.
  * An error reply is never normalized: its text must match.
  * EXEC's reply is compared item by item with the commands it ran (the runner passes them).
  */
@@ -70,6 +71,20 @@ function shape(reply: Reply): string {
     default:
       return reply.type;
   }
+}
+
+const IDLE: Reply = { type: "integer", value: 0n };
+
+/** XPENDING's rows [id, consumer, idle, deliveries] and XINFO CONSUMERS' "idle" field, with the idle time set to 0. */
+function withoutIdleTimes(reply: Reply): Reply {
+  if (reply.type === "map") {
+    return { ...reply, entries: reply.entries.map(([key, value]) => [key, key.type === "bulk" && key.value === "idle" ? IDLE : withoutIdleTimes(value)]) };
+  }
+  if (reply.type !== "array") return reply;
+  const items = reply.items;
+  const isPendingRow = items.length === 4 && items[0]?.type === "bulk" && items[1]?.type === "bulk" && items[2]?.type === "integer" && items[3]?.type === "integer";
+  if (isPendingRow) return { ...reply, items: [items[0]!, items[1]!, IDLE, items[3]!] };
+  return { ...reply, items: items.map((item, index) => (index > 0 && items[index - 1]?.type === "bulk" && (items[index - 1] as { value: unknown }).value === "idle" ? IDLE : withoutIdleTimes(item))) };
 }
 
 function hasWord(argv: readonly string[], ...words: string[]): boolean {
@@ -129,6 +144,7 @@ export function sameReply(argv: readonly string[], redis: Reply, walnut: Reply, 
     const ordered = hasWord(argv, "ASC", "DESC") || (hasWord(argv, "COUNT") && !hasWord(argv, "ANY"));
     return !ordered && unordered(redis) === unordered(walnut);
   }
+  if (name === "XPENDING" || name === "XINFO") return canonical(withoutIdleTimes(redis)) === canonical(withoutIdleTimes(walnut));
   if (SECONDS.has(name)) return closeInTime(redis, walnut, TIME_TOLERANCE_SECONDS);
   if (MILLISECONDS.has(name)) return closeInTime(redis, walnut, TIME_TOLERANCE_SECONDS * 1000);
   return false;

@@ -25,6 +25,7 @@ import { sortedSets } from "./sorted_sets.js";
 import { bitmaps } from "./bitmaps.js";
 import { geo } from "./geo.js";
 import { transactions } from "./transactions.js";
+import { streamsFamily } from "./streams.js";
 
 /** One command of a family, and how to build it (possibly with the commands that must surround it). */
 export interface Template {
@@ -52,7 +53,7 @@ export interface BuildContext {
 
 /** Every family of Redis 7.0 the generator knows, transactions last. */
 export const FAMILIES: readonly Family[] = [
-  strings, counters, expiry, keyspace, lists, hyperloglog, hashes, sets, sortedSets, bitmaps, geo, transactions,
+  strings, counters, expiry, keyspace, lists, hyperloglog, hashes, sets, sortedSets, bitmaps, geo, streamsFamily, transactions,
 ];
 
 /** Which templates a server with `available` commands can run, and which commands were left out. */

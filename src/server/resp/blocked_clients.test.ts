@@ -100,3 +100,40 @@ test("a waiter answers a null array at its timeout, and a cancelled one leaves i
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(await lrange(db, "q"), ["kept"]);
   }));
+
+test("a woken XREADGROUP whose attempt lost its answer is retried under its session: the entry is delivered once", { timeout: 20_000 }, () =>
+  withRegistry(async (db, executor, registry) => {
+    await db.command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
+    const blocking = block(registry, ["XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"]);
+    while (registry.size === 0) await new Promise((resolve) => setImmediate(resolve));
+    executor.losses = 1;
+    await db.command("XADD", "s", "1-0", "f", "v");
+    const entry: Reply = { type: "array", items: [{ type: "bulk", value: "1-0" }, { type: "array", items: [{ type: "bulk", value: "f" }, { type: "bulk", value: "v" }] }] };
+    assert.deepEqual(await blocking.reply, { type: "map", entries: [[{ type: "bulk", value: "s" }, { type: "array", items: [entry] }]], pairsInResp2: true });
+    assert.equal(registry.unknownOutcomeRetries, 1);
+    const pending = await db.command("XPENDING", "s", "g", "-", "+", "10");
+    assert.equal(pending.type === "array" ? pending.items.length : -1, 1, "one delivery in the PEL");
+    const summary = await db.command("XPENDING", "s", "g");
+    assert.equal(summary.type === "array" && summary.items[0]?.type === "integer" ? Number(summary.items[0].value) : -1, 1);
+  }));
+
+test("a blocked XREADGROUP ends with Redis' errors when its group is destroyed or its stream deleted, and CLIENT UNBLOCK ends it", { timeout: 20_000 }, () =>
+  withRegistry(async (db, _executor, registry) => {
+    const waitFor = async (): Promise<Blocking> => {
+      await db.command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
+      const blocking = block(registry, ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]);
+      while (registry.size === 0) await new Promise((resolve) => setImmediate(resolve));
+      return blocking;
+    };
+    let blocking = await waitFor();
+    await db.command("XGROUP", "DESTROY", "s", "g");
+    assert.deepEqual(await blocking.reply, { type: "error", text: "NOGROUP the consumer group this client was blocked on no longer exists" });
+    blocking = await waitFor();
+    await db.command("DEL", "s");
+    assert.deepEqual(await blocking.reply, { type: "error", text: "UNBLOCKED the stream key no longer exists" });
+    blocking = await waitFor();
+    assert.equal(blocking.unblock("error"), true);
+    assert.deepEqual(await blocking.reply, { type: "error", text: "UNBLOCKED client unblocked via CLIENT UNBLOCK" });
+    assert.equal(blocking.unblock("timeout"), false, "an answered client is not blocked");
+    assert.equal(registry.size, 0);
+  }));

@@ -1,8 +1,8 @@
 /**
- * RESP clients blocked in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP (and any command whose
- * table entry has `blocking`): they wait on the node they are connected to, leader or
- * follower, and are served through the log like any write. docs/blocking.md tells the
- * whole story; in short:
+ * RESP clients blocked in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN and friends,
+ * XREADGROUP ... BLOCK (any command whose table entry has `blocking`): they wait on the node
+ * they are connected to, leader or follower, and are served through the log like any write.
+ * docs/blocking.md tells the whole story; in short:
  *
  * 1. The command is proposed as it is (its handler is the non-blocking form). A reply
  *    other than "nothing for you" (nil) is the answer: a pop, or an argument error.
@@ -25,12 +25,14 @@
  * reply instead of popping again (commands/apply.ts).
  *
  * A client that disconnects or is killed (CLIENT KILL) stops waiting at once; an attempt
- * already proposed runs its course, as a pop sent just before a disconnect would.
+ * already proposed runs its course, as a pop sent just before a disconnect would. CLIENT
+ * UNBLOCK answers it as its timeout would, or with UNBLOCKED. A call may end the wait from
+ * its key's state alone (BlockedCall.unblockedBy: XREADGROUP's stream or group gone).
  */
 import { randomUUID } from "node:crypto";
 import type { ByteString } from "../../engine/bytes.js";
-import { NIL_ARRAY, type Reply } from "../../engine/reply.js";
-import type { Engine } from "../../engine/engine.js";
+import { error, isError, NIL_ARRAY, type Reply } from "../../engine/reply.js";
+import type { Item } from "../../engine/values.js";
 import { failedWrite, type CommandExecutor, type Session } from "../../commands/executor.js";
 import type { BlockedCall } from "../../commands/spec.js";
 import { isWalnutError } from "../../lib/errors.js";
@@ -51,11 +53,23 @@ export class BlockingSession {
   }
 }
 
+/** CLIENT UNBLOCK's two ways to end a wait: as if it timed out, or with an error. */
+export type UnblockHow = "timeout" | "error";
+
+/** What a client ended by CLIENT UNBLOCK ... ERROR answers, as Redis 7.0. */
+export const UNBLOCKED_BY_CLIENT: Reply = Object.freeze(error("UNBLOCKED", "client unblocked via CLIENT UNBLOCK"));
+
 /** A blocked command in progress: its reply once it has one, and how to stop waiting. */
 export interface Blocking {
   readonly reply: Promise<Reply>;
   /** The client is gone: stop waiting (an attempt already proposed still completes). */
   cancel(): void;
+  /**
+   * CLIENT UNBLOCK: answers the client now (a timeout's reply, or UNBLOCKED), or once an
+   * attempt in flight has settled, if it did not serve the client. False when the client
+   * is not waiting (its command has not found its keys empty yet, or has answered).
+   */
+  unblock(how: UnblockHow): boolean;
 }
 
 export interface BlockRequest {
@@ -73,14 +87,20 @@ export interface BlockRequest {
 class Waiter {
   /** "idle": waiting for a key; "attempting": a proposal in flight; "done": answered or cancelled. */
   state: "idle" | "attempting" | "done" = "idle";
-  timedOut = false;
+  /** Set by the timeout or CLIENT UNBLOCK: what the client answers unless an attempt in flight serves it. */
+  endReply: Reply | null = null;
   private timer: NodeJS.Timeout | null = null;
 
+  /**
+   * @param validAt the log index of the client's last proposal that kept it waiting: state
+   *   older than that may not show its keys as they were then (BlockedCall.unblockedBy)
+   */
   constructor(
     readonly request: BlockRequest,
     readonly call: BlockedCall,
     private readonly answer: (reply: Reply) => void,
     private readonly registry: BlockedClients,
+    public validAt: number,
   ) {}
 
   get collection(): string {
@@ -111,9 +131,13 @@ class Waiter {
   }
 
   private onTimeout(): void {
-    this.timedOut = true;
-    // An attempt in flight may have popped: its outcome decides (see attemptSettled).
-    if (this.state === "idle") this.finish(NIL_ARRAY);
+    this.end(NIL_ARRAY);
+  }
+
+  /** Ends the wait with `reply`; an attempt in flight may have popped: its outcome decides (see attemptSettled). */
+  end(reply: Reply): void {
+    this.endReply ??= reply;
+    if (this.state === "idle") this.finish(this.endReply);
   }
 }
 
@@ -124,8 +148,8 @@ class Waiter {
 export class BlockedClients {
   /** collection → key → its waiters, first come first. */
   private readonly queues = new Map<string, Map<ByteString, Set<Waiter>>>();
-  /** collection → key → attempts aimed at the key and not settled yet. */
-  private readonly attemptsInFlight = new Map<string, Map<ByteString, number>>();
+  /** collection → key → share (BlockedCall.share) → attempts aimed at the key and not settled yet. */
+  private readonly attemptsInFlight = new Map<string, Map<ByteString, Map<string, number>>>();
   /** collection → key → the function that stops watching the key's writes. */
   private readonly unwatch = new Map<string, Map<ByteString, () => void>>();
 
@@ -152,13 +176,13 @@ export class BlockedClients {
     let cancelled = false;
     let waiter: Waiter | null = null;
     const reply = new Promise<Reply>((resolve) => {
-      void this.propose(request, request.argv, () => cancelled).then((first) => {
+      void this.propose(request, request.argv, () => cancelled).then(({ reply: first, index }) => {
         if (cancelled) return; // nobody reads the reply any more
         if (first.type !== "nil") {
           resolve(first);
           return;
         }
-        waiter = new Waiter(request, request.describe(), resolve, this);
+        waiter = new Waiter(request, request.describe(), resolve, this, index);
         try {
           this.join(waiter);
         } catch (cause) {
@@ -175,6 +199,11 @@ export class BlockedClients {
       cancel: () => {
         cancelled = true;
         waiter?.finish(null);
+      },
+      unblock: (how) => {
+        if (waiter === null || waiter.state === "done") return false;
+        waiter.end(how === "timeout" ? NIL_ARRAY : UNBLOCKED_BY_CLIENT);
+        return true;
       },
     };
   }
@@ -231,71 +260,94 @@ export class BlockedClients {
     for (const [name, byKey] of [...this.queues]) for (const each of [...byKey.keys()]) this.serve(name, each);
   };
 
-  /** Lets as many idle waiters of `key` attempt as the key's value can serve now, in queue order. */
+  /**
+   * Lets as many idle waiters of `key` attempt as the key's value can serve now, in queue
+   * order, per share; first answers those whose wait the key's state ends (unblockedBy).
+   */
   private serve(collection: string, key: ByteString): void {
     const queue = this.queues.get(collection)?.get(key);
     if (queue === undefined || queue.size === 0) return;
-    const first = queue.values().next().value as Waiter;
-    let available = this.servableNow(collection, key, first.call) - this.inFlight(collection, key);
+    const now = this.stateOf(collection, key);
+    if (now === null) return; // closed: the waiters are answered as the servers close
+    const available = new Map<string, number>();
     for (const waiter of [...queue]) {
-      if (available <= 0) break;
       if (waiter.state !== "idle") continue;
-      available -= 1;
-      this.attemptOn(waiter, key);
+      const call = waiter.call;
+      if (call.unblockedBy !== undefined && now.appliedIndex >= waiter.validAt) {
+        const ending = call.unblockedBy(now.item);
+        if (ending !== null) {
+          waiter.finish(ending);
+          continue;
+        }
+      }
+      const share = call.share ?? "";
+      const budget = available.get(share) ?? call.servable(now.item) - this.inFlight(collection, key, share);
+      available.set(share, budget - 1);
+      if (budget > 0) this.attemptOn(waiter, key);
     }
   }
 
-  /** What the key's live value can serve on this node's state (0 when the node is closed). */
-  private servableNow(collection: string, key: ByteString, call: BlockedCall): number {
+  /** The key's live item on this node's state and the index that state is at; null when the node is closed. */
+  private stateOf(collection: string, key: ByteString): { item: Item | undefined; appliedIndex: number } | null {
     try {
-      return this.executor.node.read((engine: Engine) => {
+      return this.executor.node.read((engine) => {
         const item = engine.collection(collection)?.get(key);
-        return call.servable(item === undefined || item.isExpiredAt(this.executor.node.now()) ? undefined : item);
+        const live = item === undefined || item.isExpiredAt(this.executor.node.now()) ? undefined : item;
+        return { item: live, appliedIndex: engine.appliedIndex };
       });
     } catch (cause) {
-      if (isWalnutError(cause)) return 0; // closed: the waiters are answered as the servers close
+      if (isWalnutError(cause)) return null;
       throw cause;
     }
   }
 
-  private inFlight(collection: string, key: ByteString): number {
-    return this.attemptsInFlight.get(collection)?.get(key) ?? 0;
+  private inFlight(collection: string, key: ByteString, share: string): number {
+    return this.attemptsInFlight.get(collection)?.get(key)?.get(share) ?? 0;
   }
 
-  private countAttempt(collection: string, key: ByteString, change: 1 | -1): void {
+  private countAttempt(collection: string, key: ByteString, share: string, change: 1 | -1): void {
     let byKey = this.attemptsInFlight.get(collection);
     if (byKey === undefined) {
       byKey = new Map();
       this.attemptsInFlight.set(collection, byKey);
     }
-    const count = (byKey.get(key) ?? 0) + change;
-    if (count > 0) byKey.set(key, count);
-    else byKey.delete(key);
+    let byShare = byKey.get(key);
+    if (byShare === undefined) {
+      byShare = new Map();
+      byKey.set(key, byShare);
+    }
+    const count = (byShare.get(share) ?? 0) + change;
+    if (count > 0) byShare.set(share, count);
+    else byShare.delete(share);
+    if (byShare.size === 0) byKey.delete(key);
     if (byKey.size === 0) this.attemptsInFlight.delete(collection);
   }
 
   private attemptOn(waiter: Waiter, key: ByteString): void {
     const { collection, call } = waiter;
+    const share = call.share ?? "";
     waiter.state = "attempting";
-    this.countAttempt(collection, key, 1);
-    void this.propose(waiter.request, call.attemptOn(key), () => waiter.state === "done").then((reply) => {
-      this.countAttempt(collection, key, -1);
-      this.attemptSettled(waiter, reply, call.keepsWaiting(reply));
+    this.countAttempt(collection, key, share, 1);
+    void this.propose(waiter.request, call.attemptOn(key), () => waiter.state === "done").then(({ reply, index }) => {
+      this.countAttempt(collection, key, share, -1);
+      this.attemptSettled(waiter, reply, index, call.keepsWaiting(reply));
       this.serve(collection, key); // elements may be left for the next waiters
     });
   }
 
   /** An attempt answered: the client's reply, or back to waiting (and a look at its keys). */
-  private attemptSettled(waiter: Waiter, reply: Reply, keepsWaiting: boolean): void {
+  private attemptSettled(waiter: Waiter, reply: Reply, index: number, keepsWaiting: boolean): void {
     if (waiter.state === "done") return; // cancelled meanwhile
     if (!keepsWaiting) {
       waiter.finish(reply);
       return;
     }
-    if (waiter.timedOut) {
-      waiter.finish(NIL_ARRAY);
+    if (waiter.endReply !== null) {
+      waiter.finish(waiter.endReply);
       return;
     }
+    // An attempt that found nothing saw the keys valid at its index; one refused (the key gone) did not.
+    if (!isError(reply)) waiter.validAt = Math.max(waiter.validAt, index);
     waiter.state = "idle";
     this.lookAtKeys(waiter);
   }
@@ -313,15 +365,15 @@ export class BlockedClients {
    * outcome is unknown is proposed again with the same request id, which apply() answers
    * from its session table if the first one did commit.
    */
-  private async propose(request: BlockRequest, argv: ByteString[], gone: () => boolean): Promise<Reply> {
+  private async propose(request: BlockRequest, argv: ByteString[], gone: () => boolean): Promise<{ reply: Reply; index: number }> {
     const session = request.session.next();
     const call = { collection: request.collection, argv };
     for (;;) {
       try {
-        return (await this.executor.commit(call, session)).reply;
+        return await this.executor.commit(call, session);
       } catch (cause) {
         const unknown = isWalnutError(cause, "NO_LEADER") || isWalnutError(cause, "TIMEOUT");
-        if (!unknown || gone()) return failedWrite(cause);
+        if (!unknown || gone()) return { reply: failedWrite(cause), index: 0 };
         this.unknownOutcomeRetries += 1;
         await new Promise((resolve) => setTimeout(resolve, UNKNOWN_OUTCOME_RETRY_MS));
       }

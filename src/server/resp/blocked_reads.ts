@@ -14,7 +14,7 @@ import { error, NIL_ARRAY, type Reply } from "../../engine/reply.js";
 import type { CommandExecutor } from "../../commands/executor.js";
 import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
 import { describeError } from "../../lib/errors.js";
-import type { BlockedClients, Blocking } from "./blocked_clients.js";
+import { UNBLOCKED_BY_CLIENT, type BlockedClients, type Blocking, type UnblockHow } from "./blocked_clients.js";
 
 /** What a blocking read waits for as it arrives at `collection`, or null when this call does not block. */
 export function blockingReadOf(executor: CommandExecutor, collection: string, spec: CommandSpec, argv: ByteString[]): BlockingRead | null {
@@ -77,5 +77,10 @@ export function waitForRead(executor: CommandExecutor, blocked: BlockedClients, 
   stopWatching = executor.node.read((engine) => engine.writtenKeys.watch(collection, read.keys, () => setImmediate(() => void attempt())));
   if (read.timeoutMs > 0) timer = setTimeout(() => finish(NIL_ARRAY), read.timeoutMs);
   void attempt();
-  return { reply, cancel: () => finish(null) };
+  const unblock = (how: UnblockHow): boolean => {
+    if (done) return false;
+    finish(how === "timeout" ? NIL_ARRAY : UNBLOCKED_BY_CLIENT);
+    return true;
+  };
+  return { reply, cancel: () => finish(null), unblock };
 }

@@ -1,7 +1,8 @@
 /**
- * CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | SETINFO | NO-EVICT | NO-TOUCH | HELP,
+ * CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | UNBLOCK | SETINFO | NO-EVICT | NO-TOUCH | HELP,
  * and client-side caching's TRACKING | CACHING | GETREDIR | TRACKINGINFO (client_tracking.ts):
- * what a connection can learn and change about itself and other clients.
+ * what a connection can learn and change about itself and other clients. UNBLOCK ends
+ * another client's blocking command (server/resp/blocked_clients.ts, docs/blocking.md).
  *
  * CLIENT LIST and INFO give Redis 7.0's fields in its order. db is the connection's
  * database (commands/databases.ts), -1 while it USEs a collection that is no database.
@@ -146,8 +147,20 @@ function kill(context: ServerContext, args: ByteString[]): Reply {
 /** Each subcommand's arity, counting CLIENT and the subcommand, as Redis 7.0 checks it (-N: at least N). */
 const ARITY = new Map<string, number>([
   ["ID", 2], ["GETNAME", 2], ["INFO", 2], ["HELP", 2], ["SETNAME", 3], ["LIST", -2], ["KILL", -3],
-  ["NO-EVICT", 3], ["NO-TOUCH", 3], ["SETINFO", 4], ["TRACKING", -3], ["CACHING", 3], ["GETREDIR", 2], ["TRACKINGINFO", 2],
+  ["NO-EVICT", 3], ["NO-TOUCH", 3], ["SETINFO", 4], ["UNBLOCK", -3],
+  ["TRACKING", -3], ["CACHING", 3], ["GETREDIR", 2], ["TRACKINGINFO", 2],
 ]);
+
+/** CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 when the client was blocked and is answered (blocked_clients.ts). */
+function unblock(context: ServerContext, args: ByteString[], subcommand: ByteString): Reply {
+  if (args.length > 2) return error("ERR", `unknown subcommand or wrong number of arguments for '${subcommand}'. Try CLIENT HELP.`);
+  const id = /^-?(0|[1-9][0-9]{0,18})$/.test(args[0] as string) ? Number(args[0]) : null;
+  if (id === null || !Number.isSafeInteger(id)) return error("ERR", "value is not an integer or out of range");
+  const how = (args[1] ?? "TIMEOUT").toUpperCase();
+  if (how !== "TIMEOUT" && how !== "ERROR") return error("ERR", "CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+  const client = context.clients.get(id);
+  return integer(client?.unblock?.(how === "TIMEOUT" ? "timeout" : "error") === true ? 1 : 0);
+}
 
 export function clientCommand(context: ServerContext, self: ClientHandle, args: ByteString[]): Reply {
   const sub = (args[0] ?? "").toUpperCase();
@@ -185,6 +198,8 @@ export function clientCommand(context: ServerContext, self: ClientHandle, args: 
       return integer(context.tracking.redirectOf(self.id));
     case "TRACKINGINFO":
       return context.tracking.trackingInfo(self.id);
+    case "UNBLOCK":
+      return unblock(context, args.slice(1), args[0] as ByteString);
     case "SETINFO":
     case "NO-EVICT":
     case "NO-TOUCH":

@@ -174,6 +174,10 @@ export class Connection implements ClientHandle, Subscriber {
     void reason;
   }
 
+  unblock(how: "timeout" | "error"): boolean {
+    return this.state.blockedIn?.unblock(how) ?? false;
+  }
+
   /** Reads no more commands, sends every reply owed, then closes (QUIT, protocol errors). */
   private closeAfterReplies(): void {
     if (this.closing) return;

@@ -609,7 +609,7 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   const outOfRange = databaseRangeError(argv, context.databases);
   if (outOfRange !== null) return now(outOfRange);
   const collection = state.connection.collection;
-  if (spec.blocking !== undefined) return block(context, state, spec, argv);
+  if (spec.blocking !== undefined && spec.blocksWhen?.(argv.slice(1)) !== false) return block(context, state, spec, argv);
   const blockingRead = blockingReadOf(context.executor, collection, spec, argv);
   if (blockingRead !== null) return blockedRead(context, state, spec, blockingRead);
   const { tracking } = context;
