@@ -17,6 +17,7 @@ import { Stream } from "../engine/stream.js";
 import type { Item } from "../engine/values.js";
 import { sortedSetMembers } from "./encoding.js";
 
+const STRING_HEADER_BYTES = 16;
 const ITEM_BYTES = 64; // the Item object: header, 6 fields
 const MAP_ENTRY_KEY_BYTES = 24; // a Map/Set's hash table share per entry
 const COLLECTION_BYTES = 80;
@@ -31,7 +32,7 @@ const PENDING_ENTRY_BYTES = 64; // a pending entry object and its slots in the g
 
 /** The heap bytes of a one-byte string of `text`'s length. */
 export function stringBytes(text: ByteString): number {
-  return 16 + Math.ceil(text.length / 8) * 8;
+  return STRING_HEADER_BYTES + Math.ceil(text.length / 8) * 8;
 }
 
 function valueBytes(item: Item): number {
@@ -41,6 +42,10 @@ function valueBytes(item: Item): number {
   if (typeof value === "number") return HEAP_NUMBER_BYTES;
   if (typeof value === "boolean") return 0; // true and false are shared
   if (value instanceof Uint8Array) return TYPED_ARRAY_BYTES + value.length;
+  if (value instanceof ListDeque && value.isCompact) {
+    // One packed string: the elements and two or four framing bytes each (list_packed.ts).
+    return STRING_HEADER_BYTES + Math.ceil(value.packedBytes / 8) * 8;
+  }
   if (value instanceof ListDeque) {
     let total = ARRAY_BYTES + POINTER_BYTES * value.length;
     for (const element of value) total += stringBytes(element);
