@@ -22,6 +22,7 @@ import { PublishedMessages } from "./published.js";
 import { WrittenKeys } from "./written_keys.js";
 import { ChangeCapture } from "./change_capture.js";
 import { ChangeHistory } from "./change_history.js";
+import { RemovedKeys, type RemovedKeysImage } from "./removed_keys.js";
 
 export const DEFAULT_COLLECTION = "default";
 
@@ -83,6 +84,8 @@ export interface EngineView {
   readonly sessions: Array<[string, SessionRecord]>;
   /** FUNCTION LOAD's libraries as of `index`: name and code, in load order. */
   readonly functionLibraries: Array<[string, ByteString]>;
+  /** Recent removals as of `index`. */
+  readonly removedKeys: RemovedKeysImage;
   close(): void;
 }
 
@@ -94,6 +97,8 @@ export class Engine implements Journaled {
   readonly sessions = new SessionTable();
   /** FUNCTION LOAD's libraries (replicated state: checkpoints include them). */
   readonly functionLibraries = new FunctionLibraries(this);
+  /** Recent removals of keys, for WATCH of absent keys (replicated state: checkpoints include it; removed_keys.ts). */
+  readonly removedKeys = new RemovedKeys();
   /** The undo log of the atomic batch being applied; null between batches. */
   journal: Journal | null = null;
   /** Which keys applied writes touched, for blocked clients (a hint, not replicated state: written_keys.ts). */
@@ -119,7 +124,9 @@ export class Engine implements Journaled {
 
   /** Called by apply() after the entry at `index` (`sweep`: the expiry sweep): records what it changed. */
   endChanges(index: number, sweep: boolean): void {
-    this.history.record(index, this.changeCapture.finish(index, sweep));
+    const changes = this.changeCapture.finish(index, sweep);
+    this.removedKeys.record(index, changes);
+    this.history.record(index, changes);
   }
 
   /**
@@ -203,6 +210,7 @@ export class Engine implements Journaled {
     for (const collection of collections) this.collections.set(collection.name, this.captured(collection));
     this.sessions.clear();
     this.functionLibraries.restore([]);
+    this.removedKeys.forgetThrough(index);
     this.appliedIndex = index;
     this.appliedTerm = term;
     this.changeCapture.discard();
@@ -277,6 +285,7 @@ export class Engine implements Journaled {
       collections,
       sessions: [...this.sessions.entries()],
       functionLibraries: this.functionLibraries.entries(),
+      removedKeys: this.removedKeys.image(),
       close: () => {
         for (const collection of opened) collection.closeView();
         if (this.view === view) this.view = null;
