@@ -3,7 +3,8 @@
  * its value (not what Redis would spend: Redis' encodings are not walnut's). It counts the
  * key, the Item record and the value's objects with V8's usual sizes on a 64-bit heap:
  * a one-byte string is a 16-byte header plus its bytes rounded up to 8, a JS array 16 bytes
- * plus 8 per slot (a compact sorted set is two of them: sorted_set.ts), a Map or Set about 80 bytes plus 24 per entry (its hash table), a bigint
+ * plus 8 per slot (a compact sorted set is two of them: sorted_set.ts; a compact list or hash
+ * is one string packing its elements: list_packed.ts), a Map or Set about 80 bytes plus 24 per entry (its hash table), a bigint
  * 24 bytes, a HyperLogLog's Uint8Array 96 bytes plus its 16384 registers.
  *
  * Every element is counted (Redis samples 5 of an aggregate's elements unless SAMPLES says
@@ -52,10 +53,8 @@ function valueBytes(item: Item): number {
     return total;
   }
   if (value instanceof HashFields && value.isCompact) {
-    // Two arrays (fields, values): two pointers per field.
-    let total = COLLECTION_BYTES + 2 * ARRAY_BYTES;
-    for (const [field, text] of value) total += 2 * POINTER_BYTES + stringBytes(field) + stringBytes(text);
-    return total;
+    // One packed string: fields, values and two to four framing bytes each (hash_fields.ts).
+    return COLLECTION_BYTES + STRING_HEADER_BYTES + Math.ceil(value.packedBytes / 8) * 8;
   }
   if (value instanceof HashFields) {
     let total = COLLECTION_BYTES;
