@@ -3,8 +3,8 @@
  * its value (not what Redis would spend: Redis' encodings are not walnut's). It counts the
  * key, the Item record and the value's objects with V8's usual sizes on a 64-bit heap:
  * a one-byte string is a 16-byte header plus its bytes rounded up to 8, a JS array 16 bytes
- * plus 8 per slot (a compact sorted set is two of them: sorted_set.ts; a compact list or hash
- * is one string packing its elements: list_packed.ts), a Map or Set about 80 bytes plus 24 per entry (its hash table), a bigint
+ * plus 8 per slot (a compact list, hash or sorted set is one string packing its elements:
+ * list_packed.ts, sorted_set_packed.ts), a Map or Set about 80 bytes plus 24 per entry (its hash table), a bigint
  * 24 bytes, a HyperLogLog's Uint8Array 96 bytes plus its 16384 registers.
  *
  * Every element is counted (Redis samples 5 of an aggregate's elements unless SAMPLES says
@@ -67,13 +67,11 @@ function valueBytes(item: Item): number {
     return total;
   }
   if (value instanceof Stream) return streamBytes(value);
-  const members = sortedSetMembers(value);
-  if (members !== null && value instanceof SortedSet && value.isCompact) {
-    // Two arrays (members, scores): a pointer and a double per element.
-    let total = COLLECTION_BYTES + 2 * ARRAY_BYTES;
-    for (const [member] of members) total += POINTER_BYTES + 8 + stringBytes(member);
-    return total;
+  if (value instanceof SortedSet && value.isCompact) {
+    // One packed string: members, framing and 8-byte scores (sorted_set_packed.ts).
+    return COLLECTION_BYTES + STRING_HEADER_BYTES + Math.ceil(value.packedBytes / 8) * 8;
   }
+  const members = sortedSetMembers(value);
   if (members !== null) {
     let total = COLLECTION_BYTES;
     for (const [member] of members) total += MAP_ENTRY_KEY_BYTES + SKIPLIST_NODE_BYTES + stringBytes(member);
