@@ -94,10 +94,10 @@ test("ListDeque matches a plain array under random pushes, pops and sets of shor
   let list = new ListDeque();
   const model: string[] = [];
   let conversions = 0;
-  for (let step = 0; step < 6_000; step++) {
+  for (let step = 0; step < 8_000; step++) {
     const context = `seed ${seed} step ${step}`;
     const wasCompact = list.isCompact;
-    const length = [0, 5, 12, 13, 127, 128, 300][random.below(7)]!;
+    const length = [0, 5, 12, 13, 127, 128, 300, 9000, 40_000][random.below(random.below(20) === 0 ? 9 : 7)]!;
     const element = String.fromCharCode(random.below(256)).repeat(length);
     const operation = random.below(100);
     if (operation < 25) {

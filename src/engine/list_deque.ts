@@ -7,21 +7,22 @@
  *   bytes (Redis' list-max-listpack-size -2: 8 KB per node): one byte string holding every
  *   element. A change builds a new string, O(bytes) and so bounded by 8 KB; an index is
  *   found by hopping frames from the nearer end. About 10 bytes per 8-byte element;
- * - large (list_ring.ts): a ring buffer of one string per element, O(1) at both ends
- *   and by index, however long the list.
- * A list takes the ring when a push or a set makes it outgrow the compact form, and never
+ * - large (list_chunks.ts, as Redis' quicklist): a ring buffer of packed 8 KB nodes,
+ *   the compact string becoming its first node. A push or pop changes one end node;
+ *   an index walks node counts from the nearer end.
+ * A list turns large when a push or a set makes it outgrow the compact form, and never
  * goes back by itself; a list built from scratch (ListDeque.from: a checkpoint load, the
  * result of LREM, LTRIM, LINSERT, SORT STORE) starts compact when it fits. Which one a list
  * is in never shows in a reply: OBJECT ENCODING answers Redis 7.0's "quicklist" for both
  * (commands/encoding.ts).
  *
  * Copy-on-write: a compact list's string is immutable, so clone() shares it (O(1)); a
- * large list's clone copies its ring (O(n)).
+ * large list's clone copies its node rings, sharing the node strings (O(nodes)).
  */
 import type { ByteString } from "./bytes.js";
 import { assert } from "../lib/assert.js";
 import { detachedElement, flattened, frame, pack, packedSize, spanAt, spanBefore, spanOf, unpack } from "./list_packed.js";
-import { RingList } from "./list_ring.js";
+import { ChunkedList } from "./list_chunks.js";
 
 /** The most bytes (elements and their framing) a compact list holds: Redis' 8 KB listpack node. */
 export const PACKED_BYTES_MAX = 8192;
@@ -32,9 +33,9 @@ export class ListDeque implements Iterable<ByteString> {
   // Exactly one representation is in use: `packed` (compact; `count` elements) or `ring`.
   private packed: string | null = "";
   private count = 0;
-  private ring: RingList | null = null;
+  private ring: ChunkedList | null = null;
 
-  /** An empty list. `capacity` is how many elements the caller expects (a hint, for the large form). */
+  /** An empty list. `capacity` is how many elements the caller expects (a hint the packed forms have no use for). */
   constructor(capacity = 0) {
     assert(capacity >= 0, "a list's expected capacity is not negative");
   }
@@ -50,7 +51,7 @@ export class ListDeque implements Iterable<ByteString> {
       list.count = array.length;
     } else {
       list.packed = null;
-      list.ring = RingList.from(array);
+      list.ring = ChunkedList.from(array);
     }
     return list;
   }
@@ -119,15 +120,13 @@ export class ListDeque implements Iterable<ByteString> {
       }
       this.becomeLarge();
     }
-    const ring = this.ring!;
-    if (end === "head") for (const element of elements) ring.pushHead(element);
-    else for (const element of elements) ring.pushTail(element);
+    this.ring!.push(end, elements);
   }
 
   /** Removes and returns the head element; undefined when empty. */
   popHead(): ByteString | undefined {
     const packed = this.packed;
-    if (packed === null) return this.ring!.popHead();
+    if (packed === null) return this.ring!.pop("head");
     if (this.count === 0) return undefined;
     const span = spanAt(packed, 0);
     this.count -= 1;
@@ -138,7 +137,7 @@ export class ListDeque implements Iterable<ByteString> {
   /** Removes and returns the tail element; undefined when empty. */
   popTail(): ByteString | undefined {
     const packed = this.packed;
-    if (packed === null) return this.ring!.popTail();
+    if (packed === null) return this.ring!.pop("tail");
     if (this.count === 0) return undefined;
     const span = spanBefore(packed, packed.length);
     this.count -= 1;
@@ -186,11 +185,9 @@ export class ListDeque implements Iterable<ByteString> {
     }
   }
 
-  /** Moves the elements into a ring, for good (each a string of its own, not a view of the packed one). */
+  /** Makes the packed string the first node of a chunked list, for good (nothing is copied). */
   private becomeLarge(): void {
-    const packed = this.packed!;
-    const elements = unpack(packed, this.count, { first: 0, end: this.count, detached: true });
-    this.ring = RingList.from(elements);
+    this.ring = ChunkedList.fromPacked(this.packed!, this.count);
     this.packed = null;
     this.count = 0;
   }
