@@ -23,7 +23,7 @@
  * becomes) takes a copy of its own (detachedElement).
  */
 import type { ByteString } from "./bytes.js";
-import { detachedElement, flattened, frame, pack, spanAt, type PackedSpan } from "./list_packed.js";
+import { detachedElement, flattened, frame, frameEndAt, frameEndMatching, pack, spanAt, type PackedSpan } from "./list_packed.js";
 
 /** Redis 7.0's compiled hash-max-listpack-entries: more fields than this take the Map. */
 export const COMPACT_ENTRIES_MAX = 512;
@@ -36,15 +36,16 @@ interface PackedPair {
   readonly value: PackedSpan;
 }
 
-/** The field `field` in `packed`, or undefined. */
+/** The field `field` in `packed`, or undefined (the walk allocates nothing until it finds it). */
 function findPair(packed: string, field: ByteString): PackedPair | undefined {
-  const length = field.length;
   let at = 0;
   while (at < packed.length) {
-    const fieldSpan = spanAt(packed, at);
-    const valueSpan = spanAt(packed, fieldSpan.frameEnd);
-    if (fieldSpan.end - fieldSpan.start === length && packed.startsWith(field, fieldSpan.start)) return { field: fieldSpan, value: valueSpan };
-    at = valueSpan.frameEnd;
+    const fieldEnd = frameEndMatching(packed, at, field);
+    if (fieldEnd < 0) {
+      const fieldSpan = spanAt(packed, at);
+      return { field: fieldSpan, value: spanAt(packed, fieldSpan.frameEnd) };
+    }
+    at = frameEndAt(packed, fieldEnd);
   }
   return undefined;
 }

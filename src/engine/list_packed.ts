@@ -68,6 +68,31 @@ export function spanAt(packed: string, frameStart: number): PackedSpan {
   return { frameStart, start: frameStart + 2, end: frameStart + 2 + length, frameEnd: frameStart + 4 + length };
 }
 
+/**
+ * The allocation-free step of a walk looking for `wanted`: where the frame that begins at
+ * `frameStart` ends, or, when its element is `wanted` (compared in place), -(that end + 1).
+ */
+export function frameEndMatching(packed: string, frameStart: number, wanted: ByteString): number {
+  const mark = packed.charCodeAt(frameStart);
+  let start: number;
+  let length: number;
+  if (mark < 128) {
+    start = frameStart + 1;
+    length = mark;
+  } else {
+    start = frameStart + 2;
+    length = ((mark & 0x7f) << 8) | packed.charCodeAt(frameStart + 1);
+  }
+  const frameEnd = start + length + (start - frameStart);
+  return length === wanted.length && packed.startsWith(wanted, start) ? -(frameEnd + 1) : frameEnd;
+}
+
+/** Where the frame that begins at `frameStart` ends (allocation-free). */
+export function frameEndAt(packed: string, frameStart: number): number {
+  const mark = packed.charCodeAt(frameStart);
+  return mark < 128 ? frameStart + 2 + mark : frameStart + 4 + (((mark & 0x7f) << 8) | packed.charCodeAt(frameStart + 1));
+}
+
 /** The element whose frame ends at `frameEnd` (exclusive). */
 export function spanBefore(packed: string, frameEnd: number): PackedSpan {
   const mark = packed.charCodeAt(frameEnd - 1);

@@ -24,9 +24,9 @@
  */
 import { assert } from "../lib/assert.js";
 import type { ByteString } from "./bytes.js";
-import { detachedElement, flattened } from "./list_packed.js";
+import { detachedElement, flattened, frameEndAt, spanAt } from "./list_packed.js";
 import { compareElements, SkipList, type ScoredMember } from "./skip_list.js";
-import { elementAt, findMember, memberOf, packedElement, type ElementSpan } from "./sorted_set_packed.js";
+import { elementAt, findMember, memberOf, packedElement, SCORE_BYTES, scoreAt, type ElementSpan } from "./sorted_set_packed.js";
 
 export { compareElements, type ScoredMember } from "./skip_list.js";
 
@@ -114,8 +114,9 @@ export class SortedSet {
     const packed = this.packed;
     if (packed === null) return this.large!.at(rank);
     if (!Number.isInteger(rank) || rank < 0 || rank >= this.count) return undefined;
-    let element = elementAt(packed, 0);
-    for (let step = 0; step < rank; step++) element = elementAt(packed, element.end);
+    let at = 0;
+    for (let step = 0; step < rank; step++) at = frameEndAt(packed, at) + SCORE_BYTES;
+    const element = elementAt(packed, at);
     return [memberOf(packed, element), element.score];
   }
 
@@ -129,9 +130,9 @@ export class SortedSet {
     if (packed === null) return this.large!.countWhile(below);
     let counted = 0;
     for (let at = 0; at < packed.length; counted++) {
-      const element = elementAt(packed, at);
-      if (!below(memberOf(packed, element), element.score)) break;
-      at = element.end;
+      const span = spanAt(packed, at);
+      if (!below(packed.slice(span.start, span.end), scoreAt(packed, span.frameEnd))) break;
+      at = span.frameEnd + SCORE_BYTES;
     }
     return counted;
   }
@@ -190,8 +191,12 @@ export class SortedSet {
     const found: ScoredMember[] = [];
     let rank = 0;
     for (let at = 0; at < packed.length && rank < end; rank++) {
+      if (rank < first) {
+        at = frameEndAt(packed, at) + SCORE_BYTES;
+        continue;
+      }
       const element = elementAt(packed, at);
-      if (rank >= first) found.push([memberOf(packed, element), element.score]);
+      found.push([memberOf(packed, element), element.score]);
       at = element.end;
     }
     return found;
@@ -213,12 +218,17 @@ export class SortedSet {
   }
 }
 
-/** Where (score, member) goes in `packed`: the offset of the first element above it. */
+/** Where (score, member) goes in `packed`: the offset of the first element above it (members are read only on equal scores). */
 function insertionPoint(packed: string, score: number, member: ByteString): number {
   for (let at = 0; at < packed.length; ) {
-    const element = elementAt(packed, at);
-    if (element.score > score || (element.score === score && compareElements(element.score, memberOf(packed, element), score, member) > 0)) return at;
-    at = element.end;
+    const frameEnd = frameEndAt(packed, at);
+    const elementScore = scoreAt(packed, frameEnd);
+    if (elementScore > score) return at;
+    if (elementScore === score) {
+      const span = spanAt(packed, at);
+      if (compareElements(elementScore, packed.slice(span.start, span.end), score, member) > 0) return at;
+    }
+    at = frameEnd + SCORE_BYTES;
   }
   return packed.length;
 }

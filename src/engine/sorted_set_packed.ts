@@ -10,7 +10,7 @@
  * Example: ["a" 1] packs as 01 61 01 | 00 00 00 00 00 00 f0 3f (1.0 little-endian).
  */
 import type { ByteString } from "./bytes.js";
-import { frame, spanAt, type PackedSpan } from "./list_packed.js";
+import { frame, frameEndMatching, spanAt, type PackedSpan } from "./list_packed.js";
 
 export const SCORE_BYTES = 8;
 
@@ -53,13 +53,13 @@ export function isMember(packed: string, element: ElementSpan, member: ByteStrin
   return element.member.end - element.member.start === member.length && packed.startsWith(member, element.member.start);
 }
 
-/** The element holding `member` and its rank, or undefined. */
+/** The element holding `member` and its rank, or undefined (the walk allocates nothing until it finds it). */
 export function findMember(packed: string, member: ByteString): { element: ElementSpan; rank: number } | undefined {
   let rank = 0;
   for (let at = 0; at < packed.length; rank++) {
-    const element = elementAt(packed, at);
-    if (isMember(packed, element, member)) return { element, rank };
-    at = element.end;
+    const frameEnd = frameEndMatching(packed, at, member);
+    if (frameEnd < 0) return { element: elementAt(packed, at), rank };
+    at = frameEnd + SCORE_BYTES;
   }
   return undefined;
 }
