@@ -73,7 +73,7 @@ export class SortedSet {
    */
   add(member: ByteString, score: number): boolean {
     assert(!Number.isNaN(score), "a sorted set score is never NaN");
-    let packed = this.packed;
+    const packed = this.packed;
     if (packed === null) return this.large!.add(member, score);
     const stored = score === 0 ? 0 : score;
     const current = findMember(packed, member);
@@ -82,14 +82,24 @@ export class SortedSet {
       this.becomeLarge();
       return this.large!.add(member, score);
     }
-    if (current !== undefined) {
-      if (current.element.score === stored) return false;
-      packed = packed.slice(0, current.element.member.frameStart) + packed.slice(current.element.end);
+    if (current === undefined) {
+      const at = insertionPoint(packed, stored, member, -1);
+      this.packed = flattened(packed.slice(0, at) + packedElement(member, stored) + packed.slice(at));
+      this.count += 1;
+      return true;
     }
-    const at = insertionPoint(packed, stored, member);
-    this.packed = flattened(packed.slice(0, at) + packedElement(member, stored) + packed.slice(at));
-    if (current === undefined) this.count += 1;
-    return current === undefined;
+    if (current.element.score === stored) return false;
+    // One new string: the element leaves [from, to) and goes in at `at`, outside that span.
+    const from = current.element.member.frameStart;
+    const to = current.element.end;
+    const at = insertionPoint(packed, stored, member, from);
+    const moved = packedElement(member, stored);
+    this.packed = flattened(
+      at <= from
+        ? packed.slice(0, at) + moved + packed.slice(at, from) + packed.slice(to)
+        : packed.slice(0, from) + packed.slice(to, at) + moved + packed.slice(at),
+    );
+    return false;
   }
 
   /** Removes `member`; true when it was a member. */
@@ -218,10 +228,18 @@ export class SortedSet {
   }
 }
 
-/** Where (score, member) goes in `packed`: the offset of the first element above it (members are read only on equal scores). */
-function insertionPoint(packed: string, score: number, member: ByteString): number {
+/**
+ * Where (score, member) goes in `packed`: the offset of the first element above it,
+ * passing over the element at `skipped` (the member's old place; -1 for none). Members are
+ * read only on equal scores.
+ */
+function insertionPoint(packed: string, score: number, member: ByteString, skipped: number): number {
   for (let at = 0; at < packed.length; ) {
     const frameEnd = frameEndAt(packed, at);
+    if (at === skipped) {
+      at = frameEnd + SCORE_BYTES;
+      continue;
+    }
     const elementScore = scoreAt(packed, frameEnd);
     if (elementScore > score) return at;
     if (elementScore === score) {

@@ -20,9 +20,8 @@ const scratchBytes = new Uint8Array(scratchScore.buffer);
 /** A score as 8 one-byte characters. */
 export function scoreText(score: number): string {
   scratchScore[0] = score;
-  let text = "";
-  for (let at = 0; at < SCORE_BYTES; at++) text += String.fromCharCode(scratchBytes[at]!);
-  return text;
+  const b = scratchBytes;
+  return String.fromCharCode(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!);
 }
 
 /** The score whose 8 bytes start at `at`. */
