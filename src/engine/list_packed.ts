@@ -84,7 +84,9 @@ export function frameEndMatching(packed: string, frameStart: number, wanted: Byt
     length = ((mark & 0x7f) << 8) | packed.charCodeAt(frameStart + 1);
   }
   const frameEnd = start + length + (start - frameStart);
-  return length === wanted.length && packed.startsWith(wanted, start) ? -(frameEnd + 1) : frameEnd;
+  // The last byte first: fields and members often share a prefix (user:1, user:2).
+  const matches = length === wanted.length && (length === 0 || packed.charCodeAt(start + length - 1) === wanted.charCodeAt(length - 1)) && packed.startsWith(wanted, start);
+  return matches ? -(frameEnd + 1) : frameEnd;
 }
 
 /** Where the frame that begins at `frameStart` ends (allocation-free). */
