@@ -110,6 +110,9 @@ test("EXEC on a follower aborts when its absent watched key was created and dele
     }
     const last = leader.node.status().appliedIndex;
     await waitUntil("every node applied the last write", () => [...cluster.dbs.values()].every((db) => db.node.status().appliedIndex >= last));
+    const removals = [...cluster.dbs.values()].map((db) => db.node.read((engine) => engine.removedKeys.image()));
+    assert.ok(removals[0]!.removals.length >= 2 * ROUNDS, "the removals were recorded");
+    for (const other of removals.slice(1)) assert.deepEqual(other, removals[0], "every replica holds the same recent removals");
     for (const [id, db] of cluster.dbs) {
       for (let round = 0; round < ROUNDS; round++) {
         assert.equal(await db.get(`meddled:${round}`, { consistency: "stale" }), null, `node ${id} round ${round}: the aborted EXEC wrote nothing`);
