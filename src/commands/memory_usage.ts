@@ -12,6 +12,8 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { ListDeque } from "../engine/list_deque.js";
+import { NODE_BYTES_MAX } from "../engine/list_chunks.js";
+import { packedSize } from "../engine/list_packed.js";
 import { HashFields } from "../engine/hash_fields.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { Stream } from "../engine/stream.js";
@@ -48,9 +50,12 @@ function valueBytes(item: Item): number {
     return STRING_HEADER_BYTES + Math.ceil(value.packedBytes / 8) * 8;
   }
   if (value instanceof ListDeque) {
-    let total = ARRAY_BYTES + POINTER_BYTES * value.length;
-    for (const element of value) total += stringBytes(element);
-    return total;
+    // 8 KB packed nodes (list_chunks.ts): the elements' packed bytes, and per node a string
+    // header and two ring slots (the node and its count).
+    let bytes = 0;
+    for (const element of value) bytes += packedSize(element);
+    const nodes = Math.max(1, Math.ceil(bytes / NODE_BYTES_MAX));
+    return 2 * ARRAY_BYTES + bytes + nodes * (STRING_HEADER_BYTES + 2 * POINTER_BYTES);
   }
   if (value instanceof HashFields && value.isCompact) {
     // One packed string: fields, values and two to four framing bytes each (hash_fields.ts).
