@@ -8,9 +8,9 @@
  *   Handlers answer user errors with error replies; a WalnutError they throw (a limit,
  *   a bad argument found deep down) becomes an ERR reply; anything else is a bug and
  *   propagates.
- * - An atomic batch (MULTI/EXEC): its version conditions are checked first (a key's
- *   version is 0 when absent or expired); a mismatch answers nil having changed nothing,
- *   as EXEC does when a WATCHed key changed. Then every call runs; the batch is
+ * - An atomic batch (MULTI/EXEC): its version conditions are checked first
+ *   (batch_conditions.ts); one that fails answers nil having changed nothing, as
+ *   EXEC does when a WATCHed key changed. Then every call runs; the batch is
  *   all-or-nothing: when a call answers an error, the engine's journal undoes every
  *   change the earlier calls made and the batch answers EXECABORT naming the call.
  * - A no-op (a new leader's first entry) changes nothing but the applied index.
@@ -34,6 +34,7 @@ import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import type { Collection } from "../engine/collection.js";
 import { notifyChanges, observeKeys } from "./keyspace_notifications.js";
 import { endPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
+import { conditionHolds } from "./batch_conditions.js";
 
 /**
  * A promise when a script paused the entry (it runs long and lets Node answer BUSY
@@ -165,7 +166,7 @@ interface Batch {
 
 function runBatch(engine: Engine, batch: Batch): Reply {
   for (const condition of batch.conditions) {
-    if (currentVersion(engine, condition, batch.nowMs) !== condition.version) return NIL;
+    if (!conditionHolds(engine, condition, batch.nowMs)) return NIL;
   }
   engine.beginBatch();
   const replies: Reply[] = [];
@@ -186,12 +187,6 @@ function runBatch(engine: Engine, batch: Batch): Reply {
   }
   engine.commitBatch();
   return array(replies);
-}
-
-/** The version a condition compares with: 0 when the key or its collection is absent. */
-function currentVersion(engine: Engine, condition: VersionCondition, nowMs: number): number {
-  const item = engine.collection(condition.collection)?.get(condition.key);
-  return item === undefined || item.isExpiredAt(nowMs) ? 0 : item.version;
 }
 
 function executionAborted(position: number, call: CommandCall, failure: string): Reply {

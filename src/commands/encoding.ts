@@ -2,8 +2,9 @@
  * The encoding Redis 7.0 would hold a value in, for OBJECT ENCODING and OBJECT REFCOUNT.
  * Redis picks a compact or a large representation by size; walnut's sorted sets and hashes
  * switch between theirs at the same limits (engine/sorted_set.ts, engine/hash_fields.ts:
- * compact arrays up to them, a skip list or a Map past them, never back), its lists and sets
- * keep one representation. The answer is computed from the content here, so it is the same
+ * one packed string up to them, a skip list or a Map past them, never back); its lists
+ * switch at 8 KB (engine/list_deque.ts, Redis 7.2's rule: 7.0 answers quicklist whatever
+ * the size) and its sets keep one representation. The answer is computed from the content here, so it is the same
  * whichever representation a value is in, and tools (redis-cli --memkeys, GUIs, tests) read the answer, so walnut answers
  * what redis-server 7.0 with its built-in defaults answers for the same data:
  *

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_COLLECTION, Engine } from "../engine/engine.js";
 import { HashFields } from "../engine/hash_fields.js";
+import { ListDeque } from "../engine/list_deque.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { seededRandom } from "../lib/seeded_random.js";
 import { redisEncoding } from "./encoding.js";
@@ -42,4 +43,16 @@ test("a value read back after it shrank keeps its large representation, as OBJEC
   run(engine, `HSET h f ${"v".repeat(65)}`);
   run(engine, "HSET h f short");
   assert.deepEqual(representationOf(engine, "h"), { compact: false, encoding: "hashtable" });
+});
+
+test("lists answer quicklist, as Redis 7.0 does at every size, whether packed or in their ring", () => {
+  const engine = new Engine();
+  run(engine, "RPUSH small a b c");
+  run(engine, `RPUSH big ${Array.from({ length: 1000 }, (_, index) => `element${index}`).join(" ")}`);
+  const collection = engine.requireCollection(DEFAULT_COLLECTION);
+  const small = collection.get("small")!;
+  const big = collection.get("big")!;
+  assert.ok(small.value instanceof ListDeque && big.value instanceof ListDeque);
+  assert.deepEqual([small.value.isCompact, big.value.isCompact], [true, false]);
+  assert.deepEqual([redisEncoding(small, null), redisEncoding(big, null)], ["quicklist", "quicklist"]);
 });

@@ -17,7 +17,7 @@
  *
  * Cost: every command is O(1) per field it names; HGETALL, HKEYS, HVALS O(n); HRANDFIELD
  * with a count O(n) (it picks positions, then walks the hash once). A hash of
- * up to 512 short fields is two arrays (engine/hash_fields.ts): a field costs a linear scan there.
+ * up to 512 short fields is one packed string (engine/hash_fields.ts): a field costs a walk there.
  */
 import type { ByteString } from "../engine/bytes.js";
 import { HashFields } from "../engine/hash_fields.js";

@@ -9,8 +9,9 @@
  * checkpoint view may still read the original), stamp it with the entry's index and put
  * it back; an existing list keeps its expiry, as in Redis.
  *
- * Cost: pushing or popping at either end is O(1) per element, reading or setting an
- * index O(1) (engine/list_deque.ts); LREM, LTRIM and LINSERT rebuild the list, O(n).
+ * Cost: pushing or popping at either end is O(1) per element on a large list and O(bytes)
+ * on a small one (at most 8 KB), reading or setting an index O(1) on a large list and a
+ * walk on a small one (engine/list_deque.ts); LREM, LTRIM and LINSERT rebuild the list, O(n).
  */
 import type { ByteString } from "../engine/bytes.js";
 import { ListDeque } from "../engine/list_deque.js";
@@ -85,7 +86,7 @@ function push(ctx: CommandContext, args: ByteString[], options: { end: End; only
   if (length > limits.listElementsMax) return listTooLong();
   // LPUSH a b c leaves c at the head: each argument in turn becomes the head.
   const { item, elements } = current === undefined ? newList(ctx, pushed.length) : listForUpdate(ctx, key);
-  for (const element of pushed) pushTo(elements, options.end, element);
+  elements.push(options.end, pushed);
   storeList(ctx, key, item);
   return integer(length);
 }
@@ -197,13 +198,14 @@ function lset(ctx: CommandContext, args: ByteString[]): Reply {
 }
 
 /** The elements left after removing `count` occurrences of `removed` (Redis LREM counting). */
-function withoutOccurrences(elements: ListDeque, removed: ByteString, count: number): ByteString[] {
+function withoutOccurrences(list: ListDeque, removed: ByteString, count: number): ByteString[] {
   const limit = count === 0 ? Infinity : Math.abs(count);
   const kept: ByteString[] = [];
   let taken = 0;
   const fromTail = count < 0;
+  const elements = list.toArray(); // one pass: a compact list finds an index by walking (list_deque.ts)
   for (let step = 0; step < elements.length; step++) {
-    const element = elements.at(fromTail ? elements.length - 1 - step : step)!;
+    const element = elements[fromTail ? elements.length - 1 - step : step]!;
     if (element === removed && taken < limit) taken += 1;
     else kept.push(element);
   }
@@ -303,7 +305,8 @@ function isPositionOptions(parsed: PositionOptions | Reply): parsed is PositionO
 }
 
 /** Positions of `wanted` in `elements` under the LPOS options. */
-function findPositions(elements: ListDeque, wanted: ByteString, options: PositionOptions): number[] {
+function findPositions(list: ListDeque, wanted: ByteString, options: PositionOptions): number[] {
+  const elements = list.toArray(); // one pass: a compact list finds an index by walking (list_deque.ts)
   const positions: number[] = [];
   const wantedCount = options.count === undefined ? 1 : options.count === 0 ? Infinity : options.count;
   const compared = options.maxLength === 0 ? elements.length : Math.min(options.maxLength, elements.length);
@@ -311,7 +314,7 @@ function findPositions(elements: ListDeque, wanted: ByteString, options: Positio
   let skip = Math.abs(options.rank) - 1;
   for (let step = 0; step < compared && positions.length < wantedCount; step++) {
     const at = fromTail ? elements.length - 1 - step : step;
-    if (elements.at(at) !== wanted) continue;
+    if (elements[at] !== wanted) continue;
     if (skip > 0) skip -= 1;
     else positions.push(at);
   }

@@ -3,7 +3,8 @@
  * its value (not what Redis would spend: Redis' encodings are not walnut's). It counts the
  * key, the Item record and the value's objects with V8's usual sizes on a 64-bit heap:
  * a one-byte string is a 16-byte header plus its bytes rounded up to 8, a JS array 16 bytes
- * plus 8 per slot (a compact sorted set is two of them: sorted_set.ts), a Map or Set about 80 bytes plus 24 per entry (its hash table), a bigint
+ * plus 8 per slot (a compact list, hash or sorted set is one string packing its elements:
+ * list_packed.ts, sorted_set_packed.ts), a Map or Set about 80 bytes plus 24 per entry (its hash table), a bigint
  * 24 bytes, a HyperLogLog's Uint8Array 96 bytes plus its 16384 registers.
  *
  * Every element is counted (Redis samples 5 of an aggregate's elements unless SAMPLES says
@@ -11,12 +12,15 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { ListDeque } from "../engine/list_deque.js";
+import { NODE_BYTES_MAX } from "../engine/list_chunks.js";
+import { packedSize } from "../engine/list_packed.js";
 import { HashFields } from "../engine/hash_fields.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { Stream } from "../engine/stream.js";
 import type { Item } from "../engine/values.js";
 import { sortedSetMembers } from "./encoding.js";
 
+const STRING_HEADER_BYTES = 16;
 const ITEM_BYTES = 64; // the Item object: header, 6 fields
 const MAP_ENTRY_KEY_BYTES = 24; // a Map/Set's hash table share per entry
 const COLLECTION_BYTES = 80;
@@ -31,7 +35,7 @@ const PENDING_ENTRY_BYTES = 64; // a pending entry object and its slots in the g
 
 /** The heap bytes of a one-byte string of `text`'s length. */
 export function stringBytes(text: ByteString): number {
-  return 16 + Math.ceil(text.length / 8) * 8;
+  return STRING_HEADER_BYTES + Math.ceil(text.length / 8) * 8;
 }
 
 function valueBytes(item: Item): number {
@@ -41,16 +45,21 @@ function valueBytes(item: Item): number {
   if (typeof value === "number") return HEAP_NUMBER_BYTES;
   if (typeof value === "boolean") return 0; // true and false are shared
   if (value instanceof Uint8Array) return TYPED_ARRAY_BYTES + value.length;
+  if (value instanceof ListDeque && value.isCompact) {
+    // One packed string: the elements and two or four framing bytes each (list_packed.ts).
+    return STRING_HEADER_BYTES + Math.ceil(value.packedBytes / 8) * 8;
+  }
   if (value instanceof ListDeque) {
-    let total = ARRAY_BYTES + POINTER_BYTES * value.length;
-    for (const element of value) total += stringBytes(element);
-    return total;
+    // 8 KB packed nodes (list_chunks.ts): the elements' packed bytes, and per node a string
+    // header and two ring slots (the node and its count).
+    let bytes = 0;
+    for (const element of value) bytes += packedSize(element);
+    const nodes = Math.max(1, Math.ceil(bytes / NODE_BYTES_MAX));
+    return 2 * ARRAY_BYTES + bytes + nodes * (STRING_HEADER_BYTES + 2 * POINTER_BYTES);
   }
   if (value instanceof HashFields && value.isCompact) {
-    // Two arrays (fields, values): two pointers per field.
-    let total = COLLECTION_BYTES + 2 * ARRAY_BYTES;
-    for (const [field, text] of value) total += 2 * POINTER_BYTES + stringBytes(field) + stringBytes(text);
-    return total;
+    // One packed string: fields, values and two to four framing bytes each (hash_fields.ts).
+    return COLLECTION_BYTES + STRING_HEADER_BYTES + Math.ceil(value.packedBytes / 8) * 8;
   }
   if (value instanceof HashFields) {
     let total = COLLECTION_BYTES;
@@ -63,13 +72,11 @@ function valueBytes(item: Item): number {
     return total;
   }
   if (value instanceof Stream) return streamBytes(value);
-  const members = sortedSetMembers(value);
-  if (members !== null && value instanceof SortedSet && value.isCompact) {
-    // Two arrays (members, scores): a pointer and a double per element.
-    let total = COLLECTION_BYTES + 2 * ARRAY_BYTES;
-    for (const [member] of members) total += POINTER_BYTES + 8 + stringBytes(member);
-    return total;
+  if (value instanceof SortedSet && value.isCompact) {
+    // One packed string: members, framing and 8-byte scores (sorted_set_packed.ts).
+    return COLLECTION_BYTES + STRING_HEADER_BYTES + Math.ceil(value.packedBytes / 8) * 8;
   }
+  const members = sortedSetMembers(value);
   if (members !== null) {
     let total = COLLECTION_BYTES;
     for (const [member] of members) total += MAP_ENTRY_KEY_BYTES + SKIPLIST_NODE_BYTES + stringBytes(member);

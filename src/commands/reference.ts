@@ -69,11 +69,15 @@ ${connectionRows.join("\n")}
 - **Versions.** Every key carries the log index of its last write (\`VERSION key\`);
   WATCH compares versions, so a write by the same client also aborts its EXEC (as in Redis).
   A key absent at WATCH reads version 0 again if it was created and deleted before EXEC,
-  so EXEC also looks in the node's watch history (docs/watch.md) for a change to it since
-  WATCH and aborts as Redis does. Where that history no longer reaches back to the WATCH
-  (\`--watch-history\`), EXEC aborts conservatively (Redis might have run it). One gap left:
-  a create-and-delete by entries the connection's node has not applied yet when EXEC is
-  sent (on a follower, ones still replicating) is not seen, and EXEC runs.
+  so WATCH notes the index it saw such a key absent at, the transaction's log entry carries
+  it, and applying the entry refuses the transaction (EXEC answers nil, as Redis) when the
+  key was written after that index: it is there with a later version, or the replicated
+  record of recent removals holds a later removal of it. Every replica judges alike, also
+  for a WATCH on a follower that had not yet applied the create and delete. Conservative
+  where Redis is not: EXEC also aborts when the key's database was flushed (FLUSHDB,
+  FLUSHALL, SWAPDB) after WATCH though the key was never created, when the expiry sweep
+  removed a key that was already expired at WATCH, and when more than 65,536 removals
+  happened since WATCH (the record keeps that many).
 - **Numbered databases are collections.** \`SELECT n\` (0 to \`--databases\` minus 1, 16 by
   default) runs the connection in database n: database 0 is the \`default\` collection,
   database n the collection \`dbn\` (\`db1\` ... \`db15\`), created (hash) by its first write and

@@ -6,7 +6,7 @@
  * ZDIFF and their STORE forms, ZINTERCARD) is in sorted_set_algebra.ts.
  *
  * A sorted set is an item of kind "zset" holding a SortedSet (engine/sorted_set.ts):
- * O(log n) add, remove, rank and range. Each handler checks its arguments in the order
+ * O(log n) add, remove, rank and range (a walk of at most 128 elements while compact). Each handler checks its arguments in the order
  * Redis does, so that the same bad call gets the same error; see sorted_set_access.ts for
  * how items are read and written (a sorted set never exists empty).
  *

@@ -18,9 +18,10 @@ import { FunctionLibraries } from "./function_libraries.js";
 import { Journal, type Journaled } from "./journal.js";
 import { PublishedMessages } from "./published.js";
 import { WrittenKeys } from "./written_keys.js";
-import { ChangeCapture, ChangeCollector } from "./change_capture.js";
+import { ChangeCapture, ChangeCollector, type ChangeRecorder } from "./change_capture.js";
 import { ChangeHistory, type Change } from "./change_history.js";
 import { SessionTable, type SessionRecord } from "./session_table.js";
+import { RemovedKeys, type RemovedKeysImage } from "./removed_keys.js";
 
 export { SESSION_CLIENTS_MAX, SessionTable, type SessionRecord } from "./session_table.js";
 
@@ -43,6 +44,8 @@ export interface EngineView {
   readonly sessions: Array<[string, SessionRecord]>;
   /** FUNCTION LOAD's libraries as of `index`: name and code, in load order. */
   readonly functionLibraries: Array<[string, ByteString]>;
+  /** Recent removals as of `index`. */
+  readonly removedKeys: RemovedKeysImage;
   close(): void;
 }
 
@@ -54,6 +57,8 @@ export class Engine implements Journaled {
   readonly sessions = new SessionTable();
   /** FUNCTION LOAD's libraries (replicated state: checkpoints include them). */
   readonly functionLibraries = new FunctionLibraries(this);
+  /** Recent removals of keys, for WATCH of absent keys (replicated state: checkpoints include it; removed_keys.ts). */
+  readonly removedKeys = new RemovedKeys();
   /** The undo log of the atomic batch being applied; null between batches. */
   journal: Journal | null = null;
   /** Which keys applied writes touched, for blocked clients (a hint, not replicated state: written_keys.ts). */
@@ -61,6 +66,17 @@ export class Engine implements Journaled {
   /** The changes recent entries made, for watchers (a hint kept per node, not replicated state: change_history.ts). */
   readonly history = new ChangeHistory();
   private readonly changeCapture = new ChangeCapture();
+  /** Where each entry's changes go: removals to removedKeys, every change to the history. */
+  private readonly recorder: ChangeRecorder = {
+    append: (index, type, collection, key, kind, value) => {
+      if (type !== "put") this.removedKeys.note(index, type, collection, key);
+      this.history.append(index, type, collection, key, kind, value);
+    },
+    endEntry: (index) => {
+      this.removedKeys.bound();
+      this.history.endEntry(index);
+    },
+  };
   /** Listeners of every entry's changes (client tracking); empty unless a client tracks. */
   readonly changeListeners = new Set<ChangeListener>();
   /** Messages applied entries publish (PUBLISH, keyspace notifications), for this node's subscribers: published.ts. */
@@ -81,16 +97,17 @@ export class Engine implements Journaled {
 
   /**
    * Called by apply() after the entry at `index` (`sweep`: the expiry sweep, `origin`: the
-   * entry's payload): records what it changed. Change objects are made only when someone
-   * needs them: the change listeners (client tracking) and, for deletions, the key watchers
-   * (putItem notes the writes; a blocked XREADGROUP ends when its stream goes).
+   * entry's payload): records what it changed in the history and the removals in
+   * removedKeys. Change objects are made only when someone needs them: the change
+   * listeners (client tracking) and, for deletions, the key watchers (putItem notes the
+   * writes; a blocked XREADGROUP ends when its stream goes).
    */
   endChanges(index: number, sweep: boolean, origin: object | null = null): void {
     if (this.changeListeners.size === 0 && this.writtenKeys.watchedKeys === 0) {
-      this.changeCapture.recordInto(this.history, index, sweep);
+      this.changeCapture.recordInto(this.recorder, index, sweep);
       return;
     }
-    const collector = new ChangeCollector(this.history);
+    const collector = new ChangeCollector(this.recorder);
     this.changeCapture.recordInto(collector, index, sweep);
     const changes = collector.changes;
     if (changes.length === 0) return;
@@ -184,6 +201,7 @@ export class Engine implements Journaled {
     for (const collection of collections) this.collections.set(collection.name, this.captured(collection));
     this.sessions.clear();
     this.functionLibraries.restore([]);
+    this.removedKeys.forgetThrough(index);
     this.appliedIndex = index;
     this.appliedTerm = term;
     this.changeCapture.discard();
@@ -259,6 +277,7 @@ export class Engine implements Journaled {
       collections,
       sessions: this.sessions.snapshot(),
       functionLibraries: this.functionLibraries.entries(),
+      removedKeys: this.removedKeys.image(),
       close: () => {
         for (const collection of opened) collection.closeView();
         if (this.view === view) this.view = null;

@@ -78,3 +78,24 @@ test("a hash made from a Map equals one built field by field, compact or not", (
     assert.equal(fromMap.get("f0"), "changed");
   }
 });
+
+test("a value too long for any frame (over 32 KiB) turns a compact hash into a Map without being packed", () => {
+  const hash = new HashFields([["a", "1"], ["b", "x".repeat(20)]]);
+  const huge = "h".repeat(100_000);
+  hash.set("a", huge);
+  assert.equal(hash.isCompact, false);
+  assert.deepEqual([...hash], [["a", huge], ["b", "x".repeat(20)]]);
+  const fresh = new HashFields([["k", huge]]);
+  assert.deepEqual([...fresh], [["k", huge]]);
+});
+
+test("a compact hash packs its fields and values into one string, 2 framing bytes each for short ones", () => {
+  const hash = new HashFields([["f1", "v1"], ["field2", ""]]);
+  assert.equal(hash.packedBytes, 4 + 4 + 8 + 2);
+  hash.set("f1", "longer value");
+  assert.deepEqual([...hash], [["f1", "longer value"], ["field2", ""]]);
+  assert.equal(hash.delete("f1"), true);
+  assert.equal(hash.packedBytes, 8 + 2);
+  assert.equal(hash.get("field"), undefined, "a prefix of a field is not the field");
+  assert.equal(hash.get("field2"), "");
+});

@@ -6,23 +6,27 @@
  * Two representations, as Redis has its listpack and skiplist encodings:
  * - compact, while the set holds at most COMPACT_ENTRIES_MAX members of at most
  *   COMPACT_MEMBER_BYTES_MAX bytes (Redis 7.0's zset-max-listpack-entries and -value):
- *   two arrays in ascending order, members and their scores. A member is found by a
- *   linear scan (at most 128 string comparisons), a score bound or rank by binary search;
- *   an insert or removal moves at most 128 slots. It costs two array slots per element
- *   where the skip list costs a node with two level arrays and a Map entry (about 40 bytes
- *   per element instead of 250: docs/benchmarks.md);
+ *   one byte string packing members and scores in ascending order (sorted_set_packed.ts).
+ *   Every operation walks it from the lowest element (at most 128), comparing members in
+ *   place; a change builds a new string (at most 128 × 75 bytes). An 8-byte member costs
+ *   18 bytes where the skip list costs a node with two level arrays and a Map entry (250:
+ *   docs/benchmarks.md). The string is immutable: clone() shares it;
  * - large: a SkipList (skip_list.ts) with its member → score Map.
  * A set switches to the large representation when an add makes it outgrow the compact one,
  * and never back, as Redis never converts back: the representation then matches what
  * OBJECT ENCODING answers (commands/encoding.ts), which follows the same thresholds. A
  * set built from scratch (a checkpoint load, a clone of a compact set) starts compact.
+ * A member read from a compact set of 13 bytes or more is a view of the packed string
+ * (V8's sliced strings): the skip list a set becomes takes copies of its own.
  *
  * Scores are never NaN (the commands refuse it before it gets here) and -0 is stored as
  * 0 (see `add`).
  */
 import { assert } from "../lib/assert.js";
 import type { ByteString } from "./bytes.js";
+import { detachedElement, flattened, frameEndAt, spanAt } from "./list_packed.js";
 import { compareElements, SkipList, type ScoredMember } from "./skip_list.js";
+import { elementAt, findMember, memberOf, packedElement, SCORE_BYTES, scoreAt, type ElementSpan } from "./sorted_set_packed.js";
 
 export { compareElements, type ScoredMember } from "./skip_list.js";
 
@@ -32,30 +36,34 @@ export const COMPACT_ENTRIES_MAX = 128;
 export const COMPACT_MEMBER_BYTES_MAX = 64;
 
 export class SortedSet {
-  // Exactly one representation is in use: `members` and `memberScores` (compact, ascending,
-  // same length) or `large`. node:assert's deepEqual compares two sets by these fields.
-  private members: ByteString[] | null = [];
-  private memberScores: number[] | null = [];
+  // Exactly one representation is in use: `packed` (compact; `count` elements) or `large`.
+  // node:assert's deepEqual compares two sets by these fields.
+  private packed: string | null = "";
+  private count = 0;
   private large: SkipList | null = null;
 
   get size(): number {
-    return this.members !== null ? this.members.length : this.large!.size;
+    return this.packed !== null ? this.count : this.large!.size;
   }
 
   /** True while the set is in its compact representation (Redis' listpack). */
   get isCompact(): boolean {
-    return this.members !== null;
+    return this.packed !== null;
+  }
+
+  /** Bytes of the packed string while compact (members, framing and scores); 0 when large. */
+  get packedBytes(): number {
+    return this.packed?.length ?? 0;
   }
 
   /** The member's score, or undefined when it is not a member. */
   score(member: ByteString): number | undefined {
-    if (this.members === null) return this.large!.score(member);
-    const at = this.members.indexOf(member);
-    return at < 0 ? undefined : this.memberScores![at];
+    if (this.packed === null) return this.large!.score(member);
+    return findMember(this.packed, member)?.element.score;
   }
 
   has(member: ByteString): boolean {
-    return this.members !== null ? this.members.includes(member) : this.large!.has(member);
+    return this.packed !== null ? findMember(this.packed, member) !== undefined : this.large!.has(member);
   }
 
   /**
@@ -65,145 +73,180 @@ export class SortedSet {
    */
   add(member: ByteString, score: number): boolean {
     assert(!Number.isNaN(score), "a sorted set score is never NaN");
-    const members = this.members;
-    if (members === null) return this.large!.add(member, score);
-    const scores = this.memberScores!;
+    const packed = this.packed;
+    if (packed === null) return this.large!.add(member, score);
     const stored = score === 0 ? 0 : score;
-    const current = members.indexOf(member);
-    if (current >= 0) {
-      if (scores[current] === stored) return false;
-      members.splice(current, 1);
-      scores.splice(current, 1);
+    const current = findMember(packed, member);
+    if (current === undefined && (this.count >= COMPACT_ENTRIES_MAX || member.length > COMPACT_MEMBER_BYTES_MAX)) {
+      // Checked before packing: the set outgrows the compact form.
+      this.becomeLarge();
+      return this.large!.add(member, score);
     }
-    const at = this.countCompactBefore(stored, member);
-    if (at === members.length) {
-      members.push(member);
-      scores.push(stored);
-    } else {
-      members.splice(at, 0, member);
-      scores.splice(at, 0, stored);
+    if (current === undefined) {
+      const at = insertionPoint(packed, stored, member, -1);
+      this.packed = flattened(packed.slice(0, at) + packedElement(member, stored) + packed.slice(at));
+      this.count += 1;
+      return true;
     }
-    if (members.length > COMPACT_ENTRIES_MAX || member.length > COMPACT_MEMBER_BYTES_MAX) this.becomeLarge();
-    return current < 0;
+    if (current.element.score === stored) return false;
+    // One new string: the element leaves [from, to) and goes in at `at`, outside that span.
+    const from = current.element.member.frameStart;
+    const to = current.element.end;
+    const at = insertionPoint(packed, stored, member, from);
+    const moved = packedElement(member, stored);
+    this.packed = flattened(
+      at <= from
+        ? packed.slice(0, at) + moved + packed.slice(at, from) + packed.slice(to)
+        : packed.slice(0, from) + packed.slice(to, at) + moved + packed.slice(at),
+    );
+    return false;
   }
 
   /** Removes `member`; true when it was a member. */
   delete(member: ByteString): boolean {
-    if (this.members === null) return this.large!.delete(member);
-    const at = this.members.indexOf(member);
-    if (at < 0) return false;
-    this.members.splice(at, 1);
-    this.memberScores!.splice(at, 1);
+    const packed = this.packed;
+    if (packed === null) return this.large!.delete(member);
+    const found = findMember(packed, member);
+    if (found === undefined) return false;
+    this.packed = flattened(packed.slice(0, found.element.member.frameStart) + packed.slice(found.element.end));
+    this.count -= 1;
     return true;
   }
 
   /** The 0-based rank of `member` in ascending order, or undefined when it is not a member. */
   rank(member: ByteString): number | undefined {
-    if (this.members === null) return this.large!.rank(member);
-    const at = this.members.indexOf(member);
-    return at < 0 ? undefined : at;
+    if (this.packed === null) return this.large!.rank(member);
+    return findMember(this.packed, member)?.rank;
   }
 
   /** The element at 0-based ascending rank `rank`, or undefined outside 0..size-1. */
   at(rank: number): ScoredMember | undefined {
-    if (this.members === null) return this.large!.at(rank);
-    if (!Number.isInteger(rank) || rank < 0 || rank >= this.members.length) return undefined;
-    return [this.members[rank]!, this.memberScores![rank]!];
+    const packed = this.packed;
+    if (packed === null) return this.large!.at(rank);
+    if (!Number.isInteger(rank) || rank < 0 || rank >= this.count) return undefined;
+    let at = 0;
+    for (let step = 0; step < rank; step++) at = frameEndAt(packed, at) + SCORE_BYTES;
+    const element = elementAt(packed, at);
+    return [memberOf(packed, element), element.score];
   }
 
   /**
    * How many elements, from the lowest, satisfy `below` — a test that holds for a prefix
-   * of the order and fails for the rest (e.g. "score < 5"). O(log n): it is how ranks and
-   * the ends of score and lex ranges are found.
+   * of the order and fails for the rest (e.g. "score < 5"). O(log n) on the skip list, a
+   * walk on the compact form: it is how ranks and the ends of score and lex ranges are found.
    */
   countWhile(below: (member: ByteString, score: number) => boolean): number {
-    const members = this.members;
-    if (members === null) return this.large!.countWhile(below);
-    const scores = this.memberScores!;
-    let low = 0;
-    let high = members.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (below(members[middle]!, scores[middle]!)) low = middle + 1;
-      else high = middle;
+    const packed = this.packed;
+    if (packed === null) return this.large!.countWhile(below);
+    let counted = 0;
+    for (let at = 0; at < packed.length; counted++) {
+      const span = spanAt(packed, at);
+      if (!below(packed.slice(span.start, span.end), scoreAt(packed, span.frameEnd))) break;
+      at = span.frameEnd + SCORE_BYTES;
     }
-    return low;
+    return counted;
   }
 
   /**
    * Up to `count` elements starting at ascending rank `start`, going up (or down, with
-   * `reverse`, from `start` towards rank 0). O(log n + count).
+   * `reverse`, from `start` towards rank 0). O(log n + count) on the skip list.
    */
   slice(start: number, count: number, options: { reverse?: boolean } = {}): ScoredMember[] {
-    const members = this.members;
-    if (members === null) return this.large!.slice(start, count, options);
-    const found: ScoredMember[] = [];
-    if (!Number.isInteger(start) || start < 0 || start >= members.length) return found;
-    const scores = this.memberScores!;
-    const step = options.reverse ? -1 : 1;
-    for (let at = start; at >= 0 && at < members.length && found.length < count; at += step) {
-      found.push([members[at]!, scores[at]!]);
+    const packed = this.packed;
+    if (packed === null) return this.large!.slice(start, count, options);
+    if (!Number.isInteger(start) || start < 0 || start >= this.count || count <= 0) return [];
+    if (options.reverse) {
+      const first = Math.max(0, start - count + 1);
+      return this.compactRange(first, start + 1).reverse();
     }
-    return found;
+    return this.compactRange(start, Math.min(this.count, start + count));
   }
 
-  /** Every element in ascending order. */
+  /** Every element in ascending order (a compact set is walked as it was when the walk began). */
   *entries(): IterableIterator<ScoredMember> {
-    if (this.members === null) {
+    const packed = this.packed;
+    if (packed === null) {
       yield* this.large!.entries();
       return;
     }
-    // Read by index each step, so that a set changed during the walk behaves as the
-    // skip list does (the walk goes on from the same position), never throwing.
-    for (let at = 0; at < this.members.length; at++) yield [this.members[at]!, this.memberScores![at]!];
+    for (let at = 0; at < packed.length; ) {
+      const element = elementAt(packed, at);
+      yield [memberOf(packed, element), element.score];
+      at = element.end;
+    }
   }
 
   /** The highest element, or undefined when empty. */
   last(): ScoredMember | undefined {
-    if (this.members === null) return this.large!.last();
-    const at = this.members.length - 1;
-    return at < 0 ? undefined : [this.members[at]!, this.memberScores![at]!];
+    if (this.packed === null) return this.large!.last();
+    return this.count === 0 ? undefined : this.at(this.count - 1);
   }
 
-  /** A copy that shares nothing mutable with this set (copy-on-write for checkpoints and batches). O(n). */
+  /** A copy that shares nothing mutable with this set (copy-on-write for checkpoints and batches): O(1) compact, O(n) large. */
   clone(): SortedSet {
     const copy = new SortedSet();
-    if (this.members === null) {
-      copy.members = null;
-      copy.memberScores = null;
+    if (this.packed === null) {
+      copy.packed = null;
       copy.large = this.large!.clone();
     } else {
-      copy.members = this.members.slice();
-      copy.memberScores = this.memberScores!.slice();
+      copy.packed = this.packed;
+      copy.count = this.count;
     }
     return copy;
   }
 
-  /** Where (score, member) goes in the compact arrays: how many elements come before it. */
-  private countCompactBefore(score: number, member: ByteString): number {
-    const members = this.members!;
-    const scores = this.memberScores!;
-    let low = 0;
-    let high = members.length;
-    // Elements arrive in ascending order when a set is loaded or built from a range: try the end first.
-    if (high > 0 && compareElements(scores[high - 1]!, members[high - 1]!, score, member) < 0) return high;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (compareElements(scores[middle]!, members[middle]!, score, member) < 0) low = middle + 1;
-      else high = middle;
+  /** The compact elements with ranks [first, end), ascending. */
+  private compactRange(first: number, end: number): ScoredMember[] {
+    const packed = this.packed!;
+    const found: ScoredMember[] = [];
+    let rank = 0;
+    for (let at = 0; at < packed.length && rank < end; rank++) {
+      if (rank < first) {
+        at = frameEndAt(packed, at) + SCORE_BYTES;
+        continue;
+      }
+      const element = elementAt(packed, at);
+      found.push([memberOf(packed, element), element.score]);
+      at = element.end;
     }
-    return low;
+    return found;
   }
 
-  /** Moves the elements into a skip list, for good. */
+  /** Moves the elements into a skip list, for good, each member a string of its own. */
   private becomeLarge(): void {
-    const members = this.members!;
-    const scores = this.memberScores!;
+    const packed = this.packed!;
     const ascending = function* (): IterableIterator<ScoredMember> {
-      for (let at = 0; at < members.length; at++) yield [members[at]!, scores[at]!];
+      for (let at = 0; at < packed.length; ) {
+        const element: ElementSpan = elementAt(packed, at);
+        yield [detachedElement(packed, element.member), element.score];
+        at = element.end;
+      }
     };
-    this.large = SkipList.fromAscending(ascending(), members.length);
-    this.members = null;
-    this.memberScores = null;
+    this.large = SkipList.fromAscending(ascending(), this.count);
+    this.packed = null;
+    this.count = 0;
   }
+}
+
+/**
+ * Where (score, member) goes in `packed`: the offset of the first element above it,
+ * passing over the element at `skipped` (the member's old place; -1 for none). Members are
+ * read only on equal scores.
+ */
+function insertionPoint(packed: string, score: number, member: ByteString, skipped: number): number {
+  for (let at = 0; at < packed.length; ) {
+    const frameEnd = frameEndAt(packed, at);
+    if (at === skipped) {
+      at = frameEnd + SCORE_BYTES;
+      continue;
+    }
+    const elementScore = scoreAt(packed, frameEnd);
+    if (elementScore > score) return at;
+    if (elementScore === score) {
+      const span = spanAt(packed, at);
+      if (compareElements(elementScore, packed.slice(span.start, span.end), score, member) > 0) return at;
+    }
+    at = frameEnd + SCORE_BYTES;
+  }
+  return packed.length;
 }

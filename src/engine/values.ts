@@ -5,7 +5,7 @@
  * the type: a `string` holds bytes (text or binary), a `blob` holds bytes that were given
  * as binary (the embedded API returns them as Buffers), `integer` is a signed 64-bit
  * integer (bigint, so INCR overflows exactly where Redis does), `float` a double,
- * `boolean`, `list` a list of byte strings (a ListDeque: O(1) at both ends), `hash` a map of
+ * `boolean`, `list` a list of byte strings (a ListDeque: one packed string while small, a ring buffer, O(1) at both ends, when large), `hash` a map of
  * fields to values (hash_fields.ts), `set` a set of members (both byte strings, in insertion order),
  * `zset` a sorted set (sorted_set.ts: members with scores, ordered by score) and `stream`
  * a Redis stream (stream.ts: entries by ID, consumer groups). A HyperLogLog

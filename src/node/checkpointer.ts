@@ -75,6 +75,7 @@ async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
       members: job.members,
       sessions: encodeSessions(view.sessions),
       functions: encodeFunctions(view.functionLibraries),
+      removedKeys: view.removedKeys, // removed_keys_metadata.ts
     },
     io,
   });

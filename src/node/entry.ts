@@ -18,6 +18,7 @@
  *                    (engine/session_table.ts); entries without it are "single" requests
  *   type 1: str collection, u32 argc, argc × str
  *   type 2: u32 conditionCount, conditionCount × (str collection, str key, f64 version)
+ *           (version -(n + 1): the key must be absent and not written since index n)
  *           u32 commandCount, commandCount × (str collection, u32 argc, argc × str)
  *
  * Example: SET k v on "default" proposed by node 1 as its 5th proposal, at nowMs 1.7e12,
@@ -40,6 +41,11 @@ export interface VersionCondition {
   key: ByteString;
   /** The version the key must have; 0 means "must not exist". */
   version: number;
+  /**
+   * With version 0: the index at which the key was seen absent (WATCH of an absent key);
+   * the key must also not have been written since (commands/batch_conditions.ts).
+   */
+  absentSince?: number;
 }
 
 /** Who proposed an entry: the node, and the proposal's sequence number on that node. */
@@ -161,9 +167,12 @@ export function encodeEntry(payload: EntryPayload, origin: EntryOrigin = payload
     out.writeUInt32LE(payload.conditions.length, at);
     at += 4;
     for (const c of payload.conditions) {
+      if (c.absentSince !== undefined && (c.version !== 0 || !(c.absentSince >= 0))) {
+        throw new WalnutError("BAD_ARGUMENT", `Cannot log batch: absentSince ${c.absentSince} on a condition of version ${c.version}`);
+      }
       at = putString(out, at, c.collection);
       at = putString(out, at, c.key);
-      out.writeDoubleLE(c.version, at);
+      out.writeDoubleLE(c.absentSince === undefined ? c.version : -(c.absentSince + 1), at);
       at += 8;
     }
     out.writeUInt32LE(payload.calls.length, at);
@@ -227,7 +236,12 @@ export function decodeEntry(data: Uint8Array): EntryPayload {
       const conditionCount = u32();
       if (conditionCount > limits.batchCommandsMax) fail(`condition count ${conditionCount} too large`);
       const conditions: VersionCondition[] = [];
-      for (let i = 0; i < conditionCount; i++) conditions.push({ collection: str(), key: str(), version: f64() });
+      for (let i = 0; i < conditionCount; i++) {
+        const collection = str();
+        const key = str();
+        const version = f64();
+        conditions.push(version < 0 ? { collection, key, version: 0, absentSince: -version - 1 } : { collection, key, version });
+      }
       const callCount = u32();
       if (callCount > limits.batchCommandsMax) fail(`command count ${callCount} too large`);
       const calls: CommandCall[] = [];

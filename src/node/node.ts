@@ -60,6 +60,7 @@ import { toLogEntry } from "./raft_log_codec.js";
 import { prepareDataDir, recoverNode } from "./recovery.js";
 import { createReplayProgress } from "./replay_progress.js";
 import { restoreSessions } from "./sessions_metadata.js";
+import { restoreRemovedKeys } from "./removed_keys_metadata.js";
 import { restoreFunctions } from "./function_metadata.js";
 import type { StateMachine } from "./state_machine.js";
 import { TickClock } from "./tick_clock.js";
@@ -757,6 +758,7 @@ export class Node {
     this.engine.replaceContents(loaded.collections, snapshot.index, snapshot.term);
     restoreSessions(this.engine.sessions, loaded.metadata.sessions, path);
     restoreFunctions(this.engine.functionLibraries, loaded.metadata.functions, path);
+    restoreRemovedKeys(this.engine.removedKeys, loaded.metadata.removedKeys, { path, index: snapshot.index });
     this.appliedConfState = snapshot.confState;
     // Found by the simulator (seed 1875 --fsync no): a follower that learned of a member
     // only through a checkpoint had no address for it, and as leader never reached it.

@@ -16,6 +16,7 @@ import { Wal, type FsyncMode, type WalFileSystem, type WalObserver, type WalReco
 import { newControlFile, readControlFile, writeControlFile, type ControlFile } from "./control_file.js";
 import { fromLogEntry } from "./raft_log_codec.js";
 import { restoreSessions } from "./sessions_metadata.js";
+import { restoreRemovedKeys } from "./removed_keys_metadata.js";
 import { restoreFunctions } from "./function_metadata.js";
 
 export interface RecoveryOptions {
@@ -136,6 +137,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     engine.appliedTerm = checkpoint.term;
     restoreSessions(engine.sessions, checkpoint.metadata.sessions, checkpoint.path);
     restoreFunctions(engine.functionLibraries, checkpoint.metadata.functions, checkpoint.path);
+    restoreRemovedKeys(engine.removedKeys, checkpoint.metadata.removedKeys, checkpoint);
     snapshot = { index: checkpoint.index, term: checkpoint.term, confState: confStateOf(checkpoint.metadata, options.bootstrapConfState) };
     const stored = checkpoint.metadata.members;
     if (typeof stored === "object" && stored !== null) members = stored as Record<string, string>;

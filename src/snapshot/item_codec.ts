@@ -236,9 +236,9 @@ function readCount(reader: ByteReader, what: string, bytesPerElement: number): n
 
 function readList(reader: ByteReader): ListDeque {
   const count = readCount(reader, "list", 4);
-  const elements = new ListDeque(count);
-  for (let i = 0; i < count; i++) elements.pushTail(readByteString(reader, "list element"));
-  return elements;
+  const elements: ByteString[] = new Array(count);
+  for (let i = 0; i < count; i++) elements[i] = readByteString(reader, "list element");
+  return ListDeque.from(elements); // one packed string for a small list, not one per push
 }
 
 function readHash(reader: ByteReader): HashFields {

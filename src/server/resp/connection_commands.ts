@@ -25,7 +25,7 @@ import { resolveCommand } from "../../commands/executor.js";
 import { checkArity, commandTable, lookupCommand } from "../../commands/table.js";
 import { assert } from "../../lib/assert.js";
 import { OOM_REPLY } from "../../commands/memory_limit.js";
-import { error, NIL, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../engine/reply.js";
+import { error, OK, QUEUED, array, bulk, integer, status, type Reply } from "../../engine/reply.js";
 import { describeError } from "../../lib/errors.js";
 import { noPermissionText, permits, permitsEverything, requiredCategory, type AclUser } from "../acl.js";
 import type { ClientHandle, ServerContext } from "../server_context.js";
@@ -41,7 +41,7 @@ import { parseShutdownArguments } from "../shutdown.js";
 import { BlockingSession, type Blocking } from "./blocked_clients.js";
 import { WriteSession } from "./write_session.js";
 import { ALLOWED_WHILE_WATCHING_RESP2, startWatch, stopWatch, type RespWatch } from "./watch_command.js";
-import { absentKeyTouched, noteAbsentWatch, type AbsentSince } from "./watched_absent.js";
+import { watchCondition } from "./watched_absent.js";
 import type { BlockingRead, CommandSpec } from "../../commands/spec.js";
 import { blockingReadOf, waitForRead } from "./blocked_reads.js";
 import { pubsubCommand, subscriberModeRefusal, SUBSCRIBING_COMMANDS, type Subscriptions } from "./pubsub_commands.js";
@@ -66,8 +66,6 @@ export interface ConnectionState {
   executing?: number | null;
   /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
   watched: VersionCondition[];
-  /** The applied index when WATCH found a key absent (watched_absent.ts). */
-  absentSince?: AbsentSince;
   connection: ClientHandle;
   /** The at-most-once session this connection's blocking commands propose under, made at the first. */
   blockingSession?: BlockingSession;
@@ -229,16 +227,8 @@ function acl(context: ServerContext, state: ConnectionState, args: ByteString[])
 function watch(context: ServerContext, state: ConnectionState, keys: ByteString[]): Reply {
   const collectionName = state.connection.collection;
   const nowMs = context.executor.node.now();
-  if (state.watched.length === 0) state.absentSince = new Map(); // what UNWATCH or DISCARD left behind goes
   context.executor.node.read((engine) => {
-    const collection = engine.collection(collectionName);
-    for (const key of keys) {
-      const item = collection?.get(key);
-      const version = item === undefined || item.isExpiredAt(nowMs) ? 0 : item.version;
-      const condition = { collection: collectionName, key, version };
-      state.watched.push(condition);
-      noteAbsentWatch((state.absentSince ??= new Map()), condition, engine);
-    }
+    for (const key of keys) state.watched.push(watchCondition(engine, collectionName, key, nowMs));
   });
   return OK;
 }
@@ -247,14 +237,9 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   const multi = state.multi;
   if (multi === null) return now(error("ERR", "EXEC without MULTI")); // the watched keys stay watched, as in Redis
   const watched = state.watched;
-  const absentSince = state.absentSince;
   state.multi = null;
   state.watched = [];
-  state.absentSince = undefined;
   if (multi.failed) return now(error("EXECABORT", "Transaction discarded because of previous errors."));
-  if (absentSince !== undefined && context.executor.node.read((engine) => absentKeyTouched(engine, watched, absentSince))) {
-    return { kind: "write", pending: Promise.resolve(NIL), nilArray: true, transaction: multi.queued.map((queued) => (queued.kind === "data" ? queued.call.argv : queued.argv)) };
-  }
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
   const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
   const releaseTracked = trackTransaction(context, state.connection.id, calls);
