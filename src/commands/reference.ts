@@ -65,7 +65,9 @@ ${connectionRows.join("\n")}
   the bytes Redis would hold (sparse, then dense), and Redis' bytes \`SET\` into walnut count.
 - **Transactions are all or nothing.** Redis' EXEC runs the remaining commands when one
   fails at run time; walnut undoes the whole transaction and answers
-  \`EXECABORT Transaction discarded: command <n> (<NAME>) failed: <error>\`.
+  \`EXECABORT Transaction discarded: command <n> (<NAME>) failed: <error>\` (<n> counts every
+  command queued). Connection commands queued in the transaction (SELECT, PING, CLIENT ...)
+  run only once it commits, so none of them runs when it is discarded.
 - **Versions.** Every key carries the log index of its last write (\`VERSION key\`);
   WATCH compares versions, so a write by the same client also aborts its EXEC (as in Redis).
   A key absent at WATCH reads version 0 again if it was created and deleted before EXEC,

@@ -121,6 +121,16 @@ test("EXEC after a queuing error discards the transaction", async () => {
   }
 });
 
+test("EXECABORT names the failing command by its place among everything queued, connection commands included", async () => {
+  const node = await startTestNode();
+  try {
+    const reply = await rawExchange(node.respPort, "MULTI\r\nPING\r\nSET s abc\r\nSELECT 0\r\nINCR s\r\nEXEC\r\nGET s\r\n");
+    assert.match(reply.text, /-EXECABORT Transaction discarded: command 4 \(INCR\) failed: ERR value is not an integer or out of range\r\n\$-1\r\n$/);
+  } finally {
+    await node.stop();
+  }
+});
+
 test("AUTH is required when a password is set", async () => {
   const node = await startTestNode({ servers: { requirePass: "s3cret" } });
   try {

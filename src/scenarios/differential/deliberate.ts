@@ -12,6 +12,7 @@
  * "string" for them; that is being fixed, so such differences fail the test until it is.
  */
 import type { Reply } from "../../engine/reply.js";
+import { lookupCommand } from "../../commands/table.js";
 
 /** What brings both servers back to equal data after a deliberate difference. */
 export type Resync = { kind: "flushall" } | { kind: "delete"; keys: string[] };
@@ -96,8 +97,11 @@ const EXEC_ALL_OR_NOTHING: Deliberate = {
     const position = Number(named[1]) - 1;
     const command = queued[position];
     if (command === undefined || (command[0] ?? "").toUpperCase() !== named[2]) return false;
-    // Every command before it succeeded in walnut, so Redis must not have failed any of them.
-    if (redis.items.slice(0, position).some((item) => item.type === "error")) return false;
+    // Every data command before it succeeded in walnut, so Redis must not have failed any of
+    // them. (Connection commands such as SELECT run only once the batch commits: walnut never
+    // ran those, and Redis may have failed them.)
+    const ranInBatch = (index: number): boolean => lookupCommand(queued[index]?.[0] ?? "")?.scope !== "connection";
+    if (redis.items.slice(0, position).some((item, index) => item.type === "error" && ranInBatch(index))) return false;
     const theirs = redis.items[position]!;
     const ours: Reply = { type: "error", text: named[3]! };
     if (theirs.type === "error" && theirs.text === ours.text) return true;

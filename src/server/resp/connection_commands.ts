@@ -246,7 +246,7 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : writeSession(context, state).batch(calls, watched);
   if (releaseTracked !== null) void batch.then(releaseTracked, releaseTracked);
   const pending = batch.then(async (reply): Promise<Reply> => {
-    if (reply.type !== "array") return reply; // nil: a watched key changed; EXECABORT: nothing was applied
+    if (reply.type !== "array") return inTransactionOrder(reply, multi.queued); // nil: a watched key changed; EXECABORT: nothing was applied
     const replies: Reply[] = [];
     let next = 0;
     state.executing = multi.queued.length; // CLIENT INFO run by EXEC shows the transaction, as in Redis
@@ -261,6 +261,20 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   });
   const transaction = multi.queued.map((queued) => (queued.kind === "data" ? queued.call.argv : queued.argv));
   return { kind: "write", pending, nilArray: true, transaction };
+}
+
+/**
+ * The batch numbers a failing call among the transaction's data calls; the client counts
+ * every command it queued (connection commands such as SELECT or PING run after the batch),
+ * so EXECABORT names the failing command by its place in the transaction.
+ */
+function inTransactionOrder(reply: Reply, queued: readonly Queued[]): Reply {
+  if (reply.type !== "error") return reply;
+  const named = /^(EXECABORT Transaction discarded: command )([0-9]+)( .*)$/s.exec(reply.text);
+  if (named === null) return reply;
+  let dataCalls = 0;
+  const position = queued.findIndex((command) => command.kind === "data" && ++dataCalls === Number(named[2]));
+  return position < 0 ? reply : { ...reply, text: `${named[1]}${position + 1}${named[3]}` };
 }
 
 /**
