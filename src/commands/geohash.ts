@@ -107,10 +107,24 @@ function decodeArea(cell: Cell, ranges = { longitude: WGS84_LONGITUDE, latitude:
   };
 }
 
-/** The 52-bit integer a score holds (C's (uint64_t) cast of the double). */
+const TWO_TO_63 = 2 ** 63;
+/** x86-64's answer when a double does not fit a signed 64-bit integer (cvttsd2si's "integer indefinite"). */
+const INTEGER_INDEFINITE = 1n << 63n;
+
+/** C's signed conversion on x86-64: truncation, or the indefinite value outside the range. */
+function truncateToInt64(value: number): bigint {
+  return Number.isFinite(value) && value > -TWO_TO_63 - 1 && value < TWO_TO_63 ? BigInt(Math.trunc(value)) : INTEGER_INDEFINITE;
+}
+
+/**
+ * The integer a score holds as Redis reads it: C's (uint64_t) cast of the double as gcc
+ * compiles it on x86-64 (a negative score wraps around, -3 reads as 2^64 - 3; from 2^63 up
+ * the conversion subtracts 2^63 first and sets the top bit again), so that GEOPOS of a
+ * member whose score is no geohash answers what redis-server answers.
+ */
 function scoreBits(score: number): bigint {
-  if (!Number.isFinite(score) || score < 0) return 0n;
-  return BigInt(Math.trunc(score)) & UINT64;
+  if (score < TWO_TO_63) return BigInt.asUintN(64, truncateToInt64(score));
+  return BigInt.asUintN(64, truncateToInt64(score - TWO_TO_63) ^ INTEGER_INDEFINITE);
 }
 
 /** The point a score stands for: the middle of its cell, clamped to the ranges. [longitude, latitude]. */

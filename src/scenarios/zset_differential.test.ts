@@ -412,6 +412,11 @@ const GEO = [
   "ZRANGE g 0 -1 WITHSCORES",
   "GEOPOS g Palermo Catania nosuch corner othercorner origin",
   "GEOPOS nosuch a",
+  // Scores that are no geohash read as C's (uint64_t) cast reads them: -3 wraps around, 2^63 and up, infinities.
+  "ZADD odd -3 neg -0.5 half -1e300 huge 1e300 big 9223372036854775808 top 4503599627370496 past inf up -inf down 1e17 far",
+  "GEOPOS odd neg half huge big top past up down far",
+  "GEOHASH odd neg half huge big top past up down far",
+  "GEODIST odd neg far",
   "GEOHASH g Palermo Catania nosuch corner othercorner origin Tokyo",
   "GEOHASH nosuch a b",
   "GEODIST g Palermo Catania",
