@@ -67,9 +67,9 @@ export class DifferentialRunner {
   ) {}
 
   /**
-   * Opens the side connections (RESP2) used to flush, resync and ask about a key. They stay
-   * on database 0: once numbered databases land, a resync or DBSIZE after SELECT elsewhere
-   * acts on database 0 (a limit of the harness, not of the servers).
+   * Opens the side connections (RESP2) used to flush, to resync inside MULTI and to ask
+   * about a key. They stay on database 0: a DBSIZE or key probe after SELECT elsewhere acts
+   * on database 0 (a limit of the harness, not of the servers).
    */
   static async open(targets: Targets): Promise<DifferentialRunner> {
     const probes = await openPair(targets);
@@ -105,7 +105,9 @@ export class DifferentialRunner {
         if (explained === null) return { difference: { protocol, commands: commands.slice(0, index + 1), redis, walnut }, sent, deliberate };
         for (const { entry, resync } of explained) {
           deliberate.push(entry.id);
-          await this.resync(resync);
+          // On the sequence's own connections when they can take a command now, so that a
+          // DEL reaches the database a SELECT moved them to.
+          await this.resync(resync, queued === null ? main : this.probes);
         }
       }
       return { difference: null, sent, deliberate };
@@ -198,9 +200,9 @@ export class DifferentialRunner {
     return entry === null ? null : { entry, resync: await entry.resync(observed) };
   }
 
-  private async resync(resync: Resync): Promise<void> {
-    if (resync.kind === "flushall") await this.both(this.probes, ["FLUSHALL"]);
-    else if (resync.keys.length > 0) await this.both(this.probes, ["DEL", ...resync.keys]);
+  private async resync(resync: Resync, pair: Pair): Promise<void> {
+    if (resync.kind === "flushall") await this.both(pair, ["FLUSHALL"]);
+    else if (resync.keys.length > 0) await this.both(pair, ["DEL", ...resync.keys]);
   }
 }
 
