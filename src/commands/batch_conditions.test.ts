@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_COLLECTION, Engine } from "../engine/engine.js";
 import { RemovedKeys } from "../engine/removed_keys.js";
+import { FLUSHED_KEYS_MAX } from "../engine/change_capture.js";
 import { decodeEntry, encodeEntry, type VersionCondition } from "../node/entry.js";
 import { restoreRemovedKeys } from "../node/removed_keys_metadata.js";
 import { NOW_MS, run, runBatch } from "./testing.js";
@@ -49,11 +50,24 @@ test("a batch watching an absent key aborts when it was created after the watch 
   assert.equal(later.type, "nil", "an expired key written after the watch still counts as written");
 });
 
-test("a batch watching an absent key aborts when its collection was flushed after the watch, or emptied by a pop", () => {
+test("a flush after the watch aborts a batch watching an absent key only if it removed that key (as Redis), or too many keys to list", () => {
   const engine = new Engine();
-  const flushed = absentNow(engine, "k");
+  const untouched = absentNow(engine, "k");
+  run(engine, "SET other v");
   run(engine, "FLUSHALL");
+  assert.equal(execWatching(engine, untouched), "ran", "the flush did not remove k: Redis runs the transaction too");
+  const flushed = absentNow(engine, "k");
+  run(engine, "SET k v");
+  run(engine, "FLUSHDB");
   assert.equal(execWatching(engine, flushed), "aborted");
+  const many = absentNow(engine, "k");
+  for (let key = 0; key <= FLUSHED_KEYS_MAX; key += 1000) run(engine, `MSET ${Array.from({ length: 1000 }, (_, at) => `m${key + at} v`).join(" ")}`);
+  run(engine, "FLUSHDB");
+  assert.equal(execWatching(engine, many), "aborted", "a flush of more keys than it lists stands for every key");
+});
+
+test("a batch watching an absent key aborts when its collection was emptied by a pop", () => {
+  const engine = new Engine();
   const popped = absentNow(engine, "list");
   run(engine, "RPUSH list a");
   run(engine, "LPOP list");
@@ -101,6 +115,7 @@ test("the removals survive a checkpoint image with keys of every byte, and a che
   const engine = new Engine();
   run(engine, "SET plain v");
   run(engine, "DEL plain");
+  run(engine, "SET plain v");
   run(engine, "FLUSHALL");
   const key = "\x00k\xff\n:";
   engine.removedKeys.record(5, [{ index: 5, collection: "c:1", type: "expire", key, kind: null, value: null }]);

@@ -76,8 +76,9 @@ ${connectionRows.join("\n")}
   key was written after that index: it is there with a later version, or the replicated
   record of recent removals holds a later removal of it. Every replica judges alike, also
   for a WATCH on a follower that had not yet applied the create and delete. Conservative
-  where Redis is not: EXEC also aborts when the key's database was flushed (FLUSHDB,
-  FLUSHALL, SWAPDB) after WATCH though the key was never created, when the expiry sweep
+  where Redis is not: EXEC also aborts when the key's database was flushed after WATCH
+  though the key was never created, if the flush removed more than 10,000 keys (a smaller
+  flush lists the keys it removed) or was a SWAPDB, when the expiry sweep
   removed a key that was already expired at WATCH, and when more than 65,536 removals
   happened since WATCH (the record keeps that many).
 - **Numbered databases are collections.** \`SELECT n\` (0 to \`--databases\` minus 1, 16 by

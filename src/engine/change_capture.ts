@@ -46,6 +46,9 @@ interface Touch {
 }
 
 export class ChangeCapture implements ChangeSink {
+  /** Per collection cleared by the entry, the keys it held (null: too many to list, or dropped/replaced whole). */
+  private flushedKeys: Map<string, ByteString[] | null> | null = null;
+  private flushedKeyCount = 0;
   /** The entry's first touched key; null before any. */
   private first: Touch | null = null;
   /** The record `first` reuses from entry to entry (one allocation per capture, not per write). */
@@ -83,6 +86,7 @@ export class ChangeCapture implements ChangeSink {
 
   cleared(collection: Collection): void {
     this.replaced(collection.name);
+    this.noteFlushedKeys(collection);
     // Keys touched before the clear are gone with it; the flush says so.
     if (this.first?.collection === collection) this.first = null;
     this.more?.get(collection)?.clear();
@@ -94,11 +98,33 @@ export class ChangeCapture implements ChangeSink {
     if (!this.clearedNames.includes(name)) this.clearedNames.push(name);
   }
 
+  /**
+   * Keeps the keys a flush removes, while there are few enough (FLUSHED_KEYS_MAX in all for
+   * the entry), so that the record of removals can say which keys went: a WATCH of a key
+   * that did not exist is not disturbed by a FLUSHDB, as in Redis. Beyond it the flush
+   * stands for every key.
+   */
+  private noteFlushedKeys(collection: Collection): void {
+    this.flushedKeys ??= new Map();
+    const known = this.flushedKeys.get(collection.name);
+    if (known === null) return;
+    const kept = known ?? [];
+    if (this.flushedKeyCount + collection.size > FLUSHED_KEYS_MAX) {
+      this.flushedKeys.set(collection.name, null);
+      return;
+    }
+    for (const [key] of collection.entries()) kept.push(key);
+    this.flushedKeyCount += collection.size;
+    this.flushedKeys.set(collection.name, kept);
+  }
+
   /** Forgets what was touched: the entry's changes were undone. */
   discard(): void {
     this.first = null;
     this.more = null;
     this.clearedNames = null;
+    this.flushedKeys = null;
+    this.flushedKeyCount = 0;
   }
 
   /**
@@ -107,7 +133,10 @@ export class ChangeCapture implements ChangeSink {
    */
   recordInto(history: ChangeRecorder, index: number, sweep: boolean): void {
     if (this.first !== null || this.more !== null || this.clearedNames !== null) {
-      for (const name of this.clearedNames ?? []) history.append(index, "flush", name, "", null, null);
+      for (const name of this.clearedNames ?? []) {
+        history.append(index, "flush", name, "", null, null);
+        history.flushed?.(index, name, this.flushedKeys?.get(name) ?? null);
+      }
       if (this.first !== null) appendChange(history, this.first, index, sweep);
       for (const keys of this.more?.values() ?? []) for (const touch of keys.values()) appendChange(history, touch, index, sweep);
       this.discard();
@@ -142,8 +171,17 @@ function scalarValue(item: Item): ByteString | null {
   }
 }
 
-/** Where an entry's changes go: the history, or a collector in front of it. */
-export type ChangeRecorder = Pick<ChangeHistory, "append" | "endEntry">;
+/** Keys a flush lists for the record of removals, at most (one entry's flushes together). */
+export const FLUSHED_KEYS_MAX = 10_000;
+
+/**
+ * Where an entry's changes go: the history, or a collector in front of it. `flushed`, if
+ * there, also hears which keys a flush (the "flush" change appended just before) removed:
+ * null when it removed more than FLUSHED_KEYS_MAX, or a collection dropped or replaced whole.
+ */
+export type ChangeRecorder = Pick<ChangeHistory, "append" | "endEntry"> & {
+  flushed?(index: number, collection: string, keys: readonly ByteString[] | null): void;
+};
 
 /**
  * Passes an entry's changes on to the history and keeps them as Change objects too, for
@@ -157,6 +195,10 @@ export class ChangeCollector implements ChangeRecorder {
   append(index: number, type: ChangeType, collection: string, key: ByteString, kind: ValueKind | null, value: ByteString | null): void {
     this.changes.push({ index, type, collection, key, kind, value });
     this.history.append(index, type, collection, key, kind, value);
+  }
+
+  flushed(index: number, collection: string, keys: readonly ByteString[] | null): void {
+    this.history.flushed?.(index, collection, keys);
   }
 
   endEntry(index: number): void {

@@ -69,8 +69,12 @@ export class Engine implements Journaled {
   /** Where each entry's changes go: removals to removedKeys, every change to the history. */
   private readonly recorder: ChangeRecorder = {
     append: (index, type, collection, key, kind, value) => {
-      if (type !== "put") this.removedKeys.note(index, type, collection, key);
+      if (type === "delete" || type === "expire") this.removedKeys.note(index, type, collection, key);
       this.history.append(index, type, collection, key, kind, value);
+    },
+    flushed: (index, collection, keys) => {
+      if (keys === null) this.removedKeys.note(index, "flush", collection, "");
+      else for (const key of keys) this.removedKeys.note(index, "delete", collection, key);
     },
     endEntry: (index) => {
       this.removedKeys.bound();
