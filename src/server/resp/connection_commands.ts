@@ -241,7 +241,12 @@ function exec(context: ServerContext, state: ConnectionState): Outcome {
   state.watched = [];
   if (multi.failed) return now(error("EXECABORT", "Transaction discarded because of previous errors."));
   if (multi.queued.length === 0 && watched.length === 0) return now(array([]));
-  const calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
+  let calls = multi.queued.flatMap((queued) => (queued.kind === "data" ? [queued.call] : []));
+  if (context.tracking.skipsOwnWrites(state.connection.id)) {
+    // NOLOOP knows its writes by the calls that reach the log (EVALSHA logged as EVAL); preparing again changes nothing.
+    const prepared = context.executor.prepareBatch(calls);
+    if (Array.isArray(prepared)) calls = prepared;
+  }
   const releaseTracked = trackTransaction(context, state.connection.id, calls);
   const batch = calls.length === 0 && watched.length === 0 ? Promise.resolve(array([])) : writeSession(context, state).batch(calls, watched);
   if (releaseTracked !== null) void batch.then(releaseTracked, releaseTracked);
@@ -614,8 +619,15 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   const { tracking } = context;
   const id = state.connection.id;
   if (context.executor.writes(spec, argv)) {
-    const call = { collection, argv };
-    if (tracking.skipsOwnWrites(id)) tracking.noteOwnCall(call, id); // NOLOOP knows its writes by their call
+    let call: CommandCall = { collection, argv };
+    if (tracking.skipsOwnWrites(id)) {
+      // NOLOOP knows its writes by the call that reaches the log: prepared first (an EVALSHA
+      // becomes EVAL with its body; preparing it again when it is written changes nothing).
+      const prepared = context.executor.prepare(call);
+      if (!("argv" in prepared)) return now(prepared);
+      call = prepared;
+      tracking.noteOwnCall(call, id);
+    }
     const writes = writeSession(context, state);
     // Only a connection that receives messages orders them among its replies: others keep the cheaper path.
     if (state.subscriptions?.active !== true && !tracking.tracks(id)) return { kind: "write", pending: writes.write(call) };
