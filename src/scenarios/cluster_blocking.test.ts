@@ -10,7 +10,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { startServers, type RunningServers } from "../server/servers.js";
+import type { RunningServers } from "../server/servers.js";
+import { serveOnLoopback } from "./harness.js";
 import { startEmbeddedCluster, type EmbeddedCluster } from "./embedded_cluster.js";
 import { waitUntil } from "./server_fixtures.js";
 
@@ -29,16 +30,7 @@ async function startServedCluster(): Promise<ServedCluster> {
   for (const [id, db] of cluster.dbs) {
     servers.set(
       id,
-      await startServers(db, {
-        host: "127.0.0.1",
-        respPort: 0,
-        httpPort: 0,
-        requirePass: null,
-        maxRequestBytes: 1024 * 1024,
-        maxClients: 100,
-        idleTimeoutMs: 0,
-        outputBufferLimitBytes: 64 * 1024 * 1024,
-      }),
+      await serveOnLoopback(db),
     );
   }
   return {

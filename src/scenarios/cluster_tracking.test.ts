@@ -12,7 +12,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { startServers, type RunningServers } from "../server/servers.js";
+import type { RunningServers } from "../server/servers.js";
+import { serveOnLoopback } from "./harness.js";
 import { startEmbeddedCluster } from "./embedded_cluster.js";
 import { ProcessCluster } from "../processes/cluster_processes.js";
 import { RawClient, waitUntil } from "./server_fixtures.js";
@@ -38,8 +39,7 @@ test("a RESP3 client tracking on a follower hears of writes made through any nod
   const raw: RawClient[] = [];
   try {
     for (const [id, db] of cluster.dbs) {
-      const options = { host: "127.0.0.1", respPort: 0, httpPort: 0, requirePass: null, maxRequestBytes: 1024 * 1024, maxClients: 100, idleTimeoutMs: 0, outputBufferLimitBytes: 64 * 1024 * 1024 };
-      servers.set(id, await startServers(db, options));
+      servers.set(id, await serveOnLoopback(db));
     }
     const port = (id: number): number => servers.get(id)?.resp?.port ?? 0;
     const leader = await cluster.leader();

@@ -17,7 +17,8 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { open, type Db } from "../db.js";
 import { PeerNetwork } from "../processes/tcp_proxy.js";
-import { startServers, type RunningServers } from "../server/servers.js";
+import type { RunningServers } from "../server/servers.js";
+import { serveOnLoopback } from "./harness.js";
 import { freePort, waitUntil } from "./server_fixtures.js";
 
 const ROUNDS = 3;
@@ -48,16 +49,7 @@ async function startProxiedCluster(): Promise<ProxiedCluster> {
       fsync: "no",
     });
     started.dbs.set(id, db);
-    const servers = await startServers(db, {
-      host: HOST,
-      respPort: 0,
-      httpPort: 0,
-      requirePass: null,
-      maxRequestBytes: 1024 * 1024,
-      maxClients: 100,
-      idleTimeoutMs: 0,
-      outputBufferLimitBytes: 64 * 1024 * 1024,
-    });
+    const servers = await serveOnLoopback(db);
     started.servers.set(id, servers);
   }
   return started;

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open, type Db, type OpenOptions } from "../db.js";
 import { startServers, type RunningServers, type ServersOptions } from "../server/servers.js";
+import type { ServedDb } from "../server/server_context.js";
 
 export interface TestNode {
   db: Db;
@@ -17,12 +18,9 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-export async function startTestNode(
-  options: { db?: Partial<OpenOptions>; servers?: Partial<ServersOptions>; dir?: string } = {},
-): Promise<TestNode> {
-  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "walnut-server-")));
-  const db = await open({ dir, checkpointInterval: 0, ...options.db });
-  const servers = await startServers(db, {
+/** RESP and HTTP servers for `db` on ephemeral loopback ports, with roomy limits and no password. */
+export function serveOnLoopback(db: ServedDb, overrides: Partial<ServersOptions> = {}): Promise<RunningServers> {
+  return startServers(db, {
     host: "127.0.0.1",
     respPort: 0,
     httpPort: 0,
@@ -31,8 +29,16 @@ export async function startTestNode(
     maxClients: 1000,
     idleTimeoutMs: 0,
     outputBufferLimitBytes: 256 * 1024 * 1024,
-    ...options.servers,
+    ...overrides,
   });
+}
+
+export async function startTestNode(
+  options: { db?: Partial<OpenOptions>; servers?: Partial<ServersOptions>; dir?: string } = {},
+): Promise<TestNode> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "walnut-server-")));
+  const db = await open({ dir, checkpointInterval: 0, ...options.db });
+  const servers = await serveOnLoopback(db, options.servers);
   return {
     db,
     servers,

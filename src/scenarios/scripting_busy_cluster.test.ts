@@ -6,7 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServers, type RunningServers } from "../server/servers.js";
+import type { RunningServers } from "../server/servers.js";
+import { serveOnLoopback } from "./harness.js";
 import { RespConnection, type Answer } from "./differential/connection.js";
 import { startEmbeddedCluster } from "./embedded_cluster.js";
 import { waitUntil } from "./server_fixtures.js";
@@ -20,16 +21,7 @@ test("a long write script: BUSY on the leader meanwhile, UNKILLABLE, then applie
   const connections: RespConnection[] = [];
   try {
     const leader = await cluster.leader();
-    const served = await startServers(cluster.dbs.get(leader)!, {
-      host: "127.0.0.1",
-      respPort: 0,
-      httpPort: 0,
-      requirePass: null,
-      maxRequestBytes: 1024 * 1024,
-      maxClients: 100,
-      idleTimeoutMs: 0,
-      outputBufferLimitBytes: 64 * 1024 * 1024,
-    });
+    const served = await serveOnLoopback(cluster.dbs.get(leader)!);
     servers.push(served);
     const port = served.resp?.port ?? 0;
     const caller = await RespConnection.open(port);
