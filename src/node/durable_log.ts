@@ -68,6 +68,11 @@ export class DurableLog {
     return this.start.index;
   }
 
+  /** The bytes of the entries held in memory (as memory() counts them, without an object). */
+  get bytesHeld(): number {
+    return this.heldBytes;
+  }
+
   /** What the entries held in memory cost. */
   memory(): LogMemory {
     return { entries: this.entries.length - this.cleared, bytes: this.heldBytes };

@@ -20,6 +20,7 @@ const IN_FLIGHT = 200;
 const ROUNDS = 50;
 /** node.ts: the log lets go once it holds this many, and fsync "no" queues at most so many unwritten. */
 const RELEASE_BATCH_ENTRIES = 64;
+const RELEASE_BATCH_BYTES = 1024 * 1024;
 const UNWRITTEN_ENTRIES_MAX = 256;
 
 function nodeOptions(dataDir: string, fsync: FsyncMode): NodeOptions {
@@ -38,6 +39,25 @@ async function set(executor: CommandExecutor, key: string, value: string): Promi
 async function get(executor: CommandExecutor, key: string): Promise<unknown> {
   return executor.execute(DEFAULT_COLLECTION, ["GET", key]);
 }
+
+test("a node alone lets go of a few large entries too, before 64 have gathered", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "walnut-log-memory-"));
+  const node = await Node.open(nodeOptions(dir, "always"));
+  const executor = new CommandExecutor(node);
+  const value = "v".repeat(512 * 1024);
+  try {
+    let mostBytes = 0;
+    for (let n = 0; n < 20; n++) {
+      await set(executor, `big:${n}`, value);
+      mostBytes = Math.max(mostBytes, node.logMemory().bytes);
+    }
+    // node.ts lets go once 1 MiB is held: at most that and the entry that crossed it.
+    assert.ok(mostBytes <= RELEASE_BATCH_BYTES + 2 * value.length, `held ${mostBytes} bytes of ${20 * value.length}`);
+  } finally {
+    await node.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 for (const fsync of ["always", "everysec", "no"] as const) {
   test(`a node alone keeps no entry both applied and written in memory (fsync ${fsync})`, async () => {

@@ -85,8 +85,13 @@ const READ_TIMEOUT_MS = 5_000;
 const GROUP_COMMIT_GATHER_MS = 1;
 /** In a cluster: bytes of applied log entries kept in memory for followers that fall behind. */
 const LOG_MEMORY_BYTES_DEFAULT = 32 * 1024 * 1024;
-/** The log in memory lets go of entries once at least this many are applied and written. */
+/**
+ * The log in memory lets go of entries once at least this many are applied and written,
+ * or once they hold this many bytes (beyond a cluster's window): a few large values must
+ * not stay in memory until 64 entries have gathered.
+ */
 const RELEASE_BATCH_ENTRIES = 64;
+const RELEASE_BATCH_BYTES = 1024 * 1024;
 const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
 const NO_MESSAGES: readonly Message[] = Object.freeze([]);
 const RESOLVED = Promise.resolve();
@@ -809,11 +814,14 @@ export class Node {
     // Nothing past what is both applied and written may go: check that cheaply first (under
     // fsync "no" the WAL may lag by thousands of entries, and status() allocates).
     const writtenIndex = this.durable.lastIndex - this.unwritten.entries;
-    if (Math.min(writtenIndex, this.engine.appliedIndex) - this.durable.startIndex < RELEASE_BATCH_ENTRIES) return;
+    const releasable = Math.min(writtenIndex, this.engine.appliedIndex) - this.durable.startIndex;
+    if (releasable <= 0) return;
+    const windowBytes = this.cluster === null ? 0 : (this.options.logMemoryBytes ?? LOG_MEMORY_BYTES_DEFAULT);
+    if (releasable < RELEASE_BATCH_ENTRIES && this.durable.bytesHeld < windowBytes + RELEASE_BATCH_BYTES) return;
     const through = this.durable.releasableThrough({
       appliedIndex: Math.min(this.raft.status().applied, this.engine.appliedIndex),
       writtenIndex,
-      windowBytes: this.cluster === null ? 0 : (this.options.logMemoryBytes ?? LOG_MEMORY_BYTES_DEFAULT),
+      windowBytes,
     });
     if (through > this.durable.startIndex) this.raft.compact(this.durable.release(through));
   }
