@@ -187,8 +187,10 @@ async function waitForPicture(page: Page, expected: { size: number; leader: numb
  * clipped by the picture, and the picture is not shrunk to fit the page.
  */
 async function assertBoxesFit(page: Page, where: string): Promise<void> {
-  const overflows = await page.locator("#cluster-picture g.member").evaluateAll((boxes) =>
-    boxes.flatMap((box) => {
+  // One evaluation measures the boxes and the picture together: the page redraws its
+  // picture on every poll, and a second look could catch a picture not yet laid out.
+  const { overflows, scales } = await page.locator("#cluster-picture g.member").evaluateAll((boxes) => ({
+    overflows: boxes.flatMap((box) => {
       const rect = box.querySelector("rect")?.getBoundingClientRect();
       const picture = box.closest("svg")?.getBoundingClientRect();
       if (rect === undefined || picture === undefined) return [`node ${box.getAttribute("data-id")}: no box drawn`];
@@ -200,10 +202,13 @@ async function assertBoxesFit(page: Page, where: string): Promise<void> {
       const clipped = rect.left < picture.left || rect.right > picture.right + 0.5 || rect.bottom > picture.bottom + 0.5 ? ["the box sticks out of the picture"] : [];
       return [...problems, ...clipped].map((problem) => `node ${box.getAttribute("data-id")}: ${problem}`);
     }),
-  );
+    scales: boxes.map((box) => {
+      const svg = box.closest("svg");
+      return svg === null ? 0 : svg.getBoundingClientRect().width / Number(svg.getAttribute("width"));
+    }),
+  }));
   assert.deepEqual(overflows, [], `${where}: every node box holds its text`);
-  const scale = await page.locator("#cluster-picture > svg").evaluate((picture) => picture.getBoundingClientRect().width / Number(picture.getAttribute("width")));
-  assert.ok(scale > 0.99, `${where}: the picture is drawn at full size, not shrunk to fit (scale ${scale}), so its text stays readable`);
+  for (const scale of scales) assert.ok(scale > 0.99, `${where}: the picture is drawn at full size, not shrunk to fit (scale ${scale}), so its text stays readable`);
   const texts = await page.locator("#cluster-picture g.member text").count();
   assert.ok(texts > 0, `${where}: the boxes have text`);
 }
