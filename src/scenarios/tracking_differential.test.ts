@@ -23,6 +23,7 @@ import { startRedis } from "../bench/resp_servers.js";
 import { startTestNode } from "./harness.js";
 import { RawClient, waitUntil } from "./server_fixtures.js";
 import { encodeCommand } from "../resp/writer.js";
+import { Redis } from "ioredis";
 
 type Connection = 0 | 1 | 2 | 3;
 type Step = [Connection, string | string[]];
@@ -247,3 +248,49 @@ for (const protocol of [2, 3] as const) {
     });
   }
 }
+
+/**
+ * What a tracking client blocked in XREAD and in BLPOP is told, with ioredis over RESP2 and
+ * a redirect: each blocked command's reply, and the keys announced (sorted: they come on
+ * another connection, so their order among the replies is not the point).
+ */
+async function blockedTranscript(port: number): Promise<string[]> {
+  const connect = (): Redis => new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const [invalidations, reader, popper, writer] = [connect(), connect(), connect(), connect()];
+  try {
+    const redirect = String(await invalidations.client("ID"));
+    const announced: string[] = [];
+    invalidations.on("message", (_channel: string, message: unknown) => announced.push(String(message)));
+    await invalidations.subscribe("__redis__:invalidate");
+    await writer.xadd("s", "1-1", "f", "v");
+    for (const client of [reader, popper]) await client.client("TRACKING", "ON", "REDIRECT", redirect);
+    const blocked = [reader.call("XREAD", "BLOCK", "0", "STREAMS", "s", "$"), popper.call("BLPOP", "l", "0")];
+    await waitUntil("both clients block", async () => /blocked_clients:2/.test(await writer.info("clients")));
+    await writer.xadd("s", "2-1", "f", "w");
+    await writer.rpush("l", "x");
+    const replies = (await Promise.all(blocked)).map((reply) => JSON.stringify(reply));
+    // Written again: a key the served command remembered would be announced a second time.
+    await writer.xadd("s", "3-1", "f", "z");
+    await writer.rpush("l", "y");
+    // A marker read and written last: its announcement comes after any due before it.
+    await reader.get("marker");
+    await writer.set("marker", "1");
+    await waitUntil("the marker's invalidation", () => announced.includes("marker"));
+    return [...replies, ...announced.filter((key) => key !== "marker").sort()];
+  } finally {
+    for (const client of [invalidations, reader, popper, writer]) client.disconnect();
+  }
+}
+
+test("a tracking client's blocked XREAD remembers its key when it blocks, once, and a blocked BLPOP (a write) nothing, as redis-server 7.0", async () => {
+  const redis = await startRedis({ appendFsyncAlways: false });
+  const node = await startTestNode();
+  try {
+    const theirs = await blockedTranscript(redis.port);
+    assert.deepEqual(theirs, ['[["s",[["2-1",["f","w"]]]]]', '["l","x"]', "s"], "redis-server's own answer, as recorded");
+    assert.deepEqual(await blockedTranscript(node.respPort), theirs);
+  } finally {
+    await redis.stop();
+    await node.stop();
+  }
+});

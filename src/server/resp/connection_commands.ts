@@ -615,9 +615,14 @@ function decide(context: ServerContext, state: ConnectionState, argv: ByteString
   const collection = state.connection.collection;
   if (spec.blocking !== undefined && spec.blocksWhen?.(argv.slice(1)) !== false) return block(context, state, spec, argv);
   const blockingRead = blockingReadOf(context.executor, collection, spec, argv);
-  if (blockingRead !== null) return blockedRead(context, state, spec, blockingRead);
   const { tracking } = context;
   const id = state.connection.id;
+  if (blockingRead !== null) {
+    // As Redis, a tracking client's blocking read remembers its keys when it blocks (and not
+    // again when it is served): the write that wakes it is announced once.
+    if (tracking.remembersNextRead(id)) tracking.remember(id, readKeys(spec, argv))?.();
+    return blockedRead(context, state, spec, blockingRead);
+  }
   if (context.executor.writes(spec, argv)) {
     let call: CommandCall = { collection, argv };
     if (tracking.skipsOwnWrites(id)) {
