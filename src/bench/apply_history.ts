@@ -16,20 +16,11 @@ import { applyEntry } from "../commands/apply.js";
 import { decodeEntry, encodeEntry, type EntryPayload } from "../node/entry.js";
 import { NOW_MS } from "../commands/testing.js";
 import { DEFAULT_COLLECTION } from "../engine/engine.js";
+import { cpuMicros, median } from "./measure.js";
 
 const SETS_DEFAULT = 200_000;
 const ROUNDS = 5;
 const KEYS = 10_000;
-
-function cpuMicros(): number {
-  const usage = process.cpuUsage();
-  return usage.user + usage.system;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 function setEntries(count: number, salt: number): EntryPayload[] {
   const entries: EntryPayload[] = [];

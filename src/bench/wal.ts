@@ -13,14 +13,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open, type Db } from "../db.js";
+import { median } from "./measure.js";
 
 const SEED_OPERATIONS = 1000;
 const RATE_SECONDS = Number(process.env.WALNUT_BENCH_SECONDS ?? 3);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 async function withDb<T>(fsync: "always" | "no", run: (db: Db) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "walnut-bench-"));

@@ -13,6 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open, type Db } from "../db.js";
+import { cpuMicros, median } from "./measure.js";
 
 const SETS_DEFAULT = 20_000;
 const ROUNDS = 7;
@@ -24,16 +25,6 @@ export interface WritePathResult {
   setWallMicros: number;
   getCpuMicros: number;
   operations: number;
-}
-
-function cpuMicros(): number {
-  const usage = process.cpuUsage();
-  return usage.user + usage.system;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 async function setRound(db: Db, operations: number): Promise<{ cpu: number; wall: number }> {
