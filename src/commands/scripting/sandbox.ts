@@ -15,11 +15,10 @@
  *
  * The prelude below runs once per Lua state, with the JS side's functions in the global
  * `__walnut` (it removes it). It leaves in the registry: `walnut_env` (the proxy),
- * `walnut_globals` (the real table, where KEYS and ARGV are set), `walnut_handler` (the
- * error handler a library load runs under, which turns any error into a table
- * {err=..., source=..., line=...} as Redis' does, so the reply can say where it failed)
- * and `walnut_thread_handler`, the same for a script run as a coroutine (script_vm.ts),
- * called with the dead coroutine after it failed.
+ * `walnut_globals` (the real table, where KEYS and ARGV are set) and
+ * `walnut_thread_handler`, which script_vm.ts calls with a script's dead coroutine after
+ * it failed, and which turns any error into a table {err=..., source=..., line=...} as
+ * Redis' does, so the reply can say where it failed.
  */
 export const SANDBOX_PRELUDE = `
 local walnut = __walnut
@@ -104,24 +103,9 @@ setmetatable(globals, {
 registry.walnut_env = env
 registry.walnut_globals = globals
 registry.walnut_setfenv = setfenv
-registry.walnut_handler = function(err)
-  -- Where the script failed: the first frame up the stack that is neither C nor this sandbox's.
-  local level = 2
-  local at = getinfo(level, "nSl")
-  while at and (at.what == "C" or at.what == "tail" or at.source == "=walnut_sandbox") do
-    level = level + 1
-    at = getinfo(level, "nSl")
-  end
-  if type(err) ~= "table" or getmetatable(err) ~= nil then err = { err = "ERR " .. tostring(err) } end
-  if at then
-    rawset(err, "source", at.source)
-    rawset(err, "line", at.currentline)
-  end
-  return err
-end
--- The same for a script run as a coroutine that failed: a dead coroutine keeps its frames
--- as they were when the error was raised (Lua 5.1 does not unwind them), the raising
--- frame at level 0.
+-- Where a script run as a coroutine failed: the first frame up its stack that is neither C
+-- nor this sandbox's. A dead coroutine keeps its frames as they were when the error was
+-- raised (Lua 5.1 does not unwind them), the raising frame at level 0.
 registry.walnut_thread_handler = function(err, thread)
   local level = 0
   local at = getinfo(thread, level, "nSl")
