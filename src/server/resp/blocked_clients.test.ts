@@ -1,8 +1,10 @@
 /**
  * The blocked-client registry against a real node whose answers can be lost: an attempt
  * that committed but whose reply never came back (as when the leader changes just after
- * committing it) is proposed again under the same session, and the element is popped
- * once, never twice. Also: waiters with a timeout, and cancelled waiters.
+ * committing it) is proposed again under the connection's session, and the element is
+ * popped once, never twice; a blocking pop pipelined after a write that never reached the
+ * log waits for that write's retry (send order kept). Also: waiters with a timeout, and
+ * cancelled waiters.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,15 +18,26 @@ import type { WriteResult } from "../../node/node.js";
 import { lookupDataCommand } from "../../commands/table.js";
 import { NIL_ARRAY, type Reply } from "../../engine/reply.js";
 import { WalnutError } from "../../lib/errors.js";
-import { BlockedClients, BlockingSession, type Blocking } from "./blocked_clients.js";
+import { BlockedClients, type Blocking } from "./blocked_clients.js";
+import { WriteSession } from "./write_session.js";
 
-/** A real executor that loses the answer of its next `losses` commits after they committed. */
+/**
+ * A real executor that loses the answer of its next `losses` proposals after they committed,
+ * and drops (before they reach the log) the proposals whose numbers (1, 2, ...) are in `drops`.
+ */
 class LosingAnswers extends CommandExecutor {
   losses = 0;
   committed = 0;
+  proposals = 0;
+  readonly drops = new Set<number>();
+  /** Every proposal's argv and request id, in the order proposed. */
+  readonly proposed: Array<[string, number]> = [];
 
-  override async commit(call: CommandCall, session?: Session): Promise<WriteResult> {
-    const result = await super.commit(call, session);
+  override async proposeCall(call: CommandCall, session: Session): Promise<WriteResult> {
+    this.proposals += 1;
+    this.proposed.push([call.argv.join(" "), session.requestId ?? 0]);
+    if (this.drops.has(this.proposals)) throw new WalnutError("NO_LEADER", "Cannot write: no leader is known yet; retry shortly");
+    const result = await super.proposeCall(call, { ...session });
     this.committed += 1;
     if (this.losses > 0) {
       this.losses -= 1;
@@ -46,13 +59,18 @@ async function withRegistry(run: (db: Db, executor: LosingAnswers, registry: Blo
   }
 }
 
-function block(registry: BlockedClients, argv: string[], session = new BlockingSession()): Blocking {
+/** A connection's write session on `executor`, retry rounds 5 ms apart. */
+function sessionOn(executor: CommandExecutor): WriteSession {
+  return new WriteSession(executor, { retryMs: 5 });
+}
+
+function block(registry: BlockedClients, argv: string[], writes: WriteSession): Blocking {
   const spec = lookupDataCommand(argv[0]!)!;
   return registry.block({
     collection: "default",
     argv,
     describe: () => spec.blocking!(argv.slice(1)),
-    session,
+    writes,
     arrivedAtMs: Date.now(),
   });
 }
@@ -69,7 +87,7 @@ test("a first attempt that committed but lost its answer is retried under its se
   withRegistry(async (db, executor, registry) => {
     await db.command("RPUSH", "q", "a", "b");
     executor.losses = 1;
-    const reply = await block(registry, ["BLPOP", "q", "0"]).reply;
+    const reply = await block(registry, ["BLPOP", "q", "0"], sessionOn(executor)).reply;
     assert.deepEqual(reply, popped("q", "a"));
     assert.equal(executor.committed, 2, "the attempt was proposed twice");
     assert.equal(registry.unknownOutcomeRetries, 1);
@@ -78,7 +96,7 @@ test("a first attempt that committed but lost its answer is retried under its se
 
 test("a woken waiter's attempt that lost its answer is retried under its session: one element popped", () =>
   withRegistry(async (db, executor, registry) => {
-    const blocking = block(registry, ["BLMOVE", "q", "done", "LEFT", "RIGHT", "0"]);
+    const blocking = block(registry, ["BLMOVE", "q", "done", "LEFT", "RIGHT", "0"], sessionOn(executor));
     // Wait until the first attempt found nothing and the client waits.
     while (registry.size === 0) await new Promise((resolve) => setImmediate(resolve));
     executor.losses = 1;
@@ -89,10 +107,50 @@ test("a woken waiter's attempt that lost its answer is retried under its session
     assert.equal(registry.size, 0);
   }));
 
+test("a blocking pop pipelined after a write that never reached the log is applied after that write's retry, in send order", () =>
+  withRegistry(async (db, executor, registry) => {
+    await db.command("RPUSH", "q", "a", "b", "c", "d");
+    // Proposal 1, the LPOP, is lost on its way (forwarded to a leader that died); the BLPOP
+    // pipelined after it reaches the log first.
+    executor.drops.add(1);
+    const writes = sessionOn(executor);
+    const lpop = writes.write({ collection: "default", argv: ["LPOP", "q"] });
+    const blpop = block(registry, ["BLPOP", "q", "0"], writes);
+    assert.deepEqual(await lpop, { type: "bulk", value: "a" });
+    assert.deepEqual(await blpop.reply, popped("q", "b"));
+    assert.ok(writes.unknownOutcomeRetries >= 2, `the LPOP and the BLPOP refused out of order were proposed again (${writes.unknownOutcomeRetries})`);
+    const retried = executor.proposed.slice(2).map(([argv, requestId]) => `${argv} #${requestId}`);
+    assert.deepEqual(retried.slice(0, 2), ["LPOP q #1", "BLPOP q 0 #2"], "proposed again in send order, with the same ids");
+    // The same pipeline with the pop under a session of its own (as blocking pops had before):
+    // the pop overtakes the lost LPOP. This is what the order above rules out.
+    executor.drops.add(executor.proposals + 1);
+    const otherLpop = sessionOn(executor).write({ collection: "default", argv: ["LPOP", "q"] });
+    const ownSessionPop = block(registry, ["BLPOP", "q", "0"], sessionOn(executor));
+    assert.deepEqual(await ownSessionPop.reply, popped("q", "c"));
+    assert.deepEqual(await otherLpop, { type: "bulk", value: "d" });
+  }));
+
+test("a woken pop's attempt that lost its answer is proposed again with its id in the connection's session: one pop", () =>
+  withRegistry(async (db, executor, registry) => {
+    const writes = sessionOn(executor);
+    const blocking = block(registry, ["BLPOP", "q", "0"], writes);
+    while (registry.size === 0) await new Promise((resolve) => setImmediate(resolve));
+    // The pop's attempt, woken by the push, loses its answer after committing: proposed again
+    // under the same id, it pops once.
+    executor.losses = 1;
+    await db.command("RPUSH", "q", "x", "y");
+    assert.deepEqual(await blocking.reply, popped("q", "x"));
+    assert.ok(registry.unknownOutcomeRetries >= 1);
+    assert.deepEqual(await lrange(db, "q"), ["y"]);
+    const ids = executor.proposed.map(([, requestId]) => requestId);
+    assert.deepEqual(ids, [1, 2, 2], "the first proposal, the attempt, the attempt again: one session, in order");
+    assert.equal(db.node.read((engine) => engine.sessions.get(writes.clientId))?.next, 3);
+  }));
+
 test("a waiter answers a null array at its timeout, and a cancelled one leaves its queues", () =>
-  withRegistry(async (db, _executor, registry) => {
-    assert.deepEqual(await block(registry, ["BLPOP", "q", "0.02"]).reply, NIL_ARRAY);
-    const cancelled = block(registry, ["BLPOP", "q", "0"]);
+  withRegistry(async (db, executor, registry) => {
+    assert.deepEqual(await block(registry, ["BLPOP", "q", "0.02"], sessionOn(executor)).reply, NIL_ARRAY);
+    const cancelled = block(registry, ["BLPOP", "q", "0"], sessionOn(executor));
     while (registry.size === 0) await new Promise((resolve) => setImmediate(resolve));
     cancelled.cancel();
     assert.equal(registry.size, 0);
@@ -104,7 +162,7 @@ test("a waiter answers a null array at its timeout, and a cancelled one leaves i
 test("a woken XREADGROUP whose attempt lost its answer is retried under its session: the entry is delivered once", { timeout: 20_000 }, () =>
   withRegistry(async (db, executor, registry) => {
     await db.command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
-    const blocking = block(registry, ["XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"]);
+    const blocking = block(registry, ["XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"], sessionOn(executor));
     while (registry.size === 0) await new Promise((resolve) => setImmediate(resolve));
     executor.losses = 1;
     await db.command("XADD", "s", "1-0", "f", "v");
@@ -118,10 +176,10 @@ test("a woken XREADGROUP whose attempt lost its answer is retried under its sess
   }));
 
 test("a blocked XREADGROUP ends with Redis' errors when its group is destroyed or its stream deleted, and CLIENT UNBLOCK ends it", { timeout: 20_000 }, () =>
-  withRegistry(async (db, _executor, registry) => {
+  withRegistry(async (db, executor, registry) => {
     const waitFor = async (): Promise<Blocking> => {
       await db.command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
-      const blocking = block(registry, ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]);
+      const blocking = block(registry, ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"], sessionOn(executor));
       while (registry.size === 0) await new Promise((resolve) => setImmediate(resolve));
       return blocking;
     };

@@ -17,40 +17,41 @@
  * 4. On timeout the client gets a null array; an attempt in flight at that moment is
  *    waited for first, since it may have popped an element that must not be lost.
  *
- * Neither lost nor duplicated across leader changes: every proposal of a blocked client
- * carries an at-most-once session (a client id unique to the connection, a request id
- * per attempt). When the node cannot say whether an attempt committed (the leader changed
- * or the entry was dropped: NO_LEADER, TIMEOUT), the same attempt is proposed again with
- * the same session; apply() answers a request it already applied with the remembered
- * reply instead of popping again (commands/apply.ts).
+ * Neither lost nor duplicated across leader changes, and in send order: every proposal of a
+ * blocked client goes under its connection's ordered at-most-once session (BlockRequest.writes,
+ * the connection's write_session.ts), numbered after the writes the client sent before it.
+ * When the node cannot say whether an attempt committed (the leader changed or the entry was
+ * dropped: NO_LEADER, TIMEOUT), the session proposes it again with the same request id, after
+ * the connection's earlier writes; apply() answers a request it already applied with the
+ * remembered reply instead of popping again (commands/apply.ts).
  *
  * A client that disconnects or is killed (CLIENT KILL) stops waiting at once; an attempt
  * already proposed runs its course, as a pop sent just before a disconnect would. CLIENT
  * UNBLOCK answers it as its timeout would, or with UNBLOCKED. A call may end the wait from
  * its key's state alone (BlockedCall.unblockedBy: XREADGROUP's stream or group gone).
  */
-import { randomUUID } from "node:crypto";
 import type { ByteString } from "../../engine/bytes.js";
 import { error, isError, NIL_ARRAY, type Reply } from "../../engine/reply.js";
 import type { Item } from "../../engine/values.js";
-import { failedWrite, type CommandExecutor, type Session } from "../../commands/executor.js";
+import { failedWrite, type CommandExecutor } from "../../commands/executor.js";
 import type { BlockedCall } from "../../commands/spec.js";
+import type { CommandCall } from "../../node/entry.js";
+import type { WriteResult } from "../../node/node.js";
 import { isWalnutError } from "../../lib/errors.js";
 
-/** After an attempt whose outcome is unknown, wait this long before proposing it again. */
-const UNKNOWN_OUTCOME_RETRY_MS = 100;
 /** setTimeout's largest delay; longer timeouts are re-armed. */
 const TIMER_DELAY_MS_MAX = 2 ** 31 - 1;
 
-/** The at-most-once session a connection's blocking commands propose under. */
-export class BlockingSession {
-  readonly clientId = `blocked-client:${randomUUID()}`;
-  private lastRequestId = 0;
-
-  next(): Session {
-    this.lastRequestId += 1;
-    return { clientId: this.clientId, requestId: this.lastRequestId };
-  }
+/**
+ * How a blocked command's writes reach the log: its connection's ordered session
+ * (write_session.ts WriteSession), so that they are numbered after the connection's earlier
+ * writes and proposed again, with the same request id, while their outcome is unknown.
+ */
+export interface BlockingWrites {
+  /** Logs `call`; its log index and reply once known, or an error reply (index 0). Never rejects. */
+  commit(call: CommandCall): Promise<WriteResult>;
+  /** Proposals the session made again because their outcome was unknown, since it began. */
+  readonly unknownOutcomeRetries: number;
 }
 
 /** CLIENT UNBLOCK's two ways to end a wait: as if it timed out, or with an error. */
@@ -62,6 +63,12 @@ export const UNBLOCKED_BY_CLIENT: Reply = Object.freeze(error("UNBLOCKED", "clie
 /** A blocked command in progress: its reply once it has one, and how to stop waiting. */
 export interface Blocking {
   readonly reply: Promise<Reply>;
+  /**
+   * The log index of the entry whose reply answered the client, once it has answered (0: the
+   * answer came from no entry: a timeout, CLIENT UNBLOCK): orders messages among the replies.
+   * Absent for a blocked read, which logs nothing.
+   */
+  readonly entryIndex?: Promise<number>;
   /** The client is gone: stop waiting (an attempt already proposed still completes). */
   cancel(): void;
   /**
@@ -78,7 +85,7 @@ export interface BlockRequest {
   argv: ByteString[];
   /** What it waits on; asked only once the command answered nil (so its arguments are valid). */
   describe(): BlockedCall;
-  session: BlockingSession;
+  writes: BlockingWrites;
   /** When the command arrived (Date.now()): its timeout counts from then. */
   arrivedAtMs: number;
 }
@@ -98,7 +105,7 @@ class Waiter {
   constructor(
     readonly request: BlockRequest,
     readonly call: BlockedCall,
-    private readonly answer: (reply: Reply) => void,
+    private readonly answer: (reply: Reply, entryIndex: number) => void,
     private readonly registry: BlockedClients,
     public validAt: number,
   ) {}
@@ -111,12 +118,13 @@ class Waiter {
     return this.call.keys;
   }
 
-  finish(reply: Reply | null): void {
+  /** @param entryIndex the entry whose reply `reply` is; 0 for none */
+  finish(reply: Reply | null, entryIndex = 0): void {
     if (this.state === "done") return;
     this.state = "done";
     if (this.timer !== null) clearTimeout(this.timer);
     this.registry.leave(this);
-    if (reply !== null) this.answer(reply);
+    if (reply !== null) this.answer(reply, entryIndex);
   }
 
   armTimeout(): void {
@@ -153,7 +161,11 @@ export class BlockedClients {
   /** collection → key → the function that stops watching the key's writes. */
   private readonly unwatch = new Map<string, Map<ByteString, () => void>>();
 
-  /** Attempts proposed again because their outcome was unknown (the leader changed), since the start. */
+  /**
+   * Proposals made again because their outcome was unknown (the leader changed), since the
+   * start: those of blocked connections' sessions while their blocking command ran (its own
+   * attempts, and earlier writes of the connection still unanswered).
+   */
   unknownOutcomeRetries = 0;
 
   constructor(private readonly executor: CommandExecutor) {}
@@ -175,27 +187,31 @@ export class BlockedClients {
   block(request: BlockRequest): Blocking {
     let cancelled = false;
     let waiter: Waiter | null = null;
-    const reply = new Promise<Reply>((resolve) => {
-      void this.propose(request, request.argv, () => cancelled).then(({ reply: first, index }) => {
-        if (cancelled) return; // nobody reads the reply any more
-        if (first.type !== "nil") {
-          resolve(first);
-          return;
-        }
-        waiter = new Waiter(request, request.describe(), resolve, this, index);
-        try {
-          this.join(waiter);
-        } catch (cause) {
-          if (!isWalnutError(cause)) throw cause; // a bug: let it surface
-          waiter.finish(failedWrite(cause)); // the node closed meanwhile
-          return;
-        }
-        waiter.armTimeout();
-        this.lookAtKeys(waiter);
-      });
+    let answer!: (result: WriteResult) => void;
+    const answered = new Promise<WriteResult>((resolve) => {
+      answer = resolve;
+    });
+    const resolve = (reply: Reply, index: number): void => answer({ reply, index });
+    void this.propose(request, request.argv).then(({ reply: first, index }) => {
+      if (cancelled) return; // nobody reads the reply any more
+      if (first.type !== "nil") {
+        resolve(first, index);
+        return;
+      }
+      waiter = new Waiter(request, request.describe(), resolve, this, index);
+      try {
+        this.join(waiter);
+      } catch (cause) {
+        if (!isWalnutError(cause)) throw cause; // a bug: let it surface
+        waiter.finish(failedWrite(cause)); // the node closed meanwhile
+        return;
+      }
+      waiter.armTimeout();
+      this.lookAtKeys(waiter);
     });
     return {
-      reply,
+      reply: answered.then((result) => result.reply),
+      entryIndex: answered.then((result) => result.index),
       cancel: () => {
         cancelled = true;
         waiter?.finish(null);
@@ -328,7 +344,7 @@ export class BlockedClients {
     const share = call.share ?? "";
     waiter.state = "attempting";
     this.countAttempt(collection, key, share, 1);
-    void this.propose(waiter.request, call.attemptOn(key), () => waiter.state === "done").then(({ reply, index }) => {
+    void this.propose(waiter.request, call.attemptOn(key)).then(({ reply, index }) => {
       this.countAttempt(collection, key, share, -1);
       this.attemptSettled(waiter, reply, index, call.keepsWaiting(reply));
       this.serve(collection, key); // elements may be left for the next waiters
@@ -339,7 +355,7 @@ export class BlockedClients {
   private attemptSettled(waiter: Waiter, reply: Reply, index: number, keepsWaiting: boolean): void {
     if (waiter.state === "done") return; // cancelled meanwhile
     if (!keepsWaiting) {
-      waiter.finish(reply);
+      waiter.finish(reply, index);
       return;
     }
     if (waiter.endReply !== null) {
@@ -361,22 +377,14 @@ export class BlockedClients {
   }
 
   /**
-   * Proposes `argv` under the waiter's session until its outcome is known: a write whose
-   * outcome is unknown is proposed again with the same request id, which apply() answers
-   * from its session table if the first one did commit.
+   * Proposes `argv` under the connection's session (BlockRequest.writes), which proposes it
+   * again with the same request id while its outcome is unknown: apply() answers it from its
+   * session table if an earlier proposal did commit. Never rejects.
    */
-  private async propose(request: BlockRequest, argv: ByteString[], gone: () => boolean): Promise<{ reply: Reply; index: number }> {
-    const session = request.session.next();
-    const call = { collection: request.collection, argv };
-    for (;;) {
-      try {
-        return await this.executor.commit(call, session);
-      } catch (cause) {
-        const unknown = isWalnutError(cause, "NO_LEADER") || isWalnutError(cause, "TIMEOUT");
-        if (!unknown || gone()) return { reply: failedWrite(cause), index: 0 };
-        this.unknownOutcomeRetries += 1;
-        await new Promise((resolve) => setTimeout(resolve, UNKNOWN_OUTCOME_RETRY_MS));
-      }
-    }
+  private async propose(request: BlockRequest, argv: ByteString[]): Promise<WriteResult> {
+    const retriesBefore = request.writes.unknownOutcomeRetries;
+    const result = await request.writes.commit({ collection: request.collection, argv });
+    this.unknownOutcomeRetries += request.writes.unknownOutcomeRetries - retriesBefore;
+    return result;
   }
 }

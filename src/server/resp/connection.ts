@@ -343,7 +343,7 @@ export class Connection implements ClientHandle, Subscriber {
       for (const frame of outcome.frames) this.enqueuePush(array(frame));
       answered(array(outcome.frames[0] ?? []));
     } else if (outcome.kind === "write" && outcome.holdsInput === true) {
-      this.enqueueWaitingRead(outcome.pending, answered); // a blocked client: nothing else runs meanwhile
+      this.enqueueWaitingRead(outcome.pending, answered, outcome.entryIndex); // a blocked client: nothing else runs meanwhile
     } else if (outcome.kind === "write") {
       this.enqueueWrite(outcome.pending, outcome.nilArray === true, answered, outcome.entryIndex);
     } else {
@@ -390,7 +390,7 @@ export class Connection implements ClientHandle, Subscriber {
    * commands after it stay unparsed until it has run: otherwise a later write of the same
    * pipeline could be applied first and the read would see it.
    */
-  private enqueueWaitingRead(pending: Promise<Reply>, answered: Answered): void {
+  private enqueueWaitingRead(pending: Promise<Reply>, answered: Answered, entryIndex?: Promise<number>): void {
     this.waitingRead = true;
     const resume = (): void => {
       this.waitingRead = false;
@@ -409,6 +409,7 @@ export class Connection implements ClientHandle, Subscriber {
       ),
       false,
       answered,
+      entryIndex,
     );
   }
 

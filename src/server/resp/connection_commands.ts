@@ -38,7 +38,7 @@ import { SYNTAX_ERROR } from "../../commands/access.js";
 import { databaseCollection, databaseRangeError, DB_OUT_OF_RANGE, isDatabaseCollection, parseDatabaseIndex } from "../../commands/databases.js";
 import type { ConnectionCommandSpec } from "../../commands/spec.js";
 import { parseShutdownArguments } from "../shutdown.js";
-import { BlockingSession, type Blocking } from "./blocked_clients.js";
+import type { Blocking, BlockingWrites } from "./blocked_clients.js";
 import { WriteSession } from "./write_session.js";
 import { ALLOWED_WHILE_WATCHING_RESP2, startWatch, stopWatch, type RespWatch } from "./watch_command.js";
 import { watchCondition } from "./watched_absent.js";
@@ -67,9 +67,7 @@ export interface ConnectionState {
   /** Versions recorded by WATCH: EXEC applies nothing if one changed. */
   watched: VersionCondition[];
   connection: ClientHandle;
-  /** The at-most-once session this connection's blocking commands propose under, made at the first. */
-  blockingSession?: BlockingSession;
-  /** The ordered session every other write of this connection goes under, made at the first (write_session.ts). */
+  /** The ordered session every write of this connection goes under, blocking ones included, made at the first (write_session.ts). */
   writes?: WriteSession;
   /** The blocking command this connection waits in, if any (cancelled when it closes). */
   blockedIn?: Blocking | null;
@@ -654,17 +652,18 @@ function writeSession(context: ServerContext, state: ConnectionState): WriteSess
 /**
  * A blocking command outside MULTI (inside, it was queued and runs its non-blocking form):
  * it waits on this node until served or timed out (blocked_clients.ts), and the
- * connection runs nothing else meanwhile, as a blocked Redis client does.
+ * connection runs nothing else meanwhile, as a blocked Redis client does. Its writes (the
+ * first proposal, the attempts once woken) go under the connection's ordered session, after
+ * its earlier writes, and are its own for CLIENT TRACKING NOLOOP, as Redis counts them.
  */
 function block(context: ServerContext, state: ConnectionState, spec: CommandSpec, argv: ByteString[]): Outcome {
   const describe = spec.blocking;
   assert(describe !== undefined, `${spec.name} is no blocking command`);
-  state.blockingSession ??= new BlockingSession();
   const blocking = context.blocked.block({
     collection: state.connection.collection,
     argv,
     describe: () => describe(argv.slice(1)),
-    session: state.blockingSession,
+    writes: blockingWrites(context, state),
     arrivedAtMs: Date.now(),
   });
   state.blockedIn = blocking;
@@ -672,7 +671,25 @@ function block(context: ServerContext, state: ConnectionState, spec: CommandSpec
     if (state.blockedIn === blocking) state.blockedIn = null;
     return reply;
   });
-  return { kind: "write", pending, holdsInput: true };
+  // A connection that receives messages orders them among its replies by log index (as for writes).
+  const ordersMessages = state.subscriptions?.active === true || context.tracking.tracks(state.connection.id);
+  return ordersMessages ? { kind: "write", pending, holdsInput: true, entryIndex: blocking.entryIndex } : { kind: "write", pending, holdsInput: true };
+}
+
+/** The connection's write session as a blocking command writes through it, its calls noted as its own for NOLOOP. */
+function blockingWrites(context: ServerContext, state: ConnectionState): BlockingWrites {
+  const writes = writeSession(context, state);
+  const { tracking } = context;
+  const id = state.connection.id;
+  return {
+    commit: (call) => {
+      if (tracking.skipsOwnWrites(id)) tracking.noteOwnCall(call, id);
+      return writes.commit(call);
+    },
+    get unknownOutcomeRetries() {
+      return writes.unknownOutcomeRetries;
+    },
+  };
 }
 
 /** A read that waits (XREAD ... BLOCK) outside MULTI: the connection runs nothing else meanwhile (blocked_reads.ts). */
