@@ -100,6 +100,13 @@ export const limits = {
    */
   peerReconnectBackoffMaxMs: 200,
   /**
+   * Questions asked outside Raft (PUBSUB's cluster-wide counts) in flight to one member at
+   * once, each on a connection of its own (transport/peer_question.ts); more wait their turn
+   * in node/peer_questions.ts, so a flood of PUBSUB opens at most this many connections per
+   * member.
+   */
+  peerQuestionsInFlightMax: 8,
+  /**
    * Ready-loop turns the node runs back to back before it yields to the event loop, so that
    * timers (heartbeats), sockets and clients get their turn however much work is queued.
    */

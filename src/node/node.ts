@@ -52,7 +52,7 @@ import { DurableLog, type LogMemory } from "./durable_log.js";
 import { realEnvironment, type NodeEnvironment } from "./environment.js";
 import type { Timer } from "../lib/environment.js";
 import { MembershipBook } from "./membership.js";
-import { PeerQuestions, type MemberAnswer, type TopicAnswerer } from "./peer_questions.js";
+import { PeerQuestions, type MemberAnswer, type PeerQuestionStats, type TopicAnswerer } from "./peer_questions.js";
 import { describeStatus, type NodeStatus } from "./status.js";
 import { ProposalTable, type WriteResult } from "./proposals.js";
 import { ReadBarriers } from "./read_barrier.js";
@@ -542,6 +542,11 @@ export class Node {
     const cluster = this.cluster;
     if (cluster === null) return Promise.resolve([]);
     return this.questions.askAll({ members: this.otherMembers(), topic, question, timeoutMs, ask: (member, payload, ms) => cluster.ask(member, payload, ms) });
+  }
+
+  /** What the questions this node asked its members did (peer_questions.ts: the in-flight bound per member). */
+  peerQuestionStats(): PeerQuestionStats {
+    return this.questions.stats();
   }
 
   /** Members and where they listen for peers ("host:port"), for RAFT STATUS and checkpoints. */
