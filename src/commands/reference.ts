@@ -134,8 +134,8 @@ ${connectionRows.join("\n")}
   counts the receivers on the node the client is connected to (as Redis Cluster counts the
   node that ran it), not the cluster's: counting those would make \`PUBLISH\` wait for every
   node. \`PUBSUB\` answers for the whole cluster, like one redis-server for all its clients:
-  the node asked asks every other member (1 s each) and a member that does not answer adds
-  nothing. Keyspace notifications
+  the node asked asks every other member (1 s each, at most 8 questions in flight to a member,
+  more wait their turn) and a member that does not answer adds nothing. Keyspace notifications
   (\`CONFIG SET notify-keyspace-events\`, a setting of each node) are generated as each node
   applies an entry, so followers notify too; MOVE, COPY ... DB and SWAPDB send none, and a
   rolled-back transaction's events are still sent. Details: [pubsub.md](pubsub.md).
@@ -146,7 +146,10 @@ ${connectionRows.join("\n")}
   script's or function's declared keys are remembered, where Redis remembers the keys its
   read commands use; a BCAST client's own write is announced right after its reply, where
   Redis waits for the end of its event loop iteration (after the replies of the pipelined
-  commands it read with it); overlapping PREFIXes after the first answer only the error
+  commands it read with it); a push that serves a blocked pop and the pop are two entries, so
+  BCAST announces the key once for each (Redis, one message for the iteration), and under
+  NOLOOP a served sorted-set pop leaves the other client's ZADD announced (Redis 7.0 credits
+  the key to the popping client); overlapping PREFIXes after the first answer only the error
   (Redis 7.0 also answers OK and adds them). Details: [client-side-caching.md](client-side-caching.md).
 - **DUMP and RESTORE** use walnut's own payload (the checkpoint's value layout, a format
   version and a CRC32; snapshot/dump_payload.ts), not Redis' RDB serialization: a payload
