@@ -3,7 +3,9 @@
  * RESP server): a client blocked in BLPOP on a follower is woken when the follower applies
  * a push made through the leader, and gets the element exactly once; with several clients
  * blocked on both followers and the leadership moving away just as elements are pushed,
- * every element reaches exactly one client and none is left behind or popped twice. The same
+ * every element reaches exactly one client and none is left behind or popped twice; a pop
+ * pipelined after a write through a follower applies after it while the leadership moves
+ * (one ordered session per connection, write_session.ts). The same
  * for XREADGROUP ... BLOCK: every entry added reaches exactly one consumer and sits once in
  * the group's PEL on every node.
  */
@@ -103,6 +105,50 @@ test("with the leadership moving as elements are pushed, every element reaches e
     }
     const retries = [...served.servers.values()].reduce((sum, running) => sum + running.context.blocked.unknownOutcomeRetries, 0);
     console.log(`attempts retried under their session after an unknown outcome: ${retries}`);
+  } finally {
+    await served.close();
+  }
+});
+
+test("a blocking pop pipelined after a write on a follower applies after it, in send order, while the leadership moves; each pop exactly once", async () => {
+  const served = await startServedCluster();
+  const rounds = 4;
+  const clientsPerFollower = 2;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const leader = await served.cluster.leader();
+      const followers = [...served.cluster.dbs.keys()].filter((id) => id !== leader);
+      const writer = served.connect(leader);
+      const clients = followers.flatMap((id) => Array.from({ length: clientsPerFollower }, (_, i) => ({ name: `${round}-${id}-${i}`, client: served.connect(id) })));
+      for (const { name } of clients) assert.equal(await writer.rpush(`own-${name}`, "first", "second"), 2);
+      await Promise.all(clients.map(({ client }) => client.ping())); // connected before the pipelines go
+      // Each client pipelines LPOP, then BLPOP of the same list (served at once: the second
+      // element, if applied after the LPOP), then BLPOP of the round's shared list, and the
+      // leadership moves at once: their proposals are forwarded to a leader that is leaving.
+      const pipelines = clients.map(({ name, client }) => client.pipeline().lpop(`own-${name}`).blpop(`own-${name}`, 0).blpop(`shared-${round}`, 0).exec());
+      served.cluster.dbs.get(leader)?.node.transferLeadership(followers[round % followers.length] as number);
+      await waitUntil("every client blocks on the shared list", () => followers.every((id) => blockedOn(served, id) === clientsPerFollower));
+      const pushed = clients.map((_, i) => `element-${round}-${i}`);
+      const newLeader = await served.cluster.leader();
+      assert.equal(await waitForAnswer(() => served.connect(newLeader).rpush(`shared-${round}`, ...pushed)), pushed.length);
+      const results = await Promise.all(pipelines);
+      const shared: string[] = [];
+      for (const [index, result] of results.entries()) {
+        const name = clients[index]?.name as string;
+        assert.ok(result !== null, `${name}: the pipeline ran`);
+        const [[lpopError, lpopped], [ownError, ownPopped], [sharedError, sharedPopped]] = result as Array<[Error | null, unknown]>;
+        assert.deepEqual([lpopError, ownError, sharedError], [null, null, null], `${name}: no error through the leader change`);
+        assert.equal(lpopped, "first", `${name}: the LPOP applied first`);
+        assert.deepEqual(ownPopped, [`own-${name}`, "second"], `${name}: the BLPOP sent after it applied after it`);
+        shared.push((sharedPopped as [string, string])[1]);
+      }
+      assert.deepEqual([...shared].sort(), [...pushed].sort(), `round ${round}: each shared element popped exactly once`);
+      for (const id of served.cluster.dbs.keys()) {
+        assert.equal(await waitForAnswer(() => served.connect(id).llen(`shared-${round}`)), 0, `round ${round}: node ${id} sees nothing left`);
+      }
+    }
+    const retries = [...served.servers.values()].reduce((sum, running) => sum + running.context.blocked.unknownOutcomeRetries, 0);
+    console.log(`proposals of blocked connections retried under their session after an unknown outcome: ${retries}`);
   } finally {
     await served.close();
   }
