@@ -9,7 +9,8 @@
  * here is retried or queued, and an asker never waits longer than its `timeoutMs`, so a
  * peer that is down, paused or partitioned costs one timeout and no more. A connection per
  * question keeps both ends simple; questions are rare (introspection), the dial is a TCP
- * connect and the handshake's four frames.
+ * connect and the handshake's four frames, and the asker keeps few at once (at most
+ * limits.peerQuestionsInFlightMax per peer: node/peer_questions.ts queues the rest).
  */
 import { describeError } from "../lib/errors.js";
 import type { NodeId } from "../raft/types.js";

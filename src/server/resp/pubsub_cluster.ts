@@ -13,7 +13,9 @@
  * or a version that answers no questions) adds nothing: the reply counts the subscribers
  * of the members that answered, the asked node always included. A member that is down
  * refuses the connection at once, so the command only waits the timeout for a member that
- * is alive but silent. A node running alone asks nobody and answers exactly as before
+ * is alive but silent. However many clients ask at once, a node has at most
+ * limits.peerQuestionsInFlightMax questions in flight to a member; the others wait their
+ * turn, and their clients with them (node/peer_questions.ts). A node running alone asks nobody and answers exactly as before
  * (pubsub_commands.ts pubsubCommand, as redis-server).
  *
  * Wire form (the "pubsub" topic of node/peer_questions.ts), JSON in UTF-8 with channel
