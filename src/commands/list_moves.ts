@@ -52,14 +52,24 @@ export function moveElement(
   if (source === undefined) return NIL;
   const destination = readList(ctx, keys.destination);
   if (isReply(destination)) return destination;
-  const rotation = keys.source === keys.destination;
-  if (!rotation && (destination?.length ?? 0) + 1 > limits.listElementsMax) return listTooLong();
-  const [element] = popElements(ctx, keys.source, ends.from, 1) as [ByteString];
-  // Read again: popping the source's last element deleted it, and a rotation's source is its destination.
-  const target = readList(ctx, keys.destination);
-  const { item, elements } = target === undefined ? newList(ctx, 1) : listForUpdate(ctx, keys.destination);
-  pushTo(elements, ends.to, element);
-  storeList(ctx, keys.destination, item);
+  if (keys.source === keys.destination) {
+    const [element] = popElements(ctx, keys.source, ends.from, 1) as [ByteString];
+    // Read again: popping the list's last element deleted it.
+    const target = readList(ctx, keys.destination);
+    const { item, elements } = target === undefined ? newList(ctx, 1) : listForUpdate(ctx, keys.destination);
+    pushTo(elements, ends.to, element);
+    storeList(ctx, keys.destination, item);
+    return bulk(element);
+  }
+  if ((destination?.length ?? 0) + 1 > limits.listElementsMax) return listTooLong();
+  const from = listForUpdate(ctx, keys.source);
+  const element = (ends.from === "head" ? from.elements.popHead() : from.elements.popTail()) as ByteString;
+  const to = destination === undefined ? newList(ctx, 1) : listForUpdate(ctx, keys.destination);
+  pushTo(to.elements, ends.to, element);
+  // The destination is stored first, then the source (deleted if emptied), as Redis 7.0 does:
+  // CLIENT TRACKING announces the two keys in that order.
+  storeList(ctx, keys.destination, to.item);
+  storeList(ctx, keys.source, from.item);
   return bulk(element);
 }
 

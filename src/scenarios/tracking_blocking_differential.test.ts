@@ -1,11 +1,12 @@
 /**
- * CLIENT TRACKING ... NOLOOP and blocking pops, byte for byte against a real redis-server 7.0:
- * a pop is the popping connection's own write, whether it is served at once (the list holds
- * an element) or later, when another connection pushes (BLPOP, BLMOVE, BZPOPMIN). So a NOLOOP
- * client hears of the other connection's push, and not of its own pop: not of BLMOVE's
- * destination, which only its pop wrote. Redis 7.0 does exactly that; walnut does because a
- * blocked command's writes go under the connection's write session and are noted as its own
- * (connection_commands.ts, blocked_clients.ts).
+ * CLIENT TRACKING and blocking pops, byte for byte against a real redis-server 7.0: a pop is
+ * the popping connection's own write, whether it is served at once (the list holds an
+ * element) or later, when another connection pushes (BLPOP, BLMOVE, BZPOPMIN, BRPOP). So a
+ * NOLOOP client hears of the other connection's push, and not of its own pop: not of
+ * BLMOVE's destination, which only its pop wrote. Redis 7.0 does exactly that; walnut does
+ * because a blocked command's writes go under the connection's write session and are noted
+ * as its own (connection_commands.ts, blocked_clients.ts). Without NOLOOP the pops are
+ * announced too, after their replies, and a BLMOVE's destination before its source.
  *
  * Connections: 0 tracks and blocks, 1 writes, 2 receives redirected invalidations (a RESP2
  * subscriber to __redis__:invalidate, or a RESP3 client's pushes), and a side connection,
@@ -81,6 +82,17 @@ const SCENARIOS: Array<{ name: string; protocols: Array<2 | 3>; steps: Step[] }>
     protocols: [3],
     steps: [[0, "CLIENT TRACKING on NOLOOP"], ...pops(true, true)],
   },
+  // Without NOLOOP the pops announce themselves too: after their replies, as Redis 7.0 sends them.
+  {
+    name: "default mode, redirected",
+    protocols: [2, 3],
+    steps: [[0, "CLIENT TRACKING on REDIRECT {r}"], ...pops(true, true)],
+  },
+  {
+    name: "default mode, to the client itself",
+    protocols: [3],
+    steps: [[0, "CLIENT TRACKING on"], ...pops(true, true)],
+  },
 ];
 
 /** Runs `steps` against the server at `port`; each recorded chunk of bytes, per connection. */
@@ -154,7 +166,7 @@ async function run(port: number, protocol: 2 | 3, steps: Step[]): Promise<string
 
 for (const { name, protocols, steps } of SCENARIOS) {
   for (const protocol of protocols) {
-    test(`blocking pops are the NOLOOP client's own writes, served at once or later, as redis-server 7.0 (${name}, RESP${protocol})`, async () => {
+    test(`a tracking client's blocking pops, served at once or later, are announced as redis-server 7.0 announces them (${name}, RESP${protocol})`, async () => {
       const redis = await startRedis({ appendFsyncAlways: false });
       const node = await startTestNode();
       try {
