@@ -2,7 +2,9 @@
  * How many questions PeerQuestions has in flight to one member, on a clock and timers the
  * test moves by hand: a flood is answered in full, never more than the bound at once and in
  * the order asked; behind a silent member, waiting questions give up at their own timeout
- * without being sent; behind a member that answers, however slowly, none gives up.
+ * without being sent; behind a member that answers, however slowly, none gives up; behind
+ * one that falls silent, those that waited their timeout give up as soon as a question
+ * ahead of them times out.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -58,21 +60,30 @@ class GatedMember {
   inFlight = 0;
   inFlightPeak = 0;
   readonly received: string[] = [];
-  private readonly gates: Array<() => void> = [];
+  private readonly gates: Array<{ open: () => void; fail: (error: Error) => void }> = [];
 
   readonly ask: AskMember = async (_member: NodeId, question: Uint8Array) => {
     this.inFlight += 1;
     this.inFlightPeak = Math.max(this.inFlightPeak, this.inFlight);
     const text = Buffer.from(question).subarray(1 + question[0]!).toString("latin1");
     this.received.push(text);
-    await new Promise<void>((resolve) => this.gates.push(resolve));
-    this.inFlight -= 1;
+    try {
+      await new Promise<void>((open, fail) => this.gates.push({ open, fail }));
+    } finally {
+      this.inFlight -= 1;
+    }
     return Buffer.from(`answer to ${text}`);
   };
 
   /** Answers the `count` oldest questions in flight. */
   async answer(count: number): Promise<void> {
-    for (const open of this.gates.splice(0, count)) open();
+    for (const { open } of this.gates.splice(0, count)) open();
+    await settle();
+  }
+
+  /** Ends the `count` oldest questions in flight without an answer, as the transport's timeout does. */
+  async timeOut(count: number): Promise<void> {
+    for (const { fail } of this.gates.splice(0, count)) fail(new Error("no answer within the timeout"));
     await settle();
   }
 
@@ -145,5 +156,26 @@ test("behind a member that answers, however slowly, a waiting question keeps its
   assert.deepEqual(
     answers.map(([only]) => only?.answer?.toString()),
     ["answer to q0", "answer to q1", "answer to q2", "answer to q3"],
+  );
+});
+
+test("behind a member that falls silent, questions that waited their timeout give up when a question ahead times out", async () => {
+  const time = new ManualTime();
+  const questions = new PeerQuestions({ inFlightMax: 1, clock: time, timers: time });
+  const member = new GatedMember();
+  const asked = Array.from({ length: 4 }, (_, i) => questions.askAll({ members: [2], topic: "pubsub", question: Buffer.from(`q${i}`), timeoutMs: 1000, ask: member.ask }));
+  await settle();
+  await time.advance(600);
+  await member.answer(1); // q0, in time: q1 goes out
+  await time.advance(400); // q2 and q3 have waited 1000 ms, but the member answered meanwhile: they keep waiting
+  assert.equal(questions.stats().silentWhileWaiting, 0);
+  await time.advance(600);
+  await member.timeOut(1); // q1 gets no answer within its 1000 ms
+  assert.equal(questions.stats().silentWhileWaiting, 2);
+  assert.deepEqual(member.received, ["q0", "q1"], "q2 and q3 were never sent");
+  const answers = await Promise.all(asked);
+  assert.deepEqual(
+    answers.map(([only]) => (only?.answer === null ? "none" : only?.answer.toString())),
+    ["answer to q0", "none", "none", "none"],
   );
 });

@@ -18,8 +18,9 @@
  * turn, first come first served, and their askers wait with them (a flood of PUBSUB from
  * many clients is slowed, never refused, and opens no more connections). A waiting question
  * gives up only when its timeout has passed, counted from when it was asked, and the member
- * has answered none of the questions ahead of it promptly since then: so a silent member
- * still costs an asker one timeout, while a member that answers, however busy, answers
+ * has answered none of the questions ahead of it promptly since then, or a question ahead
+ * of it has just timed out: so a silent member costs an asker one timeout (two when it falls
+ * silent while the question waits), while a member that answers, however busy, answers
  * every question.
  */
 import { assert } from "../lib/assert.js";
@@ -53,9 +54,13 @@ export interface PeerQuestionStats {
 
 /** A question waiting for a free place in its member's line. */
 interface WaitingQuestion {
+  askedAtMs: number;
+  timeoutMs: number;
   timer: Timer;
   /** Puts it to the member now. */
   send(): void;
+  /** Takes it out of the line: the member is silent. */
+  giveUp(): void;
 }
 
 /** The questions to one member: how many are in flight, and those waiting their turn (first come first served). */
@@ -131,18 +136,23 @@ export class PeerQuestions {
     return new Promise((resolve, reject) => {
       const askedAtMs = this.clock.monotonicMs();
       const waiting: WaitingQuestion = {
+        askedAtMs,
+        timeoutMs,
         send: () => {
           this.timers.clearTimeout(waiting.timer);
           this.send(member, line, ask, timeoutMs).then(resolve, reject);
         },
-        timer: this.timers.setTimeout(() => {
-          if (line.lastPromptAtMs >= askedAtMs) return; // the member answers: this question keeps its turn
+        giveUp: () => {
+          this.timers.clearTimeout(waiting.timer);
           const position = line.waiting.indexOf(waiting);
           if (position < 0) return;
           line.waiting.splice(position, 1);
           this.counters.silentWhileWaiting += 1;
           this.forgetIfIdle(member, line);
-          reject(new WalnutError("TIMEOUT", `Cannot ask node ${member}: no answer within ${timeoutMs} ms (it answered none of the ${this.inFlightMax} questions ahead)`));
+          reject(new WalnutError("TIMEOUT", `Cannot ask node ${member}: no answer within ${timeoutMs} ms (it answered none of the questions ahead in time)`));
+        },
+        timer: this.timers.setTimeout(() => {
+          if (line.lastPromptAtMs < askedAtMs) waiting.giveUp(); // else the member answers: this question keeps its turn
         }, timeoutMs),
       };
       line.waiting.push(waiting);
@@ -161,6 +171,8 @@ export class PeerQuestions {
     } finally {
       const settledAtMs = this.clock.monotonicMs();
       if (settledAtMs - sentAtMs < timeoutMs) line.lastPromptAtMs = settledAtMs;
+      // The member fell silent: the questions that have waited their whole timeout wait no more.
+      else for (const waiting of line.waiting.filter((each) => settledAtMs - each.askedAtMs >= each.timeoutMs)) waiting.giveUp();
       line.inFlight -= 1;
       while (line.inFlight < this.inFlightMax && line.waiting.length > 0) (line.waiting.shift() as WaitingQuestion).send();
       this.forgetIfIdle(member, line);
