@@ -66,21 +66,40 @@ function pops(readsFirst: boolean, servedSortedSet: boolean): Step[] {
  * NOLOOP client hears nothing of the ZADD. walnut announces the ZADD, an entry of its own
  * (docs/client-side-caching.md lists the difference).
  */
+/**
+ * XREADGROUP ... BLOCK, served at once and by another connection's XADD: its write (the
+ * group's last ID, the PEL) is the client's own too. Only under NOLOOP: without it, walnut
+ * announces the stream for any XREADGROUP and XACK, which Redis 7.0 does not (a difference
+ * of consumer-group commands, blocking or not).
+ */
+function groupReads(readsFirst: boolean): Step[] {
+  const read: Step[] = readsFirst ? [[0, "XRANGE s - +"]] : [];
+  return [
+    [1, "XGROUP CREATE s g $ MKSTREAM"],
+    [1, "XADD s 1-1 f v"],
+    ...read,
+    [0, "XREADGROUP GROUP g c STREAMS s >"],
+    ...read,
+    [0, "XREADGROUP GROUP g c BLOCK 0 STREAMS s >", "blocks"],
+    [1, "XADD s 2-1 f w"],
+  ];
+}
+
 const SCENARIOS: Array<{ name: string; protocols: Array<2 | 3>; steps: Step[] }> = [
   {
     name: "BCAST NOLOOP, redirected",
     protocols: [2, 3],
-    steps: [[0, "CLIENT TRACKING on REDIRECT {r} BCAST NOLOOP"], ...pops(false, false)],
+    steps: [[0, "CLIENT TRACKING on REDIRECT {r} BCAST NOLOOP"], ...pops(false, false), ...groupReads(false)],
   },
   {
     name: "default mode NOLOOP, redirected",
     protocols: [2, 3],
-    steps: [[0, "CLIENT TRACKING on REDIRECT {r} NOLOOP"], ...pops(true, true)],
+    steps: [[0, "CLIENT TRACKING on REDIRECT {r} NOLOOP"], ...pops(true, true), ...groupReads(true)],
   },
   {
     name: "default mode NOLOOP, to the client itself",
     protocols: [3],
-    steps: [[0, "CLIENT TRACKING on NOLOOP"], ...pops(true, true)],
+    steps: [[0, "CLIENT TRACKING on NOLOOP"], ...pops(true, true), ...groupReads(true)],
   },
   // Without NOLOOP the pops announce themselves too: after their replies, as Redis 7.0 sends them.
   {
