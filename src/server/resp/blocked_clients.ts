@@ -187,11 +187,10 @@ export class BlockedClients {
   block(request: BlockRequest): Blocking {
     let cancelled = false;
     let waiter: Waiter | null = null;
-    let answer!: (result: WriteResult) => void;
-    const answered = new Promise<WriteResult>((resolve) => {
-      answer = resolve;
+    let resolve!: (reply: Reply, index: number) => void;
+    const answered = new Promise<WriteResult>((settle) => {
+      resolve = (reply, index) => settle({ reply, index });
     });
-    const resolve = (reply: Reply, index: number): void => answer({ reply, index });
     void this.propose(request, request.argv).then(({ reply: first, index }) => {
       if (cancelled) return; // nobody reads the reply any more
       if (first.type !== "nil") {
