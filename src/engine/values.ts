@@ -79,8 +79,9 @@ export const NO_EXPIRY = 0;
 /** Bits of Item.state: the kind's index in valueKinds, then largeEncoding, then the access clock. */
 const KIND_MASK = 0b1111;
 const LARGE_ENCODING_BIT = 0b10000;
-/** The access clock is kept plus one (0: not accessed since this node loaded the key), times this. */
-const ACCESS_CLOCK_UNIT = 0b100000;
+/** The access clock is kept plus one (0: not accessed since this node loaded the key), above bit 5. */
+const ACCESS_CLOCK_SHIFT = 5;
+const BELOW_ACCESS_CLOCK = (1 << ACCESS_CLOCK_SHIFT) - 1;
 
 /** What Item.accessClock answers for a key no command read or wrote since this node loaded it. */
 export const NOT_ACCESSED = -1;
@@ -156,11 +157,11 @@ export class Item {
    * replicas and RDB files do not.
    */
   get accessClock(): number {
-    return Math.floor(this.state / ACCESS_CLOCK_UNIT) - 1;
+    return (this.state >>> ACCESS_CLOCK_SHIFT) - 1;
   }
 
   set accessClock(clock: number) {
-    this.state = (this.state % ACCESS_CLOCK_UNIT) + (clock + 1) * ACCESS_CLOCK_UNIT;
+    this.state = (this.state & BELOW_ACCESS_CLOCK) | ((clock + 1) << ACCESS_CLOCK_SHIFT); // clock < 2^24: 30 bits in all
   }
 
   /**
