@@ -87,10 +87,7 @@ function optionsFromEnvironment(): MemoryRespOptions {
   if (sizes.some((size) => !Number.isSafeInteger(size) || size < 1)) {
     throw new Error(`Cannot run the memory benchmark: WALNUT_BENCH_VALUE_BYTES must be sizes separated by commas, not "${process.env.WALNUT_BENCH_VALUE_BYTES}"`);
   }
-  const flagSets = (process.env.WALNUT_BENCH_NODE_FLAGS ?? "")
-    .split(";")
-    .map((set) => set.trim().split(/\s+/).filter((flag) => flag !== ""))
-    .filter((set) => set.length > 0);
+  const flagSets = parseNodeFlagSets(process.env.WALNUT_BENCH_NODE_FLAGS ?? "");
   return {
     keys: countFromEnvironment("WALNUT_BENCH_KEYS", 1_000_000),
     valueBytes: sizes,
@@ -98,6 +95,14 @@ function optionsFromEnvironment(): MemoryRespOptions {
     rounds: countFromEnvironment("WALNUT_BENCH_ROUNDS", 1),
     setRequests: countFromEnvironment("WALNUT_BENCH_SET_REQUESTS", 0, 0),
   };
+}
+
+/** WALNUT_BENCH_NODE_FLAGS: sets separated by ";", flags in a set by blanks; empty sets dropped. */
+export function parseNodeFlagSets(text: string): string[][] {
+  return text
+    .split(";")
+    .map((set) => set.trim().split(/\s+/).filter((flag) => flag !== ""))
+    .filter((set) => set.length > 0);
 }
 
 /** `npm run bench -- memory`. */
