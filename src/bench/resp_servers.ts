@@ -47,6 +47,8 @@ export interface WalnutServerOptions {
   extraArgs?: string[];
   /** More environment variables for the process (NODE_OPTIONS for a larger heap, say). */
   env?: Record<string, string>;
+  /** node (V8) flags before the script, for those NODE_OPTIONS refuses (--optimize-for-size). */
+  nodeFlags?: string[];
 }
 
 export interface RedisServerOptions {
@@ -73,6 +75,7 @@ export async function startWalnut(options: WalnutServerOptions): Promise<BenchSe
     command: process.execPath,
     gcReport: options.gcReport === true,
     args: (dir, port) => [
+      ...(options.nodeFlags ?? []),
       ...profiling,
       ...gcHook,
       WALNUT_CLI,

@@ -10,6 +10,7 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY, type StoredValue, type ValueKind } from "../engine/values.js";
+import { accessClockAt } from "../engine/access_clock.js";
 import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
@@ -44,7 +45,7 @@ export function isLoggedWrite(ctx: CommandContext): boolean {
  */
 export function liveItem(ctx: CommandContext, key: ByteString): Item | undefined {
   const item = peekItem(ctx, key);
-  if (item !== undefined) item.accessedAtSeconds = secondsOf(ctx.nowMs);
+  if (item !== undefined) item.accessClock = accessClockAt(ctx.nowMs);
   return item;
 }
 
@@ -106,11 +107,6 @@ export function writeEdited(ctx: CommandContext, key: ByteString, bytes: ByteStr
   if (inPlace && written !== undefined) markEditedInPlace(written);
 }
 
-/** An instant in whole seconds, as Item.accessedAtSeconds keeps it. */
-export function secondsOf(instantMs: number): number {
-  return Math.floor(instantMs / 1000);
-}
-
 /**
  * The aggregate item (hash, set ...) at `key`, safe to change in place: a private copy while
  * a checkpoint view may read it, or a new one holding `empty()` when the key is absent (the
@@ -147,7 +143,7 @@ export function checkKeyLength(key: ByteString): void {
 export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
   assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
   checkKeyLength(key);
-  item.accessedAtSeconds = secondsOf(ctx.nowMs);
+  item.accessClock = accessClockAt(ctx.nowMs);
   noteEncodingGrowth(item);
   ctx.collection.put(key, item);
   ctx.engine.writtenKeys.note(ctx.collection.name, key);
