@@ -66,6 +66,12 @@ export interface WalOptions {
    * copy it if only a small part of the log is kept for long.
    */
   onEntry(entry: LogEntry): void;
+  /**
+   * Called once the whole log is read and checked (damage refused or the torn tail cut),
+   * before the first onEntry: what the log holds, for a caller that acts on entries as
+   * they come (a node alone applies the committed ones at once).
+   */
+  onScanned?(scanned: { hardState: HardState | null; lastIndex: number }): void;
   onProgress?(progress: { bytesRead: number; bytesTotal: number }): void;
   /** Human reports, e.g. "truncated torn tail of wal/... at offset N (M bytes)". */
   log?(message: string): void;
@@ -120,6 +126,7 @@ export class Wal {
     checkIdentity(scan, options);
     const truncatedTail = scan.damage ? await truncateTornTail(fileSystem, options, scan, scan.damage) : null;
     await removeTemporaryFiles(fileSystem, options, scan);
+    options.onScanned?.({ hardState: scan.hardState, lastIndex: scan.lastIndex });
     const entriesReplayed = await replayEntries({
       fileSystem,
       directory: options.dir,
