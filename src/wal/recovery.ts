@@ -188,7 +188,8 @@ function applyFrame(scan: WalScan, frame: FrameView, segment: number): string | 
   switch (frame.type) {
     case RECORD_TYPE.header:
       return "a segment header in the middle of a segment";
-    case RECORD_TYPE.entry: {
+    case RECORD_TYPE.entry:
+    case RECORD_TYPE.compactEntry: {
       const index = frame.entryIndex();
       if (!Number.isSafeInteger(index) || index < 1 || index > scan.lastIndex + 1) {
         return `entry index ${index} does not follow last index ${scan.lastIndex}`;
@@ -252,7 +253,7 @@ export async function replayEntries(options: ReplayOptions): Promise<number> {
     const buffer = await readWholeFile(options.fileSystem, `${options.directory}/${segment.name}`);
     options.onSegmentRead?.(buffer.length);
     walkFrames(buffer.subarray(0, segment.validBytes), 0, (frame) => {
-      if (frame.type !== RECORD_TYPE.entry) return;
+      if (!frame.isEntry) return;
       const index = frame.entryIndex();
       if (index <= options.replayAfterIndex) return;
       const offset = frame.offset;
