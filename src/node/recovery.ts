@@ -169,7 +169,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     replayAfterIndex: snapshot.index,
     onScanned: ({ hardState }) => reading.commitIs(hardState?.commit ?? 0),
     onEntry(logEntry) {
-      const expected = reading.start.index + entries.length + 1;
+      const expected = reading.startIndex + entries.length + 1;
       if (logEntry.index !== expected) {
         throw new WalnutError(
           "WAL_CORRUPT",
@@ -249,8 +249,15 @@ function applyWhileReading(stateMachine: StateMachine | undefined, engine: Engin
   let commit = 0;
   let stopped = stateMachine === undefined;
   let paused: Promise<unknown> | null = null;
+  const lastApplied = { index: checkpoint.index, term: checkpoint.term };
   const reading = {
-    start: checkpoint,
+    /** Where the log in memory starts: after the checkpoint, or after the last entry applied here. */
+    get start(): SnapshotMetadata {
+      return { ...lastApplied, confState: checkpoint.confState };
+    },
+    get startIndex(): number {
+      return lastApplied.index;
+    },
     applied: 0,
     commitIs(index: number): void {
       commit = index;
@@ -263,7 +270,8 @@ function applyWhileReading(stateMachine: StateMachine | undefined, engine: Engin
       const payload = entry.data.length === 0 ? NOOP_PAYLOAD : decodeEntry(entry.data);
       const applied = (stateMachine as StateMachine).apply(engine, entry.index, entry.term, payload);
       if (applied instanceof Promise) paused = applied;
-      reading.start = { index: entry.index, term: entry.term, confState: checkpoint.confState };
+      lastApplied.index = entry.index;
+      lastApplied.term = entry.term;
       reading.applied += 1;
       return true;
     },

@@ -321,8 +321,17 @@ export class FrameView {
  * or the reason the bytes there are not one (incomplete, length past end, bad checksum,
  * unknown type, malformed payload). Never throws on bad bytes; allocates only for damage
  * and for the rare segment header, whose payload it decodes to check.
+ *
+ * `checksums: "verified"` skips the checksum, and only that: for a second walk over the
+ * very bytes in memory a first walk checked (recovery's replay of a buffer its scan kept).
  */
-export function viewFrameAt(buffer: Buffer, offset: number, end: number, view: FrameView): FrameDamage | null {
+export function viewFrameAt(
+  buffer: Buffer,
+  offset: number,
+  end: number,
+  view: FrameView,
+  checksums: "check" | "verified" = "check",
+): FrameDamage | null {
   if (end - offset < FRAME_HEADER_BYTES) {
     return damage(`incomplete frame header (${end - offset} of ${FRAME_HEADER_BYTES} bytes)`);
   }
@@ -336,7 +345,7 @@ export function viewFrameAt(buffer: Buffer, offset: number, end: number, view: F
     return damage(`length past end of file (${payloadBytes} payload bytes, ${remaining} remain)`);
   }
   const crc = buffer.readUInt32LE(offset + 4);
-  if (zlib.crc32(buffer.subarray(offset + 8, frameEnd)) !== crc) {
+  if (checksums === "check" && zlib.crc32(buffer.subarray(offset + 8, frameEnd)) !== crc) {
     return damage("bad checksum");
   }
   const type = buffer[offset + 8]!;

@@ -14,7 +14,11 @@
  * Replay is a second pass because a frame read later may supersede entries read
  * earlier (a Raft leader overwrote a follower's suffix): only once the whole log has
  * been read is it known which entries survive. The scan records each overwrite; the
- * replay re-reads only the segments holding entries past `replayAfterIndex`.
+ * replay re-reads only the segments holding entries past `replayAfterIndex`. The scan
+ * keeps the newest segments' buffers, up to `keptBufferBytesMax`: the replay walks those
+ * bytes again without reading the file again, and without checking the checksums the
+ * scan just checked over the same bytes in memory (every other check runs again). A
+ * segment it did not keep is read again and checked in full.
  */
 import { assert } from "../lib/assert.js";
 import { readWholeFile, fileSize, openFile, closeFile, type WalFileSystem } from "./file_system.js";
@@ -29,7 +33,12 @@ export interface ScannedSegment {
   /** Bytes up to the end of the last valid frame. */
   validBytes: number;
   lastFrameCrc: number;
+  /** The file's bytes as the scan read and checked them, while kept for the replay (see the top). */
+  buffer: Buffer | null;
 }
+
+/** How many bytes of the newest segments the scan keeps for the replay: two default segments. */
+export const KEPT_BUFFER_BYTES_MAX = 128 * 1024 * 1024;
 
 export interface WalDamage {
   name: string;
@@ -75,6 +84,8 @@ export interface WalScan {
 export interface ScanOptions {
   fileSystem: WalFileSystem;
   directory: string;
+  /** Keep up to this many bytes of the newest segments' buffers for the replay (0 unless given: the offline tools keep none). */
+  keptBufferBytesMax?: number;
   /** Called after each segment file is read with its size in bytes. */
   onSegmentRead?(sizeBytes: number): void;
 }
@@ -97,12 +108,25 @@ export async function scanWal(options: ScanOptions): Promise<WalScan> {
     restartPosition: null,
     damage: null,
   };
+  const keptBytesMax = options.keptBufferBytesMax ?? 0;
+  let keptBytes = 0;
   for (const [position, name] of names.entries()) {
     const buffer = await readWholeFile(options.fileSystem, `${options.directory}/${name.name}`);
     options.onSegmentRead?.(buffer.length);
     const isLast = position === names.length - 1;
     scan.damage = scanSegment(scan, { directory: options.directory, name, buffer, isLast });
     if (scan.damage) break;
+    const segment = scan.segments[scan.segments.length - 1];
+    if (segment === undefined || buffer.length > keptBytesMax) continue;
+    // Keep the newest: let go of the oldest kept buffers until this one fits.
+    for (const older of scan.segments) {
+      if (keptBytes + buffer.length <= keptBytesMax) break;
+      if (older.buffer === null) continue;
+      keptBytes -= older.buffer.length;
+      older.buffer = null;
+    }
+    segment.buffer = buffer;
+    keptBytes += buffer.length;
   }
   return scan;
 }
@@ -176,7 +200,7 @@ function startSegment(scan: WalScan, name: SegmentName, frame: FrameView): Scann
     scan.lastIndex = header.firstIndex - 1;
     scan.lastTerm = header.previousTerm;
   }
-  const segment = { name: name.name, seq: name.seq, header, validBytes: frame.frameBytes, lastFrameCrc: frame.crc };
+  const segment = { name: name.name, seq: name.seq, header, validBytes: frame.frameBytes, lastFrameCrc: frame.crc, buffer: null };
   scan.segments.push(segment);
   scan.table.add({ name: name.name, seq: name.seq, firstIndex: header.firstIndex, sizeBytes: frame.frameBytes });
   scan.frames += 1;
@@ -249,10 +273,12 @@ export async function replayEntries(options: ReplayOptions): Promise<number> {
   let replayed = 0;
   let previousIndex = options.replayAfterIndex;
   for (const [position, segment] of scan.segments.entries()) {
+    const kept = segment.buffer;
+    segment.buffer = null; // let it go once replayed, or at once when not needed
     if (!segmentNeedsReplay(scan, position, options.replayAfterIndex)) continue;
-    const buffer = await readWholeFile(options.fileSystem, `${options.directory}/${segment.name}`);
+    const buffer = kept ?? (await readWholeFile(options.fileSystem, `${options.directory}/${segment.name}`));
     options.onSegmentRead?.(buffer.length);
-    walkFrames(buffer.subarray(0, segment.validBytes), 0, (frame) => {
+    const walk = walkFrames(buffer.subarray(0, segment.validBytes), 0, (frame) => {
       if (!frame.isEntry) return;
       const index = frame.entryIndex();
       if (index <= options.replayAfterIndex) return;
@@ -263,7 +289,8 @@ export async function replayEntries(options: ReplayOptions): Promise<number> {
       previousIndex = index;
       replayed += 1;
       options.onEntry({ index, term: frame.entryTerm(), data: frame.entryData() });
-    });
+    }, kept === null ? "check" : "verified");
+    assert(walk.damage === null || kept === null, "a kept buffer replays as it scanned");
   }
   return replayed;
 }

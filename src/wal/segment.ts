@@ -158,7 +158,7 @@ export interface WalkDamage {
 
 /**
  * Calls `visit` for each well-formed frame of `buffer` from `startOffset`, in order,
- * until the end or the first bad frame. The visitor gets one FrameView, refilled for each
+ * until the end or the first bad frame (`checksums` as viewFrameAt's). The visitor gets one FrameView, refilled for each
  * frame (keep nothing of it past the call but what it copies out). A visitor may return
  * a reason string to declare a well-formed frame wrong in context (a header in the
  * middle, say); the walk then stops there as if the frame were bad.
@@ -167,11 +167,12 @@ export function walkFrames(
   buffer: Buffer,
   startOffset: number,
   visit: (frame: FrameView) => string | void,
+  checksums: "check" | "verified" = "check",
 ): { endOffset: number; damage: WalkDamage | null } {
   const view = new FrameView();
   let offset = startOffset;
   while (offset < buffer.length) {
-    const problem = viewFrameAt(buffer, offset, buffer.length, view);
+    const problem = viewFrameAt(buffer, offset, buffer.length, view, checksums);
     if (problem !== null) {
       return { endOffset: offset, damage: { offset, reason: problem.reason, intact: problem.checksumMatched } };
     }

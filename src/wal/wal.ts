@@ -31,7 +31,7 @@ import {
   type WalFileSystem,
 } from "./file_system.js";
 import { CLUSTER_ID_BYTES_MAX, type HardState, type LogEntry } from "./record.js";
-import { replayEntries, scanWal, segmentFileSizes, type WalDamage, type WalScan } from "./recovery.js";
+import { KEPT_BUFFER_BYTES_MAX, replayEntries, scanWal, segmentFileSizes, type WalDamage, type WalScan } from "./recovery.js";
 import { createSegmentFile, listSegmentFiles, type OpenSegment } from "./segment.js";
 import type { SegmentTable } from "./segment_table.js";
 import { GroupCommitWriter, type FsyncMode, type WalObserver, type WriterStats } from "./writer.js";
@@ -122,7 +122,7 @@ export class Wal {
     const fileSystem = options.fileSystem ?? nodeFileSystem;
     await makeDirectory(fileSystem, options.dir);
     const progress = await progressReporter(fileSystem, options);
-    const scan = await scanWal({ fileSystem, directory: options.dir, onSegmentRead: progress.add });
+    const scan = await scanWal({ fileSystem, directory: options.dir, onSegmentRead: progress.add, keptBufferBytesMax: KEPT_BUFFER_BYTES_MAX });
     checkIdentity(scan, options);
     const truncatedTail = scan.damage ? await truncateTornTail(fileSystem, options, scan, scan.damage) : null;
     await removeTemporaryFiles(fileSystem, options, scan);
