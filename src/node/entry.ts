@@ -221,15 +221,49 @@ class EntryReader {
     return this.buf.toString("latin1", start, this.at);
   }
 
+  /** str() for a field that mostly repeats from entry to entry: the same string as last time when the bytes match. */
+  repeatedStr(recent: RecentString): string {
+    const length = this.u32();
+    this.need(length);
+    const start = this.at;
+    this.at += length;
+    const last = recent.text;
+    if (last.length === length && length <= RECENT_STRING_LENGTH_MAX) {
+      let same = true;
+      for (let i = 0; i < length && same; i++) same = last.charCodeAt(i) === this.buf[start + i];
+      if (same) return last;
+    }
+    const text = this.buf.toString("latin1", start, this.at);
+    recent.text = text;
+    return text;
+  }
+
   call(): CommandCall {
-    const collection = this.str();
+    const collection = this.repeatedStr(recentCollection);
     const argc = this.u32();
     if (argc > limits.commandArgumentsMax) this.fail(`argument count ${argc} too large`);
     const argv: string[] = new Array(argc);
-    for (let i = 0; i < argc; i++) argv[i] = this.str();
+    if (argc > 0) argv[0] = this.repeatedStr(recentCommandName);
+    for (let i = 1; i < argc; i++) argv[i] = this.str();
     return { collection, argv };
   }
 }
+
+/**
+ * The last string decoded for a field that repeats (a collection, a command name, a
+ * session's client id): recovery decodes a million entries in a row, mostly alike, and
+ * handing out the same string again saves an allocation and lets the maps keyed by it
+ * (collections, commands, sessions) reuse its cached hash.
+ */
+interface RecentString {
+  text: string;
+}
+
+/** Longer strings are decoded afresh: comparing them byte by byte would cost what it saves. */
+const RECENT_STRING_LENGTH_MAX = 64;
+const recentCollection: RecentString = { text: "" };
+const recentCommandName: RecentString = { text: "" };
+const recentClientId: RecentString = { text: "" };
 
 export function decodeEntry(data: Uint8Array): EntryPayload {
   const reader = new EntryReader(asBuffer(data));
@@ -240,7 +274,7 @@ export function decodeEntry(data: Uint8Array): EntryPayload {
   reader.at = 5;
   const origin = { node: originNode, sequence: reader.f64() };
   const nowMs = reader.f64();
-  const clientId = reader.str();
+  const clientId = reader.repeatedStr(recentClientId);
   const requestId = reader.f64();
   const ackBelow = (typeByte & ACK_BELOW_FLAG) !== 0 ? reader.f64() : undefined;
   // Object literals of one shape per type (no spread): the apply path reads these fields for every entry.
