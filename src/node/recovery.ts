@@ -14,7 +14,7 @@ import type { ConfState, Entry, HardState, SnapshotMetadata } from "../raft/type
 import { loadNewestCheckpoint } from "../snapshot/store.js";
 import { Wal, type FsyncMode, type LogEntry, type WalFileSystem, type WalObserver, type WalRecovery } from "../wal/wal.js";
 import { newControlFile, readControlFile, writeControlFile, type ControlFile } from "./control_file.js";
-import { fromLogEntry } from "./raft_log_codec.js";
+import { fromLogEntry, isConfChangeData } from "./raft_log_codec.js";
 import { decodeEntry } from "./entry.js";
 import { NOOP_PAYLOAD, type StateMachine } from "./state_machine.js";
 import { restoreSessions } from "./sessions_metadata.js";
@@ -265,13 +265,13 @@ function applyWhileReading(stateMachine: StateMachine | undefined, engine: Engin
     /** Applies the entry and returns true, or returns false (and from then on always) to keep it for the core. */
     apply(logEntry: LogEntry): boolean {
       if (stopped || logEntry.index > commit || paused !== null) return (stopped = true), false;
-      const entry = fromLogEntry(logEntry);
-      if (entry.type !== "normal") return (stopped = true), false;
-      const payload = entry.data.length === 0 ? NOOP_PAYLOAD : decodeEntry(entry.data);
-      const applied = (stateMachine as StateMachine).apply(engine, entry.index, entry.term, payload);
+      const { index, term, data } = logEntry;
+      if (isConfChangeData(data)) return (stopped = true), false;
+      const payload = data.length === 0 ? NOOP_PAYLOAD : decodeEntry(data);
+      const applied = (stateMachine as StateMachine).apply(engine, index, term, payload);
       if (applied instanceof Promise) paused = applied;
-      lastApplied.index = entry.index;
-      lastApplied.term = entry.term;
+      lastApplied.index = index;
+      lastApplied.term = term;
       reading.applied += 1;
       return true;
     },
