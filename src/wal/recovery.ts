@@ -262,8 +262,12 @@ export interface ReplayOptions {
   scan: WalScan;
   replayAfterIndex: number;
   onEntry(entry: LogEntry): void;
+  /** Bytes of a segment replayed so far, in steps of REPLAY_PROGRESS_STEP_BYTES (their sum is the file's size). */
   onSegmentRead?(sizeBytes: number): void;
 }
+
+/** How often the replay reports progress, in bytes of frames walked. */
+const REPLAY_PROGRESS_STEP_BYTES = 4 * 1024 * 1024;
 
 /** Calls onEntry for every surviving entry with index > replayAfterIndex, in index order. */
 export async function replayEntries(options: ReplayOptions): Promise<number> {
@@ -277,8 +281,14 @@ export async function replayEntries(options: ReplayOptions): Promise<number> {
     segment.buffer = null; // let it go once replayed, or at once when not needed
     if (!segmentNeedsReplay(scan, position, options.replayAfterIndex)) continue;
     const buffer = kept ?? (await readWholeFile(options.fileSystem, `${options.directory}/${segment.name}`));
-    options.onSegmentRead?.(buffer.length);
+    // Reported as the walk goes, not when the file is read: the caller may apply each
+    // entry as it comes (a node alone does), and that is where a replay's time goes.
+    let reported = 0;
     const walk = walkFrames(buffer.subarray(0, segment.validBytes), 0, (frame) => {
+      if (frame.offset - reported >= REPLAY_PROGRESS_STEP_BYTES) {
+        options.onSegmentRead?.(frame.offset - reported);
+        reported = frame.offset;
+      }
       if (!frame.isEntry) return;
       const index = frame.entryIndex();
       if (index <= options.replayAfterIndex) return;
@@ -291,6 +301,7 @@ export async function replayEntries(options: ReplayOptions): Promise<number> {
       options.onEntry({ index, term: frame.entryTerm(), data: frame.entryData() });
     }, kept === null ? "check" : "verified");
     assert(walk.damage === null || kept === null, "a kept buffer replays as it scanned");
+    options.onSegmentRead?.(buffer.length - reported);
   }
   return replayed;
 }

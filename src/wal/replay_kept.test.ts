@@ -46,3 +46,26 @@ test("the scan keeps only the newest segments that fit the budget, and the repla
     for (const run of [none, some, all]) assert.deepEqual(summary(run.replayed), expected);
   });
 });
+
+test("the replay reports its progress as it walks a large segment, between the entries it hands over", async () => {
+  await withDataDir(async ({ walDir }) => {
+    const { wal } = await openWal(walDir);
+    const data = Buffer.alloc(64 * 1024, 7);
+    for (let index = 1; index <= 160; index += 16) {
+      await wal.append(Array.from({ length: 16 }, (_, at) => ({ index: index + at, term: 1, data })));
+    }
+    await wal.close();
+    const events: string[] = [];
+    const reopened = await openWal(walDir, {
+      onEntry: (item) => void events.push(`entry ${item.index}`),
+      onProgress: ({ bytesRead, bytesTotal }) => void events.push(bytesRead < bytesTotal ? "progress" : "done"),
+    });
+    await reopened.wal.close();
+    const first = events.indexOf("entry 1");
+    const last = events.indexOf("entry 160");
+    assert.ok(first >= 0 && last > first, events.join(", "));
+    const during = events.slice(first, last).filter((event) => event === "progress").length;
+    assert.ok(during >= 2, `${during} progress reports among the entries: ${events.filter((event) => !event.startsWith("entry")).join(", ")}`);
+    assert.equal(events.at(-1), "done");
+  });
+});
