@@ -264,9 +264,11 @@ function applyWhileReading(stateMachine: StateMachine | undefined, engine: Engin
     },
     /** Applies the entry and returns true, or returns false (and from then on always) to keep it for the core. */
     apply(logEntry: LogEntry): boolean {
-      if (stopped || logEntry.index > commit || paused !== null) return (stopped = true), false;
       const { index, term, data } = logEntry;
-      if (isConfChangeData(data)) return (stopped = true), false;
+      if (stopped || index > commit || paused !== null || isConfChangeData(data)) {
+        stopped = true;
+        return false;
+      }
       const payload = data.length === 0 ? NOOP_PAYLOAD : decodeEntry(data);
       const applied = (stateMachine as StateMachine).apply(engine, index, term, payload);
       if (applied instanceof Promise) paused = applied;
