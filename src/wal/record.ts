@@ -249,7 +249,7 @@ function assertLogInteger(value: number, what: string): void {
 /**
  * Where a frame lies in its buffer and what it is, filled in place by viewFrameAt: a scan
  * of a million frames reuses one view instead of building a record object per frame.
- * The entry accessors are valid only while `type` is RECORD_TYPE.entry.
+ * The entry accessors are valid only while `isEntry` (type 2 or 5).
  */
 export class FrameView {
   buffer: Buffer = Buffer.alloc(0);
