@@ -62,7 +62,7 @@ import { createReplayProgress } from "./replay_progress.js";
 import { restoreSessions } from "./sessions_metadata.js";
 import { restoreRemovedKeys } from "./removed_keys_metadata.js";
 import { restoreFunctions } from "./function_metadata.js";
-import type { StateMachine } from "./state_machine.js";
+import { NOOP_PAYLOAD, type StateMachine } from "./state_machine.js";
 import { TickClock } from "./tick_clock.js";
 import { Removal } from "./removal.js";
 import { UnwrittenEntries } from "./unwritten_entries.js";
@@ -92,7 +92,7 @@ const LOG_MEMORY_BYTES_DEFAULT = 32 * 1024 * 1024;
  */
 const RELEASE_BATCH_ENTRIES = 64;
 const RELEASE_BATCH_BYTES = 1024 * 1024;
-const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
+const NOOP = NOOP_PAYLOAD;
 const NO_MESSAGES: readonly Message[] = Object.freeze([]);
 const RESOLVED = Promise.resolve();
 
@@ -270,9 +270,11 @@ export class Node {
         checkpointIo: environment.checkpointIo,
         timers: environment.timers,
         ...(options.environment?.random === undefined ? {} : { random: environment.random }),
+        // A node alone applies its committed entries as recovery reads them (recovery.ts).
+        ...(options.cluster === undefined ? { stateMachine: options.stateMachine } : {}),
       });
       node = new Node({ ...options, metrics }, lock, recovered);
-      const replayed = recovered.entries.length;
+      const replayed = recovered.entriesApplied + recovered.entries.length;
       if (options.cluster !== undefined) await node.joinCluster(options.cluster);
       await node.becomeReady();
       progress.finish({ entries: replayed, keys: node.engine.size, elapsedMs: environment.clock.monotonicMs() - startedMs });

@@ -7,6 +7,9 @@ import type { EntryPayload } from "./entry.js";
 import type { Reply } from "../engine/reply.js";
 import type { Engine } from "../engine/engine.js";
 
+/** What a new leader's empty entry (and a membership change) applies: nothing but the applied index. */
+export const NOOP_PAYLOAD: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
+
 export interface StateMachine {
   /**
    * Applies one committed entry to the engine; deterministic. A promise when the entry
