@@ -114,7 +114,13 @@ interface ActiveRun {
   executed: number;
   /** The chain of threads below the run's own one (script_threads.ts), outermost first. */
   links: ThreadLink[];
-  /** The hook yielded the innermost thread: every call of ours up the chain yields in turn. */
+  /**
+   * Links from this index on have a running parent (drive resumed the thread at the
+   * chain's end when it was this long): the ones before have their parent suspended since
+   * the last pause, waiting for drive to hand it its call's answer.
+   */
+  liveFrom: number;
+  /** The hook yielded the innermost thread: every running call of ours up the chain yields in turn. */
   pausing: boolean;
   /** An error (a registry reference) that a parent resumed after a pause raises at its next instruction, as its call would have. */
   pendingRaise: { thread: number; reference: number } | null;
@@ -347,6 +353,7 @@ export class ScriptVm {
       threadReference,
       executed: 0,
       links: [],
+      liveFrom: 0,
       pausing: false,
       pendingRaise: null,
       stopped: null,
@@ -383,6 +390,7 @@ export class ScriptVm {
     this.active = active;
     try {
       for (;;) {
+        active.liveFrom = active.links.length;
         const status = this.resumeThread(active, target, argCount);
         if (status === LUA_YIELD && active.pausing) return LUA_YIELD;
         if (target === active.thread) {
@@ -418,6 +426,7 @@ export class ScriptVm {
     const active = this.active;
     assert(active !== null, "pcall, xpcall and coroutines run inside a script run");
     active.executed += partialCount(parent);
+    this.startCount(active, parent); // what it ran so far is counted: nothing of it again when its resumer adds its count
     let current = link;
     let count = argCount;
     for (;;) {
@@ -628,14 +637,16 @@ export class ScriptVm {
   }
 
   /**
-   * Whether the whole chain can yield: the innermost thread `L` at its own level, and
-   * every parent up the chain inside a call of ours only, called from a Lua function (a C
-   * function at a thread's bottom cannot yield).
+   * Whether the chain can yield: the innermost thread `L` at its own level, and every
+   * running parent up the chain inside a call of ours only, called from a Lua function (a
+   * C function at a thread's bottom cannot yield). Parents suspended since the last pause
+   * need not yield again.
    */
   private mayPause(active: ActiveRun, L: number): boolean {
     if (!yieldableNow(L)) return false;
-    for (const link of active.links) {
-      if (!yieldableNow(link.parent) || !hasFrame(link.parent, 1)) return false;
+    for (let at = active.liveFrom; at < active.links.length; at++) {
+      const parent = active.links[at]!.parent;
+      if (!yieldableNow(parent) || !hasFrame(parent, 1)) return false;
     }
     return true;
   }
