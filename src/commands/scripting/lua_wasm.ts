@@ -79,6 +79,7 @@ export const LUA_REGISTRYINDEX = -10000;
 export const LUA_GLOBALSINDEX = -10002;
 export const LUA_MULTRET = -1;
 export const LUA_MASKCOUNT = 8;
+export const LUA_MASKLINE = 4;
 export const LUA_GCCOUNT = 3;
 export const LUA_GCCOLLECT = 2;
 export const LUA_YIELD = 1;

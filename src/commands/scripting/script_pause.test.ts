@@ -8,8 +8,8 @@
  * (script_threads.ts) and still end as unpaused, errors and where they are reported
  * included. The instruction budget stops a script at the same instruction whether it
  * paused or not, its loop at its own level or inside those, so every replica agrees; and
- * a killed run cannot be carried on by pcall, and is killed inside pcall, xpcall and
- * coroutines too.
+ * a killed run cannot be carried on by pcall in a loop, and is killed inside pcall, xpcall
+ * and coroutines too, at its next new line as Redis kills.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -136,27 +136,32 @@ test("the instruction budget stops a script at the same instruction whether it p
   }
 });
 
-test("a run looping inside pcall, xpcall or a coroutine is killed there", async () => {
+test("a run looping inside pcall, xpcall or a coroutine is killed there, as Redis kills: at its next new line", async () => {
   const vm = new ScriptVm({ instructionsMax: 1e10, heapBytesMax: HEAP_BYTES, pauseAfterMs: 0 });
-  const bodies = [
-    "return pcall(function() while true do end end)",
-    "return xpcall(function() while true do end end, function(e) return e end)",
-    "local co = coroutine.wrap(function() while true do end end) co()",
-    "return coroutine.resume(coroutine.create(function() pcall(function() while true do end end) end))",
-  ];
-  for (const body of bodies) {
+  const killed = async (body: string): Promise<Reply> => {
     const outcome = runner(vm)(body, true);
     assert.ok(outcome instanceof Promise, body);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(vm.killPausedRun(), true, body);
-    const reply = await outcome;
+    return outcome;
+  };
+  const cases: Array<{ body: string; line: number }> = [
+    { body: "local ok = pcall(function() while true do end end)\nreturn 'carried on'", line: 2 },
+    { body: "local ok = xpcall(function() while true do end end, function(e) return e end)\nreturn 'carried on'", line: 2 },
+    { body: "local co = coroutine.wrap(function() while true do end end)\nco()", line: 2 },
+    { body: "local co = coroutine.create(function() pcall(function() while true do end end) end)\nlocal ok = coroutine.resume(co)\nreturn 'carried on'", line: 3 },
+  ];
+  for (const { body, line } of cases) {
+    const reply = await killed(body);
     assert.equal(reply.type, "error", body);
-    assert.match((reply as { text: string }).text, /^ERR Script killed by user with SCRIPT KILL\.\.\. script: \w+, on @user_script:1\.$/, body);
+    assert.match((reply as { text: string }).text, new RegExp(`^ERR Script killed by user with SCRIPT KILL\\.\\.\\. script: \\w+, on @user_script:${line}\\.$`), body);
   }
+  // The pcall that caught the kill and the rest of its line carry on, as in Redis (no new line to raise at).
+  assert.deepEqual(await killed("return pcall(function() while true do end end)"), { type: "nil" });
   assert.deepEqual(runner(vm)("return select(2, pcall(function() return 7 end))", true), integer(7), "the state serves the next script");
 });
 
-test("a killed run raises at every instruction, so pcall cannot carry on", async () => {
+test("a killed run raises at every new line, so pcall cannot carry on in a loop", async () => {
   const vm = new ScriptVm({ instructionsMax: 1e10, heapBytesMax: HEAP_BYTES, pauseAfterMs: 0 });
   const outcome = runner(vm)("while true do pcall(function() for i = 1, 1000 do end end) end", true);
   assert.ok(outcome instanceof Promise);

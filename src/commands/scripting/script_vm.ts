@@ -23,7 +23,7 @@
  * afresh, and the instruction a yielding hook fired at is counted when it runs again. So
  * every replica stops a runaway write script at the same instruction, however often it
  * paused. Once stopped, the hook fires at every instruction so that no pcall inside the
- * script can catch it and carry on.
+ * script can catch it and carry on; once killed, at every new line, as Redis' kill.
  */
 import type { ByteString } from "../../engine/bytes.js";
 import { error as errorReply, type Reply } from "../../engine/reply.js";
@@ -33,6 +33,7 @@ import {
   LUA_GCCOUNT,
   LUA_GLOBALSINDEX,
   LUA_MASKCOUNT,
+  LUA_MASKLINE,
   LUA_REGISTRYINDEX,
   loadChunk,
   lua,
@@ -311,9 +312,10 @@ export class ScriptVm {
   }
 
   /**
-   * Kills the paused run (SCRIPT KILL, FUNCTION KILL): at its next instruction it raises
-   * Redis' "Script killed by user" error, and again at every instruction after, so that no
-   * pcall inside it can carry on. False when no run is paused.
+   * Kills the paused run (SCRIPT KILL, FUNCTION KILL): as Redis' kill, at its next new
+   * line (or jump back) it raises "Script killed by user", and again at every one after,
+   * so that no pcall inside it can carry on in a loop (a pcall that catches it and the
+   * rest of its line runs on, as in Redis). False when no run is paused.
    */
   killPausedRun(): boolean {
     if (this.paused === null) return false;
@@ -445,9 +447,9 @@ export class ScriptVm {
     }
   }
 
-  /** A child ended: its parent's answer, or none to speak of once the run is stopped or killed (the parent raises at its next instruction). */
+  /** A child ended: its parent's answer, or none to speak of once the run is stopped (the parent raises at its next instruction). */
   private settleLink(active: ActiveRun, link: ThreadLink, status: number): ReturnType<ThreadLink["settle"]> {
-    if (active.stopped !== null || active.killed) {
+    if (active.stopped !== null) {
       link.release();
       return { kind: "return", count: 0 };
     }
@@ -464,11 +466,15 @@ export class ScriptVm {
 
   /**
    * Starts a thread's count period: the hook fires when the budget is used up at the
-   * latest, at the next instruction when the run is stopped, killed or the thread has an
-   * error to raise.
+   * latest, at the next instruction when the run is stopped or the thread has an error to
+   * raise, at the next new line when the run is killed (as Redis' kill hook).
    */
   private startCount(active: ActiveRun, thread: number): void {
-    const now = active.stopped !== null || active.killed || active.pendingRaise?.thread === thread;
+    if (active.killed && active.stopped === null && active.pendingRaise?.thread !== thread) {
+      lua._lua_sethook(thread, this.hook, LUA_MASKLINE, 0);
+      return;
+    }
+    const now = active.stopped !== null || active.pendingRaise?.thread === thread;
     const left = this.limits.instructionsMax + 1 - active.executed;
     lua._lua_sethook(thread, this.hook, LUA_MASKCOUNT, now ? 1 : Math.max(1, Math.min(HOOK_EVERY, left)));
   }
@@ -602,8 +608,8 @@ export class ScriptVm {
       raise(L);
     }
     if (active.killed) {
-      // As Redis: from now on every instruction raises, so no pcall can carry on after a kill.
-      lua._lua_sethook(L, this.hook, LUA_MASKCOUNT, 1);
+      // As Redis: from now on every new line (and every jump back) raises, so no pcall can carry on after a kill in a loop.
+      lua._lua_sethook(L, this.hook, LUA_MASKLINE, 0);
       lua._lua_createtable(L, 0, 1);
       pushBytes(L, KILLED_BY_USER);
       rawSetField(L, -2, "err");
