@@ -105,12 +105,12 @@ const HOOK_COUNT_OFFSET = 64;
 
 /** The count the thread's count hook was last set to (lua_sethook's count). */
 export function baseHookCount(L: number): number {
-  return new DataView(lua.HEAPU8.buffer).getInt32(L + BASE_HOOK_COUNT_OFFSET, true);
+  return lua.HEAPU32[(L + BASE_HOOK_COUNT_OFFSET) >> 2]! | 0;
 }
 
 /** Instructions the thread still has to fetch before its count hook fires. */
 export function hookCountLeft(L: number): number {
-  return new DataView(lua.HEAPU8.buffer).getInt32(L + HOOK_COUNT_OFFSET, true);
+  return lua.HEAPU32[(L + HOOK_COUNT_OFFSET) >> 2]! | 0;
 }
 
 
@@ -129,12 +129,15 @@ export function yieldableNow(L: number): boolean {
 
 /** The thread's nested C calls (nCcalls). */
 export function cCalls(L: number): number {
-  return new DataView(lua.HEAPU8.buffer).getUint16(L + N_C_CALLS_OFFSET, true);
+  const heap = lua.HEAPU8;
+  return heap[L + N_C_CALLS_OFFSET]! | (heap[L + N_C_CALLS_OFFSET + 1]! << 8);
 }
 
 /** Sets a thread's nested C calls before it is resumed, as lua_setlevel does (so nesting is bounded across threads). */
 export function setCCalls(L: number, calls: number): void {
-  new DataView(lua.HEAPU8.buffer).setUint16(L + N_C_CALLS_OFFSET, calls, true);
+  const heap = lua.HEAPU8;
+  heap[L + N_C_CALLS_OFFSET] = calls & 0xff;
+  heap[L + N_C_CALLS_OFFSET + 1] = calls >> 8;
 }
 
 /**
@@ -143,8 +146,7 @@ export function setCCalls(L: number, calls: number): void {
  * then located at that instruction's line. Only for a thread the error will end.
  */
 export function rewindOneInstruction(L: number): void {
-  const view = new DataView(lua.HEAPU8.buffer);
-  view.setUint32(L + SAVED_PC_OFFSET, view.getUint32(L + SAVED_PC_OFFSET, true) - 4, true);
+  lua.HEAPU32[(L + SAVED_PC_OFFSET) >> 2] -= 4;
 }
 
 export const enum LuaType {

@@ -114,8 +114,17 @@ export function installThreadFunctions(L: number, driver: ThreadDriver): void {
       return results;
     });
 
-  /** A protected child running the value at `index` of `parent` with the `argCount` values above it. */
-  const protectedChild = (parent: number, index: number, argCount: number, settle: (link: ThreadLink, status: number) => Settled): { link: ThreadLink; argCount: number } => {
+  /**
+   * A protected child running the value at `index` of `parent` with the `argCount` values
+   * above it; `dropped` runs when the link is let go unsettled (the run stopped or was given up).
+   */
+  const protectedChild = (
+    parent: number,
+    index: number,
+    argCount: number,
+    settle: (link: ThreadLink, status: number) => Settled,
+    dropped?: () => void,
+  ): { link: ThreadLink; argCount: number } => {
     const taken = driver.takeThread();
     const child = taken.thread;
     let count = argCount;
@@ -126,22 +135,27 @@ export function installThreadFunctions(L: number, driver: ThreadDriver): void {
     }
     lua._lua_xmove(parent, child, argCount + 1);
     let released = false;
+    let settled = false;
+    let endedWell = false;
     const link: ThreadLink = {
       parent,
       child,
       user: false,
       reference: taken.reference,
       settle: (status) => {
-        const settled = settle(link, status);
+        settled = true;
+        endedWell = status === 0;
+        const answer = settle(link, status);
         link.release();
-        return settled;
+        return answer;
       },
       release: () => {
         if (released) return;
         released = true;
-        const reusable = lua._lua_status(child) === 0 && !hasFrames(child);
-        if (reusable) lua._lua_settop(child, 0);
-        driver.returnThread(taken, reusable);
+        if (!settled) dropped?.();
+        // A thread whose function returned can run another; one that failed, or was let go unsettled, cannot.
+        if (endedWell) lua._lua_settop(child, 0);
+        driver.returnThread(taken, endedWell);
       },
     };
     return { link, argCount: count };
@@ -189,7 +203,11 @@ export function installThreadFunctions(L: number, driver: ThreadDriver): void {
     lua._lua_settop(parent, 2);
     const handlerIsFunction = lua._lua_type(parent, 2) === LuaType.Function;
     const handler = lua._luaL_ref(parent, LUA_REGISTRYINDEX);
-    const done = (): void => lua._luaL_unref(parent, LUA_REGISTRYINDEX, handler);
+    let held = true;
+    const done = (): void => {
+      if (held) lua._luaL_unref(parent, LUA_REGISTRYINDEX, handler);
+      held = false;
+    };
     const failed = (text: string): Settled => {
       done();
       lua._lua_pushboolean(parent, 0);
@@ -211,7 +229,7 @@ export function installThreadFunctions(L: number, driver: ThreadDriver): void {
           lua._lua_xmove(link.child, parent, 1);
         }
         return { kind: "return", count: 2 };
-      });
+      }, done);
       setCCalls(next.link.child, cCalls(parent));
       return { kind: "run", link: next.link, argCount: next.argCount };
     };
@@ -227,7 +245,7 @@ export function installThreadFunctions(L: number, driver: ThreadDriver): void {
         return { kind: "return", count: 2 };
       }
       return handle(link.child, 1);
-    }));
+    }, done));
   });
 
   /** coroutine.status as the script sees it: a protected call's thread counts as the coroutine that made it. */
