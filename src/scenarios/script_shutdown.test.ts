@@ -5,7 +5,9 @@
  * script: the process closes (it says it did not wait for a paused script) and exits 0,
  * the script's caller gets no reply. The script's log entry is durable, so the restarted
  * server applies it whole, exactly once: both of its INCRs (one before its long loop, one
- * after) count 1, and the server takes writes after it.
+ * after) count 1, and the server takes writes after it. Closing an embedded node during a
+ * long script does the same (it gives the paused script up, read-only or logged), and a
+ * node opened again on its directory applies the logged one once.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -15,6 +17,8 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RespConnection } from "./differential/connection.js";
+import { startTestNode } from "./harness.js";
+import { existingScriptHost } from "../commands/scripting/script_host.js";
 import { freePort, waitUntil } from "./server_fixtures.js";
 
 const walnut = fileURLToPath(new URL("../../bin/walnut.js", import.meta.url));
@@ -92,6 +96,44 @@ test("SHUTDOWN NOSAVE during a long write script stops at once; after a restart 
         await served.exited;
       }
     }
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** Sends `body` as EVAL (or EVAL_RO) and waits until another client is told BUSY (its caller never gets a reply: the node closes first). */
+async function untilBusy(port: number, command: string, body: string, connections: RespConnection[]): Promise<void> {
+  const caller = await RespConnection.open(port);
+  const other = await RespConnection.open(port);
+  connections.push(caller, other);
+  await other.send(["config", "set", "busy-reply-threshold", "0"]);
+  caller.send([command, body, "0"]).catch(() => undefined);
+  let busy = false;
+  for (let attempt = 0; attempt < PINGS_MAX && !busy; attempt++) busy = (await other.send(["ping"])).raw === BUSY;
+  assert.ok(busy, "another client was told BUSY while the script ran");
+}
+
+test("closing an embedded node gives up a paused read-only script, and a paused write script that a reopened node applies once", { timeout: 300_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "walnut-script-close-"));
+  const connections: RespConnection[] = [];
+  try {
+    const reading = await startTestNode({ dir });
+    await untilBusy(reading.respPort, "eval_ro", "while true do end", connections);
+    await reading.stop(); // returns although the script never ends
+    assert.equal(existingScriptHost(reading.db.node.engine)?.vm.hasPausedRun, false, "the endless script was given up");
+    const writing = await startTestNode({ dir });
+    await untilBusy(writing.respPort, "eval", LONG_WRITE, connections);
+    const appliedBefore = writing.db.node.engine.appliedIndex;
+    await writing.stop();
+    assert.equal(writing.db.node.engine.appliedIndex, appliedBefore, "the closing node did not finish the script's entry");
+    const reopened = await startTestNode({ dir });
+    try {
+      await waitUntil("the reopened node applied the script", async () => String(await reopened.db.get("after")) === "1", 240_000);
+      assert.equal(String(await reopened.db.get("before")), "1", "the script ran once, whole");
+    } finally {
+      await reopened.stop();
+    }
+  } finally {
+    for (const connection of connections) connection.close();
     await rm(dir, { recursive: true, force: true });
   }
 });
