@@ -94,7 +94,8 @@ export const LUA_MAX_C_CALLS = 200;
  * nCcalls and baseCcalls (two unsigned shorts) in this build: Lua 5.1's lstate.h laid
  * out for wasm32 (next, tt, marked and status in 8 bytes, top, base, l_G, ci, then
  * savedpc; ten more 4-byte fields after it, then the two counters).
- * script_vm.test.ts checks the counters against a pcall.
+ * script_pause.test.ts depends on them: pausing inside a metamethod or a sort comparator
+ * (counters unequal) would raise an error there.
  */
 const SAVED_PC_OFFSET = 24;
 const N_C_CALLS_OFFSET = 52;

@@ -73,7 +73,6 @@ export interface ThreadDriver {
   noteBug(bug: unknown): void;
 }
 
-const LUA_GLOBALS = LUA_GLOBALSINDEX;
 /** lua_upvalueindex(1). */
 const UPVALUE_1 = LUA_GLOBALSINDEX - 1;
 /** The sandbox's chunk name: its frames stand in for C functions (see argumentErrorText). */
@@ -366,10 +365,10 @@ export function installThreadFunctions(L: number, driver: ThreadDriver): void {
 
   for (const pointer of [pcall, xpcall, resume, wrapped]) pausable.add(pointer);
   lua._lua_pushcclosure(L, pcall, 0);
-  rawSetField(L, LUA_GLOBALS, "pcall");
+  rawSetField(L, LUA_GLOBALSINDEX, "pcall");
   lua._lua_pushcclosure(L, xpcall, 0);
-  rawSetField(L, LUA_GLOBALS, "xpcall");
-  rawGetField(L, LUA_GLOBALS, "coroutine");
+  rawSetField(L, LUA_GLOBALSINDEX, "xpcall");
+  rawGetField(L, LUA_GLOBALSINDEX, "coroutine");
   for (const [name, pointer] of [["resume", resume], ["wrap", wrap], ["yield", yieldFromCoroutine], ["status", status], ["running", running]] as const) {
     lua._lua_pushcclosure(L, pointer, 0);
     rawSetField(L, -2, name);
