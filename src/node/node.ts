@@ -62,7 +62,7 @@ import { createReplayProgress } from "./replay_progress.js";
 import { restoreSessions } from "./sessions_metadata.js";
 import { restoreRemovedKeys } from "./removed_keys_metadata.js";
 import { restoreFunctions } from "./function_metadata.js";
-import { NOOP_PAYLOAD, type StateMachine } from "./state_machine.js";
+import { ApplyAbandoned, NOOP_PAYLOAD, type StateMachine } from "./state_machine.js";
 import { TickClock } from "./tick_clock.js";
 import { Removal } from "./removal.js";
 import { UnwrittenEntries } from "./unwritten_entries.js";
@@ -455,6 +455,10 @@ export class Node {
     this.closed = true;
     for (const timer of this.timers) this.environment.timers.clearInterval(timer);
     if (this.retryTimer !== null) this.environment.timers.clearTimeout(this.retryTimer);
+    // A paused apply (a long script) is not waited for: its entry is durable, and applied after a restart.
+    if (this.options.stateMachine.abandonPaused?.(this.engine, new ApplyAbandoned()) === true) {
+      this.log.info({ appliedIndex: this.engine.appliedIndex }, "closing without waiting for a paused script: a logged one is applied after a restart");
+    }
     await this.checkpointInProgress?.catch(() => undefined);
     while (this.readyRunning) await this.environment.timers.yieldTurn();
     this.proposals.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
@@ -637,7 +641,7 @@ export class Node {
         if (!persisted) return;
         this.send(early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append"));
         const applying = this.applyCommitted(ready.committedEntries);
-        if (applying !== undefined) await this.waitForPausedApply(applying);
+        if (applying !== undefined && !(await this.waitForPausedApply(applying))) return;
         this.checkProgressOrder();
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
         this.reads.applied(this.engine.appliedIndex);
@@ -659,12 +663,16 @@ export class Node {
    * An apply that paused (a long script): checkpoints and the expiry sweep wait for it
    * (`applying`), since the engine holds half of an entry meanwhile. Raft's timers go on;
    * messages wait for the loop, so a script longer than an election timeout may cost a
-   * leader change after it (docs/scripting.md).
+   * leader change after it (docs/scripting.md). False when close() abandoned it.
    */
-  private async waitForPausedApply(applying: Promise<void>): Promise<void> {
+  private async waitForPausedApply(applying: Promise<void>): Promise<boolean> {
     this.applying = applying;
     try {
       await applying;
+      return true;
+    } catch (cause) {
+      if (cause instanceof ApplyAbandoned && this.closed) return false; // close() gave it up: the loop ends here
+      throw cause;
     } finally {
       this.applying = null;
     }
