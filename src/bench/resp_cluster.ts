@@ -33,6 +33,8 @@ export interface ClusterRowsOptions {
   withRedis: boolean;
   /** Unmeasured `-P 16` requests sent to each target first. */
   warmUpRequests: number;
+  /** More `walnut serve` flags for every member (`--read-mode lease`, say); none by default. */
+  walnutArgs?: string[];
 }
 
 /** A row of the RESP benchmark's speed table; `goal` null where none is set. */
@@ -46,8 +48,10 @@ export interface ClusterRow {
 /** Starts the cluster and redis, measures every row, stops both. Prints its heading and leader changes. */
 export async function clusterRows(options: ClusterRowsOptions): Promise<ClusterRow[]> {
   line("");
-  line(`(e) cluster: 3 walnut nodes --fsync always (through the leader, through a follower) vs redis --appendonly yes --appendfsync always`);
-  const cluster = await startWalnutCluster({ extraArgs: CHECKPOINTS_OFF });
+  const walnutArgs = options.walnutArgs ?? [];
+  const flags = walnutArgs.length === 0 ? "" : ` ${walnutArgs.join(" ")}`;
+  line(`(e) cluster: 3 walnut nodes --fsync always${flags} (through the leader, through a follower) vs redis --appendonly yes --appendfsync always`);
+  const cluster = await startWalnutCluster({ extraArgs: [...CHECKPOINTS_OFF, ...walnutArgs] });
   let redis: BenchServer | null = null;
   try {
     redis = options.withRedis ? await startRedis({ appendFsyncAlways: true }) : null;
