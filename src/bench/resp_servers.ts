@@ -47,6 +47,8 @@ export interface WalnutServerOptions {
   extraArgs?: string[];
   /** More environment variables for the process (NODE_OPTIONS for a larger heap, say). */
   env?: Record<string, string>;
+  /** The `walnut` entry point to run (another build's bin/walnut.js, for A/B runs); this build's by default. */
+  cli?: string;
 }
 
 export interface RedisServerOptions {
@@ -75,7 +77,7 @@ export async function startWalnut(options: WalnutServerOptions): Promise<BenchSe
     args: (dir, port) => [
       ...profiling,
       ...gcHook,
-      WALNUT_CLI,
+      options.cli ?? WALNUT_CLI,
       "serve",
       "--data-dir", dir,
       "--port", String(port),
