@@ -16,7 +16,7 @@
 import type { ByteString } from "../engine/bytes.js";
 import { DEFAULT_COLLECTION, type Engine } from "../engine/engine.js";
 import { describeError, isWalnutError } from "../lib/errors.js";
-import type { Node, WriteResult } from "../node/node.js";
+import type { Node, ProposalListener, WriteResult } from "../node/node.js";
 import { isReadOnlyCall } from "./collections.js";
 import type { CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
 import { error, isError, type Reply } from "../engine/reply.js";
@@ -64,6 +64,10 @@ function failedWriteIndexed(cause: unknown): { index: number; reply: Reply } {
 /** The entry payload of one command (fields spelled out: cheaper than spreading the session). */
 function commandPayload(nowMs: number, call: CommandCall, session: Session): EntryPayload {
   return { type: "command", nowMs, clientId: session.clientId, requestId: session.requestId, ackBelow: session.ackBelow, call };
+}
+
+function batchPayload(nowMs: number, calls: CommandCall[], conditions: VersionCondition[], session: Session): EntryPayload {
+  return { type: "batch", nowMs, clientId: session.clientId, requestId: session.requestId, ackBelow: session.ackBelow, conditions, calls };
 }
 
 export function isWriteCall(spec: CommandSpec, argv: ByteString[]): boolean {
@@ -270,6 +274,11 @@ export class CommandExecutor {
     return this.node.propose(commandPayload(this.node.now(), call, session));
   }
 
+  /** Like proposeCall(), the outcome told to `listener` (Node.proposeTo): no promise made. */
+  proposeCallTo(call: CommandCall, session: Session, listener: ProposalListener): void {
+    this.node.proposeTo(commandPayload(this.node.now(), call, session), listener);
+  }
+
   /**
    * The OOM refusal of a denyoom write while used memory is over maxmemory, else null.
    * A call that is not a command (unknown, wrong arity) is left to fail as it would.
@@ -315,8 +324,12 @@ export class CommandExecutor {
 
   /** Logs a prepared batch (prepareBatch()); resolves once committed, or rejects with the node's error. */
   proposeBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session): Promise<WriteResult> {
-    const { clientId, requestId, ackBelow } = session;
-    return this.node.propose({ type: "batch", nowMs: this.node.now(), clientId, requestId, ackBelow, conditions, calls });
+    return this.node.propose(batchPayload(this.node.now(), calls, conditions, session));
+  }
+
+  /** Like proposeBatch(), the outcome told to `listener`. */
+  proposeBatchTo(calls: CommandCall[], conditions: VersionCondition[], session: Session, listener: ProposalListener): void {
+    this.node.proposeTo(batchPayload(this.node.now(), calls, conditions, session), listener);
   }
 
   /** The calls of a batch as they go into the log, or the EXECABORT it gets without reaching the log. */

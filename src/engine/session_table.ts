@@ -61,7 +61,13 @@ const TOO_LARGE_VERDICT: SessionVerdict = Object.freeze({ kind: "tooLarge" });
 export const TOO_LARGE: Reply = Object.freeze({ type: "nil" as const });
 
 export class SessionTable {
+  /** In least recently applied order: the first is forgotten first. */
   private readonly records = new Map<string, SessionRecord>();
+  /** The client verdict() last looked up, and its record: applied() follows it for the same client. */
+  private lookedUpClientId: string | null = null;
+  private lookedUpRecord: SessionRecord | undefined = undefined;
+  /** The last client in `records` (the most recently applied), or null when unknown. */
+  private newestClientId: string | null = null;
 
   constructor(readonly clientsMax: number = SESSION_CLIENTS_MAX) {
     assert(clientsMax > 0, "a session table must hold at least one client");
@@ -78,6 +84,8 @@ export class SessionTable {
   /** Whether request `requestId` of `clientId` is to be applied now, and if not, why. */
   verdict(clientId: string, requestId: number, ackBelow: number): SessionVerdict {
     const record = this.records.get(clientId);
+    this.lookedUpClientId = clientId;
+    this.lookedUpRecord = record;
     const next = record?.next ?? (ackBelow > 0 ? ackBelow : requestId);
     if (requestId >= next) return requestId === next || ackBelow === 0 ? APPLY : { kind: "early", expected: next };
     if (record === undefined || requestId < record.firstKept) return FORGOTTEN;
@@ -92,7 +100,9 @@ export class SessionTable {
    */
   applied(clientId: string, requestId: number, ackBelow: number, reply: Reply): void {
     if (!fitsKept(reply, SESSION_REPLY_BYTES_MAX)) reply = TOO_LARGE;
-    let record = this.records.get(clientId);
+    let record = clientId === this.lookedUpClientId ? this.lookedUpRecord : this.records.get(clientId);
+    this.lookedUpClientId = null;
+    this.lookedUpRecord = undefined;
     if (record === undefined || ackBelow === 0) {
       record = { next: requestId + 1, firstKept: requestId, replies: [reply] };
     } else {
@@ -102,14 +112,19 @@ export class SessionTable {
       const drop = Math.max(Math.min(ackBelow, record.next) - record.firstKept, record.replies.length - SESSION_REPLIES_MAX);
       for (let dropped = 0; dropped < drop; dropped++) record.replies.shift(); // usually one: no array made, as splice would
       if (drop > 0) record.firstKept += drop;
+      // Already the most recently applied (a pipeline's writes follow one another in the log): in place, in its place.
+      if (clientId === this.newestClientId) return;
     }
     this.remember(clientId, record);
   }
 
   /** Puts `record` in as the client's, the most recently used (also how a checkpoint restores it). */
   remember(clientId: string, record: SessionRecord): void {
+    this.lookedUpClientId = null;
+    this.lookedUpRecord = undefined;
     this.records.delete(clientId);
     this.records.set(clientId, record);
+    this.newestClientId = clientId;
     if (this.records.size > this.clientsMax) {
       const leastRecent = this.records.keys().next().value as string;
       this.records.delete(leastRecent);
@@ -130,6 +145,9 @@ export class SessionTable {
 
   clear(): void {
     this.records.clear();
+    this.lookedUpClientId = null;
+    this.lookedUpRecord = undefined;
+    this.newestClientId = null;
   }
 }
 

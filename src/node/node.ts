@@ -54,7 +54,7 @@ import type { Timer } from "../lib/environment.js";
 import { MembershipBook } from "./membership.js";
 import { PeerQuestions, type MemberAnswer, type TopicAnswerer } from "./peer_questions.js";
 import { describeStatus, type NodeStatus } from "./status.js";
-import { ProposalTable, type WriteResult } from "./proposals.js";
+import { ProposalTable, type ProposalListener, type WriteResult } from "./proposals.js";
 import { ReadBarriers } from "./read_barrier.js";
 import { toLogEntry } from "./raft_log_codec.js";
 import { prepareDataDir, recoverNode } from "./recovery.js";
@@ -68,7 +68,7 @@ import { Removal } from "./removal.js";
 import { UnwrittenEntries } from "./unwritten_entries.js";
 import { WriteAdmission } from "./write_admission.js";
 
-export type { WriteResult } from "./proposals.js";
+export type { ProposalListener, WriteResult } from "./proposals.js";
 export type { ClusterOptions } from "./cluster.js";
 export type { NodeStatus } from "./status.js";
 
@@ -302,11 +302,19 @@ export class Node {
    * write_admission.ts); the wait is not counted against its deadline.
    */
   propose(payload: EntryPayload): Promise<WriteResult> {
-    if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
-    if (this.writeError !== null) return Promise.reject(this.writeError);
-    if (this.removal.happened) return Promise.reject(this.removal.error("write"));
-    if (this.admission.length > 0 || !this.hasRoomForProposals()) return this.admission.enqueue(payload);
-    return this.proposeNow(payload);
+    return new Promise((resolve, reject) => this.proposeTo(payload, { resolve, reject }));
+  }
+
+  /**
+   * Like propose(), the outcome told to `listener` instead of a promise (no promise per
+   * write on the RESP write path). A refusal may be told before this returns.
+   */
+  proposeTo(payload: EntryPayload, listener: ProposalListener): void {
+    if (this.closed) return listener.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
+    if (this.writeError !== null) return listener.reject(this.writeError);
+    if (this.removal.happened) return listener.reject(this.removal.error("write"));
+    if (this.admission.length > 0 || !this.hasRoomForProposals()) return this.admission.enqueue(payload, listener);
+    this.proposeNow(payload, listener);
   }
 
   /** True while writes wait for room: a server should stop taking more from its clients. */
@@ -330,14 +338,14 @@ export class Node {
     }
   }
 
-  private readonly proposeNow = (payload: EntryPayload): Promise<WriteResult> => {
-    const { sequence, result } = this.proposals.add(payload, { nowMs: this.clock(), leader: this.raft.currentLeader });
+  private readonly proposeNow = (payload: EntryPayload, listener: ProposalListener): void => {
+    const sequence = this.proposals.addListening(payload, this.clock(), this.raft.currentLeader, listener);
     let outcome;
     try {
       outcome = this.raft.propose(encodeProposal(payload, this.id, sequence));
     } catch (error) {
       this.proposals.reject(sequence, error instanceof Error ? error : new Error(String(error)));
-      return result;
+      return;
     }
     if (!outcome.ok && outcome.leader === 0) {
       this.proposals.reject(sequence, new WalnutError("NO_LEADER", "Cannot write: no leader is known yet; retry shortly"));
@@ -346,7 +354,6 @@ export class Node {
     }
     if (this.gathering !== null && ++this.gathering.arrived >= this.gathering.target) this.gathering.done();
     this.scheduleReady();
-    return result;
   };
 
   /**

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { open, type Db } from "../../db.js";
 import { CommandExecutor, type Session } from "../../commands/executor.js";
 import type { CommandCall, VersionCondition } from "../../node/entry.js";
-import type { WriteResult } from "../../node/node.js";
+import type { ProposalListener, WriteResult } from "../../node/node.js";
 import { array, bulk, integer, type Reply } from "../../engine/reply.js";
 import { WalnutError } from "../../lib/errors.js";
 import { WriteSession } from "./write_session.js";
@@ -39,14 +39,20 @@ class LosingExecutor extends CommandExecutor {
   });
 
   // The session object is the caller's to reuse once the call returns: a gated proposal keeps a copy.
-  override proposeCall(call: CommandCall, session: Session): Promise<WriteResult> {
+  override proposeCallTo(call: CommandCall, session: Session, listener: ProposalListener): void {
     const copy = { ...session };
-    return this.meetFate(copy, () => super.proposeCall(call, copy));
+    this.meetFate(copy, () => new Promise((resolve, reject) => super.proposeCallTo(call, copy, { resolve, reject }))).then(
+      (result) => listener.resolve(result),
+      (error: Error) => listener.reject(error),
+    );
   }
 
-  override proposeBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session): Promise<WriteResult> {
+  override proposeBatchTo(calls: CommandCall[], conditions: VersionCondition[], session: Session, listener: ProposalListener): void {
     const copy = { ...session };
-    return this.meetFate(copy, () => super.proposeBatch(calls, conditions, copy));
+    this.meetFate(copy, () => new Promise((resolve, reject) => super.proposeBatchTo(calls, conditions, copy, { resolve, reject }))).then(
+      (result) => listener.resolve(result),
+      (error: Error) => listener.reject(error),
+    );
   }
 
   private async meetFate(session: Session, propose: () => Promise<WriteResult>): Promise<WriteResult> {
