@@ -44,8 +44,8 @@ import { conditionHolds } from "./batch_conditions.js";
 export function applyEntry(engine: Engine, index: number, term: number, payload: EntryPayload): Reply | Promise<Reply> {
   const idle = scriptsIdle(engine);
   if (idle !== null) return idle.then(() => applyEntry(engine, index, term, payload));
-  assert(index > engine.appliedIndex, `apply in index order: ${index} after ${engine.appliedIndex}`);
-  assert(term >= engine.appliedTerm, `apply in term order: term ${term} after ${engine.appliedTerm}`);
+  if (!(index > engine.appliedIndex)) assert(false, `apply in index order: ${index} after ${engine.appliedIndex}`);
+  if (!(term >= engine.appliedTerm)) assert(false, `apply in term order: term ${term} after ${engine.appliedTerm}`);
   engine.beginChanges(index);
   const reply = applyOnce(engine, index, payload);
   if (!(reply instanceof Promise)) return finishEntry(engine, index, term, payload, reply);

@@ -106,7 +106,7 @@ export class SessionTable {
     if (record === undefined || ackBelow === 0) {
       record = { next: requestId + 1, firstKept: requestId, replies: [reply] };
     } else {
-      assert(requestId === record.next, `session ${clientId} applies request ${requestId}, expected ${record.next}`);
+      if (!(requestId === record.next)) assert(false, `session ${clientId} applies request ${requestId}, expected ${record.next}`);
       record.replies.push(reply);
       record.next = requestId + 1;
       const drop = Math.max(Math.min(ackBelow, record.next) - record.firstKept, record.replies.length - SESSION_REPLIES_MAX);

@@ -743,13 +743,13 @@ export class Node {
     if (first === undefined) return;
     const durableLast = this.durable.lastIndex;
     const committed = this.durable.currentHardState().commit;
-    assert(first.index <= durableLast + 1, `Ready entry ${first.index} leaves a gap after the durable log's last entry ${durableLast}`);
-    assert(first.index > committed, `Ready entry ${first.index} would rewrite committed entries (commit index ${committed})`);
+    if (!(first.index <= durableLast + 1)) assert(false, `Ready entry ${first.index} leaves a gap after the durable log's last entry ${durableLast}`);
+    if (!(first.index > committed)) assert(false, `Ready entry ${first.index} would rewrite committed entries (commit index ${committed})`);
     for (let position = 1; position < entries.length; position++) {
       const previous = entries[position - 1] as Entry;
       const entry = entries[position] as Entry;
-      assert(entry.index === previous.index + 1, `Ready entries jump from ${previous.index} to ${entry.index}`);
-      assert(entry.term >= previous.term, `Ready entry ${entry.index} has term ${entry.term} after term ${previous.term}`);
+      if (!(entry.index === previous.index + 1)) assert(false, `Ready entries jump from ${previous.index} to ${entry.index}`);
+      if (!(entry.term >= previous.term)) assert(false, `Ready entry ${entry.index} has term ${entry.term} after term ${previous.term}`);
     }
   }
 
@@ -758,8 +758,8 @@ export class Node {
     const applied = this.engine.appliedIndex;
     const committed = this.durable.currentHardState().commit;
     const durableLast = this.durable.lastIndex;
-    assert(applied <= committed, `applied index ${applied} is past the commit index ${committed}`);
-    assert(committed <= durableLast, `commit index ${committed} is past the durable log's last entry ${durableLast}`);
+    if (!(applied <= committed)) assert(false, `applied index ${applied} is past the commit index ${committed}`);
+    if (!(committed <= durableLast)) assert(false, `commit index ${committed} is past the durable log's last entry ${durableLast}`);
   }
 
   /** Step 2: replace our state with a checkpoint the leader sent (already on disk, checked). */
