@@ -27,7 +27,7 @@ import { lookupDataCommand } from "./table.js";
 import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
 import { resolveScriptCall } from "./scripting/eval_commands.js";
-import { endPausedScript, reachesPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
+import { endPausedScript, isPausable, reachesPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
 
 export interface Session {
   clientId: string;
@@ -221,6 +221,7 @@ export class CommandExecutor {
 
   /** runRead, where a read-only script may pause (scripting/script_busy.ts): then a promise of its reply. */
   private runReadLettingScriptsPause(engine: Engine, collection: string, spec: CommandSpec, argv: ByteString[]): Reply | Promise<Reply> {
+    if (!isPausable(spec.name)) return this.runRead(engine, collection, spec, argv); // no closure for a plain read
     const reply = runPausable(engine, spec.name, () => this.runRead(engine, collection, spec, argv));
     if (!(reply instanceof Promise)) return reply;
     return reply.finally(() => endPausedScript(engine));
