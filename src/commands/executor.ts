@@ -18,7 +18,7 @@ import { DEFAULT_COLLECTION, type Engine } from "../engine/engine.js";
 import { describeError, isWalnutError } from "../lib/errors.js";
 import type { Node, ProposalListener, WriteResult } from "../node/node.js";
 import { isReadOnlyCall } from "./collections.js";
-import type { CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
+import type { ClientId, CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
 import { error, isError, type Reply } from "../engine/reply.js";
 import type { CommandSpec } from "./spec.js";
 import type { Collection } from "../engine/collection.js";
@@ -30,7 +30,8 @@ import { resolveScriptCall } from "./scripting/eval_commands.js";
 import { endPausedScript, isPausable, reachesPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
 
 export interface Session {
-  clientId: string;
+  /** A string, or a session number (node/session_numbers.ts); "" for none. */
+  clientId: ClientId;
   requestId: number;
   /** An ordered session's acknowledgement (engine/session_table.ts); absent: a single request. */
   ackBelow?: number;

@@ -67,6 +67,7 @@ import { TickClock } from "./tick_clock.js";
 import { Removal } from "./removal.js";
 import { UnwrittenEntries } from "./unwritten_entries.js";
 import { WriteAdmission } from "./write_admission.js";
+import { SessionNumbers } from "./session_numbers.js";
 
 export type { ProposalListener, WriteResult } from "./proposals.js";
 export type { ClusterOptions } from "./cluster.js";
@@ -169,6 +170,8 @@ export class Node {
   private readonly environment: NodeEnvironment;
   private readonly proposals: ProposalTable;
   private readonly admission = new WriteAdmission();
+  /** Blocks of session numbers, each named by the index at which an entry of this node was applied. */
+  private readonly sessionNumbers = new SessionNumbers();
   private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
   private cluster: ClusterLink | null = null;
   private readonly membership = new MembershipBook();
@@ -315,6 +318,14 @@ export class Node {
     if (this.removal.happened) return listener.reject(this.removal.error("write"));
     if (this.admission.length > 0 || !this.hasRoomForProposals()) return this.admission.enqueue(payload, listener);
     this.proposeNow(payload, listener);
+  }
+
+  /**
+   * A number for a new at-most-once session, unique in this log across nodes and restarts
+   * (session_numbers.ts), or null when none is at hand yet (then use a string id).
+   */
+  sessionNumber(): number | null {
+    return this.sessionNumbers.take();
   }
 
   /** True while writes wait for room: a server should stop taking more from its clients. */
@@ -869,6 +880,7 @@ export class Node {
       return applied instanceof Promise ? applied.then(() => undefined) : undefined;
     }
     const own = sequence === 0 ? undefined : this.proposals.payloadOf(sequence);
+    if (own !== undefined && this.sessionNumbers.wanted) this.sessionNumbers.appliedOwn(entry.index); // committed, and ours
     const applied = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
     if (applied instanceof Promise) {
       return applied.then((reply) => {

@@ -150,6 +150,20 @@ test("every proposal acknowledges the replies received: the session in the log k
     assert.deepEqual(record, { next: 6, firstKept: 5, replies: [integer(5)] });
   }));
 
+test("a session begun once the node's own first write is applied goes under a session number; one begun before, a string id", () =>
+  withNode(async (db, executor) => {
+    const early = new WriteSession(executor);
+    assert.equal(typeof early.clientId, "string");
+    await db.set("warm", "up");
+    const numbered = new WriteSession(executor);
+    assert.equal(typeof numbered.clientId, "number");
+    for (const session of [early, numbered]) {
+      assert.equal(await within(session.write({ collection: "default", argv: ["INCR", "n"] }), 5_000).then((reply) => reply.type), "integer");
+    }
+    assert.deepEqual(await db.command("GET", "n"), bulk("2"));
+    assert.deepEqual(db.node.read((engine) => engine.sessions.get(numbered.clientId)), { next: 2, firstKept: 1, replies: [integer(2)] });
+  }));
+
 test("a write whose outcome stays unknown past the deadline answers an error; later writes go under a fresh session", () =>
   withNode(async (db, executor) => {
     for (let proposal = 1; proposal <= 1000; proposal++) executor.fates.set(proposal, "drop");

@@ -3,7 +3,9 @@
  * (engine/session_table.ts; docs/sessions.md tells the whole story), so that no write is
  * ever answered an error only because a leader change left its outcome unknown.
  *
- * - The session is a client id unique across nodes and restarts (node id, a random tag of
+ * - The session is a client id unique across nodes and restarts: a session number
+ *   (node/session_numbers.ts: 8 bytes in each entry, nothing to decode), or, before the
+ *   node's first own write of this life is applied, a string (node id, a random tag of
  *   this process, a counter). Each write that reaches the log gets the next request id,
  *   1, 2, 3..., in the order the client sent them: the connection proposes in that order.
  *   A write answered without reaching the log (NOSCRIPT, OOM) takes no id.
@@ -28,8 +30,8 @@ import type { CommandExecutor, Session } from "../../commands/executor.js";
 import { failedWrite } from "../../commands/executor.js";
 import { SESSION_OUT_OF_ORDER } from "../../commands/apply.js";
 import type { Reply } from "../../engine/reply.js";
-import type { CommandCall, VersionCondition } from "../../node/entry.js";
-import type { ProposalListener, WriteResult } from "../../node/node.js";
+import type { ClientId, CommandCall, VersionCondition } from "../../node/entry.js";
+import type { Node, ProposalListener, WriteResult } from "../../node/node.js";
 import { isWalnutError, WalnutError } from "../../lib/errors.js";
 
 /** How long a write's outcome may stay unknown (no leader, lost answers) before it answers an error. */
@@ -49,7 +51,7 @@ let sessionsStarted = 0;
 
 /** One session's request ids: handed out in order, and the lowest whose answer is awaited. */
 class Numbering {
-  readonly clientId: string;
+  readonly clientId: ClientId;
   /** Orders numberings: a connection's older session first. */
   readonly serial: number;
   nextRequestId = 1;
@@ -61,9 +63,10 @@ class Numbering {
   private unanswered: Array<SessionWrite | null> = [];
   private offset = 1;
 
-  constructor(nodeId: number) {
+  constructor(node: Node) {
     this.serial = ++sessionsStarted;
-    this.clientId = `${nodeId}.${PROCESS_TAG}.${this.serial}`;
+    // A session number when the node has one at hand (8 bytes in each entry, no string to decode), else a string id.
+    this.clientId = node.sessionNumber() ?? `${node.id}.${PROCESS_TAG}.${this.serial}`;
   }
 
   take(write: SessionWrite): number {
@@ -161,14 +164,14 @@ export class WriteSession {
     private readonly executor: CommandExecutor,
     options: { deadlineMs?: number; retryMs?: number } = {},
   ) {
-    this.numbering = new Numbering(executor.node.id);
+    this.numbering = new Numbering(executor.node);
     this.deadlineMs = options.deadlineMs ?? UNKNOWN_OUTCOME_DEADLINE_MS;
     this.retryMs = options.retryMs ?? UNKNOWN_OUTCOME_RETRY_MS;
     this.roundDelayMs = this.retryMs;
   }
 
   /** The client id later writes go under (a new one after a write failed). */
-  get clientId(): string {
+  get clientId(): ClientId {
     return this.numbering.clientId;
   }
 
@@ -302,7 +305,7 @@ export class WriteSession {
     const numbering = write.numbering;
     numbering.answer(write.requestId);
     numbering.abandoned = true;
-    if (numbering === this.numbering && !this.closed) this.numbering = new Numbering(this.executor.node.id);
+    if (numbering === this.numbering && !this.closed) this.numbering = new Numbering(this.executor.node);
     return answerOf(write, { index: 0, reply: failedWrite(cause) });
   }
 }
