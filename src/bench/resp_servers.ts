@@ -61,6 +61,8 @@ export interface WalnutServerOptions extends ServerPlacement {
   env?: Record<string, string>;
   /** node (V8) flags before the script, for those NODE_OPTIONS refuses (--optimize-for-size). */
   nodeFlags?: string[];
+  /** The `walnut` entry point to run (another build's bin/walnut.js, for A/B runs); this build's by default. */
+  cli?: string;
 }
 
 export interface RedisServerOptions extends ServerPlacement {
@@ -94,7 +96,7 @@ export async function startWalnut(options: WalnutServerOptions): Promise<BenchSe
       ...(options.nodeFlags ?? []),
       ...profiling,
       ...gcHook,
-      WALNUT_CLI,
+      options.cli ?? WALNUT_CLI,
       "serve",
       "--data-dir", dir,
       "--port", String(port),

@@ -115,7 +115,7 @@ export function writeEdited(ctx: CommandContext, key: ByteString, bytes: ByteStr
 export function aggregateForUpdate(ctx: CommandContext, key: ByteString, empty: () => StoredValue): Item {
   if (liveItem(ctx, key) === undefined) return new Item(empty(), ctx.index, NO_EXPIRY);
   const item = ctx.collection.itemForUpdate(key);
-  assert(item !== undefined, `key ${key} was checked to hold an aggregate`);
+  if (!(item !== undefined)) assert(false, `key ${key} was checked to hold an aggregate`);
   return item;
 }
 
@@ -141,7 +141,7 @@ export function checkKeyLength(key: ByteString): void {
 
 /** Puts an item this write built or got from itemForUpdate, refusing oversized keys. */
 export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
-  assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
+  if (!(item.version === ctx.index)) assert(false, `an item written at index ${ctx.index} carries version ${item.version}`);
   checkKeyLength(key);
   item.accessClock = accessClockAt(ctx.nowMs);
   noteEncodingGrowth(item);
@@ -160,7 +160,7 @@ export function changeExpiry(ctx: CommandContext, key: ByteString, expiresAtMs: 
     return;
   }
   const item = ctx.collection.itemForUpdate(key);
-  assert(item !== undefined, `changing the expiry of absent key ${key}`);
+  if (!(item !== undefined)) assert(false, `changing the expiry of absent key ${key}`);
   item.expiresAtMs = expiresAtMs;
   item.version = ctx.index;
   ctx.collection.put(key, item);
@@ -177,7 +177,7 @@ export function deleteKey(ctx: CommandContext, key: ByteString): boolean {
 /** An integer reply: a JS number when exact, a bigint beyond 2^53. */
 export function integerReply(value: bigint): Reply {
   const exact = value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER);
-  assert(value <= INT64_MAX && value >= INT64_MIN, `integer reply ${value} outside int64`);
+  if (!(value <= INT64_MAX && value >= INT64_MIN)) assert(false, `integer reply ${value} outside int64`);
   return integer(exact ? Number(value) : value);
 }
 

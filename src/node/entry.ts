@@ -8,11 +8,13 @@
  *
  * Layout (little-endian; a "str" is u32 byte length + bytes, byte strings as latin1):
  *
- *   u8  type         1 = command, 2 = batch, 3 = no-op; plus 0x80 when ackBelow follows requestId
+ *   u8  type         1 = command, 2 = batch, 3 = no-op; plus 0x80 when ackBelow follows requestId,
+ *                    plus 0x40 when the client id is a number
  *   u32 originNode   the node that proposed it (0: none), and its sequence number there:
  *   f64 originSeq    the proposer answers its client when it applies this entry
  *   f64 nowMs
- *   str clientId     "" when the writer asked for no at-most-once session
+ *   str clientId     "" when the writer asked for no at-most-once session; with the 0x40
+ *                    flag an f64 instead: a session number (node/session_numbers.ts)
  *   f64 requestId    0 when none
  *   f64 ackBelow     only with the 0x80 flag: the session's requests below it were answered
  *                    (engine/session_table.ts); entries without it are "single" requests
@@ -29,6 +31,9 @@
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import type { ByteString } from "../engine/bytes.js";
+import type { ClientId } from "../engine/session_table.js";
+
+export type { ClientId } from "../engine/session_table.js";
 
 export interface CommandCall {
   collection: string;
@@ -61,7 +66,7 @@ interface EntryHeader {
   origin?: EntryOrigin;
   nowMs: number;
   /** At-most-once sessions: a retried request with the same id is applied once. */
-  clientId: string;
+  clientId: ClientId;
   requestId: number;
   /**
    * An ordered session (a RESP connection): every reply below this request id reached the
@@ -78,6 +83,9 @@ export type EntryPayload =
 const TYPE_CODES = { command: 1, batch: 2, noop: 3 } as const;
 /** Set in the type byte when an f64 ackBelow follows the request id. */
 const ACK_BELOW_FLAG = 0x80;
+/** Set in the type byte when the client id is an f64 session number rather than a string. */
+const NUMBERED_CLIENT_FLAG = 0x40;
+const TYPE_FLAGS = ACK_BELOW_FLAG | NUMBERED_CLIENT_FLAG;
 /** The origin sits at a fixed offset so that a node can find its own entries without decoding. */
 const ORIGIN_END = 1 + 4 + 8;
 
@@ -146,16 +154,24 @@ function bodyLength(payload: EntryPayload): number {
 /** The entry bytes of `payload`; `origin` (default: the payload's own) tags who proposed it. */
 export function encodeEntry(payload: EntryPayload, origin: EntryOrigin = payload.origin ?? NO_ORIGIN): Buffer {
   const ackBelow = payload.ackBelow ?? 0;
-  const total = ORIGIN_END + 8 + strLength(payload.clientId) + 8 + (ackBelow > 0 ? 8 : 0) + bodyLength(payload);
+  const clientId = payload.clientId;
+  const numbered = typeof clientId === "number";
+  const total = ORIGIN_END + 8 + (numbered ? 8 : strLength(clientId)) + 8 + (ackBelow > 0 ? 8 : 0) + bodyLength(payload);
   if (total > limits.entryBytesMax) {
     throw new WalnutError("LIMIT", `Cannot log write: entry of ${total} bytes exceeds ${limits.entryBytesMax}`);
   }
   const out = Buffer.allocUnsafe(total);
-  out[0] = TYPE_CODES[payload.type] | (ackBelow > 0 ? ACK_BELOW_FLAG : 0);
+  out[0] = TYPE_CODES[payload.type] | (ackBelow > 0 ? ACK_BELOW_FLAG : 0) | (numbered ? NUMBERED_CLIENT_FLAG : 0);
   out.writeUInt32LE(origin.node, 1);
   out.writeDoubleLE(origin.sequence, 5);
   out.writeDoubleLE(payload.nowMs, ORIGIN_END);
-  let at = putString(out, ORIGIN_END + 8, payload.clientId);
+  let at = ORIGIN_END + 8;
+  if (numbered) {
+    out.writeDoubleLE(clientId, at);
+    at += 8;
+  } else {
+    at = putString(out, at, clientId);
+  }
   out.writeDoubleLE(payload.requestId, at);
   at += 8;
   if (ackBelow > 0) {
@@ -269,12 +285,12 @@ export function decodeEntry(data: Uint8Array): EntryPayload {
   const reader = new EntryReader(asBuffer(data));
   reader.need(ORIGIN_END);
   const typeByte = reader.buf[0] as number;
-  const code = typeByte & ~ACK_BELOW_FLAG;
+  const code = typeByte & ~TYPE_FLAGS;
   const originNode = reader.buf.readUInt32LE(1);
   reader.at = 5;
   const origin = { node: originNode, sequence: reader.f64() };
   const nowMs = reader.f64();
-  const clientId = reader.repeatedStr(recentClientId);
+  const clientId = (typeByte & NUMBERED_CLIENT_FLAG) !== 0 ? reader.f64() : reader.repeatedStr(recentClientId);
   const requestId = reader.f64();
   const ackBelow = (typeByte & ACK_BELOW_FLAG) !== 0 ? reader.f64() : undefined;
   // Object literals of one shape per type (no spread): the apply path reads these fields for every entry.

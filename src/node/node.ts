@@ -54,7 +54,7 @@ import type { Timer } from "../lib/environment.js";
 import { MembershipBook } from "./membership.js";
 import { PeerQuestions, type MemberAnswer, type PeerQuestionStats, type TopicAnswerer } from "./peer_questions.js";
 import { describeStatus, type NodeStatus } from "./status.js";
-import { ProposalTable, type WriteResult } from "./proposals.js";
+import { ProposalTable, type ProposalListener, type WriteResult } from "./proposals.js";
 import { ReadBarriers } from "./read_barrier.js";
 import { toLogEntry } from "./raft_log_codec.js";
 import { prepareDataDir, recoverNode } from "./recovery.js";
@@ -67,8 +67,9 @@ import { TickClock } from "./tick_clock.js";
 import { Removal } from "./removal.js";
 import { UnwrittenEntries } from "./unwritten_entries.js";
 import { WriteAdmission } from "./write_admission.js";
+import { SessionNumbers } from "./session_numbers.js";
 
-export type { WriteResult } from "./proposals.js";
+export type { ProposalListener, WriteResult } from "./proposals.js";
 export type { ClusterOptions } from "./cluster.js";
 export type { NodeStatus } from "./status.js";
 
@@ -169,6 +170,8 @@ export class Node {
   private readonly environment: NodeEnvironment;
   private readonly proposals: ProposalTable;
   private readonly admission = new WriteAdmission();
+  /** Blocks of session numbers, each named by the index at which an entry of this node was applied. */
+  private readonly sessionNumbers = new SessionNumbers();
   private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
   private cluster: ClusterLink | null = null;
   private readonly membership = new MembershipBook();
@@ -304,11 +307,27 @@ export class Node {
    * write_admission.ts); the wait is not counted against its deadline.
    */
   propose(payload: EntryPayload): Promise<WriteResult> {
-    if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
-    if (this.writeError !== null) return Promise.reject(this.writeError);
-    if (this.removal.happened) return Promise.reject(this.removal.error("write"));
-    if (this.admission.length > 0 || !this.hasRoomForProposals()) return this.admission.enqueue(payload);
-    return this.proposeNow(payload);
+    return new Promise((resolve, reject) => this.proposeTo(payload, { resolve, reject }));
+  }
+
+  /**
+   * Like propose(), the outcome told to `listener` instead of a promise (no promise per
+   * write on the RESP write path). A refusal may be told before this returns.
+   */
+  proposeTo(payload: EntryPayload, listener: ProposalListener): void {
+    if (this.closed) return listener.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
+    if (this.writeError !== null) return listener.reject(this.writeError);
+    if (this.removal.happened) return listener.reject(this.removal.error("write"));
+    if (this.admission.length > 0 || !this.hasRoomForProposals()) return this.admission.enqueue(payload, listener);
+    this.proposeNow(payload, listener);
+  }
+
+  /**
+   * A number for a new at-most-once session, unique in this log across nodes and restarts
+   * (session_numbers.ts), or null when none is at hand yet (then use a string id).
+   */
+  sessionNumber(): number | null {
+    return this.sessionNumbers.take();
   }
 
   /** True while writes wait for room: a server should stop taking more from its clients. */
@@ -332,14 +351,14 @@ export class Node {
     }
   }
 
-  private readonly proposeNow = (payload: EntryPayload): Promise<WriteResult> => {
-    const { sequence, result } = this.proposals.add(payload, { nowMs: this.clock(), leader: this.raft.currentLeader });
+  private readonly proposeNow = (payload: EntryPayload, listener: ProposalListener): void => {
+    const sequence = this.proposals.addListening(payload, this.clock(), this.raft.currentLeader, listener);
     let outcome;
     try {
       outcome = this.raft.propose(encodeProposal(payload, this.id, sequence));
     } catch (error) {
       this.proposals.reject(sequence, error instanceof Error ? error : new Error(String(error)));
-      return result;
+      return;
     }
     if (!outcome.ok && outcome.leader === 0) {
       this.proposals.reject(sequence, new WalnutError("NO_LEADER", "Cannot write: no leader is known yet; retry shortly"));
@@ -348,7 +367,6 @@ export class Node {
     }
     if (this.gathering !== null && ++this.gathering.arrived >= this.gathering.target) this.gathering.done();
     this.scheduleReady();
-    return result;
   };
 
   /**
@@ -751,13 +769,13 @@ export class Node {
     if (first === undefined) return;
     const durableLast = this.durable.lastIndex;
     const committed = this.durable.currentHardState().commit;
-    assert(first.index <= durableLast + 1, `Ready entry ${first.index} leaves a gap after the durable log's last entry ${durableLast}`);
-    assert(first.index > committed, `Ready entry ${first.index} would rewrite committed entries (commit index ${committed})`);
+    if (!(first.index <= durableLast + 1)) assert(false, `Ready entry ${first.index} leaves a gap after the durable log's last entry ${durableLast}`);
+    if (!(first.index > committed)) assert(false, `Ready entry ${first.index} would rewrite committed entries (commit index ${committed})`);
     for (let position = 1; position < entries.length; position++) {
       const previous = entries[position - 1] as Entry;
       const entry = entries[position] as Entry;
-      assert(entry.index === previous.index + 1, `Ready entries jump from ${previous.index} to ${entry.index}`);
-      assert(entry.term >= previous.term, `Ready entry ${entry.index} has term ${entry.term} after term ${previous.term}`);
+      if (!(entry.index === previous.index + 1)) assert(false, `Ready entries jump from ${previous.index} to ${entry.index}`);
+      if (!(entry.term >= previous.term)) assert(false, `Ready entry ${entry.index} has term ${entry.term} after term ${previous.term}`);
     }
   }
 
@@ -766,8 +784,8 @@ export class Node {
     const applied = this.engine.appliedIndex;
     const committed = this.durable.currentHardState().commit;
     const durableLast = this.durable.lastIndex;
-    assert(applied <= committed, `applied index ${applied} is past the commit index ${committed}`);
-    assert(committed <= durableLast, `commit index ${committed} is past the durable log's last entry ${durableLast}`);
+    if (!(applied <= committed)) assert(false, `applied index ${applied} is past the commit index ${committed}`);
+    if (!(committed <= durableLast)) assert(false, `commit index ${committed} is past the durable log's last entry ${durableLast}`);
   }
 
   /** Step 2: replace our state with a checkpoint the leader sent (already on disk, checked). */
@@ -877,6 +895,7 @@ export class Node {
       return applied instanceof Promise ? applied.then(() => undefined) : undefined;
     }
     const own = sequence === 0 ? undefined : this.proposals.payloadOf(sequence);
+    if (own !== undefined && this.sessionNumbers.wanted) this.sessionNumbers.appliedOwn(entry.index); // committed, and ours
     const applied = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
     if (applied instanceof Promise) {
       return applied.then((reply) => {

@@ -240,7 +240,7 @@ function sealFrame(target: Buffer, offset: number, type: number, payloadBytes: n
 }
 
 function assertLogInteger(value: number, what: string): void {
-  assert(Number.isSafeInteger(value) && value >= 0, `${what} must be a non-negative safe integer, got ${value}`);
+  if (!(Number.isSafeInteger(value) && value >= 0)) assert(false, `${what} must be a non-negative safe integer, got ${value}`);
 }
 
 // ---------------------------------------------------------------------------------

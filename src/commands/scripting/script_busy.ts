@@ -80,6 +80,11 @@ const PAUSED: Reply = error("ERR", "walnut: the script paused (runPausable answe
  * promise of it when the script paused. After a promise, the caller must call
  * endPausedScript() once done with the reply. `name` is the command's table name.
  */
+/** Whether runPausable may pause a command of this name (a script command); any other runs straight through. */
+export function isPausable(name: string): boolean {
+  return SCRIPT_COMMANDS.has(name);
+}
+
 export function runPausable(engine: Engine, name: string, run: () => Reply): Reply | Promise<Reply> {
   if (!SCRIPT_COMMANDS.has(name)) return run();
   const host = scriptHost(engine);
