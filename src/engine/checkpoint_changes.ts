@@ -193,3 +193,8 @@ class CheckpointChangeSink implements ChangeSink {
     this.inner.cleared(collection);
   }
 }
+
+/** The engine's collections, in its order (what Engine.openView sees). */
+export function collectionsOf(engine: { collectionNames(): string[]; collection(name: string): Collection | undefined }): Collection[] {
+  return engine.collectionNames().map((name) => engine.collection(name) as Collection);
+}

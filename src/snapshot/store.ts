@@ -133,7 +133,7 @@ export async function loadNewestCheckpoint(
   const corrupt = new Set<string>();
   for (let chain = newestChains(pieces, 1)[0]; chain !== undefined; ) {
     try {
-      const loaded = await loadChain(chain, io);
+      const loaded = await loadChainPieces(chain, io);
       await moveAside([...corrupt], log, io);
       return loaded;
     } catch (error) {
@@ -159,8 +159,17 @@ class ChainDamage extends Error {
   }
 }
 
-/** Loads a full checkpoint and applies the deltas after it, in order. */
+/** Loads a full checkpoint and applies the deltas after it, in order; damage is CHECKPOINT_CORRUPT naming the file. */
 export async function loadChain(chain: CheckpointChain, io: CheckpointIo = realCheckpointIo): Promise<LoadedState> {
+  try {
+    return await loadChainPieces(chain, io);
+  } catch (error) {
+    throw error instanceof ChainDamage ? error.cause : error;
+  }
+}
+
+/** loadChain, with damage as a ChainDamage naming the piece. */
+async function loadChainPieces(chain: CheckpointChain, io: CheckpointIo): Promise<LoadedState> {
   const [first, ...deltas] = chain;
   assert(first !== undefined && first.previousIndex === null, "a chain starts with a full checkpoint");
   const loaded = await loadPiece(first, () => readCheckpoint(first.path, io));
