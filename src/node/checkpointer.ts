@@ -8,7 +8,7 @@
  * is a previous checkpoint on disk whose chain (a full checkpoint and deltas) is whole,
  * the chain has fewer than INCREMENTAL.chainMax deltas, the deltas so far add up to less
  * than INCREMENTAL.bytesFraction of the full checkpoint they stand on, and less than half
- * the keys changed. Otherwise the checkpoint is full, which is also how deltas are merged:
+ * the keys changed (in an engine of more than 4,096 keys). Otherwise the checkpoint is full, which is also how deltas are merged:
  * a full checkpoint from the live engine replaces the chain, and pruning removes the old
  * pieces once the two kept states no longer need them (docs/checkpoint-format.md).
  *
@@ -42,6 +42,8 @@ export interface IncrementalPolicy {
 }
 
 export const INCREMENTAL: IncrementalPolicy = { chainMax: 32, bytesFraction: 0.5 };
+/** Up to this many keys, how many changed does not decide between a delta and a full checkpoint. */
+const SMALL_ENGINE_KEYS = 4096;
 
 export interface CheckpointJob {
   dataDir: string;
@@ -131,7 +133,7 @@ async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
     const verb = job.archiveWal ? "archived" : "removed";
     if (count > 0) job.log.info({ segments: count, index: oldestKept }, `WAL: ${verb} ${count} segment(s) through index ${oldestKept}`);
   }
-  const kind = info.previousIndex === null ? "full checkpoint" : `delta checkpoint (after ${info.previousIndex})`;
+  const kind = info.previousIndex === null ? "" : ` (delta after ${info.previousIndex})`;
   const fields = {
     index: info.index,
     term: info.term,
@@ -143,7 +145,7 @@ async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
   };
   job.log.info(
     fields,
-    `${kind} at index ${info.index}: ${info.keys} keys, ${info.sizeBytes} bytes in ${info.durationMs.toFixed(0)} ms ` +
+    `checkpoint at index ${info.index}${kind}: ${info.keys} keys, ${info.sizeBytes} bytes in ${info.durationMs.toFixed(0)} ms ` +
       `(longest slice ${info.longestSliceMs.toFixed(1)} ms)`,
   );
   return info;
@@ -161,7 +163,10 @@ async function deltaBase(
   io: CheckpointIo,
 ): Promise<DeltaBase | null> {
   const previousIndex = changes.previousIndex;
-  if (previousIndex === null || changes.estimatedEntries * 2 > engineKeys) return null;
+  if (previousIndex === null) return null;
+  // Half the keys changed: a full checkpoint costs about as much and ends the chain. (Not for
+  // a small engine, where either is cheap: there the deltas' bytes decide.)
+  if (engineKeys > SMALL_ENGINE_KEYS && changes.estimatedEntries * 2 > engineKeys) return null;
   const pieces = await listCheckpointPieces(dir, io);
   let chain: CheckpointPiece[] | null = null;
   for (const piece of pieces) {
