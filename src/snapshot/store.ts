@@ -145,7 +145,12 @@ export async function loadNewestCheckpoint(
     }
   }
   if (pieces.length === 0) return null;
-  const what = corrupt.size === pieces.length ? `all ${pieces.length} checkpoints are corrupt` : `${corrupt.size} of ${pieces.length} checkpoint files are corrupt and the rest follow corrupt ones`;
+  const what =
+    corrupt.size === pieces.length
+      ? `all ${pieces.length} checkpoints are corrupt`
+      : corrupt.size === 0
+        ? `its ${pieces.length} checkpoint files are deltas without the checkpoints they follow`
+        : `${corrupt.size} of ${pieces.length} checkpoint files are corrupt, and the others are deltas that follow them or missing ones`;
   throw new WalnutError("CHECKPOINT_CORRUPT", `Cannot load a checkpoint from ${dir}: ${what}`);
 }
 
