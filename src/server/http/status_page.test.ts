@@ -97,7 +97,7 @@ test("GET /checkpoints lists the checkpoint files, newest first, with the contro
     const second = await node.db.checkpoint();
     const after = (await (await fetch(`${base}/checkpoints`)).json()) as {
       last: { index: number; id: number };
-      checkpoints: Array<{ name: string; index: number; term: number; size: number; modified: string }>;
+      checkpoints: Array<{ name: string; index: number; term: number; previousIndex: number | null; size: number; modified: string }>;
     };
     assert.equal(after.last.index, second.index);
     assert.ok(after.last.id >= 2);
@@ -105,7 +105,12 @@ test("GET /checkpoints lists the checkpoint files, newest first, with the contro
       after.checkpoints.map((each) => each.index),
       [second.index, first.index],
     );
-    assert.ok(after.checkpoints.every((each) => each.size > 0 && each.name.endsWith(".ckpt") && !Number.isNaN(Date.parse(each.modified))));
+    assert.ok(after.checkpoints.every((each) => each.size > 0 && !Number.isNaN(Date.parse(each.modified))));
+    // The first checkpoint is full, the second a delta on it (an incremental checkpoint).
+    assert.deepEqual(
+      after.checkpoints.map((each) => [each.name.endsWith(".delta") ? "delta" : each.name.endsWith(".ckpt") ? "full" : each.name, each.previousIndex]),
+      [["delta", first.index], ["full", null]],
+    );
     assert.ok(before.directory.endsWith("checkpoints"));
   }));
 
