@@ -121,3 +121,45 @@ test("a damaged newest delta falls back to the state before it and replays the W
   assert.ok(!names.includes(basename(newest)), "the damaged delta was moved aside");
   await rm(`${newest}.corrupt`);
 });
+
+test("a damaged full checkpoint under the newest deltas falls back to the chain before it, which pruning kept with its WAL", async (t) => {
+  const root = await temporaryDirectory(t);
+  const dir = join(root, "node");
+  const db = await open({ dir, checkpointInterval: 0, checkpointWalBytes: 0 });
+  let base: string;
+  const kept: string[] = [];
+  try {
+    for (let i = 0; i < 100; i++) await db.set(`key:${i}`, "v");
+    kept.push((await db.checkpoint()).path);
+    await db.set("k1", "one");
+    kept.push((await db.checkpoint()).path);
+    await db.set("k2", "two");
+    const merged = await db.checkpoint({ full: true });
+    base = merged.path;
+    await db.set("k3", "three");
+    const delta = await db.checkpoint();
+    assert.equal(delta.previousIndex, merged.index);
+    await db.set("k4", "four");
+    const names = (await listCheckpointPieces(join(dir, "checkpoints"))).map((piece) => piece.path);
+    assert.deepEqual(names.sort(), [...kept, base, delta.path].sort(), "the chain before the merged checkpoint is kept");
+  } finally {
+    await db.close();
+  }
+  const handle = await openFile(base, "r+");
+  try {
+    await handle.write(Buffer.from([0xff, 0x00, 0xff]), 0, 3, Math.floor((await stat(base)).size / 2));
+  } finally {
+    await handle.close();
+  }
+  const lines: string[] = [];
+  const restarted = await open({ dir, checkpointInterval: 0, checkpointWalBytes: 0, log: (line) => lines.push(line) });
+  try {
+    assert.ok(lines.some((line) => line.includes("falling back")), lines.join("\n"));
+    assert.ok(lines.some((line) => /loaded checkpoint .* \(a full checkpoint and 1 delta\)/.test(line)), lines.join("\n"));
+    for (const [key, value] of [["k1", "one"], ["k2", "two"], ["k3", "three"], ["k4", "four"], ["key:7", "v"]]) {
+      assert.equal(await restarted.get(key as string), value, key);
+    }
+  } finally {
+    await restarted.close();
+  }
+});

@@ -225,9 +225,13 @@ export async function pruneCheckpoints(
 /**
  * Keeps the pieces of the newest `keep` states (a full checkpoint and the deltas after
  * it, for each) and deletes every other checkpoint file: older states, and deltas whose
- * chain is broken. A full checkpoint that merges deltas (a compaction) therefore removes
- * the pieces before it only once both kept states stand on it. Returns the deleted paths
- * and the kept states' indices, newest first.
+ * chain is broken. The kept states share files when deltas follow one full checkpoint,
+ * so one damaged file could break them all; so the newest state whose chain shares no
+ * file with the newest state's is kept too, when there is one (with the WAL after it, the
+ * node then survives any one damaged file, as with two full checkpoints). A full
+ * checkpoint that merges deltas therefore removes the pieces before it only once a newer
+ * full checkpoint stands in for them. Returns the deleted paths and the kept states'
+ * indices, newest first.
  */
 export async function pruneCheckpointPieces(
   dir: string,
@@ -237,6 +241,12 @@ export async function pruneCheckpointPieces(
   assert(Number.isInteger(keep) && keep >= 1, `pruning must keep at least one checkpoint, not ${keep}`);
   const pieces = await listCheckpointPieces(dir, io);
   const chains = newestChains(pieces, keep);
+  const newest = new Set((chains[0] ?? []).map((piece) => piece.path));
+  const independent = (chain: CheckpointChain): boolean => chain.every((piece) => !newest.has(piece.path));
+  if (keep >= 2 && chains.length > 0 && !chains.slice(1).some(independent)) {
+    const fallback = newestChains(pieces, pieces.length).find(independent);
+    if (fallback !== undefined) chains.push(fallback);
+  }
   const kept = new Set(chains.flat().map((piece) => piece.path));
   const doomed = pieces.filter((piece) => !kept.has(piece.path)).map((piece) => piece.path);
   try {
