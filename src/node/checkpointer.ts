@@ -12,9 +12,9 @@
  * a full checkpoint from the live engine replaces the chain, and pruning removes the old
  * pieces once the two kept states no longer need them (docs/checkpoint-format.md).
  *
- * The WAL is trimmed only through the *older* of the two kept states: if the newest one
- * turns out corrupt at the next start, recovery falls back to the previous one and still
- * finds every entry after it.
+ * The WAL is trimmed only through the oldest kept state (pruning keeps two, and a third
+ * when those share files: store.ts): if the newest one turns out corrupt at the next
+ * start, recovery falls back to an older one and still finds every entry after it.
  */
 import { join } from "node:path";
 import type { Engine } from "../engine/engine.js";
@@ -125,8 +125,8 @@ async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
   job.control.lastCheckpointTerm = info.term;
   await writeControlFile(job.dataDir, job.control, io.files);
   const { keptStates } = await pruneCheckpointPieces(dir, CHECKPOINTS_KEPT, io);
-  const oldestKept = keptStates[keptStates.length - 1];
-  if (keptStates.length >= CHECKPOINTS_KEPT && oldestKept !== undefined) {
+  const oldestKept = Math.min(...keptStates);
+  if (keptStates.length >= CHECKPOINTS_KEPT) {
     const archiveDir = job.archiveWal ? join(job.control.walDirectory, "archive") : undefined;
     const removed = await job.wal.compact(oldestKept, archiveDir === undefined ? {} : { archiveDir });
     const count = removed.deleted.length + removed.archived.length;
