@@ -216,6 +216,22 @@ test("snapshot install: a follower that fell behind the leader's window catches 
   await lab.finish();
 });
 
+test("snapshot install over incremental checkpoints: the leader's checkpoints are deltas, and the follower gets a full one", async () => {
+  const lab = new Lab(3, 16);
+  await lab.one("start", 3);
+  const leader = await lab.checkOneLeader();
+  const follower = lab.ids.find((id) => id !== leader) as NodeId;
+  lab.disconnect(follower);
+  // The lab writes one key again and again: after the first, the checkpoints are deltas.
+  for (let i = 0; i < 60; i++) await lab.one(`${"d".repeat(100)}${i}`, 2);
+  assert.ok(lab.cluster.events.deltaCheckpoints >= 1, "the nodes took delta checkpoints");
+  const installed = lab.cluster.events.snapshotsInstalled;
+  lab.connect(follower);
+  await lab.one("after", 3);
+  assert.ok(lab.cluster.events.snapshotsInstalled > installed, "the follower installed a (full) checkpoint from its leader");
+  await lab.finish();
+});
+
 test("snapshot init: nodes restart from their checkpoints and keep serving", async () => {
   const lab = new Lab(3, 20);
   for (let i = 0; i < 40; i++) await lab.one(`${"w".repeat(100)}${i}`, 3);
