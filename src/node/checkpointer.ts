@@ -4,8 +4,10 @@
  * removing (or archiving) WAL segments that no kept checkpoint needs.
  *
  * A checkpoint is full, or a delta holding only what changed since the previous one
- * (snapshot/delta_writer.ts, engine/checkpoint_changes.ts) when that is worth it: there
- * is a previous checkpoint on disk whose chain (a full checkpoint and deltas) is whole,
+ * (snapshot/delta_writer.ts, engine/checkpoint_changes.ts) when that is worth it and
+ * safe: there is a previous checkpoint on disk whose chain (a full checkpoint and deltas)
+ * is whole, an older state on disk shares no file with that chain (so one damaged file
+ * leaves a state to fall back to: a node's first two checkpoints are full),
  * the chain has fewer than INCREMENTAL.chainMax deltas, the deltas so far add up to less
  * than INCREMENTAL.bytesFraction of the full checkpoint they stand on, and less than half
  * the keys changed (in an engine of more than 4,096 keys). Otherwise the checkpoint is full, which is also how deltas are merged:
@@ -21,7 +23,7 @@ import type { Engine } from "../engine/engine.js";
 import type { Logger } from "../lib/log.js";
 import type { CheckpointMetrics } from "../metrics/checkpoint_metrics.js";
 import type { ConfState } from "../raft/types.js";
-import { chainEndingWith, listCheckpointPieces, pruneCheckpointPieces, type CheckpointPiece } from "../snapshot/store.js";
+import { chainEndingWith, listCheckpointPieces, newestChains, pruneCheckpointPieces, type CheckpointPiece } from "../snapshot/store.js";
 import { writeCheckpoint, type CheckpointInfo } from "../snapshot/writer.js";
 import { writeDeltaCheckpoint, type DeltaBase } from "../snapshot/delta_writer.js";
 import { collectionsOf, type ChangesSinceCheckpoint } from "../engine/checkpoint_changes.js";
@@ -173,6 +175,12 @@ async function deltaBase(
     if (piece.index === previousIndex) chain ??= chainEndingWith(piece, pieces);
   }
   if (chain === null || chain.length > policy.chainMax) return null;
+  // One damaged file must leave a state to fall back to, as two full checkpoints did: so a
+  // delta needs an older state on disk that shares no file with the chain it extends (the
+  // second checkpoint of a node is full; store.ts's pruning keeps that state).
+  const extended = new Set(chain.map((piece) => piece.path));
+  const fallback = newestChains(pieces, pieces.length).some((other) => other.every((piece) => !extended.has(piece.path)));
+  if (!fallback) return null;
   const [full, ...deltas] = await Promise.all(chain.map((piece) => fileSize(piece.path, io)));
   const deltaBytes = deltas.reduce((sum, bytes) => sum + bytes, 0);
   if (full === undefined || deltaBytes > full * policy.bytesFraction) return null;

@@ -23,7 +23,7 @@ function pictureOf(collections: readonly Collection[]): CollectionPicture[] {
   return pictureOfEngine(engine);
 }
 
-test("a node's deltas load to what its full checkpoint holds, and a restart continues the chain", async (t) => {
+test("a node's deltas (after two full checkpoints) load to what its full checkpoint holds, and a restart continues the chain", async (t) => {
   const root = await temporaryDirectory(t);
   const dir = join(root, "node");
   const options = { dir, checkpointInterval: 0, checkpointWalBytes: 0 };
@@ -31,11 +31,13 @@ test("a node's deltas load to what its full checkpoint holds, and a restart cont
   let second;
   try {
     for (let i = 0; i < 300; i++) await db.set(`key:${i}`, `value:${i}`);
+    const earliest = await db.checkpoint();
+    assert.equal(earliest.previousIndex, null, "the first checkpoint is full");
     await db.command("RPUSH", "list", "a", "b", "c");
     await db.command("HSET", "hash", "f", "v");
     await db.command("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)");
     const base = await db.checkpoint();
-    assert.equal(base.previousIndex, null, "the first checkpoint is full");
+    assert.equal(base.previousIndex, null, "so is the second: a delta needs a state to fall back to that shares no file with its chain");
 
     for (let i = 0; i < 10; i++) await db.set(`key:${i}`, "changed");
     await db.delete("key:100");
@@ -130,9 +132,13 @@ test("a damaged full checkpoint under the newest deltas falls back to the chain 
   const kept: string[] = [];
   try {
     for (let i = 0; i < 100; i++) await db.set(`key:${i}`, "v");
+    await db.checkpoint();
+    await db.set("k0", "zero");
     kept.push((await db.checkpoint()).path);
     await db.set("k1", "one");
-    kept.push((await db.checkpoint()).path);
+    const older = await db.checkpoint();
+    assert.ok(older.previousIndex !== null);
+    kept.push(older.path);
     await db.set("k2", "two");
     const merged = await db.checkpoint({ full: true });
     base = merged.path;
@@ -141,7 +147,7 @@ test("a damaged full checkpoint under the newest deltas falls back to the chain 
     assert.equal(delta.previousIndex, merged.index);
     await db.set("k4", "four");
     const names = (await listCheckpointPieces(join(dir, "checkpoints"))).map((piece) => piece.path);
-    assert.deepEqual(names.sort(), [...kept, base, delta.path].sort(), "the chain before the merged checkpoint is kept");
+    assert.deepEqual(names.sort(), [...kept, base, delta.path].sort(), "the chain before the merged checkpoint is kept, the full checkpoint before it not");
   } finally {
     await db.close();
   }
@@ -156,7 +162,7 @@ test("a damaged full checkpoint under the newest deltas falls back to the chain 
   try {
     assert.ok(lines.some((line) => line.includes("falling back")), lines.join("\n"));
     assert.ok(lines.some((line) => /loaded checkpoint .* \(a full checkpoint and 1 delta\)/.test(line)), lines.join("\n"));
-    for (const [key, value] of [["k1", "one"], ["k2", "two"], ["k3", "three"], ["k4", "four"], ["key:7", "v"]]) {
+    for (const [key, value] of [["k0", "zero"], ["k1", "one"], ["k2", "two"], ["k3", "three"], ["k4", "four"], ["key:7", "v"]]) {
       assert.equal(await restarted.get(key as string), value, key);
     }
   } finally {

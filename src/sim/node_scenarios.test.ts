@@ -222,13 +222,20 @@ test("snapshot install over incremental checkpoints: the leader's checkpoints ar
   const leader = await lab.checkOneLeader();
   const follower = lab.ids.find((id) => id !== leader) as NodeId;
   lab.disconnect(follower);
-  // The lab writes one key again and again: after the first, the checkpoints are deltas.
-  for (let i = 0; i < 60; i++) await lab.one(`${"d".repeat(100)}${i}`, 2);
-  assert.ok(lab.cluster.events.deltaCheckpoints >= 1, "the nodes took delta checkpoints");
+  // The lab writes one key again and again: after the first two, most checkpoints are
+  // deltas. Write past the log window until the leader's newest checkpoint is one.
+  const newestIsDelta = (): boolean => {
+    const names = (lab.cluster.member(leader).disk.list(`/data/node${leader}/checkpoints`) ?? []).filter((name) => /\.(ckpt|delta)$/.test(name));
+    return names.sort().at(-1)?.endsWith(".delta") === true; // zero-padded indices sort as numbers
+  };
+  for (let i = 0; i < 300 && !(i >= 60 && newestIsDelta()); i++) await lab.one(`${"d".repeat(100)}${i}`, 2);
+  assert.ok(newestIsDelta(), "the leader's newest checkpoint is a delta");
   const installed = lab.cluster.events.snapshotsInstalled;
   lab.connect(follower);
   await lab.one("after", 3);
-  assert.ok(lab.cluster.events.snapshotsInstalled > installed, "the follower installed a (full) checkpoint from its leader");
+  const receivedFull = (lab.cluster.member(follower).disk.list(`/data/node${follower}/checkpoints`) ?? []).some((name) => name.endsWith(".ckpt"));
+  assert.ok(receivedFull, "the follower received a full checkpoint");
+  assert.ok(await lab.clients.runUntil(() => lab.cluster.events.snapshotsInstalled > installed, ELECTION_MS), "the follower installed it");
   await lab.finish();
 });
 
