@@ -9,8 +9,9 @@
  * is whole, an older state on disk shares no file with that chain (so one damaged file
  * leaves a state to fall back to: a node's first two checkpoints are full),
  * the chain has fewer than INCREMENTAL.chainMax deltas, the deltas so far add up to less
- * than INCREMENTAL.bytesFraction of the full checkpoint they stand on, and less than half
- * the keys changed (in an engine of more than 4,096 keys). Otherwise the checkpoint is full, which is also how deltas are merged:
+ * than INCREMENTAL.bytesFraction of the full checkpoint they stand on, the WAL (kept since
+ * the state before that full checkpoint) is not larger than it once the chain has 4
+ * deltas, and less than half the keys changed (in an engine of more than 4,096 keys). Otherwise the checkpoint is full, which is also how deltas are merged:
  * a full checkpoint from the live engine replaces the chain, and pruning removes the old
  * pieces once the two kept states no longer need them (docs/checkpoint-format.md).
  *
@@ -44,6 +45,8 @@ export interface IncrementalPolicy {
 }
 
 export const INCREMENTAL: IncrementalPolicy = { chainMax: 32, bytesFraction: 0.5 };
+/** A chain of at least this many deltas is merged once the WAL kept outgrows its full checkpoint. */
+const WAL_RULE_DELTAS_MIN = 4;
 /** Up to this many keys, how many changed does not decide between a delta and a full checkpoint. */
 const SMALL_ENGINE_KEYS = 4096;
 
@@ -94,7 +97,8 @@ async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
     // A checkpoint must never be ahead of the log it replaces.
     await job.waitDurable();
     const policy = job.full === true ? false : (job.incremental ?? INCREMENTAL);
-    base = policy === false ? null : await deltaBase(changes, job.engine.size, policy, dir, io);
+    const walBytes = job.wal.segments().reduce((sum, segment) => sum + segment.sizeBytes, 0);
+    base = policy === false ? null : await deltaBase({ changes, engineKeys: job.engine.size, walBytes }, policy, dir, io);
   } catch (error) {
     view.close();
     job.engine.checkpointChanges.failed();
@@ -158,12 +162,12 @@ async function writeAndTrim(job: CheckpointJob): Promise<CheckpointInfo> {
  * file); null: write a full checkpoint.
  */
 async function deltaBase(
-  changes: ChangesSinceCheckpoint,
-  engineKeys: number,
+  state: { changes: ChangesSinceCheckpoint; engineKeys: number; walBytes: number },
   policy: IncrementalPolicy,
   dir: string,
   io: CheckpointIo,
 ): Promise<DeltaBase | null> {
+  const { changes, engineKeys, walBytes } = state;
   const previousIndex = changes.previousIndex;
   if (previousIndex === null) return null;
   // Half the keys changed: a full checkpoint costs about as much and ends the chain. (Not for
@@ -184,6 +188,9 @@ async function deltaBase(
   const [full, ...deltas] = await Promise.all(chain.map((piece) => fileSize(piece.path, io)));
   const deltaBytes = deltas.reduce((sum, bytes) => sum + bytes, 0);
   if (full === undefined || deltaBytes > full * policy.bytesFraction) return null;
+  // The WAL is kept from the state before the chain's full checkpoint (pruning keeps it to
+  // fall back to): once it outgrows that full checkpoint, merging is cheaper than keeping it.
+  if (deltas.length >= WAL_RULE_DELTAS_MIN && walBytes > full) return null;
   return { previousIndex, previousTerm: (chain[chain.length - 1] as CheckpointPiece).term };
 }
 
