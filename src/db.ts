@@ -451,8 +451,8 @@ export class Db extends CollectionHandle {
   }
 
   /** Takes a checkpoint now. */
-  checkpoint(): Promise<CheckpointInfo> {
-    return this.executor.node.checkpoint();
+  checkpoint(options: { full?: boolean } = {}): Promise<CheckpointInfo> {
+    return this.executor.node.checkpoint(options);
   }
 
   segments(): SegmentInfo[] {

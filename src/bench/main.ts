@@ -4,6 +4,7 @@
  */
 import { runWalBench } from "./wal.js";
 import { runCheckpointStallBench } from "./checkpoint_stall.js";
+import { DEFAULT_CHANGED, DEFAULT_KEYS, runIncrementalBench } from "./incremental_checkpoint.js";
 import { runRespBench } from "./resp.js";
 import { runClusterBench } from "./cluster.js";
 import { runWritePathBench } from "./write_path.js";
@@ -23,6 +24,11 @@ const benches: Record<string, () => Promise<void>> = {
     const keys = Number(process.env.WALNUT_BENCH_KEYS ?? 1_000_000);
     const result = await runCheckpointStallBench({ keys });
     process.stdout.write(`checkpoint of ${result.keys} keys: ${JSON.stringify(result)}\n`);
+  },
+  incremental: async () => {
+    const keys = Number(process.env.WALNUT_BENCH_KEYS ?? DEFAULT_KEYS);
+    const result = await runIncrementalBench({ keys, changed: DEFAULT_CHANGED });
+    process.stdout.write(`incremental checkpoint of ${result.keys} keys: ${JSON.stringify(result)}\n`);
   },
 };
 

@@ -1,6 +1,7 @@
 /**
  * `walnut checkpoint --data-dir D`: recover a stopped node's state and write a checkpoint
- * of it, so the next start replays less. Refuses a path that holds no node (it would
+ * of it, so the next start replays less. Always a full checkpoint (one self-contained
+ * file, which also merges any incremental deltas before it). Refuses a path that holds no node (it would
  * otherwise open a new, empty one there) and, through the LOCK open takes, a running node.
  */
 import { open } from "../db.js";
@@ -19,7 +20,7 @@ export async function runCheckpoint(argv: string[]): Promise<number> {
   await requireNodeDataDir(dir, `take a checkpoint of ${dir}`);
   const db = await open({ dir, checkpointInterval: 0, checkpointWalBytes: 0, log: stderrLog() });
   try {
-    const info = await db.checkpoint();
+    const info = await db.checkpoint({ full: true });
     process.stdout.write(`checkpoint ${info.path}: index ${info.index}, term ${info.term}, ${info.keys} keys, ${info.sizeBytes} bytes\n`);
   } finally {
     await db.close();

@@ -1,10 +1,12 @@
 /**
  * `walnut restore --checkpoint INDEX --data-dir D`: LokiKV's TIMETRAVEL. A stopped node
- * goes back to one of its own older checkpoints (it keeps the two newest).
+ * goes back to one of its own older checkpoints (it keeps the two newest): a full one, or
+ * an incremental one with the full checkpoint and deltas it stands on.
  *
  * Steps, holding D's LOCK so no node runs meanwhile:
- *   1. find checkpoints/<INDEX>-<term>.ckpt and verify all of it;
- *   2. move every newer checkpoint into D/restore-backup-<time>/checkpoints/;
+ *   1. find the checkpoint at INDEX (checkpoints/<INDEX>-<term>.ckpt, or a delta
+ *      <INDEX>-<term>-<previous>.delta and the files before it) and verify all of it;
+ *   2. move every newer checkpoint file into D/restore-backup-<time>/checkpoints/;
  *   3. move the WAL directory whole to D/restore-backup-<time>/wal/ and leave an empty one;
  *   4. keep a copy of control.toml there, then record the checkpoint as the latest.
  * The next start loads that checkpoint, finds no WAL after it and continues the log from
@@ -21,9 +23,9 @@ import { WalnutError } from "../lib/errors.js";
 import { CONTROL_FILE_NAME, writeControlFile } from "../node/control_file.js";
 import { lockNodeDataDir } from "./offline_data_dir.js";
 import { syncDirectory } from "../lib/durable_file.js";
-import { listCheckpoints } from "../snapshot/store.js";
+import { listCheckpointPieces, newestChains, type CheckpointPiece } from "../snapshot/store.js";
 import { SetAside } from "./set_aside.js";
-import { verifiedCheckpoint } from "./verified_checkpoint.js";
+import { verifiedChain, verifiedCheckpoint } from "./verified_checkpoint.js";
 
 export interface TimeTravel {
   index: number;
@@ -38,13 +40,15 @@ export async function travelToCheckpoint(options: { dataDir: string; index: numb
   const { dataDir, index } = options;
   const { control, lock } = await lockNodeDataDir(dataDir, `go back to checkpoint ${index} in ${dataDir}`);
   try {
-    const checkpoints = await listCheckpoints(control.checkpointDirectory);
-    const chosen = checkpoints.find((checkpoint) => checkpoint.index === index);
-    if (chosen === undefined) {
-      const available = checkpoints.map((checkpoint) => checkpoint.index).join(", ") || "none";
+    const checkpoints = await listCheckpointPieces(control.checkpointDirectory);
+    const chains = newestChains(checkpoints, checkpoints.length);
+    const chain = chains.find((each) => (each[each.length - 1] as CheckpointPiece).index === index);
+    const chosen = chain?.[chain.length - 1];
+    if (chain === undefined || chosen === undefined) {
+      const available = chains.map((each) => (each[each.length - 1] as CheckpointPiece).index).join(", ") || "none";
       throw new WalnutError("BAD_ARGUMENT", `Cannot go back to checkpoint ${index}: ${control.checkpointDirectory} has no checkpoint at that index (it has: ${available})`);
     }
-    const loaded = await verifiedCheckpoint(chosen.path, `go back to checkpoint ${index}`);
+    const loaded = chain.length === 1 ? await verifiedCheckpoint(chosen.path, `go back to checkpoint ${index}`) : await verifiedChain(chain, `go back to checkpoint ${index}`);
     const voters = votersOf(loaded.metadata);
     if (voters.length > 1) {
       throw new WalnutError(

@@ -4,6 +4,7 @@
  */
 import { WalnutError, isWalnutError, systemErrorCode } from "../lib/errors.js";
 import { readCheckpoint, type LoadedCheckpoint } from "../snapshot/reader.js";
+import { loadChain, type CheckpointChain } from "../snapshot/store.js";
 
 /** @param action what the caller is doing, for the message: "restore from backup.ckpt" */
 export async function verifiedCheckpoint(path: string, action: string): Promise<LoadedCheckpoint> {
@@ -13,5 +14,15 @@ export async function verifiedCheckpoint(path: string, action: string): Promise<
     if (systemErrorCode(error) === "ENOENT") throw new WalnutError("BAD_ARGUMENT", `Cannot ${action}: ${path} does not exist`);
     if (!isWalnutError(error)) throw error;
     throw new WalnutError(error.code, `Cannot ${action}: ${path} is not a valid checkpoint (${error.message})`, { cause: error });
+  }
+}
+
+/** A full checkpoint and the deltas after it (snapshot/store.ts), all verified; as verifiedCheckpoint. */
+export async function verifiedChain(chain: CheckpointChain, action: string): Promise<LoadedCheckpoint> {
+  try {
+    return await loadChain(chain);
+  } catch (error) {
+    if (!isWalnutError(error)) throw error;
+    throw new WalnutError(error.code, `Cannot ${action}: ${error.message}`, { cause: error });
   }
 }

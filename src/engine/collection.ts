@@ -46,6 +46,8 @@ export interface CollectionView {
   next(maxEntries: number): ViewEntry[];
   /** True once every entry has been returned. */
   readonly exhausted: boolean;
+  /** The item of `key` as of the view's index, or undefined if it was absent (an incremental checkpoint's lookups). */
+  get(key: ByteString): Item | undefined;
 }
 
 export interface Collection extends Journaled {
@@ -165,7 +167,8 @@ export class HashCollection implements Collection {
     const frozen = new Map<ByteString, Item | null>();
     this.frozen = frozen;
     this.viewIndex = index;
-    const live = this.map.entries();
+    const atOpen = this.map;
+    const live = atOpen.entries();
     let frozenEntries: IterableIterator<[ByteString, Item | null]> | null = null;
     let exhausted = false;
     return {
@@ -196,6 +199,15 @@ export class HashCollection implements Collection {
           if (item !== null) out.push([key, item]);
         }
         return out;
+      },
+      get(key: ByteString): Item | undefined {
+        // A key written since the view opened has its previous item (or null) in `frozen`;
+        // the Map the view opened on holds the rest unchanged (clear() swaps in a new Map).
+        const previous = frozen.get(key);
+        if (previous !== undefined) return previous ?? undefined;
+        const item = atOpen.get(key);
+        assert(item === undefined || item.version <= index, `a view's key has version ${item?.version} beyond its index ${index}`);
+        return item;
       },
     };
   }
@@ -293,7 +305,8 @@ export class OrderedCollection implements Collection {
   openView(index: number): CollectionView {
     assert(this.viewIndex < 0, `a view of collection ${this.name} is already open`);
     this.viewIndex = index;
-    const entries = this.tree.clone().entries();
+    const clone = this.tree.clone();
+    const entries = clone.entries();
     let exhausted = false;
     return {
       name: this.name,
@@ -313,6 +326,7 @@ export class OrderedCollection implements Collection {
         }
         return out;
       },
+      get: (key: ByteString): Item | undefined => clone.get(key),
     };
   }
 

@@ -22,6 +22,7 @@ import { ChangeCapture, ChangeCollector, type ChangeRecorder } from "./change_ca
 import { ChangeHistory, type Change } from "./change_history.js";
 import { SessionTable, type ClientId, type SessionRecord } from "./session_table.js";
 import { RemovedKeys, type RemovedKeysImage } from "./removed_keys.js";
+import { CheckpointChanges } from "./checkpoint_changes.js";
 
 export { SESSION_CLIENTS_MAX, SessionTable, type ClientId, type SessionRecord } from "./session_table.js";
 
@@ -66,6 +67,10 @@ export class Engine implements Journaled {
   /** The changes recent entries made, for watchers (a hint kept per node, not replicated state: change_history.ts). */
   readonly history = new ChangeHistory();
   private readonly changeCapture = new ChangeCapture();
+  /** Keys written since the last checkpoint, for incremental checkpoints (checkpoint_changes.ts). */
+  readonly checkpointChanges = new CheckpointChanges();
+  /** What collections tell of their changes: the capture above, and checkpointChanges. */
+  private readonly changeSink = this.checkpointChanges.sinkAround(this.changeCapture);
   /** Where each entry's changes go: removals to removedKeys, every change to the history. */
   private readonly recorder: ChangeRecorder = {
     append: (index, type, collection, key, kind, value) => {
@@ -141,7 +146,7 @@ export class Engine implements Journaled {
 
   /** `collection`, telling the change capture what is about to change in it. */
   private captured(collection: Collection): Collection {
-    collection.changes = this.changeCapture;
+    collection.changes = this.changeSink;
     return collection;
   }
 

@@ -45,6 +45,7 @@ import { readCheckpoint } from "../snapshot/reader.js";
 import type { CheckpointInfo } from "../snapshot/writer.js";
 import type { FsyncMode, SegmentInfo, Wal, WalFileSystem } from "../wal/wal.js";
 import { takeCheckpoint } from "./checkpointer.js";
+import { collectionsOf } from "../engine/checkpoint_changes.js";
 import { ClusterLink, type ClusterOptions } from "./cluster.js";
 import { writeControlFile, type ControlFile } from "./control_file.js";
 import { lockDataDir, type DataDirLock } from "./data_dir_lock.js";
@@ -192,6 +193,10 @@ export class Node {
   private readyScheduled = false;
   private walBytesSinceCheckpoint = 0;
   private checkpointInProgress: Promise<CheckpointInfo> | null = null;
+  /** Whether the running checkpoint is full (a delta cannot serve a backup or a follower). */
+  private checkpointInProgressFull = false;
+  /** Index of the newest full checkpoint file this node holds (-1: unknown), which a follower's snapshot streams. */
+  private fullCheckpointIndex = -1;
   private sweepInProgress = false;
   private writeError: WalnutError | null = null;
   /** Under fsync "no": what the WAL has queued and not written yet. */
@@ -226,6 +231,7 @@ export class Node {
     if (options.watchHistory !== undefined) this.engine.history.setBounds(options.watchHistory);
     this.wal = recovered.wal;
     this.control = recovered.control;
+    this.fullCheckpointIndex = recovered.fullCheckpointIndex;
     this.durable = new DurableLog(recovered.snapshot, recovered.entries, recovered.hardState);
     this.appliedConfState = recovered.snapshot.confState;
     // Addresses, oldest knowledge first: the checkpoint's, then membership changes in the
@@ -408,12 +414,19 @@ export class Node {
     return this.clock();
   }
 
-  /** Takes a checkpoint now (joins one already running). */
-  checkpoint(): Promise<CheckpointInfo> {
+  /**
+   * Takes a checkpoint now (joins one already running): a delta when worth it
+   * (checkpointer.ts), a full one when `full` (a backup, a follower's snapshot).
+   */
+  checkpoint(options: { full?: boolean } = {}): Promise<CheckpointInfo> {
     if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot checkpoint: the node is closed"));
-    if (this.checkpointInProgress !== null) return this.checkpointInProgress;
+    const full = options.full === true;
+    if (this.checkpointInProgress !== null) {
+      if (!full || this.checkpointInProgressFull) return this.checkpointInProgress;
+      return this.checkpointInProgress.catch(() => undefined).then(() => this.checkpoint(options));
+    }
     // The engine holds half of a paused entry (a long script): checkpoint once it is whole.
-    if (this.applying !== null) return this.applying.then(() => this.checkpoint());
+    if (this.applying !== null) return this.applying.then(() => this.checkpoint(options));
     this.walBytesSinceCheckpoint = 0;
     const running = takeCheckpoint({
       dataDir: this.options.dataDir,
@@ -427,8 +440,10 @@ export class Node {
       log: this.rootLog.child({ component: "checkpointer" }),
       metrics: this.metrics.checkpoints,
       io: this.environment.checkpointIo,
+      full,
     })
       .then((info) => {
+        if (info.previousIndex === null) this.fullCheckpointIndex = info.index;
         const snapshot = { index: info.index, term: info.term, confState: this.appliedConfState };
         this.raft.compact(snapshot);
         this.durable.compact(snapshot);
@@ -438,6 +453,7 @@ export class Node {
         this.checkpointInProgress = null;
       });
     this.checkpointInProgress = running;
+    this.checkpointInProgressFull = full;
     return running;
   }
 
@@ -794,6 +810,8 @@ export class Node {
     const path = join(this.control.checkpointDirectory, checkpointFileName(snapshot.index, snapshot.term));
     const loaded = await readCheckpoint(path, this.environment.checkpointIo);
     this.engine.replaceContents(loaded.collections, snapshot.index, snapshot.term);
+    this.engine.checkpointChanges.reset(collectionsOf(this.engine), snapshot.index); // the next checkpoint may be a delta on it
+    this.fullCheckpointIndex = snapshot.index;
     restoreSessions(this.engine.sessions, loaded.metadata.sessions, path);
     restoreFunctions(this.engine.functionLibraries, loaded.metadata.functions, path);
     restoreRemovedKeys(this.engine.removedKeys, loaded.metadata.removedKeys, { path, index: snapshot.index });
@@ -836,8 +854,12 @@ export class Node {
    * failed: it asks again, and then the checkpoint is there.
    */
   private checkpointCovers(message: Message): boolean {
-    if (message.snapshot === null || message.snapshot.index === this.control.lastCheckpointIndex) return true;
-    this.backgroundCheckpoint(`node ${message.to} needs entries released from memory`);
+    if (message.snapshot === null) return true;
+    const index = message.snapshot.index;
+    if (index === this.control.lastCheckpointIndex && index === this.fullCheckpointIndex) return true;
+    // A follower gets one self-contained file: when the newest checkpoint is a delta, take a full one.
+    const reason = index === this.control.lastCheckpointIndex ? `node ${message.to} needs a full checkpoint` : `node ${message.to} needs entries released from memory`;
+    this.backgroundCheckpoint(reason, { full: true });
     queueMicrotask(() => this.step(createMessage({ type: "snapshotStatus", from: message.to, to: this.id, reject: true })));
     return false;
   }
@@ -1008,10 +1030,11 @@ export class Node {
     if (threshold > 0 && this.walBytesSinceCheckpoint >= threshold) this.backgroundCheckpoint("WAL size");
   }
 
-  private backgroundCheckpoint(reason: string): void {
+  private backgroundCheckpoint(reason: string, options: { full?: boolean } = {}): void {
     if (this.closed || this.checkpointInProgress !== null) return;
-    if (this.engine.appliedIndex === this.control.lastCheckpointIndex) return; // nothing new
-    this.checkpoint().catch((error: unknown) => this.log.error({ reason }, `checkpoint (${reason}) failed: ${describeError(error)}`));
+    const newest = options.full === true ? this.fullCheckpointIndex : this.control.lastCheckpointIndex;
+    if (this.engine.appliedIndex === newest) return; // nothing new
+    this.checkpoint(options).catch((error: unknown) => this.log.error({ reason }, `checkpoint (${reason}) failed: ${describeError(error)}`));
   }
 
   private sweepExpiredKeys(): void {

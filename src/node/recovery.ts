@@ -5,6 +5,7 @@
  * through the one apply path (and commits the rest once a leader confirms them).
  */
 import { Engine } from "../engine/engine.js";
+import { collectionsOf } from "../engine/checkpoint_changes.js";
 import { WalnutError, describeError, systemErrorCode } from "../lib/errors.js";
 import { linesTo, type Logger } from "../lib/log.js";
 import { realFiles, type Files } from "../lib/files.js";
@@ -66,6 +67,8 @@ export interface RecoveredNode {
   entriesApplied: number;
   /** Peer addresses recorded in the checkpoint ("id" → "host:port"). */
   members: Record<string, string>;
+  /** Index of the full checkpoint loaded when no delta followed it; -1 when the state loaded ends with a delta, or none. */
+  fullCheckpointIndex: number;
 }
 
 export async function prepareDataDir(dataDir: string, files: Files = realFiles): Promise<void> {
@@ -149,6 +152,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     for (const collection of checkpoint.collections) engine.installCollection(collection);
     engine.appliedIndex = checkpoint.index;
     engine.appliedTerm = checkpoint.term;
+    engine.checkpointChanges.reset(collectionsOf(engine), checkpoint.index); // the next checkpoint may be a delta on this one
     restoreSessions(engine.sessions, checkpoint.metadata.sessions, checkpoint.path);
     restoreFunctions(engine.functionLibraries, checkpoint.metadata.functions, checkpoint.path);
     restoreRemovedKeys(engine.removedKeys, checkpoint.metadata.removedKeys, checkpoint);
@@ -156,7 +160,9 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     const stored = checkpoint.metadata.members;
     if (typeof stored === "object" && stored !== null) members = stored as Record<string, string>;
     const fields = { path: checkpoint.path, index: checkpoint.index, term: checkpoint.term, keys: checkpoint.keys };
-    options.log.info(fields, `loaded checkpoint ${checkpoint.path} at index ${checkpoint.index} (${checkpoint.keys} keys)`);
+    const deltas = checkpoint.chain.length - 1;
+    const pieces = deltas === 0 ? "" : ` (a full checkpoint and ${deltas} delta${deltas === 1 ? "" : "s"})`;
+    options.log.info({ ...fields, deltas }, `loaded checkpoint ${checkpoint.path} at index ${checkpoint.index}${pieces} (${checkpoint.keys} keys)`);
   }
   const entries: Entry[] = [];
   const reading = applyWhileReading(options.stateMachine, engine, snapshot);
@@ -216,6 +222,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
   // The WAL keeps its options (and so the onEntry closure) for its lifetime: hand the
   // entries over in a new array and leave the closure's one empty, or they would stay in
   // memory long after a checkpoint has made them redundant.
+  const fullCheckpointIndex = checkpoint !== null && checkpoint.chain.length === 1 ? checkpoint.index : -1;
   return {
     engine,
     wal,
@@ -226,6 +233,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     entries: entries.splice(0),
     entriesApplied: reading.applied,
     members,
+    fullCheckpointIndex,
   };
 }
 

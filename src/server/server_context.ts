@@ -29,7 +29,8 @@ export interface ServedDb {
   readonly node: Node;
   readonly memory: MemoryLimit;
   /** CHECKPOINT, BGSAVE and GET /backup. */
-  checkpoint(): Promise<CheckpointInfo>;
+  /** `full`: one self-contained file (a backup), never a delta. */
+  checkpoint(options?: { full?: boolean }): Promise<CheckpointInfo>;
   /** COLLECTION EXPORT name path. */
   exportCollection(name: string, path: string): Promise<void>;
   /** COLLECTION IMPORT path name type. */

@@ -77,7 +77,7 @@ export class NodeCluster {
   readonly switchboard: SimSwitchboard;
   readonly members = new Map<NodeId, Member>();
   /** What the nodes' own logs reported, counted: elections won, checkpoints taken and installed, torn tails cut. */
-  readonly events = { leaders: 0, checkpoints: 0, snapshotsInstalled: 0, tornTails: 0, writeFailures: 0 };
+  readonly events = { leaders: 0, checkpoints: 0, deltaCheckpoints: 0, snapshotsInstalled: 0, tornTails: 0, writeFailures: 0 };
   /** The first failure seen (an exception in a node, a corrupt recovery); the run stops on it. */
   failure: { kind: string; message: string; at: number } | null = null;
   private readonly peers = new Map<NodeId, PeerAddress>();
@@ -269,7 +269,10 @@ export class NodeCluster {
       this.events.leaders += 1;
       this.safety.leading(id, Number(/^leading in term (\d+)/.exec(line)?.[1]));
     }
-    else if (line.startsWith("checkpoint at index")) this.events.checkpoints += 1;
+    else if (line.startsWith("checkpoint at index")) {
+      this.events.checkpoints += 1;
+      if (line.includes("(delta after")) this.events.deltaCheckpoints += 1;
+    }
     else if (line.startsWith("installed checkpoint")) this.events.snapshotsInstalled += 1;
     else if (line.includes("truncated a torn tail")) this.events.tornTails += 1;
     else if (line.includes("write failed")) this.events.writeFailures += 1;

@@ -216,6 +216,29 @@ test("snapshot install: a follower that fell behind the leader's window catches 
   await lab.finish();
 });
 
+test("snapshot install over incremental checkpoints: the leader's checkpoints are deltas, and the follower gets a full one", async () => {
+  const lab = new Lab(3, 16);
+  await lab.one("start", 3);
+  const leader = await lab.checkOneLeader();
+  const follower = lab.ids.find((id) => id !== leader) as NodeId;
+  lab.disconnect(follower);
+  // The lab writes one key again and again: after the first two, most checkpoints are
+  // deltas. Write past the log window until the leader's newest checkpoint is one.
+  const newestIsDelta = (): boolean => {
+    const names = (lab.cluster.member(leader).disk.list(`/data/node${leader}/checkpoints`) ?? []).filter((name) => /\.(ckpt|delta)$/.test(name));
+    return names.sort().at(-1)?.endsWith(".delta") === true; // zero-padded indices sort as numbers
+  };
+  for (let i = 0; i < 300 && !(i >= 60 && newestIsDelta()); i++) await lab.one(`${"d".repeat(100)}${i}`, 2);
+  assert.ok(newestIsDelta(), "the leader's newest checkpoint is a delta");
+  const installed = lab.cluster.events.snapshotsInstalled;
+  lab.connect(follower);
+  await lab.one("after", 3);
+  const receivedFull = (lab.cluster.member(follower).disk.list(`/data/node${follower}/checkpoints`) ?? []).some((name) => name.endsWith(".ckpt"));
+  assert.ok(receivedFull, "the follower received a full checkpoint");
+  assert.ok(await lab.clients.runUntil(() => lab.cluster.events.snapshotsInstalled > installed, ELECTION_MS), "the follower installed it");
+  await lab.finish();
+});
+
 test("snapshot init: nodes restart from their checkpoints and keep serving", async () => {
   const lab = new Lab(3, 20);
   for (let i = 0; i < 40; i++) await lab.one(`${"w".repeat(100)}${i}`, 3);

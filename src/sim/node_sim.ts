@@ -46,7 +46,7 @@ function describe(report: NodeRunReport): string {
   return (
     `seed ${report.seed}: ${outcome}; ${report.nodes} nodes, ${report.operations.completed} operations completed, ` +
     `${report.operations.unknown + report.operations.failed} unknown, faults: ${faults || "none"}; ` +
-    `${report.events.leaders} leaders, ${report.events.checkpoints} checkpoints, ${report.events.snapshotsInstalled} installed from a leader, ` +
+    `${report.events.leaders} leaders, ${report.events.checkpoints} checkpoints (${report.events.deltaCheckpoints} deltas), ${report.events.snapshotsInstalled} installed from a leader, ` +
     `${report.events.tornTails} torn tails; ${report.tasks} tasks, digest ${report.digest}` +
     (report.linearizabilityUndecided ? ", linearizability undecided (search budget)" : "")
   );
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   }
   const started = performance.now();
   let failed = 0;
-  const totals = { operations: 0, unknown: 0, virtualMs: 0, safetyChecks: 0, leaders: 0, checkpoints: 0, snapshotsInstalled: 0, tornTails: 0 };
+  const totals = { operations: 0, unknown: 0, virtualMs: 0, safetyChecks: 0, leaders: 0, checkpoints: 0, deltaCheckpoints: 0, snapshotsInstalled: 0, tornTails: 0 };
   const faultTotals = new Map<string, number>();
   const modes = new Map<string, number>();
   for (const seed of seeds) {
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     totals.safetyChecks += report.safetyChecks;
     totals.leaders += report.events.leaders;
     totals.checkpoints += report.events.checkpoints;
+    totals.deltaCheckpoints += report.events.deltaCheckpoints;
     totals.snapshotsInstalled += report.events.snapshotsInstalled;
     totals.tornTails += report.events.tornTails;
     for (const [kind, count] of Object.entries(report.faults)) faultTotals.set(kind, (faultTotals.get(kind) ?? 0) + count);
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${seeds.length} seeds (${[...modes].map(([mode, count]) => `${mode} ${count}`).join(", ")}), ${failed} failed, ` +
       `${totals.operations} operations completed, ${totals.unknown} failed or unknown, ${totals.safetyChecks} safety checks, ` +
-      `${totals.leaders} leaders elected, ${totals.checkpoints} checkpoints, ${totals.snapshotsInstalled} installed from a leader, ` +
+      `${totals.leaders} leaders elected, ${totals.checkpoints} checkpoints (${totals.deltaCheckpoints} deltas), ${totals.snapshotsInstalled} installed from a leader, ` +
       `${totals.tornTails} torn tails cut; faults: ${[...faultTotals].map(([kind, count]) => `${kind} ${count}`).join(", ")}; ` +
       `${(totals.virtualMs / 3_600_000).toFixed(2)} virtual hours, ${seconds} s wall\n`,
   );

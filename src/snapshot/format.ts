@@ -77,8 +77,13 @@ export const FRAME_PAYLOAD_BYTES_MAX = BLOCK_PREFIX_BYTES + BLOCK_BYTES_MAX;
  */
 export const METADATA_BYTES_MAX = 256 * 1024 * 1024;
 
-export const FrameType = { header: 1, block: 2, end: 3 } as const;
-export const RecordTag = { collection: 1, entry: 2 } as const;
+/** deltaHeader: the first frame of an incremental checkpoint (delta_format.ts) in place of header. */
+export const FrameType = { header: 1, block: 2, end: 3, deltaHeader: 4 } as const;
+/**
+ * removed and changes occur in incremental checkpoints only (delta_format.ts): a key gone
+ * since the previous checkpoint, and a collection of which only changed keys follow.
+ */
+export const RecordTag = { collection: 1, entry: 2, removed: 3, changes: 4 } as const;
 export const Compression = { deflateRaw: 1 } as const;
 
 const COLLECTION_TYPE_CODES: Record<CollectionType, number> = { hash: 1, ordered: 2 };

@@ -28,7 +28,6 @@ import {
   decodeHeaderPayload,
   frameCrc,
   readCollectionDescriptor,
-  type CheckpointHeader,
 } from "./format.js";
 import { readEntry } from "./item_codec.js";
 
@@ -60,11 +59,46 @@ class Damage extends Error {
  * const { index, collections } = await readCheckpoint("walnut-data/checkpoints/<index>-<term>.ckpt");
  */
 export async function readCheckpoint(path: string, io: CheckpointIo = realCheckpointIo): Promise<LoadedCheckpoint> {
+  let loader: CollectionLoader | null = null;
+  const read = await readCheckpointFrames(path, io, {
+    headerType: FrameType.header,
+    decodeHeader: decodeHeaderPayload,
+    loader: (header) => (loader = new CollectionLoader(header.index)),
+  });
+  const collections = (loader as CollectionLoader | null)?.collections ?? [];
+  const keys = collections.reduce((sum, collection) => sum + collection.size, 0);
+  return { path, index: read.header.index, term: read.header.term, metadata: read.metadata, collections, keys };
+}
+
+/** Takes a checkpoint's records block by block; throws MalformedInput with offsets within a block. */
+export interface RecordLoader {
+  loadRecords(raw: Buffer): void;
+  /** What the END frame must count. */
+  readonly collectionCount: number;
+  readonly entryCount: number;
+}
+
+/** How to read one kind of checkpoint file: its first frame, and what takes its records. */
+export interface CheckpointFileReading<Header extends { index: number; metadataJson: string }> {
+  headerType: number;
+  decodeHeader(payload: Buffer): Header;
+  loader(header: Header): RecordLoader;
+}
+
+/**
+ * Reads and verifies the checkpoint file at `path` frame by frame, handing each block's
+ * records to the kind's loader; damage is CHECKPOINT_CORRUPT, a system error CHECKPOINT_IO.
+ */
+export async function readCheckpointFrames<Header extends { index: number; metadataJson: string }>(
+  path: string,
+  io: CheckpointIo,
+  kind: CheckpointFileReading<Header>,
+): Promise<{ header: Header; metadata: Record<string, unknown> }> {
   let handle: FileHandleLike | undefined;
   try {
     handle = await io.files.open(path, "r");
     const frames = new FrameSource(handle, (await handle.stat()).size);
-    return await readFrames(path, frames, io);
+    return await readFrames(frames, io, kind);
   } catch (error) {
     if (error instanceof Damage) {
       throw new WalnutError("CHECKPOINT_CORRUPT", `Cannot read checkpoint ${displayName(path)}: ${error.message}`);
@@ -80,15 +114,19 @@ export async function readCheckpoint(path: string, io: CheckpointIo = realCheckp
   }
 }
 
-async function readFrames(path: string, frames: FrameSource, io: CheckpointIo): Promise<LoadedCheckpoint> {
+async function readFrames<Header extends { index: number; metadataJson: string }>(
+  frames: FrameSource,
+  io: CheckpointIo,
+  kind: CheckpointFileReading<Header>,
+): Promise<{ header: Header; metadata: Record<string, unknown> }> {
   await frames.readPreamble();
   const headerFrame = await frames.next();
-  if (headerFrame.type !== FrameType.header) {
+  if (headerFrame.type !== kind.headerType) {
     throw new Damage(`frame type ${headerFrame.type} where the header frame belongs`, `offset ${headerFrame.offset}`);
   }
-  const header = parsePayload(headerFrame, decodeHeaderPayload);
+  const header = parsePayload(headerFrame, kind.decodeHeader);
   const metadata = parseMetadata(header, headerFrame);
-  const loader = new CollectionLoader(header.index);
+  const loader = kind.loader(header);
   let blockCount = 0;
   let upcoming = readAndInflate(frames, blockCount, io);
   for (;;) {
@@ -107,9 +145,7 @@ async function readFrames(path: string, frames: FrameSource, io: CheckpointIo): 
       throw new Damage(`unexpected frame type ${frame.type}`, `offset ${frame.offset}`);
     }
   }
-  const collections = loader.collections;
-  const keys = collections.reduce((sum, collection) => sum + collection.size, 0);
-  return { path, index: header.index, term: header.term, metadata, collections, keys };
+  return { header, metadata };
 }
 
 interface Frame {
@@ -129,7 +165,7 @@ function parsePayload<T>(frame: Frame, parse: (payload: Buffer) => T): T {
   }
 }
 
-function parseMetadata(header: CheckpointHeader, frame: Frame): Record<string, unknown> {
+function parseMetadata(header: { metadataJson: string }, frame: Frame): Record<string, unknown> {
   let metadata: unknown;
   try {
     metadata = JSON.parse(header.metadataJson);
@@ -167,7 +203,7 @@ async function readAndInflate(frames: FrameSource, expectedSequence: number, io:
   return { ...frame, records };
 }
 
-function loadRecords(block: InflatedFrame, sequence: number, loader: CollectionLoader): void {
+function loadRecords(block: InflatedFrame, sequence: number, loader: RecordLoader): void {
   try {
     loader.loadRecords(block.records);
   } catch (error) {
@@ -178,11 +214,11 @@ function loadRecords(block: InflatedFrame, sequence: number, loader: CollectionL
 
 function checkEnd(
   end: { blockCount: number; collectionCount: number; entryCount: number },
-  found: { blockCount: number; loader: CollectionLoader; frame: Frame },
+  found: { blockCount: number; loader: RecordLoader; frame: Frame },
 ): void {
   const where = `offset ${found.frame.offset} (end frame)`;
   if (end.blockCount !== found.blockCount) throw new Damage(`${end.blockCount} blocks recorded, ${found.blockCount} found`, where);
-  const collectionCount = found.loader.collections.length;
+  const collectionCount = found.loader.collectionCount;
   if (end.collectionCount !== collectionCount) {
     throw new Damage(`${end.collectionCount} collections recorded, ${collectionCount} found`, where);
   }
@@ -192,13 +228,17 @@ function checkEnd(
 }
 
 /** Builds collections from the records of successive blocks. */
-class CollectionLoader {
+class CollectionLoader implements RecordLoader {
   readonly collections: Collection[] = [];
   entryCount = 0;
   private readonly names = new Set<string>();
   private current: Collection | null = null;
 
   constructor(private readonly index: number) {}
+
+  get collectionCount(): number {
+    return this.collections.length;
+  }
 
   /** Loads a block's records; throws MalformedInput with offsets within `raw`. */
   loadRecords(raw: Buffer): void {

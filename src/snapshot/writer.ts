@@ -18,6 +18,8 @@ import { join } from "node:path";
 import type { FileHandleLike } from "../lib/files.js";
 import { realCheckpointIo, type CheckpointIo } from "./io.js";
 import type { EngineView } from "../engine/engine.js";
+import type { ByteString } from "../engine/bytes.js";
+import type { Item } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
 import { WalnutError, describeError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
@@ -42,6 +44,7 @@ import {
   writeCollectionRecord,
   writeEntryRecord,
 } from "./format.js";
+import { writeRemovedRecord } from "./delta_format.js";
 
 /** zlib level for checkpoint blocks: 1 (fastest); see docs/checkpoint-format.md for the measurements. */
 export const CHECKPOINT_COMPRESSION_LEVEL = 1;
@@ -64,6 +67,8 @@ export interface CheckpointInfo {
   path: string;
   index: number;
   term: number;
+  /** The checkpoint this one is a delta on (delta_writer.ts); null for a full checkpoint. */
+  previousIndex: number | null;
   sizeBytes: number;
   /** Entries written; a hash collection's key rewritten during the checkpoint may count twice. */
   keys: number;
@@ -92,9 +97,49 @@ export interface WriteCheckpointOptions {
  * const info = await writeCheckpoint(engine.openView(), { dir: "walnut-data/checkpoints" });
  */
 export async function writeCheckpoint(view: EngineView, options: WriteCheckpointOptions): Promise<CheckpointInfo> {
+  return writeCheckpointFile(view, options, {
+    fileName: checkpointFileName(view.index, view.term),
+    previousIndex: null,
+    headerFrame: (metadataJson) => ({
+      type: FrameType.header,
+      payload: encodeHeaderPayload({ index: view.index, term: view.term, compression: Compression.deflateRaw, metadataJson }),
+    }),
+    sections: view.collections.map((collection) => ({
+      open: (writer: ByteWriter) => writeCollectionRecord(writer, collection.name, collection.type),
+      next: (maxEntries: number) => collection.next(maxEntries),
+      get exhausted() {
+        return collection.exhausted;
+      },
+    })),
+  });
+}
+
+/** One collection's part of a checkpoint's records: its opening record, then its entries. */
+export interface RecordSection {
+  open(writer: ByteWriter): void;
+  /** Up to `maxEntries` entries (maybe none before the end); an item undefined is a removal (deltas only). */
+  next(maxEntries: number): ReadonlyArray<readonly [ByteString, Item | undefined]>;
+  readonly exhausted: boolean;
+}
+
+/** What sets a full checkpoint and a delta apart (delta_writer.ts). */
+export interface CheckpointFileKind {
+  fileName: string;
+  /** The checkpoint a delta follows; null for a full checkpoint. */
+  previousIndex: number | null;
+  headerFrame(metadataJson: string): { type: number; payload: Buffer };
+  sections: RecordSection[];
+}
+
+/** Writes a checkpoint file of either kind from `view` and closes the view, on success or failure. */
+export async function writeCheckpointFile(
+  view: EngineView,
+  options: WriteCheckpointOptions,
+  kind: CheckpointFileKind,
+): Promise<CheckpointInfo> {
   const io = options.io ?? realCheckpointIo;
   const startedMs = io.clock.monotonicMs();
-  const path = join(options.dir, checkpointFileName(view.index, view.term));
+  const path = join(options.dir, kind.fileName);
   const temporaryPath = claimTemporaryPath(path);
   let viewOpen = true;
   const closeView = (): void => {
@@ -110,8 +155,9 @@ export async function writeCheckpoint(view: EngineView, options: WriteCheckpoint
     assert(Number.isInteger(compressionLevel) && compressionLevel >= 0 && compressionLevel <= 9, "zlib level 0-9");
     await io.files.mkdir(options.dir, { recursive: true });
     const written = await writeTemporaryFile({ path, temporaryPath }, {
-      view,
-      metadataJson,
+      index: view.index,
+      headerFrame: kind.headerFrame(metadataJson),
+      sections: kind.sections,
       sliceKeys,
       compressionLevel,
       afterLastSlice: closeView,
@@ -119,7 +165,7 @@ export async function writeCheckpoint(view: EngineView, options: WriteCheckpoint
     });
     await renameDurably(temporaryPath, path, io.files);
     const durationMs = io.clock.monotonicMs() - startedMs;
-    return { path, index: view.index, term: view.term, ...written, durationMs };
+    return { path, index: view.index, term: view.term, previousIndex: kind.previousIndex, ...written, durationMs };
   } catch (error) {
     await removeQuietly(temporaryPath, io.files);
     throw asCheckpointError(error, path);
@@ -149,8 +195,10 @@ function asCheckpointError(error: unknown, path: string): unknown {
 }
 
 interface FileContent {
-  view: EngineView;
-  metadataJson: string;
+  /** The view's index: no entry may carry a later version. */
+  index: number;
+  headerFrame: { type: number; payload: Buffer };
+  sections: RecordSection[];
   sliceKeys: number;
   compressionLevel: number;
   /** Called once the view has been read to the end, before the file is synced. */
@@ -165,15 +213,8 @@ async function writeTemporaryFile(
   const handle = await content.io.files.open(paths.temporaryPath, "wx");
   try {
     const file = new BlockFile(handle, { path: paths.path, compressionLevel: content.compressionLevel, io: content.io });
-    await file.writeFrame(FrameType.header, [
-      encodeHeaderPayload({
-        index: content.view.index,
-        term: content.view.term,
-        compression: Compression.deflateRaw,
-        metadataJson: content.metadataJson,
-      }),
-    ]);
-    const serialized = await serializeView(content.view, content.sliceKeys, file, content.io);
+    await file.writeFrame(content.headerFrame.type, [content.headerFrame.payload]);
+    const serialized = await serializeSections(content, file);
     content.afterLastSlice();
     await file.drain();
     await file.writeFrame(FrameType.end, [encodeEndPayload({ blockCount: file.blockCount, ...serialized.counts })]);
@@ -190,14 +231,10 @@ interface SerializedCounts {
 }
 
 /** Runs the slices, yielding to the event loop between them. */
-async function serializeView(
-  view: EngineView,
-  sliceKeys: number,
-  file: BlockFile,
-  io: CheckpointIo,
-): Promise<{ counts: SerializedCounts; longestSliceMs: number }> {
+async function serializeSections(content: FileContent, file: BlockFile): Promise<{ counts: SerializedCounts; longestSliceMs: number }> {
+  const { index, sections, sliceKeys, io } = content;
   const counts: SerializedCounts = { collectionCount: 0, entryCount: 0 };
-  const slices = encodeSlices({ view, sliceKeys, counts, buffers: file.sliceBuffers, clock: io.clock });
+  const slices = encodeSlices({ index, sections, sliceKeys, counts, buffers: file.sliceBuffers, clock: io.clock });
   let longestSliceMs = 0;
   for (;;) {
     const sliceStartedMs = io.clock.monotonicMs();
@@ -231,7 +268,8 @@ class SliceBuffers {
 }
 
 interface SliceSource {
-  view: EngineView;
+  index: number;
+  sections: RecordSection[];
   sliceKeys: number;
   counts: SerializedCounts;
   buffers: SliceBuffers;
@@ -240,17 +278,21 @@ interface SliceSource {
 
 /** Each step encodes one slice of records (the view's next entries) and yields it. */
 function* encodeSlices(source: SliceSource): Generator<ByteWriter, void, void> {
-  const { view, sliceKeys, counts, buffers, clock } = source;
+  const { index, sections, sliceKeys, counts, buffers, clock } = source;
   let slice = buffers.take();
   let keysInSlice = 0;
   let sliceStartedMs = clock.monotonicMs();
-  for (const collection of view.collections) {
-    writeCollectionRecord(slice, collection.name, collection.type);
+  for (const section of sections) {
+    section.open(slice);
     counts.collectionCount += 1;
-    while (!collection.exhausted) {
-      const entries = collection.next(Math.min(VIEW_BATCH_KEYS, sliceKeys - keysInSlice));
+    while (!section.exhausted) {
+      const entries = section.next(Math.min(VIEW_BATCH_KEYS, sliceKeys - keysInSlice));
       for (const [key, item] of entries) {
-        assert(item.version <= view.index, `version ${item.version} of a key is beyond the view's index ${view.index}`);
+        if (item === undefined) {
+          writeRemovedRecord(slice, key);
+          continue;
+        }
+        assert(item.version <= index, `version ${item.version} of a key is beyond the view's index ${index}`);
         writeEntryRecord(slice, key, item);
       }
       keysInSlice += entries.length;

@@ -1,7 +1,8 @@
 /**
  * GET /backup: a consistent copy of this node's state, as one checkpoint file.
  *
- * The node takes a fresh checkpoint (joining one already running) and streams that file
+ * The node takes a fresh full checkpoint (joining one already running, unless that one is
+ * an incremental delta, which is not self-contained) and streams that file
  * as application/octet-stream. The headers say what arrives before it does:
  *
  *   Content-Length:  the file's size in bytes
@@ -30,7 +31,7 @@ const CRC_READ_CHUNK_BYTES = 1024 * 1024;
 
 /** Streams a fresh checkpoint of `context.db` to the client. */
 export async function sendBackup(context: ServerContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const info = await context.db.checkpoint().catch((error: unknown) => {
+  const info = await context.db.checkpoint({ full: true }).catch((error: unknown) => {
     throw new HttpError(503, `Cannot take a checkpoint for the backup: ${describeError(error)}`);
   });
   const handle = await openCheckpoint(info.path);

@@ -95,17 +95,24 @@ test("GET /checkpoints lists the checkpoint files, newest first, with the contro
     const first = await node.db.checkpoint();
     await node.db.set("b", "2");
     const second = await node.db.checkpoint();
+    await node.db.set("c", "3");
+    const third = await node.db.checkpoint();
     const after = (await (await fetch(`${base}/checkpoints`)).json()) as {
       last: { index: number; id: number };
-      checkpoints: Array<{ name: string; index: number; term: number; size: number; modified: string }>;
+      checkpoints: Array<{ name: string; index: number; term: number; previousIndex: number | null; size: number; modified: string }>;
     };
-    assert.equal(after.last.index, second.index);
-    assert.ok(after.last.id >= 2);
+    assert.equal(after.last.index, third.index);
+    assert.ok(after.last.id >= 3);
     assert.deepEqual(
       after.checkpoints.map((each) => each.index),
-      [second.index, first.index],
+      [third.index, second.index, first.index],
     );
-    assert.ok(after.checkpoints.every((each) => each.size > 0 && each.name.endsWith(".ckpt") && !Number.isNaN(Date.parse(each.modified))));
+    assert.ok(after.checkpoints.every((each) => each.size > 0 && !Number.isNaN(Date.parse(each.modified))));
+    // The first two checkpoints are full, the third a delta on the second (an incremental checkpoint).
+    assert.deepEqual(
+      after.checkpoints.map((each) => [each.name.endsWith(".delta") ? "delta" : each.name.endsWith(".ckpt") ? "full" : each.name, each.previousIndex]),
+      [["delta", second.index], ["full", null], ["full", null]],
+    );
     assert.ok(before.directory.endsWith("checkpoints"));
   }));
 
