@@ -11,3 +11,8 @@ test("requests per second are read from redis-benchmark's csv rows", () => {
   ].join("\n");
   assert.deepEqual([...parseBenchmarkCsv(output)], [["SET", 16583.75], ["GET", 3048.78]]);
 });
+
+test("a run shorter than redis-benchmark's clock reads as an infinite rate, not as a missing row", () => {
+  const output = ['"test","rps"', '"SET","111999.99","1.002"', '"GET","inf","0.129"'].join("\n");
+  assert.deepEqual([...parseBenchmarkCsv(output)], [["SET", 111999.99], ["GET", Infinity]]);
+});
