@@ -147,6 +147,26 @@ export function checkKeyLength(key: ByteString): void {
 export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
   assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
   checkKeyLength(key);
+  storeItem(ctx, key, item);
+}
+
+/**
+ * Puts back an item from itemForUpdate whose change Redis 7.0 does not count as a
+ * modification of the key (it calls no signalModifiedKey: a stream's consumer groups,
+ * XSETID's bookkeeping). The item keeps its version, so a WATCH of the key does not abort
+ * EXEC, tracking clients are not told, and the watch history records no change of the key
+ * (engine/change_capture.ts records a put only for a version equal to the entry's index).
+ * The change is state all the same: it came from the log, so every replica makes it, and
+ * it goes through Collection.put, so the collection's change sink (and whatever notes keys
+ * for the next checkpoint there) and copy-on-write see it; blocked clients are told too.
+ */
+export function putUnmodified(ctx: CommandContext, key: ByteString, item: Item): void {
+  assert(item.version <= ctx.index, `an unmodified item put at index ${ctx.index} carries version ${item.version}`);
+  assert(ctx.collection.get(key) !== undefined, `an unmodified item put at absent key ${key}`);
+  storeItem(ctx, key, item);
+}
+
+function storeItem(ctx: CommandContext, key: ByteString, item: Item): void {
   item.accessedAtSeconds = secondsOf(ctx.nowMs);
   noteEncodingGrowth(item);
   ctx.collection.put(key, item);
