@@ -12,6 +12,9 @@
  *
  * XREADGROUP is a write: it moves the group's last ID and fills the PEL, so it goes through
  * the log and every replica records the same delivery times (ctx.nowMs, the entry's clock).
+ * Like every change of a stream's groups alone it keeps the key's version (Redis 7.0 calls
+ * no signalModifiedKey for it: no WATCH abort, no tracking invalidation): streams.ts
+ * storeStreamMetadata; XGROUP CREATE MKSTREAM of a new key is a modification.
  * XPENDING's idle times are judged against the reader's clock.
  */
 import type { ByteString } from "../engine/bytes.js";
