@@ -62,7 +62,12 @@ interface StartedMember extends ClusterMember {
   output(): string;
 }
 
-export async function startWalnutCluster(): Promise<BenchCluster> {
+export interface WalnutClusterOptions {
+  /** More `walnut serve` flags for every member (`--checkpoint-interval 0`, say). */
+  extraArgs?: string[];
+}
+
+export async function startWalnutCluster(options: WalnutClusterOptions = {}): Promise<BenchCluster> {
   const dir = await mkdtemp(join(tmpdir(), "walnut-bench-cluster-"));
   const free = await freePorts(3 * MEMBERS);
   const ports = Array.from({ length: MEMBERS }, (_, index) => ({ peer: free[3 * index] as number, resp: free[3 * index + 1] as number, http: free[3 * index + 2] as number }));
@@ -70,7 +75,7 @@ export async function startWalnutCluster(): Promise<BenchCluster> {
   const members = ports.map((port, index) => {
     const id = index + 1;
     const args = [WALNUT_CLI, "serve", "--id", String(id), "--peers", peers, "--data-dir", join(dir, `node-${id}`),
-      "--port", String(port.resp), "--http-port", String(port.http), "--fsync", "always"];
+      "--port", String(port.resp), "--http-port", String(port.http), "--fsync", "always", ...(options.extraArgs ?? [])];
     const child = startMember({ name: `walnut ${id}`, clientPort: port.resp, command: process.execPath, args });
     return {
       ...child,

@@ -8,6 +8,8 @@ import { runRespBench } from "./resp.js";
 import { runClusterBench } from "./cluster.js";
 import { runWritePathBench } from "./write_path.js";
 import { runLoadBench } from "./load.js";
+import { runMemoryRespBench } from "./memory_resp.js";
+import { runRestartBench } from "./restart.js";
 
 const benches: Record<string, () => Promise<void>> = {
   wal: runWalBench,
@@ -15,6 +17,8 @@ const benches: Record<string, () => Promise<void>> = {
   resp: runRespBench,
   cluster: runClusterBench,
   load: runLoadBench,
+  memory: runMemoryRespBench,
+  restart: runRestartBench,
   checkpoint: async () => {
     const keys = Number(process.env.WALNUT_BENCH_KEYS ?? 1_000_000);
     const result = await runCheckpointStallBench({ keys });

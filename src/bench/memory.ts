@@ -2,8 +2,8 @@
  * `node --expose-gc dist/bench/memory.js [keys]`: walnut's live memory per key, embedded,
  * while loading N keys (16-byte values) with the default checkpoint settings turned off,
  * read at each third of the load, then after a checkpoint. Each reading is heap used +
- * external after full garbage collections. Compare with redis's `used_memory` growth per
- * key from `npm run bench -- resp` (about 110 B for the same keys).
+ * external after full garbage collections. `npm run bench -- memory` (memory_resp.ts)
+ * measures the same over RESP beside redis-server's `used_memory` (about 105 B for 16-byte values).
  *
  * The readings during the load show what the Raft log holds between checkpoints: before
  * the log released applied entries, every entry stayed in memory until a checkpoint.

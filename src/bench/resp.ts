@@ -14,19 +14,25 @@
  * (d) Where walnut's time goes: a CPU profile (`node --cpu-prof`) of walnut under
  *     `redis-benchmark -t get,set -P 16 -c 50`, top functions and scripts by self time,
  *     counting only the samples taken while redis-benchmark ran.
+ * (e) A three-node walnut cluster (--fsync always) under `redis-benchmark -t set,get -c 50
+ *     -d 100` at -P 1 and -P 16, through its leader and through a follower, against redis
+ *     `--appendonly yes --appendfsync always` (resp_cluster.ts). Goal: >= 0.7 through the
+ *     leader at -P 1.
  *
- * Environment: WALNUT_BENCH_REQUESTS (200000), WALNUT_BENCH_DURABLE_REQUESTS (50000),
+ * Environment: WALNUT_BENCH_REQUESTS (200000), WALNUT_BENCH_DURABLE_REQUESTS (50000; also
+ * the cluster rows'),
  * WALNUT_BENCH_KEYS (1000000), WALNUT_BENCH_ROUNDS (1; the median of the rounds is shown).
  * redis-benchmark and redis-cli are required; without redis-server only walnut's figures
  * are printed.
  */
-import { spawn } from "node:child_process";
 import { open as openFile, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readOnlyCpuProfile, summarizeCpuProfile } from "./resp_profile.js";
 import { isInstalled, startRedis, startWalnut, type BenchServer } from "./resp_servers.js";
+import { medians, redisBenchmark, runTool, type BenchmarkArgs } from "./redis_benchmark.js";
+import { clusterRows } from "./resp_cluster.js";
 
 const CLIENTS = 50;
 /** Unmeasured requests sent to each server first, so that walnut's JIT is warm when measured. */
@@ -69,7 +75,8 @@ interface SpeedRow {
   test: string;
   redisRps: number | null;
   walnutRps: number;
-  goal: number;
+  /** walnut/redis at least this; null where no goal is set. */
+  goal: number | null;
 }
 
 /** `npm run bench -- resp`: sizes from the environment, redis-server if installed. */
@@ -96,6 +103,8 @@ export async function runRespBenchWith(options: RespBenchOptions): Promise<void>
   printSpeedTable(rows);
   await memoryPerKey(options);
   await profileWalnut(options);
+  const warmUpRequests = Math.min(WARM_UP_REQUESTS, options.durableRequests);
+  printSpeedTable(await clusterRows({ requests: options.durableRequests, rounds: options.rounds, withRedis: options.withRedis, warmUpRequests }));
 }
 
 function describeMachine(): void {
@@ -192,15 +201,6 @@ async function compareRates(pair: ServerPair, args: BenchmarkArgs, rounds: numbe
   return { walnut: medians(walnutRounds), redis: pair.redis === null ? null : medians(redisRounds) };
 }
 
-function medians(rounds: Array<Map<string, number>>): Map<string, number> {
-  const result = new Map<string, number>();
-  for (const test of rounds[0]?.keys() ?? []) {
-    const rates = rounds.map((rates) => rates.get(test) ?? 0).sort((a, b) => a - b);
-    result.set(test, rates[Math.floor(rates.length / 2)] as number);
-  }
-  return result;
-}
-
 function printSpeedTable(rows: SpeedRow[]): void {
   const table = [["test", "redis rps", "walnut rps", "walnut/redis", "goal", ""]];
   for (const row of rows) {
@@ -210,8 +210,8 @@ function printSpeedTable(rows: SpeedRow[]): void {
       row.redisRps === null ? "-" : row.redisRps.toFixed(0),
       row.walnutRps.toFixed(0),
       ratio === null ? "-" : ratio.toFixed(2),
-      `>= ${row.goal.toFixed(1)}`,
-      ratio === null ? "" : ratio >= row.goal ? "met" : "MISSED",
+      row.goal === null ? "-" : `>= ${row.goal.toFixed(1)}`,
+      ratio === null || row.goal === null ? "" : ratio >= row.goal ? "met" : "MISSED",
     ]);
   }
   line("");
@@ -233,40 +233,6 @@ async function withServer<T>(start: () => Promise<BenchServer>, run: (server: Be
   } finally {
     await server.stop();
   }
-}
-
-interface BenchmarkArgs {
-  tests: string;
-  clients: number;
-  requests: number;
-  pipeline: number;
-}
-
-async function redisBenchmark(server: BenchServer, args: BenchmarkArgs): Promise<Map<string, number>> {
-  const output = await runTool("redis-benchmark", [
-    "-h", "127.0.0.1", "-p", String(server.port),
-    "-t", args.tests, "-c", String(args.clients), "-n", String(args.requests), "-P", String(args.pipeline),
-    "--csv",
-  ]);
-  const rates = parseBenchmarkCsv(output);
-  for (const test of args.tests.toUpperCase().split(",")) {
-    if (!rates.has(test)) throw new Error(`Cannot read redis-benchmark's output: no ${test} row for ${server.label}:\n${output}`);
-  }
-  return rates;
-}
-
-/**
- * `redis-benchmark --csv` prints a header and one row per test:
- *   "test","rps","avg_latency_ms",...
- *   "SET","16583.75","2.931",...
- */
-export function parseBenchmarkCsv(output: string): Map<string, number> {
-  const rates = new Map<string, number>();
-  for (const text of output.split("\n")) {
-    const match = /^"([^"]+)","([\d.]+)"/.exec(text.trim());
-    if (match !== null) rates.set(match[1] as string, Number(match[2]));
-  }
-  return rates;
 }
 
 /** (c) */
@@ -457,25 +423,4 @@ async function profileWalnut(options: RespBenchOptions): Promise<void> {
 /** The clock V8's CPU profiles use (CLOCK_MONOTONIC on Linux), in microseconds. */
 function monotonicMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);
-}
-
-/** Runs a tool to completion; its stdout, or an error with its stderr. */
-async function runTool(program: string, args: string[], options: { stdinPath?: string } = {}): Promise<string> {
-  const stdin = options.stdinPath === undefined ? null : await openFile(options.stdinPath, "r");
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      const child = spawn(program, args, { stdio: [stdin === null ? "ignore" : stdin.fd, "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-      child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-      child.once("error", reject);
-      child.once("close", (code) => {
-        if (code === 0) resolve(stdout);
-        else reject(new Error(`Cannot run ${program} ${args.join(" ")}: exit ${code}\n${stderr.trim()}${stdout.trim()}`));
-      });
-    });
-  } finally {
-    await stdin?.close();
-  }
 }

@@ -33,9 +33,21 @@ export interface BenchServer {
   stop(): Promise<void>;
   /** walnut started with `gcReport`: full garbage collections, then its memory usage. */
   collectGarbage?(): Promise<NodeJS.MemoryUsage>;
+  /** Milliseconds from the process's spawn to its first PONG (a redis still LOADING answers an error). */
+  readonly readyMs: number;
+  /** Where the server keeps its files (`<directory>/data`). */
+  readonly dataDir: string;
 }
 
-export interface WalnutServerOptions {
+/** Where a server runs: a directory of its own, kept on stop(), to start it again on the same data (the restart benchmark). */
+export interface ServerPlacement {
+  /** An existing directory; the server's data goes in `<directory>/data`. A fresh temporary one, removed on stop(), unless given. */
+  directory?: string;
+  /** How long to wait for the first PONG (READY_TIMEOUT_MS unless given). */
+  readyTimeoutMs?: number;
+}
+
+export interface WalnutServerOptions extends ServerPlacement {
   fsync: "always" | "everysec" | "no";
   /** Run node with --cpu-prof, writing the profile here when the server exits. */
   cpuProfileDir?: string;
@@ -47,11 +59,19 @@ export interface WalnutServerOptions {
   extraArgs?: string[];
   /** More environment variables for the process (NODE_OPTIONS for a larger heap, say). */
   env?: Record<string, string>;
+  /** node (V8) flags before the script, for those NODE_OPTIONS refuses (--optimize-for-size). */
+  nodeFlags?: string[];
+  /** The `walnut` entry point to run (another build's bin/walnut.js, for A/B runs); this build's by default. */
+  cli?: string;
 }
 
-export interface RedisServerOptions {
+export interface RedisServerOptions extends ServerPlacement {
   /** true: `--appendonly yes --appendfsync always`; false: no persistence at all. */
   appendFsyncAlways: boolean;
+  /** More redis-server arguments; later ones override earlier ones (`--appendonly no` to load dump.rdb, say). */
+  extraArgs?: string[];
+  /** What the tables call this server (from the persistence flags unless given). */
+  label?: string;
 }
 
 /** Whether `program` can be run (it answers `--version`). */
@@ -73,9 +93,10 @@ export async function startWalnut(options: WalnutServerOptions): Promise<BenchSe
     command: process.execPath,
     gcReport: options.gcReport === true,
     args: (dir, port) => [
+      ...(options.nodeFlags ?? []),
       ...profiling,
       ...gcHook,
-      WALNUT_CLI,
+      options.cli ?? WALNUT_CLI,
       "serve",
       "--data-dir", dir,
       "--port", String(port),
@@ -85,6 +106,7 @@ export async function startWalnut(options: WalnutServerOptions): Promise<BenchSe
       ...(options.extraArgs ?? []),
     ],
     ...(options.env === undefined ? {} : { env: options.env }),
+    placement: options,
   });
 }
 
@@ -93,9 +115,10 @@ export async function startRedis(options: RedisServerOptions): Promise<BenchServ
     ? ["--appendonly", "yes", "--appendfsync", "always"]
     : ["--appendonly", "no"];
   return startChild({
-    label: options.appendFsyncAlways ? "redis appendfsync always" : "redis no persistence",
+    label: options.label ?? (options.appendFsyncAlways ? "redis appendfsync always" : "redis no persistence"),
     command: "redis-server",
-    args: (dir, port) => ["--port", String(port), "--bind", HOST, "--save", "", ...persistence, "--dir", dir],
+    args: (dir, port) => ["--port", String(port), "--bind", HOST, "--save", "", ...persistence, "--dir", dir, ...(options.extraArgs ?? [])],
+    placement: options,
   });
 }
 
@@ -105,16 +128,20 @@ interface ChildSpec {
   gcReport?: boolean;
   args: (dir: string, port: number) => string[];
   env?: Record<string, string>;
+  placement: ServerPlacement;
 }
 
 async function startChild(spec: ChildSpec): Promise<BenchServer> {
-  const dir = await mkdtemp(join(tmpdir(), "walnut-bench-resp-"));
+  const ownDirectory = spec.placement.directory === undefined;
+  const dir = spec.placement.directory ?? (await mkdtemp(join(tmpdir(), "walnut-bench-resp-")));
+  const removeDirectory = (): Promise<void> => (ownDirectory ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
   const port = await freePort();
   const dataDir = join(dir, "data");
-  await mkdir(dataDir);
+  await mkdir(dataDir, { recursive: true });
   const gcReportPath = join(dir, "gc-report.json");
   const env = { ...process.env, ...spec.env, ...(spec.gcReport === true ? { WALNUT_BENCH_GC_REPORT: gcReportPath } : {}) };
   // The data directory is a subdirectory, so that the report file is not walnut's.
+  const spawnedMs = performance.now();
   const child = spawn(spec.command, spec.args(dataDir, port), { stdio: ["ignore", "pipe", "pipe"], env });
   let output = "";
   const keepTail = (chunk: Buffer): void => {
@@ -127,22 +154,26 @@ async function startChild(spec: ChildSpec): Promise<BenchServer> {
     child.once("spawn", () => resolve());
     child.once("error", reject);
   });
+  let readyMs: number;
   try {
     await spawned;
-    await waitForPing(port, exited, () => output);
+    await waitForPing(port, exited, () => output, spec.placement.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    readyMs = performance.now() - spawnedMs;
   } catch (error) {
     await stopChild(child, exited);
-    await rm(dir, { recursive: true, force: true });
+    await removeDirectory();
     throw error;
   }
   return {
     label: spec.label,
     port,
     pid: child.pid as number,
+    readyMs,
+    dataDir,
     rssBytes: () => residentBytes(child.pid as number),
     async stop() {
       await stopChild(child, exited);
-      await rm(dir, { recursive: true, force: true });
+      await removeDirectory();
     },
     ...(spec.gcReport === true ? { collectGarbage: () => requestGcReport(child, gcReportPath) } : {}),
   };
@@ -188,16 +219,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number, exited: Promise<void>, output: () => string): Promise<void> {
+async function waitForPing(port: number, exited: Promise<void>, output: () => string, timeoutMs: number): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (gone) throw new Error(`Cannot start the server on port ${port}: it exited. Its output:\n${output()}`);
     if (await answersPing(port)) return;
     await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
   }
-  throw new Error(`Cannot start the server on port ${port}: no PONG within ${READY_TIMEOUT_MS} ms. Its output:\n${output()}`);
+  throw new Error(`Cannot start the server on port ${port}: no PONG within ${timeoutMs} ms. Its output:\n${output()}`);
 }
 
 async function answersPing(port: number): Promise<boolean> {

@@ -20,6 +20,7 @@ import type { ReadMode } from "../raft/types.js";
 import { resolveMaxmemory } from "../commands/memory_limit.js";
 import { DATABASES_MAX } from "../commands/databases.js";
 import { heapSizeLimit } from "../lib/heap_usage.js";
+import { applyHeapGrowthPercent } from "../lib/heap_growth.js";
 import { formatBytes } from "../lib/units.js";
 import type { MutualTlsOptions } from "../transport/dial.js";
 import type { FsyncMode } from "../wal/wal.js";
@@ -166,6 +167,7 @@ export async function runServe(argv: string[]): Promise<number> {
   };
   const prepared = prepareServers(serversOptions); // a bad ACL or TLS file stops us before the data dir is touched
   const maxmemory = resolveMaxmemory(settingNumber(settings, "maxmemory"), "--maxmemory"); // so does one the heap cannot hold
+  applyHeapGrowthPercent(settingNumber(settings, "heap-growth-percent"));
   const joinTarget = settingString(settings, "join");
   const peersCluster = joinTarget === undefined ? clusterOptions(settings, nodeId) : undefined;
   // Every port is checked before the data dir is opened or a cluster is asked to add us.

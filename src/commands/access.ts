@@ -10,6 +10,7 @@
  */
 import type { ByteString } from "../engine/bytes.js";
 import { Item, NO_EXPIRY, type StoredValue, type ValueKind } from "../engine/values.js";
+import { accessClockAt } from "../engine/access_clock.js";
 import { assert } from "../lib/assert.js";
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
@@ -44,7 +45,7 @@ export function isLoggedWrite(ctx: CommandContext): boolean {
  */
 export function liveItem(ctx: CommandContext, key: ByteString): Item | undefined {
   const item = peekItem(ctx, key);
-  if (item !== undefined) item.accessedAtSeconds = secondsOf(ctx.nowMs);
+  if (item !== undefined) item.accessClock = accessClockAt(ctx.nowMs);
   return item;
 }
 
@@ -106,11 +107,6 @@ export function writeEdited(ctx: CommandContext, key: ByteString, bytes: ByteStr
   if (inPlace && written !== undefined) markEditedInPlace(written);
 }
 
-/** An instant in whole seconds, as Item.accessedAtSeconds keeps it. */
-export function secondsOf(instantMs: number): number {
-  return Math.floor(instantMs / 1000);
-}
-
 /**
  * The aggregate item (hash, set ...) at `key`, safe to change in place: a private copy while
  * a checkpoint view may read it, or a new one holding `empty()` when the key is absent (the
@@ -119,7 +115,7 @@ export function secondsOf(instantMs: number): number {
 export function aggregateForUpdate(ctx: CommandContext, key: ByteString, empty: () => StoredValue): Item {
   if (liveItem(ctx, key) === undefined) return new Item(empty(), ctx.index, NO_EXPIRY);
   const item = ctx.collection.itemForUpdate(key);
-  assert(item !== undefined, `key ${key} was checked to hold an aggregate`);
+  if (!(item !== undefined)) assert(false, `key ${key} was checked to hold an aggregate`);
   return item;
 }
 
@@ -145,7 +141,7 @@ export function checkKeyLength(key: ByteString): void {
 
 /** Puts an item this write built or got from itemForUpdate, refusing oversized keys. */
 export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
-  assert(item.version === ctx.index, `an item written at index ${ctx.index} carries version ${item.version}`);
+  if (!(item.version === ctx.index)) assert(false, `an item written at index ${ctx.index} carries version ${item.version}`);
   checkKeyLength(key);
   storeItem(ctx, key, item);
 }
@@ -161,13 +157,13 @@ export function putItem(ctx: CommandContext, key: ByteString, item: Item): void 
  * for the next checkpoint there) and copy-on-write see it; blocked clients are told too.
  */
 export function putUnmodified(ctx: CommandContext, key: ByteString, item: Item): void {
-  assert(item.version <= ctx.index, `an unmodified item put at index ${ctx.index} carries version ${item.version}`);
-  assert(ctx.collection.get(key) !== undefined, `an unmodified item put at absent key ${key}`);
+  if (!(item.version <= ctx.index)) assert(false, `an unmodified item put at index ${ctx.index} carries version ${item.version}`);
+  if (ctx.collection.get(key) === undefined) assert(false, `an unmodified item put at absent key ${key}`);
   storeItem(ctx, key, item);
 }
 
 function storeItem(ctx: CommandContext, key: ByteString, item: Item): void {
-  item.accessedAtSeconds = secondsOf(ctx.nowMs);
+  item.accessClock = accessClockAt(ctx.nowMs);
   noteEncodingGrowth(item);
   ctx.collection.put(key, item);
   ctx.engine.writtenKeys.note(ctx.collection.name, key);
@@ -184,7 +180,7 @@ export function changeExpiry(ctx: CommandContext, key: ByteString, expiresAtMs: 
     return;
   }
   const item = ctx.collection.itemForUpdate(key);
-  assert(item !== undefined, `changing the expiry of absent key ${key}`);
+  if (!(item !== undefined)) assert(false, `changing the expiry of absent key ${key}`);
   item.expiresAtMs = expiresAtMs;
   item.version = ctx.index;
   ctx.collection.put(key, item);
@@ -201,7 +197,7 @@ export function deleteKey(ctx: CommandContext, key: ByteString): boolean {
 /** An integer reply: a JS number when exact, a bigint beyond 2^53. */
 export function integerReply(value: bigint): Reply {
   const exact = value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER);
-  assert(value <= INT64_MAX && value >= INT64_MIN, `integer reply ${value} outside int64`);
+  if (!(value <= INT64_MAX && value >= INT64_MIN)) assert(false, `integer reply ${value} outside int64`);
   return integer(exact ? Number(value) : value);
 }
 

@@ -80,7 +80,9 @@ export function writableDatabase(engine: Engine, index: number): Collection {
  * numbers: the command itself answers that). The RESP server asks before logging a call.
  */
 export function databaseRangeError(argv: readonly ByteString[], databases: number): Reply | null {
-  const name = (argv[0] ?? "").toUpperCase();
+  const spelled = argv[0] ?? "";
+  if (spelled.length !== 4 && spelled.length !== 6) return null; // not MOVE, COPY, SWAPDB or SELECT: asked of every command
+  const name = spelled.toUpperCase();
   const positions = name === "MOVE" ? [2] : name === "SWAPDB" ? [1, 2] : name === "SELECT" ? [1] : name === "COPY" ? copyDatabasePositions(argv) : [];
   const indices = positions.map((position) => parseDatabaseIndex(argv[position] ?? ""));
   if (indices.some((index) => typeof index !== "number")) return null;

@@ -16,9 +16,9 @@
 import type { ByteString } from "../engine/bytes.js";
 import { DEFAULT_COLLECTION, type Engine } from "../engine/engine.js";
 import { describeError, isWalnutError } from "../lib/errors.js";
-import type { Node, WriteResult } from "../node/node.js";
+import type { Node, ProposalListener, WriteResult } from "../node/node.js";
 import { isReadOnlyCall } from "./collections.js";
-import type { CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
+import type { ClientId, CommandCall, EntryPayload, VersionCondition } from "../node/entry.js";
 import { error, isError, type Reply } from "../engine/reply.js";
 import type { CommandSpec } from "./spec.js";
 import type { Collection } from "../engine/collection.js";
@@ -27,10 +27,11 @@ import { lookupDataCommand } from "./table.js";
 import { emptyDatabase, isDatabaseCollection } from "./databases.js";
 import { EXECABORT_OOM_REPLY, MemoryLimit } from "./memory_limit.js";
 import { resolveScriptCall } from "./scripting/eval_commands.js";
-import { endPausedScript, reachesPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
+import { endPausedScript, isPausable, reachesPausedScript, runPausable, scriptsIdle } from "./scripting/script_busy.js";
 
 export interface Session {
-  clientId: string;
+  /** A string, or a session number (node/session_numbers.ts); "" for none. */
+  clientId: ClientId;
   requestId: number;
   /** An ordered session's acknowledgement (engine/session_table.ts); absent: a single request. */
   ackBelow?: number;
@@ -64,6 +65,10 @@ function failedWriteIndexed(cause: unknown): { index: number; reply: Reply } {
 /** The entry payload of one command (fields spelled out: cheaper than spreading the session). */
 function commandPayload(nowMs: number, call: CommandCall, session: Session): EntryPayload {
   return { type: "command", nowMs, clientId: session.clientId, requestId: session.requestId, ackBelow: session.ackBelow, call };
+}
+
+function batchPayload(nowMs: number, calls: CommandCall[], conditions: VersionCondition[], session: Session): EntryPayload {
+  return { type: "batch", nowMs, clientId: session.clientId, requestId: session.requestId, ackBelow: session.ackBelow, conditions, calls };
 }
 
 export function isWriteCall(spec: CommandSpec, argv: ByteString[]): boolean {
@@ -217,6 +222,7 @@ export class CommandExecutor {
 
   /** runRead, where a read-only script may pause (scripting/script_busy.ts): then a promise of its reply. */
   private runReadLettingScriptsPause(engine: Engine, collection: string, spec: CommandSpec, argv: ByteString[]): Reply | Promise<Reply> {
+    if (!isPausable(spec.name)) return this.runRead(engine, collection, spec, argv); // no closure for a plain read
     const reply = runPausable(engine, spec.name, () => this.runRead(engine, collection, spec, argv));
     if (!(reply instanceof Promise)) return reply;
     return reply.finally(() => endPausedScript(engine));
@@ -270,6 +276,11 @@ export class CommandExecutor {
     return this.node.propose(commandPayload(this.node.now(), call, session));
   }
 
+  /** Like proposeCall(), the outcome told to `listener` (Node.proposeTo): no promise made. */
+  proposeCallTo(call: CommandCall, session: Session, listener: ProposalListener): void {
+    this.node.proposeTo(commandPayload(this.node.now(), call, session), listener);
+  }
+
   /**
    * The OOM refusal of a denyoom write while used memory is over maxmemory, else null.
    * A call that is not a command (unknown, wrong arity) is left to fail as it would.
@@ -315,8 +326,12 @@ export class CommandExecutor {
 
   /** Logs a prepared batch (prepareBatch()); resolves once committed, or rejects with the node's error. */
   proposeBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session): Promise<WriteResult> {
-    const { clientId, requestId, ackBelow } = session;
-    return this.node.propose({ type: "batch", nowMs: this.node.now(), clientId, requestId, ackBelow, conditions, calls });
+    return this.node.propose(batchPayload(this.node.now(), calls, conditions, session));
+  }
+
+  /** Like proposeBatch(), the outcome told to `listener`. */
+  proposeBatchTo(calls: CommandCall[], conditions: VersionCondition[], session: Session, listener: ProposalListener): void {
+    this.node.proposeTo(batchPayload(this.node.now(), calls, conditions, session), listener);
   }
 
   /** The calls of a batch as they go into the log, or the EXECABORT it gets without reaching the log. */

@@ -7,9 +7,9 @@
  * Where walnut cannot be Redis (docs/commands.md lists these):
  * - DUMP's payload is walnut's own format (snapshot/dump_payload.ts), not an RDB object:
  *   a payload from Redis is refused as a payload of an unknown version.
- * - OBJECT IDLETIME counts from the key's last access on this node (Item.accessedAtSeconds),
- *   at Redis' one-second resolution; keys loaded from a checkpoint count from the node's
- *   start. Redis' shared integers (0..9999) report the idle time of the shared object;
+ * - OBJECT IDLETIME counts from the key's last access on this node (Item.accessClock, Redis'
+ *   24-bit LRU clock, wrapping as Redis' does); keys loaded from a checkpoint count from the
+ *   node's start. Redis' shared integers (0..9999) report the idle time of the shared object;
  *   walnut reports the key's.
  * - OBJECT FREQ: walnut's maxmemory-policy is always noeviction, under which Redis answers
  *   FREQ with an error; walnut does too.
@@ -18,9 +18,10 @@
  *   server checks the index against --databases before the call is logged.
  */
 import type { ByteString } from "../engine/bytes.js";
-import { Item, NO_EXPIRY } from "../engine/values.js";
+import { Item, NO_EXPIRY, NOT_ACCESSED } from "../engine/values.js";
+import { accessClockAt, accessClockIdleFor, idleSecondsSince } from "../engine/access_clock.js";
 import { decodeDumpPayload, encodeDumpPayload } from "../snapshot/dump_payload.js";
-import { deleteKey, isErrorReply, liveItem, NOT_AN_INTEGER, peekItem, putItem, secondsOf, SYNTAX_ERROR, textOf, isWord } from "./access.js";
+import { deleteKey, isErrorReply, liveItem, NOT_AN_INTEGER, peekItem, putItem, SYNTAX_ERROR, textOf, isWord } from "./access.js";
 import { databaseCollection, DATABASES_MAX, DB_OUT_OF_RANGE, writableDatabase } from "./databases.js";
 import { defineCommand } from "./define.js";
 import { redisEncoding, redisRefcount } from "./encoding.js";
@@ -113,10 +114,10 @@ const FREQ_NOT_TRACKED = error(
   "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
 );
 
-/** Whole seconds between two instants on Redis' one-second LRU clock. */
-function idleSeconds(nowMs: number, accessedAtSeconds: number): number {
-  const since = accessedAtSeconds === 0 ? secondsOf(NODE_STARTED_AT_MS) : accessedAtSeconds;
-  return Math.max(0, secondsOf(nowMs) - since);
+/** Whole seconds since the key was last accessed (since this node started, if not since it loaded the key). */
+function idleSeconds(nowMs: number, item: Item): number {
+  const accessed = item.accessClock;
+  return idleSecondsSince(accessed === NOT_ACCESSED ? accessClockAt(NODE_STARTED_AT_MS) : accessed, nowMs);
 }
 
 function object(ctx: CommandContext, [subcommand, ...args]: ByteString[]): Reply {
@@ -134,7 +135,7 @@ function object(ctx: CommandContext, [subcommand, ...args]: ByteString[]): Reply
     case "REFCOUNT":
       return integer(redisRefcount(item, textOf(item)));
     case "IDLETIME":
-      return integer(idleSeconds(ctx.nowMs, item.accessedAtSeconds));
+      return integer(idleSeconds(ctx.nowMs, item));
     case "FREQ":
       return FREQ_NOT_TRACKED; // the maxmemory-policy is noeviction (memory_limit.ts)
   }
@@ -226,10 +227,7 @@ function restore(ctx: CommandContext, [key, ttlText, payload, ...optionArgs]: By
   }
   const item = new Item(value, ctx.index, expiresAtMs);
   putItem(ctx, key, item);
-  if (options.idleSeconds !== null) {
-    const nowSeconds = BigInt(secondsOf(ctx.nowMs));
-    item.accessedAtSeconds = options.idleSeconds >= nowSeconds ? 1 : Number(nowSeconds - options.idleSeconds);
-  }
+  if (options.idleSeconds !== null) item.accessClock = accessClockIdleFor(Number(options.idleSeconds), ctx.nowMs);
   return OK;
 }
 

@@ -17,11 +17,11 @@ import { packedSize } from "../engine/list_packed.js";
 import { HashFields } from "../engine/hash_fields.js";
 import { SortedSet } from "../engine/sorted_set.js";
 import { Stream } from "../engine/stream.js";
-import type { Item } from "../engine/values.js";
+import { NO_EXPIRY, type Item } from "../engine/values.js";
 import { sortedSetMembers } from "./encoding.js";
 
 const STRING_HEADER_BYTES = 16;
-const ITEM_BYTES = 64; // the Item object: header, 6 fields
+const ITEM_BYTES = 56; // the Item object: header (24) and 4 fields (values.ts)
 const MAP_ENTRY_KEY_BYTES = 24; // a Map/Set's hash table share per entry
 const COLLECTION_BYTES = 80;
 const ARRAY_BYTES = 16;
@@ -100,5 +100,6 @@ function streamBytes(stream: Stream): number {
 
 /** walnut's estimate of the heap bytes `key` and its item take. */
 export function memoryUsageBytes(key: ByteString, item: Item): number {
-  return stringBytes(key) + ITEM_BYTES + valueBytes(item);
+  const expiryBytes = item.expiresAtMs === NO_EXPIRY ? 0 : HEAP_NUMBER_BYTES; // a boxed number, only when it expires
+  return stringBytes(key) + ITEM_BYTES + expiryBytes + valueBytes(item);
 }

@@ -185,7 +185,14 @@ ${connectionRows.join("\n")}
   that may write (a log entry every replica runs) is never killed: SCRIPT KILL answers
   \`UNKILLABLE\` with walnut's reason, since killing it on one replica would make the
   replicas diverge; instead a script is stopped after 500 million Lua instructions (the
-  same instruction on every replica) or a 256 MiB Lua heap, and its writes are undone. \`math.random\` is seeded per script from
+  same instruction on every replica) or a 256 MiB Lua heap, and its writes are undone. BUSY
+  is answered, and a kill heard, also while a script loops inside pcall, xpcall or a coroutine,
+  but not while it loops inside a metamethod, a \`table.sort\` comparator or a \`string.gsub\`
+  callback (Lua 5.1 cannot yield there): other clients wait until it leaves, and the
+  instruction budget still stops it. In a function run by pcall, \`error(message, level)\`
+  with a level reaching past the pcall adds no position. SHUTDOWN NOSAVE during a long
+  write script stops at once, as in Redis; the script's log entry is applied whole after a
+  restart. \`math.random\` is seeded per script from
   the log index (Redis' sequence runs on across scripts); SCRIPT DEBUG YES is refused;
   redis.call reaches data commands and PING, ECHO, SELECT, TIME (the entry's clock); other
   connection commands (CLIENT, CONFIG, INFO ...) answer "not allowed from script". FUNCTION DUMP's

@@ -59,7 +59,7 @@ export function parseSetOptions(args: readonly ByteString[], nowMs: number): Set
   if (kind === null) return unknownKind(kindText ?? "");
   if (expiryWord === null) return { condition, answerPrevious, kind, expiry: { type: keepTtl ? "keep" : "clear" } };
   const form = EXPIRY_OPTIONS.get(expiryWord);
-  assert(form !== undefined, `expiry option ${expiryWord} was checked`);
+  if (!(form !== undefined)) assert(false, `expiry option ${expiryWord} was checked`);
   const instantMs = positiveExpiryInstantMs({ text: expiryText, form, nowMs, command: "set" });
   if (typeof instantMs !== "number") return instantMs;
   return { condition, answerPrevious, kind, expiry: { type: "set", instantMs } };
@@ -86,7 +86,7 @@ export function parseGetExOptions(args: readonly ByteString[], nowMs: number): E
   }
   if (expiryWord === null) return persist ? { type: "clear" } : null;
   const form = EXPIRY_OPTIONS.get(expiryWord);
-  assert(form !== undefined, `expiry option ${expiryWord} was checked`);
+  if (!(form !== undefined)) assert(false, `expiry option ${expiryWord} was checked`);
   const instantMs = positiveExpiryInstantMs({ text: expiryText, form, nowMs, command: "getex" });
   return typeof instantMs === "number" ? { type: "set", instantMs } : instantMs;
 }

@@ -84,6 +84,13 @@ export const serveOptions: readonly OptionSpec[] = [
       "Refuse writes that add data (SET, INCR, LPUSH, ...) with Redis' OOM error while used memory (V8 heap in use plus external memory) is above this; reads and deletes go on, nothing is evicted. 0: half of V8's heap limit; at most three quarters of it (a larger heap: NODE_OPTIONS=--max-old-space-size=<MiB>)",
   },
   {
+    name: "heap-growth-percent",
+    kind: "integer",
+    default: "0",
+    description:
+      "How far V8's heap may grow past the data that survived the last full garbage collection before the next one, in percent (V8's --heap-growing-percent); 0: V8's own choice, up to 300%. Lower keeps resident memory nearer the data at a cost in CPU per write (docs/operations.md, Memory)",
+  },
+  {
     name: "read-mode",
     kind: "choice",
     choices: ["index", "lease"],

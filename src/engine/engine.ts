@@ -20,10 +20,10 @@ import { PublishedMessages } from "./published.js";
 import { WrittenKeys } from "./written_keys.js";
 import { ChangeCapture, ChangeCollector, type ChangeRecorder } from "./change_capture.js";
 import { ChangeHistory, type Change } from "./change_history.js";
-import { SessionTable, type SessionRecord } from "./session_table.js";
+import { SessionTable, type ClientId, type SessionRecord } from "./session_table.js";
 import { RemovedKeys, type RemovedKeysImage } from "./removed_keys.js";
 
-export { SESSION_CLIENTS_MAX, SessionTable, type SessionRecord } from "./session_table.js";
+export { SESSION_CLIENTS_MAX, SessionTable, type ClientId, type SessionRecord } from "./session_table.js";
 
 export const DEFAULT_COLLECTION = "default";
 
@@ -41,7 +41,7 @@ export interface EngineView {
   readonly term: number;
   readonly collections: CollectionView[];
   /** The at-most-once session table as of `index` (least recently used first). */
-  readonly sessions: Array<[string, SessionRecord]>;
+  readonly sessions: Array<[ClientId, SessionRecord]>;
   /** FUNCTION LOAD's libraries as of `index`: name and code, in load order. */
   readonly functionLibraries: Array<[string, ByteString]>;
   /** Recent removals as of `index`. */

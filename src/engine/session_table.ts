@@ -39,6 +39,13 @@ export const SESSION_REPLIES_MAX = limits.connectionCommandsInFlightMax;
 /** A reply larger than this (roughly, as its bytes) is not kept for duplicates. */
 export const SESSION_REPLY_BYTES_MAX = 64 * 1024;
 
+/**
+ * An at-most-once session's client id: a string (HTTP's client_id, blocked clients, every
+ * entry written before session numbers) or a session number, a positive whole number
+ * unique in the log (a RESP connection's: node/session_numbers.ts). "" means no session.
+ */
+export type ClientId = string | number;
+
 /** One session: the next request expected and the replies of `firstKept` .. `next - 1`. */
 export interface SessionRecord {
   next: number;
@@ -61,7 +68,13 @@ const TOO_LARGE_VERDICT: SessionVerdict = Object.freeze({ kind: "tooLarge" });
 export const TOO_LARGE: Reply = Object.freeze({ type: "nil" as const });
 
 export class SessionTable {
-  private readonly records = new Map<string, SessionRecord>();
+  /** In least recently applied order: the first is forgotten first. */
+  private readonly records = new Map<ClientId, SessionRecord>();
+  /** The client verdict() last looked up, and its record: applied() follows it for the same client. */
+  private lookedUpClientId: ClientId | null = null;
+  private lookedUpRecord: SessionRecord | undefined = undefined;
+  /** The last client in `records` (the most recently applied), or null when unknown. */
+  private newestClientId: ClientId | null = null;
 
   constructor(readonly clientsMax: number = SESSION_CLIENTS_MAX) {
     assert(clientsMax > 0, "a session table must hold at least one client");
@@ -71,13 +84,15 @@ export class SessionTable {
     return this.records.size;
   }
 
-  get(clientId: string): SessionRecord | undefined {
+  get(clientId: ClientId): SessionRecord | undefined {
     return this.records.get(clientId);
   }
 
   /** Whether request `requestId` of `clientId` is to be applied now, and if not, why. */
-  verdict(clientId: string, requestId: number, ackBelow: number): SessionVerdict {
+  verdict(clientId: ClientId, requestId: number, ackBelow: number): SessionVerdict {
     const record = this.records.get(clientId);
+    this.lookedUpClientId = clientId;
+    this.lookedUpRecord = record;
     const next = record?.next ?? (ackBelow > 0 ? ackBelow : requestId);
     if (requestId >= next) return requestId === next || ackBelow === 0 ? APPLY : { kind: "early", expected: next };
     if (record === undefined || requestId < record.firstKept) return FORGOTTEN;
@@ -90,28 +105,35 @@ export class SessionTable {
    * Request `requestId` of `clientId` was applied and answered `reply` (the verdict was
    * "apply"): it becomes the session's latest, and the session the most recently used.
    */
-  applied(clientId: string, requestId: number, ackBelow: number, reply: Reply): void {
+  applied(clientId: ClientId, requestId: number, ackBelow: number, reply: Reply): void {
     if (!fitsKept(reply, SESSION_REPLY_BYTES_MAX)) reply = TOO_LARGE;
-    let record = this.records.get(clientId);
+    let record = clientId === this.lookedUpClientId ? this.lookedUpRecord : this.records.get(clientId);
+    this.lookedUpClientId = null;
+    this.lookedUpRecord = undefined;
     if (record === undefined || ackBelow === 0) {
       record = { next: requestId + 1, firstKept: requestId, replies: [reply] };
     } else {
-      assert(requestId === record.next, `session ${clientId} applies request ${requestId}, expected ${record.next}`);
+      if (!(requestId === record.next)) assert(false, `session ${clientId} applies request ${requestId}, expected ${record.next}`);
       record.replies.push(reply);
       record.next = requestId + 1;
       const drop = Math.max(Math.min(ackBelow, record.next) - record.firstKept, record.replies.length - SESSION_REPLIES_MAX);
       for (let dropped = 0; dropped < drop; dropped++) record.replies.shift(); // usually one: no array made, as splice would
       if (drop > 0) record.firstKept += drop;
+      // Already the most recently applied (a pipeline's writes follow one another in the log): in place, in its place.
+      if (clientId === this.newestClientId) return;
     }
     this.remember(clientId, record);
   }
 
   /** Puts `record` in as the client's, the most recently used (also how a checkpoint restores it). */
-  remember(clientId: string, record: SessionRecord): void {
+  remember(clientId: ClientId, record: SessionRecord): void {
+    this.lookedUpClientId = null;
+    this.lookedUpRecord = undefined;
     this.records.delete(clientId);
     this.records.set(clientId, record);
+    this.newestClientId = clientId;
     if (this.records.size > this.clientsMax) {
-      const leastRecent = this.records.keys().next().value as string;
+      const leastRecent = this.records.keys().next().value as ClientId;
       this.records.delete(leastRecent);
     }
   }
@@ -120,8 +142,8 @@ export class SessionTable {
    * A copy of every record, least recently used first (the order to restore them in):
    * records change in place as requests apply, so a checkpoint takes copies.
    */
-  snapshot(): Array<[string, SessionRecord]> {
-    const copies: Array<[string, SessionRecord]> = [];
+  snapshot(): Array<[ClientId, SessionRecord]> {
+    const copies: Array<[ClientId, SessionRecord]> = [];
     for (const [clientId, record] of this.records) {
       copies.push([clientId, { next: record.next, firstKept: record.firstKept, replies: record.replies.slice() }]);
     }
@@ -130,6 +152,9 @@ export class SessionTable {
 
   clear(): void {
     this.records.clear();
+    this.lookedUpClientId = null;
+    this.lookedUpRecord = undefined;
+    this.newestClientId = null;
   }
 }
 

@@ -83,8 +83,8 @@ export class DurableLog {
     if (hardState !== null) this.hardState = hardState;
     const first = entries[0];
     if (first === undefined) return;
-    assert(first.index > this.start.index, `entry ${first.index} at or before the log's start at ${this.start.index}`);
-    assert(first.index <= this.lastIndex + 1, `entry ${first.index} leaves a gap after ${this.lastIndex}`);
+    if (!(first.index > this.start.index)) assert(false, `entry ${first.index} at or before the log's start at ${this.start.index}`);
+    if (!(first.index <= this.lastIndex + 1)) assert(false, `entry ${first.index} leaves a gap after ${this.lastIndex}`);
     const kept = this.cleared + first.index - this.start.index - 1;
     for (let position = kept; position < this.entries.length; position++) this.heldBytes -= sizeOf(this.entries[position] as Entry);
     this.entries.length = kept;
@@ -126,7 +126,7 @@ export class DurableLog {
    * now starts, for the core to compact to.
    */
   release(index: number): SnapshotMetadata {
-    assert(index > this.start.index && index <= this.lastIndex, `release through ${index} outside the log (${this.start.index}, ${this.lastIndex}]`);
+    if (!(index > this.start.index && index <= this.lastIndex)) assert(false, `release through ${index} outside the log (${this.start.index}, ${this.lastIndex}]`);
     const confState = this.confStateAt(index);
     const term = this.entryAt(index).term;
     const dropped = index - this.start.index;
@@ -150,7 +150,7 @@ export class DurableLog {
 
   /** Entries after `index`, to append again after a failed write. */
   entriesAfter(index: number): Entry[] {
-    assert(index >= this.start.index, `entries after ${index} were released (the log starts after ${this.start.index})`);
+    if (!(index >= this.start.index)) assert(false, `entries after ${index} were released (the log starts after ${this.start.index})`);
     return this.entries.slice(this.cleared + index - this.start.index) as Entry[];
   }
 
@@ -175,7 +175,7 @@ export class DurableLog {
 
   private entryAt(index: number): Entry {
     const entry = this.entries[this.cleared + index - this.start.index - 1];
-    assert(entry !== undefined && entry.index === index, `entry ${index} missing from the durable log`);
+    if (!(entry !== undefined && entry.index === index)) assert(false, `entry ${index} missing from the durable log`);
     return entry;
   }
 

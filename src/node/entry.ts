@@ -8,11 +8,13 @@
  *
  * Layout (little-endian; a "str" is u32 byte length + bytes, byte strings as latin1):
  *
- *   u8  type         1 = command, 2 = batch, 3 = no-op; plus 0x80 when ackBelow follows requestId
+ *   u8  type         1 = command, 2 = batch, 3 = no-op; plus 0x80 when ackBelow follows requestId,
+ *                    plus 0x40 when the client id is a number
  *   u32 originNode   the node that proposed it (0: none), and its sequence number there:
  *   f64 originSeq    the proposer answers its client when it applies this entry
  *   f64 nowMs
- *   str clientId     "" when the writer asked for no at-most-once session
+ *   str clientId     "" when the writer asked for no at-most-once session; with the 0x40
+ *                    flag an f64 instead: a session number (node/session_numbers.ts)
  *   f64 requestId    0 when none
  *   f64 ackBelow     only with the 0x80 flag: the session's requests below it were answered
  *                    (engine/session_table.ts); entries without it are "single" requests
@@ -29,6 +31,9 @@
 import { WalnutError } from "../lib/errors.js";
 import { limits } from "../lib/limits.js";
 import type { ByteString } from "../engine/bytes.js";
+import type { ClientId } from "../engine/session_table.js";
+
+export type { ClientId } from "../engine/session_table.js";
 
 export interface CommandCall {
   collection: string;
@@ -61,7 +66,7 @@ interface EntryHeader {
   origin?: EntryOrigin;
   nowMs: number;
   /** At-most-once sessions: a retried request with the same id is applied once. */
-  clientId: string;
+  clientId: ClientId;
   requestId: number;
   /**
    * An ordered session (a RESP connection): every reply below this request id reached the
@@ -78,6 +83,9 @@ export type EntryPayload =
 const TYPE_CODES = { command: 1, batch: 2, noop: 3 } as const;
 /** Set in the type byte when an f64 ackBelow follows the request id. */
 const ACK_BELOW_FLAG = 0x80;
+/** Set in the type byte when the client id is an f64 session number rather than a string. */
+const NUMBERED_CLIENT_FLAG = 0x40;
+const TYPE_FLAGS = ACK_BELOW_FLAG | NUMBERED_CLIENT_FLAG;
 /** The origin sits at a fixed offset so that a node can find its own entries without decoding. */
 const ORIGIN_END = 1 + 4 + 8;
 
@@ -146,16 +154,24 @@ function bodyLength(payload: EntryPayload): number {
 /** The entry bytes of `payload`; `origin` (default: the payload's own) tags who proposed it. */
 export function encodeEntry(payload: EntryPayload, origin: EntryOrigin = payload.origin ?? NO_ORIGIN): Buffer {
   const ackBelow = payload.ackBelow ?? 0;
-  const total = ORIGIN_END + 8 + strLength(payload.clientId) + 8 + (ackBelow > 0 ? 8 : 0) + bodyLength(payload);
+  const clientId = payload.clientId;
+  const numbered = typeof clientId === "number";
+  const total = ORIGIN_END + 8 + (numbered ? 8 : strLength(clientId)) + 8 + (ackBelow > 0 ? 8 : 0) + bodyLength(payload);
   if (total > limits.entryBytesMax) {
     throw new WalnutError("LIMIT", `Cannot log write: entry of ${total} bytes exceeds ${limits.entryBytesMax}`);
   }
   const out = Buffer.allocUnsafe(total);
-  out[0] = TYPE_CODES[payload.type] | (ackBelow > 0 ? ACK_BELOW_FLAG : 0);
+  out[0] = TYPE_CODES[payload.type] | (ackBelow > 0 ? ACK_BELOW_FLAG : 0) | (numbered ? NUMBERED_CLIENT_FLAG : 0);
   out.writeUInt32LE(origin.node, 1);
   out.writeDoubleLE(origin.sequence, 5);
   out.writeDoubleLE(payload.nowMs, ORIGIN_END);
-  let at = putString(out, ORIGIN_END + 8, payload.clientId);
+  let at = ORIGIN_END + 8;
+  if (numbered) {
+    out.writeDoubleLE(clientId, at);
+    at += 8;
+  } else {
+    at = putString(out, at, clientId);
+  }
   out.writeDoubleLE(payload.requestId, at);
   at += 8;
   if (ackBelow > 0) {
@@ -182,75 +198,130 @@ export function encodeEntry(payload: EntryPayload, origin: EntryOrigin = payload
   return out;
 }
 
-export function decodeEntry(data: Uint8Array): EntryPayload {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  let at = 0;
-  const fail = (why: string): never => {
-    throw new WalnutError("WAL_CORRUPT", `Cannot decode log entry: ${why} at byte ${at} of ${buf.length}`);
-  };
-  const need = (bytes: number): void => {
-    if (at + bytes > buf.length) fail(`truncated (needs ${bytes} more bytes)`);
-  };
-  const u32 = (): number => {
-    need(4);
-    const value = buf.readUInt32LE(at);
-    at += 4;
+/**
+ * Reads an entry's fields in order. One class with methods rather than closures made
+ * per call: recovery decodes a million entries in a row, and closures cost an allocation
+ * each and stay out of the optimizer's reach.
+ */
+class EntryReader {
+  at = 0;
+  constructor(readonly buf: Buffer) {}
+
+  fail(why: string): never {
+    throw new WalnutError("WAL_CORRUPT", `Cannot decode log entry: ${why} at byte ${this.at} of ${this.buf.length}`);
+  }
+
+  need(bytes: number): void {
+    if (this.at + bytes > this.buf.length) this.fail(`truncated (needs ${bytes} more bytes)`);
+  }
+
+  u32(): number {
+    this.need(4);
+    const value = this.buf.readUInt32LE(this.at);
+    this.at += 4;
     return value;
-  };
-  const f64 = (): number => {
-    need(8);
-    const value = buf.readDoubleLE(at);
-    at += 8;
+  }
+
+  f64(): number {
+    this.need(8);
+    const value = this.buf.readDoubleLE(this.at);
+    this.at += 8;
     return value;
-  };
-  const str = (): string => {
-    const length = u32();
-    need(length);
-    const text = buf.toString("latin1", at, at + length);
-    at += length;
+  }
+
+  str(): string {
+    const length = this.u32();
+    this.need(length);
+    const start = this.at;
+    this.at += length;
+    return this.buf.toString("latin1", start, this.at);
+  }
+
+  /** str() for a field that mostly repeats from entry to entry: the same string as last time when the bytes match. */
+  repeatedStr(recent: RecentString): string {
+    const length = this.u32();
+    this.need(length);
+    const start = this.at;
+    this.at += length;
+    const last = recent.text;
+    if (last.length === length && length <= RECENT_STRING_LENGTH_MAX) {
+      let same = true;
+      for (let i = 0; i < length && same; i++) same = last.charCodeAt(i) === this.buf[start + i];
+      if (same) return last;
+    }
+    const text = this.buf.toString("latin1", start, this.at);
+    recent.text = text;
     return text;
-  };
-  const call = (): CommandCall => {
-    const collection = str();
-    const argc = u32();
-    if (argc > limits.commandArgumentsMax) fail(`argument count ${argc} too large`);
+  }
+
+  call(): CommandCall {
+    const collection = this.repeatedStr(recentCollection);
+    const argc = this.u32();
+    if (argc > limits.commandArgumentsMax) this.fail(`argument count ${argc} too large`);
     const argv: string[] = new Array(argc);
-    for (let i = 0; i < argc; i++) argv[i] = str();
+    if (argc > 0) argv[0] = this.repeatedStr(recentCommandName);
+    for (let i = 1; i < argc; i++) argv[i] = this.str();
     return { collection, argv };
-  };
-  need(ORIGIN_END);
-  const typeByte = buf[at++] as number;
-  const code = typeByte & ~ACK_BELOW_FLAG;
-  const originNode = buf.readUInt32LE(at);
-  at += 4;
-  const origin = { node: originNode, sequence: f64() };
-  const nowMs = f64();
-  const clientId = str();
-  const requestId = f64();
-  const header: EntryHeader = { origin, nowMs, clientId, requestId };
-  if ((typeByte & ACK_BELOW_FLAG) !== 0) header.ackBelow = f64();
+  }
+}
+
+/**
+ * The last string decoded for a field that repeats (a collection, a command name, a
+ * session's client id): recovery decodes a million entries in a row, mostly alike, and
+ * handing out the same string again saves an allocation and lets the maps keyed by it
+ * (collections, commands, sessions) reuse its cached hash.
+ */
+interface RecentString {
+  text: string;
+}
+
+/** Longer strings are decoded afresh: comparing them byte by byte would cost what it saves. */
+const RECENT_STRING_LENGTH_MAX = 64;
+const recentCollection: RecentString = { text: "" };
+const recentCommandName: RecentString = { text: "" };
+const recentClientId: RecentString = { text: "" };
+
+export function decodeEntry(data: Uint8Array): EntryPayload {
+  const reader = new EntryReader(asBuffer(data));
+  reader.need(ORIGIN_END);
+  const typeByte = reader.buf[0] as number;
+  const code = typeByte & ~TYPE_FLAGS;
+  const originNode = reader.buf.readUInt32LE(1);
+  reader.at = 5;
+  const origin = { node: originNode, sequence: reader.f64() };
+  const nowMs = reader.f64();
+  const clientId = (typeByte & NUMBERED_CLIENT_FLAG) !== 0 ? reader.f64() : reader.repeatedStr(recentClientId);
+  const requestId = reader.f64();
+  const ackBelow = (typeByte & ACK_BELOW_FLAG) !== 0 ? reader.f64() : undefined;
+  // Object literals of one shape per type (no spread): the apply path reads these fields for every entry.
   switch (code) {
-    case TYPE_CODES.command:
-      return { ...header, type: "command", call: call() };
+    case TYPE_CODES.command: {
+      const call = reader.call();
+      return ackBelow === undefined
+        ? { origin, nowMs, clientId, requestId, type: "command", call }
+        : { origin, nowMs, clientId, requestId, ackBelow, type: "command", call };
+    }
     case TYPE_CODES.batch: {
-      const conditionCount = u32();
-      if (conditionCount > limits.batchCommandsMax) fail(`condition count ${conditionCount} too large`);
+      const conditionCount = reader.u32();
+      if (conditionCount > limits.batchCommandsMax) reader.fail(`condition count ${conditionCount} too large`);
       const conditions: VersionCondition[] = [];
       for (let i = 0; i < conditionCount; i++) {
-        const collection = str();
-        const key = str();
-        const version = f64();
+        const collection = reader.str();
+        const key = reader.str();
+        const version = reader.f64();
         conditions.push(version < 0 ? { collection, key, version: 0, absentSince: -version - 1 } : { collection, key, version });
       }
-      const callCount = u32();
-      if (callCount > limits.batchCommandsMax) fail(`command count ${callCount} too large`);
+      const callCount = reader.u32();
+      if (callCount > limits.batchCommandsMax) reader.fail(`command count ${callCount} too large`);
       const calls: CommandCall[] = [];
-      for (let i = 0; i < callCount; i++) calls.push(call());
-      return { ...header, type: "batch", conditions, calls };
+      for (let i = 0; i < callCount; i++) calls.push(reader.call());
+      return ackBelow === undefined
+        ? { origin, nowMs, clientId, requestId, type: "batch", conditions, calls }
+        : { origin, nowMs, clientId, requestId, ackBelow, type: "batch", conditions, calls };
     }
     case TYPE_CODES.noop:
-      return { ...header, type: "noop" };
+      return ackBelow === undefined ? { origin, nowMs, clientId, requestId, type: "noop" } : { origin, nowMs, clientId, requestId, ackBelow, type: "noop" };
     default:
-      return fail(`unknown entry type ${code}`);
+      return reader.fail(`unknown entry type ${code}`);
   }
 }

@@ -54,7 +54,7 @@ import type { Timer } from "../lib/environment.js";
 import { MembershipBook } from "./membership.js";
 import { PeerQuestions, type MemberAnswer, type PeerQuestionStats, type TopicAnswerer } from "./peer_questions.js";
 import { describeStatus, type NodeStatus } from "./status.js";
-import { ProposalTable, type WriteResult } from "./proposals.js";
+import { ProposalTable, type ProposalListener, type WriteResult } from "./proposals.js";
 import { ReadBarriers } from "./read_barrier.js";
 import { toLogEntry } from "./raft_log_codec.js";
 import { prepareDataDir, recoverNode } from "./recovery.js";
@@ -62,13 +62,14 @@ import { createReplayProgress } from "./replay_progress.js";
 import { restoreSessions } from "./sessions_metadata.js";
 import { restoreRemovedKeys } from "./removed_keys_metadata.js";
 import { restoreFunctions } from "./function_metadata.js";
-import type { StateMachine } from "./state_machine.js";
+import { ApplyAbandoned, NOOP_PAYLOAD, type StateMachine } from "./state_machine.js";
 import { TickClock } from "./tick_clock.js";
 import { Removal } from "./removal.js";
 import { UnwrittenEntries } from "./unwritten_entries.js";
 import { WriteAdmission } from "./write_admission.js";
+import { SessionNumbers } from "./session_numbers.js";
 
-export type { WriteResult } from "./proposals.js";
+export type { ProposalListener, WriteResult } from "./proposals.js";
 export type { ClusterOptions } from "./cluster.js";
 export type { NodeStatus } from "./status.js";
 
@@ -92,7 +93,7 @@ const LOG_MEMORY_BYTES_DEFAULT = 32 * 1024 * 1024;
  */
 const RELEASE_BATCH_ENTRIES = 64;
 const RELEASE_BATCH_BYTES = 1024 * 1024;
-const NOOP: EntryPayload = Object.freeze({ type: "noop", nowMs: 0, clientId: "", requestId: 0 });
+const NOOP = NOOP_PAYLOAD;
 const NO_MESSAGES: readonly Message[] = Object.freeze([]);
 const RESOLVED = Promise.resolve();
 
@@ -169,6 +170,8 @@ export class Node {
   private readonly environment: NodeEnvironment;
   private readonly proposals: ProposalTable;
   private readonly admission = new WriteAdmission();
+  /** Blocks of session numbers, each named by the index at which an entry of this node was applied. */
+  private readonly sessionNumbers = new SessionNumbers();
   private readonly reads = new ReadBarriers(READ_TIMEOUT_MS);
   private cluster: ClusterLink | null = null;
   private readonly membership = new MembershipBook();
@@ -270,9 +273,11 @@ export class Node {
         checkpointIo: environment.checkpointIo,
         timers: environment.timers,
         ...(options.environment?.random === undefined ? {} : { random: environment.random }),
+        // A node alone applies its committed entries as recovery reads them (recovery.ts).
+        ...(options.cluster === undefined ? { stateMachine: options.stateMachine } : {}),
       });
       node = new Node({ ...options, metrics }, lock, recovered);
-      const replayed = recovered.entries.length;
+      const replayed = recovered.entriesApplied + recovered.entries.length;
       if (options.cluster !== undefined) await node.joinCluster(options.cluster);
       await node.becomeReady();
       progress.finish({ entries: replayed, keys: node.engine.size, elapsedMs: environment.clock.monotonicMs() - startedMs });
@@ -302,11 +307,27 @@ export class Node {
    * write_admission.ts); the wait is not counted against its deadline.
    */
   propose(payload: EntryPayload): Promise<WriteResult> {
-    if (this.closed) return Promise.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
-    if (this.writeError !== null) return Promise.reject(this.writeError);
-    if (this.removal.happened) return Promise.reject(this.removal.error("write"));
-    if (this.admission.length > 0 || !this.hasRoomForProposals()) return this.admission.enqueue(payload);
-    return this.proposeNow(payload);
+    return new Promise((resolve, reject) => this.proposeTo(payload, { resolve, reject }));
+  }
+
+  /**
+   * Like propose(), the outcome told to `listener` instead of a promise (no promise per
+   * write on the RESP write path). A refusal may be told before this returns.
+   */
+  proposeTo(payload: EntryPayload, listener: ProposalListener): void {
+    if (this.closed) return listener.reject(new WalnutError("NOT_OPEN", "Cannot write: the node is closed"));
+    if (this.writeError !== null) return listener.reject(this.writeError);
+    if (this.removal.happened) return listener.reject(this.removal.error("write"));
+    if (this.admission.length > 0 || !this.hasRoomForProposals()) return this.admission.enqueue(payload, listener);
+    this.proposeNow(payload, listener);
+  }
+
+  /**
+   * A number for a new at-most-once session, unique in this log across nodes and restarts
+   * (session_numbers.ts), or null when none is at hand yet (then use a string id).
+   */
+  sessionNumber(): number | null {
+    return this.sessionNumbers.take();
   }
 
   /** True while writes wait for room: a server should stop taking more from its clients. */
@@ -330,14 +351,14 @@ export class Node {
     }
   }
 
-  private readonly proposeNow = (payload: EntryPayload): Promise<WriteResult> => {
-    const { sequence, result } = this.proposals.add(payload, { nowMs: this.clock(), leader: this.raft.currentLeader });
+  private readonly proposeNow = (payload: EntryPayload, listener: ProposalListener): void => {
+    const sequence = this.proposals.addListening(payload, this.clock(), this.raft.currentLeader, listener);
     let outcome;
     try {
       outcome = this.raft.propose(encodeProposal(payload, this.id, sequence));
     } catch (error) {
       this.proposals.reject(sequence, error instanceof Error ? error : new Error(String(error)));
-      return result;
+      return;
     }
     if (!outcome.ok && outcome.leader === 0) {
       this.proposals.reject(sequence, new WalnutError("NO_LEADER", "Cannot write: no leader is known yet; retry shortly"));
@@ -346,7 +367,6 @@ export class Node {
     }
     if (this.gathering !== null && ++this.gathering.arrived >= this.gathering.target) this.gathering.done();
     this.scheduleReady();
-    return result;
   };
 
   /**
@@ -453,6 +473,10 @@ export class Node {
     this.closed = true;
     for (const timer of this.timers) this.environment.timers.clearInterval(timer);
     if (this.retryTimer !== null) this.environment.timers.clearTimeout(this.retryTimer);
+    // A paused apply (a long script) is not waited for: its entry is durable, and applied after a restart.
+    if (this.options.stateMachine.abandonPaused?.(this.engine, new ApplyAbandoned()) === true) {
+      this.log.info({ appliedIndex: this.engine.appliedIndex }, "closing without waiting for a paused script: a logged one is applied after a restart");
+    }
     await this.checkpointInProgress?.catch(() => undefined);
     while (this.readyRunning) await this.environment.timers.yieldTurn();
     this.proposals.rejectAll(new WalnutError("NOT_OPEN", "Cannot write: the node closed first"));
@@ -635,7 +659,7 @@ export class Node {
         if (!persisted) return;
         this.send(early.length === 0 ? ready.messages : ready.messages.filter((m) => m.type !== "append"));
         const applying = this.applyCommitted(ready.committedEntries);
-        if (applying !== undefined) await this.waitForPausedApply(applying);
+        if (applying !== undefined && !(await this.waitForPausedApply(applying))) return;
         this.checkProgressOrder();
         for (const state of ready.readStates) this.reads.confirm(state.context, state.index, this.engine.appliedIndex);
         this.reads.applied(this.engine.appliedIndex);
@@ -657,12 +681,16 @@ export class Node {
    * An apply that paused (a long script): checkpoints and the expiry sweep wait for it
    * (`applying`), since the engine holds half of an entry meanwhile. Raft's timers go on;
    * messages wait for the loop, so a script longer than an election timeout may cost a
-   * leader change after it (docs/scripting.md).
+   * leader change after it (docs/scripting.md). False when close() abandoned it.
    */
-  private async waitForPausedApply(applying: Promise<void>): Promise<void> {
+  private async waitForPausedApply(applying: Promise<void>): Promise<boolean> {
     this.applying = applying;
     try {
       await applying;
+      return true;
+    } catch (cause) {
+      if (cause instanceof ApplyAbandoned && this.closed) return false; // close() gave it up: the loop ends here
+      throw cause;
     } finally {
       this.applying = null;
     }
@@ -741,13 +769,13 @@ export class Node {
     if (first === undefined) return;
     const durableLast = this.durable.lastIndex;
     const committed = this.durable.currentHardState().commit;
-    assert(first.index <= durableLast + 1, `Ready entry ${first.index} leaves a gap after the durable log's last entry ${durableLast}`);
-    assert(first.index > committed, `Ready entry ${first.index} would rewrite committed entries (commit index ${committed})`);
+    if (!(first.index <= durableLast + 1)) assert(false, `Ready entry ${first.index} leaves a gap after the durable log's last entry ${durableLast}`);
+    if (!(first.index > committed)) assert(false, `Ready entry ${first.index} would rewrite committed entries (commit index ${committed})`);
     for (let position = 1; position < entries.length; position++) {
       const previous = entries[position - 1] as Entry;
       const entry = entries[position] as Entry;
-      assert(entry.index === previous.index + 1, `Ready entries jump from ${previous.index} to ${entry.index}`);
-      assert(entry.term >= previous.term, `Ready entry ${entry.index} has term ${entry.term} after term ${previous.term}`);
+      if (!(entry.index === previous.index + 1)) assert(false, `Ready entries jump from ${previous.index} to ${entry.index}`);
+      if (!(entry.term >= previous.term)) assert(false, `Ready entry ${entry.index} has term ${entry.term} after term ${previous.term}`);
     }
   }
 
@@ -756,8 +784,8 @@ export class Node {
     const applied = this.engine.appliedIndex;
     const committed = this.durable.currentHardState().commit;
     const durableLast = this.durable.lastIndex;
-    assert(applied <= committed, `applied index ${applied} is past the commit index ${committed}`);
-    assert(committed <= durableLast, `commit index ${committed} is past the durable log's last entry ${durableLast}`);
+    if (!(applied <= committed)) assert(false, `applied index ${applied} is past the commit index ${committed}`);
+    if (!(committed <= durableLast)) assert(false, `commit index ${committed} is past the durable log's last entry ${durableLast}`);
   }
 
   /** Step 2: replace our state with a checkpoint the leader sent (already on disk, checked). */
@@ -867,6 +895,7 @@ export class Node {
       return applied instanceof Promise ? applied.then(() => undefined) : undefined;
     }
     const own = sequence === 0 ? undefined : this.proposals.payloadOf(sequence);
+    if (own !== undefined && this.sessionNumbers.wanted) this.sessionNumbers.appliedOwn(entry.index); // committed, and ours
     const applied = this.options.stateMachine.apply(this.engine, entry.index, entry.term, own ?? decodeEntry(entry.data));
     if (applied instanceof Promise) {
       return applied.then((reply) => {

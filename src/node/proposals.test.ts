@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { EntryPayload } from "./entry.js";
 import { isWalnutError } from "../lib/errors.js";
-import { ProposalTable, type WriteResult } from "./proposals.js";
+import { ProposalTable, type ProposalListener, type WriteResult } from "./proposals.js";
 import { WriteAdmission } from "./write_admission.js";
 
 const TIMEOUT_MS = 1000;
@@ -87,12 +87,12 @@ test("a change of leader ends the proposals made under another leader", async ()
 test("queued writes are proposed in arrival order while there is room, and all fail together when told", async () => {
   const admission = new WriteAdmission();
   const proposed: number[] = [];
-  const results = [1, 2, 3, 4].map((n) => admission.enqueue(payload(n)));
+  const results = [1, 2, 3, 4].map((n) => new Promise<WriteResult>((resolve, reject) => admission.enqueue(payload(n), { resolve, reject })));
   let room = 2;
-  const propose = (entry: EntryPayload): Promise<WriteResult> => {
+  const propose = (entry: EntryPayload, listener: ProposalListener): void => {
     room -= 1;
     proposed.push(entry.requestId);
-    return Promise.resolve({ index: entry.requestId, reply: OK_REPLY });
+    listener.resolve({ index: entry.requestId, reply: OK_REPLY });
   };
   admission.admit(() => room > 0, propose);
   assert.deepEqual(proposed, [1, 2]);

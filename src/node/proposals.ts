@@ -26,11 +26,18 @@ export interface WriteResult {
   reply: Reply;
 }
 
-/** A proposal waiting for its entry: also what add() hands back (one object per write). */
+/**
+ * Who hears how a proposal ended: exactly one of the two is called, once. The promise API
+ * (add(), Node.propose) hands in its promise's functions; a caller on the hot path (a RESP
+ * connection's write session) hands in an object of its own, and no promise is made.
+ */
+export interface ProposalListener {
+  resolve(result: WriteResult): void;
+  reject(error: Error): void;
+}
+
+/** A proposal waiting for its entry (one object per write). */
 class Waiter {
-  readonly result: Promise<WriteResult>;
-  resolve!: (result: WriteResult) => void;
-  reject!: (error: Error) => void;
   /** The index of its entry in this node's log, once there (0: not yet). */
   loggedIndex = 0;
 
@@ -40,11 +47,15 @@ class Waiter {
     readonly deadlineMs: number,
     /** The leader when it was proposed: if leadership moves on, the outcome is unknown. */
     readonly leader: number,
-  ) {
-    this.result = new Promise<WriteResult>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    readonly listener: ProposalListener,
+  ) {}
+
+  resolve(result: WriteResult): void {
+    this.listener.resolve(result);
+  }
+
+  reject(error: Error): void {
+    this.listener.reject(error);
   }
 }
 
@@ -53,12 +64,20 @@ const UNKNOWN_OUTCOME_REPLACED = "Cannot confirm the write: a new leader replace
 
 export class ProposalTable {
   private nextSequence: number;
-  private readonly waiting = new Map<number, Waiter>();
-  /** Proposals in the order they were added, which is deadline order; answered ones are skipped. */
-  private byDeadline: Waiter[] = [];
-  private byDeadlineHead = 0;
-  /** The sequence of the proposal whose entry this node's log holds at an index. */
-  private readonly byLoggedIndex = new Map<number, number>();
+  /**
+   * The waiting proposals by sequence: `waiters[sequence - base]`, null once answered.
+   * Sequences are handed out one after another and mostly answered in that order, so an
+   * array serves where a Map would hash (and box) a large number at every add and answer.
+   * Slots before `head` are answered; the array is cut from the front as it empties.
+   */
+  private waiters: Array<Waiter | null> = [];
+  private base: number;
+  private head = 0;
+  private live = 0;
+  /** The deadline walk resumes here (a sequence): proposals before it were logged or answered (expire). */
+  private expiryNext: number;
+  /** The proposal whose entry this node's log holds at an index. */
+  private readonly byLoggedIndex = new Map<number, Waiter>();
 
   /**
    * `firstSequence` should differ between runs of the process (a random base), so that an
@@ -69,23 +88,35 @@ export class ProposalTable {
     firstSequence: number,
   ) {
     this.nextSequence = firstSequence;
+    this.base = firstSequence;
+    this.expiryNext = firstSequence;
   }
 
   get size(): number {
-    return this.waiting.size;
+    return this.live;
   }
 
-  /** Registers a proposal; its sequence goes into the entry's origin. */
+  /** Registers a proposal; its sequence goes into the entry's origin, its outcome comes as a promise. */
   add(payload: EntryPayload, options: { nowMs: number; leader: number }): { readonly sequence: number; readonly result: Promise<WriteResult> } {
-    const waiter = new Waiter(this.nextSequence++, payload, options.nowMs + this.timeoutMs, options.leader);
-    this.waiting.set(waiter.sequence, waiter);
-    this.byDeadline.push(waiter);
-    return waiter;
+    let listener!: ProposalListener;
+    const result = new Promise<WriteResult>((resolve, reject) => {
+      listener = { resolve, reject };
+    });
+    return { sequence: this.addListening(payload, options.nowMs, options.leader, listener), result };
+  }
+
+  /** Registers a proposal whose outcome goes to `listener`; its sequence, for the entry's origin. */
+  addListening(payload: EntryPayload, nowMs: number, leader: number, listener: ProposalListener): number {
+    if (this.live === 0) this.restartAt(this.nextSequence);
+    const sequence = this.nextSequence++;
+    this.waiters.push(new Waiter(sequence, payload, nowMs + this.timeoutMs, leader, listener));
+    this.live += 1;
+    return sequence;
   }
 
   /** The payload of a waiting proposal (so the proposer need not decode its own entry). */
   payloadOf(sequence: number): EntryPayload | undefined {
-    return this.waiting.get(sequence)?.payload;
+    return this.waiterOf(sequence)?.payload;
   }
 
   /**
@@ -93,12 +124,12 @@ export class ProposalTable {
    * longer times out. An earlier proposal logged at the same index was replaced.
    */
   noteLogged(sequence: number, index: number): void {
-    const waiter = this.waiting.get(sequence);
+    const waiter = this.waiterOf(sequence);
     if (waiter === undefined) return;
     const previous = this.byLoggedIndex.get(index);
-    if (previous !== undefined && previous !== sequence) this.reject(previous, new WalnutError("NO_LEADER", UNKNOWN_OUTCOME_REPLACED));
+    if (previous !== undefined && previous !== waiter) this.reject(previous.sequence, new WalnutError("NO_LEADER", UNKNOWN_OUTCOME_REPLACED));
     waiter.loggedIndex = index;
-    this.byLoggedIndex.set(index, sequence);
+    this.byLoggedIndex.set(index, waiter);
   }
 
   /**
@@ -107,7 +138,7 @@ export class ProposalTable {
    */
   settleApplied(index: number, ownSequence: number): void {
     const logged = this.byLoggedIndex.get(index);
-    if (logged !== undefined && logged !== ownSequence) this.reject(logged, new WalnutError("NO_LEADER", UNKNOWN_OUTCOME_REPLACED));
+    if (logged !== undefined && logged.sequence !== ownSequence) this.reject(logged.sequence, new WalnutError("NO_LEADER", UNKNOWN_OUTCOME_REPLACED));
   }
 
   resolve(sequence: number, result: WriteResult): void {
@@ -122,19 +153,18 @@ export class ProposalTable {
 
   /**
    * Answers proposals whose entries did not reach this node's log by their deadline.
-   * Deadlines are add() time plus one timeout, so the queue is in deadline order: the
-   * walk stops at the first proposal still in time and costs what it removes. (A clock
+   * Deadlines are add() time plus one timeout, so sequence order is deadline order: the
+   * walk stops at the first proposal still in time and costs what it passes. (A clock
    * stepped back only delays some expiries.)
    */
   expire(nowMs: number): void {
-    while (this.byDeadlineHead < this.byDeadline.length) {
-      const waiter = this.byDeadline[this.byDeadlineHead] as Waiter;
-      const pending = this.waiting.get(waiter.sequence) === waiter && waiter.loggedIndex === 0;
+    for (let sequence = Math.max(this.expiryNext, this.base + this.head); sequence < this.nextSequence; sequence++) {
+      const waiter = this.waiterOf(sequence);
+      const pending = waiter !== undefined && waiter.loggedIndex === 0;
       if (pending && waiter.deadlineMs > nowMs) break;
-      this.byDeadlineHead += 1;
-      if (pending) this.reject(waiter.sequence, new WalnutError("TIMEOUT", UNKNOWN_OUTCOME_TIMEOUT));
+      this.expiryNext = sequence + 1;
+      if (pending) this.reject(sequence, new WalnutError("TIMEOUT", UNKNOWN_OUTCOME_TIMEOUT));
     }
-    this.compactDeadlines();
   }
 
   /**
@@ -143,8 +173,10 @@ export class ProposalTable {
    * once instead of waiting.
    */
   leaderChanged(leader: number): void {
-    for (const [sequence, waiter] of this.waiting) {
-      if (waiter.leader === leader) continue;
+    const end = this.nextSequence;
+    for (let sequence = this.base + this.head; sequence < end; sequence++) {
+      const waiter = this.waiterOf(sequence);
+      if (waiter === undefined || waiter.leader === leader) continue;
       this.reject(
         sequence,
         new WalnutError("NO_LEADER", "Cannot confirm the write: the leader changed before it committed; its outcome is unknown, retry"),
@@ -153,29 +185,41 @@ export class ProposalTable {
   }
 
   rejectAll(error: Error): void {
-    for (const sequence of [...this.waiting.keys()]) this.reject(sequence, error);
+    const end = this.nextSequence;
+    for (let sequence = this.base + this.head; sequence < end; sequence++) this.reject(sequence, error);
+  }
+
+  private waiterOf(sequence: number): Waiter | undefined {
+    const at = sequence - this.base;
+    if (at < this.head || at >= this.waiters.length) return undefined;
+    return this.waiters[at] ?? undefined;
   }
 
   private take(sequence: number): Waiter | undefined {
-    const waiter = this.waiting.get(sequence);
+    const waiter = this.waiterOf(sequence);
     if (waiter === undefined) return undefined;
-    this.waiting.delete(sequence);
-    if (waiter.loggedIndex !== 0 && this.byLoggedIndex.get(waiter.loggedIndex) === sequence) this.byLoggedIndex.delete(waiter.loggedIndex);
-    if (this.waiting.size === 0) this.clearDeadlines();
+    this.waiters[sequence - this.base] = null;
+    this.live -= 1;
+    if (waiter.loggedIndex !== 0 && this.byLoggedIndex.get(waiter.loggedIndex) === waiter) this.byLoggedIndex.delete(waiter.loggedIndex);
+    if (this.live === 0) this.restartAt(this.nextSequence);
+    else this.dropAnsweredFront();
     return waiter;
   }
 
-  /** Drops answered proposals from the front of the deadline queue's array once they are many. */
-  private compactDeadlines(): void {
-    if (this.byDeadlineHead === this.byDeadline.length) this.clearDeadlines();
-    else if (this.byDeadlineHead > 1024 && this.byDeadlineHead * 2 > this.byDeadline.length) {
-      this.byDeadline = this.byDeadline.slice(this.byDeadlineHead);
-      this.byDeadlineHead = 0;
+  /** Moves `head` past answered proposals, and cuts them off the array once they are many. */
+  private dropAnsweredFront(): void {
+    while (this.head < this.waiters.length && this.waiters[this.head] === null) this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+      this.waiters = this.waiters.slice(this.head);
+      this.base += this.head;
+      this.head = 0;
     }
   }
 
-  private clearDeadlines(): void {
-    this.byDeadline = [];
-    this.byDeadlineHead = 0;
+  /** Nothing waits: the array starts over at `sequence`. */
+  private restartAt(sequence: number): void {
+    if (this.waiters.length > 0) this.waiters = [];
+    this.base = sequence;
+    this.head = 0;
   }
 }

@@ -17,6 +17,11 @@ export function toLogEntry(entry: Entry): LogEntry {
   return { index: entry.index, term: entry.term, data };
 }
 
+/** Whether stored entry data holds a membership change (fromLogEntry's type, without the Entry). */
+export function isConfChangeData(data: Buffer): boolean {
+  return data.length > 0 && data[0] === CONF_CHANGE_MARKER;
+}
+
 export function fromLogEntry(logEntry: LogEntry): Entry {
   const { data } = logEntry;
   if (data.length > 0 && data[0] === CONF_CHANGE_MARKER) {

@@ -14,16 +14,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open } from "../db.js";
 import { isWalnutError } from "../lib/errors.js";
+import { isFrameDamage, readFrameAt } from "../wal/record.js";
 
-const FRAME_HEADER_BYTES = 9;
-const ENTRY_RECORD = 2;
-
-/** Byte offset of the first entry frame past `index` in a WAL segment (see wal/record.ts). */
+/** Byte offset of the first entry frame past `index` in a WAL segment. */
 function offsetOfFirstEntryAfter(segment: Buffer, index: number): number {
-  for (let offset = 0; offset + FRAME_HEADER_BYTES <= segment.length; ) {
-    const payloadBytes = segment.readUInt32LE(offset);
-    if (segment[offset + 8] === ENTRY_RECORD && segment.readDoubleLE(offset + FRAME_HEADER_BYTES) > index) return offset;
-    offset += FRAME_HEADER_BYTES + payloadBytes;
+  for (let offset = 0; offset < segment.length; ) {
+    const frame = readFrameAt(segment, offset, segment.length);
+    assert.ok(!isFrameDamage(frame), `a frame at ${offset}`);
+    if (frame.record.type === "entry" && frame.record.entry.index > index) return offset;
+    offset += frame.frameBytes;
   }
   return segment.length;
 }

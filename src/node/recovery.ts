@@ -12,9 +12,11 @@ import type { Timers } from "../lib/environment.js";
 import type { CheckpointIo } from "../snapshot/io.js";
 import type { ConfState, Entry, HardState, SnapshotMetadata } from "../raft/types.js";
 import { loadNewestCheckpoint } from "../snapshot/store.js";
-import { Wal, type FsyncMode, type WalFileSystem, type WalObserver, type WalRecovery } from "../wal/wal.js";
+import { Wal, type FsyncMode, type LogEntry, type WalFileSystem, type WalObserver, type WalRecovery } from "../wal/wal.js";
 import { newControlFile, readControlFile, writeControlFile, type ControlFile } from "./control_file.js";
-import { fromLogEntry } from "./raft_log_codec.js";
+import { fromLogEntry, isConfChangeData } from "./raft_log_codec.js";
+import { decodeEntry } from "./entry.js";
+import { NOOP_PAYLOAD, type StateMachine } from "./state_machine.js";
 import { restoreSessions } from "./sessions_metadata.js";
 import { restoreRemovedKeys } from "./removed_keys_metadata.js";
 import { restoreFunctions } from "./function_metadata.js";
@@ -39,6 +41,12 @@ export interface RecoveryOptions {
   timers?: Timers;
   /** Draws a new node's cluster id (a random one from node:crypto unless given). */
   random?: () => number;
+  /**
+   * A node alone: apply the entries the stored commit index covers as they are read,
+   * instead of holding them all for the Raft core to hand back (which it would do first
+   * thing, and then let them go at once). See applyWhileReading below.
+   */
+  stateMachine?: StateMachine;
 }
 
 export interface RecoveredNode {
@@ -46,10 +54,16 @@ export interface RecoveredNode {
   wal: Wal;
   control: ControlFile;
   walRecovery: WalRecovery;
-  snapshot: SnapshotMetadata;
   hardState: HardState;
-  /** Every durable entry after the snapshot, in order. */
+  /**
+   * Where the log in memory starts: the checkpoint's position, or past it the last entry
+   * recovery applied while reading (then `engine.appliedIndex`).
+   */
+  snapshot: SnapshotMetadata;
+  /** Every durable entry after `snapshot`, in order. */
   entries: Entry[];
+  /** Entries recovery applied while reading the WAL (before `snapshot`'s index, after the checkpoint's). */
+  entriesApplied: number;
   /** Peer addresses recorded in the checkpoint ("id" → "host:port"). */
   members: Record<string, string>;
 }
@@ -145,6 +159,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     options.log.info(fields, `loaded checkpoint ${checkpoint.path} at index ${checkpoint.index} (${checkpoint.keys} keys)`);
   }
   const entries: Entry[] = [];
+  const reading = applyWhileReading(options.stateMachine, engine, snapshot);
   const { wal, recovery } = await Wal.open({
     dir: control.walDirectory,
     fsync: options.fsync,
@@ -152,8 +167,9 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     clusterId: control.clusterId,
     nodeId: control.nodeId,
     replayAfterIndex: snapshot.index,
+    onScanned: ({ hardState }) => reading.commitIs(hardState?.commit ?? 0),
     onEntry(logEntry) {
-      const expected = snapshot.index + entries.length + 1;
+      const expected = reading.startIndex + entries.length + 1;
       if (logEntry.index !== expected) {
         throw new WalnutError(
           "WAL_CORRUPT",
@@ -161,6 +177,7 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
             ` (entries ${expected}..${logEntry.index - 1} are missing)`,
         );
       }
+      if (entries.length === 0 && reading.apply(logEntry)) return;
       // A copy of the bytes: a view would keep its whole segment's buffer in memory for as
       // long as the log keeps the entry (the window a cluster member keeps, say).
       entries.push(fromLogEntry({ index: logEntry.index, term: logEntry.term, data: Buffer.from(logEntry.data) }));
@@ -171,7 +188,9 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
     ...(options.walFileSystem === undefined ? {} : { fileSystem: options.walFileSystem }),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
   });
-  await refuseLostEntries(control, snapshot.index + entries.length, wal);
+  await reading.settled();
+  const start = reading.start;
+  await refuseLostEntries(control, start.index + entries.length, wal);
   if (recovery.truncatedTail !== null) {
     const tail = recovery.truncatedTail;
     options.log.warn(tail, `WAL: truncated a torn tail of ${tail.droppedBytes} bytes at ${tail.path} offset ${tail.offset}`);
@@ -186,16 +205,82 @@ export async function recoverNode(options: RecoveryOptions): Promise<RecoveredNo
       options.log.warn(fields, `WAL ends at index ${recovery.lastIndex}; continuing after the checkpoint at ${snapshot.index}`);
     }
   }
-  const lastTerm = entries.length > 0 ? (entries[entries.length - 1] as Entry).term : snapshot.term;
+  const lastTerm = entries.length > 0 ? (entries[entries.length - 1] as Entry).term : start.term;
   const stored = recovery.hardState;
   const term = Math.max(stored?.term ?? 0, lastTerm);
   const hardState: HardState = {
     term,
     vote: stored !== null && stored.term === term ? stored.vote : 0, // a vote belongs to its term
-    commit: Math.min(Math.max(stored?.commit ?? 0, snapshot.index), snapshot.index + entries.length),
+    commit: Math.min(Math.max(stored?.commit ?? 0, start.index), start.index + entries.length),
   };
   // The WAL keeps its options (and so the onEntry closure) for its lifetime: hand the
   // entries over in a new array and leave the closure's one empty, or they would stay in
   // memory long after a checkpoint has made them redundant.
-  return { engine, wal, control, walRecovery: recovery, snapshot, hardState, entries: entries.splice(0), members };
+  return {
+    engine,
+    wal,
+    control,
+    walRecovery: recovery,
+    snapshot: start,
+    hardState,
+    entries: entries.splice(0),
+    entriesApplied: reading.applied,
+    members,
+  };
+}
+
+/**
+ * Applying committed entries while the WAL is read (a node alone). The Raft core would
+ * hand every entry up to the commit index back to the one apply path before anything
+ * else, and a node alone lets each go once applied; holding a million of them first (an
+ * object and a copy of its bytes each) costs seconds of garbage collection and hundreds of
+ * MiB. So entries the stored commit covers are applied as they are read, through the same
+ * state machine, and never copied; the log in memory then starts after the last of them,
+ * as it would once the core had applied and released them.
+ *
+ * It stops for good at the first entry it must not apply here: one past the commit index
+ * (committed only once a leader confirms it), a membership change (the node tracks those
+ * itself as the core applies them), or any entry after one whose apply paused (a long
+ * script: recovery awaits it before the node starts). Those and all later entries go to
+ * the core as before. A cluster member keeps the old path: it keeps a window of applied
+ * entries in memory for followers, which this would leave empty.
+ */
+function applyWhileReading(stateMachine: StateMachine | undefined, engine: Engine, checkpoint: SnapshotMetadata) {
+  let commit = 0;
+  let stopped = stateMachine === undefined;
+  let paused: Promise<unknown> | null = null;
+  const lastApplied = { index: checkpoint.index, term: checkpoint.term };
+  const reading = {
+    /** Where the log in memory starts: after the checkpoint, or after the last entry applied here. */
+    get start(): SnapshotMetadata {
+      return { ...lastApplied, confState: checkpoint.confState };
+    },
+    get startIndex(): number {
+      return lastApplied.index;
+    },
+    applied: 0,
+    commitIs(index: number): void {
+      commit = index;
+    },
+    /** Applies the entry and returns true, or returns false (and from then on always) to keep it for the core. */
+    apply(logEntry: LogEntry): boolean {
+      const { index, term, data } = logEntry;
+      if (stopped || index > commit || paused !== null || isConfChangeData(data)) {
+        stopped = true;
+        return false;
+      }
+      const payload = data.length === 0 ? NOOP_PAYLOAD : decodeEntry(data);
+      const applied = (stateMachine as StateMachine).apply(engine, index, term, payload);
+      if (applied instanceof Promise) paused = applied;
+      lastApplied.index = index;
+      lastApplied.term = term;
+      reading.applied += 1;
+      return true;
+    },
+    /** Resolves once a paused apply has finished. */
+    async settled(): Promise<void> {
+      if (paused !== null) await paused;
+    },
+  };
+  return reading;
 }

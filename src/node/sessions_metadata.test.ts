@@ -61,3 +61,23 @@ test("a malformed session record is refused as a corrupt checkpoint", () => {
   corrupt([["a", 5, 4, [1, 2]]]); // replies 4 and 5 would make next 6, not 5
   corrupt([["a", 5, "4", []]]);
 });
+
+test("a session number (a RESP connection's client id) restores as a number, apart from the same digits as a string", () => {
+  const table = new SessionTable();
+  table.applied(7 * 1024, 1, 1, integer(1));
+  table.applied("7168", 4, 4, integer(4));
+  const restored = roundTrip(table);
+  assert.deepEqual(restored.snapshot(), table.snapshot());
+  assert.deepEqual(restored.verdict(7 * 1024, 1, 1), { kind: "duplicate", reply: integer(1) });
+  assert.deepEqual(restored.verdict(7 * 1024, 2, 1), { kind: "apply" });
+  assert.deepEqual(restored.verdict("7168", 5, 5), { kind: "apply" });
+});
+
+test("a session number that is not a positive whole number is a corrupt record", () => {
+  for (const clientId of [0, -3, 1.5]) {
+    assert.throws(
+      () => restoreSessions(new SessionTable(), [[clientId, 2, 1, [integer(1)]]], "test.ckpt"),
+      (thrown: unknown) => thrown instanceof WalnutError && thrown.code === "CHECKPOINT_CORRUPT",
+    );
+  }
+});

@@ -5,17 +5,18 @@
  *
  * One record per session, least recently used first:
  *   [clientId, next, firstKept, [reply of firstKept, reply of firstKept + 1, ...]]
+ * where clientId is a string, or a session number (node/session_numbers.ts).
  * Checkpoints written before ordered sessions (engine/session_table.ts) hold
  *   [clientId, requestId, reply]
  * (the last request applied and its reply), which restores as next = requestId + 1 with
  * that one reply kept. A reply too large to keep (session_table.ts) is written as null.
  */
 import type { Reply } from "../engine/reply.js";
-import type { SessionRecord, SessionTable } from "../engine/engine.js";
+import type { ClientId, SessionRecord, SessionTable } from "../engine/engine.js";
 import { TOO_LARGE } from "../engine/session_table.js";
 import { WalnutError } from "../lib/errors.js";
 
-type EncodedSession = [string, number, number, unknown[]];
+type EncodedSession = [ClientId, number, number, unknown[]];
 
 function encodeReply(reply: Reply): unknown {
   if (reply === TOO_LARGE) return null;
@@ -29,7 +30,7 @@ function decodeReply(encoded: unknown): Reply {
   ) as Reply;
 }
 
-export function encodeSessions(sessions: Array<[string, SessionRecord]>): EncodedSession[] {
+export function encodeSessions(sessions: Array<[ClientId, SessionRecord]>): EncodedSession[] {
   return sessions.map(([clientId, record]) => [clientId, record.next, record.firstKept, record.replies.map(encodeReply)]);
 }
 
@@ -42,13 +43,14 @@ export function restoreSessions(table: SessionTable, encoded: unknown, path: str
   }
 }
 
-function decodeRecord(entry: unknown, path: string): [string, SessionRecord] {
+function decodeRecord(entry: unknown, path: string): [ClientId, SessionRecord] {
   const malformed = (): never => {
     throw new WalnutError("CHECKPOINT_CORRUPT", `Cannot read checkpoint ${path}: a session record is malformed`);
   };
-  if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "number") return malformed();
-  const clientId = entry[0];
+  if (!Array.isArray(entry) || !isClientId(entry[0]) || typeof entry[1] !== "number") return malformed();
+  const clientId: ClientId = entry[0];
   if (entry.length === 3) {
+    if (typeof clientId !== "string") return malformed(); // written before session numbers existed
     const requestId = entry[1];
     return [clientId, { next: requestId + 1, firstKept: requestId, replies: [decodeReply(entry[2])] }];
   }
@@ -56,4 +58,9 @@ function decodeRecord(entry: unknown, path: string): [string, SessionRecord] {
   if (entry.length !== 4 || typeof firstKept !== "number" || !Array.isArray(replies)) return malformed();
   if (firstKept + replies.length !== next) return malformed();
   return [clientId, { next: next as number, firstKept, replies: replies.map(decodeReply) }];
+}
+
+/** A string client id, or a session number (a positive safe integer). */
+function isClientId(value: unknown): value is ClientId {
+  return typeof value === "string" || (Number.isSafeInteger(value) && (value as number) > 0);
 }

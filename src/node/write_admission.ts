@@ -12,12 +12,11 @@
  * writes wait as its own promises.
  */
 import type { EntryPayload } from "./entry.js";
-import type { WriteResult } from "./proposals.js";
+import type { ProposalListener } from "./proposals.js";
 
 interface QueuedWrite {
   readonly payload: EntryPayload;
-  readonly resolve: (result: WriteResult) => void;
-  readonly reject: (error: Error) => void;
+  readonly listener: ProposalListener;
 }
 
 export class WriteAdmission {
@@ -29,22 +28,17 @@ export class WriteAdmission {
     return this.queue.length - this.head;
   }
 
-  /** Queues a write; the promise settles with the proposal's outcome once admitted. */
-  enqueue(payload: EntryPayload): Promise<WriteResult> {
-    return new Promise<WriteResult>((resolve, reject) => {
-      this.queue.push({ payload, resolve, reject });
-    });
+  /** Queues a write; `listener` hears the proposal's outcome once it is admitted and answered. */
+  enqueue(payload: EntryPayload, listener: ProposalListener): void {
+    this.queue.push({ payload, listener });
   }
 
-  /**
-   * Proposes queued writes, oldest first, while `hasRoom()` says yes. `propose` returns the
-   * proposal's own promise, which the queued write's promise follows.
-   */
-  admit(hasRoom: () => boolean, propose: (payload: EntryPayload) => Promise<WriteResult>): void {
+  /** Proposes queued writes, oldest first, while `hasRoom()` says yes. */
+  admit(hasRoom: () => boolean, propose: (payload: EntryPayload, listener: ProposalListener) => void): void {
     while (this.head < this.queue.length && hasRoom()) {
       const write = this.queue[this.head] as QueuedWrite;
       this.head += 1;
-      propose(write.payload).then(write.resolve, write.reject);
+      propose(write.payload, write.listener);
     }
     this.compact();
   }
@@ -54,7 +48,7 @@ export class WriteAdmission {
     const queued = this.queue.slice(this.head);
     this.queue = [];
     this.head = 0;
-    for (const write of queued) write.reject(error);
+    for (const write of queued) write.listener.reject(error);
   }
 
   private compact(): void {

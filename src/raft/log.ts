@@ -86,7 +86,7 @@ export class RaftLog {
 
   /** Entries in [from, to) — every one must be present (not compacted). */
   slice(from: number, to: number): Entry[] {
-    assert(from >= this.firstIndex() && to <= this.lastIndex() + 1 && from <= to, `slice [${from}, ${to}) outside the log [${this.firstIndex()}, ${this.lastIndex()}]`);
+    if (!(from >= this.firstIndex() && to <= this.lastIndex() + 1 && from <= to)) assert(false, `slice [${from}, ${to}) outside the log [${this.firstIndex()}, ${this.lastIndex()}]`);
     const start = this.cleared - this.firstIndex();
     // Slots from `cleared` on always hold entries.
     return this.entries.slice(start + from, start + to) as Entry[];
@@ -155,7 +155,7 @@ export class RaftLog {
     const conflict = this.findConflict(options.entries);
     let truncatedFrom = 0;
     if (conflict !== 0) {
-      assert(conflict > this.committed, `entry ${conflict} conflicts with a committed entry (commit ${this.committed})`);
+      if (!(conflict > this.committed)) assert(false, `entry ${conflict} conflicts with a committed entry (commit ${this.committed})`);
       const fresh = options.entries.slice(conflict - (options.previousIndex + 1));
       truncatedFrom = this.append(fresh).truncatedFrom;
     }
@@ -167,12 +167,12 @@ export class RaftLog {
   append(incoming: readonly Entry[]): AppendOutcome {
     if (incoming.length === 0) return { lastIndex: this.lastIndex(), truncatedFrom: 0 };
     const first = (incoming[0] as Entry).index;
-    assert(first > this.committed, `append at ${first} would overwrite committed ${this.committed}`);
-    assert(first >= this.firstIndex() && first <= this.lastIndex() + 1, `append at ${first} leaves a gap after ${this.lastIndex()}`);
+    if (!(first > this.committed)) assert(false, `append at ${first} would overwrite committed ${this.committed}`);
+    if (!(first >= this.firstIndex() && first <= this.lastIndex() + 1)) assert(false, `append at ${first} leaves a gap after ${this.lastIndex()}`);
     const truncatedFrom = first <= this.lastIndex() ? first : 0;
     this.entries.length = this.cleared + first - this.firstIndex();
     for (const entry of incoming) {
-      assert(entry.index === this.lastIndex() + 1, `entry ${entry.index} out of order after ${this.lastIndex()}`);
+      if (!(entry.index === this.lastIndex() + 1)) assert(false, `entry ${entry.index} out of order after ${this.lastIndex()}`);
       this.entries.push(entry);
     }
     this.stableIndex = Math.min(this.stableIndex, first - 1);
@@ -181,7 +181,7 @@ export class RaftLog {
 
   commitTo(index: number): void {
     if (index <= this.committed) return;
-    assert(index <= this.lastIndex(), `commit ${index} beyond last index ${this.lastIndex()}`);
+    if (!(index <= this.lastIndex())) assert(false, `commit ${index} beyond last index ${this.lastIndex()}`);
     this.committed = index;
   }
 
@@ -194,7 +194,7 @@ export class RaftLog {
 
   appliedTo(index: number): void {
     if (index <= this.applied) return;
-    assert(index <= this.committed, `applied ${index} beyond commit ${this.committed}`);
+    if (!(index <= this.committed)) assert(false, `applied ${index} beyond commit ${this.committed}`);
     this.applied = index;
   }
 
@@ -232,7 +232,7 @@ export class RaftLog {
 
   private entryAt(index: number): Entry {
     const entry = this.entries[this.cleared + index - this.firstIndex()];
-    assert(entry !== undefined && entry.index === index, `entry ${index} missing from the log`);
+    if (!(entry !== undefined && entry.index === index)) assert(false, `entry ${index} missing from the log`);
     return entry;
   }
 }

@@ -49,7 +49,7 @@ export class InflightAppends {
   add(lastIndex: number, bytes = 0): void {
     assert(!this.isFull(), "an append was sent with a full inflight window");
     const previous = this.lastIndexes[this.lastIndexes.length - 1];
-    assert(previous === undefined || previous < lastIndex, `inflight index ${lastIndex} after ${previous}`);
+    if (!(previous === undefined || previous < lastIndex)) assert(false, `inflight index ${lastIndex} after ${previous}`);
     this.lastIndexes.push(lastIndex);
     this.sizes.push(bytes);
     this.heldBytes += bytes;

@@ -183,7 +183,7 @@ export class ReplyWriter {
 
   private writeInteger(value: number | bigint): void {
     if (typeof value === "bigint") return this.writeAscii(`:${value}\r\n`);
-    assert(Number.isSafeInteger(value), `an integer reply is a safe integer or a bigint, not ${value}`);
+    if (!(Number.isSafeInteger(value))) assert(false, `an integer reply is a safe integer or a bigint, not ${value}`);
     this.writeHeader(COLON, value);
   }
 

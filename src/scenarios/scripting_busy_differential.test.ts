@@ -4,8 +4,9 @@
  * text for FCALL), SCRIPT KILL and FUNCTION KILL answer NOTBUSY with nothing running,
  * refuse to kill the other kind of script with BUSY, and kill the right kind; the killed
  * script's caller gets "Script killed by user with SCRIPT KILL..." with where it was; and
- * FUNCTION STATS answers BUSY during an EVAL. The scripts loop forever: only the kill ends
- * them (walnut's instruction limit is some seconds away on any machine).
+ * FUNCTION STATS answers BUSY during an EVAL. The scripts loop forever, at their own level
+ * and inside pcall, xpcall and coroutines: only the kill ends them (walnut's instruction
+ * limit is some seconds away on any machine).
  *
  * Then walnut alone: a script that may write is a log entry every replica runs, so SCRIPT
  * KILL answers walnut's UNKILLABLE, and the script ends with its writes applied; and a
@@ -19,6 +20,13 @@ import { RespConnection, type Answer } from "./differential/connection.js";
 
 const SPIN_EVAL = ["eval_ro", "local i = 0\nwhile true do i = i + 1 end", "0"];
 const SPIN_SHEBANG = ["eval", "#!lua flags=no-writes\nlocal i = 0\nwhile true do i = i + 1 end", "0"];
+/** Spinning where Lua 5.1 cannot yield across: inside pcall, xpcall and coroutines (walnut's script_threads.ts pauses there all the same). */
+const SPIN_INSIDE = [
+  ["eval_ro", "return pcall(function() local i = 0 while true do i = i + 1 end end)", "0"],
+  ["eval_ro", "return xpcall(function() local i = 0 while true do i = i + 1 end end, function(e) return e end)", "0"],
+  ["eval_ro", "local co = coroutine.wrap(function() local i = 0 while true do i = i + 1 end end)\nco()", "0"],
+  ["eval_ro", "local co = coroutine.create(function() pcall(function() while true do end end) end)\nreturn coroutine.resume(co)", "0"],
+];
 const LIBRARY = "#!lua name=spinners\nredis.register_function{function_name='spin', callback=function() local i = 0 while true do i = i + 1 end end, flags={'no-writes'}}";
 /** PINGs sent at most while waiting for the script to pass the threshold (a guard: BUSY comes within a few). */
 const PINGS_MAX = 100_000;
@@ -45,7 +53,7 @@ async function busyStory(port: number): Promise<string[]> {
     await say(["config", "get", "lua-time-limit"]);
     await say(["script", "kill"]);
     await say(["function", "kill"]);
-    for (const spin of [SPIN_EVAL, SPIN_SHEBANG]) {
+    for (const spin of [SPIN_EVAL, SPIN_SHEBANG, ...SPIN_INSIDE]) {
       const spinning = caller.send(spin);
       transcript.push(`ping -> ${(await untilBusy(other)).raw}`);
       await say(["get", "k"]);

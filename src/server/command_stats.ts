@@ -25,8 +25,20 @@ interface CommandCounters {
 export function statisticsName(argv: readonly ByteString[]): string | null {
   const entry = lookupCommand(argv[0] ?? "");
   if (entry === undefined) return null;
-  const name = entry.name.toLowerCase();
+  const name = lowerCaseName(entry.name);
   return entry.hasSubcommands === true && argv[1] !== undefined ? `${name}|${argv[1].toLowerCase()}` : name;
+}
+
+/** Table names in lower case, made once each (asked twice for every command run). */
+const lowerCaseNames = new Map<string, string>();
+
+function lowerCaseName(name: string): string {
+  let lower = lowerCaseNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    lowerCaseNames.set(name, lower);
+  }
+  return lower;
 }
 
 export class CommandStats {

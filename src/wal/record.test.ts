@@ -1,10 +1,13 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import * as zlib from "node:zlib";
 import {
   CHECKPOINT_FRAME_BYTES,
   FORMAT_VERSION,
   HARD_STATE_FRAME_BYTES,
   entryFrameBytes,
+  formatOneEntryFrameBytes,
+  writeFormatOneEntryFrame,
   headerFrameBytes,
   isFrameDamage,
   readFrameAt,
@@ -31,8 +34,38 @@ function exampleEntryFrame(): Buffer {
 }
 
 test("an entry frame matches the worked example in the format comment", () => {
-  const expected = "12000000 0912b861 02 000000000000f03f 000000000000f03f 6869".replaceAll(" ", "");
+  const expected = "04000000 6c4df62e 05 01 01 6869".replaceAll(" ", "");
   assert.equal(exampleEntryFrame().toString("hex"), expected);
+});
+
+test("a format-1 entry frame matches the format comment and still reads as the same entry", () => {
+  const entry = { index: 1, term: 1, data: Buffer.from("hi") };
+  const buffer = Buffer.alloc(formatOneEntryFrameBytes(entry));
+  assert.equal(writeFormatOneEntryFrame(buffer, 0, entry), buffer.length);
+  const expected = "12000000 0912b861 02 000000000000f03f 000000000000f03f 6869".replaceAll(" ", "");
+  assert.equal(buffer.toString("hex"), expected);
+  assert.deepEqual(decode(buffer).record, { type: "entry", entry });
+});
+
+test("entry indexes and terms of every varint length round-trip", () => {
+  for (const value of [0, 1, 127, 128, 16_383, 16_384, 2 ** 21, 2 ** 32 + 5, 2 ** 49, Number.MAX_SAFE_INTEGER]) {
+    const entry = { index: value, term: Math.floor(value / 3), data: Buffer.from("x") };
+    const buffer = Buffer.alloc(entryFrameBytes(entry));
+    assert.equal(writeEntryFrame(buffer, 0, entry), buffer.length);
+    assert.deepEqual(decode(buffer).record, { type: "entry", entry }, String(value));
+  }
+});
+
+test("an entry whose varint runs past its payload is malformed, not torn", () => {
+  // A payload of one byte with the continuation bit set: the index never ends.
+  const buffer = Buffer.alloc(10);
+  buffer.writeUInt32LE(1, 0);
+  buffer[8] = 5;
+  buffer[9] = 0x80;
+  buffer.writeUInt32LE(zlib.crc32(buffer.subarray(8)), 4);
+  const result = readFrameAt(buffer, 0, buffer.length);
+  assert.ok(isFrameDamage(result));
+  assert.deepEqual(result, { reason: "malformed entry payload (1 bytes)", checksumMatched: true });
 });
 
 test("an entry round-trips with binary data", () => {

@@ -6,7 +6,8 @@
  *
  *   u32 length   payload byte count (not counting these 9 header bytes)
  *   u32 crc32    zlib.crc32 (IEEE 802.3 polynomial) over the type byte and the payload
- *   u8  type     1 segment header, 2 entry, 3 hard state, 4 checkpoint marker
+ *   u8  type     1 segment header, 2 entry (format 1), 3 hard state, 4 checkpoint marker,
+ *                5 entry (format 2)
  *   ... payload  `length` bytes
  *
  * Payloads (a "str" is u32 byte length + UTF-8 bytes; every integer that can grow
@@ -19,36 +20,51 @@
  *                 tells the log's last term even when the segments before it are gone;
  *                 previousSegmentCrc: the crc32 field of the previous segment's last
  *                 frame, 0 for the first segment)
- *   2 entry       f64 index, f64 term, data (the rest of the payload)
+ *   2 entry       f64 index, f64 term, data (the rest of the payload); written by format 1
  *   3 hard state  f64 term, f64 vote, f64 commit
  *   4 checkpoint  f64 index, f64 term
+ *   5 entry       varint index, varint term, data (the rest of the payload); written since
+ *                 format 2: a million-entry log holds indexes below 2^21 (3 bytes) and
+ *                 terms below 128 (1 byte), 12 bytes less per entry than two f64s
  *
- * Worked example: the entry { index: 1, term: 1, data: "hi" } is 27 bytes:
+ * A varint is unsigned LEB128: 7 bits per byte, least significant first, the high bit set
+ * on every byte but the last; at most 8 bytes (values below 2^53).
  *
- *   12 00 00 00                 length 18 = 8 (index) + 8 (term) + 2 (data)
- *   09 12 b8 61                 crc32 0x61b81209 of the 19 bytes that follow
- *   02                          type 2, entry
- *   00 00 00 00 00 00 f0 3f     index 1.0
- *   00 00 00 00 00 00 f0 3f     term 1.0
+ * Worked example: the entry { index: 1, term: 1, data: "hi" } is 13 bytes:
+ *
+ *   04 00 00 00                 length 4 = 1 (index) + 1 (term) + 2 (data)
+ *   6c 4d f6 2e                 crc32 0x2ef64d6c of the 5 bytes that follow
+ *   05                          type 5, entry
+ *   01                          index 1
+ *   01                          term 1
  *   68 69                       data "hi"
+ *
+ * Format 1 wrote the same entry as 27 bytes: length 18, type 2, index and term as f64 1.0
+ * (00 00 00 00 00 00 f0 3f each). This walnut reads both; a segment's header says which
+ * format wrote it, and a format-1 segment reopened as the active one gets type-5 frames.
  */
 import * as zlib from "node:zlib";
 import { assert } from "../lib/assert.js";
 import { limits } from "../lib/limits.js";
 
-/** The version written in every segment header; readers refuse other versions. */
-export const FORMAT_VERSION = 1;
+/** The version written in every segment header; readers refuse versions outside [OLDEST_READABLE_FORMAT_VERSION, FORMAT_VERSION]. */
+export const FORMAT_VERSION = 2;
+/** Format 1 segments (f64 entry frames only) are still read. */
+export const OLDEST_READABLE_FORMAT_VERSION = 1;
 /** u32 length + u32 crc32 + u8 type. */
 export const FRAME_HEADER_BYTES = 9;
 /** Longest cluster id a header may carry, in bytes. */
 export const CLUSTER_ID_BYTES_MAX = 1024;
 
+/** A format-1 entry's f64 index and term. */
 const ENTRY_FIXED_BYTES = 16;
+/** A varint of a value below 2^53 takes at most this many bytes. */
+const VARINT_BYTES_MAX = 8;
 const HARD_STATE_BYTES = 24;
 const CHECKPOINT_BYTES = 16;
 const HEADER_FIXED_BYTES = 4 + 4 + 8 + 8 + 8 + 8 + 4;
 
-export const RECORD_TYPE = { header: 1, entry: 2, hardState: 3, checkpoint: 4 } as const;
+export const RECORD_TYPE = { header: 1, entry: 2, hardState: 3, checkpoint: 4, compactEntry: 5 } as const;
 
 export interface SegmentHeader {
   formatVersion: number;
@@ -101,7 +117,48 @@ export interface FrameDamage {
 // Sizes
 
 export function entryFrameBytes(entry: LogEntry): number {
+  return FRAME_HEADER_BYTES + varintBytes(entry.index) + varintBytes(entry.term) + entry.data.length;
+}
+
+/** The size of a format-1 entry frame (type 2), which this walnut reads but no longer writes. */
+export function formatOneEntryFrameBytes(entry: LogEntry): number {
   return FRAME_HEADER_BYTES + ENTRY_FIXED_BYTES + entry.data.length;
+}
+
+function varintBytes(value: number): number {
+  let bytes = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) bytes += 1;
+  return bytes;
+}
+
+function writeVarint(target: Buffer, offset: number, value: number): number {
+  let at = offset;
+  let rest = value;
+  while (rest >= 0x80) {
+    target[at++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  target[at++] = rest;
+  return at;
+}
+
+/** Where the last readVarint stopped (set only when it returned a value): no object per call. */
+let varintEnd = 0;
+
+/** The varint at `offset` of `buffer[0, end)`, or -1 when it runs past `end` or past 8 bytes. */
+function readVarint(buffer: Buffer, offset: number, end: number): number {
+  let value = 0;
+  let scale = 1;
+  for (let at = offset; at < end && at - offset < VARINT_BYTES_MAX; at++) {
+    const byte = buffer[at]!;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      varintEnd = at + 1;
+      return value;
+    }
+    scale *= 0x80;
+  }
+  return -1;
 }
 
 export const HARD_STATE_FRAME_BYTES = FRAME_HEADER_BYTES + HARD_STATE_BYTES;
@@ -115,6 +172,16 @@ export function headerFrameBytes(header: SegmentHeader): number {
 // Encoding: each writer fills `target` at `offset` and returns the offset after the frame.
 
 export function writeEntryFrame(target: Buffer, offset: number, entry: LogEntry): number {
+  assertLogInteger(entry.index, "entry index");
+  assertLogInteger(entry.term, "entry term");
+  let at = writeVarint(target, offset + FRAME_HEADER_BYTES, entry.index);
+  at = writeVarint(target, at, entry.term);
+  entry.data.copy(target, at);
+  return sealFrame(target, offset, RECORD_TYPE.compactEntry, at - offset - FRAME_HEADER_BYTES + entry.data.length);
+}
+
+/** A format-1 entry frame (type 2): for tests that read logs written by an older walnut. */
+export function writeFormatOneEntryFrame(target: Buffer, offset: number, entry: LogEntry): number {
   assertLogInteger(entry.index, "entry index");
   assertLogInteger(entry.term, "entry term");
   const payload = offset + FRAME_HEADER_BYTES;
@@ -173,18 +240,98 @@ function sealFrame(target: Buffer, offset: number, type: number, payloadBytes: n
 }
 
 function assertLogInteger(value: number, what: string): void {
-  assert(Number.isSafeInteger(value) && value >= 0, `${what} must be a non-negative safe integer, got ${value}`);
+  if (!(Number.isSafeInteger(value) && value >= 0)) assert(false, `${what} must be a non-negative safe integer, got ${value}`);
 }
 
 // ---------------------------------------------------------------------------------
 // Decoding
 
 /**
- * Reads the frame at `offset` of `buffer[0, end)`. Returns the frame, or the reason
- * the bytes there are not one (incomplete, length past end, bad checksum, unknown type,
- * malformed payload). Never throws on bad bytes.
+ * Where a frame lies in its buffer and what it is, filled in place by viewFrameAt: a scan
+ * of a million frames reuses one view instead of building a record object per frame.
+ * The entry accessors are valid only while `isEntry` (type 2 or 5).
  */
-export function readFrameAt(buffer: Buffer, offset: number, end: number): DecodedFrame | FrameDamage {
+export class FrameView {
+  buffer: Buffer = Buffer.alloc(0);
+  offset = 0;
+  type = 0;
+  frameBytes = 0;
+  crc = 0;
+  /** An entry's (either type's) index, term and where its data starts in `buffer`. */
+  private index = 0;
+  private term = 0;
+  private dataStart = 0;
+
+  get payloadStart(): number {
+    return this.offset + FRAME_HEADER_BYTES;
+  }
+
+  get end(): number {
+    return this.offset + this.frameBytes;
+  }
+
+  /** Whether the frame holds a log entry (type 2 or 5). */
+  get isEntry(): boolean {
+    return this.type === RECORD_TYPE.compactEntry || this.type === RECORD_TYPE.entry;
+  }
+
+  entryIndex(): number {
+    return this.index;
+  }
+
+  entryTerm(): number {
+    return this.term;
+  }
+
+  /** A view of the entry's data inside the buffer (no copy). */
+  entryData(): Buffer {
+    return this.buffer.subarray(this.dataStart, this.end);
+  }
+
+  /** Fills the entry fields from the payload at [start, end); false when it is malformed. */
+  readEntry(type: number, buffer: Buffer, start: number, end: number): boolean {
+    if (type === RECORD_TYPE.entry) {
+      if (end - start < ENTRY_FIXED_BYTES) return false;
+      this.index = buffer.readDoubleLE(start);
+      this.term = buffer.readDoubleLE(start + 8);
+      this.dataStart = start + ENTRY_FIXED_BYTES;
+      return true;
+    }
+    const index = readVarint(buffer, start, end);
+    if (index < 0) return false;
+    const term = readVarint(buffer, varintEnd, end);
+    if (term < 0 || !Number.isSafeInteger(index) || !Number.isSafeInteger(term)) return false;
+    this.index = index;
+    this.term = term;
+    this.dataStart = varintEnd;
+    return true;
+  }
+
+  /** The frame as a record object (viewFrameAt checked that it decodes). */
+  record(): WalRecord {
+    if (this.isEntry) return { type: "entry", entry: { index: this.index, term: this.term, data: this.entryData() } };
+    const decoded = decodePayload(this.type, this.buffer.subarray(this.payloadStart, this.end));
+    assert(!("reason" in decoded), "a viewed frame decodes");
+    return decoded;
+  }
+}
+
+/**
+ * Checks the frame at `offset` of `buffer[0, end)` and fills `view` with it. Returns null,
+ * or the reason the bytes there are not one (incomplete, length past end, bad checksum,
+ * unknown type, malformed payload). Never throws on bad bytes; allocates only for damage
+ * and for the rare segment header, whose payload it decodes to check.
+ *
+ * `checksums: "verified"` skips the checksum, and only that: for a second walk over the
+ * very bytes in memory a first walk checked (recovery's replay of a buffer its scan kept).
+ */
+export function viewFrameAt(
+  buffer: Buffer,
+  offset: number,
+  end: number,
+  view: FrameView,
+  checksums: "check" | "verified" = "check",
+): FrameDamage | null {
   if (end - offset < FRAME_HEADER_BYTES) {
     return damage(`incomplete frame header (${end - offset} of ${FRAME_HEADER_BYTES} bytes)`);
   }
@@ -198,13 +345,50 @@ export function readFrameAt(buffer: Buffer, offset: number, end: number): Decode
     return damage(`length past end of file (${payloadBytes} payload bytes, ${remaining} remain)`);
   }
   const crc = buffer.readUInt32LE(offset + 4);
-  if (zlib.crc32(buffer.subarray(offset + 8, frameEnd)) !== crc) {
+  if (checksums === "check" && zlib.crc32(buffer.subarray(offset + 8, frameEnd)) !== crc) {
     return damage("bad checksum");
   }
-  const payload = buffer.subarray(offset + FRAME_HEADER_BYTES, frameEnd);
-  const record = decodePayload(buffer[offset + 8]!, payload);
-  if ("reason" in record) return record;
-  return { record, frameBytes: frameEnd - offset, crc };
+  const type = buffer[offset + 8]!;
+  if (type === RECORD_TYPE.compactEntry || type === RECORD_TYPE.entry) {
+    if (!view.readEntry(type, buffer, offset + FRAME_HEADER_BYTES, frameEnd)) return badPayload("entry", payloadBytes);
+  } else {
+    const malformed = checkPayload(type, buffer, offset + FRAME_HEADER_BYTES, frameEnd);
+    if (malformed !== null) return malformed;
+  }
+  view.buffer = buffer;
+  view.offset = offset;
+  view.type = type;
+  view.frameBytes = frameEnd - offset;
+  view.crc = crc;
+  return null;
+}
+
+/** What decodePayload would reject in a frame other than an entry, checked without building the record (except a header's). */
+function checkPayload(type: number, buffer: Buffer, start: number, end: number): FrameDamage | null {
+  const payloadBytes = end - start;
+  switch (type) {
+    case RECORD_TYPE.hardState:
+      return payloadBytes !== HARD_STATE_BYTES ? badPayload("hard state", payloadBytes) : null;
+    case RECORD_TYPE.checkpoint:
+      return payloadBytes !== CHECKPOINT_BYTES ? badPayload("checkpoint", payloadBytes) : null;
+    case RECORD_TYPE.header: {
+      const header = decodeHeader(buffer.subarray(start, end));
+      return "reason" in header ? header : null;
+    }
+    default:
+      return damage(`unknown type ${type}`, { checksumMatched: true });
+  }
+}
+
+/**
+ * Reads the frame at `offset` of `buffer[0, end)`. Returns the frame, or the reason
+ * the bytes there are not one (as viewFrameAt). Never throws on bad bytes.
+ */
+export function readFrameAt(buffer: Buffer, offset: number, end: number): DecodedFrame | FrameDamage {
+  const view = new FrameView();
+  const problem = viewFrameAt(buffer, offset, end, view);
+  if (problem !== null) return problem;
+  return { record: view.record(), frameBytes: view.frameBytes, crc: view.crc };
 }
 
 export function isFrameDamage(result: DecodedFrame | FrameDamage): result is FrameDamage {
@@ -215,16 +399,6 @@ function decodePayload(type: number, payload: Buffer): WalRecord | FrameDamage {
   switch (type) {
     case RECORD_TYPE.header:
       return decodeHeader(payload);
-    case RECORD_TYPE.entry:
-      if (payload.length < ENTRY_FIXED_BYTES) return badPayload("entry", payload.length);
-      return {
-        type: "entry",
-        entry: {
-          index: payload.readDoubleLE(0),
-          term: payload.readDoubleLE(8),
-          data: payload.subarray(ENTRY_FIXED_BYTES),
-        },
-      };
     case RECORD_TYPE.hardState:
       if (payload.length !== HARD_STATE_BYTES) return badPayload("hard state", payload.length);
       return {
@@ -242,8 +416,8 @@ function decodePayload(type: number, payload: Buffer): WalRecord | FrameDamage {
 function decodeHeader(payload: Buffer): WalRecord | FrameDamage {
   if (payload.length < HEADER_FIXED_BYTES) return badPayload("header", payload.length);
   const formatVersion = payload.readUInt32LE(0);
-  if (formatVersion !== FORMAT_VERSION) {
-    const reason = `unsupported format version ${formatVersion} (this walnut reads ${FORMAT_VERSION})`;
+  if (formatVersion < OLDEST_READABLE_FORMAT_VERSION || formatVersion > FORMAT_VERSION) {
+    const reason = `unsupported format version ${formatVersion} (this walnut reads ${OLDEST_READABLE_FORMAT_VERSION} to ${FORMAT_VERSION})`;
     return damage(reason, { checksumMatched: true });
   }
   const clusterIdBytes = payload.readUInt32LE(4);

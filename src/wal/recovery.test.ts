@@ -81,7 +81,7 @@ test("a flipped bit in the middle of the last segment followed by good frames is
     const [name] = await writeLog(walDir, 8);
     const offsets = await frameOffsets(walDir, name!);
     const damaged = offsets[4]!; // the frame of entry 4
-    flipBit(path.join(walDir, name!), damaged + 20);
+    flipBit(path.join(walDir, name!), damaged + 12); // inside the entry's data
     await assert.rejects(openWal(walDir), (error) => {
       assert.ok(isWalnutError(error, "WAL_CORRUPT"));
       assert.equal(

@@ -14,11 +14,15 @@
  * Replay is a second pass because a frame read later may supersede entries read
  * earlier (a Raft leader overwrote a follower's suffix): only once the whole log has
  * been read is it known which entries survive. The scan records each overwrite; the
- * replay re-reads only the segments holding entries past `replayAfterIndex`.
+ * replay re-reads only the segments holding entries past `replayAfterIndex`. The scan
+ * keeps the newest segments' buffers, up to `keptBufferBytesMax`: the replay walks those
+ * bytes again without reading the file again, and without checking the checksums the
+ * scan just checked over the same bytes in memory (every other check runs again). A
+ * segment it did not keep is read again and checked in full.
  */
 import { assert } from "../lib/assert.js";
 import { readWholeFile, fileSize, openFile, closeFile, type WalFileSystem } from "./file_system.js";
-import type { CheckpointMarker, DecodedFrame, HardState, LogEntry, SegmentHeader } from "./record.js";
+import { RECORD_TYPE, type CheckpointMarker, type FrameView, type HardState, type LogEntry, type SegmentHeader } from "./record.js";
 import { displayPath, findNextValidFrame, listSegmentFiles, walkFrames, type SegmentName } from "./segment.js";
 import { SegmentTable } from "./segment_table.js";
 
@@ -29,7 +33,12 @@ export interface ScannedSegment {
   /** Bytes up to the end of the last valid frame. */
   validBytes: number;
   lastFrameCrc: number;
+  /** The file's bytes as the scan read and checked them, while kept for the replay (see the top). */
+  buffer: Buffer | null;
 }
+
+/** How many bytes of the newest segments the scan keeps for the replay: two default segments. */
+export const KEPT_BUFFER_BYTES_MAX = 128 * 1024 * 1024;
 
 export interface WalDamage {
   name: string;
@@ -75,6 +84,8 @@ export interface WalScan {
 export interface ScanOptions {
   fileSystem: WalFileSystem;
   directory: string;
+  /** Keep up to this many bytes of the newest segments' buffers for the replay (0 unless given: the offline tools keep none). */
+  keptBufferBytesMax?: number;
   /** Called after each segment file is read with its size in bytes. */
   onSegmentRead?(sizeBytes: number): void;
 }
@@ -97,12 +108,25 @@ export async function scanWal(options: ScanOptions): Promise<WalScan> {
     restartPosition: null,
     damage: null,
   };
+  const keptBytesMax = options.keptBufferBytesMax ?? 0;
+  let keptBytes = 0;
   for (const [position, name] of names.entries()) {
     const buffer = await readWholeFile(options.fileSystem, `${options.directory}/${name.name}`);
     options.onSegmentRead?.(buffer.length);
     const isLast = position === names.length - 1;
     scan.damage = scanSegment(scan, { directory: options.directory, name, buffer, isLast });
     if (scan.damage) break;
+    const segment = scan.segments[scan.segments.length - 1];
+    if (segment === undefined || buffer.length > keptBytesMax) continue;
+    // Keep the newest: let go of the oldest kept buffers until this one fits.
+    for (const older of scan.segments) {
+      if (keptBytes + buffer.length <= keptBytesMax) break;
+      if (older.buffer === null) continue;
+      keptBytes -= older.buffer.length;
+      older.buffer = null;
+    }
+    segment.buffer = buffer;
+    keptBytes += buffer.length;
   }
   return scan;
 }
@@ -113,16 +137,16 @@ function scanSegment(
 ): WalDamage | null {
   const { buffer, name } = file;
   let segment: ScannedSegment | null = null;
-  const walk = walkFrames(buffer, 0, ({ offset, frame }) => {
+  const walk = walkFrames(buffer, 0, (frame) => {
     if (segment === null) {
       const rejection = checkHeader(scan, name, frame);
       if (rejection) return rejection;
       segment = startSegment(scan, name, frame);
       return;
     }
-    const rejection = applyFrame(scan, frame, { segment: scan.segments.length - 1, offset });
+    const rejection = applyFrame(scan, frame, scan.segments.length - 1);
     if (rejection) return rejection;
-    segment.validBytes = offset + frame.frameBytes;
+    segment.validBytes = frame.end;
     segment.lastFrameCrc = frame.crc;
     scan.table.recordBytes(segment.validBytes);
   });
@@ -139,9 +163,11 @@ function scanSegment(
   };
 }
 
-function checkHeader(scan: WalScan, name: SegmentName, frame: DecodedFrame): string | undefined {
-  if (frame.record.type !== "header") return "segment does not begin with a header frame";
-  const header = frame.record.header;
+function checkHeader(scan: WalScan, name: SegmentName, frame: FrameView): string | undefined {
+  if (frame.type !== RECORD_TYPE.header) return "segment does not begin with a header frame";
+  const record = frame.record();
+  assert(record.type === "header", "a header frame holds a header");
+  const header = record.header;
   if (header.segmentSeq !== name.seq || header.firstIndex !== name.firstIndex) {
     return `header says seq ${header.segmentSeq} first index ${header.firstIndex}, unlike the file name`;
   }
@@ -165,51 +191,59 @@ function checkHeader(scan: WalScan, name: SegmentName, frame: DecodedFrame): str
   return undefined;
 }
 
-function startSegment(scan: WalScan, name: SegmentName, frame: DecodedFrame): ScannedSegment {
-  assert(frame.record.type === "header", "a segment starts with its header");
-  const header = frame.record.header;
+function startSegment(scan: WalScan, name: SegmentName, frame: FrameView): ScannedSegment {
+  const record = frame.record();
+  assert(record.type === "header", "a segment starts with its header");
+  const header = record.header;
   if (scan.segments.length === 0) {
     scan.firstIndex = header.firstIndex;
     scan.lastIndex = header.firstIndex - 1;
     scan.lastTerm = header.previousTerm;
   }
-  const segment = { name: name.name, seq: name.seq, header, validBytes: frame.frameBytes, lastFrameCrc: frame.crc };
+  const segment = { name: name.name, seq: name.seq, header, validBytes: frame.frameBytes, lastFrameCrc: frame.crc, buffer: null };
   scan.segments.push(segment);
   scan.table.add({ name: name.name, seq: name.seq, firstIndex: header.firstIndex, sizeBytes: frame.frameBytes });
   scan.frames += 1;
   return segment;
 }
 
-function applyFrame(scan: WalScan, frame: DecodedFrame, position: FramePosition): string | undefined {
-  const record = frame.record;
-  switch (record.type) {
-    case "header":
+/** Notes one frame after the header; entries are read in place (a scan meets millions of them). */
+function applyFrame(scan: WalScan, frame: FrameView, segment: number): string | undefined {
+  switch (frame.type) {
+    case RECORD_TYPE.header:
       return "a segment header in the middle of a segment";
-    case "entry": {
-      const { index, term } = record.entry;
+    case RECORD_TYPE.entry:
+    case RECORD_TYPE.compactEntry: {
+      const index = frame.entryIndex();
       if (!Number.isSafeInteger(index) || index < 1 || index > scan.lastIndex + 1) {
         return `entry index ${index} does not follow last index ${scan.lastIndex}`;
       }
-      if (index <= scan.lastIndex) scan.overwrites.push({ ...position, index });
+      if (index <= scan.lastIndex) scan.overwrites.push({ segment, offset: frame.offset, index });
       scan.firstIndex = Math.min(scan.firstIndex, index);
       scan.table.recordEntries(index, index);
       scan.lastIndex = index;
-      scan.lastTerm = term;
+      scan.lastTerm = frame.entryTerm();
       break;
     }
-    case "hard-state":
+    case RECORD_TYPE.hardState: {
+      const record = frame.record();
+      assert(record.type === "hard-state", "a hard state frame holds a hard state");
       scan.hardState = record.hardState;
       break;
-    case "checkpoint":
+    }
+    case RECORD_TYPE.checkpoint: {
+      const record = frame.record();
+      assert(record.type === "checkpoint", "a checkpoint frame holds a checkpoint marker");
       scan.checkpoint = record.checkpoint;
       if (record.checkpoint.index > scan.lastIndex) {
         // A checkpoint installed from elsewhere: the log continues after it.
-        scan.restartPosition = { ...position, index: record.checkpoint.index };
+        scan.restartPosition = { segment, offset: frame.offset, index: record.checkpoint.index };
         scan.lastIndex = record.checkpoint.index;
         scan.lastTerm = record.checkpoint.term;
         scan.firstIndex = scan.lastIndex + 1;
       }
       break;
+    }
   }
   scan.frames += 1;
   return undefined;
@@ -228,8 +262,12 @@ export interface ReplayOptions {
   scan: WalScan;
   replayAfterIndex: number;
   onEntry(entry: LogEntry): void;
+  /** Bytes of a segment replayed so far, in steps of REPLAY_PROGRESS_STEP_BYTES (their sum is the file's size). */
   onSegmentRead?(sizeBytes: number): void;
 }
+
+/** How often the replay reports progress, in bytes of frames walked. */
+const REPLAY_PROGRESS_STEP_BYTES = 4 * 1024 * 1024;
 
 /** Calls onEntry for every surviving entry with index > replayAfterIndex, in index order. */
 export async function replayEntries(options: ReplayOptions): Promise<number> {
@@ -239,20 +277,31 @@ export async function replayEntries(options: ReplayOptions): Promise<number> {
   let replayed = 0;
   let previousIndex = options.replayAfterIndex;
   for (const [position, segment] of scan.segments.entries()) {
+    const kept = segment.buffer;
+    segment.buffer = null; // let it go once replayed, or at once when not needed
     if (!segmentNeedsReplay(scan, position, options.replayAfterIndex)) continue;
-    const buffer = await readWholeFile(options.fileSystem, `${options.directory}/${segment.name}`);
-    options.onSegmentRead?.(buffer.length);
-    walkFrames(buffer.subarray(0, segment.validBytes), 0, ({ offset, frame }) => {
-      if (frame.record.type !== "entry") return;
-      const entry = frame.record.entry;
-      if (entry.index <= options.replayAfterIndex) return;
-      if (restart && !isAfter({ segment: position, offset }, restart)) return;
-      if (superseded.includes({ segment: position, offset, index: entry.index })) return;
-      assert(entry.index === previousIndex + 1 || replayed === 0, "replayed entries are contiguous");
-      previousIndex = entry.index;
+    const buffer = kept ?? (await readWholeFile(options.fileSystem, `${options.directory}/${segment.name}`));
+    // Reported as the walk goes, not when the file is read: the caller may apply each
+    // entry as it comes (a node alone does), and that is where a replay's time goes.
+    let reported = 0;
+    const walk = walkFrames(buffer.subarray(0, segment.validBytes), 0, (frame) => {
+      if (frame.offset - reported >= REPLAY_PROGRESS_STEP_BYTES) {
+        options.onSegmentRead?.(frame.offset - reported);
+        reported = frame.offset;
+      }
+      if (!frame.isEntry) return;
+      const index = frame.entryIndex();
+      if (index <= options.replayAfterIndex) return;
+      const offset = frame.offset;
+      if (restart && !isBefore(restart, position, offset)) return;
+      if (superseded.includes(position, offset, index)) return;
+      assert(index === previousIndex + 1 || replayed === 0, "replayed entries are contiguous");
+      previousIndex = index;
       replayed += 1;
-      options.onEntry(entry);
-    });
+      options.onEntry({ index, term: frame.entryTerm(), data: frame.entryData() });
+    }, kept === null ? "check" : "verified");
+    assert(walk.damage === null || kept === null, "a kept buffer replays as it scanned");
+    options.onSegmentRead?.(buffer.length - reported);
   }
   return replayed;
 }
@@ -281,14 +330,21 @@ class SupersededEntries {
     }
   }
 
-  includes(frame: OverwritePosition): boolean {
-    while (this.next < this.overwrites.length && !isAfter(this.overwrites[this.next]!, frame)) this.next += 1;
-    return this.next < this.overwrites.length && this.lowestIndexFrom[this.next]! <= frame.index;
+  /** Whether the entry `index` at `offset` of segment `segment` is superseded (positions as numbers: no object per entry). */
+  includes(segment: number, offset: number, index: number): boolean {
+    while (this.next < this.overwrites.length && !isAfter(this.overwrites[this.next]!, segment, offset)) this.next += 1;
+    return this.next < this.overwrites.length && this.lowestIndexFrom[this.next]! <= index;
   }
 }
 
-function isAfter(a: FramePosition, b: FramePosition): boolean {
-  return a.segment > b.segment || (a.segment === b.segment && a.offset > b.offset);
+/** Whether position `a` lies after the frame at `offset` of segment `segment`. */
+function isAfter(a: FramePosition, segment: number, offset: number): boolean {
+  return a.segment > segment || (a.segment === segment && a.offset > offset);
+}
+
+/** Whether position `a` lies before the frame at `offset` of segment `segment`. */
+function isBefore(a: FramePosition, segment: number, offset: number): boolean {
+  return a.segment < segment || (a.segment === segment && a.offset < offset);
 }
 
 /** The byte sizes of the listed segment files (for progress reports). */

@@ -16,13 +16,12 @@ import {
   HARD_STATE_FRAME_BYTES,
   frameCrcAt,
   headerFrameBytes,
-  isFrameDamage,
-  readFrameAt,
+  FrameView,
+  viewFrameAt,
   writeCheckpointFrame,
   writeHardStateFrame,
   writeHeaderFrame,
   type CheckpointMarker,
-  type DecodedFrame,
   type HardState,
   type SegmentHeader,
 } from "./record.js";
@@ -150,11 +149,6 @@ function encodeSegmentStart(segment: NewSegment): { buffer: Buffer; lastFrameCrc
 // ---------------------------------------------------------------------------------
 // Walking frames
 
-export interface FrameVisit {
-  offset: number;
-  frame: DecodedFrame;
-}
-
 export interface WalkDamage {
   offset: number;
   reason: string;
@@ -164,26 +158,29 @@ export interface WalkDamage {
 
 /**
  * Calls `visit` for each well-formed frame of `buffer` from `startOffset`, in order,
- * until the end or the first bad frame. A visitor may return a reason string to
- * declare a well-formed frame wrong in context (a header in the middle, say); the
- * walk then stops there as if the frame were bad.
+ * until the end or the first bad frame (`checksums` as viewFrameAt's). The visitor gets one FrameView, refilled for each
+ * frame (keep nothing of it past the call but what it copies out). A visitor may return
+ * a reason string to declare a well-formed frame wrong in context (a header in the
+ * middle, say); the walk then stops there as if the frame were bad.
  */
 export function walkFrames(
   buffer: Buffer,
   startOffset: number,
-  visit: (visited: FrameVisit) => string | void,
+  visit: (frame: FrameView) => string | void,
+  checksums: "check" | "verified" = "check",
 ): { endOffset: number; damage: WalkDamage | null } {
+  const view = new FrameView();
   let offset = startOffset;
   while (offset < buffer.length) {
-    const result = readFrameAt(buffer, offset, buffer.length);
-    if (isFrameDamage(result)) {
-      return { endOffset: offset, damage: { offset, reason: result.reason, intact: result.checksumMatched } };
+    const problem = viewFrameAt(buffer, offset, buffer.length, view, checksums);
+    if (problem !== null) {
+      return { endOffset: offset, damage: { offset, reason: problem.reason, intact: problem.checksumMatched } };
     }
-    const rejection = visit({ offset, frame: result });
+    const rejection = visit(view);
     if (typeof rejection === "string") {
       return { endOffset: offset, damage: { offset, reason: rejection, intact: true } };
     }
-    offset += result.frameBytes;
+    offset += view.frameBytes;
   }
   return { endOffset: offset, damage: null };
 }
@@ -194,8 +191,9 @@ export function walkFrames(
  * the middle of a segment (good frames follow the bad one).
  */
 export function findNextValidFrame(buffer: Buffer, from: number): number | null {
+  const view = new FrameView();
   for (let offset = from + 1; offset < buffer.length; offset += 1) {
-    if (!isFrameDamage(readFrameAt(buffer, offset, buffer.length))) return offset;
+    if (viewFrameAt(buffer, offset, buffer.length, view) === null) return offset;
   }
   return null;
 }

@@ -45,8 +45,8 @@ test("a frame report formats as one line", async () => {
   await withDataDir(async ({ walDir }) => {
     const name = await writeSmallLog(walDir);
     const lines = (await collect(walDir)).map(formatFrameReport);
-    assert.equal(lines[1], `wal/${name}  offset 65  entry  index=1 term=1  32 B  crc ok`);
-    assert.equal(lines[3], `wal/${name}  offset 129  hard-state  term=1 vote=1 commit=1  33 B  crc ok`);
+    assert.equal(lines[1], `wal/${name}  offset 65  entry  index=1 term=1  18 B  crc ok`);
+    assert.equal(lines[3], `wal/${name}  offset 101  hard-state  term=1 vote=1 commit=1  33 B  crc ok`);
     for (const line of lines) assert.doesNotMatch(line, /\n/);
   });
 });

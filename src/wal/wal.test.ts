@@ -61,7 +61,7 @@ test("recovery replays only entries after replayAfterIndex, in order", async () 
 
 test("segments roll at the size limit, chain their headers and replay across the boundaries", async () => {
   await withDataDir(async ({ walDir }) => {
-    const first = await openWal(walDir, { segmentSizeBytes: 256 });
+    const first = await openWal(walDir, { segmentSizeBytes: 128 });
     for (let index = 1; index <= 30; index += 1) await first.wal.append([entry(index, 1 + (index >> 3))]);
     const segments = first.wal.segments();
     assert.ok(segments.length >= 5, `expected several segments, got ${segments.length}`);
@@ -74,7 +74,7 @@ test("segments roll at the size limit, chain their headers and replay across the
     await first.wal.close();
     assert.equal((await verifyWal(walDir)).ok, true);
 
-    const second = await openWal(walDir, { segmentSizeBytes: 256 });
+    const second = await openWal(walDir, { segmentSizeBytes: 128 });
     assert.deepEqual(summary(second.replayed), summary(entries(1, 30, 1).map((item) => ({ ...item, term: 1 + (item.index >> 3) }))));
     assert.equal(second.recovery.lastTerm, 1 + (30 >> 3));
     await second.wal.close();
@@ -83,7 +83,8 @@ test("segments roll at the size limit, chain their headers and replay across the
 
 test("a new segment repeats the latest hard state and checkpoint marker", async () => {
   await withDataDir(async ({ walDir }) => {
-    const first = await openWal(walDir, { segmentSizeBytes: 300 });
+    // Header 65 B, five 18-byte entries, hard state 33 B, marker 25 B: 213 B; entry 6 makes 231 B.
+    const first = await openWal(walDir, { segmentSizeBytes: 220 });
     await first.wal.append(entries(1, 5, 1), { term: 1, vote: 1, commit: 4 });
     await first.wal.markCheckpoint(3, 1);
     await first.wal.append([entry(6, 1)]);
@@ -94,7 +95,7 @@ test("a new segment repeats the latest hard state and checkpoint marker", async 
     assert.equal(deleted.length, 1);
     await first.wal.close();
 
-    const second = await openWal(walDir, { segmentSizeBytes: 300 });
+    const second = await openWal(walDir, { segmentSizeBytes: 220 });
     assert.deepEqual(second.recovery.hardState, { term: 1, vote: 1, commit: 4 });
     assert.deepEqual(second.recovery.checkpointMarker, { index: 3, term: 1 });
     assert.deepEqual(summary(second.replayed), ["7/1/value-7"]);

@@ -31,7 +31,7 @@ import {
   type WalFileSystem,
 } from "./file_system.js";
 import { CLUSTER_ID_BYTES_MAX, type HardState, type LogEntry } from "./record.js";
-import { replayEntries, scanWal, segmentFileSizes, type WalDamage, type WalScan } from "./recovery.js";
+import { KEPT_BUFFER_BYTES_MAX, replayEntries, scanWal, segmentFileSizes, type WalDamage, type WalScan } from "./recovery.js";
 import { createSegmentFile, listSegmentFiles, type OpenSegment } from "./segment.js";
 import type { SegmentTable } from "./segment_table.js";
 import { GroupCommitWriter, type FsyncMode, type WalObserver, type WriterStats } from "./writer.js";
@@ -66,6 +66,12 @@ export interface WalOptions {
    * copy it if only a small part of the log is kept for long.
    */
   onEntry(entry: LogEntry): void;
+  /**
+   * Called once the whole log is read and checked (damage refused or the torn tail cut),
+   * before the first onEntry: what the log holds, for a caller that acts on entries as
+   * they come (a node alone applies the committed ones at once).
+   */
+  onScanned?(scanned: { hardState: HardState | null; lastIndex: number }): void;
   onProgress?(progress: { bytesRead: number; bytesTotal: number }): void;
   /** Human reports, e.g. "truncated torn tail of wal/... at offset N (M bytes)". */
   log?(message: string): void;
@@ -116,10 +122,11 @@ export class Wal {
     const fileSystem = options.fileSystem ?? nodeFileSystem;
     await makeDirectory(fileSystem, options.dir);
     const progress = await progressReporter(fileSystem, options);
-    const scan = await scanWal({ fileSystem, directory: options.dir, onSegmentRead: progress.add });
+    const scan = await scanWal({ fileSystem, directory: options.dir, onSegmentRead: progress.add, keptBufferBytesMax: KEPT_BUFFER_BYTES_MAX });
     checkIdentity(scan, options);
     const truncatedTail = scan.damage ? await truncateTornTail(fileSystem, options, scan, scan.damage) : null;
     await removeTemporaryFiles(fileSystem, options, scan);
+    options.onScanned?.({ hardState: scan.hardState, lastIndex: scan.lastIndex });
     const entriesReplayed = await replayEntries({
       fileSystem,
       directory: options.dir,

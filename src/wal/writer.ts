@@ -516,9 +516,9 @@ function checkSize(
 function assertFollows(entries: readonly LogEntry[], lastIndex: number): void {
   let expected = entries[0]?.index ?? 0;
   const startsWell = entries.length === 0 || (expected >= 1 && expected <= lastIndex + 1);
-  assert(startsWell, `appended entries must start at an index in [1, ${lastIndex + 1}], got ${expected}`);
+  if (!(startsWell)) assert(false, `appended entries must start at an index in [1, ${lastIndex + 1}], got ${expected}`);
   for (const entry of entries) {
-    assert(entry.index === expected, `appended entries must be contiguous: expected ${expected}, got ${entry.index}`);
+    if (!(entry.index === expected)) assert(false, `appended entries must be contiguous: expected ${expected}, got ${entry.index}`);
     expected += 1;
   }
 }

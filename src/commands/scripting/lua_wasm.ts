@@ -63,6 +63,11 @@ export interface LuaModule {
   _lua_yield(L: number, resultCount: number): number;
   _lua_status(L: number): number;
   _lua_xmove(from: number, to: number, count: number): void;
+  _lua_tothread(L: number, index: number): number;
+  _lua_iscfunction(L: number, index: number): number;
+  _lua_tocfunction(L: number, index: number): number;
+  _luaL_checkany(L: number, index: number): void;
+  _lua_concat(L: number, count: number): void;
 }
 
 // The package is CommonJS with a UMD wrapper: its named exports are reached through the default import.
@@ -74,16 +79,25 @@ export const LUA_REGISTRYINDEX = -10000;
 export const LUA_GLOBALSINDEX = -10002;
 export const LUA_MULTRET = -1;
 export const LUA_MASKCOUNT = 8;
+export const LUA_MASKLINE = 4;
 export const LUA_GCCOUNT = 3;
 export const LUA_GCCOLLECT = 2;
 export const LUA_YIELD = 1;
 export const LUA_ERRRUN = 2;
 
+export const LUA_ERRMEM = 4;
+/** Lua 5.1's LUAI_MAXCCALLS: nested C calls (pcall, resume) past it fail with "C stack overflow". */
+export const LUA_MAX_C_CALLS = 200;
+
 /**
- * Where lua_State keeps nCcalls and baseCcalls (two unsigned shorts) in this build: Lua
- * 5.1's lstate.h laid out for wasm32 (a header of 8 bytes, nine 4-byte fields, then the
- * two counters). script_vm.test.ts checks them against a pcall.
+ * Where lua_State keeps savedpc (the running Lua function's next instruction), and
+ * nCcalls and baseCcalls (two unsigned shorts) in this build: Lua 5.1's lstate.h laid
+ * out for wasm32 (next, tt, marked and status in 8 bytes, top, base, l_G, ci, then
+ * savedpc; ten more 4-byte fields after it, then the two counters).
+ * script_pause.test.ts depends on them: pausing inside a metamethod or a sort comparator
+ * (counters unequal) would raise an error there.
  */
+const SAVED_PC_OFFSET = 24;
 const N_C_CALLS_OFFSET = 52;
 const BASE_C_CALLS_OFFSET = 54;
 /** ... and, after the hook mask bytes, basehookcount and hookcount (ints). */
@@ -92,21 +106,14 @@ const HOOK_COUNT_OFFSET = 64;
 
 /** The count the thread's count hook was last set to (lua_sethook's count). */
 export function baseHookCount(L: number): number {
-  return new DataView(lua.HEAPU8.buffer).getInt32(L + BASE_HOOK_COUNT_OFFSET, true);
+  return lua.HEAPU32[(L + BASE_HOOK_COUNT_OFFSET) >> 2]! | 0;
 }
 
 /** Instructions the thread still has to fetch before its count hook fires. */
 export function hookCountLeft(L: number): number {
-  return new DataView(lua.HEAPU8.buffer).getInt32(L + HOOK_COUNT_OFFSET, true);
+  return lua.HEAPU32[(L + HOOK_COUNT_OFFSET) >> 2]! | 0;
 }
 
-/** lua_Debug's event (its first field), for a hook's second argument. */
-export function hookEvent(debugRecord: number): number {
-  return new DataView(lua.HEAPU8.buffer).getInt32(debugRecord, true);
-}
-
-export const LUA_HOOKCOUNT = 3;
-export const LUA_MASKRET = 2;
 
 /**
  * True when the coroutine `L` runs no C call of its own below the running Lua code: no
@@ -119,6 +126,28 @@ export function yieldableNow(L: number): boolean {
   const calls = heap[L + N_C_CALLS_OFFSET]! | (heap[L + N_C_CALLS_OFFSET + 1]! << 8);
   const base = heap[L + BASE_C_CALLS_OFFSET]! | (heap[L + BASE_C_CALLS_OFFSET + 1]! << 8);
   return calls === base;
+}
+
+/** The thread's nested C calls (nCcalls). */
+export function cCalls(L: number): number {
+  const heap = lua.HEAPU8;
+  return heap[L + N_C_CALLS_OFFSET]! | (heap[L + N_C_CALLS_OFFSET + 1]! << 8);
+}
+
+/** Sets a thread's nested C calls before it is resumed, as lua_setlevel does (so nesting is bounded across threads). */
+export function setCCalls(L: number, calls: number): void {
+  const heap = lua.HEAPU8;
+  heap[L + N_C_CALLS_OFFSET] = calls & 0xff;
+  heap[L + N_C_CALLS_OFFSET + 1] = calls >> 8;
+}
+
+/**
+ * Moves the running Lua function of `L` back one instruction, for a count hook that
+ * raises an error on behalf of the instruction before the one it fired at: the error is
+ * then located at that instruction's line. Only for a thread the error will end.
+ */
+export function rewindOneInstruction(L: number): void {
+  lua.HEAPU32[(L + SAVED_PC_OFFSET) >> 2] -= 4;
 }
 
 export const enum LuaType {
@@ -252,17 +281,59 @@ const debugRecord = lua._malloc(128);
 const SHORT_SRC_OFFSET = 36;
 const CURRENTLINE_OFFSET = 20;
 
+const NAME_OFFSET = 4;
+const NAMEWHAT_OFFSET = 8;
+const SOURCE_OFFSET = 16;
+
 /**
  * luaL_where(L, 1): "chunk:line: " of the Lua function that called the running C function,
  * or "" when that caller is C (as for pcall(f, ...)). C libraries prefix their errors so.
+ * A caller from the sandbox's own chunk (`hidden`) counts as C: it stands in for one.
  */
-export function callerWhere(L: number): string {
+export function callerWhere(L: number, hidden?: string): string {
   if (lua._lua_getstack(L, 1, debugRecord) === 0) return "";
   lua._lua_getinfo(L, cString("Sl"), debugRecord);
   const line = lua.HEAPU32[(debugRecord + CURRENTLINE_OFFSET) >> 2]! | 0;
   if (line <= 0) return "";
+  if (hidden !== undefined && cText(lua.HEAPU32[(debugRecord + SOURCE_OFFSET) >> 2]!) === hidden) return "";
   const heap = lua.HEAPU8;
   let source = "";
   for (let at = debugRecord + SHORT_SRC_OFFSET; heap[at] !== 0 && at < debugRecord + SHORT_SRC_OFFSET + 60; at++) source += String.fromCharCode(heap[at]!);
   return `${source}:${line}: `;
+}
+
+/** Whether `L` has a function at `level` of its stack (0: the running one). */
+export function hasFrame(L: number, level: number): boolean {
+  return lua._lua_getstack(L, level, debugRecord) !== 0;
+}
+
+/**
+ * luaL_argerror's text for the running C function of `L`: "bad argument #n to 'name'
+ * (message)", named as its caller called it ('?' when called from C or from the sandbox's
+ * chunk `hidden`), prefixed with where that caller is.
+ */
+export function argumentErrorText(L: number, argument: number, message: string, hidden: string): string {
+  let name = "?";
+  let method = false;
+  if (lua._lua_getstack(L, 0, debugRecord) !== 0) {
+    lua._lua_getinfo(L, cString("n"), debugRecord);
+    const namePointer = lua.HEAPU32[(debugRecord + NAME_OFFSET) >> 2]!;
+    if (namePointer !== 0) name = cText(namePointer);
+    method = cText(lua.HEAPU32[(debugRecord + NAMEWHAT_OFFSET) >> 2]!) === "method";
+  }
+  const where = callerWhere(L, hidden);
+  if (lua._lua_getstack(L, 1, debugRecord) !== 0) {
+    lua._lua_getinfo(L, cString("S"), debugRecord);
+    if (cText(lua.HEAPU32[(debugRecord + SOURCE_OFFSET) >> 2]!) === hidden) name = "?";
+  }
+  if (method && argument - 1 === 0) return `${where}calling '${name}' on bad self (${message})`;
+  return `${where}bad argument #${method ? argument - 1 : argument} to '${name}' (${message})`;
+}
+
+function cText(pointer: number): string {
+  if (pointer === 0) return "";
+  const heap = lua.HEAPU8;
+  let text = "";
+  for (let at = pointer; heap[at] !== 0; at++) text += String.fromCharCode(heap[at]!);
+  return text;
 }

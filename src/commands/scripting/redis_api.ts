@@ -64,7 +64,7 @@ export function guarded(stateOf: () => RunState, body: (L: number) => number): n
           // no run is current: the Lua error below is all there is
         }
       }
-      // Redis raises its API's errors as tables {err="ERR ..."} (the pcall wrapper of sandbox.ts gives scripts the text).
+      // Redis raises its API's errors as tables {err="ERR ..."} (pcall, script_threads.ts, gives scripts the text).
       if (thrown instanceof LuaRaise && thrown.plain) pushBytes(L, callerWhere(L) + thrown.message);
       else {
         const message = thrown instanceof LuaRaise ? `ERR ${thrown.message}` : "ERR internal error in a walnut script function";

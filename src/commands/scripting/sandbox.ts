@@ -15,8 +15,8 @@
  *
  * The prelude below runs once per Lua state, with the JS side's functions in the global
  * `__walnut` (it removes it). It leaves in the registry: `walnut_env` (the proxy),
- * `walnut_globals` (the real table, where KEYS and ARGV are set) and
- * `walnut_thread_handler`, which script_vm.ts calls with a script's dead coroutine after
+ * `walnut_globals` (the real table, where KEYS and ARGV are set), `walnut_trampoline`
+ * (script_threads.ts) and `walnut_thread_handler`, which script_vm.ts calls with a script's dead coroutine after
  * it failed, and which turns any error into a table {err=..., source=..., line=...} as
  * Redis' does, so the reply can say where it failed.
  */
@@ -42,17 +42,6 @@ end
 for _, name in pairs({ "string", "table", "math", "coroutine", "redis", "cjson", "cmsgpack", "bit", "struct" }) do
   if type(_G[name]) == "table" then _G[name] = readonly(_G[name]) end
 end
-
--- Redis' pcall gives the text of an error table {err=...} (what redis.call raises) rather than the table.
-local rawpcall = pcall
-local function settle(ok, ...)
-  if not ok then
-    local failure = ...
-    if type(failure) == "table" and type(rawget(failure, "err")) == "string" then return false, rawget(failure, "err") end
-  end
-  return ok, ...
-end
-_G.pcall = function(...) return settle(rawpcall(...)) end
 
 local globals = _G
 local env = readonly(globals)
@@ -103,6 +92,9 @@ setmetatable(globals, {
 registry.walnut_env = env
 registry.walnut_globals = globals
 registry.walnut_setfenv = setfenv
+-- What a protected call runs one of walnut's pausable functions through (script_threads.ts):
+-- a C function at the bottom of a thread could not yield.
+registry.walnut_trampoline = function(f, ...) return f(...) end
 -- Where a script run as a coroutine failed: the first frame up its stack that is neither C
 -- nor this sandbox's. A dead coroutine keeps its frames as they were when the error was
 -- raised (Lua 5.1 does not unwind them), the raising frame at level 0.

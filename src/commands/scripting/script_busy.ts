@@ -13,6 +13,10 @@
  *   so no one sees half of a script and no write slips in between its reads.
  * - busyGate(): what a client's command meets while a script holds the engine.
  * - killScript(): SCRIPT KILL and FUNCTION KILL.
+ * - abandonPausedScript(): the node closes (SHUTDOWN NOSAVE, a signal) without waiting for
+ *   the paused script. A logged one stays a committed, unapplied log entry: after a restart
+ *   the log applies it whole, once. So SHUTDOWN NOSAVE stops at once, as in Redis, and
+ *   loses nothing. shutdownGate(): SHUTDOWN without NOSAVE meets BUSY, as in Redis.
  *
  * A script that may write is a log entry that every replica runs (docs/scripting.md).
  * Killing it on one replica and not on another would make them diverge, so walnut never
@@ -76,6 +80,11 @@ const PAUSED: Reply = error("ERR", "walnut: the script paused (runPausable answe
  * promise of it when the script paused. After a promise, the caller must call
  * endPausedScript() once done with the reply. `name` is the command's table name.
  */
+/** Whether runPausable may pause a command of this name (a script command); any other runs straight through. */
+export function isPausable(name: string): boolean {
+  return SCRIPT_COMMANDS.has(name);
+}
+
 export function runPausable(engine: Engine, name: string, run: () => Reply): Reply | Promise<Reply> {
   if (!SCRIPT_COMMANDS.has(name)) return run();
   const host = scriptHost(engine);
@@ -151,10 +160,25 @@ export function reachesPausedScript(argv: readonly ByteString[]): boolean {
  * the threshold passes (then ask again).
  */
 export function busyGate(engine: Engine, argv: readonly ByteString[]): Reply | Promise<void> | null {
+  if (ALLOWED_WHILE_BUSY.has(commandKey(argv))) return null;
+  return scriptGate(engine);
+}
+
+/**
+ * What SHUTDOWN meets while a script holds the engine: with NOSAVE nothing (the node closes
+ * and gives the script up: abandonPausedScript); without, the BUSY error once the script
+ * has run for busy-reply-threshold (Redis' words, also for SAVE, NOW and FORCE), and before
+ * that a promise that resolves when the script ends or the threshold passes (then ask
+ * again): Redis reads SHUTDOWN only once the script lets it.
+ */
+export function shutdownGate(engine: Engine, nosave: boolean): Reply | Promise<void> | null {
+  return nosave ? null : scriptGate(engine);
+}
+
+function scriptGate(engine: Engine): Reply | Promise<void> | null {
   const host = existingScriptHost(engine);
   const running = host?.running;
   if (host === undefined || running === null || running === undefined) return null;
-  if (ALLOWED_WHILE_BUSY.has(commandKey(argv))) return null;
   const leftMs = running.startedMs + host.busyReplyThresholdMs - performance.now();
   if (leftMs <= 0) return running.kind === "eval" ? BUSY_EVAL : BUSY_FUNCTION;
   return new Promise((resolve) => {
@@ -164,6 +188,11 @@ export function busyGate(engine: Engine, argv: readonly ByteString[]): Reply | P
       resolve();
     });
   });
+}
+
+/** The node closes: the paused script, if any, is given up; its promise rejects with `why` (node/state_machine.ts ApplyAbandoned). */
+export function abandonPausedScript(engine: Engine, why: Error): boolean {
+  return existingScriptHost(engine)?.vm.abandonPausedRun(why) ?? false;
 }
 
 /** SCRIPT KILL (`by` "eval") and FUNCTION KILL ("function"), as redis-server 7.0 answers them. */

@@ -7,17 +7,23 @@
  * promise: a script command alone in a log entry, or on the read path) is yielded by the
  * count hook once it has run for PAUSE_AFTER_MS, and resumed after setImmediate: Node
  * serves its clients meanwhile (they are told BUSY, script_busy.ts) and SCRIPT KILL can
- * arrive. The hook yields only when the script is in no C call of its own (pcall, a
+ * arrive. pcall, xpcall and the coroutine library run their functions in threads of their
+ * own, linked to the thread that called them (script_threads.ts), so a pause inside them
+ * suspends the whole chain and is resumed from the innermost thread outward (drive). The
+ * hook yields only when no thread of the chain is inside a C call that is not ours (a
  * metamethod, an iterator, a gsub or sort callback: lua_wasm.ts yieldableNow), because
- * Lua 5.1 cannot yield across one and would raise an error the script could catch. So a
- * pause never changes what a script does, only when Node gets to serve others; a script
- * that spends long inside one pcall pauses only once back outside it.
+ * Lua 5.1 cannot yield across one and would raise an error the script could catch; a
+ * script that spends long inside one pauses once back outside it. So a pause never
+ * changes what a script does, only when Node gets to serve others.
  *
- * A run is bounded: a count hook adds up the VM instructions the script executes, and past
- * the budget (or past the Lua heap limit) the script is stopped. The instruction count is
- * the same on every replica for the same script over the same data, so every replica stops
- * a runaway write script at the same instruction. Once stopped, the hook fires at every
- * instruction so that no pcall inside the script can catch it and carry on.
+ * A run is bounded: a count hook adds up the VM instructions the script executes in all
+ * its threads, and past the budget (or past the Lua heap limit) the script is stopped.
+ * The count is exact: at every switch between threads (a call of ours starting or ending a
+ * child, the hook) what the thread left ran is added and the next thread's count starts
+ * afresh, and the instruction a yielding hook fired at is counted when it runs again. So
+ * every replica stops a runaway write script at the same instruction, however often it
+ * paused. Once stopped, the hook fires at every instruction so that no pcall inside the
+ * script can catch it and carry on; once killed, at every new line, as Redis' kill.
  */
 import type { ByteString } from "../../engine/bytes.js";
 import { error as errorReply, type Reply } from "../../engine/reply.js";
@@ -27,6 +33,7 @@ import {
   LUA_GCCOUNT,
   LUA_GLOBALSINDEX,
   LUA_MASKCOUNT,
+  LUA_MASKLINE,
   LUA_REGISTRYINDEX,
   loadChunk,
   lua,
@@ -39,10 +46,12 @@ import {
   yieldableNow,
   baseHookCount,
   hookCountLeft,
-  hookEvent,
-  LUA_HOOKCOUNT,
-  LUA_MASKRET,
+  hasFrame,
+  raise,
+  rewindOneInstruction,
+  setCCalls,
 } from "./lua_wasm.js";
+import { installThreadFunctions, PAUSE, RAISE, type ThreadLink } from "./script_threads.js";
 import { replyOf, type ScriptProtocol } from "./lua_replies.js";
 import { SANDBOX_PRELUDE } from "./sandbox.js";
 import { installRedisApi, LuaRaise, type ScriptCalls } from "./redis_api.js";
@@ -62,6 +71,9 @@ const NO_CALLS: ScriptCalls = { call: () => ({ type: "error", text: "ERR no comm
 
 /** Instructions between two looks of the hook at the budget (and at the clock). */
 const HOOK_EVERY = 1000;
+
+/** Idle threads kept for the next runs and protected calls (more are let go). */
+const IDLE_THREADS_MAX = 64;
 
 /** How long a run that may pause runs before it lets Node serve others for a turn. */
 const PAUSE_AFTER_MS = 100;
@@ -96,24 +108,31 @@ interface ActiveRun {
   thread: number;
   threadReference: number;
   /**
-   * Instructions the run's own coroutine has executed, exactly (so the budget stops it at
-   * the same instruction on every replica, however often it paused), up to the last hook.
+   * Instructions the run's threads have executed, exactly, up to the start of the running
+   * thread's count period (so the budget stops it at the same instruction on every
+   * replica, however often it paused).
    */
   executed: number;
+  /** The chain of threads below the run's own one (script_threads.ts), outermost first. */
+  links: ThreadLink[];
   /**
-   * Whether the instruction that fired the last count hook runs in the current period
-   * without being counted again: false after a yield (it is fetched, so counted, again on
-   * resume) and at the start.
+   * Links from this index on have a running parent (drive resumed the thread at the
+   * chain's end when it was this long): the ones before have their parent suspended since
+   * the last pause, waiting for drive to hand it its call's answer.
    */
-  carry: boolean;
-  /** A pause is due, but the script was inside a C call: a return hook waits for it to leave. */
-  awaitingReturn: boolean;
+  liveFrom: number;
+  /** The hook yielded the innermost thread: every running call of ours up the chain yields in turn. */
+  pausing: boolean;
+  /** An error (a registry reference) that a parent resumed after a pause raises at its next instruction, as its call would have. */
+  pendingRaise: { thread: number; reference: number } | null;
   /** Why a limit stopped it, once one did. */
   stopped: string | null;
   killed: boolean;
   /** When it yields at its next chance (performance.now() ms); Infinity when it may not pause. */
   pauseAtMs: number;
   argumentGlobals: boolean;
+  /** Set while paused when its caller gives it up (the node closes): the run ends with this, never resumed. */
+  abandoned: Error | null;
 }
 
 export class ScriptVm {
@@ -136,9 +155,18 @@ export class ScriptVm {
     lua._luaL_openlibs(this.L);
     installRedisApi(this.L, () => this.runState());
     installLibraries(this.L, () => this.runState());
+    installThreadFunctions(this.L, {
+      callChild: (parent, link, argCount) => this.callChild(parent, link, argCount),
+      links: () => this.active?.links ?? [],
+      takeThread: () => this.idleThreads.pop() ?? this.newThread(),
+      returnThread: (thread, reusable) => this.returnThread(thread, reusable),
+      noteBug: (bug) => {
+        if (this.active !== null) this.active.state.bug ??= bug;
+      },
+    });
     this.runPrelude();
     this.pauseAfterMs = limits.pauseAfterMs ?? PAUSE_AFTER_MS;
-    this.hook = lua.addFunction((L: number, debugRecord: number) => this.onHook(L, debugRecord), "vii");
+    this.hook = lua.addFunction((L: number) => this.onHook(L), "vii");
   }
 
   runState(): RunState {
@@ -284,13 +312,24 @@ export class ScriptVm {
   }
 
   /**
-   * Kills the paused run (SCRIPT KILL, FUNCTION KILL): at its next instruction it raises
-   * Redis' "Script killed by user" error, and again at every instruction after, so that no
-   * pcall inside it can carry on. False when no run is paused.
+   * Kills the paused run (SCRIPT KILL, FUNCTION KILL): as Redis' kill, at its next new
+   * line (or jump back) it raises "Script killed by user", and again at every one after,
+   * so that no pcall inside it can carry on in a loop (a pcall that catches it and the
+   * rest of its line runs on, as in Redis). False when no run is paused.
    */
   killPausedRun(): boolean {
     if (this.paused === null) return false;
     this.paused.killed = true;
+    return true;
+  }
+
+  /**
+   * Gives up the paused run (its node closes without finishing it): it is never resumed,
+   * and its promise rejects with `why` at its next turn. False when no run is paused.
+   */
+  abandonPausedRun(why: Error): boolean {
+    if (this.paused === null) return false;
+    this.paused.abandoned = why;
     return true;
   }
 
@@ -306,6 +345,7 @@ export class ScriptVm {
   ): Reply | Promise<Reply> {
     const { thread, reference: threadReference } = this.idleThreads.pop() ?? this.newThread();
     lua._lua_settop(thread, 0);
+    setCCalls(thread, 0); // a reused thread may have served a nested protected call
     lua._lua_rawgeti(thread, LUA_REGISTRYINDEX, reference);
     if (how.argumentGlobals) this.setArgumentGlobals(run);
     how.pushArgs?.(thread);
@@ -314,15 +354,17 @@ export class ScriptVm {
       thread,
       threadReference,
       executed: 0,
-      carry: false,
-      awaitingReturn: false,
+      links: [],
+      liveFrom: 0,
+      pausing: false,
+      pendingRaise: null,
       stopped: null,
       killed: false,
       pauseAtMs: how.pausable ? performance.now() + this.pauseAfterMs : Infinity,
       argumentGlobals: how.argumentGlobals,
+      abandoned: null,
     };
-    lua._lua_sethook(thread, this.hook, LUA_MASKCOUNT, Math.min(HOOK_EVERY, this.limits.instructionsMax + 1));
-    const status = this.resume(active, how.argCount);
+    const status = this.drive(active, thread, how.argCount);
     if (status !== LUA_YIELD) return this.finish(active, status);
     return this.runPaused(active);
   }
@@ -332,15 +374,109 @@ export class ScriptVm {
     return { thread, reference: lua._luaL_ref(this.L, LUA_REGISTRYINDEX) };
   }
 
-  /** Resumes a run's coroutine; the hook sees it as the active run meanwhile (a library load may nest inside a pause). */
-  private resume(active: ActiveRun, argCount: number): number {
+  private returnThread(taken: { thread: number; reference: number }, reusable: boolean): void {
+    if (reusable && this.idleThreads.length < IDLE_THREADS_MAX) this.idleThreads.push(taken);
+    else lua._luaL_unref(this.L, LUA_REGISTRYINDEX, taken.reference);
+  }
+
+  /**
+   * Resumes `target`, the innermost suspended thread of the run (`argCount` values on its
+   * stack for it), and carries the run on outward: each child that ends settles its
+   * parent's call (script_threads.ts), and the parent is resumed with what the call
+   * answers. LUA_YIELD when the run paused again, else the status its own thread ended
+   * with. The hook sees the run as the active one meanwhile (a library load may nest
+   * inside a pause).
+   */
+  private drive(active: ActiveRun, target: number, argCount: number): number {
     const outer = this.active;
     this.active = active;
     try {
-      return lua._lua_resume(active.thread, argCount);
+      for (;;) {
+        active.liveFrom = active.links.length;
+        const status = this.resumeThread(active, target, argCount);
+        if (status === LUA_YIELD && active.pausing) return LUA_YIELD;
+        if (target === active.thread) {
+          assert(status !== LUA_YIELD, "a script's own thread yields only to pause (coroutine.yield refuses outside a coroutine)");
+          return status;
+        }
+        const link = active.links.pop();
+        assert(link !== undefined && link.child === target, "the resumed thread is the innermost link's child");
+        const settled = this.settleLink(active, link, status);
+        if (settled.kind === "run") {
+          active.links.push(settled.link);
+          target = settled.link.child;
+          argCount = settled.argCount;
+          continue;
+        }
+        target = link.parent;
+        argCount = 0;
+        if (settled.kind === "return") argCount = settled.count;
+        else active.pendingRaise = { thread: link.parent, reference: lua._luaL_ref(link.parent, LUA_REGISTRYINDEX) };
+      }
     } finally {
       this.active = outer;
     }
+  }
+
+  /**
+   * From a call of ours running in `parent` (script_threads.ts): runs the link's child, and
+   * the children its settling asks for, until the call has its answer: the count of results
+   * on `parent`'s stack, RAISE for an error on top of it, or PAUSE when the run pauses
+   * (the chain stays linked; drive resumes it later).
+   */
+  private callChild(parent: number, link: ThreadLink, argCount: number): number {
+    const active = this.active;
+    assert(active !== null, "pcall, xpcall and coroutines run inside a script run");
+    active.executed += partialCount(parent);
+    this.startCount(active, parent); // what it ran so far is counted: nothing of it again when its resumer adds its count
+    let current = link;
+    let count = argCount;
+    for (;;) {
+      active.links.push(current);
+      const status = this.resumeThread(active, current.child, count);
+      if (status === LUA_YIELD && active.pausing) return PAUSE;
+      active.links.pop();
+      const settled = this.settleLink(active, current, status);
+      if (settled.kind === "run") {
+        current = settled.link;
+        count = settled.argCount;
+        continue;
+      }
+      this.startCount(active, parent);
+      return settled.kind === "return" ? settled.count : RAISE;
+    }
+  }
+
+  /** A child ended: its parent's answer, or none to speak of once the run is stopped (the parent raises at its next instruction). */
+  private settleLink(active: ActiveRun, link: ThreadLink, status: number): ReturnType<ThreadLink["settle"]> {
+    if (active.stopped !== null) {
+      link.release();
+      return { kind: "return", count: 0 };
+    }
+    return link.settle(status);
+  }
+
+  /** Resumes one thread of the run with a fresh count period, and adds what it ran. */
+  private resumeThread(active: ActiveRun, thread: number, argCount: number): number {
+    this.startCount(active, thread);
+    const status = lua._lua_resume(thread, argCount);
+    active.executed += partialCount(thread);
+    return status;
+  }
+
+  /**
+   * Starts a thread's count period: the hook fires when the budget is used up at the
+   * latest, at the next instruction when the run is stopped or the thread has an error to
+   * raise, at the next new line when the run is killed (as Redis' kill hook).
+   */
+  private startCount(active: ActiveRun, thread: number): void {
+    if (active.killed && active.stopped === null && active.pendingRaise?.thread !== thread) {
+      lua._lua_sethook(thread, this.hook, LUA_MASKLINE, 0);
+      return;
+    }
+    const now = active.stopped !== null || active.pendingRaise?.thread === thread;
+    const left = this.limits.instructionsMax + 1 - active.executed;
+    lua._lua_sethook(thread, this.hook, LUA_MASKCOUNT, now ? 1 : Math.max(1, Math.min(HOOK_EVERY, left)));
   }
 
   /** A paused run: resumed turn after turn (setImmediate lets sockets and timers in between) until it ends. */
@@ -350,9 +486,11 @@ export class ScriptVm {
     try {
       let status = LUA_YIELD;
       while (status === LUA_YIELD) {
+        active.pausing = false;
         await new Promise<void>((resolve) => setImmediate(resolve));
+        if (active.abandoned !== null) throw this.abandon(active, active.abandoned);
         active.pauseAtMs = performance.now() + this.pauseAfterMs;
-        status = this.resume(active, 0);
+        status = this.drive(active, active.links.at(-1)?.child ?? active.thread, 0);
       }
       return this.finish(active, status);
     } finally {
@@ -360,10 +498,21 @@ export class ScriptVm {
     }
   }
 
+  /** Lets go of a paused run that will never be resumed: its threads, its globals; answers why (what the run's promise rejects with). */
+  private abandon(active: ActiveRun, why: Error): Error {
+    for (const link of active.links.splice(0).reverse()) link.release();
+    if (active.pendingRaise !== null) lua._luaL_unref(this.L, LUA_REGISTRYINDEX, active.pendingRaise.reference);
+    lua._luaL_unref(this.L, LUA_REGISTRYINDEX, active.threadReference);
+    if (active.argumentGlobals) this.clearArgumentGlobals();
+    return why;
+  }
+
   /** The reply of an ended run (its first result, as lua_pcall with one result gives it), its coroutine kept or freed. */
   private finish(active: ActiveRun, status: number): Reply {
     const thread = active.thread;
     lua._lua_sethook(thread, 0, 0, 0);
+    for (const link of active.links.splice(0).reverse()) link.release();
+    if (active.pendingRaise !== null) lua._luaL_unref(this.L, LUA_REGISTRYINDEX, active.pendingRaise.reference);
     this.lastStopped = active.stopped !== null;
     try {
       if (active.state.bug !== undefined) throw active.state.bug;
@@ -374,12 +523,8 @@ export class ScriptVm {
       return replyOf(thread, -1, active.state.protocol);
     } finally {
       if (active.argumentGlobals) this.clearArgumentGlobals();
-      if (status === 0) {
-        lua._lua_settop(thread, 0);
-        this.idleThreads.push({ thread, reference: active.threadReference });
-      } else {
-        lua._luaL_unref(this.L, LUA_REGISTRYINDEX, active.threadReference); // a dead coroutine cannot run again
-      }
+      if (status === 0) lua._lua_settop(thread, 0);
+      this.returnThread({ thread, reference: active.threadReference }, status === 0); // a dead coroutine cannot run again
     }
   }
 
@@ -445,34 +590,35 @@ export class ScriptVm {
     return { type: "error", text: `${message}${where}`.replace(/[\r\n]/g, " ") };
   }
 
-  private onHook(L: number, debugRecord: number): void {
+  private onHook(L: number): void {
     const active = this.active;
     if (active === null) return;
-    if (hookEvent(debugRecord) !== LUA_HOOKCOUNT) {
-      this.onReturnHook(L, active);
-      return;
+    const pending = active.pendingRaise;
+    if (pending !== null && pending.thread === L) {
+      // The error of the call this thread was resumed from: raised at that call's line, the thread's count left as it was.
+      active.pendingRaise = null;
+      rewindOneInstruction(L);
+      this.startCount(active, L);
+      lua._lua_rawgeti(L, LUA_REGISTRYINDEX, pending.reference);
+      lua._luaL_unref(L, LUA_REGISTRYINDEX, pending.reference);
+      raise(L);
     }
     if (active.stopped !== null) {
       pushBytes(L, active.stopped);
-      lua._lua_error(L);
-      return;
+      raise(L);
     }
     if (active.killed) {
-      // As Redis: from now on every instruction raises, so no pcall can carry on after a kill.
-      lua._lua_sethook(L, this.hook, LUA_MASKCOUNT, 1);
+      // As Redis: from now on every new line (and every jump back) raises, so no pcall can carry on after a kill in a loop.
+      lua._lua_sethook(L, this.hook, LUA_MASKLINE, 0);
       lua._lua_createtable(L, 0, 1);
       pushBytes(L, KILLED_BY_USER);
       rawSetField(L, -2, "err");
-      lua._lua_error(L);
-      return;
+      raise(L);
     }
-    const own = L === active.thread;
-    // The period's instructions: the count, less the one that fired the hook (it runs next
-    // period), plus the previous one unless it was fetched again after a yield. A coroutine
-    // the script made is counted by its count alone (it never pauses).
-    active.executed += own ? baseHookCount(L) - 1 + (active.carry ? 1 : 0) : baseHookCount(L);
+    // The period's instructions, the one that fired the hook included (it runs next, or again after a yield).
+    const total = active.executed + baseHookCount(L);
     let why: string | null = null;
-    if (active.executed >= this.limits.instructionsMax) {
+    if (total > this.limits.instructionsMax) {
       why = `ERR Script stopped: it ran more than ${this.limits.instructionsMax} Lua instructions (walnut's deterministic script limit); its writes were undone`;
     } else if (lua._lua_gc(L, LUA_GCCOUNT, 0) * 1024 > this.limits.heapBytesMax) {
       why = `ERR Script stopped: the Lua heap grew past ${this.limits.heapBytesMax} bytes (walnut's script memory limit); its writes were undone`;
@@ -482,37 +628,43 @@ export class ScriptVm {
       // From now on every instruction raises, so a pcall inside the script cannot swallow the stop.
       lua._lua_sethook(L, this.hook, LUA_MASKCOUNT, 1);
       pushBytes(L, why);
-      lua._lua_error(L);
+      raise(L);
+    }
+    if (performance.now() >= active.pauseAtMs && this.mayPause(active, L)) {
+      // The instruction that fired the hook is fetched again, so counted, when the thread resumes.
+      active.executed = total - 1;
+      active.pausing = true;
+      this.startCount(active, L);
+      lua._lua_yield(L, 0);
       return;
     }
-    if (!own) return;
-    const due = performance.now() >= active.pauseAtMs;
-    const yielding = due && yieldableNow(L);
-    active.awaitingReturn = due && !yielding;
-    // The next hook comes when the budget is used up at the latest, so every replica stops at the same instruction.
-    const next = Math.min(HOOK_EVERY, this.limits.instructionsMax - active.executed) + (yielding ? 1 : 0);
-    active.carry = !yielding;
-    lua._lua_sethook(L, this.hook, active.awaitingReturn ? LUA_MASKCOUNT | LUA_MASKRET : LUA_MASKCOUNT, next);
-    if (yielding) lua._lua_yield(L, 0);
+    active.executed = total;
+    this.startCount(active, L);
   }
 
   /**
-   * A pause came due inside a C call (pcall, a metamethod ...): at each return, once the
-   * script is back at its own level, the next instruction fires the count hook, which then
-   * yields. The instructions of the period so far are counted first, since setting the
-   * hook starts a new period.
+   * Whether the chain can yield: the innermost thread `L` at its own level, and every
+   * running parent up the chain inside a call of ours only, called from a Lua function (a
+   * C function at a thread's bottom cannot yield). Parents suspended since the last pause
+   * need not yield again.
    */
-  private onReturnHook(L: number, active: ActiveRun): void {
-    if (L !== active.thread || !active.awaitingReturn || !yieldableNow(L)) return;
-    active.executed += baseHookCount(L) - hookCountLeft(L) + (active.carry ? 1 : 0);
-    active.carry = false;
-    active.awaitingReturn = false;
-    lua._lua_sethook(L, this.hook, LUA_MASKCOUNT, 1);
+  private mayPause(active: ActiveRun, L: number): boolean {
+    if (!yieldableNow(L)) return false;
+    for (let at = active.liveFrom; at < active.links.length; at++) {
+      const parent = active.links[at]!.parent;
+      if (!yieldableNow(parent) || !hasFrame(parent, 1)) return false;
+    }
+    return true;
   }
 
   close(): void {
     lua._lua_close(this.L);
   }
+}
+
+/** Instructions a thread fetched since its count period started. */
+function partialCount(L: number): number {
+  return baseHookCount(L) - hookCountLeft(L);
 }
 
 function pushList(L: number, values: readonly ByteString[]): void {

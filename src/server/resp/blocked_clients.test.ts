@@ -15,6 +15,7 @@ import { open, type Db } from "../../db.js";
 import { CommandExecutor, type Session } from "../../commands/executor.js";
 import type { CommandCall } from "../../node/entry.js";
 import type { WriteResult } from "../../node/node.js";
+import type { ProposalListener } from "../../node/proposals.js";
 import { lookupDataCommand } from "../../commands/table.js";
 import { NIL_ARRAY, type Reply } from "../../engine/reply.js";
 import { WalnutError } from "../../lib/errors.js";
@@ -33,11 +34,20 @@ class LosingAnswers extends CommandExecutor {
   /** Every proposal's argv and request id, in the order proposed. */
   readonly proposed: Array<[string, number]> = [];
 
-  override async proposeCall(call: CommandCall, session: Session): Promise<WriteResult> {
+  // The session object is the caller's to reuse once the call returns: the proposal keeps a copy.
+  override proposeCallTo(call: CommandCall, session: Session, listener: ProposalListener): void {
+    const copy = { ...session };
+    this.meetFate(call, copy).then(
+      (result) => listener.resolve(result),
+      (error: Error) => listener.reject(error),
+    );
+  }
+
+  private async meetFate(call: CommandCall, session: Session): Promise<WriteResult> {
     this.proposals += 1;
     this.proposed.push([call.argv.join(" "), session.requestId ?? 0]);
     if (this.drops.has(this.proposals)) throw new WalnutError("NO_LEADER", "Cannot write: no leader is known yet; retry shortly");
-    const result = await super.proposeCall(call, { ...session });
+    const result = await new Promise<WriteResult>((resolve, reject) => super.proposeCallTo(call, session, { resolve, reject }));
     this.committed += 1;
     if (this.losses > 0) {
       this.losses -= 1;

@@ -328,9 +328,7 @@ export class Connection implements ClientHandle, Subscriber {
     this.lastCommandAtMs = Date.now();
     this.lastCommand = statisticsName(argv) ?? "NULL";
     const command = this.context.metrics.commands.instruments("resp", argv[0] ?? "", commandName);
-    const outcome = runConnectionCommand(this.context, this.state, argv, {
-      afterOwnWrites: (run) => this.afterOwnWrites(run),
-    });
+    const outcome = runConnectionCommand(this.context, this.state, argv, this.hooks);
     const answered: Answered = (reply) => {
       const elapsedMs = performance.now() - startedMs;
       command.record(elapsedMs, reply.type === "error");
@@ -363,6 +361,9 @@ export class Connection implements ClientHandle, Subscriber {
     if (transaction === undefined || reply.type !== "array") return;
     transaction.forEach((queued, index) => stats.called(queued, 0, reply.items[index] as Reply));
   }
+
+  /** Made once, not per command. */
+  private readonly hooks = { afterOwnWrites: <T>(run: () => T | Promise<T>): T | Promise<T> => this.afterOwnWrites(run) };
 
   /** Runs `run` now if no write of ours is unfinished, else once the last one is applied. */
   private afterOwnWrites<T>(run: () => T | Promise<T>): T | Promise<T> {

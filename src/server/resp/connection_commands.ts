@@ -38,6 +38,7 @@ import { SYNTAX_ERROR } from "../../commands/access.js";
 import { databaseCollection, databaseRangeError, DB_OUT_OF_RANGE, isDatabaseCollection, parseDatabaseIndex } from "../../commands/databases.js";
 import type { ConnectionCommandSpec } from "../../commands/spec.js";
 import { parseShutdownArguments } from "../shutdown.js";
+import { shutdownGate } from "../../commands/scripting/script_busy.js";
 import type { Blocking, BlockingWrites } from "./blocked_clients.js";
 import { WriteSession } from "./write_session.js";
 import { ALLOWED_WHILE_WATCHING_RESP2, startWatch, stopWatch, type RespWatch } from "./watch_command.js";
@@ -378,7 +379,8 @@ function save(context: ServerContext, background: boolean): Outcome {
  * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as in Redis 7.0: SAVE takes a checkpoint
  * first (failing, it answers Redis' error unless FORCE); then the connection closes with
  * no reply and the servers stop (shutdown.ts). Without SAVE nothing is lost either: every
- * acknowledged write is in the WAL. walnut never waits for replicas before stopping, so
+ * acknowledged write is in the WAL. While a long script runs, only SHUTDOWN NOSAVE is
+ * served (at once: the script's entry is applied after a restart), others answer BUSY. walnut never waits for replicas before stopping, so
  * there is never a shutdown in progress for ABORT to cancel.
  */
 function shutdown(context: ServerContext, state: ConnectionState, args: ByteString[]): Outcome {
@@ -386,6 +388,11 @@ function shutdown(context: ServerContext, state: ConnectionState, args: ByteStri
   if (parsed === null) return now(SYNTAX_ERROR);
   if (parsed.abort) return now(error("ERR", "No shutdown in progress."));
   const pending = (async (): Promise<Reply> => {
+    // A long script: BUSY unless NOSAVE, which stops without waiting for it (script_busy.ts).
+    for (let gate = shutdownGate(context.executor.node.engine, parsed.nosave); gate !== null; gate = shutdownGate(context.executor.node.engine, parsed.nosave)) {
+      if (!(gate instanceof Promise)) return gate;
+      await gate;
+    }
     if (parsed.save) {
       try {
         await context.db.checkpoint();
@@ -741,6 +748,13 @@ function waitFor(state: ConnectionState, pending: Promise<Reply>): void {
   });
 }
 
+/** AUTH or HELLO, in any case (tested on every write: by length first, without a regular expression). */
+function signsIn(name: string): boolean {
+  if (name.length !== 4 && name.length !== 5) return false;
+  const upper = name.toUpperCase();
+  return upper === "AUTH" || upper === "HELLO";
+}
+
 export function runConnectionCommand(
   context: ServerContext,
   state: ConnectionState,
@@ -751,7 +765,7 @@ export function runConnectionCommand(
   const previous = state.signingIn;
   if (previous !== undefined && previous !== null) return afterSigningIn(context, state, argv, previous);
   const outcome = decide(context, state, argv);
-  if (outcome.kind === "write" && /^(AUTH|HELLO)$/i.test(argv[0] ?? "")) waitFor(state, outcome.pending);
+  if (outcome.kind === "write" && signsIn(argv[0] ?? "")) waitFor(state, outcome.pending);
   // CLIENT CACHING's answer holds for one command, but through a transaction and CLIENT commands, as in Redis.
   if (context.tracking.clientCount > 0) context.tracking.commandEnded(state.connection.id, state.multi !== null || (argv[0] ?? "").toUpperCase() === "CLIENT");
   return outcome;

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { open, type Db } from "../../db.js";
 import { CommandExecutor, type Session } from "../../commands/executor.js";
 import type { CommandCall, VersionCondition } from "../../node/entry.js";
-import type { WriteResult } from "../../node/node.js";
+import type { ProposalListener, WriteResult } from "../../node/node.js";
 import { array, bulk, integer, type Reply } from "../../engine/reply.js";
 import { WalnutError } from "../../lib/errors.js";
 import { WriteSession } from "./write_session.js";
@@ -39,14 +39,20 @@ class LosingExecutor extends CommandExecutor {
   });
 
   // The session object is the caller's to reuse once the call returns: a gated proposal keeps a copy.
-  override proposeCall(call: CommandCall, session: Session): Promise<WriteResult> {
+  override proposeCallTo(call: CommandCall, session: Session, listener: ProposalListener): void {
     const copy = { ...session };
-    return this.meetFate(copy, () => super.proposeCall(call, copy));
+    this.meetFate(copy, () => new Promise((resolve, reject) => super.proposeCallTo(call, copy, { resolve, reject }))).then(
+      (result) => listener.resolve(result),
+      (error: Error) => listener.reject(error),
+    );
   }
 
-  override proposeBatch(calls: CommandCall[], conditions: VersionCondition[], session: Session): Promise<WriteResult> {
+  override proposeBatchTo(calls: CommandCall[], conditions: VersionCondition[], session: Session, listener: ProposalListener): void {
     const copy = { ...session };
-    return this.meetFate(copy, () => super.proposeBatch(calls, conditions, copy));
+    this.meetFate(copy, () => new Promise((resolve, reject) => super.proposeBatchTo(calls, conditions, copy, { resolve, reject }))).then(
+      (result) => listener.resolve(result),
+      (error: Error) => listener.reject(error),
+    );
   }
 
   private async meetFate(session: Session, propose: () => Promise<WriteResult>): Promise<WriteResult> {
@@ -142,6 +148,20 @@ test("every proposal acknowledges the replies received: the session in the log k
     assert.deepEqual(executor.sessions.map((each) => [each.requestId, each.ackBelow]), [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
     const record = db.node.read((engine) => engine.sessions.get(session.clientId));
     assert.deepEqual(record, { next: 6, firstKept: 5, replies: [integer(5)] });
+  }));
+
+test("a session begun once the node's own first write is applied goes under a session number; one begun before, a string id", () =>
+  withNode(async (db, executor) => {
+    const early = new WriteSession(executor);
+    assert.equal(typeof early.clientId, "string");
+    await db.set("warm", "up");
+    const numbered = new WriteSession(executor);
+    assert.equal(typeof numbered.clientId, "number");
+    for (const session of [early, numbered]) {
+      assert.equal(await within(session.write({ collection: "default", argv: ["INCR", "n"] }), 5_000).then((reply) => reply.type), "integer");
+    }
+    assert.deepEqual(await db.command("GET", "n"), bulk("2"));
+    assert.deepEqual(db.node.read((engine) => engine.sessions.get(numbered.clientId)), { next: 2, firstKept: 1, replies: [integer(2)] });
   }));
 
 test("a write whose outcome stays unknown past the deadline answers an error; later writes go under a fresh session", () =>

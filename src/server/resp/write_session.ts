@@ -3,7 +3,9 @@
  * (engine/session_table.ts; docs/sessions.md tells the whole story), so that no write is
  * ever answered an error only because a leader change left its outcome unknown.
  *
- * - The session is a client id unique across nodes and restarts (node id, a random tag of
+ * - The session is a client id unique across nodes and restarts: a session number
+ *   (node/session_numbers.ts: 8 bytes in each entry, nothing to decode), or, before the
+ *   node's first own write of this life is applied, a string (node id, a random tag of
  *   this process, a counter). Each write that reaches the log gets the next request id,
  *   1, 2, 3..., in the order the client sent them: the connection proposes in that order.
  *   A write answered without reaching the log (NOSCRIPT, OOM) takes no id.
@@ -19,16 +21,17 @@
  *   write answers the error, and later writes go under a fresh session (the failed id may
  *   be a gap that would otherwise hold every later id back).
  *
- * Cost on the hot path: one small object per write and the two callbacks of its promise;
- * the unanswered writes are an array used as a queue.
+ * Cost on the hot path: one small object per write, which hears its proposals' outcomes
+ * itself (no promise per proposal), and the promise its caller holds; the unanswered
+ * writes are an array used as a queue.
  */
 import { randomBytes } from "node:crypto";
 import type { CommandExecutor, Session } from "../../commands/executor.js";
 import { failedWrite } from "../../commands/executor.js";
 import { SESSION_OUT_OF_ORDER } from "../../commands/apply.js";
 import type { Reply } from "../../engine/reply.js";
-import type { CommandCall, VersionCondition } from "../../node/entry.js";
-import type { WriteResult } from "../../node/node.js";
+import type { ClientId, CommandCall, VersionCondition } from "../../node/entry.js";
+import type { Node, ProposalListener, WriteResult } from "../../node/node.js";
 import { isWalnutError, WalnutError } from "../../lib/errors.js";
 
 /** How long a write's outcome may stay unknown (no leader, lost answers) before it answers an error. */
@@ -48,7 +51,7 @@ let sessionsStarted = 0;
 
 /** One session's request ids: handed out in order, and the lowest whose answer is awaited. */
 class Numbering {
-  readonly clientId: string;
+  readonly clientId: ClientId;
   /** Orders numberings: a connection's older session first. */
   readonly serial: number;
   nextRequestId = 1;
@@ -60,9 +63,10 @@ class Numbering {
   private unanswered: Array<SessionWrite | null> = [];
   private offset = 1;
 
-  constructor(nodeId: number) {
+  constructor(node: Node) {
     this.serial = ++sessionsStarted;
-    this.clientId = `${nodeId}.${PROCESS_TAG}.${this.serial}`;
+    // A session number when the node has one at hand (8 bytes in each entry, no string to decode), else a string id.
+    this.clientId = node.sessionNumber() ?? `${node.id}.${PROCESS_TAG}.${this.serial}`;
   }
 
   take(write: SessionWrite): number {
@@ -95,17 +99,21 @@ class Numbering {
   }
 }
 
-/** One write of the session: what to propose, under which id. */
-class SessionWrite {
+/**
+ * One write of the session: what to propose, under which id. It hears each proposal's
+ * outcome itself (ProposalListener): no promise per proposal, only the one its caller holds.
+ */
+class SessionWrite implements ProposalListener {
   readonly requestId: number;
   /** True while a proposal of it is out. */
   proposed = false;
   /** When its outcome first became unknown (0: never). */
   unknownSinceMs = 0;
-  /** While it waits for a retry round: how to hand over its final result. */
-  settle: ((answer: Answer) => void) | null = null;
+  /** Hands over its final answer: the resolve of the promise its caller holds. */
+  deliver: (answer: Answer) => void = ignoreAnswer;
 
   constructor(
+    readonly session: WriteSession,
     readonly numbering: Numbering,
     /** Whether its caller wants the log index with the reply (commit) or the reply alone (write). */
     readonly wantsIndex: boolean,
@@ -116,8 +124,17 @@ class SessionWrite {
   ) {
     this.requestId = numbering.take(this);
   }
+
+  resolve(result: WriteResult): void {
+    this.session.settled(this, result);
+  }
+
+  reject(error: Error): void {
+    this.session.failed(this, error);
+  }
 }
 
+const ignoreAnswer = (): void => undefined;
 const NO_CALLS: CommandCall[] = [];
 const NO_CONDITIONS: VersionCondition[] = [];
 
@@ -147,14 +164,14 @@ export class WriteSession {
     private readonly executor: CommandExecutor,
     options: { deadlineMs?: number; retryMs?: number } = {},
   ) {
-    this.numbering = new Numbering(executor.node.id);
+    this.numbering = new Numbering(executor.node);
     this.deadlineMs = options.deadlineMs ?? UNKNOWN_OUTCOME_DEADLINE_MS;
     this.retryMs = options.retryMs ?? UNKNOWN_OUTCOME_RETRY_MS;
     this.roundDelayMs = this.retryMs;
   }
 
   /** The client id later writes go under (a new one after a write failed). */
-  get clientId(): string {
+  get clientId(): ClientId {
     return this.numbering.clientId;
   }
 
@@ -162,27 +179,27 @@ export class WriteSession {
   commit(call: CommandCall): Promise<WriteResult> {
     const prepared = this.executor.prepare(call);
     if (!("argv" in prepared)) return Promise.resolve({ index: 0, reply: prepared });
-    return this.attempt(new SessionWrite(this.numbering, true, prepared, NO_CALLS, NO_CONDITIONS)) as Promise<WriteResult>;
+    return this.start(new SessionWrite(this, this.numbering, true, prepared, NO_CALLS, NO_CONDITIONS)) as Promise<WriteResult>;
   }
 
-  /** Like commit(), the reply alone (one promise less on the hot path). */
+  /** Like commit(), the reply alone. */
   write(call: CommandCall): Promise<Reply> {
     const prepared = this.executor.prepare(call);
     if (!("argv" in prepared)) return Promise.resolve(prepared);
-    return this.attempt(new SessionWrite(this.numbering, false, prepared, NO_CALLS, NO_CONDITIONS)) as Promise<Reply>;
+    return this.start(new SessionWrite(this, this.numbering, false, prepared, NO_CALLS, NO_CONDITIONS)) as Promise<Reply>;
   }
 
   /** Logs an atomic batch (MULTI/EXEC); like commit(). */
   commitBatch(calls: CommandCall[], conditions: VersionCondition[]): Promise<WriteResult> {
     const prepared = this.executor.prepareBatch(calls);
     if (!Array.isArray(prepared)) return Promise.resolve({ index: 0, reply: prepared });
-    return this.attempt(new SessionWrite(this.numbering, true, null, prepared, conditions)) as Promise<WriteResult>;
+    return this.start(new SessionWrite(this, this.numbering, true, null, prepared, conditions)) as Promise<WriteResult>;
   }
 
   batch(calls: CommandCall[], conditions: VersionCondition[]): Promise<Reply> {
     const prepared = this.executor.prepareBatch(calls);
     if (!Array.isArray(prepared)) return Promise.resolve(prepared);
-    return this.attempt(new SessionWrite(this.numbering, false, null, prepared, conditions)) as Promise<Reply>;
+    return this.start(new SessionWrite(this, this.numbering, false, null, prepared, conditions)) as Promise<Reply>;
   }
 
   /** The connection is gone: nothing is proposed again, waiting writes answer at once. */
@@ -193,53 +210,57 @@ export class WriteSession {
     const waiting = this.retrying;
     this.retrying = [];
     const gone = new WalnutError("NOT_OPEN", "Cannot confirm the write: the client disconnected");
-    for (const write of waiting) this.handOver(write, this.giveUp(write, gone));
+    for (const write of waiting) write.deliver(this.giveUp(write, gone));
   }
 
-  private attempt(write: SessionWrite): Promise<Answer> {
+  /** The promise of the write's final answer, and its first proposal. */
+  private start(write: SessionWrite): Promise<Answer> {
+    const answer = new Promise<Answer>((resolve) => {
+      write.deliver = resolve;
+    });
+    this.attempt(write);
+    return answer;
+  }
+
+  /** Proposes the write; its outcome comes to write.resolve/reject (maybe before this returns, when refused at once). */
+  private attempt(write: SessionWrite): void {
     const numbering = write.numbering;
     const session = this.proposing; // read at once into the entry's payload: one object serves every proposal
     session.clientId = numbering.clientId;
     session.requestId = write.requestId;
     session.ackBelow = numbering.ackBelow;
     write.proposed = true;
-    const proposal =
-      write.call !== null
-        ? this.executor.proposeCall(write.call, session)
-        : this.executor.proposeBatch(write.calls, write.conditions, session);
-    return proposal.then(
-      (result) => this.settled(write, result),
-      (cause: unknown) => this.failed(write, cause),
-    );
+    if (write.call !== null) this.executor.proposeCallTo(write.call, session, write);
+    else this.executor.proposeBatchTo(write.calls, write.conditions, session, write);
   }
 
-  private settled(write: SessionWrite, result: WriteResult): Answer | Promise<Answer> {
+  /** A proposal of `write` was applied (SessionWrite.resolve). */
+  settled(write: SessionWrite, result: WriteResult): void {
     write.proposed = false;
     if (result.reply === SESSION_OUT_OF_ORDER) {
-      return this.unknown(write, new WalnutError("NO_LEADER", "Cannot confirm the write: an earlier write of this connection never reached the log"));
+      this.unknown(write, new WalnutError("NO_LEADER", "Cannot confirm the write: an earlier write of this connection never reached the log"));
+      return;
     }
     write.numbering.answer(write.requestId);
     if (this.roundDelayMs !== this.retryMs) this.roundDelayMs = this.retryMs;
-    return answerOf(write, result);
+    write.deliver(answerOf(write, result));
   }
 
-  private failed(write: SessionWrite, cause: unknown): Answer | Promise<Answer> {
+  /** A proposal of `write` failed (SessionWrite.reject). */
+  failed(write: SessionWrite, cause: unknown): void {
     write.proposed = false;
-    if (isWalnutError(cause, "NO_LEADER") || isWalnutError(cause, "TIMEOUT")) return this.unknown(write, cause);
-    return this.giveUp(write, cause);
+    if (isWalnutError(cause, "NO_LEADER") || isWalnutError(cause, "TIMEOUT")) this.unknown(write, cause);
+    else write.deliver(this.giveUp(write, cause));
   }
 
   /** The write's outcome is unknown: it waits for the next retry round, unless it is time to give up. */
-  private unknown(write: SessionWrite, cause: unknown): Answer | Promise<Answer> {
-    if (this.closed || write.numbering.abandoned) return this.giveUp(write, cause);
+  private unknown(write: SessionWrite, cause: unknown): void {
+    if (this.closed || write.numbering.abandoned) return write.deliver(this.giveUp(write, cause));
     const nowMs = Date.now();
     if (write.unknownSinceMs === 0) write.unknownSinceMs = nowMs;
-    else if (nowMs - write.unknownSinceMs > this.deadlineMs) return this.giveUp(write, cause);
-    return new Promise<Answer>((resolve) => {
-      write.settle = resolve;
-      this.retrying.push(write);
-      this.timer ??= setTimeout(this.retryRound, this.roundDelayMs);
-    });
+    else if (nowMs - write.unknownSinceMs > this.deadlineMs) return write.deliver(this.giveUp(write, cause));
+    this.retrying.push(write);
+    this.timer ??= setTimeout(this.retryRound, this.roundDelayMs);
   }
 
   /**
@@ -252,6 +273,8 @@ export class WriteSession {
     const round = this.retrying;
     this.retrying = [];
     round.sort((left, right) => left.numbering.serial - right.numbering.serial || left.requestId - right.requestId);
+    // Doubled before proposing: a proposal refused at once waits the longer pause, as one refused later does.
+    this.roundDelayMs = Math.min(this.roundDelayMs * 2, Math.max(UNKNOWN_OUTCOME_RETRY_MS_MAX, this.retryMs));
     let numbering: Numbering | null = null;
     let holdFrom = Infinity;
     for (const write of round) {
@@ -260,29 +283,19 @@ export class WriteSession {
         holdFrom = numbering.lowestProposed();
       }
       if (numbering.abandoned) {
-        this.handOver(write, this.giveUp(write, new WalnutError("NO_LEADER", "Cannot confirm the write: an earlier write of this connection failed")));
+        write.deliver(this.giveUp(write, new WalnutError("NO_LEADER", "Cannot confirm the write: an earlier write of this connection failed")));
         continue;
       }
       if (write.requestId > holdFrom) {
         if (Date.now() - write.unknownSinceMs <= this.deadlineMs) this.retrying.push(write);
-        else this.handOver(write, this.giveUp(write, new WalnutError("TIMEOUT", "Cannot confirm the write: an earlier write of this connection is still unanswered")));
+        else write.deliver(this.giveUp(write, new WalnutError("TIMEOUT", "Cannot confirm the write: an earlier write of this connection is still unanswered")));
         continue;
       }
-      // Taken now: should this attempt's outcome be unknown too, the write waits again with a new settle.
-      const settle = write.settle;
-      write.settle = null;
       this.unknownOutcomeRetries += 1;
-      void this.attempt(write).then(settle);
+      this.attempt(write);
     }
-    this.roundDelayMs = Math.min(this.roundDelayMs * 2, Math.max(UNKNOWN_OUTCOME_RETRY_MS_MAX, this.retryMs));
     if (this.retrying.length > 0) this.timer ??= setTimeout(this.retryRound, this.roundDelayMs);
   };
-
-  private handOver(write: SessionWrite, answer: Answer): void {
-    const settle = write.settle;
-    write.settle = null;
-    settle?.(answer);
-  }
 
   /**
    * The write answers `cause`. Its id may be a gap now (it may never be applied), so the
@@ -292,7 +305,7 @@ export class WriteSession {
     const numbering = write.numbering;
     numbering.answer(write.requestId);
     numbering.abandoned = true;
-    if (numbering === this.numbering && !this.closed) this.numbering = new Numbering(this.executor.node.id);
+    if (numbering === this.numbering && !this.closed) this.numbering = new Numbering(this.executor.node);
     return answerOf(write, { index: 0, reply: failedWrite(cause) });
   }
 }

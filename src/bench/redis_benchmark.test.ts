@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseBenchmarkCsv } from "./resp.js";
+import { parseBenchmarkCsv } from "./redis_benchmark.js";
 
 test("requests per second are read from redis-benchmark's csv rows", () => {
   const output = [
