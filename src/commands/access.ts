@@ -143,6 +143,26 @@ export function checkKeyLength(key: ByteString): void {
 export function putItem(ctx: CommandContext, key: ByteString, item: Item): void {
   if (!(item.version === ctx.index)) assert(false, `an item written at index ${ctx.index} carries version ${item.version}`);
   checkKeyLength(key);
+  storeItem(ctx, key, item);
+}
+
+/**
+ * Puts back an item from itemForUpdate whose change Redis 7.0 does not count as a
+ * modification of the key (it calls no signalModifiedKey: a stream's consumer groups,
+ * XSETID's bookkeeping). The item keeps its version, so a WATCH of the key does not abort
+ * EXEC, tracking clients are not told, and the watch history records no change of the key
+ * (engine/change_capture.ts records a put only for a version equal to the entry's index).
+ * The change is state all the same: it came from the log, so every replica makes it, and
+ * it goes through Collection.put, so the collection's change sink (and whatever notes keys
+ * for the next checkpoint there) and copy-on-write see it; blocked clients are told too.
+ */
+export function putUnmodified(ctx: CommandContext, key: ByteString, item: Item): void {
+  if (!(item.version <= ctx.index)) assert(false, `an unmodified item put at index ${ctx.index} carries version ${item.version}`);
+  if (ctx.collection.get(key) === undefined) assert(false, `an unmodified item put at absent key ${key}`);
+  storeItem(ctx, key, item);
+}
+
+function storeItem(ctx: CommandContext, key: ByteString, item: Item): void {
   item.accessClock = accessClockAt(ctx.nowMs);
   noteEncodingGrowth(item);
   ctx.collection.put(key, item);

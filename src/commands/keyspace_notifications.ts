@@ -57,9 +57,6 @@ interface Sizes {
 
 const DEL: Event = ["generic", "del"];
 
-/** XDEL, XTRIM: walnut stores the stream even when nothing went; Redis announces only a removal. */
-const removedSome = (_args: ByteString[], reply: Reply): boolean => reply.type === "integer" && Number(reply.value) > 0;
-
 /** A write to an aggregate or string: its event; when it emptied the key, also "del". */
 function edits(eventClass: EventClass, event: string | ((args: ByteString[], position: number) => string)): Rule {
   return {
@@ -92,15 +89,42 @@ function streamsKeys(args: ByteString[]): ByteString[] {
 /**
  * XREADGROUP (GROUP group consumer), XCLAIM and XAUTOCLAIM (key group consumer): the group
  * is args[1] in all three, its consumer count the measure; a call that added a consumer
- * announces "xgroup-createconsumer", as Redis does, and nothing else.
+ * announces "xgroup-createconsumer", as Redis does, and nothing else. `always`: a change of
+ * a stream's groups keeps the key's version (streams.ts storeStreamMetadata), so the
+ * measure, not the version, tells what changed.
  */
 function createsConsumer(keys: (args: ByteString[]) => ByteString[]): Rule {
   return {
     keys,
+    always: true,
     measure: (item, args) => (item?.value instanceof Stream ? (item.value.groups.get(args[1] as ByteString)?.consumers.size ?? 0) : 0),
     events: (_args, _position, change, sizes) => (change === "written" && sizes.after > sizes.before ? [["stream", "xgroup-createconsumer"]] : []),
   };
 }
+
+/**
+ * XGROUP's key is args[1]. On an existing stream the change keeps the key's version
+ * (streams.ts storeStreamMetadata), so `always` announces whenever the stream is still
+ * there and the measure tells whether DESTROY, CREATECONSUMER and DELCONSUMER changed
+ * anything (the groups, the group's consumers); CREATE and SETID that answered OK did.
+ */
+const XGROUP_RULE: Rule = {
+  keys: (args) => (args[1] === undefined ? [] : [args[1]]),
+  always: true,
+  measure: (item, args) => {
+    const stream = item?.value;
+    if (!(stream instanceof Stream)) return 0;
+    const subcommand = upper(args[0]);
+    if (subcommand === "DESTROY") return stream.groups.size;
+    if (subcommand === "CREATECONSUMER" || subcommand === "DELCONSUMER") return stream.groups.get(args[2] as ByteString)?.consumers.size ?? 0;
+    return 0;
+  },
+  events: (args, _position, change, sizes) => {
+    const subcommand = upper(args[0]);
+    const changed = subcommand === "CREATE" || subcommand === "SETID" || sizes.after !== sizes.before;
+    return change === "written" && changed ? [["stream", `xgroup-${subcommand.toLowerCase()}`]] : [];
+  },
+};
 
 const deletes: Rule = { events: (_args, _position, change) => (change === "removed" ? [DEL] : []) };
 
@@ -240,13 +264,13 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ["GEOSEARCHSTORE", stores("zset", "geosearchstore", (args) => [args[0] as ByteString])],
   // streams: an XADD that trimmed adds "xtrim"; a read or claim that made a consumer sends "xgroup-createconsumer", and nothing else
   ["XADD", { measure: streamLength, events: (_args, _position, change, sizes) => (change === "written" ? [["stream", "xadd"], ...(sizes.after <= sizes.before ? [XTRIM] : [])] : []) }],
-  ["XTRIM", { ...edits("stream", "xtrim"), changed: removedSome }],
-  ["XDEL", { ...edits("stream", "xdel"), changed: removedSome }],
-  ["XSETID", edits("stream", "xsetid")],
+  ["XTRIM", edits("stream", "xtrim")],
+  ["XDEL", edits("stream", "xdel")],
+  ["XSETID", { ...edits("stream", "xsetid"), always: true }],
   ["XREADGROUP", createsConsumer((args) => streamsKeys(args))],
   ["XCLAIM", createsConsumer((args) => [args[0] as ByteString])],
   ["XAUTOCLAIM", createsConsumer((args) => [args[0] as ByteString])],
-  ["XGROUP", { keys: (args) => (args[1] === undefined ? [] : [args[1]]), ...edits("stream", (args) => `xgroup-${(args[0] ?? "").toLowerCase()}`) }],
+  ["XGROUP", XGROUP_RULE],
 ]);
 
 /** A key as it was before the call. */

@@ -70,6 +70,10 @@ ${connectionRows.join("\n")}
   run only once it commits, so none of them runs when it is discarded.
 - **Versions.** Every key carries the log index of its last write (\`VERSION key\`);
   WATCH compares versions, so a write by the same client also aborts its EXEC (as in Redis).
+  Writes Redis does not count as modifications keep the version, so they abort no EXEC and
+  invalidate nothing for CLIENT TRACKING, as in Redis: a change of a stream's consumer
+  groups alone (XREADGROUP, XACK, XCLAIM, XAUTOCLAIM, XGROUP on an existing stream), XSETID,
+  and an XDEL or XTRIM that removed nothing.
   A key absent at WATCH reads version 0 again if it was created and deleted before EXEC,
   so WATCH notes the index it saw such a key absent at, the transaction's log entry carries
   it, and applying the entry refuses the transaction (EXEC answers nil, as Redis) when the

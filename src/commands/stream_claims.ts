@@ -12,7 +12,7 @@ import { parseInteger } from "./numbers.js";
 import { array, bulk, error, OK, type Reply } from "../engine/reply.js";
 import type { CommandContext, CommandSpec } from "./spec.js";
 import { cText, INVALID_ID, parseId, parseIntervalEnd } from "./stream_ids.js";
-import { entryReply, isStreamReply, readStream, storeStream, streamForUpdate } from "./streams.js";
+import { entryReply, isStreamReply, readStream, storeStreamMetadata, streamForUpdate } from "./streams.js";
 import { formatId } from "../engine/stream.js";
 
 // ---- XCLAIM ----
@@ -105,7 +105,7 @@ function xclaim(ctx: CommandContext, args: ByteString[]): Reply {
     consumer.pending.set(id, pending);
     claimed.push(options.justId ? bulk(formatId(id)) : entryReply(entry));
   }
-  storeStream(ctx, key, item);
+  storeStreamMetadata(ctx, key, item);
   return array(claimed);
 }
 
@@ -175,7 +175,7 @@ function xautoclaim(ctx: CommandContext, args: ByteString[]): Reply {
   }
   // The cursor: the next pending entry after the last one looked at, 0-0 when none is left.
   const following = candidates[examined];
-  storeStream(ctx, key, item);
+  storeStreamMetadata(ctx, key, item);
   return array([bulk(following === undefined ? "0-0" : formatId(following.id)), array(claimed), array(deleted)]);
 }
 
@@ -218,7 +218,7 @@ function xsetid(ctx: CommandContext, args: ByteString[]): Reply {
   stream.lastId = id;
   if (entriesAdded !== undefined) stream.entriesAdded = entriesAdded;
   if (maxDeletedId !== undefined && (maxDeletedId.ms !== 0n || maxDeletedId.seq !== 0n)) stream.maxDeletedId = maxDeletedId;
-  storeStream(ctx, key, item);
+  storeStreamMetadata(ctx, key, item);
   return OK;
 }
 

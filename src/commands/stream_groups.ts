@@ -12,6 +12,9 @@
  *
  * XREADGROUP is a write: it moves the group's last ID and fills the PEL, so it goes through
  * the log and every replica records the same delivery times (ctx.nowMs, the entry's clock).
+ * Like every change of a stream's groups alone it keeps the key's version (Redis 7.0 calls
+ * no signalModifiedKey for it: no WATCH abort, no tracking invalidation): streams.ts
+ * storeStreamMetadata; XGROUP CREATE MKSTREAM of a new key is a modification.
  * XPENDING's idle times are judged against the reader's clock.
  */
 import type { ByteString } from "../engine/bytes.js";
@@ -25,7 +28,7 @@ import type { BlockedCall, CommandContext, CommandSpec } from "./spec.js";
 import { assert } from "../lib/assert.js";
 import { cText, INVALID_ID, parseId, parseIntervalEnd, subcommandError } from "./stream_ids.js";
 import { advanceGroup } from "./stream_info.js";
-import { entryReply, isStreamReply, parseBlockMs, parseReadCount, readStream, storeStream, streamForUpdate } from "./streams.js";
+import { entryReply, isStreamReply, parseBlockMs, parseReadCount, readStream, storeStream, storeStreamMetadata, streamForUpdate } from "./streams.js";
 
 function noGroup(key: ByteString, group: ByteString): Reply {
   return error("NOGROUP", `No such consumer group '${cText(group)}' for key name '${cText(key)}'`);
@@ -98,14 +101,16 @@ function xgroup(ctx: CommandContext, args: ByteString[]): Reply {
       group.lastId = id;
       group.entriesRead = entriesRead ?? -1n;
     }
-    storeStream(ctx, key, item);
+    // MKSTREAM's new key is a modification; a group made or moved on a stream is not.
+    if (current === undefined) storeStream(ctx, key, item);
+    else storeStreamMetadata(ctx, key, item);
     return OK;
   }
   if (sub === "DESTROY") {
     if (!current!.groups.has(groupName)) return integer(0);
     const { item, stream } = streamForUpdate(ctx, key);
     stream.groups.delete(groupName);
-    storeStream(ctx, key, item);
+    storeStreamMetadata(ctx, key, item);
     return integer(1);
   }
   const consumerName = args[3]!;
@@ -113,7 +118,7 @@ function xgroup(ctx: CommandContext, args: ByteString[]): Reply {
     if (current!.groups.get(groupName)!.consumers.has(consumerName)) return integer(0);
     const { item, stream } = streamForUpdate(ctx, key);
     stream.groups.get(groupName)!.consumer(consumerName, ctx.nowMs);
-    storeStream(ctx, key, item);
+    storeStreamMetadata(ctx, key, item);
     return integer(1);
   }
   // DELCONSUMER: its pending entries go with it; the answer is how many.
@@ -125,7 +130,7 @@ function xgroup(ctx: CommandContext, args: ByteString[]): Reply {
   const pendingCount = consumer.pending.size;
   for (const id of consumer.pending.keys()) group.pending.delete(id);
   group.consumers.delete(consumerName);
-  storeStream(ctx, key, item);
+  storeStreamMetadata(ctx, key, item);
   return integer(pendingCount);
 }
 
@@ -277,7 +282,7 @@ function xreadgroup(ctx: CommandContext, args: ByteString[]): Reply {
     const group = stream.groups.get(request.group)!;
     group.consumer(request.consumer, ctx.nowMs).consumer.seenTimeMs = ctx.nowMs;
     const entries = after === ">" ? deliverNew(ctx, stream, group, request.consumer, request) : deliverHistory(ctx, stream, group, request.consumer, after, request.count);
-    storeStream(ctx, key, item);
+    storeStreamMetadata(ctx, key, item);
     // New entries: only streams that had some; history: every stream, even with none.
     if (after !== ">" || entries.length > 0) found.push([bulk(key), array(entries)]);
   }
@@ -347,7 +352,7 @@ function xack(ctx: CommandContext, args: ByteString[]): Reply {
     group.consumers.get(pending.consumer)?.pending.delete(id);
     acknowledged++;
   }
-  storeStream(ctx, key, item);
+  storeStreamMetadata(ctx, key, item);
   return integer(acknowledged);
 }
 

@@ -14,7 +14,7 @@ import type { ByteString } from "../engine/bytes.js";
 import { compareIds, formatId, MAX_ID, nextId, previousId, Stream, type StreamEntry, type StreamId } from "../engine/stream.js";
 import { Item, NO_EXPIRY } from "../engine/values.js";
 import { assert } from "../lib/assert.js";
-import { liveItem, NOT_AN_INTEGER, putItem, SYNTAX_ERROR } from "./access.js";
+import { liveItem, NOT_AN_INTEGER, putItem, putUnmodified, SYNTAX_ERROR } from "./access.js";
 import { defineCommand } from "./define.js";
 import { parseInteger } from "./numbers.js";
 import { array, bulk, error, integer, NIL, NIL_ARRAY, WRONGTYPE, type Reply } from "../engine/reply.js";
@@ -46,6 +46,18 @@ export function streamForUpdate(ctx: CommandContext, key: ByteString): { item: I
 export function storeStream(ctx: CommandContext, key: ByteString, item: Item): void {
   item.version = ctx.index;
   putItem(ctx, key, item);
+}
+
+/**
+ * Puts back a stream whose entries did not change, only what Redis 7.0 keeps beside them
+ * without counting it as a modification of the key: its consumer groups (XREADGROUP, XACK,
+ * XCLAIM, XAUTOCLAIM, XGROUP on an existing stream) or XSETID's last ID and counters. The
+ * key keeps its version: WATCH, client tracking and the watch history ignore the change,
+ * as Redis' WATCH and tracking do (access.ts putUnmodified). XADD, XDEL and XTRIM that
+ * removed something, and XGROUP CREATE MKSTREAM of a new key, modify it (storeStream).
+ */
+export function storeStreamMetadata(ctx: CommandContext, key: ByteString, item: Item): void {
+  putUnmodified(ctx, key, item);
 }
 
 export function entryReply(entry: StreamEntry): Reply {
@@ -192,7 +204,8 @@ function xtrim(ctx: CommandContext, args: ByteString[]): Reply {
   if (current === undefined) return integer(0);
   const { item, stream } = streamForUpdate(ctx, key);
   const removed = trim(stream, options);
-  storeStream(ctx, key, item);
+  // Nothing trimmed: nothing stored, as Redis signals and announces only a removal.
+  if (removed > 0) storeStream(ctx, key, item);
   return integer(removed);
 }
 
@@ -212,7 +225,8 @@ function xdel(ctx: CommandContext, args: ByteString[]): Reply {
   const { item, stream } = streamForUpdate(ctx, key);
   let deleted = 0;
   for (const id of ids) if (stream.delete(id)) deleted++;
-  storeStream(ctx, key, item);
+  // Nothing deleted: nothing stored, as Redis signals and announces only a removal.
+  if (deleted > 0) storeStream(ctx, key, item);
   return integer(deleted);
 }
 

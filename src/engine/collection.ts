@@ -7,10 +7,12 @@
  * - ordered: sorted-btree's clone() is O(1) and copies nodes on write;
  * - hash: copy-on-write of touched keys. While a view is open, the first write to a key
  *   records the key's previous Item (or its absence) in `frozen`. The view then reads the
- *   live Map for keys whose version is at or below the view's index (untouched since),
- *   and `frozen` for the rest.
+ *   live Map for keys untouched since it opened, and `frozen` for the rest.
  * In both, an Item shared with an open view is never mutated in place: writers get a
- * private copy from `itemForUpdate`.
+ * private copy from `itemForUpdate`. An item whose version is above the view's index was
+ * written since and is private; one at or below it is shared unless it is the copy a
+ * write put since the view opened: a change that keeps the key's version (a stream's
+ * consumer groups, commands/access.ts putUnmodified) must not be copied again and again.
  *
  * While an atomic batch runs, the engine attaches a Journal (journal.ts) and every change
  * first records how to undo it, so that a failing batch can be rolled back exactly.
@@ -100,6 +102,16 @@ function journalKey(collection: Collection, key: ByteString, current: Item | und
   else journal.record(() => collection.put(key, previous));
 }
 
+/**
+ * Whether a hash collection's open view may read `item`, the live item of a key whose
+ * version is at or below the view's index, given what `frozen` holds for the key: the view
+ * reads it if the key is untouched since the view opened (nothing frozen), or if a batch
+ * rolled back put the view's own item back.
+ */
+function sharedUnlessReplaced(frozenItem: Item | null | undefined, item: Item): boolean {
+  return frozenItem === undefined || frozenItem === item;
+}
+
 function trackExpiry(volatileKeys: Set<ByteString>, key: ByteString, item: Item | undefined): void {
   if (item !== undefined && item.expiresAtMs !== 0) volatileKeys.add(key);
   else volatileKeys.delete(key);
@@ -153,7 +165,7 @@ export class HashCollection implements Collection {
   itemForUpdate(key: ByteString): Item | undefined {
     const item = this.map.get(key);
     if (item === undefined) return undefined;
-    const shared = this.frozen !== null && item.version <= this.viewIndex;
+    const shared = this.frozen !== null && item.version <= this.viewIndex && sharedUnlessReplaced(this.frozen.get(key), item);
     if (this.journal !== null) journalKey(this, key, item, !shared);
     return shared ? item.clone() : item;
   }
@@ -183,11 +195,12 @@ export class HashCollection implements Collection {
         let stepsLeft = maxEntries * VIEW_STEPS_PER_ENTRY;
         // Pass 1: live keys untouched since the view opened. Pass 2: the previous items
         // of touched keys. A key touched after pass 1 yielded it appears twice with the
-        // same item; readers keep the last, which is identical.
+        // same item; readers keep the last, which is identical. (A key touched by a change
+        // that kept its version is in `frozen`, not untouched: the live item is newer.)
         while (out.length < maxEntries && frozenEntries === null && stepsLeft-- > 0) {
           const step = live.next();
           if (step.done) frozenEntries = frozen.entries();
-          else if (step.value[1].version <= index) out.push(step.value);
+          else if (step.value[1].version <= index && !frozen.has(step.value[0])) out.push(step.value);
         }
         while (out.length < maxEntries && frozenEntries !== null && stepsLeft-- > 0) {
           const step = frozenEntries.next();
@@ -248,6 +261,8 @@ export class OrderedCollection implements Collection {
   changes: ChangeSink | null = null;
   private tree = new BTree<ByteString, Item>();
   private viewIndex = -1;
+  /** The open view's tree (a clone), to tell a shared item from a copy put since; null without a view. */
+  private viewTree: BTree<ByteString, Item> | null = null;
 
   constructor(readonly name: string) {}
 
@@ -283,7 +298,7 @@ export class OrderedCollection implements Collection {
   itemForUpdate(key: ByteString): Item | undefined {
     const item = this.tree.get(key);
     if (item === undefined) return undefined;
-    const shared = this.viewIndex >= 0 && item.version <= this.viewIndex;
+    const shared = this.viewTree !== null && item.version <= this.viewIndex && this.viewTree.get(key) === item;
     if (this.journal !== null) journalKey(this, key, item, !shared);
     return shared ? item.clone() : item;
   }
@@ -307,6 +322,7 @@ export class OrderedCollection implements Collection {
     this.viewIndex = index;
     const clone = this.tree.clone();
     const entries = clone.entries();
+    this.viewTree = clone;
     let exhausted = false;
     return {
       name: this.name,
@@ -332,6 +348,7 @@ export class OrderedCollection implements Collection {
 
   closeView(): void {
     this.viewIndex = -1;
+    this.viewTree = null;
   }
 
   /** Records how to bring back the whole collection as it is now (before clear()). */

@@ -28,3 +28,42 @@ for (const type of ["hash", "ordered"] as const) {
     if (type === "hash") assert.ok(emptyBeforeEnd > 0, "a call stops early instead of walking every new key");
   });
 }
+
+const setItem = (members: string[], version: number): Item => new Item({ kind: "set", value: new Set(members) }, version, 0);
+
+/** Every entry a view yields, key by key, in order (a key yielded twice shows twice). */
+function drain(view: ReturnType<ReturnType<typeof createCollection>["openView"]>): Array<[string, string[]]> {
+  const yielded: Array<[string, string[]]> = [];
+  for (let calls = 0; !view.exhausted; calls++) {
+    assert.ok(calls < 10_000, "the view ends");
+    for (const [key, entry] of view.next(1)) yielded.push([key, [...(entry.value as Set<string>)]]);
+  }
+  return yielded;
+}
+
+for (const type of ["hash", "ordered"] as const) {
+  test(`a ${type} view keeps an item changed without a new version (a stream's groups), and the writer copies it once`, () => {
+    const collection = createCollection("c", type);
+    const original = setItem(["a"], 1);
+    collection.put("k", original);
+    collection.put("other", setItem(["o"], 1));
+    const view = collection.openView(1);
+    const first = collection.itemForUpdate("k")!;
+    assert.notEqual(first, original, "the view's item is copied before it changes");
+    (first.value as Set<string>).add("b");
+    collection.put("k", first); // version 1 still: a change Redis does not count as a modification
+    const second = collection.itemForUpdate("k")!;
+    assert.equal(second, first, "the copy put since the view opened is the writer's own: not copied again");
+    (second.value as Set<string>).add("c");
+    collection.put("k", second);
+    const yielded = drain(view);
+    collection.closeView();
+    assert.deepEqual(
+      yielded.filter(([key]) => key === "k"),
+      [["k", ["a"]]],
+      "the view yields the key once, as of its index",
+    );
+    assert.deepEqual([...(collection.get("k")!.value as Set<string>)], ["a", "b", "c"]);
+    assert.equal(collection.itemForUpdate("k"), second, "no view: changed in place");
+  });
+}

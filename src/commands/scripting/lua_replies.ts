@@ -78,7 +78,9 @@ export function pushReply(L: number, reply: Reply, protocol: ScriptProtocol, dep
       return;
     case "map":
       if (protocol === 2) {
-        pushList(L, reply.entries.flat(), protocol, depth);
+        // As the RESP2 writer does: XREAD's and XREADGROUP's streams are [key, entries] pairs.
+        const items = reply.pairsInResp2 === true ? reply.entries.map(([key, value]) => array([key, value])) : reply.entries.flat();
+        pushList(L, items, protocol, depth);
         return;
       }
       pushField(L, "map", () => {

@@ -4,9 +4,10 @@
  * extended rows, XINFO CONSUMERS) are compared by shape (compare.ts); XINFO STREAM FULL,
  * whose delivery and seen times are clock readings, is left out, and so is `~` trimming
  * (Redis trims whole nodes of about 100 entries: docs/commands.md). The blocking forms wait
- * at most 1 ms and are never mutated (a shifted argument could turn into BLOCK 0).
+ * at most 1 ms and are never mutated (a shifted argument could turn into BLOCK 0). One
+ * template WATCHes a stream before a write to it (which of them abort EXEC).
  */
-import type { Family } from "./generator.js";
+import type { Family, Template } from "./generator.js";
 import type { Gen } from "./values.js";
 
 function id(gen: Gen): string {
@@ -60,6 +61,41 @@ function xreadgroup(gen: Gen, block: boolean): string[] {
   ];
 }
 
+/** The stream writes whose effect on a WATCH of their key WATCHED_WRITE tries. */
+const STREAM_WRITES = new Set(["XADD", "XTRIM", "XDEL", "XGROUP", "XREADGROUP", "XACK", "XCLAIM", "XAUTOCLAIM", "XSETID"]);
+
+/** The stream key a built stream command names first (XGROUP: after the subcommand; XREADGROUP: after STREAMS). */
+function streamKeyOf(command: string[]): string | undefined {
+  const name = command[0]!.toUpperCase();
+  if (name === "XGROUP") return command[2];
+  if (name === "XREADGROUP") return command[command.findIndex((word) => word.toUpperCase() === "STREAMS") + 1];
+  return command[1];
+}
+
+/**
+ * A stream with group g1 and an entry pending for c1 (when the key allows), a WATCH of it,
+ * one stream write to it by the same client, then MULTI / XLEN / EXEC:
+ * EXEC is nil only for what Redis counts as a modification of the key (XADD, XDEL and
+ * XTRIM that removed entries, XGROUP CREATE MKSTREAM of a new key), not for a change of
+ * the stream's groups alone (XREADGROUP, XACK, XCLAIM, XAUTOCLAIM, other XGROUPs, XSETID).
+ */
+const WATCHED_WRITE: Template = {
+  name: "WATCH",
+  requires: ["MULTI", "EXEC", "XLEN"],
+  keepArguments: true,
+  build: (gen, context) => {
+    const writes = streamsFamily.templates.filter((template) => STREAM_WRITES.has(template.name) && template.blocking !== true);
+    const command = gen.pick(writes).build(gen, context)[0]!;
+    const key = streamKeyOf(command) ?? gen.key();
+    const setup = [
+      ["XGROUP", "CREATE", key, "g1", "0", "MKSTREAM"],
+      ["XADD", key, `${gen.between(0, 40)}-*`, gen.member(), gen.value()],
+      ["XREADGROUP", "GROUP", "g1", "c1", "COUNT", "1", "STREAMS", key, ">"],
+    ];
+    return [...setup, ["WATCH", key], command, ["MULTI"], ["XLEN", key], ["EXEC"]];
+  },
+};
+
 export const streamsFamily: Family = {
   name: "streams",
   templates: [
@@ -109,5 +145,6 @@ export const streamsFamily: Family = {
     { name: "XINFO", build: (gen) => [["XINFO", gen.option("STREAM"), gen.key()]] },
     { name: "XINFO", build: (gen) => [["XINFO", gen.option("GROUPS"), gen.key()]] },
     { name: "XINFO", build: (gen) => [["XINFO", gen.option("CONSUMERS"), gen.key(), group(gen)]] },
+    WATCHED_WRITE,
   ],
 };
