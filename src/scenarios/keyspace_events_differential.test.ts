@@ -284,3 +284,41 @@ test("keys that expire untouched are announced as expired, as redis-server 7.0's
     await node.stop();
   }
 });
+
+/** CONFIG SET pipelined around a write: the write is notified under the setting in force when it was sent. */
+async function pipelinedConfigNotifications(port: number): Promise<Message[]> {
+  const subscriber = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const client = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  const received: Message[] = [];
+  try {
+    subscriber.on("pmessage", (_pattern: string, channel: string, message: string) => received.push(`${channel} ${message}`));
+    await subscriber.psubscribe("__key*__:*");
+    await client
+      .pipeline()
+      .call("CONFIG", "SET", "notify-keyspace-events", "KEA")
+      .set("piped", "1")
+      .call("CONFIG", "SET", "notify-keyspace-events", "")
+      .set("unheard", "1")
+      .exec();
+    await client.publish("__keyspace@0__:marker", "done");
+    await waitUntil("the marker", () => received.includes("__keyspace@0__:marker done"));
+  } finally {
+    subscriber.disconnect();
+    client.disconnect();
+  }
+  return received;
+}
+
+test("a write pipelined between two CONFIG SETs of notify-keyspace-events is notified under the first, as by redis-server 7.0", async () => {
+  const redis = await startRedis({ appendFsyncAlways: false });
+  const node = await startTestNode();
+  try {
+    const theirs = await pipelinedConfigNotifications(redis.port);
+    const ours = await pipelinedConfigNotifications(node.respPort);
+    assert.deepEqual(theirs, ["__keyspace@0__:piped set", "__keyevent@0__:set piped", "__keyspace@0__:marker done"]);
+    assert.deepEqual(ours, theirs);
+  } finally {
+    await redis.stop();
+    await node.stop();
+  }
+});

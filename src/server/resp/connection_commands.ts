@@ -526,7 +526,9 @@ export const connectionHandlers: ReadonlyMap<string, ConnectionHandler> = new Ma
   ["INFO", (context, state, args) => ({ kind: "read", read: () => infoReply(context, state.connection, args) })],
   ["CLIENT", (context, state, args) => now(clientCommand(context, state.connection, args))],
   ["COMMAND", (_context, _state, args) => now(commandCommand(args))],
-  ["CONFIG", (context, _state, args) => now(configCommand(context, args))],
+  // Runs after this connection's unfinished writes, as in Redis' one thread: a write sent before
+  // CONFIG SET notify-keyspace-events is notified (in apply) under the setting it was sent under.
+  ["CONFIG", (context, _state, args) => ({ kind: "read", read: () => configCommand(context, args) })],
   ["SHUTDOWN", (context, state, args) => shutdown(context, state, args)],
   ...[...SUBSCRIBING_COMMANDS].map(([name, { kind, adds }]): [string, ConnectionHandler] => [
     name,
