@@ -443,7 +443,12 @@ export class Node {
       full,
     })
       .then((info) => {
-        if (info.previousIndex === null) this.fullCheckpointIndex = info.index;
+        // Only a full checkpoint is something to send a follower, so only a full one moves the
+        // log's start. After a delta the log in memory goes as releaseLogEntries lets it (the
+        // window kept for followers): deltas come often, and moving the start at each one left a
+        // joiner installing a full checkpoint behind the leader's log again, checkpoint after checkpoint.
+        if (info.previousIndex !== null) return info;
+        this.fullCheckpointIndex = info.index;
         const snapshot = { index: info.index, term: info.term, confState: this.appliedConfState };
         this.raft.compact(snapshot);
         this.durable.compact(snapshot);
