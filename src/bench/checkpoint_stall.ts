@@ -64,7 +64,7 @@ export interface CheckpointStallResult {
 }
 
 /** A source of 100-byte values: deterministic, compressible about as much as real text. */
-function valueMaker(seed: number): () => string {
+export function valueMaker(seed: number): () => string {
   let state = seed >>> 0;
   const bytes = Buffer.allocUnsafe(VALUE_BYTES);
   return () => {
@@ -76,7 +76,7 @@ function valueMaker(seed: number): () => string {
   };
 }
 
-const keyName = (number: number): string => `key:${String(number).padStart(9, "0")}`;
+export const keyName = (number: number): string => `key:${String(number).padStart(9, "0")}`;
 
 function buildEngine(keys: number, type: CollectionType, nextValue: () => string): { engine: Engine; collection: Collection } {
   const engine = new Engine();

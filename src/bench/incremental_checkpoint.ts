@@ -24,11 +24,10 @@ import { readCheckpoint } from "../snapshot/reader.js";
 import { applyDelta } from "../snapshot/delta_reader.js";
 import { listCheckpointPieces, newestChains, type CheckpointPiece } from "../snapshot/store.js";
 import { writeCheckpoint, type CheckpointInfo } from "../snapshot/writer.js";
+import { keyName, valueMaker } from "./checkpoint_stall.js";
 
 const DEFAULT_KEYS = 10_000_000;
 const DEFAULT_CHANGED = 0.01;
-const VALUE_BYTES = 100;
-const VALUE_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
 
 export interface IncrementalBenchResult {
   keys: number;
@@ -43,20 +42,6 @@ export interface IncrementalBenchResult {
   loadAverage: number[];
 }
 
-/** Deterministic 100-byte values, compressible about as much as real text. */
-function valueMaker(seed: number): () => string {
-  let state = seed >>> 0;
-  const bytes = Buffer.allocUnsafe(VALUE_BYTES);
-  return () => {
-    for (let i = 0; i < VALUE_BYTES; i++) {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      bytes[i] = VALUE_ALPHABET.charCodeAt(state >>> 26);
-    }
-    return bytes.toString("latin1");
-  };
-}
-
-const keyName = (number: number): string => `key:${String(number).padStart(9, "0")}`;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
