@@ -31,13 +31,12 @@ import { promisify } from "node:util";
 import { median } from "./measure.js";
 import { pipeInto, writeMassInsertionFile, type MassInsertionFile } from "./mass_insertion.js";
 import { isInstalled, startRedis, startWalnut, type BenchServer } from "./resp_servers.js";
+import { liveBytes, redisCli, waitForWalCatchUp } from "./server_memory.js";
 
 const HOST = "127.0.0.1";
 /** Time for a server to settle after the load before RSS is read. */
 const MEMORY_SETTLE_MS = 2000;
 /** How long walnut may take to write the WAL entries it acknowledged during the load. */
-const WAL_CATCH_UP_TIMEOUT_MS = 120_000;
-const WAL_CATCH_UP_POLL_MS = 100;
 const BENCHMARK_CLIENTS = 50;
 const RSS_GOAL = 1.5;
 
@@ -252,35 +251,6 @@ async function withServer<T>(contender: Contender, measure: (server: BenchServer
   } finally {
     await server.stop();
   }
-}
-
-/** redis: INFO used_memory; walnut: heap used + external after full GCs. */
-async function liveBytes(server: BenchServer): Promise<number> {
-  if (server.collectGarbage !== undefined) {
-    const usage = await server.collectGarbage();
-    return usage.heapUsed + usage.external;
-  }
-  const match = /^used_memory:(\d+)/m.exec(await redisCli(server, ["INFO", "memory"]));
-  if (match === null) throw new Error(`Cannot read used_memory from ${server.label}'s INFO memory`);
-  return Number(match[1]);
-}
-
-/** walnut applies and acknowledges before it writes under --fsync no: wait until its WAL holds every entry. */
-async function waitForWalCatchUp(server: BenchServer): Promise<void> {
-  const deadline = Date.now() + WAL_CATCH_UP_TIMEOUT_MS;
-  for (;;) {
-    const info = await redisCli(server, ["INFO", "replication"]);
-    const commit = /^raft_commit_index:(\d+)/m.exec(info);
-    const applied = /^raft_applied_index:(\d+)/m.exec(info);
-    if (commit === null || applied === null || Number(applied[1]) <= Number(commit[1])) return;
-    if (Date.now() > deadline) throw new Error(`Cannot measure memory of ${server.label}: its WAL did not catch up within ${WAL_CATCH_UP_TIMEOUT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, WAL_CATCH_UP_POLL_MS));
-  }
-}
-
-async function redisCli(server: BenchServer, args: string[]): Promise<string> {
-  const { stdout } = await run("redis-cli", ["-h", HOST, "-p", String(server.port), ...args], { maxBuffer: 1 << 20 });
-  return stdout;
 }
 
 function printTable(table: string[][]): void {

@@ -33,6 +33,7 @@ import { readOnlyCpuProfile, summarizeCpuProfile } from "./resp_profile.js";
 import { isInstalled, startRedis, startWalnut, type BenchServer } from "./resp_servers.js";
 import { medians, redisBenchmark, runTool, type BenchmarkArgs } from "./redis_benchmark.js";
 import { clusterRows } from "./resp_cluster.js";
+import { liveBytes, redisCli, unwrittenEntries, waitForWalCatchUp } from "./server_memory.js";
 
 const CLIENTS = 50;
 /** Unmeasured requests sent to each server first, so that walnut's JIT is warm when measured. */
@@ -43,8 +44,6 @@ const PIPE_CHUNK_COMMANDS = 10_000;
 /** Time for the server to settle (let the GC run) before reading RSS. */
 const MEMORY_SETTLE_MS = 2000;
 /** How long walnut may take to write the WAL entries it acknowledged during the load. */
-const WAL_CATCH_UP_TIMEOUT_MS = 120_000;
-const WAL_CATCH_UP_POLL_MS = 100;
 const PROFILE_TOP_FUNCTIONS = 20;
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -344,44 +343,6 @@ async function loadAndMeasure(server: BenchServer, load: { streamPath: string; k
     walBacklogEntries,
     keysPerSecond: load.keys / seconds,
   };
-}
-
-/**
- * walnut: applied entries not yet written to the WAL (INFO raft_applied_index minus
- * raft_commit_index; under --fsync no walnut applies and acknowledges first). null for
- * servers without those fields (redis).
- */
-async function unwrittenEntries(server: BenchServer): Promise<number | null> {
-  const info = await redisCli(server, ["INFO", "replication"]);
-  const commit = /^raft_commit_index:(\d+)/m.exec(info);
-  const applied = /^raft_applied_index:(\d+)/m.exec(info);
-  if (commit === null || applied === null) return null;
-  return Number(applied[1]) - Number(commit[1]);
-}
-
-async function waitForWalCatchUp(server: BenchServer): Promise<void> {
-  const deadline = Date.now() + WAL_CATCH_UP_TIMEOUT_MS;
-  for (;;) {
-    const unwritten = await unwrittenEntries(server);
-    if (unwritten === null || unwritten <= 0) return;
-    if (Date.now() > deadline) throw new Error(`Cannot measure memory of ${server.label}: ${unwritten} entries still unwritten after ${WAL_CATCH_UP_TIMEOUT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, WAL_CATCH_UP_POLL_MS));
-  }
-}
-
-/** redis: INFO used_memory; walnut: heap used + external after full GCs. */
-async function liveBytes(server: BenchServer): Promise<number> {
-  if (server.collectGarbage !== undefined) {
-    const usage = await server.collectGarbage();
-    return usage.heapUsed + usage.external;
-  }
-  const match = /^used_memory:(\d+)/m.exec(await redisCli(server, ["INFO", "memory"]));
-  if (match === null) throw new Error(`Cannot read used_memory from ${server.label}'s INFO memory`);
-  return Number(match[1]);
-}
-
-async function redisCli(server: BenchServer, args: string[]): Promise<string> {
-  return runTool("redis-cli", ["-h", "127.0.0.1", "-p", String(server.port), ...args]);
 }
 
 /** (d): samples are kept only while redis-benchmark ran, so that startup does not count. */
